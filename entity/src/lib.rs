@@ -1,0 +1,13 @@
+//! The tables of Turnout as sea-orm entities: plain column types, one file a table.
+//! Services in the `turnout` crate turn these rows into domain values.
+
+pub mod api_token;
+pub mod campaign;
+pub mod event;
+pub mod event_host;
+pub mod idempotency_key;
+pub mod invitation;
+pub mod membership;
+pub mod organisation;
+pub mod organiser;
+pub mod setting;

@@ -1,0 +1,21 @@
+//! An organiser: a person who signs in to run an organisation's content.
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "organisers")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Trimmed and lower-cased: the key two spellings of one address share.
+    #[sea_orm(unique)]
+    pub email_key: String,
+    /// The address as the organiser typed it.
+    pub email: String,
+    pub name: Option<String>,
+    /// Argon2id PHC string; none until the organiser accepts an invitation.
+    pub password_hash: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,25 @@
+//! Schema migrations, one change a file, each with its way back. The same set runs on
+//! SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_organisations;
+mod m20261123_000002_create_campaigns;
+mod m20261123_000003_create_events;
+mod m20261123_000004_create_idempotency_keys;
+mod m20261123_000005_create_settings;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_organisations::Migration),
+            Box::new(m20261123_000002_create_campaigns::Migration),
+            Box::new(m20261123_000003_create_events::Migration),
+            Box::new(m20261123_000004_create_idempotency_keys::Migration),
+            Box::new(m20261123_000005_create_settings::Migration),
+        ]
+    }
+}

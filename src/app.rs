@@ -1,0 +1,174 @@
+//! The application: the database, the routes and the listener, built from a `Config`.
+
+use std::sync::Arc;
+
+use poem::{
+    EndpointExt, Route, Server,
+    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+};
+use poem_openapi::OpenApiService;
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+
+use crate::{
+    campaigns::api::CampaignsApi,
+    config::Config,
+    events::{api::EventsApi, public_api::PublicApi},
+    http::{guard::guard, problem::catch_all},
+    organisations::api::OrganisationsApi,
+    system,
+};
+use entity::setting;
+
+/// What every endpoint may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    /// `TURNOUT_PUBLIC_URL` without a trailing slash.
+    pub public_url: Arc<str>,
+    /// The key for signed links.
+    pub secret: Arc<str>,
+}
+
+/// A built application, bound to its port and ready to serve.
+pub struct App {
+    port: u16,
+    acceptor: TcpAcceptor,
+    routes: poem::endpoint::BoxEndpoint<'static>,
+    state: AppState,
+}
+
+impl App {
+    /// Connect, migrate, and bind the listener (port 0 picks a free port).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = crate::db::connect(&config.database_url).await?;
+        crate::db::migrate(&db).await?;
+        let secret = match &config.secret {
+            Some(secret) => secret.clone(),
+            None => stored_secret(&db).await?,
+        };
+        let state = AppState {
+            db,
+            public_url: config.public_url.trim_end_matches('/').into(),
+            secret: secret.into(),
+        };
+        let acceptor = TcpListener::bind(config.bind.as_str())
+            .into_acceptor()
+            .await?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .unwrap_or_default();
+        Ok(Self {
+            port,
+            acceptor,
+            routes: routes(state.clone()),
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// Serve until SIGINT or SIGTERM, then finish the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tracing::info!(port = self.port, "serving");
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(
+                self.routes,
+                shutdown_signal(),
+                Some(std::time::Duration::from_secs(30)),
+            )
+            .await
+    }
+}
+
+/// The OpenAPI description of every JSON endpoint.
+pub fn api_service(
+    state: &AppState,
+) -> OpenApiService<(OrganisationsApi, CampaignsApi, EventsApi, PublicApi), ()> {
+    OpenApiService::new(
+        (
+            OrganisationsApi {
+                state: state.clone(),
+            },
+            CampaignsApi {
+                state: state.clone(),
+            },
+            EventsApi {
+                state: state.clone(),
+            },
+            PublicApi {
+                state: state.clone(),
+            },
+        ),
+        "Turnout",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description("Campaigns, events, petitions and fundraising for solidarity groups.")
+    .server("/api/v1")
+}
+
+fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
+    let api = api_service(&state);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    let db = state.db.clone();
+    let api = api.around(move |endpoint, req| guard(endpoint, req, db.clone()));
+    Route::new()
+        .at("/healthz", system::healthz)
+        .at("/readyz", system::readyz)
+        .at("/api/openapi.json", spec)
+        .nest("/api/docs", docs)
+        .nest("/api/v1", api)
+        .data(state.db.clone())
+        .catch_all_error(catch_all)
+        .boxed()
+}
+
+/// The link secret kept in the database, made on first start.
+async fn stored_secret(db: &DatabaseConnection) -> anyhow::Result<String> {
+    const KEY: &str = "link_secret";
+    if let Some(row) = setting::Entity::find_by_id(KEY.to_owned()).one(db).await? {
+        return Ok(row.value);
+    }
+    let secret = hex::encode(rand::random::<[u8; 32]>());
+    let row = setting::ActiveModel {
+        key: Set(KEY.into()),
+        value: Set(secret),
+    };
+    // Two processes starting at once: one insert wins and both read it back.
+    let _ = setting::Entity::insert(row).exec(db).await;
+    setting::Entity::find_by_id(KEY.to_owned())
+        .one(db)
+        .await?
+        .map(|r| r.value)
+        .ok_or_else(|| anyhow::anyhow!("the link secret could not be stored"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,7 @@
+//! Campaigns: the banner events, petitions and appeals gather under.
+
+pub mod api;
+pub mod model;
+pub mod service;
+
+pub use service::CampaignError;

@@ -1,0 +1,85 @@
+//! Request and response bodies of the campaign endpoints.
+
+use poem_openapi::{Enum, Object, types::MaybeUndefined};
+
+use crate::events::model::Event;
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    Active,
+    Archived,
+}
+
+impl CampaignStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Self {
+        if raw == "archived" {
+            Self::Archived
+        } else {
+            Self::Active
+        }
+    }
+}
+
+/// A campaign.
+#[derive(Object, Debug, Clone)]
+pub struct Campaign {
+    pub id: String,
+    pub slug: String,
+    /// The owning organisation's slug.
+    pub organisation: String,
+    pub title: String,
+    pub description: String,
+    pub status: CampaignStatus,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Object, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct NewCampaign {
+    /// The owning organisation's slug; may be left out by an organiser of only one.
+    pub organisation: Option<String>,
+    /// Made from the title when left out.
+    pub slug: Option<String>,
+    pub title: String,
+    #[oai(default)]
+    pub description: String,
+    pub status: Option<CampaignStatus>,
+}
+
+#[derive(Object, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct CampaignPatch {
+    #[oai(default)]
+    pub slug: MaybeUndefined<String>,
+    #[oai(default)]
+    pub title: MaybeUndefined<String>,
+    #[oai(default)]
+    pub description: MaybeUndefined<String>,
+    #[oai(default)]
+    pub status: MaybeUndefined<CampaignStatus>,
+}
+
+/// A page of campaigns.
+#[derive(Object, Debug)]
+pub struct CampaignPage {
+    pub items: Vec<Campaign>,
+    pub next_cursor: Option<String>,
+}
+
+/// A campaign as the public sees it, with its published events.
+#[derive(Object, Debug)]
+pub struct PublicCampaign {
+    #[oai(flatten)]
+    pub campaign: Campaign,
+    /// Its published, public events that have not ended, soonest first.
+    pub events: Vec<Event>,
+}

@@ -1,0 +1,87 @@
+//! Connecting to SQLite or PostgreSQL, and applying the migrations.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbErr,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+/// Connect with the settings each backend needs to be safe under concurrency.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        // WAL lets readers go on while one writer commits; the busy timeout makes
+        // writers queue instead of failing with SQLITE_BUSY; SQLite only enforces
+        // foreign keys when asked.
+        options.max_connections(8).map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    } else {
+        options.max_connections(20);
+    }
+    Database::connect(options).await
+}
+
+/// Apply every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Whether every known migration has been applied (for `/readyz`).
+pub async fn migrations_applied(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    Ok(Migrator::get_pending_migrations(db).await?.is_empty())
+}
+
+/// The first free slug among `base`, `base-2`, `base-3`… in a table whose slugs are
+/// unique. A concurrent insert can still take it first; the unique index then refuses
+/// the second, and callers retry.
+pub async fn free_slug<E>(
+    db: &impl sea_orm::ConnectionTrait,
+    column: E::Column,
+    base: &crate::domain::Slug,
+) -> Result<crate::domain::Slug, DbErr>
+where
+    E: sea_orm::EntityTrait,
+{
+    use sea_orm::{ColumnTrait, Condition, QueryFilter, QuerySelect};
+    let taken: std::collections::HashSet<String> = E::find()
+        .select_only()
+        .column(column)
+        .filter(
+            Condition::any()
+                .add(column.eq(base.as_ref()))
+                .add(column.like(format!("{base}-%"))),
+        )
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok((1..)
+        .map(|n| {
+            if n == 1 {
+                base.clone()
+            } else {
+                base.numbered(n)
+            }
+        })
+        .find(|candidate| !taken.contains(candidate.as_ref()))
+        .unwrap_or_else(|| base.clone()))
+}
+
+/// Whether an error is the refusal of a unique index.
+pub fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

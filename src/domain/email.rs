@@ -1,0 +1,101 @@
+//! An email address, kept as typed and as the key two spellings share.
+
+use std::fmt;
+
+use super::InvalidField;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    shown: String,
+    key: String,
+}
+
+impl Email {
+    /// Accept what mail systems accept in practice: one `@`, a non-empty local part,
+    /// a domain with a dot, no spaces or control characters, at most 254 octets.
+    pub fn parse(raw: &str) -> Result<Self, InvalidField> {
+        let shown = raw.trim();
+        let invalid = |message: &str| Err(InvalidField::new("email", message));
+        if shown.is_empty() {
+            return invalid("must not be empty");
+        }
+        if shown.len() > 254 {
+            return invalid("must be at most 254 characters");
+        }
+        if shown.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return invalid("must not contain spaces");
+        }
+        let Some((local, domain)) = shown.rsplit_once('@') else {
+            return invalid("must contain an @");
+        };
+        if local.is_empty() || local.contains('@') && !local.starts_with('"') {
+            return invalid("is not an email address");
+        }
+        let labels_ok = domain
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+        if !domain.contains('.') || !labels_ok || domain.contains(['<', '>', ',', ';', '"']) {
+            return invalid("is not an email address");
+        }
+        Ok(Self {
+            shown: shown.to_owned(),
+            key: shown.to_lowercase(),
+        })
+    }
+
+    /// Lower-cased: what uniqueness is checked on.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+impl AsRef<str> for Email {
+    fn as_ref(&self) -> &str {
+        &self.shown
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_people_use_are_accepted() {
+        for ok in [
+            "ana@example.org",
+            "Ben.Lopez+hov@mail.example.co.uk",
+            "  x@y.ve ",
+        ] {
+            assert!(Email::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn the_key_ignores_case() {
+        let a = Email::parse("Ana@Example.org").unwrap();
+        assert_eq!(a.key(), "ana@example.org");
+        assert_eq!(a.to_string(), "Ana@Example.org");
+    }
+
+    #[test]
+    fn broken_addresses_are_refused() {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.org",
+            "ana@example",
+            "a b@example.org",
+            "ana@example.org\r\nBcc: x@y.z",
+            "ana@-example.org",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

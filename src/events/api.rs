@@ -1,0 +1,136 @@
+//! HTTP endpoints of events, organiser side.
+
+use poem_openapi::{
+    ApiResponse, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+
+use super::{model::*, service};
+use crate::app::AppState;
+use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate, page::Limit};
+
+pub struct EventsApi {
+    pub state: AppState,
+}
+
+#[derive(ApiResponse)]
+pub enum EventCreated {
+    /// The new draft.
+    #[oai(status = 201)]
+    Created(Json<Event>),
+}
+
+#[derive(ApiResponse)]
+pub enum EventDeleted {
+    /// The draft is gone.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+#[OpenApi(tag = "ApiTags::Events")]
+impl EventsApi {
+    /// Create an event. It starts as a draft that only your organisation sees.
+    #[oai(path = "/events", method = "post")]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        req: Json<NewEvent>,
+    ) -> Result<EventCreated, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let event = service::create(&self.state.db, &access, req.0, &self.state.public_url).await?;
+        Ok(EventCreated::Created(Json(event)))
+    }
+
+    /// The events of your organisations, newest first.
+    #[oai(path = "/events", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        status: Query<Option<EventStatus>>,
+        kind: Query<Option<EventKind>>,
+        /// A campaign's slug.
+        campaign: Query<Option<String>>,
+        limit: Query<Option<u64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<EventPage>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let filter = service::OwnFilter {
+            status: status.0,
+            kind: kind.0,
+            campaign: campaign.0,
+        };
+        let limit = Limit::parse(limit.0)?;
+        let (items, next_cursor) = service::list(
+            &self.state.db,
+            &access,
+            filter,
+            limit,
+            cursor.as_deref(),
+            &self.state.public_url,
+        )
+        .await?;
+        Ok(Json(EventPage { items, next_cursor }))
+    }
+
+    /// One event of your organisation (or one it co-hosts).
+    #[oai(path = "/events/:id", method = "get")]
+    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        Ok(Json(
+            service::get(&self.state.db, &access, &id, &self.state.public_url).await?,
+        ))
+    }
+
+    /// Change an event. Changing a published event's time or place raises its `sequence`.
+    #[oai(path = "/events/:id", method = "patch")]
+    async fn patch(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+        req: Json<EventPatch>,
+    ) -> Result<Json<Event>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        Ok(Json(
+            service::patch(&self.state.db, &access, &id, req.0, &self.state.public_url).await?,
+        ))
+    }
+
+    /// Delete a draft. Published events are cancelled instead (409).
+    #[oai(path = "/events/:id", method = "delete")]
+    async fn delete(&self, auth: BearerAuth, id: Path<String>) -> Result<EventDeleted, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        service::delete(&self.state.db, &access, &id).await?;
+        Ok(EventDeleted::Deleted)
+    }
+
+    /// Publish a draft: public events appear in the public list and feeds.
+    #[oai(path = "/events/:id/publish", method = "post")]
+    async fn publish(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        Ok(Json(
+            service::publish(&self.state.db, &access, &id, &self.state.public_url).await?,
+        ))
+    }
+
+    /// Cancel a published event; it stays visible as cancelled.
+    #[oai(path = "/events/:id/cancel", method = "post")]
+    async fn cancel(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+        req: Json<CancelRequest>,
+    ) -> Result<Json<Event>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        Ok(Json(
+            service::cancel(
+                &self.state.db,
+                &access,
+                &id,
+                req.0.reason,
+                &self.state.public_url,
+            )
+            .await?,
+        ))
+    }
+}

@@ -1,0 +1,80 @@
+//! HTTP endpoints anyone may read: published events and campaigns.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+
+use super::{model::*, service};
+use crate::app::AppState;
+use crate::campaigns::model::PublicCampaign;
+use crate::http::{ApiError, ApiTags, page::Limit};
+
+pub struct PublicApi {
+    pub state: AppState,
+}
+
+#[OpenApi(tag = "ApiTags::Public")]
+impl PublicApi {
+    /// Published public events that have not ended by `from`, soonest first.
+    #[allow(clippy::too_many_arguments)] // one argument per documented query parameter
+    #[oai(path = "/public/events", method = "get")]
+    async fn events(
+        &self,
+        /// Events ending after this instant (RFC 3339); default now.
+        from: Query<Option<DateTime<Utc>>>,
+        /// Events starting before this instant (RFC 3339).
+        to: Query<Option<DateTime<Utc>>>,
+        kind: Query<Option<EventKind>>,
+        /// An organisation's slug: its own events and those it co-hosts.
+        organisation: Query<Option<String>>,
+        /// A campaign's slug.
+        campaign: Query<Option<String>>,
+        /// ISO 3166-1 alpha-2.
+        country: Query<Option<String>>,
+        /// A town or city, in any case.
+        locality: Query<Option<String>>,
+        limit: Query<Option<u64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<EventPage>, ApiError> {
+        let filter = service::PublicFilter {
+            from: from.0,
+            to: to.0,
+            kind: kind.0,
+            organisation: organisation.0,
+            campaign: campaign.0,
+            country: country.0,
+            locality: locality.0,
+        };
+        let limit = Limit::parse(limit.0)?;
+        let (items, next_cursor) = service::public_list(
+            &self.state.db,
+            filter,
+            limit,
+            cursor.as_deref(),
+            &self.state.public_url,
+        )
+        .await?;
+        Ok(Json(EventPage { items, next_cursor }))
+    }
+
+    /// A published (or cancelled) event by id or slug.
+    #[oai(path = "/public/events/:id_or_slug", method = "get")]
+    async fn event(&self, id_or_slug: Path<String>) -> Result<Json<Event>, ApiError> {
+        Ok(Json(
+            service::public_get(&self.state.db, &id_or_slug, &self.state.public_url).await?,
+        ))
+    }
+
+    /// A campaign by id or slug, with its published events.
+    #[oai(path = "/public/campaigns/:id_or_slug", method = "get")]
+    async fn campaign(&self, id_or_slug: Path<String>) -> Result<Json<PublicCampaign>, ApiError> {
+        let campaign = crate::campaigns::service::public_get(&self.state.db, &id_or_slug).await?;
+        let id = uuid::Uuid::parse_str(&campaign.id).unwrap_or_default();
+        let events =
+            service::public_of_campaign(&self.state.db, id, &self.state.public_url).await?;
+        Ok(Json(PublicCampaign { campaign, events }))
+    }
+}

@@ -1,0 +1,1062 @@
+//! The rules of events: who may change them, what makes a valid event, how a
+//! published event's `sequence` grows, and how the public finds them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeZone as _, Utc};
+use poem_openapi::types::MaybeUndefined;
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Expr, Func, Query},
+};
+use uuid::Uuid;
+
+use super::model::*;
+use crate::db::{free_slug, is_unique_violation};
+use crate::domain::{
+    Country, EventTimes, InvalidField, Language, Slug, TimeZone, optional_text, required_text,
+};
+use crate::http::{
+    Access, ApiError, Role,
+    auth::AccessError,
+    instant,
+    page::{Limit, split_page},
+};
+use entity::{campaign, event, event_host, organisation};
+
+/// How deep forums and itineraries may nest.
+const MAX_DEPTH: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    #[error("invalid event")]
+    Invalid(Vec<InvalidField>),
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error("no such event")]
+    NotFound,
+    #[error("this event belongs to another organisation")]
+    Forbidden,
+    #[error("the slug {0:?} is taken")]
+    SlugTaken(String),
+    #[error("only a draft can be deleted; cancel a published event instead")]
+    NotDraft,
+    #[error("a cancelled event cannot be published again")]
+    AlreadyCancelled,
+    #[error("a draft cannot be cancelled; delete it instead")]
+    NotPublished,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<InvalidField> for EventError {
+    fn from(e: InvalidField) -> Self {
+        Self::Invalid(vec![e])
+    }
+}
+
+impl From<EventError> for ApiError {
+    fn from(e: EventError) -> Self {
+        match e {
+            EventError::Invalid(fields) => ApiError::invalid(fields),
+            EventError::Access(a) => a.into(),
+            EventError::NotFound => ApiError::not_found(e.to_string()),
+            EventError::Forbidden => ApiError::forbidden(e.to_string()),
+            EventError::SlugTaken(_)
+            | EventError::NotDraft
+            | EventError::AlreadyCancelled
+            | EventError::NotPublished => ApiError::conflict(e.to_string()),
+            EventError::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+/// Everything an event is made of, as text still to be checked: built from a new
+/// event, or from a stored one with a patch applied, so both are checked alike.
+#[derive(Debug, Clone)]
+struct EventInput {
+    campaign: Option<String>,
+    hosts: Vec<String>,
+    slug: Option<String>,
+    kind: EventKind,
+    title: String,
+    summary: String,
+    description: String,
+    language: String,
+    timezone: String,
+    starts_at: String,
+    ends_at: String,
+    all_day: bool,
+    location: Option<Location>,
+    online_url: Option<String>,
+    parent_id: Option<String>,
+    capacity: Option<i64>,
+    waitlist: bool,
+    rsvp_mode: RsvpMode,
+    rsvp_closes_at: Option<DateTime<Utc>>,
+    visibility: Visibility,
+}
+
+/// A checked event, before the checks that need the database.
+struct ValidEvent {
+    slug: Option<Slug>,
+    kind: EventKind,
+    title: String,
+    summary: String,
+    description: String,
+    language: Language,
+    times: EventTimes,
+    location: Location,
+    online_url: Option<String>,
+    parent_id: Option<Uuid>,
+    capacity: Option<i32>,
+    waitlist: bool,
+    rsvp_mode: RsvpMode,
+    rsvp_closes_at: Option<DateTime<Utc>>,
+    visibility: Visibility,
+}
+
+/// Gathers every invalid field of a request, so one answer names them all.
+#[derive(Default)]
+struct Checks(Vec<InvalidField>);
+
+impl Checks {
+    fn check<T>(&mut self, result: Result<T, InvalidField>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+}
+
+impl EventInput {
+    fn from_new(new: NewEvent, default_zone: &str) -> Self {
+        Self {
+            campaign: new.campaign,
+            hosts: new.hosts,
+            slug: new.slug,
+            kind: new.kind,
+            title: new.title,
+            summary: new.summary,
+            description: new.description,
+            language: new.language.unwrap_or_else(|| "en".into()),
+            timezone: new.timezone.unwrap_or_else(|| default_zone.into()),
+            starts_at: new.starts_at,
+            ends_at: new.ends_at,
+            all_day: new.all_day,
+            location: new.location,
+            online_url: new.online_url,
+            parent_id: new.parent_id,
+            capacity: new.capacity,
+            waitlist: new.waitlist,
+            rsvp_mode: new.rsvp_mode.unwrap_or(RsvpMode::Open),
+            rsvp_closes_at: new.rsvp_closes_at,
+            visibility: new.visibility.unwrap_or(Visibility::Public),
+        }
+    }
+
+    fn from_stored(row: &event::Model, campaign: Option<String>, hosts: Vec<String>) -> Self {
+        Self {
+            campaign,
+            hosts,
+            slug: Some(row.slug.clone()),
+            kind: EventKind::from_stored(&row.kind).unwrap_or(EventKind::Other),
+            title: row.title.clone(),
+            summary: row.summary.clone(),
+            description: row.description.clone(),
+            language: row.language.clone(),
+            timezone: row.timezone.clone(),
+            starts_at: row.starts_at.clone(),
+            ends_at: row.ends_at.clone(),
+            all_day: row.all_day,
+            location: stored_location(row),
+            online_url: row.online_url.clone(),
+            parent_id: row.parent_id.map(|p| p.to_string()),
+            capacity: row.capacity.map(i64::from),
+            waitlist: row.waitlist,
+            rsvp_mode: RsvpMode::from_stored(&row.rsvp_mode).unwrap_or(RsvpMode::Open),
+            rsvp_closes_at: row.rsvp_closes_at,
+            visibility: Visibility::from_stored(&row.visibility).unwrap_or(Visibility::Public),
+        }
+    }
+
+    fn apply(&mut self, patch: EventPatch) -> Result<(), InvalidField> {
+        fn required<T>(
+            field: &str,
+            value: MaybeUndefined<T>,
+            into: &mut T,
+        ) -> Result<(), InvalidField> {
+            match value {
+                MaybeUndefined::Value(v) => *into = v,
+                MaybeUndefined::Null => return Err(InvalidField::new(field, "must not be null")),
+                MaybeUndefined::Undefined => {}
+            }
+            Ok(())
+        }
+        fn nullable<T>(value: MaybeUndefined<T>, into: &mut Option<T>) {
+            match value {
+                MaybeUndefined::Value(v) => *into = Some(v),
+                MaybeUndefined::Null => *into = None,
+                MaybeUndefined::Undefined => {}
+            }
+        }
+        nullable(patch.campaign, &mut self.campaign);
+        match patch.hosts {
+            MaybeUndefined::Value(hosts) => self.hosts = hosts,
+            MaybeUndefined::Null => self.hosts.clear(),
+            MaybeUndefined::Undefined => {}
+        }
+        let mut slug = self.slug.clone().unwrap_or_default();
+        required("slug", patch.slug, &mut slug)?;
+        self.slug = Some(slug);
+        required("kind", patch.kind, &mut self.kind)?;
+        required("title", patch.title, &mut self.title)?;
+        required("summary", patch.summary, &mut self.summary)?;
+        required("description", patch.description, &mut self.description)?;
+        required("language", patch.language, &mut self.language)?;
+        required("timezone", patch.timezone, &mut self.timezone)?;
+        required("starts_at", patch.starts_at, &mut self.starts_at)?;
+        required("ends_at", patch.ends_at, &mut self.ends_at)?;
+        required("all_day", patch.all_day, &mut self.all_day)?;
+        nullable(patch.location, &mut self.location);
+        nullable(patch.online_url, &mut self.online_url);
+        nullable(patch.parent_id, &mut self.parent_id);
+        nullable(patch.capacity, &mut self.capacity);
+        required("waitlist", patch.waitlist, &mut self.waitlist)?;
+        required("rsvp_mode", patch.rsvp_mode, &mut self.rsvp_mode)?;
+        nullable(patch.rsvp_closes_at, &mut self.rsvp_closes_at);
+        required("visibility", patch.visibility, &mut self.visibility)?;
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<ValidEvent, EventError> {
+        let mut c = Checks::default();
+        let slug = self
+            .slug
+            .as_deref()
+            .and_then(|s| c.check(Slug::parse(s)).map(Some))
+            .flatten();
+        let title = c.check(required_text("title", &self.title, 200));
+        let summary = c.check(optional_text("summary", &self.summary, 500));
+        let description = c.check(optional_text("description", &self.description, 50_000));
+        let language = c.check(Language::parse(&self.language));
+        let zone = c.check(TimeZone::parse(&self.timezone));
+        let times = zone.and_then(|zone| {
+            c.check(EventTimes::parse(
+                &self.starts_at,
+                &self.ends_at,
+                self.all_day,
+                zone,
+            ))
+        });
+        let location = c.check(check_location(self.location.clone().unwrap_or_default()));
+        let online_url = self
+            .online_url
+            .as_deref()
+            .map(|u| c.check(check_url("online_url", u)))
+            .unwrap_or(Some(None));
+        let parent_id = match self.parent_id.as_deref() {
+            None => Some(None),
+            Some(raw) => c.check(
+                Uuid::parse_str(raw)
+                    .map(Some)
+                    .map_err(|_| InvalidField::new("parent_id", "is not an event id")),
+            ),
+        };
+        let capacity = match self.capacity {
+            None => Some(None),
+            Some(n) => c.check(
+                i32::try_from(n)
+                    .ok()
+                    .filter(|n| (1..=1_000_000).contains(n))
+                    .map(Some)
+                    .ok_or_else(|| {
+                        InvalidField::new(
+                            "capacity",
+                            "must be from 1 to 1000000, or null for no limit",
+                        )
+                    }),
+            ),
+        };
+        if !c.0.is_empty() {
+            return Err(EventError::Invalid(c.0));
+        }
+        match (
+            title,
+            summary,
+            description,
+            language,
+            times,
+            location,
+            online_url,
+            parent_id,
+            capacity,
+        ) {
+            (
+                Some(title),
+                Some(summary),
+                Some(description),
+                Some(language),
+                Some(times),
+                Some(location),
+                Some(online_url),
+                Some(parent_id),
+                Some(capacity),
+            ) => Ok(ValidEvent {
+                slug,
+                kind: self.kind,
+                title,
+                summary,
+                description,
+                language,
+                times,
+                location,
+                online_url,
+                parent_id,
+                capacity,
+                waitlist: self.waitlist,
+                rsvp_mode: self.rsvp_mode,
+                rsvp_closes_at: self.rsvp_closes_at,
+                visibility: self.visibility,
+            }),
+            _ => Err(EventError::Invalid(vec![InvalidField::new(
+                "body",
+                "is invalid",
+            )])),
+        }
+    }
+}
+
+fn check_url(field: &str, raw: &str) -> Result<Option<String>, InvalidField> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match url::Url::parse(raw) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(Some(u.to_string()))
+        }
+        _ => Err(InvalidField::new(field, "must be an absolute http(s) URL")),
+    }
+}
+
+/// Trim every part of a location (empty parts become absent) and check the rest.
+fn check_location(mut l: Location) -> Result<Location, InvalidField> {
+    for (name, part) in [
+        ("location.venue", &mut l.venue),
+        ("location.address", &mut l.address),
+        ("location.locality", &mut l.locality),
+        ("location.region", &mut l.region),
+        ("location.postal_code", &mut l.postal_code),
+    ] {
+        if let Some(text) = part.take() {
+            let text = optional_text(name, &text, 300)?;
+            *part = (!text.is_empty()).then_some(text);
+        }
+    }
+    l.country = l
+        .country
+        .as_deref()
+        .map(|c| Country::parse(c).map_err(|e| e.at("location.country")))
+        .transpose()?
+        .map(|c| c.to_string());
+    match (l.latitude, l.longitude) {
+        (None, None) => {}
+        (Some(lat), Some(lon)) => {
+            if !(-90.0..=90.0).contains(&lat) {
+                return Err(InvalidField::new(
+                    "location.latitude",
+                    "must be from -90 to 90",
+                ));
+            }
+            if !(-180.0..=180.0).contains(&lon) {
+                return Err(InvalidField::new(
+                    "location.longitude",
+                    "must be from -180 to 180",
+                ));
+            }
+        }
+        (Some(_), None) => {
+            return Err(InvalidField::new(
+                "location.longitude",
+                "is needed with latitude",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(InvalidField::new(
+                "location.latitude",
+                "is needed with longitude",
+            ));
+        }
+    }
+    Ok(l)
+}
+
+fn stored_location(row: &event::Model) -> Option<Location> {
+    let l = Location {
+        venue: row.venue.clone(),
+        address: row.address.clone(),
+        locality: row.locality.clone(),
+        region: row.region.clone(),
+        postal_code: row.postal_code.clone(),
+        country: row.country.clone(),
+        latitude: row.latitude,
+        longitude: row.longitude,
+    };
+    (l != Location::default()).then_some(l)
+}
+
+/// What the database must confirm: the campaign and parent belong to the same
+/// organisation, the co-hosts exist, and the parent chain has no loop.
+struct Links {
+    campaign_id: Option<Uuid>,
+    host_ids: Vec<Uuid>,
+}
+
+async fn resolve_links(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    input: &EventInput,
+    valid: &ValidEvent,
+    this_event: Option<Uuid>,
+) -> Result<Links, EventError> {
+    let mut c = Checks::default();
+    let campaign_id = match input.campaign.as_deref() {
+        None => None,
+        Some(slug) => {
+            let found = campaign::Entity::find()
+                .filter(campaign::Column::Slug.eq(slug))
+                .filter(campaign::Column::OrganisationId.eq(organisation_id))
+                .one(db)
+                .await?;
+            c.check(found.map(|f| f.id).ok_or_else(|| {
+                InvalidField::new(
+                    "campaign",
+                    format!("no campaign {slug:?} in this organisation"),
+                )
+            }))
+        }
+    };
+    let mut host_ids = Vec::new();
+    for slug in &input.hosts {
+        let found = organisation::Entity::find()
+            .filter(organisation::Column::Slug.eq(slug.as_str()))
+            .one(db)
+            .await?;
+        match found {
+            Some(org) if org.id == organisation_id || host_ids.contains(&org.id) => {}
+            Some(org) => host_ids.push(org.id),
+            None => c.0.push(InvalidField::new(
+                "hosts",
+                format!("no organisation {slug:?}"),
+            )),
+        }
+    }
+    if let Some(parent_id) = valid.parent_id
+        && let Err(e) = check_parent(db, organisation_id, parent_id, this_event).await?
+    {
+        c.0.push(e);
+    }
+    if !c.0.is_empty() {
+        return Err(EventError::Invalid(c.0));
+    }
+    Ok(Links {
+        campaign_id,
+        host_ids,
+    })
+}
+
+/// Walk up from the proposed parent: it must be ours, and must not lead back here.
+async fn check_parent(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    parent_id: Uuid,
+    this_event: Option<Uuid>,
+) -> Result<Result<(), InvalidField>, DbErr> {
+    let invalid = |m: &str| Ok(Err(InvalidField::new("parent_id", m)));
+    let mut next = Some(parent_id);
+    let mut depth = 0;
+    while let Some(id) = next {
+        if Some(id) == this_event {
+            return invalid("would make the event its own ancestor");
+        }
+        depth += 1;
+        if depth > MAX_DEPTH {
+            return invalid("nests events too deeply");
+        }
+        let Some(row) = event::Entity::find_by_id(id).one(db).await? else {
+            return invalid("is not an event");
+        };
+        if row.organisation_id != organisation_id {
+            return invalid("must be an event of the same organisation");
+        }
+        next = row.parent_id;
+    }
+    Ok(Ok(()))
+}
+
+/// Create a draft event.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &DatabaseConnection,
+    access: &Access,
+    new: NewEvent,
+    public_url: &str,
+) -> Result<Event, EventError> {
+    let member = access.writable(new.organisation.as_deref())?;
+    let org = organisation::Entity::find_by_id(member.organisation_id)
+        .one(db)
+        .await?
+        .ok_or(EventError::NotFound)?;
+    let explicit_slug = new.slug.is_some();
+    let input = EventInput::from_new(new, &org.timezone);
+    let valid = input.validate()?;
+    let links = resolve_links(db, org.id, &input, &valid, None).await?;
+    let now = Utc::now();
+    for _attempt in 0..5 {
+        let slug = match &valid.slug {
+            Some(slug) => slug.clone(),
+            None => {
+                let base = Slug::from_title(&valid.title, "event");
+                free_slug::<event::Entity>(db, event::Column::Slug, &base).await?
+            }
+        };
+        let mut row = event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organisation_id: Set(org.id),
+            status: Set(EventStatus::Draft.as_str().into()),
+            sequence: Set(0),
+            going_count: Set(0),
+            waitlist_count: Set(0),
+            cancel_reason: Set(None),
+            cancelled_at: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        fill(&mut row, &valid, &links, &slug, now);
+        let txn = db.begin().await?;
+        let inserted = match row.insert(&txn).await {
+            Ok(model) => model,
+            Err(e) if is_unique_violation(&e) && !explicit_slug => continue,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(EventError::SlugTaken(slug.to_string()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        write_hosts(&txn, inserted.id, &links.host_ids).await?;
+        txn.commit().await?;
+        return one_view(db, inserted, public_url).await;
+    }
+    Err(EventError::SlugTaken(
+        Slug::from_title(&valid.title, "event").to_string(),
+    ))
+}
+
+/// Set the columns that come from a checked event.
+fn fill(
+    row: &mut event::ActiveModel,
+    v: &ValidEvent,
+    links: &Links,
+    slug: &Slug,
+    now: DateTime<Utc>,
+) {
+    let l = &v.location;
+    row.campaign_id = Set(links.campaign_id);
+    row.slug = Set(slug.to_string());
+    row.kind = Set(v.kind.as_str().into());
+    row.title = Set(v.title.clone());
+    row.summary = Set(v.summary.clone());
+    row.description = Set(v.description.clone());
+    row.language = Set(v.language.to_string());
+    row.timezone = Set(v.times.zone().to_string());
+    row.starts_at = Set(v.times.starts_at_text());
+    row.ends_at = Set(v.times.ends_at_text());
+    row.all_day = Set(v.times.all_day());
+    row.starts_at_utc = Set(v.times.starts_utc());
+    row.ends_at_utc = Set(v.times.ends_utc());
+    row.venue = Set(l.venue.clone());
+    row.address = Set(l.address.clone());
+    row.locality = Set(l.locality.clone());
+    row.region = Set(l.region.clone());
+    row.postal_code = Set(l.postal_code.clone());
+    row.country = Set(l.country.clone());
+    row.latitude = Set(l.latitude);
+    row.longitude = Set(l.longitude);
+    row.online_url = Set(v.online_url.clone());
+    row.parent_id = Set(v.parent_id);
+    row.capacity = Set(v.capacity);
+    row.waitlist = Set(v.waitlist);
+    row.rsvp_mode = Set(v.rsvp_mode.as_str().into());
+    row.rsvp_closes_at = Set(v.rsvp_closes_at);
+    row.visibility = Set(v.visibility.as_str().into());
+    row.updated_at = Set(now);
+}
+
+async fn write_hosts(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+    host_ids: &[Uuid],
+) -> Result<(), DbErr> {
+    event_host::Entity::delete_many()
+        .filter(event_host::Column::EventId.eq(event_id))
+        .exec(db)
+        .await?;
+    for (position, organisation_id) in host_ids.iter().enumerate() {
+        event_host::ActiveModel {
+            event_id: Set(event_id),
+            organisation_id: Set(*organisation_id),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Change an event. Once it is published, a change of time or place raises its
+/// `sequence`, so calendars replace their copy instead of keeping the old one.
+#[tracing::instrument(skip_all, fields(event_id = id))]
+pub async fn patch(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: &str,
+    patch: EventPatch,
+    public_url: &str,
+) -> Result<Event, EventError> {
+    let row = find_for(db, access, id, Role::Organiser).await?;
+    let current = one_view(db, row.clone(), public_url).await?;
+    let hosts = current.hosts.iter().skip(1).cloned().collect();
+    let mut input = EventInput::from_stored(&row, current.campaign.clone(), hosts);
+    input.apply(patch)?;
+    let valid = input.validate()?;
+    let links = resolve_links(db, row.organisation_id, &input, &valid, Some(row.id)).await?;
+    let slug = valid
+        .slug
+        .clone()
+        .unwrap_or_else(|| Slug::from_title(&valid.title, "event"));
+
+    let moved = valid.times.starts_utc() != row.starts_at_utc
+        || valid.times.ends_utc() != row.ends_at_utc
+        || valid.times.all_day() != row.all_day
+        || valid.times.zone().name() != row.timezone
+        || Some(&valid.location)
+            != stored_location(&row)
+                .as_ref()
+                .or(Some(&Location::default()))
+        || valid.online_url != row.online_url;
+    let bump = moved && row.status != EventStatus::Draft.as_str();
+
+    let mut active: event::ActiveModel = row.clone().into();
+    fill(&mut active, &valid, &links, &slug, Utc::now());
+    if bump {
+        active.sequence = Set(row.sequence + 1);
+    }
+    let txn = db.begin().await?;
+    let updated = match active.update(&txn).await {
+        Ok(model) => model,
+        Err(e) if is_unique_violation(&e) => return Err(EventError::SlugTaken(slug.to_string())),
+        Err(e) => return Err(e.into()),
+    };
+    write_hosts(&txn, updated.id, &links.host_ids).await?;
+    txn.commit().await?;
+    one_view(db, updated, public_url).await
+}
+
+/// Publish a draft. Publishing twice changes nothing.
+pub async fn publish(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: &str,
+    public_url: &str,
+) -> Result<Event, EventError> {
+    let row = find_for(db, access, id, Role::Organiser).await?;
+    let row = match EventStatus::from_stored(&row.status) {
+        Some(EventStatus::Published) => row,
+        Some(EventStatus::Cancelled) => return Err(EventError::AlreadyCancelled),
+        _ => {
+            let mut active: event::ActiveModel = row.into();
+            active.status = Set(EventStatus::Published.as_str().into());
+            active.updated_at = Set(Utc::now());
+            active.update(db).await?
+        }
+    };
+    one_view(db, row, public_url).await
+}
+
+/// Cancel a published event. Cancelling twice changes nothing.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: &str,
+    reason: Option<String>,
+    public_url: &str,
+) -> Result<Event, EventError> {
+    let reason = reason
+        .map(|r| optional_text("reason", &r, 2_000))
+        .transpose()?
+        .filter(|r| !r.is_empty());
+    let row = find_for(db, access, id, Role::Organiser).await?;
+    let row = match EventStatus::from_stored(&row.status) {
+        Some(EventStatus::Cancelled) => row,
+        Some(EventStatus::Published) => {
+            let now = Utc::now();
+            let sequence = row.sequence + 1;
+            let mut active: event::ActiveModel = row.into();
+            active.status = Set(EventStatus::Cancelled.as_str().into());
+            active.sequence = Set(sequence);
+            active.cancel_reason = Set(reason);
+            active.cancelled_at = Set(Some(now));
+            active.updated_at = Set(now);
+            active.update(db).await?
+        }
+        _ => return Err(EventError::NotPublished),
+    };
+    one_view(db, row, public_url).await
+}
+
+/// Delete a draft; anything published stays (cancel it instead).
+pub async fn delete(db: &DatabaseConnection, access: &Access, id: &str) -> Result<(), EventError> {
+    let row = find_for(db, access, id, Role::Organiser).await?;
+    if row.status != EventStatus::Draft.as_str() {
+        return Err(EventError::NotDraft);
+    }
+    let txn = db.begin().await?;
+    // Children of a deleted forum stay, as events of their own.
+    event::Entity::update_many()
+        .col_expr(event::Column::ParentId, Expr::value(Option::<Uuid>::None))
+        .filter(event::Column::ParentId.eq(row.id))
+        .exec(&txn)
+        .await?;
+    event::Entity::delete_by_id(row.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One event, for its organisation's members and its co-hosts'.
+pub async fn get(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: &str,
+    public_url: &str,
+) -> Result<Event, EventError> {
+    let row = find(db, id).await?.ok_or(EventError::NotFound)?;
+    if access.role_in(row.organisation_id).is_none() {
+        let co_hosts = event_host::Entity::find()
+            .filter(event_host::Column::EventId.eq(row.id))
+            .filter(event_host::Column::OrganisationId.is_in(access.organisation_ids()))
+            .one(db)
+            .await?;
+        if co_hosts.is_none() {
+            return Err(EventError::Forbidden);
+        }
+    }
+    one_view(db, row, public_url).await
+}
+
+/// Filters of the organiser's list.
+#[derive(Debug, Default)]
+pub struct OwnFilter {
+    pub status: Option<EventStatus>,
+    pub kind: Option<EventKind>,
+    pub campaign: Option<String>,
+}
+
+/// The events of the organiser's organisations, newest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    access: &Access,
+    filter: OwnFilter,
+    limit: Limit,
+    cursor: Option<&str>,
+    public_url: &str,
+) -> Result<(Vec<Event>, Option<String>), EventError> {
+    let mut query = event::Entity::find()
+        .filter(event::Column::OrganisationId.is_in(access.organisation_ids()))
+        .order_by_desc(event::Column::Id)
+        .limit(limit.get() + 1);
+    if let Some(status) = filter.status {
+        query = query.filter(event::Column::Status.eq(status.as_str()));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(event::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(slug) = filter.campaign {
+        let id = campaign_id(db, &slug).await?;
+        query = query.filter(event::Column::CampaignId.eq(id));
+    }
+    if let Some(cursor) = cursor {
+        let before = Uuid::parse_str(cursor).map_err(|_| bad_cursor())?;
+        query = query.filter(event::Column::Id.lt(before));
+    }
+    let rows = query.all(db).await?;
+    let (rows, next) = split_page(rows, limit, |e| e.id.to_string());
+    Ok((views(db, rows, public_url).await?, next))
+}
+
+/// Filters of the public list.
+#[derive(Debug, Default)]
+pub struct PublicFilter {
+    /// Events that end after this instant (default: now).
+    pub from: Option<DateTime<Utc>>,
+    /// Events that start before this instant.
+    pub to: Option<DateTime<Utc>>,
+    pub kind: Option<EventKind>,
+    pub organisation: Option<String>,
+    pub campaign: Option<String>,
+    pub country: Option<String>,
+    pub locality: Option<String>,
+}
+
+/// Published public events that have not ended, soonest first.
+pub async fn public_list(
+    db: &DatabaseConnection,
+    filter: PublicFilter,
+    limit: Limit,
+    cursor: Option<&str>,
+    public_url: &str,
+) -> Result<(Vec<Event>, Option<String>), EventError> {
+    let mut query = event::Entity::find()
+        .filter(event::Column::Status.eq(EventStatus::Published.as_str()))
+        .filter(event::Column::Visibility.eq(Visibility::Public.as_str()))
+        .filter(event::Column::EndsAtUtc.gt(filter.from.unwrap_or_else(Utc::now)))
+        .order_by_asc(event::Column::StartsAtUtc)
+        .order_by_asc(event::Column::Id)
+        .limit(limit.get() + 1);
+    if let Some(to) = filter.to {
+        query = query.filter(event::Column::StartsAtUtc.lt(to));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(event::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(slug) = filter.organisation {
+        let id = organisation::Entity::find()
+            .filter(organisation::Column::Slug.eq(slug))
+            .one(db)
+            .await?
+            .map(|o| o.id)
+            .unwrap_or_else(Uuid::nil);
+        let co_hosted = Query::select()
+            .column(event_host::Column::EventId)
+            .from(event_host::Entity)
+            .and_where(event_host::Column::OrganisationId.eq(id))
+            .to_owned();
+        query = query.filter(
+            Condition::any()
+                .add(event::Column::OrganisationId.eq(id))
+                .add(event::Column::Id.in_subquery(co_hosted)),
+        );
+    }
+    if let Some(slug) = filter.campaign {
+        let id = campaign_id(db, &slug).await?;
+        query = query.filter(event::Column::CampaignId.eq(id));
+    }
+    if let Some(country) = filter.country {
+        query = query.filter(event::Column::Country.eq(country.to_ascii_uppercase()));
+    }
+    if let Some(locality) = filter.locality {
+        query = query.filter(
+            Expr::expr(Func::lower(Expr::col(event::Column::Locality)))
+                .eq(locality.trim().to_lowercase()),
+        );
+    }
+    if let Some(cursor) = cursor {
+        let (ts, id) = cursor.split_once('.').ok_or_else(bad_cursor)?;
+        let after_id = Uuid::parse_str(id).map_err(|_| bad_cursor())?;
+        let after = ts
+            .parse::<i64>()
+            .ok()
+            .and_then(|ts| Utc.timestamp_opt(ts, 0).single())
+            .ok_or_else(bad_cursor)?;
+        query = query.filter(
+            Condition::any()
+                .add(event::Column::StartsAtUtc.gt(after))
+                .add(
+                    Condition::all()
+                        .add(event::Column::StartsAtUtc.eq(after))
+                        .add(event::Column::Id.gt(after_id)),
+                ),
+        );
+    }
+    let rows = query.all(db).await?;
+    let (rows, next) = split_page(rows, limit, |e| {
+        format!("{}.{}", e.starts_at_utc.timestamp(), e.id)
+    });
+    Ok((views(db, rows, public_url).await?, next))
+}
+
+/// A published or cancelled event, public or unlisted, by id or slug. Drafts are
+/// nobody's business but their organisation's.
+pub async fn public_get(
+    db: &DatabaseConnection,
+    id_or_slug: &str,
+    public_url: &str,
+) -> Result<Event, EventError> {
+    let row = find(db, id_or_slug)
+        .await?
+        .filter(|e| e.status != EventStatus::Draft.as_str())
+        .ok_or(EventError::NotFound)?;
+    one_view(db, row, public_url).await
+}
+
+/// The published public events of a campaign that have not ended.
+pub async fn public_of_campaign(
+    db: &DatabaseConnection,
+    campaign_id: Uuid,
+    public_url: &str,
+) -> Result<Vec<Event>, EventError> {
+    let rows = event::Entity::find()
+        .filter(event::Column::CampaignId.eq(campaign_id))
+        .filter(event::Column::Status.eq(EventStatus::Published.as_str()))
+        .filter(event::Column::Visibility.eq(Visibility::Public.as_str()))
+        .filter(event::Column::EndsAtUtc.gt(Utc::now()))
+        .order_by_asc(event::Column::StartsAtUtc)
+        .limit(200)
+        .all(db)
+        .await?;
+    Ok(views(db, rows, public_url).await?)
+}
+
+fn bad_cursor() -> EventError {
+    InvalidField::new("cursor", "is not a cursor from this list").into()
+}
+
+async fn campaign_id(db: &DatabaseConnection, slug: &str) -> Result<Uuid, DbErr> {
+    Ok(campaign::Entity::find()
+        .filter(campaign::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .map(|c| c.id)
+        .unwrap_or_else(Uuid::nil))
+}
+
+async fn find(db: &DatabaseConnection, id_or_slug: &str) -> Result<Option<event::Model>, DbErr> {
+    match Uuid::parse_str(id_or_slug) {
+        Ok(id) => event::Entity::find_by_id(id).one(db).await,
+        Err(_) => {
+            event::Entity::find()
+                .filter(event::Column::Slug.eq(id_or_slug))
+                .one(db)
+                .await
+        }
+    }
+}
+
+async fn find_for(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: &str,
+    role: Role,
+) -> Result<event::Model, EventError> {
+    let row = find(db, id).await?.ok_or(EventError::NotFound)?;
+    match access.role_in(row.organisation_id) {
+        Some(r) if r >= role => Ok(row),
+        Some(_) => Err(AccessError::ReadOnly.into()),
+        None => Err(EventError::Forbidden),
+    }
+}
+
+async fn one_view(
+    db: &DatabaseConnection,
+    row: event::Model,
+    public_url: &str,
+) -> Result<Event, EventError> {
+    views(db, vec![row], public_url)
+        .await?
+        .pop()
+        .ok_or(EventError::NotFound)
+}
+
+/// Turn rows into the API's events, loading the slugs they refer to in three queries
+/// whatever the number of rows.
+pub async fn views(
+    db: &DatabaseConnection,
+    rows: Vec<event::Model>,
+    public_url: &str,
+) -> Result<Vec<Event>, DbErr> {
+    let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
+    let mut hosts: HashMap<Uuid, Vec<event_host::Model>> = HashMap::new();
+    for host in event_host::Entity::find()
+        .filter(event_host::Column::EventId.is_in(ids))
+        .order_by_asc(event_host::Column::Position)
+        .all(db)
+        .await?
+    {
+        hosts.entry(host.event_id).or_default().push(host);
+    }
+    let org_ids = rows
+        .iter()
+        .map(|e| e.organisation_id)
+        .chain(hosts.values().flatten().map(|h| h.organisation_id));
+    let orgs = crate::campaigns::service::organisation_slugs(db, org_ids).await?;
+    let campaign_ids: Vec<Uuid> = rows.iter().filter_map(|e| e.campaign_id).collect();
+    let campaigns: HashMap<Uuid, String> = campaign::Entity::find()
+        .filter(campaign::Column::Id.is_in(campaign_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.slug))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|e| {
+            let slug_of = |id: &Uuid| orgs.get(id).cloned().unwrap_or_default();
+            let organisation = slug_of(&e.organisation_id);
+            let host_slugs = std::iter::once(organisation.clone())
+                .chain(
+                    hosts
+                        .get(&e.id)
+                        .into_iter()
+                        .flatten()
+                        .map(|h| slug_of(&h.organisation_id)),
+                )
+                .collect();
+            let campaign = e.campaign_id.and_then(|id| campaigns.get(&id).cloned());
+            view(e, organisation, campaign, host_slugs, public_url)
+        })
+        .collect())
+}
+
+fn view(
+    e: event::Model,
+    organisation: String,
+    campaign: Option<String>,
+    hosts: Vec<String>,
+    public_url: &str,
+) -> Event {
+    let location = stored_location(&e);
+    Event {
+        url: format!("{public_url}/events/{}", e.slug),
+        ics_url: format!("{public_url}/events/{}.ics", e.slug),
+        id: e.id.to_string(),
+        slug: e.slug,
+        organisation,
+        campaign,
+        hosts,
+        kind: EventKind::from_stored(&e.kind).unwrap_or(EventKind::Other),
+        title: e.title,
+        summary: e.summary,
+        description: e.description,
+        language: e.language,
+        timezone: e.timezone,
+        starts_at: e.starts_at,
+        ends_at: e.ends_at,
+        all_day: e.all_day,
+        starts_at_utc: instant(e.starts_at_utc),
+        ends_at_utc: instant(e.ends_at_utc),
+        location,
+        online_url: e.online_url,
+        parent_id: e.parent_id.map(|p| p.to_string()),
+        capacity: e.capacity,
+        waitlist: e.waitlist,
+        rsvp_mode: RsvpMode::from_stored(&e.rsvp_mode).unwrap_or(RsvpMode::Open),
+        rsvp_closes_at: e.rsvp_closes_at.map(instant),
+        status: EventStatus::from_stored(&e.status).unwrap_or(EventStatus::Draft),
+        visibility: Visibility::from_stored(&e.visibility).unwrap_or(Visibility::Public),
+        sequence: e.sequence,
+        going_count: e.going_count,
+        waitlist_count: e.waitlist_count,
+        cancel_reason: e.cancel_reason,
+        created_at: instant(e.created_at),
+        updated_at: instant(e.updated_at),
+    }
+}

@@ -1,0 +1,30 @@
+//! What every endpoint shares: problems, authentication, the body guard with
+//! idempotency keys, and list paging.
+
+pub mod auth;
+pub mod guard;
+pub mod page;
+pub mod problem;
+
+pub use auth::{Access, BearerAuth, Role};
+pub use problem::{ApiError, Problem};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// RFC 3339 in UTC with `Z`, as the contract writes instants.
+pub fn instant(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The groups the OpenAPI document lists endpoints under.
+#[derive(poem_openapi::Tags)]
+pub enum ApiTags {
+    /// Organisations, organisers, sign-in and invitations.
+    Organisations,
+    /// Campaigns (organiser side).
+    Campaigns,
+    /// Events (organiser side).
+    Events,
+    /// What anyone may read without a token.
+    Public,
+}

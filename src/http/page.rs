@@ -1,0 +1,37 @@
+//! List paging: `?limit=` (default 50, at most 200) and an opaque `?cursor=`.
+
+use crate::domain::InvalidField;
+
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 200;
+
+/// A checked page size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit(u64);
+
+impl Limit {
+    pub fn parse(raw: Option<u64>) -> Result<Self, InvalidField> {
+        match raw {
+            None => Ok(Self(DEFAULT_LIMIT)),
+            Some(n @ 1..=MAX_LIMIT) => Ok(Self(n)),
+            Some(_) => Err(InvalidField::new("limit", "must be from 1 to 200")),
+        }
+    }
+
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+/// Keep `limit` of the rows fetched (one more than a page is fetched to learn whether
+/// another page follows) and make the cursor of the next page from the last row kept.
+pub fn split_page<T>(
+    mut rows: Vec<T>,
+    limit: Limit,
+    cursor: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    let more = rows.len() as u64 > limit.get();
+    rows.truncate(limit.get() as usize);
+    let next = if more { rows.last().map(cursor) } else { None };
+    (rows, next)
+}

@@ -1,0 +1,222 @@
+//! RFC 7807 problems: the one shape every error takes, and the one place statuses
+//! are chosen for errors that did not come from a service.
+
+use poem::{Response, http::StatusCode};
+use poem_openapi::{ApiResponse, Object, payload::Json};
+
+use crate::domain::InvalidField;
+
+/// An RFC 7807 problem document.
+#[derive(Object, Debug, Clone)]
+pub struct Problem {
+    /// A URI reference naming the kind of problem.
+    #[oai(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong this time, in words for the person who sent the request.
+    pub detail: String,
+    /// For invalid input: each field that was refused and why.
+    #[oai(skip_serializing_if_is_none)]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// One refused field of a request.
+#[derive(Object, Debug, Clone)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        let (kind, title) = match status.as_u16() {
+            400 => ("malformed-request", "Malformed request"),
+            401 => ("unauthorized", "Authentication required"),
+            403 => ("forbidden", "Forbidden"),
+            404 => ("not-found", "Not found"),
+            405 => ("method-not-allowed", "Method not allowed"),
+            409 => ("conflict", "Conflict"),
+            413 => ("payload-too-large", "Request body too large"),
+            415 => ("unsupported-media-type", "Unsupported media type"),
+            422 => ("invalid-input", "Invalid input"),
+            429 => ("rate-limited", "Too many requests"),
+            503 => ("unavailable", "Service unavailable"),
+            _ if status.is_server_error() => ("internal-error", "Internal error"),
+            _ => ("error", "Error"),
+        };
+        Self {
+            kind: format!("/problems/{kind}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: None,
+        }
+    }
+
+    pub fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = poem_openapi::types::ToJSON::to_json_string(&self);
+        Response::builder()
+            .status(status)
+            .content_type(PROBLEM_JSON)
+            .body(body)
+    }
+}
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Every error status the API answers with, each carrying a problem document.
+#[derive(ApiResponse, Debug)]
+pub enum ApiError {
+    /// The body is not well-formed JSON.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// No token, or a token that is not valid.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// The object belongs to an organisation where you lack the role for this.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// Unknown, or not visible to you.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The object's state does not allow this (slug taken, not a draft, closed).
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// A field is invalid; `errors` names each one.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
+    /// Something failed on our side; the detail says no more than that.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+impl ApiError {
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::Unauthorized(Json(Problem::new(StatusCode::UNAUTHORIZED, detail)))
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::Forbidden(Json(Problem::new(StatusCode::FORBIDDEN, detail)))
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::NotFound(Json(Problem::new(StatusCode::NOT_FOUND, detail)))
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::Conflict(Json(Problem::new(StatusCode::CONFLICT, detail)))
+    }
+
+    pub fn invalid(errors: Vec<InvalidField>) -> Self {
+        let detail = errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, detail);
+        problem.errors = Some(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        );
+        Self::Unprocessable(Json(problem))
+    }
+
+    /// Log the cause with its chain; the client learns only that it failed.
+    pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(error = %cause, source = ?cause.source(), "internal error");
+        Self::Internal(Json(Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+        )))
+    }
+}
+
+impl From<InvalidField> for ApiError {
+    fn from(e: InvalidField) -> Self {
+        Self::invalid(vec![e])
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::internal(&e)
+    }
+}
+
+/// Turn any error that escaped a handler (the framework's own: a body that does not
+/// fit the schema, a missing token, no such route) into a problem. Errors that are
+/// already problems pass through unchanged.
+pub async fn catch_all(err: poem::Error) -> Response {
+    use poem_openapi::error::{ParseParamError, ParsePathError, ParseRequestPayloadError};
+
+    if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
+        // The guard has already refused bodies that are not JSON at all (400), so
+        // what is left parsed as JSON but does not fit the request's schema.
+        let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, &e.reason);
+        problem.errors = unknown_field(&e.reason).map(|field| {
+            vec![FieldError {
+                field,
+                message: "unknown field".into(),
+            }]
+        });
+        return problem.into_response();
+    }
+    if let Some(e) = err.downcast_ref::<ParseParamError>() {
+        let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string());
+        problem.errors = Some(vec![FieldError {
+            field: e.name.to_string(),
+            message: e.reason.clone(),
+        }]);
+        return problem.into_response();
+    }
+    if err.downcast_ref::<ParsePathError>().is_some() {
+        return Problem::new(StatusCode::NOT_FOUND, "no such object").into_response();
+    }
+    let status = err.status();
+    let response = err.into_response();
+    let is_problem = response
+        .content_type()
+        .is_some_and(|ct| ct.starts_with(PROBLEM_JSON));
+    if is_problem {
+        return response;
+    }
+    let detail = match status {
+        StatusCode::NOT_FOUND => "no such resource".to_owned(),
+        StatusCode::UNAUTHORIZED => "send an API token as Authorization: Bearer <token>".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "this resource does not take that method".to_owned(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "send the body as application/json".to_owned(),
+        s if s.is_server_error() => {
+            tracing::error!(%status, "framework error");
+            "internal error".to_owned()
+        }
+        s => s.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    Problem::new(status, detail).into_response()
+}
+
+/// poem-openapi says "unknown field `name`." when a body has a field the schema lacks.
+fn unknown_field(reason: &str) -> Option<String> {
+    let rest = reason.split("unknown field `").nth(1)?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_named() {
+        let reason = "failed to parse \"NewEvent\": unknown field `titel`.";
+        assert_eq!(unknown_field(reason).as_deref(), Some("titel"));
+        assert_eq!(unknown_field("expected string"), None);
+    }
+}

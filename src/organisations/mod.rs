@@ -1,0 +1,7 @@
+//! Organisations, their organisers, roles, API tokens, passwords and invitations.
+
+pub mod api;
+pub mod model;
+pub mod service;
+
+pub use service::OrganisationError;
