@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use poem::{
-    EndpointExt, Route, Server,
+    EndpointExt, Route, Server, get,
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
 };
 use poem_openapi::OpenApiService;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 
 use crate::{
+    calendar::feed,
     campaigns::api::CampaignsApi,
     config::Config,
     events::{api::EventsApi, public_api::PublicApi},
@@ -27,6 +28,10 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// The key for signed links.
     pub secret: Arc<str>,
+    /// The address part of `TURNOUT_MAIL_FROM` (the ORGANIZER of calendar entries).
+    pub mail_from_address: Arc<str>,
+    /// Rendered calendar feeds.
+    pub feeds: Arc<crate::calendar::feed::FeedCache>,
 }
 
 /// A built application, bound to its port and ready to serve.
@@ -50,6 +55,8 @@ impl App {
             db,
             public_url: config.public_url.trim_end_matches('/').into(),
             secret: secret.into(),
+            mail_from_address: address_of(&config.mail_from).into(),
+            feeds: Arc::default(),
         };
         let acceptor = TcpListener::bind(config.bind.as_str())
             .into_acceptor()
@@ -122,13 +129,29 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
     let api = api.around(move |endpoint, req| guard(endpoint, req, db.clone()));
     Route::new()
         .at("/healthz", system::healthz)
+        .at("/calendar.ics", get(feed::site))
+        .at(
+            "/organisations/:slug/calendar.ics",
+            get(feed::of_organisation),
+        )
+        .at("/campaigns/:slug/calendar.ics", get(feed::of_campaign))
+        .at("/events/:name", get(feed::one_event))
         .at("/readyz", system::readyz)
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)
         .nest("/api/v1", api)
         .data(state.db.clone())
+        .data(state)
         .catch_all_error(catch_all)
         .boxed()
+}
+
+/// `noreply@example.org` from `Turnout <noreply@example.org>`.
+fn address_of(mailbox: &str) -> String {
+    match (mailbox.rfind('<'), mailbox.rfind('>')) {
+        (Some(start), Some(end)) if start < end => mailbox[start + 1..end].trim().to_owned(),
+        _ => mailbox.trim().to_owned(),
+    }
 }
 
 /// The link secret kept in the database, made on first start.

@@ -85,3 +85,38 @@ pub fn is_unique_violation(e: &DbErr) -> bool {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
 }
+
+/// The settings key whose value changes whenever published content changes.
+pub const CONTENT_VERSION: &str = "content_version";
+
+/// Record that published content changed, so every server's cached feeds are
+/// rebuilt. Call it after the change is committed: a reader that sees the new
+/// version then also sees the new content.
+pub async fn content_changed(db: &impl sea_orm::ConnectionTrait) -> Result<(), DbErr> {
+    use sea_orm::{EntityTrait, sea_query::OnConflict};
+    let row = entity::setting::ActiveModel {
+        key: sea_orm::ActiveValue::Set(CONTENT_VERSION.into()),
+        value: sea_orm::ActiveValue::Set(uuid::Uuid::now_v7().to_string()),
+    };
+    entity::setting::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(entity::setting::Column::Key)
+                .update_column(entity::setting::Column::Value)
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The current content version (empty before the first change).
+pub async fn content_version(db: &impl sea_orm::ConnectionTrait) -> Result<String, DbErr> {
+    use sea_orm::EntityTrait;
+    Ok(
+        entity::setting::Entity::find_by_id(CONTENT_VERSION.to_owned())
+            .one(db)
+            .await?
+            .map(|r| r.value)
+            .unwrap_or_default(),
+    )
+}

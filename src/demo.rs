@@ -27,16 +27,30 @@ pub async fn load_if_empty(db: &DatabaseConnection, now: DateTime<Utc>) -> anyho
     if entity::organisation::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }
-    load(db, now).await.map_err(|e| anyhow::anyhow!("demo data: {e:?}"))?;
+    load(db, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo data: {e:?}"))?;
     tracing::info!(organiser = DEMO_ORGANISER, "demo data loaded");
     Ok(true)
 }
 
 async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiError> {
     for (slug, name, zone) in [
-        ("hands-off-venezuela", "Hands Off Venezuela", "Europe/London"),
-        ("societe-bolivarienne-du-quebec", "Société Bolivarienne du Québec", "America/Montreal"),
-        ("louis-riel-bolivarian-circle", "Louis Riel Bolivarian Circle", "America/Toronto"),
+        (
+            "hands-off-venezuela",
+            "Hands Off Venezuela",
+            "Europe/London",
+        ),
+        (
+            "societe-bolivarienne-du-quebec",
+            "Société Bolivarienne du Québec",
+            "America/Montreal",
+        ),
+        (
+            "louis-riel-bolivarian-circle",
+            "Louis Riel Bolivarian Circle",
+            "America/Toronto",
+        ),
     ] {
         let new = NewOrganisation::parse(slug, name, zone, DEMO_ORGANISER)?;
         organisations::bootstrap(db, new).await?;
@@ -92,7 +106,13 @@ async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiErro
         rsvp_closes_at: None,
         visibility: None,
     };
-    let place = |venue: &str, address: &str, locality: &str, region: &str, country: &str, lat: f64, lon: f64| {
+    let place = |venue: &str,
+                 address: &str,
+                 locality: &str,
+                 region: &str,
+                 country: &str,
+                 lat: f64,
+                 lon: f64| {
         Some(Location {
             venue: Some(venue.into()),
             address: Some(address.into()),
@@ -105,134 +125,250 @@ async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiErro
         })
     };
 
-    publish(db, &access, NewEvent {
-        hosts: vec!["hands-off-venezuela".into()],
-        summary: "The Toronto premiere of a documentary on Venezuela's occupied factories \
+    publish(
+        db,
+        &access,
+        NewEvent {
+            hosts: vec!["hands-off-venezuela".into()],
+            summary: "The Toronto premiere of a documentary on Venezuela's occupied factories \
                   and the workers who run them."
-            .into(),
-        description: "Workers at occupied factories across Venezuela tell how they took over \
+                .into(),
+            description: "Workers at occupied factories across Venezuela tell how they took over \
                       production and run it under **workers' control**.\n\n\
                       Followed by a discussion with the filmmakers. Free entry; donations \
                       welcome for the workers' fighting fund."
-            .into(),
-        starts_at: at(10, "19:00"),
-        ends_at: at(10, "21:30"),
-        location: place("OISE Auditorium", "252 Bloor St W", "Toronto", "ON", "CA", 43.6677, -79.3985),
-        capacity: Some(150),
-        waitlist: true,
-        ..base(
-            "louis-riel-bolivarian-circle",
-            EventKind::Screening,
-            "Toronto premiere: occupied factories and workers' control",
-            "America/Toronto",
-        )
-    })
+                .into(),
+            starts_at: at(10, "19:00"),
+            ends_at: at(10, "21:30"),
+            location: place(
+                "OISE Auditorium",
+                "252 Bloor St W",
+                "Toronto",
+                "ON",
+                "CA",
+                43.6677,
+                -79.3985,
+            ),
+            capacity: Some(150),
+            waitlist: true,
+            ..base(
+                "louis-riel-bolivarian-circle",
+                EventKind::Screening,
+                "Toronto premiere: occupied factories and workers' control",
+                "America/Toronto",
+            )
+        },
+    )
     .await?;
 
-    let forum = publish(db, &access, NewEvent {
-        hosts: vec!["hands-off-venezuela".into()],
-        summary: "Five days of workshops, debates and culture on the struggles of the Americas.".into(),
-        starts_at: day(20),
-        ends_at: day(24),
-        all_day: true,
-        language: Some("fr".into()),
-        location: place("UQAM, pavillon Judith-Jasmin", "405 rue Sainte-Catherine Est", "Montréal", "QC", "CA", 45.5149, -73.5606),
-        ..base(
-            "societe-bolivarienne-du-quebec",
-            EventKind::PublicMeeting,
-            "Forum social de Montréal",
-            "America/Montreal",
-        )
-    })
+    let forum = publish(
+        db,
+        &access,
+        NewEvent {
+            hosts: vec!["hands-off-venezuela".into()],
+            summary:
+                "Five days of workshops, debates and culture on the struggles of the Americas."
+                    .into(),
+            starts_at: day(20),
+            ends_at: day(24),
+            all_day: true,
+            language: Some("fr".into()),
+            location: place(
+                "UQAM, pavillon Judith-Jasmin",
+                "405 rue Sainte-Catherine Est",
+                "Montréal",
+                "QC",
+                "CA",
+                45.5149,
+                -73.5606,
+            ),
+            ..base(
+                "societe-bolivarienne-du-quebec",
+                EventKind::PublicMeeting,
+                "Forum social de Montréal",
+                "America/Montreal",
+            )
+        },
+    )
     .await?;
 
-    publish(db, &access, NewEvent {
-        parent_id: Some(forum.id.clone()),
-        summary: "What the Bolivarian Revolution achieved, what it did not, and what the \
+    publish(
+        db,
+        &access,
+        NewEvent {
+            parent_id: Some(forum.id.clone()),
+            summary: "What the Bolivarian Revolution achieved, what it did not, and what the \
                   press gets wrong."
-            .into(),
-        starts_at: at(21, "14:00"),
-        ends_at: at(21, "16:00"),
-        capacity: Some(60),
-        location: place("UQAM, salle J-1120", "405 rue Sainte-Catherine Est", "Montréal", "QC", "CA", 45.5149, -73.5606),
-        ..base(
-            "societe-bolivarienne-du-quebec",
-            EventKind::Workshop,
-            "The Bolivarian Revolution: the truth and the myth",
-            "America/Montreal",
-        )
-    })
+                .into(),
+            starts_at: at(21, "14:00"),
+            ends_at: at(21, "16:00"),
+            capacity: Some(60),
+            location: place(
+                "UQAM, salle J-1120",
+                "405 rue Sainte-Catherine Est",
+                "Montréal",
+                "QC",
+                "CA",
+                45.5149,
+                -73.5606,
+            ),
+            ..base(
+                "societe-bolivarienne-du-quebec",
+                EventKind::Workshop,
+                "The Bolivarian Revolution: the truth and the myth",
+                "America/Montreal",
+            )
+        },
+    )
     .await?;
 
-    publish(db, &access, NewEvent {
-        summary: "Report-back from Venezuela and the campaign against sanctions.".into(),
-        starts_at: at(7, "19:00"),
-        ends_at: at(7, "21:00"),
-        location: place("Conway Hall", "25 Red Lion Square", "London", "England", "GB", 51.5200, -0.1186),
-        online_url: Some("https://meet.example.org/hands-off-venezuela".into()),
-        ..base(
-            "hands-off-venezuela",
-            EventKind::PublicMeeting,
-            "Hands Off Venezuela: report-back meeting",
-            "Europe/London",
-        )
-    })
+    publish(
+        db,
+        &access,
+        NewEvent {
+            summary: "Report-back from Venezuela and the campaign against sanctions.".into(),
+            starts_at: at(7, "19:00"),
+            ends_at: at(7, "21:00"),
+            location: place(
+                "Conway Hall",
+                "25 Red Lion Square",
+                "London",
+                "England",
+                "GB",
+                51.5200,
+                -0.1186,
+            ),
+            online_url: Some("https://meet.example.org/hands-off-venezuela".into()),
+            ..base(
+                "hands-off-venezuela",
+                EventKind::PublicMeeting,
+                "Hands Off Venezuela: report-back meeting",
+                "Europe/London",
+            )
+        },
+    )
     .await?;
 
-    publish(db, &access, NewEvent {
-        language: Some("es".into()),
-        summary: "Trabajadores, comuneros y delegados internacionales debaten el control obrero.".into(),
-        starts_at: at(14, "18:00"),
-        ends_at: at(14, "20:30"),
-        location: place("Teatro Teresa Carreño", "Av. Paseo Colón", "Caracas", "Distrito Capital", "VE", 10.5006, -66.8996),
-        ..base(
-            "hands-off-venezuela",
-            EventKind::PublicMeeting,
-            "Asamblea pública: control obrero y revolución bolivariana",
-            "America/Caracas",
-        )
-    })
+    publish(
+        db,
+        &access,
+        NewEvent {
+            language: Some("es".into()),
+            summary:
+                "Trabajadores, comuneros y delegados internacionales debaten el control obrero."
+                    .into(),
+            starts_at: at(14, "18:00"),
+            ends_at: at(14, "20:30"),
+            location: place(
+                "Teatro Teresa Carreño",
+                "Av. Paseo Colón",
+                "Caracas",
+                "Distrito Capital",
+                "VE",
+                10.5006,
+                -66.8996,
+            ),
+            ..base(
+                "hands-off-venezuela",
+                EventKind::PublicMeeting,
+                "Asamblea pública: control obrero y revolución bolivariana",
+                "America/Caracas",
+            )
+        },
+    )
     .await?;
 
     let (first, last) = (30, 37);
-    let delegation = publish(db, &access, NewEvent {
-        summary: "Eight days in Venezuela: occupied factories, communes, elections.".into(),
-        description: "A delegation to see the Bolivarian process for yourself. Places are \
+    let delegation = publish(
+        db,
+        &access,
+        NewEvent {
+            summary: "Eight days in Venezuela: occupied factories, communes, elections.".into(),
+            description: "A delegation to see the Bolivarian process for yourself. Places are \
                       limited: apply, and the organisers will confirm."
-            .into(),
-        starts_at: day(first),
-        ends_at: day(last),
-        all_day: true,
-        capacity: Some(20),
-        rsvp_mode: Some(RsvpMode::Approval),
-        location: place("Caracas", "", "Caracas", "Distrito Capital", "VE", 10.4806, -66.9036),
-        ..base(
-            "hands-off-venezuela",
-            EventKind::Delegation,
-            "Delegation to Caracas",
-            "America/Caracas",
-        )
-    })
+                .into(),
+            starts_at: day(first),
+            ends_at: day(last),
+            all_day: true,
+            capacity: Some(20),
+            rsvp_mode: Some(RsvpMode::Approval),
+            location: place(
+                "Caracas",
+                "",
+                "Caracas",
+                "Distrito Capital",
+                "VE",
+                10.4806,
+                -66.9036,
+            ),
+            ..base(
+                "hands-off-venezuela",
+                EventKind::Delegation,
+                "Delegation to Caracas",
+                "America/Caracas",
+            )
+        },
+    )
     .await?;
     let itinerary = [
-        (first + 2, "09:00", "15:00", "Visit to an occupied factory in Maracay", "Maracay", "Aragua", 10.2469, -67.5958),
-        (first + 4, "08:00", "13:00", "Tour of polling stations", "Caracas", "Distrito Capital", 10.4806, -66.9036),
-        (first + 6, "18:00", "20:30", "Public meeting with the delegation", "Caracas", "Distrito Capital", 10.5006, -66.8996),
+        (
+            first + 2,
+            "09:00",
+            "15:00",
+            "Visit to an occupied factory in Maracay",
+            "Maracay",
+            "Aragua",
+            10.2469,
+            -67.5958,
+        ),
+        (
+            first + 4,
+            "08:00",
+            "13:00",
+            "Tour of polling stations",
+            "Caracas",
+            "Distrito Capital",
+            10.4806,
+            -66.9036,
+        ),
+        (
+            first + 6,
+            "18:00",
+            "20:30",
+            "Public meeting with the delegation",
+            "Caracas",
+            "Distrito Capital",
+            10.5006,
+            -66.8996,
+        ),
     ];
     for (offset, start, end, title, locality, region, lat, lon) in itinerary {
-        publish(db, &access, NewEvent {
-            parent_id: Some(delegation.id.clone()),
-            starts_at: at(offset, start),
-            ends_at: at(offset, end),
-            location: place(locality, "", locality, region, "VE", lat, lon),
-            ..base("hands-off-venezuela", EventKind::Delegation, title, "America/Caracas")
-        })
+        publish(
+            db,
+            &access,
+            NewEvent {
+                parent_id: Some(delegation.id.clone()),
+                starts_at: at(offset, start),
+                ends_at: at(offset, end),
+                location: place(locality, "", locality, region, "VE", lat, lon),
+                ..base(
+                    "hands-off-venezuela",
+                    EventKind::Delegation,
+                    title,
+                    "America/Caracas",
+                )
+            },
+        )
         .await?;
     }
     Ok(())
 }
 
-async fn publish(db: &DatabaseConnection, access: &Access, new: NewEvent) -> Result<Event, ApiError> {
+async fn publish(
+    db: &DatabaseConnection,
+    access: &Access,
+    new: NewEvent,
+) -> Result<Event, ApiError> {
     let draft = events::create(db, access, new, PUBLIC_URL).await?;
     Ok(events::publish(db, access, &draft.id, PUBLIC_URL).await?)
 }

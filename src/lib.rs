@@ -6,6 +6,7 @@
 //! and take domain values from [`domain`]; [`http`] holds what every endpoint shares.
 
 pub mod app;
+pub mod calendar;
 pub mod campaigns;
 pub mod cli;
 pub mod config;

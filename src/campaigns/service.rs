@@ -155,7 +155,10 @@ pub async fn patch(
     }
     active.updated_at = Set(Utc::now());
     match active.update(db).await {
-        Ok(model) => Ok(view(model, org)),
+        Ok(model) => {
+            crate::db::content_changed(db).await?;
+            Ok(view(model, org))
+        }
         Err(e) if is_unique_violation(&e) => Err(CampaignError::SlugTaken(
             new_slug.map(|s| s.to_string()).unwrap_or_default(),
         )),

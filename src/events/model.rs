@@ -138,6 +138,10 @@ pub struct Event {
     pub url: String,
     /// The event as an iCalendar file.
     pub ics_url: String,
+    /// Subscribe to the organisation's calendar feed (webcal://).
+    pub webcal_url: String,
+    /// Add the event to Google Calendar.
+    pub google_calendar_url: String,
     /// Why it was cancelled, when it was.
     #[oai(skip_serializing_if_is_none)]
     pub cancel_reason: Option<String>,

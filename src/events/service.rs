@@ -659,6 +659,7 @@ pub async fn patch(
     };
     write_hosts(&txn, updated.id, &links.host_ids).await?;
     txn.commit().await?;
+    crate::db::content_changed(db).await?;
     one_view(db, updated, public_url).await
 }
 
@@ -677,7 +678,9 @@ pub async fn publish(
             let mut active: event::ActiveModel = row.into();
             active.status = Set(EventStatus::Published.as_str().into());
             active.updated_at = Set(Utc::now());
-            active.update(db).await?
+            let published = active.update(db).await?;
+            crate::db::content_changed(db).await?;
+            published
         }
     };
     one_view(db, row, public_url).await
@@ -707,7 +710,9 @@ pub async fn cancel(
             active.cancel_reason = Set(reason);
             active.cancelled_at = Set(Some(now));
             active.updated_at = Set(now);
-            active.update(db).await?
+            let cancelled = active.update(db).await?;
+            crate::db::content_changed(db).await?;
+            cancelled
         }
         _ => return Err(EventError::NotPublished),
     };
@@ -794,7 +799,7 @@ pub async fn list(
 }
 
 /// Filters of the public list.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct PublicFilter {
     /// Events that end after this instant (default: now).
     pub from: Option<DateTime<Utc>>,
@@ -825,40 +830,7 @@ pub async fn public_list(
     if let Some(to) = filter.to {
         query = query.filter(event::Column::StartsAtUtc.lt(to));
     }
-    if let Some(kind) = filter.kind {
-        query = query.filter(event::Column::Kind.eq(kind.as_str()));
-    }
-    if let Some(slug) = filter.organisation {
-        let id = organisation::Entity::find()
-            .filter(organisation::Column::Slug.eq(slug))
-            .one(db)
-            .await?
-            .map(|o| o.id)
-            .unwrap_or_else(Uuid::nil);
-        let co_hosted = Query::select()
-            .column(event_host::Column::EventId)
-            .from(event_host::Entity)
-            .and_where(event_host::Column::OrganisationId.eq(id))
-            .to_owned();
-        query = query.filter(
-            Condition::any()
-                .add(event::Column::OrganisationId.eq(id))
-                .add(event::Column::Id.in_subquery(co_hosted)),
-        );
-    }
-    if let Some(slug) = filter.campaign {
-        let id = campaign_id(db, &slug).await?;
-        query = query.filter(event::Column::CampaignId.eq(id));
-    }
-    if let Some(country) = filter.country {
-        query = query.filter(event::Column::Country.eq(country.to_ascii_uppercase()));
-    }
-    if let Some(locality) = filter.locality {
-        query = query.filter(
-            Expr::expr(Func::lower(Expr::col(event::Column::Locality)))
-                .eq(locality.trim().to_lowercase()),
-        );
-    }
+    query = filtered(db, query, &filter).await?;
     if let Some(cursor) = cursor {
         let (ts, id) = cursor.split_once('.').ok_or_else(bad_cursor)?;
         let after_id = Uuid::parse_str(id).map_err(|_| bad_cursor())?;
@@ -1024,9 +996,12 @@ fn view(
     public_url: &str,
 ) -> Event {
     let location = stored_location(&e);
+    let links = crate::calendar::links::for_event(&e, &organisation, public_url);
     Event {
         url: format!("{public_url}/events/{}", e.slug),
-        ics_url: format!("{public_url}/events/{}.ics", e.slug),
+        ics_url: links.ics,
+        webcal_url: links.webcal,
+        google_calendar_url: links.google,
         id: e.id.to_string(),
         slug: e.slug,
         organisation,
@@ -1059,4 +1034,115 @@ fn view(
         created_at: instant(e.created_at),
         updated_at: instant(e.updated_at),
     }
+}
+
+/// Which events a calendar feed holds.
+#[derive(Debug, Clone)]
+pub enum FeedScope {
+    /// Every published public event that has not ended, with the public list's filters.
+    Site(PublicFilter),
+    /// An organisation's own and co-hosted public events, the last 90 days' included.
+    Organisation(Uuid),
+    /// A campaign's public events, the last 90 days' included.
+    Campaign(Uuid),
+}
+
+/// How long cancelled events stay in feeds, so clients strike them out.
+pub const CANCELLED_KEPT_DAYS: i64 = 30;
+/// How far back organisation and campaign feeds reach.
+pub const PAST_KEPT_DAYS: i64 = 90;
+
+/// The events of a feed: published ones, and those cancelled in the last 30 days.
+pub async fn feed_rows(
+    db: &DatabaseConnection,
+    scope: &FeedScope,
+    now: DateTime<Utc>,
+) -> Result<Vec<event::Model>, DbErr> {
+    let cancelled_since = now - chrono::Duration::days(CANCELLED_KEPT_DAYS);
+    let live = Condition::any()
+        .add(event::Column::Status.eq(EventStatus::Published.as_str()))
+        .add(
+            Condition::all()
+                .add(event::Column::Status.eq(EventStatus::Cancelled.as_str()))
+                .add(event::Column::CancelledAt.gt(cancelled_since)),
+        );
+    let mut query = event::Entity::find()
+        .filter(live)
+        .filter(event::Column::Visibility.eq(Visibility::Public.as_str()))
+        .order_by_asc(event::Column::StartsAtUtc)
+        .order_by_asc(event::Column::Id);
+    let past_since = now - chrono::Duration::days(PAST_KEPT_DAYS);
+    match scope {
+        FeedScope::Site(filter) => {
+            query = query.filter(event::Column::EndsAtUtc.gt(now));
+            query = filtered(db, query, filter).await?;
+        }
+        FeedScope::Organisation(id) => {
+            query = query
+                .filter(event::Column::EndsAtUtc.gt(past_since))
+                .filter(hosted_by(*id));
+        }
+        FeedScope::Campaign(id) => {
+            query = query
+                .filter(event::Column::EndsAtUtc.gt(past_since))
+                .filter(event::Column::CampaignId.eq(*id));
+        }
+    }
+    query.all(db).await
+}
+
+/// A published or cancelled event for its own `.ics`, public or unlisted.
+pub async fn calendar_row(
+    db: &DatabaseConnection,
+    id_or_slug: &str,
+) -> Result<Option<event::Model>, DbErr> {
+    Ok(find(db, id_or_slug)
+        .await?
+        .filter(|e| e.status != EventStatus::Draft.as_str()))
+}
+
+/// Events an organisation owns or co-hosts.
+fn hosted_by(organisation_id: Uuid) -> Condition {
+    let co_hosted = Query::select()
+        .column(event_host::Column::EventId)
+        .from(event_host::Entity)
+        .and_where(event_host::Column::OrganisationId.eq(organisation_id))
+        .to_owned();
+    Condition::any()
+        .add(event::Column::OrganisationId.eq(organisation_id))
+        .add(event::Column::Id.in_subquery(co_hosted))
+}
+
+/// Apply the public list's filters (all but `from` and `to`).
+async fn filtered(
+    db: &DatabaseConnection,
+    mut query: sea_orm::Select<event::Entity>,
+    filter: &PublicFilter,
+) -> Result<sea_orm::Select<event::Entity>, DbErr> {
+    if let Some(kind) = filter.kind {
+        query = query.filter(event::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(slug) = &filter.organisation {
+        let id = organisation::Entity::find()
+            .filter(organisation::Column::Slug.eq(slug.as_str()))
+            .one(db)
+            .await?
+            .map(|o| o.id)
+            .unwrap_or_else(Uuid::nil);
+        query = query.filter(hosted_by(id));
+    }
+    if let Some(slug) = &filter.campaign {
+        let id = campaign_id(db, slug).await?;
+        query = query.filter(event::Column::CampaignId.eq(id));
+    }
+    if let Some(country) = &filter.country {
+        query = query.filter(event::Column::Country.eq(country.to_ascii_uppercase()));
+    }
+    if let Some(locality) = &filter.locality {
+        query = query.filter(
+            Expr::expr(Func::lower(Expr::col(event::Column::Locality)))
+                .eq(locality.trim().to_lowercase()),
+        );
+    }
+    Ok(query)
 }

@@ -1,0 +1,376 @@
+//! The calendar feeds over HTTP: built once, cached until the content they hold
+//! changes (or one of their events leaves them), and answered with ETag and
+//! Last-Modified so that polling clients mostly get a 304.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use chrono::{DateTime, Duration, Utc};
+use poem::{
+    Body, Request, Response, handler,
+    http::{StatusCode, header},
+    web::{Data, Path, Query},
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::render::{CalendarEvent, FeedMeta, Method, render};
+use crate::{
+    app::AppState,
+    domain::EventTimes,
+    events::{
+        model::{EventKind, EventStatus, Location},
+        service::{self as events, CANCELLED_KEPT_DAYS, FeedScope, PAST_KEPT_DAYS, PublicFilter},
+    },
+    http::problem::Problem,
+};
+use entity::{campaign, event, organisation};
+
+/// Feeds kept at most; past this the cache starts afresh (filters make keys unbounded).
+const MAX_ENTRIES: usize = 512;
+
+/// A rendered feed and what makes it current.
+#[derive(Debug)]
+pub struct CachedFeed {
+    pub body: bytes::Bytes,
+    pub etag: String,
+    pub last_modified: DateTime<Utc>,
+    /// The content version it was built from.
+    version: String,
+    /// When one of its events leaves it (ends, or was cancelled 30 days before).
+    valid_until: DateTime<Utc>,
+}
+
+/// Rendered feeds by their query.
+#[derive(Debug, Default)]
+pub struct FeedCache {
+    entries: Mutex<HashMap<String, Arc<CachedFeed>>>,
+}
+
+impl FeedCache {
+    fn get(&self, key: &str) -> Option<Arc<CachedFeed>> {
+        self.entries.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: String, feed: Arc<CachedFeed>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
+                entries.clear();
+            }
+            entries.insert(key, feed);
+        }
+    }
+}
+
+/// The filters of `/calendar.ics`, as the public list takes them.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FeedFilter {
+    kind: Option<String>,
+    organisation: Option<String>,
+    campaign: Option<String>,
+    country: Option<String>,
+    locality: Option<String>,
+}
+
+/// `GET /calendar.ics`: every published public event that has not ended.
+#[handler]
+pub async fn site(req: &Request, state: Data<&AppState>, filter: Query<FeedFilter>) -> Response {
+    let f = filter.0;
+    let kind = match f
+        .kind
+        .as_deref()
+        .map(|k| EventKind::from_stored(k).ok_or(k))
+    {
+        Some(Err(k)) => {
+            return Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("kind: {k:?} is not an event kind"),
+            )
+            .into_response();
+        }
+        Some(Ok(k)) => Some(k),
+        None => None,
+    };
+    let key = format!(
+        "site|{:?}|{:?}|{:?}|{:?}|{:?}",
+        kind,
+        f.organisation,
+        f.campaign,
+        f.country.as_deref().map(str::to_ascii_uppercase),
+        f.locality.as_deref().map(|l| l.trim().to_lowercase())
+    );
+    let scope = FeedScope::Site(PublicFilter {
+        kind,
+        organisation: f.organisation,
+        campaign: f.campaign,
+        country: f.country,
+        locality: f.locality,
+        ..PublicFilter::default()
+    });
+    serve(req, &state, key, "Turnout: upcoming events".into(), scope).await
+}
+
+/// `GET /organisations/{slug}/calendar.ics`.
+#[handler]
+pub async fn of_organisation(
+    req: &Request,
+    state: Data<&AppState>,
+    slug: Path<String>,
+) -> Response {
+    let found = organisation::Entity::find()
+        .filter(organisation::Column::Slug.eq(slug.as_str()))
+        .one(&state.db)
+        .await;
+    match found {
+        Ok(Some(org)) => {
+            let key = format!("organisation|{}", org.id);
+            serve(req, &state, key, org.name, FeedScope::Organisation(org.id)).await
+        }
+        Ok(None) => not_found("no such organisation"),
+        Err(e) => internal(&e),
+    }
+}
+
+/// `GET /campaigns/{slug}/calendar.ics`.
+#[handler]
+pub async fn of_campaign(req: &Request, state: Data<&AppState>, slug: Path<String>) -> Response {
+    let found = campaign::Entity::find()
+        .filter(campaign::Column::Slug.eq(slug.as_str()))
+        .one(&state.db)
+        .await;
+    match found {
+        Ok(Some(c)) => {
+            let key = format!("campaign|{}", c.id);
+            serve(req, &state, key, c.title, FeedScope::Campaign(c.id)).await
+        }
+        Ok(None) => not_found("no such campaign"),
+        Err(e) => internal(&e),
+    }
+}
+
+/// `GET /events/{id_or_slug}.ics`: one event, published or cancelled.
+#[handler]
+pub async fn one_event(req: &Request, state: Data<&AppState>, name: Path<String>) -> Response {
+    let Some(id_or_slug) = name.strip_suffix(".ics") else {
+        return not_found("no such page");
+    };
+    let row = match events::calendar_row(&state.db, id_or_slug).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return not_found("no such event"),
+        Err(e) => return internal(&e),
+    };
+    let key = format!("event|{}", row.id);
+    let name = row.title.clone();
+    let built = build_from_rows(
+        &state,
+        vec![row],
+        &name,
+        Duration::days(CANCELLED_KEPT_DAYS),
+    )
+    .await;
+    match built {
+        Ok((body, last_modified, _)) => respond(
+            req,
+            &cached(&state, key, body, last_modified, String::new(), Utc::now()),
+        ),
+        Err(e) => internal(&e),
+    }
+}
+
+/// Answer from the cache when it is current; otherwise build, cache and answer.
+async fn serve(
+    req: &Request,
+    state: &AppState,
+    key: String,
+    name: String,
+    scope: FeedScope,
+) -> Response {
+    let version = match crate::db::content_version(&state.db).await {
+        Ok(v) => v,
+        Err(e) => return internal(&e),
+    };
+    let now = Utc::now();
+    if let Some(feed) = state.feeds.get(&key)
+        && feed.version == version
+        && feed.valid_until > now
+    {
+        return respond(req, &feed);
+    }
+    let rows = match events::feed_rows(&state.db, &scope, now).await {
+        Ok(rows) => rows,
+        Err(e) => return internal(&e),
+    };
+    let keep_past = match scope {
+        FeedScope::Site(_) => Duration::zero(),
+        _ => Duration::days(PAST_KEPT_DAYS),
+    };
+    match build_from_rows(state, rows, &name, keep_past).await {
+        Ok((body, last_modified, valid_until)) => {
+            let feed = cached(state, key, body, last_modified, version, valid_until);
+            respond(req, &feed)
+        }
+        Err(e) => internal(&e),
+    }
+}
+
+/// Store a rendered feed. Its Last-Modified is its newest event's change, moved to
+/// now when the body changed without one (an event left it).
+fn cached(
+    state: &AppState,
+    key: String,
+    body: String,
+    last_modified: DateTime<Utc>,
+    version: String,
+    valid_until: DateTime<Utc>,
+) -> Arc<CachedFeed> {
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(body.as_bytes()))[..32]
+    );
+    let previous = state.feeds.get(&key);
+    let last_modified = match previous {
+        Some(p) if p.etag != etag && p.last_modified >= last_modified => Utc::now(),
+        Some(p) if p.etag == etag => p.last_modified,
+        _ => last_modified,
+    };
+    // HTTP dates have whole seconds.
+    let last_modified =
+        DateTime::from_timestamp(last_modified.timestamp(), 0).unwrap_or(last_modified);
+    let feed = Arc::new(CachedFeed {
+        body: bytes::Bytes::from(body),
+        etag,
+        last_modified,
+        version,
+        valid_until,
+    });
+    state.feeds.put(key, feed.clone());
+    feed
+}
+
+/// Render rows; answers the body, the newest change, and when the first event leaves.
+async fn build_from_rows(
+    state: &AppState,
+    rows: Vec<event::Model>,
+    name: &str,
+    keep_past: Duration,
+) -> Result<(String, DateTime<Utc>, DateTime<Utc>), DbErr> {
+    let names = organisation_names(&state.db, &rows).await?;
+    let mut last_modified = DateTime::<Utc>::UNIX_EPOCH;
+    let mut valid_until = Utc::now() + Duration::days(1);
+    let mut events = Vec::with_capacity(rows.len());
+    for row in rows {
+        last_modified = last_modified.max(row.updated_at);
+        let leaves = match row.cancelled_at {
+            Some(at) => (at + Duration::days(CANCELLED_KEPT_DAYS)).min(row.ends_at_utc + keep_past),
+            None => row.ends_at_utc + keep_past,
+        };
+        valid_until = valid_until.min(leaves);
+        let organiser = names.get(&row.organisation_id).cloned().unwrap_or_default();
+        if let Some(e) = calendar_event(row, organiser, &state.public_url, &state.mail_from_address)
+        {
+            events.push(e);
+        }
+    }
+    let meta = FeedMeta {
+        name: name.to_owned(),
+        method: Method::Publish,
+        subscribed: true,
+    };
+    Ok((render(&events, &meta), last_modified, valid_until))
+}
+
+async fn organisation_names(
+    db: &DatabaseConnection,
+    rows: &[event::Model],
+) -> Result<HashMap<uuid::Uuid, String>, DbErr> {
+    Ok(organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(rows.iter().map(|r| r.organisation_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect())
+}
+
+/// An event row as a calendar entry; `None` if its stored times no longer parse.
+pub fn calendar_event(
+    row: event::Model,
+    organiser_name: String,
+    public_url: &str,
+    organiser_email: &str,
+) -> Option<CalendarEvent> {
+    let times =
+        EventTimes::from_stored(&row.starts_at, &row.ends_at, row.all_day, &row.timezone).ok()?;
+    let location = Location {
+        venue: row.venue,
+        address: row.address,
+        locality: row.locality,
+        region: row.region,
+        postal_code: row.postal_code,
+        country: row.country,
+        latitude: row.latitude,
+        longitude: row.longitude,
+    };
+    Some(CalendarEvent {
+        id: row.id,
+        parent_id: row.parent_id,
+        url: format!("{public_url}/events/{}", row.slug),
+        title: row.title,
+        summary: row.summary,
+        description: row.description,
+        kind: EventKind::from_stored(&row.kind).unwrap_or(EventKind::Other),
+        times,
+        location: (location != Location::default()).then_some(location),
+        online_url: row.online_url,
+        organiser_name,
+        organiser_email: organiser_email.to_owned(),
+        status: EventStatus::from_stored(&row.status).unwrap_or(EventStatus::Published),
+        cancel_reason: row.cancel_reason,
+        sequence: row.sequence,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// 304 when the client's copy is current, else the feed.
+fn respond(req: &Request, feed: &CachedFeed) -> Response {
+    let last_modified = feed
+        .last_modified
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    // If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 §13.2.2).
+    let not_modified = match req.header(header::IF_NONE_MATCH) {
+        Some(tags) => tags
+            .split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == "*" || t == feed.etag),
+        None => req
+            .header(header::IF_MODIFIED_SINCE)
+            .and_then(|since| DateTime::parse_from_rfc2822(since).ok())
+            .is_some_and(|since| feed.last_modified <= since),
+    };
+    let builder = Response::builder()
+        .header(header::ETAG, feed.etag.as_str())
+        .header(header::LAST_MODIFIED, last_modified)
+        .header(header::CACHE_CONTROL, "public, max-age=300");
+    if not_modified {
+        builder.status(StatusCode::NOT_MODIFIED).finish()
+    } else {
+        builder
+            .content_type("text/calendar; charset=utf-8")
+            .body(Body::from_bytes(feed.body.clone()))
+    }
+}
+
+fn not_found(detail: &str) -> Response {
+    Problem::new(StatusCode::NOT_FOUND, detail).into_response()
+}
+
+fn internal(e: &DbErr) -> Response {
+    tracing::error!(error = %e, "feed failed");
+    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
