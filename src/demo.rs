@@ -12,7 +12,7 @@ use crate::{
         model::{Event, EventKind, Location, NewEvent, RsvpMode},
         service as events,
     },
-    http::{Access, ApiError, auth::access_of},
+    http::{Access, ApiError, Text, auth::access_of},
     organisations::service::{self as organisations, NewOrganisation},
 };
 
@@ -64,8 +64,8 @@ async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiErro
         .unwrap_or_default();
     let access = access_of(db, organiser_id).await?;
     let today = now.date_naive();
-    let day = |n: i64| (today + Duration::days(n)).format("%Y-%m-%d").to_string();
-    let at = |n: i64, time: &str| format!("{}T{time}", day(n));
+    let day = |n: i64| Text((today + Duration::days(n)).format("%Y-%m-%d").to_string());
+    let at = |n: i64, time: &str| Text(format!("{}T{time}", day(n).0));
 
     campaigns::create(
         db,
@@ -90,12 +90,12 @@ async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiErro
         slug: None,
         kind,
         title: title.into(),
-        summary: String::new(),
-        description: String::new(),
+        summary: Text::default(),
+        description: Text::default(),
         language: Some("en".into()),
         timezone: Some(zone.into()),
-        starts_at: String::new(),
-        ends_at: String::new(),
+        starts_at: Text::default(),
+        ends_at: Text::default(),
         all_day: false,
         location: None,
         online_url: None,
@@ -196,7 +196,7 @@ async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiErro
         db,
         &access,
         NewEvent {
-            parent_id: Some(forum.id.clone()),
+            parent_id: Some(forum.id.as_str().into()),
             summary: "What the Bolivarian Revolution achieved, what it did not, and what the \
                   press gets wrong."
                 .into(),
@@ -347,7 +347,7 @@ async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiErro
             db,
             &access,
             NewEvent {
-                parent_id: Some(delegation.id.clone()),
+                parent_id: Some(delegation.id.as_str().into()),
                 starts_at: at(offset, start),
                 ends_at: at(offset, end),
                 location: place(locality, "", locality, region, "VE", lat, lon),

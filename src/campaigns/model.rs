@@ -3,6 +3,7 @@
 use poem_openapi::{Enum, Object, types::MaybeUndefined};
 
 use crate::events::model::Event;
+use crate::http::Text;
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
@@ -46,25 +47,21 @@ pub struct Campaign {
 #[oai(deny_unknown_fields)]
 pub struct NewCampaign {
     /// The owning organisation's slug; may be left out by an organiser of only one.
-    pub organisation: Option<String>,
+    pub organisation: Option<Text>,
     /// Made from the title when left out.
-    pub slug: Option<String>,
-    pub title: String,
+    pub slug: Option<Text>,
+    pub title: Text,
     #[oai(default)]
-    pub description: String,
+    pub description: Text,
     pub status: Option<CampaignStatus>,
 }
 
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
 pub struct CampaignPatch {
-    #[oai(default)]
-    pub slug: MaybeUndefined<String>,
-    #[oai(default)]
-    pub title: MaybeUndefined<String>,
-    #[oai(default)]
-    pub description: MaybeUndefined<String>,
-    #[oai(default)]
+    pub slug: MaybeUndefined<Text>,
+    pub title: MaybeUndefined<Text>,
+    pub description: MaybeUndefined<Text>,
     pub status: MaybeUndefined<CampaignStatus>,
 }
 

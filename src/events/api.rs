@@ -127,7 +127,7 @@ impl EventsApi {
                 &self.state.db,
                 &access,
                 &id,
-                req.0.reason,
+                req.0.reason.map(String::from),
                 &self.state.public_url,
             )
             .await?,

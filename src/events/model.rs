@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object, types::MaybeUndefined};
 
+use crate::http::Text;
+
 /// What kind of gathering an event is.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
@@ -154,34 +156,34 @@ pub struct Event {
 #[oai(deny_unknown_fields)]
 pub struct NewEvent {
     /// The owning organisation's slug; may be left out by an organiser of only one.
-    pub organisation: Option<String>,
+    pub organisation: Option<Text>,
     /// A campaign of the same organisation, by slug.
-    pub campaign: Option<String>,
+    pub campaign: Option<Text>,
     /// Co-hosting organisations, by slug.
     #[oai(default)]
-    pub hosts: Vec<String>,
+    pub hosts: Vec<Text>,
     /// Made from the title when left out.
-    pub slug: Option<String>,
+    pub slug: Option<Text>,
     pub kind: EventKind,
-    pub title: String,
+    pub title: Text,
     #[oai(default)]
-    pub summary: String,
+    pub summary: Text,
     /// Markdown.
     #[oai(default)]
-    pub description: String,
+    pub description: Text,
     /// BCP 47; `en` when left out.
-    pub language: Option<String>,
+    pub language: Option<Text>,
     /// An IANA zone; the organisation's when left out.
-    pub timezone: Option<String>,
+    pub timezone: Option<Text>,
     /// `YYYY-MM-DDTHH:MM[:SS]` wall-clock time, or `YYYY-MM-DD` when `all_day`.
-    pub starts_at: String,
+    pub starts_at: Text,
     /// As `starts_at`; for an all-day event, the last day (inclusive).
-    pub ends_at: String,
+    pub ends_at: Text,
     #[oai(default)]
     pub all_day: bool,
     pub location: Option<Location>,
-    pub online_url: Option<String>,
-    pub parent_id: Option<String>,
+    pub online_url: Option<Text>,
+    pub parent_id: Option<Text>,
     pub capacity: Option<i64>,
     #[oai(default)]
     pub waitlist: bool,
@@ -194,45 +196,25 @@ pub struct NewEvent {
 #[derive(Object, Debug, Clone, Default)]
 #[oai(deny_unknown_fields)]
 pub struct EventPatch {
-    #[oai(default)]
-    pub campaign: MaybeUndefined<String>,
-    #[oai(default)]
-    pub hosts: MaybeUndefined<Vec<String>>,
-    #[oai(default)]
-    pub slug: MaybeUndefined<String>,
-    #[oai(default)]
+    pub campaign: MaybeUndefined<Text>,
+    pub hosts: MaybeUndefined<Vec<Text>>,
+    pub slug: MaybeUndefined<Text>,
     pub kind: MaybeUndefined<EventKind>,
-    #[oai(default)]
-    pub title: MaybeUndefined<String>,
-    #[oai(default)]
-    pub summary: MaybeUndefined<String>,
-    #[oai(default)]
-    pub description: MaybeUndefined<String>,
-    #[oai(default)]
-    pub language: MaybeUndefined<String>,
-    #[oai(default)]
-    pub timezone: MaybeUndefined<String>,
-    #[oai(default)]
-    pub starts_at: MaybeUndefined<String>,
-    #[oai(default)]
-    pub ends_at: MaybeUndefined<String>,
-    #[oai(default)]
+    pub title: MaybeUndefined<Text>,
+    pub summary: MaybeUndefined<Text>,
+    pub description: MaybeUndefined<Text>,
+    pub language: MaybeUndefined<Text>,
+    pub timezone: MaybeUndefined<Text>,
+    pub starts_at: MaybeUndefined<Text>,
+    pub ends_at: MaybeUndefined<Text>,
     pub all_day: MaybeUndefined<bool>,
-    #[oai(default)]
     pub location: MaybeUndefined<Location>,
-    #[oai(default)]
-    pub online_url: MaybeUndefined<String>,
-    #[oai(default)]
-    pub parent_id: MaybeUndefined<String>,
-    #[oai(default)]
+    pub online_url: MaybeUndefined<Text>,
+    pub parent_id: MaybeUndefined<Text>,
     pub capacity: MaybeUndefined<i64>,
-    #[oai(default)]
     pub waitlist: MaybeUndefined<bool>,
-    #[oai(default)]
     pub rsvp_mode: MaybeUndefined<RsvpMode>,
-    #[oai(default)]
     pub rsvp_closes_at: MaybeUndefined<DateTime<Utc>>,
-    #[oai(default)]
     pub visibility: MaybeUndefined<Visibility>,
 }
 
@@ -240,7 +222,7 @@ pub struct EventPatch {
 #[oai(deny_unknown_fields)]
 pub struct CancelRequest {
     /// Told to everyone who RSVP'd.
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
 }
 
 /// A page of events.

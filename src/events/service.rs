@@ -132,21 +132,23 @@ impl Checks {
 impl EventInput {
     fn from_new(new: NewEvent, default_zone: &str) -> Self {
         Self {
-            campaign: new.campaign,
-            hosts: new.hosts,
-            slug: new.slug,
+            campaign: new.campaign.map(String::from),
+            hosts: new.hosts.into_iter().map(String::from).collect(),
+            slug: new.slug.map(String::from),
             kind: new.kind,
-            title: new.title,
-            summary: new.summary,
-            description: new.description,
-            language: new.language.unwrap_or_else(|| "en".into()),
-            timezone: new.timezone.unwrap_or_else(|| default_zone.into()),
-            starts_at: new.starts_at,
-            ends_at: new.ends_at,
+            title: new.title.into(),
+            summary: new.summary.into(),
+            description: new.description.into(),
+            language: new.language.map_or_else(|| "en".into(), String::from),
+            timezone: new
+                .timezone
+                .map_or_else(|| default_zone.into(), String::from),
+            starts_at: new.starts_at.into(),
+            ends_at: new.ends_at.into(),
             all_day: new.all_day,
             location: new.location,
-            online_url: new.online_url,
-            parent_id: new.parent_id,
+            online_url: new.online_url.map(String::from),
+            parent_id: new.parent_id.map(String::from),
             capacity: new.capacity,
             waitlist: new.waitlist,
             rsvp_mode: new.rsvp_mode.unwrap_or(RsvpMode::Open),
@@ -181,28 +183,30 @@ impl EventInput {
     }
 
     fn apply(&mut self, patch: EventPatch) -> Result<(), InvalidField> {
-        fn required<T>(
+        fn required<T, U: Into<T>>(
             field: &str,
-            value: MaybeUndefined<T>,
+            value: MaybeUndefined<U>,
             into: &mut T,
         ) -> Result<(), InvalidField> {
             match value {
-                MaybeUndefined::Value(v) => *into = v,
+                MaybeUndefined::Value(v) => *into = v.into(),
                 MaybeUndefined::Null => return Err(InvalidField::new(field, "must not be null")),
                 MaybeUndefined::Undefined => {}
             }
             Ok(())
         }
-        fn nullable<T>(value: MaybeUndefined<T>, into: &mut Option<T>) {
+        fn nullable<T, U: Into<T>>(value: MaybeUndefined<U>, into: &mut Option<T>) {
             match value {
-                MaybeUndefined::Value(v) => *into = Some(v),
+                MaybeUndefined::Value(v) => *into = Some(v.into()),
                 MaybeUndefined::Null => *into = None,
                 MaybeUndefined::Undefined => {}
             }
         }
         nullable(patch.campaign, &mut self.campaign);
         match patch.hosts {
-            MaybeUndefined::Value(hosts) => self.hosts = hosts,
+            MaybeUndefined::Value(hosts) => {
+                self.hosts = hosts.into_iter().map(String::from).collect()
+            }
             MaybeUndefined::Null => self.hosts.clear(),
             MaybeUndefined::Undefined => {}
         }

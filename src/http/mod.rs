@@ -5,9 +5,11 @@ pub mod auth;
 pub mod guard;
 pub mod page;
 pub mod problem;
+pub mod text;
 
 pub use auth::{Access, BearerAuth, Role};
 pub use problem::{ApiError, Problem};
+pub use text::Text;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 

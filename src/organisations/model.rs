@@ -2,7 +2,7 @@
 
 use poem_openapi::Object;
 
-use crate::http::Role;
+use crate::http::{Role, Text};
 
 /// The organiser the token belongs to.
 #[derive(Object, Debug)]
@@ -26,8 +26,8 @@ pub struct MembershipView {
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
 pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
+    pub email: Text,
+    pub password: Text,
 }
 
 /// A new API token: keep it, it is shown once.
@@ -39,7 +39,7 @@ pub struct TokenResponse {
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
 pub struct InviteRequest {
-    pub email: String,
+    pub email: Text,
     pub role: Role,
 }
 
@@ -59,6 +59,6 @@ pub struct Invited {
 #[oai(deny_unknown_fields)]
 pub struct AcceptInvitation {
     /// At least 10 characters.
-    pub password: String,
-    pub name: Option<String>,
+    pub password: Text,
+    pub name: Option<Text>,
 }

@@ -1,0 +1,21 @@
+//! Turnout's HTTP contract (`API.md`), exercised against the real app on a fresh
+//! database: SQLite by default, PostgreSQL when `TURNOUT_TEST_DATABASE_URL` is set.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should fail loudly on what it did not expect"
+)]
+
+mod campaigns;
+mod cli;
+mod demo;
+mod errors;
+mod event_times;
+mod events;
+mod feeds;
+mod health;
+mod helpers;
+mod idempotency;
+mod organisations;
+mod public_events;
