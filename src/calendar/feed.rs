@@ -176,6 +176,7 @@ pub async fn one_event(req: &Request, state: Data<&AppState>, name: Path<String>
         Ok((body, last_modified, _)) => respond(
             req,
             &cached(&state, key, body, last_modified, String::new(), Utc::now()),
+            false,
         ),
         Err(e) => internal(&e),
     }
@@ -198,7 +199,7 @@ async fn serve(
         && feed.version == version
         && feed.valid_until > now
     {
-        return respond(req, &feed);
+        return respond(req, &feed, true);
     }
     let rows = match events::feed_rows(&state.db, &scope, now).await {
         Ok(rows) => rows,
@@ -211,7 +212,7 @@ async fn serve(
     match build_from_rows(state, rows, &name, keep_past).await {
         Ok((body, last_modified, valid_until)) => {
             let feed = cached(state, key, body, last_modified, version, valid_until);
-            respond(req, &feed)
+            respond(req, &feed, false)
         }
         Err(e) => internal(&e),
     }
@@ -336,8 +337,9 @@ pub fn calendar_event(
     })
 }
 
-/// 304 when the client's copy is current, else the feed.
-fn respond(req: &Request, feed: &CachedFeed) -> Response {
+/// 304 when the client's copy is current, else the feed. `X-Cache` says whether
+/// the feed came from the cache or was built for this request.
+fn respond(req: &Request, feed: &CachedFeed, hit: bool) -> Response {
     let last_modified = feed
         .last_modified
         .format("%a, %d %b %Y %H:%M:%S GMT")
@@ -356,7 +358,8 @@ fn respond(req: &Request, feed: &CachedFeed) -> Response {
     let builder = Response::builder()
         .header(header::ETAG, feed.etag.as_str())
         .header(header::LAST_MODIFIED, last_modified)
-        .header(header::CACHE_CONTROL, "public, max-age=300");
+        .header(header::CACHE_CONTROL, "public, max-age=300")
+        .header("X-Cache", if hit { "hit" } else { "miss" });
     if not_modified {
         builder.status(StatusCode::NOT_MODIFIED).finish()
     } else {

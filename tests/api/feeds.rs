@@ -497,6 +497,13 @@ async fn a_feed_answers_304_until_its_content_changes() {
         )
         .await;
     let first = app.get_public("/calendar.ics").await;
+    assert_eq!(first.headers["x-cache"], "miss");
+    let again = app.get_public("/calendar.ics").await;
+    assert_eq!(
+        again.headers["x-cache"], "hit",
+        "an unchanged feed is not rebuilt"
+    );
+    assert_eq!(again.text, first.text);
     let etag = first.headers["etag"].to_str().unwrap().to_owned();
     let last_modified = first.headers["last-modified"].to_str().unwrap().to_owned();
 
@@ -533,6 +540,11 @@ async fn a_feed_answers_304_until_its_content_changes() {
     .expect(200);
     let changed = conditional("If-None-Match", etag.clone()).await;
     assert_eq!(changed.status(), StatusCode::OK);
+    assert_eq!(
+        changed.headers()["x-cache"],
+        "miss",
+        "a change rebuilds the feed"
+    );
     assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
     assert!(
         changed
