@@ -4,6 +4,7 @@ mod country;
 mod email;
 mod event_times;
 mod language;
+mod locale;
 mod slug;
 mod timezone;
 
@@ -11,6 +12,7 @@ pub use country::Country;
 pub use email::Email;
 pub use event_times::{EventTimes, Schedule};
 pub use language::Language;
+pub use locale::Locale;
 pub use slug::Slug;
 pub use timezone::TimeZone;
 

@@ -1,0 +1,62 @@
+//! The languages Turnout writes to supporters in.
+
+use std::fmt;
+
+use super::InvalidField;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Locale {
+    En,
+    Es,
+    Fr,
+}
+
+impl Locale {
+    pub const ALL: [Self; 3] = [Self::En, Self::Es, Self::Fr];
+
+    /// A language tag we write in: its primary language (`es-VE` → `es`).
+    pub fn parse(raw: &str) -> Result<Self, InvalidField> {
+        let primary = raw.split(['-', '_']).next().unwrap_or_default();
+        match primary.to_ascii_lowercase().as_str() {
+            "en" => Ok(Self::En),
+            "es" => Ok(Self::Es),
+            "fr" => Ok(Self::Fr),
+            _ => Err(InvalidField::new("locale", "must be one of en, es, fr")),
+        }
+    }
+
+    /// The supporter's choice, else the content's language if we write it, else English.
+    pub fn choose(supporter: Option<&str>, content: Option<&str>) -> Self {
+        supporter
+            .and_then(|l| Self::parse(l).ok())
+            .or_else(|| content.and_then(|l| Self::parse(l).ok()))
+            .unwrap_or(Self::En)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Es => "es",
+            Self::Fr => "fr",
+        }
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_supporter_wins_then_the_content_then_english() {
+        assert_eq!(Locale::choose(Some("fr"), Some("es")), Locale::Fr);
+        assert_eq!(Locale::choose(None, Some("es-VE")), Locale::Es);
+        assert_eq!(Locale::choose(Some("de"), Some("pt")), Locale::En);
+        assert_eq!(Locale::choose(None, None), Locale::En);
+    }
+}

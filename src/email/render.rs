@@ -1,0 +1,286 @@
+//! Rendering an email from its templates: one function gives the subject, the plain
+//! text and the HTML, in English, Spanish or French. The templates are compiled into
+//! the binary, so a deployment cannot lose them.
+
+use chrono::{DateTime, Utc};
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::domain::{EventTimes, Locale, Schedule};
+
+/// The emails Turnout sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Template {
+    RsvpGoing,
+    RsvpWaitlisted,
+    RsvpPending,
+    RsvpApproved,
+    RsvpDeclined,
+    RsvpPromoted,
+    EventReminder,
+    EventChanged,
+    EventCancelled,
+    OrganiserInvitation,
+}
+
+impl Template {
+    pub const ALL: [Self; 10] = [
+        Self::RsvpGoing,
+        Self::RsvpWaitlisted,
+        Self::RsvpPending,
+        Self::RsvpApproved,
+        Self::RsvpDeclined,
+        Self::RsvpPromoted,
+        Self::EventReminder,
+        Self::EventChanged,
+        Self::EventCancelled,
+        Self::OrganiserInvitation,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RsvpGoing => "rsvp_going",
+            Self::RsvpWaitlisted => "rsvp_waitlisted",
+            Self::RsvpPending => "rsvp_pending",
+            Self::RsvpApproved => "rsvp_approved",
+            Self::RsvpDeclined => "rsvp_declined",
+            Self::RsvpPromoted => "rsvp_promoted",
+            Self::EventReminder => "event_reminder",
+            Self::EventChanged => "event_changed",
+            Self::EventCancelled => "event_cancelled",
+            Self::OrganiserInvitation => "organiser_invitation",
+        }
+    }
+}
+
+/// A rendered email.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// One line: header injection is impossible by construction.
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("email template {template} ({locale}): {source}")]
+pub struct RenderError {
+    template: &'static str,
+    locale: Locale,
+    #[source]
+    source: minijinja::Error,
+}
+
+/// The compiled templates.
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+impl Default for Renderer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Renderer {
+    // The macro expects every embedded template to parse; the unit tests render each
+    // one, so a broken template fails the suite, not a server.
+    #[allow(
+        clippy::expect_used,
+        reason = "in minijinja_embed's expansion, checked by tests"
+    )]
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        minijinja_embed::load_templates!(&mut env);
+        Self { env }
+    }
+
+    /// Render `template` in `locale` with `context` (any serialisable value).
+    pub fn render(
+        &self,
+        template: Template,
+        locale: Locale,
+        context: &impl Serialize,
+    ) -> Result<Rendered, RenderError> {
+        let context = minijinja::Value::from_serialize(context);
+        let part = |kind: &str| {
+            let name = format!("email/{locale}/{}.{kind}.j2", template.name());
+            self.env
+                .get_template(&name)
+                .and_then(|t| {
+                    t.render(minijinja::context! { locale => locale.as_str(), ..context.clone() })
+                })
+                .map_err(|source| RenderError {
+                    template: template.name(),
+                    locale,
+                    source,
+                })
+        };
+        let subject = part("subject")?;
+        // Whatever a title holds, the subject stays one header line.
+        let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        Ok(Rendered {
+            subject,
+            text: part("txt")?,
+            html: part("html")?,
+        })
+    }
+}
+
+/// When an event happens, in its own zone with the zone's abbreviation, in the
+/// reader's language: "Thursday 3 December 2026, 19:00–21:30 EST".
+pub fn when(times: &EventTimes, locale: Locale) -> String {
+    let chrono_locale = match locale {
+        Locale::En => chrono::Locale::en_GB,
+        Locale::Es => chrono::Locale::es_ES,
+        Locale::Fr => chrono::Locale::fr_FR,
+    };
+    let day_format = match locale {
+        Locale::En => "%A %-d %B %Y",
+        Locale::Es => "%A %-d de %B de %Y",
+        Locale::Fr => "%A %-d %B %Y",
+    };
+    match times.schedule() {
+        Schedule::AllDay { first, last } => {
+            let first = first
+                .format_localized(day_format, chrono_locale)
+                .to_string();
+            if times.starts_utc() + chrono::Duration::days(1) >= times.ends_utc() {
+                first
+            } else {
+                format!(
+                    "{first} – {}",
+                    last.format_localized(day_format, chrono_locale)
+                )
+            }
+        }
+        Schedule::Timed { .. } => {
+            let tz = times.zone().tz();
+            let start = times.starts_utc().with_timezone(&tz);
+            let end = times.ends_utc().with_timezone(&tz);
+            let day = start.format_localized(day_format, chrono_locale);
+            let end_text = if start.date_naive() == end.date_naive() {
+                end.format("%H:%M").to_string()
+            } else {
+                format!(
+                    "{} {}",
+                    end.format_localized(day_format, chrono_locale),
+                    end.format("%H:%M")
+                )
+            };
+            format!(
+                "{day}, {}–{end_text} {}",
+                start.format("%H:%M"),
+                abbreviation(times.starts_utc(), tz)
+            )
+        }
+    }
+}
+
+/// The zone's abbreviation at an instant ("EST", "GMT"); zones without one get
+/// their offset ("UTC-04" for Caracas).
+fn abbreviation(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    let name = at.with_timezone(&tz).format("%Z").to_string();
+    if name.starts_with(['+', '-']) {
+        format!("UTC{name}")
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::TimeZone;
+    use serde_json::json;
+
+    fn toronto_evening() -> EventTimes {
+        EventTimes::parse(
+            "2026-12-03T19:00",
+            "2026-12-03T21:30",
+            false,
+            TimeZone::parse("America/Toronto").unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn times_read_in_the_events_zone_with_its_abbreviation() {
+        assert_eq!(
+            when(&toronto_evening(), Locale::En),
+            "Thursday 3 December 2026, 19:00–21:30 EST"
+        );
+        assert_eq!(
+            when(&toronto_evening(), Locale::Es),
+            "jueves 3 de diciembre de 2026, 19:00–21:30 EST"
+        );
+        assert_eq!(
+            when(&toronto_evening(), Locale::Fr),
+            "jeudi 3 décembre 2026, 19:00–21:30 EST"
+        );
+        let caracas = EventTimes::parse(
+            "2026-12-05T18:00",
+            "2026-12-05T20:00",
+            false,
+            TimeZone::parse("America/Caracas").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            when(&caracas, Locale::Es),
+            "sábado 5 de diciembre de 2026, 18:00–20:00 UTC-04"
+        );
+    }
+
+    #[test]
+    fn every_template_renders_in_every_language() {
+        let renderer = Renderer::new();
+        let context = json!({
+            "recipient_name": "Ana <Pérez> & co",
+            "event": {
+                "title": "Film night\r\nBcc: someone@example.org",
+                "summary": "Occupied factories",
+                "when": when(&toronto_evening(), Locale::En),
+                "where": "OISE, Toronto",
+                "online_url": "",
+                "url": "https://turnout.example/events/film-night",
+                "ics_url": "https://turnout.example/events/film-night.ics",
+                "organisation": "Louis Riel Bolivarian Circle",
+            },
+            "rsvp": { "guests": 2, "manage_url": "https://turnout.example/rsvps/abc" },
+            "feed_url": "https://turnout.example/feeds/xyz/calendar.ics",
+            "reason": "The hall flooded.",
+            "previous_when": "Wednesday",
+            "previous_where": "",
+            "unsubscribe_url": "https://turnout.example/unsubscribe/t",
+            "organisation_name": "Hands Off Venezuela",
+            "role_label": "organiser",
+            "invitation_url": "https://turnout.example/invitations/i",
+        });
+        for locale in Locale::ALL {
+            for template in Template::ALL {
+                let email = renderer.render(template, locale, &context).unwrap();
+                assert!(
+                    !email.subject.is_empty() && !email.subject.contains(['\r', '\n']),
+                    "{template:?} {locale}"
+                );
+                assert!(
+                    !email.text.is_empty() && email.html.contains("<html"),
+                    "{template:?} {locale}"
+                );
+                assert!(
+                    !email.html.contains("<Pérez>"),
+                    "HTML escapes names: {template:?} {locale}"
+                );
+            }
+        }
+        let going = renderer
+            .render(Template::RsvpGoing, Locale::Fr, &context)
+            .unwrap();
+        assert!(going.html.contains("lang=\"fr\""), "{}", going.html);
+        assert!(
+            going.text.contains("https://turnout.example/rsvps/abc"),
+            "{}",
+            going.text
+        );
+    }
+}
