@@ -10,4 +10,7 @@ pub mod invitation;
 pub mod membership;
 pub mod organisation;
 pub mod organiser;
+pub mod outbox_email;
+pub mod rsvp;
 pub mod setting;
+pub mod supporter;

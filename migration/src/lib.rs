@@ -8,6 +8,8 @@ mod m20261123_000002_create_campaigns;
 mod m20261123_000003_create_events;
 mod m20261123_000004_create_idempotency_keys;
 mod m20261123_000005_create_settings;
+mod m20261123_000006_create_supporters_and_rsvps;
+mod m20261123_000007_create_outbox;
 
 pub struct Migrator;
 
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_events::Migration),
             Box::new(m20261123_000004_create_idempotency_keys::Migration),
             Box::new(m20261123_000005_create_settings::Migration),
+            Box::new(m20261123_000006_create_supporters_and_rsvps::Migration),
+            Box::new(m20261123_000007_create_outbox::Migration),
         ]
     }
 }

@@ -1,0 +1,29 @@
+//! One supporter's answer to one event, with the seats it holds.
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "rsvps")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub supporter_id: Uuid,
+    /// `going`, `waitlisted`, `pending_approval`, `declined` or `cancelled`.
+    pub status: String,
+    /// People coming besides the supporter.
+    pub guests: i32,
+    /// The secret in the manage link; random, never derived from the email.
+    #[sea_orm(unique)]
+    pub manage_token: String,
+    pub locale: Option<String>,
+    /// Place in the waitlist: earlier first.
+    pub waitlisted_at: Option<DateTimeUtc>,
+    pub checked_in_at: Option<DateTimeUtc>,
+    /// Set once the 24-hour reminder is queued, so it is queued once.
+    pub reminded_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,29 @@
+//! A supporter: anyone who RSVPs, signs or donates, one per email address.
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "supporters")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Trimmed and lower-cased; after erasure, a placeholder that matches no address.
+    #[sea_orm(unique)]
+    pub email_key: String,
+    pub email: String,
+    pub name: String,
+    /// `en`, `es` or `fr` when the supporter chose one.
+    pub locale: Option<String>,
+    /// Agreed to hear about future campaigns.
+    pub subscribed: bool,
+    /// Turned off reminders and other non-transactional email.
+    pub unsubscribed_at: Option<DateTimeUtc>,
+    /// The secret in the supporter's personal calendar feed URL.
+    #[sea_orm(unique)]
+    pub feed_token: String,
+    pub erased_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
