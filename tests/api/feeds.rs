@@ -633,3 +633,50 @@ async fn the_demo_feeds_pass_the_calendar_checker() {
     ])
     .await;
 }
+
+#[tokio::test]
+async fn a_cancelled_event_leaves_the_feeds_thirty_days_after_its_cancellation() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let app = spawn_app().await;
+    let token = app
+        .bootstrap_org(
+            "hov",
+            "Hands Off Venezuela",
+            "Europe/London",
+            "hov@example.org",
+        )
+        .await;
+    let event = app
+        .published_event(
+            &token,
+            event_at(
+                "Called off",
+                "public_meeting",
+                "Europe/London",
+                "2027-06-20T19:00",
+                "2027-06-20T21:00",
+            ),
+        )
+        .await;
+    app.cancel(&token, id_of(&event), "").await.expect(200);
+    assert_eq!(vevents(&feed(&app, "/calendar.ics").await).len(), 1);
+
+    // Move the cancellation 31 days into the past, as time would.
+    let db = turnout::db::connect(&app.database_url).await.unwrap();
+    let id = uuid::Uuid::parse_str(id_of(&event)).unwrap();
+    let row = entity::event::Entity::find_by_id(id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: entity::event::ActiveModel = row.into();
+    row.cancelled_at = Set(Some(chrono::Utc::now() - chrono::Duration::days(31)));
+    row.update(&db).await.unwrap();
+    turnout::db::content_changed(&db).await.unwrap();
+
+    assert!(vevents(&feed(&app, "/calendar.ics").await).is_empty());
+    assert!(vevents(&feed(&app, "/organisations/hov/calendar.ics").await).is_empty());
+    // Its own file still says it is cancelled, for anyone holding the link.
+    let own = feed(&app, &format!("/events/{}.ics", id_of(&event))).await;
+    assert!(own.contains("STATUS:CANCELLED"));
+}
