@@ -27,7 +27,7 @@ use crate::{
     },
     http::problem::Problem,
 };
-use entity::{campaign, event, organisation};
+use entity::{event, organisation};
 
 /// Feeds kept at most; past this the cache starts afresh (filters make keys unbounded).
 const MAX_ENTRIES: usize = 512;
@@ -121,11 +121,7 @@ pub async fn of_organisation(
     state: Data<&AppState>,
     slug: Path<String>,
 ) -> Response {
-    let found = organisation::Entity::find()
-        .filter(organisation::Column::Slug.eq(slug.as_str()))
-        .one(&state.db)
-        .await;
-    match found {
+    match crate::organisations::service::by_slug(&state.db, &slug).await {
         Ok(Some(org)) => {
             let key = format!("organisation|{}", org.id);
             serve(req, &state, key, org.name, FeedScope::Organisation(org.id)).await
@@ -138,11 +134,7 @@ pub async fn of_organisation(
 /// `GET /campaigns/{slug}/calendar.ics`.
 #[handler]
 pub async fn of_campaign(req: &Request, state: Data<&AppState>, slug: Path<String>) -> Response {
-    let found = campaign::Entity::find()
-        .filter(campaign::Column::Slug.eq(slug.as_str()))
-        .one(&state.db)
-        .await;
-    match found {
+    match crate::campaigns::service::by_slug(&state.db, &slug).await {
         Ok(Some(c)) => {
             let key = format!("campaign|{}", c.id);
             serve(req, &state, key, c.title, FeedScope::Campaign(c.id)).await

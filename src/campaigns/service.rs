@@ -176,8 +176,8 @@ pub async fn public_get(
     Ok(view(row, org))
 }
 
-/// A campaign's id from its slug, within the organisation that owns it.
-pub async fn id_by_slug(
+/// A campaign by its slug.
+pub async fn by_slug(
     db: &DatabaseConnection,
     slug: &str,
 ) -> Result<Option<campaign::Model>, DbErr> {
@@ -190,7 +190,7 @@ pub async fn id_by_slug(
 async fn find(db: &DatabaseConnection, id_or_slug: &str) -> Result<Option<campaign::Model>, DbErr> {
     match Uuid::parse_str(id_or_slug) {
         Ok(id) => campaign::Entity::find_by_id(id).one(db).await,
-        Err(_) => id_by_slug(db, id_or_slug).await,
+        Err(_) => by_slug(db, id_or_slug).await,
     }
 }
 

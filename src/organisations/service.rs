@@ -79,6 +79,17 @@ impl NewOrganisation {
     }
 }
 
+/// An organisation by its slug.
+pub async fn by_slug(
+    db: &DatabaseConnection,
+    slug: &str,
+) -> Result<Option<organisation::Model>, DbErr> {
+    organisation::Entity::find()
+        .filter(organisation::Column::Slug.eq(slug))
+        .one(db)
+        .await
+}
+
 /// Create an organisation and its owner (or make an existing organiser its owner),
 /// and return a new API token for the owner.
 #[tracing::instrument(skip_all, fields(slug = %new.slug))]
