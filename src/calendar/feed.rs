@@ -155,7 +155,6 @@ pub async fn one_event(req: &Request, state: Data<&AppState>, name: Path<String>
         Ok(None) => return not_found("no such event"),
         Err(e) => return internal(&e),
     };
-    let key = format!("event|{}", row.id);
     let name = row.title.clone();
     let built = build_from_rows(
         &state,
@@ -165,11 +164,11 @@ pub async fn one_event(req: &Request, state: Data<&AppState>, name: Path<String>
     )
     .await;
     match built {
-        Ok((body, last_modified, _)) => respond(
-            req,
-            &cached(&state, key, body, last_modified, String::new(), Utc::now()),
-            false,
-        ),
+        // One event's own change time is an exact Last-Modified: nothing to cache.
+        Ok((body, last_modified, _)) => {
+            let feed = CachedFeed::new(body, last_modified, String::new(), Utc::now());
+            respond(req, &feed, false)
+        }
         Err(e) => internal(&e),
     }
 }
@@ -220,28 +219,43 @@ fn cached(
     version: String,
     valid_until: DateTime<Utc>,
 ) -> Arc<CachedFeed> {
-    let etag = format!(
-        "\"{}\"",
-        &hex::encode(Sha256::digest(body.as_bytes()))[..32]
-    );
-    let previous = state.feeds.get(&key);
-    let last_modified = match previous {
-        Some(p) if p.etag != etag && p.last_modified >= last_modified => Utc::now(),
-        Some(p) if p.etag == etag => p.last_modified,
-        _ => last_modified,
-    };
-    // HTTP dates have whole seconds.
-    let last_modified =
-        DateTime::from_timestamp(last_modified.timestamp(), 0).unwrap_or(last_modified);
-    let feed = Arc::new(CachedFeed {
-        body: bytes::Bytes::from(body),
-        etag,
-        last_modified,
-        version,
-        valid_until,
-    });
+    let mut feed = CachedFeed::new(body, last_modified, version, valid_until);
+    match state.feeds.get(&key) {
+        Some(previous) if previous.etag == feed.etag => feed.last_modified = previous.last_modified,
+        Some(previous) if previous.last_modified >= feed.last_modified => {
+            feed.last_modified = whole_seconds(Utc::now());
+        }
+        _ => {}
+    }
+    let feed = Arc::new(feed);
     state.feeds.put(key, feed.clone());
     feed
+}
+
+impl CachedFeed {
+    fn new(
+        body: String,
+        last_modified: DateTime<Utc>,
+        version: String,
+        valid_until: DateTime<Utc>,
+    ) -> Self {
+        let etag = format!(
+            "\"{}\"",
+            &hex::encode(Sha256::digest(body.as_bytes()))[..32]
+        );
+        Self {
+            body: bytes::Bytes::from(body),
+            etag,
+            last_modified: whole_seconds(last_modified),
+            version,
+            valid_until,
+        }
+    }
+}
+
+/// HTTP dates have whole seconds.
+fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
 }
 
 /// Render rows; answers the body, the newest change, and when the first event leaves.
