@@ -282,10 +282,18 @@ impl EventInput {
                     }),
             ),
         };
-        if !c.0.is_empty() {
-            return Err(EventError::Invalid(c.0));
-        }
-        match (
+        // A `None` always comes with its error in `c`; the slug's error comes alone.
+        let (
+            Some(title),
+            Some(summary),
+            Some(description),
+            Some(language),
+            Some(times),
+            Some(location),
+            Some(online_url),
+            Some(parent_id),
+            Some(capacity),
+        ) = (
             title,
             summary,
             description,
@@ -295,39 +303,30 @@ impl EventInput {
             online_url,
             parent_id,
             capacity,
-        ) {
-            (
-                Some(title),
-                Some(summary),
-                Some(description),
-                Some(language),
-                Some(times),
-                Some(location),
-                Some(online_url),
-                Some(parent_id),
-                Some(capacity),
-            ) => Ok(ValidEvent {
-                slug,
-                kind: self.kind,
-                title,
-                summary,
-                description,
-                language,
-                times,
-                location,
-                online_url,
-                parent_id,
-                capacity,
-                waitlist: self.waitlist,
-                rsvp_mode: self.rsvp_mode,
-                rsvp_closes_at: self.rsvp_closes_at,
-                visibility: self.visibility,
-            }),
-            _ => Err(EventError::Invalid(vec![InvalidField::new(
-                "body",
-                "is invalid",
-            )])),
+        )
+        else {
+            return Err(EventError::Invalid(c.0));
+        };
+        if !c.0.is_empty() {
+            return Err(EventError::Invalid(c.0));
         }
+        Ok(ValidEvent {
+            slug,
+            kind: self.kind,
+            title,
+            summary,
+            description,
+            language,
+            times,
+            location,
+            online_url,
+            parent_id,
+            capacity,
+            waitlist: self.waitlist,
+            rsvp_mode: self.rsvp_mode,
+            rsvp_closes_at: self.rsvp_closes_at,
+            visibility: self.visibility,
+        })
     }
 }
 
