@@ -62,6 +62,22 @@ fn property<'a>(vevent: &'a str, name: &str) -> Option<&'a str> {
         .find(|line| line.starts_with(&format!("{name}:")) || line.starts_with(&format!("{name};")))
 }
 
+/// An organisation in London, with its owner's token.
+async fn hands_off_venezuela(app: &TestApp) -> String {
+    app.bootstrap_org(
+        "hov",
+        "Hands Off Venezuela",
+        "Europe/London",
+        "hov@example.org",
+    )
+    .await
+}
+
+/// A public meeting in London between two wall times.
+fn london_meeting(title: &str, starts_at: &str, ends_at: &str) -> Value {
+    event_at(title, "public_meeting", "Europe/London", starts_at, ends_at)
+}
+
 struct Dataset {
     token: String,
     cancelled_id: String,
@@ -134,10 +150,8 @@ async fn dataset(app: &TestApp) -> Dataset {
     .await;
     app.published_event(
         &token,
-        event_at(
+        london_meeting(
             "Report-back in London",
-            "public_meeting",
-            "Europe/London",
             "2027-01-20T19:00",
             "2027-01-20T21:00",
         ),
@@ -342,24 +356,11 @@ async fn a_cancelled_event_stays_in_the_feed_struck_out_with_a_higher_sequence()
 #[tokio::test]
 async fn an_event_keeps_its_uid_when_its_title_slug_and_time_change() {
     let app = spawn_app().await;
-    let token = app
-        .bootstrap_org(
-            "hov",
-            "Hands Off Venezuela",
-            "Europe/London",
-            "hov@example.org",
-        )
-        .await;
+    let token = hands_off_venezuela(&app).await;
     let event = app
         .published_event(
             &token,
-            event_at(
-                "Public meeting",
-                "public_meeting",
-                "Europe/London",
-                "2027-01-20T19:00",
-                "2027-01-20T21:00",
-            ),
+            london_meeting("Public meeting", "2027-01-20T19:00", "2027-01-20T21:00"),
         )
         .await;
     let before = vevents(&feed(&app, "/calendar.ics").await);
@@ -385,36 +386,17 @@ async fn an_event_keeps_its_uid_when_its_title_slug_and_time_change() {
 #[tokio::test]
 async fn drafts_and_unlisted_events_stay_out_of_feeds() {
     let app = spawn_app().await;
-    let token = app
-        .bootstrap_org(
-            "hov",
-            "Hands Off Venezuela",
-            "Europe/London",
-            "hov@example.org",
-        )
-        .await;
+    let token = hands_off_venezuela(&app).await;
     app.create_event(
         &token,
-        event_at(
-            "Draft meeting",
-            "public_meeting",
-            "Europe/London",
-            "2027-01-20T19:00",
-            "2027-01-20T21:00",
-        ),
+        london_meeting("Draft meeting", "2027-01-20T19:00", "2027-01-20T21:00"),
     )
     .await;
     let unlisted = app
         .published_event(
             &token,
             with(
-                event_at(
-                    "Unlisted meeting",
-                    "public_meeting",
-                    "Europe/London",
-                    "2027-01-21T19:00",
-                    "2027-01-21T21:00",
-                ),
+                london_meeting("Unlisted meeting", "2027-01-21T19:00", "2027-01-21T21:00"),
                 json!({ "visibility": "unlisted" }),
             ),
         )
@@ -437,20 +419,11 @@ async fn drafts_and_unlisted_events_stay_out_of_feeds() {
 #[tokio::test]
 async fn an_ended_event_leaves_the_site_feed_but_stays_in_its_organisations_feed() {
     let app = spawn_app().await;
-    let token = app
-        .bootstrap_org(
-            "hov",
-            "Hands Off Venezuela",
-            "Europe/London",
-            "hov@example.org",
-        )
-        .await;
+    let token = hands_off_venezuela(&app).await;
     app.published_event(
         &token,
-        event_at(
+        london_meeting(
             "Last week's meeting",
-            "public_meeting",
-            "Europe/London",
             "2026-11-16T19:00",
             "2026-11-16T21:00",
         ),
@@ -458,10 +431,8 @@ async fn an_ended_event_leaves_the_site_feed_but_stays_in_its_organisations_feed
     .await;
     app.published_event(
         &token,
-        event_at(
+        london_meeting(
             "Last year's meeting",
-            "public_meeting",
-            "Europe/London",
             "2025-11-16T19:00",
             "2025-11-16T21:00",
         ),
@@ -476,24 +447,11 @@ async fn an_ended_event_leaves_the_site_feed_but_stays_in_its_organisations_feed
 #[tokio::test]
 async fn a_feed_answers_304_until_its_content_changes() {
     let app = spawn_app().await;
-    let token = app
-        .bootstrap_org(
-            "hov",
-            "Hands Off Venezuela",
-            "Europe/London",
-            "hov@example.org",
-        )
-        .await;
+    let token = hands_off_venezuela(&app).await;
     let event = app
         .published_event(
             &token,
-            event_at(
-                "Public meeting",
-                "public_meeting",
-                "Europe/London",
-                "2027-01-20T19:00",
-                "2027-01-20T21:00",
-            ),
+            london_meeting("Public meeting", "2027-01-20T19:00", "2027-01-20T21:00"),
         )
         .await;
     let first = app.get_public("/calendar.ics").await;
@@ -570,24 +528,11 @@ async fn the_site_feed_takes_the_public_lists_filters() {
 #[tokio::test]
 async fn the_event_json_links_the_calendar_file_a_subscription_and_google() {
     let app = spawn_app().await;
-    let token = app
-        .bootstrap_org(
-            "hov",
-            "Hands Off Venezuela",
-            "Europe/London",
-            "hov@example.org",
-        )
-        .await;
+    let token = hands_off_venezuela(&app).await;
     let event = app
         .published_event(
             &token,
-            event_at(
-                "Public meeting",
-                "public_meeting",
-                "Europe/London",
-                "2027-01-20T19:00",
-                "2027-01-20T21:00",
-            ),
+            london_meeting("Public meeting", "2027-01-20T19:00", "2027-01-20T21:00"),
         )
         .await;
     let public = app
@@ -638,24 +583,11 @@ async fn the_demo_feeds_pass_the_calendar_checker() {
 async fn a_cancelled_event_leaves_the_feeds_thirty_days_after_its_cancellation() {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
     let app = spawn_app().await;
-    let token = app
-        .bootstrap_org(
-            "hov",
-            "Hands Off Venezuela",
-            "Europe/London",
-            "hov@example.org",
-        )
-        .await;
+    let token = hands_off_venezuela(&app).await;
     let event = app
         .published_event(
             &token,
-            event_at(
-                "Called off",
-                "public_meeting",
-                "Europe/London",
-                "2027-06-20T19:00",
-                "2027-06-20T21:00",
-            ),
+            london_meeting("Called off", "2027-06-20T19:00", "2027-06-20T21:00"),
         )
         .await;
     app.cancel(&token, id_of(&event), "").await.expect(200);
