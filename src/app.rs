@@ -13,9 +13,19 @@ use crate::{
     calendar::feed,
     campaigns::api::CampaignsApi,
     config::Config,
+    email::{
+        Site,
+        api::EmailsApi,
+        render::Renderer,
+        transport::Transport,
+        worker::Worker,
+    },
     events::{api::EventsApi, public_api::PublicApi},
     http::{guard::guard, problem::catch_all},
     organisations::api::OrganisationsApi,
+    pages,
+    rsvps::{api::RsvpsApi, public_api::PublicRsvpApi},
+    supporters::api::SupportersApi,
     system,
 };
 use entity::setting;
@@ -24,12 +34,10 @@ use entity::setting;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    /// `TURNOUT_PUBLIC_URL` without a trailing slash.
-    pub public_url: Arc<str>,
-    /// The key for signed links.
-    pub secret: Arc<str>,
-    /// The address part of `TURNOUT_MAIL_FROM` (the ORGANIZER of calendar entries).
-    pub mail_from_address: Arc<str>,
+    /// Where links point and what signs them.
+    pub site: Site,
+    /// The email and page templates.
+    pub renderer: Arc<Renderer>,
     /// Rendered calendar feeds.
     pub feeds: Arc<crate::calendar::feed::FeedCache>,
 }
@@ -40,6 +48,8 @@ pub struct App {
     acceptor: TcpAcceptor,
     routes: poem::endpoint::BoxEndpoint<'static>,
     state: AppState,
+    worker: Worker,
+    run_worker: bool,
 }
 
 impl App {
@@ -47,15 +57,12 @@ impl App {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = crate::db::connect(&config.database_url).await?;
         crate::db::migrate(&db).await?;
-        let secret = match &config.secret {
-            Some(secret) => secret.clone(),
-            None => stored_secret(&db).await?,
-        };
+        let site = site(&config, &db).await?;
+        let worker = worker(&config, db.clone(), site.clone())?;
         let state = AppState {
             db,
-            public_url: config.public_url.trim_end_matches('/').into(),
-            secret: secret.into(),
-            mail_from_address: address_of(&config.mail_from).into(),
+            site,
+            renderer: Arc::new(Renderer::new()),
             feeds: Arc::default(),
         };
         let acceptor = TcpListener::bind(config.bind.as_str())
@@ -71,6 +78,8 @@ impl App {
             acceptor,
             routes: routes(state.clone()),
             state,
+            worker,
+            run_worker: config.run_worker,
         })
     }
 
@@ -82,37 +91,66 @@ impl App {
         &self.state.db
     }
 
-    /// Serve until SIGINT or SIGTERM, then finish the requests in flight.
+    /// The background jobs of this deployment (tests run its rounds by hand).
+    pub fn worker(&self) -> &Worker {
+        &self.worker
+    }
+
+    /// Serve until SIGINT or SIGTERM, then finish the requests in flight. With
+    /// `TURNOUT_WORKER` on, the background jobs run beside the server and finish
+    /// their round before the process exits.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(port = self.port, "serving");
-        Server::new_with_acceptor(self.acceptor)
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let jobs = self.run_worker.then(|| {
+            let mut stopped = stopped.clone();
+            tokio::spawn(self.worker.clone().run(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            }))
+        });
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
                 self.routes,
                 shutdown_signal(),
                 Some(std::time::Duration::from_secs(30)),
             )
-            .await
+            .await;
+        let _ = stop.send(true);
+        if let Some(jobs) = jobs {
+            let _ = jobs.await;
+        }
+        served
     }
 }
 
 /// The OpenAPI description of every JSON endpoint.
+#[allow(clippy::type_complexity)] // one entry per capability's API
 pub fn api_service(
     state: &AppState,
-) -> OpenApiService<(OrganisationsApi, CampaignsApi, EventsApi, PublicApi), ()> {
+) -> OpenApiService<
+    (
+        OrganisationsApi,
+        CampaignsApi,
+        EventsApi,
+        RsvpsApi,
+        SupportersApi,
+        EmailsApi,
+        PublicApi,
+        PublicRsvpApi,
+    ),
+    (),
+> {
+    let state = || state.clone();
     OpenApiService::new(
         (
-            OrganisationsApi {
-                state: state.clone(),
-            },
-            CampaignsApi {
-                state: state.clone(),
-            },
-            EventsApi {
-                state: state.clone(),
-            },
-            PublicApi {
-                state: state.clone(),
-            },
+            OrganisationsApi { state: state() },
+            CampaignsApi { state: state() },
+            EventsApi { state: state() },
+            RsvpsApi { state: state() },
+            SupportersApi { state: state() },
+            EmailsApi { state: state() },
+            PublicApi { state: state() },
+            PublicRsvpApi { state: state() },
         ),
         "Turnout",
         env!("CARGO_PKG_VERSION"),
@@ -136,6 +174,15 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
         )
         .at("/campaigns/:slug/calendar.ics", get(feed::of_campaign))
         .at("/events/:name", get(feed::one_event))
+        .at("/feeds/:token/calendar.ics", get(feed::personal))
+        .at(
+            "/unsubscribe/:token",
+            get(pages::unsubscribe_page).post(pages::unsubscribe),
+        )
+        .at(
+            "/invitations/:token",
+            get(pages::invitation_page).post(pages::accept_invitation),
+        )
         .at("/readyz", system::readyz)
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)
@@ -152,6 +199,31 @@ fn address_of(mailbox: &str) -> String {
         (Some(start), Some(end)) if start < end => mailbox[start + 1..end].trim().to_owned(),
         _ => mailbox.trim().to_owned(),
     }
+}
+
+/// Where links point and what signs them, for this deployment.
+pub async fn site(config: &Config, db: &DatabaseConnection) -> anyhow::Result<Site> {
+    let secret = match &config.secret {
+        Some(secret) => secret.clone(),
+        None => stored_secret(db).await?,
+    };
+    Ok(Site {
+        public_url: config.public_url.trim_end_matches('/').into(),
+        secret: secret.into(),
+        mail_from_address: address_of(&config.mail_from).into(),
+    })
+}
+
+/// The background jobs, with the transport the configuration names.
+pub fn worker(config: &Config, db: DatabaseConnection, site: Site) -> anyhow::Result<Worker> {
+    let transport = Transport::new(config.smtp_url.as_deref(), &config.mail_dir)?;
+    Ok(Worker::new(
+        db,
+        site,
+        transport,
+        config.sender()?,
+        config.retry.clone(),
+    ))
 }
 
 /// The link secret kept in the database, made on first start.
@@ -174,7 +246,8 @@ async fn stored_secret(db: &DatabaseConnection) -> anyhow::Result<String> {
         .ok_or_else(|| anyhow::anyhow!("the link secret could not be stored"))
 }
 
-async fn shutdown_signal() {
+/// SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

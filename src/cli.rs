@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate` and `admin`.
+//! The command line: `serve`, `migrate`, `worker` and `admin`.
 
 use clap::{Parser, Subcommand};
 
@@ -25,6 +25,8 @@ enum Command {
     },
     /// Apply migrations and exit.
     Migrate,
+    /// Run only the background jobs (email delivery, reminders).
+    Worker,
     /// Administration.
     Admin {
         #[command(subcommand)]
@@ -63,6 +65,14 @@ impl Cli {
                     crate::demo::load_if_empty(app.db(), chrono::Utc::now()).await?;
                 }
                 app.run_until_stopped().await?;
+            }
+            Command::Worker => {
+                let db = crate::db::connect(&config.database_url).await?;
+                crate::db::migrate(&db).await?;
+                let site = crate::app::site(&config, &db).await?;
+                let worker = crate::app::worker(&config, db, site)?;
+                tracing::info!("worker started");
+                worker.run(crate::app::shutdown_signal()).await;
             }
             Command::Migrate => {
                 let db = crate::db::connect(&config.database_url).await?;

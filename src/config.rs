@@ -30,6 +30,9 @@ pub struct Config {
     pub stripe_api_base: String,
     /// `TURNOUT_WORKER`: run the background jobs inside `serve`.
     pub run_worker: bool,
+    /// How email delivery is retried. Not read from the environment: the defaults
+    /// suit every deployment, and tests shorten them.
+    pub retry: crate::email::worker::RetryPolicy,
 }
 
 impl Default for Config {
@@ -47,6 +50,7 @@ impl Default for Config {
             stripe_webhook_secret: None,
             stripe_api_base: "https://api.stripe.com".into(),
             run_worker: true,
+            retry: crate::email::worker::RetryPolicy::default(),
         }
     }
 }
@@ -93,6 +97,7 @@ impl Config {
                     });
                 }
             },
+            retry: defaults.retry,
         };
         config.check()?;
         Ok(config)
@@ -117,6 +122,7 @@ impl Config {
         if let Some(smtp) = &self.smtp_url {
             url("TURNOUT_SMTP_URL", smtp)?;
         }
+        self.sender()?;
         self.bind
             .parse::<std::net::SocketAddr>()
             .map_err(|e| ConfigError {
@@ -124,6 +130,16 @@ impl Config {
                 message: format!("not an address like 127.0.0.1:8080 ({e})"),
             })?;
         Ok(())
+    }
+}
+
+impl Config {
+    /// `TURNOUT_MAIL_FROM` as a mailbox.
+    pub fn sender(&self) -> Result<lettre::message::Mailbox, ConfigError> {
+        self.mail_from.parse().map_err(|e| ConfigError {
+            variable: "TURNOUT_MAIL_FROM",
+            message: format!("not a mailbox like `Turnout <noreply@example.org>` ({e})"),
+        })
     }
 }
 
@@ -156,6 +172,7 @@ impl fmt::Debug for Config {
             )
             .field("stripe_api_base", &self.stripe_api_base)
             .field("run_worker", &self.run_worker)
+            .field("retry", &self.retry)
             .finish()
     }
 }

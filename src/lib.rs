@@ -17,5 +17,8 @@ pub mod email;
 pub mod events;
 pub mod http;
 pub mod organisations;
+pub mod pages;
+pub mod rsvps;
+pub mod supporters;
 pub mod system;
 pub mod telemetry;

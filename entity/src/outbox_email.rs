@@ -27,6 +27,8 @@ pub struct Model {
     /// A worker's claim; past it, the claim lapses and another may send.
     pub locked_until: Option<DateTimeUtc>,
     pub last_error: Option<String>,
+    /// The organisation the email was sent for, whose organisers see it if it fails.
+    pub organisation_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
 }

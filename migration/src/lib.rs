@@ -10,6 +10,7 @@ mod m20261123_000004_create_idempotency_keys;
 mod m20261123_000005_create_settings;
 mod m20261123_000006_create_supporters_and_rsvps;
 mod m20261123_000007_create_outbox;
+mod m20261123_000008_outbox_organisation;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_create_settings::Migration),
             Box::new(m20261123_000006_create_supporters_and_rsvps::Migration),
             Box::new(m20261123_000007_create_outbox::Migration),
+            Box::new(m20261123_000008_outbox_organisation::Migration),
         ]
     }
 }

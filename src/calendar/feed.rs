@@ -173,6 +173,29 @@ pub async fn one_event(req: &Request, state: Data<&AppState>, name: Path<String>
     }
 }
 
+/// `GET /feeds/{token}/calendar.ics`: the events a supporter is going to. Built for
+/// each request (it is small) and marked private, so no shared cache keeps it.
+#[handler]
+pub async fn personal(req: &Request, state: Data<&AppState>, token: Path<String>) -> Response {
+    let supporter = match crate::supporters::service::by_feed_token(&state.db, &token).await {
+        Ok(Some(supporter)) => supporter,
+        Ok(None) => return not_found("no such feed"),
+        Err(e) => return internal(&e),
+    };
+    let rows = match crate::rsvps::service::feed_rows(&state.db, supporter.id, Utc::now()).await {
+        Ok(rows) => rows,
+        Err(e) => return internal(&e),
+    };
+    let name = "Turnout: my events";
+    match build_from_rows(&state, rows, name, Duration::days(CANCELLED_KEPT_DAYS)).await {
+        Ok((body, last_modified, _)) => {
+            let feed = CachedFeed::new(body, last_modified, String::new(), Utc::now());
+            respond_with(req, &feed, false, "private, max-age=300")
+        }
+        Err(e) => internal(&e),
+    }
+}
+
 /// Answer from the cache when it is current; otherwise build, cache and answer.
 async fn serve(
     req: &Request,
@@ -277,7 +300,12 @@ async fn build_from_rows(
         };
         valid_until = valid_until.min(leaves);
         let organiser = names.get(&row.organisation_id).cloned().unwrap_or_default();
-        if let Some(e) = calendar_event(row, organiser, &state.public_url, &state.mail_from_address)
+        if let Some(e) = calendar_event(
+            row,
+            organiser,
+            &state.site.public_url,
+            &state.site.mail_from_address,
+        )
         {
             events.push(e);
         }
@@ -346,6 +374,10 @@ pub fn calendar_event(
 /// 304 when the client's copy is current, else the feed. `X-Cache` says whether
 /// the feed came from the cache or was built for this request.
 fn respond(req: &Request, feed: &CachedFeed, hit: bool) -> Response {
+    respond_with(req, feed, hit, "public, max-age=300")
+}
+
+fn respond_with(req: &Request, feed: &CachedFeed, hit: bool, cache_control: &str) -> Response {
     let last_modified = feed
         .last_modified
         .format("%a, %d %b %Y %H:%M:%S GMT")
@@ -364,7 +396,7 @@ fn respond(req: &Request, feed: &CachedFeed, hit: bool) -> Response {
     let builder = Response::builder()
         .header(header::ETAG, feed.etag.as_str())
         .header(header::LAST_MODIFIED, last_modified)
-        .header(header::CACHE_CONTROL, "public, max-age=300")
+        .header(header::CACHE_CONTROL, cache_control)
         .header("X-Cache", if hit { "hit" } else { "miss" });
     if not_modified {
         builder.status(StatusCode::NOT_MODIFIED).finish()

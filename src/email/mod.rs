@@ -1,4 +1,35 @@
-//! Email: the templates in `templates/email`, rendered in the supporter's language.
-//! (The outbox and its worker come with RSVPs.)
+//! Email: written to the outbox in the transaction of what caused it, delivered by the
+//! worker through a transport (SMTP or `.eml` files), rendered from `templates/email`
+//! in the supporter's language.
 
+pub mod api;
+pub mod event;
+pub mod links;
+pub mod message;
+pub mod outbox;
 pub mod render;
+pub mod transport;
+pub mod worker;
+
+use std::sync::Arc;
+
+/// What emails, links and calendar entries need to know about this deployment.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// `TURNOUT_PUBLIC_URL` without a trailing slash.
+    pub public_url: Arc<str>,
+    /// The key for signed links.
+    pub secret: Arc<str>,
+    /// The address part of `TURNOUT_MAIL_FROM` (the ORGANIZER of calendar entries,
+    /// and the domain of Message-IDs).
+    pub mail_from_address: Arc<str>,
+}
+
+impl Site {
+    /// The domain Message-IDs are made in: the sender's.
+    pub fn mail_domain(&self) -> &str {
+        self.mail_from_address
+            .rsplit_once('@')
+            .map_or("turnout.invalid", |(_, domain)| domain)
+    }
+}

@@ -37,6 +37,10 @@ impl Template {
         Self::OrganiserInvitation,
     ];
 
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::RsvpGoing => "rsvp_going",
@@ -124,6 +128,15 @@ impl Renderer {
             text: part("txt")?,
             html: part("html")?,
         })
+    }
+}
+
+impl Renderer {
+    /// Render a page template (`pages/{name}.html.j2`).
+    pub fn page(&self, name: &str, context: &impl Serialize) -> Result<String, minijinja::Error> {
+        self.env
+            .get_template(&format!("pages/{name}.html.j2"))?
+            .render(context)
     }
 }
 

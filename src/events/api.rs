@@ -38,7 +38,7 @@ impl EventsApi {
         req: Json<NewEvent>,
     ) -> Result<EventCreated, ApiError> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let event = service::create(&self.state.db, &access, req.0, &self.state.public_url).await?;
+        let event = service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
         Ok(EventCreated::Created(Json(event)))
     }
 
@@ -67,7 +67,7 @@ impl EventsApi {
             filter,
             limit,
             cursor.as_deref(),
-            &self.state.public_url,
+            &self.state.site.public_url,
         )
         .await?;
         Ok(Json(EventPage { items, next_cursor }))
@@ -78,7 +78,7 @@ impl EventsApi {
     async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ApiError> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
-            service::get(&self.state.db, &access, &id, &self.state.public_url).await?,
+            service::get(&self.state.db, &access, &id, &self.state.site.public_url).await?,
         ))
     }
 
@@ -92,7 +92,7 @@ impl EventsApi {
     ) -> Result<Json<Event>, ApiError> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
-            service::patch(&self.state.db, &access, &id, req.0, &self.state.public_url).await?,
+            service::patch(&self.state.db, &access, &id, req.0, &self.state.site).await?,
         ))
     }
 
@@ -109,7 +109,7 @@ impl EventsApi {
     async fn publish(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ApiError> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
-            service::publish(&self.state.db, &access, &id, &self.state.public_url).await?,
+            service::publish(&self.state.db, &access, &id, &self.state.site.public_url).await?,
         ))
     }
 
@@ -128,7 +128,7 @@ impl EventsApi {
                 &access,
                 &id,
                 req.0.reason.map(String::from),
-                &self.state.public_url,
+                &self.state.site,
             )
             .await?,
         ))

@@ -54,7 +54,7 @@ impl PublicApi {
             filter,
             limit,
             cursor.as_deref(),
-            &self.state.public_url,
+            &self.state.site.public_url,
         )
         .await?;
         Ok(Json(EventPage { items, next_cursor }))
@@ -64,7 +64,7 @@ impl PublicApi {
     #[oai(path = "/public/events/:id_or_slug", method = "get")]
     async fn event(&self, id_or_slug: Path<String>) -> Result<Json<Event>, ApiError> {
         Ok(Json(
-            service::public_get(&self.state.db, &id_or_slug, &self.state.public_url).await?,
+            service::public_get(&self.state.db, &id_or_slug, &self.state.site.public_url).await?,
         ))
     }
 
@@ -74,7 +74,7 @@ impl PublicApi {
         let campaign = crate::campaigns::service::public_get(&self.state.db, &id_or_slug).await?;
         let id = uuid::Uuid::parse_str(&campaign.id).unwrap_or_default();
         let events =
-            service::public_of_campaign(&self.state.db, id, &self.state.public_url).await?;
+            service::public_of_campaign(&self.state.db, id, &self.state.site.public_url).await?;
         Ok(Json(PublicCampaign { campaign, events }))
     }
 }

@@ -25,6 +25,7 @@ use crate::http::{
     instant,
     page::{Limit, split_page},
 };
+use crate::rsvps::service::{EventNews, tell_attendees};
 use entity::{campaign, event, event_host, organisation};
 
 /// How deep forums and itineraries may nest.
@@ -624,8 +625,9 @@ pub async fn patch(
     access: &Access,
     id: &str,
     patch: EventPatch,
-    public_url: &str,
+    site: &crate::email::Site,
 ) -> Result<Event, EventError> {
+    let public_url = &*site.public_url;
     let row = find_for(db, access, id, Role::Organiser).await?;
     let current = one_view(db, row.clone(), public_url).await?;
     let hosts = current.hosts.iter().skip(1).cloned().collect();
@@ -648,6 +650,11 @@ pub async fn patch(
                 .or(Some(&Location::default()))
         || valid.online_url != row.online_url;
     let bump = moved && row.status != EventStatus::Draft.as_str();
+    let more_seats = match (row.capacity, valid.capacity) {
+        (_, None) => row.capacity.is_some(),
+        (Some(before), Some(after)) => after > before,
+        (None, Some(_)) => false,
+    };
 
     let mut active: event::ActiveModel = row.clone().into();
     fill(&mut active, &valid, &links, &slug, Utc::now());
@@ -661,8 +668,20 @@ pub async fn patch(
         Err(e) => return Err(e.into()),
     };
     write_hosts(&txn, updated.id, &links.host_ids).await?;
+    if bump {
+        // Attendees learn of the new time or place with the change itself.
+        let previous = Box::new(row);
+        tell_attendees(&txn, site, &updated, EventNews::Changed { previous }).await?;
+    }
     txn.commit().await?;
     crate::db::content_changed(db).await?;
+    if more_seats {
+        crate::rsvps::service::capacity_changed(db, site, updated.id).await?;
+    }
+    let updated = event::Entity::find_by_id(updated.id)
+        .one(db)
+        .await?
+        .ok_or(EventError::NotFound)?;
     one_view(db, updated, public_url).await
 }
 
@@ -695,8 +714,9 @@ pub async fn cancel(
     access: &Access,
     id: &str,
     reason: Option<String>,
-    public_url: &str,
+    site: &crate::email::Site,
 ) -> Result<Event, EventError> {
+    let public_url = &*site.public_url;
     let reason = reason
         .map(|r| optional_text("reason", &r, 2_000))
         .transpose()?
@@ -710,10 +730,13 @@ pub async fn cancel(
             let mut active: event::ActiveModel = row.into();
             active.status = Set(EventStatus::Cancelled.as_str().into());
             active.sequence = Set(sequence);
-            active.cancel_reason = Set(reason);
+            active.cancel_reason = Set(reason.clone());
             active.cancelled_at = Set(Some(now));
             active.updated_at = Set(now);
-            let cancelled = active.update(db).await?;
+            let txn = db.begin().await?;
+            let cancelled = active.update(&txn).await?;
+            tell_attendees(&txn, site, &cancelled, EventNews::Cancelled { reason }).await?;
+            txn.commit().await?;
             crate::db::content_changed(db).await?;
             cancelled
         }

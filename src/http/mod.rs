@@ -2,6 +2,7 @@
 //! idempotency keys, and list paging.
 
 pub mod auth;
+pub mod csv;
 pub mod guard;
 pub mod page;
 pub mod problem;
@@ -27,6 +28,10 @@ pub enum ApiTags {
     Campaigns,
     /// Events (organiser side).
     Events,
-    /// What anyone may read without a token.
+    /// Supporters' personal data: find, export, erase.
+    Supporters,
+    /// The email outbox: failed deliveries.
+    Emails,
+    /// What anyone may read or do without a token.
     Public,
 }

@@ -66,7 +66,7 @@ impl OrganisationsApi {
     ) -> Result<InviteCreated, ApiError> {
         let access = authenticate(&self.state.db, &auth).await?;
         let email = Email::parse(&req.email)?;
-        let invitation = service::invite(&self.state.db, &access, &slug, &email, req.role).await?;
+        let invitation = service::invite(&self.state.db, &access, &slug, &email, req.role, &self.state.site).await?;
         Ok(InviteCreated::Created(Json(Invited {
             organiser_id: invitation.organiser.id.to_string(),
             email: invitation.organiser.email,
@@ -74,7 +74,7 @@ impl OrganisationsApi {
             organisation: slug.0,
             invitation_url: invitation
                 .token
-                .map(|t| format!("{}/invitations/{t}", self.state.public_url)),
+                .map(|t| format!("{}/invitations/{t}", self.state.site.public_url)),
         })))
     }
 

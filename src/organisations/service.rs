@@ -198,6 +198,7 @@ pub async fn invite(
     organisation_slug: &str,
     email: &Email,
     role: Role,
+    site: &crate::email::Site,
 ) -> Result<Invitation, OrganisationError> {
     let org = organisation::Entity::find()
         .filter(organisation::Column::Slug.eq(organisation_slug))
@@ -238,12 +239,54 @@ pub async fn invite(
         }
         .insert(&txn)
         .await?;
+        let invitation_url = format!("{}/invitations/{token}", site.public_url);
+        let email = crate::email::outbox::OutgoingEmail {
+            to_address: organiser.email.clone(),
+            to_name: organiser.name.clone().unwrap_or_default(),
+            template: crate::email::render::Template::OrganiserInvitation,
+            locale: crate::domain::Locale::En,
+            context: serde_json::json!({
+                "organisation_name": org.name,
+                "role_label": role.as_str(),
+                "invitation_url": invitation_url,
+            }),
+            calendar: None,
+            unsubscribe_url: None,
+            organisation_id: Some(org.id),
+        };
+        crate::email::outbox::enqueue(&txn, site, [email]).await?;
         Some(token)
     } else {
         None
     };
     txn.commit().await?;
     Ok(Invitation { organiser, token })
+}
+
+/// The address and organisation of an open invitation, for its page.
+pub async fn invitation_details(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<Option<(String, String)>, DbErr> {
+    let Some(invitation) = invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(crate::http::auth::hash_token(token)))
+        .one(db)
+        .await?
+        .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now())
+    else {
+        return Ok(None);
+    };
+    let email = organiser::Entity::find_by_id(invitation.organiser_id)
+        .one(db)
+        .await?
+        .map(|o| o.email)
+        .unwrap_or_default();
+    let organisation = organisation::Entity::find_by_id(invitation.organisation_id)
+        .one(db)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    Ok(Some((email, organisation)))
 }
 
 /// Set a password from an invitation link and sign in.

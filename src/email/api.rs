@@ -1,0 +1,125 @@
+//! HTTP endpoints of the outbox, for organisers: which emails failed, and sending
+//! one again.
+
+use poem_openapi::{
+    Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+use uuid::Uuid;
+
+use super::outbox::{self, Status};
+use crate::app::AppState;
+use crate::domain::InvalidField;
+use crate::http::{ApiError, ApiTags, BearerAuth, Role, auth::authenticate, instant, page::Limit};
+use entity::outbox_email;
+
+pub struct EmailsApi {
+    pub state: AppState,
+}
+
+/// An email sent (or to be sent) for one of your organisations.
+#[derive(Object, Debug, Clone)]
+pub struct Email {
+    pub id: String,
+    pub recipient: String,
+    pub template: String,
+    pub locale: String,
+    pub status: Status,
+    pub attempts: i32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    pub message_id: String,
+    pub created_at: String,
+    pub next_attempt_at: String,
+    pub sent_at: Option<String>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct EmailPage {
+    pub items: Vec<Email>,
+    pub next_cursor: Option<String>,
+}
+
+#[OpenApi(tag = "ApiTags::Emails")]
+impl EmailsApi {
+    /// Emails of your organisations in one state, newest first: `?status=failed`
+    /// lists those that could not be delivered after every retry.
+    #[oai(path = "/emails", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        status: Query<Option<Status>>,
+        limit: Query<Option<u64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<EmailPage>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let limit = Limit::parse(limit.0)?;
+        let before = cursor
+            .as_deref()
+            .map(|c| {
+                Uuid::parse_str(c)
+                    .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))
+            })
+            .transpose()?;
+        let organisations = readable(&access)?;
+        let mut rows = outbox::list(
+            &self.state.db,
+            organisations,
+            status.0.unwrap_or(Status::Failed),
+            limit.get() + 1,
+            before,
+        )
+        .await?;
+        let more = rows.len() as u64 > limit.get();
+        rows.truncate(limit.get() as usize);
+        let next_cursor = more.then(|| rows.last().map(|r| r.id.to_string())).flatten();
+        Ok(Json(EmailPage {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }))
+    }
+
+    /// Send a failed email again: it goes back to the queue with fresh attempts.
+    #[oai(path = "/emails/:id/retry", method = "post")]
+    async fn retry(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Email>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let organisations = readable(&access)?;
+        let row = outbox::retry(&self.state.db, organisations, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("no such failed email"))?;
+        Ok(Json(view(row)))
+    }
+}
+
+/// Recipients are personal data: viewers see none.
+fn readable(access: &crate::http::Access) -> Result<Vec<Uuid>, ApiError> {
+    let ids: Vec<Uuid> = access
+        .memberships
+        .iter()
+        .filter(|m| m.role >= Role::Organiser)
+        .map(|m| m.organisation_id)
+        .collect();
+    if ids.is_empty() {
+        return Err(ApiError::forbidden(
+            "your role does not let you see supporters' personal data",
+        ));
+    }
+    Ok(ids)
+}
+
+fn view(e: outbox_email::Model) -> Email {
+    Email {
+        id: e.id.to_string(),
+        recipient: e.recipient,
+        template: e.template,
+        locale: e.locale,
+        status: Status::from_stored(&e.status).unwrap_or(Status::Pending),
+        attempts: e.attempts,
+        last_error: e.last_error,
+        message_id: e.message_id,
+        created_at: instant(e.created_at),
+        next_attempt_at: instant(e.next_attempt_at),
+        sent_at: e.sent_at.map(instant),
+    }
+}

@@ -1,0 +1,107 @@
+//! An outbox row made into a MIME message: plain text and HTML, the calendar
+//! attachment, and the one-click unsubscribe headers of RFC 8058.
+
+use lettre::{
+    Message,
+    message::{
+        Attachment, Mailbox, MultiPart,
+        header::{ContentType, Header, HeaderName, HeaderValue},
+    },
+};
+
+use super::render::Rendered;
+use crate::calendar::render::Method;
+use entity::outbox_email;
+
+/// `List-Unsubscribe: <https://…>` (RFC 2369).
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.trim_matches(['<', '>']).to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
+}
+
+/// Why a row cannot become a message; retrying will not help.
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    #[error("the recipient {0:?} is not an address")]
+    Recipient(String),
+    #[error(transparent)]
+    Build(#[from] lettre::error::Error),
+}
+
+/// Build the message of an outbox row from its rendered templates.
+pub fn build(
+    row: &outbox_email::Model,
+    rendered: Rendered,
+    from: &Mailbox,
+) -> Result<Message, MessageError> {
+    let address = row
+        .recipient
+        .parse()
+        .map_err(|_| MessageError::Recipient(row.recipient.clone()))?;
+    // lettre encodes the display name (RFC 2047) and the subject, so a name or a
+    // title holding CR/LF stays inside its header.
+    let name = Some(row.recipient_name.clone()).filter(|n| !n.trim().is_empty());
+    let mut builder = Message::builder()
+        .from(from.clone())
+        .to(Mailbox::new(name, address))
+        .subject(rendered.subject)
+        .message_id(Some(row.message_id.clone()))
+        .date_now();
+    if let Some(url) = &row.unsubscribe_url {
+        builder = builder
+            .header(ListUnsubscribe(url.clone()))
+            .header(ListUnsubscribePost);
+    }
+    let body = MultiPart::alternative_plain_html(rendered.text, rendered.html);
+    let message = match &row.attachment_ics {
+        Some(ics) => {
+            let method = if ics.contains("\r\nMETHOD:CANCEL\r\n") {
+                Method::Cancel
+            } else {
+                Method::Publish
+            };
+            let content_type = ContentType::parse(&format!(
+                "text/calendar; charset=utf-8; method={}",
+                match method {
+                    Method::Publish => "PUBLISH",
+                    Method::Cancel => "CANCEL",
+                }
+            ))
+            .unwrap_or(ContentType::TEXT_PLAIN);
+            let attachment = Attachment::new("event.ics".to_owned()).body(ics.clone(), content_type);
+            builder.multipart(MultiPart::mixed().multipart(body).singlepart(attachment))?
+        }
+        None => builder.multipart(body)?,
+    };
+    Ok(message)
+}

@@ -1,0 +1,152 @@
+//! The outbox: every email is a row written in the transaction of the change that
+//! caused it, so an email is never lost with its change, nor sent for a change that
+//! rolled back. The worker delivers the rows.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{Site, render::Template};
+use crate::domain::Locale;
+use entity::outbox_email;
+
+/// Where an email's row stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum Status {
+    /// Waiting for its (next) attempt.
+    Pending,
+    /// A worker holds it until its lease ends.
+    Sending,
+    Sent,
+    /// Every attempt failed, or the server refused it for good.
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn from_stored(raw: &str) -> Option<Self> {
+        [Self::Pending, Self::Sending, Self::Sent, Self::Failed]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+/// An email to queue.
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub to_address: String,
+    pub to_name: String,
+    pub template: Template,
+    pub locale: Locale,
+    /// What the template reads.
+    pub context: serde_json::Value,
+    /// An iCalendar object to attach, rendered now so it shows the event as it is
+    /// at this change (its SEQUENCE above all).
+    pub calendar: Option<String>,
+    /// Set for non-transactional email: the one-click unsubscribe link (RFC 8058).
+    pub unsubscribe_url: Option<String>,
+    /// The organisation it is sent for.
+    pub organisation_id: Option<Uuid>,
+}
+
+/// Rows written by one insert: well under every backend's limit of bound values.
+const CHUNK: usize = 200;
+
+/// Queue emails in the caller's transaction.
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    site: &Site,
+    emails: impl IntoIterator<Item = OutgoingEmail>,
+) -> Result<usize, DbErr> {
+    let now = Utc::now();
+    let rows: Vec<outbox_email::ActiveModel> = emails
+        .into_iter()
+        .map(|email| row(site, email, now))
+        .collect();
+    let count = rows.len();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+        outbox_email::Entity::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(count)
+}
+
+fn row(site: &Site, email: OutgoingEmail, now: DateTime<Utc>) -> outbox_email::ActiveModel {
+    let id = Uuid::now_v7();
+    outbox_email::ActiveModel {
+        id: Set(id),
+        recipient: Set(email.to_address),
+        recipient_name: Set(email.to_name),
+        template: Set(email.template.name().into()),
+        locale: Set(email.locale.as_str().into()),
+        context: Set(email.context.to_string()),
+        attachment_ics: Set(email.calendar),
+        // Fixed now, so that a retry is the same message to every receiver.
+        message_id: Set(format!("<{id}@{}>", site.mail_domain())),
+        unsubscribe_url: Set(email.unsubscribe_url),
+        status: Set(Status::Pending.as_str().into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        last_error: Set(None),
+        organisation_id: Set(email.organisation_id),
+        created_at: Set(now),
+        sent_at: Set(None),
+    }
+}
+
+/// Emails of some organisations in one state, newest first.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    organisation_ids: Vec<Uuid>,
+    status: Status,
+    limit: u64,
+    before: Option<Uuid>,
+) -> Result<Vec<outbox_email::Model>, DbErr> {
+    let mut query = outbox_email::Entity::find()
+        .filter(outbox_email::Column::OrganisationId.is_in(organisation_ids))
+        .filter(outbox_email::Column::Status.eq(status.as_str()))
+        .order_by_desc(outbox_email::Column::Id)
+        .limit(limit);
+    if let Some(before) = before {
+        query = query.filter(outbox_email::Column::Id.lt(before));
+    }
+    query.all(conn).await
+}
+
+/// Put a failed email of these organisations back in the queue with fresh attempts.
+pub async fn retry(
+    conn: &impl ConnectionTrait,
+    organisation_ids: Vec<Uuid>,
+    id: Uuid,
+) -> Result<Option<outbox_email::Model>, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let updated = outbox_email::Entity::update_many()
+        .col_expr(outbox_email::Column::Status, Expr::value(Status::Pending.as_str()))
+        .col_expr(outbox_email::Column::Attempts, Expr::value(0))
+        .col_expr(outbox_email::Column::NextAttemptAt, Expr::value(Utc::now()))
+        .filter(outbox_email::Column::Id.eq(id))
+        .filter(outbox_email::Column::Status.eq(Status::Failed.as_str()))
+        .filter(outbox_email::Column::OrganisationId.is_in(organisation_ids))
+        .exec(conn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Ok(None);
+    }
+    outbox_email::Entity::find_by_id(id).one(conn).await
+}

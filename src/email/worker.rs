@@ -1,0 +1,301 @@
+//! The background jobs: queue the 24-hour reminders, and deliver the outbox.
+//!
+//! Delivery claims due rows with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, one
+//! `UPDATE … RETURNING` on SQLite, whose writers take turns), so workers in several
+//! processes never hold the same email. A failure is retried with exponential
+//! backoff and jitter until the last attempt, then the email is marked failed.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use lettre::message::Mailbox;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Statement, sea_query::Expr,
+};
+
+use super::{
+    Site, message,
+    outbox::Status,
+    render::{Renderer, Template},
+    transport::{SendError, Transport},
+};
+use crate::domain::Locale;
+use entity::outbox_email;
+
+/// How often delivery is retried, and how long a claim lasts.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts before an email is marked failed.
+    pub max_attempts: i32,
+    /// The wait after the first failure; it doubles after each one.
+    pub first_delay: Duration,
+    /// The longest wait between two attempts.
+    pub max_delay: Duration,
+    /// How long a worker holds a claimed email; past it, another worker may send it.
+    pub lease: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Ten attempts over about nine hours: enough to ride out a mail server's
+    /// maintenance window, short enough that an organiser learns of a failure the
+    /// same day.
+    fn default() -> Self {
+        Self {
+            max_attempts: 10,
+            first_delay: Duration::from_secs(30),
+            max_delay: Duration::from_secs(2 * 60 * 60),
+            lease: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait after `attempts` failures: doubling, capped, with jitter (between
+    /// half and all of it) so that emails failed together do not retry together.
+    pub fn delay(&self, attempts: i32) -> Duration {
+        let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+        let full = self
+            .first_delay
+            .saturating_mul(2u32.saturating_pow(doublings))
+            .min(self.max_delay);
+        full.mul_f64(rand::random_range(0.5..=1.0))
+    }
+}
+
+/// Emails claimed at once.
+const BATCH: i64 = 64;
+/// Emails in flight at once.
+const CONCURRENCY: usize = 16;
+/// The pause between rounds when there is nothing to do.
+const IDLE: Duration = Duration::from_millis(500);
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub reminders: usize,
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+impl Round {
+    fn add(&mut self, other: Self) {
+        self.reminders += other.reminders;
+        self.sent += other.sent;
+        self.retrying += other.retrying;
+        self.failed += other.failed;
+    }
+}
+
+/// The worker: one per process that runs background jobs.
+#[derive(Clone)]
+pub struct Worker {
+    db: DatabaseConnection,
+    site: Site,
+    transport: Transport,
+    renderer: Arc<Renderer>,
+    from: Mailbox,
+    policy: RetryPolicy,
+}
+
+impl Worker {
+    pub fn new(
+        db: DatabaseConnection,
+        site: Site,
+        transport: Transport,
+        from: Mailbox,
+        policy: RetryPolicy,
+    ) -> Self {
+        Self {
+            db,
+            site,
+            transport,
+            renderer: Arc::new(Renderer::new()),
+            from,
+            policy,
+        }
+    }
+
+    /// Queue the reminders that are due, then deliver every email that is due now.
+    #[tracing::instrument(skip_all)]
+    pub async fn run_once(&self) -> Result<Round, DbErr> {
+        let mut round = Round {
+            reminders: crate::rsvps::service::queue_reminders(&self.db, &self.site, Utc::now())
+                .await?,
+            ..Round::default()
+        };
+        loop {
+            let claimed = self.claim().await?;
+            if claimed.is_empty() {
+                return Ok(round);
+            }
+            let results: Vec<Result<Round, DbErr>> = futures_util::stream::iter(claimed)
+                .map(|row| self.deliver(row))
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await;
+            for result in results {
+                round.add(result?);
+            }
+        }
+    }
+
+    /// Run rounds until `stop` completes; the round in progress is finished first,
+    /// so nothing claimed is left to wait for its lease to lapse.
+    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            match self.run_once().await {
+                Ok(round) if round != Round::default() => tracing::info!(?round, "worker round"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "worker round failed"),
+            }
+            tokio::select! {
+                () = &mut stop => break,
+                () = tokio::time::sleep(IDLE) => {}
+            }
+        }
+        tracing::info!("worker stopped");
+    }
+
+    /// Take up to a batch of due emails (and any whose claim lapsed) for this worker.
+    async fn claim(&self) -> Result<Vec<outbox_email::Model>, DbErr> {
+        let now = Utc::now();
+        let lease_until = now
+            + chrono::Duration::from_std(self.policy.lease).unwrap_or(chrono::Duration::minutes(2));
+        let backend = self.db.get_database_backend();
+        let (placeholders, lock) = match backend {
+            DatabaseBackend::Postgres => (["$1", "$2", "$3", "$4"], "FOR UPDATE SKIP LOCKED"),
+            _ => (["?", "?", "?", "?"], ""),
+        };
+        let [lease, due, lapsed, limit] = placeholders;
+        let sql = format!(
+            "UPDATE outbox_emails \
+             SET status = 'sending', locked_until = {lease}, attempts = attempts + 1 \
+             WHERE id IN (\
+               SELECT id FROM outbox_emails \
+               WHERE (status = 'pending' AND next_attempt_at <= {due}) \
+                  OR (status = 'sending' AND locked_until < {lapsed}) \
+               ORDER BY next_attempt_at, id LIMIT {limit} {lock}) \
+             RETURNING *"
+        );
+        let statement = Statement::from_sql_and_values(
+            backend,
+            sql,
+            [lease_until.into(), now.into(), now.into(), BATCH.into()],
+        );
+        outbox_email::Entity::find()
+            .from_raw_sql(statement)
+            .all(&self.db)
+            .await
+    }
+
+    /// Send one claimed email and record what happened.
+    #[tracing::instrument(skip_all, fields(email_id = %row.id, template = %row.template))]
+    async fn deliver(&self, row: outbox_email::Model) -> Result<Round, DbErr> {
+        let outcome = match self.message(&row) {
+            Ok(message) => self.transport.send(message).await,
+            Err(e) => Err(SendError {
+                permanent: true,
+                message: e,
+            }),
+        };
+        let id = row.id;
+        let mut round = Round::default();
+        let update = outbox_email::Entity::update_many()
+            .filter(outbox_email::Column::Id.eq(id))
+            .filter(outbox_email::Column::Status.eq(Status::Sending.as_str()))
+            .col_expr(
+                outbox_email::Column::LockedUntil,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            );
+        let update = match outcome {
+            Ok(()) => {
+                round.sent = 1;
+                update
+                    .col_expr(outbox_email::Column::Status, Expr::value(Status::Sent.as_str()))
+                    .col_expr(outbox_email::Column::SentAt, Expr::value(Some(Utc::now())))
+                    .col_expr(
+                        outbox_email::Column::LastError,
+                        Expr::value(Option::<String>::None),
+                    )
+            }
+            Err(e) if e.permanent || row.attempts >= self.policy.max_attempts => {
+                tracing::warn!(error = %e.message, attempts = row.attempts, "email failed");
+                round.failed = 1;
+                update
+                    .col_expr(outbox_email::Column::Status, Expr::value(Status::Failed.as_str()))
+                    .col_expr(outbox_email::Column::LastError, Expr::value(Some(e.message)))
+            }
+            Err(e) => {
+                tracing::info!(error = %e.message, attempts = row.attempts, "email will be retried");
+                round.retrying = 1;
+                let next = Utc::now()
+                    + chrono::Duration::from_std(self.policy.delay(row.attempts))
+                        .unwrap_or(chrono::Duration::hours(1));
+                update
+                    .col_expr(outbox_email::Column::Status, Expr::value(Status::Pending.as_str()))
+                    .col_expr(outbox_email::Column::NextAttemptAt, Expr::value(next))
+                    .col_expr(outbox_email::Column::LastError, Expr::value(Some(e.message)))
+            }
+        };
+        update.exec(&self.db).await?;
+        Ok(round)
+    }
+
+    /// Render a row into its message; an error here is for good.
+    fn message(&self, row: &outbox_email::Model) -> Result<lettre::Message, String> {
+        let template = Template::from_name(&row.template)
+            .ok_or_else(|| format!("no template named {:?}", row.template))?;
+        let locale = Locale::parse(&row.locale).unwrap_or(Locale::En);
+        let mut context: serde_json::Value =
+            serde_json::from_str(&row.context).map_err(|e| e.to_string())?;
+        if let Some(fields) = context.as_object_mut() {
+            fields.insert("recipient_name".into(), row.recipient_name.clone().into());
+            if let Some(url) = &row.unsubscribe_url {
+                fields.insert("unsubscribe_url".into(), url.clone().into());
+            }
+        }
+        let rendered = self
+            .renderer
+            .render(template, locale, &context)
+            .map_err(|e| e.to_string())?;
+        message::build(row, rendered, &self.from).map_err(|e| e.to_string())
+    }
+
+    /// The site this worker writes links for.
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+}
+
+/// Whether the database has emails due or claimed (for tests and `/metrics`).
+pub async fn pending(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    outbox_email::Entity::find()
+        .filter(
+            outbox_email::Column::Status
+                .is_in([Status::Pending.as_str(), Status::Sending.as_str()]),
+        )
+        .count(db)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_double_with_jitter_up_to_the_cap() {
+        let policy = RetryPolicy::default();
+        for _ in 0..100 {
+            let first = policy.delay(1);
+            assert!(first >= Duration::from_secs(15) && first <= Duration::from_secs(30));
+            let third = policy.delay(3);
+            assert!(third >= Duration::from_secs(60) && third <= Duration::from_secs(120));
+            assert!(policy.delay(40) <= policy.max_delay);
+        }
+    }
+}

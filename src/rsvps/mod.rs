@@ -1,0 +1,9 @@
+//! RSVPs: seats, guests, the waitlist and approval, the emails each change sends,
+//! and the 24-hour reminders.
+
+pub mod api;
+pub mod model;
+pub mod public_api;
+pub mod service;
+
+pub use service::RsvpError;

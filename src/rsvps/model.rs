@@ -1,0 +1,204 @@
+//! Request and response bodies of the RSVP endpoints, and the checked form of an RSVP.
+
+use poem_openapi::{Enum, Object};
+
+use crate::domain::{Email, InvalidField, Locale, required_text};
+use crate::http::Text;
+
+/// Where an RSVP stands.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum RsvpStatus {
+    /// Holds seats (the supporter's and their guests').
+    Going,
+    /// Waits for seats, in order of arrival.
+    Waitlisted,
+    /// Waits for the organisers to approve it (events with `rsvp_mode: approval`).
+    PendingApproval,
+    /// The organisers said no.
+    Declined,
+    /// The supporter called it off.
+    Cancelled,
+}
+
+impl RsvpStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Going => "going",
+            Self::Waitlisted => "waitlisted",
+            Self::PendingApproval => "pending_approval",
+            Self::Declined => "declined",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_stored(raw: &str) -> Option<Self> {
+        [
+            Self::Going,
+            Self::Waitlisted,
+            Self::PendingApproval,
+            Self::Declined,
+            Self::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+}
+
+/// The most guests one supporter may bring.
+pub const MAX_GUESTS: i64 = 20;
+
+/// An RSVP from a supporter.
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct RsvpRequest {
+    pub email: Text,
+    pub name: Text,
+    /// People coming with the supporter (0 to 20); they count against capacity.
+    pub guests: Option<i64>,
+    /// `en`, `es` or `fr`: the language of the emails.
+    pub locale: Option<Text>,
+    /// Hear about the organisers' future events and campaigns.
+    pub subscribe: Option<bool>,
+}
+
+/// An RSVP an organiser takes (at the door, or by phone).
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct DoorRsvpRequest {
+    pub email: Text,
+    pub name: Text,
+    pub guests: Option<i64>,
+    pub locale: Option<Text>,
+    /// Mark them checked in at once.
+    pub checked_in: Option<bool>,
+}
+
+/// A change a supporter makes to their RSVP.
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct RsvpChange {
+    pub guests: i64,
+}
+
+/// An RSVP, checked.
+#[derive(Debug, Clone)]
+pub struct RsvpForm {
+    pub email: Email,
+    pub name: String,
+    pub guests: i32,
+    pub locale: Option<Locale>,
+    pub subscribe: bool,
+}
+
+impl RsvpForm {
+    pub fn parse(
+        email: &str,
+        name: &str,
+        guests: Option<i64>,
+        locale: Option<&str>,
+        subscribe: bool,
+    ) -> Result<Self, Vec<InvalidField>> {
+        let email = Email::parse(email).map_err(|e| e.at("email"));
+        let name = required_text("name", name, 200);
+        let guests = check_guests(guests.unwrap_or(0));
+        let locale = locale.map(Locale::parse).transpose();
+        match (email, name, guests, locale) {
+            (Ok(email), Ok(name), Ok(guests), Ok(locale)) => Ok(Self {
+                email,
+                name,
+                guests,
+                locale,
+                subscribe,
+            }),
+            (email, name, guests, locale) => Err([
+                email.err(),
+                name.err(),
+                guests.err(),
+                locale.err(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect()),
+        }
+    }
+
+    /// Seats this RSVP asks for: the supporter and their guests.
+    pub fn seats(&self) -> i32 {
+        1 + self.guests
+    }
+}
+
+impl TryFrom<RsvpRequest> for RsvpForm {
+    type Error = Vec<InvalidField>;
+
+    fn try_from(r: RsvpRequest) -> Result<Self, Self::Error> {
+        Self::parse(
+            &r.email,
+            &r.name,
+            r.guests,
+            r.locale.as_deref(),
+            r.subscribe.unwrap_or(false),
+        )
+    }
+}
+
+/// A number of guests from 0 to 20.
+pub fn check_guests(guests: i64) -> Result<i32, InvalidField> {
+    if (0..=MAX_GUESTS).contains(&guests) {
+        Ok(i32::try_from(guests).unwrap_or_default())
+    } else {
+        Err(InvalidField::new(
+            "guests",
+            format!("must be from 0 to {MAX_GUESTS}"),
+        ))
+    }
+}
+
+/// What a supporter learns of their RSVP.
+#[derive(Object, Debug, Clone)]
+pub struct Rsvp {
+    pub id: String,
+    pub event_id: String,
+    pub status: RsvpStatus,
+    pub guests: i32,
+    /// The page where the supporter sees, changes or cancels this RSVP.
+    pub manage_url: String,
+    /// The supporter's own calendar of the events they are going to.
+    pub feed_url: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// An RSVP seen through its manage link: the RSVP and its event.
+#[derive(Object, Debug, Clone)]
+pub struct ManagedRsvp {
+    #[oai(flatten)]
+    pub rsvp: Rsvp,
+    pub name: String,
+    pub event: crate::events::model::Event,
+}
+
+/// An attendee, as the organisers see them.
+#[derive(Object, Debug, Clone)]
+pub struct Attendee {
+    pub id: String,
+    pub event_id: String,
+    pub supporter_id: String,
+    pub name: String,
+    pub email: String,
+    pub status: RsvpStatus,
+    pub guests: i32,
+    pub locale: Option<String>,
+    pub waitlisted_at: Option<String>,
+    pub checked_in_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A page of attendees.
+#[derive(Object, Debug, Clone)]
+pub struct AttendeePage {
+    pub items: Vec<Attendee>,
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,68 @@
+//! HTTP endpoints of RSVPs for supporters: RSVP, and the manage link.
+
+use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
+
+use super::{model::*, service};
+use crate::app::AppState;
+use crate::http::{ApiError, ApiTags};
+
+pub struct PublicRsvpApi {
+    pub state: AppState,
+}
+
+#[derive(ApiResponse)]
+pub enum RsvpTaken {
+    /// A new RSVP.
+    #[oai(status = 201)]
+    Created(Json<Rsvp>),
+    /// This address had already answered: its RSVP was changed, never doubled.
+    #[oai(status = 200)]
+    Updated(Json<Rsvp>),
+}
+
+#[derive(ApiResponse)]
+pub enum RsvpCancelled {
+    /// Cancelled; the seats went to the waitlist.
+    #[oai(status = 204)]
+    Cancelled,
+}
+
+#[OpenApi(tag = "ApiTags::Public")]
+impl PublicRsvpApi {
+    /// RSVP to a published event. The answer is `going`, `waitlisted` (when full and
+    /// the event keeps a waitlist) or `pending_approval`; full without a waitlist is 409.
+    #[oai(path = "/public/events/:id/rsvps", method = "post")]
+    async fn rsvp(&self, id: Path<String>, req: Json<RsvpRequest>) -> Result<RsvpTaken, ApiError> {
+        let form = RsvpForm::try_from(req.0).map_err(ApiError::invalid)?;
+        let (rsvp, created) = service::take(&self.state.db, &self.state.site, &id, form).await?;
+        Ok(if created {
+            RsvpTaken::Created(Json(rsvp))
+        } else {
+            RsvpTaken::Updated(Json(rsvp))
+        })
+    }
+
+    /// An RSVP, by the token in its manage link.
+    #[oai(path = "/public/rsvps/:token", method = "get")]
+    async fn get(&self, token: Path<String>) -> Result<Json<ManagedRsvp>, ApiError> {
+        Ok(Json(
+            service::managed(&self.state.db, &self.state.site, &token).await?,
+        ))
+    }
+
+    /// Change the number of guests. More than the free seats allow is 409, and the
+    /// RSVP stays as it was.
+    #[oai(path = "/public/rsvps/:token", method = "patch")]
+    async fn change(&self, token: Path<String>, req: Json<RsvpChange>) -> Result<Json<Rsvp>, ApiError> {
+        Ok(Json(
+            service::change_guests(&self.state.db, &self.state.site, &token, req.0.guests).await?,
+        ))
+    }
+
+    /// Cancel the RSVP; its seats go to the first on the waitlist whose party fits.
+    #[oai(path = "/public/rsvps/:token", method = "delete")]
+    async fn cancel(&self, token: Path<String>) -> Result<RsvpCancelled, ApiError> {
+        service::cancel(&self.state.db, &self.state.site, &token).await?;
+        Ok(RsvpCancelled::Cancelled)
+    }
+}

@@ -1,0 +1,1061 @@
+//! The rules of RSVPs. Every change runs in one transaction that first locks the
+//! event's row, so RSVPs to one event take turns: capacity is read and written by one
+//! of them at a time, on SQLite (one writer) as on PostgreSQL (a row lock), however
+//! many servers there are. The emails a change causes are queued in the same
+//! transaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait, sea_query::Expr,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::model::*;
+use crate::calendar::render::Method;
+use crate::email::{
+    Site,
+    event::EventMail,
+    links::unsubscribe_url,
+    outbox::{self, OutgoingEmail},
+    render::Template,
+};
+use crate::events::model::{EventStatus, RsvpMode};
+use crate::domain::InvalidField;
+use crate::http::{
+    Access, ApiError, Role, instant,
+    page::{Limit, split_page},
+};
+use crate::supporters::service::{self as supporters, Person, feed_url};
+use entity::{event, event_host, organisation, rsvp, supporter};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RsvpError {
+    #[error("invalid RSVP")]
+    Invalid(Vec<InvalidField>),
+    #[error("no such event")]
+    NoSuchEvent,
+    #[error("no such RSVP")]
+    NotFound,
+    #[error("only the event's organisers and co-hosts see its attendees")]
+    Forbidden,
+    #[error("the event is full")]
+    Full,
+    #[error("there are not enough free seats for {0} people; the RSVP is unchanged")]
+    NotEnoughSeats(i32),
+    #[error("RSVPs for this event are closed")]
+    Closed,
+    #[error("the event was cancelled")]
+    EventCancelled,
+    #[error("the event is not published yet")]
+    NotPublished,
+    #[error("the organisers declined this RSVP")]
+    Declined,
+    #[error("{0}")]
+    WrongState(&'static str),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<Vec<InvalidField>> for RsvpError {
+    fn from(fields: Vec<InvalidField>) -> Self {
+        Self::Invalid(fields)
+    }
+}
+
+impl From<InvalidField> for RsvpError {
+    fn from(field: InvalidField) -> Self {
+        Self::Invalid(vec![field])
+    }
+}
+
+impl From<RsvpError> for ApiError {
+    fn from(e: RsvpError) -> Self {
+        match e {
+            RsvpError::Invalid(fields) => ApiError::invalid(fields),
+            RsvpError::NoSuchEvent | RsvpError::NotFound => ApiError::not_found(e.to_string()),
+            RsvpError::Forbidden => ApiError::forbidden(e.to_string()),
+            RsvpError::Full
+            | RsvpError::NotEnoughSeats(_)
+            | RsvpError::Closed
+            | RsvpError::EventCancelled
+            | RsvpError::NotPublished
+            | RsvpError::Declined
+            | RsvpError::WrongState(_) => ApiError::conflict(e.to_string()),
+            RsvpError::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+/// An event's seats, as far as placing one RSVP goes.
+#[derive(Debug, Clone, Copy)]
+struct Seats {
+    capacity: Option<i32>,
+    going: i32,
+    waitlist: bool,
+    approval: bool,
+}
+
+impl Seats {
+    fn of(event: &event::Model) -> Self {
+        Self {
+            capacity: event.capacity,
+            going: event.going_count,
+            waitlist: event.waitlist,
+            approval: event.rsvp_mode == RsvpMode::Approval.as_str(),
+        }
+    }
+
+    /// Whether `want` more seats fit beside `others` taken ones.
+    fn fit(&self, others: i32, want: i32) -> bool {
+        self.capacity.is_none_or(|c| others + want <= c)
+    }
+
+    /// Where an answer asking for `want` seats lands, given where the supporter's
+    /// RSVP stands now (its status and the seats it holds).
+    fn place(
+        &self,
+        current: Option<(RsvpStatus, i32)>,
+        want: i32,
+    ) -> Result<RsvpStatus, RsvpError> {
+        match current {
+            Some((RsvpStatus::Declined, _)) => Err(RsvpError::Declined),
+            // A change of guests keeps the seat or fails; it never loses the seat.
+            Some((RsvpStatus::Going, held)) if self.fit(self.going - held, want) => {
+                Ok(RsvpStatus::Going)
+            }
+            Some((RsvpStatus::Going, _)) => Err(RsvpError::NotEnoughSeats(want)),
+            Some((RsvpStatus::PendingApproval, _)) if self.approval => {
+                Ok(RsvpStatus::PendingApproval)
+            }
+            // Nobody ahead on the waitlist fits (they would have been promoted), so a
+            // waiting party that now fits goes.
+            Some((RsvpStatus::Waitlisted, _)) if self.fit(self.going, want) => {
+                Ok(RsvpStatus::Going)
+            }
+            Some((RsvpStatus::Waitlisted, _)) => Ok(RsvpStatus::Waitlisted),
+            _ if self.approval => Ok(RsvpStatus::PendingApproval),
+            _ if self.fit(self.going, want) => Ok(RsvpStatus::Going),
+            _ if self.waitlist => Ok(RsvpStatus::Waitlisted),
+            _ => Err(RsvpError::Full),
+        }
+    }
+}
+
+/// The seats an RSVP holds in each count.
+fn held(status: RsvpStatus, guests: i32) -> (i32, i32) {
+    match status {
+        RsvpStatus::Going => (1 + guests, 0),
+        RsvpStatus::Waitlisted => (0, 1 + guests),
+        _ => (0, 0),
+    }
+}
+
+/// One transaction's view of an event: its row (locked), its organisation's name for
+/// the emails, and the emails queued so far.
+struct Change<'a> {
+    txn: DatabaseTransaction,
+    site: &'a Site,
+    event: event::Model,
+    organisation_name: String,
+    emails: Vec<OutgoingEmail>,
+    counts_changed: bool,
+}
+
+impl<'a> Change<'a> {
+    /// Begin a transaction holding the event's row: RSVPs to one event take turns.
+    async fn begin(db: &DatabaseConnection, site: &'a Site, event_id: Uuid) -> Result<Self, RsvpError> {
+        let txn = db.begin().await?;
+        // A write first: SQLite takes its write lock now (waiting its turn rather than
+        // failing on upgrade later), PostgreSQL locks the row until commit.
+        let locked = event::Entity::update_many()
+            .col_expr(event::Column::GoingCount, Expr::col(event::Column::GoingCount))
+            .filter(event::Column::Id.eq(event_id))
+            .exec(&txn)
+            .await?;
+        if locked.rows_affected == 0 {
+            return Err(RsvpError::NoSuchEvent);
+        }
+        let event = event::Entity::find_by_id(event_id)
+            .one(&txn)
+            .await?
+            .ok_or(RsvpError::NoSuchEvent)?;
+        let organisation_name = organisation::Entity::find_by_id(event.organisation_id)
+            .one(&txn)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        Ok(Self {
+            txn,
+            site,
+            event,
+            organisation_name,
+            emails: Vec::new(),
+            counts_changed: false,
+        })
+    }
+
+    fn mail(&self) -> EventMail<'_> {
+        EventMail {
+            event: &self.event,
+            organisation_name: &self.organisation_name,
+            site: self.site,
+        }
+    }
+
+    /// Queue an email about an RSVP to its supporter (none to an erased one).
+    fn tell(&mut self, template: Template, supporter: &supporter::Model, rsvp: &rsvp::Model) {
+        if supporter.erased_at.is_some() {
+            return;
+        }
+        let mail = self.mail();
+        let locale = mail.locale(rsvp.locale.as_deref().or(supporter.locale.as_deref()));
+        let calendar = matches!(
+            template,
+            Template::RsvpGoing | Template::RsvpPromoted | Template::RsvpApproved
+        )
+        .then(|| mail.calendar(Method::Publish))
+        .flatten();
+        let context = json!({
+            "event": mail.context(locale),
+            "rsvp": {
+                "guests": rsvp.guests,
+                "manage_url": manage_url(&self.site.public_url, &rsvp.manage_token),
+            },
+            "feed_url": feed_url(&self.site.public_url, &supporter.feed_token),
+        });
+        self.emails.push(OutgoingEmail {
+            to_address: supporter.email.clone(),
+            to_name: supporter.name.clone(),
+            template,
+            locale,
+            context,
+            calendar,
+            unsubscribe_url: None,
+            organisation_id: Some(self.event.organisation_id),
+        });
+    }
+
+    /// Move an RSVP's seats between the counts.
+    fn recount(&mut self, before: (i32, i32), after: (i32, i32)) {
+        self.event.going_count += after.0 - before.0;
+        self.event.waitlist_count += after.1 - before.1;
+        self.counts_changed |= before != after;
+    }
+
+    /// Give freed seats to the waitlist: each party in turn that fits goes, and
+    /// larger parties keep their place until seats for them free up.
+    async fn promote_from_waitlist(&mut self) -> Result<(), DbErr> {
+        let seats = Seats::of(&self.event);
+        if seats.capacity.is_some_and(|c| self.event.going_count >= c) {
+            return Ok(());
+        }
+        let waiting = rsvp::Entity::find()
+            .filter(rsvp::Column::EventId.eq(self.event.id))
+            .filter(rsvp::Column::Status.eq(RsvpStatus::Waitlisted.as_str()))
+            .order_by_asc(rsvp::Column::WaitlistedAt)
+            .order_by_asc(rsvp::Column::Id)
+            .all(&self.txn)
+            .await?;
+        let now = Utc::now();
+        for row in waiting {
+            let want = 1 + row.guests;
+            if !Seats::of(&self.event).fit(self.event.going_count, want) {
+                continue;
+            }
+            self.recount(held(RsvpStatus::Waitlisted, row.guests), held(RsvpStatus::Going, row.guests));
+            let mut active: rsvp::ActiveModel = row.into();
+            active.status = Set(RsvpStatus::Going.as_str().into());
+            active.waitlisted_at = Set(None);
+            active.updated_at = Set(now);
+            let promoted = active.update(&self.txn).await?;
+            if let Some(supporter) = supporter::Entity::find_by_id(promoted.supporter_id)
+                .one(&self.txn)
+                .await?
+            {
+                self.tell(Template::RsvpPromoted, &supporter, &promoted);
+            }
+        }
+        Ok(())
+    }
+
+    /// Write the counts, queue the emails, commit.
+    async fn commit(self) -> Result<(), DbErr> {
+        if self.counts_changed {
+            event::Entity::update_many()
+                .col_expr(event::Column::GoingCount, Expr::value(self.event.going_count))
+                .col_expr(event::Column::WaitlistCount, Expr::value(self.event.waitlist_count))
+                .filter(event::Column::Id.eq(self.event.id))
+                .exec(&self.txn)
+                .await?;
+        }
+        outbox::enqueue(&self.txn, self.site, self.emails).await?;
+        self.txn.commit().await
+    }
+}
+
+/// The link where a supporter manages their RSVP.
+pub fn manage_url(public_url: &str, token: &str) -> String {
+    format!("{public_url}/rsvps/{token}")
+}
+
+/// Who may take RSVPs, and so which checks apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Taker {
+    /// A supporter, from the event's page.
+    Supporter,
+    /// An organiser, at the door: no deadline, no approval step.
+    Organiser { checked_in: bool },
+}
+
+/// RSVP to a published event. The same address again changes the same RSVP
+/// (`created` is then false). 409 when it is full and has no waitlist.
+#[tracing::instrument(skip_all, fields(event = event_ref))]
+pub async fn take(
+    db: &DatabaseConnection,
+    site: &Site,
+    event_ref: &str,
+    form: RsvpForm,
+) -> Result<(Rsvp, bool), RsvpError> {
+    let event_id = find_event(db, event_ref)
+        .await?
+        .filter(|e| e.status != EventStatus::Draft.as_str())
+        .ok_or(RsvpError::NoSuchEvent)?
+        .id;
+    place(db, site, event_id, form, Taker::Supporter).await
+}
+
+/// An organiser adds someone (at the door, or by phone).
+pub async fn add(
+    db: &DatabaseConnection,
+    site: &Site,
+    access: &Access,
+    event_ref: &str,
+    form: RsvpForm,
+    checked_in: bool,
+) -> Result<(Rsvp, bool), RsvpError> {
+    let event = organisers_event(db, access, event_ref).await?;
+    place(db, site, event.id, form, Taker::Organiser { checked_in }).await
+}
+
+async fn place(
+    db: &DatabaseConnection,
+    site: &Site,
+    event_id: Uuid,
+    form: RsvpForm,
+    taker: Taker,
+) -> Result<(Rsvp, bool), RsvpError> {
+    let now = Utc::now();
+    let mut change = Change::begin(db, site, event_id).await?;
+    check_open(&change.event, now, taker)?;
+    let person = Person {
+        email: form.email.clone(),
+        name: form.name.clone(),
+        locale: form.locale,
+        subscribe: form.subscribe,
+    };
+    let supporter = supporters::upsert(&change.txn, &person).await?;
+    let existing = rsvp::Entity::find()
+        .filter(rsvp::Column::EventId.eq(event_id))
+        .filter(rsvp::Column::SupporterId.eq(supporter.id))
+        .one(&change.txn)
+        .await?;
+    let mut seats = Seats::of(&change.event);
+    if matches!(taker, Taker::Organiser { .. }) {
+        seats.approval = false;
+    }
+    let current = existing
+        .as_ref()
+        .and_then(|r| Some((RsvpStatus::from_stored(&r.status)?, 1 + r.guests)));
+    let status = seats.place(current, form.seats())?;
+    let before = current.map_or((0, 0), |(s, n)| held(s, n - 1));
+    change.recount(before, held(status, form.guests));
+    let locale = form.locale.map(|l| l.as_str().to_owned());
+    let created = existing.is_none();
+    let row = match existing {
+        Some(row) => {
+            let was = RsvpStatus::from_stored(&row.status);
+            let mut active: rsvp::ActiveModel = row.into();
+            active.status = Set(status.as_str().into());
+            active.guests = Set(form.guests);
+            if locale.is_some() {
+                active.locale = Set(locale);
+            }
+            if status != RsvpStatus::Waitlisted {
+                active.waitlisted_at = Set(None);
+            } else if was != Some(RsvpStatus::Waitlisted) {
+                active.waitlisted_at = Set(Some(now));
+            }
+            if taker == (Taker::Organiser { checked_in: true }) {
+                active.checked_in_at = Set(Some(now));
+            }
+            active.updated_at = Set(now);
+            active.update(&change.txn).await?
+        }
+        None => {
+            rsvp::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                event_id: Set(event_id),
+                supporter_id: Set(supporter.id),
+                status: Set(status.as_str().into()),
+                guests: Set(form.guests),
+                // 256 random bits; nothing about the supporter goes into it.
+                manage_token: Set(crate::http::auth::new_token("").0),
+                locale: Set(locale),
+                waitlisted_at: Set((status == RsvpStatus::Waitlisted).then_some(now)),
+                checked_in_at: Set((taker == Taker::Organiser { checked_in: true }).then_some(now)),
+                reminded_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&change.txn)
+            .await?
+        }
+    };
+    change.tell(confirmation(status), &supporter, &row);
+    // Fewer guests on a going RSVP free seats.
+    change.promote_from_waitlist().await?;
+    change.commit().await?;
+    Ok((view(site, &row, &supporter), created))
+}
+
+/// The email that confirms an RSVP's state.
+fn confirmation(status: RsvpStatus) -> Template {
+    match status {
+        RsvpStatus::Going => Template::RsvpGoing,
+        RsvpStatus::Waitlisted => Template::RsvpWaitlisted,
+        RsvpStatus::PendingApproval => Template::RsvpPending,
+        RsvpStatus::Declined | RsvpStatus::Cancelled => Template::RsvpDeclined,
+    }
+}
+
+/// Refuse RSVPs to drafts, cancelled, ended or closed events.
+fn check_open(event: &event::Model, now: DateTime<Utc>, taker: Taker) -> Result<(), RsvpError> {
+    match EventStatus::from_stored(&event.status) {
+        Some(EventStatus::Published) => {}
+        Some(EventStatus::Cancelled) => return Err(RsvpError::EventCancelled),
+        _ if taker == Taker::Supporter => return Err(RsvpError::NoSuchEvent),
+        _ => return Err(RsvpError::NotPublished),
+    }
+    if taker == Taker::Supporter {
+        if event.ends_at_utc <= now {
+            return Err(RsvpError::Closed);
+        }
+        if event.rsvp_closes_at.is_some_and(|closes| closes <= now) {
+            return Err(RsvpError::Closed);
+        }
+    }
+    Ok(())
+}
+
+/// An RSVP by its manage token, with its supporter.
+async fn by_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<(rsvp::Model, supporter::Model), RsvpError> {
+    let row = rsvp::Entity::find()
+        .filter(rsvp::Column::ManageToken.eq(token))
+        .one(db)
+        .await?
+        .ok_or(RsvpError::NotFound)?;
+    let supporter = supporter::Entity::find_by_id(row.supporter_id)
+        .one(db)
+        .await?
+        .ok_or(RsvpError::NotFound)?;
+    Ok((row, supporter))
+}
+
+/// An RSVP seen through its manage link.
+pub async fn managed(
+    db: &DatabaseConnection,
+    site: &Site,
+    token: &str,
+) -> Result<ManagedRsvp, RsvpError> {
+    let (row, supporter) = by_token(db, token).await?;
+    let event = event::Entity::find_by_id(row.event_id)
+        .one(db)
+        .await?
+        .ok_or(RsvpError::NotFound)?;
+    let event = crate::events::service::views(db, vec![event], &site.public_url)
+        .await?
+        .pop()
+        .ok_or(RsvpError::NotFound)?;
+    Ok(ManagedRsvp {
+        rsvp: view(site, &row, &supporter),
+        name: supporter.name,
+        event,
+    })
+}
+
+/// A supporter changes how many guests they bring. More guests than the free seats
+/// allow is a 409 that leaves the RSVP as it was.
+#[tracing::instrument(skip_all)]
+pub async fn change_guests(
+    db: &DatabaseConnection,
+    site: &Site,
+    token: &str,
+    guests: i64,
+) -> Result<Rsvp, RsvpError> {
+    let guests = check_guests(guests)?;
+    let (row, _) = by_token(db, token).await?;
+    let now = Utc::now();
+    let mut change = Change::begin(db, site, row.event_id).await?;
+    // Read again under the lock: it may have changed since.
+    let (row, supporter) = by_token(&change.txn, token).await?;
+    let status = RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled);
+    match status {
+        RsvpStatus::Cancelled => {
+            return Err(RsvpError::WrongState(
+                "this RSVP was cancelled; RSVP again from the event's page",
+            ));
+        }
+        RsvpStatus::Declined => return Err(RsvpError::Declined),
+        _ => {}
+    }
+    if guests > row.guests {
+        check_open(&change.event, now, Taker::Supporter)?;
+    }
+    let new_status = Seats::of(&change.event).place(Some((status, 1 + row.guests)), 1 + guests)?;
+    change.recount(held(status, row.guests), held(new_status, guests));
+    let mut active: rsvp::ActiveModel = row.into();
+    active.status = Set(new_status.as_str().into());
+    active.guests = Set(guests);
+    if new_status != RsvpStatus::Waitlisted {
+        active.waitlisted_at = Set(None);
+    }
+    active.updated_at = Set(now);
+    let row = active.update(&change.txn).await?;
+    change.tell(confirmation(new_status), &supporter, &row);
+    change.promote_from_waitlist().await?;
+    change.commit().await?;
+    Ok(view(site, &row, &supporter))
+}
+
+/// A supporter cancels; their seats go to the waitlist. Cancelling twice changes
+/// nothing.
+#[tracing::instrument(skip_all)]
+pub async fn cancel(db: &DatabaseConnection, site: &Site, token: &str) -> Result<(), RsvpError> {
+    let (row, _) = by_token(db, token).await?;
+    let mut change = Change::begin(db, site, row.event_id).await?;
+    let (row, _) = by_token(&change.txn, token).await?;
+    let status = RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled);
+    if matches!(status, RsvpStatus::Cancelled | RsvpStatus::Declined) {
+        return Ok(());
+    }
+    change.recount(held(status, row.guests), (0, 0));
+    let mut active: rsvp::ActiveModel = row.into();
+    active.status = Set(RsvpStatus::Cancelled.as_str().into());
+    active.waitlisted_at = Set(None);
+    active.updated_at = Set(Utc::now());
+    active.update(&change.txn).await?;
+    change.promote_from_waitlist().await?;
+    change.commit().await?;
+    Ok(())
+}
+
+/// An organiser approves an RSVP awaiting approval: it goes if there are seats,
+/// else joins the waitlist (or is refused when there is none).
+pub async fn approve(
+    db: &DatabaseConnection,
+    site: &Site,
+    access: &Access,
+    id: Uuid,
+) -> Result<Attendee, RsvpError> {
+    decide(db, site, access, id, Decision::Approve).await
+}
+
+/// An organiser declines an RSVP; seats it held go to the waitlist.
+pub async fn decline(
+    db: &DatabaseConnection,
+    site: &Site,
+    access: &Access,
+    id: Uuid,
+) -> Result<Attendee, RsvpError> {
+    decide(db, site, access, id, Decision::Decline).await
+}
+
+/// An organiser checks someone in at the door. Checking in twice changes nothing.
+pub async fn check_in(
+    db: &DatabaseConnection,
+    site: &Site,
+    access: &Access,
+    id: Uuid,
+) -> Result<Attendee, RsvpError> {
+    decide(db, site, access, id, Decision::CheckIn).await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Approve,
+    Decline,
+    CheckIn,
+}
+
+async fn decide(
+    db: &DatabaseConnection,
+    site: &Site,
+    access: &Access,
+    id: Uuid,
+    decision: Decision,
+) -> Result<Attendee, RsvpError> {
+    let row = rsvp::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RsvpError::NotFound)?;
+    organisers_event(db, access, &row.event_id.to_string()).await?;
+    let now = Utc::now();
+    let mut change = Change::begin(db, site, row.event_id).await?;
+    let row = rsvp::Entity::find_by_id(id)
+        .one(&change.txn)
+        .await?
+        .ok_or(RsvpError::NotFound)?;
+    let supporter = supporter::Entity::find_by_id(row.supporter_id)
+        .one(&change.txn)
+        .await?
+        .ok_or(RsvpError::NotFound)?;
+    let status = RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled);
+    let (new_status, template) = match (decision, status) {
+        (Decision::Approve, RsvpStatus::PendingApproval) => {
+            let mut seats = Seats::of(&change.event);
+            seats.approval = false;
+            let placed = seats.place(None, 1 + row.guests)?;
+            let template = if placed == RsvpStatus::Going {
+                Template::RsvpApproved
+            } else {
+                Template::RsvpWaitlisted
+            };
+            (placed, Some(template))
+        }
+        (Decision::Approve, RsvpStatus::Going | RsvpStatus::Waitlisted) => (status, None),
+        (Decision::Approve, _) => {
+            return Err(RsvpError::WrongState(
+                "only an RSVP awaiting approval can be approved",
+            ));
+        }
+        (Decision::Decline, RsvpStatus::Declined) => (status, None),
+        (Decision::Decline, RsvpStatus::Cancelled) => {
+            return Err(RsvpError::WrongState("the supporter cancelled this RSVP"));
+        }
+        (Decision::Decline, _) => (RsvpStatus::Declined, Some(Template::RsvpDeclined)),
+        (Decision::CheckIn, RsvpStatus::Going) => (status, None),
+        (Decision::CheckIn, _) => {
+            return Err(RsvpError::WrongState("only someone going can be checked in"));
+        }
+    };
+    change.recount(held(status, row.guests), held(new_status, row.guests));
+    let mut active: rsvp::ActiveModel = row.into();
+    if new_status != status {
+        active.status = Set(new_status.as_str().into());
+        active.waitlisted_at = Set((new_status == RsvpStatus::Waitlisted).then_some(now));
+        active.updated_at = Set(now);
+    }
+    if decision == Decision::CheckIn && active.checked_in_at.as_ref().is_none() {
+        active.checked_in_at = Set(Some(now));
+        active.updated_at = Set(now);
+    }
+    let row = active.update(&change.txn).await?;
+    if let Some(template) = template {
+        change.tell(template, &supporter, &row);
+    }
+    change.promote_from_waitlist().await?;
+    change.commit().await?;
+    Ok(attendee(row, &supporter))
+}
+
+/// A page of an event's attendees, in order of arrival.
+pub async fn attendees(
+    db: &DatabaseConnection,
+    access: &Access,
+    event_ref: &str,
+    limit: Option<Limit>,
+    cursor: Option<&str>,
+) -> Result<(Vec<Attendee>, Option<String>), RsvpError> {
+    let event = organisers_event(db, access, event_ref).await?;
+    let mut query = rsvp::Entity::find()
+        .filter(rsvp::Column::EventId.eq(event.id))
+        .order_by_asc(rsvp::Column::Id);
+    if let Some(limit) = limit {
+        query = query.limit(limit.get() + 1);
+    }
+    if let Some(cursor) = cursor {
+        let after = Uuid::parse_str(cursor)
+            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+        query = query.filter(rsvp::Column::Id.gt(after));
+    }
+    let rows = query.all(db).await?;
+    let supporters: HashMap<Uuid, supporter::Model> = supporter::Entity::find()
+        .filter(supporter::Column::Id.is_in(rows.iter().map(|r| r.supporter_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let (rows, next) = match limit {
+        Some(limit) => split_page(rows, limit, |r| r.id.to_string()),
+        None => (rows, None),
+    };
+    let items = rows
+        .into_iter()
+        .filter_map(|r| {
+            let s = supporters.get(&r.supporter_id)?;
+            Some(attendee(r, s))
+        })
+        .collect();
+    Ok((items, next))
+}
+
+/// An event whose attendees this organiser may see: its own organisation's or a
+/// co-host's, with a role that sees personal data.
+async fn organisers_event(
+    db: &DatabaseConnection,
+    access: &Access,
+    event_ref: &str,
+) -> Result<event::Model, RsvpError> {
+    let event = find_event(db, event_ref)
+        .await?
+        .ok_or(RsvpError::NoSuchEvent)?;
+    if access.can(event.organisation_id, Role::Organiser) {
+        return Ok(event);
+    }
+    let hosts = event_host::Entity::find()
+        .filter(event_host::Column::EventId.eq(event.id))
+        .all(db)
+        .await?;
+    if hosts
+        .iter()
+        .any(|h| access.can(h.organisation_id, Role::Organiser))
+    {
+        return Ok(event);
+    }
+    Err(RsvpError::Forbidden)
+}
+
+async fn find_event(db: &DatabaseConnection, event_ref: &str) -> Result<Option<event::Model>, DbErr> {
+    match Uuid::parse_str(event_ref) {
+        Ok(id) => event::Entity::find_by_id(id).one(db).await,
+        Err(_) => {
+            event::Entity::find()
+                .filter(event::Column::Slug.eq(event_ref))
+                .one(db)
+                .await
+        }
+    }
+}
+
+/// What changed about an event, for the email that tells its attendees.
+#[derive(Debug, Clone)]
+pub enum EventNews {
+    /// Its time or place changed: `previous` is the event before the change.
+    Changed { previous: Box<event::Model> },
+    /// It was called off.
+    Cancelled { reason: Option<String> },
+}
+
+/// Tell everyone with a live RSVP that an event changed or was cancelled, in the
+/// transaction of that change. Those going get the new calendar entry (a higher
+/// SEQUENCE, or METHOD:CANCEL).
+pub async fn tell_attendees(
+    txn: &DatabaseTransaction,
+    site: &Site,
+    event: &event::Model,
+    news: EventNews,
+) -> Result<usize, DbErr> {
+    let rows = rsvp::Entity::find()
+        .filter(rsvp::Column::EventId.eq(event.id))
+        .filter(rsvp::Column::Status.is_in([
+            RsvpStatus::Going.as_str(),
+            RsvpStatus::Waitlisted.as_str(),
+            RsvpStatus::PendingApproval.as_str(),
+        ]))
+        .all(txn)
+        .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let supporters: HashMap<Uuid, supporter::Model> = supporter::Entity::find()
+        .filter(supporter::Column::Id.is_in(rows.iter().map(|r| r.supporter_id)))
+        .filter(supporter::Column::ErasedAt.is_null())
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let organisation_name = organisation::Entity::find_by_id(event.organisation_id)
+        .one(txn)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    let mail = EventMail {
+        event,
+        organisation_name: &organisation_name,
+        site,
+    };
+    let (template, method) = match news {
+        EventNews::Changed { .. } => (Template::EventChanged, Method::Publish),
+        EventNews::Cancelled { .. } => (Template::EventCancelled, Method::Cancel),
+    };
+    let calendar = mail.calendar(method);
+    let mut emails = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(supporter) = supporters.get(&row.supporter_id) else {
+            continue;
+        };
+        let locale = mail.locale(row.locale.as_deref().or(supporter.locale.as_deref()));
+        let mut context = json!({
+            "event": mail.context(locale),
+            "rsvp": {
+                "guests": row.guests,
+                "manage_url": manage_url(&site.public_url, &row.manage_token),
+            },
+            "feed_url": feed_url(&site.public_url, &supporter.feed_token),
+        });
+        match &news {
+            EventNews::Changed { previous } => {
+                let before = EventMail {
+                    event: previous,
+                    organisation_name: &organisation_name,
+                    site,
+                };
+                context["previous_when"] = before.when(locale).into();
+                context["previous_where"] = crate::email::event::where_text(previous).into();
+            }
+            EventNews::Cancelled { reason } => {
+                context["reason"] = reason.clone().unwrap_or_default().into();
+            }
+        }
+        emails.push(OutgoingEmail {
+            to_address: supporter.email.clone(),
+            to_name: supporter.name.clone(),
+            template,
+            locale,
+            context,
+            calendar: (row.status == RsvpStatus::Going.as_str())
+                .then(|| calendar.clone())
+                .flatten(),
+            unsubscribe_url: None,
+            organisation_id: Some(event.organisation_id),
+        });
+    }
+    outbox::enqueue(txn, site, emails).await
+}
+
+/// After an organiser raised an event's capacity (or lifted it), give the new seats
+/// to the waitlist, in a transaction of its own that takes the event's lock.
+pub async fn capacity_changed(
+    db: &DatabaseConnection,
+    site: &Site,
+    event_id: Uuid,
+) -> Result<(), DbErr> {
+    let mut change = match Change::begin(db, site, event_id).await {
+        Ok(change) => change,
+        Err(RsvpError::Db(e)) => return Err(e),
+        // Deleted meanwhile: no waitlist left to serve.
+        Err(_) => return Ok(()),
+    };
+    if change.event.status == EventStatus::Published.as_str() {
+        change.promote_from_waitlist().await?;
+    }
+    change.commit().await
+}
+
+/// How long before the start reminders go out.
+pub const REMINDER_BEFORE: Duration = Duration::hours(24);
+
+/// Queue the reminders due now: one per going RSVP, 24 hours before the start, for
+/// RSVPs made before that (someone who RSVPs an hour before has just had their
+/// confirmation). Each RSVP is marked in the transaction that queues its reminder,
+/// by a conditional update, so across restarts and workers it is queued once.
+#[tracing::instrument(skip_all)]
+pub async fn queue_reminders(
+    db: &DatabaseConnection,
+    site: &Site,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let events = event::Entity::find()
+        .filter(event::Column::Status.eq(EventStatus::Published.as_str()))
+        .filter(event::Column::StartsAtUtc.gt(now))
+        .filter(event::Column::StartsAtUtc.lte(now + REMINDER_BEFORE))
+        .all(db)
+        .await?;
+    let mut queued = 0;
+    for event in events {
+        let due = rsvp::Entity::find()
+            .filter(rsvp::Column::EventId.eq(event.id))
+            .filter(rsvp::Column::Status.eq(RsvpStatus::Going.as_str()))
+            .filter(rsvp::Column::RemindedAt.is_null())
+            .filter(rsvp::Column::CreatedAt.lte(event.starts_at_utc - REMINDER_BEFORE))
+            .all(db)
+            .await?;
+        if due.is_empty() {
+            continue;
+        }
+        let organisation_name = organisation::Entity::find_by_id(event.organisation_id)
+            .one(db)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let mail = EventMail {
+            event: &event,
+            organisation_name: &organisation_name,
+            site,
+        };
+        for row in due {
+            let txn = db.begin().await?;
+            let marked = rsvp::Entity::update_many()
+                .col_expr(rsvp::Column::RemindedAt, Expr::value(Some(now)))
+                .filter(rsvp::Column::Id.eq(row.id))
+                .filter(rsvp::Column::RemindedAt.is_null())
+                .exec(&txn)
+                .await?;
+            if marked.rows_affected == 0 {
+                // Another worker took it.
+                continue;
+            }
+            let supporter = supporter::Entity::find_by_id(row.supporter_id)
+                .one(&txn)
+                .await?
+                .filter(|s| s.erased_at.is_none() && s.unsubscribed_at.is_none());
+            if let Some(supporter) = supporter {
+                let locale = mail.locale(row.locale.as_deref().or(supporter.locale.as_deref()));
+                let email = OutgoingEmail {
+                    to_address: supporter.email.clone(),
+                    to_name: supporter.name.clone(),
+                    template: Template::EventReminder,
+                    locale,
+                    context: json!({
+                        "event": mail.context(locale),
+                        "rsvp": {
+                            "guests": row.guests,
+                            "manage_url": manage_url(&site.public_url, &row.manage_token),
+                        },
+                        "feed_url": feed_url(&site.public_url, &supporter.feed_token),
+                    }),
+                    calendar: None,
+                    // A reminder is a courtesy, not a receipt: one click turns them off.
+                    unsubscribe_url: Some(unsubscribe_url(site, supporter.id)),
+                    organisation_id: Some(event.organisation_id),
+                };
+                queued += outbox::enqueue(&txn, site, [email]).await?;
+            }
+            txn.commit().await?;
+        }
+    }
+    Ok(queued)
+}
+
+/// The events in a supporter's own feed: those they are going to, published or
+/// cancelled in the last 30 days, until 30 days after they end.
+pub async fn feed_rows(
+    db: &DatabaseConnection,
+    supporter_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<event::Model>, DbErr> {
+    let going: Vec<Uuid> = rsvp::Entity::find()
+        .select_only()
+        .column(rsvp::Column::EventId)
+        .filter(rsvp::Column::SupporterId.eq(supporter_id))
+        .filter(rsvp::Column::Status.eq(RsvpStatus::Going.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let kept = Duration::days(crate::events::service::CANCELLED_KEPT_DAYS);
+    Ok(event::Entity::find()
+        .filter(event::Column::Id.is_in(going))
+        .filter(event::Column::EndsAtUtc.gt(now - kept))
+        .order_by_asc(event::Column::StartsAtUtc)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|e| match EventStatus::from_stored(&e.status) {
+            Some(EventStatus::Published) => true,
+            Some(EventStatus::Cancelled) => e.cancelled_at.is_some_and(|at| at > now - kept),
+            _ => false,
+        })
+        .collect())
+}
+
+fn view(site: &Site, row: &rsvp::Model, supporter: &supporter::Model) -> Rsvp {
+    Rsvp {
+        id: row.id.to_string(),
+        event_id: row.event_id.to_string(),
+        status: RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled),
+        guests: row.guests,
+        manage_url: manage_url(&site.public_url, &row.manage_token),
+        feed_url: feed_url(&site.public_url, &supporter.feed_token),
+        created_at: instant(row.created_at),
+        updated_at: instant(row.updated_at),
+    }
+}
+
+fn attendee(row: rsvp::Model, supporter: &supporter::Model) -> Attendee {
+    Attendee {
+        id: row.id.to_string(),
+        event_id: row.event_id.to_string(),
+        supporter_id: row.supporter_id.to_string(),
+        name: supporter.name.clone(),
+        email: supporter.email.clone(),
+        status: RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled),
+        guests: row.guests,
+        locale: row.locale,
+        waitlisted_at: row.waitlisted_at.map(instant),
+        checked_in_at: row.checked_in_at.map(instant),
+        created_at: instant(row.created_at),
+        updated_at: instant(row.updated_at),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seats(capacity: Option<i32>, going: i32, waitlist: bool) -> Seats {
+        Seats {
+            capacity,
+            going,
+            waitlist,
+            approval: false,
+        }
+    }
+
+    #[test]
+    fn a_party_goes_while_it_fits_then_waits() {
+        let s = seats(Some(10), 7, true);
+        assert_eq!(s.place(None, 3).unwrap(), RsvpStatus::Going);
+        assert_eq!(s.place(None, 4).unwrap(), RsvpStatus::Waitlisted);
+        assert!(matches!(
+            seats(Some(10), 10, false).place(None, 1),
+            Err(RsvpError::Full)
+        ));
+        assert_eq!(seats(None, 500, false).place(None, 21).unwrap(), RsvpStatus::Going);
+    }
+
+    #[test]
+    fn more_guests_than_free_seats_keeps_the_seat_held() {
+        let s = seats(Some(10), 9, true);
+        // Holding 2 of the 9: asking for 3 fits, asking for 4 does not.
+        assert_eq!(s.place(Some((RsvpStatus::Going, 2)), 3).unwrap(), RsvpStatus::Going);
+        assert!(matches!(
+            s.place(Some((RsvpStatus::Going, 2)), 4),
+            Err(RsvpError::NotEnoughSeats(4))
+        ));
+    }
+
+    #[test]
+    fn approval_events_hold_new_answers_for_the_organisers() {
+        let mut s = seats(Some(10), 0, false);
+        s.approval = true;
+        assert_eq!(s.place(None, 1).unwrap(), RsvpStatus::PendingApproval);
+        assert_eq!(
+            s.place(Some((RsvpStatus::Going, 1)), 2).unwrap(),
+            RsvpStatus::Going
+        );
+        assert!(matches!(
+            s.place(Some((RsvpStatus::Declined, 1)), 1),
+            Err(RsvpError::Declined)
+        ));
+    }
+}

@@ -1,0 +1,83 @@
+//! HTTP endpoints of supporters, for organisers who may see personal data.
+
+use poem_openapi::{
+    ApiResponse, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+use uuid::Uuid;
+
+use super::{model::*, service};
+use crate::app::AppState;
+use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate, page::Limit};
+
+pub struct SupportersApi {
+    pub state: AppState,
+}
+
+#[derive(ApiResponse)]
+pub enum Exported {
+    /// Everything your organisations hold about the supporter, as a JSON file.
+    #[oai(status = 200)]
+    Export(
+        Json<SupporterExport>,
+        #[oai(header = "Content-Disposition")] String,
+    ),
+}
+
+#[derive(ApiResponse)]
+pub enum Erased {
+    /// Their personal data is gone; their seats and counts stay, anonymous.
+    #[oai(status = 204)]
+    Erased,
+}
+
+#[OpenApi(tag = "ApiTags::Supporters")]
+impl SupportersApi {
+    /// Supporters who acted for your organisations, newest first; `email` finds one.
+    #[oai(path = "/supporters", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        /// An address, compared without regard to case.
+        email: Query<Option<String>>,
+        limit: Query<Option<u64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<SupporterPage>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let limit = Limit::parse(limit.0)?;
+        let (items, next_cursor) = service::list(
+            &self.state.db,
+            &access,
+            email.as_deref(),
+            limit,
+            cursor.as_deref(),
+        )
+        .await?;
+        Ok(Json(SupporterPage { items, next_cursor }))
+    }
+
+    /// A supporter with their RSVPs to your organisations' events.
+    #[oai(path = "/supporters/:id", method = "get")]
+    async fn get(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<SupporterDetail>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        Ok(Json(service::get(&self.state.db, &access, id.0).await?))
+    }
+
+    /// Everything your organisations hold about a supporter (a subject access request).
+    #[oai(path = "/supporters/:id/export", method = "get")]
+    async fn export(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Exported, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let export = service::export(&self.state.db, &access, id.0).await?;
+        let disposition = format!("attachment; filename=\"supporter-{}.json\"", id.0);
+        Ok(Exported::Export(Json(export), disposition))
+    }
+
+    /// Erase a supporter's personal data. RSVP counts and totals stay as they were.
+    #[oai(path = "/supporters/:id", method = "delete")]
+    async fn erase(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Erased, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        service::erase(&self.state.db, &access, id.0).await?;
+        Ok(Erased::Erased)
+    }
+}

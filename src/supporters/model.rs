@@ -1,0 +1,69 @@
+//! Response bodies of the supporter endpoints.
+
+use poem_openapi::Object;
+
+use crate::rsvps::model::RsvpStatus;
+
+/// A supporter, as organisers see them.
+#[derive(Object, Debug, Clone)]
+pub struct Supporter {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    /// The language they chose for emails, if they chose one.
+    pub locale: Option<String>,
+    /// Agreed to hear about future campaigns.
+    pub subscribed: bool,
+    /// When they turned off reminders and other non-transactional email.
+    pub unsubscribed_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One of a supporter's RSVPs to your organisation's events.
+#[derive(Object, Debug, Clone)]
+pub struct SupporterRsvp {
+    pub id: String,
+    pub event_id: String,
+    pub event_slug: String,
+    pub event_title: String,
+    pub starts_at_utc: String,
+    pub status: RsvpStatus,
+    pub guests: i32,
+    pub checked_in_at: Option<String>,
+    pub created_at: String,
+}
+
+/// A supporter with what they did for your organisations.
+#[derive(Object, Debug, Clone)]
+pub struct SupporterDetail {
+    #[oai(flatten)]
+    pub supporter: Supporter,
+    pub rsvps: Vec<SupporterRsvp>,
+}
+
+/// An email sent to a supporter, for an export.
+#[derive(Object, Debug, Clone)]
+pub struct SentEmail {
+    pub template: String,
+    pub status: crate::email::outbox::Status,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
+/// Everything your organisations hold about a supporter.
+#[derive(Object, Debug, Clone)]
+pub struct SupporterExport {
+    #[oai(flatten)]
+    pub supporter: Supporter,
+    pub rsvps: Vec<SupporterRsvp>,
+    pub emails: Vec<SentEmail>,
+    pub exported_at: String,
+}
+
+/// A page of supporters.
+#[derive(Object, Debug, Clone)]
+pub struct SupporterPage {
+    pub items: Vec<Supporter>,
+    pub next_cursor: Option<String>,
+}

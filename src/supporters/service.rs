@@ -1,0 +1,344 @@
+//! The rules of supporters: one per address, seen only by the organisations they
+//! acted for, erased on request with the counts they made kept.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+    sea_query::{OnConflict, Query},
+};
+use uuid::Uuid;
+
+use super::model::*;
+use crate::domain::{Email, InvalidField, Locale};
+use crate::http::{
+    Access, ApiError, Role, instant,
+    page::{Limit, split_page},
+};
+use crate::rsvps::model::RsvpStatus;
+use entity::{event, event_host, outbox_email, rsvp, supporter};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SupporterError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidField),
+    #[error("no such supporter")]
+    NotFound,
+    #[error("your role does not let you see supporters' personal data")]
+    NoPersonalData,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<SupporterError> for ApiError {
+    fn from(e: SupporterError) -> Self {
+        match e {
+            SupporterError::Invalid(field) => field.into(),
+            SupporterError::NotFound => ApiError::not_found(e.to_string()),
+            SupporterError::NoPersonalData => ApiError::forbidden(e.to_string()),
+            SupporterError::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+/// Someone acting: who they say they are.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub email: Email,
+    pub name: String,
+    pub locale: Option<Locale>,
+    /// Agreed to hear about future campaigns (never turned off by leaving it out).
+    pub subscribe: bool,
+}
+
+/// The supporter with this address, made if new. The latest name and language win.
+/// Safe under concurrency: two first actions at once make one supporter.
+pub async fn upsert(conn: &impl ConnectionTrait, person: &Person) -> Result<supporter::Model, DbErr> {
+    let now = Utc::now();
+    let row = supporter::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email_key: Set(person.email.key().to_owned()),
+        email: Set(person.email.to_string()),
+        name: Set(person.name.clone()),
+        locale: Set(person.locale.map(|l| l.as_str().to_owned())),
+        subscribed: Set(person.subscribe),
+        unsubscribed_at: Set(None),
+        feed_token: Set(crate::http::auth::new_token("").0),
+        erased_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    supporter::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(supporter::Column::EmailKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    let stored = supporter::Entity::find()
+        .filter(supporter::Column::EmailKey.eq(person.email.key()))
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("supporter just written".into()))?;
+    let locale = person.locale.map(|l| l.as_str().to_owned());
+    let changed = stored.name != person.name
+        || (locale.is_some() && stored.locale != locale)
+        || (person.subscribe && !stored.subscribed);
+    if !changed {
+        return Ok(stored);
+    }
+    let subscribed = stored.subscribed || person.subscribe;
+    let mut active: supporter::ActiveModel = stored.clone().into();
+    active.name = Set(person.name.clone());
+    if locale.is_some() {
+        active.locale = Set(locale);
+    }
+    active.subscribed = Set(subscribed);
+    active.updated_at = Set(now);
+    active.update(conn).await
+}
+
+/// Organisations whose supporter data this organiser may see.
+fn readable_organisations(access: &Access) -> Result<Vec<Uuid>, SupporterError> {
+    let ids: Vec<Uuid> = access
+        .memberships
+        .iter()
+        .filter(|m| m.role >= Role::Organiser)
+        .map(|m| m.organisation_id)
+        .collect();
+    if ids.is_empty() {
+        return Err(SupporterError::NoPersonalData);
+    }
+    Ok(ids)
+}
+
+/// Events these organisations own or co-host.
+fn events_of(organisations: &[Uuid]) -> Condition {
+    let co_hosted = Query::select()
+        .column(event_host::Column::EventId)
+        .from(event_host::Entity)
+        .and_where(event_host::Column::OrganisationId.is_in(organisations.to_vec()))
+        .to_owned();
+    Condition::any()
+        .add(event::Column::OrganisationId.is_in(organisations.to_vec()))
+        .add(event::Column::Id.in_subquery(co_hosted))
+}
+
+/// Supporters who acted for these organisations.
+fn acted_for(organisations: &[Uuid]) -> Condition {
+    let events = Query::select()
+        .column(event::Column::Id)
+        .from(event::Entity)
+        .cond_where(events_of(organisations))
+        .to_owned();
+    let rsvps = Query::select()
+        .column(rsvp::Column::SupporterId)
+        .from(rsvp::Entity)
+        .and_where(rsvp::Column::EventId.in_subquery(events))
+        .to_owned();
+    Condition::all()
+        .add(supporter::Column::Id.in_subquery(rsvps))
+        .add(supporter::Column::ErasedAt.is_null())
+}
+
+/// The supporters of your organisations, newest first; `email` finds one by address.
+pub async fn list(
+    db: &DatabaseConnection,
+    access: &Access,
+    email: Option<&str>,
+    limit: Limit,
+    cursor: Option<&str>,
+) -> Result<(Vec<Supporter>, Option<String>), SupporterError> {
+    let organisations = readable_organisations(access)?;
+    let mut query = supporter::Entity::find()
+        .filter(acted_for(&organisations))
+        .order_by_desc(supporter::Column::Id)
+        .limit(limit.get() + 1);
+    if let Some(email) = email {
+        let email = Email::parse(email)?;
+        query = query.filter(supporter::Column::EmailKey.eq(email.key()));
+    }
+    if let Some(cursor) = cursor {
+        let after = Uuid::parse_str(cursor)
+            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+        query = query.filter(supporter::Column::Id.lt(after));
+    }
+    let rows = query.all(db).await?;
+    let (rows, next) = split_page(rows, limit, |s| s.id.to_string());
+    Ok((rows.into_iter().map(view).collect(), next))
+}
+
+/// A supporter of your organisations with their RSVPs to its events.
+pub async fn get(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: Uuid,
+) -> Result<SupporterDetail, SupporterError> {
+    let (row, rsvps) = find_with_rsvps(db, access, id).await?;
+    Ok(SupporterDetail {
+        supporter: view(row),
+        rsvps,
+    })
+}
+
+/// Everything your organisations hold about a supporter.
+pub async fn export(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: Uuid,
+) -> Result<SupporterExport, SupporterError> {
+    let organisations = readable_organisations(access)?;
+    let (row, rsvps) = find_with_rsvps(db, access, id).await?;
+    let emails = outbox_email::Entity::find()
+        .filter(outbox_email::Column::Recipient.eq(row.email.as_str()))
+        .filter(outbox_email::Column::OrganisationId.is_in(organisations))
+        .order_by_asc(outbox_email::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| SentEmail {
+            template: e.template,
+            status: crate::email::outbox::Status::from_stored(&e.status)
+                .unwrap_or(crate::email::outbox::Status::Pending),
+            created_at: instant(e.created_at),
+            sent_at: e.sent_at.map(instant),
+        })
+        .collect();
+    Ok(SupporterExport {
+        supporter: view(row),
+        rsvps,
+        emails,
+        exported_at: instant(Utc::now()),
+    })
+}
+
+/// Erase a supporter's personal data. Their RSVPs stay as anonymous seats, so counts
+/// and totals do not change; emails not yet sent to them are dropped.
+#[tracing::instrument(skip_all, fields(supporter_id = %id))]
+pub async fn erase(db: &DatabaseConnection, access: &Access, id: Uuid) -> Result<(), SupporterError> {
+    let (row, _) = find_with_rsvps(db, access, id).await?;
+    let txn = db.begin().await?;
+    outbox_email::Entity::delete_many()
+        .filter(outbox_email::Column::Recipient.eq(row.email.as_str()))
+        .filter(outbox_email::Column::Status.eq(crate::email::outbox::Status::Pending.as_str()))
+        .exec(&txn)
+        .await?;
+    // Sent emails keep their record (template, dates) but not the address.
+    outbox_email::Entity::update_many()
+        .col_expr(outbox_email::Column::Recipient, sea_orm::sea_query::Expr::value(""))
+        .col_expr(outbox_email::Column::RecipientName, sea_orm::sea_query::Expr::value(""))
+        .col_expr(outbox_email::Column::Context, sea_orm::sea_query::Expr::value("{}"))
+        .filter(outbox_email::Column::Recipient.eq(row.email.as_str()))
+        .exec(&txn)
+        .await?;
+    let now = Utc::now();
+    let mut active: supporter::ActiveModel = row.into();
+    // A key no address can have, so the unique index holds and nobody matches it.
+    active.email_key = Set(format!("erased:{id}"));
+    active.email = Set(String::new());
+    active.name = Set(String::new());
+    active.locale = Set(None);
+    active.subscribed = Set(false);
+    active.feed_token = Set(crate::http::auth::new_token("erased_").0);
+    active.erased_at = Set(Some(now));
+    active.updated_at = Set(now);
+    active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Turn off reminders and campaign email for a supporter (one-click unsubscribe).
+/// Unsubscribing twice changes nothing.
+pub async fn unsubscribe(db: &DatabaseConnection, id: Uuid) -> Result<bool, DbErr> {
+    let Some(row) = supporter::Entity::find_by_id(id).one(db).await? else {
+        return Ok(false);
+    };
+    if row.unsubscribed_at.is_none() || row.subscribed {
+        let mut active: supporter::ActiveModel = row.into();
+        active.subscribed = Set(false);
+        active.unsubscribed_at = Set(Some(Utc::now()));
+        active.update(db).await?;
+    }
+    Ok(true)
+}
+
+/// The supporter whose personal feed this is.
+pub async fn by_feed_token(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<Option<supporter::Model>, DbErr> {
+    supporter::Entity::find()
+        .filter(supporter::Column::FeedToken.eq(token))
+        .filter(supporter::Column::ErasedAt.is_null())
+        .one(db)
+        .await
+}
+
+/// The link of a supporter's personal calendar feed.
+pub fn feed_url(public_url: &str, feed_token: &str) -> String {
+    format!("{public_url}/feeds/{feed_token}/calendar.ics")
+}
+
+async fn find_with_rsvps(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: Uuid,
+) -> Result<(supporter::Model, Vec<SupporterRsvp>), SupporterError> {
+    let organisations = readable_organisations(access)?;
+    let row = supporter::Entity::find_by_id(id)
+        .filter(acted_for(&organisations))
+        .one(db)
+        .await?
+        .ok_or(SupporterError::NotFound)?;
+    let events = Query::select()
+        .column(event::Column::Id)
+        .from(event::Entity)
+        .cond_where(events_of(&organisations))
+        .to_owned();
+    let rows = rsvp::Entity::find()
+        .filter(rsvp::Column::SupporterId.eq(id))
+        .filter(rsvp::Column::EventId.in_subquery(events))
+        .order_by_asc(rsvp::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let events: std::collections::HashMap<Uuid, event::Model> = event::Entity::find()
+        .filter(event::Column::Id.is_in(rows.iter().map(|r| r.event_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    let rsvps = rows
+        .into_iter()
+        .filter_map(|r| {
+            let e = events.get(&r.event_id)?;
+            Some(SupporterRsvp {
+                id: r.id.to_string(),
+                event_id: e.id.to_string(),
+                event_slug: e.slug.clone(),
+                event_title: e.title.clone(),
+                starts_at_utc: instant(e.starts_at_utc),
+                status: RsvpStatus::from_stored(&r.status).unwrap_or(RsvpStatus::Cancelled),
+                guests: r.guests,
+                checked_in_at: r.checked_in_at.map(instant),
+                created_at: instant(r.created_at),
+            })
+        })
+        .collect();
+    Ok((row, rsvps))
+}
+
+fn view(s: supporter::Model) -> Supporter {
+    Supporter {
+        id: s.id.to_string(),
+        email: s.email,
+        name: s.name,
+        locale: s.locale,
+        subscribed: s.subscribed,
+        unsubscribed_at: s.unsubscribed_at.map(instant),
+        created_at: instant(s.created_at),
+        updated_at: instant(s.updated_at),
+    }
+}
