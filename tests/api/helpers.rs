@@ -13,7 +13,13 @@ use reqwest::{Method, StatusCode, header::HeaderMap};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use turnout::{app::App, config::Config};
+use turnout::{
+    app::App,
+    config::Config,
+    email::worker::{RetryPolicy, Round, Worker},
+};
+
+use crate::smtp::SmtpServer;
 
 /// A running Turnout on its own database.
 pub struct TestApp {
@@ -26,6 +32,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Holds the SQLite file and the mail directory; removed when the test ends.
     pub dir: TempDir,
+    /// The SMTP server the app sends to.
+    pub smtp: SmtpServer,
+    /// The app's background jobs; tests run its rounds with `deliver_emails`.
+    pub worker: Worker,
 }
 
 /// What came back from one request.
@@ -134,8 +144,27 @@ impl Reply {
 
 static TELEMETRY: Once = Once::new();
 
-/// Start the real app on a fresh database. `TEST_LOG=1` shows its logs.
+/// Start the real app on a fresh database, sending to a fresh SMTP server.
+/// `TEST_LOG=1` shows its logs.
 pub async fn spawn_app() -> TestApp {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    spawn_app_with(smtp, url).await
+}
+
+/// Retries a test can wait for: milliseconds instead of minutes.
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        first_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(80),
+        lease: Duration::from_secs(60),
+    }
+}
+
+/// As `spawn_app`, with the SMTP URL given (a port where no server listens yet,
+/// say) and the harness' server to read.
+pub async fn spawn_app_with(smtp: SmtpServer, smtp_url: String) -> TestApp {
     TELEMETRY.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
             turnout::telemetry::init("debug", std::io::stdout);
@@ -150,11 +179,14 @@ pub async fn spawn_app() -> TestApp {
         bind: "127.0.0.1:0".into(),
         public_url: "http://127.0.0.1".into(),
         mail_dir: dir.path().join("mail"),
+        smtp_url: Some(smtp_url),
         run_worker: false,
+        retry: quick_retries(),
         ..Default::default()
     };
     let app = App::build(config).await.expect("the app builds");
     let port = app.port();
+    let worker = app.worker().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -165,6 +197,8 @@ pub async fn spawn_app() -> TestApp {
             .build()
             .expect("an HTTP client"),
         dir,
+        smtp,
+        worker,
     }
 }
 
@@ -225,6 +259,30 @@ pub fn assert_success(output: &Output) {
 }
 
 impl TestApp {
+    /// Run the worker's rounds until nothing is due: reminders queued, emails sent.
+    pub async fn deliver_emails(&self) -> Round {
+        self.worker.run_once().await.expect("a worker round")
+    }
+
+    /// A supporter RSVPs to an event (by id or slug), with `extra` fields set.
+    pub async fn rsvp(&self, event: &str, email: &str, extra: Value) -> Reply {
+        let body = with(json!({ "email": email, "name": name_of(email) }), extra);
+        self.send(
+            Method::POST,
+            &format!("/api/v1/public/events/{event}/rsvps"),
+            None,
+            Some(&body),
+            None,
+        )
+        .await
+    }
+
+    /// A published Toronto meeting with these RSVP settings (capacity, waitlist…).
+    pub async fn event_with_seats(&self, token: &str, settings: Value) -> Value {
+        self.published_event(token, with(meeting("Film night"), settings))
+            .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -570,6 +628,25 @@ pub fn with(mut body: Value, extra: Value) -> Value {
         }
     }
     body
+}
+
+/// "Ana" from "ana@example.org": a name to go with a test address.
+pub fn name_of(email: &str) -> String {
+    let local = email.split('@').next().unwrap_or(email);
+    let mut chars = local.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The token in a manage link.
+pub fn manage_token(rsvp: &Value) -> String {
+    rsvp["manage_url"]
+        .as_str()
+        .and_then(|u| u.rsplit('/').next())
+        .expect("a manage_url")
+        .to_owned()
 }
 
 /// A free local port, for a process that binds it itself.

@@ -19,3 +19,5 @@ mod helpers;
 mod idempotency;
 mod organisations;
 mod public_events;
+mod rsvps;
+mod smtp;
