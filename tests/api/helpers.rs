@@ -738,3 +738,24 @@ impl DemoServer {
         panic!("the public list never ended");
     }
 }
+
+impl TestApp {
+    /// `GET path` as an organiser, asking for `accept` (`text/csv`, say).
+    pub async fn get_accepting(&self, path: &str, token: &str, accept: &str) -> Reply {
+        let request = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .header(reqwest::header::ACCEPT, accept);
+        reply(request).await
+    }
+
+    /// The attendees of an event as its organiser sees them (first page of 200).
+    pub async fn attendees(&self, token: &str, event: &str) -> Vec<Value> {
+        items(
+            self.get(&format!("/api/v1/events/{event}/rsvps?limit=200"), token)
+                .await
+                .expect(200),
+        )
+    }
+}

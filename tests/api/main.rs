@@ -21,3 +21,4 @@ mod organisations;
 mod public_events;
 mod rsvps;
 mod smtp;
+mod supporters;
