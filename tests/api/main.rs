@@ -10,6 +10,7 @@
 mod campaigns;
 mod cli;
 mod demo;
+mod emails;
 mod errors;
 mod event_times;
 mod events;
