@@ -31,6 +31,46 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// Write transactions of this process on SQLite, one at a time.
+///
+/// SQLite has one writer; others wait in its busy handler, which polls with sleeps
+/// of up to 100 ms, so a crowd of writers spends most of its time asleep while the
+/// lock is free. Queueing them here first hands the lock over at once, in order of
+/// arrival. PostgreSQL needs no such queue: its row locks wake waiters directly.
+static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A write transaction, queued behind this process' other writers on SQLite.
+pub struct WriteTransaction {
+    pub txn: sea_orm::DatabaseTransaction,
+    // Released after the transaction ends (fields drop in order).
+    _turn: Option<tokio::sync::MutexGuard<'static, ()>>,
+}
+
+impl WriteTransaction {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+}
+
+/// Wait for this process' turn to write (on SQLite; at once elsewhere). Hold the
+/// guard until the write is committed.
+pub async fn write_turn(db: &DatabaseConnection) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    match sea_orm::ConnectionTrait::get_database_backend(db) {
+        sea_orm::DatabaseBackend::Sqlite => Some(SQLITE_WRITER.lock().await),
+        _ => None,
+    }
+}
+
+/// Begin a transaction that will write.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
+    use sea_orm::TransactionTrait;
+    let turn = write_turn(db).await;
+    Ok(WriteTransaction {
+        txn: db.begin().await?,
+        _turn: turn,
+    })
+}
+
 /// Apply every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await

@@ -305,8 +305,7 @@ async fn build_from_rows(
             organiser,
             &state.site.public_url,
             &state.site.mail_from_address,
-        )
-        {
+        ) {
             events.push(e);
         }
     }

@@ -73,7 +73,9 @@ impl EmailsApi {
         .await?;
         let more = rows.len() as u64 > limit.get();
         rows.truncate(limit.get() as usize);
-        let next_cursor = more.then(|| rows.last().map(|r| r.id.to_string())).flatten();
+        let next_cursor = more
+            .then(|| rows.last().map(|r| r.id.to_string()))
+            .flatten();
         Ok(Json(EmailPage {
             items: rows.into_iter().map(view).collect(),
             next_cursor,

@@ -68,9 +68,10 @@ pub fn build(
         .recipient
         .parse()
         .map_err(|_| MessageError::Recipient(row.recipient.clone()))?;
-    // lettre encodes the display name (RFC 2047) and the subject, so a name or a
-    // title holding CR/LF stays inside its header.
-    let name = Some(row.recipient_name.clone()).filter(|n| !n.trim().is_empty());
+    // lettre encodes a display name (RFC 2047) but cannot write one holding line
+    // breaks or other controls, so those become spaces: a name never adds a header.
+    let name = one_line(&row.recipient_name);
+    let name = Some(name).filter(|n| !n.is_empty());
     let mut builder = Message::builder()
         .from(from.clone())
         .to(Mailbox::new(name, address))
@@ -98,10 +99,34 @@ pub fn build(
                 }
             ))
             .unwrap_or(ContentType::TEXT_PLAIN);
-            let attachment = Attachment::new("event.ics".to_owned()).body(ics.clone(), content_type);
+            let attachment =
+                Attachment::new("event.ics".to_owned()).body(ics.clone(), content_type);
             builder.multipart(MultiPart::mixed().multipart(body).singlepart(attachment))?
         }
         None => builder.multipart(body)?,
     };
     Ok(message)
+}
+
+/// Text for a header: control characters (CR and LF above all) become spaces, and
+/// runs of whitespace one space.
+pub fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_breaks_in_a_name_become_spaces() {
+        assert_eq!(
+            one_line("Ana\r\nBcc: evil@example.org"),
+            "Ana Bcc: evil@example.org"
+        );
+        assert_eq!(one_line("  Ana\u{0}  Pérez\t"), "Ana Pérez");
+    }
 }

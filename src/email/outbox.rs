@@ -137,7 +137,10 @@ pub async fn retry(
 ) -> Result<Option<outbox_email::Model>, DbErr> {
     use sea_orm::sea_query::Expr;
     let updated = outbox_email::Entity::update_many()
-        .col_expr(outbox_email::Column::Status, Expr::value(Status::Pending.as_str()))
+        .col_expr(
+            outbox_email::Column::Status,
+            Expr::value(Status::Pending.as_str()),
+        )
         .col_expr(outbox_email::Column::Attempts, Expr::value(0))
         .col_expr(outbox_email::Column::NextAttemptAt, Expr::value(Utc::now()))
         .filter(outbox_email::Column::Id.eq(id))

@@ -9,7 +9,7 @@ use lettre::{
 };
 
 /// Connections kept open to the SMTP server.
-const POOL_SIZE: u32 = 8;
+pub const POOL_SIZE: u32 = 8;
 /// How long one SMTP exchange may take before it counts as failed.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 

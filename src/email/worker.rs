@@ -66,10 +66,18 @@ impl RetryPolicy {
 
 /// Emails claimed at once.
 const BATCH: i64 = 64;
-/// Emails in flight at once.
-const CONCURRENCY: usize = 16;
+/// Emails in flight at once: as many as the SMTP pool keeps connections, so none
+/// waits for a connection while an idle one holds a place at the server.
+const CONCURRENCY: usize = super::transport::POOL_SIZE as usize;
 /// The pause between rounds when there is nothing to do.
 const IDLE: Duration = Duration::from_millis(500);
+
+/// What happened to one claimed email.
+struct Outcome {
+    id: uuid::Uuid,
+    attempts: i32,
+    result: Result<(), SendError>,
+}
 
 /// What one round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -127,18 +135,40 @@ impl Worker {
             ..Round::default()
         };
         loop {
-            let claimed = self.claim().await?;
+            let mut claimed = self.claim().await?;
+            // Ids are UUIDv7: their order is the order emails were queued in.
+            claimed.sort_by_key(|row| row.id);
             if claimed.is_empty() {
                 return Ok(round);
             }
-            let results: Vec<Result<Round, DbErr>> = futures_util::stream::iter(claimed)
-                .map(|row| self.deliver(row))
-                .buffer_unordered(CONCURRENCY)
-                .collect()
-                .await;
-            for result in results {
-                round.add(result?);
+            // One recipient's emails go one after another, in the order they were
+            // queued ("you're on the waitlist" before "a place opened up"); different
+            // recipients' go side by side.
+            let mut by_recipient: Vec<Vec<outbox_email::Model>> = Vec::new();
+            for row in claimed {
+                match by_recipient
+                    .iter_mut()
+                    .find(|g| g[0].recipient == row.recipient)
+                {
+                    Some(group) => group.push(row),
+                    None => by_recipient.push(vec![row]),
+                }
             }
+            let outcomes: Vec<Outcome> = futures_util::stream::iter(by_recipient)
+                .map(|group| async move {
+                    let mut outcomes = Vec::with_capacity(group.len());
+                    for row in group {
+                        outcomes.push(self.deliver(row).await);
+                    }
+                    outcomes
+                })
+                .buffer_unordered(CONCURRENCY)
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .flatten()
+                .collect();
+            round.add(self.record(outcomes).await?);
         }
     }
 
@@ -186,62 +216,93 @@ impl Worker {
             sql,
             [lease_until.into(), now.into(), now.into(), BATCH.into()],
         );
+        let _turn = crate::db::write_turn(&self.db).await;
         outbox_email::Entity::find()
             .from_raw_sql(statement)
             .all(&self.db)
             .await
     }
 
-    /// Send one claimed email and record what happened.
+    /// Send one claimed email.
     #[tracing::instrument(skip_all, fields(email_id = %row.id, template = %row.template))]
-    async fn deliver(&self, row: outbox_email::Model) -> Result<Round, DbErr> {
-        let outcome = match self.message(&row) {
+    async fn deliver(&self, row: outbox_email::Model) -> Outcome {
+        let result = match self.message(&row) {
             Ok(message) => self.transport.send(message).await,
             Err(e) => Err(SendError {
                 permanent: true,
                 message: e,
             }),
         };
-        let id = row.id;
+        Outcome {
+            id: row.id,
+            attempts: row.attempts,
+            result,
+        }
+    }
+
+    /// Record what happened to a batch, in one transaction: the sent ones in one
+    /// statement, the few failures one by one.
+    async fn record(&self, outcomes: Vec<Outcome>) -> Result<Round, DbErr> {
         let mut round = Round::default();
-        let update = outbox_email::Entity::update_many()
-            .filter(outbox_email::Column::Id.eq(id))
-            .filter(outbox_email::Column::Status.eq(Status::Sending.as_str()))
-            .col_expr(
-                outbox_email::Column::LockedUntil,
-                Expr::value(Option::<chrono::DateTime<Utc>>::None),
-            );
-        let update = match outcome {
-            Ok(()) => {
-                round.sent = 1;
-                update
-                    .col_expr(outbox_email::Column::Status, Expr::value(Status::Sent.as_str()))
-                    .col_expr(outbox_email::Column::SentAt, Expr::value(Some(Utc::now())))
-                    .col_expr(
-                        outbox_email::Column::LastError,
-                        Expr::value(Option::<String>::None),
-                    )
-            }
-            Err(e) if e.permanent || row.attempts >= self.policy.max_attempts => {
-                tracing::warn!(error = %e.message, attempts = row.attempts, "email failed");
-                round.failed = 1;
-                update
-                    .col_expr(outbox_email::Column::Status, Expr::value(Status::Failed.as_str()))
-                    .col_expr(outbox_email::Column::LastError, Expr::value(Some(e.message)))
-            }
-            Err(e) => {
-                tracing::info!(error = %e.message, attempts = row.attempts, "email will be retried");
-                round.retrying = 1;
-                let next = Utc::now()
-                    + chrono::Duration::from_std(self.policy.delay(row.attempts))
+        let now = Utc::now();
+        let txn = crate::db::begin_write(&self.db).await?;
+        let claimed = || {
+            outbox_email::Entity::update_many()
+                .filter(outbox_email::Column::Status.eq(Status::Sending.as_str()))
+                .col_expr(
+                    outbox_email::Column::LockedUntil,
+                    Expr::value(Option::<chrono::DateTime<Utc>>::None),
+                )
+        };
+        let (sent, failed): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(|o| o.result.is_ok());
+        if !sent.is_empty() {
+            round.sent = sent.len();
+            claimed()
+                .filter(outbox_email::Column::Id.is_in(sent.iter().map(|o| o.id)))
+                .col_expr(
+                    outbox_email::Column::Status,
+                    Expr::value(Status::Sent.as_str()),
+                )
+                .col_expr(outbox_email::Column::SentAt, Expr::value(Some(now)))
+                .col_expr(
+                    outbox_email::Column::LastError,
+                    Expr::value(Option::<String>::None),
+                )
+                .exec(&txn.txn)
+                .await?;
+        }
+        for outcome in failed {
+            let Err(e) = outcome.result else { continue };
+            let update = claimed().filter(outbox_email::Column::Id.eq(outcome.id));
+            let update = if e.permanent || outcome.attempts >= self.policy.max_attempts {
+                tracing::warn!(email_id = %outcome.id, error = %e.message, attempts = outcome.attempts, "email failed");
+                round.failed += 1;
+                update.col_expr(
+                    outbox_email::Column::Status,
+                    Expr::value(Status::Failed.as_str()),
+                )
+            } else {
+                tracing::info!(email_id = %outcome.id, error = %e.message, attempts = outcome.attempts, "email will be retried");
+                round.retrying += 1;
+                let next = now
+                    + chrono::Duration::from_std(self.policy.delay(outcome.attempts))
                         .unwrap_or(chrono::Duration::hours(1));
                 update
-                    .col_expr(outbox_email::Column::Status, Expr::value(Status::Pending.as_str()))
+                    .col_expr(
+                        outbox_email::Column::Status,
+                        Expr::value(Status::Pending.as_str()),
+                    )
                     .col_expr(outbox_email::Column::NextAttemptAt, Expr::value(next))
-                    .col_expr(outbox_email::Column::LastError, Expr::value(Some(e.message)))
-            }
-        };
-        update.exec(&self.db).await?;
+            };
+            update
+                .col_expr(
+                    outbox_email::Column::LastError,
+                    Expr::value(Some(e.message)),
+                )
+                .exec(&txn.txn)
+                .await?;
+        }
+        txn.commit().await?;
         Ok(round)
     }
 

@@ -38,7 +38,8 @@ impl EventsApi {
         req: Json<NewEvent>,
     ) -> Result<EventCreated, ApiError> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let event = service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
+        let event =
+            service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
         Ok(EventCreated::Created(Json(event)))
     }
 

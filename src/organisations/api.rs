@@ -66,7 +66,15 @@ impl OrganisationsApi {
     ) -> Result<InviteCreated, ApiError> {
         let access = authenticate(&self.state.db, &auth).await?;
         let email = Email::parse(&req.email)?;
-        let invitation = service::invite(&self.state.db, &access, &slug, &email, req.role, &self.state.site).await?;
+        let invitation = service::invite(
+            &self.state.db,
+            &access,
+            &slug,
+            &email,
+            req.role,
+            &self.state.site,
+        )
+        .await?;
         Ok(InviteCreated::Created(Json(Invited {
             organiser_id: invitation.organiser.id.to_string(),
             email: invitation.organiser.email,

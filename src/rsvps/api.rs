@@ -56,7 +56,10 @@ impl RsvpsApi {
             .is_some_and(|a| a.to_ascii_lowercase().contains("text/csv"));
         if wants_csv {
             let (items, _) = service::attendees(&self.state.db, &access, &id, None, None).await?;
-            let filename = format!("attachment; filename=\"attendees-{}.csv\"", id.0.replace('"', ""));
+            let filename = format!(
+                "attachment; filename=\"attendees-{}.csv\"",
+                id.0.replace('"', "")
+            );
             return Ok(Attendees::Csv(PlainText(csv(&items)), filename));
         }
         let limit = Limit::parse(limit.0)?;
@@ -77,14 +80,8 @@ impl RsvpsApi {
     ) -> Result<DoorRsvp, ApiError> {
         let access = authenticate(&self.state.db, &auth).await?;
         let r = req.0;
-        let form = RsvpForm::parse(
-            &r.email,
-            &r.name,
-            r.guests,
-            r.locale.as_deref(),
-            false,
-        )
-        .map_err(ApiError::invalid)?;
+        let form = RsvpForm::parse(&r.email, &r.name, r.guests, r.locale.as_deref(), false)
+            .map_err(ApiError::invalid)?;
         let (rsvp, created) = service::add(
             &self.state.db,
             &self.state.site,

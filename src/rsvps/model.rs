@@ -100,7 +100,8 @@ impl RsvpForm {
         subscribe: bool,
     ) -> Result<Self, Vec<InvalidField>> {
         let email = Email::parse(email).map_err(|e| e.at("email"));
-        let name = required_text("name", name, 200);
+        // A name goes into email headers: keep it on one line.
+        let name = required_text("name", &crate::email::message::one_line(name), 200);
         let guests = check_guests(guests.unwrap_or(0));
         let locale = locale.map(Locale::parse).transpose();
         match (email, name, guests, locale) {
@@ -111,15 +112,12 @@ impl RsvpForm {
                 locale,
                 subscribe,
             }),
-            (email, name, guests, locale) => Err([
-                email.err(),
-                name.err(),
-                guests.err(),
-                locale.err(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect()),
+            (email, name, guests, locale) => {
+                Err([email.err(), name.err(), guests.err(), locale.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect())
+            }
         }
     }
 

@@ -53,7 +53,11 @@ impl PublicRsvpApi {
     /// Change the number of guests. More than the free seats allow is 409, and the
     /// RSVP stays as it was.
     #[oai(path = "/public/rsvps/:token", method = "patch")]
-    async fn change(&self, token: Path<String>, req: Json<RsvpChange>) -> Result<Json<Rsvp>, ApiError> {
+    async fn change(
+        &self,
+        token: Path<String>,
+        req: Json<RsvpChange>,
+    ) -> Result<Json<Rsvp>, ApiError> {
         Ok(Json(
             service::change_guests(&self.state.db, &self.state.site, &token, req.0.guests).await?,
         ))

@@ -9,14 +9,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait, sea_query::Expr,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::model::*;
 use crate::calendar::render::Method;
+use crate::domain::InvalidField;
 use crate::email::{
     Site,
     event::EventMail,
@@ -25,7 +25,6 @@ use crate::email::{
     render::Template,
 };
 use crate::events::model::{EventStatus, RsvpMode};
-use crate::domain::InvalidField;
 use crate::http::{
     Access, ApiError, Role, instant,
     page::{Limit, split_page},
@@ -158,7 +157,7 @@ fn held(status: RsvpStatus, guests: i32) -> (i32, i32) {
 /// One transaction's view of an event: its row (locked), its organisation's name for
 /// the emails, and the emails queued so far.
 struct Change<'a> {
-    txn: DatabaseTransaction,
+    txn: crate::db::WriteTransaction,
     site: &'a Site,
     event: event::Model,
     organisation_name: String,
@@ -168,24 +167,31 @@ struct Change<'a> {
 
 impl<'a> Change<'a> {
     /// Begin a transaction holding the event's row: RSVPs to one event take turns.
-    async fn begin(db: &DatabaseConnection, site: &'a Site, event_id: Uuid) -> Result<Self, RsvpError> {
-        let txn = db.begin().await?;
+    async fn begin(
+        db: &DatabaseConnection,
+        site: &'a Site,
+        event_id: Uuid,
+    ) -> Result<Self, RsvpError> {
+        let txn = crate::db::begin_write(db).await?;
         // A write first: SQLite takes its write lock now (waiting its turn rather than
         // failing on upgrade later), PostgreSQL locks the row until commit.
         let locked = event::Entity::update_many()
-            .col_expr(event::Column::GoingCount, Expr::col(event::Column::GoingCount))
+            .col_expr(
+                event::Column::GoingCount,
+                Expr::col(event::Column::GoingCount),
+            )
             .filter(event::Column::Id.eq(event_id))
-            .exec(&txn)
+            .exec(&txn.txn)
             .await?;
         if locked.rows_affected == 0 {
             return Err(RsvpError::NoSuchEvent);
         }
         let event = event::Entity::find_by_id(event_id)
-            .one(&txn)
+            .one(&txn.txn)
             .await?
             .ok_or(RsvpError::NoSuchEvent)?;
         let organisation_name = organisation::Entity::find_by_id(event.organisation_id)
-            .one(&txn)
+            .one(&txn.txn)
             .await?
             .map(|o| o.name)
             .unwrap_or_default();
@@ -259,7 +265,7 @@ impl<'a> Change<'a> {
             .filter(rsvp::Column::Status.eq(RsvpStatus::Waitlisted.as_str()))
             .order_by_asc(rsvp::Column::WaitlistedAt)
             .order_by_asc(rsvp::Column::Id)
-            .all(&self.txn)
+            .all(&self.txn.txn)
             .await?;
         let now = Utc::now();
         for row in waiting {
@@ -267,14 +273,17 @@ impl<'a> Change<'a> {
             if !Seats::of(&self.event).fit(self.event.going_count, want) {
                 continue;
             }
-            self.recount(held(RsvpStatus::Waitlisted, row.guests), held(RsvpStatus::Going, row.guests));
+            self.recount(
+                held(RsvpStatus::Waitlisted, row.guests),
+                held(RsvpStatus::Going, row.guests),
+            );
             let mut active: rsvp::ActiveModel = row.into();
             active.status = Set(RsvpStatus::Going.as_str().into());
             active.waitlisted_at = Set(None);
             active.updated_at = Set(now);
-            let promoted = active.update(&self.txn).await?;
+            let promoted = active.update(&self.txn.txn).await?;
             if let Some(supporter) = supporter::Entity::find_by_id(promoted.supporter_id)
-                .one(&self.txn)
+                .one(&self.txn.txn)
                 .await?
             {
                 self.tell(Template::RsvpPromoted, &supporter, &promoted);
@@ -287,13 +296,19 @@ impl<'a> Change<'a> {
     async fn commit(self) -> Result<(), DbErr> {
         if self.counts_changed {
             event::Entity::update_many()
-                .col_expr(event::Column::GoingCount, Expr::value(self.event.going_count))
-                .col_expr(event::Column::WaitlistCount, Expr::value(self.event.waitlist_count))
+                .col_expr(
+                    event::Column::GoingCount,
+                    Expr::value(self.event.going_count),
+                )
+                .col_expr(
+                    event::Column::WaitlistCount,
+                    Expr::value(self.event.waitlist_count),
+                )
                 .filter(event::Column::Id.eq(self.event.id))
-                .exec(&self.txn)
+                .exec(&self.txn.txn)
                 .await?;
         }
-        outbox::enqueue(&self.txn, self.site, self.emails).await?;
+        outbox::enqueue(&self.txn.txn, self.site, self.emails).await?;
         self.txn.commit().await
     }
 }
@@ -358,11 +373,11 @@ async fn place(
         locale: form.locale,
         subscribe: form.subscribe,
     };
-    let supporter = supporters::upsert(&change.txn, &person).await?;
+    let supporter = supporters::upsert(&change.txn.txn, &person).await?;
     let existing = rsvp::Entity::find()
         .filter(rsvp::Column::EventId.eq(event_id))
         .filter(rsvp::Column::SupporterId.eq(supporter.id))
-        .one(&change.txn)
+        .one(&change.txn.txn)
         .await?;
     let mut seats = Seats::of(&change.event);
     if matches!(taker, Taker::Organiser { .. }) {
@@ -394,7 +409,7 @@ async fn place(
                 active.checked_in_at = Set(Some(now));
             }
             active.updated_at = Set(now);
-            active.update(&change.txn).await?
+            active.update(&change.txn.txn).await?
         }
         None => {
             rsvp::ActiveModel {
@@ -412,7 +427,7 @@ async fn place(
                 created_at: Set(now),
                 updated_at: Set(now),
             }
-            .insert(&change.txn)
+            .insert(&change.txn.txn)
             .await?
         }
     };
@@ -505,7 +520,7 @@ pub async fn change_guests(
     let now = Utc::now();
     let mut change = Change::begin(db, site, row.event_id).await?;
     // Read again under the lock: it may have changed since.
-    let (row, supporter) = by_token(&change.txn, token).await?;
+    let (row, supporter) = by_token(&change.txn.txn, token).await?;
     let status = RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled);
     match status {
         RsvpStatus::Cancelled => {
@@ -528,7 +543,7 @@ pub async fn change_guests(
         active.waitlisted_at = Set(None);
     }
     active.updated_at = Set(now);
-    let row = active.update(&change.txn).await?;
+    let row = active.update(&change.txn.txn).await?;
     change.tell(confirmation(new_status), &supporter, &row);
     change.promote_from_waitlist().await?;
     change.commit().await?;
@@ -541,7 +556,7 @@ pub async fn change_guests(
 pub async fn cancel(db: &DatabaseConnection, site: &Site, token: &str) -> Result<(), RsvpError> {
     let (row, _) = by_token(db, token).await?;
     let mut change = Change::begin(db, site, row.event_id).await?;
-    let (row, _) = by_token(&change.txn, token).await?;
+    let (row, _) = by_token(&change.txn.txn, token).await?;
     let status = RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled);
     if matches!(status, RsvpStatus::Cancelled | RsvpStatus::Declined) {
         return Ok(());
@@ -551,7 +566,7 @@ pub async fn cancel(db: &DatabaseConnection, site: &Site, token: &str) -> Result
     active.status = Set(RsvpStatus::Cancelled.as_str().into());
     active.waitlisted_at = Set(None);
     active.updated_at = Set(Utc::now());
-    active.update(&change.txn).await?;
+    active.update(&change.txn.txn).await?;
     change.promote_from_waitlist().await?;
     change.commit().await?;
     Ok(())
@@ -610,11 +625,11 @@ async fn decide(
     let now = Utc::now();
     let mut change = Change::begin(db, site, row.event_id).await?;
     let row = rsvp::Entity::find_by_id(id)
-        .one(&change.txn)
+        .one(&change.txn.txn)
         .await?
         .ok_or(RsvpError::NotFound)?;
     let supporter = supporter::Entity::find_by_id(row.supporter_id)
-        .one(&change.txn)
+        .one(&change.txn.txn)
         .await?
         .ok_or(RsvpError::NotFound)?;
     let status = RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled);
@@ -643,7 +658,9 @@ async fn decide(
         (Decision::Decline, _) => (RsvpStatus::Declined, Some(Template::RsvpDeclined)),
         (Decision::CheckIn, RsvpStatus::Going) => (status, None),
         (Decision::CheckIn, _) => {
-            return Err(RsvpError::WrongState("only someone going can be checked in"));
+            return Err(RsvpError::WrongState(
+                "only someone going can be checked in",
+            ));
         }
     };
     change.recount(held(status, row.guests), held(new_status, row.guests));
@@ -657,7 +674,7 @@ async fn decide(
         active.checked_in_at = Set(Some(now));
         active.updated_at = Set(now);
     }
-    let row = active.update(&change.txn).await?;
+    let row = active.update(&change.txn.txn).await?;
     if let Some(template) = template {
         change.tell(template, &supporter, &row);
     }
@@ -734,7 +751,10 @@ async fn organisers_event(
     Err(RsvpError::Forbidden)
 }
 
-async fn find_event(db: &DatabaseConnection, event_ref: &str) -> Result<Option<event::Model>, DbErr> {
+async fn find_event(
+    db: &DatabaseConnection,
+    event_ref: &str,
+) -> Result<Option<event::Model>, DbErr> {
     match Uuid::parse_str(event_ref) {
         Ok(id) => event::Entity::find_by_id(id).one(db).await,
         Err(_) => {
@@ -827,15 +847,15 @@ pub async fn tell_attendees(
                 context["reason"] = reason.clone().unwrap_or_default().into();
             }
         }
+        let going = row.status == RsvpStatus::Going.as_str();
+        context["calendar_attached"] = (going && calendar.is_some()).into();
         emails.push(OutgoingEmail {
             to_address: supporter.email.clone(),
             to_name: supporter.name.clone(),
             template,
             locale,
             context,
-            calendar: (row.status == RsvpStatus::Going.as_str())
-                .then(|| calendar.clone())
-                .flatten(),
+            calendar: going.then(|| calendar.clone()).flatten(),
             unsubscribe_url: None,
             organisation_id: Some(event.organisation_id),
         });
@@ -904,19 +924,19 @@ pub async fn queue_reminders(
             site,
         };
         for row in due {
-            let txn = db.begin().await?;
+            let txn = crate::db::begin_write(db).await?;
             let marked = rsvp::Entity::update_many()
                 .col_expr(rsvp::Column::RemindedAt, Expr::value(Some(now)))
                 .filter(rsvp::Column::Id.eq(row.id))
                 .filter(rsvp::Column::RemindedAt.is_null())
-                .exec(&txn)
+                .exec(&txn.txn)
                 .await?;
             if marked.rows_affected == 0 {
                 // Another worker took it.
                 continue;
             }
             let supporter = supporter::Entity::find_by_id(row.supporter_id)
-                .one(&txn)
+                .one(&txn.txn)
                 .await?
                 .filter(|s| s.erased_at.is_none() && s.unsubscribed_at.is_none());
             if let Some(supporter) = supporter {
@@ -939,7 +959,7 @@ pub async fn queue_reminders(
                     unsubscribe_url: Some(unsubscribe_url(site, supporter.id)),
                     organisation_id: Some(event.organisation_id),
                 };
-                queued += outbox::enqueue(&txn, site, [email]).await?;
+                queued += outbox::enqueue(&txn.txn, site, [email]).await?;
             }
             txn.commit().await?;
         }
@@ -1030,14 +1050,20 @@ mod tests {
             seats(Some(10), 10, false).place(None, 1),
             Err(RsvpError::Full)
         ));
-        assert_eq!(seats(None, 500, false).place(None, 21).unwrap(), RsvpStatus::Going);
+        assert_eq!(
+            seats(None, 500, false).place(None, 21).unwrap(),
+            RsvpStatus::Going
+        );
     }
 
     #[test]
     fn more_guests_than_free_seats_keeps_the_seat_held() {
         let s = seats(Some(10), 9, true);
         // Holding 2 of the 9: asking for 3 fits, asking for 4 does not.
-        assert_eq!(s.place(Some((RsvpStatus::Going, 2)), 3).unwrap(), RsvpStatus::Going);
+        assert_eq!(
+            s.place(Some((RsvpStatus::Going, 2)), 3).unwrap(),
+            RsvpStatus::Going
+        );
         assert!(matches!(
             s.place(Some((RsvpStatus::Going, 2)), 4),
             Err(RsvpError::NotEnoughSeats(4))

@@ -59,7 +59,11 @@ impl SupportersApi {
 
     /// A supporter with their RSVPs to your organisations' events.
     #[oai(path = "/supporters/:id", method = "get")]
-    async fn get(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<SupporterDetail>, ApiError> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<Json<SupporterDetail>, ApiError> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(service::get(&self.state.db, &access, id.0).await?))
     }

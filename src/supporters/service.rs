@@ -3,9 +3,10 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{OnConflict, Query},
 };
 use uuid::Uuid;
@@ -54,7 +55,10 @@ pub struct Person {
 
 /// The supporter with this address, made if new. The latest name and language win.
 /// Safe under concurrency: two first actions at once make one supporter.
-pub async fn upsert(conn: &impl ConnectionTrait, person: &Person) -> Result<supporter::Model, DbErr> {
+pub async fn upsert(
+    conn: &impl ConnectionTrait,
+    person: &Person,
+) -> Result<supporter::Model, DbErr> {
     let now = Utc::now();
     let row = supporter::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -217,7 +221,11 @@ pub async fn export(
 /// Erase a supporter's personal data. Their RSVPs stay as anonymous seats, so counts
 /// and totals do not change; emails not yet sent to them are dropped.
 #[tracing::instrument(skip_all, fields(supporter_id = %id))]
-pub async fn erase(db: &DatabaseConnection, access: &Access, id: Uuid) -> Result<(), SupporterError> {
+pub async fn erase(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: Uuid,
+) -> Result<(), SupporterError> {
     let (row, _) = find_with_rsvps(db, access, id).await?;
     let txn = db.begin().await?;
     outbox_email::Entity::delete_many()
@@ -227,9 +235,18 @@ pub async fn erase(db: &DatabaseConnection, access: &Access, id: Uuid) -> Result
         .await?;
     // Sent emails keep their record (template, dates) but not the address.
     outbox_email::Entity::update_many()
-        .col_expr(outbox_email::Column::Recipient, sea_orm::sea_query::Expr::value(""))
-        .col_expr(outbox_email::Column::RecipientName, sea_orm::sea_query::Expr::value(""))
-        .col_expr(outbox_email::Column::Context, sea_orm::sea_query::Expr::value("{}"))
+        .col_expr(
+            outbox_email::Column::Recipient,
+            sea_orm::sea_query::Expr::value(""),
+        )
+        .col_expr(
+            outbox_email::Column::RecipientName,
+            sea_orm::sea_query::Expr::value(""),
+        )
+        .col_expr(
+            outbox_email::Column::Context,
+            sea_orm::sea_query::Expr::value("{}"),
+        )
         .filter(outbox_email::Column::Recipient.eq(row.email.as_str()))
         .exec(&txn)
         .await?;

@@ -842,9 +842,6 @@ async fn those_waiting_or_awaiting_approval_hear_of_a_change_without_a_calendar_
 }
 
 #[tokio::test]
-#[ignore = "BUG: templates/email/*/event_changed.{txt,html}.j2 tell everyone \"We’ve \
-            attached an updated calendar file (.ics)\", but those waitlisted or awaiting \
-            approval get no attachment (rsvps::service::tell_attendees)"]
 async fn a_change_email_without_a_calendar_entry_promises_none() {
     let app = spawn_app().await;
     let token = app.owner_of("lrbc").await;
@@ -961,9 +958,6 @@ async fn a_cancellation_reaches_the_waitlist_without_a_calendar_entry() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: templates/email/*/event_cancelled.{txt,html}.j2 tell everyone to \
-            \"open the calendar file (.ics) attached to this email\", but those \
-            waitlisted or awaiting approval get no attachment"]
 async fn a_cancellation_email_without_a_calendar_entry_promises_none() {
     let app = spawn_app().await;
     let token = app.owner_of("lrbc").await;
@@ -1442,9 +1436,6 @@ async fn a_line_break_in_a_title_adds_no_header_and_no_recipient() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: src/email/message.rs build(): lettre's Mailbox cannot display a name \
-            holding CR/LF, so `.to(Mailbox::new(name, address))` panics and takes the \
-            worker down instead of encoding the name"]
 async fn a_line_break_in_a_supporters_name_adds_no_header_and_no_recipient() {
     let app = spawn_app().await;
     let token = app.owner_of("lrbc").await;

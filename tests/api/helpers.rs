@@ -630,6 +630,65 @@ pub fn with(mut body: Value, extra: Value) -> Value {
     body
 }
 
+/// A `turnout serve` process beside a test's app, on the same database.
+pub struct OtherServer {
+    pub address: String,
+    _process: KillOnDrop,
+}
+
+impl TestApp {
+    /// Start `turnout serve` on this app's database: a second server process, as
+    /// deployments run several behind a proxy.
+    pub async fn another_server(&self) -> OtherServer {
+        let port = free_port();
+        let address = format!("http://127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_turnout"))
+            .arg("serve")
+            .env("TURNOUT_DATABASE_URL", &self.database_url)
+            .env("TURNOUT_BIND", format!("127.0.0.1:{port}"))
+            .env("TURNOUT_PUBLIC_URL", "http://127.0.0.1")
+            .env("TURNOUT_WORKER", "false")
+            .env("TURNOUT_SMTP_URL", self.smtp.url())
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("turnout serve starts");
+        let mut process = KillOnDrop(child);
+        let ready = format!("{address}/readyz");
+        for _ in 0..300 {
+            if let Ok(Some(status)) = process.0.try_wait() {
+                panic!("turnout serve exited early: {status}");
+            }
+            if let Ok(response) = self.client.get(&ready).send().await
+                && response.status() == StatusCode::OK
+            {
+                return OtherServer {
+                    address,
+                    _process: process,
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("turnout serve was not ready within 30 s");
+    }
+
+    /// Start `turnout worker` on this app's database, sending to the test's SMTP server.
+    pub fn worker_process(&self) -> KillOnDrop {
+        let child = Command::new(env!("CARGO_BIN_EXE_turnout"))
+            .arg("worker")
+            .env("TURNOUT_DATABASE_URL", &self.database_url)
+            .env("TURNOUT_PUBLIC_URL", "http://127.0.0.1")
+            .env("TURNOUT_SMTP_URL", self.smtp.url())
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("turnout worker starts");
+        KillOnDrop(child)
+    }
+}
+
 /// "Ana" from "ana@example.org": a name to go with a test address.
 pub fn name_of(email: &str) -> String {
     let local = email.split('@').next().unwrap_or(email);

@@ -9,6 +9,7 @@
 
 mod campaigns;
 mod cli;
+mod concurrency;
 mod demo;
 mod emails;
 mod errors;

@@ -59,7 +59,10 @@ impl Received {
 
     /// The value of a header, unfolded.
     pub fn header(&self, name: &str) -> Option<String> {
-        let unfolded = self.header_block().replace("\r\n ", " ").replace("\r\n\t", " ");
+        let unfolded = self
+            .header_block()
+            .replace("\r\n ", " ")
+            .replace("\r\n\t", " ");
         unfolded.lines().find_map(|line| {
             let (key, value) = line.split_once(':')?;
             key.eq_ignore_ascii_case(name)
@@ -76,7 +79,10 @@ impl Received {
                 return None;
             }
             let method = ct.attribute("method").unwrap_or_default().to_owned();
-            Some((method, String::from_utf8_lossy(part.contents()).into_owned()))
+            Some((
+                method,
+                String::from_utf8_lossy(part.contents()).into_owned(),
+            ))
         })
     }
 }
@@ -93,7 +99,7 @@ struct Collector {
 impl Handler for Collector {
     fn rcpt(&mut self, to: &str) -> mailin_embedded::Response {
         let to = to.trim_matches(['<', '>']).to_owned();
-        if self.refuse.lock().unwrap().iter().any(|r| *r == to) {
+        if self.refuse.lock().unwrap().contains(&to) {
             return response::NO_MAILBOX;
         }
         self.to.push(to);
@@ -154,7 +160,7 @@ impl SmtpServer {
         smtp.with_name("smtp.test")
             .with_ssl(SslConfig::None)
             .expect("no TLS")
-            .with_num_threads(8)
+            .with_num_threads(24)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = smtp.serve();
@@ -179,7 +185,11 @@ impl SmtpServer {
     pub fn to(&self, address: &str) -> Vec<Received> {
         self.all()
             .into_iter()
-            .filter(|m| m.envelope_to.iter().any(|t| t.eq_ignore_ascii_case(address)))
+            .filter(|m| {
+                m.envelope_to
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(address))
+            })
             .collect()
     }
 
