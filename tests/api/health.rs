@@ -41,6 +41,30 @@ async fn the_openapi_document_describes_events_campaigns_and_me() {
 }
 
 #[tokio::test]
+async fn the_openapi_document_describes_rsvps_supporters_and_emails() {
+    let app = spawn_app().await;
+    let reply = app.get_public("/api/openapi.json").await;
+    let paths = &reply.expect(200)["paths"];
+    for (path, method) in [
+        ("/public/events/{id}/rsvps", "post"),
+        ("/public/rsvps/{token}", "patch"),
+        ("/rsvps/{id}/check-in", "post"),
+        ("/supporters/{id}/export", "get"),
+        ("/emails", "get"),
+    ] {
+        assert!(paths[path][method].is_object(), "no {method} {path}");
+    }
+    // The attendee list answers JSON or CSV: one 200 with both media types.
+    let content = &paths["/events/{id}/rsvps"]["get"]["responses"]["200"]["content"];
+    let types: Vec<&String> = content.as_object().unwrap().keys().collect();
+    assert!(
+        types.iter().any(|t| t.starts_with("application/json"))
+            && types.iter().any(|t| t.starts_with("text/csv")),
+        "{types:?}"
+    );
+}
+
+#[tokio::test]
 async fn the_api_docs_are_an_html_page() {
     let app = spawn_app().await;
     let reply = app.get_public("/api/docs").await;
