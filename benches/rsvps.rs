@@ -51,7 +51,9 @@ fn start_smtp() -> (String, Arc<AtomicUsize>) {
         .unwrap()
         .with_num_threads(16)
         .with_tcp_listener(listener);
-    std::thread::spawn(move || server.serve());
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
     (format!("smtp://127.0.0.1:{port}"), count)
 }
 
