@@ -1978,3 +1978,84 @@ async fn an_unknown_invitation_link_is_not_found() {
         page.text
     );
 }
+
+// --- where email goes without tests driving the worker ----------------------------------
+
+#[tokio::test]
+async fn without_an_smtp_server_emails_are_written_as_eml_files() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let event = app.event_with_seats(&token, json!({})).await;
+    app.rsvp(id_of(&event), "ana@example.org", json!({}))
+        .await
+        .expect(201);
+    let mail_dir = app.dir.path().join("eml");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_turnout"))
+        .arg("worker")
+        .env("TURNOUT_DATABASE_URL", &app.database_url)
+        .env("TURNOUT_MAIL_DIR", &mail_dir)
+        .env_remove("TURNOUT_SMTP_URL")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("turnout worker starts");
+    let _worker = KillOnDrop(output);
+    let mut files = Vec::new();
+    for _ in 0..100 {
+        files = std::fs::read_dir(&mail_dir)
+            .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if !files.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].extension().and_then(|e| e.to_str()), Some("eml"));
+    let raw = std::fs::read(&files[0]).unwrap();
+    let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert!(message.subject().unwrap_or_default().contains("Film night"));
+    assert_eq!(
+        message.to().and_then(|to| to.first()).and_then(|a| a.address()),
+        Some("ana@example.org")
+    );
+}
+
+#[tokio::test]
+async fn a_server_with_its_worker_on_delivers_by_itself() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let event = app.event_with_seats(&token, json!({})).await;
+    let port = free_port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_turnout"))
+        .arg("serve")
+        .env("TURNOUT_DATABASE_URL", &app.database_url)
+        .env("TURNOUT_BIND", format!("127.0.0.1:{port}"))
+        .env("TURNOUT_SMTP_URL", app.smtp.url())
+        .env("TURNOUT_WORKER", "true")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("turnout serve starts");
+    let _server = KillOnDrop(child);
+    let url = format!("http://127.0.0.1:{port}/api/v1/public/events/{}/rsvps", id_of(&event));
+    let mut answered = None;
+    for _ in 0..100 {
+        let sent = app
+            .client
+            .post(&url)
+            .json(&json!({ "email": "ben@example.org", "name": "Ben" }))
+            .send()
+            .await;
+        if let Ok(response) = sent {
+            answered = Some(response.status().as_u16());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(answered, Some(201));
+    let received = app.smtp.wait_for(1).await;
+    assert_eq!(received[0].envelope_to, ["ben@example.org"]);
+}
