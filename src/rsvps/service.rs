@@ -172,7 +172,16 @@ impl<'a> Change<'a> {
         site: &'a Site,
         event_id: Uuid,
     ) -> Result<Self, RsvpError> {
-        let txn = crate::db::begin_write(db).await?;
+        Self::lock(crate::db::begin_write(db).await?, site, event_id).await
+    }
+
+    /// Take the event's row in a transaction already begun (which may have done
+    /// work that needs no lock, so that the lock is held for less time).
+    async fn lock(
+        txn: crate::db::WriteTransaction,
+        site: &'a Site,
+        event_id: Uuid,
+    ) -> Result<Self, RsvpError> {
         // A write first: SQLite takes its write lock now (waiting its turn rather than
         // failing on upgrade later), PostgreSQL locks the row until commit.
         let locked = event::Entity::update_many()
@@ -365,15 +374,19 @@ async fn place(
     taker: Taker,
 ) -> Result<(Rsvp, bool), RsvpError> {
     let now = Utc::now();
-    let mut change = Change::begin(db, site, event_id).await?;
-    check_open(&change.event, now, taker)?;
     let person = Person {
         email: form.email.clone(),
         name: form.name.clone(),
         locale: form.locale,
         subscribe: form.subscribe,
     };
-    let supporter = supporters::upsert(&change.txn.txn, &person).await?;
+    // The supporter first, before the event's lock: every RSVP to the event waits
+    // on that lock, so it is held for the seat-counting only. (A refused RSVP rolls
+    // the supporter back with it.)
+    let txn = crate::db::begin_write(db).await?;
+    let supporter = supporters::upsert(&txn.txn, &person).await?;
+    let mut change = Change::lock(txn, site, event_id).await?;
+    check_open(&change.event, now, taker)?;
     let existing = rsvp::Entity::find()
         .filter(rsvp::Column::EventId.eq(event_id))
         .filter(rsvp::Column::SupporterId.eq(supporter.id))

@@ -2017,7 +2017,10 @@ async fn without_an_smtp_server_emails_are_written_as_eml_files() {
     let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
     assert!(message.subject().unwrap_or_default().contains("Film night"));
     assert_eq!(
-        message.to().and_then(|to| to.first()).and_then(|a| a.address()),
+        message
+            .to()
+            .and_then(|to| to.first())
+            .and_then(|a| a.address()),
         Some("ana@example.org")
     );
 }
@@ -2040,7 +2043,10 @@ async fn a_server_with_its_worker_on_delivers_by_itself() {
         .spawn()
         .expect("turnout serve starts");
     let _server = KillOnDrop(child);
-    let url = format!("http://127.0.0.1:{port}/api/v1/public/events/{}/rsvps", id_of(&event));
+    let url = format!(
+        "http://127.0.0.1:{port}/api/v1/public/events/{}/rsvps",
+        id_of(&event)
+    );
     let mut answered = None;
     for _ in 0..100 {
         let sent = app
