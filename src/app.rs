@@ -174,6 +174,10 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
             get(pages::unsubscribe_page).post(pages::unsubscribe),
         )
         .at(
+            "/rsvps/:token",
+            get(pages::rsvp_page).post(pages::change_rsvp),
+        )
+        .at(
             "/invitations/:token",
             get(pages::invitation_page).post(pages::accept_invitation),
         )

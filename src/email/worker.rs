@@ -325,11 +325,6 @@ impl Worker {
             .map_err(|e| e.to_string())?;
         message::build(row, rendered, &self.from).map_err(|e| e.to_string())
     }
-
-    /// The site this worker writes links for.
-    pub fn site(&self) -> &Site {
-        &self.site
-    }
 }
 
 /// Whether the database has emails due or claimed (for tests and `/metrics`).

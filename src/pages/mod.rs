@@ -1,5 +1,5 @@
-//! Pages behind the links in emails that need no login: one-click unsubscribe
-//! (RFC 8058) and accepting an organiser's invitation. Plain HTML forms; no
+//! Pages behind the links in emails that need no login: managing an RSVP,
+//! one-click unsubscribe (RFC 8058) and accepting an organiser's invitation. Plain HTML forms; no
 //! JavaScript.
 
 use poem::{
@@ -167,5 +167,148 @@ pub async fn accept_invitation(
             .await
         }
         Err(_) => not_found(&state, Locale::En),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ManageQuery {
+    done: Option<String>,
+}
+
+/// `GET /rsvps/{token}`: the page behind the manage link of every RSVP email.
+#[handler]
+pub async fn rsvp_page(
+    state: Data<&AppState>,
+    token: Path<String>,
+    query: poem::web::Query<ManageQuery>,
+) -> Response {
+    let done = query.done.as_deref().unwrap_or_default();
+    rsvp_form(&state, &token, StatusCode::OK, done, None, "").await
+}
+
+async fn rsvp_form(
+    state: &AppState,
+    token: &str,
+    status: StatusCode,
+    done: &str,
+    guests: Option<&str>,
+    error: &str,
+) -> Response {
+    use crate::events::model::EventStatus;
+    let managed = match crate::rsvps::service::managed(&state.db, &state.site, token).await {
+        Ok(managed) => managed,
+        Err(crate::rsvps::RsvpError::Db(e)) => {
+            tracing::error!(error = %e, "RSVP page failed");
+            return not_found(state, Locale::En);
+        }
+        Err(_) => return not_found(state, Locale::En),
+    };
+    let event = &managed.event;
+    let locale = Locale::choose(managed.locale.as_deref(), Some(&event.language));
+    let when = crate::domain::EventTimes::from_stored(
+        &event.starts_at,
+        &event.ends_at,
+        event.all_day,
+        &event.timezone,
+    )
+    .map(|times| crate::email::render::when(&times, locale))
+    .unwrap_or_default();
+    let place = event
+        .location
+        .as_ref()
+        .map(|l| {
+            [&l.venue, &l.address, &l.locality, &l.country]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .or_else(|| event.online_url.clone())
+        .unwrap_or_default();
+    // A cancelled event takes no changes: show the RSVP without its forms.
+    let rsvp_status = if event.status == EventStatus::Cancelled {
+        "cancelled"
+    } else {
+        managed.rsvp.status.as_str()
+    };
+    page(
+        state,
+        status,
+        "rsvp",
+        &serde_json::json!({
+            "locale": locale.as_str(),
+            "event": { "title": event.title, "url": event.url },
+            "when": when,
+            "where": place,
+            "status": rsvp_status,
+            "guests": guests.map_or_else(|| managed.rsvp.guests.to_string(), str::to_owned),
+            "done": done,
+            "error": error,
+        }),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ManageForm {
+    action: String,
+    #[serde(default)]
+    guests: String,
+}
+
+/// `POST /rsvps/{token}`: change the guests or cancel, then back to the page
+/// (303), so reloading it sends nothing again.
+#[handler]
+pub async fn change_rsvp(
+    state: Data<&AppState>,
+    token: Path<String>,
+    form: Form<ManageForm>,
+) -> Response {
+    use crate::rsvps::{RsvpError, service};
+    let outcome = match form.action.as_str() {
+        "cancel" => service::cancel(&state.db, &state.site, &token)
+            .await
+            .map(|()| "cancelled"),
+        "change" => match form.guests.trim().parse::<i64>() {
+            Ok(guests) => service::change_guests(&state.db, &state.site, &token, guests)
+                .await
+                .map(|_| "changed"),
+            Err(_) => Err(RsvpError::Invalid(vec![crate::domain::InvalidField::new(
+                "guests",
+                "must be a number from 0 to 20",
+            )])),
+        },
+        _ => return not_found(&state, Locale::En),
+    };
+    match outcome {
+        Ok(done) => Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header("Location", format!("/rsvps/{}?done={done}", token.0))
+            .finish(),
+        Err(RsvpError::NotFound) => not_found(&state, Locale::En),
+        Err(RsvpError::Db(e)) => {
+            tracing::error!(error = %e, "RSVP change failed");
+            page(
+                &state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "not_found",
+                &serde_json::json!({ "locale": "en" }),
+            )
+        }
+        Err(e) => {
+            let status = match e {
+                RsvpError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::CONFLICT,
+            };
+            let message = match &e {
+                RsvpError::Invalid(fields) => fields
+                    .iter()
+                    .map(|f| format!("{} {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => other.to_string(),
+            };
+            rsvp_form(&state, &token, status, "", Some(&form.guests), &message).await
+        }
     }
 }

@@ -174,6 +174,8 @@ pub struct ManagedRsvp {
     #[oai(flatten)]
     pub rsvp: Rsvp,
     pub name: String,
+    /// The language of the supporter's emails, if they chose one.
+    pub locale: Option<String>,
     pub event: crate::events::model::Event,
 }
 

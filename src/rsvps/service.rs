@@ -515,6 +515,7 @@ pub async fn managed(
     Ok(ManagedRsvp {
         rsvp: view(site, &row, &supporter),
         name: supporter.name,
+        locale: row.locale.or(supporter.locale),
         event,
     })
 }

@@ -1483,3 +1483,132 @@ async fn status_of(app: &TestApp, token: &str, event: &Value, email: &str) -> St
         .unwrap()
         .to_owned()
 }
+
+// --- the manage page behind the emails' link --------------------------------------------
+
+/// Post the manage page's form.
+async fn post_manage_form(app: &TestApp, token: &str, body: &str) -> Reply {
+    app.send_raw(
+        Method::POST,
+        &format!("/rsvps/{token}"),
+        None,
+        "application/x-www-form-urlencoded",
+        body.to_owned(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_manage_link_opens_a_page_with_the_rsvp_and_its_forms() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let event = app
+        .event_with_seats(&token, json!({ "capacity": 10 }))
+        .await;
+    let rsvp = app
+        .rsvp(id_of(&event), "ana@example.org", json!({ "guests": 1 }))
+        .await;
+    let manage = manage_token(rsvp.expect(201));
+    let page = app.get_public(&format!("/rsvps/{manage}")).await;
+    page.expect(200);
+    assert!(page.content_type().starts_with("text/html"));
+    assert!(page.text.contains("<html lang=\"en\""), "{}", page.text);
+    assert!(page.text.contains("Film night"));
+    assert!(page.text.contains("You are going"));
+    assert!(page.text.contains("19:00–21:00 EST"), "{}", page.text);
+    assert!(page.text.contains("name=\"guests\""));
+    assert!(page.text.contains("value=\"1\""));
+}
+
+#[tokio::test]
+async fn changing_guests_from_the_page_redirects_back_and_changes_the_seats() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let event = app
+        .event_with_seats(&token, json!({ "capacity": 10 }))
+        .await;
+    let rsvp = app
+        .rsvp(id_of(&event), "ana@example.org", json!({ "guests": 1 }))
+        .await;
+    let manage = manage_token(rsvp.expect(201));
+    let reply = post_manage_form(&app, &manage, "action=change&guests=3").await;
+    reply.expect(303);
+    let location = reply.headers["location"].to_str().unwrap();
+    assert_eq!(location, format!("/rsvps/{manage}?done=changed"));
+    let page = app.get_public(location).await;
+    assert!(page.text.contains("Your RSVP is updated."), "{}", page.text);
+    assert_eq!(app.event(&token, id_of(&event)).await["going_count"], 4);
+}
+
+#[tokio::test]
+async fn cancelling_from_the_page_frees_the_seats() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let event = app
+        .event_with_seats(&token, json!({ "capacity": 10 }))
+        .await;
+    let rsvp = app
+        .rsvp(id_of(&event), "ana@example.org", json!({ "guests": 2 }))
+        .await;
+    let manage = manage_token(rsvp.expect(201));
+    post_manage_form(&app, &manage, "action=cancel")
+        .await
+        .expect(303);
+    let page = app
+        .get_public(&format!("/rsvps/{manage}?done=cancelled"))
+        .await;
+    assert!(
+        page.text.contains("Your RSVP is cancelled."),
+        "{}",
+        page.text
+    );
+    assert!(
+        !page.text.contains("name=\"guests\""),
+        "no form left to send"
+    );
+    assert_eq!(app.event(&token, id_of(&event)).await["going_count"], 0);
+}
+
+#[tokio::test]
+async fn asking_for_more_seats_than_are_free_keeps_the_form_with_the_reason() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let event = app.event_with_seats(&token, json!({ "capacity": 3 })).await;
+    let rsvp = app.rsvp(id_of(&event), "ana@example.org", json!({})).await;
+    let manage = manage_token(rsvp.expect(201));
+    let reply = post_manage_form(&app, &manage, "action=change&guests=5").await;
+    reply.expect(409);
+    assert!(
+        reply.text.contains("not enough free seats"),
+        "{}",
+        reply.text
+    );
+    assert!(
+        reply.text.contains("value=\"5\""),
+        "the value typed is kept"
+    );
+    assert!(reply.text.contains("aria-invalid=\"true\""));
+    assert_eq!(app.event(&token, id_of(&event)).await["going_count"], 1);
+}
+
+#[tokio::test]
+async fn a_spanish_speaker_gets_the_page_in_spanish() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let event = app.event_with_seats(&token, json!({})).await;
+    let rsvp = app
+        .rsvp(id_of(&event), "ana@example.org", json!({ "locale": "es" }))
+        .await;
+    let manage = manage_token(rsvp.expect(201));
+    let page = app.get_public(&format!("/rsvps/{manage}")).await;
+    assert!(page.text.contains("<html lang=\"es\""));
+    assert!(page.text.contains("Vas a asistir"), "{}", page.text);
+}
+
+#[tokio::test]
+async fn an_unknown_manage_link_is_a_not_found_page() {
+    let app = spawn_app().await;
+    let page = app.get_public("/rsvps/0123456789abcdef").await;
+    page.expect(404);
+    assert!(page.content_type().starts_with("text/html"));
+}
