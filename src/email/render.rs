@@ -21,10 +21,12 @@ pub enum Template {
     EventChanged,
     EventCancelled,
     OrganiserInvitation,
+    PetitionConfirm,
+    PetitionThanks,
 }
 
 impl Template {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::RsvpGoing,
         Self::RsvpWaitlisted,
         Self::RsvpPending,
@@ -35,6 +37,8 @@ impl Template {
         Self::EventChanged,
         Self::EventCancelled,
         Self::OrganiserInvitation,
+        Self::PetitionConfirm,
+        Self::PetitionThanks,
     ];
 
     pub fn from_name(name: &str) -> Option<Self> {
@@ -53,6 +57,8 @@ impl Template {
             Self::EventChanged => "event_changed",
             Self::EventCancelled => "event_cancelled",
             Self::OrganiserInvitation => "organiser_invitation",
+            Self::PetitionConfirm => "petition_confirm",
+            Self::PetitionThanks => "petition_thanks",
         }
     }
 }
@@ -268,6 +274,15 @@ mod tests {
             "organisation_name": "Hands Off Venezuela",
             "role_label": "organiser",
             "invitation_url": "https://turnout.example/invitations/i",
+            "petition": {
+                "title": "Stop the deportations\r\nBcc: x@y",
+                "target": "the Mexican Secretariat of the Interior",
+                "url": "https://turnout.example/petitions/stop-the-deportations",
+                "organisation": "Louis Riel Bolivarian Circle",
+                "signature_count": 1234,
+                "goal": 5000,
+            },
+            "confirm_url": "https://turnout.example/confirm/abc",
         });
         for locale in Locale::ALL {
             for template in Template::ALL {
