@@ -18,6 +18,7 @@ use crate::{
     http::{guard::guard, problem::catch_all},
     organisations::api::OrganisationsApi,
     pages,
+    petitions::{api::PetitionsApi, public_api::PublicPetitionApi},
     rsvps::{api::RsvpsApi, public_api::PublicRsvpApi},
     supporters::api::SupportersApi,
     system,
@@ -32,6 +33,8 @@ pub struct AppState {
     pub site: Site,
     /// The email and page templates.
     pub renderer: Arc<Renderer>,
+    /// Rate limits on signing.
+    pub limits: Arc<crate::http::limit::Limits>,
     /// Rendered calendar feeds.
     pub feeds: Arc<crate::calendar::feed::FeedCache>,
 }
@@ -57,6 +60,10 @@ impl App {
             db,
             site,
             renderer: Arc::new(Renderer::new()),
+            limits: Arc::new(crate::http::limit::Limits::new(
+                config.sign_limit_per_client,
+                config.sign_limit_per_email,
+            )),
             feeds: Arc::default(),
         };
         let acceptor = TcpListener::bind(config.bind.as_str())
@@ -129,8 +136,10 @@ pub fn api_service(
         RsvpsApi,
         SupportersApi,
         EmailsApi,
+        PetitionsApi,
         PublicApi,
         PublicRsvpApi,
+        PublicPetitionApi,
     ),
     (),
 > {
@@ -143,8 +152,10 @@ pub fn api_service(
             RsvpsApi { state: state() },
             SupportersApi { state: state() },
             EmailsApi { state: state() },
+            PetitionsApi { state: state() },
             PublicApi { state: state() },
             PublicRsvpApi { state: state() },
+            PublicPetitionApi { state: state() },
         ),
         "Turnout",
         env!("CARGO_PKG_VERSION"),

@@ -30,6 +30,11 @@ pub struct Config {
     pub stripe_api_base: String,
     /// `TURNOUT_WORKER`: run the background jobs inside `serve`.
     pub run_worker: bool,
+    /// Signatures a minute from one client address (0: no limit). Not read from the
+    /// environment; load tests turn it off.
+    pub sign_limit_per_client: u32,
+    /// Signatures an hour for one email address (0: no limit).
+    pub sign_limit_per_email: u32,
     /// How email delivery is retried. Not read from the environment: the defaults
     /// suit every deployment, and tests shorten them.
     pub retry: crate::email::worker::RetryPolicy,
@@ -51,6 +56,8 @@ impl Default for Config {
             stripe_api_base: "https://api.stripe.com".into(),
             run_worker: true,
             retry: crate::email::worker::RetryPolicy::default(),
+            sign_limit_per_client: 60,
+            sign_limit_per_email: 10,
         }
     }
 }
@@ -98,6 +105,8 @@ impl Config {
                 }
             },
             retry: defaults.retry,
+            sign_limit_per_client: defaults.sign_limit_per_client,
+            sign_limit_per_email: defaults.sign_limit_per_email,
         };
         config.check()?;
         Ok(config)

@@ -18,6 +18,7 @@ pub mod events;
 pub mod http;
 pub mod organisations;
 pub mod pages;
+pub mod petitions;
 pub mod rsvps;
 pub mod supporters;
 pub mod system;

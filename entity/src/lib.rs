@@ -11,6 +11,8 @@ pub mod membership;
 pub mod organisation;
 pub mod organiser;
 pub mod outbox_email;
+pub mod petition;
 pub mod rsvp;
 pub mod setting;
+pub mod signature;
 pub mod supporter;

@@ -11,6 +11,7 @@ mod m20261123_000005_create_settings;
 mod m20261123_000006_create_supporters_and_rsvps;
 mod m20261123_000007_create_outbox;
 mod m20261123_000008_outbox_organisation;
+mod m20261123_000009_create_petitions;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_create_supporters_and_rsvps::Migration),
             Box::new(m20261123_000007_create_outbox::Migration),
             Box::new(m20261123_000008_outbox_organisation::Migration),
+            Box::new(m20261123_000009_create_petitions::Migration),
         ]
     }
 }

@@ -47,6 +47,19 @@ impl Email {
     pub fn key(&self) -> &str {
         &self.key
     }
+
+    /// The key with a `+tag` folded away (`ana+hov@example.org` → `ana@example.org`):
+    /// one person, however many tags they use, signs a petition once.
+    pub fn folded_key(&self) -> String {
+        match self.key.rsplit_once('@') {
+            Some((local, domain)) if !local.starts_with('"') => {
+                let local = local.split('+').next().unwrap_or(local);
+                let local = if local.is_empty() { "+" } else { local };
+                format!("{local}@{domain}")
+            }
+            _ => self.key.clone(),
+        }
+    }
 }
 
 impl AsRef<str> for Email {
@@ -81,6 +94,14 @@ mod tests {
         let a = Email::parse("Ana@Example.org").unwrap();
         assert_eq!(a.key(), "ana@example.org");
         assert_eq!(a.to_string(), "Ana@Example.org");
+    }
+
+    #[test]
+    fn plus_tags_fold_away() {
+        let a = Email::parse("Ana+Petition@Example.org").unwrap();
+        assert_eq!(a.folded_key(), "ana@example.org");
+        let b = Email::parse("ben@example.org").unwrap();
+        assert_eq!(b.folded_key(), "ben@example.org");
     }
 
     #[test]

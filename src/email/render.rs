@@ -128,7 +128,12 @@ impl Renderer {
         };
         let subject = part("subject")?;
         // Whatever a title holds, the subject stays one header line.
-        let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        // (Non-breaking spaces, as French puts before a colon, stay.)
+        let subject = subject
+            .split(|c: char| c.is_ascii_whitespace() || c.is_control())
+            .filter(|word| !word.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
         Ok(Rendered {
             subject,
             text: part("txt")?,

@@ -126,12 +126,14 @@ impl Worker {
         }
     }
 
-    /// Queue the reminders that are due, then deliver every email that is due now.
+    /// Expire week-old unconfirmed signatures, queue the reminders that are due,
+    /// then deliver every email that is due now.
     #[tracing::instrument(skip_all)]
     pub async fn run_once(&self) -> Result<Round, DbErr> {
+        let now = Utc::now();
+        crate::petitions::service::expire_unconfirmed(&self.db, now).await?;
         let mut round = Round {
-            reminders: crate::rsvps::service::queue_reminders(&self.db, &self.site, Utc::now())
-                .await?,
+            reminders: crate::rsvps::service::queue_reminders(&self.db, &self.site, now).await?,
             ..Round::default()
         };
         loop {

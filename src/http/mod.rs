@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod csv;
 pub mod guard;
+pub mod limit;
 pub mod page;
 pub mod problem;
 pub mod text;
@@ -32,6 +33,8 @@ pub enum ApiTags {
     Supporters,
     /// The email outbox: failed deliveries.
     Emails,
+    /// Petitions and their signatures (organiser side).
+    Petitions,
     /// What anyone may read or do without a token.
     Public,
 }

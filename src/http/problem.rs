@@ -89,6 +89,10 @@ pub enum ApiError {
     /// A field is invalid; `errors` names each one.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
+    /// Too many requests from this client or for this address; `Retry-After` says
+    /// how many seconds to wait.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] u64),
     /// Something failed on our side; the detail says no more than that.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
@@ -109,6 +113,17 @@ impl ApiError {
 
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::Conflict(Json(Problem::new(StatusCode::CONFLICT, detail)))
+    }
+
+    pub fn too_many(wait: std::time::Duration) -> Self {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Self::TooManyRequests(
+            Json(Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many attempts; try again in {seconds} s"),
+            )),
+            seconds.max(1),
+        )
     }
 
     pub fn invalid(errors: Vec<InvalidField>) -> Self {

@@ -312,3 +312,60 @@ pub async fn change_rsvp(
         }
     }
 }
+
+/// `GET /signatures/confirm/{token}`: the page behind the confirmation link. Mail
+/// scanners open links before people do, so opening it confirms nothing: its one
+/// button does.
+#[handler]
+pub async fn confirm_page(state: Data<&AppState>, token: Path<String>) -> Response {
+    use crate::petitions::service::confirmation_details;
+    match confirmation_details(&state.db, &state.site, &token).await {
+        Ok(Some((title, locale, _))) => page(
+            &state,
+            StatusCode::OK,
+            "confirm",
+            &serde_json::json!({ "locale": locale.as_str(), "petition_title": title }),
+        ),
+        Ok(None) => not_found(&state, Locale::En),
+        Err(e) => {
+            tracing::error!(error = %e, "confirmation page failed");
+            not_found(&state, Locale::En)
+        }
+    }
+}
+
+/// `POST /signatures/confirm/{token}`: the button. Confirming twice says the same.
+#[handler]
+pub async fn confirm_signature(state: Data<&AppState>, token: Path<String>) -> Response {
+    use crate::petitions::{PetitionError, service};
+    let Ok(Some((title, locale, _))) =
+        service::confirmation_details(&state.db, &state.site, &token).await
+    else {
+        return not_found(&state, Locale::En);
+    };
+    let (status, context) = match service::confirm(&state.db, &state.site, &token).await {
+        Ok(count) => (
+            StatusCode::OK,
+            serde_json::json!({ "done": true, "signature_count": count }),
+        ),
+        Err(PetitionError::Db(e)) => {
+            tracing::error!(error = %e, "confirmation failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                serde_json::json!({ "error": "internal error" }),
+            )
+        }
+        Err(e @ PetitionError::NoSuchLink) => (
+            StatusCode::NOT_FOUND,
+            serde_json::json!({ "error": e.to_string() }),
+        ),
+        Err(e) => (
+            StatusCode::CONFLICT,
+            serde_json::json!({ "error": e.to_string() }),
+        ),
+    };
+    let mut context = context;
+    context["locale"] = locale.as_str().into();
+    context["petition_title"] = title.into();
+    page(&state, status, "confirm", &context)
+}

@@ -18,7 +18,7 @@ use crate::http::{
     page::{Limit, split_page},
 };
 use crate::rsvps::model::RsvpStatus;
-use entity::{event, event_host, outbox_email, rsvp, supporter};
+use entity::{event, event_host, outbox_email, petition, rsvp, signature, supporter};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SupporterError {
@@ -142,8 +142,22 @@ fn acted_for(organisations: &[Uuid]) -> Condition {
         .from(rsvp::Entity)
         .and_where(rsvp::Column::EventId.in_subquery(events))
         .to_owned();
+    let petitions = Query::select()
+        .column(petition::Column::Id)
+        .from(petition::Entity)
+        .and_where(petition::Column::OrganisationId.is_in(organisations.to_vec()))
+        .to_owned();
+    let signatures = Query::select()
+        .column(signature::Column::SupporterId)
+        .from(signature::Entity)
+        .and_where(signature::Column::PetitionId.in_subquery(petitions))
+        .to_owned();
     Condition::all()
-        .add(supporter::Column::Id.in_subquery(rsvps))
+        .add(
+            Condition::any()
+                .add(supporter::Column::Id.in_subquery(rsvps))
+                .add(supporter::Column::Id.in_subquery(signatures)),
+        )
         .add(supporter::Column::ErasedAt.is_null())
 }
 
@@ -250,6 +264,24 @@ pub async fn erase(
         .filter(outbox_email::Column::Recipient.eq(row.email.as_str()))
         .exec(&txn)
         .await?;
+    // Signatures stay, so counts stay; who signed and what they wrote go.
+    for signed in signature::Entity::find()
+        .filter(signature::Column::SupporterId.eq(id))
+        .all(&txn)
+        .await?
+    {
+        let signature_id = signed.id;
+        let mut active: signature::ActiveModel = signed.into();
+        active.email_key = Set(format!("erased:{signature_id}"));
+        active.name = Set(String::new());
+        active.affiliation = Set(None);
+        active.postal_code = Set(None);
+        active.locality = Set(None);
+        active.country = Set(None);
+        active.comment = Set(None);
+        active.public = Set(false);
+        active.update(&txn).await?;
+    }
     let now = Utc::now();
     let mut active: supporter::ActiveModel = row.into();
     // A key no address can have, so the unique index holds and nobody matches it.

@@ -543,7 +543,7 @@ async fn a_supporter_who_asks_for_french_reads_french() {
     app.deliver_emails().await;
 
     let email = only_email_to(&app.smtp, "ana@example.org");
-    assert_eq!(email.subject(), "Inscription confirmée : Film night");
+    assert_eq!(email.subject(), "Inscription confirmée\u{a0}: Film night");
     let text = email.text();
     assert!(text.contains("Bonjour Ana,"), "{text}");
     assert!(
@@ -588,7 +588,10 @@ async fn the_supporters_locale_wins_over_the_events_language() {
     app.deliver_emails().await;
 
     let email = only_email_to(&app.smtp, "ana@example.org");
-    assert_eq!(email.subject(), "Inscription confirmée : Noche de cine");
+    assert_eq!(
+        email.subject(),
+        "Inscription confirmée\u{a0}: Noche de cine"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,33 @@
+//! One person's signature on one petition.
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "signatures")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub petition_id: Uuid,
+    pub supporter_id: Uuid,
+    /// The address lower-cased with any `+tag` folded away: one signature per person.
+    pub email_key: String,
+    pub name: String,
+    pub affiliation: Option<String>,
+    pub postal_code: Option<String>,
+    pub locality: Option<String>,
+    pub country: Option<String>,
+    pub comment: Option<String>,
+    /// Shown among the public signers.
+    pub public: bool,
+    /// `pending`, `confirmed` or `expired`.
+    pub status: String,
+    pub locale: Option<String>,
+    /// The last confirmation email, so that a repeat sends again at most hourly.
+    pub confirmation_sent_at: DateTimeUtc,
+    /// An unconfirmed signature expires then.
+    pub expires_at: DateTimeUtc,
+    pub confirmed_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

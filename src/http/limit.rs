@@ -1,0 +1,88 @@
+//! Rate limits on what the public may do without an account (signing a petition):
+//! per client address, so one machine cannot flood a petition, and per email
+//! address, so nobody is buried in confirmation emails. Kept in memory by each
+//! server (`governor`'s GCRA): with N servers a client may get N times the quota,
+//! which still stops a flood.
+
+use std::{net::IpAddr, num::NonZeroU32, time::Duration};
+
+use governor::{DefaultKeyedRateLimiter, Quota, clock::Clock};
+
+/// Keys kept before forgetting those whose quota is whole again.
+const TIDY_ABOVE: usize = 100_000;
+
+pub struct Limits {
+    by_client: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    by_email: Option<DefaultKeyedRateLimiter<String>>,
+}
+
+impl Limits {
+    /// `per_client` actions a minute from one address, `per_email` an hour for one
+    /// email address; 0 turns a limit off.
+    pub fn new(per_client: u32, per_email: u32) -> Self {
+        Self {
+            by_client: NonZeroU32::new(per_client)
+                .map(|n| DefaultKeyedRateLimiter::keyed(Quota::per_minute(n))),
+            by_email: NonZeroU32::new(per_email)
+                .map(|n| DefaultKeyedRateLimiter::keyed(Quota::per_hour(n))),
+        }
+    }
+
+    /// Take one action for this client and address, or learn how long to wait.
+    pub fn check(&self, client: Option<IpAddr>, email_key: &str) -> Result<(), Duration> {
+        if let (Some(limiter), Some(client)) = (&self.by_client, client) {
+            tidy(limiter);
+            limiter
+                .check_key(&client)
+                .map_err(|not_until| not_until.wait_time_from(limiter_clock().now()))?;
+        }
+        if let Some(limiter) = &self.by_email {
+            tidy(limiter);
+            limiter
+                .check_key(&email_key.to_owned())
+                .map_err(|not_until| not_until.wait_time_from(limiter_clock().now()))?;
+        }
+        Ok(())
+    }
+}
+
+fn limiter_clock() -> governor::clock::DefaultClock {
+    governor::clock::DefaultClock::default()
+}
+
+fn tidy<K: std::hash::Hash + Eq + Clone>(limiter: &DefaultKeyedRateLimiter<K>) {
+    if limiter.len() > TIDY_ABOVE {
+        limiter.retain_recent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_past_its_quota_waits() {
+        let limits = Limits::new(2, 0);
+        let client = Some(IpAddr::from([10, 0, 0, 1]));
+        assert!(limits.check(client, "a@example.org").is_ok());
+        assert!(limits.check(client, "b@example.org").is_ok());
+        let wait = limits.check(client, "c@example.org").unwrap_err();
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        assert!(
+            limits
+                .check(Some(IpAddr::from([10, 0, 0, 2])), "d@example.org")
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn one_address_past_its_quota_waits_whatever_the_client() {
+        let limits = Limits::new(0, 1);
+        assert!(limits.check(None, "a@example.org").is_ok());
+        assert!(limits.check(None, "a@example.org").is_err());
+        assert!(limits.check(None, "b@example.org").is_ok());
+    }
+}

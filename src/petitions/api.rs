@@ -1,0 +1,287 @@
+//! HTTP endpoints of petitions, organiser side.
+
+use poem_openapi::{
+    ApiResponse, OpenApi,
+    param::{Header, Path, Query},
+    payload::{Json, Payload, PlainText},
+    registry::{MetaMediaType, MetaResponse, MetaResponses, Registry},
+};
+
+use super::{model::*, service};
+use crate::app::AppState;
+use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate, csv::cell, page::Limit};
+
+pub struct PetitionsApi {
+    pub state: AppState,
+}
+
+#[derive(ApiResponse)]
+pub enum PetitionCreated {
+    /// The new draft.
+    #[oai(status = 201)]
+    Created(Json<Petition>),
+}
+
+/// A petition's signatures: a page as JSON, or all of them as CSV. Written out by
+/// hand so that one `200` lists both media types.
+pub enum Signatures {
+    Json(SignaturePage),
+    Csv { body: String, filename: String },
+}
+
+impl poem::IntoResponse for Signatures {
+    fn into_response(self) -> poem::Response {
+        match self {
+            Self::Json(page) => Json(page).into_response(),
+            Self::Csv { body, filename } => csv_response(body, &filename),
+        }
+    }
+}
+
+impl poem_openapi::ApiResponse for Signatures {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "A page of signatures as JSON; every signature as CSV when \
+                              asked for with `Accept: text/csv`.",
+                status: Some(200),
+                status_range: None,
+                content: vec![
+                    MetaMediaType {
+                        content_type: "application/json; charset=utf-8",
+                        schema: <Json<SignaturePage> as Payload>::schema_ref(),
+                    },
+                    MetaMediaType {
+                        content_type: "text/csv; charset=utf-8",
+                        schema: <PlainText<String> as Payload>::schema_ref(),
+                    },
+                ],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        <Json<SignaturePage> as Payload>::register(registry);
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum DeliveryCsv {
+    /// The confirmed signatures as handed to the target: no email addresses.
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Csv(
+        PlainText<String>,
+        #[oai(header = "Content-Disposition")] String,
+    ),
+}
+
+fn csv_response(body: String, filename: &str) -> poem::Response {
+    poem::Response::builder()
+        .content_type("text/csv; charset=utf-8")
+        .header(
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        )
+        .body(body)
+}
+
+/// A file name from an id or slug (ASCII without quotes or backslashes).
+fn file_stem(id: &str) -> String {
+    id.replace(['"', '\\'], "")
+}
+
+#[OpenApi(tag = "ApiTags::Petitions")]
+impl PetitionsApi {
+    /// Create a petition. It starts as a draft that only your organisation sees.
+    #[oai(path = "/petitions", method = "post")]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        req: Json<NewPetition>,
+    ) -> Result<PetitionCreated, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let petition =
+            service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
+        Ok(PetitionCreated::Created(Json(petition)))
+    }
+
+    /// The petitions of your organisations, newest first.
+    #[oai(path = "/petitions", method = "get")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        limit: Query<Option<u64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<PetitionPage>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let limit = Limit::parse(limit.0)?;
+        let (items, next_cursor) = service::list(
+            &self.state.db,
+            &access,
+            limit,
+            cursor.as_deref(),
+            &self.state.site.public_url,
+        )
+        .await?;
+        Ok(Json(PetitionPage { items, next_cursor }))
+    }
+
+    #[oai(path = "/petitions/:id", method = "get")]
+    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Petition>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        Ok(Json(
+            service::get(&self.state.db, &access, &id, &self.state.site.public_url).await?,
+        ))
+    }
+
+    /// Change a petition; `null` clears an optional field.
+    #[oai(path = "/petitions/:id", method = "patch")]
+    async fn patch(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+        req: Json<PetitionPatch>,
+    ) -> Result<Json<Petition>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        Ok(Json(
+            service::patch(
+                &self.state.db,
+                &access,
+                &id,
+                req.0,
+                &self.state.site.public_url,
+            )
+            .await?,
+        ))
+    }
+
+    /// Open a draft for signatures.
+    #[oai(path = "/petitions/:id/publish", method = "post")]
+    async fn publish(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> Result<Json<Petition>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        Ok(Json(
+            service::publish(&self.state.db, &access, &id, &self.state.site.public_url).await?,
+        ))
+    }
+
+    /// Stop taking signatures.
+    #[oai(path = "/petitions/:id/close", method = "post")]
+    async fn close(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Petition>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        Ok(Json(
+            service::close(&self.state.db, &access, &id, &self.state.site.public_url).await?,
+        ))
+    }
+
+    /// Record that the petition was handed to its target.
+    #[oai(path = "/petitions/:id/deliver", method = "post")]
+    async fn deliver(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+        req: Json<DeliverRequest>,
+    ) -> Result<Json<Petition>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        Ok(Json(
+            service::deliver(
+                &self.state.db,
+                &access,
+                &id,
+                req.0,
+                &self.state.site.public_url,
+            )
+            .await?,
+        ))
+    }
+
+    /// Every signature, confirmed or not, for the organisers: JSON pages, or all of
+    /// them as CSV with `Accept: text/csv`.
+    #[oai(path = "/petitions/:id/signatures", method = "get")]
+    async fn signatures(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+        #[oai(name = "Accept")] accept: Header<Option<String>>,
+        limit: Query<Option<u64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<Signatures, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let wants_csv = accept
+            .as_deref()
+            .is_some_and(|a| a.to_ascii_lowercase().contains("text/csv"));
+        if wants_csv {
+            let (items, _) = service::signatures(&self.state.db, &access, &id, None, None).await?;
+            return Ok(Signatures::Csv {
+                body: signatures_csv(&items),
+                filename: format!("signatures-{}.csv", file_stem(&id)),
+            });
+        }
+        let limit = Limit::parse(limit.0)?;
+        let (items, next_cursor) =
+            service::signatures(&self.state.db, &access, &id, Some(limit), cursor.as_deref())
+                .await?;
+        Ok(Signatures::Json(SignaturePage { items, next_cursor }))
+    }
+
+    /// What is handed to the target: each confirmed signer's name, affiliation,
+    /// locality, country, comment and date; never an email address.
+    #[oai(path = "/petitions/:id/delivery.csv", method = "get")]
+    async fn delivery(&self, auth: BearerAuth, id: Path<String>) -> Result<DeliveryCsv, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let (petition, rows) = service::delivery(&self.state.db, &access, &id).await?;
+        let mut out = String::from("name,affiliation,locality,country,comment,signed_on\r\n");
+        for s in rows {
+            let signed_on = s
+                .confirmed_at
+                .unwrap_or(s.created_at)
+                .format("%Y-%m-%d")
+                .to_string();
+            let row = [
+                s.name.as_str(),
+                s.affiliation.as_deref().unwrap_or(""),
+                s.locality.as_deref().unwrap_or(""),
+                s.country.as_deref().unwrap_or(""),
+                s.comment.as_deref().unwrap_or(""),
+                &signed_on,
+            ]
+            .map(cell)
+            .join(",");
+            out.push_str(&row);
+            out.push_str("\r\n");
+        }
+        let disposition = format!("attachment; filename=\"delivery-{}.csv\"", petition.slug);
+        Ok(DeliveryCsv::Csv(PlainText(out), disposition))
+    }
+}
+
+fn signatures_csv(items: &[SignatureRecord]) -> String {
+    let mut out = String::from(
+        "name,email,affiliation,postal_code,locality,country,comment,public,status,created_at,confirmed_at\r\n",
+    );
+    for s in items {
+        let public = if s.public { "yes" } else { "no" };
+        let row = [
+            s.name.as_str(),
+            s.email.as_str(),
+            s.affiliation.as_deref().unwrap_or(""),
+            s.postal_code.as_deref().unwrap_or(""),
+            s.locality.as_deref().unwrap_or(""),
+            s.country.as_deref().unwrap_or(""),
+            s.comment.as_deref().unwrap_or(""),
+            public,
+            &s.status,
+            &s.created_at,
+            s.confirmed_at.as_deref().unwrap_or(""),
+        ]
+        .map(cell)
+        .join(",");
+        out.push_str(&row);
+        out.push_str("\r\n");
+    }
+    out
+}

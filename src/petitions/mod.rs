@@ -1,0 +1,9 @@
+//! Petitions: a text addressed to a target, signed by supporters with double
+//! opt-in, counted exactly, delivered with a list of signers that holds no address.
+
+pub mod api;
+pub mod model;
+pub mod public_api;
+pub mod service;
+
+pub use service::PetitionError;

@@ -1,0 +1,232 @@
+//! Request and response bodies of the petition endpoints.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::{Enum, Object, types::MaybeUndefined};
+
+use crate::http::Text;
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum PetitionStatus {
+    /// Seen only by its organisation.
+    Draft,
+    /// Taking signatures.
+    Open,
+    /// No longer taking signatures (by hand, or `closes_at` passed).
+    Closed,
+    /// Handed to its target.
+    Delivered,
+}
+
+/// Whether a petition asks for a field.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[oai(rename_all = "snake_case")]
+pub enum FieldRule {
+    #[default]
+    Off,
+    Optional,
+    Required,
+}
+
+macro_rules! text_enum {
+    ($ty:ty { $($variant:ident = $text:literal),* $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+            /// Read a value the database keeps; `None` for anything else.
+            pub fn from_stored(raw: &str) -> Option<Self> {
+                match raw { $($text => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+text_enum!(PetitionStatus { Draft = "draft", Open = "open", Closed = "closed", Delivered = "delivered" });
+text_enum!(FieldRule { Off = "off", Optional = "optional", Required = "required" });
+
+/// Which of the optional fields a petition asks signers for.
+#[derive(Object, Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[oai(deny_unknown_fields)]
+pub struct PetitionFields {
+    /// A trade union, a student group…
+    #[oai(default)]
+    pub affiliation: FieldRule,
+    #[oai(default)]
+    pub postal_code: FieldRule,
+    #[oai(default)]
+    pub country: FieldRule,
+    #[oai(default)]
+    pub comment: FieldRule,
+}
+
+/// A petition.
+#[derive(Object, Debug, Clone)]
+pub struct Petition {
+    pub id: String,
+    pub slug: String,
+    /// The owning organisation's slug.
+    pub organisation: String,
+    pub campaign: Option<String>,
+    pub title: String,
+    /// Whom it is addressed to.
+    pub target: String,
+    /// Markdown.
+    pub body: String,
+    pub language: String,
+    /// Signatures hoped for.
+    pub goal: Option<i32>,
+    pub status: PetitionStatus,
+    pub closes_at: Option<String>,
+    /// Signatures count only once confirmed from the emailed link.
+    pub require_confirmation: bool,
+    pub fields: PetitionFields,
+    /// Confirmed signatures.
+    pub signature_count: i32,
+    pub url: String,
+    pub delivered_at: Option<String>,
+    pub delivery_note: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A new petition; it starts as a draft.
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct NewPetition {
+    pub organisation: Option<Text>,
+    pub campaign: Option<Text>,
+    pub slug: Option<Text>,
+    pub title: Text,
+    pub target: Text,
+    #[oai(default)]
+    pub body: Text,
+    /// BCP 47; default `en`.
+    pub language: Option<Text>,
+    pub goal: Option<i64>,
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Default true: signatures count once confirmed by email.
+    pub require_confirmation: Option<bool>,
+    pub fields: Option<PetitionFields>,
+}
+
+/// A change to a petition; `null` clears an optional field.
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct PetitionPatch {
+    pub campaign: MaybeUndefined<Text>,
+    pub slug: MaybeUndefined<Text>,
+    pub title: MaybeUndefined<Text>,
+    pub target: MaybeUndefined<Text>,
+    pub body: MaybeUndefined<Text>,
+    pub language: MaybeUndefined<Text>,
+    pub goal: MaybeUndefined<i64>,
+    pub closes_at: MaybeUndefined<DateTime<Utc>>,
+    pub require_confirmation: MaybeUndefined<bool>,
+    pub fields: MaybeUndefined<PetitionFields>,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct DeliverRequest {
+    /// When it was handed over; default now.
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub note: Option<Text>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct PetitionPage {
+    pub items: Vec<Petition>,
+    pub next_cursor: Option<String>,
+}
+
+/// A signature from a supporter.
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct SignRequest {
+    pub email: Text,
+    pub name: Text,
+    pub affiliation: Option<Text>,
+    pub postal_code: Option<Text>,
+    /// A town or city, shown with a public signature.
+    pub locality: Option<Text>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<Text>,
+    pub comment: Option<Text>,
+    /// Show the name (with locality or country, affiliation and comment) among the signers.
+    pub public: Option<bool>,
+    /// Hear about the organisers' future campaigns.
+    pub subscribe: Option<bool>,
+    /// `en`, `es` or `fr`: the language of the emails.
+    pub locale: Option<Text>,
+    /// Leave empty: a field people do not see and robots fill in.
+    pub website: Option<Text>,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum SignatureStatus {
+    /// Waiting for its confirmation link to be followed.
+    PendingConfirmation,
+    Confirmed,
+}
+
+/// What signing answers: the same whether or not this address had signed before.
+#[derive(Object, Debug, Clone)]
+pub struct Signed {
+    pub status: SignatureStatus,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct ConfirmRequest {
+    pub token: Text,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct Confirmed {
+    pub status: SignatureStatus,
+    pub signature_count: i32,
+}
+
+/// A signer who chose to be shown.
+#[derive(Object, Debug, Clone)]
+pub struct PublicSigner {
+    pub name: String,
+    pub locality: Option<String>,
+    pub country: Option<String>,
+    pub affiliation: Option<String>,
+    pub comment: Option<String>,
+    pub signed_at: String,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct SignerPage {
+    pub items: Vec<PublicSigner>,
+    pub next_cursor: Option<String>,
+}
+
+/// A signature, as the organisers see it.
+#[derive(Object, Debug, Clone)]
+pub struct SignatureRecord {
+    pub id: String,
+    pub supporter_id: String,
+    pub name: String,
+    pub email: String,
+    pub affiliation: Option<String>,
+    pub postal_code: Option<String>,
+    pub locality: Option<String>,
+    pub country: Option<String>,
+    pub comment: Option<String>,
+    pub public: bool,
+    /// `pending`, `confirmed` or `expired`.
+    pub status: String,
+    pub created_at: String,
+    pub confirmed_at: Option<String>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct SignaturePage {
+    pub items: Vec<SignatureRecord>,
+    pub next_cursor: Option<String>,
+}

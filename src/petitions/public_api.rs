@@ -1,0 +1,86 @@
+//! HTTP endpoints of petitions for supporters: read, sign, confirm.
+
+use poem_openapi::{
+    ApiResponse, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+
+use super::{model::*, service};
+use crate::app::AppState;
+use crate::http::{ApiError, ApiTags, page::Limit};
+
+pub struct PublicPetitionApi {
+    pub state: AppState,
+}
+
+#[derive(ApiResponse)]
+pub enum SignAnswer {
+    /// Counted at once (the petition needs no confirmation).
+    #[oai(status = 201)]
+    Confirmed(Json<Signed>),
+    /// An email with a confirmation link is on its way; the signature counts once
+    /// the link is followed.
+    #[oai(status = 202)]
+    Pending(Json<Signed>),
+}
+
+#[OpenApi(tag = "ApiTags::Public")]
+impl PublicPetitionApi {
+    /// A petition that is open, closed or delivered, with its confirmed signature count.
+    #[oai(path = "/public/petitions/:id_or_slug", method = "get")]
+    async fn petition(&self, id_or_slug: Path<String>) -> Result<Json<Petition>, ApiError> {
+        Ok(Json(
+            service::public_get(&self.state.db, &id_or_slug, &self.state.site.public_url).await?,
+        ))
+    }
+
+    /// Confirmed signers who chose to be shown, newest first.
+    #[oai(path = "/public/petitions/:id_or_slug/signers", method = "get")]
+    async fn signers(
+        &self,
+        id_or_slug: Path<String>,
+        limit: Query<Option<u64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<SignerPage>, ApiError> {
+        let limit = Limit::parse(limit.0)?;
+        let (items, next_cursor) =
+            service::public_signers(&self.state.db, &id_or_slug, limit, cursor.as_deref()).await?;
+        Ok(Json(SignerPage { items, next_cursor }))
+    }
+
+    /// Sign a petition. The answer is the same whether or not this address signed
+    /// before; 429 with `Retry-After` when a client or an address signs too often.
+    #[oai(path = "/public/petitions/:id/signatures", method = "post")]
+    async fn sign(
+        &self,
+        request: &poem::Request,
+        id: Path<String>,
+        req: Json<SignRequest>,
+    ) -> Result<SignAnswer, ApiError> {
+        let form = service::SignForm::parse(req.0).map_err(ApiError::invalid)?;
+        let client = request.remote_addr().as_socket_addr().map(|a| a.ip());
+        self.state
+            .limits
+            .check(client, &form.email.folded_key())
+            .map_err(ApiError::too_many)?;
+        let status = service::sign(&self.state.db, &self.state.site, &id, form).await?;
+        let body = Json(Signed { status });
+        Ok(match status {
+            SignatureStatus::Confirmed => SignAnswer::Confirmed(body),
+            SignatureStatus::PendingConfirmation => SignAnswer::Pending(body),
+        })
+    }
+
+    /// Confirm a signature with the token from the emailed link. Confirming again
+    /// answers the same.
+    #[oai(path = "/public/signatures/confirm", method = "post")]
+    async fn confirm(&self, req: Json<ConfirmRequest>) -> Result<Json<Confirmed>, ApiError> {
+        let signature_count =
+            service::confirm(&self.state.db, &self.state.site, &req.0.token).await?;
+        Ok(Json(Confirmed {
+            status: SignatureStatus::Confirmed,
+            signature_count,
+        }))
+    }
+}
