@@ -162,9 +162,21 @@ pub fn quick_retries() -> RetryPolicy {
     }
 }
 
+/// As `spawn_app`, with the rate limits on signing set (per client a minute, per
+/// address an hour); `spawn_app` has none, as all tests come from 127.0.0.1.
+pub async fn spawn_app_with_limits(per_client: u32, per_email: u32) -> TestApp {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    spawn(smtp, url, per_client, per_email).await
+}
+
 /// As `spawn_app`, with the SMTP URL given (a port where no server listens yet,
 /// say) and the harness' server to read.
 pub async fn spawn_app_with(smtp: SmtpServer, smtp_url: String) -> TestApp {
+    spawn(smtp, smtp_url, 0, 0).await
+}
+
+async fn spawn(smtp: SmtpServer, smtp_url: String, per_client: u32, per_email: u32) -> TestApp {
     TELEMETRY.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
             turnout::telemetry::init("debug", std::io::stdout);
@@ -182,6 +194,8 @@ pub async fn spawn_app_with(smtp: SmtpServer, smtp_url: String) -> TestApp {
         smtp_url: Some(smtp_url),
         run_worker: false,
         retry: quick_retries(),
+        sign_limit_per_client: per_client,
+        sign_limit_per_email: per_email,
         ..Default::default()
     };
     let app = App::build(config).await.expect("the app builds");
