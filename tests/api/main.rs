@@ -20,6 +20,7 @@ mod health;
 mod helpers;
 mod idempotency;
 mod organisations;
+mod petitions;
 mod public_events;
 mod rsvps;
 mod smtp;
