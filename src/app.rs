@@ -189,6 +189,10 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
             get(pages::rsvp_page).post(pages::change_rsvp),
         )
         .at(
+            "/signatures/confirm/:token",
+            get(pages::confirm_page).post(pages::confirm_signature),
+        )
+        .at(
             "/invitations/:token",
             get(pages::invitation_page).post(pages::accept_invitation),
         )

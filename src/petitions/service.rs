@@ -811,12 +811,18 @@ pub async fn confirm(
     Ok(count)
 }
 
-/// Unconfirmed signatures past their week: marked expired, their personal data
-/// dropped. They never counted.
+/// Unconfirmed signatures past their week: marked expired, what they said
+/// dropped (the address key stays, so signing again starts afresh). They never
+/// counted.
 pub async fn expire_unconfirmed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let _turn = crate::db::write_turn(db).await;
     let expired = signature::Entity::update_many()
         .col_expr(signature::Column::Status, Expr::value("expired"))
+        .col_expr(signature::Column::Name, Expr::value(""))
+        .col_expr(
+            signature::Column::Country,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(
             signature::Column::Affiliation,
             Expr::value(Option::<String>::None),

@@ -34,12 +34,32 @@ pub struct SupporterRsvp {
     pub created_at: String,
 }
 
+/// One of a supporter's signatures on your organisations' petitions.
+#[derive(Object, Debug, Clone)]
+pub struct SupporterSignature {
+    pub id: String,
+    pub petition_id: String,
+    pub petition_slug: String,
+    pub petition_title: String,
+    /// `pending`, `confirmed` or `expired`.
+    pub status: String,
+    pub affiliation: Option<String>,
+    pub postal_code: Option<String>,
+    pub locality: Option<String>,
+    pub country: Option<String>,
+    pub comment: Option<String>,
+    pub public: bool,
+    pub created_at: String,
+    pub confirmed_at: Option<String>,
+}
+
 /// A supporter with what they did for your organisations.
 #[derive(Object, Debug, Clone)]
 pub struct SupporterDetail {
     #[oai(flatten)]
     pub supporter: Supporter,
     pub rsvps: Vec<SupporterRsvp>,
+    pub signatures: Vec<SupporterSignature>,
 }
 
 /// An email sent to a supporter, for an export.
@@ -57,6 +77,7 @@ pub struct SupporterExport {
     #[oai(flatten)]
     pub supporter: Supporter,
     pub rsvps: Vec<SupporterRsvp>,
+    pub signatures: Vec<SupporterSignature>,
     pub emails: Vec<SentEmail>,
     pub exported_at: String,
 }

@@ -195,9 +195,11 @@ pub async fn get(
     id: Uuid,
 ) -> Result<SupporterDetail, SupporterError> {
     let (row, rsvps) = find_with_rsvps(db, access, id).await?;
+    let signatures = signatures_of(db, access, id).await?;
     Ok(SupporterDetail {
         supporter: view(row),
         rsvps,
+        signatures,
     })
 }
 
@@ -209,6 +211,7 @@ pub async fn export(
 ) -> Result<SupporterExport, SupporterError> {
     let organisations = readable_organisations(access)?;
     let (row, rsvps) = find_with_rsvps(db, access, id).await?;
+    let signatures = signatures_of(db, access, id).await?;
     let emails = outbox_email::Entity::find()
         .filter(outbox_email::Column::Recipient.eq(row.email.as_str()))
         .filter(outbox_email::Column::OrganisationId.is_in(organisations))
@@ -227,6 +230,7 @@ pub async fn export(
     Ok(SupporterExport {
         supporter: view(row),
         rsvps,
+        signatures,
         emails,
         exported_at: instant(Utc::now()),
     })
@@ -377,6 +381,48 @@ async fn find_with_rsvps(
         })
         .collect();
     Ok((row, rsvps))
+}
+
+/// A supporter's signatures on petitions of the organiser's organisations.
+async fn signatures_of(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: Uuid,
+) -> Result<Vec<SupporterSignature>, SupporterError> {
+    let organisations = readable_organisations(access)?;
+    let petitions: std::collections::HashMap<Uuid, petition::Model> = petition::Entity::find()
+        .filter(petition::Column::OrganisationId.is_in(organisations))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    Ok(signature::Entity::find()
+        .filter(signature::Column::SupporterId.eq(id))
+        .filter(signature::Column::PetitionId.is_in(petitions.keys().copied()))
+        .order_by_asc(signature::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|s| {
+            let p = petitions.get(&s.petition_id)?;
+            Some(SupporterSignature {
+                id: s.id.to_string(),
+                petition_id: p.id.to_string(),
+                petition_slug: p.slug.clone(),
+                petition_title: p.title.clone(),
+                status: s.status,
+                affiliation: s.affiliation,
+                postal_code: s.postal_code,
+                locality: s.locality,
+                country: s.country,
+                comment: s.comment,
+                public: s.public,
+                created_at: instant(s.created_at),
+                confirmed_at: s.confirmed_at.map(instant),
+            })
+        })
+        .collect())
 }
 
 fn view(s: supporter::Model) -> Supporter {

@@ -1158,7 +1158,6 @@ async fn one_address_signing_too_often_is_told_when_to_come_back() {
 // --- confirming -----------------------------------------------------------------------
 
 #[tokio::test]
-#[ignore = "BUG: the emailed link /signatures/confirm/{token} answers 404 (JSON problem, no such resource): src/app.rs routes no /signatures/confirm/:token, though src/pages/mod.rs has confirm_page and confirm_signature"]
 async fn opening_the_confirmation_link_shows_a_button_and_confirms_nothing() {
     let app = spawn_app().await;
     let token = app.owner_of("hov").await;
@@ -1186,7 +1185,6 @@ async fn opening_the_confirmation_link_shows_a_button_and_confirms_nothing() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: the emailed link /signatures/confirm/{token} answers 404 (JSON problem, no such resource): src/app.rs routes no /signatures/confirm/:token, though src/pages/mod.rs has confirm_page and confirm_signature"]
 async fn the_button_on_the_confirmation_page_confirms_the_signature() {
     let app = spawn_app().await;
     let token = app.owner_of("hov").await;
@@ -1847,7 +1845,6 @@ async fn a_signer_is_no_supporter_of_other_organisations() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: GET /api/v1/supporters/{id} has no signatures (API.md: 'with their RSVPs, signatures, donations'); src/supporters/model.rs SupporterDetail has only rsvps"]
 async fn a_supporters_record_shows_the_petitions_they_signed() {
     let app = spawn_app().await;
     let token = app.owner_of("hov").await;
@@ -1872,7 +1869,6 @@ async fn a_supporters_record_shows_the_petitions_they_signed() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: GET /api/v1/supporters/{id}/export leaves out signatures (API.md: 'all their data'); src/supporters/model.rs SupporterExport has rsvps and emails only"]
 async fn a_supporters_export_holds_what_they_wrote_on_petitions() {
     let app = spawn_app().await;
     let token = app.owner_of("hov").await;
