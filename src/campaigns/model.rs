@@ -79,4 +79,6 @@ pub struct PublicCampaign {
     pub campaign: Campaign,
     /// Its published, public events that have not ended, soonest first.
     pub events: Vec<Event>,
+    /// Its petitions open for signatures, newest first.
+    pub petitions: Vec<crate::petitions::model::Petition>,
 }

@@ -75,6 +75,16 @@ impl PublicApi {
         let id = uuid::Uuid::parse_str(&campaign.id).unwrap_or_default();
         let events =
             service::public_of_campaign(&self.state.db, id, &self.state.site.public_url).await?;
-        Ok(Json(PublicCampaign { campaign, events }))
+        let petitions = crate::petitions::service::open_in_campaign(
+            &self.state.db,
+            id,
+            &self.state.site.public_url,
+        )
+        .await?;
+        Ok(Json(PublicCampaign {
+            campaign,
+            events,
+            petitions,
+        }))
     }
 }

@@ -456,6 +456,25 @@ async fn find_public(
         .ok_or(PetitionError::NotFound)
 }
 
+/// A campaign's petitions open for signatures, newest first.
+pub async fn open_in_campaign(
+    db: &DatabaseConnection,
+    campaign_id: Uuid,
+    public_url: &str,
+) -> Result<Vec<Petition>, DbErr> {
+    let now = Utc::now();
+    let rows = petition::Entity::find()
+        .filter(petition::Column::CampaignId.eq(campaign_id))
+        .filter(petition::Column::Status.eq(PetitionStatus::Open.as_str()))
+        .order_by_desc(petition::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|p| status_at(p, now) == PetitionStatus::Open)
+        .collect();
+    views(db, rows, public_url).await
+}
+
 /// Confirmed signers who chose to be shown, newest first.
 pub async fn public_signers(
     db: &DatabaseConnection,

@@ -2046,3 +2046,47 @@ async fn the_demo_has_an_open_petition_for_clep_cedep() {
         "{petition}"
     );
 }
+
+#[tokio::test]
+async fn a_public_campaign_lists_its_open_petitions_only() {
+    let app = spawn_app().await;
+    let token = app.owner_of("hov").await;
+    app.create_campaign(
+        &token,
+        json!({ "slug": "solidarity", "title": "Solidarity" }),
+    )
+    .await;
+    let open = open_petition(
+        &app,
+        &token,
+        json!({ "campaign": "solidarity", "title": "Open one" }),
+    )
+    .await;
+    draft(
+        &app,
+        &token,
+        json!({ "campaign": "solidarity", "title": "Still a draft" }),
+    )
+    .await;
+    let closed = open_petition(
+        &app,
+        &token,
+        json!({ "campaign": "solidarity", "title": "Closed one" }),
+    )
+    .await;
+    act(&app, &token, &closed, "close", json!({}))
+        .await
+        .expect(200);
+
+    let campaign = app.get_public("/api/v1/public/campaigns/solidarity").await;
+    let petitions = campaign.expect(200)["petitions"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let titles: Vec<&str> = petitions
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Open one"]);
+    assert_eq!(petitions[0]["id"], open["id"]);
+}
