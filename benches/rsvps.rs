@@ -20,8 +20,10 @@ use std::{
 };
 
 use mailin_embedded::{Handler, Server, SslConfig, response};
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
+mod common;
+
+use common::{database_url, percentile};
 use turnout::{
     app::App,
     config::Config,
@@ -55,26 +57,6 @@ fn start_smtp() -> (String, Arc<AtomicUsize>) {
         let _ = server.serve();
     });
     (format!("smtp://127.0.0.1:{port}"), count)
-}
-
-async fn database_url(dir: &std::path::Path) -> String {
-    match std::env::var("TURNOUT_BENCH_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => {
-            let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
-            let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
-            db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-                .await
-                .unwrap();
-            let separator = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{separator}options=-c%20search_path%3D{schema}")
-        }
-        _ => format!("sqlite://{}/bench.db?mode=rwc", dir.display()),
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
 }
 
 async fn rsvps(

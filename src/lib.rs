@@ -5,6 +5,9 @@
 //! (`events`, `campaigns`, `organisations`) to its service. Services hold the rules
 //! and take domain values from [`domain`]; [`http`] holds what every endpoint shares.
 
+#[macro_use]
+mod macros;
+
 pub mod app;
 pub mod calendar;
 pub mod campaigns;

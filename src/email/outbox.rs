@@ -26,22 +26,12 @@ pub enum Status {
     Failed,
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-        }
-    }
-
-    pub fn from_stored(raw: &str) -> Option<Self> {
-        [Self::Pending, Self::Sending, Self::Sent, Self::Failed]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-    }
-}
+text_enum!(Status {
+    Pending = "pending",
+    Sending = "sending",
+    Sent = "sent",
+    Failed = "failed",
+});
 
 /// An email to queue.
 #[derive(Debug, Clone)]

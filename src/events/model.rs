@@ -48,20 +48,6 @@ pub enum RsvpMode {
     Approval,
 }
 
-macro_rules! text_enum {
-    ($ty:ty { $($variant:ident = $text:literal),* $(,)? }) => {
-        impl $ty {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),* }
-            }
-            /// Read a value the database keeps; `None` for anything else.
-            pub fn from_stored(raw: &str) -> Option<Self> {
-                match raw { $($text => Some(Self::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
 text_enum!(EventKind {
     Screening = "screening",
     Workshop = "workshop",

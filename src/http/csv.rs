@@ -12,6 +12,73 @@ pub fn cell(value: &str) -> String {
     format!("\"{}\"", guarded.replace('"', "\"\""))
 }
 
+/// An answer that is a page as JSON, or every row as CSV when the client sends
+/// `Accept: text/csv`. Written out by hand because poem-openapi's derive gives each
+/// variant its own entry under one status, which OpenAPI cannot hold; here one
+/// `200` lists both media types.
+pub enum JsonOrCsv<T> {
+    Json(T),
+    Csv { body: String, filename: String },
+}
+
+/// Whether an `Accept` header asks for CSV.
+pub fn wants_csv(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| a.to_ascii_lowercase().contains("text/csv"))
+}
+
+/// A file name from an id or slug taken from a path: no quotes or backslashes.
+pub fn file_stem(id: &str) -> String {
+    id.replace(['"', '\\'], "")
+}
+
+impl<T: poem_openapi::types::ToJSON + Send> poem::IntoResponse for JsonOrCsv<T> {
+    fn into_response(self) -> poem::Response {
+        match self {
+            Self::Json(page) => poem_openapi::payload::Json(page).into_response(),
+            Self::Csv { body, filename } => poem::Response::builder()
+                .content_type("text/csv; charset=utf-8")
+                .header(
+                    "Content-Disposition",
+                    format!("attachment; filename=\"{filename}\""),
+                )
+                .body(body),
+        }
+    }
+}
+
+impl<T: poem_openapi::types::ToJSON + Send> poem_openapi::ApiResponse for JsonOrCsv<T> {
+    fn meta() -> poem_openapi::registry::MetaResponses {
+        use poem_openapi::{
+            payload::{Json, Payload, PlainText},
+            registry::{MetaMediaType, MetaResponse, MetaResponses},
+        };
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "A page as JSON; every row as CSV when asked for with \
+                              `Accept: text/csv`.",
+                status: Some(200),
+                status_range: None,
+                content: vec![
+                    MetaMediaType {
+                        content_type: "application/json; charset=utf-8",
+                        schema: <Json<T> as Payload>::schema_ref(),
+                    },
+                    MetaMediaType {
+                        content_type: "text/csv; charset=utf-8",
+                        schema: <PlainText<String> as Payload>::schema_ref(),
+                    },
+                ],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(registry: &mut poem_openapi::registry::Registry) {
+        use poem_openapi::payload::{Json, Payload};
+        <Json<T> as Payload>::register(registry);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::cell;

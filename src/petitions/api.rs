@@ -3,13 +3,17 @@
 use poem_openapi::{
     ApiResponse, OpenApi,
     param::{Header, Path, Query},
-    payload::{Json, Payload, PlainText},
-    registry::{MetaMediaType, MetaResponse, MetaResponses, Registry},
+    payload::{Json, PlainText},
 };
 
 use super::{model::*, service};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate, csv::cell, page::Limit};
+use crate::http::{
+    ApiError, ApiTags, BearerAuth,
+    auth::authenticate,
+    csv::{JsonOrCsv, cell, file_stem, wants_csv},
+    page::Limit,
+};
 
 pub struct PetitionsApi {
     pub state: AppState,
@@ -22,50 +26,6 @@ pub enum PetitionCreated {
     Created(Json<Petition>),
 }
 
-/// A petition's signatures: a page as JSON, or all of them as CSV. Written out by
-/// hand so that one `200` lists both media types.
-pub enum Signatures {
-    Json(SignaturePage),
-    Csv { body: String, filename: String },
-}
-
-impl poem::IntoResponse for Signatures {
-    fn into_response(self) -> poem::Response {
-        match self {
-            Self::Json(page) => Json(page).into_response(),
-            Self::Csv { body, filename } => csv_response(body, &filename),
-        }
-    }
-}
-
-impl poem_openapi::ApiResponse for Signatures {
-    fn meta() -> MetaResponses {
-        MetaResponses {
-            responses: vec![MetaResponse {
-                description: "A page of signatures as JSON; every signature as CSV when \
-                              asked for with `Accept: text/csv`.",
-                status: Some(200),
-                status_range: None,
-                content: vec![
-                    MetaMediaType {
-                        content_type: "application/json; charset=utf-8",
-                        schema: <Json<SignaturePage> as Payload>::schema_ref(),
-                    },
-                    MetaMediaType {
-                        content_type: "text/csv; charset=utf-8",
-                        schema: <PlainText<String> as Payload>::schema_ref(),
-                    },
-                ],
-                headers: vec![],
-            }],
-        }
-    }
-
-    fn register(registry: &mut Registry) {
-        <Json<SignaturePage> as Payload>::register(registry);
-    }
-}
-
 #[derive(ApiResponse)]
 pub enum DeliveryCsv {
     /// The confirmed signatures as handed to the target: no email addresses.
@@ -74,21 +34,6 @@ pub enum DeliveryCsv {
         PlainText<String>,
         #[oai(header = "Content-Disposition")] String,
     ),
-}
-
-fn csv_response(body: String, filename: &str) -> poem::Response {
-    poem::Response::builder()
-        .content_type("text/csv; charset=utf-8")
-        .header(
-            "Content-Disposition",
-            format!("attachment; filename=\"{filename}\""),
-        )
-        .body(body)
-}
-
-/// A file name from an id or slug (ASCII without quotes or backslashes).
-fn file_stem(id: &str) -> String {
-    id.replace(['"', '\\'], "")
 }
 
 #[OpenApi(tag = "ApiTags::Petitions")]
@@ -209,14 +154,11 @@ impl PetitionsApi {
         #[oai(name = "Accept")] accept: Header<Option<String>>,
         limit: Query<Option<u64>>,
         cursor: Query<Option<String>>,
-    ) -> Result<Signatures, ApiError> {
+    ) -> Result<JsonOrCsv<SignaturePage>, ApiError> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let wants_csv = accept
-            .as_deref()
-            .is_some_and(|a| a.to_ascii_lowercase().contains("text/csv"));
-        if wants_csv {
+        if wants_csv(accept.as_deref()) {
             let (items, _) = service::signatures(&self.state.db, &access, &id, None, None).await?;
-            return Ok(Signatures::Csv {
+            return Ok(JsonOrCsv::Csv {
                 body: signatures_csv(&items),
                 filename: format!("signatures-{}.csv", file_stem(&id)),
             });
@@ -225,7 +167,7 @@ impl PetitionsApi {
         let (items, next_cursor) =
             service::signatures(&self.state.db, &access, &id, Some(limit), cursor.as_deref())
                 .await?;
-        Ok(Signatures::Json(SignaturePage { items, next_cursor }))
+        Ok(JsonOrCsv::Json(SignaturePage { items, next_cursor }))
     }
 
     /// What is handed to the target: each confirmed signer's name, affiliation,

@@ -28,20 +28,6 @@ pub enum FieldRule {
     Required,
 }
 
-macro_rules! text_enum {
-    ($ty:ty { $($variant:ident = $text:literal),* $(,)? }) => {
-        impl $ty {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),* }
-            }
-            /// Read a value the database keeps; `None` for anything else.
-            pub fn from_stored(raw: &str) -> Option<Self> {
-                match raw { $($text => Some(Self::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
 text_enum!(PetitionStatus { Draft = "draft", Open = "open", Closed = "closed", Delivered = "delivered" });
 text_enum!(FieldRule { Off = "off", Optional = "optional", Required = "required" });
 

@@ -3,68 +3,21 @@
 use poem_openapi::{
     ApiResponse, OpenApi,
     param::{Header, Path, Query},
-    payload::{Json, Payload, PlainText},
-    registry::{MetaMediaType, MetaResponse, MetaResponses, Registry},
+    payload::Json,
 };
 use uuid::Uuid;
 
 use super::{model::*, service};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate, page::Limit};
+use crate::http::{
+    ApiError, ApiTags, BearerAuth,
+    auth::authenticate,
+    csv::{JsonOrCsv, file_stem, wants_csv},
+    page::Limit,
+};
 
 pub struct RsvpsApi {
     pub state: AppState,
-}
-
-/// An event's attendees: a page as JSON, or every attendee as CSV. Written out by
-/// hand because the derive gives each variant its own entry under one status, which
-/// OpenAPI cannot hold; here one `200` lists both media types.
-pub enum Attendees {
-    Json(AttendeePage),
-    Csv { body: String, filename: String },
-}
-
-impl poem::IntoResponse for Attendees {
-    fn into_response(self) -> poem::Response {
-        match self {
-            Self::Json(page) => Json(page).into_response(),
-            Self::Csv { body, filename } => poem::Response::builder()
-                .content_type("text/csv; charset=utf-8")
-                .header(
-                    "Content-Disposition",
-                    format!("attachment; filename=\"{filename}\""),
-                )
-                .body(body),
-        }
-    }
-}
-
-impl poem_openapi::ApiResponse for Attendees {
-    fn meta() -> MetaResponses {
-        MetaResponses {
-            responses: vec![MetaResponse {
-                description: "A page of attendees as JSON; every attendee as CSV when \
-                              asked for with `Accept: text/csv`.",
-                status: Some(200),
-                status_range: None,
-                content: vec![
-                    MetaMediaType {
-                        content_type: "application/json; charset=utf-8",
-                        schema: <Json<AttendeePage> as Payload>::schema_ref(),
-                    },
-                    MetaMediaType {
-                        content_type: "text/csv; charset=utf-8",
-                        schema: <PlainText<String> as Payload>::schema_ref(),
-                    },
-                ],
-                headers: vec![],
-            }],
-        }
-    }
-
-    fn register(registry: &mut Registry) {
-        <Json<AttendeePage> as Payload>::register(registry);
-    }
 }
 
 #[derive(ApiResponse)]
@@ -88,25 +41,20 @@ impl RsvpsApi {
         #[oai(name = "Accept")] accept: Header<Option<String>>,
         limit: Query<Option<u64>>,
         cursor: Query<Option<String>>,
-    ) -> Result<Attendees, ApiError> {
+    ) -> Result<JsonOrCsv<AttendeePage>, ApiError> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let wants_csv = accept
-            .as_deref()
-            .is_some_and(|a| a.to_ascii_lowercase().contains("text/csv"));
-        if wants_csv {
+        if wants_csv(accept.as_deref()) {
             let (items, _) = service::attendees(&self.state.db, &access, &id, None, None).await?;
-            // The path is the event's id or slug: ASCII without quotes.
-            let filename = format!("attendees-{}.csv", id.0.replace(['"', '\\'], ""));
-            return Ok(Attendees::Csv {
+            return Ok(JsonOrCsv::Csv {
                 body: csv(&items),
-                filename,
+                filename: format!("attendees-{}.csv", file_stem(&id)),
             });
         }
         let limit = Limit::parse(limit.0)?;
         let (items, next_cursor) =
             service::attendees(&self.state.db, &access, &id, Some(limit), cursor.as_deref())
                 .await?;
-        Ok(Attendees::Json(AttendeePage { items, next_cursor }))
+        Ok(JsonOrCsv::Json(AttendeePage { items, next_cursor }))
     }
 
     /// Add someone to the event (at the door, or by phone): no deadline or approval

@@ -21,29 +21,13 @@ pub enum RsvpStatus {
     Cancelled,
 }
 
-impl RsvpStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Going => "going",
-            Self::Waitlisted => "waitlisted",
-            Self::PendingApproval => "pending_approval",
-            Self::Declined => "declined",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn from_stored(raw: &str) -> Option<Self> {
-        [
-            Self::Going,
-            Self::Waitlisted,
-            Self::PendingApproval,
-            Self::Declined,
-            Self::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
-    }
-}
+text_enum!(RsvpStatus {
+    Going = "going",
+    Waitlisted = "waitlisted",
+    PendingApproval = "pending_approval",
+    Declined = "declined",
+    Cancelled = "cancelled",
+});
 
 /// The most guests one supporter may bring.
 pub const MAX_GUESTS: i64 = 20;
