@@ -5,6 +5,7 @@ mod email;
 mod event_times;
 mod language;
 mod locale;
+mod money;
 mod slug;
 mod timezone;
 
@@ -13,6 +14,7 @@ pub use email::Email;
 pub use event_times::{EventTimes, Schedule};
 pub use language::Language;
 pub use locale::Locale;
+pub use money::{Currency, Money};
 pub use slug::Slug;
 pub use timezone::TimeZone;
 

@@ -1,0 +1,134 @@
+//! Money: an integer number of a currency's minor units, never a float. The
+//! currency is an ISO 4217 code, and knows its exponent (JPY 0, GBP 2, KWD 3), from
+//! the `iso_currency` crate's copy of the standard's table.
+
+use std::fmt;
+
+use super::InvalidField;
+
+/// An ISO 4217 currency that has minor units (funds and metals do not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Currency {
+    iso: iso_currency::Currency,
+    exponent: u32,
+}
+
+impl Currency {
+    /// A code such as `GBP`, in any case.
+    pub fn parse(raw: &str) -> Result<Self, InvalidField> {
+        let code = raw.trim().to_ascii_uppercase();
+        let iso = iso_currency::Currency::from_code(&code).ok_or_else(|| {
+            InvalidField::new(
+                "currency",
+                format!("{raw:?} is not an ISO 4217 currency code"),
+            )
+        })?;
+        let exponent = iso.exponent().ok_or_else(|| {
+            InvalidField::new("currency", format!("{code} is not a currency to give in"))
+        })?;
+        Ok(Self {
+            iso,
+            exponent: u32::from(exponent),
+        })
+    }
+
+    pub fn code(self) -> &'static str {
+        self.iso.code()
+    }
+
+    /// Digits after the decimal point: 0 for JPY, 2 for GBP, 3 for KWD.
+    pub fn exponent(self) -> u32 {
+        self.exponent
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A positive amount in a currency's minor units: `{"amount": 2500, "currency": "GBP"}`
+/// is £25.00.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Money {
+    minor: i64,
+    currency: Currency,
+}
+
+impl Money {
+    /// An amount greater than zero.
+    pub fn new(minor: i64, currency: Currency) -> Result<Self, InvalidField> {
+        if minor <= 0 {
+            return Err(InvalidField::new("amount", "must be greater than zero"));
+        }
+        Ok(Self { minor, currency })
+    }
+
+    pub fn minor(self) -> i64 {
+        self.minor
+    }
+
+    pub fn currency(self) -> Currency {
+        self.currency
+    }
+
+    /// The amount with its decimal point, without grouping: `25.00`, `1000`, `1.500`.
+    pub fn decimal(self) -> String {
+        let exponent = self.currency.exponent();
+        if exponent == 0 {
+            return self.minor.to_string();
+        }
+        let scale = 10_i64.pow(exponent);
+        format!(
+            "{}.{:0width$}",
+            self.minor / scale,
+            self.minor % scale,
+            width = exponent as usize
+        )
+    }
+}
+
+impl fmt::Display for Money {
+    /// `25.00 GBP`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.decimal(), self.currency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_currency_knows_its_minor_unit() {
+        for (code, exponent) in [("JPY", 0), ("GBP", 2), ("KWD", 3), ("VES", 2), ("cad", 2)] {
+            assert_eq!(
+                Currency::parse(code).unwrap().exponent(),
+                exponent,
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_codes_and_funds_are_refused() {
+        for bad in ["XXX1", "ZZZ", "", "XAU"] {
+            let error = Currency::parse(bad).unwrap_err();
+            assert_eq!(error.field, "currency", "{bad}");
+        }
+    }
+
+    #[test]
+    fn amounts_are_positive_minor_units_shown_with_their_exponent() {
+        let gbp = Currency::parse("GBP").unwrap();
+        assert_eq!(Money::new(2500, gbp).unwrap().to_string(), "25.00 GBP");
+        assert_eq!(Money::new(7, gbp).unwrap().decimal(), "0.07");
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(Money::new(1000, jpy).unwrap().to_string(), "1000 JPY");
+        let kwd = Currency::parse("KWD").unwrap();
+        assert_eq!(Money::new(1500, kwd).unwrap().decimal(), "1.500");
+        assert!(Money::new(0, gbp).is_err());
+        assert!(Money::new(-5, gbp).is_err());
+    }
+}
