@@ -927,7 +927,11 @@ async fn campaign_id(db: &DatabaseConnection, slug: &str) -> Result<Uuid, DbErr>
         .unwrap_or_else(Uuid::nil))
 }
 
-async fn find(db: &DatabaseConnection, id_or_slug: &str) -> Result<Option<event::Model>, DbErr> {
+/// An event by its id or its slug, whatever its status.
+pub async fn find(
+    db: &DatabaseConnection,
+    id_or_slug: &str,
+) -> Result<Option<event::Model>, DbErr> {
     match Uuid::parse_str(id_or_slug) {
         Ok(id) => event::Entity::find_by_id(id).one(db).await,
         Err(_) => {

@@ -96,6 +96,21 @@ impl Access {
         }
     }
 
+    /// The organisations whose supporters' personal data this organiser may see:
+    /// those where they are an organiser or owner. Viewers see none.
+    pub fn personal_data_organisations(&self) -> Result<Vec<Uuid>, AccessError> {
+        let ids: Vec<Uuid> = self
+            .memberships
+            .iter()
+            .filter(|m| m.role >= Role::Organiser)
+            .map(|m| m.organisation_id)
+            .collect();
+        if ids.is_empty() {
+            return Err(AccessError::NoPersonalData);
+        }
+        Ok(ids)
+    }
+
     pub fn organisation_ids(&self) -> Vec<Uuid> {
         self.memberships.iter().map(|m| m.organisation_id).collect()
     }
@@ -110,6 +125,8 @@ pub enum AccessError {
     ReadOnly,
     #[error("you belong to several organisations: name one in `organisation`")]
     Ambiguous,
+    #[error("your role does not let you see supporters' personal data")]
+    NoPersonalData,
 }
 
 impl From<AccessError> for ApiError {

@@ -364,7 +364,7 @@ pub async fn publish(
 ) -> Result<Petition, PetitionError> {
     let row = find_for(db, access, id, Role::Organiser).await?;
     let row = match PetitionStatus::from_stored(&row.status) {
-        Some(PetitionStatus::Draft) => set_status(db, row, PetitionStatus::Open, None).await?,
+        Some(PetitionStatus::Draft) => set_status(db, row, PetitionStatus::Open).await?,
         Some(PetitionStatus::Open) => row,
         _ => {
             return Err(PetitionError::WrongState(
@@ -384,7 +384,7 @@ pub async fn close(
 ) -> Result<Petition, PetitionError> {
     let row = find_for(db, access, id, Role::Organiser).await?;
     let row = match PetitionStatus::from_stored(&row.status) {
-        Some(PetitionStatus::Open) => set_status(db, row, PetitionStatus::Closed, None).await?,
+        Some(PetitionStatus::Open) => set_status(db, row, PetitionStatus::Closed).await?,
         Some(PetitionStatus::Closed) => row,
         Some(PetitionStatus::Draft) => {
             return Err(PetitionError::WrongState(
@@ -428,7 +428,6 @@ async fn set_status(
     db: &DatabaseConnection,
     row: petition::Model,
     status: PetitionStatus,
-    _note: Option<String>,
 ) -> Result<petition::Model, DbErr> {
     let mut active: petition::ActiveModel = row.into();
     active.status = Set(status.as_str().into());
@@ -711,18 +710,18 @@ pub async fn sign(
         )
         .exec_without_returning(&txn.txn)
         .await?;
-    let mail = PetitionMail::load(&txn.txn, &petition, site).await?;
-    let mut emails = Vec::new();
+    // What to tell the signer; most repeats need no email, and no lookup for one.
+    let mut notes = Vec::new();
     if inserted == 1 {
         let row = signature::Entity::find_by_id(id)
             .one(&txn.txn)
             .await?
             .ok_or(PetitionError::NotFound)?;
         if petition.require_confirmation {
-            emails.push(mail.confirm(&row, &supporter));
+            notes.push(Note::Confirm(row));
         } else {
             let count = count_in(&txn.txn, &row, now).await?;
-            emails.push(mail.thanks(&row, &supporter, count));
+            notes.push(Note::Thanks(row, count));
         }
     } else {
         let existing = signature::Entity::find()
@@ -739,10 +738,10 @@ pub async fn sign(
             again.id = Set(existing.id);
             let again = again.update(&txn.txn).await?;
             if petition.require_confirmation {
-                emails.push(mail.confirm(&again, &supporter));
+                notes.push(Note::Confirm(again));
             } else {
                 let count = count_in(&txn.txn, &again, now).await?;
-                emails.push(mail.thanks(&again, &supporter, count));
+                notes.push(Note::Thanks(again, count));
             }
         } else if existing.status == "pending"
             && existing.confirmation_sent_at <= now - RESEND_AFTER
@@ -755,13 +754,26 @@ pub async fn sign(
                 .exec(&txn.txn)
                 .await?;
             if resent.rows_affected == 1 {
-                emails.push(mail.confirm(&existing, &supporter));
+                notes.push(Note::Confirm(existing));
             }
         }
     }
-    outbox::enqueue(&txn.txn, site, emails).await?;
+    if !notes.is_empty() {
+        let mail = PetitionMail::load(&txn.txn, &petition, site).await?;
+        let emails = notes.iter().map(|note| match note {
+            Note::Confirm(row) => mail.confirm(row, &supporter),
+            Note::Thanks(row, count) => mail.thanks(row, &supporter, *count),
+        });
+        outbox::enqueue(&txn.txn, site, emails.collect::<Vec<_>>()).await?;
+    }
     txn.commit().await?;
     Ok(answer)
+}
+
+/// An email a signature calls for.
+enum Note {
+    Confirm(signature::Model),
+    Thanks(signature::Model, i32),
 }
 
 /// Mark a pending signature confirmed and count it; the petition's new count.

@@ -345,7 +345,7 @@ pub async fn take(
     event_ref: &str,
     form: RsvpForm,
 ) -> Result<(Rsvp, bool), RsvpError> {
-    let event_id = find_event(db, event_ref)
+    let event_id = crate::events::service::find(db, event_ref)
         .await?
         .filter(|e| e.status != EventStatus::Draft.as_str())
         .ok_or(RsvpError::NoSuchEvent)?
@@ -746,7 +746,7 @@ async fn organisers_event(
     access: &Access,
     event_ref: &str,
 ) -> Result<event::Model, RsvpError> {
-    let event = find_event(db, event_ref)
+    let event = crate::events::service::find(db, event_ref)
         .await?
         .ok_or(RsvpError::NoSuchEvent)?;
     if access.can(event.organisation_id, Role::Organiser) {
@@ -763,21 +763,6 @@ async fn organisers_event(
         return Ok(event);
     }
     Err(RsvpError::Forbidden)
-}
-
-async fn find_event(
-    db: &DatabaseConnection,
-    event_ref: &str,
-) -> Result<Option<event::Model>, DbErr> {
-    match Uuid::parse_str(event_ref) {
-        Ok(id) => event::Entity::find_by_id(id).one(db).await,
-        Err(_) => {
-            event::Entity::find()
-                .filter(event::Column::Slug.eq(event_ref))
-                .one(db)
-                .await
-        }
-    }
 }
 
 /// What changed about an event, for the email that tells its attendees.

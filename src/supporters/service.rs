@@ -14,7 +14,9 @@ use uuid::Uuid;
 use super::model::*;
 use crate::domain::{Email, InvalidField, Locale};
 use crate::http::{
-    Access, ApiError, Role, instant,
+    Access, ApiError,
+    auth::AccessError,
+    instant,
     page::{Limit, split_page},
 };
 use crate::rsvps::model::RsvpStatus;
@@ -26,8 +28,8 @@ pub enum SupporterError {
     Invalid(#[from] InvalidField),
     #[error("no such supporter")]
     NotFound,
-    #[error("your role does not let you see supporters' personal data")]
-    NoPersonalData,
+    #[error(transparent)]
+    Access(#[from] AccessError),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -37,7 +39,7 @@ impl From<SupporterError> for ApiError {
         match e {
             SupporterError::Invalid(field) => field.into(),
             SupporterError::NotFound => ApiError::not_found(e.to_string()),
-            SupporterError::NoPersonalData => ApiError::forbidden(e.to_string()),
+            SupporterError::Access(a) => a.into(),
             SupporterError::Db(e) => ApiError::internal(&e),
         }
     }
@@ -104,20 +106,6 @@ pub async fn upsert(
     active.update(conn).await
 }
 
-/// Organisations whose supporter data this organiser may see.
-fn readable_organisations(access: &Access) -> Result<Vec<Uuid>, SupporterError> {
-    let ids: Vec<Uuid> = access
-        .memberships
-        .iter()
-        .filter(|m| m.role >= Role::Organiser)
-        .map(|m| m.organisation_id)
-        .collect();
-    if ids.is_empty() {
-        return Err(SupporterError::NoPersonalData);
-    }
-    Ok(ids)
-}
-
 /// Events these organisations own or co-host.
 fn events_of(organisations: &[Uuid]) -> Condition {
     let co_hosted = Query::select()
@@ -169,7 +157,7 @@ pub async fn list(
     limit: Limit,
     cursor: Option<&str>,
 ) -> Result<(Vec<Supporter>, Option<String>), SupporterError> {
-    let organisations = readable_organisations(access)?;
+    let organisations = access.personal_data_organisations()?;
     let mut query = supporter::Entity::find()
         .filter(acted_for(&organisations))
         .order_by_desc(supporter::Column::Id)
@@ -209,7 +197,7 @@ pub async fn export(
     access: &Access,
     id: Uuid,
 ) -> Result<SupporterExport, SupporterError> {
-    let organisations = readable_organisations(access)?;
+    let organisations = access.personal_data_organisations()?;
     let (row, rsvps) = find_with_rsvps(db, access, id).await?;
     let signatures = signatures_of(db, access, id).await?;
     let emails = outbox_email::Entity::find()
@@ -339,7 +327,7 @@ async fn find_with_rsvps(
     access: &Access,
     id: Uuid,
 ) -> Result<(supporter::Model, Vec<SupporterRsvp>), SupporterError> {
-    let organisations = readable_organisations(access)?;
+    let organisations = access.personal_data_organisations()?;
     let row = supporter::Entity::find_by_id(id)
         .filter(acted_for(&organisations))
         .one(db)
@@ -389,7 +377,7 @@ async fn signatures_of(
     access: &Access,
     id: Uuid,
 ) -> Result<Vec<SupporterSignature>, SupporterError> {
-    let organisations = readable_organisations(access)?;
+    let organisations = access.personal_data_organisations()?;
     let petitions: std::collections::HashMap<Uuid, petition::Model> = petition::Entity::find()
         .filter(petition::Column::OrganisationId.is_in(organisations))
         .all(db)
