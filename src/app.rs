@@ -15,6 +15,7 @@ use crate::{
     config::Config,
     email::{Site, api::EmailsApi, render::Renderer, transport::Transport, worker::Worker},
     events::{api::EventsApi, public_api::PublicApi},
+    fundraisers::{api::FundraisersApi, public_api::PublicFundraiserApi},
     http::{guard::guard, problem::catch_all},
     organisations::api::OrganisationsApi,
     pages,
@@ -37,6 +38,8 @@ pub struct AppState {
     pub limits: Arc<crate::http::limit::Limits>,
     /// Rendered calendar feeds.
     pub feeds: Arc<crate::calendar::feed::FeedCache>,
+    /// Stripe, where configured.
+    pub payments: crate::payments::Payments,
 }
 
 /// A built application, bound to its port and ready to serve.
@@ -65,6 +68,7 @@ impl App {
                 config.sign_limit_per_email,
             )),
             feeds: Arc::default(),
+            payments: crate::payments::Payments::from_config(&config)?,
         };
         let acceptor = TcpListener::bind(config.bind.as_str())
             .into_acceptor()
@@ -90,6 +94,11 @@ impl App {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db
+    }
+
+    /// Where links point and what signs them.
+    pub fn site(&self) -> &Site {
+        &self.state.site
     }
 
     /// The background jobs of this deployment (tests run its rounds by hand).
@@ -137,9 +146,11 @@ pub fn api_service(
         SupportersApi,
         EmailsApi,
         PetitionsApi,
+        FundraisersApi,
         PublicApi,
         PublicRsvpApi,
         PublicPetitionApi,
+        PublicFundraiserApi,
     ),
     (),
 > {
@@ -153,9 +164,11 @@ pub fn api_service(
             SupportersApi { state: state() },
             EmailsApi { state: state() },
             PetitionsApi { state: state() },
+            FundraisersApi { state: state() },
             PublicApi { state: state() },
             PublicRsvpApi { state: state() },
             PublicPetitionApi { state: state() },
+            PublicFundraiserApi { state: state() },
         ),
         "Turnout",
         env!("CARGO_PKG_VERSION"),
@@ -191,6 +204,15 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
         .at(
             "/signatures/confirm/:token",
             get(pages::confirm_page).post(pages::confirm_signature),
+        )
+        .at("/donations/:token/thanks", get(pages::donation_thanks))
+        .at(
+            "/donations/:token/cancelled",
+            get(pages::donation_cancelled),
+        )
+        .at(
+            "/webhooks/stripe",
+            poem::post(crate::fundraisers::webhook::stripe),
         )
         .at(
             "/invitations/:token",

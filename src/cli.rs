@@ -62,7 +62,7 @@ impl Cli {
             Command::Serve { demo } => {
                 let app = App::build(config).await?;
                 if demo {
-                    crate::demo::load_if_empty(app.db(), chrono::Utc::now()).await?;
+                    crate::demo::load_if_empty(app.db(), app.site(), chrono::Utc::now()).await?;
                 }
                 app.run_until_stopped().await?;
             }

@@ -23,18 +23,26 @@ const PUBLIC_URL: &str = "";
 
 /// Load the demo data when the database has no organisation yet. Returns whether
 /// it loaded anything.
-pub async fn load_if_empty(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<bool> {
+pub async fn load_if_empty(
+    db: &DatabaseConnection,
+    site: &crate::email::Site,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
     if entity::organisation::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }
-    load(db, now)
+    load(db, site, now)
         .await
         .map_err(|e| anyhow::anyhow!("demo data: {e:?}"))?;
     tracing::info!(organiser = DEMO_ORGANISER, "demo data loaded");
     Ok(true)
 }
 
-async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiError> {
+async fn load(
+    db: &DatabaseConnection,
+    site: &crate::email::Site,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     for (slug, name, zone) in [
         (
             "hands-off-venezuela",
@@ -395,6 +403,94 @@ async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiErro
     )
     .await?;
     crate::petitions::service::publish(db, &access, &petition.id, PUBLIC_URL).await?;
+    fighting_fund(db, site, &access, now).await
+}
+
+/// An appeal for the workers of an occupied factory, with its goal in pounds and
+/// gifts collected by hand in other currencies.
+async fn fighting_fund(
+    db: &DatabaseConnection,
+    site: &crate::email::Site,
+    access: &Access,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    use crate::fundraisers::{donations, model::*, service as fundraisers};
+    use crate::http::money::MoneyInput;
+
+    let money = |amount: i64, currency: &str| MoneyInput {
+        amount,
+        currency: currency.into(),
+    };
+    let fund = fundraisers::create(
+        db,
+        access,
+        NewFundraiser {
+            organisation: Some("hands-off-venezuela".into()),
+            campaign: Some("hands-off-venezuela".into()),
+            slug: Some("inveval-workers-fighting-fund".into()),
+            title: "Fighting fund for the workers of the occupied Inveval factory".into(),
+            description: "The workers of **Inveval**, a valve factory in Carabobo, occupied \
+                          their plant when its owners locked them out, and have run it \
+                          under workers' control ever since.\n\nTheir fighting fund pays \
+                          for legal costs, raw materials and the wages of workers on the \
+                          picket line. Every pound goes to them."
+                .into(),
+            language: Some("en".into()),
+            goal: money(500_000, "GBP"),
+            suggested_amounts: Some(vec![1_000, 2_500, 5_000, 10_000]),
+            min_amount: None,
+            max_amount: None,
+        },
+        PUBLIC_URL,
+    )
+    .await?;
+    fundraisers::publish(db, access, &fund.id, PUBLIC_URL).await?;
+    let gifts = [
+        (
+            money(25_000, "GBP"),
+            OfflineMethod::BankTransfer,
+            "Unite the Union, London branch",
+            6,
+        ),
+        (
+            money(8_550, "CAD"),
+            OfflineMethod::Cash,
+            "Collection at the Toronto screening",
+            4,
+        ),
+        (
+            money(15_000, "EUR"),
+            OfflineMethod::BankTransfer,
+            "CGT Metal, Barcelona",
+            3,
+        ),
+        (
+            money(4_000, "GBP"),
+            OfflineMethod::Cash,
+            "Collection at the London public meeting",
+            2,
+        ),
+    ];
+    for (amount, method, donor, days_ago) in gifts {
+        donations::record_offline(
+            db,
+            site,
+            access,
+            &fund.id,
+            OfflineDonation {
+                amount,
+                method,
+                donor_name: Some(donor.into()),
+                donor_email: None,
+                received_at: now - Duration::days(days_ago),
+                note: None,
+                anonymous: None,
+                send_receipt: Some(false),
+                locale: None,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -3,8 +3,10 @@
 
 pub mod api_token;
 pub mod campaign;
+pub mod donation;
 pub mod event;
 pub mod event_host;
+pub mod fundraiser;
 pub mod idempotency_key;
 pub mod invitation;
 pub mod membership;
@@ -15,4 +17,5 @@ pub mod petition;
 pub mod rsvp;
 pub mod setting;
 pub mod signature;
+pub mod stripe_event;
 pub mod supporter;

@@ -12,6 +12,7 @@ mod m20261123_000006_create_supporters_and_rsvps;
 mod m20261123_000007_create_outbox;
 mod m20261123_000008_outbox_organisation;
 mod m20261123_000009_create_petitions;
+mod m20261123_000010_create_fundraisers;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_create_outbox::Migration),
             Box::new(m20261123_000008_outbox_organisation::Migration),
             Box::new(m20261123_000009_create_petitions::Migration),
+            Box::new(m20261123_000010_create_fundraisers::Migration),
         ]
     }
 }

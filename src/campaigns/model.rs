@@ -81,4 +81,6 @@ pub struct PublicCampaign {
     pub events: Vec<Event>,
     /// Its petitions open for signatures, newest first.
     pub petitions: Vec<crate::petitions::model::Petition>,
+    /// Its fundraisers open for donations, newest first.
+    pub fundraisers: Vec<crate::fundraisers::model::Fundraiser>,
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::domain::{EventTimes, Locale, Schedule};
+use crate::domain::{EventTimes, Locale, Money, Schedule};
 
 /// The emails Turnout sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,10 +23,11 @@ pub enum Template {
     OrganiserInvitation,
     PetitionConfirm,
     PetitionThanks,
+    DonationReceipt,
 }
 
 impl Template {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::RsvpGoing,
         Self::RsvpWaitlisted,
         Self::RsvpPending,
@@ -39,6 +40,7 @@ impl Template {
         Self::OrganiserInvitation,
         Self::PetitionConfirm,
         Self::PetitionThanks,
+        Self::DonationReceipt,
     ];
 
     pub fn from_name(name: &str) -> Option<Self> {
@@ -59,6 +61,7 @@ impl Template {
             Self::OrganiserInvitation => "organiser_invitation",
             Self::PetitionConfirm => "petition_confirm",
             Self::PetitionThanks => "petition_thanks",
+            Self::DonationReceipt => "donation_receipt",
         }
     }
 }
@@ -201,6 +204,43 @@ pub fn when(times: &EventTimes, locale: Locale) -> String {
     }
 }
 
+/// An amount as the reader writes numbers, with the currency's code, which no
+/// reader can mistake (a bare "$" could be any of a dozen dollars):
+/// "1,234.50 GBP", "1.234,50 GBP", "1 234,50 GBP".
+pub fn money_text(money: Money, locale: Locale) -> String {
+    let decimal = money.decimal();
+    let (whole, fraction) = decimal.split_once('.').unwrap_or((&decimal, ""));
+    let (group, point) = match locale {
+        Locale::En => (",", "."),
+        Locale::Es => (".", ","),
+        // French groups thousands with a narrow no-break space.
+        Locale::Fr => ("\u{202f}", ","),
+    };
+    let digits: Vec<char> = whole.chars().collect();
+    let mut grouped = String::new();
+    for (i, digit) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push_str(group);
+        }
+        grouped.push(*digit);
+    }
+    if fraction.is_empty() {
+        format!("{grouped} {}", money.currency())
+    } else {
+        format!("{grouped}{point}{fraction} {}", money.currency())
+    }
+}
+
+/// A day as the reader writes it: "23 November 2026", "23 de noviembre de 2026".
+pub fn date_text(at: DateTime<Utc>, locale: Locale) -> String {
+    let (format, chrono_locale) = match locale {
+        Locale::En => ("%-d %B %Y", chrono::Locale::en_GB),
+        Locale::Es => ("%-d de %B de %Y", chrono::Locale::es_ES),
+        Locale::Fr => ("%-d %B %Y", chrono::Locale::fr_FR),
+    };
+    at.format_localized(format, chrono_locale).to_string()
+}
+
 /// The zone's abbreviation at an instant ("EST", "GMT"); zones without one get
 /// their offset ("UTC-04" for Caracas).
 fn abbreviation(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
@@ -256,6 +296,24 @@ mod tests {
     }
 
     #[test]
+    fn amounts_read_as_each_language_writes_numbers() {
+        let gbp = crate::domain::Currency::parse("GBP").unwrap();
+        let money = Money::new(123_450, gbp).unwrap();
+        assert_eq!(money_text(money, Locale::En), "1,234.50 GBP");
+        assert_eq!(money_text(money, Locale::Es), "1.234,50 GBP");
+        assert_eq!(money_text(money, Locale::Fr), "1\u{202f}234,50 GBP");
+        let jpy = crate::domain::Currency::parse("JPY").unwrap();
+        assert_eq!(
+            money_text(Money::new(1_000_000, jpy).unwrap(), Locale::En),
+            "1,000,000 JPY"
+        );
+        assert_eq!(
+            money_text(Money::new(2500, gbp).unwrap(), Locale::Es),
+            "25,00 GBP"
+        );
+    }
+
+    #[test]
     fn every_template_renders_in_every_language() {
         let renderer = Renderer::new();
         let context = json!({
@@ -288,6 +346,20 @@ mod tests {
                 "goal": 5000,
             },
             "confirm_url": "https://turnout.example/confirm/abc",
+            "fundraiser": {
+                "title": "Fighting fund\r\nBcc: x@y",
+                "url": "https://turnout.example/fundraisers/fighting-fund",
+                "organisation": "Hands Off Venezuela",
+            },
+            "donation": {
+                "amount": "25.00 GBP",
+                "date": "23 November 2026",
+                "method": "online",
+                "monthly": true,
+                "renewal": false,
+                "reference": "0193a0b2-0000-7000-8000-000000000000",
+                "message": "Solidarity ‹from <Pérez>\nand all of us",
+            },
         });
         for locale in Locale::ALL {
             for template in Template::ALL {

@@ -81,10 +81,17 @@ impl PublicApi {
             &self.state.site.public_url,
         )
         .await?;
+        let fundraisers = crate::fundraisers::service::open_in_campaign(
+            &self.state.db,
+            id,
+            &self.state.site.public_url,
+        )
+        .await?;
         Ok(Json(PublicCampaign {
             campaign,
             events,
             petitions,
+            fundraisers,
         }))
     }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod csv;
 pub mod guard;
 pub mod limit;
+pub mod money;
 pub mod page;
 pub mod problem;
 pub mod text;
@@ -35,6 +36,8 @@ pub enum ApiTags {
     Emails,
     /// Petitions and their signatures (organiser side).
     Petitions,
+    /// Fundraisers and their donations (organiser side).
+    Fundraisers,
     /// What anyone may read or do without a token.
     Public,
 }

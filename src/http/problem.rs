@@ -43,6 +43,7 @@ impl Problem {
             415 => ("unsupported-media-type", "Unsupported media type"),
             422 => ("invalid-input", "Invalid input"),
             429 => ("rate-limited", "Too many requests"),
+            502 => ("bad-gateway", "Bad gateway"),
             503 => ("unavailable", "Service unavailable"),
             _ if status.is_server_error() => ("internal-error", "Internal error"),
             _ => ("error", "Error"),
@@ -96,6 +97,12 @@ pub enum ApiError {
     /// Something failed on our side; the detail says no more than that.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
+    /// The payment provider failed or refused; nothing was charged.
+    #[oai(status = 502, content_type = "application/problem+json")]
+    BadGateway(Json<Problem>),
+    /// This deployment does not offer it (online payments not configured).
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>),
 }
 
 impl ApiError {
@@ -124,6 +131,14 @@ impl ApiError {
             )),
             seconds.max(1),
         )
+    }
+
+    pub fn bad_gateway(detail: impl Into<String>) -> Self {
+        Self::BadGateway(Json(Problem::new(StatusCode::BAD_GATEWAY, detail)))
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::Unavailable(Json(Problem::new(StatusCode::SERVICE_UNAVAILABLE, detail)))
     }
 
     pub fn invalid(errors: Vec<InvalidField>) -> Self {

@@ -369,3 +369,28 @@ pub async fn confirm_signature(state: Data<&AppState>, token: Path<String>) -> R
     context["petition_title"] = title.into();
     page(&state, status, "confirm", &context)
 }
+
+/// `GET /donations/{token}/thanks`: where Stripe Checkout sends the donor after
+/// paying. The webhook may not have arrived yet, so the page says whether the
+/// payment is confirmed or still being confirmed.
+#[handler]
+pub async fn donation_thanks(state: Data<&AppState>, token: Path<String>) -> Response {
+    after_checkout(&state, &token, "donation_thanks").await
+}
+
+/// `GET /donations/{token}/cancelled`: where Checkout sends a donor who turned back.
+#[handler]
+pub async fn donation_cancelled(state: Data<&AppState>, token: Path<String>) -> Response {
+    after_checkout(&state, &token, "donation_cancelled").await
+}
+
+async fn after_checkout(state: &AppState, token: &str, name: &str) -> Response {
+    match crate::fundraisers::donations::after_checkout(&state.db, &state.site, token).await {
+        Ok(Some(details)) => page(state, StatusCode::OK, name, &details),
+        Ok(None) => not_found(state, Locale::En),
+        Err(e) => {
+            tracing::error!(error = %e, "donation page");
+            not_found(state, Locale::En)
+        }
+    }
+}

@@ -2,6 +2,8 @@
 
 use poem_openapi::Object;
 
+use crate::fundraisers::model::{DonationMethod, DonationStatus, Frequency};
+use crate::http::money::MoneyBody;
 use crate::rsvps::model::RsvpStatus;
 
 /// A supporter, as organisers see them.
@@ -53,6 +55,24 @@ pub struct SupporterSignature {
     pub confirmed_at: Option<String>,
 }
 
+/// One of a supporter's gifts to your organisations' fundraisers.
+#[derive(Object, Debug, Clone)]
+pub struct SupporterDonation {
+    pub id: String,
+    /// The fundraiser's slug.
+    pub fundraiser: String,
+    pub fundraiser_title: String,
+    pub amount: MoneyBody,
+    pub refunded_amount: i64,
+    pub method: DonationMethod,
+    pub frequency: Frequency,
+    pub status: DonationStatus,
+    pub anonymous: bool,
+    pub message: Option<String>,
+    pub received_at: Option<String>,
+    pub created_at: String,
+}
+
 /// A supporter with what they did for your organisations.
 #[derive(Object, Debug, Clone)]
 pub struct SupporterDetail {
@@ -60,6 +80,7 @@ pub struct SupporterDetail {
     pub supporter: Supporter,
     pub rsvps: Vec<SupporterRsvp>,
     pub signatures: Vec<SupporterSignature>,
+    pub donations: Vec<SupporterDonation>,
 }
 
 /// An email sent to a supporter, for an export.
@@ -78,6 +99,7 @@ pub struct SupporterExport {
     pub supporter: Supporter,
     pub rsvps: Vec<SupporterRsvp>,
     pub signatures: Vec<SupporterSignature>,
+    pub donations: Vec<SupporterDonation>,
     pub emails: Vec<SentEmail>,
     pub exported_at: String,
 }

@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
-    sea_query::{OnConflict, Query},
+    sea_query::{Expr, OnConflict, Query},
 };
 use uuid::Uuid;
 
@@ -20,7 +20,9 @@ use crate::http::{
     page::{Limit, split_page},
 };
 use crate::rsvps::model::RsvpStatus;
-use entity::{event, event_host, outbox_email, petition, rsvp, signature, supporter};
+use entity::{
+    donation, event, event_host, fundraiser, outbox_email, petition, rsvp, signature, supporter,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SupporterError {
@@ -140,11 +142,23 @@ fn acted_for(organisations: &[Uuid]) -> Condition {
         .from(signature::Entity)
         .and_where(signature::Column::PetitionId.in_subquery(petitions))
         .to_owned();
+    let fundraisers = Query::select()
+        .column(fundraiser::Column::Id)
+        .from(fundraiser::Entity)
+        .and_where(fundraiser::Column::OrganisationId.is_in(organisations.to_vec()))
+        .to_owned();
+    let donors = Query::select()
+        .column(donation::Column::SupporterId)
+        .from(donation::Entity)
+        .and_where(donation::Column::FundraiserId.in_subquery(fundraisers))
+        .and_where(donation::Column::SupporterId.is_not_null())
+        .to_owned();
     Condition::all()
         .add(
             Condition::any()
                 .add(supporter::Column::Id.in_subquery(rsvps))
-                .add(supporter::Column::Id.in_subquery(signatures)),
+                .add(supporter::Column::Id.in_subquery(signatures))
+                .add(supporter::Column::Id.in_subquery(donors)),
         )
         .add(supporter::Column::ErasedAt.is_null())
 }
@@ -184,10 +198,12 @@ pub async fn get(
 ) -> Result<SupporterDetail, SupporterError> {
     let (row, rsvps) = find_with_rsvps(db, access, id).await?;
     let signatures = signatures_of(db, access, id).await?;
+    let donations = donations_of(db, access, id).await?;
     Ok(SupporterDetail {
         supporter: view(row),
         rsvps,
         signatures,
+        donations,
     })
 }
 
@@ -200,6 +216,7 @@ pub async fn export(
     let organisations = access.personal_data_organisations()?;
     let (row, rsvps) = find_with_rsvps(db, access, id).await?;
     let signatures = signatures_of(db, access, id).await?;
+    let donations = donations_of(db, access, id).await?;
     let emails = outbox_email::Entity::find()
         .filter(outbox_email::Column::Recipient.eq(row.email.as_str()))
         .filter(outbox_email::Column::OrganisationId.is_in(organisations))
@@ -219,6 +236,7 @@ pub async fn export(
         supporter: view(row),
         rsvps,
         signatures,
+        donations,
         emails,
         exported_at: instant(Utc::now()),
     })
@@ -274,6 +292,19 @@ pub async fn erase(
         active.public = Set(false);
         active.update(&txn).await?;
     }
+    // Donations stay, so totals stay; the donor's name and message go.
+    donation::Entity::update_many()
+        .col_expr(
+            donation::Column::DonorName,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            donation::Column::Message,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(donation::Column::SupporterId.eq(id))
+        .exec(&txn)
+        .await?;
     let now = Utc::now();
     let mut active: supporter::ActiveModel = row.into();
     // A key no address can have, so the unique index holds and nobody matches it.
@@ -411,6 +442,35 @@ async fn signatures_of(
             })
         })
         .collect())
+}
+
+/// A supporter's gifts to fundraisers of the organiser's organisations.
+async fn donations_of(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: Uuid,
+) -> Result<Vec<SupporterDonation>, SupporterError> {
+    let organisations = access.personal_data_organisations()?;
+    Ok(
+        crate::fundraisers::donations::of_supporter(db, id, &organisations)
+            .await?
+            .into_iter()
+            .map(|(f, d)| SupporterDonation {
+                id: d.id,
+                fundraiser: f.slug,
+                fundraiser_title: f.title,
+                amount: d.amount,
+                refunded_amount: d.refunded_amount,
+                method: d.method,
+                frequency: d.frequency,
+                status: d.status,
+                anonymous: d.anonymous,
+                message: d.message,
+                received_at: d.received_at,
+                created_at: d.created_at,
+            })
+            .collect(),
+    )
 }
 
 fn view(s: supporter::Model) -> Supporter {

@@ -1,0 +1,1001 @@
+//! Donations: gifts recorded by organisers, gifts paid on Stripe Checkout, what
+//! Stripe's webhooks tell us about each payment, refunds, and the receipt.
+//!
+//! Every change of a donation's status is one conditional update (`… WHERE status IN
+//! (…)`), so two deliveries of news about one payment, in any order and in any number
+//! of processes, make one change and send one receipt.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr, sea_query::OnConflict,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::model::*;
+use super::service::{FundraiserError, check_role, find_for, find_public, optional};
+use crate::domain::{Email, InvalidField, Locale, Money};
+use crate::email::{
+    Site, links,
+    outbox::{self, OutgoingEmail},
+    render::{Template, money_text},
+};
+use crate::http::{
+    Access, Role, instant,
+    money::MoneyBody,
+    page::{Limit, split_page},
+};
+use crate::payments::{
+    Checkout, Stripe, StripeError,
+    webhook::{DonationRef, Event, News},
+};
+use crate::supporters::service::{self as supporters, Person};
+use entity::{donation, fundraiser, organisation, stripe_event, supporter};
+
+/// What the links to the pages after Checkout are signed for.
+const DONATION_PAGE: &str = "donation";
+
+/// Record a gift that came in by hand, in any currency and whatever the
+/// fundraiser's status; it counts at once. With a donor address, a receipt is sent
+/// unless the organiser says not to.
+pub async fn record_offline(
+    db: &DatabaseConnection,
+    site: &Site,
+    access: &Access,
+    fundraiser_ref: &str,
+    gift: OfflineDonation,
+) -> Result<Donation, FundraiserError> {
+    let mut errors = Vec::new();
+    let amount = gift
+        .amount
+        .parse("amount")
+        .map_err(|mut e| errors.append(&mut e))
+        .ok();
+    let name = optional("donor_name", gift.donor_name.as_ref(), 200)
+        .map(|n| n.map(|n| crate::email::message::one_line(&n)))
+        .map_err(|e| errors.push(e))
+        .ok();
+    let email = gift
+        .donor_email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| Email::parse(e).map_err(|e| e.at("donor_email")))
+        .transpose()
+        .map_err(|e| errors.push(e))
+        .ok();
+    let note = optional("note", gift.note.as_ref(), 5_000)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let locale = gift
+        .locale
+        .as_deref()
+        .map(Locale::parse)
+        .transpose()
+        .map_err(|e| errors.push(e))
+        .ok();
+    if gift.received_at > Utc::now() + Duration::days(1) {
+        errors.push(InvalidField::new("received_at", "is in the future"));
+    }
+    let (Some(amount), Some(name), Some(email), Some(note), Some(locale)) =
+        (amount, name, email, note, locale)
+    else {
+        return Err(FundraiserError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(FundraiserError::Invalid(errors));
+    }
+    let fundraiser = find_for(db, access, fundraiser_ref, Role::Organiser).await?;
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let supporter = match &email {
+        Some(email) => Some(
+            supporters::upsert(
+                &txn.txn,
+                &Person {
+                    email: email.clone(),
+                    name: name.clone().unwrap_or_default(),
+                    locale,
+                    subscribe: false,
+                },
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let row = donation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        fundraiser_id: Set(fundraiser.id),
+        supporter_id: Set(supporter.as_ref().map(|s| s.id)),
+        parent_id: Set(None),
+        method: Set(DonationMethod::from(gift.method).as_str().into()),
+        frequency: Set(Frequency::OneTime.as_str().into()),
+        amount: Set(amount.minor()),
+        currency: Set(amount.currency().code().to_owned()),
+        refunded_amount: Set(0),
+        status: Set(DonationStatus::Succeeded.as_str().into()),
+        donor_name: Set(name),
+        anonymous: Set(gift.anonymous.unwrap_or(false)),
+        message: Set(None),
+        note: Set(note),
+        locale: Set(locale.map(|l| l.as_str().to_owned())),
+        failure_reason: Set(None),
+        stripe_session_id: Set(None),
+        stripe_payment_intent: Set(None),
+        stripe_subscription: Set(None),
+        stripe_invoice: Set(None),
+        received_at: Set(Some(gift.received_at)),
+        refunded_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn.txn)
+    .await?;
+    if let Some(supporter) = &supporter
+        && gift.send_receipt.unwrap_or(true)
+    {
+        let receipt = Receipts::load(&txn.txn, &fundraiser, site)
+            .await?
+            .receipt(&row, supporter);
+        outbox::enqueue(&txn.txn, site, [receipt]).await?;
+    }
+    txn.commit().await?;
+    Ok(view(row, supporter.map(|s| s.email)))
+}
+
+/// A gift from the donation form, checked against nothing but itself.
+#[derive(Debug, Clone)]
+pub struct DonateForm {
+    pub amount: Money,
+    pub email: Email,
+    pub name: String,
+    pub anonymous: bool,
+    pub message: Option<String>,
+    pub frequency: Frequency,
+    pub locale: Option<Locale>,
+}
+
+impl DonateForm {
+    pub fn parse(r: DonateRequest) -> Result<Self, Vec<InvalidField>> {
+        let mut errors = Vec::new();
+        let amount = r
+            .amount
+            .parse("amount")
+            .map_err(|mut e| errors.append(&mut e))
+            .ok();
+        let email = Email::parse(&r.email)
+            .map_err(|e| errors.push(e.at("email")))
+            .ok();
+        let name =
+            crate::domain::required_text("name", &crate::email::message::one_line(&r.name), 200)
+                .map_err(|e| errors.push(e))
+                .ok();
+        let message = optional("message", r.message.as_ref(), 1_000)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let locale = r
+            .locale
+            .as_deref()
+            .map(Locale::parse)
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok();
+        match (amount, email, name, message, locale) {
+            (Some(amount), Some(email), Some(name), Some(message), Some(locale))
+                if errors.is_empty() =>
+            {
+                Ok(Self {
+                    amount,
+                    email,
+                    name,
+                    anonymous: r.anonymous.unwrap_or(false),
+                    message,
+                    frequency: r.frequency,
+                    locale,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// The fundraiser's own rules: its currency and its limits, and Stripe's.
+    fn fit(&self, fundraiser: &fundraiser::Model) -> Result<(), FundraiserError> {
+        let amount = self.amount;
+        if amount.currency().code() != fundraiser.currency {
+            return Err(InvalidField::new(
+                "amount.currency",
+                format!("this fundraiser takes {}", fundraiser.currency),
+            )
+            .into());
+        }
+        let shown = |minor: i64| {
+            Money::new(minor, amount.currency())
+                .map_or_else(|_| minor.to_string(), |m| m.to_string())
+        };
+        if amount.minor() < fundraiser.min_amount {
+            return Err(InvalidField::new(
+                "amount.amount",
+                format!("must be at least {}", shown(fundraiser.min_amount)),
+            )
+            .into());
+        }
+        if amount.minor() > fundraiser.max_amount {
+            return Err(InvalidField::new(
+                "amount.amount",
+                format!("must be at most {}", shown(fundraiser.max_amount)),
+            )
+            .into());
+        }
+        // Stripe takes three-decimal currencies (KWD, BHD…) in tens of the minor unit.
+        if amount.currency().exponent() == 3 && amount.minor() % 10 != 0 {
+            return Err(InvalidField::new(
+                "amount.amount",
+                "must be a multiple of 10 in a three-decimal currency",
+            )
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// Start an online gift: a pending donation, then a Stripe Checkout session for it.
+/// The donation is stored before Stripe is called, so a payment can never arrive for
+/// a donation we do not have; if Stripe fails, the donation is marked failed.
+#[tracing::instrument(skip_all, fields(fundraiser = fundraiser_ref))]
+pub async fn start(
+    db: &DatabaseConnection,
+    site: &Site,
+    stripe: Option<&Stripe>,
+    fundraiser_ref: &str,
+    form: DonateForm,
+) -> Result<DonationStarted, FundraiserError> {
+    let fundraiser = find_public(db, fundraiser_ref).await?;
+    if fundraiser.status != FundraiserStatus::Open.as_str() {
+        return Err(FundraiserError::Closed);
+    }
+    form.fit(&fundraiser)?;
+    let stripe = stripe.ok_or(FundraiserError::PaymentsOff)?;
+    let now = Utc::now();
+    let locale = form
+        .locale
+        .unwrap_or_else(|| Locale::choose(None, Some(&fundraiser.language)));
+    let txn = crate::db::begin_write(db).await?;
+    let supporter = supporters::upsert(
+        &txn.txn,
+        &Person {
+            email: form.email.clone(),
+            name: form.name.clone(),
+            locale: form.locale,
+            subscribe: false,
+        },
+    )
+    .await?;
+    let id = Uuid::now_v7();
+    donation::ActiveModel {
+        id: Set(id),
+        fundraiser_id: Set(fundraiser.id),
+        supporter_id: Set(Some(supporter.id)),
+        parent_id: Set(None),
+        method: Set(DonationMethod::Online.as_str().into()),
+        frequency: Set(form.frequency.as_str().into()),
+        amount: Set(form.amount.minor()),
+        currency: Set(form.amount.currency().code().to_owned()),
+        refunded_amount: Set(0),
+        status: Set(DonationStatus::Pending.as_str().into()),
+        donor_name: Set(Some(form.name.clone())),
+        anonymous: Set(form.anonymous),
+        message: Set(form.message.clone()),
+        note: Set(None),
+        locale: Set(form.locale.map(|l| l.as_str().to_owned())),
+        failure_reason: Set(None),
+        stripe_session_id: Set(None),
+        stripe_payment_intent: Set(None),
+        stripe_subscription: Set(None),
+        stripe_invoice: Set(None),
+        received_at: Set(None),
+        refunded_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn.txn)
+    .await?;
+    txn.commit().await?;
+
+    let token = links::sign(&site.secret, DONATION_PAGE, id);
+    let checkout = Checkout {
+        donation_id: id,
+        fundraiser_id: fundraiser.id,
+        title: &fundraiser.title,
+        amount: form.amount,
+        monthly: form.frequency == Frequency::Monthly,
+        email: form.email.as_ref(),
+        locale,
+        success_url: format!("{}/donations/{token}/thanks", site.public_url),
+        cancel_url: format!("{}/donations/{token}/cancelled", site.public_url),
+    };
+    let session = match stripe.create_checkout(&checkout).await {
+        Ok(session) => session,
+        Err(e) => {
+            fail(db, id, "the payment page could not be opened").await?;
+            return Err(e.into());
+        }
+    };
+    let _turn = crate::db::write_turn(db).await;
+    donation::Entity::update_many()
+        .col_expr(
+            donation::Column::StripeSessionId,
+            Expr::value(Some(session.id)),
+        )
+        .col_expr(donation::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(donation::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(DonationStarted {
+        id: id.to_string(),
+        status: DonationStatus::Pending,
+        checkout_url: session.url,
+    })
+}
+
+async fn fail(db: &DatabaseConnection, id: Uuid, reason: &str) -> Result<(), DbErr> {
+    let _turn = crate::db::write_turn(db).await;
+    donation::Entity::update_many()
+        .col_expr(
+            donation::Column::Status,
+            Expr::value(DonationStatus::Failed.as_str()),
+        )
+        .col_expr(donation::Column::FailureReason, Expr::value(Some(reason)))
+        .col_expr(donation::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(donation::Column::Id.eq(id))
+        .filter(donation::Column::Status.eq(DonationStatus::Pending.as_str()))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// What became of a webhook event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    Applied,
+    /// This event id was handled before.
+    Repeated,
+    /// Not about a donation we know.
+    Ignored,
+}
+
+/// Act on one verified Stripe event, once: the event id is recorded in the same
+/// transaction as what it changes.
+#[tracing::instrument(skip_all, fields(event = %event.id, kind = %event.kind))]
+pub async fn apply(
+    db: &DatabaseConnection,
+    site: &Site,
+    event: Event,
+) -> Result<Handled, FundraiserError> {
+    let txn = crate::db::begin_write(db).await?;
+    let first_time = stripe_event::Entity::insert(stripe_event::ActiveModel {
+        id: Set(event.id.clone()),
+        kind: Set(event.kind.clone()),
+        received_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(stripe_event::Column::Id)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn.txn)
+    .await?;
+    if first_time == 0 {
+        return Ok(Handled::Repeated);
+    }
+    let handled = news(&txn.txn, site, event.news).await?;
+    txn.commit().await?;
+    Ok(handled)
+}
+
+async fn news(
+    conn: &impl ConnectionTrait,
+    site: &Site,
+    news: News,
+) -> Result<Handled, FundraiserError> {
+    let now = Utc::now();
+    let pending_or_failed = [
+        DonationStatus::Pending.as_str(),
+        DonationStatus::Failed.as_str(),
+    ];
+    match news {
+        News::Ignored => Ok(Handled::Ignored),
+        News::Paid { donation, amount } => {
+            let Some(row) = find_by_ref(conn, &donation).await? else {
+                return Ok(Handled::Ignored);
+            };
+            let mut update = donation::Entity::update_many()
+                .col_expr(
+                    donation::Column::Status,
+                    Expr::value(DonationStatus::Succeeded.as_str()),
+                )
+                .col_expr(
+                    donation::Column::FailureReason,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(donation::Column::ReceivedAt, Expr::value(Some(now)))
+                .col_expr(donation::Column::UpdatedAt, Expr::value(now));
+            // What Stripe took is what was given.
+            if let Some(amount) = amount.filter(|a| *a > 0 && *a != row.amount) {
+                tracing::warn!(donation = %row.id, ours = row.amount, stripe = amount, "amounts differ");
+                update = update.col_expr(donation::Column::Amount, Expr::value(amount));
+            }
+            let changed = with_stripe_ids(update, &donation)
+                .filter(donation::Column::Id.eq(row.id))
+                .filter(donation::Column::Status.is_in(pending_or_failed))
+                .exec(conn)
+                .await?;
+            if changed.rows_affected == 1 {
+                send_receipt(conn, site, row.id).await?;
+            } else {
+                remember_ids(conn, row.id, &donation).await?;
+            }
+            Ok(Handled::Applied)
+        }
+        News::Processing { donation } => {
+            let Some(row) = find_by_ref(conn, &donation).await? else {
+                return Ok(Handled::Ignored);
+            };
+            remember_ids(conn, row.id, &donation).await?;
+            Ok(Handled::Applied)
+        }
+        News::Failed { donation, reason } => {
+            let Some(row) = find_by_ref(conn, &donation).await? else {
+                return Ok(Handled::Ignored);
+            };
+            with_stripe_ids(donation::Entity::update_many(), &donation)
+                .col_expr(
+                    donation::Column::Status,
+                    Expr::value(DonationStatus::Failed.as_str()),
+                )
+                .col_expr(donation::Column::FailureReason, Expr::value(Some(reason)))
+                .col_expr(donation::Column::UpdatedAt, Expr::value(now))
+                .filter(donation::Column::Id.eq(row.id))
+                .filter(donation::Column::Status.eq(DonationStatus::Pending.as_str()))
+                .exec(conn)
+                .await?;
+            Ok(Handled::Applied)
+        }
+        News::Refunded {
+            donation,
+            amount_refunded,
+            full,
+        } => {
+            let Some(row) = find_by_ref(conn, &donation).await? else {
+                return Ok(Handled::Ignored);
+            };
+            mark_refunded(conn, &row, (!full).then_some(amount_refunded), now).await?;
+            Ok(Handled::Applied)
+        }
+        News::InvoicePaid {
+            donation,
+            invoice,
+            first,
+            amount,
+            currency,
+            payment_intent,
+        } => {
+            let Some(gift) = find_by_ref(conn, &donation).await? else {
+                return Ok(Handled::Ignored);
+            };
+            if first {
+                let changed = with_stripe_ids(donation::Entity::update_many(), &donation)
+                    .col_expr(
+                        donation::Column::Status,
+                        Expr::value(DonationStatus::Succeeded.as_str()),
+                    )
+                    .col_expr(
+                        donation::Column::FailureReason,
+                        Expr::value(Option::<String>::None),
+                    )
+                    .col_expr(donation::Column::ReceivedAt, Expr::value(Some(now)))
+                    .col_expr(donation::Column::UpdatedAt, Expr::value(now))
+                    .filter(donation::Column::Id.eq(gift.id))
+                    .filter(donation::Column::Status.is_in(pending_or_failed))
+                    .exec(conn)
+                    .await?;
+                if changed.rows_affected == 1 {
+                    send_receipt(conn, site, gift.id).await?;
+                }
+                return Ok(Handled::Applied);
+            }
+            // A later month: a donation of its own, once per invoice.
+            let id = Uuid::now_v7();
+            let renewal = donation::ActiveModel {
+                id: Set(id),
+                parent_id: Set(Some(gift.id)),
+                amount: Set(amount),
+                currency: Set(currency.to_ascii_uppercase()),
+                refunded_amount: Set(0),
+                status: Set(DonationStatus::Succeeded.as_str().into()),
+                note: Set(None),
+                failure_reason: Set(None),
+                stripe_session_id: Set(None),
+                stripe_payment_intent: Set(payment_intent),
+                stripe_subscription: Set(gift
+                    .stripe_subscription
+                    .clone()
+                    .or(donation.subscription)),
+                stripe_invoice: Set(Some(invoice)),
+                received_at: Set(Some(now)),
+                refunded_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..donation::ActiveModel::from(gift)
+            };
+            let inserted = donation::Entity::insert(renewal)
+                .on_conflict(
+                    OnConflict::column(donation::Column::StripeInvoice)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(conn)
+                .await?;
+            if inserted == 1 {
+                send_receipt(conn, site, id).await?;
+            }
+            Ok(Handled::Applied)
+        }
+    }
+}
+
+/// Keep the Stripe ids an event names, where we do not have them yet.
+fn with_stripe_ids(
+    mut update: sea_orm::UpdateMany<donation::Entity>,
+    r: &DonationRef,
+) -> sea_orm::UpdateMany<donation::Entity> {
+    let keep = |column: donation::Column, value: &Option<String>| {
+        value.clone().map(|v| {
+            (
+                column,
+                Expr::expr(sea_orm::sea_query::Func::coalesce([
+                    Expr::col(column),
+                    Expr::value(v),
+                ])),
+            )
+        })
+    };
+    for (column, value) in [
+        keep(donation::Column::StripePaymentIntent, &r.payment_intent),
+        keep(donation::Column::StripeSubscription, &r.subscription),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        update = update.col_expr(column, value);
+    }
+    update
+}
+
+async fn remember_ids(conn: &impl ConnectionTrait, id: Uuid, r: &DonationRef) -> Result<(), DbErr> {
+    if r.payment_intent.is_none() && r.subscription.is_none() {
+        return Ok(());
+    }
+    with_stripe_ids(donation::Entity::update_many(), r)
+        .filter(donation::Column::Id.eq(id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The donation an event names: by our id, else by the Stripe ids we kept.
+async fn find_by_ref(
+    conn: &impl ConnectionTrait,
+    r: &DonationRef,
+) -> Result<Option<donation::Model>, DbErr> {
+    if let Some(id) = r.id
+        && let Some(row) = donation::Entity::find_by_id(id).one(conn).await?
+    {
+        return Ok(Some(row));
+    }
+    let by = |column: donation::Column, value: &Option<String>| {
+        value.clone().map(|v| {
+            donation::Entity::find()
+                .filter(column.eq(v))
+                .order_by_asc(donation::Column::Id)
+        })
+    };
+    for query in [
+        by(donation::Column::StripeSessionId, &r.session),
+        by(donation::Column::StripePaymentIntent, &r.payment_intent),
+        by(donation::Column::StripeSubscription, &r.subscription),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Some(row) = query.one(conn).await? {
+            return Ok(Some(row));
+        }
+    }
+    Ok(None)
+}
+
+/// Give back all of a succeeded donation (`partial` None), or record how much of it
+/// was given back so far. A refund never turns back.
+async fn mark_refunded(
+    conn: &impl ConnectionTrait,
+    row: &donation::Model,
+    partial: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let update = match partial {
+        Some(refunded) if refunded < row.amount => donation::Entity::update_many()
+            .col_expr(
+                donation::Column::RefundedAmount,
+                Expr::value(refunded.max(0)),
+            )
+            .col_expr(donation::Column::UpdatedAt, Expr::value(now))
+            .filter(donation::Column::Status.eq(DonationStatus::Succeeded.as_str())),
+        _ => donation::Entity::update_many()
+            .col_expr(
+                donation::Column::Status,
+                Expr::value(DonationStatus::Refunded.as_str()),
+            )
+            .col_expr(
+                donation::Column::RefundedAmount,
+                Expr::col(donation::Column::Amount),
+            )
+            .col_expr(donation::Column::RefundedAt, Expr::value(Some(now)))
+            .col_expr(donation::Column::UpdatedAt, Expr::value(now))
+            .filter(donation::Column::Status.is_in([
+                DonationStatus::Succeeded.as_str(),
+                DonationStatus::Pending.as_str(),
+            ])),
+    };
+    let changed = update
+        .filter(donation::Column::Id.eq(row.id))
+        .exec(conn)
+        .await?;
+    Ok(changed.rows_affected == 1)
+}
+
+/// Refund a succeeded donation in full: through Stripe for an online one, then
+/// recorded. Refunding again answers the refunded donation and calls nobody.
+#[tracing::instrument(skip_all, fields(donation = donation_id))]
+pub async fn refund(
+    db: &DatabaseConnection,
+    stripe: Option<&Stripe>,
+    access: &Access,
+    donation_id: &str,
+) -> Result<Donation, FundraiserError> {
+    let id = Uuid::parse_str(donation_id).map_err(|_| FundraiserError::NoSuchDonation)?;
+    let row = donation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(FundraiserError::NoSuchDonation)?;
+    let fundraiser = fundraiser::Entity::find_by_id(row.fundraiser_id)
+        .one(db)
+        .await?
+        .ok_or(FundraiserError::NoSuchDonation)?;
+    check_role(access, fundraiser.organisation_id, Role::Organiser)?;
+    match DonationStatus::from_stored(&row.status) {
+        Some(DonationStatus::Refunded) => return one(db, row).await,
+        Some(DonationStatus::Succeeded) => {}
+        _ => {
+            return Err(FundraiserError::WrongState(
+                "only a succeeded donation can be refunded",
+            ));
+        }
+    }
+    if row.method == DonationMethod::Online.as_str() {
+        let stripe = stripe.ok_or(FundraiserError::PaymentsOff)?;
+        let intent = row.stripe_payment_intent.as_deref().ok_or(FundraiserError::WrongState(
+            "Stripe has not told us which payment this was yet; refund it from Stripe's dashboard",
+        ))?;
+        match stripe.refund(intent, row.id).await {
+            Ok(()) => {}
+            // Refunded already (from Stripe's dashboard, say): record it.
+            Err(StripeError::Refused {
+                code: Some(code), ..
+            }) if code == "charge_already_refunded" => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    {
+        let _turn = crate::db::write_turn(db).await;
+        mark_refunded(db, &row, None, Utc::now()).await?;
+    }
+    let row = donation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(FundraiserError::NoSuchDonation)?;
+    one(db, row).await
+}
+
+/// A fundraiser's donations for its organisers, oldest first; all of them when
+/// `limit` is None (for CSV).
+pub async fn list(
+    db: &DatabaseConnection,
+    access: &Access,
+    fundraiser_ref: &str,
+    limit: Option<Limit>,
+    cursor: Option<&str>,
+) -> Result<(Vec<Donation>, Option<String>), FundraiserError> {
+    let fundraiser = find_for(db, access, fundraiser_ref, Role::Organiser).await?;
+    let mut query = donation::Entity::find()
+        .filter(donation::Column::FundraiserId.eq(fundraiser.id))
+        .order_by_asc(donation::Column::Id);
+    if let Some(limit) = limit {
+        query = query.limit(limit.get() + 1);
+    }
+    if let Some(cursor) = cursor {
+        let after = Uuid::parse_str(cursor)
+            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+        query = query.filter(donation::Column::Id.gt(after));
+    }
+    let rows = query.all(db).await?;
+    let (rows, next) = match limit {
+        Some(limit) => split_page(rows, limit, |d| d.id.to_string()),
+        None => (rows, None),
+    };
+    Ok((with_emails(db, rows).await?, next))
+}
+
+/// A supporter's donations to fundraisers of these organisations, oldest first.
+pub async fn of_supporter(
+    db: &DatabaseConnection,
+    supporter_id: Uuid,
+    organisation_ids: &[Uuid],
+) -> Result<Vec<(fundraiser::Model, Donation)>, DbErr> {
+    let fundraisers: HashMap<Uuid, fundraiser::Model> = fundraiser::Entity::find()
+        .filter(fundraiser::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
+    let rows = donation::Entity::find()
+        .filter(donation::Column::SupporterId.eq(supporter_id))
+        .filter(donation::Column::FundraiserId.is_in(fundraisers.keys().copied()))
+        .order_by_asc(donation::Column::Id)
+        .all(db)
+        .await?;
+    Ok(with_emails(db, rows)
+        .await?
+        .into_iter()
+        .filter_map(|d| {
+            let fundraiser = Uuid::parse_str(&d.fundraiser_id)
+                .ok()
+                .and_then(|id| fundraisers.get(&id))?;
+            Some((fundraiser.clone(), d))
+        })
+        .collect())
+}
+
+async fn with_emails(
+    db: &impl ConnectionTrait,
+    rows: Vec<donation::Model>,
+) -> Result<Vec<Donation>, DbErr> {
+    let emails: HashMap<Uuid, String> = supporter::Entity::find()
+        .filter(supporter::Column::Id.is_in(rows.iter().filter_map(|d| d.supporter_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.email))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let email = d.supporter_id.and_then(|id| emails.get(&id).cloned());
+            view(d, email)
+        })
+        .collect())
+}
+
+async fn one(db: &impl ConnectionTrait, row: donation::Model) -> Result<Donation, FundraiserError> {
+    with_emails(db, vec![row])
+        .await?
+        .pop()
+        .ok_or(FundraiserError::NoSuchDonation)
+}
+
+fn view(d: donation::Model, email: Option<String>) -> Donation {
+    Donation {
+        id: d.id.to_string(),
+        fundraiser_id: d.fundraiser_id.to_string(),
+        supporter_id: d.supporter_id.map(|id| id.to_string()),
+        parent_id: d.parent_id.map(|id| id.to_string()),
+        amount: MoneyBody {
+            amount: d.amount,
+            currency: d.currency,
+        },
+        refunded_amount: d.refunded_amount,
+        method: DonationMethod::from_stored(&d.method).unwrap_or(DonationMethod::Other),
+        frequency: Frequency::from_stored(&d.frequency).unwrap_or_default(),
+        status: DonationStatus::from_stored(&d.status).unwrap_or(DonationStatus::Pending),
+        donor_name: d.donor_name.filter(|n| !n.is_empty()),
+        donor_email: email.filter(|e| !e.is_empty()),
+        anonymous: d.anonymous,
+        message: d.message,
+        note: d.note,
+        failure_reason: d.failure_reason,
+        received_at: d.received_at.map(instant),
+        refunded_at: d.refunded_at.map(instant),
+        created_at: instant(d.created_at),
+    }
+}
+
+/// Succeeded gifts as the public sees them, newest first: a name only where the
+/// donor gave it online and did not ask to stay anonymous; never an address.
+pub async fn public_donors(
+    db: &DatabaseConnection,
+    fundraiser_ref: &str,
+    limit: Limit,
+    cursor: Option<&str>,
+) -> Result<(Vec<PublicDonor>, Option<String>), FundraiserError> {
+    let fundraiser = find_public(db, fundraiser_ref).await?;
+    let mut query = donation::Entity::find()
+        .filter(donation::Column::FundraiserId.eq(fundraiser.id))
+        .filter(donation::Column::Status.eq(DonationStatus::Succeeded.as_str()))
+        .order_by_desc(donation::Column::Id)
+        .limit(limit.get() + 1);
+    if let Some(cursor) = cursor {
+        let before = Uuid::parse_str(cursor)
+            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+        query = query.filter(donation::Column::Id.lt(before));
+    }
+    let rows = query.all(db).await?;
+    let (rows, next) = split_page(rows, limit, |d| d.id.to_string());
+    Ok((
+        rows.into_iter()
+            .map(|d| {
+                let named = d.method == DonationMethod::Online.as_str() && !d.anonymous;
+                PublicDonor {
+                    name: d.donor_name.filter(|n| named && !n.is_empty()),
+                    amount: MoneyBody {
+                        amount: d.amount - d.refunded_amount,
+                        currency: d.currency,
+                    },
+                    message: d.message,
+                    donated_at: instant(d.received_at.unwrap_or(d.created_at)),
+                }
+            })
+            .collect(),
+        next,
+    ))
+}
+
+async fn send_receipt(conn: &impl ConnectionTrait, site: &Site, id: Uuid) -> Result<(), DbErr> {
+    let Some(row) = donation::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(());
+    };
+    let (Some(fundraiser), Some(supporter)) = (
+        fundraiser::Entity::find_by_id(row.fundraiser_id)
+            .one(conn)
+            .await?,
+        match row.supporter_id {
+            Some(s) => supporter::Entity::find_by_id(s).one(conn).await?,
+            None => None,
+        },
+    ) else {
+        return Ok(());
+    };
+    if supporter.email.is_empty() {
+        return Ok(());
+    }
+    let receipt = Receipts::load(conn, &fundraiser, site)
+        .await?
+        .receipt(&row, &supporter);
+    outbox::enqueue(conn, site, [receipt]).await.map(|_| ())
+}
+
+/// Receipts for the gifts to one fundraiser.
+struct Receipts<'a> {
+    fundraiser: &'a fundraiser::Model,
+    organisation_name: String,
+    site: &'a Site,
+}
+
+impl<'a> Receipts<'a> {
+    async fn load(
+        conn: &impl ConnectionTrait,
+        fundraiser: &'a fundraiser::Model,
+        site: &'a Site,
+    ) -> Result<Self, DbErr> {
+        let organisation_name = organisation::Entity::find_by_id(fundraiser.organisation_id)
+            .one(conn)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        Ok(Self {
+            fundraiser,
+            organisation_name,
+            site,
+        })
+    }
+
+    fn receipt(&self, row: &donation::Model, supporter: &supporter::Model) -> OutgoingEmail {
+        let locale = Locale::choose(
+            row.locale.as_deref().or(supporter.locale.as_deref()),
+            Some(&self.fundraiser.language),
+        );
+        let f = self.fundraiser;
+        let amount = crate::domain::Currency::parse(&row.currency)
+            .and_then(|c| Money::new(row.amount, c))
+            .map_or_else(
+                |_| format!("{} {}", row.amount, row.currency),
+                |m| money_text(m, locale),
+            );
+        let received = row.received_at.unwrap_or(row.created_at);
+        OutgoingEmail {
+            to_address: supporter.email.clone(),
+            to_name: row
+                .donor_name
+                .clone()
+                .unwrap_or_else(|| supporter.name.clone()),
+            template: Template::DonationReceipt,
+            locale,
+            context: json!({
+                "fundraiser": {
+                    "title": f.title,
+                    "url": format!("{}/fundraisers/{}", self.site.public_url, f.slug),
+                    "organisation": self.organisation_name,
+                },
+                "donation": {
+                    "amount": amount,
+                    "date": crate::email::render::date_text(received, locale),
+                    "method": row.method,
+                    "monthly": row.frequency == Frequency::Monthly.as_str(),
+                    "renewal": row.parent_id.is_some(),
+                    "reference": row.id.to_string(),
+                    "message": row.message,
+                },
+            }),
+            calendar: None,
+            unsubscribe_url: None,
+            organisation_id: Some(f.organisation_id),
+        }
+    }
+}
+
+/// What the pages after Checkout show about a donation, if the link is good.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AfterCheckout {
+    pub locale: &'static str,
+    pub title: String,
+    pub fundraiser_url: String,
+    pub amount: String,
+    pub status: &'static str,
+    pub monthly: bool,
+    pub donor_name: String,
+}
+
+pub async fn after_checkout(
+    db: &DatabaseConnection,
+    site: &Site,
+    token: &str,
+) -> Result<Option<AfterCheckout>, DbErr> {
+    let Some(id) = links::verify(&site.secret, DONATION_PAGE, token) else {
+        return Ok(None);
+    };
+    let Some(row) = donation::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let Some(fundraiser) = fundraiser::Entity::find_by_id(row.fundraiser_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let locale = Locale::choose(row.locale.as_deref(), Some(&fundraiser.language));
+    let amount = crate::domain::Currency::parse(&row.currency)
+        .and_then(|c| Money::new(row.amount, c))
+        .map_or_else(|_| row.amount.to_string(), |m| money_text(m, locale));
+    Ok(Some(AfterCheckout {
+        locale: locale.as_str(),
+        fundraiser_url: format!("{}/fundraisers/{}", site.public_url, fundraiser.slug),
+        title: fundraiser.title,
+        amount,
+        status: DonationStatus::from_stored(&row.status)
+            .unwrap_or(DonationStatus::Pending)
+            .as_str(),
+        monthly: row.frequency == Frequency::Monthly.as_str(),
+        donor_name: row.donor_name.unwrap_or_default(),
+    }))
+}

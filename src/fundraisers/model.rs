@@ -1,0 +1,255 @@
+//! Request and response bodies of the fundraiser and donation endpoints.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::{Enum, Object, types::MaybeUndefined};
+
+use crate::http::{
+    Text,
+    money::{MoneyBody, MoneyInput},
+};
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum FundraiserStatus {
+    /// Seen only by its organisation.
+    Draft,
+    /// Taking donations.
+    Open,
+    /// No longer taking online donations.
+    Closed,
+}
+
+text_enum!(FundraiserStatus { Draft = "draft", Open = "open", Closed = "closed" });
+
+/// A fundraising appeal with its totals.
+#[derive(Object, Debug, Clone)]
+pub struct Fundraiser {
+    pub id: String,
+    pub slug: String,
+    /// The owning organisation's slug.
+    pub organisation: String,
+    pub campaign: Option<String>,
+    pub title: String,
+    /// Markdown.
+    pub description: String,
+    pub language: String,
+    pub goal: MoneyBody,
+    /// Succeeded donations in the goal's currency, less what was refunded.
+    pub raised: MoneyBody,
+    /// Succeeded donations in other currencies, one total each, by code.
+    pub raised_other: Vec<MoneyBody>,
+    /// People who gave: each once, however many gifts.
+    pub donor_count: i64,
+    /// Amounts offered on the donation form, in minor units of the goal's currency.
+    pub suggested_amounts: Vec<i64>,
+    /// The least and most one online donation may give, in minor units.
+    pub min_amount: i64,
+    pub max_amount: i64,
+    pub status: FundraiserStatus,
+    pub url: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A new fundraiser; it starts as a draft.
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct NewFundraiser {
+    pub organisation: Option<Text>,
+    pub campaign: Option<Text>,
+    pub slug: Option<Text>,
+    pub title: Text,
+    #[oai(default)]
+    pub description: Text,
+    /// BCP 47; default `en`.
+    pub language: Option<Text>,
+    pub goal: MoneyInput,
+    /// Default 10, 25, 50 and 100 in the goal's major unit.
+    pub suggested_amounts: Option<Vec<i64>>,
+    /// Default one major unit.
+    pub min_amount: Option<i64>,
+    /// Default 99,999,999 minor units (Stripe's largest charge).
+    pub max_amount: Option<i64>,
+}
+
+/// A change to a fundraiser; `null` clears an optional field.
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct FundraiserPatch {
+    pub campaign: MaybeUndefined<Text>,
+    pub slug: MaybeUndefined<Text>,
+    pub title: MaybeUndefined<Text>,
+    pub description: MaybeUndefined<Text>,
+    pub language: MaybeUndefined<Text>,
+    pub goal: MaybeUndefined<MoneyInput>,
+    pub suggested_amounts: MaybeUndefined<Vec<i64>>,
+    pub min_amount: MaybeUndefined<i64>,
+    pub max_amount: MaybeUndefined<i64>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct FundraiserPage {
+    pub items: Vec<Fundraiser>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum DonationStatus {
+    /// Waiting for the payment.
+    Pending,
+    Succeeded,
+    /// The payment did not go through; nothing was taken.
+    Failed,
+    /// Given back in full.
+    Refunded,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum DonationMethod {
+    /// Through Stripe Checkout.
+    Online,
+    Cash,
+    BankTransfer,
+    Cheque,
+    Other,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[oai(rename_all = "snake_case")]
+pub enum Frequency {
+    #[default]
+    OneTime,
+    Monthly,
+}
+
+text_enum!(DonationStatus {
+    Pending = "pending",
+    Succeeded = "succeeded",
+    Failed = "failed",
+    Refunded = "refunded",
+});
+text_enum!(DonationMethod {
+    Online = "online",
+    Cash = "cash",
+    BankTransfer = "bank_transfer",
+    Cheque = "cheque",
+    Other = "other",
+});
+text_enum!(Frequency { OneTime = "one_time", Monthly = "monthly" });
+
+/// A donation, as its organisers see it.
+#[derive(Object, Debug, Clone)]
+pub struct Donation {
+    pub id: String,
+    pub fundraiser_id: String,
+    pub supporter_id: Option<String>,
+    /// For a later payment of a monthly gift: its first payment.
+    pub parent_id: Option<String>,
+    pub amount: MoneyBody,
+    /// Minor units given back.
+    pub refunded_amount: i64,
+    pub method: DonationMethod,
+    pub frequency: Frequency,
+    pub status: DonationStatus,
+    pub donor_name: Option<String>,
+    pub donor_email: Option<String>,
+    /// Never named on a public page or list.
+    pub anonymous: bool,
+    pub message: Option<String>,
+    pub note: Option<String>,
+    pub failure_reason: Option<String>,
+    pub received_at: Option<String>,
+    pub refunded_at: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct DonationPage {
+    pub items: Vec<Donation>,
+    pub next_cursor: Option<String>,
+}
+
+/// How an offline gift came in.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum OfflineMethod {
+    Cash,
+    BankTransfer,
+    Cheque,
+    Other,
+}
+
+impl From<OfflineMethod> for DonationMethod {
+    fn from(m: OfflineMethod) -> Self {
+        match m {
+            OfflineMethod::Cash => Self::Cash,
+            OfflineMethod::BankTransfer => Self::BankTransfer,
+            OfflineMethod::Cheque => Self::Cheque,
+            OfflineMethod::Other => Self::Other,
+        }
+    }
+}
+
+/// A gift that came in by hand: cash at a screening, a bank transfer, a cheque.
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct OfflineDonation {
+    /// In any currency.
+    pub amount: MoneyInput,
+    pub method: OfflineMethod,
+    pub donor_name: Option<Text>,
+    pub donor_email: Option<Text>,
+    pub received_at: DateTime<Utc>,
+    pub note: Option<Text>,
+    /// Default false; offline gifts are never named in public anyway.
+    pub anonymous: Option<bool>,
+    /// Email a receipt to `donor_email` (default true).
+    pub send_receipt: Option<bool>,
+    /// `en`, `es` or `fr`: the receipt's language.
+    pub locale: Option<Text>,
+}
+
+/// A gift from a supporter, paid on Stripe Checkout.
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct DonateRequest {
+    /// In the fundraiser's currency.
+    pub amount: MoneyInput,
+    pub email: Text,
+    pub name: Text,
+    /// Keep the name off every public page and list.
+    pub anonymous: Option<bool>,
+    /// A few words to the organisers, shown with the gift.
+    pub message: Option<Text>,
+    #[oai(default)]
+    pub frequency: Frequency,
+    /// `en`, `es` or `fr`: the language of the checkout page and the receipt.
+    pub locale: Option<Text>,
+}
+
+/// A donation waiting for its payment.
+#[derive(Object, Debug, Clone)]
+pub struct DonationStarted {
+    pub id: String,
+    pub status: DonationStatus,
+    /// Send the supporter here to pay.
+    pub checkout_url: String,
+}
+
+/// A gift as the public sees it.
+#[derive(Object, Debug, Clone)]
+pub struct PublicDonor {
+    /// None for anonymous donors and gifts recorded by hand.
+    pub name: Option<String>,
+    pub amount: MoneyBody,
+    pub message: Option<String>,
+    pub donated_at: String,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct DonorPage {
+    pub items: Vec<PublicDonor>,
+    pub next_cursor: Option<String>,
+}

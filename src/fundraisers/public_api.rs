@@ -1,0 +1,76 @@
+//! HTTP endpoints of fundraisers for supporters: read, see who gave, donate.
+
+use poem_openapi::{
+    ApiResponse, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+
+use super::{donations, model::*, service};
+use crate::app::AppState;
+use crate::http::{ApiError, ApiTags, page::Limit};
+
+pub struct PublicFundraiserApi {
+    pub state: AppState,
+}
+
+#[derive(ApiResponse)]
+pub enum DonationAnswer {
+    /// A pending donation: send the donor to `checkout_url` to pay. It counts once
+    /// Stripe says the payment succeeded.
+    #[oai(status = 201)]
+    Started(Json<DonationStarted>),
+}
+
+#[OpenApi(tag = "ApiTags::Public")]
+impl PublicFundraiserApi {
+    /// An open or closed fundraiser with its totals.
+    #[oai(path = "/public/fundraisers/:id_or_slug", method = "get")]
+    async fn fundraiser(&self, id_or_slug: Path<String>) -> Result<Json<Fundraiser>, ApiError> {
+        Ok(Json(
+            service::public_get(&self.state.db, &id_or_slug, &self.state.site.public_url).await?,
+        ))
+    }
+
+    /// Succeeded gifts, newest first. Anonymous donors and gifts recorded by hand
+    /// carry no name; no address is ever shown.
+    #[oai(path = "/public/fundraisers/:id_or_slug/donors", method = "get")]
+    async fn donors(
+        &self,
+        id_or_slug: Path<String>,
+        limit: Query<Option<u64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<DonorPage>, ApiError> {
+        let limit = Limit::parse(limit.0)?;
+        let (items, next_cursor) =
+            donations::public_donors(&self.state.db, &id_or_slug, limit, cursor.as_deref()).await?;
+        Ok(Json(DonorPage { items, next_cursor }))
+    }
+
+    /// Give: a pending donation and a Stripe Checkout session for it. 503 when this
+    /// server takes no online payments; 429 with `Retry-After` when a client or an
+    /// address gives too often (card testers try many).
+    #[oai(path = "/public/fundraisers/:id/donations", method = "post")]
+    async fn donate(
+        &self,
+        request: &poem::Request,
+        id: Path<String>,
+        req: Json<DonateRequest>,
+    ) -> Result<DonationAnswer, ApiError> {
+        let form = donations::DonateForm::parse(req.0).map_err(ApiError::invalid)?;
+        let client = request.remote_addr().as_socket_addr().map(|a| a.ip());
+        self.state
+            .limits
+            .check(client, &form.email.folded_key())
+            .map_err(ApiError::too_many)?;
+        let started = donations::start(
+            &self.state.db,
+            &self.state.site,
+            self.state.payments.stripe.as_ref(),
+            &id,
+            form,
+        )
+        .await?;
+        Ok(DonationAnswer::Started(Json(started)))
+    }
+}

@@ -1,0 +1,49 @@
+//! `POST /webhooks/stripe`: Stripe tells us how payments went. The body is read raw,
+//! because the signature is over the exact bytes Stripe sent.
+
+use poem::{Body, Request, Response, handler, http::StatusCode, web::Data};
+
+use super::donations::{self, Handled};
+use crate::app::AppState;
+use crate::http::{ApiError, Problem};
+use crate::payments::webhook::{Event, verify};
+
+/// Stripe sends events of at most a few kilobytes.
+const MAX_EVENT: usize = 256 * 1024;
+
+#[handler]
+pub async fn stripe(req: &Request, body: Body, Data(state): Data<&AppState>) -> Response {
+    let Some(secret) = state.payments.webhook_secret.as_deref() else {
+        return Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Stripe webhooks are not configured on this server",
+        )
+        .into_response();
+    };
+    let Ok(payload) = body.into_bytes_limit(MAX_EVENT).await else {
+        return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "the event is too large")
+            .into_response();
+    };
+    let header = req.header("stripe-signature").unwrap_or_default();
+    if let Err(e) = verify(secret, header, &payload, chrono::Utc::now().timestamp()) {
+        tracing::warn!(error = %e, "refused a webhook");
+        return Problem::new(StatusCode::BAD_REQUEST, e.to_string()).into_response();
+    }
+    let event = match Event::parse(&payload) {
+        Ok(event) => event,
+        Err(e) => return Problem::new(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    match donations::apply(&state.db, &state.site, event).await {
+        Ok(handled) => {
+            if handled == Handled::Ignored {
+                tracing::info!("webhook event not about a donation we know");
+            }
+            Response::builder()
+                .status(StatusCode::OK)
+                .content_type("application/json")
+                .body(r#"{"received":true}"#)
+        }
+        // Stripe retries what we could not store, for days.
+        Err(e) => poem::IntoResponse::into_response(ApiError::from(e)),
+    }
+}
