@@ -167,16 +167,29 @@ pub fn quick_retries() -> RetryPolicy {
 pub async fn spawn_app_with_limits(per_client: u32, per_email: u32) -> TestApp {
     let smtp = SmtpServer::start();
     let url = smtp.url();
-    spawn(smtp, url, per_client, per_email).await
+    spawn(smtp, url, per_client, per_email, |_| {}).await
 }
 
 /// As `spawn_app`, with the SMTP URL given (a port where no server listens yet,
 /// say) and the harness' server to read.
 pub async fn spawn_app_with(smtp: SmtpServer, smtp_url: String) -> TestApp {
-    spawn(smtp, smtp_url, 0, 0).await
+    spawn(smtp, smtp_url, 0, 0, |_| {}).await
 }
 
-async fn spawn(smtp: SmtpServer, smtp_url: String, per_client: u32, per_email: u32) -> TestApp {
+/// As `spawn_app`, with the configuration changed by `adjust` (Stripe's settings, say).
+pub async fn spawn_app_configured(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    spawn(smtp, url, 0, 0, adjust).await
+}
+
+async fn spawn(
+    smtp: SmtpServer,
+    smtp_url: String,
+    per_client: u32,
+    per_email: u32,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     TELEMETRY.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
             turnout::telemetry::init("debug", std::io::stdout);
@@ -186,7 +199,7 @@ async fn spawn(smtp: SmtpServer, smtp_url: String, per_client: u32, per_email: u
     });
     let dir = tempfile::tempdir().expect("a temporary directory");
     let database_url = fresh_database(dir.path()).await;
-    let config = Config {
+    let mut config = Config {
         database_url: database_url.clone(),
         bind: "127.0.0.1:0".into(),
         public_url: "http://127.0.0.1".into(),
@@ -198,6 +211,7 @@ async fn spawn(smtp: SmtpServer, smtp_url: String, per_client: u32, per_email: u
         sign_limit_per_email: per_email,
         ..Default::default()
     };
+    adjust(&mut config);
     let app = App::build(config).await.expect("the app builds");
     let port = app.port();
     let worker = app.worker().clone();
