@@ -1,7 +1,8 @@
 //! The guard in front of every API endpoint: it reads the body once, refuses what is
 //! not JSON at all (400) or too large (413), and makes creates idempotent: a `POST`
 //! with an `Idempotency-Key` already seen from the same caller on the same path gets
-//! the first answer again, and nothing is created twice.
+//! the first answer again (waiting for it if the first is still running), and
+//! nothing is created twice.
 
 use std::sync::Arc;
 
@@ -16,6 +17,10 @@ use entity::idempotency_key;
 /// Bodies larger than this are refused before they are parsed.
 const MAX_BODY: usize = 1024 * 1024;
 const KEY_HEADER: &str = "idempotency-key";
+/// How long a retry waits for the answer of the request that holds its key: longer
+/// than the slowest call we make (Stripe's, 30 s at most).
+const IN_FLIGHT_WAIT: std::time::Duration = std::time::Duration::from_secs(35);
+const IN_FLIGHT_POLL: std::time::Duration = std::time::Duration::from_millis(25);
 
 pub async fn guard<E: Endpoint>(
     endpoint: Arc<E>,
@@ -72,14 +77,28 @@ pub async fn guard<E: Endpoint>(
         hex::encode(h.finalize())
     };
     let request_hash = hex::encode(Sha256::digest(&body));
-    match claim(&db, &scope, &request_hash).await {
-        Ok(Claim::Ours) => {}
-        Ok(Claim::Answered(row)) => return Ok(replay(row, &request_hash)),
-        Err(e) => {
-            tracing::error!(error = %e, "idempotency key store failed");
-            return Ok(
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
-            );
+    // A retry that arrives while the first request is still being handled (a client
+    // that timed out on a slow payment provider) waits for the first answer.
+    let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
+    loop {
+        match claim(&db, &scope, &request_hash).await {
+            Ok(Claim::Ours) => break,
+            Ok(Claim::Released) => {}
+            Ok(Claim::Answered(row))
+                if row.status.is_none()
+                    && row.request_hash == request_hash
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(IN_FLIGHT_POLL).await;
+            }
+            Ok(Claim::Answered(row)) => return Ok(replay(row, &request_hash)),
+            Err(e) => {
+                tracing::error!(error = %e, "idempotency key store failed");
+                return Ok(
+                    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                        .into_response(),
+                );
+            }
         }
     }
 
@@ -125,6 +144,8 @@ enum Claim {
     Ours,
     /// Another request took the key first.
     Answered(idempotency_key::Model),
+    /// The request that held the key failed and let it go: try again.
+    Released,
 }
 
 /// Take the key by inserting it; the primary key makes exactly one request win.
@@ -140,11 +161,10 @@ async fn claim(db: &DatabaseConnection, scope: &str, request_hash: &str) -> Resu
     match idempotency_key::Entity::insert(row).exec(db).await {
         Ok(_) => Ok(Claim::Ours),
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            let existing = idempotency_key::Entity::find_by_id(scope.to_owned())
+            Ok(idempotency_key::Entity::find_by_id(scope.to_owned())
                 .one(db)
                 .await?
-                .ok_or_else(|| DbErr::RecordNotFound("idempotency key vanished".into()))?;
-            Ok(Claim::Answered(existing))
+                .map_or(Claim::Released, Claim::Answered))
         }
         Err(e) => Err(e),
     }

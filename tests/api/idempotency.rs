@@ -134,3 +134,22 @@ async fn a_refused_create_is_refused_again_with_its_key() {
 
     assert!(app.organiser_events(&token, "").await.is_empty());
 }
+
+#[tokio::test]
+async fn retries_sent_while_the_first_is_running_wait_for_its_answer() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    let body = meeting("Public meeting");
+
+    let replies = futures_util::future::join_all(
+        (0..8).map(|_| app.post_json_once("/api/v1/events", &token, "key-1", &body)),
+    )
+    .await;
+
+    let ids: Vec<_> = replies
+        .iter()
+        .map(|reply| reply.expect(201)["id"].clone())
+        .collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert_eq!(app.organiser_events(&token, "").await.len(), 1);
+}
