@@ -428,7 +428,7 @@ async fn fighting_fund(
             organisation: Some("hands-off-venezuela".into()),
             campaign: Some("hands-off-venezuela".into()),
             slug: Some("inveval-workers-fighting-fund".into()),
-            title: "Fighting fund for the workers of the occupied Inveval factory".into(),
+            title: Some("Fighting fund for the workers of the occupied Inveval factory".into()),
             description: "The workers of **Inveval**, a valve factory in Carabobo, occupied \
                           their plant when its owners locked them out, and have run it \
                           under workers' control ever since.\n\nTheir fighting fund pays \
@@ -436,7 +436,7 @@ async fn fighting_fund(
                           picket line. Every pound goes to them."
                 .into(),
             language: Some("en".into()),
-            goal: money(500_000, "GBP"),
+            goal: Some(money(500_000, "GBP")),
             suggested_amounts: Some(vec![1_000, 2_500, 5_000, 10_000]),
             min_amount: None,
             max_amount: None,

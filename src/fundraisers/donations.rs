@@ -165,13 +165,13 @@ impl DonateForm {
             .parse("amount")
             .map_err(|mut e| errors.append(&mut e))
             .ok();
-        let email = Email::parse(&r.email)
+        let email = Email::parse(r.email.as_deref().unwrap_or_default())
             .map_err(|e| errors.push(e.at("email")))
             .ok();
-        let name =
-            crate::domain::required_text("name", &crate::email::message::one_line(&r.name), 200)
-                .map_err(|e| errors.push(e))
-                .ok();
+        let name = crate::email::message::one_line(r.name.as_deref().unwrap_or_default());
+        let name = crate::domain::required_text("name", &name, 200)
+            .map_err(|e| errors.push(e))
+            .ok();
         let message = optional("message", r.message.as_ref(), 1_000)
             .map_err(|e| errors.push(e))
             .ok();

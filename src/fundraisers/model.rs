@@ -58,12 +58,15 @@ pub struct NewFundraiser {
     pub organisation: Option<Text>,
     pub campaign: Option<Text>,
     pub slug: Option<Text>,
-    pub title: Text,
+    /// Required; optional in the schema only so that leaving it out is a 422
+    /// naming the field.
+    pub title: Option<Text>,
     #[oai(default)]
     pub description: Text,
     /// BCP 47; default `en`.
     pub language: Option<Text>,
-    pub goal: MoneyInput,
+    /// Required, as `title`.
+    pub goal: Option<MoneyInput>,
     /// Default 10, 25, 50 and 100 in the goal's major unit.
     pub suggested_amounts: Option<Vec<i64>>,
     /// Default one major unit.
@@ -217,8 +220,10 @@ pub struct OfflineDonation {
 pub struct DonateRequest {
     /// In the fundraiser's currency.
     pub amount: MoneyInput,
-    pub email: Text,
-    pub name: Text,
+    /// Required; optional in the schema only so that leaving it out is a 422
+    /// naming the field (as for `name`).
+    pub email: Option<Text>,
+    pub name: Option<Text>,
     /// Keep the name off every public page and list.
     pub anonymous: Option<bool>,
     /// A few words to the organisers, shown with the gift.

@@ -202,7 +202,7 @@ pub async fn create(
 ) -> Result<Fundraiser, FundraiserError> {
     let member = access.writable(new.organisation.as_deref())?;
     let mut errors = Vec::new();
-    let title = required_text("title", &new.title, 200)
+    let title = required_text("title", new.title.as_deref().unwrap_or_default(), 200)
         .map_err(|e| errors.push(e))
         .ok();
     let description = optional_text("description", &new.description, 50_000)
@@ -211,9 +211,13 @@ pub async fn create(
     let language = Language::parse(new.language.as_deref().unwrap_or("en"))
         .map_err(|e| errors.push(e.at("language")))
         .ok();
-    let goal = check_goal(&new.goal)
-        .map_err(|mut e| errors.append(&mut e))
-        .ok();
+    let goal = match &new.goal {
+        Some(goal) => check_goal(goal).map_err(|mut e| errors.append(&mut e)).ok(),
+        None => {
+            errors.push(InvalidField::new("goal", "is required"));
+            None
+        }
+    };
     let explicit = new
         .slug
         .as_deref()
