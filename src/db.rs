@@ -118,6 +118,24 @@ where
         .unwrap_or_else(|| base.clone()))
 }
 
+/// A row by its id, or by its slug when `id_or_slug` is not a UUID: public paths
+/// accept either.
+pub async fn find_by_id_or_slug<E>(
+    db: &impl sea_orm::ConnectionTrait,
+    slug: E::Column,
+    id_or_slug: &str,
+) -> Result<Option<E::Model>, DbErr>
+where
+    E: sea_orm::EntityTrait,
+    uuid::Uuid: Into<<E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
+{
+    use sea_orm::{ColumnTrait, QueryFilter};
+    match uuid::Uuid::parse_str(id_or_slug) {
+        Ok(id) => E::find_by_id(id).one(db).await,
+        Err(_) => E::find().filter(slug.eq(id_or_slug)).one(db).await,
+    }
+}
+
 /// Whether an error is the refusal of a unique index.
 pub fn is_unique_violation(e: &DbErr) -> bool {
     matches!(

@@ -16,7 +16,7 @@ use crate::http::{
     Access, ApiError, Role,
     auth::AccessError,
     instant,
-    page::{Limit, split_page},
+    page::{Limit, cursor_id, split_page},
 };
 use entity::{campaign, organisation};
 
@@ -102,9 +102,7 @@ pub async fn list(
         .filter(campaign::Column::OrganisationId.is_in(access.organisation_ids()))
         .order_by_asc(campaign::Column::Id)
         .limit(limit.get() + 1);
-    if let Some(cursor) = cursor {
-        let after = Uuid::parse_str(cursor)
-            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+    if let Some(after) = cursor_id(cursor)? {
         query = query.filter(campaign::Column::Id.gt(after));
     }
     let rows = query.all(db).await?;
@@ -188,10 +186,7 @@ pub async fn by_slug(
 }
 
 async fn find(db: &DatabaseConnection, id_or_slug: &str) -> Result<Option<campaign::Model>, DbErr> {
-    match Uuid::parse_str(id_or_slug) {
-        Ok(id) => campaign::Entity::find_by_id(id).one(db).await,
-        Err(_) => by_slug(db, id_or_slug).await,
-    }
+    crate::db::find_by_id_or_slug::<campaign::Entity>(db, campaign::Column::Slug, id_or_slug).await
 }
 
 async fn find_for(

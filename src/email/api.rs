@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use super::outbox::{self, Status};
 use crate::app::AppState;
-use crate::domain::InvalidField;
 use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate, instant, page::Limit};
 use entity::outbox_email;
 
@@ -55,13 +54,7 @@ impl EmailsApi {
     ) -> Result<Json<EmailPage>, ApiError> {
         let access = authenticate(&self.state.db, &auth).await?;
         let limit = Limit::parse(limit.0)?;
-        let before = cursor
-            .as_deref()
-            .map(|c| {
-                Uuid::parse_str(c)
-                    .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))
-            })
-            .transpose()?;
+        let before = crate::http::page::cursor_id(cursor.as_deref())?;
         // Recipients are personal data: viewers see none.
         let organisations = access.personal_data_organisations()?;
         let mut rows = outbox::list(

@@ -1,5 +1,7 @@
 //! List paging: `?limit=` (default 50, at most 200) and an opaque `?cursor=`.
 
+use uuid::Uuid;
+
 use crate::domain::InvalidField;
 
 pub const DEFAULT_LIMIT: u64 = 50;
@@ -21,6 +23,16 @@ impl Limit {
     pub fn get(self) -> u64 {
         self.0
     }
+}
+
+/// The row a `?cursor=` names: a cursor is the id of the last row of a page.
+pub fn cursor_id(cursor: Option<&str>) -> Result<Option<Uuid>, InvalidField> {
+    cursor
+        .map(|c| {
+            Uuid::parse_str(c)
+                .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))
+        })
+        .transpose()
 }
 
 /// Keep `limit` of the rows fetched (one more than a page is fetched to learn whether

@@ -27,7 +27,7 @@ use crate::email::{
 use crate::events::model::{EventStatus, RsvpMode};
 use crate::http::{
     Access, ApiError, Role, instant,
-    page::{Limit, split_page},
+    page::{Limit, cursor_id, split_page},
 };
 use crate::supporters::service::{self as supporters, Person, feed_url};
 use entity::{event, event_host, organisation, rsvp, supporter};
@@ -712,9 +712,7 @@ pub async fn attendees(
     if let Some(limit) = limit {
         query = query.limit(limit.get() + 1);
     }
-    if let Some(cursor) = cursor {
-        let after = Uuid::parse_str(cursor)
-            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+    if let Some(after) = cursor_id(cursor)? {
         query = query.filter(rsvp::Column::Id.gt(after));
     }
     let rows = query.all(db).await?;

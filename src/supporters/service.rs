@@ -17,7 +17,7 @@ use crate::http::{
     Access, ApiError,
     auth::AccessError,
     instant,
-    page::{Limit, split_page},
+    page::{Limit, cursor_id, split_page},
 };
 use crate::rsvps::model::RsvpStatus;
 use entity::{
@@ -180,9 +180,7 @@ pub async fn list(
         let email = Email::parse(email)?;
         query = query.filter(supporter::Column::EmailKey.eq(email.key()));
     }
-    if let Some(cursor) = cursor {
-        let after = Uuid::parse_str(cursor)
-            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+    if let Some(after) = cursor_id(cursor)? {
         query = query.filter(supporter::Column::Id.lt(after));
     }
     let rows = query.all(db).await?;
@@ -319,6 +317,20 @@ pub async fn erase(
     active.update(&txn).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The addresses of these supporters, by id (blank once erased).
+pub async fn emails_of(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    Ok(supporter::Entity::find()
+        .filter(supporter::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.email))
+        .collect())
 }
 
 /// Turn off reminders and campaign email for a supporter (one-click unsubscribe).
