@@ -183,6 +183,7 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
     let docs = api.swagger_ui();
     let db = state.db.clone();
     let api = api.around(move |endpoint, req| guard(endpoint, req, db.clone()));
+    let public_url: Arc<str> = state.site.public_url.clone();
     Route::new()
         .at("/healthz", system::healthz)
         .at("/calendar.ics", get(feed::site))
@@ -191,7 +192,21 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
             get(feed::of_organisation),
         )
         .at("/campaigns/:slug/calendar.ics", get(feed::of_campaign))
-        .at("/events/:name", get(feed::one_event))
+        .at("/", get(pages::public::home))
+        .at("/assets/turnout.css", get(pages::public::stylesheet))
+        .at(
+            "/events/:name",
+            get(pages::public::show_event).post(same_origin(pages::public::rsvp, &public_url)),
+        )
+        .at(
+            "/petitions/:name",
+            get(pages::public::show_petition).post(same_origin(pages::public::sign, &public_url)),
+        )
+        .at(
+            "/fundraisers/:name",
+            get(pages::public::show_fundraiser)
+                .post(same_origin(pages::public::donate, &public_url)),
+        )
         .at("/feeds/:token/calendar.ics", get(feed::personal))
         .at(
             "/unsubscribe/:token",
@@ -199,11 +214,11 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
         )
         .at(
             "/rsvps/:token",
-            get(pages::rsvp_page).post(pages::change_rsvp),
+            get(pages::rsvp_page).post(same_origin(pages::change_rsvp, &public_url)),
         )
         .at(
             "/signatures/confirm/:token",
-            get(pages::confirm_page).post(pages::confirm_signature),
+            get(pages::confirm_page).post(same_origin(pages::confirm_signature, &public_url)),
         )
         .at("/donations/:token/thanks", get(pages::donation_thanks))
         .at(
@@ -216,7 +231,7 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
         )
         .at(
             "/invitations/:token",
-            get(pages::invitation_page).post(pages::accept_invitation),
+            get(pages::invitation_page).post(same_origin(pages::accept_invitation, &public_url)),
         )
         .at("/readyz", system::readyz)
         .at("/api/openapi.json", spec)
@@ -226,6 +241,18 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
         .data(state)
         .catch_all_error(catch_all)
         .boxed()
+}
+
+/// A page's form endpoint that refuses posts from other sites (CSRF).
+fn same_origin<E: poem::Endpoint + 'static>(
+    endpoint: E,
+    public_url: &Arc<str>,
+) -> impl poem::Endpoint + use<E> {
+    let public_url = public_url.clone();
+    endpoint.around(move |endpoint, req| {
+        let public_url = public_url.clone();
+        async move { pages::origin::guard(endpoint, req, &public_url).await }
+    })
 }
 
 /// `noreply@example.org` from `Turnout <noreply@example.org>`.

@@ -144,25 +144,16 @@ pub async fn of_campaign(req: &Request, state: Data<&AppState>, slug: Path<Strin
     }
 }
 
-/// `GET /events/{id_or_slug}.ics`: one event, published or cancelled.
-#[handler]
-pub async fn one_event(req: &Request, state: Data<&AppState>, name: Path<String>) -> Response {
-    let Some(id_or_slug) = name.strip_suffix(".ics") else {
-        return not_found("no such page");
-    };
+/// `GET /events/{id_or_slug}.ics`: one event, published or cancelled, as an
+/// iCalendar file (the event page's route hands it over).
+pub async fn event_file(req: &Request, state: &AppState, id_or_slug: &str) -> Response {
     let row = match events::calendar_row(&state.db, id_or_slug).await {
         Ok(Some(row)) => row,
         Ok(None) => return not_found("no such event"),
         Err(e) => return internal(&e),
     };
     let name = row.title.clone();
-    let built = build_from_rows(
-        &state,
-        vec![row],
-        &name,
-        Duration::days(CANCELLED_KEPT_DAYS),
-    )
-    .await;
+    let built = build_from_rows(state, vec![row], &name, Duration::days(CANCELLED_KEPT_DAYS)).await;
     match built {
         // One event's own change time is an exact Last-Modified: nothing to cache.
         Ok((body, last_modified, _)) => {

@@ -14,7 +14,7 @@ pub use email::Email;
 pub use event_times::{EventTimes, Schedule};
 pub use language::Language;
 pub use locale::Locale;
-pub use money::{Currency, Money};
+pub use money::{Currency, Money, decimal_text};
 pub use slug::Slug;
 pub use timezone::TimeZone;
 

@@ -75,18 +75,45 @@ impl Money {
 
     /// The amount with its decimal point, without grouping: `25.00`, `1000`, `1.500`.
     pub fn decimal(self) -> String {
-        let exponent = self.currency.exponent();
-        if exponent == 0 {
-            return self.minor.to_string();
-        }
-        let scale = 10_i64.pow(exponent);
-        format!(
-            "{}.{:0width$}",
-            self.minor / scale,
-            self.minor % scale,
-            width = exponent as usize
-        )
+        decimal_text(self.minor, self.currency)
     }
+
+    /// An amount as people type it, in major units: `12.50`, `12,50` or `12` of
+    /// GBP is 1250 minor units. More decimals than the currency has are refused.
+    pub fn parse_decimal(raw: &str, currency: Currency) -> Result<Self, InvalidField> {
+        let invalid = || InvalidField::new("amount", "must be an amount such as 12.50");
+        let text = raw.trim().replace(',', ".");
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        let exponent = currency.exponent() as usize;
+        let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > exponent {
+            return Err(invalid());
+        }
+        let whole: i64 = whole.parse().map_err(|_| invalid())?;
+        let fraction: i64 = format!("{fraction:0<exponent$}").parse().unwrap_or(0);
+        let minor = whole
+            .checked_mul(10_i64.pow(currency.exponent()))
+            .and_then(|m| m.checked_add(fraction))
+            .ok_or_else(invalid)?;
+        Self::new(minor, currency)
+    }
+}
+
+/// Any number of minor units (zero too) with the currency's decimal point:
+/// `25.00`, `1000`, `1.500`, `0.00`.
+pub fn decimal_text(minor: i64, currency: Currency) -> String {
+    let exponent = currency.exponent();
+    if exponent == 0 {
+        return minor.to_string();
+    }
+    let scale = 10_i64.pow(exponent);
+    let sign = if minor < 0 { "-" } else { "" };
+    format!(
+        "{sign}{}.{:0width$}",
+        (minor / scale).abs(),
+        (minor % scale).abs(),
+        width = exponent as usize
+    )
 }
 
 impl fmt::Display for Money {
@@ -99,6 +126,30 @@ impl fmt::Display for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_typed_in_major_units_become_minor_units() {
+        let gbp = Currency::parse("GBP").unwrap();
+        for (typed, minor) in [
+            ("12.50", 1250),
+            ("12,5", 1250),
+            ("12", 1200),
+            ("12.", 1200),
+            (" 0.07 ", 7),
+        ] {
+            assert_eq!(
+                Money::parse_decimal(typed, gbp).unwrap().minor(),
+                minor,
+                "{typed}"
+            );
+        }
+        for bad in ["", "abc", "12.505", "-3", "1e3", "0", ".5", "1.2.3"] {
+            assert!(Money::parse_decimal(bad, gbp).is_err(), "{bad}");
+        }
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(Money::parse_decimal("1000", jpy).unwrap().minor(), 1000);
+        assert!(Money::parse_decimal("10.5", jpy).is_err());
+    }
 
     #[test]
     fn each_currency_knows_its_minor_unit() {
@@ -129,6 +180,7 @@ mod tests {
         let kwd = Currency::parse("KWD").unwrap();
         assert_eq!(Money::new(1500, kwd).unwrap().decimal(), "1.500");
         assert!(Money::new(0, gbp).is_err());
+        assert_eq!(decimal_text(0, gbp), "0.00");
         assert!(Money::new(-5, gbp).is_err());
     }
 }

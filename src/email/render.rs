@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::domain::{EventTimes, Locale, Money, Schedule};
+use crate::domain::{Currency, EventTimes, Locale, Money, Schedule};
 
 /// The emails Turnout sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,7 +208,12 @@ pub fn when(times: &EventTimes, locale: Locale) -> String {
 /// reader can mistake (a bare "$" could be any of a dozen dollars):
 /// "1,234.50 GBP", "1.234,50 GBP", "1 234,50 GBP".
 pub fn money_text(money: Money, locale: Locale) -> String {
-    let decimal = money.decimal();
+    amount_text(money.minor(), money.currency(), locale)
+}
+
+/// As [`money_text`], for any number of minor units (a total of zero too).
+pub fn amount_text(minor: i64, currency: Currency, locale: Locale) -> String {
+    let decimal = crate::domain::decimal_text(minor, currency);
     let (whole, fraction) = decimal.split_once('.').unwrap_or((&decimal, ""));
     let (group, point) = match locale {
         Locale::En => (",", "."),
@@ -216,8 +221,9 @@ pub fn money_text(money: Money, locale: Locale) -> String {
         // French groups thousands with a narrow no-break space.
         Locale::Fr => ("\u{202f}", ","),
     };
+    let (sign, whole) = whole.strip_prefix('-').map_or(("", whole), |w| ("-", w));
     let digits: Vec<char> = whole.chars().collect();
-    let mut grouped = String::new();
+    let mut grouped = String::from(sign);
     for (i, digit) in digits.iter().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push_str(group);
@@ -225,9 +231,9 @@ pub fn money_text(money: Money, locale: Locale) -> String {
         grouped.push(*digit);
     }
     if fraction.is_empty() {
-        format!("{grouped} {}", money.currency())
+        format!("{grouped} {currency}")
     } else {
-        format!("{grouped}{point}{fraction} {}", money.currency())
+        format!("{grouped}{point}{fraction} {currency}")
     }
 }
 

@@ -914,6 +914,23 @@ pub async fn public_of_campaign(
     Ok(views(db, rows, public_url).await?)
 }
 
+/// The parts of a forum or delegation (its workshops, its itinerary) that are
+/// published or cancelled, in order.
+pub async fn public_children(
+    db: &DatabaseConnection,
+    parent_id: Uuid,
+    public_url: &str,
+) -> Result<Vec<Event>, EventError> {
+    let rows = event::Entity::find()
+        .filter(event::Column::ParentId.eq(parent_id))
+        .filter(event::Column::Status.ne(EventStatus::Draft.as_str()))
+        .order_by_asc(event::Column::StartsAtUtc)
+        .limit(200)
+        .all(db)
+        .await?;
+    Ok(views(db, rows, public_url).await?)
+}
+
 fn bad_cursor() -> EventError {
     InvalidField::new("cursor", "is not a cursor from this list").into()
 }
@@ -932,15 +949,7 @@ pub async fn find(
     db: &DatabaseConnection,
     id_or_slug: &str,
 ) -> Result<Option<event::Model>, DbErr> {
-    match Uuid::parse_str(id_or_slug) {
-        Ok(id) => event::Entity::find_by_id(id).one(db).await,
-        Err(_) => {
-            event::Entity::find()
-                .filter(event::Column::Slug.eq(id_or_slug))
-                .one(db)
-                .await
-        }
-    }
+    crate::db::find_by_id_or_slug::<event::Entity>(db, event::Column::Slug, id_or_slug).await
 }
 
 async fn find_for(

@@ -8,7 +8,7 @@ use poem_openapi::{
 
 use super::{donations, model::*, service};
 use crate::app::AppState;
-use crate::domain::{Currency, Money};
+use crate::domain::{Currency, decimal_text};
 use crate::http::{
     ApiError, ApiTags, BearerAuth,
     auth::authenticate,
@@ -185,12 +185,7 @@ impl FundraisersApi {
 
 /// An amount with its decimal point, for a spreadsheet: "25.00", "1000", "1.500".
 fn decimal(minor: i64, currency: &str) -> String {
-    match Currency::parse(currency) {
-        Ok(c) if minor > 0 => {
-            Money::new(minor, c).map_or_else(|_| minor.to_string(), Money::decimal)
-        }
-        _ => minor.to_string(),
-    }
+    Currency::parse(currency).map_or_else(|_| minor.to_string(), |c| decimal_text(minor, c))
 }
 
 fn donations_csv(items: &[Donation]) -> String {

@@ -26,7 +26,7 @@ use crate::email::{
 use crate::http::{
     Access, Role, instant,
     money::MoneyBody,
-    page::{Limit, split_page},
+    page::{Limit, cursor_id, split_page},
 };
 use crate::payments::{
     Checkout, Stripe, StripeError,
@@ -724,9 +724,7 @@ pub async fn list(
     if let Some(limit) = limit {
         query = query.limit(limit.get() + 1);
     }
-    if let Some(cursor) = cursor {
-        let after = Uuid::parse_str(cursor)
-            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+    if let Some(after) = cursor_id(cursor)? {
         query = query.filter(donation::Column::Id.gt(after));
     }
     let rows = query.all(db).await?;
@@ -772,13 +770,7 @@ async fn with_emails(
     db: &impl ConnectionTrait,
     rows: Vec<donation::Model>,
 ) -> Result<Vec<Donation>, DbErr> {
-    let emails: HashMap<Uuid, String> = supporter::Entity::find()
-        .filter(supporter::Column::Id.is_in(rows.iter().filter_map(|d| d.supporter_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.email))
-        .collect();
+    let emails = supporters::emails_of(db, rows.iter().filter_map(|d| d.supporter_id)).await?;
     Ok(rows
         .into_iter()
         .map(|d| {
@@ -835,9 +827,7 @@ pub async fn public_donors(
         .filter(donation::Column::Status.eq(DonationStatus::Succeeded.as_str()))
         .order_by_desc(donation::Column::Id)
         .limit(limit.get() + 1);
-    if let Some(cursor) = cursor {
-        let before = Uuid::parse_str(cursor)
-            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+    if let Some(before) = cursor_id(cursor)? {
         query = query.filter(donation::Column::Id.lt(before));
     }
     let rows = query.all(db).await?;

@@ -20,7 +20,7 @@ use crate::http::{
     auth::AccessError,
     instant,
     money::MoneyBody,
-    page::{Limit, split_page},
+    page::{Limit, cursor_id, split_page},
 };
 use crate::payments::StripeError;
 use entity::{donation, fundraiser};
@@ -299,9 +299,7 @@ pub async fn list(
         .filter(fundraiser::Column::OrganisationId.is_in(access.organisation_ids()))
         .order_by_desc(fundraiser::Column::Id)
         .limit(limit.get() + 1);
-    if let Some(cursor) = cursor {
-        let before = Uuid::parse_str(cursor)
-            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+    if let Some(before) = cursor_id(cursor)? {
         query = query.filter(fundraiser::Column::Id.lt(before));
     }
     let rows = query.all(db).await?;
@@ -494,6 +492,21 @@ pub(super) async fn find_public(
         .ok_or(FundraiserError::NotFound)
 }
 
+/// Fundraisers open for donations anywhere, newest first (for the home page).
+pub async fn open(
+    db: &DatabaseConnection,
+    limit: u64,
+    public_url: &str,
+) -> Result<Vec<Fundraiser>, DbErr> {
+    let rows = fundraiser::Entity::find()
+        .filter(fundraiser::Column::Status.eq(FundraiserStatus::Open.as_str()))
+        .order_by_desc(fundraiser::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    views(db, rows, public_url).await
+}
+
 /// A campaign's fundraisers open for donations, newest first.
 pub async fn open_in_campaign(
     db: &DatabaseConnection,
@@ -513,15 +526,8 @@ async fn find(
     db: &impl ConnectionTrait,
     id_or_slug: &str,
 ) -> Result<Option<fundraiser::Model>, DbErr> {
-    match Uuid::parse_str(id_or_slug) {
-        Ok(id) => fundraiser::Entity::find_by_id(id).one(db).await,
-        Err(_) => {
-            fundraiser::Entity::find()
-                .filter(fundraiser::Column::Slug.eq(id_or_slug))
-                .one(db)
-                .await
-        }
-    }
+    crate::db::find_by_id_or_slug::<fundraiser::Entity>(db, fundraiser::Column::Slug, id_or_slug)
+        .await
 }
 
 pub(super) async fn find_for(

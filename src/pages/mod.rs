@@ -1,6 +1,8 @@
-//! Pages behind the links in emails that need no login: managing an RSVP,
-//! one-click unsubscribe (RFC 8058) and accepting an organiser's invitation. Plain HTML forms; no
-//! JavaScript.
+//! The HTML pages for supporters: the public pages with their forms (`public`),
+//! and here the pages behind the links in emails that need no login: managing an
+//! RSVP, confirming a signature, one-click unsubscribe (RFC 8058), accepting an
+//! organiser's invitation, and the pages after Stripe Checkout. Plain HTML forms;
+//! no JavaScript.
 
 use poem::{
     Response, handler,
@@ -10,6 +12,13 @@ use poem::{
 use serde::{Deserialize, Serialize};
 
 use crate::{app::AppState, domain::Locale, email::links::unsubscribe_token};
+
+mod head;
+mod markdown;
+pub mod origin;
+pub mod public;
+
+pub use markdown::to_safe_html;
 
 /// Render a page; a template error is logged and answered as a plain 500.
 fn page(state: &AppState, status: StatusCode, name: &str, context: &impl Serialize) -> Response {

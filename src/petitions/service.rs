@@ -30,7 +30,7 @@ use crate::http::{
     Access, ApiError, Role,
     auth::AccessError,
     instant,
-    page::{Limit, split_page},
+    page::{Limit, cursor_id, split_page},
 };
 use crate::supporters::service::{self as supporters, Person};
 use entity::{campaign, petition, signature, supporter};
@@ -233,9 +233,7 @@ pub async fn list(
         .filter(petition::Column::OrganisationId.is_in(access.organisation_ids()))
         .order_by_desc(petition::Column::Id)
         .limit(limit.get() + 1);
-    if let Some(cursor) = cursor {
-        let before = Uuid::parse_str(cursor)
-            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+    if let Some(before) = cursor_id(cursor)? {
         query = query.filter(petition::Column::Id.lt(before));
     }
     let rows = query.all(db).await?;
@@ -474,6 +472,27 @@ pub async fn open_in_campaign(
     views(db, rows, public_url).await
 }
 
+/// Petitions open for signatures anywhere, newest first (for the home page).
+pub async fn open(
+    db: &DatabaseConnection,
+    limit: u64,
+    public_url: &str,
+) -> Result<Vec<Petition>, DbErr> {
+    let now = Utc::now();
+    let rows = petition::Entity::find()
+        .filter(petition::Column::Status.eq(PetitionStatus::Open.as_str()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(petition::Column::ClosesAt.is_null())
+                .add(petition::Column::ClosesAt.gt(now)),
+        )
+        .order_by_desc(petition::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    views(db, rows, public_url).await
+}
+
 /// Confirmed signers who chose to be shown, newest first.
 pub async fn public_signers(
     db: &DatabaseConnection,
@@ -488,9 +507,7 @@ pub async fn public_signers(
         .filter(signature::Column::Public.eq(true))
         .order_by_desc(signature::Column::Id)
         .limit(limit.get() + 1);
-    if let Some(cursor) = cursor {
-        let before = Uuid::parse_str(cursor)
-            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+    if let Some(before) = cursor_id(cursor)? {
         query = query.filter(signature::Column::Id.lt(before));
     }
     let rows = query.all(db).await?;
@@ -977,9 +994,7 @@ pub async fn signatures(
     if let Some(limit) = limit {
         query = query.limit(limit.get() + 1);
     }
-    if let Some(cursor) = cursor {
-        let after = Uuid::parse_str(cursor)
-            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))?;
+    if let Some(after) = cursor_id(cursor)? {
         query = query.filter(signature::Column::Id.gt(after));
     }
     let rows = query.all(db).await?;
@@ -987,13 +1002,7 @@ pub async fn signatures(
         Some(limit) => split_page(rows, limit, |s| s.id.to_string()),
         None => (rows, None),
     };
-    let emails: HashMap<Uuid, String> = supporter::Entity::find()
-        .filter(supporter::Column::Id.is_in(rows.iter().map(|s| s.supporter_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.email))
-        .collect();
+    let emails = supporters::emails_of(db, rows.iter().map(|s| s.supporter_id)).await?;
     Ok((
         rows.into_iter()
             .map(|s| SignatureRecord {
@@ -1036,15 +1045,7 @@ async fn find(
     db: &impl ConnectionTrait,
     id_or_slug: &str,
 ) -> Result<Option<petition::Model>, DbErr> {
-    match Uuid::parse_str(id_or_slug) {
-        Ok(id) => petition::Entity::find_by_id(id).one(db).await,
-        Err(_) => {
-            petition::Entity::find()
-                .filter(petition::Column::Slug.eq(id_or_slug))
-                .one(db)
-                .await
-        }
-    }
+    crate::db::find_by_id_or_slug::<petition::Entity>(db, petition::Column::Slug, id_or_slug).await
 }
 
 async fn find_for(

@@ -1,0 +1,929 @@
+//! The public pages: the home page, and an event, a petition and a fundraiser each
+//! with its form. Forms post to the page's own URL; a good post is answered with a
+//! 303 (so reloading sends nothing twice), a refused one with the page again, the
+//! values kept and each message beside its field.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use poem::{
+    Request, Response, handler,
+    http::StatusCode,
+    web::{Data, Form, Path, Query},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::head::{Meta, event_json_ld, script_json};
+use super::markdown::to_safe_html;
+use super::{not_found, page};
+use crate::app::AppState;
+use crate::domain::{Currency, EventTimes, InvalidField, Locale, Money};
+use crate::email::render::{amount_text, when};
+use crate::events::model::{Event, EventKind, EventStatus};
+use crate::fundraisers::{donations, model as fundraiser_model, service as fundraisers};
+use crate::http::{Text, money::MoneyBody, money::MoneyInput, page::Limit};
+use crate::petitions::{model as petition_model, service as petitions};
+use crate::rsvps::{RsvpError, model::RsvpForm};
+
+/// How many of each list the home page shows.
+const HOME_LIST: u64 = 50;
+/// How many recent signers or donors a page shows.
+const RECENT: u64 = 10;
+
+/// The language a visitor asked for: `?lang=`, else the first of ours in
+/// `Accept-Language` (by its weights), else English.
+fn visitor_locale(req: &Request, lang: Option<&str>) -> Locale {
+    if let Some(locale) = lang.and_then(|l| Locale::parse(l).ok()) {
+        return locale;
+    }
+    let mut ranges: Vec<(f32, &str)> = req
+        .header("accept-language")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.split(';');
+            let tag = pieces.next()?.trim();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q=")?.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            Some((q, tag))
+        })
+        .collect();
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ranges
+        .into_iter()
+        .find_map(|(_, tag)| Locale::parse(tag).ok())
+        .unwrap_or(Locale::En)
+}
+
+/// A form shown again after a refusal: what was typed, and what was wrong.
+#[derive(Debug, Default, Serialize)]
+struct FormState {
+    values: Value,
+    errors: HashMap<String, String>,
+    error: Option<String>,
+}
+
+impl FormState {
+    fn fresh(values: Value) -> Self {
+        Self {
+            values,
+            ..Self::default()
+        }
+    }
+
+    fn refused(values: Value, fields: &[InvalidField], locale: Locale) -> Self {
+        let errors = fields
+            .iter()
+            .map(|f| (f.field.clone(), field_message(&f.field, &f.message, locale)))
+            .collect();
+        Self {
+            values,
+            errors,
+            error: None,
+        }
+    }
+
+    fn failed(values: Value, error: String) -> Self {
+        Self {
+            values,
+            errors: HashMap::new(),
+            error: Some(error),
+        }
+    }
+}
+
+/// A field's message in the page's language. The services speak English; these are
+/// the messages a supporter can meet on a form.
+fn field_message(field: &str, message: &str, locale: Locale) -> String {
+    let required = message.contains("must not be empty")
+        || message.contains("asks for it")
+        || message.contains("is required");
+    let key = match field {
+        _ if required && field != "email" => "required",
+        "email" => "email",
+        "guests" => "guests",
+        "amount" | "other_amount" => "amount",
+        "country" => "country",
+        _ => return message.to_owned(),
+    };
+    let text = match (key, locale) {
+        ("required", Locale::En) => "This field is required.",
+        ("required", Locale::Es) => "Este campo es obligatorio.",
+        ("required", Locale::Fr) => "Ce champ est obligatoire.",
+        ("email", Locale::En) => "Enter an email address such as name@example.org.",
+        ("email", Locale::Es) => "Escribe una dirección de correo como nombre@ejemplo.org.",
+        ("email", Locale::Fr) => "Saisissez une adresse e-mail comme nom@exemple.org.",
+        ("guests", Locale::En) => "Choose from 0 to 20 guests.",
+        ("guests", Locale::Es) => "Elige de 0 a 20 acompañantes.",
+        ("guests", Locale::Fr) => "Choisissez de 0 à 20 invités.",
+        ("amount", Locale::En) => "Choose an amount, or enter one such as 12.50.",
+        ("amount", Locale::Es) => "Elige una cantidad o escribe una como 12,50.",
+        ("amount", Locale::Fr) => "Choisissez un montant ou saisissez-en un comme 12,50.",
+        ("country", Locale::En) => "Enter a two-letter country code such as GB.",
+        ("country", Locale::Es) => "Escribe un código de país de dos letras como ES.",
+        ("country", Locale::Fr) => "Saisissez un code pays de deux lettres comme FR.",
+        _ => message,
+    };
+    // Limits name their amounts ("must be at least 1.00 GBP"): keep that detail.
+    if key == "amount" && message.starts_with("must be at") {
+        return format!("{text} ({message})");
+    }
+    text.to_owned()
+}
+
+/// A refusal that is about the whole form, in the page's language.
+fn refusal(kind: &str, locale: Locale) -> String {
+    let text = match (kind, locale) {
+        ("full", Locale::En) => "Sorry, this event is full.",
+        ("full", Locale::Es) => "Lo sentimos, este evento está completo.",
+        ("full", Locale::Fr) => "Désolé, cet événement est complet.",
+        ("seats", Locale::En) => "There are not enough free seats for your party.",
+        ("seats", Locale::Es) => "No quedan plazas suficientes para tu grupo.",
+        ("seats", Locale::Fr) => "Il ne reste pas assez de places pour votre groupe.",
+        ("closed", Locale::En) => "This is no longer open.",
+        ("closed", Locale::Es) => "Ya no está abierto.",
+        ("closed", Locale::Fr) => "Ce n’est plus ouvert.",
+        ("cancelled", Locale::En) => "This event was cancelled.",
+        ("cancelled", Locale::Es) => "Este evento se canceló.",
+        ("cancelled", Locale::Fr) => "Cet événement a été annulé.",
+        ("declined", Locale::En) => "The organisers declined your request.",
+        ("declined", Locale::Es) => "Los organizadores rechazaron tu solicitud.",
+        ("declined", Locale::Fr) => "Les organisateurs ont refusé votre demande.",
+        ("payments", Locale::En) => "Online giving is not set up here yet.",
+        ("payments", Locale::Es) => "Las donaciones en línea aún no están disponibles aquí.",
+        ("payments", Locale::Fr) => "Les dons en ligne ne sont pas encore possibles ici.",
+        ("provider", Locale::En) => {
+            "The payment page could not be opened. Nothing was charged; please try again."
+        }
+        ("provider", Locale::Es) => {
+            "No se pudo abrir la página de pago. No se cobró nada; inténtalo de nuevo."
+        }
+        ("provider", Locale::Fr) => {
+            "La page de paiement n’a pas pu s’ouvrir. Rien n’a été prélevé ; réessayez."
+        }
+        (_, Locale::En) => "Something went wrong. Please try again.",
+        (_, Locale::Es) => "Algo salió mal. Inténtalo de nuevo.",
+        (_, Locale::Fr) => "Une erreur s’est produite. Veuillez réessayer.",
+    };
+    text.to_owned()
+}
+
+fn too_many(seconds: u64, locale: Locale) -> String {
+    match locale {
+        Locale::En => format!("Too many attempts. Please try again in {seconds} seconds."),
+        Locale::Es => format!("Demasiados intentos. Inténtalo de nuevo en {seconds} segundos."),
+        Locale::Fr => format!("Trop de tentatives. Réessayez dans {seconds} secondes."),
+    }
+}
+
+fn see_other(location: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header("Location", location)
+        .finish()
+}
+
+fn client_of(req: &Request) -> Option<std::net::IpAddr> {
+    req.remote_addr().as_socket_addr().map(|a| a.ip())
+}
+
+/// When an event happens, in its zone, with the zone's abbreviation.
+pub(super) fn when_of(event: &Event, locale: Locale) -> String {
+    EventTimes::from_stored(
+        &event.starts_at,
+        &event.ends_at,
+        event.all_day,
+        &event.timezone,
+    )
+    .map(|times| when(&times, locale))
+    .unwrap_or_default()
+}
+
+/// Where an event happens: its place, else its online link.
+pub(super) fn place_of(event: &Event) -> String {
+    event
+        .location
+        .as_ref()
+        .map(|l| {
+            [&l.venue, &l.address, &l.locality, &l.country]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .filter(|p| !p.is_empty())
+        .or_else(|| event.online_url.clone())
+        .unwrap_or_default()
+}
+
+fn percent(part: i64, whole: Option<i64>) -> Option<i64> {
+    whole
+        .filter(|w| *w > 0)
+        .map(|w| (part.saturating_mul(100) / w).clamp(0, 100))
+}
+
+/// A total in a currency, as the reader writes numbers.
+fn money(body: &MoneyBody, locale: Locale) -> String {
+    Currency::parse(&body.currency).map_or_else(
+        |_| format!("{} {}", body.amount, body.currency),
+        |c| amount_text(body.amount, c, locale),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+/// `GET /`: what is coming up, and what is open to sign or give to.
+#[handler]
+pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>) -> Response {
+    let locale = visitor_locale(req, query.lang.as_deref());
+    let url = &state.site.public_url;
+    let limit = Limit::parse(Some(HOME_LIST)).unwrap_or_else(|_| unreachable!("50 is a limit"));
+    let listed = async {
+        let (events, _) = crate::events::service::public_list(
+            &state.db,
+            crate::events::service::PublicFilter::default(),
+            limit,
+            None,
+            url,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let petitions = petitions::open(&state.db, HOME_LIST, url).await?;
+        let fundraisers = fundraisers::open(&state.db, HOME_LIST, url).await?;
+        anyhow::Ok((events, petitions, fundraisers))
+    };
+    let (events, petitions, fundraisers) = match listed.await {
+        Ok(lists) => lists,
+        Err(e) => return failure(&state, &e),
+    };
+    let events: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            json!({
+                "title": e.title,
+                "kind": e.kind.as_str(),
+                "when": when_of(e, locale),
+                "place": place_of(e),
+                "url": format!("/events/{}", e.slug),
+                "cancelled": e.status == EventStatus::Cancelled,
+            })
+        })
+        .collect();
+    let petitions: Vec<Value> = petitions
+        .iter()
+        .map(|p| {
+            json!({
+                "title": p.title,
+                "target": p.target,
+                "url": format!("/petitions/{}", p.slug),
+                "signature_count": p.signature_count,
+                "goal": p.goal,
+                "percent": percent(p.signature_count.into(), p.goal.map(Into::into)),
+            })
+        })
+        .collect();
+    let fundraisers: Vec<Value> = fundraisers
+        .iter()
+        .map(|f| {
+            json!({
+                "title": f.title,
+                "url": format!("/fundraisers/{}", f.slug),
+                "raised": money(&f.raised, locale),
+                "goal": money(&f.goal, locale),
+                "percent": percent(f.raised.amount, Some(f.goal.amount)),
+                "donor_count": f.donor_count,
+            })
+        })
+        .collect();
+    let description = match locale {
+        Locale::En => "Upcoming events, petitions and fundraisers.",
+        Locale::Es => "Próximos eventos, peticiones y colectas.",
+        Locale::Fr => "Événements à venir, pétitions et collectes.",
+    };
+    page(
+        &state,
+        StatusCode::OK,
+        "home",
+        &json!({
+            "locale": locale.as_str(),
+            "events": events,
+            "petitions": petitions,
+            "fundraisers": fundraisers,
+            "meta": Meta::new("Turnout", description, &format!("{url}/"), "website"),
+        }),
+    )
+}
+
+fn failure(state: &AppState, e: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "page failed");
+    page(
+        state,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "not_found",
+        &json!({ "locale": "en" }),
+    )
+}
+
+// --- events -------------------------------------------------------------------------
+
+/// `GET /events/{id_or_slug}`: the event, with its RSVP form and calendar links;
+/// `GET /events/{id_or_slug}.ics` is the event as an iCalendar file.
+#[handler]
+pub async fn show_event(req: &Request, state: Data<&AppState>, name: Path<String>) -> Response {
+    if let Some(id_or_slug) = name.strip_suffix(".ics") {
+        return crate::calendar::feed::event_file(req, &state, id_or_slug).await;
+    }
+    event_page(&state, &name, StatusCode::OK, None).await
+}
+
+async fn event_page(
+    state: &AppState,
+    id_or_slug: &str,
+    status: StatusCode,
+    form: Option<FormState>,
+) -> Response {
+    let url = &state.site.public_url;
+    let event = match crate::events::service::public_get(&state.db, id_or_slug, url).await {
+        Ok(event) => event,
+        Err(crate::events::service::EventError::NotFound) => {
+            return not_found(state, Locale::En);
+        }
+        Err(e) => return failure(state, &e),
+    };
+    let locale = Locale::choose(None, Some(&event.language));
+    let related = async {
+        let organisation = entity::organisation::Entity::find()
+            .filter(entity::organisation::Column::Slug.eq(event.organisation.as_str()))
+            .one(&state.db)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let parent = match &event.parent_id {
+            Some(parent) => crate::events::service::public_get(&state.db, parent, url)
+                .await
+                .ok(),
+            None => None,
+        };
+        let id = uuid::Uuid::parse_str(&event.id).unwrap_or_default();
+        let children = crate::events::service::public_children(&state.db, id, url)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        anyhow::Ok((organisation, parent, children))
+    };
+    let (organisation, parent, children) = match related.await {
+        Ok(related) => related,
+        Err(e) => return failure(state, &e),
+    };
+    let now = Utc::now();
+    let ended = chrono::DateTime::parse_from_rfc3339(&event.ends_at_utc).is_ok_and(|end| end < now);
+    let deadline_passed = event
+        .rsvp_closes_at
+        .as_deref()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .is_some_and(|at| at <= now);
+    let seats_left = event.capacity.map(|c| (c - event.going_count).max(0));
+    let full = seats_left == Some(0) && !event.waitlist;
+    let closed_reason = if event.status == EventStatus::Cancelled {
+        Some("cancelled")
+    } else if ended {
+        Some("ended")
+    } else if deadline_passed {
+        Some("closed")
+    } else if full {
+        Some("full")
+    } else {
+        None
+    };
+    let children_kind = if event.kind == EventKind::Delegation {
+        "itinerary"
+    } else if children.iter().any(|c| c.kind == EventKind::Workshop) {
+        "workshops"
+    } else {
+        "sessions"
+    };
+    let form = form.unwrap_or_else(|| FormState::fresh(json!({ "guests": "0" })));
+    let json_ld = script_json(&event_json_ld(&event, &organisation, url));
+    let description = if event.summary.is_empty() {
+        event.description.clone()
+    } else {
+        event.summary.clone()
+    };
+    page(
+        state,
+        status,
+        "event",
+        &json!({
+            "locale": locale.as_str(),
+            "event": {
+                "title": event.title,
+                "kind": event.kind.as_str(),
+                "summary": event.summary,
+                "description_html": to_safe_html(&event.description),
+                "when": when_of(&event, locale),
+                "place": place_of(&event),
+                "online_url": event.online_url,
+                "cancelled": event.status == EventStatus::Cancelled,
+                "cancel_reason": event.cancel_reason,
+                "url": event.url,
+                "ics_url": event.ics_url,
+                "webcal_url": event.webcal_url,
+                "google_calendar_url": event.google_calendar_url,
+                "organisation": organisation,
+                "capacity": event.capacity,
+                "going_count": event.going_count,
+                "seats_left": seats_left,
+                "waitlist": event.waitlist,
+                "approval": event.rsvp_mode == crate::events::model::RsvpMode::Approval,
+                "rsvp_open": closed_reason.is_none(),
+                "rsvp_closed_reason": closed_reason,
+            },
+            "parent": parent.map(|p| json!({ "title": p.title, "url": format!("/events/{}", p.slug) })),
+            "children": children.iter().map(|c| json!({
+                "title": c.title,
+                "when": when_of(c, locale),
+                "place": place_of(c),
+                "url": format!("/events/{}", c.slug),
+            })).collect::<Vec<_>>(),
+            "children_kind": children_kind,
+            "form": form,
+            "meta": Meta::new(&event.title, &description, &event.url, "event"),
+            "json_ld": json_ld,
+        }),
+    )
+}
+
+/// `POST /events/{id_or_slug}`: RSVP from the event's page; then to the manage
+/// page of the RSVP.
+#[handler]
+pub async fn rsvp(
+    state: Data<&AppState>,
+    name: Path<String>,
+    form: Form<HashMap<String, String>>,
+) -> Response {
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let values =
+        json!({ "name": field("name"), "email": field("email"), "guests": field("guests") });
+    let event_locale = || async {
+        crate::events::service::find(&state.db, &name)
+            .await
+            .ok()
+            .flatten()
+            .map_or(Locale::En, |e| Locale::choose(None, Some(&e.language)))
+    };
+    let guests = match field("guests").trim() {
+        "" => Ok(0),
+        n => n
+            .parse::<i64>()
+            .map_err(|_| InvalidField::new("guests", "must be a number")),
+    };
+    let parsed = match guests {
+        Ok(guests) => RsvpForm::parse(
+            field("email"),
+            field("name"),
+            Some(guests),
+            form.get("locale")
+                .map(String::as_str)
+                .filter(|l| !l.is_empty()),
+            form.contains_key("subscribe"),
+        ),
+        Err(e) => Err(vec![e]),
+    };
+    let parsed = match parsed {
+        Ok(parsed) => parsed,
+        Err(fields) => {
+            let locale = event_locale().await;
+            let form = FormState::refused(values, &fields, locale);
+            return event_page(&state, &name, StatusCode::UNPROCESSABLE_ENTITY, Some(form)).await;
+        }
+    };
+    match crate::rsvps::service::take(&state.db, &state.site, &name, parsed).await {
+        Ok((rsvp, _)) => {
+            let token = rsvp.manage_url.rsplit('/').next().unwrap_or_default();
+            see_other(&format!("/rsvps/{token}?done=rsvp"))
+        }
+        Err(RsvpError::NoSuchEvent) => not_found(&state, Locale::En),
+        Err(RsvpError::Invalid(fields)) => {
+            let form = FormState::refused(values, &fields, event_locale().await);
+            event_page(&state, &name, StatusCode::UNPROCESSABLE_ENTITY, Some(form)).await
+        }
+        Err(RsvpError::Db(e)) => failure(&state, &e),
+        Err(e) => {
+            let kind = match e {
+                RsvpError::Full => "full",
+                RsvpError::NotEnoughSeats(_) => "seats",
+                RsvpError::EventCancelled => "cancelled",
+                RsvpError::Declined => "declined",
+                _ => "closed",
+            };
+            let form = FormState::failed(values, refusal(kind, event_locale().await));
+            event_page(&state, &name, StatusCode::CONFLICT, Some(form)).await
+        }
+    }
+}
+
+// --- petitions ----------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct PetitionQuery {
+    signed: Option<String>,
+}
+
+/// `GET /petitions/{id_or_slug}`: the petition, its count, and the form to sign.
+#[handler]
+pub async fn show_petition(
+    state: Data<&AppState>,
+    name: Path<String>,
+    query: Query<PetitionQuery>,
+) -> Response {
+    let signed = match query.signed.as_deref() {
+        Some("pending") => "pending",
+        Some("confirmed") => "confirmed",
+        _ => "",
+    };
+    petition_page(&state, &name, StatusCode::OK, signed, None, None).await
+}
+
+async fn petition_page(
+    state: &AppState,
+    id_or_slug: &str,
+    status: StatusCode,
+    signed: &str,
+    form: Option<FormState>,
+    retry_after: Option<u64>,
+) -> Response {
+    let url = &state.site.public_url;
+    let petition = match petitions::public_get(&state.db, id_or_slug, url).await {
+        Ok(p) => p,
+        Err(petitions::PetitionError::NotFound) => return not_found(state, Locale::En),
+        Err(e) => return failure(state, &e),
+    };
+    let limit = Limit::parse(Some(RECENT)).unwrap_or_else(|_| unreachable!("10 is a limit"));
+    let signers = petitions::public_signers(&state.db, &petition.id, limit, None)
+        .await
+        .map(|(signers, _)| signers)
+        .unwrap_or_default();
+    let locale = Locale::choose(None, Some(&petition.language));
+    let fields = petition.fields;
+    let form = form.unwrap_or_else(|| FormState::fresh(json!({})));
+    let status_text = match petition.status {
+        petition_model::PetitionStatus::Open => "open",
+        petition_model::PetitionStatus::Delivered => "delivered",
+        _ => "closed",
+    };
+    let mut response = page(
+        state,
+        status,
+        "petition",
+        &json!({
+            "locale": locale.as_str(),
+            "petition": {
+                "title": petition.title,
+                "target": petition.target,
+                "body_html": to_safe_html(&petition.body),
+                "signature_count": petition.signature_count,
+                "goal": petition.goal,
+                "percent": percent(petition.signature_count.into(), petition.goal.map(Into::into)),
+                "status": status_text,
+                "url": petition.url,
+                "fields": {
+                    "affiliation": fields.affiliation.as_str(),
+                    "postal_code": fields.postal_code.as_str(),
+                    "country": fields.country.as_str(),
+                    "comment": fields.comment.as_str(),
+                },
+                "require_confirmation": petition.require_confirmation,
+            },
+            "signed": signed,
+            "signers": signers.iter().map(|s| json!({
+                "name": s.name,
+                "locality": s.locality,
+                "country": s.country,
+                "comment": s.comment,
+            })).collect::<Vec<_>>(),
+            "form": form,
+            "meta": Meta::new(&petition.title, &petition.body, &petition.url, "article"),
+        }),
+    );
+    if let Some(seconds) = retry_after {
+        response.headers_mut().insert("Retry-After", seconds.into());
+    }
+    response
+}
+
+/// `POST /petitions/{id_or_slug}`: sign, then back to the petition with a banner.
+/// The API's honeypot and rate limits apply.
+#[handler]
+pub async fn sign(
+    req: &Request,
+    state: Data<&AppState>,
+    name: Path<String>,
+    form: Form<HashMap<String, String>>,
+) -> Response {
+    let text = |name: &str| -> Option<Text> {
+        form.get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(Into::into)
+    };
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let values = json!({
+        "name": field("name"), "email": field("email"), "affiliation": field("affiliation"),
+        "postal_code": field("postal_code"), "locality": field("locality"),
+        "country": field("country"), "comment": field("comment"),
+        "public": form.contains_key("public"), "subscribe": form.contains_key("subscribe"),
+    });
+    let petition = match petitions::public_get(&state.db, &name, &state.site.public_url).await {
+        Ok(p) => p,
+        Err(petitions::PetitionError::NotFound) => return not_found(&state, Locale::En),
+        Err(e) => return failure(&state, &e),
+    };
+    let locale = Locale::choose(None, Some(&petition.language));
+    let request = petition_model::SignRequest {
+        email: field("email").into(),
+        name: field("name").into(),
+        affiliation: text("affiliation"),
+        postal_code: text("postal_code"),
+        locality: text("locality"),
+        country: text("country"),
+        comment: text("comment"),
+        public: Some(form.contains_key("public")),
+        subscribe: Some(form.contains_key("subscribe")),
+        locale: Some(locale.as_str().into()),
+        website: text("website"),
+    };
+    let parsed = match petitions::SignForm::parse(request) {
+        Ok(parsed) => parsed,
+        Err(fields) => {
+            let form = FormState::refused(values, &fields, locale);
+            return petition_page(
+                &state,
+                &name,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "",
+                Some(form),
+                None,
+            )
+            .await;
+        }
+    };
+    if let Err(wait) = state
+        .limits
+        .check(client_of(req), &parsed.email.folded_key())
+    {
+        let seconds = wait.as_secs().max(1);
+        let form = FormState::failed(values, too_many(seconds, locale));
+        return petition_page(
+            &state,
+            &name,
+            StatusCode::TOO_MANY_REQUESTS,
+            "",
+            Some(form),
+            Some(seconds),
+        )
+        .await;
+    }
+    match petitions::sign(&state.db, &state.site, &petition.id, parsed).await {
+        Ok(status) => {
+            let signed = match status {
+                petition_model::SignatureStatus::Confirmed => "confirmed",
+                petition_model::SignatureStatus::PendingConfirmation => "pending",
+            };
+            see_other(&format!("/petitions/{}?signed={signed}", petition.slug))
+        }
+        Err(petitions::PetitionError::Invalid(fields)) => {
+            let form = FormState::refused(values, &fields, locale);
+            petition_page(
+                &state,
+                &name,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "",
+                Some(form),
+                None,
+            )
+            .await
+        }
+        Err(petitions::PetitionError::Closed) => {
+            let form = FormState::failed(values, refusal("closed", locale));
+            petition_page(&state, &name, StatusCode::CONFLICT, "", Some(form), None).await
+        }
+        Err(petitions::PetitionError::NotFound) => not_found(&state, Locale::En),
+        Err(e) => failure(&state, &e),
+    }
+}
+
+// --- fundraisers --------------------------------------------------------------------
+
+/// `GET /fundraisers/{id_or_slug}`: progress, recent gifts and the form to give.
+#[handler]
+pub async fn show_fundraiser(state: Data<&AppState>, name: Path<String>) -> Response {
+    fundraiser_page(&state, &name, StatusCode::OK, None).await
+}
+
+async fn fundraiser_page(
+    state: &AppState,
+    id_or_slug: &str,
+    status: StatusCode,
+    form: Option<FormState>,
+) -> Response {
+    let url = &state.site.public_url;
+    let f = match fundraisers::public_get(&state.db, id_or_slug, url).await {
+        Ok(f) => f,
+        Err(fundraisers::FundraiserError::NotFound) => return not_found(state, Locale::En),
+        Err(e) => return failure(state, &e),
+    };
+    let limit = Limit::parse(Some(RECENT)).unwrap_or_else(|_| unreachable!("10 is a limit"));
+    let donors = donations::public_donors(&state.db, &f.id, limit, None)
+        .await
+        .map(|(donors, _)| donors)
+        .unwrap_or_default();
+    let locale = Locale::choose(None, Some(&f.language));
+    let currency = Currency::parse(&f.goal.currency).ok();
+    let text =
+        |minor: i64| currency.map_or_else(|| minor.to_string(), |c| amount_text(minor, c, locale));
+    let default_amount = f
+        .suggested_amounts
+        .get(f.suggested_amounts.len().saturating_sub(1) / 2)
+        .map_or_else(|| "other".to_owned(), ToString::to_string);
+    let form = form.unwrap_or_else(|| {
+        FormState::fresh(json!({ "amount": default_amount, "frequency": "one_time" }))
+    });
+    page(
+        state,
+        status,
+        "fundraiser",
+        &json!({
+            "locale": locale.as_str(),
+            "fundraiser": {
+                "title": f.title,
+                "description_html": to_safe_html(&f.description),
+                "raised": money(&f.raised, locale),
+                "goal": money(&f.goal, locale),
+                "percent": percent(f.raised.amount, Some(f.goal.amount)),
+                "donor_count": f.donor_count,
+                "raised_other": f.raised_other.iter().map(|m| money(m, locale)).collect::<Vec<_>>(),
+                "status": if f.status == fundraiser_model::FundraiserStatus::Open { "open" } else { "closed" },
+                "currency": f.goal.currency,
+                "suggested": f.suggested_amounts.iter().map(|a| json!({ "minor": a, "text": text(*a) })).collect::<Vec<_>>(),
+                "min": text(f.min_amount),
+                "max": text(f.max_amount),
+                "url": f.url,
+            },
+            "payments_enabled": state.payments.stripe.is_some(),
+            "donors": donors.iter().map(|d| json!({
+                "name": d.name,
+                "amount": money(&d.amount, locale),
+                "message": d.message,
+            })).collect::<Vec<_>>(),
+            "form": form,
+            "meta": Meta::new(&f.title, &f.description, &f.url, "article"),
+        }),
+    )
+}
+
+/// `POST /fundraisers/{id_or_slug}`: start a gift, then off to Stripe Checkout.
+#[handler]
+pub async fn donate(
+    req: &Request,
+    state: Data<&AppState>,
+    name: Path<String>,
+    form: Form<HashMap<String, String>>,
+) -> Response {
+    use fundraisers::FundraiserError;
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let values = json!({
+        "amount": field("amount"), "other_amount": field("other_amount"),
+        "frequency": if field("frequency") == "monthly" { "monthly" } else { "one_time" },
+        "name": field("name"), "email": field("email"), "message": field("message"),
+        "anonymous": form.contains_key("anonymous"),
+    });
+    let f = match fundraisers::public_get(&state.db, &name, &state.site.public_url).await {
+        Ok(f) => f,
+        Err(FundraiserError::NotFound) => return not_found(&state, Locale::En),
+        Err(e) => return failure(&state, &e),
+    };
+    let locale = Locale::choose(None, Some(&f.language));
+    let other = field("amount") == "other" || field("amount").is_empty();
+    let refused = |fields: Vec<InvalidField>| {
+        // The API names `amount.amount`; the page's fields are `amount` and `other_amount`.
+        let shown = if other { "other_amount" } else { "amount" };
+        let fields: Vec<InvalidField> = fields
+            .into_iter()
+            .map(|f| match f.field.as_str() {
+                "amount" | "amount.amount" | "amount.currency" => f.at(shown),
+                _ => f,
+            })
+            .collect();
+        FormState::refused(values.clone(), &fields, locale)
+    };
+    let amount = if other {
+        Currency::parse(&f.goal.currency)
+            .and_then(|c| Money::parse_decimal(field("other_amount"), c))
+            .map(Money::minor)
+    } else {
+        field("amount")
+            .parse::<i64>()
+            .map_err(|_| InvalidField::new("amount", "must be one of the amounts shown"))
+    };
+    let amount = match amount {
+        Ok(amount) => amount,
+        Err(e) => {
+            let form = refused(vec![e]);
+            return fundraiser_page(&state, &name, StatusCode::UNPROCESSABLE_ENTITY, Some(form))
+                .await;
+        }
+    };
+    let request = fundraiser_model::DonateRequest {
+        amount: MoneyInput {
+            amount,
+            currency: f.goal.currency.as_str().into(),
+        },
+        email: Some(field("email").into()),
+        name: Some(field("name").into()),
+        anonymous: Some(form.contains_key("anonymous")),
+        message: Some(field("message").into()),
+        frequency: if field("frequency") == "monthly" {
+            fundraiser_model::Frequency::Monthly
+        } else {
+            fundraiser_model::Frequency::OneTime
+        },
+        locale: Some(locale.as_str().into()),
+    };
+    let parsed = match donations::DonateForm::parse(request) {
+        Ok(parsed) => parsed,
+        Err(fields) => {
+            let form = refused(fields);
+            return fundraiser_page(&state, &name, StatusCode::UNPROCESSABLE_ENTITY, Some(form))
+                .await;
+        }
+    };
+    if let Err(wait) = state
+        .limits
+        .check(client_of(req), &parsed.email.folded_key())
+    {
+        let form = FormState::failed(values, too_many(wait.as_secs().max(1), locale));
+        return fundraiser_page(&state, &name, StatusCode::TOO_MANY_REQUESTS, Some(form)).await;
+    }
+    let started = donations::start(
+        &state.db,
+        &state.site,
+        state.payments.stripe.as_ref(),
+        &f.id,
+        parsed,
+    )
+    .await;
+    let (status, form) = match started {
+        Ok(started) => return see_other(&started.checkout_url),
+        Err(FundraiserError::Invalid(fields)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, refused(fields))
+        }
+        Err(FundraiserError::Closed) => (
+            StatusCode::CONFLICT,
+            FormState::failed(values, refusal("closed", locale)),
+        ),
+        Err(FundraiserError::PaymentsOff) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            FormState::failed(values, refusal("payments", locale)),
+        ),
+        Err(FundraiserError::Provider(e)) => {
+            tracing::warn!(error = %e, "Stripe call failed");
+            (
+                StatusCode::BAD_GATEWAY,
+                FormState::failed(values, refusal("provider", locale)),
+            )
+        }
+        Err(FundraiserError::NotFound) => return not_found(&state, Locale::En),
+        Err(e) => return failure(&state, &e),
+    };
+    fundraiser_page(&state, &name, status, Some(form)).await
+}
+
+/// `GET /assets/turnout.css`: the one stylesheet, compiled in.
+#[handler]
+pub fn stylesheet() -> Response {
+    Response::builder()
+        .content_type("text/css; charset=utf-8")
+        .header("Cache-Control", "public, max-age=86400")
+        .body(include_str!("../../templates/assets/turnout.css"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_visitors_language_follows_the_query_then_accept_language() {
+        let req = Request::builder()
+            .header("Accept-Language", "de-DE,de;q=0.9,fr-CA;q=0.8,en;q=0.5")
+            .finish();
+        assert_eq!(visitor_locale(&req, None), Locale::Fr);
+        assert_eq!(visitor_locale(&req, Some("es")), Locale::Es);
+        assert_eq!(visitor_locale(&Request::default(), None), Locale::En);
+    }
+}
