@@ -234,12 +234,14 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
             get(pages::invitation_page).post(same_origin(pages::accept_invitation, &public_url)),
         )
         .at("/readyz", system::readyz)
+        .at("/metrics", get(crate::metrics::scrape))
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)
         .nest("/api/v1", api)
         .data(state.db.clone())
         .data(state)
         .catch_all_error(catch_all)
+        .around(crate::metrics::measure)
         .boxed()
 }
 

@@ -20,6 +20,7 @@ pub mod email;
 pub mod events;
 pub mod fundraisers;
 pub mod http;
+pub mod metrics;
 pub mod organisations;
 pub mod pages;
 pub mod payments;

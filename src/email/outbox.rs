@@ -143,3 +143,23 @@ pub async fn retry(
     }
     outbox_email::Entity::find_by_id(id).one(conn).await
 }
+
+/// How many emails wait to be sent (pending, or held by a worker), and how many
+/// seconds the oldest of them has waited.
+pub async fn backlog(conn: &impl ConnectionTrait) -> Result<(u64, Option<i64>), DbErr> {
+    use sea_orm::PaginatorTrait;
+    let waiting = || {
+        outbox_email::Entity::find().filter(
+            outbox_email::Column::Status
+                .is_in([Status::Pending.as_str(), Status::Sending.as_str()]),
+        )
+    };
+    let count = waiting().count(conn).await?;
+    // Ids are UUIDv7: the smallest is the oldest.
+    let oldest = waiting()
+        .order_by_asc(outbox_email::Column::Id)
+        .one(conn)
+        .await?
+        .map(|e| (Utc::now() - e.created_at).num_seconds().max(0));
+    Ok((count, oldest))
+}

@@ -784,6 +784,9 @@ pub async fn sign(
         outbox::enqueue(&txn.txn, site, emails.collect::<Vec<_>>()).await?;
     }
     txn.commit().await?;
+    if inserted == 1 {
+        crate::metrics::METRICS.signatures.inc();
+    }
     Ok(answer)
 }
 

@@ -350,7 +350,9 @@ pub async fn take(
         .filter(|e| e.status != EventStatus::Draft.as_str())
         .ok_or(RsvpError::NoSuchEvent)?
         .id;
-    place(db, site, event_id, form, Taker::Supporter).await
+    let taken = place(db, site, event_id, form, Taker::Supporter).await?;
+    crate::metrics::METRICS.rsvps.inc();
+    Ok(taken)
 }
 
 /// An organiser adds someone (at the door, or by phone).

@@ -80,3 +80,56 @@ async fn the_api_docs_are_an_html_page() {
         reply.text
     );
 }
+
+/// One sample's value from a Prometheus text body.
+fn sample(body: &str, series: &str) -> Option<f64> {
+    body.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_rsvps_and_the_outbox() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    let event = app
+        .event_with_seats(&token, serde_json::json!({ "capacity": 10 }))
+        .await;
+    let id = event["id"].as_str().unwrap();
+    let before = app.get_public("/metrics").await;
+    let rsvps_before = sample(&before.text, "turnout_rsvps_total").unwrap_or(0.0);
+
+    app.rsvp(id, "ana@example.org", serde_json::json!({}))
+        .await
+        .expect(201);
+    let metrics = app.get_public("/metrics").await;
+
+    metrics.expect(200);
+    assert!(
+        metrics
+            .content_type()
+            .starts_with("text/plain; version=0.0.4"),
+        "{}",
+        metrics.content_type()
+    );
+    let body = &metrics.text;
+    // The route's pattern, not the event's id: one series per route.
+    let series = "turnout_http_requests_total{route=\"/api/v1/public/events/:param0/rsvps\",method=\"POST\",status=\"201\"}";
+    assert!(
+        sample(body, series).is_some_and(|n| n >= 1.0),
+        "no {series} in\n{body}"
+    );
+    assert!(!body.contains(id), "an id in a label:\n{body}");
+    assert!(body.contains("turnout_http_request_duration_seconds_bucket{"));
+    // Other tests in this process take RSVPs too: at least ours was counted.
+    assert!(sample(body, "turnout_rsvps_total").unwrap_or(0.0) >= rsvps_before + 1.0);
+    // The going email waits in this app's outbox until a worker sends it.
+    assert_eq!(sample(body, "turnout_outbox_pending_emails"), Some(1.0));
+    assert!(sample(body, "turnout_outbox_oldest_pending_age_seconds").is_some());
+
+    app.deliver_emails().await;
+    let after = app.get_public("/metrics").await;
+    assert_eq!(
+        sample(&after.text, "turnout_outbox_pending_emails"),
+        Some(0.0)
+    );
+}
