@@ -19,21 +19,48 @@ pub struct Meta {
 }
 
 impl Meta {
-    pub fn new(title: &str, description: &str, url: &str, kind: &'static str) -> Self {
+    /// `description` is Markdown; when it has no words, `fallback` (plain) is used.
+    pub fn new(
+        title: &str,
+        description: &str,
+        fallback: &str,
+        url: &str,
+        kind: &'static str,
+    ) -> Self {
+        let description = Some(preview_text(description))
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| fallback.to_owned());
         Self {
             title: title.to_owned(),
-            description: preview_text(description),
+            description,
             url: url.to_owned(),
             kind,
         }
     }
 }
 
-/// Markdown or plain text cut to what a preview shows, on a word boundary.
+/// Markdown or plain text cut to what a preview shows, on a word boundary: only
+/// the words, never a link's target (which the page's sanitiser may have dropped).
 pub fn preview_text(text: &str) -> String {
+    use pulldown_cmark::{Event, Parser, TagEnd};
     const MAX: usize = 200;
-    let plain = crate::calendar::text::plain_from_markdown(text);
-    let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words: String = Parser::new(text)
+        .filter_map(|event| match event {
+            Event::Text(t) | Event::Code(t) => Some(t.to_string()),
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::BlockQuote(_)
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell,
+            ) => Some(" ".to_owned()),
+            _ => None,
+        })
+        .collect();
+    let plain = words.split_whitespace().collect::<Vec<_>>().join(" ");
     if plain.chars().count() <= MAX {
         return plain;
     }
@@ -135,6 +162,12 @@ mod tests {
         );
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back["name"], "</script><script>alert(1)</script> & co");
+    }
+
+    #[test]
+    fn previews_keep_words_and_drop_link_targets() {
+        let preview = preview_text("Read [this](javascript:alert(1)) and <b>that</b>.");
+        assert_eq!(preview, "Read this and that.");
     }
 
     #[test]

@@ -27,7 +27,9 @@ fn page(state: &AppState, status: StatusCode, name: &str, context: &impl Seriali
             .status(status)
             .content_type("text/html; charset=utf-8")
             .header("Cache-Control", "no-store")
-            .header("Referrer-Policy", "no-referrer")
+            // Tokens in page URLs never reach other sites, while our own form posts
+            // keep their Origin for the CSRF check (`no-referrer` makes it `null`).
+            .header("Referrer-Policy", "same-origin")
             .body(html),
         Err(e) => {
             tracing::error!(error = %e, page = name, "page failed to render");

@@ -316,7 +316,7 @@ pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>
             "events": events,
             "petitions": petitions,
             "fundraisers": fundraisers,
-            "meta": Meta::new("Turnout", description, &format!("{url}/"), "website"),
+            "meta": Meta::new("Turnout", description, description, &format!("{url}/"), "website"),
         }),
     )
 }
@@ -453,7 +453,7 @@ async fn event_page(
             })).collect::<Vec<_>>(),
             "children_kind": children_kind,
             "form": form,
-            "meta": Meta::new(&event.title, &description, &event.url, "event"),
+            "meta": Meta::new(&event.title, &description, &when_of(&event, locale), &event.url, "event"),
             "json_ld": json_ld,
         }),
     )
@@ -608,7 +608,7 @@ async fn petition_page(
                 "comment": s.comment,
             })).collect::<Vec<_>>(),
             "form": form,
-            "meta": Meta::new(&petition.title, &petition.body, &petition.url, "article"),
+            "meta": Meta::new(&petition.title, &petition.body, &petition.target, &petition.url, "article"),
         }),
     );
     if let Some(seconds) = retry_after {
@@ -660,7 +660,23 @@ pub async fn sign(
     };
     let parsed = match petitions::SignForm::parse(request) {
         Ok(parsed) => parsed,
-        Err(fields) => {
+        Err(mut fields) => {
+            // Name every missing field at once, not the petition's own ones after.
+            let rules = petition.fields;
+            for (name, rule) in [
+                ("affiliation", rules.affiliation),
+                ("postal_code", rules.postal_code),
+                ("country", rules.country),
+                ("comment", rules.comment),
+            ] {
+                let missing = text(name).is_none();
+                if rule == petition_model::FieldRule::Required
+                    && missing
+                    && !fields.iter().any(|f| f.field == name)
+                {
+                    fields.push(InvalidField::new(name, "this petition asks for it"));
+                }
+            }
             let form = FormState::refused(values, &fields, locale);
             return petition_page(
                 &state,
@@ -754,6 +770,7 @@ async fn fundraiser_page(
     let form = form.unwrap_or_else(|| {
         FormState::fresh(json!({ "amount": default_amount, "frequency": "one_time" }))
     });
+    let progress = format!("{} / {}", money(&f.raised, locale), money(&f.goal, locale));
     page(
         state,
         status,
@@ -782,7 +799,7 @@ async fn fundraiser_page(
                 "message": d.message,
             })).collect::<Vec<_>>(),
             "form": form,
-            "meta": Meta::new(&f.title, &f.description, &f.url, "article"),
+            "meta": Meta::new(&f.title, &f.description, &progress, &f.url, "article"),
         }),
     )
 }

@@ -1042,6 +1042,45 @@ async fn an_anonymous_donor_is_never_named_in_public() {
     assert_eq!(s.raised().await, (gbp(7500), 2));
 }
 
+#[tokio::test]
+async fn the_fundraisers_page_never_names_an_anonymous_donor() {
+    let s = Setup::new().await;
+    let (_, hidden) = s
+        .give(
+            "rosa@example.org",
+            json!({ "name": "Rosa Luxemburg", "anonymous": true }),
+        )
+        .await;
+    let (_, named) = s
+        .give("clara@example.org", json!({ "name": "Clara Zetkin" }))
+        .await;
+    pay(&s.app, &hidden).await;
+    pay(&s.app, &named).await;
+
+    let page = s
+        .app
+        .get_public(&format!("/fundraisers/{}", s.slug()))
+        .await;
+
+    page.expect(200);
+    assert!(
+        page.content_type().starts_with("text/html"),
+        "{}",
+        page.content_type()
+    );
+    assert_names_nobody_secret(&page.text);
+    assert!(
+        page.text.contains("Clara Zetkin"),
+        "the donor who gave their name is thanked by it: {}",
+        page.text
+    );
+    assert!(
+        page.text.contains("Anonymous"),
+        "the anonymous gift is listed as such: {}",
+        page.text
+    );
+}
+
 /// Neither the anonymous donor's name nor anyone's address is in `text`.
 #[track_caller]
 fn assert_names_nobody_secret(text: &str) {

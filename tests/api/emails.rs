@@ -1275,7 +1275,7 @@ async fn two_workers_at_once_send_one_reminder() {
 // --- unsubscribing --------------------------------------------------------------------
 
 /// A supporter reminded of an event starting in two hours; their unsubscribe link.
-async fn reminded(app: &TestApp, token: &str, email: &str) -> String {
+pub(crate) async fn reminded(app: &TestApp, token: &str, email: &str) -> String {
     let event = meeting_in_hours(app, token, "Picket planning", 2).await;
     app.rsvp(id_of(&event), email, json!({})).await.expect(201);
     app.deliver_emails().await;

@@ -7,6 +7,7 @@
     reason = "a test should fail loudly on what it did not expect"
 )]
 
+mod browser;
 mod campaigns;
 mod cli;
 mod concurrency;
@@ -22,6 +23,7 @@ mod health;
 mod helpers;
 mod idempotency;
 mod organisations;
+mod pages;
 mod petitions;
 mod public_events;
 mod rsvps;
