@@ -216,27 +216,8 @@ async fn rsvp_form(
     };
     let event = &managed.event;
     let locale = Locale::choose(managed.locale.as_deref(), Some(&event.language));
-    let when = crate::domain::EventTimes::from_stored(
-        &event.starts_at,
-        &event.ends_at,
-        event.all_day,
-        &event.timezone,
-    )
-    .map(|times| crate::email::render::when(&times, locale))
-    .unwrap_or_default();
-    let place = event
-        .location
-        .as_ref()
-        .map(|l| {
-            [&l.venue, &l.address, &l.locality, &l.country]
-                .into_iter()
-                .flatten()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .or_else(|| event.online_url.clone())
-        .unwrap_or_default();
+    let when = public::when_of(event, locale);
+    let place = public::place_of(event);
     // A cancelled event takes no changes: show the RSVP without its forms.
     let rsvp_status = if event.status == EventStatus::Cancelled {
         "cancelled"

@@ -161,3 +161,62 @@ async fn two_worker_processes_deliver_each_email_exactly_once() {
         .await;
     assert!(items(reply.expect(200)).is_empty());
 }
+
+/// One person signing through two server processes at once, however they type their
+/// address: one signature, one confirmation email, and the same answer everywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_person_signing_through_two_servers_at_once_signs_once() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let draft = app
+        .post_json(
+            "/api/v1/petitions",
+            &token,
+            &json!({ "title": "Free the Inveval workers", "target": "The ministry" }),
+        )
+        .await
+        .expect(201)
+        .clone();
+    let petition = id_of(&draft).to_owned();
+    app.post_json(
+        &format!("/api/v1/petitions/{petition}/publish"),
+        &token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let other = app.another_server().await;
+    let client = reqwest::Client::new();
+    let requests = (0..20).map(|i| {
+        let base = if i % 2 == 0 {
+            &app.address
+        } else {
+            &other.address
+        };
+        let email = [
+            "ana@example.org",
+            "Ana@Example.org",
+            "ana+petition@example.org",
+        ][i % 3];
+        client
+            .post(format!(
+                "{base}/api/v1/public/petitions/{petition}/signatures"
+            ))
+            .json(&json!({ "email": email, "name": "Ana" }))
+            .send()
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(|r| r.expect("an answer").status().as_u16())
+        .collect();
+
+    assert!(statuses.iter().all(|s| *s == 202), "{statuses:?}");
+    let signatures = app
+        .get(&format!("/api/v1/petitions/{petition}/signatures"), &token)
+        .await;
+    assert_eq!(items(signatures.expect(200)).len(), 1, "one signature");
+    app.deliver_emails().await;
+    // Sent to whichever spelling came first: one email in all.
+    assert_eq!(app.smtp.all().len(), 1, "one confirmation email");
+}
