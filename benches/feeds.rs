@@ -180,7 +180,7 @@ async fn seed(app: &App, n: usize) {
 /// Requests per second and latency percentiles of GET `url` from `concurrency` clients for `secs`.
 async fn load(
     url: &str,
-    etag: Option<&str>,
+    headers: &[(&'static str, String)],
     concurrency: usize,
     secs: u64,
 ) -> (f64, Duration, Duration) {
@@ -193,14 +193,14 @@ async fn load(
         .map(|_| {
             let client = client.clone();
             let url = url.to_owned();
-            let etag = etag.map(str::to_owned);
+            let headers = headers.to_vec();
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 while Instant::now() < deadline {
                     let t = Instant::now();
                     let mut req = client.get(&url);
-                    if let Some(tag) = &etag {
-                        req = req.header("If-None-Match", tag);
+                    for (name, value) in &headers {
+                        req = req.header(*name, value);
                     }
                     let resp = req.send().await.unwrap();
                     let _ = resp.bytes().await.unwrap();
@@ -243,13 +243,25 @@ async fn bench_http() {
             size / 1024
         );
         if n == 1_000 {
-            let (rps, p50, p99) = load(&url, None, 32, 5).await;
+            let (rps, p50, p99) = load(&url, &[], 32, 5).await;
             println!(
                 "  cached 200: {rps:>8.0} req/s, p50 {:.2} ms, p99 {:.2} ms (32 clients, 5 s)",
                 p50.as_secs_f64() * 1e3,
                 p99.as_secs_f64() * 1e3
             );
-            let (rps, p50, p99) = load(&url, Some(&etag), 32, 5).await;
+            let gzip = [("Accept-Encoding", "gzip".to_owned())];
+            let zipped = client.get(&url).headers(
+                [(reqwest::header::ACCEPT_ENCODING, "gzip".parse().unwrap())].into_iter().collect(),
+            );
+            let zipped_size = zipped.send().await.unwrap().bytes().await.unwrap().len();
+            let (rps, p50, p99) = load(&url, &gzip, 32, 5).await;
+            println!(
+                "  cached 200 gzipped ({} KiB): {rps:>8.0} req/s, p50 {:.2} ms, p99 {:.2} ms (32 clients, 5 s)",
+                zipped_size / 1024,
+                p50.as_secs_f64() * 1e3,
+                p99.as_secs_f64() * 1e3
+            );
+            let (rps, p50, p99) = load(&url, &[("If-None-Match", etag.clone())], 32, 5).await;
             println!(
                 "  cached 304: {rps:>8.0} req/s, p50 {:.2} ms, p99 {:.2} ms (32 clients, 5 s)",
                 p50.as_secs_f64() * 1e3,

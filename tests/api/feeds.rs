@@ -612,3 +612,48 @@ async fn a_cancelled_event_leaves_the_feeds_thirty_days_after_its_cancellation()
     let own = feed(&app, &format!("/events/{}.ics", id_of(&event))).await;
     assert!(own.contains("STATUS:CANCELLED"));
 }
+
+#[tokio::test]
+async fn a_client_that_accepts_gzip_gets_the_feed_gzipped_with_its_own_etag() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    app.published_event(&token, crate::helpers::meeting("Public meeting"))
+        .await;
+    let plain = app.get_public("/calendar.ics").await;
+    let gzip_request = || {
+        app.client
+            .get(app.url("/calendar.ics"))
+            .header("Accept-Encoding", "br;q=0.9, gzip")
+    };
+
+    let zipped = gzip_request().send().await.unwrap();
+
+    assert_eq!(zipped.status(), StatusCode::OK);
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert_eq!(zipped.headers()["vary"], "Accept-Encoding");
+    assert_eq!(plain.headers["vary"], "Accept-Encoding");
+    assert!(plain.headers.get("content-encoding").is_none());
+    let etag = zipped.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(etag, plain.headers["etag"].to_str().unwrap());
+    let bytes = zipped.bytes().await.unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+        .unwrap();
+    assert_eq!(text, plain.text, "the same feed once unzipped");
+    assert!(bytes.len() < plain.text.len());
+    // Either representation's ETag names this version.
+    let again = gzip_request()
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let refused = app
+        .client
+        .get(app.url("/calendar.ics"))
+        .header("Accept-Encoding", "gzip;q=0")
+        .send()
+        .await
+        .unwrap();
+    assert!(refused.headers().get("content-encoding").is_none());
+}
