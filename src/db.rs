@@ -164,8 +164,13 @@ pub async fn content_changed(db: &impl sea_orm::ConnectionTrait) -> Result<(), D
         )
         .exec(db)
         .await?;
+    LOCAL_CHANGES.fetch_add(1, std::sync::atomic::Ordering::Release);
     Ok(())
 }
+
+/// Changes of content made by this process: a reader that keeps the content version
+/// for a moment (the feeds) reads it again as soon as this process changed anything.
+pub static LOCAL_CHANGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The current content version (empty before the first change).
 pub async fn content_version(db: &impl sea_orm::ConnectionTrait) -> Result<String, DbErr> {

@@ -47,13 +47,38 @@ pub struct CachedFeed {
     valid_until: DateTime<Utc>,
 }
 
+/// How long a server trusts the content version it read. Changes made by this
+/// server are seen at once; those made by another server within this time.
+const VERSION_TRUSTED: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Rendered feeds by their query.
 #[derive(Debug, Default)]
 pub struct FeedCache {
     entries: Mutex<HashMap<String, Arc<CachedFeed>>>,
+    /// The content version last read, when, and this process' count of changes then.
+    version: Mutex<Option<(String, std::time::Instant, u64)>>,
 }
 
 impl FeedCache {
+    /// The content version, read from the database at most once a second while
+    /// this process changes nothing: a poll answered 304 then touches no database.
+    async fn content_version(&self, db: &DatabaseConnection) -> Result<String, DbErr> {
+        use std::sync::atomic::Ordering;
+        let changes = crate::db::LOCAL_CHANGES.load(Ordering::Acquire);
+        if let Ok(guard) = self.version.lock()
+            && let Some((version, read_at, seen)) = guard.as_ref()
+            && *seen == changes
+            && read_at.elapsed() < VERSION_TRUSTED
+        {
+            return Ok(version.clone());
+        }
+        let version = crate::db::content_version(db).await?;
+        if let Ok(mut guard) = self.version.lock() {
+            *guard = Some((version.clone(), std::time::Instant::now(), changes));
+        }
+        Ok(version)
+    }
+
     fn get(&self, key: &str) -> Option<Arc<CachedFeed>> {
         self.entries.lock().ok()?.get(key).cloned()
     }
@@ -198,7 +223,7 @@ async fn serve(
     name: String,
     scope: FeedScope,
 ) -> Response {
-    let version = match crate::db::content_version(&state.db).await {
+    let version = match state.feeds.content_version(&state.db).await {
         Ok(v) => v,
         Err(e) => return internal(&e),
     };
@@ -420,7 +445,11 @@ fn respond_with(req: &Request, feed: &CachedFeed, hit: bool, cache_control: &str
     let builder = Response::builder()
         .header(
             header::ETAG,
-            if gzipped { gzip_etag.as_str() } else { feed.etag.as_str() },
+            if gzipped {
+                gzip_etag.as_str()
+            } else {
+                feed.etag.as_str()
+            },
         )
         .header(header::LAST_MODIFIED, last_modified)
         .header(header::CACHE_CONTROL, cache_control)

@@ -657,3 +657,42 @@ async fn a_client_that_accepts_gzip_gets_the_feed_gzipped_with_its_own_etag() {
         .unwrap();
     assert!(refused.headers().get("content-encoding").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_made_through_another_server_reaches_this_servers_feed_within_seconds() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let event = app
+        .published_event(&token, crate::helpers::meeting("Public meeting"))
+        .await;
+    assert!(
+        feed(&app, "/calendar.ics")
+            .await
+            .contains("SUMMARY:Public meeting")
+    );
+    let other = app.another_server().await;
+
+    app.client
+        .patch(format!("{}/api/v1/events/{}", other.address, id_of(&event)))
+        .bearer_auth(&token)
+        .json(&json!({ "title": "Picket at the consulate" }))
+        .send()
+        .await
+        .unwrap();
+
+    // This server trusts the content version it read for a second at most.
+    let started = std::time::Instant::now();
+    loop {
+        if feed(&app, "/calendar.ics")
+            .await
+            .contains("SUMMARY:Picket at the consulate")
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "the feed still shows the old title"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
