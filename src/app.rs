@@ -40,6 +40,9 @@ pub struct AppState {
     pub feeds: Arc<crate::calendar::feed::FeedCache>,
     /// Stripe, where configured.
     pub payments: crate::payments::Payments,
+    /// Public petitions as last read, trusted for a second: a viral petition's page
+    /// is read far more often than it changes.
+    pub public_petitions: Arc<crate::http::moment::MomentCache<crate::petitions::model::Petition>>,
 }
 
 /// A built application, bound to its port and ready to serve.
@@ -69,6 +72,10 @@ impl App {
             )),
             feeds: Arc::default(),
             payments: crate::payments::Payments::from_config(&config)?,
+            public_petitions: Arc::new(crate::http::moment::MomentCache::new(
+                std::time::Duration::from_secs(1),
+                &crate::petitions::service::PUBLIC_CHANGES,
+            )),
         };
         let acceptor = TcpListener::bind(config.bind.as_str())
             .into_acceptor()

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod csv;
 pub mod guard;
 pub mod limit;
+pub mod moment;
 pub mod money;
 pub mod page;
 pub mod problem;

@@ -27,12 +27,20 @@ pub enum SignAnswer {
 
 #[OpenApi(tag = "ApiTags::Public")]
 impl PublicPetitionApi {
-    /// A petition that is open, closed or delivered, with its confirmed signature count.
+    /// A petition that is open, closed or delivered, with its confirmed signature
+    /// count. Read from memory for up to a second: a change made on another server
+    /// shows within that time.
     #[oai(path = "/public/petitions/:id_or_slug", method = "get")]
     async fn petition(&self, id_or_slug: Path<String>) -> Result<Json<Petition>, ApiError> {
-        Ok(Json(
-            service::public_get(&self.state.db, &id_or_slug, &self.state.site.public_url).await?,
-        ))
+        let cache = &self.state.public_petitions;
+        if let Some(petition) = cache.get(&id_or_slug) {
+            return Ok(Json(petition));
+        }
+        let changes = cache.changes();
+        let petition =
+            service::public_get(&self.state.db, &id_or_slug, &self.state.site.public_url).await?;
+        cache.put(id_or_slug.0, petition.clone(), changes);
+        Ok(Json(petition))
     }
 
     /// Confirmed signers who chose to be shown, newest first.

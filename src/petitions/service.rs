@@ -42,6 +42,14 @@ pub const RESEND_AFTER: Duration = Duration::hours(1);
 /// What confirmation links are signed for.
 const CONFIRM: &str = "confirm-signature";
 
+/// Changes this process made to what the public sees of petitions (a count, a
+/// status, a text): public reads cached for a moment are read again after one.
+pub static PUBLIC_CHANGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn public_changed() {
+    PUBLIC_CHANGES.fetch_add(1, std::sync::atomic::Ordering::Release);
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PetitionError {
     #[error("invalid petition")]
@@ -350,6 +358,7 @@ pub async fn patch(
         }
         Err(e) => return Err(e.into()),
     };
+    public_changed();
     one_view(db, updated, public_url).await
 }
 
@@ -419,6 +428,7 @@ pub async fn deliver(
     active.delivery_note = Set(note);
     active.updated_at = Set(Utc::now());
     let row = active.update(db).await?;
+    public_changed();
     one_view(db, row, public_url).await
 }
 
@@ -430,7 +440,9 @@ async fn set_status(
     let mut active: petition::ActiveModel = row.into();
     active.status = Set(status.as_str().into());
     active.updated_at = Set(Utc::now());
-    active.update(db).await
+    let row = active.update(db).await?;
+    public_changed();
+    Ok(row)
 }
 
 /// A petition anyone may see: any but a draft.
@@ -787,6 +799,9 @@ pub async fn sign(
     if inserted == 1 {
         crate::metrics::METRICS.signatures.inc();
     }
+    if !notes.is_empty() {
+        public_changed();
+    }
     Ok(answer)
 }
 
@@ -859,6 +874,7 @@ pub async fn confirm(
     let mail = PetitionMail::load(&txn.txn, &petition, site).await?;
     outbox::enqueue(&txn.txn, site, [mail.thanks(&row, &supporter, count)]).await?;
     txn.commit().await?;
+    public_changed();
     Ok(count)
 }
 

@@ -220,3 +220,69 @@ async fn one_person_signing_through_two_servers_at_once_signs_once() {
     // Sent to whichever spelling came first: one email in all.
     assert_eq!(app.smtp.all().len(), 1, "one confirmation email");
 }
+
+/// A server keeps a public petition in memory for a moment: a signature counted
+/// through another server shows in its count within seconds, and one counted
+/// through itself at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_petitions_public_count_follows_signatures_taken_by_another_server() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let draft = app
+        .post_json(
+            "/api/v1/petitions",
+            &token,
+            &json!({ "title": "Free them", "target": "The ministry", "require_confirmation": false }),
+        )
+        .await
+        .expect(201)
+        .clone();
+    let petition = id_of(&draft).to_owned();
+    app.post_json(
+        &format!("/api/v1/petitions/{petition}/publish"),
+        &token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let count = || async {
+        app.get_public(&format!("/api/v1/public/petitions/{petition}"))
+            .await
+            .expect(200)["signature_count"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(count().await, 0);
+    let sign = |base: String, email: &'static str| {
+        let client = app.client.clone();
+        let url = format!("{base}/api/v1/public/petitions/{petition}/signatures");
+        async move {
+            client
+                .post(url)
+                .json(&json!({ "email": email, "name": "Ana" }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+
+    assert_eq!(sign(app.address.clone(), "ana@example.org").await, 201);
+    assert_eq!(
+        count().await,
+        1,
+        "this server's own signature shows at once"
+    );
+
+    let other = app.another_server().await;
+    assert_eq!(sign(other.address.clone(), "bea@example.org").await, 201);
+    let started = std::time::Instant::now();
+    while count().await != 2 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "the count never showed the other server's signature"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
