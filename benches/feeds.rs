@@ -251,7 +251,9 @@ async fn bench_http() {
             );
             let gzip = [("Accept-Encoding", "gzip".to_owned())];
             let zipped = client.get(&url).headers(
-                [(reqwest::header::ACCEPT_ENCODING, "gzip".parse().unwrap())].into_iter().collect(),
+                [(reqwest::header::ACCEPT_ENCODING, "gzip".parse().unwrap())]
+                    .into_iter()
+                    .collect(),
             );
             let zipped_size = zipped.send().await.unwrap().bytes().await.unwrap().len();
             let (rps, p50, p99) = load(&url, &gzip, 32, 5).await;
