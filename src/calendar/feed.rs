@@ -25,9 +25,12 @@ use crate::{
         model::{EventKind, EventStatus, Location},
         service::{self as events, CANCELLED_KEPT_DAYS, FeedScope, PAST_KEPT_DAYS, PublicFilter},
     },
-    http::problem::Problem,
+    http::{moment::MomentCache, problem::Problem},
 };
 use entity::{event, organisation};
+
+/// The one key of the version cache.
+const CONTENT: &str = "content";
 
 /// Feeds kept at most; past this the cache starts afresh (filters make keys unbounded).
 const MAX_ENTRIES: usize = 512;
@@ -47,35 +50,33 @@ pub struct CachedFeed {
     valid_until: DateTime<Utc>,
 }
 
-/// How long a server trusts the content version it read. Changes made by this
-/// server are seen at once; those made by another server within this time.
-const VERSION_TRUSTED: std::time::Duration = std::time::Duration::from_secs(1);
-
 /// Rendered feeds by their query.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FeedCache {
     entries: Mutex<HashMap<String, Arc<CachedFeed>>>,
-    /// The content version last read, when, and this process' count of changes then.
-    version: Mutex<Option<(String, std::time::Instant, u64)>>,
+    /// The content version, trusted for a second while this process changes
+    /// nothing: a poll answered 304 then touches no database. Another server's
+    /// changes are seen within that second.
+    version: MomentCache<String>,
+}
+
+impl Default for FeedCache {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::default(),
+            version: MomentCache::new(std::time::Duration::from_secs(1), &crate::db::LOCAL_CHANGES),
+        }
+    }
 }
 
 impl FeedCache {
-    /// The content version, read from the database at most once a second while
-    /// this process changes nothing: a poll answered 304 then touches no database.
     async fn content_version(&self, db: &DatabaseConnection) -> Result<String, DbErr> {
-        use std::sync::atomic::Ordering;
-        let changes = crate::db::LOCAL_CHANGES.load(Ordering::Acquire);
-        if let Ok(guard) = self.version.lock()
-            && let Some((version, read_at, seen)) = guard.as_ref()
-            && *seen == changes
-            && read_at.elapsed() < VERSION_TRUSTED
-        {
-            return Ok(version.clone());
+        if let Some(version) = self.version.get(CONTENT) {
+            return Ok(version);
         }
+        let changes = self.version.changes();
         let version = crate::db::content_version(db).await?;
-        if let Ok(mut guard) = self.version.lock() {
-            *guard = Some((version.clone(), std::time::Instant::now(), changes));
-        }
+        self.version.put(CONTENT.into(), version.clone(), changes);
         Ok(version)
     }
 
