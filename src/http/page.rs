@@ -20,6 +20,17 @@ impl Limit {
         }
     }
 
+    /// A page size chosen in code: `n`, kept within 1 to 200.
+    pub const fn up_to(n: u64) -> Self {
+        Self(if n == 0 {
+            1
+        } else if n > MAX_LIMIT {
+            MAX_LIMIT
+        } else {
+            n
+        })
+    }
+
     pub fn get(self) -> u64 {
         self.0
     }

@@ -244,7 +244,7 @@ pub struct LangQuery {
 pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>) -> Response {
     let locale = visitor_locale(req, query.lang.as_deref());
     let url = &state.site.public_url;
-    let limit = Limit::parse(Some(HOME_LIST)).unwrap_or_else(|_| unreachable!("50 is a limit"));
+    let limit = Limit::up_to(HOME_LIST);
     let listed = async {
         let (events, _) = crate::events::service::public_list(
             &state.db,
@@ -558,13 +558,12 @@ async fn petition_page(
     form: Option<FormState>,
     retry_after: Option<u64>,
 ) -> Response {
-    let url = &state.site.public_url;
-    let petition = match petitions::public_get(&state.db, id_or_slug, url).await {
+    let petition = match crate::petitions::public_api::public_petition(state, id_or_slug).await {
         Ok(p) => p,
         Err(petitions::PetitionError::NotFound) => return not_found(state, Locale::En),
         Err(e) => return failure(state, &e),
     };
-    let limit = Limit::parse(Some(RECENT)).unwrap_or_else(|_| unreachable!("10 is a limit"));
+    let limit = Limit::up_to(RECENT);
     let signers = petitions::public_signers(&state.db, &petition.id, limit, None)
         .await
         .map(|(signers, _)| signers)
@@ -639,7 +638,7 @@ pub async fn sign(
         "country": field("country"), "comment": field("comment"),
         "public": form.contains_key("public"), "subscribe": form.contains_key("subscribe"),
     });
-    let petition = match petitions::public_get(&state.db, &name, &state.site.public_url).await {
+    let petition = match crate::petitions::public_api::public_petition(&state, &name).await {
         Ok(p) => p,
         Err(petitions::PetitionError::NotFound) => return not_found(&state, Locale::En),
         Err(e) => return failure(&state, &e),
@@ -754,7 +753,7 @@ async fn fundraiser_page(
         Err(fundraisers::FundraiserError::NotFound) => return not_found(state, Locale::En),
         Err(e) => return failure(state, &e),
     };
-    let limit = Limit::parse(Some(RECENT)).unwrap_or_else(|_| unreachable!("10 is a limit"));
+    let limit = Limit::up_to(RECENT);
     let donors = donations::public_donors(&state.db, &f.id, limit, None)
         .await
         .map(|(donors, _)| donors)

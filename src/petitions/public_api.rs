@@ -14,6 +14,22 @@ pub struct PublicPetitionApi {
     pub state: AppState,
 }
 
+/// A public petition, from memory when it was read within the last second and
+/// this process has changed no petition since (the API and the pages share it).
+pub async fn public_petition(
+    state: &AppState,
+    id_or_slug: &str,
+) -> Result<Petition, service::PetitionError> {
+    let cache = &state.public_petitions;
+    if let Some(petition) = cache.get(id_or_slug) {
+        return Ok(petition);
+    }
+    let changes = cache.changes();
+    let petition = service::public_get(&state.db, id_or_slug, &state.site.public_url).await?;
+    cache.put(id_or_slug.to_owned(), petition.clone(), changes);
+    Ok(petition)
+}
+
 #[derive(ApiResponse)]
 pub enum SignAnswer {
     /// Counted at once (the petition needs no confirmation).
@@ -32,15 +48,7 @@ impl PublicPetitionApi {
     /// shows within that time.
     #[oai(path = "/public/petitions/:id_or_slug", method = "get")]
     async fn petition(&self, id_or_slug: Path<String>) -> Result<Json<Petition>, ApiError> {
-        let cache = &self.state.public_petitions;
-        if let Some(petition) = cache.get(&id_or_slug) {
-            return Ok(Json(petition));
-        }
-        let changes = cache.changes();
-        let petition =
-            service::public_get(&self.state.db, &id_or_slug, &self.state.site.public_url).await?;
-        cache.put(id_or_slug.0, petition.clone(), changes);
-        Ok(Json(petition))
+        Ok(Json(public_petition(&self.state, &id_or_slug).await?))
     }
 
     /// Confirmed signers who chose to be shown, newest first.
