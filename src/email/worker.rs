@@ -12,7 +12,8 @@ use futures_util::StreamExt;
 use lettre::message::Mailbox;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Statement, sea_query::Expr,
+    QueryFilter, Statement,
+    sea_query::{Expr, ExprTrait},
 };
 
 use super::{
@@ -71,6 +72,31 @@ const BATCH: i64 = 64;
 const CONCURRENCY: usize = super::transport::POOL_SIZE as usize;
 /// The pause between rounds when there is nothing to do.
 const IDLE: Duration = Duration::from_millis(500);
+/// How long sends in flight may go on once the worker is told to stop: less than the
+/// ten seconds a process manager usually allows between SIGTERM and SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Whether the worker was told to stop (never, for a round run by hand).
+struct Stop(Option<tokio::sync::watch::Receiver<bool>>);
+
+impl Stop {
+    fn is_set(&self) -> bool {
+        self.0.as_ref().is_some_and(|told| *told.borrow())
+    }
+
+    /// Complete once told to stop.
+    async fn wait(&self) {
+        match &self.0 {
+            Some(told) => {
+                let mut told = told.clone();
+                if told.wait_for(|stop| *stop).await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            None => std::future::pending().await,
+        }
+    }
+}
 
 /// What happened to one claimed email.
 struct Outcome {
@@ -128,21 +154,55 @@ impl Worker {
 
     /// Expire week-old unconfirmed signatures, queue the reminders that are due,
     /// then deliver every email that is due now.
-    #[tracing::instrument(skip_all)]
     pub async fn run_once(&self) -> Result<Round, DbErr> {
+        self.round(&Stop(None)).await
+    }
+
+    /// Run rounds until `stop` completes. Sends in flight then get a few seconds to
+    /// finish; whatever this worker claimed and did not finish goes back to the
+    /// queue at once, so another worker need not wait for the lease to lapse.
+    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
+        let (tell, told) = tokio::sync::watch::channel(false);
+        let stop_told = async move {
+            stop.await;
+            let _ = tell.send(true);
+        };
+        let stop = Stop(Some(told));
+        let work = async {
+            loop {
+                match self.round(&stop).await {
+                    Ok(round) if round != Round::default() => {
+                        tracing::info!(?round, "worker round");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "worker round failed"),
+                }
+                tokio::select! {
+                    () = stop.wait() => break,
+                    () = tokio::time::sleep(IDLE) => {}
+                }
+            }
+        };
+        tokio::join!(stop_told, work);
+        tracing::info!("worker stopped");
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn round(&self, stop: &Stop) -> Result<Round, DbErr> {
         let now = Utc::now();
         crate::petitions::service::expire_unconfirmed(&self.db, now).await?;
         let mut round = Round {
             reminders: crate::rsvps::service::queue_reminders(&self.db, &self.site, now).await?,
             ..Round::default()
         };
-        loop {
+        while !stop.is_set() {
             let mut claimed = self.claim().await?;
             // Ids are UUIDv7: their order is the order emails were queued in.
             claimed.sort_by_key(|row| row.id);
             if claimed.is_empty() {
-                return Ok(round);
+                break;
             }
+            let ids: Vec<uuid::Uuid> = claimed.iter().map(|row| row.id).collect();
             // One recipient's emails go one after another, in the order they were
             // queued ("you're on the waitlist" before "a place opened up"); different
             // recipients' go side by side.
@@ -156,40 +216,39 @@ impl Worker {
                     None => by_recipient.push(vec![row]),
                 }
             }
-            let outcomes: Vec<Outcome> = futures_util::stream::iter(by_recipient)
-                .map(|group| async move {
-                    let mut outcomes = Vec::with_capacity(group.len());
+            // Outcomes are kept as they come, so that sends abandoned at a stop leave
+            // the finished ones recorded.
+            let finished = std::sync::Mutex::new(Vec::with_capacity(ids.len()));
+            let delivering = futures_util::stream::iter(by_recipient)
+                .map(|group| async {
                     for row in group {
-                        outcomes.push(self.deliver(row).await);
+                        if stop.is_set() {
+                            break;
+                        }
+                        let outcome = self.deliver(row).await;
+                        finished
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(outcome);
                     }
-                    outcomes
                 })
                 .buffer_unordered(CONCURRENCY)
-                .collect::<Vec<_>>()
-                .await
-                .into_iter()
-                .flatten()
-                .collect();
-            round.add(self.record(outcomes).await?);
-        }
-    }
-
-    /// Run rounds until `stop` completes; the round in progress is finished first,
-    /// so nothing claimed is left to wait for its lease to lapse.
-    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
-        tokio::pin!(stop);
-        loop {
-            match self.run_once().await {
-                Ok(round) if round != Round::default() => tracing::info!(?round, "worker round"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "worker round failed"),
-            }
+                .collect::<()>();
             tokio::select! {
-                () = &mut stop => break,
-                () = tokio::time::sleep(IDLE) => {}
+                () = delivering => {}
+                () = async {
+                    stop.wait().await;
+                    tokio::time::sleep(STOP_GRACE).await;
+                } => tracing::warn!("stopping: sends still in flight abandoned"),
             }
+            let outcomes = finished.into_inner().unwrap_or_else(|e| e.into_inner());
+            let unfinished = ids
+                .into_iter()
+                .filter(|id| !outcomes.iter().any(|o| o.id == *id))
+                .collect();
+            round.add(self.record(outcomes, unfinished).await?);
         }
-        tracing::info!("worker stopped");
+        Ok(round)
     }
 
     /// Take up to a batch of due emails (and any whose claim lapsed) for this worker.
@@ -243,8 +302,13 @@ impl Worker {
     }
 
     /// Record what happened to a batch, in one transaction: the sent ones in one
-    /// statement, the few failures one by one.
-    async fn record(&self, outcomes: Vec<Outcome>) -> Result<Round, DbErr> {
+    /// statement, the few failures one by one, and the claims not acted on (at a
+    /// stop) back to the queue, their attempt not counted.
+    async fn record(
+        &self,
+        outcomes: Vec<Outcome>,
+        unfinished: Vec<uuid::Uuid>,
+    ) -> Result<Round, DbErr> {
         let mut round = Round::default();
         let now = Utc::now();
         let txn = crate::db::begin_write(&self.db).await?;
@@ -300,6 +364,24 @@ impl Worker {
                 .col_expr(
                     outbox_email::Column::LastError,
                     Expr::value(Some(e.message)),
+                )
+                .exec(&txn.txn)
+                .await?;
+        }
+        if !unfinished.is_empty() {
+            tracing::info!(
+                count = unfinished.len(),
+                "stopping: claimed emails released"
+            );
+            claimed()
+                .filter(outbox_email::Column::Id.is_in(unfinished))
+                .col_expr(
+                    outbox_email::Column::Status,
+                    Expr::value(Status::Pending.as_str()),
+                )
+                .col_expr(
+                    outbox_email::Column::Attempts,
+                    Expr::col(outbox_email::Column::Attempts).sub(1),
                 )
                 .exec(&txn.txn)
                 .await?;
