@@ -1,5 +1,7 @@
 //! Connecting to SQLite or PostgreSQL, and applying the migrations.
 
+pub mod group;
+
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};

@@ -2,6 +2,7 @@
 //! opt-in, counted exactly, delivered with a list of signers that holds no address.
 
 pub mod api;
+pub mod intake;
 pub mod model;
 pub mod public_api;
 pub mod service;

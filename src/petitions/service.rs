@@ -7,11 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use poem_openapi::types::MaybeUndefined;
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-    sea_query::{Expr, OnConflict},
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -32,7 +29,7 @@ use crate::http::{
     instant,
     page::{Limit, cursor_id, split_page},
 };
-use crate::supporters::service::{self as supporters, Person};
+use crate::supporters::service as supporters;
 use entity::{campaign, petition, signature, supporter};
 
 /// How long a confirmation link works.
@@ -680,7 +677,7 @@ impl SignForm {
 #[tracing::instrument(skip_all, fields(petition = petition_ref))]
 pub async fn sign(
     db: &DatabaseConnection,
-    site: &Site,
+    intake: &super::intake::Intake,
     petition_ref: &str,
     form: SignForm,
 ) -> Result<SignatureStatus, PetitionError> {
@@ -699,120 +696,31 @@ pub async fn sign(
         // Answer as to a person; keep nothing.
         return Ok(answer);
     }
-    let email_key = form.email.folded_key();
-    let txn = crate::db::begin_write(db).await?;
-    let supporter = supporters::upsert(
-        &txn.txn,
-        &Person {
-            email: form.email.clone(),
-            name: form.name.clone(),
-            locale: form.locale,
-            subscribe: form.subscribe,
-        },
-    )
-    .await?;
-    let id = Uuid::now_v7();
-    let fresh = signature::ActiveModel {
-        id: Set(id),
-        petition_id: Set(petition.id),
-        supporter_id: Set(supporter.id),
-        email_key: Set(email_key.clone()),
-        name: Set(form.name.clone()),
-        affiliation: Set(form.affiliation.clone()),
-        postal_code: Set(form.postal_code.clone()),
-        locality: Set(form.locality.clone()),
-        country: Set(form.country.as_ref().map(ToString::to_string)),
-        comment: Set(form.comment.clone()),
-        public: Set(form.public),
-        status: Set("pending".into()),
-        locale: Set(form.locale.map(|l| l.as_str().to_owned())),
-        confirmation_sent_at: Set(now),
-        expires_at: Set(now + CONFIRM_WITHIN),
-        confirmed_at: Set(None),
-        created_at: Set(now),
-    };
-    let inserted = signature::Entity::insert(fresh.clone())
-        .on_conflict(
-            OnConflict::columns([signature::Column::PetitionId, signature::Column::EmailKey])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&txn.txn)
-        .await?;
-    // What to tell the signer; most repeats need no email, and no lookup for one.
-    let mut notes = Vec::new();
-    if inserted == 1 {
-        let row = signature::Entity::find_by_id(id)
-            .one(&txn.txn)
-            .await?
-            .ok_or(PetitionError::NotFound)?;
-        if petition.require_confirmation {
-            notes.push(Note::Confirm(row));
-        } else {
-            let count = count_in(&txn.txn, &row, now).await?;
-            notes.push(Note::Thanks(row, count));
-        }
-    } else {
-        let existing = signature::Entity::find()
-            .filter(signature::Column::PetitionId.eq(petition.id))
-            .filter(signature::Column::EmailKey.eq(email_key))
-            .one(&txn.txn)
-            .await?
-            .ok_or(PetitionError::NotFound)?;
-        let lapsed = existing.status == "expired"
-            || (existing.status == "pending" && existing.expires_at <= now);
-        if lapsed {
-            // A signature never confirmed in time starts again, as if new.
-            let mut again: signature::ActiveModel = fresh.clone();
-            again.id = Set(existing.id);
-            let again = again.update(&txn.txn).await?;
-            if petition.require_confirmation {
-                notes.push(Note::Confirm(again));
-            } else {
-                let count = count_in(&txn.txn, &again, now).await?;
-                notes.push(Note::Thanks(again, count));
-            }
-        } else if existing.status == "pending"
-            && existing.confirmation_sent_at <= now - RESEND_AFTER
-        {
-            // They may have lost the email: send it again, at most hourly.
-            let resent = signature::Entity::update_many()
-                .col_expr(signature::Column::ConfirmationSentAt, Expr::value(now))
-                .filter(signature::Column::Id.eq(existing.id))
-                .filter(signature::Column::ConfirmationSentAt.lte(now - RESEND_AFTER))
-                .exec(&txn.txn)
-                .await?;
-            if resent.rows_affected == 1 {
-                notes.push(Note::Confirm(existing));
-            }
-        }
-    }
-    if !notes.is_empty() {
-        let mail = PetitionMail::load(&txn.txn, &petition, site).await?;
-        let emails = notes.iter().map(|note| match note {
-            Note::Confirm(row) => mail.confirm(row, &supporter),
-            Note::Thanks(row, count) => mail.thanks(row, &supporter, *count),
-        });
-        outbox::enqueue(&txn.txn, site, emails.collect::<Vec<_>>()).await?;
-    }
-    txn.commit().await?;
-    if inserted == 1 {
+    let taken = intake
+        .write(super::intake::Signing {
+            petition: std::sync::Arc::new(petition),
+            form,
+            at: now,
+        })
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))??;
+    if taken.new {
         crate::metrics::METRICS.signatures.inc();
     }
-    if !notes.is_empty() {
+    if taken.emailed {
         public_changed();
     }
     Ok(answer)
 }
 
 /// An email a signature calls for.
-enum Note {
+pub(super) enum Note {
     Confirm(signature::Model),
     Thanks(signature::Model, i32),
 }
 
 /// Mark a pending signature confirmed and count it; the petition's new count.
-async fn count_in(
+pub(super) async fn count_in(
     conn: &impl ConnectionTrait,
     row: &signature::Model,
     now: DateTime<Utc>,
@@ -914,14 +822,14 @@ pub async fn expire_unconfirmed(db: &DatabaseConnection, now: DateTime<Utc>) -> 
 }
 
 /// The emails about one petition.
-struct PetitionMail<'a> {
+pub(super) struct PetitionMail<'a> {
     petition: &'a petition::Model,
     organisation_name: String,
     site: &'a Site,
 }
 
 impl<'a> PetitionMail<'a> {
-    async fn load(
+    pub(super) async fn load(
         conn: &impl ConnectionTrait,
         petition: &'a petition::Model,
         site: &'a Site,
@@ -976,7 +884,11 @@ impl<'a> PetitionMail<'a> {
         }
     }
 
-    fn confirm(&self, row: &signature::Model, supporter: &supporter::Model) -> OutgoingEmail {
+    pub(super) fn confirm(
+        &self,
+        row: &signature::Model,
+        supporter: &supporter::Model,
+    ) -> OutgoingEmail {
         let token = links::sign(&self.site.secret, CONFIRM, row.id);
         let confirm_url = format!("{}/signatures/confirm/{token}", self.site.public_url);
         self.email(
@@ -988,7 +900,7 @@ impl<'a> PetitionMail<'a> {
         )
     }
 
-    fn thanks(
+    pub(super) fn thanks(
         &self,
         row: &signature::Model,
         supporter: &supporter::Model,

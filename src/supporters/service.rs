@@ -63,21 +63,43 @@ pub async fn upsert(
     conn: &impl ConnectionTrait,
     person: &Person,
 ) -> Result<supporter::Model, DbErr> {
+    upsert_many(conn, std::slice::from_ref(person))
+        .await?
+        .pop()
+        .ok_or_else(|| DbErr::RecordNotFound("supporter just written".into()))
+}
+
+/// [`upsert`] for many people at once, as if one after another: one supporter per
+/// person, in order. New addresses are written with one insert, all are read back
+/// with one select, and only supporters whose name, language or consent changed are
+/// updated.
+pub async fn upsert_many(
+    conn: &impl ConnectionTrait,
+    people: &[Person],
+) -> Result<Vec<supporter::Model>, DbErr> {
     let now = Utc::now();
-    let row = supporter::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        email_key: Set(person.email.key().to_owned()),
-        email: Set(person.email.to_string()),
-        name: Set(person.name.clone()),
-        locale: Set(person.locale.map(|l| l.as_str().to_owned())),
-        subscribed: Set(person.subscribe),
-        unsubscribed_at: Set(None),
-        feed_token: Set(crate::http::auth::new_token("").0),
-        erased_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    supporter::Entity::insert(row)
+    let mut keys: Vec<&str> = people.iter().map(|p| p.email.key()).collect();
+    // In address order, so that two groups written at once on PostgreSQL take their
+    // index locks in the same order and cannot deadlock.
+    keys.sort_unstable();
+    keys.dedup();
+    let fresh = keys.iter().filter_map(|key| {
+        let person = people.iter().find(|p| p.email.key() == *key)?;
+        Some(supporter::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            email_key: Set(person.email.key().to_owned()),
+            email: Set(person.email.to_string()),
+            name: Set(person.name.clone()),
+            locale: Set(person.locale.map(|l| l.as_str().to_owned())),
+            subscribed: Set(person.subscribe),
+            unsubscribed_at: Set(None),
+            feed_token: Set(crate::http::auth::new_token("").0),
+            erased_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+    });
+    supporter::Entity::insert_many(fresh)
         .on_conflict(
             OnConflict::column(supporter::Column::EmailKey)
                 .do_nothing()
@@ -85,27 +107,49 @@ pub async fn upsert(
         )
         .exec_without_returning(conn)
         .await?;
-    let stored = supporter::Entity::find()
-        .filter(supporter::Column::EmailKey.eq(person.email.key()))
-        .one(conn)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("supporter just written".into()))?;
-    let locale = person.locale.map(|l| l.as_str().to_owned());
-    let changed = stored.name != person.name
-        || (locale.is_some() && stored.locale != locale)
-        || (person.subscribe && !stored.subscribed);
-    if !changed {
-        return Ok(stored);
+    let mut stored: std::collections::HashMap<String, (supporter::Model, bool)> =
+        supporter::Entity::find()
+            .filter(supporter::Column::EmailKey.is_in(keys))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|s| (s.email_key.clone(), (s, false)))
+            .collect();
+    let mut supporters = Vec::with_capacity(people.len());
+    for person in people {
+        let (current, changed) = stored
+            .get_mut(person.email.key())
+            .ok_or_else(|| DbErr::RecordNotFound("supporter just written".into()))?;
+        let locale = person.locale.map(|l| l.as_str().to_owned());
+        if current.name != person.name
+            || (locale.is_some() && current.locale != locale)
+            || (person.subscribe && !current.subscribed)
+        {
+            current.name = person.name.clone();
+            if locale.is_some() {
+                current.locale = locale;
+            }
+            current.subscribed |= person.subscribe;
+            current.updated_at = now;
+            *changed = true;
+        }
+        supporters.push(current.clone());
     }
-    let subscribed = stored.subscribed || person.subscribe;
-    let mut active: supporter::ActiveModel = stored.clone().into();
-    active.name = Set(person.name.clone());
-    if locale.is_some() {
-        active.locale = Set(locale);
+    for (current, changed) in stored.into_values() {
+        if changed {
+            let mut active: supporter::ActiveModel = current.into();
+            for column in [
+                supporter::Column::Name,
+                supporter::Column::Locale,
+                supporter::Column::Subscribed,
+                supporter::Column::UpdatedAt,
+            ] {
+                active.reset(column);
+            }
+            active.update(conn).await?;
+        }
     }
-    active.subscribed = Set(subscribed);
-    active.updated_at = Set(now);
-    active.update(conn).await
+    Ok(supporters)
 }
 
 /// Events these organisations own or co-host.

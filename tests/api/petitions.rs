@@ -2019,6 +2019,92 @@ async fn a_hundred_people_signing_at_once_are_all_counted() {
     assert_eq!(thanked, addresses.into_iter().collect::<HashSet<_>>());
 }
 
+/// Signatures arriving together are written together (one transaction for all those
+/// waiting); each signer must still be told the count as it stood after their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn signers_at_once_are_each_told_a_different_count() {
+    let app = spawn_app().await;
+    let token = app.owner_of("hov").await;
+    let petition = open_petition(&app, &token, json!({ "require_confirmation": false })).await;
+    sign(&app, id_of(&petition), "first@example.org", json!({}))
+        .await
+        .expect(201);
+    let addresses: Vec<String> = (0..60).map(|i| format!("crowd{i}@example.org")).collect();
+
+    futures_util::future::join_all(
+        addresses
+            .iter()
+            .map(|email| sign(&app, id_of(&petition), email, json!({}))),
+    )
+    .await
+    .iter()
+    .for_each(|reply| {
+        reply.expect(201);
+    });
+
+    app.deliver_emails().await;
+    let mut told: Vec<u32> = app
+        .smtp
+        .all()
+        .iter()
+        .filter(|e| e.envelope_to.iter().any(|to| to.starts_with("crowd")))
+        .map(|e| {
+            let text = e.text();
+            let (count, _) = text
+                .split_once(" people have signed")
+                .unwrap_or_else(|| panic!("a count in {text}"));
+            let digits = count.split_whitespace().last().unwrap_or_default();
+            digits
+                .parse()
+                .unwrap_or_else(|_| panic!("{digits:?} in {text}"))
+        })
+        .collect();
+    told.sort_unstable();
+    assert_eq!(told, (2..=61).collect::<Vec<u32>>());
+    assert_eq!(public_count(&app, &petition).await, 61);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn people_signing_twice_at_once_among_others_sign_once_each() {
+    let app = spawn_app().await;
+    let token = app.owner_of("hov").await;
+    let petition = open_petition(&app, &token, json!({})).await;
+    sign(&app, id_of(&petition), "early0@example.org", json!({}))
+        .await
+        .expect(202);
+    // Forty people, each twice, and one who had signed already, all at once.
+    let addresses: Vec<String> = (0..80)
+        .map(|i| format!("early{}@example.org", i % 40))
+        .collect();
+
+    let replies = futures_util::future::join_all(
+        addresses
+            .iter()
+            .map(|email| sign(&app, id_of(&petition), email, json!({}))),
+    )
+    .await;
+
+    for (email, reply) in addresses.iter().zip(&replies) {
+        assert_eq!(
+            reply.expect(202),
+            &json!({ "status": "pending_confirmation" }),
+            "{email}"
+        );
+    }
+    assert_eq!(signatures(&app, &token, &petition).await.len(), 40);
+    app.deliver_emails().await;
+    let mut confirmations: Vec<String> = app
+        .smtp
+        .all()
+        .iter()
+        .flat_map(|e| e.envelope_to.clone())
+        .collect();
+    confirmations.sort();
+    let mut expected: Vec<String> = (0..40).map(|i| format!("early{i}@example.org")).collect();
+    expected.sort();
+    assert_eq!(confirmations, expected, "one confirmation each");
+}
+
 // --- the demo -------------------------------------------------------------------------
 
 #[tokio::test]

@@ -1,0 +1,275 @@
+//! Signatures taken in groups (see [`crate::db::group`]): the signatures waiting
+//! when the writer comes round are written with one insert of their supporters, one
+//! of the signatures and one of their emails, in one transaction, and each signer
+//! is answered once it is committed.
+
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    sea_query::{Expr, OnConflict},
+};
+use uuid::Uuid;
+
+use super::service::{
+    CONFIRM_WITHIN, Note, PetitionError, PetitionMail, RESEND_AFTER, SignForm, count_in,
+};
+use crate::db::group::{Batch, GroupWriter};
+use crate::email::{Site, outbox};
+use crate::supporters::service::{self as supporters, Person};
+use entity::{petition, signature};
+
+/// Where signatures are handed in.
+pub type Intake = GroupWriter<Signatures>;
+
+/// Start taking signatures for this database.
+pub fn start(db: DatabaseConnection, site: Site) -> Intake {
+    GroupWriter::start(db, Signatures { site })
+}
+
+/// Signing, as a kind of group write.
+pub struct Signatures {
+    site: Site,
+}
+
+/// One signature to take: the form, checked against its open petition.
+#[derive(Debug, Clone)]
+pub struct Signing {
+    pub petition: Arc<petition::Model>,
+    pub form: SignForm,
+    pub at: DateTime<Utc>,
+}
+
+/// What taking a signature did.
+#[derive(Debug, Clone, Copy)]
+pub struct Taken {
+    /// A first signature from this address.
+    pub new: bool,
+    /// An email went to the signer (a first signature, a lapsed one signed again,
+    /// or a confirmation sent again).
+    pub emailed: bool,
+}
+
+impl Batch for Signatures {
+    type Job = Signing;
+    type Answer = Result<Taken, PetitionError>;
+
+    async fn write(
+        &self,
+        db: &DatabaseConnection,
+        jobs: &[Signing],
+    ) -> Result<Vec<Self::Answer>, DbErr> {
+        let txn = crate::db::begin_write(db).await?;
+        let answers = take(&txn.txn, &self.site, jobs).await?;
+        txn.commit().await?;
+        Ok(answers)
+    }
+
+    fn failed(&self, error: DbErr) -> Self::Answer {
+        Err(error.into())
+    }
+}
+
+/// Write a group of signatures in the caller's transaction, as if one after
+/// another: an address signs a petition once, whether its repeats are in this group
+/// or came before.
+async fn take(
+    conn: &impl ConnectionTrait,
+    site: &Site,
+    jobs: &[Signing],
+) -> Result<Vec<Result<Taken, PetitionError>>, DbErr> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let people: Vec<Person> = jobs
+        .iter()
+        .map(|job| Person {
+            email: job.form.email.clone(),
+            name: job.form.name.clone(),
+            locale: job.form.locale,
+            subscribe: job.form.subscribe,
+        })
+        .collect();
+    let signers = supporters::upsert_many(conn, &people).await?;
+    let ids: Vec<Uuid> = jobs.iter().map(|_| Uuid::now_v7()).collect();
+    let fresh: Vec<signature::ActiveModel> = jobs
+        .iter()
+        .zip(&ids)
+        .zip(&signers)
+        .map(|((job, id), signer)| fresh_row(job, *id, signer.id))
+        .collect();
+    // In (petition, address) order: two groups written at once on PostgreSQL then
+    // take their index locks in the same order.
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| (jobs[i].petition.id, jobs[i].form.email.folded_key()));
+    signature::Entity::insert_many(order.iter().map(|&i| fresh[i].clone()))
+        .on_conflict(
+            OnConflict::columns([signature::Column::PetitionId, signature::Column::EmailKey])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    let mut petition_ids: Vec<Uuid> = jobs.iter().map(|job| job.petition.id).collect();
+    petition_ids.sort_unstable();
+    petition_ids.dedup();
+    let stored: HashMap<(Uuid, String), signature::Model> = signature::Entity::find()
+        .filter(signature::Column::PetitionId.is_in(petition_ids.clone()))
+        .filter(
+            signature::Column::EmailKey.is_in(jobs.iter().map(|job| job.form.email.folded_key())),
+        )
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| ((row.petition_id, row.email_key.clone()), row))
+        .collect();
+
+    // First signatures to petitions without confirmation count at once: one update
+    // per petition, and each signer is told the count as it stood after theirs.
+    let is_new = |i: usize| {
+        stored
+            .get(&(jobs[i].petition.id, jobs[i].form.email.folded_key()))
+            .is_some_and(|row| row.id == ids[i])
+    };
+    let mut counts: HashMap<Uuid, i32> = HashMap::new();
+    for &petition_id in &petition_ids {
+        let added = (0..jobs.len())
+            .filter(|&i| jobs[i].petition.id == petition_id)
+            .filter(|&i| !jobs[i].petition.require_confirmation && is_new(i))
+            .count();
+        if added == 0 {
+            continue;
+        }
+        let added = i32::try_from(added).unwrap_or(i32::MAX);
+        petition::Entity::update_many()
+            .col_expr(
+                petition::Column::SignatureCount,
+                Expr::col(petition::Column::SignatureCount).add(added),
+            )
+            .filter(petition::Column::Id.eq(petition_id))
+            .exec(conn)
+            .await?;
+        let now_counted = petition::Entity::find_by_id(petition_id)
+            .one(conn)
+            .await?
+            .map_or(0, |p| p.signature_count);
+        counts.insert(petition_id, now_counted - added);
+    }
+
+    let mut answers = Vec::with_capacity(jobs.len());
+    let mut notes: Vec<(usize, Note)> = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        let petition = &job.petition;
+        let Some(row) = stored.get(&(petition.id, job.form.email.folded_key())) else {
+            answers.push(Err(PetitionError::NotFound));
+            continue;
+        };
+        if is_new(i) {
+            if petition.require_confirmation {
+                notes.push((i, Note::Confirm(row.clone())));
+            } else {
+                let count = counts.entry(petition.id).or_default();
+                *count += 1;
+                notes.push((i, Note::Thanks(row.clone(), *count)));
+            }
+            answers.push(Ok(Taken {
+                new: true,
+                emailed: true,
+            }));
+            continue;
+        }
+        let note = again(conn, job, row, &fresh[i]).await?;
+        answers.push(Ok(Taken {
+            new: false,
+            emailed: note.is_some(),
+        }));
+        notes.extend(note.map(|note| (i, note)));
+    }
+
+    if !notes.is_empty() {
+        let mut mails: HashMap<Uuid, PetitionMail<'_>> = HashMap::new();
+        let mut emails = Vec::with_capacity(notes.len());
+        for (i, note) in notes {
+            let petition = &jobs[i].petition;
+            if !mails.contains_key(&petition.id) {
+                mails.insert(petition.id, PetitionMail::load(conn, petition, site).await?);
+            }
+            let mail = &mails[&petition.id];
+            emails.push(match note {
+                Note::Confirm(row) => mail.confirm(&row, &signers[i]),
+                Note::Thanks(row, count) => mail.thanks(&row, &signers[i], count),
+            });
+        }
+        outbox::enqueue(conn, site, emails).await?;
+    }
+    Ok(answers)
+}
+
+/// The signature as first written: pending its confirmation, or counted at once
+/// when the petition asks for none.
+fn fresh_row(job: &Signing, id: Uuid, supporter_id: Uuid) -> signature::ActiveModel {
+    let form = &job.form;
+    let now = job.at;
+    let confirmed = !job.petition.require_confirmation;
+    signature::ActiveModel {
+        id: Set(id),
+        petition_id: Set(job.petition.id),
+        supporter_id: Set(supporter_id),
+        email_key: Set(form.email.folded_key()),
+        name: Set(form.name.clone()),
+        affiliation: Set(form.affiliation.clone()),
+        postal_code: Set(form.postal_code.clone()),
+        locality: Set(form.locality.clone()),
+        country: Set(form.country.as_ref().map(ToString::to_string)),
+        comment: Set(form.comment.clone()),
+        public: Set(form.public),
+        status: Set(if confirmed { "confirmed" } else { "pending" }.into()),
+        locale: Set(form.locale.map(|l| l.as_str().to_owned())),
+        confirmation_sent_at: Set(now),
+        expires_at: Set(now + CONFIRM_WITHIN),
+        confirmed_at: Set(confirmed.then_some(now)),
+        created_at: Set(now),
+    }
+}
+
+/// An address that signed this petition before signs again: a signature never
+/// confirmed in time starts again as if new, and one still waiting has its email
+/// sent again, at most hourly. Anything else changes nothing.
+async fn again(
+    conn: &impl ConnectionTrait,
+    job: &Signing,
+    existing: &signature::Model,
+    fresh: &signature::ActiveModel,
+) -> Result<Option<Note>, DbErr> {
+    let now = job.at;
+    let lapsed = existing.status == "expired"
+        || (existing.status == "pending" && existing.expires_at <= now);
+    if lapsed {
+        let mut again = fresh.clone();
+        again.id = Set(existing.id);
+        again.status = Set("pending".into());
+        again.confirmed_at = Set(None);
+        let again = again.update(conn).await?;
+        return Ok(Some(if job.petition.require_confirmation {
+            Note::Confirm(again)
+        } else {
+            let count = count_in(conn, &again, now).await?;
+            Note::Thanks(again, count)
+        }));
+    }
+    if existing.status == "pending" && existing.confirmation_sent_at <= now - RESEND_AFTER {
+        let resent = signature::Entity::update_many()
+            .col_expr(signature::Column::ConfirmationSentAt, Expr::value(now))
+            .filter(signature::Column::Id.eq(existing.id))
+            .filter(signature::Column::ConfirmationSentAt.lte(now - RESEND_AFTER))
+            .exec(conn)
+            .await?;
+        if resent.rows_affected == 1 {
+            return Ok(Some(Note::Confirm(existing.clone())));
+        }
+    }
+    Ok(None)
+}
