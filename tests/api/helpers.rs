@@ -4,7 +4,7 @@
 use std::{
     net::TcpListener,
     path::Path,
-    process::{Child, Command, Output, Stdio},
+    process::{Child, Command, ExitStatus, Output, Stdio},
     sync::Once,
     time::Duration,
 };
@@ -664,10 +664,26 @@ pub struct OtherServer {
     _process: KillOnDrop,
 }
 
+/// A `turnout serve` process the test holds, to signal it and watch it exit.
+pub struct ServerProcess {
+    pub address: String,
+    pub port: u16,
+    pub process: KillOnDrop,
+}
+
 impl TestApp {
     /// Start `turnout serve` on this app's database: a second server process, as
     /// deployments run several behind a proxy.
     pub async fn another_server(&self) -> OtherServer {
+        let server = self.server_process().await;
+        OtherServer {
+            address: server.address,
+            _process: server.process,
+        }
+    }
+
+    /// As `another_server`, handing over the process itself (to send it SIGTERM).
+    pub async fn server_process(&self) -> ServerProcess {
         let port = free_port();
         let address = format!("http://127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_turnout"))
@@ -691,9 +707,10 @@ impl TestApp {
             if let Ok(response) = self.client.get(&ready).send().await
                 && response.status() == StatusCode::OK
             {
-                return OtherServer {
+                return ServerProcess {
                     address,
-                    _process: process,
+                    port,
+                    process,
                 };
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -703,11 +720,16 @@ impl TestApp {
 
     /// Start `turnout worker` on this app's database, sending to the test's SMTP server.
     pub fn worker_process(&self) -> KillOnDrop {
+        self.worker_process_sending_to(&self.smtp.url())
+    }
+
+    /// Start `turnout worker` on this app's database, sending to `smtp_url`.
+    pub fn worker_process_sending_to(&self, smtp_url: &str) -> KillOnDrop {
         let child = Command::new(env!("CARGO_BIN_EXE_turnout"))
             .arg("worker")
             .env("TURNOUT_DATABASE_URL", &self.database_url)
             .env("TURNOUT_PUBLIC_URL", "http://127.0.0.1")
-            .env("TURNOUT_SMTP_URL", self.smtp.url())
+            .env("TURNOUT_SMTP_URL", smtp_url)
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -744,6 +766,32 @@ pub fn free_port() -> u16 {
 
 /// A child process that is killed when the test ends, passing or not.
 pub struct KillOnDrop(pub Child);
+
+impl KillOnDrop {
+    /// Send SIGTERM, as a service manager (systemd, Kubernetes) does to stop a process.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM failed: {status}");
+    }
+
+    /// Wait up to `limit` for the process to exit: its exit status, or `None` if it
+    /// is still running.
+    pub async fn exit_within(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.0.try_wait().expect("the process can be waited on") {
+                return Some(status);
+            }
+            if started.elapsed() >= limit {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {

@@ -27,6 +27,7 @@ mod pages;
 mod petitions;
 mod public_events;
 mod rsvps;
+mod scale_out;
 mod smtp;
 mod stripe;
 mod supporters;
