@@ -44,7 +44,7 @@ pub struct AppState {
     /// is read far more often than it changes.
     pub public_petitions: Arc<crate::http::moment::MomentCache<crate::petitions::model::Petition>>,
     /// Signatures are written in groups, one transaction for all those waiting.
-    pub signatures: crate::petitions::intake::Intake,
+    pub signatures: Arc<crate::petitions::intake::Intake>,
 }
 
 /// A built application, bound to its port and ready to serve.
@@ -65,7 +65,10 @@ impl App {
         let site = site(&config, &db).await?;
         let worker = worker(&config, db.clone(), site.clone())?;
         let state = AppState {
-            signatures: crate::petitions::intake::start(db.clone(), site.clone()),
+            signatures: Arc::new(crate::petitions::intake::Intake::start(
+                db.clone(),
+                site.clone(),
+            )),
             db,
             site,
             renderer: Arc::new(Renderer::new()),

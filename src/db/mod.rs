@@ -64,11 +64,19 @@ pub async fn write_turn(db: &DatabaseConnection) -> Option<tokio::sync::MutexGua
 }
 
 /// Begin a transaction that will write.
+///
+/// On SQLite it begins `IMMEDIATE`, taking the write lock first: a transaction that
+/// reads before it writes would otherwise fail with `SQLITE_BUSY` when another
+/// process wrote since its read, rather than wait its turn.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
-    use sea_orm::TransactionTrait;
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     let turn = write_turn(db).await;
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
     Ok(WriteTransaction {
-        txn: db.begin().await?,
+        txn: db.begin_with_options(options).await?,
         _turn: turn,
     })
 }

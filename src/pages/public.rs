@@ -704,7 +704,7 @@ pub async fn sign(
         )
         .await;
     }
-    match petitions::sign(&state.db, &state.signatures, &petition.id, parsed).await {
+    match petitions::sign(&state.signatures, &petition.id, parsed).await {
         Ok(status) => {
             let signed = match status {
                 petition_model::SignatureStatus::Confirmed => "confirmed",

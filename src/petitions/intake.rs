@@ -3,7 +3,11 @@
 //! of the signatures and one of their emails, in one transaction, and each signer
 //! is answered once it is committed.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet, hash_map::Entry},
+    sync::Arc,
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -14,20 +18,57 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::model::PetitionStatus;
 use super::service::{
-    CONFIRM_WITHIN, Note, PetitionError, PetitionMail, RESEND_AFTER, SignForm, count_in,
+    CONFIRM_WITHIN, Note, PUBLIC_CHANGES, PetitionError, PetitionMail, RESEND_AFTER, SignForm,
+    count_in, find_public, status_at,
 };
 use crate::db::group::{Batch, GroupWriter};
 use crate::email::{Site, outbox};
+use crate::http::moment::MomentCache;
 use crate::supporters::service::{self as supporters, Person};
 use entity::{petition, signature};
 
 /// Where signatures are handed in.
-pub type Intake = GroupWriter<Signatures>;
+pub struct Intake {
+    db: DatabaseConnection,
+    writer: GroupWriter<Signatures>,
+    /// The petitions signed, trusted for a second: every signature needs its
+    /// petition's rules, and the group's writer checks again that it is open.
+    petitions: MomentCache<Arc<petition::Model>>,
+}
 
-/// Start taking signatures for this database.
-pub fn start(db: DatabaseConnection, site: Site) -> Intake {
-    GroupWriter::start(db, Signatures { site })
+impl Intake {
+    /// Start taking signatures for this database.
+    pub fn start(db: DatabaseConnection, site: Site) -> Self {
+        Self {
+            writer: GroupWriter::start(db.clone(), Signatures { site }),
+            db,
+            petitions: MomentCache::new(Duration::from_secs(1), &PUBLIC_CHANGES),
+        }
+    }
+
+    /// A published petition by id or slug, from memory when read within a second
+    /// and unchanged by this process since.
+    pub async fn petition(&self, id_or_slug: &str) -> Result<Arc<petition::Model>, PetitionError> {
+        if let Some(petition) = self.petitions.get(id_or_slug) {
+            return Ok(petition);
+        }
+        let changes = self.petitions.changes();
+        let petition = Arc::new(find_public(&self.db, id_or_slug).await?);
+        self.petitions
+            .put(id_or_slug.to_owned(), petition.clone(), changes);
+        Ok(petition)
+    }
+
+    /// Take one signature with whatever others are waiting; its outcome once
+    /// committed.
+    pub async fn take(&self, signing: Signing) -> Result<Taken, PetitionError> {
+        self.writer
+            .write(signing)
+            .await
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+    }
 }
 
 /// Signing, as a kind of group write.
@@ -48,9 +89,8 @@ pub struct Signing {
 pub struct Taken {
     /// A first signature from this address.
     pub new: bool,
-    /// An email went to the signer (a first signature, a lapsed one signed again,
-    /// or a confirmation sent again).
-    pub emailed: bool,
+    /// The petition's count went up (no confirmation asked).
+    pub counted: bool,
 }
 
 impl Batch for Signatures {
@@ -63,9 +103,33 @@ impl Batch for Signatures {
         jobs: &[Signing],
     ) -> Result<Vec<Self::Answer>, DbErr> {
         let txn = crate::db::begin_write(db).await?;
-        let answers = take(&txn.txn, &self.site, jobs).await?;
+        // A petition may have closed since its signers read it: look once for the
+        // whole group, inside the transaction.
+        let mut petition_ids: Vec<Uuid> = jobs.iter().map(|job| job.petition.id).collect();
+        petition_ids.sort_unstable();
+        petition_ids.dedup();
+        let open: HashSet<Uuid> = petition::Entity::find()
+            .filter(petition::Column::Id.is_in(petition_ids))
+            .all(&txn.txn)
+            .await?
+            .into_iter()
+            .filter(|p| status_at(p, Utc::now()) == PetitionStatus::Open)
+            .map(|p| p.id)
+            .collect();
+        let taking: Vec<Signing> = jobs
+            .iter()
+            .filter(|job| open.contains(&job.petition.id))
+            .cloned()
+            .collect();
+        let mut taken = take(&txn.txn, &self.site, &taking).await?.into_iter();
         txn.commit().await?;
-        Ok(answers)
+        Ok(jobs
+            .iter()
+            .map(|job| match open.contains(&job.petition.id) {
+                true => taken.next().unwrap_or(Err(PetitionError::NotFound)),
+                false => Err(PetitionError::Closed),
+            })
+            .collect())
     }
 
     fn failed(&self, error: DbErr) -> Self::Answer {
@@ -177,14 +241,14 @@ async fn take(
             }
             answers.push(Ok(Taken {
                 new: true,
-                emailed: true,
+                counted: !petition.require_confirmation,
             }));
             continue;
         }
         let note = again(conn, job, row, &fresh[i]).await?;
         answers.push(Ok(Taken {
             new: false,
-            emailed: note.is_some(),
+            counted: matches!(note, Some(Note::Thanks(..))),
         }));
         notes.extend(note.map(|note| (i, note)));
     }
@@ -194,10 +258,10 @@ async fn take(
         let mut emails = Vec::with_capacity(notes.len());
         for (i, note) in notes {
             let petition = &jobs[i].petition;
-            if !mails.contains_key(&petition.id) {
-                mails.insert(petition.id, PetitionMail::load(conn, petition, site).await?);
-            }
-            let mail = &mails[&petition.id];
+            let mail = match mails.entry(petition.id) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => new.insert(PetitionMail::load(conn, petition, site).await?),
+            };
             emails.push(match note {
                 Note::Confirm(row) => mail.confirm(&row, &signers[i]),
                 Note::Thanks(row, count) => mail.thanks(&row, &signers[i], count),

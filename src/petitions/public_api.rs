@@ -80,7 +80,7 @@ impl PublicPetitionApi {
             .limits
             .check(client, &form.email.folded_key())
             .map_err(ApiError::too_many)?;
-        let status = service::sign(&self.state.db, &self.state.signatures, &id, form).await?;
+        let status = service::sign(&self.state.signatures, &id, form).await?;
         let body = Json(Signed { status });
         Ok(match status {
             SignatureStatus::Confirmed => SignAnswer::Confirmed(body),

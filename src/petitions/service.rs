@@ -96,7 +96,7 @@ impl From<PetitionError> for ApiError {
 }
 
 /// The status a petition shows: an open one whose `closes_at` passed is closed.
-fn status_at(row: &petition::Model, now: DateTime<Utc>) -> PetitionStatus {
+pub(super) fn status_at(row: &petition::Model, now: DateTime<Utc>) -> PetitionStatus {
     match PetitionStatus::from_stored(&row.status).unwrap_or(PetitionStatus::Draft) {
         PetitionStatus::Open if row.closes_at.is_some_and(|at| at <= now) => PetitionStatus::Closed,
         status => status,
@@ -452,7 +452,7 @@ pub async fn public_get(
     one_view(db, row, public_url).await
 }
 
-async fn find_public(
+pub(super) async fn find_public(
     db: &impl ConnectionTrait,
     id_or_slug: &str,
 ) -> Result<petition::Model, PetitionError> {
@@ -676,13 +676,12 @@ impl SignForm {
 /// confirmation, `confirmed`.
 #[tracing::instrument(skip_all, fields(petition = petition_ref))]
 pub async fn sign(
-    db: &DatabaseConnection,
     intake: &super::intake::Intake,
     petition_ref: &str,
     form: SignForm,
 ) -> Result<SignatureStatus, PetitionError> {
     let now = Utc::now();
-    let petition = find_public(db, petition_ref).await?;
+    let petition = intake.petition(petition_ref).await?;
     if status_at(&petition, now) != PetitionStatus::Open {
         return Err(PetitionError::Closed);
     }
@@ -697,17 +696,17 @@ pub async fn sign(
         return Ok(answer);
     }
     let taken = intake
-        .write(super::intake::Signing {
-            petition: std::sync::Arc::new(petition),
+        .take(super::intake::Signing {
+            petition,
             form,
             at: now,
         })
-        .await
-        .map_err(|e| DbErr::Custom(e.to_string()))??;
+        .await?;
     if taken.new {
         crate::metrics::METRICS.signatures.inc();
     }
-    if taken.emailed {
+    // A signature waiting for its confirmation changes nothing the public sees.
+    if taken.counted {
         public_changed();
     }
     Ok(answer)
