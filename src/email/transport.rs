@@ -123,10 +123,10 @@ impl SmtpServer {
             .host_str()
             .ok_or_else(|| TransportError::Url("no host".into()))?
             .to_owned();
-        let starttls = match url.query_pairs().find(|(k, _)| k == "tls") {
-            None => None,
-            Some((_, tls)) => Some(tls == "required"),
-        };
+        let starttls = url
+            .query_pairs()
+            .find(|(k, _)| k == "tls")
+            .map(|(_, tls)| tls == "required");
         // As lettre: port 25 in the clear, the submission port with STARTTLS.
         let port = url
             .port()
@@ -137,10 +137,10 @@ impl SmtpServer {
                 .map(|s| s.into_owned())
                 .map_err(|e| TransportError::Url(e.to_string()))
         };
-        let credentials = match url.password() {
-            Some(password) => Some(Credentials::new(decode(url.username())?, decode(password)?)),
-            None => None,
-        };
+        let credentials = url
+            .password()
+            .map(|password| Ok(Credentials::new(decode(url.username())?, decode(password)?)))
+            .transpose()?;
         let hello = match url.path().trim_matches('/') {
             "" => ClientId::default(),
             name => ClientId::Domain(name.to_owned()),
