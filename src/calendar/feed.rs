@@ -58,13 +58,21 @@ pub struct FeedCache {
     /// nothing: a poll answered 304 then touches no database. Another server's
     /// changes are seen within that second.
     version: MomentCache<String>,
+    /// Turns to rebuild, by a hash of the feed's key: after a change, one request
+    /// rebuilds a feed while the others are answered from the feed as it was, rather
+    /// than each rebuilding it and holding a database connection to do so.
+    rebuilding: [tokio::sync::Mutex<()>; REBUILD_TURNS],
 }
+
+/// Feeds that can be rebuilt at once (two keys may share a turn).
+const REBUILD_TURNS: usize = 16;
 
 impl Default for FeedCache {
     fn default() -> Self {
         Self {
             entries: Mutex::default(),
             version: MomentCache::new(std::time::Duration::from_secs(1), &crate::db::LOCAL_CHANGES),
+            rebuilding: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
         }
     }
 }
@@ -82,6 +90,14 @@ impl FeedCache {
 
     fn get(&self, key: &str) -> Option<Arc<CachedFeed>> {
         self.entries.lock().ok()?.get(key).cloned()
+    }
+
+    fn rebuilding(&self, key: &str) -> &tokio::sync::Mutex<()> {
+        use std::hash::{BuildHasher, RandomState};
+        static HASHER: std::sync::LazyLock<RandomState> =
+            std::sync::LazyLock::new(RandomState::new);
+        let turn = usize::try_from(HASHER.hash_one(key) % REBUILD_TURNS as u64).unwrap_or(0);
+        &self.rebuilding[turn]
     }
 
     fn put(&self, key: String, feed: Arc<CachedFeed>) {
@@ -229,12 +245,29 @@ async fn serve(
         Err(e) => return internal(&e),
     };
     let now = Utc::now();
-    if let Some(feed) = state.feeds.get(&key)
-        && feed.version == version
-        && feed.valid_until > now
+    let current = |feed: &CachedFeed| feed.version == version && feed.valid_until > now;
+    let known = state.feeds.get(&key);
+    if let Some(feed) = &known
+        && current(feed)
     {
-        return respond(req, &feed, true);
+        return respond(req, feed, true);
     }
+    let turn = state.feeds.rebuilding(&key);
+    let _turn = match (turn.try_lock(), known) {
+        (Ok(turn), _) => turn,
+        // Another request is rebuilding it: the feed as it was is at most one
+        // build old, and calendar clients poll hourly.
+        (Err(_), Some(feed)) if feed.valid_until > now => return respond(req, &feed, true),
+        (Err(_), _) => {
+            let turn = turn.lock().await;
+            if let Some(feed) = state.feeds.get(&key)
+                && current(&feed)
+            {
+                return respond(req, &feed, true);
+            }
+            turn
+        }
+    };
     let rows = match events::feed_rows(&state.db, &scope, now).await {
         Ok(rows) => rows,
         Err(e) => return internal(&e),
