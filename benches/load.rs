@@ -800,4 +800,15 @@ fn main() {
         .build()
         .unwrap()
         .block_on(bench(settings, scenarios));
+    // Servers and clients share this process, so its peak is an upper bound on what
+    // one server held under these loads.
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:").map(|kb| kb.trim().to_owned()))
+        })
+        .unwrap_or_else(|| "unknown".into());
+    println!("peak resident memory of this process (servers and clients): {peak}");
 }
