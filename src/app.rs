@@ -42,9 +42,10 @@ pub struct AppState {
     pub payments: crate::payments::Payments,
     /// Public petitions as last read, trusted for a second: a viral petition's page
     /// is read far more often than it changes.
-    pub public_petitions: Arc<crate::http::moment::MomentCache<crate::petitions::model::Petition>>,
+    pub public_petitions:
+        Arc<crate::http::moment::MomentCache<crate::petitions::service::Published>>,
     /// Signatures are written in groups, one transaction for all those waiting.
-    pub signatures: Arc<crate::petitions::intake::Intake>,
+    pub signatures: crate::petitions::intake::Intake,
 }
 
 /// A built application, bound to its port and ready to serve.
@@ -65,10 +66,7 @@ impl App {
         let site = site(&config, &db).await?;
         let worker = worker(&config, db.clone(), site.clone())?;
         let state = AppState {
-            signatures: Arc::new(crate::petitions::intake::Intake::start(
-                db.clone(),
-                site.clone(),
-            )),
+            signatures: crate::petitions::intake::start(db.clone(), site.clone()),
             db,
             site,
             renderer: Arc::new(Renderer::new()),

@@ -129,8 +129,8 @@ async fn lane<B: Batch>(
                 }
             }
             Err(e) => {
-                for answer in answers {
-                    let _ = answer.send(batch.failed(DbErr::Custom(e.to_string())));
+                if let Some(answer) = answers.into_iter().next() {
+                    let _ = answer.send(batch.failed(e));
                 }
             }
         }

@@ -559,7 +559,7 @@ async fn petition_page(
     retry_after: Option<u64>,
 ) -> Response {
     let petition = match crate::petitions::public_api::public_petition(state, id_or_slug).await {
-        Ok(p) => p,
+        Ok(p) => p.view,
         Err(petitions::PetitionError::NotFound) => return not_found(state, Locale::En),
         Err(e) => return failure(state, &e),
     };
@@ -638,8 +638,8 @@ pub async fn sign(
         "country": field("country"), "comment": field("comment"),
         "public": form.contains_key("public"), "subscribe": form.contains_key("subscribe"),
     });
-    let petition = match crate::petitions::public_api::public_petition(&state, &name).await {
-        Ok(p) => p,
+    let (row, petition) = match crate::petitions::public_api::public_petition(&state, &name).await {
+        Ok(p) => (p.row, p.view),
         Err(petitions::PetitionError::NotFound) => return not_found(&state, Locale::En),
         Err(e) => return failure(&state, &e),
     };
@@ -704,7 +704,7 @@ pub async fn sign(
         )
         .await;
     }
-    match petitions::sign(&state.signatures, &petition.id, parsed).await {
+    match petitions::sign(&state.signatures, row, parsed).await {
         Ok(status) => {
             let signed = match status {
                 petition_model::SignatureStatus::Confirmed => "confirmed",

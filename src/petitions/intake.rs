@@ -4,9 +4,8 @@
 //! is answered once it is committed.
 
 use std::{
-    collections::{HashMap, HashSet, hash_map::Entry},
+    collections::{HashMap, hash_map::Entry},
     sync::Arc,
-    time::Duration,
 };
 
 use chrono::{DateTime, Utc};
@@ -20,55 +19,19 @@ use uuid::Uuid;
 
 use super::model::PetitionStatus;
 use super::service::{
-    CONFIRM_WITHIN, Note, PUBLIC_CHANGES, PetitionError, PetitionMail, RESEND_AFTER, SignForm,
-    count_in, find_public, status_at,
+    CONFIRM_WITHIN, Note, PetitionError, PetitionMail, RESEND_AFTER, SignForm, count_in, status_at,
 };
 use crate::db::group::{Batch, GroupWriter};
 use crate::email::{Site, outbox};
-use crate::http::moment::MomentCache;
 use crate::supporters::service::{self as supporters, Person};
 use entity::{petition, signature};
 
 /// Where signatures are handed in.
-pub struct Intake {
-    db: DatabaseConnection,
-    writer: GroupWriter<Signatures>,
-    /// The petitions signed, trusted for a second: every signature needs its
-    /// petition's rules, and the group's writer checks again that it is open.
-    petitions: MomentCache<Arc<petition::Model>>,
-}
+pub type Intake = GroupWriter<Signatures>;
 
-impl Intake {
-    /// Start taking signatures for this database.
-    pub fn start(db: DatabaseConnection, site: Site) -> Self {
-        Self {
-            writer: GroupWriter::start(db.clone(), Signatures { site }),
-            db,
-            petitions: MomentCache::new(Duration::from_secs(1), &PUBLIC_CHANGES),
-        }
-    }
-
-    /// A published petition by id or slug, from memory when read within a second
-    /// and unchanged by this process since.
-    pub async fn petition(&self, id_or_slug: &str) -> Result<Arc<petition::Model>, PetitionError> {
-        if let Some(petition) = self.petitions.get(id_or_slug) {
-            return Ok(petition);
-        }
-        let changes = self.petitions.changes();
-        let petition = Arc::new(find_public(&self.db, id_or_slug).await?);
-        self.petitions
-            .put(id_or_slug.to_owned(), petition.clone(), changes);
-        Ok(petition)
-    }
-
-    /// Take one signature with whatever others are waiting; its outcome once
-    /// committed.
-    pub async fn take(&self, signing: Signing) -> Result<Taken, PetitionError> {
-        self.writer
-            .write(signing)
-            .await
-            .map_err(|e| DbErr::Custom(e.to_string()))?
-    }
+/// Start taking signatures for this database.
+pub fn start(db: DatabaseConnection, site: Site) -> Intake {
+    GroupWriter::start(db, Signatures { site })
 }
 
 /// Signing, as a kind of group write.
@@ -108,7 +71,7 @@ impl Batch for Signatures {
         let mut petition_ids: Vec<Uuid> = jobs.iter().map(|job| job.petition.id).collect();
         petition_ids.sort_unstable();
         petition_ids.dedup();
-        let open: HashSet<Uuid> = petition::Entity::find()
+        let mut open: Vec<Uuid> = petition::Entity::find()
             .filter(petition::Column::Id.is_in(petition_ids))
             .all(&txn.txn)
             .await?
@@ -116,16 +79,16 @@ impl Batch for Signatures {
             .filter(|p| status_at(p, Utc::now()) == PetitionStatus::Open)
             .map(|p| p.id)
             .collect();
-        let taking: Vec<Signing> = jobs
-            .iter()
-            .filter(|job| open.contains(&job.petition.id))
-            .cloned()
-            .collect();
-        let mut taken = take(&txn.txn, &self.site, &taking).await?.into_iter();
+        open.sort_unstable();
+        let is_open = |job: &Signing| open.binary_search(&job.petition.id).is_ok();
+        let taking: Vec<Signing> = jobs.iter().filter(|job| is_open(job)).cloned().collect();
+        let mut taken = take(&txn.txn, &self.site, &taking, &open)
+            .await?
+            .into_iter();
         txn.commit().await?;
         Ok(jobs
             .iter()
-            .map(|job| match open.contains(&job.petition.id) {
+            .map(|job| match is_open(job) {
                 true => taken.next().unwrap_or(Err(PetitionError::NotFound)),
                 false => Err(PetitionError::Closed),
             })
@@ -137,13 +100,14 @@ impl Batch for Signatures {
     }
 }
 
-/// Write a group of signatures in the caller's transaction, as if one after
-/// another: an address signs a petition once, whether its repeats are in this group
-/// or came before.
+/// Write a group of signatures to these open petitions in the caller's
+/// transaction, as if one after another: an address signs a petition once, whether
+/// its repeats are in this group or came before.
 async fn take(
     conn: &impl ConnectionTrait,
     site: &Site,
     jobs: &[Signing],
+    petition_ids: &[Uuid],
 ) -> Result<Vec<Result<Taken, PetitionError>>, DbErr> {
     if jobs.is_empty() {
         return Ok(Vec::new());
@@ -177,11 +141,8 @@ async fn take(
         )
         .exec_without_returning(conn)
         .await?;
-    let mut petition_ids: Vec<Uuid> = jobs.iter().map(|job| job.petition.id).collect();
-    petition_ids.sort_unstable();
-    petition_ids.dedup();
     let stored: HashMap<(Uuid, String), signature::Model> = signature::Entity::find()
-        .filter(signature::Column::PetitionId.is_in(petition_ids.clone()))
+        .filter(signature::Column::PetitionId.is_in(petition_ids.iter().copied()))
         .filter(
             signature::Column::EmailKey.is_in(jobs.iter().map(|job| job.form.email.folded_key())),
         )
@@ -199,7 +160,7 @@ async fn take(
             .is_some_and(|row| row.id == ids[i])
     };
     let mut counts: HashMap<Uuid, i32> = HashMap::new();
-    for &petition_id in &petition_ids {
+    for &petition_id in petition_ids {
         let added = (0..jobs.len())
             .filter(|&i| jobs[i].petition.id == petition_id)
             .filter(|&i| !jobs[i].petition.require_confirmation && is_new(i))

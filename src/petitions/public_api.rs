@@ -15,11 +15,12 @@ pub struct PublicPetitionApi {
 }
 
 /// A public petition, from memory when it was read within the last second and
-/// this process has changed no petition since (the API and the pages share it).
+/// this process has changed no petition since (the API, the pages and signing
+/// share it).
 pub async fn public_petition(
     state: &AppState,
     id_or_slug: &str,
-) -> Result<Petition, service::PetitionError> {
+) -> Result<service::Published, service::PetitionError> {
     let cache = &state.public_petitions;
     if let Some(petition) = cache.get(id_or_slug) {
         return Ok(petition);
@@ -48,7 +49,7 @@ impl PublicPetitionApi {
     /// shows within that time.
     #[oai(path = "/public/petitions/:id_or_slug", method = "get")]
     async fn petition(&self, id_or_slug: Path<String>) -> Result<Json<Petition>, ApiError> {
-        Ok(Json(public_petition(&self.state, &id_or_slug).await?))
+        Ok(Json(public_petition(&self.state, &id_or_slug).await?.view))
     }
 
     /// Confirmed signers who chose to be shown, newest first.
@@ -80,7 +81,8 @@ impl PublicPetitionApi {
             .limits
             .check(client, &form.email.folded_key())
             .map_err(ApiError::too_many)?;
-        let status = service::sign(&self.state.signatures, &id, form).await?;
+        let petition = public_petition(&self.state, &id).await?;
+        let status = service::sign(&self.state.signatures, petition.row, form).await?;
         let body = Json(Signed { status });
         Ok(match status {
             SignatureStatus::Confirmed => SignAnswer::Confirmed(body),

@@ -443,16 +443,26 @@ async fn set_status(
 }
 
 /// A petition anyone may see: any but a draft.
+/// A published petition: its row, which signing reads, and what the public sees.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub row: std::sync::Arc<petition::Model>,
+    pub view: Petition,
+}
+
 pub async fn public_get(
     db: &DatabaseConnection,
     id_or_slug: &str,
     public_url: &str,
-) -> Result<Petition, PetitionError> {
+) -> Result<Published, PetitionError> {
     let row = find_public(db, id_or_slug).await?;
-    one_view(db, row, public_url).await
+    Ok(Published {
+        row: std::sync::Arc::new(row.clone()),
+        view: one_view(db, row, public_url).await?,
+    })
 }
 
-pub(super) async fn find_public(
+async fn find_public(
     db: &impl ConnectionTrait,
     id_or_slug: &str,
 ) -> Result<petition::Model, PetitionError> {
@@ -673,15 +683,15 @@ impl SignForm {
 /// Sign a petition. Whether or not this person had signed before, the answer is
 /// the same, so nobody learns who has signed: `pending_confirmation` (an email
 /// with a link is on its way, at most one an hour) or, when the petition needs no
-/// confirmation, `confirmed`.
-#[tracing::instrument(skip_all, fields(petition = petition_ref))]
+/// confirmation, `confirmed`. `petition` is as read at most a second ago; the
+/// writer checks in its transaction that it is still open.
+#[tracing::instrument(skip_all, fields(petition = %petition.id))]
 pub async fn sign(
     intake: &super::intake::Intake,
-    petition_ref: &str,
+    petition: std::sync::Arc<petition::Model>,
     form: SignForm,
 ) -> Result<SignatureStatus, PetitionError> {
     let now = Utc::now();
-    let petition = intake.petition(petition_ref).await?;
     if status_at(&petition, now) != PetitionStatus::Open {
         return Err(PetitionError::Closed);
     }
@@ -696,12 +706,13 @@ pub async fn sign(
         return Ok(answer);
     }
     let taken = intake
-        .take(super::intake::Signing {
+        .write(super::intake::Signing {
             petition,
             form,
             at: now,
         })
-        .await?;
+        .await
+        .map_err(|stopped| DbErr::Custom(stopped.to_string()))??;
     if taken.new {
         crate::metrics::METRICS.signatures.inc();
     }
