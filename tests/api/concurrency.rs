@@ -168,23 +168,13 @@ async fn two_worker_processes_deliver_each_email_exactly_once() {
 async fn one_person_signing_through_two_servers_at_once_signs_once() {
     let app = spawn_app().await;
     let token = app.owner_of("lrbc").await;
-    let draft = app
-        .post_json(
-            "/api/v1/petitions",
+    let petition = app
+        .published_petition(
             &token,
-            &json!({ "title": "Free the Inveval workers", "target": "The ministry" }),
+            json!({ "title": "Free the Inveval workers", "target": "The ministry" }),
         )
-        .await
-        .expect(201)
-        .clone();
-    let petition = id_of(&draft).to_owned();
-    app.post_json(
-        &format!("/api/v1/petitions/{petition}/publish"),
-        &token,
-        &json!({}),
-    )
-    .await
-    .expect(200);
+        .await;
+    let petition = id_of(&petition).to_owned();
     let other = app.another_server().await;
     let client = reqwest::Client::new();
     let requests = (0..20).map(|i| {
@@ -228,23 +218,13 @@ async fn one_person_signing_through_two_servers_at_once_signs_once() {
 async fn a_petitions_public_count_follows_signatures_taken_by_another_server() {
     let app = spawn_app().await;
     let token = app.owner_of("lrbc").await;
-    let draft = app
-        .post_json(
-            "/api/v1/petitions",
+    let petition = app
+        .published_petition(
             &token,
-            &json!({ "title": "Free them", "target": "The ministry", "require_confirmation": false }),
+            json!({ "title": "Free them", "target": "The ministry", "require_confirmation": false }),
         )
-        .await
-        .expect(201)
-        .clone();
-    let petition = id_of(&draft).to_owned();
-    app.post_json(
-        &format!("/api/v1/petitions/{petition}/publish"),
-        &token,
-        &json!({}),
-    )
-    .await
-    .expect(200);
+        .await;
+    let petition = id_of(&petition).to_owned();
     let count = || async {
         app.get_public(&format!("/api/v1/public/petitions/{petition}"))
             .await

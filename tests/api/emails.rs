@@ -112,9 +112,7 @@ async fn meeting_in_hours(app: &TestApp, token: &str, title: &str, hours: i64) -
 /// Make every RSVP look as if it had been made `days` ago: before the 24-hour window
 /// of an event that starts soon.
 async fn backdate_rsvps(app: &TestApp, days: i64) {
-    let db = sea_orm::Database::connect(app.database_url.as_str())
-        .await
-        .expect("the test database answers");
+    let db = app.database().await;
     entity::rsvp::Entity::update_many()
         .col_expr(
             entity::rsvp::Column::CreatedAt,
@@ -124,15 +122,6 @@ async fn backdate_rsvps(app: &TestApp, days: i64) {
         .await
         .expect("RSVPs backdated");
     let _ = db.close().await;
-}
-
-/// `GET /api/v1/emails?status=…` as `token`; the items.
-async fn outbox(app: &TestApp, token: &str, status: &str) -> Vec<Value> {
-    items(
-        app.get(&format!("/api/v1/emails?status={status}"), token)
-            .await
-            .expect(200),
-    )
 }
 
 /// An app whose SMTP server is not up yet: its port refuses connections.
@@ -203,7 +192,7 @@ async fn the_message_id_is_fixed_when_the_email_is_queued() {
         .await
         .expect(201);
 
-    let queued = outbox(&app, &token, "pending").await;
+    let queued = app.outbox(&token, "pending").await;
     assert_eq!(queued.len(), 1, "{queued:?}");
     assert_eq!(queued[0]["recipient"], "ana@example.org");
     assert_eq!(queued[0]["template"], "rsvp_going");
@@ -214,7 +203,7 @@ async fn the_message_id_is_fixed_when_the_email_is_queued() {
         email.header("Message-ID").as_deref(),
         queued[0]["message_id"].as_str()
     );
-    let sent = outbox(&app, &token, "sent").await;
+    let sent = app.outbox(&token, "sent").await;
     assert_eq!(sent[0]["message_id"], queued[0]["message_id"]);
     assert!(sent[0]["sent_at"].is_string(), "{sent:?}");
 }
@@ -1559,7 +1548,7 @@ async fn an_organiser_puts_a_failed_email_back_in_the_queue() {
         .await
         .expect(201);
     app.deliver_emails().await;
-    let failed = outbox(&app, &token, "failed").await;
+    let failed = app.outbox(&token, "failed").await;
     let id = id_of(&failed[0]).to_owned();
 
     let retried = app
@@ -1576,7 +1565,7 @@ async fn an_organiser_puts_a_failed_email_back_in_the_queue() {
     assert_eq!(retried["status"], "pending");
     assert_eq!(retried["id"], id.as_str());
     assert_eq!(retried["message_id"], failed[0]["message_id"]);
-    assert!(outbox(&app, &token, "failed").await.is_empty());
+    assert!(app.outbox(&token, "failed").await.is_empty());
     let round = app.deliver_emails().await;
     assert_eq!(
         round.failed, 1,
@@ -1595,7 +1584,7 @@ async fn only_a_failed_email_can_be_retried() {
         .await
         .expect(201);
     app.deliver_emails().await;
-    let sent = outbox(&app, &token, "sent").await;
+    let sent = app.outbox(&token, "sent").await;
 
     let retried = app
         .send(
@@ -1723,7 +1712,7 @@ async fn no_email_is_lost_or_sent_twice_while_the_mail_server_is_down() {
         "a refused connection is worth retrying: {round:?}"
     );
     assert!(round.retrying >= 3, "{round:?}");
-    let waiting = outbox(app, &token, "pending").await;
+    let waiting = app.outbox(&token, "pending").await;
     assert_eq!(waiting.len(), 3, "{waiting:?}");
     assert!(
         waiting.iter().all(|e| e["last_error"].is_string()),
@@ -1792,7 +1781,7 @@ async fn an_email_the_server_never_takes_fails_after_the_last_attempt() {
     }
 
     assert_eq!(failed, 1);
-    let listed = outbox(app, &token, "failed").await;
+    let listed = app.outbox(&token, "failed").await;
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0]["recipient"], "ana@example.org");
     assert_eq!(listed[0]["attempts"], 4);
@@ -1832,10 +1821,10 @@ async fn another_organisation_neither_sees_nor_retries_our_failed_emails() {
         .await
         .expect(201);
     app.deliver_emails().await;
-    let ours = outbox(&app, &token, "failed").await;
+    let ours = app.outbox(&token, "failed").await;
     assert_eq!(ours.len(), 1);
 
-    assert!(outbox(&app, &other, "failed").await.is_empty());
+    assert!(app.outbox(&other, "failed").await.is_empty());
     app.send(
         Method::POST,
         &format!("/api/v1/emails/{}/retry", id_of(&ours[0])),
@@ -1845,7 +1834,7 @@ async fn another_organisation_neither_sees_nor_retries_our_failed_emails() {
     )
     .await
     .expect_problem(404);
-    assert_eq!(outbox(&app, &token, "failed").await.len(), 1);
+    assert_eq!(app.outbox(&token, "failed").await.len(), 1);
 }
 
 // --- invitations ----------------------------------------------------------------------

@@ -533,6 +533,41 @@ impl TestApp {
         self.publish(token, id_of(&draft)).await
     }
 
+    /// A petition open for signatures, made from `body` (a title and a target at
+    /// least) and published.
+    pub async fn published_petition(&self, token: &str, body: Value) -> Value {
+        let draft = self
+            .post_json("/api/v1/petitions", token, &body)
+            .await
+            .expect(201)
+            .clone();
+        self.post_json(
+            &format!("/api/v1/petitions/{}/publish", id_of(&draft)),
+            token,
+            &json!({}),
+        )
+        .await
+        .expect(200)
+        .clone()
+    }
+
+    /// `GET /api/v1/emails?status=…` as `token`; the items (a first page of 200).
+    pub async fn outbox(&self, token: &str, status: &str) -> Vec<Value> {
+        items(
+            self.get(&format!("/api/v1/emails?status={status}&limit=200"), token)
+                .await
+                .expect(200),
+        )
+    }
+
+    /// A connection of the test's own to its database, to move time along or to
+    /// look at what the API does not show.
+    pub async fn database(&self) -> sea_orm::DatabaseConnection {
+        sea_orm::Database::connect(self.database_url.as_str())
+            .await
+            .expect("the test database answers")
+    }
+
     pub async fn cancel(&self, token: &str, id: &str, reason: &str) -> Reply {
         self.post_json(
             &format!("/api/v1/events/{id}/cancel"),

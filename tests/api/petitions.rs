@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
 use reqwest::Method;
-use sea_orm::{DatabaseConnection, EntityTrait, sea_query::Expr};
+use sea_orm::{EntityTrait, sea_query::Expr};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -73,6 +73,22 @@ async fn sign(app: &TestApp, petition: &str, email: &str, extra: Value) -> Reply
         None,
         Some(&body),
         None,
+    )
+    .await
+}
+
+/// Every address signs `petition` at once, each with `extra` set; the replies in
+/// order.
+async fn sign_all(
+    app: &TestApp,
+    petition: &Value,
+    addresses: &[String],
+    extra: Value,
+) -> Vec<Reply> {
+    futures_util::future::join_all(
+        addresses
+            .iter()
+            .map(|email| sign(app, id_of(petition), email, extra.clone())),
     )
     .await
 }
@@ -181,16 +197,9 @@ fn subjects(emails: &[Received]) -> Vec<String> {
     emails.iter().map(Received::subject).collect()
 }
 
-/// A connection to the test's database, to move time along.
-async fn database(app: &TestApp) -> DatabaseConnection {
-    sea_orm::Database::connect(app.database_url.as_str())
-        .await
-        .expect("the test database answers")
-}
-
 /// Set `column` of every signature to `when`, as if time had passed.
 async fn set_on_signatures(app: &TestApp, column: entity::signature::Column, when: DateTime<Utc>) {
-    let db = database(app).await;
+    let db = app.database().await;
     entity::signature::Entity::update_many()
         .col_expr(column, Expr::value(when))
         .exec(&db)
@@ -201,7 +210,7 @@ async fn set_on_signatures(app: &TestApp, column: entity::signature::Column, whe
 
 /// Every petition's closing time, set to `when` as if it had come.
 async fn set_closes_at(app: &TestApp, when: DateTime<Utc>) {
-    let db = database(app).await;
+    let db = app.database().await;
     entity::petition::Entity::update_many()
         .col_expr(entity::petition::Column::ClosesAt, Expr::value(Some(when)))
         .exec(&db)
@@ -1968,12 +1977,7 @@ async fn twenty_signatures_at_once_from_one_person_make_one() {
         })
         .collect();
 
-    let replies = futures_util::future::join_all(
-        addresses
-            .iter()
-            .map(|email| sign(&app, id_of(&petition), email, json!({ "name": "Ana" }))),
-    )
-    .await;
+    let replies = sign_all(&app, &petition, &addresses, json!({ "name": "Ana" })).await;
 
     for (email, reply) in addresses.iter().zip(&replies) {
         assert_eq!(reply.status, replies[0].status, "{email}: {}", reply.text);
@@ -1992,12 +1996,7 @@ async fn a_hundred_people_signing_at_once_are_all_counted() {
     let petition = open_petition(&app, &token, json!({ "require_confirmation": false })).await;
     let addresses: Vec<String> = (0..100).map(|i| format!("signer{i}@example.org")).collect();
 
-    let replies = futures_util::future::join_all(
-        addresses
-            .iter()
-            .map(|email| sign(&app, id_of(&petition), email, json!({}))),
-    )
-    .await;
+    let replies = sign_all(&app, &petition, &addresses, json!({})).await;
 
     for (email, reply) in addresses.iter().zip(&replies) {
         assert_eq!(
@@ -2031,16 +2030,12 @@ async fn signers_at_once_are_each_told_a_different_count() {
         .expect(201);
     let addresses: Vec<String> = (0..60).map(|i| format!("crowd{i}@example.org")).collect();
 
-    futures_util::future::join_all(
-        addresses
-            .iter()
-            .map(|email| sign(&app, id_of(&petition), email, json!({}))),
-    )
-    .await
-    .iter()
-    .for_each(|reply| {
-        reply.expect(201);
-    });
+    sign_all(&app, &petition, &addresses, json!({}))
+        .await
+        .iter()
+        .for_each(|reply| {
+            reply.expect(201);
+        });
 
     app.deliver_emails().await;
     let mut told: Vec<u32> = app
@@ -2077,12 +2072,7 @@ async fn people_signing_twice_at_once_among_others_sign_once_each() {
         .map(|i| format!("early{}@example.org", i % 40))
         .collect();
 
-    let replies = futures_util::future::join_all(
-        addresses
-            .iter()
-            .map(|email| sign(&app, id_of(&petition), email, json!({}))),
-    )
-    .await;
+    let replies = sign_all(&app, &petition, &addresses, json!({})).await;
 
     for (email, reply) in addresses.iter().zip(&replies) {
         assert_eq!(

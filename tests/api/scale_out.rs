@@ -70,40 +70,6 @@ async fn post_to(app: &TestApp, base: &str, path: &str, body: &Value) -> (u16, V
     (status, body)
 }
 
-/// `GET /api/v1/emails?status=…` as `token`; the items (first page of 200).
-async fn outbox(app: &TestApp, token: &str, status: &str) -> Vec<Value> {
-    items(
-        app.get(&format!("/api/v1/emails?status={status}&limit=200"), token)
-            .await
-            .expect(200),
-    )
-}
-
-/// An open petition with these settings over a title and a target; its id.
-async fn open_petition(app: &TestApp, token: &str, title: &str, settings: Value) -> String {
-    let draft = app
-        .post_json(
-            "/api/v1/petitions",
-            token,
-            &with(
-                json!({ "title": title, "target": "The ministry" }),
-                settings,
-            ),
-        )
-        .await
-        .expect(201)
-        .clone();
-    let id = id_of(&draft).to_owned();
-    app.post_json(
-        &format!("/api/v1/petitions/{id}/publish"),
-        token,
-        &json!({}),
-    )
-    .await
-    .expect(200);
-    id
-}
-
 /// A published Toronto meeting starting `hours` from now, with these RSVP settings.
 async fn meeting_in_hours(
     app: &TestApp,
@@ -130,9 +96,7 @@ async fn meeting_in_hours(
 /// 24-hour window of an event that starts soon.
 async fn backdate_rsvps_of(app: &TestApp, event: &str, days: i64) {
     let event = uuid::Uuid::parse_str(event).expect("an event id");
-    let db = sea_orm::Database::connect(app.database_url.as_str())
-        .await
-        .expect("the test database answers");
+    let db = app.database().await;
     entity::rsvp::Entity::update_many()
         .col_expr(
             entity::rsvp::Column::CreatedAt,
@@ -194,7 +158,13 @@ async fn two_servers_and_a_worker_on_one_database_keep_seats_signatures_reminder
 
     // (b) Three people sign one petition eight times each, however they type their
     // address, through both servers at once.
-    let petition = open_petition(&app, &token, "Free the Inveval workers", json!({})).await;
+    let petition = app
+        .published_petition(
+            &token,
+            json!({ "title": "Free the Inveval workers", "target": "The ministry" }),
+        )
+        .await;
+    let petition = id_of(&petition);
     let path = format!("/api/v1/public/petitions/{petition}/signatures");
     let spellings = |local: &str| {
         [
@@ -301,7 +271,7 @@ async fn two_servers_and_a_worker_on_one_database_keep_seats_signatures_reminder
     assert_eq!(app.smtp.all().len(), 90 + 3 + 4 + 3, "no email sent twice");
     for status in ["pending", "sending", "failed"] {
         assert_eq!(
-            outbox(&app, &token, status).await,
+            app.outbox(&token, status).await,
             Vec::<Value>::new(),
             "{status}"
         );
@@ -355,13 +325,13 @@ async fn serves_new_connections(port: u16) -> bool {
 async fn on_sigterm_a_server_finishes_the_request_in_flight_and_takes_no_new_ones() {
     let app = spawn_app().await;
     let token = app.owner_of("lrbc").await;
-    let petition = open_petition(
-        &app,
-        &token,
-        "Free them",
-        json!({ "require_confirmation": false }),
-    )
-    .await;
+    let petition = app
+        .published_petition(
+            &token,
+            json!({ "title": "Free them", "target": "The ministry", "require_confirmation": false }),
+        )
+        .await;
+    let petition = id_of(&petition);
     let mut server = app.server_process().await;
 
     let body = serde_json::to_vec(&json!({ "email": "ana@example.org", "name": "Ana" }))
@@ -531,7 +501,8 @@ async fn on_sigterm_a_worker_releases_the_emails_it_claimed_for_the_next_worker(
     for email in &people {
         app.rsvp(id_of(&event), email, json!({})).await.expect(201);
     }
-    let queued: HashSet<String> = outbox(&app, &token, "pending")
+    let queued: HashSet<String> = app
+        .outbox(&token, "pending")
         .await
         .iter()
         .map(|e| id_of(e).to_owned())
@@ -546,7 +517,7 @@ async fn on_sigterm_a_worker_releases_the_emails_it_claimed_for_the_next_worker(
         || async { tarpit.held() == 5 },
     )
     .await;
-    let sending = outbox(&app, &token, "sending").await;
+    let sending = app.outbox(&token, "sending").await;
     assert_eq!(sending.len(), 5, "claimed while in flight: {sending:?}");
 
     worker.terminate();
@@ -556,8 +527,8 @@ async fn on_sigterm_a_worker_releases_the_emails_it_claimed_for_the_next_worker(
         "the worker should exit cleanly within 15 s of SIGTERM: {exit:?}"
     );
 
-    assert_eq!(outbox(&app, &token, "sending").await, Vec::<Value>::new());
-    let pending = outbox(&app, &token, "pending").await;
+    assert_eq!(app.outbox(&token, "sending").await, Vec::<Value>::new());
+    let pending = app.outbox(&token, "pending").await;
     let released: HashSet<String> = pending.iter().map(|e| id_of(e).to_owned()).collect();
     assert_eq!(released, queued, "every claimed email is pending again");
     for email in &pending {
@@ -566,9 +537,7 @@ async fn on_sigterm_a_worker_releases_the_emails_it_claimed_for_the_next_worker(
             "an unfinished send is no attempt: {email}"
         );
     }
-    let db = sea_orm::Database::connect(app.database_url.as_str())
-        .await
-        .expect("the test database answers");
+    let db = app.database().await;
     let rows = entity::outbox_email::Entity::find()
         .all(&db)
         .await
@@ -588,5 +557,5 @@ async fn on_sigterm_a_worker_releases_the_emails_it_claimed_for_the_next_worker(
         assert_eq!(subjects_to(&app, email), ["You’re going to Film night"]);
     }
     assert_eq!(app.smtp.all().len(), 5);
-    assert_eq!(outbox(&app, &token, "sent").await.len(), 5);
+    assert_eq!(app.outbox(&token, "sent").await.len(), 5);
 }
