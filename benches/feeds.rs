@@ -1,7 +1,7 @@
 //! Feed benchmarks (not tests): the time to render a feed of 100, 1,000 and 10,000
-//! events, the time to build one from the database, and the requests per second a
-//! cached feed answers (200 and 304). Run with `cargo bench --bench feeds`; the
-//! figures go in BENCHMARKS.md.
+//! events, and the time to build one from the database. Run with `cargo bench
+//! --bench feeds`; the figures go in BENCHMARKS.md. Feeds under load (cached, 304,
+//! while changing) are `cargo bench --bench load -- feed`.
 
 #![allow(
     clippy::unwrap_used,
@@ -177,48 +177,7 @@ async fn seed(app: &App, n: usize) {
     turnout::db::content_changed(db).await.unwrap();
 }
 
-/// Requests per second and latency percentiles of GET `url` from `concurrency` clients for `secs`.
-async fn load(
-    url: &str,
-    headers: &[(&'static str, String)],
-    concurrency: usize,
-    secs: u64,
-) -> (f64, Duration, Duration) {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let tasks: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let client = client.clone();
-            let url = url.to_owned();
-            let headers = headers.to_vec();
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                while Instant::now() < deadline {
-                    let t = Instant::now();
-                    let mut req = client.get(&url);
-                    for (name, value) in &headers {
-                        req = req.header(*name, value);
-                    }
-                    let resp = req.send().await.unwrap();
-                    let _ = resp.bytes().await.unwrap();
-                    latencies.push(t.elapsed());
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await.unwrap());
-    }
-    all.sort();
-    let rps = all.len() as f64 / secs as f64;
-    (rps, all[all.len() / 2], all[all.len() * 99 / 100])
-}
-
+/// The first request for the site feed: query, render, hash and gzip.
 async fn bench_http() {
     for n in [1_000, 10_000] {
         let dir = tempfile::tempdir().unwrap();
@@ -235,41 +194,12 @@ async fn bench_http() {
         let client = reqwest::Client::new();
         let t = Instant::now();
         let first = client.get(&url).send().await.unwrap();
-        let etag = first.headers()["etag"].to_str().unwrap().to_owned();
         let size = first.bytes().await.unwrap().len();
         println!(
             "feed of {n} events from SQLite: first (uncached) request {:.1} ms, {} KiB",
             t.elapsed().as_secs_f64() * 1e3,
             size / 1024
         );
-        if n == 1_000 {
-            let (rps, p50, p99) = load(&url, &[], 32, 5).await;
-            println!(
-                "  cached 200: {rps:>8.0} req/s, p50 {:.2} ms, p99 {:.2} ms (32 clients, 5 s)",
-                p50.as_secs_f64() * 1e3,
-                p99.as_secs_f64() * 1e3
-            );
-            let gzip = [("Accept-Encoding", "gzip".to_owned())];
-            let zipped = client.get(&url).headers(
-                [(reqwest::header::ACCEPT_ENCODING, "gzip".parse().unwrap())]
-                    .into_iter()
-                    .collect(),
-            );
-            let zipped_size = zipped.send().await.unwrap().bytes().await.unwrap().len();
-            let (rps, p50, p99) = load(&url, &gzip, 32, 5).await;
-            println!(
-                "  cached 200 gzipped ({} KiB): {rps:>8.0} req/s, p50 {:.2} ms, p99 {:.2} ms (32 clients, 5 s)",
-                zipped_size / 1024,
-                p50.as_secs_f64() * 1e3,
-                p99.as_secs_f64() * 1e3
-            );
-            let (rps, p50, p99) = load(&url, &[("If-None-Match", etag.clone())], 32, 5).await;
-            println!(
-                "  cached 304: {rps:>8.0} req/s, p50 {:.2} ms, p99 {:.2} ms (32 clients, 5 s)",
-                p50.as_secs_f64() * 1e3,
-                p99.as_secs_f64() * 1e3
-            );
-        }
     }
 }
 

@@ -1,7 +1,5 @@
 //! What the HTTP benchmarks share: a fresh database, a load driver and percentiles.
 
-#![allow(dead_code, reason = "each benchmark uses a part of what is shared")]
-
 use std::{
     collections::BTreeMap,
     sync::{
