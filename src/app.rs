@@ -46,6 +46,9 @@ pub struct AppState {
         Arc<crate::http::moment::MomentCache<crate::petitions::service::Published>>,
     /// Signatures are written in groups, one transaction for all those waiting.
     pub signatures: crate::petitions::intake::Intake,
+    /// Supporters' RSVPs are placed in groups, one lock of the event for all those
+    /// waiting.
+    pub rsvps: crate::rsvps::service::Intake,
 }
 
 /// A built application, bound to its port and ready to serve.
@@ -67,6 +70,7 @@ impl App {
         let worker = worker(&config, db.clone(), site.clone())?;
         let state = AppState {
             signatures: crate::petitions::intake::start(db.clone(), site.clone()),
+            rsvps: crate::rsvps::service::start(db.clone(), site.clone()),
             db,
             site,
             renderer: Arc::new(Renderer::new()),

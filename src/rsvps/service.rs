@@ -2,7 +2,9 @@
 //! event's row, so RSVPs to one event take turns: capacity is read and written by one
 //! of them at a time, on SQLite (one writer) as on PostgreSQL (a row lock), however
 //! many servers there are. The emails a change causes are queued in the same
-//! transaction.
+//! transaction. Supporters' RSVPs arriving together are placed together: one
+//! transaction and one lock of the event for all of them, seats counted in memory
+//! as if they came one after another.
 
 use std::collections::HashMap;
 
@@ -16,6 +18,7 @@ use uuid::Uuid;
 
 use super::model::*;
 use crate::calendar::render::Method;
+use crate::db::group::{Batch, GroupWriter};
 use crate::domain::InvalidField;
 use crate::email::{
     Site,
@@ -163,6 +166,8 @@ struct Change<'a> {
     organisation_name: String,
     emails: Vec<OutgoingEmail>,
     counts_changed: bool,
+    /// The event as an iCalendar invitation, once rendered.
+    invitation: Option<Option<String>>,
 }
 
 impl<'a> Change<'a> {
@@ -211,6 +216,7 @@ impl<'a> Change<'a> {
             organisation_name,
             emails: Vec::new(),
             counts_changed: false,
+            invitation: None,
         })
     }
 
@@ -227,14 +233,14 @@ impl<'a> Change<'a> {
         if supporter.erased_at.is_some() {
             return;
         }
-        let mail = self.mail();
-        let locale = mail.locale(rsvp.locale.as_deref().or(supporter.locale.as_deref()));
         let calendar = matches!(
             template,
             Template::RsvpGoing | Template::RsvpPromoted | Template::RsvpApproved
         )
-        .then(|| mail.calendar(Method::Publish))
+        .then(|| self.invitation())
         .flatten();
+        let mail = self.mail();
+        let locale = mail.locale(rsvp.locale.as_deref().or(supporter.locale.as_deref()));
         let context = json!({
             "event": mail.context(locale),
             "rsvp": {
@@ -253,6 +259,15 @@ impl<'a> Change<'a> {
             unsubscribe_url: None,
             organisation_id: Some(self.event.organisation_id),
         });
+    }
+
+    /// The event as an iCalendar invitation: the same for every email of this
+    /// change, so rendered once.
+    fn invitation(&mut self) -> Option<String> {
+        if self.invitation.is_none() {
+            self.invitation = Some(self.mail().calendar(Method::Publish));
+        }
+        self.invitation.clone().flatten()
     }
 
     /// Move an RSVP's seats between the counts.
@@ -301,8 +316,195 @@ impl<'a> Change<'a> {
         Ok(())
     }
 
-    /// Write the counts, queue the emails, commit.
-    async fn commit(self) -> Result<(), DbErr> {
+    /// Place these RSVPs to this event, in order; an answer for each.
+    ///
+    /// Seats are counted in memory and rows written together. An RSVP that frees
+    /// seats (fewer guests) ends a round: what was placed is written and the
+    /// waitlist promoted before the next RSVP is placed, as if one after another.
+    async fn place(
+        &mut self,
+        jobs: &[Placing],
+        mine: &[usize],
+    ) -> Result<Vec<(usize, Placed)>, DbErr> {
+        let now = Utc::now();
+        let keys = mine.iter().map(|&i| jobs[i].form.email.key().to_owned());
+        let known: HashMap<Uuid, String> = supporter::Entity::find()
+            .filter(supporter::Column::EmailKey.is_in(keys))
+            .all(&self.txn.txn)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.email_key))
+            .collect();
+        // This event's RSVPs of these addresses, as they stand after each placing.
+        let mut rows: HashMap<String, rsvp::Model> = rsvp::Entity::find()
+            .filter(rsvp::Column::EventId.eq(self.event.id))
+            .filter(rsvp::Column::SupporterId.is_in(known.keys().copied()))
+            .all(&self.txn.txn)
+            .await?
+            .into_iter()
+            .filter_map(|r| Some((known.get(&r.supporter_id)?.clone(), r)))
+            .collect();
+        let mut answers = Vec::with_capacity(mine.len());
+        let mut waiting = mine.iter().copied().peekable();
+        while waiting.peek().is_some() {
+            let mut accepted = Vec::new();
+            let mut frees_seats = false;
+            for i in waiting.by_ref() {
+                let job = &jobs[i];
+                let key = job.form.email.key();
+                let existing = rows.get(key);
+                let created = existing.is_none();
+                match self.decide(job, existing, now) {
+                    Ok((row, status, frees)) => {
+                        rows.insert(key.to_owned(), row.clone());
+                        accepted.push(Accepted {
+                            job: i,
+                            row,
+                            status,
+                            created,
+                        });
+                        if frees {
+                            frees_seats = true;
+                            break;
+                        }
+                    }
+                    Err(e) => answers.push((i, Err(e))),
+                }
+            }
+            answers.extend(self.write_placed(jobs, accepted, &mut rows).await?);
+            if frees_seats {
+                self.promote_from_waitlist().await?;
+            }
+        }
+        Ok(answers)
+    }
+
+    /// Where one RSVP lands, given this address's RSVP to the event as it stands:
+    /// the row after it, its status, and whether it freed seats. Counts move; nothing
+    /// is written.
+    fn decide(
+        &mut self,
+        job: &Placing,
+        existing: Option<&rsvp::Model>,
+        now: DateTime<Utc>,
+    ) -> Result<(rsvp::Model, RsvpStatus, bool), RsvpError> {
+        check_open(&self.event, now, job.taker)?;
+        let mut seats = Seats::of(&self.event);
+        if matches!(job.taker, Taker::Organiser { .. }) {
+            seats.approval = false;
+        }
+        let current =
+            existing.and_then(|r| Some((RsvpStatus::from_stored(&r.status)?, 1 + r.guests)));
+        let status = seats.place(current, job.form.seats())?;
+        let before = current.map_or((0, 0), |(s, n)| held(s, n - 1));
+        let after = held(status, job.form.guests);
+        self.recount(before, after);
+        let locale = job.form.locale.map(|l| l.as_str().to_owned());
+        let checked_in = job.taker == (Taker::Organiser { checked_in: true });
+        let row = match existing {
+            Some(row) => {
+                let mut row = row.clone();
+                let was = RsvpStatus::from_stored(&row.status);
+                row.status = status.as_str().into();
+                row.guests = job.form.guests;
+                if locale.is_some() {
+                    row.locale = locale;
+                }
+                if status != RsvpStatus::Waitlisted {
+                    row.waitlisted_at = None;
+                } else if was != Some(RsvpStatus::Waitlisted) {
+                    row.waitlisted_at = Some(now);
+                }
+                if checked_in {
+                    row.checked_in_at = Some(now);
+                }
+                row.updated_at = now;
+                row
+            }
+            None => rsvp::Model {
+                id: Uuid::now_v7(),
+                event_id: self.event.id,
+                // Known once the supporter is written (accepted RSVPs only).
+                supporter_id: Uuid::nil(),
+                status: status.as_str().into(),
+                guests: job.form.guests,
+                // 256 random bits; nothing about the supporter goes into it.
+                manage_token: crate::http::auth::new_token("").0,
+                locale,
+                waitlisted_at: (status == RsvpStatus::Waitlisted).then_some(now),
+                checked_in_at: checked_in.then_some(now),
+                reminded_at: None,
+                created_at: now,
+                updated_at: now,
+            },
+        };
+        Ok((row, status, after.0 < before.0))
+    }
+
+    /// Write a round's accepted RSVPs: their supporters, the new rows in one insert,
+    /// the changed ones one by one; queue each one's email. Their answers.
+    async fn write_placed(
+        &mut self,
+        jobs: &[Placing],
+        mut accepted: Vec<Accepted>,
+        rows: &mut HashMap<String, rsvp::Model>,
+    ) -> Result<Vec<(usize, Placed)>, DbErr> {
+        if accepted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let people: Vec<Person> = accepted
+            .iter()
+            .map(|a| Person {
+                email: jobs[a.job].form.email.clone(),
+                name: jobs[a.job].form.name.clone(),
+                locale: jobs[a.job].form.locale,
+                subscribe: jobs[a.job].form.subscribe,
+            })
+            .collect();
+        let supporters = supporters::upsert_many(&self.txn.txn, &people).await?;
+        for (a, supporter) in accepted.iter_mut().zip(&supporters) {
+            a.row.supporter_id = supporter.id;
+            if let Some(latest) = rows.get_mut(jobs[a.job].form.email.key()) {
+                latest.supporter_id = supporter.id;
+            }
+        }
+        // Each row once, as it stands after the round: new ones in one insert.
+        let created: Vec<Uuid> = accepted
+            .iter()
+            .filter(|a| a.created)
+            .map(|a| a.row.id)
+            .collect();
+        let mut written: Vec<Uuid> = Vec::new();
+        let mut fresh = Vec::new();
+        for a in &accepted {
+            if written.contains(&a.row.id) {
+                continue;
+            }
+            written.push(a.row.id);
+            let latest = rows.get(jobs[a.job].form.email.key()).cloned();
+            let active =
+                rsvp::ActiveModel::from(latest.unwrap_or_else(|| a.row.clone())).reset_all();
+            if created.contains(&a.row.id) {
+                fresh.push(active);
+            } else {
+                active.update(&self.txn.txn).await?;
+            }
+        }
+        if !fresh.is_empty() {
+            rsvp::Entity::insert_many(fresh)
+                .exec_without_returning(&self.txn.txn)
+                .await?;
+        }
+        let mut answers = Vec::with_capacity(accepted.len());
+        for (a, supporter) in accepted.into_iter().zip(&supporters) {
+            self.tell(confirmation(a.status), supporter, &a.row);
+            answers.push((a.job, Ok((view(self.site, &a.row, supporter), a.created))));
+        }
+        Ok(answers)
+    }
+
+    /// Write the counts and queue the emails; the transaction, to go on or commit.
+    async fn release(self) -> Result<crate::db::WriteTransaction, DbErr> {
         if self.counts_changed {
             event::Entity::update_many()
                 .col_expr(
@@ -318,7 +520,12 @@ impl<'a> Change<'a> {
                 .await?;
         }
         outbox::enqueue(&self.txn.txn, self.site, self.emails).await?;
-        self.txn.commit().await
+        Ok(self.txn)
+    }
+
+    /// Write the counts, queue the emails, commit.
+    async fn commit(self) -> Result<(), DbErr> {
+        self.release().await?.commit().await
     }
 }
 
@@ -341,7 +548,7 @@ enum Taker {
 #[tracing::instrument(skip_all, fields(event = event_ref))]
 pub async fn take(
     db: &DatabaseConnection,
-    site: &Site,
+    intake: &Intake,
     event_ref: &str,
     form: RsvpForm,
 ) -> Result<(Rsvp, bool), RsvpError> {
@@ -350,7 +557,15 @@ pub async fn take(
         .filter(|e| e.status != EventStatus::Draft.as_str())
         .ok_or(RsvpError::NoSuchEvent)?
         .id;
-    let taken = place(db, site, event_id, form, Taker::Supporter).await?;
+    let placing = Placing {
+        event_id,
+        form,
+        taker: Taker::Supporter,
+    };
+    let taken = intake
+        .write(placing)
+        .await
+        .map_err(|stopped| DbErr::Custom(stopped.to_string()))??;
     crate::metrics::METRICS.rsvps.inc();
     Ok(taken)
 }
@@ -365,92 +580,104 @@ pub async fn add(
     checked_in: bool,
 ) -> Result<(Rsvp, bool), RsvpError> {
     let event = organisers_event(db, access, event_ref).await?;
-    place(db, site, event.id, form, Taker::Organiser { checked_in }).await
+    let placing = Placing {
+        event_id: event.id,
+        form,
+        taker: Taker::Organiser { checked_in },
+    };
+    let txn = crate::db::begin_write(db).await?;
+    let (txn, mut placed) = place_all(txn, site, std::slice::from_ref(&placing)).await?;
+    txn.commit().await?;
+    placed.pop().unwrap_or(Err(RsvpError::NoSuchEvent))
 }
 
-async fn place(
-    db: &DatabaseConnection,
-    site: &Site,
+/// One RSVP to place.
+#[derive(Debug, Clone)]
+pub struct Placing {
     event_id: Uuid,
     form: RsvpForm,
     taker: Taker,
-) -> Result<(Rsvp, bool), RsvpError> {
-    let now = Utc::now();
-    let person = Person {
-        email: form.email.clone(),
-        name: form.name.clone(),
-        locale: form.locale,
-        subscribe: form.subscribe,
-    };
-    // The supporter first, before the event's lock: every RSVP to the event waits
-    // on that lock, so it is held for the seat-counting only. (A refused RSVP rolls
-    // the supporter back with it.)
-    let txn = crate::db::begin_write(db).await?;
-    let supporter = supporters::upsert(&txn.txn, &person).await?;
-    let mut change = Change::lock(txn, site, event_id).await?;
-    check_open(&change.event, now, taker)?;
-    let existing = rsvp::Entity::find()
-        .filter(rsvp::Column::EventId.eq(event_id))
-        .filter(rsvp::Column::SupporterId.eq(supporter.id))
-        .one(&change.txn.txn)
-        .await?;
-    let mut seats = Seats::of(&change.event);
-    if matches!(taker, Taker::Organiser { .. }) {
-        seats.approval = false;
+}
+
+/// A placed RSVP and whether it is new, or why it was refused.
+type Placed = Result<(Rsvp, bool), RsvpError>;
+
+/// An RSVP placed in memory, to write: the row after it, and whether it made it.
+struct Accepted {
+    job: usize,
+    row: rsvp::Model,
+    status: RsvpStatus,
+    created: bool,
+}
+
+/// Supporters' RSVPs, placed in groups (see [`crate::db::group`]): the RSVPs
+/// waiting for an event are placed under one lock of its row, in one transaction.
+pub struct Rsvps {
+    site: Site,
+}
+
+/// Where supporters' RSVPs are handed in.
+pub type Intake = GroupWriter<Rsvps>;
+
+/// Start taking RSVPs for this database.
+pub fn start(db: DatabaseConnection, site: Site) -> Intake {
+    GroupWriter::start(db, Rsvps { site })
+}
+
+impl Batch for Rsvps {
+    type Job = Placing;
+    type Answer = Placed;
+
+    async fn write(&self, db: &DatabaseConnection, jobs: &[Placing]) -> Result<Vec<Placed>, DbErr> {
+        let txn = crate::db::begin_write(db).await?;
+        match place_all(txn, &self.site, jobs).await {
+            Ok((txn, placed)) => {
+                txn.commit().await?;
+                Ok(placed)
+            }
+            Err(RsvpError::Db(e)) => Err(e),
+            // The event went between its lookup and its lock; nothing was written.
+            Err(e) if jobs.len() == 1 => Ok(vec![Err(e)]),
+            Err(e) => Err(DbErr::Custom(e.to_string())),
+        }
     }
-    let current = existing
-        .as_ref()
-        .and_then(|r| Some((RsvpStatus::from_stored(&r.status)?, 1 + r.guests)));
-    let status = seats.place(current, form.seats())?;
-    let before = current.map_or((0, 0), |(s, n)| held(s, n - 1));
-    change.recount(before, held(status, form.guests));
-    let locale = form.locale.map(|l| l.as_str().to_owned());
-    let created = existing.is_none();
-    let row = match existing {
-        Some(row) => {
-            let was = RsvpStatus::from_stored(&row.status);
-            let mut active: rsvp::ActiveModel = row.into();
-            active.status = Set(status.as_str().into());
-            active.guests = Set(form.guests);
-            if locale.is_some() {
-                active.locale = Set(locale);
-            }
-            if status != RsvpStatus::Waitlisted {
-                active.waitlisted_at = Set(None);
-            } else if was != Some(RsvpStatus::Waitlisted) {
-                active.waitlisted_at = Set(Some(now));
-            }
-            if taker == (Taker::Organiser { checked_in: true }) {
-                active.checked_in_at = Set(Some(now));
-            }
-            active.updated_at = Set(now);
-            active.update(&change.txn.txn).await?
+
+    fn failed(&self, error: DbErr) -> Placed {
+        Err(error.into())
+    }
+}
+
+/// Place RSVPs in one transaction, as if one after another. Each event's row is
+/// locked once for all of its RSVPs (events in id order, so that two groups on
+/// PostgreSQL take their locks in the same order); seats are counted in memory, and
+/// a refused RSVP writes nothing, not even its supporter.
+async fn place_all(
+    txn: crate::db::WriteTransaction,
+    site: &Site,
+    jobs: &[Placing],
+) -> Result<(crate::db::WriteTransaction, Vec<Placed>), RsvpError> {
+    let mut event_ids: Vec<Uuid> = jobs.iter().map(|job| job.event_id).collect();
+    event_ids.sort_unstable();
+    event_ids.dedup();
+    let mut placed: Vec<Option<Placed>> = jobs.iter().map(|_| None).collect();
+    let mut txn = txn;
+    for event_id in event_ids {
+        let mut change = Change::lock(txn, site, event_id).await?;
+        let mine: Vec<usize> = (0..jobs.len())
+            .filter(|&i| jobs[i].event_id == event_id)
+            .collect();
+        for (i, answer) in change.place(jobs, &mine).await? {
+            placed[i] = Some(answer);
         }
-        None => {
-            rsvp::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                event_id: Set(event_id),
-                supporter_id: Set(supporter.id),
-                status: Set(status.as_str().into()),
-                guests: Set(form.guests),
-                // 256 random bits; nothing about the supporter goes into it.
-                manage_token: Set(crate::http::auth::new_token("").0),
-                locale: Set(locale),
-                waitlisted_at: Set((status == RsvpStatus::Waitlisted).then_some(now)),
-                checked_in_at: Set((taker == Taker::Organiser { checked_in: true }).then_some(now)),
-                reminded_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&change.txn.txn)
-            .await?
-        }
-    };
-    change.tell(confirmation(status), &supporter, &row);
-    // Fewer guests on a going RSVP free seats.
-    change.promote_from_waitlist().await?;
-    change.commit().await?;
-    Ok((view(site, &row, &supporter), created))
+        txn = change.release().await?;
+    }
+    Ok((
+        txn,
+        placed
+            .into_iter()
+            .map(|p| p.unwrap_or(Err(RsvpError::NoSuchEvent)))
+            .collect(),
+    ))
 }
 
 /// The email that confirms an RSVP's state.

@@ -266,3 +266,58 @@ async fn a_petitions_public_count_follows_signatures_taken_by_another_server() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// RSVPs arriving together are placed together (one lock of the event for all those
+/// waiting); one refused for want of seats must still leave nothing behind, not
+/// even a supporter record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_at_once_for_ten_seats_without_a_waitlist_keep_only_those_placed() {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let event = app
+        .event_with_seats(&token, json!({ "capacity": 10, "waitlist": false }))
+        .await;
+    let people: Vec<String> = (0..30).map(|i| format!("crowd{i}@example.org")).collect();
+
+    let replies = futures_util::future::join_all(
+        people
+            .iter()
+            .map(|email| app.rsvp(id_of(&event), email, json!({}))),
+    )
+    .await;
+
+    let placed: Vec<&String> = people
+        .iter()
+        .zip(&replies)
+        .filter(|(_, r)| r.status == 201)
+        .map(|(email, _)| email)
+        .collect();
+    let refused = replies.iter().filter(|r| r.status == 409).count();
+    assert_eq!((placed.len(), refused), (10, 20), "{replies:?}");
+    let event = app.event(&token, id_of(&event)).await;
+    assert_eq!(event["going_count"], 10);
+    let db = app.database().await;
+    let kept = entity::supporter::Entity::find()
+        .filter(entity::supporter::Column::EmailKey.like("crowd%"))
+        .count(&db)
+        .await
+        .expect("supporters counted");
+    let _ = db.close().await;
+    assert_eq!(kept, 10, "only those placed are supporters");
+    app.deliver_emails().await;
+    let mut told: Vec<String> = app
+        .smtp
+        .all()
+        .iter()
+        .flat_map(|e| e.envelope_to.clone())
+        .collect();
+    told.sort();
+    let mut expected: Vec<String> = placed.into_iter().cloned().collect();
+    expected.sort();
+    assert_eq!(
+        told, expected,
+        "one email to each placed, none to the refused"
+    );
+}
