@@ -49,6 +49,8 @@ pub struct AppState {
     /// Supporters' RSVPs are placed in groups, one lock of the event for all those
     /// waiting.
     pub rsvps: crate::rsvps::service::Intake,
+    /// The events RSVPs go to, as last read.
+    pub rsvp_events: Arc<crate::rsvps::service::EventIds>,
 }
 
 /// A built application, bound to its port and ready to serve.
@@ -71,6 +73,7 @@ impl App {
         let state = AppState {
             signatures: crate::petitions::intake::start(db.clone(), site.clone()),
             rsvps: crate::rsvps::service::start(db.clone(), site.clone()),
+            rsvp_events: Arc::new(crate::rsvps::service::event_ids()),
             db,
             site,
             renderer: Arc::new(Renderer::new()),

@@ -503,7 +503,9 @@ pub async fn rsvp(
             return event_page(&state, &name, StatusCode::UNPROCESSABLE_ENTITY, Some(form)).await;
         }
     };
-    match crate::rsvps::service::take(&state.db, &state.rsvps, &name, parsed).await {
+    match crate::rsvps::service::take(&state.db, &state.rsvps, &state.rsvp_events, &name, parsed)
+        .await
+    {
         Ok((rsvp, _)) => {
             let token = rsvp.manage_url.rsplit('/').next().unwrap_or_default();
             see_other(&format!("/rsvps/{token}?done=rsvp"))

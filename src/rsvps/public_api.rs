@@ -34,7 +34,14 @@ impl PublicRsvpApi {
     #[oai(path = "/public/events/:id/rsvps", method = "post")]
     async fn rsvp(&self, id: Path<String>, req: Json<RsvpRequest>) -> Result<RsvpTaken, ApiError> {
         let form = RsvpForm::try_from(req.0).map_err(ApiError::invalid)?;
-        let (rsvp, created) = service::take(&self.state.db, &self.state.rsvps, &id, form).await?;
+        let (rsvp, created) = service::take(
+            &self.state.db,
+            &self.state.rsvps,
+            &self.state.rsvp_events,
+            &id,
+            form,
+        )
+        .await?;
         Ok(if created {
             RsvpTaken::Created(Json(rsvp))
         } else {

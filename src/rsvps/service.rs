@@ -549,14 +549,23 @@ enum Taker {
 pub async fn take(
     db: &DatabaseConnection,
     intake: &Intake,
+    events: &EventIds,
     event_ref: &str,
     form: RsvpForm,
 ) -> Result<(Rsvp, bool), RsvpError> {
-    let event_id = crate::events::service::find(db, event_ref)
-        .await?
-        .filter(|e| e.status != EventStatus::Draft.as_str())
-        .ok_or(RsvpError::NoSuchEvent)?
-        .id;
+    let event_id = match events.get(event_ref) {
+        Some(id) => id,
+        None => {
+            let changes = events.changes();
+            let id = crate::events::service::find(db, event_ref)
+                .await?
+                .filter(|e| e.status != EventStatus::Draft.as_str())
+                .ok_or(RsvpError::NoSuchEvent)?
+                .id;
+            events.put(event_ref.to_owned(), id, changes);
+            id
+        }
+    };
     let placing = Placing {
         event_id,
         form,
@@ -589,6 +598,18 @@ pub async fn add(
     let (txn, mut placed) = place_all(txn, site, std::slice::from_ref(&placing)).await?;
     txn.commit().await?;
     placed.pop().unwrap_or(Err(RsvpError::NoSuchEvent))
+}
+
+/// The ids of published events by the id or slug RSVPs name them with, trusted for
+/// a second: the group's writer checks each event itself, under its lock.
+pub type EventIds = crate::http::moment::MomentCache<Uuid>;
+
+/// An empty [`EventIds`].
+pub fn event_ids() -> EventIds {
+    crate::http::moment::MomentCache::new(
+        std::time::Duration::from_secs(1),
+        &crate::db::LOCAL_CHANGES,
+    )
 }
 
 /// One RSVP to place.
