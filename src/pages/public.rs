@@ -640,11 +640,12 @@ pub async fn sign(
         "country": field("country"), "comment": field("comment"),
         "public": form.contains_key("public"), "subscribe": form.contains_key("subscribe"),
     });
-    let (row, petition) = match crate::petitions::public_api::public_petition(&state, &name).await {
-        Ok(p) => (p.row, p.view),
+    let published = match crate::petitions::public_api::public_petition(&state, &name).await {
+        Ok(p) => p,
         Err(petitions::PetitionError::NotFound) => return not_found(&state, Locale::En),
         Err(e) => return failure(&state, &e),
     };
+    let petition = &published.view;
     let locale = Locale::choose(None, Some(&petition.language));
     let request = petition_model::SignRequest {
         email: field("email").into(),
@@ -706,7 +707,7 @@ pub async fn sign(
         )
         .await;
     }
-    match petitions::sign(&state.signatures, row, parsed).await {
+    match petitions::sign(&state.signatures, &published, parsed).await {
         Ok(status) => {
             let signed = match status {
                 petition_model::SignatureStatus::Confirmed => "confirmed",

@@ -43,6 +43,8 @@ pub struct Signatures {
 #[derive(Debug, Clone)]
 pub struct Signing {
     pub petition: Arc<petition::Model>,
+    /// Read with the petition, for its email.
+    pub organisation_name: Arc<str>,
     pub form: SignForm,
     pub at: DateTime<Utc>,
 }
@@ -133,24 +135,37 @@ async fn take(
     // take their index locks in the same order.
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&i| (jobs[i].petition.id, jobs[i].form.email.folded_key()));
-    signature::Entity::insert_many(order.iter().map(|&i| fresh[i].clone()))
+    // First signatures come back from the insert; only repeats are read again.
+    let inserted = signature::Entity::insert_many(order.iter().map(|&i| fresh[i].clone()))
         .on_conflict(
             OnConflict::columns([signature::Column::PetitionId, signature::Column::EmailKey])
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(conn)
+        .exec_with_returning(conn)
         .await?;
-    let stored: HashMap<(Uuid, String), signature::Model> = signature::Entity::find()
-        .filter(signature::Column::PetitionId.is_in(petition_ids.iter().copied()))
-        .filter(
-            signature::Column::EmailKey.is_in(jobs.iter().map(|job| job.form.email.folded_key())),
-        )
-        .all(conn)
-        .await?
+    let mut stored: HashMap<(Uuid, String), signature::Model> = inserted
         .into_iter()
         .map(|row| ((row.petition_id, row.email_key.clone()), row))
         .collect();
+    let repeats: Vec<&Signing> = jobs
+        .iter()
+        .filter(|job| !stored.contains_key(&(job.petition.id, job.form.email.folded_key())))
+        .collect();
+    if !repeats.is_empty() {
+        let rows = signature::Entity::find()
+            .filter(signature::Column::PetitionId.is_in(petition_ids.iter().copied()))
+            .filter(
+                signature::Column::EmailKey
+                    .is_in(repeats.iter().map(|job| job.form.email.folded_key())),
+            )
+            .all(conn)
+            .await?;
+        stored.extend(
+            rows.into_iter()
+                .map(|row| ((row.petition_id, row.email_key.clone()), row)),
+        );
+    }
 
     // First signatures to petitions without confirmation count at once: one update
     // per petition, and each signer is told the count as it stood after theirs.
@@ -221,7 +236,11 @@ async fn take(
             let petition = &jobs[i].petition;
             let mail = match mails.entry(petition.id) {
                 Entry::Occupied(known) => known.into_mut(),
-                Entry::Vacant(new) => new.insert(PetitionMail::load(conn, petition, site).await?),
+                Entry::Vacant(new) => new.insert(PetitionMail::new(
+                    petition,
+                    jobs[i].organisation_name.to_string(),
+                    site,
+                )),
             };
             emails.push(match note {
                 Note::Confirm(row) => mail.confirm(&row, &signers[i]),

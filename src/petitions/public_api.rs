@@ -82,7 +82,7 @@ impl PublicPetitionApi {
             .check(client, &form.email.folded_key())
             .map_err(ApiError::too_many)?;
         let petition = public_petition(&self.state, &id).await?;
-        let status = service::sign(&self.state.signatures, petition.row, form).await?;
+        let status = service::sign(&self.state.signatures, &petition, form).await?;
         let body = Json(Signed { status });
         Ok(match status {
             SignatureStatus::Confirmed => SignAnswer::Confirmed(body),

@@ -442,11 +442,12 @@ async fn set_status(
     Ok(row)
 }
 
-/// A petition anyone may see: any but a draft.
-/// A published petition: its row, which signing reads, and what the public sees.
+/// A published petition (any but a draft): its row and its organisation's name,
+/// which signing reads, and what the public sees.
 #[derive(Debug, Clone)]
 pub struct Published {
     pub row: std::sync::Arc<petition::Model>,
+    pub organisation_name: std::sync::Arc<str>,
     pub view: Petition,
 }
 
@@ -458,6 +459,7 @@ pub async fn public_get(
     let row = find_public(db, id_or_slug).await?;
     Ok(Published {
         row: std::sync::Arc::new(row.clone()),
+        organisation_name: organisation_name(db, &row).await?.into(),
         view: one_view(db, row, public_url).await?,
     })
 }
@@ -685,17 +687,18 @@ impl SignForm {
 /// with a link is on its way, at most one an hour) or, when the petition needs no
 /// confirmation, `confirmed`. `petition` is as read at most a second ago; the
 /// writer checks in its transaction that it is still open.
-#[tracing::instrument(skip_all, fields(petition = %petition.id))]
+#[tracing::instrument(skip_all, fields(petition = %published.row.id))]
 pub async fn sign(
     intake: &super::intake::Intake,
-    petition: std::sync::Arc<petition::Model>,
+    published: &Published,
     form: SignForm,
 ) -> Result<SignatureStatus, PetitionError> {
     let now = Utc::now();
-    if status_at(&petition, now) != PetitionStatus::Open {
+    let petition = &published.row;
+    if status_at(petition, now) != PetitionStatus::Open {
         return Err(PetitionError::Closed);
     }
-    let form = form.fit(fields_of(&petition))?;
+    let form = form.fit(fields_of(petition))?;
     let answer = if petition.require_confirmation {
         SignatureStatus::PendingConfirmation
     } else {
@@ -707,7 +710,8 @@ pub async fn sign(
     }
     let taken = intake
         .write(super::intake::Signing {
-            petition,
+            petition: petition.clone(),
+            organisation_name: published.organisation_name.clone(),
             form,
             at: now,
         })
@@ -832,6 +836,20 @@ pub async fn expire_unconfirmed(db: &DatabaseConnection, now: DateTime<Utc>) -> 
 }
 
 /// The emails about one petition.
+/// The name of the organisation running a petition, as its emails sign off.
+async fn organisation_name(
+    conn: &impl ConnectionTrait,
+    petition: &petition::Model,
+) -> Result<String, DbErr> {
+    Ok(
+        entity::organisation::Entity::find_by_id(petition.organisation_id)
+            .one(conn)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default(),
+    )
+}
+
 pub(super) struct PetitionMail<'a> {
     petition: &'a petition::Model,
     organisation_name: String,
@@ -844,16 +862,20 @@ impl<'a> PetitionMail<'a> {
         petition: &'a petition::Model,
         site: &'a Site,
     ) -> Result<Self, DbErr> {
-        let organisation_name = entity::organisation::Entity::find_by_id(petition.organisation_id)
-            .one(conn)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default();
-        Ok(Self {
+        let organisation_name = organisation_name(conn, petition).await?;
+        Ok(Self::new(petition, organisation_name, site))
+    }
+
+    pub(super) fn new(
+        petition: &'a petition::Model,
+        organisation_name: String,
+        site: &'a Site,
+    ) -> Self {
+        Self {
             petition,
             organisation_name,
             site,
-        })
+        }
     }
 
     fn email(

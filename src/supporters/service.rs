@@ -70,9 +70,9 @@ pub async fn upsert(
 }
 
 /// [`upsert`] for many people at once, as if one after another: one supporter per
-/// person, in order. New addresses are written with one insert, all are read back
-/// with one select, and only supporters whose name, language or consent changed are
-/// updated.
+/// person, in order. New addresses are written with one insert that returns them,
+/// known ones are read with one select, and only supporters whose name, language or
+/// consent changed are updated.
 pub async fn upsert_many(
     conn: &impl ConnectionTrait,
     people: &[Person],
@@ -99,22 +99,31 @@ pub async fn upsert_many(
             updated_at: Set(now),
         })
     });
-    supporter::Entity::insert_many(fresh)
+    // New addresses come back from the insert itself; only those already known are
+    // read again (none, mostly, when a petition goes viral).
+    let inserted = supporter::Entity::insert_many(fresh)
         .on_conflict(
             OnConflict::column(supporter::Column::EmailKey)
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(conn)
+        .exec_with_returning(conn)
         .await?;
-    let mut stored: std::collections::HashMap<String, (supporter::Model, bool)> =
-        supporter::Entity::find()
-            .filter(supporter::Column::EmailKey.is_in(keys))
+    let mut stored: std::collections::HashMap<String, (supporter::Model, bool)> = inserted
+        .into_iter()
+        .map(|s| (s.email_key.clone(), (s, false)))
+        .collect();
+    let known: Vec<&str> = keys
+        .into_iter()
+        .filter(|key| !stored.contains_key(*key))
+        .collect();
+    if !known.is_empty() {
+        let rows = supporter::Entity::find()
+            .filter(supporter::Column::EmailKey.is_in(known))
             .all(conn)
-            .await?
-            .into_iter()
-            .map(|s| (s.email_key.clone(), (s, false)))
-            .collect();
+            .await?;
+        stored.extend(rows.into_iter().map(|s| (s.email_key.clone(), (s, false))));
+    }
     let mut supporters = Vec::with_capacity(people.len());
     for person in people {
         let (current, changed) = stored
