@@ -8,13 +8,17 @@
 //! the whole group, commits once, and only then answers each request. A request is
 //! answered after its job is committed, so no accepted signature can be lost.
 //!
-//! On SQLite one writer suffices (it has one write lock anyway). PostgreSQL writes in
-//! several lanes at once, each on its own connection.
+//! On SQLite one writer suffices (it has one write lock anyway): it keeps a
+//! connection of its own and leaves checkpoints to another
+//! ([`super::checkpoint`]). PostgreSQL writes in several lanes at once, each on its
+//! own connection.
 
 use std::sync::Arc;
 
 use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr};
 use tokio::sync::{Mutex, mpsc, oneshot};
+
+use super::checkpoint::{self, Checkpointer};
 
 /// The most jobs written in one transaction: enough to make the transaction's cost
 /// vanish per job, few enough that one group's statements stay well under the
@@ -66,14 +70,19 @@ impl<B: Batch> GroupWriter<B> {
     /// Start the writers; they stop when the last `GroupWriter` is dropped.
     pub fn start(db: DatabaseConnection, batch: B) -> Self {
         let (queue, jobs) = mpsc::channel(QUEUE);
-        let lanes = match db.get_database_backend() {
-            DatabaseBackend::Sqlite => 1,
-            _ => PG_LANES,
-        };
         let jobs = Arc::new(Mutex::new(jobs));
         let batch = Arc::new(batch);
-        for _ in 0..lanes {
-            tokio::spawn(lane(db.clone(), batch.clone(), jobs.clone()));
+        match db.get_database_backend() {
+            DatabaseBackend::Sqlite => {
+                let writer = checkpoint::writer_connection(&db);
+                let checkpoints = Checkpointer::new(db);
+                tokio::spawn(lane(writer, batch, jobs, Some(checkpoints)));
+            }
+            _ => {
+                for _ in 0..PG_LANES {
+                    tokio::spawn(lane(db.clone(), batch.clone(), jobs.clone(), None));
+                }
+            }
         }
         Self { queue }
     }
@@ -86,11 +95,13 @@ impl<B: Batch> GroupWriter<B> {
     }
 }
 
-/// One writer: take every job waiting, write them, answer them, again.
+/// One writer: take every job waiting, write them, answer them, again. On SQLite
+/// it writes on its own connection and has its checkpoints taken beside it.
 async fn lane<B: Batch>(
     db: DatabaseConnection,
     batch: Arc<B>,
     jobs: Arc<Mutex<mpsc::Receiver<Queued<B>>>>,
+    checkpoints: Option<Checkpointer>,
 ) {
     loop {
         let group = {
@@ -108,7 +119,11 @@ async fn lane<B: Batch>(
             group
         };
         let (work, answers): (Vec<B::Job>, Vec<_>) = group.into_iter().unzip();
-        match batch.write(&db, &work).await {
+        let written = batch.write(&db, &work).await;
+        if let Some(checkpoints) = &checkpoints {
+            checkpoints.committed(&db).await;
+        }
+        match written {
             Ok(results) => {
                 for (answer, result) in answers.into_iter().zip(results) {
                     let _ = answer.send(result);

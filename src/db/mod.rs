@@ -1,5 +1,6 @@
 //! Connecting to SQLite or PostgreSQL, and applying the migrations.
 
+pub mod checkpoint;
 pub mod group;
 
 use std::time::Duration;
