@@ -12,8 +12,8 @@
 //! appends, and SQLite only starts the `-wal` file over once every page in it is
 //! back, so when the file passes [`LONG`] the writer itself finishes the copy between
 //! two groups (little is left by then) and the file starts over, cut back to that
-//! size. The pool's other
-//! connections keep SQLite's default.
+//! size. That last step waits for readers still on older pages; ours read for
+//! milliseconds. The pool's other connections keep SQLite's default.
 
 use std::{
     path::PathBuf,
