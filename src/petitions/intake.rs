@@ -124,17 +124,19 @@ async fn take(
         })
         .collect();
     let signers = supporters::upsert_many(conn, &people).await?;
-    let ids: Vec<Uuid> = jobs.iter().map(|_| Uuid::now_v7()).collect();
-    let fresh: Vec<signature::ActiveModel> = jobs
+    // What each signature is unique on, worked out once per job.
+    let keys: Vec<(Uuid, String)> = jobs
         .iter()
-        .zip(&ids)
-        .zip(&signers)
-        .map(|((job, id), signer)| fresh_row(job, *id, signer.id))
+        .map(|job| (job.petition.id, job.form.email.folded_key()))
+        .collect();
+    let ids: Vec<Uuid> = jobs.iter().map(|_| Uuid::now_v7()).collect();
+    let fresh: Vec<signature::ActiveModel> = (0..jobs.len())
+        .map(|i| fresh_row(&jobs[i], &keys[i].1, ids[i], signers[i].id))
         .collect();
     // In (petition, address) order: two groups written at once on PostgreSQL then
     // take their index locks in the same order.
     let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|&i| (jobs[i].petition.id, jobs[i].form.email.folded_key()));
+    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
     // First signatures come back from the insert; only repeats are read again.
     let inserted = signature::Entity::insert_many(order.iter().map(|&i| fresh[i].clone()))
         .on_conflict(
@@ -148,17 +150,15 @@ async fn take(
         .into_iter()
         .map(|row| ((row.petition_id, row.email_key.clone()), row))
         .collect();
-    let repeats: Vec<&Signing> = jobs
+    let repeats: Vec<&str> = keys
         .iter()
-        .filter(|job| !stored.contains_key(&(job.petition.id, job.form.email.folded_key())))
+        .filter(|key| !stored.contains_key(*key))
+        .map(|(_, email_key)| email_key.as_str())
         .collect();
     if !repeats.is_empty() {
         let rows = signature::Entity::find()
             .filter(signature::Column::PetitionId.is_in(petition_ids.iter().copied()))
-            .filter(
-                signature::Column::EmailKey
-                    .is_in(repeats.iter().map(|job| job.form.email.folded_key())),
-            )
+            .filter(signature::Column::EmailKey.is_in(repeats))
             .all(conn)
             .await?;
         stored.extend(
@@ -169,11 +169,7 @@ async fn take(
 
     // First signatures to petitions without confirmation count at once: one update
     // per petition, and each signer is told the count as it stood after theirs.
-    let is_new = |i: usize| {
-        stored
-            .get(&(jobs[i].petition.id, jobs[i].form.email.folded_key()))
-            .is_some_and(|row| row.id == ids[i])
-    };
+    let is_new = |i: usize| stored.get(&keys[i]).is_some_and(|row| row.id == ids[i]);
     let mut counts: HashMap<Uuid, i32> = HashMap::new();
     for &petition_id in petition_ids {
         let added = (0..jobs.len())
@@ -184,17 +180,15 @@ async fn take(
             continue;
         }
         let added = i32::try_from(added).unwrap_or(i32::MAX);
-        petition::Entity::update_many()
+        let now_counted = petition::Entity::update_many()
             .col_expr(
                 petition::Column::SignatureCount,
                 Expr::col(petition::Column::SignatureCount).add(added),
             )
             .filter(petition::Column::Id.eq(petition_id))
-            .exec(conn)
-            .await?;
-        let now_counted = petition::Entity::find_by_id(petition_id)
-            .one(conn)
+            .exec_with_returning(conn)
             .await?
+            .first()
             .map_or(0, |p| p.signature_count);
         counts.insert(petition_id, now_counted - added);
     }
@@ -203,7 +197,7 @@ async fn take(
     let mut notes: Vec<(usize, Note)> = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         let petition = &job.petition;
-        let Some(row) = stored.get(&(petition.id, job.form.email.folded_key())) else {
+        let Some(row) = stored.get(&keys[i]) else {
             answers.push(Err(PetitionError::NotFound));
             continue;
         };
@@ -254,7 +248,12 @@ async fn take(
 
 /// The signature as first written: pending its confirmation, or counted at once
 /// when the petition asks for none.
-fn fresh_row(job: &Signing, id: Uuid, supporter_id: Uuid) -> signature::ActiveModel {
+fn fresh_row(
+    job: &Signing,
+    email_key: &str,
+    id: Uuid,
+    supporter_id: Uuid,
+) -> signature::ActiveModel {
     let form = &job.form;
     let now = job.at;
     let confirmed = !job.petition.require_confirmation;
@@ -262,7 +261,7 @@ fn fresh_row(job: &Signing, id: Uuid, supporter_id: Uuid) -> signature::ActiveMo
         id: Set(id),
         petition_id: Set(job.petition.id),
         supporter_id: Set(supporter_id),
-        email_key: Set(form.email.folded_key()),
+        email_key: Set(email_key.to_owned()),
         name: Set(form.name.clone()),
         affiliation: Set(form.affiliation.clone()),
         postal_code: Set(form.postal_code.clone()),
