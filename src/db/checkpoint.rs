@@ -17,7 +17,7 @@
 
 use std::{
     path::PathBuf,
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -59,7 +59,7 @@ pub struct Checkpointer {
     /// Held while a checkpoint runs: SQLite refuses a second one at once, without
     /// waiting.
     running: Arc<tokio::sync::Mutex<()>>,
-    last: Mutex<Instant>,
+    last: Instant,
 }
 
 impl Checkpointer {
@@ -75,13 +75,13 @@ impl Checkpointer {
             db,
             wal: wal.into(),
             running: Arc::default(),
-            last: Mutex::new(Instant::now()),
+            last: Instant::now(),
         }
     }
 
     /// The writer committed on `writer`. Start a checkpoint beside it if one is due,
     /// or, when the `-wal` file has grown past [`LONG`], finish one here.
-    pub async fn committed(&self, writer: &DatabaseConnection) {
+    pub async fn committed(&mut self, writer: &DatabaseConnection) {
         if std::fs::metadata(&self.wal).is_ok_and(|wal| wal.len() > LONG) {
             // RESTART waits for readers of older pages, so that the next commit
             // writes from the start of the file again (and cuts it back to LONG).
@@ -91,15 +91,10 @@ impl Checkpointer {
             }
             return;
         }
-        {
-            let Ok(mut last) = self.last.lock() else {
-                return;
-            };
-            if last.elapsed() < EVERY {
-                return;
-            }
-            *last = Instant::now();
+        if self.last.elapsed() < EVERY {
+            return;
         }
+        self.last = Instant::now();
         let Ok(turn) = self.running.clone().try_lock_owned() else {
             return;
         };
@@ -141,7 +136,7 @@ mod tests {
             .await
             .unwrap();
         let writer = writer_connection(&db);
-        let checkpoints = Checkpointer::new(db.clone());
+        let mut checkpoints = Checkpointer::new(db.clone());
         // Three times what the file may hold, in commits of 4 MiB, each replacing
         // the last so that the database itself stays small.
         const COMMIT: u64 = 4 << 20;

@@ -101,7 +101,7 @@ async fn lane<B: Batch>(
     db: DatabaseConnection,
     batch: Arc<B>,
     jobs: Arc<Mutex<mpsc::Receiver<Queued<B>>>>,
-    checkpoints: Option<Checkpointer>,
+    mut checkpoints: Option<Checkpointer>,
 ) {
     loop {
         let group = {
@@ -120,7 +120,7 @@ async fn lane<B: Batch>(
         };
         let (work, answers): (Vec<B::Job>, Vec<_>) = group.into_iter().unzip();
         let written = batch.write(&db, &work).await;
-        if let Some(checkpoints) = &checkpoints {
+        if let Some(checkpoints) = &mut checkpoints {
             checkpoints.committed(&db).await;
         }
         match written {
