@@ -685,8 +685,8 @@ impl SignForm {
 /// Sign a petition. Whether or not this person had signed before, the answer is
 /// the same, so nobody learns who has signed: `pending_confirmation` (an email
 /// with a link is on its way, at most one an hour) or, when the petition needs no
-/// confirmation, `confirmed`. `petition` is as read at most a second ago; the
-/// writer checks in its transaction that it is still open.
+/// confirmation, `confirmed`. `published` is as read at most a second ago; the
+/// writer checks in its transaction that the petition is still open.
 #[tracing::instrument(skip_all, fields(petition = %published.row.id))]
 pub async fn sign(
     intake: &super::intake::Intake,
@@ -835,7 +835,6 @@ pub async fn expire_unconfirmed(db: &DatabaseConnection, now: DateTime<Utc>) -> 
     Ok(expired.rows_affected)
 }
 
-/// The emails about one petition.
 /// The name of the organisation running a petition, as its emails sign off.
 async fn organisation_name(
     conn: &impl ConnectionTrait,
@@ -850,6 +849,7 @@ async fn organisation_name(
     )
 }
 
+/// The emails about one petition.
 pub(super) struct PetitionMail<'a> {
     petition: &'a petition::Model,
     organisation_name: String,
