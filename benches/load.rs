@@ -144,8 +144,7 @@ impl Server {
                         smtp_url,
                         mail_dir: dir.path().join("mail"),
                         run_worker: false,
-                        sign_limit_per_client: 0,
-                        sign_limit_per_email: 0,
+                        limits: turnout::config::RateLimits::OFF,
                         ..Config::default()
                     };
                     let app = App::build(config).await.unwrap();

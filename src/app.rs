@@ -16,7 +16,12 @@ use crate::{
     email::{Site, api::EmailsApi, render::Renderer, transport::Transport, worker::Worker},
     events::{api::EventsApi, public_api::PublicApi},
     fundraisers::{api::FundraisersApi, public_api::PublicFundraiserApi},
-    http::{guard::guard, problem::catch_all},
+    http::{
+        client::{TrustedProxies, resolve},
+        edge::{HeaderDeadline, limit_body},
+        guard::guard,
+        problem::catch_all,
+    },
     organisations::api::OrganisationsApi,
     pages,
     petitions::{api::PetitionsApi, public_api::PublicPetitionApi},
@@ -34,8 +39,8 @@ pub struct AppState {
     pub site: Site,
     /// The email and page templates.
     pub renderer: Arc<Renderer>,
-    /// Rate limits on signing.
-    pub limits: Arc<crate::http::limit::Limits>,
+    /// Rate limits on signing, RSVPs, login and password resets.
+    pub limits: Arc<crate::http::limit::Limiters>,
     /// Rendered calendar feeds.
     pub feeds: Arc<crate::calendar::feed::FeedCache>,
     /// Stripe, where configured.
@@ -51,12 +56,17 @@ pub struct AppState {
     pub rsvps: crate::rsvps::service::Intake,
     /// The events RSVPs go to, as last read.
     pub rsvp_events: Arc<crate::rsvps::service::EventIds>,
+    /// Whose word on the client's address is believed.
+    pub proxies: TrustedProxies,
+    /// What `/metrics` asks for, when set.
+    pub metrics_token: Option<Arc<str>>,
 }
 
 /// A built application, bound to its port and ready to serve.
 pub struct App {
     port: u16,
-    acceptor: TcpAcceptor,
+    acceptor: HeaderDeadline<TcpAcceptor>,
+    idle_timeout: std::time::Duration,
     routes: poem::endpoint::BoxEndpoint<'static>,
     state: AppState,
     worker: Worker,
@@ -77,10 +87,9 @@ impl App {
             db,
             site,
             renderer: Arc::new(Renderer::new()),
-            limits: Arc::new(crate::http::limit::Limits::new(
-                config.sign_limit_per_client,
-                config.sign_limit_per_email,
-            )),
+            limits: Arc::new(crate::http::limit::Limiters::new(&config.limits)),
+            proxies: TrustedProxies::new(&config.trusted_proxies),
+            metrics_token: config.metrics_token.clone().map(Into::into),
             feeds: Arc::default(),
             payments: crate::payments::Payments::from_config(&config)?,
             public_petitions: Arc::new(crate::http::moment::MomentCache::new(
@@ -98,8 +107,9 @@ impl App {
             .unwrap_or_default();
         Ok(Self {
             port,
-            acceptor,
-            routes: routes(state.clone()),
+            acceptor: HeaderDeadline::new(acceptor, config.timeouts.headers),
+            idle_timeout: config.timeouts.idle,
+            routes: routes(state.clone(), config.timeouts.body),
             state,
             worker,
             run_worker: config.run_worker,
@@ -137,6 +147,7 @@ impl App {
             }))
         });
         let served = Server::new_with_acceptor(self.acceptor)
+            .idle_timeout(self.idle_timeout)
             .run_with_graceful_shutdown(
                 self.routes,
                 shutdown_signal(),
@@ -195,13 +206,17 @@ pub fn api_service(
     .server("/api/v1")
 }
 
-fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
+fn routes(
+    state: AppState,
+    body_timeout: std::time::Duration,
+) -> poem::endpoint::BoxEndpoint<'static> {
     let api = api_service(&state);
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let db = state.db.clone();
     let api = api.around(move |endpoint, req| guard(endpoint, req, db.clone()));
     let public_url: Arc<str> = state.site.public_url.clone();
+    let proxies = state.proxies.clone();
     Route::new()
         .at("/healthz", system::healthz)
         .at("/calendar.ics", get(feed::site))
@@ -251,6 +266,10 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
             "/invitations/:token",
             get(pages::invitation_page).post(same_origin(pages::accept_invitation, &public_url)),
         )
+        .at(
+            "/admin/password-reset/:token",
+            get(pages::password_reset_page).post(same_origin(pages::reset_password, &public_url)),
+        )
         .at("/readyz", system::readyz)
         .at("/metrics", get(crate::metrics::scrape))
         .at("/api/openapi.json", spec)
@@ -259,6 +278,11 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
         .data(state.db.clone())
         .data(state)
         .catch_all_error(catch_all)
+        .around(move |endpoint, req| limit_body(endpoint, req, body_timeout))
+        .around(move |endpoint, req| {
+            let proxies = proxies.clone();
+            async move { resolve(endpoint, req, &proxies).await }
+        })
         .around(crate::metrics::measure)
         .boxed()
 }

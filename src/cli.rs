@@ -2,7 +2,12 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::{app::App, config::Config, domain::Email, organisations::service};
+use crate::{
+    app::App,
+    config::Config,
+    domain::Email,
+    organisations::{password::NewPassword, service},
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -53,6 +58,18 @@ enum Admin {
         #[arg(long)]
         email: String,
     },
+    /// Print a one-time link (valid 24 hours) that signs the organiser in to the
+    /// console at /admin.
+    SignInLink {
+        #[arg(long)]
+        email: String,
+    },
+    /// Set an organiser's password, read from stdin (its first line); every other
+    /// token and session of theirs ends.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 impl Cli {
@@ -61,8 +78,18 @@ impl Cli {
         match self.command.unwrap_or(Command::Serve { demo: false }) {
             Command::Serve { demo } => {
                 let app = App::build(config).await?;
-                if demo {
-                    crate::demo::load_if_empty(app.db(), app.site(), chrono::Utc::now()).await?;
+                if demo
+                    && crate::demo::load_if_empty(app.db(), app.site(), chrono::Utc::now()).await?
+                {
+                    let demo = Email::parse(crate::demo::DEMO_ORGANISER)?;
+                    let link = service::sign_in_link(app.db(), app.site(), &demo).await?;
+                    #[allow(
+                        clippy::print_stdout,
+                        reason = "the link is for the person at the terminal"
+                    )]
+                    {
+                        println!("Sign in to the console as {demo}: {link}");
+                    }
                 }
                 app.run_until_stopped().await?;
             }
@@ -82,7 +109,7 @@ impl Cli {
             Command::Admin { command } => {
                 let db = crate::db::connect(&config.database_url).await?;
                 crate::db::migrate(&db).await?;
-                let token = match command {
+                let line = match command {
                     Admin::Bootstrap {
                         org_slug,
                         org_name,
@@ -97,11 +124,26 @@ impl Cli {
                     Admin::CreateToken { email } => {
                         service::create_token(&db, &Email::parse(&email)?).await?
                     }
+                    Admin::SignInLink { email } => {
+                        let site = crate::app::site(&config, &db).await?;
+                        service::sign_in_link(&db, &site, &Email::parse(&email)?).await?
+                    }
+                    Admin::SetPassword { email } => {
+                        let email = Email::parse(&email)?;
+                        let mut typed = String::new();
+                        std::io::stdin().read_line(&mut typed)?;
+                        let typed = typed.trim_end_matches(['\r', '\n']);
+                        let password = NewPassword::parse(typed)?;
+                        service::set_password(&db, &email, &password).await?;
+                        format!(
+                            "The password of {email} is set; their other tokens and sessions ended."
+                        )
+                    }
                 };
-                // The token alone on the last line, for scripts.
+                // The token or link alone on the last line, for scripts.
                 #[allow(clippy::print_stdout)]
                 {
-                    println!("{token}");
+                    println!("{line}");
                 }
             }
         }

@@ -30,11 +30,18 @@ pub struct Config {
     pub stripe_api_base: String,
     /// `TURNOUT_WORKER`: run the background jobs inside `serve`.
     pub run_worker: bool,
-    /// Signatures a minute from one client address (0: no limit). Not read from the
-    /// environment; load tests turn it off.
-    pub sign_limit_per_client: u32,
-    /// Signatures an hour for one email address (0: no limit).
-    pub sign_limit_per_email: u32,
+    /// `TURNOUT_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` / `Forwarded`
+    /// is believed for the client's address.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `TURNOUT_RATE_LIMITS`: how often one client or one address may act without an
+    /// account (`sign=60/10,rsvp=20/10,login=10/20,password_reset=5/5`).
+    pub limits: RateLimits,
+    /// `TURNOUT_METRICS_TOKEN`: the bearer token `/metrics` asks for; unset, it answers
+    /// loopback clients only.
+    pub metrics_token: Option<String>,
+    /// How long a client may take over a request's headers and body, and how long a
+    /// connection may idle. Not read from the environment; tests shorten them.
+    pub timeouts: crate::http::edge::Timeouts,
     /// How email delivery is retried. Not read from the environment: the defaults
     /// suit every deployment, and tests shorten them.
     pub retry: crate::email::worker::RetryPolicy,
@@ -56,8 +63,10 @@ impl Default for Config {
             stripe_api_base: "https://api.stripe.com".into(),
             run_worker: true,
             retry: crate::email::worker::RetryPolicy::default(),
-            sign_limit_per_client: 60,
-            sign_limit_per_email: 10,
+            trusted_proxies: Vec::new(),
+            limits: RateLimits::default(),
+            metrics_token: None,
+            timeouts: crate::http::edge::Timeouts::default(),
         }
     }
 }
@@ -105,8 +114,22 @@ impl Config {
                 }
             },
             retry: defaults.retry,
-            sign_limit_per_client: defaults.sign_limit_per_client,
-            sign_limit_per_email: defaults.sign_limit_per_email,
+            trusted_proxies: match get("TURNOUT_TRUSTED_PROXIES") {
+                None => Vec::new(),
+                Some(list) => parse_networks(&list).map_err(|message| ConfigError {
+                    variable: "TURNOUT_TRUSTED_PROXIES",
+                    message,
+                })?,
+            },
+            limits: match get("TURNOUT_RATE_LIMITS") {
+                None => defaults.limits,
+                Some(spec) => RateLimits::parse(&spec).map_err(|message| ConfigError {
+                    variable: "TURNOUT_RATE_LIMITS",
+                    message,
+                })?,
+            },
+            metrics_token: get("TURNOUT_METRICS_TOKEN"),
+            timeouts: defaults.timeouts,
         };
         config.check()?;
         Ok(config)
@@ -152,6 +175,105 @@ impl Config {
     }
 }
 
+/// How often one client address (a minute) and one email address (an hour) may act.
+/// 0 turns that side off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub per_client_a_minute: u32,
+    pub per_address_an_hour: u32,
+}
+
+impl Quota {
+    pub const OFF: Self = Self::new(0, 0);
+
+    pub const fn new(per_client_a_minute: u32, per_address_an_hour: u32) -> Self {
+        Self {
+            per_client_a_minute,
+            per_address_an_hour,
+        }
+    }
+}
+
+/// The rate limits on what can be done without an account, or to get one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Signing a petition.
+    pub sign: Quota,
+    /// RSVPs from the public (each one emails its address).
+    pub rsvp: Quota,
+    /// Organisers' sign-in: a wrong password costs an Argon2 hash.
+    pub login: Quota,
+    /// Asking for a password-reset email.
+    pub password_reset: Quota,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            sign: Quota::new(60, 10),
+            rsvp: Quota::new(20, 10),
+            login: Quota::new(10, 20),
+            password_reset: Quota::new(5, 5),
+        }
+    }
+}
+
+impl RateLimits {
+    /// No limit at all (load tests, and test suites whose requests all come from
+    /// 127.0.0.1).
+    pub const OFF: Self = Self {
+        sign: Quota::OFF,
+        rsvp: Quota::OFF,
+        login: Quota::OFF,
+        password_reset: Quota::OFF,
+    };
+
+    /// `sign=60/10,rsvp=20/10`: each named action's quota, per client a minute /
+    /// per address an hour; actions not named keep their default.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut limits = Self::default();
+        for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (action, quota) = entry
+                .split_once('=')
+                .ok_or_else(|| format!("expected action=CLIENT/ADDRESS, got {entry:?}"))?;
+            let (client, address) = quota
+                .split_once('/')
+                .ok_or_else(|| format!("expected CLIENT/ADDRESS after {action}="))?;
+            let number = |n: &str| {
+                n.trim()
+                    .parse::<u32>()
+                    .map_err(|_| format!("{n:?} in {entry:?} is not a whole number"))
+            };
+            let quota = Quota::new(number(client)?, number(address)?);
+            match action.trim() {
+                "sign" => limits.sign = quota,
+                "rsvp" => limits.rsvp = quota,
+                "login" => limits.login = quota,
+                "password_reset" => limits.password_reset = quota,
+                other => {
+                    return Err(format!(
+                        "unknown action {other:?} (sign, rsvp, login, password_reset)"
+                    ));
+                }
+            }
+        }
+        Ok(limits)
+    }
+}
+
+/// `10.0.0.0/8, 2001:db8::/32, 192.0.2.7`: networks, a bare address meaning itself.
+fn parse_networks(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            n.parse::<ipnet::IpNet>()
+                .or_else(|_| n.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{n:?} is not a network like 10.0.0.0/8 or an address"))
+        })
+        .collect()
+}
+
 /// Hide a URL's password, if it has one.
 fn redact_url(raw: &str) -> String {
     match Url::parse(raw) {
@@ -181,6 +303,10 @@ impl fmt::Debug for Config {
             )
             .field("stripe_api_base", &self.stripe_api_base)
             .field("run_worker", &self.run_worker)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("limits", &self.limits)
+            .field("metrics_token", &secret(&self.metrics_token))
+            .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
             .finish()
     }
@@ -206,15 +332,45 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_networks_or_addresses() {
+        let config = Config::from_lookup(|k| {
+            (k == "TURNOUT_TRUSTED_PROXIES").then(|| "10.0.0.0/8, 192.0.2.7,2001:db8::/32".into())
+        })
+        .unwrap();
+        let shown: Vec<String> = config
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]);
+        let err =
+            Config::from_lookup(|k| (k == "TURNOUT_TRUSTED_PROXIES").then(|| "the proxy".into()))
+                .unwrap_err();
+        assert_eq!(err.variable, "TURNOUT_TRUSTED_PROXIES");
+    }
+
+    #[test]
+    fn rate_limits_are_set_per_action_and_keep_their_defaults_otherwise() {
+        let limits = RateLimits::parse("rsvp=5/2, login=0/0").unwrap();
+        assert_eq!(limits.rsvp, Quota::new(5, 2));
+        assert_eq!(limits.login, Quota::OFF);
+        assert_eq!(limits.sign, RateLimits::default().sign);
+        assert!(RateLimits::parse("rsvp=5").is_err());
+        assert!(RateLimits::parse("vote=1/1").is_err());
+        assert!(RateLimits::parse("rsvp=-1/2").is_err());
+    }
+
+    #[test]
     fn debug_hides_secrets_and_passwords() {
         let config = Config {
             smtp_url: Some("smtps://user:hunter2@mail.example.org".into()),
             secret: Some("s3cret".into()),
+            metrics_token: Some("m3trics".into()),
             ..Config::default()
         };
         let shown = format!("{config:?}");
         assert!(
-            !shown.contains("hunter2") && !shown.contains("s3cret"),
+            !shown.contains("hunter2") && !shown.contains("s3cret") && !shown.contains("m3trics"),
             "{shown}"
         );
     }

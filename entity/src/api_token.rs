@@ -11,6 +11,11 @@ pub struct Model {
     #[sea_orm(unique)]
     pub token_hash: String,
     pub created_at: DateTimeUtc,
+    /// When it last authenticated a request (to the hour): unused for 90 days, it
+    /// stops working.
+    pub last_used_at: Option<DateTimeUtc>,
+    /// What the organiser called it ("laptop", "the Zapier link").
+    pub name: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

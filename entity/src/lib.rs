@@ -12,6 +12,7 @@ pub mod invitation;
 pub mod membership;
 pub mod organisation;
 pub mod organiser;
+pub mod organiser_link;
 pub mod outbox_email;
 pub mod petition;
 pub mod rsvp;

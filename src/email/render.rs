@@ -21,13 +21,16 @@ pub enum Template {
     EventChanged,
     EventCancelled,
     OrganiserInvitation,
+    OrganiserAdded,
+    PasswordReset,
+    RsvpLink,
     PetitionConfirm,
     PetitionThanks,
     DonationReceipt,
 }
 
 impl Template {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 16] = [
         Self::RsvpGoing,
         Self::RsvpWaitlisted,
         Self::RsvpPending,
@@ -38,6 +41,9 @@ impl Template {
         Self::EventChanged,
         Self::EventCancelled,
         Self::OrganiserInvitation,
+        Self::OrganiserAdded,
+        Self::PasswordReset,
+        Self::RsvpLink,
         Self::PetitionConfirm,
         Self::PetitionThanks,
         Self::DonationReceipt,
@@ -59,6 +65,9 @@ impl Template {
             Self::EventChanged => "event_changed",
             Self::EventCancelled => "event_cancelled",
             Self::OrganiserInvitation => "organiser_invitation",
+            Self::OrganiserAdded => "organiser_added",
+            Self::PasswordReset => "password_reset",
+            Self::RsvpLink => "rsvp_link",
             Self::PetitionConfirm => "petition_confirm",
             Self::PetitionThanks => "petition_thanks",
             Self::DonationReceipt => "donation_receipt",
@@ -343,6 +352,9 @@ mod tests {
             "organisation_name": "Hands Off Venezuela",
             "role_label": "organiser",
             "invitation_url": "https://turnout.example/invitations/i",
+            "inviter": "Ben <Boss>",
+            "sign_in_url": "https://turnout.example/admin/login",
+            "reset_url": "https://turnout.example/admin/password-reset/r",
             "petition": {
                 "title": "Stop the deportations\r\nBcc: x@y",
                 "target": "the Mexican Secretariat of the Interior",

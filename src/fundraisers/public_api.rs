@@ -8,7 +8,7 @@ use poem_openapi::{
 
 use super::{donations, model::*, service};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiTags, page::Limit};
+use crate::http::{ApiError, ApiTags, client::ClientAddr, page::Limit};
 
 pub struct PublicFundraiserApi {
     pub state: AppState,
@@ -58,10 +58,10 @@ impl PublicFundraiserApi {
         req: Json<DonateRequest>,
     ) -> Result<DonationAnswer, ApiError> {
         let form = donations::DonateForm::parse(req.0).map_err(ApiError::invalid)?;
-        let client = request.remote_addr().as_socket_addr().map(|a| a.ip());
         self.state
             .limits
-            .check(client, &form.email.folded_key())
+            .sign
+            .check(ClientAddr::of(request), &form.email.folded_key())
             .map_err(ApiError::too_many)?;
         let started = donations::start(
             &self.state.db,

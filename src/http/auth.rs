@@ -1,11 +1,13 @@
 //! Who is asking: API tokens, and the roles an organiser holds.
 
+use chrono::Utc;
 use poem_openapi::{SecurityScheme, auth::Bearer};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::ApiError;
+use crate::organisations::service::token_alive;
 use entity::{api_token, membership, organisation};
 
 /// An organiser's API token, sent as `Authorization: Bearer <token>`.
@@ -154,14 +156,29 @@ pub fn new_token(prefix: &str) -> (String, String) {
     (token, hash)
 }
 
-/// Find the organiser a bearer token belongs to, with their memberships.
+/// Find the organiser a bearer token belongs to, with their memberships. A token
+/// unused for 90 days no longer works.
 pub async fn authenticate(db: &DatabaseConnection, auth: &BearerAuth) -> Result<Access, ApiError> {
     let hash = hash_token(&auth.0.token);
+    let now = Utc::now();
     let token = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(hash))
         .one(db)
         .await?
+        .filter(|t| token_alive(t.last_used_at.unwrap_or(t.created_at), now))
         .ok_or_else(|| ApiError::unauthorized("this API token is not valid"))?;
+    // Written at most once an hour per token: a write per request would cost more
+    // than the request, and the 90 days do not need the minute.
+    if token
+        .last_used_at
+        .is_none_or(|last| now - last > chrono::Duration::hours(1))
+    {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, Expr::value(Some(now)))
+            .filter(api_token::Column::Id.eq(token.id))
+            .exec(db)
+            .await?;
+    }
     access_of(db, token.organiser_id).await
 }
 

@@ -1,12 +1,36 @@
-//! Rate limits on what the public may do without an account (signing a petition):
-//! per client address, so one machine cannot flood a petition, and per email
-//! address, so nobody is buried in confirmation emails. Kept in memory by each
-//! server (`governor`'s GCRA): with N servers a client may get N times the quota,
-//! which still stops a flood.
+//! Rate limits on what the public may do without an account (sign, RSVP) and on
+//! getting into one (login, password reset): per client address, so one machine
+//! cannot flood a petition or guess passwords, and per email address, so nobody is
+//! buried in emails and no account is guessed at from many machines. Kept in memory
+//! by each server (`governor`'s GCRA): with N servers a client may get N times the
+//! quota, which still stops a flood.
 
 use std::{net::IpAddr, num::NonZeroU32, time::Duration};
 
 use governor::{DefaultKeyedRateLimiter, Quota, clock::Clock};
+
+use super::client::ClientAddr;
+use crate::config::{self, RateLimits};
+
+/// One limiter per action that has a quota.
+pub struct Limiters {
+    pub sign: Limits,
+    pub rsvp: Limits,
+    pub login: Limits,
+    pub password_reset: Limits,
+}
+
+impl Limiters {
+    pub fn new(limits: &RateLimits) -> Self {
+        let of = |q: config::Quota| Limits::new(q.per_client_a_minute, q.per_address_an_hour);
+        Self {
+            sign: of(limits.sign),
+            rsvp: of(limits.rsvp),
+            login: of(limits.login),
+            password_reset: of(limits.password_reset),
+        }
+    }
+}
 
 /// Keys kept before forgetting those whose quota is whole again.
 const TIDY_ABOVE: usize = 100_000;
@@ -29,11 +53,11 @@ impl Limits {
     }
 
     /// Take one action for this client and address, or learn how long to wait.
-    pub fn check(&self, client: Option<IpAddr>, email_key: &str) -> Result<(), Duration> {
+    pub fn check(&self, client: Option<ClientAddr>, email_key: &str) -> Result<(), Duration> {
         if let (Some(limiter), Some(client)) = (&self.by_client, client) {
             tidy(limiter);
             limiter
-                .check_key(&client)
+                .check_key(&client.limit_key())
                 .map_err(|not_until| not_until.wait_time_from(limiter_clock().now()))?;
         }
         if let Some(limiter) = &self.by_email {
@@ -63,7 +87,7 @@ mod tests {
     #[test]
     fn a_client_past_its_quota_waits() {
         let limits = Limits::new(2, 0);
-        let client = Some(IpAddr::from([10, 0, 0, 1]));
+        let client = Some(ClientAddr(IpAddr::from([10, 0, 0, 1])));
         assert!(limits.check(client, "a@example.org").is_ok());
         assert!(limits.check(client, "b@example.org").is_ok());
         let wait = limits.check(client, "c@example.org").unwrap_err();
@@ -73,9 +97,25 @@ mod tests {
         );
         assert!(
             limits
-                .check(Some(IpAddr::from([10, 0, 0, 2])), "d@example.org")
+                .check(
+                    Some(ClientAddr(IpAddr::from([10, 0, 0, 2]))),
+                    "d@example.org"
+                )
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn every_address_of_one_ipv6_64_shares_a_quota() {
+        let limits = Limits::new(1, 0);
+        let at = |s: &str| Some(ClientAddr(s.parse().unwrap()));
+        assert!(limits.check(at("2001:db8:0:1::1"), "a@example.org").is_ok());
+        assert!(
+            limits
+                .check(at("2001:db8:0:1::2"), "a@example.org")
+                .is_err()
+        );
+        assert!(limits.check(at("2001:db8:0:2::1"), "a@example.org").is_ok());
     }
 
     #[test]

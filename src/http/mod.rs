@@ -2,7 +2,9 @@
 //! idempotency keys, and list paging.
 
 pub mod auth;
+pub mod client;
 pub mod csv;
+pub mod edge;
 pub mod guard;
 pub mod limit;
 pub mod moment;

@@ -5,7 +5,7 @@ use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
 use super::{model::*, service};
 use crate::app::AppState;
 use crate::domain::Email;
-use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate};
+use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate, client::ClientAddr, instant};
 
 pub struct OrganisationsApi {
     pub state: AppState,
@@ -23,6 +23,26 @@ pub enum InviteCreated {
     /// The organiser now holds the role.
     #[oai(status = 201)]
     Created(Json<Invited>),
+}
+
+#[derive(ApiResponse)]
+pub enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[derive(ApiResponse)]
+pub enum ResetAccepted {
+    /// Taken: a link goes by email if the address has an account.
+    #[oai(status = 202)]
+    Accepted(Json<Accepted>),
+}
+
+/// The key an address is rate limited by: its folded form when it is an address at
+/// all, else the text as typed (so junk is limited too).
+fn address_key(raw: &str) -> String {
+    Email::parse(raw).map_or_else(|_| raw.trim().to_lowercase(), |e| e.key().to_owned())
 }
 
 #[OpenApi(tag = "ApiTags::Organisations")]
@@ -48,15 +68,82 @@ impl OrganisationsApi {
         }))
     }
 
-    /// Sign in with email and password; answers a new API token.
+    /// Sign in with email and password; answers a new API token. A wrong password
+    /// and an unknown address answer the same 401; too many attempts from one client
+    /// or at one address, 429 with `Retry-After`.
     #[oai(path = "/auth/login", method = "post")]
-    async fn login(&self, req: Json<LoginRequest>) -> Result<TokenCreated, ApiError> {
+    async fn login(
+        &self,
+        request: &poem::Request,
+        req: Json<LoginRequest>,
+    ) -> Result<TokenCreated, ApiError> {
+        self.state
+            .limits
+            .login
+            .check(ClientAddr::of(request), &address_key(&req.email))
+            .map_err(ApiError::too_many)?;
         let token = service::login(&self.state.db, &req.email, &req.password).await?;
         Ok(TokenCreated::Created(Json(TokenResponse { token })))
     }
 
-    /// Give someone a role in the organisation (owners only). Someone new gets an
-    /// invitation link to set a password.
+    /// Revoke the token this request is made with.
+    #[oai(path = "/auth/logout", method = "post")]
+    async fn logout(&self, auth: BearerAuth) -> Result<NoContent, ApiError> {
+        authenticate(&self.state.db, &auth).await?;
+        service::revoke_bearer(&self.state.db, &auth.0.token).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Ask for a password reset. Whatever the address, the answer is 202; when it
+    /// has an account, a link valid for one hour goes to it by email.
+    #[oai(path = "/auth/password-reset", method = "post")]
+    async fn password_reset(
+        &self,
+        request: &poem::Request,
+        req: Json<PasswordResetRequest>,
+    ) -> Result<ResetAccepted, ApiError> {
+        let email = Email::parse(&req.email)?;
+        self.state
+            .limits
+            .password_reset
+            .check(ClientAddr::of(request), email.key())
+            .map_err(ApiError::too_many)?;
+        service::request_password_reset(&self.state.db, &self.state.site, &email).await?;
+        Ok(ResetAccepted::Accepted(Json(Accepted {
+            status: "email_sent_if_known".into(),
+        })))
+    }
+
+    /// The caller's own API tokens, newest first, without their secrets.
+    #[oai(path = "/tokens", method = "get")]
+    async fn tokens(&self, auth: BearerAuth) -> Result<Json<TokenList>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let items = service::tokens(&self.state.db, &access)
+            .await?
+            .into_iter()
+            .map(|t| TokenView {
+                id: t.id.to_string(),
+                name: t.name,
+                created_at: instant(t.created_at),
+                last_used_at: t.last_used_at.map(instant),
+            })
+            .collect();
+        Ok(Json(TokenList { items }))
+    }
+
+    /// Revoke one of the caller's own tokens; another organiser's is 404.
+    #[oai(path = "/tokens/:id", method = "delete")]
+    async fn revoke(&self, auth: BearerAuth, id: Path<String>) -> Result<NoContent, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let id = uuid::Uuid::parse_str(&id)
+            .map_err(|_| ApiError::not_found("no such token of yours"))?;
+        service::revoke_token(&self.state.db, &access, id).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Give someone a role in the organisation (owners only). Someone new is emailed
+    /// an invitation to set a password; someone with an account is added and told by
+    /// email. The link is never in the answer.
     #[oai(path = "/organisations/:slug/members", method = "post")]
     async fn invite(
         &self,
@@ -80,9 +167,7 @@ impl OrganisationsApi {
             email: invitation.organiser.email,
             role: req.role,
             organisation: slug.0,
-            invitation_url: invitation
-                .token
-                .map(|t| format!("{}/invitations/{t}", self.state.site.public_url)),
+            invited: invitation.invited,
         })))
     }
 

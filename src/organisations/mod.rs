@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod model;
+pub mod password;
 pub mod service;
 
 pub use service::OrganisationError;

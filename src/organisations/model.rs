@@ -43,7 +43,8 @@ pub struct InviteRequest {
     pub role: Role,
 }
 
-/// The organiser invited and the link that lets them set a password.
+/// The organiser who now holds the role. Someone new was emailed a link to set a
+/// password; someone with an account was told by email.
 #[derive(Object, Debug)]
 pub struct Invited {
     pub organiser_id: String,
@@ -51,14 +52,43 @@ pub struct Invited {
     pub role: Role,
     /// The organisation's slug.
     pub organisation: String,
-    /// Where the invited organiser sets a password; null when they already have one.
-    pub invitation_url: Option<String>,
+    /// True when the address had no account and was emailed an invitation.
+    pub invited: bool,
+}
+
+/// One of the caller's API tokens; its secret is shown only when it is made.
+#[derive(Object, Debug)]
+pub struct TokenView {
+    pub id: String,
+    /// What the organiser called it, if anything.
+    pub name: Option<String>,
+    pub created_at: String,
+    /// When it last authenticated a request (to the hour). Unused for 90 days, a
+    /// token stops working.
+    pub last_used_at: Option<String>,
+}
+
+#[derive(Object, Debug)]
+pub struct TokenList {
+    pub items: Vec<TokenView>,
+}
+
+#[derive(Object, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    pub email: Text,
+}
+
+/// The request was taken; what follows goes by email.
+#[derive(Object, Debug)]
+pub struct Accepted {
+    pub status: String,
 }
 
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
 pub struct AcceptInvitation {
-    /// At least 10 characters.
+    /// 10 to 256 characters.
     pub password: Text,
     pub name: Option<Text>,
 }

@@ -1,23 +1,31 @@
 //! The rules of organisations and organisers. Passwords are Argon2id hashes; tokens
 //! are kept only as SHA-256 hashes (see `http::auth`).
 
-use argon2::{
-    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
-    password_hash::{SaltString, rand_core::OsRng},
-};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, SqlErr, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, SqlErr, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
-use crate::domain::{Email, InvalidField, Slug, TimeZone, required_text};
-use crate::http::{Access, Role, auth::new_token};
-use entity::{api_token, invitation, membership, organisation, organiser};
+use super::password::{self, NewPassword};
+use crate::domain::{Email, InvalidField, Locale, Slug, TimeZone, required_text};
+use crate::email::{
+    Site,
+    outbox::{self, OutgoingEmail},
+    render::Template,
+};
+use crate::http::{Access, Role, auth::hash_token, auth::new_token};
+use entity::{api_token, invitation, membership, organisation, organiser, organiser_link};
 
-const MIN_PASSWORD: usize = 10;
 const INVITATION_DAYS: i64 = 14;
+/// A token nobody has used for this long stops working: a forgotten token in an old
+/// script or a lost laptop should not open supporters' data for ever.
+pub const TOKEN_IDLE_DAYS: i64 = 90;
+/// How long a password-reset link works (once).
+const RESET_MINUTES: i64 = 60;
+/// How long a console sign-in link from the command line works (once).
+const SIGN_IN_HOURS: i64 = 24;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrganisationError {
@@ -35,6 +43,12 @@ pub enum OrganisationError {
     NotOwner(String),
     #[error("this invitation is unknown, used or expired")]
     NoSuchInvitation,
+    #[error("this link is unknown, used or expired")]
+    NoSuchLink,
+    #[error("no such token of yours")]
+    NoSuchToken,
+    #[error(transparent)]
+    Hashing(#[from] password::HashError),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -47,10 +61,13 @@ impl From<OrganisationError> for crate::http::ApiError {
             OrganisationError::SlugTaken(_) => ApiError::conflict(e.to_string()),
             OrganisationError::NoSuchOrganisation(_)
             | OrganisationError::NoSuchOrganiser
-            | OrganisationError::NoSuchInvitation => ApiError::not_found(e.to_string()),
+            | OrganisationError::NoSuchInvitation
+            | OrganisationError::NoSuchLink
+            | OrganisationError::NoSuchToken => ApiError::not_found(e.to_string()),
             OrganisationError::BadCredentials => ApiError::unauthorized(e.to_string()),
             OrganisationError::NotOwner(_) => ApiError::forbidden(e.to_string()),
             OrganisationError::Db(e) => ApiError::internal(&e),
+            OrganisationError::Hashing(e) => ApiError::internal(&e),
         }
     }
 }
@@ -122,7 +139,7 @@ pub async fn bootstrap(
     }
     .insert(&txn)
     .await?;
-    let token = issue_token(&txn, owner.id).await?;
+    let token = issue_token(&txn, owner.id, None).await?;
     txn.commit().await?;
     Ok(token)
 }
@@ -135,10 +152,11 @@ pub async fn create_token(
     let organiser = find_organiser(db, email)
         .await?
         .ok_or(OrganisationError::NoSuchOrganiser)?;
-    issue_token(db, organiser.id).await
+    issue_token(db, organiser.id, None).await
 }
 
-/// Check an organiser's password and hand out a new token.
+/// Check an organiser's password and hand out a new token. A wrong password and an
+/// unknown address read the same, and take as long.
 pub async fn login(
     db: &DatabaseConnection,
     email: &str,
@@ -149,24 +167,9 @@ pub async fn login(
         Err(_) => None,
     };
     let stored = found.as_ref().and_then(|o| o.password_hash.clone());
-    let password = password.to_owned();
-    // Verify against a stand-in hash when there is no account, so that the answer
-    // takes as long either way and does not tell who has an account.
-    let verified = tokio::task::spawn_blocking(move || {
-        let fallback = hash_password("not the password of anyone").unwrap_or_default();
-        let stored = stored.unwrap_or(fallback);
-        PasswordHash::new(&stored)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false);
+    let verified = password::verify(password, stored).await;
     match found {
-        Some(organiser) if verified => issue_token(db, organiser.id).await,
+        Some(organiser) if verified => issue_token(db, organiser.id, None).await,
         _ => Err(OrganisationError::BadCredentials),
     }
 }
@@ -182,15 +185,17 @@ pub async fn me(
         .ok_or(OrganisationError::NoSuchOrganiser)
 }
 
-/// The outcome of an invitation.
+/// What an invitation did.
 pub struct Invitation {
     pub organiser: organiser::Model,
-    /// The token of the link that sets a password; none when one is set already.
-    pub token: Option<String>,
+    /// True when the address had no account: a link to set a password went to it.
+    pub invited: bool,
 }
 
-/// Give someone a role in an organisation (owners only). A newcomer gets an
-/// invitation to set a password; an existing organiser simply gains the role.
+/// Give someone a role in an organisation (owners only). Someone new gets an
+/// invitation by email to set a password; someone with an account (with a password
+/// or not yet) simply gains the role and is told by email. The link only ever goes
+/// to the address: whoever invites never holds a way into the account.
 #[tracing::instrument(skip_all, fields(organisation = organisation_slug))]
 pub async fn invite(
     db: &DatabaseConnection,
@@ -198,7 +203,7 @@ pub async fn invite(
     organisation_slug: &str,
     email: &Email,
     role: Role,
-    site: &crate::email::Site,
+    site: &Site,
 ) -> Result<Invitation, OrganisationError> {
     let org = organisation::Entity::find()
         .filter(organisation::Column::Slug.eq(organisation_slug))
@@ -208,9 +213,17 @@ pub async fn invite(
     if !access.can(org.id, Role::Owner) {
         return Err(OrganisationError::NotOwner(org.slug));
     }
+    let inviter = organiser::Entity::find_by_id(access.organiser_id)
+        .one(db)
+        .await?
+        .map(|o| o.name.unwrap_or(o.email))
+        .unwrap_or_default();
     let txn = db.begin().await?;
     let now = Utc::now();
-    let organiser = find_or_create_organiser(&txn, email).await?;
+    let (organiser, is_new) = match find_organiser(&txn, email).await? {
+        Some(found) => (found, false),
+        None => (create_organiser(&txn, email).await?, true),
+    };
     let existing = membership::Entity::find_by_id((org.id, organiser.id))
         .one(&txn)
         .await?;
@@ -226,7 +239,12 @@ pub async fn invite(
     } else {
         member.insert(&txn).await?;
     }
-    let token = if organiser.password_hash.is_none() {
+    let mut context = serde_json::json!({
+        "organisation_name": org.name,
+        "role_label": role.as_str(),
+        "inviter": inviter,
+    });
+    let template = if is_new {
         let (token, hash) = new_token("inv_");
         invitation::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -239,103 +257,365 @@ pub async fn invite(
         }
         .insert(&txn)
         .await?;
-        let invitation_url = format!("{}/invitations/{token}", site.public_url);
-        let email = crate::email::outbox::OutgoingEmail {
-            to_address: organiser.email.clone(),
-            to_name: organiser.name.clone().unwrap_or_default(),
-            template: crate::email::render::Template::OrganiserInvitation,
-            locale: crate::domain::Locale::En,
-            context: serde_json::json!({
-                "organisation_name": org.name,
-                "role_label": role.as_str(),
-                "invitation_url": invitation_url,
-            }),
-            calendar: None,
-            unsubscribe_url: None,
-            organisation_id: Some(org.id),
-        };
-        crate::email::outbox::enqueue(&txn, site, [email]).await?;
-        Some(token)
+        context["invitation_url"] = format!("{}/invitations/{token}", site.public_url).into();
+        Template::OrganiserInvitation
     } else {
-        None
+        context["sign_in_url"] = format!("{}/admin/login", site.public_url).into();
+        Template::OrganiserAdded
     };
+    let email = OutgoingEmail {
+        to_address: organiser.email.clone(),
+        to_name: organiser.name.clone().unwrap_or_default(),
+        template,
+        locale: Locale::En,
+        context,
+        calendar: None,
+        unsubscribe_url: None,
+        organisation_id: Some(org.id),
+    };
+    outbox::enqueue(&txn, site, [email]).await?;
     txn.commit().await?;
-    Ok(Invitation { organiser, token })
+    Ok(Invitation {
+        organiser,
+        invited: is_new,
+    })
 }
 
-/// The address and organisation of an open invitation, for its page.
+/// The address and organisation of an open invitation, for its page. None once the
+/// invitee has a password.
 pub async fn invitation_details(
     db: &DatabaseConnection,
     token: &str,
 ) -> Result<Option<(String, String)>, DbErr> {
-    let Some(invitation) = invitation::Entity::find()
-        .filter(invitation::Column::TokenHash.eq(crate::http::auth::hash_token(token)))
+    let Some(invitation) = open_invitation(db, token).await? else {
+        return Ok(None);
+    };
+    let Some(organiser) = organiser::Entity::find_by_id(invitation.organiser_id)
         .one(db)
         .await?
-        .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now())
+        .filter(|o| o.password_hash.is_none())
     else {
         return Ok(None);
     };
-    let email = organiser::Entity::find_by_id(invitation.organiser_id)
-        .one(db)
-        .await?
-        .map(|o| o.email)
-        .unwrap_or_default();
     let organisation = organisation::Entity::find_by_id(invitation.organisation_id)
         .one(db)
         .await?
         .map(|o| o.name)
         .unwrap_or_default();
-    Ok(Some((email, organisation)))
+    Ok(Some((organiser.email, organisation)))
 }
 
-/// Set a password from an invitation link and sign in.
+async fn open_invitation(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<Option<invitation::Model>, DbErr> {
+    Ok(invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(hash_token(token)))
+        .one(db)
+        .await?
+        .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now()))
+}
+
+/// Set a first password from an invitation link, and sign in. An invitation never
+/// sets the password of an account that has one.
 pub async fn accept_invitation(
     db: &DatabaseConnection,
     token: &str,
     password: &str,
     name: Option<&str>,
 ) -> Result<String, OrganisationError> {
-    if password.chars().count() < MIN_PASSWORD {
-        return Err(InvalidField::new("password", "must be at least 10 characters").into());
-    }
+    let password = NewPassword::parse(password)?;
     let name = name.map(|n| required_text("name", n, 200)).transpose()?;
-    let invitation = invitation::Entity::find()
-        .filter(invitation::Column::TokenHash.eq(crate::http::auth::hash_token(token)))
-        .one(db)
+    let invitation = open_invitation(db, token)
         .await?
-        .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now())
         .ok_or(OrganisationError::NoSuchInvitation)?;
-    let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| DbErr::Custom(format!("hashing task failed: {e}")))?
-        .map_err(|e| DbErr::Custom(format!("hashing failed: {e}")))?;
+    let hash = password::hash(&password).await?;
     let txn = db.begin().await?;
-    let mut used: invitation::ActiveModel = invitation.clone().into();
-    used.accepted_at = Set(Some(Utc::now()));
-    used.update(&txn).await?;
-    let mut organiser: organiser::ActiveModel =
-        organiser::Entity::find_by_id(invitation.organiser_id)
-            .one(&txn)
-            .await?
-            .ok_or(OrganisationError::NoSuchInvitation)?
-            .into();
-    organiser.password_hash = Set(Some(hash));
-    if let Some(name) = name {
-        organiser.name = Set(Some(name));
+    // Only while the account has no password: one invitation wins a race with
+    // another, and one opened after a reset does nothing.
+    let set = organiser::Entity::update_many()
+        .col_expr(organiser::Column::PasswordHash, Expr::value(Some(hash)))
+        .filter(organiser::Column::Id.eq(invitation.organiser_id))
+        .filter(organiser::Column::PasswordHash.is_null())
+        .exec(&txn)
+        .await?;
+    if set.rows_affected != 1 {
+        return Err(OrganisationError::NoSuchInvitation);
     }
-    organiser.update(&txn).await?;
-    let token = issue_token(&txn, invitation.organiser_id).await?;
+    if let Some(name) = name {
+        organiser::Entity::update_many()
+            .col_expr(organiser::Column::Name, Expr::value(Some(name)))
+            .filter(organiser::Column::Id.eq(invitation.organiser_id))
+            .exec(&txn)
+            .await?;
+    }
+    end_other_ways_in(&txn, invitation.organiser_id).await?;
+    let token = issue_token(&txn, invitation.organiser_id, None).await?;
     txn.commit().await?;
     Ok(token)
 }
 
-fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+/// A password was just set: every other way into the account ends (its tokens,
+/// open invitations and one-time links; console sessions, once there are any, too).
+async fn end_other_ways_in(db: &impl ConnectionTrait, organiser_id: Uuid) -> Result<(), DbErr> {
+    let now = Utc::now();
+    api_token::Entity::delete_many()
+        .filter(api_token::Column::OrganiserId.eq(organiser_id))
+        .exec(db)
+        .await?;
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::AcceptedAt, Expr::value(Some(now)))
+        .filter(invitation::Column::OrganiserId.eq(organiser_id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .exec(db)
+        .await?;
+    organiser_link::Entity::update_many()
+        .col_expr(organiser_link::Column::UsedAt, Expr::value(Some(now)))
+        .filter(organiser_link::Column::OrganiserId.eq(organiser_id))
+        .filter(organiser_link::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Set an organiser's password (`turnout admin set-password`): every other way in
+/// ends.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    email: &Email,
+    password: &NewPassword,
+) -> Result<(), OrganisationError> {
+    let organiser = find_organiser(db, email)
+        .await?
+        .ok_or(OrganisationError::NoSuchOrganiser)?;
+    let hash = password::hash(password).await?;
+    let txn = db.begin().await?;
+    store_password(&txn, organiser.id, hash).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn store_password(
+    db: &impl ConnectionTrait,
+    organiser_id: Uuid,
+    hash: String,
+) -> Result<(), DbErr> {
+    organiser::Entity::update_many()
+        .col_expr(organiser::Column::PasswordHash, Expr::value(Some(hash)))
+        .filter(organiser::Column::Id.eq(organiser_id))
+        .exec(db)
+        .await?;
+    end_other_ways_in(db, organiser_id).await
+}
+
+/// What a one-time link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    PasswordReset,
+    SignIn,
+}
+
+impl LinkPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::PasswordReset => "password_reset",
+            Self::SignIn => "sign_in",
+        }
+    }
+
+    fn lifetime(self) -> Duration {
+        match self {
+            Self::PasswordReset => Duration::minutes(RESET_MINUTES),
+            Self::SignIn => Duration::hours(SIGN_IN_HOURS),
+        }
+    }
+}
+
+async fn new_link(
+    db: &impl ConnectionTrait,
+    organiser_id: Uuid,
+    purpose: LinkPurpose,
+) -> Result<String, DbErr> {
+    let (token, hash) = new_token("");
+    let now = Utc::now();
+    organiser_link::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organiser_id: Set(organiser_id),
+        purpose: Set(purpose.as_str().into()),
+        token_hash: Set(hash),
+        expires_at: Set(now + purpose.lifetime()),
+        used_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Ask for a password reset: when the address has an account, a link valid for an
+/// hour goes to it. Nothing tells the caller whether it has one.
+#[tracing::instrument(skip_all)]
+pub async fn request_password_reset(
+    db: &DatabaseConnection,
+    site: &Site,
+    email: &Email,
+) -> Result<(), OrganisationError> {
+    let Some(organiser) = find_organiser(db, email).await? else {
+        return Ok(());
+    };
+    let txn = db.begin().await?;
+    let token = new_link(&txn, organiser.id, LinkPurpose::PasswordReset).await?;
+    let email = OutgoingEmail {
+        to_address: organiser.email.clone(),
+        to_name: organiser.name.clone().unwrap_or_default(),
+        template: Template::PasswordReset,
+        locale: Locale::En,
+        context: serde_json::json!({
+            "reset_url": format!("{}/admin/password-reset/{token}", site.public_url),
+        }),
+        calendar: None,
+        unsubscribe_url: None,
+        organisation_id: None,
+    };
+    outbox::enqueue(&txn, site, [email]).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The address a one-time link is for, while it may still be used.
+pub async fn link_holder(
+    db: &DatabaseConnection,
+    token: &str,
+    purpose: LinkPurpose,
+) -> Result<Option<String>, DbErr> {
+    let Some(link) = open_link(db, token, purpose).await? else {
+        return Ok(None);
+    };
+    Ok(organiser::Entity::find_by_id(link.organiser_id)
+        .one(db)
+        .await?
+        .map(|o| o.email))
+}
+
+async fn open_link(
+    db: &impl ConnectionTrait,
+    token: &str,
+    purpose: LinkPurpose,
+) -> Result<Option<organiser_link::Model>, DbErr> {
+    Ok(organiser_link::Entity::find()
+        .filter(organiser_link::Column::TokenHash.eq(hash_token(token)))
+        .filter(organiser_link::Column::Purpose.eq(purpose.as_str()))
+        .one(db)
+        .await?
+        .filter(|l| l.used_at.is_none() && l.expires_at > Utc::now()))
+}
+
+/// Use a one-time link: it works once, the first use wins a race. Its organiser.
+async fn use_link(
+    db: &impl ConnectionTrait,
+    token: &str,
+    purpose: LinkPurpose,
+) -> Result<Uuid, OrganisationError> {
+    let link = open_link(db, token, purpose)
+        .await?
+        .ok_or(OrganisationError::NoSuchLink)?;
+    let used = organiser_link::Entity::update_many()
+        .col_expr(
+            organiser_link::Column::UsedAt,
+            Expr::value(Some(Utc::now())),
+        )
+        .filter(organiser_link::Column::Id.eq(link.id))
+        .filter(organiser_link::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    if used.rows_affected != 1 {
+        return Err(OrganisationError::NoSuchLink);
+    }
+    Ok(link.organiser_id)
+}
+
+/// Set a new password with a reset link; every other way in ends.
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    token: &str,
+    password: &NewPassword,
+) -> Result<(), OrganisationError> {
+    if open_link(db, token, LinkPurpose::PasswordReset)
+        .await?
+        .is_none()
+    {
+        return Err(OrganisationError::NoSuchLink);
+    }
+    let hash = password::hash(password).await?;
+    let txn = db.begin().await?;
+    let organiser_id = use_link(&txn, token, LinkPurpose::PasswordReset).await?;
+    store_password(&txn, organiser_id, hash).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A one-time link into the console (`turnout admin sign-in-link`).
+pub async fn sign_in_link(
+    db: &DatabaseConnection,
+    site: &Site,
+    email: &Email,
+) -> Result<String, OrganisationError> {
+    let organiser = find_organiser(db, email)
+        .await?
+        .ok_or(OrganisationError::NoSuchOrganiser)?;
+    let token = new_link(db, organiser.id, LinkPurpose::SignIn).await?;
+    Ok(format!("{}/admin/sign-in/{token}", site.public_url))
+}
+
+/// Use a console sign-in link; the organiser it signs in.
+pub async fn use_sign_in_link(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<Uuid, OrganisationError> {
+    use_link(db, token, LinkPurpose::SignIn).await
+}
+
+/// The caller's own API tokens, newest first.
+pub async fn tokens(
+    db: &DatabaseConnection,
+    access: &Access,
+) -> Result<Vec<api_token::Model>, OrganisationError> {
+    Ok(api_token::Entity::find()
+        .filter(api_token::Column::OrganiserId.eq(access.organiser_id))
+        .order_by_desc(api_token::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// Revoke one of the caller's own tokens.
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: Uuid,
+) -> Result<(), OrganisationError> {
+    let gone = api_token::Entity::delete_many()
+        .filter(api_token::Column::Id.eq(id))
+        .filter(api_token::Column::OrganiserId.eq(access.organiser_id))
+        .exec(db)
+        .await?;
+    if gone.rows_affected == 0 {
+        return Err(OrganisationError::NoSuchToken);
+    }
+    Ok(())
+}
+
+/// Revoke the token a request was made with (logout).
+pub async fn revoke_bearer(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {
+    api_token::Entity::delete_many()
+        .filter(api_token::Column::TokenHash.eq(hash_token(token)))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Is a token, last used (or made) at `last`, still good at `now`?
+pub fn token_alive(last: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - last < Duration::days(TOKEN_IDLE_DAYS)
 }
 
 async fn find_organiser(
@@ -355,6 +635,13 @@ async fn find_or_create_organiser(
     if let Some(found) = find_organiser(db, email).await? {
         return Ok(found);
     }
+    create_organiser(db, email).await
+}
+
+async fn create_organiser(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<organiser::Model, DbErr> {
     organiser::ActiveModel {
         id: Set(Uuid::now_v7()),
         email_key: Set(email.key().to_owned()),
@@ -370,13 +657,17 @@ async fn find_or_create_organiser(
 async fn issue_token(
     db: &impl ConnectionTrait,
     organiser_id: Uuid,
+    name: Option<String>,
 ) -> Result<String, OrganisationError> {
     let (token, hash) = new_token("tok_");
+    let now = Utc::now();
     api_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         organiser_id: Set(organiser_id),
         token_hash: Set(hash),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
+        last_used_at: Set(Some(now)),
+        name: Set(name),
     }
     .insert(db)
     .await?;

@@ -182,6 +182,75 @@ pub async fn accept_invitation(
 }
 
 #[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    password: String,
+}
+
+/// `GET /admin/password-reset/{token}`: the form behind a password-reset email.
+#[handler]
+pub async fn password_reset_page(state: Data<&AppState>, token: Path<String>) -> Response {
+    password_reset_form(&state, &token, StatusCode::OK, "").await
+}
+
+async fn password_reset_form(
+    state: &AppState,
+    token: &str,
+    status: StatusCode,
+    error: &str,
+) -> Response {
+    use crate::organisations::service::{LinkPurpose, link_holder};
+    match link_holder(&state.db, token, LinkPurpose::PasswordReset).await {
+        Ok(Some(email)) => page(
+            state,
+            status,
+            "password_reset",
+            &serde_json::json!({ "locale": "en", "done": false, "email": email, "error": error }),
+        ),
+        Ok(None) => not_found(state, Locale::En),
+        Err(e) => {
+            tracing::error!(error = %e, "password reset page failed");
+            not_found(state, Locale::En)
+        }
+    }
+}
+
+/// `POST /admin/password-reset/{token}`: set the new password; the link is used up.
+#[handler]
+pub async fn reset_password(
+    state: Data<&AppState>,
+    token: Path<String>,
+    form: Form<PasswordForm>,
+) -> Response {
+    use crate::organisations::{password::NewPassword, service};
+    let password = match NewPassword::parse(&form.password) {
+        Ok(password) => password,
+        Err(field) => {
+            let error = format!("The {} {}.", field.field, field.message);
+            return password_reset_form(&state, &token, StatusCode::UNPROCESSABLE_ENTITY, &error)
+                .await;
+        }
+    };
+    match service::reset_password(&state.db, &token, &password).await {
+        Ok(()) => page(
+            &state,
+            StatusCode::OK,
+            "password_reset",
+            &serde_json::json!({ "locale": "en", "done": true }),
+        ),
+        Err(service::OrganisationError::NoSuchLink) => not_found(&state, Locale::En),
+        Err(e) => {
+            tracing::error!(error = %e, "password reset failed");
+            page(
+                &state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "not_found",
+                &serde_json::json!({ "locale": "en" }),
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
 pub struct ManageQuery {
     done: Option<String>,
 }

@@ -23,9 +23,10 @@ use crate::domain::{Currency, EventTimes, InvalidField, Locale, Money};
 use crate::email::render::{amount_text, when};
 use crate::events::model::{Event, EventKind, EventStatus};
 use crate::fundraisers::{donations, model as fundraiser_model, service as fundraisers};
-use crate::http::{Text, money::MoneyBody, money::MoneyInput, page::Limit};
+use crate::http::{Text, client::ClientAddr, money::MoneyBody, money::MoneyInput, page::Limit};
 use crate::petitions::{model as petition_model, service as petitions};
-use crate::rsvps::{RsvpError, model::RsvpForm};
+use crate::rsvps::{RsvpError, model::RsvpForm, service::Taken};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// How many of each list the home page shows.
 const HOME_LIST: u64 = 50;
@@ -186,10 +187,6 @@ fn see_other(location: &str) -> Response {
         .finish()
 }
 
-fn client_of(req: &Request) -> Option<std::net::IpAddr> {
-    req.remote_addr().as_socket_addr().map(|a| a.ip())
-}
-
 /// When an event happens, in its zone, with the zone's abbreviation.
 pub(super) fn when_of(event: &Event, locale: Locale) -> String {
     EventTimes::from_stored(
@@ -336,11 +333,23 @@ fn failure(state: &AppState, e: &dyn std::fmt::Display) -> Response {
 /// `GET /events/{id_or_slug}`: the event, with its RSVP form and calendar links;
 /// `GET /events/{id_or_slug}.ics` is the event as an iCalendar file.
 #[handler]
-pub async fn show_event(req: &Request, state: Data<&AppState>, name: Path<String>) -> Response {
+pub async fn show_event(
+    req: &Request,
+    state: Data<&AppState>,
+    name: Path<String>,
+    query: Query<EventQuery>,
+) -> Response {
     if let Some(id_or_slug) = name.strip_suffix(".ics") {
         return crate::calendar::feed::event_file(req, &state, id_or_slug).await;
     }
-    event_page(&state, &name, StatusCode::OK, None).await
+    let emailed = query.rsvp.as_deref() == Some("emailed");
+    event_page(&state, &name, StatusCode::OK, None, emailed).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EventQuery {
+    /// `emailed`: after an RSVP from an address that had already answered.
+    rsvp: Option<String>,
 }
 
 async fn event_page(
@@ -348,6 +357,7 @@ async fn event_page(
     id_or_slug: &str,
     status: StatusCode,
     form: Option<FormState>,
+    emailed: bool,
 ) -> Response {
     let url = &state.site.public_url;
     let event = match crate::events::service::public_get(&state.db, id_or_slug, url).await {
@@ -453,6 +463,7 @@ async fn event_page(
             })).collect::<Vec<_>>(),
             "children_kind": children_kind,
             "form": form,
+            "emailed": emailed,
             "meta": Meta::new(&event.title, &description, &when_of(&event, locale), &event.url, "event"),
             "json_ld": json_ld,
         }),
@@ -463,6 +474,7 @@ async fn event_page(
 /// page of the RSVP.
 #[handler]
 pub async fn rsvp(
+    req: &Request,
     state: Data<&AppState>,
     name: Path<String>,
     form: Form<HashMap<String, String>>,
@@ -500,20 +512,57 @@ pub async fn rsvp(
         Err(fields) => {
             let locale = event_locale().await;
             let form = FormState::refused(values, &fields, locale);
-            return event_page(&state, &name, StatusCode::UNPROCESSABLE_ENTITY, Some(form)).await;
+            return event_page(
+                &state,
+                &name,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(form),
+                false,
+            )
+            .await;
         }
     };
+    if let Err(wait) = state
+        .limits
+        .rsvp
+        .check(ClientAddr::of(req), parsed.email.key())
+    {
+        let form = FormState::failed(
+            values,
+            too_many(wait.as_secs().max(1), event_locale().await),
+        );
+        return event_page(
+            &state,
+            &name,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(form),
+            false,
+        )
+        .await;
+    }
     match crate::rsvps::service::take(&state.db, &state.rsvps, &state.rsvp_events, &name, parsed)
         .await
     {
-        Ok((rsvp, _)) => {
+        Ok(Taken::Created(rsvp) | Taken::Changed(rsvp)) => {
             let token = rsvp.manage_url.rsplit('/').next().unwrap_or_default();
             see_other(&format!("/rsvps/{token}?done=rsvp"))
         }
+        // Never the first RSVP's page: its link went to the address.
+        Ok(Taken::AlreadyAnswered(_)) => see_other(&format!(
+            "/events/{}?rsvp=emailed",
+            utf8_percent_encode(&name, NON_ALPHANUMERIC)
+        )),
         Err(RsvpError::NoSuchEvent) => not_found(&state, Locale::En),
         Err(RsvpError::Invalid(fields)) => {
             let form = FormState::refused(values, &fields, event_locale().await);
-            event_page(&state, &name, StatusCode::UNPROCESSABLE_ENTITY, Some(form)).await
+            event_page(
+                &state,
+                &name,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(form),
+                false,
+            )
+            .await
         }
         Err(RsvpError::Db(e)) => failure(&state, &e),
         Err(e) => {
@@ -525,7 +574,7 @@ pub async fn rsvp(
                 _ => "closed",
             };
             let form = FormState::failed(values, refusal(kind, event_locale().await));
-            event_page(&state, &name, StatusCode::CONFLICT, Some(form)).await
+            event_page(&state, &name, StatusCode::CONFLICT, Some(form), false).await
         }
     }
 }
@@ -693,7 +742,8 @@ pub async fn sign(
     };
     if let Err(wait) = state
         .limits
-        .check(client_of(req), &parsed.email.folded_key())
+        .sign
+        .check(ClientAddr::of(req), &parsed.email.folded_key())
     {
         let seconds = wait.as_secs().max(1);
         let form = FormState::failed(values, too_many(seconds, locale));
@@ -884,7 +934,8 @@ pub async fn donate(
     };
     if let Err(wait) = state
         .limits
-        .check(client_of(req), &parsed.email.folded_key())
+        .sign
+        .check(ClientAddr::of(req), &parsed.email.folded_key())
     {
         let form = FormState::failed(values, too_many(wait.as_secs().max(1), locale));
         return fundraiser_page(&state, &name, StatusCode::TOO_MANY_REQUESTS, Some(form)).await;

@@ -8,7 +8,7 @@ use poem_openapi::{
 
 use super::{model::*, service};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiTags, page::Limit};
+use crate::http::{ApiError, ApiTags, client::ClientAddr, page::Limit};
 
 pub struct PublicPetitionApi {
     pub state: AppState,
@@ -76,10 +76,10 @@ impl PublicPetitionApi {
         req: Json<SignRequest>,
     ) -> Result<SignAnswer, ApiError> {
         let form = service::SignForm::parse(req.0).map_err(ApiError::invalid)?;
-        let client = request.remote_addr().as_socket_addr().map(|a| a.ip());
         self.state
             .limits
-            .check(client, &form.email.folded_key())
+            .sign
+            .check(ClientAddr::of(request), &form.email.folded_key())
             .map_err(ApiError::too_many)?;
         let petition = public_petition(&self.state, &id).await?;
         let status = service::sign(&self.state.signatures, &petition, form).await?;

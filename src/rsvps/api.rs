@@ -70,7 +70,7 @@ impl RsvpsApi {
         let r = req.0;
         let form = RsvpForm::parse(&r.email, &r.name, r.guests, r.locale.as_deref(), false)
             .map_err(ApiError::invalid)?;
-        let (rsvp, created) = service::add(
+        let taken = service::add(
             &self.state.db,
             &self.state.site,
             &access,
@@ -79,10 +79,14 @@ impl RsvpsApi {
             r.checked_in.unwrap_or(false),
         )
         .await?;
-        Ok(if created {
-            DoorRsvp::Created(Json(rsvp))
-        } else {
-            DoorRsvp::Updated(Json(rsvp))
+        Ok(match taken {
+            service::Taken::Created(rsvp) => DoorRsvp::Created(Json(rsvp)),
+            service::Taken::Changed(rsvp) => DoorRsvp::Updated(Json(rsvp)),
+            service::Taken::AlreadyAnswered(_) => {
+                return Err(ApiError::internal(&service::RsvpError::WrongState(
+                    "an organiser's RSVP is never a repeat",
+                )));
+            }
         })
     }
 

@@ -137,6 +137,13 @@ pub fn check_guests(guests: i64) -> Result<i32, InvalidField> {
     }
 }
 
+/// The answer to an RSVP from an address that had already answered: its status,
+/// and nothing that would let whoever sent it act on it. Its link went by email.
+#[derive(Object, Debug, Clone)]
+pub struct RsvpRepeat {
+    pub status: RsvpStatus,
+}
+
 /// What a supporter learns of their RSVP.
 #[derive(Object, Debug, Clone)]
 pub struct Rsvp {
@@ -144,20 +151,21 @@ pub struct Rsvp {
     pub event_id: String,
     pub status: RsvpStatus,
     pub guests: i32,
-    /// The page where the supporter sees, changes or cancels this RSVP.
+    /// The page where the supporter sees, changes or cancels this RSVP. (The
+    /// supporter's personal calendar feed is only ever in their emails: it shows
+    /// every event they go to, so it is never answered to whoever typed an address.)
     pub manage_url: String,
-    /// The supporter's own calendar of the events they are going to.
-    pub feed_url: String,
     pub created_at: String,
     pub updated_at: String,
 }
 
-/// An RSVP seen through its manage link: the RSVP and its event.
+/// An RSVP seen through its manage link: the RSVP and its event. Nothing else about
+/// the supporter: a link handed to whoever RSVPs with an address must not show who
+/// that address belongs to.
 #[derive(Object, Debug, Clone)]
 pub struct ManagedRsvp {
     #[oai(flatten)]
     pub rsvp: Rsvp,
-    pub name: String,
     /// The language of the supporter's emails, if they chose one.
     pub locale: Option<String>,
     pub event: crate::events::model::Event,

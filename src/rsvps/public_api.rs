@@ -4,7 +4,7 @@ use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
 
 use super::{model::*, service};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiTags};
+use crate::http::{ApiError, ApiTags, client::ClientAddr};
 
 pub struct PublicRsvpApi {
     pub state: AppState,
@@ -15,9 +15,10 @@ pub enum RsvpTaken {
     /// A new RSVP.
     #[oai(status = 201)]
     Created(Json<Rsvp>),
-    /// This address had already answered: its RSVP was changed, never doubled.
-    #[oai(status = 200)]
-    Updated(Json<Rsvp>),
+    /// This address had already answered: nothing changed, and its manage link was
+    /// emailed to it (never answered here).
+    #[oai(status = 202)]
+    AlreadyAnswered(Json<RsvpRepeat>),
 }
 
 #[derive(ApiResponse)]
@@ -30,11 +31,23 @@ pub enum RsvpCancelled {
 #[OpenApi(tag = "ApiTags::Public")]
 impl PublicRsvpApi {
     /// RSVP to a published event. The answer is `going`, `waitlisted` (when full and
-    /// the event keeps a waitlist) or `pending_approval`; full without a waitlist is 409.
+    /// the event keeps a waitlist) or `pending_approval`; full without a waitlist is
+    /// 409. The same address again changes nothing: 202, and its link goes to it by
+    /// email. 429 with `Retry-After` when a client or an address RSVPs too often.
     #[oai(path = "/public/events/:id/rsvps", method = "post")]
-    async fn rsvp(&self, id: Path<String>, req: Json<RsvpRequest>) -> Result<RsvpTaken, ApiError> {
+    async fn rsvp(
+        &self,
+        request: &poem::Request,
+        id: Path<String>,
+        req: Json<RsvpRequest>,
+    ) -> Result<RsvpTaken, ApiError> {
         let form = RsvpForm::try_from(req.0).map_err(ApiError::invalid)?;
-        let (rsvp, created) = service::take(
+        self.state
+            .limits
+            .rsvp
+            .check(ClientAddr::of(request), form.email.key())
+            .map_err(ApiError::too_many)?;
+        let taken = service::take(
             &self.state.db,
             &self.state.rsvps,
             &self.state.rsvp_events,
@@ -42,10 +55,13 @@ impl PublicRsvpApi {
             form,
         )
         .await?;
-        Ok(if created {
-            RsvpTaken::Created(Json(rsvp))
-        } else {
-            RsvpTaken::Updated(Json(rsvp))
+        Ok(match taken {
+            service::Taken::Created(rsvp) | service::Taken::Changed(rsvp) => {
+                RsvpTaken::Created(Json(rsvp))
+            }
+            service::Taken::AlreadyAnswered(status) => {
+                RsvpTaken::AlreadyAnswered(Json(RsvpRepeat { status }))
+            }
         })
     }
 

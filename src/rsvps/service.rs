@@ -328,12 +328,12 @@ impl<'a> Change<'a> {
     ) -> Result<Vec<(usize, Placed)>, DbErr> {
         let now = Utc::now();
         let keys = mine.iter().map(|&i| jobs[i].form.email.key().to_owned());
-        let known: HashMap<Uuid, String> = supporter::Entity::find()
+        let known: HashMap<Uuid, supporter::Model> = supporter::Entity::find()
             .filter(supporter::Column::EmailKey.is_in(keys))
             .all(&self.txn.txn)
             .await?
             .into_iter()
-            .map(|s| (s.id, s.email_key))
+            .map(|s| (s.id, s))
             .collect();
         // This event's RSVPs of these addresses, as they stand after each placing.
         let mut rows: HashMap<String, rsvp::Model> = rsvp::Entity::find()
@@ -342,7 +342,7 @@ impl<'a> Change<'a> {
             .all(&self.txn.txn)
             .await?
             .into_iter()
-            .filter_map(|r| Some((known.get(&r.supporter_id)?.clone(), r)))
+            .filter_map(|r| Some((known.get(&r.supporter_id)?.email_key.clone(), r)))
             .collect();
         let mut answers = Vec::with_capacity(mine.len());
         let mut waiting = mine.iter().copied().peekable();
@@ -353,7 +353,24 @@ impl<'a> Change<'a> {
                 let job = &jobs[i];
                 let key = job.form.email.key();
                 let existing = rows.get(key);
+                if let Some(status) = self.repeat_of(job, existing) {
+                    // Whoever sent it learns nothing and changes nothing: the link
+                    // goes to the address. (Within one group the first RSVP's own
+                    // email carries it, its supporter not being written yet.)
+                    if let Some(row) = existing
+                        && let Some(supporter) = known.get(&row.supporter_id)
+                    {
+                        let row = row.clone();
+                        self.tell(Template::RsvpLink, supporter, &row);
+                    }
+                    answers.push((i, Ok(Taken::AlreadyAnswered(status))));
+                    continue;
+                }
                 let created = existing.is_none();
+                let reopened = job.taker == Taker::Supporter
+                    && existing.is_some_and(|r| {
+                        RsvpStatus::from_stored(&r.status) == Some(RsvpStatus::Cancelled)
+                    });
                 match self.decide(job, existing, now) {
                     Ok((row, status, frees)) => {
                         rows.insert(key.to_owned(), row.clone());
@@ -362,6 +379,7 @@ impl<'a> Change<'a> {
                             row,
                             status,
                             created,
+                            reopened,
                         });
                         if frees {
                             frees_seats = true;
@@ -377,6 +395,16 @@ impl<'a> Change<'a> {
             }
         }
         Ok(answers)
+    }
+
+    /// A supporter's RSVP from an address that already has one to this event (other
+    /// than a cancelled one, which is placed again): its status. It changes nothing.
+    fn repeat_of(&self, job: &Placing, existing: Option<&rsvp::Model>) -> Option<RsvpStatus> {
+        if job.taker != Taker::Supporter {
+            return None;
+        }
+        let status = RsvpStatus::from_stored(&existing?.status)?;
+        (status != RsvpStatus::Cancelled).then_some(status)
     }
 
     /// Where one RSVP lands, given this address's RSVP to the event as it stands:
@@ -405,6 +433,11 @@ impl<'a> Change<'a> {
             Some(row) => {
                 let mut row = row.clone();
                 let was = RsvpStatus::from_stored(&row.status);
+                if was == Some(RsvpStatus::Cancelled) && job.taker == Taker::Supporter {
+                    // Placed again by whoever typed the address: a new link, so the
+                    // one the supporter had (and any copy of it) no longer works.
+                    row.manage_token = crate::http::auth::new_token("").0;
+                }
                 row.status = status.as_str().into();
                 row.guests = job.form.guests;
                 if locale.is_some() {
@@ -498,7 +531,13 @@ impl<'a> Change<'a> {
         let mut answers = Vec::with_capacity(accepted.len());
         for (a, supporter) in accepted.into_iter().zip(&supporters) {
             self.tell(confirmation(a.status), supporter, &a.row);
-            answers.push((a.job, Ok((view(self.site, &a.row, supporter), a.created))));
+            let rsvp = view(self.site, &a.row);
+            let taken = if a.created || a.reopened {
+                Taken::Created(rsvp)
+            } else {
+                Taken::Changed(rsvp)
+            };
+            answers.push((a.job, Ok(taken)));
         }
         Ok(answers)
     }
@@ -543,8 +582,8 @@ enum Taker {
     Organiser { checked_in: bool },
 }
 
-/// RSVP to a published event. The same address again changes the same RSVP
-/// (`created` is then false). 409 when it is full and has no waitlist.
+/// RSVP to a published event. The same address again changes nothing and emails
+/// the address its manage link. 409 when it is full and has no waitlist.
 #[tracing::instrument(skip_all, fields(event = event_ref))]
 pub async fn take(
     db: &DatabaseConnection,
@@ -552,7 +591,7 @@ pub async fn take(
     events: &EventIds,
     event_ref: &str,
     form: RsvpForm,
-) -> Result<(Rsvp, bool), RsvpError> {
+) -> Result<Taken, RsvpError> {
     let event_id = match events.get(event_ref) {
         Some(id) => id,
         None => {
@@ -587,7 +626,7 @@ pub async fn add(
     event_ref: &str,
     form: RsvpForm,
     checked_in: bool,
-) -> Result<(Rsvp, bool), RsvpError> {
+) -> Result<Taken, RsvpError> {
     let event = organisers_event(db, access, event_ref).await?;
     let placing = Placing {
         event_id: event.id,
@@ -621,7 +660,19 @@ pub struct Placing {
 }
 
 /// A placed RSVP and whether it is new, or why it was refused.
-type Placed = Result<(Rsvp, bool), RsvpError>;
+type Placed = Result<Taken, RsvpError>;
+
+/// What became of one RSVP.
+#[derive(Debug)]
+pub enum Taken {
+    /// A new RSVP (or a cancelled one placed again, with a new link).
+    Created(Rsvp),
+    /// This address's RSVP, changed by an organiser.
+    Changed(Rsvp),
+    /// The address had already answered: nothing changed, and its manage link went
+    /// to it by email.
+    AlreadyAnswered(RsvpStatus),
+}
 
 /// An RSVP placed in memory, to write: the row after it, and whether it made it.
 struct Accepted {
@@ -629,6 +680,8 @@ struct Accepted {
     row: rsvp::Model,
     status: RsvpStatus,
     created: bool,
+    /// A cancelled RSVP placed again by a supporter: new to whoever sent it.
+    reopened: bool,
 }
 
 /// Supporters' RSVPs, placed in groups (see [`crate::db::group`]): the RSVPs
@@ -753,7 +806,7 @@ pub async fn managed(
     site: &Site,
     token: &str,
 ) -> Result<ManagedRsvp, RsvpError> {
-    let (row, supporter) = by_token(db, token).await?;
+    let (row, _) = by_token(db, token).await?;
     let event = event::Entity::find_by_id(row.event_id)
         .one(db)
         .await?
@@ -763,9 +816,8 @@ pub async fn managed(
         .pop()
         .ok_or(RsvpError::NotFound)?;
     Ok(ManagedRsvp {
-        rsvp: view(site, &row, &supporter),
-        name: supporter.name,
-        locale: row.locale.or(supporter.locale),
+        rsvp: view(site, &row),
+        locale: row.locale,
         event,
     })
 }
@@ -811,7 +863,7 @@ pub async fn change_guests(
     change.tell(confirmation(new_status), &supporter, &row);
     change.promote_from_waitlist().await?;
     change.commit().await?;
-    Ok(view(site, &row, &supporter))
+    Ok(view(site, &row))
 }
 
 /// A supporter cancels; their seats go to the waitlist. Cancelling twice changes
@@ -1245,14 +1297,13 @@ pub async fn feed_rows(
         .collect())
 }
 
-fn view(site: &Site, row: &rsvp::Model, supporter: &supporter::Model) -> Rsvp {
+fn view(site: &Site, row: &rsvp::Model) -> Rsvp {
     Rsvp {
         id: row.id.to_string(),
         event_id: row.event_id.to_string(),
         status: RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled),
         guests: row.guests,
         manage_url: manage_url(&site.public_url, &row.manage_token),
-        feed_url: feed_url(&site.public_url, &supporter.feed_token),
         created_at: instant(row.created_at),
         updated_at: instant(row.updated_at),
     }

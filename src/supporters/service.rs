@@ -57,8 +57,9 @@ pub struct Person {
     pub subscribe: bool,
 }
 
-/// The supporter with this address, made if new. The latest name and language win.
-/// Safe under concurrency: two first actions at once make one supporter.
+/// The supporter with this address, made if new; one already known is left as it
+/// is (name, language, consent). Safe under concurrency: two first actions at once
+/// make one supporter.
 pub async fn upsert(
     conn: &impl ConnectionTrait,
     person: &Person,
@@ -71,8 +72,7 @@ pub async fn upsert(
 
 /// [`upsert`] for many people at once, as if one after another: one supporter per
 /// person, in order. New addresses are written with one insert that returns them,
-/// known ones are read with one select, and only supporters whose name, language or
-/// consent changed are updated.
+/// known ones are read with one select and never changed.
 pub async fn upsert_many(
     conn: &impl ConnectionTrait,
     people: &[Person],
@@ -109,9 +109,9 @@ pub async fn upsert_many(
         )
         .exec_with_returning(conn)
         .await?;
-    let mut stored: std::collections::HashMap<String, (supporter::Model, bool)> = inserted
+    let mut stored: std::collections::HashMap<String, supporter::Model> = inserted
         .into_iter()
-        .map(|s| (s.email_key.clone(), (s, false)))
+        .map(|s| (s.email_key.clone(), s))
         .collect();
     let known: Vec<&str> = keys
         .into_iter()
@@ -122,43 +122,20 @@ pub async fn upsert_many(
             .filter(supporter::Column::EmailKey.is_in(known))
             .all(conn)
             .await?;
-        stored.extend(rows.into_iter().map(|s| (s.email_key.clone(), (s, false))));
+        stored.extend(rows.into_iter().map(|s| (s.email_key.clone(), s)));
     }
-    let mut supporters = Vec::with_capacity(people.len());
-    for person in people {
-        let (current, changed) = stored
-            .get_mut(person.email.key())
-            .ok_or_else(|| DbErr::RecordNotFound("supporter just written".into()))?;
-        let locale = person.locale.map(|l| l.as_str().to_owned());
-        if current.name != person.name
-            || (locale.is_some() && current.locale != locale)
-            || (person.subscribe && !current.subscribed)
-        {
-            current.name = person.name.clone();
-            if locale.is_some() {
-                current.locale = locale;
-            }
-            current.subscribed |= person.subscribe;
-            current.updated_at = now;
-            *changed = true;
-        }
-        supporters.push(current.clone());
-    }
-    for (current, changed) in stored.into_values() {
-        if changed {
-            let mut active: supporter::ActiveModel = current.into();
-            for column in [
-                supporter::Column::Name,
-                supporter::Column::Locale,
-                supporter::Column::Subscribed,
-                supporter::Column::UpdatedAt,
-            ] {
-                active.reset(column);
-            }
-            active.update(conn).await?;
-        }
-    }
-    Ok(supporters)
+    // A supporter already known keeps their name, language and consent: whoever
+    // acts with an address proves nothing about owning it, and an RSVP, a signature
+    // or a door entry must not rename someone across every organisation.
+    people
+        .iter()
+        .map(|person| {
+            stored
+                .get(person.email.key())
+                .cloned()
+                .ok_or_else(|| DbErr::RecordNotFound("supporter just written".into()))
+        })
+        .collect()
 }
 
 /// Events these organisations own or co-host.

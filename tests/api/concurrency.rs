@@ -114,13 +114,13 @@ async fn the_same_address_sent_twenty_times_at_once_takes_one_seat() {
     });
     let replies = futures_util::future::join_all(requests).await;
     let created = replies.iter().filter(|r| r.status == 201).count();
-    let updated = replies.iter().filter(|r| r.status == 200).count();
-    assert_eq!((created, updated), (1, 19), "{replies:?}");
-    let ids: HashSet<&str> = replies
+    let repeated = replies.iter().filter(|r| r.status == 202).count();
+    assert_eq!((created, repeated), (1, 19), "{replies:?}");
+    let links: HashSet<&str> = replies
         .iter()
-        .map(|r| r.body["id"].as_str().unwrap())
+        .filter_map(|r| r.body["manage_url"].as_str())
         .collect();
-    assert_eq!(ids.len(), 1, "one RSVP");
+    assert_eq!(links.len(), 1, "one RSVP, its link answered once");
     let event = app.event(&token, id_of(&event)).await;
     assert_eq!(event["going_count"], 2, "one seat and one guest");
     let supporters = app

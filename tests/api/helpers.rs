@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use turnout::{
     app::App,
-    config::Config,
+    config::{Config, Quota, RateLimits},
     email::worker::{RetryPolicy, Round, Worker},
 };
 
@@ -207,8 +207,10 @@ async fn spawn(
         smtp_url: Some(smtp_url),
         run_worker: false,
         retry: quick_retries(),
-        sign_limit_per_client: per_client,
-        sign_limit_per_email: per_email,
+        limits: RateLimits {
+            sign: Quota::new(per_client, per_email),
+            ..RateLimits::OFF
+        },
         ..Default::default()
     };
     adjust(&mut config);
@@ -469,13 +471,33 @@ impl TestApp {
         email: &str,
         role: &str,
     ) -> String {
-        let invited = self.invite(owner_token, organisation, email, role).await;
-        let url = invited.expect(201)["invitation_url"]
-            .as_str()
-            .expect("a new organiser gets an invitation link")
-            .to_owned();
+        self.invite(owner_token, organisation, email, role)
+            .await
+            .expect(201);
+        let url = self
+            .emailed_link(email, "http://127.0.0.1/invitations/")
+            .await;
         let accepted = self.accept(&url, "correct horse battery").await;
         token_of(&accepted)
+    }
+
+    /// Deliver the outbox and read the link starting `prefix` in the latest email to
+    /// `address` that has one.
+    pub async fn emailed_link(&self, address: &str, prefix: &str) -> String {
+        self.deliver_emails().await;
+        let emails = self.smtp.to(address);
+        let text = emails
+            .iter()
+            .rev()
+            .map(crate::smtp::Received::text)
+            .find(|text| text.contains(prefix))
+            .unwrap_or_else(|| panic!("no email to {address} has a link starting {prefix:?}"));
+        link_in(&text, prefix)
+    }
+
+    /// The supporter's personal feed, as linked from their emails.
+    pub async fn feed_link(&self, address: &str) -> String {
+        self.emailed_link(address, "http://127.0.0.1/feeds/").await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {
@@ -728,6 +750,11 @@ impl TestApp {
             .env("TURNOUT_PUBLIC_URL", "http://127.0.0.1")
             .env("TURNOUT_WORKER", "false")
             .env("TURNOUT_SMTP_URL", self.smtp.url())
+            // Every request of a test comes from 127.0.0.1.
+            .env(
+                "TURNOUT_RATE_LIMITS",
+                "sign=0/0,rsvp=0/0,login=0/0,password_reset=0/0",
+            )
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -772,6 +799,19 @@ impl TestApp {
             .expect("turnout worker starts");
         KillOnDrop(child)
     }
+}
+
+/// The first link in `text` that starts with `prefix`.
+#[track_caller]
+pub fn link_in(text: &str, prefix: &str) -> String {
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no link starting {prefix:?} in:\n{text}"));
+    text[start..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// "Ana" from "ana@example.org": a name to go with a test address.

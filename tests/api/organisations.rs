@@ -29,7 +29,7 @@ async fn the_bootstrapped_owner_sees_themselves_and_their_organisation_on_me() {
 }
 
 #[tokio::test]
-async fn an_owner_invites_an_organiser_with_a_link_to_set_a_password() {
+async fn an_owner_invites_an_organiser_whose_link_goes_to_them_by_email_only() {
     let app = spawn_app().await;
     let owner = app.owner_of("circle").await;
 
@@ -37,28 +37,36 @@ async fn an_owner_invites_an_organiser_with_a_link_to_set_a_password() {
         .invite(&owner, "circle", "ben@example.org", "organiser")
         .await;
 
-    let invited = invited.expect(201);
-    assert_eq!(invited["email"], "ben@example.org");
-    assert_eq!(invited["role"], "organiser");
-    assert_eq!(invited["organisation"], "circle");
-    assert!(invited["organiser_id"].is_string());
-    let url = invited["invitation_url"]
-        .as_str()
-        .expect("an invitation link");
-    assert!(url.starts_with("http://127.0.0.1/invitations/"), "{url}");
+    let answer = invited.expect(201);
+    assert_eq!(answer["email"], "ben@example.org");
+    assert_eq!(answer["role"], "organiser");
+    assert_eq!(answer["organisation"], "circle");
+    assert_eq!(answer["invited"], true);
+    assert!(answer["organiser_id"].is_string());
+    assert!(
+        !invited.text.contains("/invitations/"),
+        "the answer holds the link: {}",
+        invited.text
+    );
+    let url = app
+        .emailed_link("ben@example.org", "http://127.0.0.1/invitations/")
+        .await;
+    assert!(
+        url.len() > "http://127.0.0.1/invitations/".len() + 32,
+        "{url}"
+    );
 }
 
 #[tokio::test]
 async fn an_accepted_invitation_gives_a_token_for_the_new_organiser() {
     let app = spawn_app().await;
     let owner = app.owner_of("circle").await;
-    let invited = app
-        .invite(&owner, "circle", "ben@example.org", "organiser")
+    app.invite(&owner, "circle", "ben@example.org", "organiser")
+        .await
+        .expect(201);
+    let url = app
+        .emailed_link("ben@example.org", "http://127.0.0.1/invitations/")
         .await;
-    let url = invited.expect(201)["invitation_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
 
     let token = token_of(&app.accept(&url, "correct horse battery").await);
 
@@ -107,13 +115,12 @@ async fn logging_in_as_nobody_is_refused() {
 async fn an_invitation_cannot_be_accepted_twice() {
     let app = spawn_app().await;
     let owner = app.owner_of("circle").await;
-    let invited = app
-        .invite(&owner, "circle", "ben@example.org", "organiser")
+    app.invite(&owner, "circle", "ben@example.org", "organiser")
+        .await
+        .expect(201);
+    let url = app
+        .emailed_link("ben@example.org", "http://127.0.0.1/invitations/")
         .await;
-    let url = invited.expect(201)["invitation_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     app.accept(&url, "correct horse battery").await.expect(201);
 
     app.accept(&url, "another long password")
@@ -137,19 +144,18 @@ async fn an_unknown_invitation_is_not_found() {
 async fn a_password_shorter_than_ten_characters_is_refused() {
     let app = spawn_app().await;
     let owner = app.owner_of("circle").await;
-    let invited = app
-        .invite(&owner, "circle", "ben@example.org", "organiser")
+    app.invite(&owner, "circle", "ben@example.org", "organiser")
+        .await
+        .expect(201);
+    let url = app
+        .emailed_link("ben@example.org", "http://127.0.0.1/invitations/")
         .await;
-    let url = invited.expect(201)["invitation_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
 
     app.accept(&url, "short").await.expect_problem(422);
 }
 
 #[tokio::test]
-async fn an_organiser_who_already_has_a_password_is_added_without_a_link() {
+async fn an_organiser_who_already_has_a_password_is_added_and_told_without_a_link() {
     let app = spawn_app().await;
     let circle = app.owner_of("circle").await;
     let quebec = app.owner_of("quebec").await;
@@ -160,7 +166,14 @@ async fn an_organiser_who_already_has_a_password_is_added_without_a_link() {
         .invite(&quebec, "quebec", "ben@example.org", "viewer")
         .await;
 
-    assert_eq!(invited.expect(201)["invitation_url"], json!(null));
+    assert_eq!(invited.expect(201)["invited"], false);
+    app.deliver_emails().await;
+    let told = app.smtp.last_to("ben@example.org");
+    assert_eq!(
+        told.subject(),
+        "You can now help run The quebec group on Turnout"
+    );
+    assert!(!told.text().contains("/invitations/"), "{}", told.text());
 }
 
 #[tokio::test]
