@@ -267,6 +267,40 @@ pub async fn run_turnout(database_url: &str, mail_dir: &Path, args: &[&str]) -> 
         .expect("the turnout binary finishes")
 }
 
+/// As `run_turnout`, with `input` on its stdin.
+pub async fn run_turnout_with_input(
+    database_url: &str,
+    mail_dir: &Path,
+    args: &[&str],
+    input: &str,
+) -> Output {
+    use std::io::Write;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_turnout"));
+    command
+        .args(args)
+        .env("TURNOUT_DATABASE_URL", database_url)
+        .env("TURNOUT_MAIL_DIR", mail_dir)
+        .env("TURNOUT_WORKER", "false")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let input = input.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("the turnout binary runs");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(input.as_bytes())
+                .expect("stdin takes the input");
+        }
+        child
+            .wait_with_output()
+            .expect("the turnout binary finishes")
+    })
+    .await
+    .expect("the turnout binary finishes")
+}
+
 /// The last non-empty line of a command's stdout.
 pub fn last_line(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout)
@@ -432,6 +466,34 @@ impl TestApp {
     /// Run the `turnout` binary against this app's database.
     pub async fn turnout(&self, args: &[&str]) -> Output {
         run_turnout(&self.database_url, &self.dir.path().join("mail"), args).await
+    }
+
+    /// Run the `turnout` binary with `input` on its stdin.
+    pub async fn turnout_with_input(&self, args: &[&str], input: &str) -> Output {
+        run_turnout_with_input(
+            &self.database_url,
+            &self.dir.path().join("mail"),
+            args,
+            input,
+        )
+        .await
+    }
+
+    /// A JSON request as it reaches us through a reverse proxy that names the
+    /// client in `X-Forwarded-For`.
+    pub async fn post_json_via_proxy(
+        &self,
+        path: &str,
+        forwarded_for: &str,
+        body: &Value,
+    ) -> Reply {
+        reply(
+            self.client
+                .post(self.url(path))
+                .header("X-Forwarded-For", forwarded_for)
+                .json(body),
+        )
+        .await
     }
 
     /// Invite `email` with `role`; the whole reply.
@@ -642,7 +704,7 @@ impl TestApp {
     }
 }
 
-async fn reply(request: reqwest::RequestBuilder) -> Reply {
+pub async fn reply(request: reqwest::RequestBuilder) -> Reply {
     let response = request.send().await.expect("the app answers");
     let status = response.status();
     let headers = response.headers().clone();

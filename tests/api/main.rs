@@ -7,6 +7,7 @@
     reason = "a test should fail loudly on what it did not expect"
 )]
 
+mod accounts;
 mod browser;
 mod campaigns;
 mod cli;
