@@ -101,10 +101,47 @@ impl Metrics {
     }
 }
 
+/// Who may read the figures: the holder of the token when there is one, else a
+/// client on this machine.
+fn allowed(req: &Request, token: Option<&str>) -> std::result::Result<(), Response> {
+    use sha2::{Digest, Sha256};
+    match token {
+        Some(token) => {
+            let given = req
+                .header("authorization")
+                .and_then(|h| h.strip_prefix("Bearer "))
+                .unwrap_or_default();
+            // Compared as digests, so the time taken says nothing about the token.
+            if Sha256::digest(given.as_bytes()) == Sha256::digest(token.as_bytes()) {
+                Ok(())
+            } else {
+                Err(crate::http::Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "/metrics needs the bearer token of TURNOUT_METRICS_TOKEN",
+                )
+                .into_response())
+            }
+        }
+        None if crate::http::client::ClientAddr::of(req).is_some_and(|c| c.0.is_loopback()) => {
+            Ok(())
+        }
+        None => Err(crate::http::Problem::new(
+            StatusCode::FORBIDDEN,
+            "/metrics answers loopback clients only unless TURNOUT_METRICS_TOKEN is set",
+        )
+        .into_response()),
+    }
+}
+
 /// Count and time every request, labelled by the route that answered it.
 pub async fn measure<E: Endpoint>(endpoint: E, req: Request) -> Result<Response> {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
+    // A label per method anyone can make up would grow the registry without end.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_owned();
     let response = match endpoint.call(req).await {
         Ok(r) => r.into_response(),
         Err(e) => e.into_response(),
@@ -124,8 +161,15 @@ pub async fn measure<E: Endpoint>(endpoint: E, req: Request) -> Result<Response>
 /// `GET /metrics`: the Prometheus text format. The outbox figures are read from
 /// the database at each scrape (so every server reports the shared outbox) and
 /// written beside the registry's, as gauges of this scrape alone.
+///
+/// With `TURNOUT_METRICS_TOKEN` set it asks for that bearer token; without it, it
+/// answers loopback clients only (a Prometheus beside the server), since the
+/// figures tell an outsider how a campaign is going.
 #[handler]
-pub async fn scrape(Data(state): Data<&AppState>) -> Response {
+pub async fn scrape(req: &Request, Data(state): Data<&AppState>) -> Response {
+    if let Err(refusal) = allowed(req, state.metrics_token.as_deref()) {
+        return refusal;
+    }
     let (pending, oldest) = match crate::email::outbox::backlog(&state.db).await {
         Ok(backlog) => backlog,
         Err(e) => {

@@ -26,7 +26,14 @@ use crate::fundraisers::{donations, model as fundraiser_model, service as fundra
 use crate::http::{Text, client::ClientAddr, money::MoneyBody, money::MoneyInput, page::Limit};
 use crate::petitions::{model as petition_model, service as petitions};
 use crate::rsvps::{RsvpError, model::RsvpForm, service::Taken};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// What a path segment keeps as it is (RFC 3986 unreserved).
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// How many of each list the home page shows.
 const HOME_LIST: u64 = 50;
@@ -550,7 +557,7 @@ pub async fn rsvp(
         // Never the first RSVP's page: its link went to the address.
         Ok(Taken::AlreadyAnswered(_)) => see_other(&format!(
             "/events/{}?rsvp=emailed",
-            utf8_percent_encode(&name, NON_ALPHANUMERIC)
+            utf8_percent_encode(&name, PATH_SEGMENT)
         )),
         Err(RsvpError::NoSuchEvent) => not_found(&state, Locale::En),
         Err(RsvpError::Invalid(fields)) => {

@@ -1,6 +1,6 @@
 //! Liveness, readiness and the API's own description.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{reply, spawn_app, spawn_app_configured};
 
 #[tokio::test]
 async fn healthz_answers_while_the_process_runs() {
@@ -131,5 +131,56 @@ async fn metrics_count_requests_by_route_rsvps_and_the_outbox() {
     assert_eq!(
         sample(&after.text, "turnout_outbox_pending_emails"),
         Some(0.0)
+    );
+}
+
+#[tokio::test]
+async fn metrics_ask_for_their_token_when_one_is_set() {
+    let app = spawn_app_configured(|config| config.metrics_token = Some("scrape-me".into())).await;
+
+    let anonymous = app.get_public("/metrics").await;
+    let wrong = app.get("/metrics", "guess").await;
+    let right = app.get("/metrics", "scrape-me").await;
+
+    anonymous.expect_problem(401);
+    wrong.expect_problem(401);
+    right.expect(200);
+    assert!(right.text.contains("turnout_outbox_pending_emails"));
+}
+
+#[tokio::test]
+async fn without_a_token_metrics_answer_only_clients_on_this_machine() {
+    let app = spawn_app_configured(|config| {
+        config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+
+    let from_afar = reply(
+        app.client
+            .get(app.url("/metrics"))
+            .header("X-Forwarded-For", "203.0.113.7"),
+    )
+    .await;
+    let from_here = app.get_public("/metrics").await;
+
+    from_afar.expect_problem(403);
+    from_here.expect(200);
+}
+
+#[tokio::test]
+async fn made_up_methods_share_one_label() {
+    let app = spawn_app().await;
+    for i in 0..5 {
+        let method = reqwest::Method::from_bytes(format!("BREW{i}").as_bytes()).unwrap();
+        let _ = app.client.request(method, app.url("/healthz")).send().await;
+    }
+
+    let metrics = app.get_public("/metrics").await;
+
+    assert!(!metrics.text.contains("BREW"), "{}", metrics.text);
+    assert!(
+        metrics.text.contains("method=\"other\""),
+        "{}",
+        metrics.text
     );
 }

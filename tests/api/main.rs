@@ -14,6 +14,7 @@ mod cli;
 mod concurrency;
 mod demo;
 mod donations;
+mod edge;
 mod emails;
 mod errors;
 mod event_times;

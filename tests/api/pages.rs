@@ -979,6 +979,55 @@ async fn an_rsvp_from_the_page_leads_to_the_manage_page_and_an_email() {
 }
 
 #[tokio::test]
+async fn an_rsvp_from_the_page_with_an_address_that_answered_says_a_link_was_emailed() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let event = hall_event(&app, &token, "Film night", json!({ "capacity": 40 })).await;
+    let first = app
+        .rsvp(
+            id_of(&event),
+            "ana@example.org",
+            json!({ "name": "Ana Gómez" }),
+        )
+        .await
+        .expect(201)
+        .clone();
+    app.deliver_emails().await;
+
+    let reply = submit(
+        &app,
+        &format!("/events/{}", slug_of(&event)),
+        &rsvp_fields("Mallory", "ana@example.org", "3"),
+    )
+    .await;
+
+    reply.expect(303);
+    assert_eq!(
+        reply.location(),
+        format!("/events/{}?rsvp=emailed", slug_of(&event))
+    );
+    let page = follow(&app, &reply).await;
+    page.expect_html(200);
+    let text = page.visible_text();
+    assert!(text.contains("We have emailed it a link"), "{text}");
+    assert!(!page.text.contains(&manage_token(&first)), "{}", page.text);
+    let ana = attendee(&app, &token, &event, "ana@example.org")
+        .await
+        .expect("Ana on the attendee list");
+    assert_eq!(
+        (&ana["name"], &ana["guests"]),
+        (&json!("Ana Gómez"), &json!(0))
+    );
+    app.deliver_emails().await;
+    let told = app.smtp.last_to("ana@example.org");
+    assert!(
+        told.text().contains(first["manage_url"].as_str().unwrap()),
+        "{}",
+        told.text()
+    );
+}
+
+#[tokio::test]
 async fn an_rsvp_beyond_capacity_lands_on_the_waitlist_banner() {
     let app = spawn_app().await;
     let token = app.owner_of("lrbc").await;

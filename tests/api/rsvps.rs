@@ -1499,6 +1499,72 @@ async fn a_name_that_looks_like_a_formula_stays_text_in_the_spreadsheet() {
     );
 }
 
+// --- rate limits ----------------------------------------------------------------------
+
+async fn app_limiting_rsvps(per_client: u32, per_address: u32) -> TestApp {
+    spawn_app_configured(|config| {
+        config.limits.rsvp = turnout::config::Quota::new(per_client, per_address);
+        config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await
+}
+
+async fn rsvp_from(app: &TestApp, event: &Value, client: &str, email: &str) -> Reply {
+    app.post_json_via_proxy(
+        &format!("/api/v1/public/events/{}/rsvps", id_of(event)),
+        client,
+        &json!({ "email": email, "name": name_of(email) }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn one_client_rsvping_in_a_flood_is_slowed_down() {
+    let app = app_limiting_rsvps(3, 100).await;
+    let token = app.owner_of("lrbc").await;
+    let event = app.event_with_seats(&token, json!({})).await;
+
+    for i in 0..3 {
+        rsvp_from(&app, &event, "203.0.113.7", &format!("p{i}@example.org"))
+            .await
+            .expect(201);
+    }
+    let limited = rsvp_from(&app, &event, "203.0.113.7", "p9@example.org").await;
+
+    limited.expect_problem(429);
+    assert!(limited.headers.contains_key("retry-after"));
+    rsvp_from(&app, &event, "198.51.100.1", "q@example.org")
+        .await
+        .expect(201);
+    assert_eq!(app.attendees(&token, id_of(&event)).await.len(), 4);
+}
+
+#[tokio::test]
+async fn one_address_cannot_be_buried_in_rsvp_emails() {
+    let app = app_limiting_rsvps(100, 2).await;
+    let token = app.owner_of("lrbc").await;
+    let event = app.event_with_seats(&token, json!({})).await;
+
+    rsvp_from(&app, &event, "203.0.113.1", "ana@example.org")
+        .await
+        .expect(201);
+    rsvp_from(&app, &event, "203.0.113.2", "ana@example.org")
+        .await
+        .expect(202);
+    for client in ["203.0.113.3", "203.0.113.4", "203.0.113.5"] {
+        rsvp_from(&app, &event, client, "ANA@example.org")
+            .await
+            .expect_problem(429);
+    }
+
+    app.deliver_emails().await;
+    assert_eq!(
+        app.smtp.to("ana@example.org").len(),
+        2,
+        "one RSVP, one link"
+    );
+}
+
 // --- helpers of this file ---------------------------------------------------------
 
 /// The seats an event counts: (going, waitlisted).
