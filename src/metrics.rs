@@ -103,7 +103,7 @@ impl Metrics {
 
 /// Who may read the figures: the holder of the token when there is one, else a
 /// client on this machine.
-fn allowed(req: &Request, token: Option<&str>) -> std::result::Result<(), Response> {
+fn allowed(req: &Request, token: Option<&str>) -> std::result::Result<(), crate::http::Problem> {
     use sha2::{Digest, Sha256};
     match token {
         Some(token) => {
@@ -118,8 +118,7 @@ fn allowed(req: &Request, token: Option<&str>) -> std::result::Result<(), Respon
                 Err(crate::http::Problem::new(
                     StatusCode::UNAUTHORIZED,
                     "/metrics needs the bearer token of TURNOUT_METRICS_TOKEN",
-                )
-                .into_response())
+                ))
             }
         }
         None if crate::http::client::ClientAddr::of(req).is_some_and(|c| c.0.is_loopback()) => {
@@ -128,8 +127,7 @@ fn allowed(req: &Request, token: Option<&str>) -> std::result::Result<(), Respon
         None => Err(crate::http::Problem::new(
             StatusCode::FORBIDDEN,
             "/metrics answers loopback clients only unless TURNOUT_METRICS_TOKEN is set",
-        )
-        .into_response()),
+        )),
     }
 }
 
@@ -168,7 +166,7 @@ pub async fn measure<E: Endpoint>(endpoint: E, req: Request) -> Result<Response>
 #[handler]
 pub async fn scrape(req: &Request, Data(state): Data<&AppState>) -> Response {
     if let Err(refusal) = allowed(req, state.metrics_token.as_deref()) {
-        return refusal;
+        return refusal.into_response();
     }
     let (pending, oldest) = match crate::email::outbox::backlog(&state.db).await {
         Ok(backlog) => backlog,
