@@ -22,6 +22,9 @@ pub struct Model {
     pub checked_in_at: Option<DateTimeUtc>,
     /// Set once the 24-hour reminder is queued, so it is queued once.
     pub reminded_at: Option<DateTimeUtc>,
+    /// The name given with this RSVP (none on RSVPs older than the column): what
+    /// the event's organisers see, rather than a name the supporter gave elsewhere.
+    pub name: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -14,6 +14,7 @@ mod m20261123_000008_outbox_organisation;
 mod m20261123_000009_create_petitions;
 mod m20261123_000010_create_fundraisers;
 mod m20261206_000011_organiser_accounts;
+mod m20261206_000012_rsvp_names;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_create_petitions::Migration),
             Box::new(m20261123_000010_create_fundraisers::Migration),
             Box::new(m20261206_000011_organiser_accounts::Migration),
+            Box::new(m20261206_000012_rsvp_names::Migration),
         ]
     }
 }

@@ -438,6 +438,8 @@ impl<'a> Change<'a> {
                     // one the supporter had (and any copy of it) no longer works.
                     row.manage_token = crate::http::auth::new_token("").0;
                 }
+                // The name given now: the organisers' own record of this RSVP.
+                row.name = Some(job.form.name.clone());
                 row.status = status.as_str().into();
                 row.guests = job.form.guests;
                 if locale.is_some() {
@@ -467,6 +469,7 @@ impl<'a> Change<'a> {
                 waitlisted_at: (status == RsvpStatus::Waitlisted).then_some(now),
                 checked_in_at: checked_in.then_some(now),
                 reminded_at: None,
+                name: Some(job.form.name.clone()),
                 created_at: now,
                 updated_at: now,
             },
@@ -1309,12 +1312,18 @@ fn view(site: &Site, row: &rsvp::Model) -> Rsvp {
     }
 }
 
+/// The name an RSVP's organisers see: the one given with it; for RSVPs older than
+/// that, the supporter's.
+pub fn attendee_name(row: &rsvp::Model, supporter: &supporter::Model) -> String {
+    row.name.clone().unwrap_or_else(|| supporter.name.clone())
+}
+
 fn attendee(row: rsvp::Model, supporter: &supporter::Model) -> Attendee {
     Attendee {
         id: row.id.to_string(),
         event_id: row.event_id.to_string(),
         supporter_id: row.supporter_id.to_string(),
-        name: supporter.name.clone(),
+        name: attendee_name(&row, supporter),
         email: supporter.email.clone(),
         status: RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled),
         guests: row.guests,

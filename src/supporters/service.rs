@@ -5,8 +5,8 @@ use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Expr, OnConflict, Query},
 };
 use uuid::Uuid;
@@ -21,7 +21,8 @@ use crate::http::{
 };
 use crate::rsvps::model::RsvpStatus;
 use entity::{
-    donation, event, event_host, fundraiser, outbox_email, petition, rsvp, signature, supporter,
+    donation, event, event_host, fundraiser, idempotency_key, outbox_email, petition, rsvp,
+    signature, supporter,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -152,35 +153,21 @@ fn events_of(organisations: &[Uuid]) -> Condition {
 
 /// Supporters who acted for these organisations.
 fn acted_for(organisations: &[Uuid]) -> Condition {
-    let events = Query::select()
-        .column(event::Column::Id)
-        .from(event::Entity)
-        .cond_where(events_of(organisations))
-        .to_owned();
+    let theirs = Holdings::of(organisations);
     let rsvps = Query::select()
         .column(rsvp::Column::SupporterId)
         .from(rsvp::Entity)
-        .and_where(rsvp::Column::EventId.in_subquery(events))
-        .to_owned();
-    let petitions = Query::select()
-        .column(petition::Column::Id)
-        .from(petition::Entity)
-        .and_where(petition::Column::OrganisationId.is_in(organisations.to_vec()))
+        .and_where(rsvp::Column::EventId.in_subquery(theirs.events()))
         .to_owned();
     let signatures = Query::select()
         .column(signature::Column::SupporterId)
         .from(signature::Entity)
-        .and_where(signature::Column::PetitionId.in_subquery(petitions))
-        .to_owned();
-    let fundraisers = Query::select()
-        .column(fundraiser::Column::Id)
-        .from(fundraiser::Entity)
-        .and_where(fundraiser::Column::OrganisationId.is_in(organisations.to_vec()))
+        .and_where(signature::Column::PetitionId.in_subquery(theirs.petitions()))
         .to_owned();
     let donors = Query::select()
         .column(donation::Column::SupporterId)
         .from(donation::Entity)
-        .and_where(donation::Column::FundraiserId.in_subquery(fundraisers))
+        .and_where(donation::Column::FundraiserId.in_subquery(theirs.fundraisers()))
         .and_where(donation::Column::SupporterId.is_not_null())
         .to_owned();
     Condition::all()
@@ -270,46 +257,74 @@ pub async fn export(
     })
 }
 
-/// Erase a supporter's personal data. Their RSVPs stay as anonymous seats, so counts
-/// and totals do not change; emails not yet sent to them are dropped.
+/// Erase what your organisations hold about a supporter. Their RSVPs to your events
+/// stay as anonymous seats, their signatures on your petitions and gifts to your
+/// fundraisers as anonymous counts and totals; the links to those RSVPs stop
+/// working; your emails to them lose the address, and those not yet sent are
+/// dropped.
+///
+/// What other organisations hold is theirs, not yours to erase: anyone can add an
+/// address at their own door and then ask to erase it. While another organisation
+/// holds something of the supporter, their name and address stay for it; once
+/// nothing else does, the supporter is erased too.
 #[tracing::instrument(skip_all, fields(supporter_id = %id))]
 pub async fn erase(
     db: &DatabaseConnection,
     access: &Access,
     id: Uuid,
 ) -> Result<(), SupporterError> {
+    let organisations = access.personal_data_organisations()?;
     let (row, _) = find_with_rsvps(db, access, id).await?;
     let txn = db.begin().await?;
-    outbox_email::Entity::delete_many()
-        .filter(outbox_email::Column::Recipient.eq(row.email.as_str()))
-        .filter(outbox_email::Column::Status.eq(crate::email::outbox::Status::Pending.as_str()))
-        .exec(&txn)
+    let yours = Holdings::of(&organisations);
+    let everywhere = !yours.others_hold(&txn, id).await?;
+    let now = Utc::now();
+    // Where the rows erased here point from now on: the supporter itself when it
+    // goes too, else a blank supporter of its own, so that seats and counts stay.
+    let anonymous = if everywhere {
+        id
+    } else {
+        let blank = Uuid::now_v7();
+        supporter::ActiveModel {
+            id: Set(blank),
+            email_key: Set(format!("erased:{blank}")),
+            email: Set(String::new()),
+            name: Set(String::new()),
+            locale: Set(None),
+            subscribed: Set(false),
+            unsubscribed_at: Set(None),
+            feed_token: Set(crate::http::auth::new_token("erased_").0),
+            erased_at: Set(Some(now)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
         .await?;
-    // Sent emails keep their record (template, dates) but not the address.
-    outbox_email::Entity::update_many()
-        .col_expr(
-            outbox_email::Column::Recipient,
-            sea_orm::sea_query::Expr::value(""),
-        )
-        .col_expr(
-            outbox_email::Column::RecipientName,
-            sea_orm::sea_query::Expr::value(""),
-        )
-        .col_expr(
-            outbox_email::Column::Context,
-            sea_orm::sea_query::Expr::value("{}"),
-        )
-        .filter(outbox_email::Column::Recipient.eq(row.email.as_str()))
-        .exec(&txn)
-        .await?;
+        blank
+    };
+    for seat in rsvp::Entity::find()
+        .filter(rsvp::Column::SupporterId.eq(id))
+        .filter(rsvp::Column::EventId.in_subquery(yours.events()))
+        .all(&txn)
+        .await?
+    {
+        let mut active: rsvp::ActiveModel = seat.into();
+        active.supporter_id = Set(anonymous);
+        active.name = Set(None);
+        // A manage link held by anyone stops working.
+        active.manage_token = Set(crate::http::auth::new_token("erased_").0);
+        active.update(&txn).await?;
+    }
     // Signatures stay, so counts stay; who signed and what they wrote go.
     for signed in signature::Entity::find()
         .filter(signature::Column::SupporterId.eq(id))
+        .filter(signature::Column::PetitionId.in_subquery(yours.petitions()))
         .all(&txn)
         .await?
     {
         let signature_id = signed.id;
         let mut active: signature::ActiveModel = signed.into();
+        active.supporter_id = Set(anonymous);
         active.email_key = Set(format!("erased:{signature_id}"));
         active.name = Set(String::new());
         active.affiliation = Set(None);
@@ -320,8 +335,10 @@ pub async fn erase(
         active.public = Set(false);
         active.update(&txn).await?;
     }
-    // Donations stay, so totals stay; the donor's name and message go.
+    // Donations stay, so totals stay; the donor's name, message and the
+    // organisers' note about them go.
     donation::Entity::update_many()
+        .col_expr(donation::Column::SupporterId, Expr::value(Some(anonymous)))
         .col_expr(
             donation::Column::DonorName,
             Expr::value(Option::<String>::None),
@@ -330,23 +347,114 @@ pub async fn erase(
             donation::Column::Message,
             Expr::value(Option::<String>::None),
         )
+        .col_expr(donation::Column::Note, Expr::value(Option::<String>::None))
         .filter(donation::Column::SupporterId.eq(id))
+        .filter(donation::Column::FundraiserId.in_subquery(yours.fundraisers()))
         .exec(&txn)
         .await?;
-    let now = Utc::now();
-    let mut active: supporter::ActiveModel = row.into();
-    // A key no address can have, so the unique index holds and nobody matches it.
-    active.email_key = Set(format!("erased:{id}"));
-    active.email = Set(String::new());
-    active.name = Set(String::new());
-    active.locale = Set(None);
-    active.subscribed = Set(false);
-    active.feed_token = Set(crate::http::auth::new_token("erased_").0);
-    active.erased_at = Set(Some(now));
-    active.updated_at = Set(now);
-    active.update(&txn).await?;
+    let emails = || {
+        let to_them = Condition::all().add(outbox_email::Column::Recipient.eq(row.email.as_str()));
+        if everywhere {
+            to_them
+        } else {
+            to_them.add(outbox_email::Column::OrganisationId.is_in(organisations.clone()))
+        }
+    };
+    outbox_email::Entity::delete_many()
+        .filter(emails())
+        .filter(outbox_email::Column::Status.eq(crate::email::outbox::Status::Pending.as_str()))
+        .exec(&txn)
+        .await?;
+    // Sent and failed emails keep their record (template, dates), not the address:
+    // neither in the recipient, the context, nor the SMTP server's error.
+    outbox_email::Entity::update_many()
+        .col_expr(outbox_email::Column::Recipient, Expr::value(""))
+        .col_expr(outbox_email::Column::RecipientName, Expr::value(""))
+        .col_expr(outbox_email::Column::Context, Expr::value("{}"))
+        .col_expr(
+            outbox_email::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(emails())
+        .exec(&txn)
+        .await?;
+    // A stored answer to a retried request may hold the address (an offline gift's
+    // donor): those go too. They are a replay cache, not a record.
+    idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::Body.contains(row.email.as_str()))
+        .exec(&txn)
+        .await?;
+    if everywhere {
+        let mut active: supporter::ActiveModel = row.into();
+        // A key no address can have, so the unique index holds and nobody matches it.
+        active.email_key = Set(format!("erased:{id}"));
+        active.email = Set(String::new());
+        active.name = Set(String::new());
+        active.locale = Set(None);
+        active.subscribed = Set(false);
+        active.feed_token = Set(crate::http::auth::new_token("erased_").0);
+        active.erased_at = Set(Some(now));
+        active.updated_at = Set(now);
+        active.update(&txn).await?;
+    }
     txn.commit().await?;
     Ok(())
+}
+
+/// What some organisations hold: their events (owned or co-hosted), petitions and
+/// fundraisers.
+struct Holdings<'a> {
+    organisations: &'a [Uuid],
+}
+
+impl<'a> Holdings<'a> {
+    fn of(organisations: &'a [Uuid]) -> Self {
+        Self { organisations }
+    }
+
+    fn events(&self) -> sea_orm::sea_query::SelectStatement {
+        Query::select()
+            .column(event::Column::Id)
+            .from(event::Entity)
+            .cond_where(events_of(self.organisations))
+            .to_owned()
+    }
+
+    fn petitions(&self) -> sea_orm::sea_query::SelectStatement {
+        Query::select()
+            .column(petition::Column::Id)
+            .from(petition::Entity)
+            .and_where(petition::Column::OrganisationId.is_in(self.organisations.to_vec()))
+            .to_owned()
+    }
+
+    fn fundraisers(&self) -> sea_orm::sea_query::SelectStatement {
+        Query::select()
+            .column(fundraiser::Column::Id)
+            .from(fundraiser::Entity)
+            .and_where(fundraiser::Column::OrganisationId.is_in(self.organisations.to_vec()))
+            .to_owned()
+    }
+
+    /// Does anything outside these holdings belong to the supporter?
+    async fn others_hold(&self, db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+        let rsvps = rsvp::Entity::find()
+            .filter(rsvp::Column::SupporterId.eq(id))
+            .filter(rsvp::Column::EventId.not_in_subquery(self.events()))
+            .count(db)
+            .await?;
+        let signatures = signature::Entity::find()
+            .filter(signature::Column::SupporterId.eq(id))
+            .filter(signature::Column::PetitionId.not_in_subquery(self.petitions()))
+            .count(db)
+            .await?;
+        let donations = donation::Entity::find()
+            .filter(donation::Column::SupporterId.eq(id))
+            .filter(donation::Column::FundraiserId.not_in_subquery(self.fundraisers()))
+            .count(db)
+            .await?;
+        Ok(rsvps + signatures + donations > 0)
+    }
 }
 
 /// The addresses of these supporters, by id (blank once erased).
