@@ -13,6 +13,7 @@ mod m20261123_000007_create_outbox;
 mod m20261123_000008_outbox_organisation;
 mod m20261123_000009_create_petitions;
 mod m20261123_000010_create_fundraisers;
+mod m20261207_000001_co_host_consent;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_outbox_organisation::Migration),
             Box::new(m20261123_000009_create_petitions::Migration),
             Box::new(m20261123_000010_create_fundraisers::Migration),
+            Box::new(m20261207_000001_co_host_consent::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@
 mod browser;
 mod campaigns;
 mod cli;
+mod co_hosts;
 mod concurrency;
 mod demo;
 mod donations;
