@@ -259,6 +259,7 @@ fn routes(state: AppState) -> poem::endpoint::BoxEndpoint<'static> {
         .data(state.db.clone())
         .data(state)
         .catch_all_error(catch_all)
+        .around(crate::http::controls::refuse_in_url)
         .around(crate::metrics::measure)
         .boxed()
 }

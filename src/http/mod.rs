@@ -2,6 +2,7 @@
 //! idempotency keys, and list paging.
 
 pub mod auth;
+pub mod controls;
 pub mod csv;
 pub mod guard;
 pub mod limit;

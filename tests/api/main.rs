@@ -12,6 +12,7 @@ mod campaigns;
 mod cli;
 mod co_hosts;
 mod concurrency;
+mod control_characters;
 mod demo;
 mod donations;
 mod emails;
