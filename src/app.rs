@@ -279,6 +279,7 @@ fn routes(
         .data(state)
         .catch_all_error(catch_all)
         .around(move |endpoint, req| limit_body(endpoint, req, body_timeout))
+        .around(crate::http::controls::refuse_in_url)
         .around(move |endpoint, req| {
             let proxies = proxies.clone();
             async move { resolve(endpoint, req, &proxies).await }

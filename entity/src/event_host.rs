@@ -11,6 +11,9 @@ pub struct Model {
     pub organisation_id: Uuid,
     /// Order in which the hosts are listed.
     pub position: i32,
+    /// When the co-host's organisers accepted; null while it is only invited, and
+    /// then it is shown nowhere and sees no attendee.
+    pub accepted_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -15,6 +15,7 @@ mod m20261123_000009_create_petitions;
 mod m20261123_000010_create_fundraisers;
 mod m20261206_000011_organiser_accounts;
 mod m20261206_000012_rsvp_names;
+mod m20261206_000013_co_host_consent;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_create_fundraisers::Migration),
             Box::new(m20261206_000011_organiser_accounts::Migration),
             Box::new(m20261206_000012_rsvp_names::Migration),
+            Box::new(m20261206_000013_co_host_consent::Migration),
         ]
     }
 }

@@ -44,8 +44,26 @@ impl InvalidField {
     }
 }
 
+/// A C0 control character other than tab, line feed and carriage return. Text never
+/// needs one, and PostgreSQL refuses NUL outright: stored, it would fail the write
+/// (and every write grouped with it) on one database and not the other.
+pub fn is_refused_control(c: char) -> bool {
+    c < ' ' && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// What a field holding a refused control character is told.
+pub const CONTROL_MESSAGE: &str = "must not contain control characters";
+
+fn refuse_controls(field: &str, text: &str) -> Result<(), InvalidField> {
+    if text.chars().any(is_refused_control) {
+        return Err(InvalidField::new(field, CONTROL_MESSAGE));
+    }
+    Ok(())
+}
+
 /// Trim a required text field and check its length in characters.
 pub fn required_text(field: &str, raw: &str, max: usize) -> Result<String, InvalidField> {
+    refuse_controls(field, raw)?;
     let text = raw.trim();
     if text.is_empty() {
         return Err(InvalidField::new(field, "must not be empty"));
@@ -61,6 +79,7 @@ pub fn required_text(field: &str, raw: &str, max: usize) -> Result<String, Inval
 
 /// As `required_text`, for a field that may be left empty.
 pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<String, InvalidField> {
+    refuse_controls(field, raw)?;
     let text = raw.trim();
     if text.chars().count() > max {
         return Err(InvalidField::new(
@@ -69,4 +88,22 @@ pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<String, Inval
         ));
     }
     Ok(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_with_a_control_character_is_refused_naming_its_field() {
+        for raw in ["Ana\0Ortega", "\u{1}", "Ana\u{1b}[31m", "a\u{1f}"] {
+            let error = required_text("name", raw, 200).unwrap_err();
+            assert_eq!(error, InvalidField::new("name", CONTROL_MESSAGE), "{raw:?}");
+            assert!(optional_text("comment", raw, 200).is_err(), "{raw:?}");
+        }
+        assert_eq!(
+            optional_text("comment", "One\r\n\tTwo", 200).unwrap(),
+            "One\r\n\tTwo"
+        );
+    }
 }

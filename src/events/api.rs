@@ -22,6 +22,13 @@ pub enum EventCreated {
 }
 
 #[derive(ApiResponse)]
+pub enum HostingDeclined {
+    /// The event no longer names your organisation as a host.
+    #[oai(status = 204)]
+    Declined,
+}
+
+#[derive(ApiResponse)]
 pub enum EventDeleted {
     /// The draft is gone.
     #[oai(status = 204)]
@@ -133,5 +140,45 @@ impl EventsApi {
             )
             .await?,
         ))
+    }
+
+    /// Accept to co-host an event another organisation named you in. Until you do,
+    /// the event does not show your organisation as a host, is not in your feed or
+    /// in the public list filtered by your organisation, and you see none of its
+    /// attendees. For the owners and organisers of the co-hosting organisation.
+    #[oai(path = "/events/:id/hosts/:organisation/accept", method = "post")]
+    async fn accept_hosting(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+        /// Your organisation's slug.
+        organisation: Path<String>,
+    ) -> Result<Json<Event>, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        Ok(Json(
+            service::accept_hosting(
+                &self.state.db,
+                &access,
+                &id,
+                &organisation,
+                &self.state.site.public_url,
+            )
+            .await?,
+        ))
+    }
+
+    /// Decline to co-host an event, or stop co-hosting one you accepted: it no longer
+    /// names your organisation.
+    #[oai(path = "/events/:id/hosts/:organisation/decline", method = "post")]
+    async fn decline_hosting(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+        /// Your organisation's slug.
+        organisation: Path<String>,
+    ) -> Result<HostingDeclined, ApiError> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        service::decline_hosting(&self.state.db, &access, &id, &organisation).await?;
+        Ok(HostingDeclined::Declined)
     }
 }

@@ -86,8 +86,13 @@ pub struct Event {
     pub organisation: String,
     /// The campaign's slug.
     pub campaign: Option<String>,
-    /// The slugs of the organisations hosting it, the owner first.
+    /// The slugs of the organisations hosting it, the owner first. A co-host named
+    /// in `hosts` appears here once its organisers accept.
     pub hosts: Vec<String>,
+    /// For the event's organisers only: the co-hosts invited that have not yet
+    /// accepted. They are shown nowhere else and see no attendee until they do.
+    #[oai(skip_serializing_if_is_none)]
+    pub invited_hosts: Option<Vec<String>>,
     pub kind: EventKind,
     pub title: String,
     pub summary: String,
@@ -145,7 +150,8 @@ pub struct NewEvent {
     pub organisation: Option<Text>,
     /// A campaign of the same organisation, by slug.
     pub campaign: Option<Text>,
-    /// Co-hosting organisations, by slug.
+    /// Co-hosting organisations, by slug. Each is invited, and is shown as a host
+    /// once its organisers accept (at once when you organise it too).
     #[oai(default)]
     pub hosts: Vec<Text>,
     /// Made from the title when left out.

@@ -49,6 +49,8 @@ pub enum EventError {
     AlreadyCancelled,
     #[error("a draft cannot be cancelled; delete it instead")]
     NotPublished,
+    #[error("this organisation is not invited to co-host the event")]
+    NotInvited,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -64,7 +66,7 @@ impl From<EventError> for ApiError {
         match e {
             EventError::Invalid(fields) => ApiError::invalid(fields),
             EventError::Access(a) => a.into(),
-            EventError::NotFound => ApiError::not_found(e.to_string()),
+            EventError::NotFound | EventError::NotInvited => ApiError::not_found(e.to_string()),
             EventError::Forbidden => ApiError::forbidden(e.to_string()),
             EventError::SlugTaken(_)
             | EventError::NotDraft
@@ -547,9 +549,9 @@ pub async fn create(
             }
             Err(e) => return Err(e.into()),
         };
-        write_hosts(&txn, inserted.id, &links.host_ids).await?;
+        write_hosts(&txn, access, inserted.id, &links.host_ids).await?;
         txn.commit().await?;
-        return one_view(db, inserted, public_url).await;
+        return organisers_view(db, inserted, public_url).await;
     }
     Err(EventError::SlugTaken(
         Slug::from_title(&valid.title, "event").to_string(),
@@ -596,25 +598,56 @@ fn fill(
     row.updated_at = Set(now);
 }
 
+/// Make the event's co-hosts the organisations of `host_ids`, in that order. A co-host
+/// that stays keeps its answer; one newly named is only invited, unless the organiser
+/// naming it also organises it (naming it is then its consent). Returns the newly
+/// invited organisations.
 async fn write_hosts(
     db: &impl ConnectionTrait,
+    access: &Access,
     event_id: Uuid,
     host_ids: &[Uuid],
-) -> Result<(), DbErr> {
+) -> Result<Vec<Uuid>, DbErr> {
+    let existing = event_host::Entity::find()
+        .filter(event_host::Column::EventId.eq(event_id))
+        .all(db)
+        .await?;
     event_host::Entity::delete_many()
         .filter(event_host::Column::EventId.eq(event_id))
+        .filter(event_host::Column::OrganisationId.is_not_in(host_ids.to_vec()))
         .exec(db)
         .await?;
+    let now = Utc::now();
+    let mut invited = Vec::new();
     for (position, organisation_id) in host_ids.iter().enumerate() {
-        event_host::ActiveModel {
-            event_id: Set(event_id),
-            organisation_id: Set(*organisation_id),
-            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+        let position = i32::try_from(position).unwrap_or(i32::MAX);
+        match existing
+            .iter()
+            .find(|h| h.organisation_id == *organisation_id)
+        {
+            Some(host) if host.position == position => {}
+            Some(host) => {
+                let mut row: event_host::ActiveModel = host.clone().into();
+                row.position = Set(position);
+                row.update(db).await?;
+            }
+            None => {
+                let consents = access.can(*organisation_id, Role::Organiser);
+                event_host::ActiveModel {
+                    event_id: Set(event_id),
+                    organisation_id: Set(*organisation_id),
+                    position: Set(position),
+                    accepted_at: Set(consents.then_some(now)),
+                }
+                .insert(db)
+                .await?;
+                if !consents {
+                    invited.push(*organisation_id);
+                }
+            }
         }
-        .insert(db)
-        .await?;
     }
-    Ok(())
+    Ok(invited)
 }
 
 /// Change an event. Once it is published, a change of time or place raises its
@@ -630,7 +663,9 @@ pub async fn patch(
     let public_url = &*site.public_url;
     let row = find_for(db, access, id, Role::Organiser).await?;
     let current = one_view(db, row.clone(), public_url).await?;
-    let hosts = current.hosts.iter().skip(1).cloned().collect();
+    // Every co-host named so far, invited or accepted: a patch that leaves `hosts`
+    // out must not drop the invitations still waiting for an answer.
+    let hosts = co_host_slugs(db, row.id).await?;
     let mut input = EventInput::from_stored(&row, current.campaign.clone(), hosts);
     input.apply(patch)?;
     let valid = input.validate()?;
@@ -667,7 +702,7 @@ pub async fn patch(
         Err(e) if is_unique_violation(&e) => return Err(EventError::SlugTaken(slug.to_string())),
         Err(e) => return Err(e.into()),
     };
-    write_hosts(&txn, updated.id, &links.host_ids).await?;
+    write_hosts(&txn, access, updated.id, &links.host_ids).await?;
     if bump {
         // Attendees learn of the new time or place with the change itself.
         let previous = Box::new(row);
@@ -682,7 +717,23 @@ pub async fn patch(
         .one(db)
         .await?
         .ok_or(EventError::NotFound)?;
-    one_view(db, updated, public_url).await
+    organisers_view(db, updated, public_url).await
+}
+
+/// The slugs of every organisation named as a co-host, invited or accepted, in order.
+async fn co_host_slugs(db: &DatabaseConnection, event_id: Uuid) -> Result<Vec<String>, DbErr> {
+    let hosts = event_host::Entity::find()
+        .filter(event_host::Column::EventId.eq(event_id))
+        .order_by_asc(event_host::Column::Position)
+        .all(db)
+        .await?;
+    let slugs =
+        crate::campaigns::service::organisation_slugs(db, hosts.iter().map(|h| h.organisation_id))
+            .await?;
+    Ok(hosts
+        .iter()
+        .filter_map(|h| slugs.get(&h.organisation_id).cloned())
+        .collect())
 }
 
 /// Publish a draft. Publishing twice changes nothing.
@@ -705,7 +756,7 @@ pub async fn publish(
             published
         }
     };
-    one_view(db, row, public_url).await
+    organisers_view(db, row, public_url).await
 }
 
 /// Cancel a published event. Cancelling twice changes nothing.
@@ -742,7 +793,7 @@ pub async fn cancel(
         }
         _ => return Err(EventError::NotPublished),
     };
-    one_view(db, row, public_url).await
+    organisers_view(db, row, public_url).await
 }
 
 /// Delete a draft; anything published stays (cancel it instead).
@@ -781,7 +832,74 @@ pub async fn get(
             return Err(EventError::Forbidden);
         }
     }
-    one_view(db, row, public_url).await
+    organisers_view(db, row, public_url).await
+}
+
+/// A co-host's organisers accept to host an event: from now on it is shown as a
+/// host, is in their feeds and lists, and they see its attendees. Accepting twice
+/// changes nothing.
+#[tracing::instrument(skip_all, fields(event_id = id))]
+pub async fn accept_hosting(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: &str,
+    organisation_slug: &str,
+    public_url: &str,
+) -> Result<Event, EventError> {
+    let (row, host) = invitation_of(db, access, id, organisation_slug).await?;
+    if host.accepted_at.is_none() {
+        let mut active: event_host::ActiveModel = host.into();
+        active.accepted_at = Set(Some(Utc::now()));
+        active.update(db).await?;
+        // The event now belongs in the co-host's feed and public list.
+        crate::db::content_changed(db).await?;
+    }
+    organisers_view(db, row, public_url).await
+}
+
+/// A co-host's organisers decline an invitation, or leave an event they accepted:
+/// the event no longer names them, whoever asks.
+#[tracing::instrument(skip_all, fields(event_id = id))]
+pub async fn decline_hosting(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: &str,
+    organisation_slug: &str,
+) -> Result<(), EventError> {
+    let (_, host) = invitation_of(db, access, id, organisation_slug).await?;
+    let was_shown = host.accepted_at.is_some();
+    event_host::Entity::delete_by_id((host.event_id, host.organisation_id))
+        .exec(db)
+        .await?;
+    if was_shown {
+        crate::db::content_changed(db).await?;
+    }
+    Ok(())
+}
+
+/// The event and the host row of `organisation_slug`, which the caller organises.
+async fn invitation_of(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: &str,
+    organisation_slug: &str,
+) -> Result<(event::Model, event_host::Model), EventError> {
+    let org = organisation::Entity::find()
+        .filter(organisation::Column::Slug.eq(organisation_slug))
+        .one(db)
+        .await?
+        .ok_or(EventError::NotInvited)?;
+    match access.role_in(org.id) {
+        Some(role) if role >= Role::Organiser => {}
+        Some(_) => return Err(AccessError::ReadOnly.into()),
+        None => return Err(AccessError::Forbidden(org.slug).into()),
+    }
+    let row = find(db, id).await?.ok_or(EventError::NotFound)?;
+    let host = event_host::Entity::find_by_id((row.id, org.id))
+        .one(db)
+        .await?
+        .ok_or(EventError::NotInvited)?;
+    Ok((row, host))
 }
 
 /// Filters of the organiser's list.
@@ -821,7 +939,7 @@ pub async fn list(
     }
     let rows = query.all(db).await?;
     let (rows, next) = split_page(rows, limit, |e| e.id.to_string());
-    Ok((views(db, rows, public_url).await?, next))
+    Ok((organisers_views(db, rows, public_url).await?, next))
 }
 
 /// Filters of the public list.
@@ -977,21 +1095,61 @@ async fn one_view(
         .ok_or(EventError::NotFound)
 }
 
-/// Turn rows into the API's events, loading the slugs they refer to in three queries
-/// whatever the number of rows.
+async fn organisers_view(
+    db: &DatabaseConnection,
+    row: event::Model,
+    public_url: &str,
+) -> Result<Event, EventError> {
+    organisers_views(db, vec![row], public_url)
+        .await?
+        .pop()
+        .ok_or(EventError::NotFound)
+}
+
+/// Who reads the events being turned into views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Readers {
+    /// Anyone: `hosts` names only co-hosts that accepted.
+    Public,
+    /// The event's organisers: they also see whom they invited (`invited_hosts`).
+    Organisers,
+}
+
+/// Turn rows into the API's events as the public sees them, loading the slugs they
+/// refer to in three queries whatever the number of rows.
 pub async fn views(
     db: &DatabaseConnection,
     rows: Vec<event::Model>,
     public_url: &str,
 ) -> Result<Vec<Event>, DbErr> {
+    views_for(db, rows, public_url, Readers::Public).await
+}
+
+/// As `views`, with the co-hosts invited and yet to accept.
+async fn organisers_views(
+    db: &DatabaseConnection,
+    rows: Vec<event::Model>,
+    public_url: &str,
+) -> Result<Vec<Event>, DbErr> {
+    views_for(db, rows, public_url, Readers::Organisers).await
+}
+
+async fn views_for(
+    db: &DatabaseConnection,
+    rows: Vec<event::Model>,
+    public_url: &str,
+    readers: Readers,
+) -> Result<Vec<Event>, DbErr> {
     let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
     let mut hosts: HashMap<Uuid, Vec<event_host::Model>> = HashMap::new();
-    for host in event_host::Entity::find()
+    let mut query = event_host::Entity::find()
         .filter(event_host::Column::EventId.is_in(ids))
-        .order_by_asc(event_host::Column::Position)
-        .all(db)
-        .await?
-    {
+        .order_by_asc(event_host::Column::Position);
+    if readers == Readers::Public {
+        // An organisation is never shown as hosting what it has not agreed to host.
+        query = query.filter(event_host::Column::AcceptedAt.is_not_null());
+    }
+    for host in query.all(db).await? {
         hosts.entry(host.event_id).or_default().push(host);
     }
     let org_ids = rows
@@ -1012,17 +1170,24 @@ pub async fn views(
         .map(|e| {
             let slug_of = |id: &Uuid| orgs.get(id).cloned().unwrap_or_default();
             let organisation = slug_of(&e.organisation_id);
+            let (accepted, invited): (Vec<_>, Vec<_>) = hosts
+                .get(&e.id)
+                .into_iter()
+                .flatten()
+                .partition(|h| h.accepted_at.is_some());
             let host_slugs = std::iter::once(organisation.clone())
-                .chain(
-                    hosts
-                        .get(&e.id)
-                        .into_iter()
-                        .flatten()
-                        .map(|h| slug_of(&h.organisation_id)),
-                )
+                .chain(accepted.iter().map(|h| slug_of(&h.organisation_id)))
                 .collect();
+            let invited_hosts = (readers == Readers::Organisers).then(|| {
+                invited
+                    .iter()
+                    .map(|h| slug_of(&h.organisation_id))
+                    .collect()
+            });
             let campaign = e.campaign_id.and_then(|id| campaigns.get(&id).cloned());
-            view(e, organisation, campaign, host_slugs, public_url)
+            let mut event = view(e, organisation, campaign, host_slugs, public_url);
+            event.invited_hosts = invited_hosts;
+            event
         })
         .collect())
 }
@@ -1046,6 +1211,7 @@ fn view(
         organisation,
         campaign,
         hosts,
+        invited_hosts: None,
         kind: EventKind::from_stored(&e.kind).unwrap_or(EventKind::Other),
         title: e.title,
         summary: e.summary,
@@ -1140,12 +1306,13 @@ pub async fn calendar_row(
         .filter(|e| e.status != EventStatus::Draft.as_str()))
 }
 
-/// Events an organisation owns or co-hosts.
+/// Events an organisation owns, or co-hosts since it accepted.
 fn hosted_by(organisation_id: Uuid) -> Condition {
     let co_hosted = Query::select()
         .column(event_host::Column::EventId)
         .from(event_host::Entity)
         .and_where(event_host::Column::OrganisationId.eq(organisation_id))
+        .and_where(event_host::Column::AcceptedAt.is_not_null())
         .to_owned();
     Condition::any()
         .add(event::Column::OrganisationId.eq(organisation_id))

@@ -168,8 +168,8 @@ impl DonateForm {
         let email = Email::parse(r.email.as_deref().unwrap_or_default())
             .map_err(|e| errors.push(e.at("email")))
             .ok();
-        let name = crate::email::message::one_line(r.name.as_deref().unwrap_or_default());
-        let name = crate::domain::required_text("name", &name, 200)
+        let name = crate::domain::required_text("name", r.name.as_deref().unwrap_or_default(), 200)
+            .map(|n| crate::email::message::one_line(&n))
             .map_err(|e| errors.push(e))
             .ok();
         let message = optional("message", r.message.as_ref(), 1_000)

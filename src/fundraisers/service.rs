@@ -166,13 +166,9 @@ impl Limits {
     }
 }
 
-/// The goal: a positive amount, of a size a total can reach without overflowing.
+/// The goal: a positive amount, no larger than any amount may be.
 fn check_goal(goal: &crate::http::money::MoneyInput) -> Result<Money, Vec<InvalidField>> {
-    let money = goal.parse("goal")?;
-    if money.minor() > 1_000_000_000_000_000 {
-        return Err(vec![InvalidField::new("goal.amount", "is too large")]);
-    }
-    Ok(money)
+    goal.parse("goal")
 }
 
 async fn campaign_in(
@@ -574,14 +570,24 @@ struct Totals {
 
 async fn totals(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Totals>, DbErr> {
     let succeeded = DonationStatus::Succeeded.as_str();
-    // PostgreSQL sums BIGINT as NUMERIC: cast back so both databases give integers.
-    let sums: Vec<(Uuid, String, i64)> = donation::Entity::find()
+    // A plain SUM of BIGINT overflows: SQLite fails the query ("integer overflow")
+    // and PostgreSQL's NUMERIC sum does not fit back in a BIGINT, so one absurd
+    // amount would fail every page that shows the fundraiser. Each gift is summed
+    // in two parts instead, billions and the rest: neither sum can overflow before
+    // some billions of rows, the same SQL runs on both databases, and Rust joins
+    // them exactly, saturating a total too large for an `i64`.
+    let net = "(amount - refunded_amount)";
+    let sums: Vec<(Uuid, String, i64, i64)> = donation::Entity::find()
         .select_only()
         .column(donation::Column::FundraiserId)
         .column(donation::Column::Currency)
         .column_as(
-            Expr::cust("CAST(SUM(amount - refunded_amount) AS BIGINT)"),
-            "raised",
+            Expr::cust(format!("CAST(SUM({net} / {SPLIT}) AS BIGINT)")),
+            "billions",
+        )
+        .column_as(
+            Expr::cust(format!("CAST(SUM({net} % {SPLIT}) AS BIGINT)")),
+            "rest",
         )
         .filter(donation::Column::FundraiserId.is_in(ids.iter().copied()))
         .filter(donation::Column::Status.eq(succeeded))
@@ -605,17 +611,28 @@ async fn totals(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid,
         .all(db)
         .await?;
     let mut totals: HashMap<Uuid, Totals> = HashMap::new();
-    for (id, currency, raised) in sums {
+    for (id, currency, billions, rest) in sums {
         totals
             .entry(id)
             .or_default()
             .raised
-            .insert(currency, raised);
+            .insert(currency, joined(billions, rest));
     }
     for (id, count) in donors {
         totals.entry(id).or_default().donors = count;
     }
     Ok(totals)
+}
+
+/// Where `totals` splits each amount: the sum of the quotients and the sum of the
+/// remainders stay far from overflowing an `i64`.
+const SPLIT: i64 = 1_000_000_000;
+
+/// `billions × SPLIT + rest`, exactly, held to `0..=i64::MAX`: a total is never
+/// negative (refunds never exceed their gift) and saturates rather than overflow.
+fn joined(billions: i64, rest: i64) -> i64 {
+    let total = i128::from(billions) * i128::from(SPLIT) + i128::from(rest);
+    i64::try_from(total.max(0)).unwrap_or(i64::MAX)
 }
 
 pub(super) async fn views(
@@ -687,4 +704,20 @@ pub(super) fn optional(
         .map(|v| optional_text(field, v, max))
         .transpose()
         .map(|v| v.filter(|v| !v.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_sums_join_exactly_and_saturate() {
+        assert_eq!(joined(0, 0), 0);
+        assert_eq!(joined(12, 345), 12 * SPLIT + 345);
+        // 9.2 × 10^18, the largest i64, exactly.
+        assert_eq!(joined(9_223_372_036, 854_775_807), i64::MAX);
+        assert_eq!(joined(9_223_372_036, 854_775_808), i64::MAX);
+        assert_eq!(joined(27_000_000_000, 0), i64::MAX);
+        assert_eq!(joined(-3, 0), 0);
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod controls;
 pub mod csv;
 pub mod edge;
 pub mod guard;

@@ -1,5 +1,6 @@
 //! A JSON string that is a string: poem-openapi's `String` also takes numbers and
-//! booleans (`"title": 42` would become "42"), which hides a client's mistake.
+//! booleans (`"title": 42` would become "42"), which hides a client's mistake. Nor
+//! does it hold control characters (`"\u0000"`), which PostgreSQL cannot store.
 
 use std::{borrow::Cow, ops::Deref};
 
@@ -70,6 +71,11 @@ impl Type for Text {
 impl ParseFromJSON for Text {
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
         match value.unwrap_or_default() {
+            // `"\u0000"` is valid JSON; no field of ours wants it (see
+            // `domain::is_refused_control`), so it is refused here, for every field.
+            Value::String(s) if s.chars().any(crate::domain::is_refused_control) => Err(
+                ParseError::custom(format!("a string {}", crate::domain::CONTROL_MESSAGE)),
+            ),
             Value::String(s) => Ok(Self(s)),
             other => Err(ParseError::expected_type(other)),
         }

@@ -571,7 +571,8 @@ impl SignForm {
         let mut errors = Vec::new();
         let mut keep = |e: InvalidField| errors.push(e);
         let email = Email::parse(&r.email).map_err(|e| keep(e.at("email"))).ok();
-        let name = required_text("name", &crate::email::message::one_line(&r.name), 200)
+        let name = required_text("name", &r.name, 200)
+            .map(|n| crate::email::message::one_line(&n))
             .map_err(&mut keep)
             .ok();
         let optional = |field: &str, value: Option<crate::http::Text>, max: usize| {

@@ -85,7 +85,7 @@ impl RsvpForm {
     ) -> Result<Self, Vec<InvalidField>> {
         let email = Email::parse(email).map_err(|e| e.at("email"));
         // A name goes into email headers: keep it on one line.
-        let name = required_text("name", &crate::email::message::one_line(name), 200);
+        let name = required_text("name", name, 200).map(|n| crate::email::message::one_line(&n));
         let guests = check_guests(guests.unwrap_or(0));
         let locale = locale.map(Locale::parse).transpose();
         match (email, name, guests, locale) {

@@ -1042,8 +1042,8 @@ pub async fn attendees(
     Ok((items, next))
 }
 
-/// An event whose attendees this organiser may see: its own organisation's or a
-/// co-host's, with a role that sees personal data.
+/// An event whose attendees this organiser may see: its own organisation's or that
+/// of a co-host that accepted, with a role that sees personal data.
 async fn organisers_event(
     db: &DatabaseConnection,
     access: &Access,
@@ -1057,6 +1057,7 @@ async fn organisers_event(
     }
     let hosts = event_host::Entity::find()
         .filter(event_host::Column::EventId.eq(event.id))
+        .filter(event_host::Column::AcceptedAt.is_not_null())
         .all(db)
         .await?;
     if hosts

@@ -139,12 +139,14 @@ pub async fn upsert_many(
         .collect()
 }
 
-/// Events these organisations own or co-host.
+/// Events these organisations own, or co-host since they accepted: an invitation
+/// alone gives no one the attendees' personal data.
 fn events_of(organisations: &[Uuid]) -> Condition {
     let co_hosted = Query::select()
         .column(event_host::Column::EventId)
         .from(event_host::Entity)
         .and_where(event_host::Column::OrganisationId.is_in(organisations.to_vec()))
+        .and_where(event_host::Column::AcceptedAt.is_not_null())
         .to_owned();
     Condition::any()
         .add(event::Column::OrganisationId.is_in(organisations.to_vec()))

@@ -611,6 +611,26 @@ impl TestApp {
             .clone()
     }
 
+    /// `organisation`'s organiser (`token`) accepts to co-host `event`; the whole reply.
+    pub async fn accept_hosting(&self, token: &str, event: &str, organisation: &str) -> Reply {
+        self.post_json(
+            &format!("/api/v1/events/{event}/hosts/{organisation}/accept"),
+            token,
+            &json!({}),
+        )
+        .await
+    }
+
+    /// `organisation`'s organiser (`token`) declines to co-host `event`, or leaves it.
+    pub async fn decline_hosting(&self, token: &str, event: &str, organisation: &str) -> Reply {
+        self.post_json(
+            &format!("/api/v1/events/{event}/hosts/{organisation}/decline"),
+            token,
+            &json!({}),
+        )
+        .await
+    }
+
     /// Create and publish an event.
     pub async fn published_event(&self, token: &str, body: Value) -> Value {
         let draft = self.create_event(token, body).await;

@@ -1351,6 +1351,9 @@ async fn a_co_hosting_organisations_organisers_see_the_attendees() {
             with(meeting("Film night"), json!({ "hosts": ["hov"] })),
         )
         .await;
+    app.accept_hosting(&hov_organiser, id_of(&event), "hov")
+        .await
+        .expect(200);
     app.rsvp(id_of(&event), "ana@example.org", json!({}))
         .await
         .expect(201);

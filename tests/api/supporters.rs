@@ -163,6 +163,9 @@ async fn a_co_hosting_organisation_finds_the_supporters_of_the_shared_event() {
             with(meeting("Film night"), json!({ "hosts": ["hov"] })),
         )
         .await;
+    app.accept_hosting(&hov, id_of(&event), "hov")
+        .await
+        .expect(200);
     app.rsvp(id_of(&event), "ana@example.org", json!({}))
         .await
         .expect(201);
