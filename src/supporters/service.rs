@@ -1,7 +1,9 @@
 //! The rules of supporters: one per address, seen only by the organisations they
 //! acted for, erased on request with the counts they made kept.
 
-use chrono::Utc;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
@@ -204,7 +206,8 @@ pub async fn list(
     }
     let rows = query.all(db).await?;
     let (rows, next) = split_page(rows, limit, |s| s.id.to_string());
-    Ok((rows.into_iter().map(view).collect(), next))
+    let names = names_held(db, &organisations, &rows).await?;
+    Ok((rows.into_iter().map(|s| view(s, &names)).collect(), next))
 }
 
 /// A supporter of your organisations with their RSVPs to its events.
@@ -213,11 +216,13 @@ pub async fn get(
     access: &Access,
     id: Uuid,
 ) -> Result<SupporterDetail, SupporterError> {
+    let organisations = access.personal_data_organisations()?;
     let (row, rsvps) = find_with_rsvps(db, access, id).await?;
     let signatures = signatures_of(db, access, id).await?;
     let donations = donations_of(db, access, id).await?;
+    let names = names_held(db, &organisations, std::slice::from_ref(&row)).await?;
     Ok(SupporterDetail {
-        supporter: view(row),
+        supporter: view(row, &names),
         rsvps,
         signatures,
         donations,
@@ -236,7 +241,7 @@ pub async fn export(
     let donations = donations_of(db, access, id).await?;
     let emails = outbox_email::Entity::find()
         .filter(outbox_email::Column::Recipient.eq(row.email.as_str()))
-        .filter(outbox_email::Column::OrganisationId.is_in(organisations))
+        .filter(outbox_email::Column::OrganisationId.is_in(organisations.clone()))
         .order_by_asc(outbox_email::Column::Id)
         .all(db)
         .await?
@@ -249,8 +254,9 @@ pub async fn export(
             sent_at: e.sent_at.map(instant),
         })
         .collect();
+    let names = names_held(db, &organisations, std::slice::from_ref(&row)).await?;
     Ok(SupporterExport {
-        supporter: view(row),
+        supporter: view(row, &names),
         rsvps,
         signatures,
         donations,
@@ -625,11 +631,61 @@ async fn donations_of(
     )
 }
 
-fn view(s: supporter::Model) -> Supporter {
+/// The name each supporter gave these organisations: the latest given with an RSVP
+/// to their events, a signature on their petitions or a gift to their fundraisers.
+/// (An RSVP from before RSVPs kept a name counts with the supporter's own.) What a
+/// supporter told another organisation is not these organisations' to see.
+async fn names_held(
+    db: &impl ConnectionTrait,
+    organisations: &[Uuid],
+    supporters: &[supporter::Model],
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    let ids: Vec<Uuid> = supporters.iter().map(|s| s.id).collect();
+    let own = |id: Uuid| {
+        supporters
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
+    let theirs = Holdings::of(organisations);
+    let mut given: Vec<(Uuid, DateTime<Utc>, String)> = Vec::new();
+    for r in rsvp::Entity::find()
+        .filter(rsvp::Column::SupporterId.is_in(ids.clone()))
+        .filter(rsvp::Column::EventId.in_subquery(theirs.events()))
+        .all(db)
+        .await?
+    {
+        let name = r.name.unwrap_or_else(|| own(r.supporter_id));
+        given.push((r.supporter_id, r.updated_at, name));
+    }
+    for s in signature::Entity::find()
+        .filter(signature::Column::SupporterId.is_in(ids.clone()))
+        .filter(signature::Column::PetitionId.in_subquery(theirs.petitions()))
+        .all(db)
+        .await?
+    {
+        given.push((s.supporter_id, s.created_at, s.name));
+    }
+    for d in donation::Entity::find()
+        .filter(donation::Column::SupporterId.is_in(ids))
+        .filter(donation::Column::FundraiserId.in_subquery(theirs.fundraisers()))
+        .all(db)
+        .await?
+    {
+        if let (Some(id), Some(name)) = (d.supporter_id, d.donor_name) {
+            given.push((id, d.created_at, name));
+        }
+    }
+    given.sort_by_key(|(_, at, _)| *at);
+    Ok(given.into_iter().map(|(id, _, name)| (id, name)).collect())
+}
+
+fn view(s: supporter::Model, names: &HashMap<Uuid, String>) -> Supporter {
     Supporter {
         id: s.id.to_string(),
         email: s.email,
-        name: s.name,
+        name: names.get(&s.id).cloned().unwrap_or_default(),
         locale: s.locale,
         subscribed: s.subscribed,
         unsubscribed_at: s.unsubscribed_at.map(instant),

@@ -398,3 +398,196 @@ async fn another_organisation_cannot_erase_a_supporter_it_never_met() {
 
     assert_eq!(app.get(&path, &token).await.expect(200)["name"], "Ana");
 }
+
+// --- another organisation's supporters (issue 15) ------------------------------------------
+
+/// `token`'s organiser adds `email` at the door of `event`, with `name`.
+async fn add_at_the_door(app: &TestApp, token: &str, event: &Value, email: &str, name: &str) {
+    app.post_json(
+        &format!("/api/v1/events/{}/rsvps", id_of(event)),
+        token,
+        &json!({ "email": email, "name": name }),
+    )
+    .await
+    .expect(201);
+}
+
+/// Ana RSVPs to the Toronto circle's film night and signs its petition; the rival
+/// group then adds her address at the door of its own meeting.
+async fn ana_claimed_by_a_rival(app: &TestApp) -> (String, String, Value, Value) {
+    let lrbc = app.owner_of("lrbc").await;
+    let rival = app.owner_of("rival").await;
+    let film = meeting_of(app, &lrbc, "Film night").await;
+    app.rsvp(
+        id_of(&film),
+        "ana@example.org",
+        json!({ "name": "Ana Pérez" }),
+    )
+    .await
+    .expect(201);
+    let petition = app
+        .published_petition(
+            &lrbc,
+            json!({ "title": "Free them", "target": "the consulate", "require_confirmation": false }),
+        )
+        .await;
+    app.post_json(
+        &format!("/api/v1/public/petitions/{}/signatures", id_of(&petition)),
+        "",
+        &json!({ "email": "ana@example.org", "name": "Ana Pérez", "comment": "Solidarity" }),
+    )
+    .await
+    .expect(201);
+    let bait = meeting_of(app, &rival, "Open evening").await;
+    add_at_the_door(app, &rival, &bait, "ana@example.org", "Mallory").await;
+    (lrbc, rival, film, bait)
+}
+
+#[tokio::test]
+async fn adding_someones_address_at_your_door_neither_renames_them_nor_shows_their_name() {
+    let app = spawn_app().await;
+    let (lrbc, rival, film, bait) = ana_claimed_by_a_rival(&app).await;
+
+    assert_eq!(
+        supporter(&app, &lrbc, "ana@example.org").await["name"],
+        "Ana Pérez"
+    );
+    assert_eq!(
+        app.attendees(&lrbc, id_of(&film)).await[0]["name"],
+        "Ana Pérez"
+    );
+    let theirs = app.attendees(&rival, id_of(&bait)).await;
+    assert_eq!(theirs[0]["name"], "Mallory");
+    let seen_by_rival = app
+        .get(
+            &format!(
+                "/api/v1/supporters/{}",
+                id_of(&find(&app, &rival, "ana@example.org").await[0])
+            ),
+            &rival,
+        )
+        .await;
+    for secret in ["Ana Pérez", "Film night", "Free them", "Solidarity"] {
+        assert!(
+            !seen_by_rival.text.contains(secret),
+            "{secret}: {}",
+            seen_by_rival.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_organisation_erasing_a_supporter_others_hold_erases_only_its_own_part() {
+    let app = spawn_app().await;
+    let (lrbc, rival, film, bait) = ana_claimed_by_a_rival(&app).await;
+    let claimed = find(&app, &rival, "ana@example.org").await;
+
+    app.delete(
+        &format!("/api/v1/supporters/{}", id_of(&claimed[0])),
+        &rival,
+    )
+    .await
+    .expect(204);
+
+    let ana = supporter(&app, &lrbc, "ana@example.org").await;
+    assert_eq!(ana["name"], "Ana Pérez");
+    assert_eq!(rsvp_titles(&ana), ["Film night"]);
+    assert_eq!(ana["signatures"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.attendees(&lrbc, id_of(&film)).await[0]["email"],
+        "ana@example.org"
+    );
+    assert!(find(&app, &rival, "ana@example.org").await.is_empty());
+    let seat = &app.attendees(&rival, id_of(&bait)).await[0];
+    assert_eq!((&seat["name"], &seat["email"]), (&json!(""), &json!("")));
+    assert_eq!(app.event(&rival, id_of(&bait)).await["going_count"], 1);
+}
+
+#[tokio::test]
+async fn erasing_a_supporter_nobody_else_holds_erases_them_everywhere() {
+    let app = spawn_app().await;
+    let lrbc = app.owner_of("lrbc").await;
+    let film = meeting_of(&app, &lrbc, "Film night").await;
+    let rsvp = app
+        .rsvp(
+            id_of(&film),
+            "ana@example.org",
+            json!({ "name": "Ana Pérez" }),
+        )
+        .await
+        .expect(201)
+        .clone();
+    let ana = find(&app, &lrbc, "ana@example.org").await;
+
+    app.delete(&format!("/api/v1/supporters/{}", id_of(&ana[0])), &lrbc)
+        .await
+        .expect(204);
+
+    let seat = &app.attendees(&lrbc, id_of(&film)).await[0];
+    assert_eq!((&seat["name"], &seat["email"]), (&json!(""), &json!("")));
+    // The manage link she (or anyone who saw it) held stops working.
+    app.get_public(&format!("/api/v1/public/rsvps/{}", manage_token(&rsvp)))
+        .await
+        .expect_problem(404);
+    // A new action with her address starts a new supporter.
+    app.rsvp(
+        id_of(&meeting_of(&app, &lrbc, "Assembly").await),
+        "ana@example.org",
+        json!({}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(
+        supporter(&app, &lrbc, "ana@example.org").await["name"],
+        "Ana"
+    );
+}
+
+#[tokio::test]
+async fn erasing_a_donor_forgets_the_organisers_note_and_the_stored_answer_naming_them() {
+    let app = spawn_app().await;
+    let hov = app.owner_of("hov").await;
+    let draft = app
+        .post_json(
+            "/api/v1/fundraisers",
+            &hov,
+            &json!({ "title": "Fighting fund", "goal": { "amount": 500_000, "currency": "GBP" } }),
+        )
+        .await
+        .expect(201)
+        .clone();
+    let gift = json!({
+        "amount": { "amount": 2500, "currency": "GBP" },
+        "method": "cash",
+        "donor_name": "Ana Pérez",
+        "donor_email": "ana@example.org",
+        "received_at": "2026-12-01T18:00:00Z",
+        "note": "Ana Pérez gave at the stall, lives on Dundas St",
+    });
+    let path = format!("/api/v1/fundraisers/{}/donations", id_of(&draft));
+    app.post_json_once(&path, &hov, "gift-1", &gift)
+        .await
+        .expect(201);
+    let ana = find(&app, &hov, "ana@example.org").await;
+
+    app.delete(&format!("/api/v1/supporters/{}", id_of(&ana[0])), &hov)
+        .await
+        .expect(204);
+
+    let donations = app.get(&path, &hov).await;
+    donations.expect(200);
+    for secret in ["Ana Pérez", "Dundas", "ana@example.org"] {
+        assert!(
+            !donations.text.contains(secret),
+            "{secret}: {}",
+            donations.text
+        );
+    }
+    // The same request again no longer replays an answer holding her address.
+    let replay = app.post_json_once(&path, &hov, "gift-1", &gift).await;
+    assert!(
+        replay.headers.get("idempotent-replayed").is_none(),
+        "{:?}",
+        replay.headers
+    );
+}
