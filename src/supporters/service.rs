@@ -631,10 +631,12 @@ async fn donations_of(
     )
 }
 
-/// The name each supporter gave these organisations: the latest given with an RSVP
-/// to their events, a signature on their petitions or a gift to their fundraisers.
-/// (An RSVP from before RSVPs kept a name counts with the supporter's own.) What a
-/// supporter told another organisation is not these organisations' to see.
+/// The name each supporter gave these organisations: the first given with an RSVP
+/// to their events, a signature on their petitions or a gift to their fundraisers
+/// (later actions with the address prove nothing about its owner, so they do not
+/// rename them; each RSVP, signature and gift shows its own). An RSVP from before
+/// RSVPs kept a name counts with the supporter's own. What a supporter told another
+/// organisation is not these organisations' to see.
 async fn names_held(
     db: &impl ConnectionTrait,
     organisations: &[Uuid],
@@ -677,7 +679,8 @@ async fn names_held(
             given.push((id, d.created_at, name));
         }
     }
-    given.sort_by_key(|(_, at, _)| *at);
+    // Latest first, so that the first given is the one left in the map.
+    given.sort_by_key(|(_, at, _)| std::cmp::Reverse(*at));
     Ok(given.into_iter().map(|(id, _, name)| (id, name)).collect())
 }
 
