@@ -25,6 +25,11 @@ impl Email {
         if shown.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return invalid("must not contain spaces");
         }
+        // Invisible characters that reorder or hide text: an address that shows as
+        // one thing in an organiser's list and is another.
+        if shown.chars().any(is_format_character) {
+            return invalid("must not contain invisible or direction-changing characters");
+        }
         let Some((local, domain)) = shown.rsplit_once('@') else {
             return invalid("must contain an @");
         };
@@ -36,6 +41,10 @@ impl Email {
             .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
         if !domain.contains('.') || !labels_ok || domain.contains(['<', '>', ',', ';', '"']) {
             return invalid("is not an email address");
+        }
+        // What we accept, we must be able to write to: lettre builds every email.
+        if shown.parse::<lettre::Address>().is_err() {
+            return invalid("is not an address we can send email to");
         }
         Ok(Self {
             shown: shown.to_owned(),
@@ -62,6 +71,26 @@ impl Email {
     }
 }
 
+/// Unicode's format characters (category Cf) that can appear in typed text: bidi
+/// controls and isolates, zero-width characters, the soft hyphen, the byte-order
+/// mark, interlinear annotations and tags.
+fn is_format_character(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
 impl AsRef<str> for Email {
     fn as_ref(&self) -> &str {
         &self.shown
@@ -77,6 +106,34 @@ impl fmt::Display for Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidi_and_invisible_characters_are_refused() {
+        for raw in [
+            "ana\u{202E}gro.elpmaxe@example.org",
+            "ana\u{200B}@example.org",
+            "\u{2066}ana@example.org\u{2069}",
+            "ana@exa\u{00AD}mple.org",
+            "\u{FEFF}ana@example.org",
+        ] {
+            assert!(Email::parse(raw).is_err(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn an_address_lettre_cannot_write_to_is_refused() {
+        for raw in [
+            "ana(comment)@example.org",
+            "a[b]@example.org",
+            "a..b@example.org",
+            ".ana@example.org",
+            "ana.@example.org",
+        ] {
+            assert!(Email::parse(raw).is_err(), "{raw:?}");
+        }
+        assert!(Email::parse("ana.pérez@example.org").is_ok());
+        assert!(Email::parse("ana@xn--exmple-cua.org").is_ok());
+    }
 
     #[test]
     fn addresses_people_use_are_accepted() {

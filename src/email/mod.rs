@@ -14,7 +14,7 @@ pub mod worker;
 use std::sync::Arc;
 
 /// What emails, links and calendar entries need to know about this deployment.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Site {
     /// `TURNOUT_PUBLIC_URL` without a trailing slash.
     pub public_url: Arc<str>,
@@ -23,6 +23,17 @@ pub struct Site {
     /// The address part of `TURNOUT_MAIL_FROM` (the ORGANIZER of calendar entries,
     /// and the domain of Message-IDs).
     pub mail_from_address: Arc<str>,
+}
+
+impl std::fmt::Debug for Site {
+    /// Without the secret: a `Debug` in a log line or a panic must not sign links.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site")
+            .field("public_url", &self.public_url)
+            .field("secret", &"***")
+            .field("mail_from_address", &self.mail_from_address)
+            .finish()
+    }
 }
 
 impl Site {

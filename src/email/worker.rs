@@ -191,6 +191,7 @@ impl Worker {
     async fn round(&self, stop: &Stop) -> Result<Round, DbErr> {
         let now = Utc::now();
         crate::petitions::service::expire_unconfirmed(&self.db, now).await?;
+        crate::http::guard::forget_old_keys(&self.db, now).await?;
         let mut round = Round {
             reminders: crate::rsvps::service::queue_reminders(&self.db, &self.site, now).await?,
             ..Round::default()

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use poem::{Endpoint, IntoResponse, Request, Response, http::Method, http::StatusCode};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, SqlErr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, SqlErr,
+};
 use sha2::{Digest, Sha256};
 
 use super::problem::{Problem, catch_all};
@@ -21,6 +23,21 @@ const KEY_HEADER: &str = "idempotency-key";
 /// than the slowest call we make (Stripe's, 30 s at most).
 const IN_FLIGHT_WAIT: std::time::Duration = std::time::Duration::from_secs(35);
 const IN_FLIGHT_POLL: std::time::Duration = std::time::Duration::from_millis(25);
+/// How long a key is remembered: a client retries within minutes, not days, and
+/// stored answers may hold personal data.
+const KEY_HOURS: i64 = 24;
+
+/// Forget keys older than [`KEY_HOURS`] (the worker does this each round).
+pub async fn forget_old_keys(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    Ok(idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::CreatedAt.lt(now - chrono::Duration::hours(KEY_HOURS)))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
 
 pub async fn guard<E: Endpoint>(
     endpoint: Arc<E>,
@@ -64,13 +81,18 @@ pub async fn guard<E: Endpoint>(
         .into_response());
     }
 
+    // Whose key it is: the token's holder, or, without a token, the client's
+    // address. Anonymous callers must not share one space of keys, or one could
+    // replay another's answer (and the manage link in it) by guessing the key.
+    let caller = match req.header("authorization") {
+        Some(auth) => auth.to_owned(),
+        None => super::client::ClientAddr::of(&req)
+            .map(|c| format!("client {}", c.limit_key()))
+            .unwrap_or_default(),
+    };
     let scope = {
         let mut h = Sha256::new();
-        for part in [
-            req.header("authorization").unwrap_or(""),
-            req.uri().path(),
-            &key,
-        ] {
+        for part in [caller.as_str(), req.uri().path(), &key] {
             h.update(part.as_bytes());
             h.update([0]);
         }
@@ -108,8 +130,9 @@ pub async fn guard<E: Endpoint>(
     let content_type = response.content_type().map(str::to_owned);
     let (parts, body) = response.into_parts();
     let bytes = body.into_bytes().await.unwrap_or_default();
-    let stored = if status.is_server_error() {
-        // A failure on our side is not an answer: let the retry try again.
+    let stored = if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        // A failure on our side, or "wait and retry", is not an answer: let the
+        // retry try again (a stored 429 would be replayed for ever).
         idempotency_key::Entity::delete_by_id(scope)
             .exec(&db)
             .await
@@ -161,10 +184,20 @@ async fn claim(db: &DatabaseConnection, scope: &str, request_hash: &str) -> Resu
     match idempotency_key::Entity::insert(row).exec(db).await {
         Ok(_) => Ok(Claim::Ours),
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            Ok(idempotency_key::Entity::find_by_id(scope.to_owned())
+            let found = idempotency_key::Entity::find_by_id(scope.to_owned())
                 .one(db)
-                .await?
-                .map_or(Claim::Released, Claim::Answered))
+                .await?;
+            match found {
+                // Past its time but not yet forgotten by the worker: forget it now.
+                Some(old) if old.created_at < Utc::now() - chrono::Duration::hours(KEY_HOURS) => {
+                    idempotency_key::Entity::delete_by_id(old.scope_key)
+                        .exec(db)
+                        .await?;
+                    Ok(Claim::Released)
+                }
+                Some(row) => Ok(Claim::Answered(row)),
+                None => Ok(Claim::Released),
+            }
         }
         Err(e) => Err(e),
     }

@@ -176,10 +176,22 @@ impl Stripe {
 
 /// What this deployment has of Stripe: the API key to take payments, the secret
 /// that proves webhooks are Stripe's. Either may be missing.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Payments {
     pub stripe: Option<Stripe>,
     pub webhook_secret: Option<std::sync::Arc<str>>,
+}
+
+impl std::fmt::Debug for Payments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Payments")
+            .field("stripe", &self.stripe)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "***"),
+            )
+            .finish()
+    }
 }
 
 impl Payments {
@@ -192,5 +204,28 @@ impl Payments {
                 .transpose()?,
             webhook_secret: config.stripe_webhook_secret.as_deref().map(Into::into),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_key_and_no_webhook_secret() {
+        let payments = Payments {
+            stripe: Stripe::new("sk_live_hunter2", "https://api.stripe.com").ok(),
+            webhook_secret: Some("whsec_s3cret".into()),
+        };
+        let site = crate::email::Site {
+            public_url: "https://turnout.example".into(),
+            secret: "link-s3cret".into(),
+            mail_from_address: "noreply@turnout.example".into(),
+        };
+        let shown = format!("{payments:?} {site:?}");
+        for secret in ["hunter2", "whsec_s3cret", "link-s3cret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("https://turnout.example"), "{shown}");
     }
 }

@@ -153,3 +153,147 @@ async fn retries_sent_while_the_first_is_running_wait_for_its_answer() {
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
     assert_eq!(app.organiser_events(&token, "").await.len(), 1);
 }
+
+// --- as an attacker would try them (issue 15) -------------------------------------------
+
+/// A JSON POST from `client` (behind our proxy) with an `Idempotency-Key`.
+async fn post_from(
+    app: &crate::helpers::TestApp,
+    client: &str,
+    path: &str,
+    key: &str,
+    body: &serde_json::Value,
+) -> crate::helpers::Reply {
+    crate::helpers::reply(
+        app.client
+            .post(app.url(path))
+            .header("X-Forwarded-For", client)
+            .header("Idempotency-Key", key)
+            .json(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn anonymous_callers_do_not_share_one_space_of_keys() {
+    let app = crate::helpers::spawn_app_configured(|config| {
+        config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let token = app.owner_of("circle").await;
+    let event = app.published_event(&token, meeting("Public meeting")).await;
+    let path = format!(
+        "/api/v1/public/events/{}/rsvps",
+        crate::helpers::id_of(&event)
+    );
+    let body = json!({ "email": "ana@example.org", "name": "Ana" });
+    let anas = post_from(&app, "203.0.113.7", &path, "rsvp-1", &body).await;
+    let manage_url = anas.expect(201)["manage_url"].as_str().unwrap().to_owned();
+
+    let someone_elses = post_from(&app, "198.51.100.9", &path, "rsvp-1", &body).await;
+
+    assert_eq!(someone_elses.expect(202), &json!({ "status": "going" }));
+    assert!(
+        !someone_elses.text.contains(&manage_url),
+        "{}",
+        someone_elses.text
+    );
+    // Ana's own retry still gets her first answer.
+    let retried = post_from(&app, "203.0.113.7", &path, "rsvp-1", &body).await;
+    assert_eq!(retried.expect(201)["manage_url"], manage_url.as_str());
+}
+
+#[tokio::test]
+async fn a_rate_limited_answer_is_never_replayed() {
+    let app = crate::helpers::spawn_app_with_limits(1, 1000).await;
+    let token = app.owner_of("circle").await;
+    let petition = app
+        .published_petition(
+            &token,
+            json!({ "title": "Free them", "target": "the consulate" }),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/public/petitions/{}/signatures",
+        crate::helpers::id_of(&petition)
+    );
+    app.post_json_once(
+        &path,
+        "",
+        "first",
+        &json!({ "email": "a@example.org", "name": "A" }),
+    )
+    .await
+    .expect(202);
+    let body = json!({ "email": "b@example.org", "name": "B" });
+    app.post_json_once(&path, "", "second", &body)
+        .await
+        .expect_problem(429);
+
+    let retried = app.post_json_once(&path, "", "second", &body).await;
+
+    retried.expect_problem(429);
+    assert!(
+        retried.headers.contains_key("retry-after"),
+        "{:?}",
+        retried.headers
+    );
+    assert!(
+        retried.headers.get("idempotent-replayed").is_none(),
+        "a stored 429 was replayed"
+    );
+}
+
+#[tokio::test]
+async fn a_key_is_forgotten_after_a_day() {
+    use sea_orm::{EntityTrait, sea_query::Expr};
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    app.post_json_once("/api/v1/events", &token, "key-1", &meeting("Monday"))
+        .await
+        .expect(201);
+    let db = app.database().await;
+    entity::idempotency_key::Entity::update_many()
+        .col_expr(
+            entity::idempotency_key::Column::CreatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::hours(25)),
+        )
+        .exec(&db)
+        .await
+        .unwrap();
+
+    let next_week = app
+        .post_json_once("/api/v1/events", &token, "key-1", &meeting("Next Monday"))
+        .await;
+
+    assert_eq!(next_week.expect(201)["title"], "Next Monday");
+    assert_eq!(app.organiser_events(&token, "").await.len(), 2);
+}
+
+#[tokio::test]
+async fn the_worker_forgets_keys_older_than_a_day() {
+    use entity::idempotency_key::{Column, Entity};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    for key in ["old", "new"] {
+        app.post_json_once("/api/v1/events", &token, key, &meeting(key))
+            .await
+            .expect(201);
+    }
+    let db = app.database().await;
+    let one = Entity::find().one(&db).await.unwrap().unwrap();
+    Entity::update_many()
+        .col_expr(
+            Column::CreatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::hours(25)),
+        )
+        .filter(Column::ScopeKey.eq(one.scope_key))
+        .exec(&db)
+        .await
+        .unwrap();
+
+    app.deliver_emails().await;
+
+    assert_eq!(Entity::find().count(&db).await.unwrap(), 1);
+}

@@ -1791,3 +1791,17 @@ async fn an_unknown_manage_link_is_a_not_found_page() {
     page.expect(404);
     assert!(page.content_type().starts_with("text/html"));
 }
+
+#[tokio::test]
+async fn an_address_that_hides_its_direction_or_cannot_be_written_to_is_refused() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let event = app.event_with_seats(&token, json!({})).await;
+
+    for email in ["ana\u{202E}gro.elpmaxe@example.org", "a..b@example.org"] {
+        app.rsvp(id_of(&event), email, json!({}))
+            .await
+            .expect_invalid("email");
+    }
+    assert!(app.attendees(&token, id_of(&event)).await.is_empty());
+}
