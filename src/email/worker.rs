@@ -105,6 +105,26 @@ struct Outcome {
     result: Result<(), SendError>,
 }
 
+/// An SMTP server's error with the recipient's address taken out ("550 5.1.1
+/// <ana@example.org>: no such user"): it is logged and kept on the email, and the
+/// address must go with the supporter when they are erased.
+fn without_address(message: &str, recipient: &str) -> String {
+    if recipient.is_empty() {
+        return message.to_owned();
+    }
+    let lower = message.to_lowercase();
+    let needle = recipient.to_lowercase();
+    let mut out = String::with_capacity(message.len());
+    let mut rest = 0;
+    for (at, _) in lower.match_indices(&needle) {
+        out.push_str(message.get(rest..at).unwrap_or_default());
+        out.push_str("(the recipient)");
+        rest = at + needle.len();
+    }
+    out.push_str(message.get(rest..).unwrap_or_default());
+    out
+}
+
 /// What one round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Round {
@@ -294,7 +314,11 @@ impl Worker {
                 permanent: true,
                 message: e,
             }),
-        };
+        }
+        .map_err(|e| SendError {
+            message: without_address(&e.message, &row.recipient),
+            ..e
+        });
         Outcome {
             id: row.id,
             attempts: row.attempts,
@@ -427,6 +451,21 @@ pub async fn pending(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_smtp_error_keeps_no_address_of_the_recipient() {
+        assert_eq!(
+            without_address(
+                "550 5.1.1 <Ana@Example.org>: Recipient address rejected",
+                "ana@example.org"
+            ),
+            "550 5.1.1 <(the recipient)>: Recipient address rejected"
+        );
+        assert_eq!(
+            without_address("421 try later", "ana@example.org"),
+            "421 try later"
+        );
+    }
 
     #[test]
     fn delays_double_with_jitter_up_to_the_cap() {

@@ -100,7 +100,11 @@ impl Handler for Collector {
     fn rcpt(&mut self, to: &str) -> mailin_embedded::Response {
         let to = to.trim_matches(['<', '>']).to_owned();
         if self.refuse.lock().unwrap().contains(&to) {
-            return response::NO_MAILBOX;
+            // As real servers do, the refusal names the address.
+            return mailin_embedded::Response::custom(
+                550,
+                format!("5.1.1 <{to}>: Recipient address rejected"),
+            );
         }
         self.to.push(to);
         response::OK
