@@ -27,6 +27,9 @@ pub struct Model {
     /// An unconfirmed signature expires then.
     pub expires_at: DateTimeUtc,
     pub confirmed_at: Option<DateTimeUtc>,
+    /// The signer asked to hear from the organisation: recorded on the supporter
+    /// once the address is confirmed.
+    pub subscribe: bool,
     pub created_at: DateTimeUtc,
 }
 

@@ -16,6 +16,7 @@ mod m20261123_000010_create_fundraisers;
 mod m20261206_000011_organiser_accounts;
 mod m20261206_000012_rsvp_names;
 mod m20261206_000013_co_host_consent;
+mod m20261206_000014_signature_consent;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_organiser_accounts::Migration),
             Box::new(m20261206_000012_rsvp_names::Migration),
             Box::new(m20261206_000013_co_host_consent::Migration),
+            Box::new(m20261206_000014_signature_consent::Migration),
         ]
     }
 }

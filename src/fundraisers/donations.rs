@@ -98,7 +98,6 @@ pub async fn record_offline(
                     email: email.clone(),
                     name: name.clone().unwrap_or_default(),
                     locale,
-                    subscribe: false,
                 },
             )
             .await?,
@@ -268,7 +267,6 @@ pub async fn start(
             email: form.email.clone(),
             name: form.name.clone(),
             locale: form.locale,
-            subscribe: false,
         },
     )
     .await?;

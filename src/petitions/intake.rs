@@ -120,7 +120,6 @@ async fn take(
             email: job.form.email.clone(),
             name: job.form.name.clone(),
             locale: job.form.locale,
-            subscribe: job.form.subscribe,
         })
         .collect();
     let signers = supporters::upsert_many(conn, &people).await?;
@@ -274,6 +273,7 @@ fn fresh_row(
         confirmation_sent_at: Set(now),
         expires_at: Set(now + CONFIRM_WITHIN),
         confirmed_at: Set(confirmed.then_some(now)),
+        subscribe: Set(form.subscribe),
         created_at: Set(now),
     }
 }

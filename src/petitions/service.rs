@@ -794,6 +794,15 @@ pub async fn confirm(
         .one(&txn.txn)
         .await?
         .ok_or(PetitionError::NoSuchLink)?;
+    // The address is proven now: the consent its signer gave takes effect (unless
+    // they have since unsubscribed, which stands).
+    if row.subscribe && !supporter.subscribed && supporter.unsubscribed_at.is_none() {
+        supporter::Entity::update_many()
+            .col_expr(supporter::Column::Subscribed, Expr::value(true))
+            .filter(supporter::Column::Id.eq(supporter.id))
+            .exec(&txn.txn)
+            .await?;
+    }
     let mail = PetitionMail::load(&txn.txn, &petition, site).await?;
     outbox::enqueue(&txn.txn, site, [mail.thanks(&row, &supporter, count)]).await?;
     txn.commit().await?;

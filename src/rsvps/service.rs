@@ -494,7 +494,6 @@ impl<'a> Change<'a> {
                 email: jobs[a.job].form.email.clone(),
                 name: jobs[a.job].form.name.clone(),
                 locale: jobs[a.job].form.locale,
-                subscribe: jobs[a.job].form.subscribe,
             })
             .collect();
         let supporters = supporters::upsert_many(&self.txn.txn, &people).await?;

@@ -56,8 +56,6 @@ pub struct Person {
     pub email: Email,
     pub name: String,
     pub locale: Option<Locale>,
-    /// Agreed to hear about future campaigns (never turned off by leaving it out).
-    pub subscribe: bool,
 }
 
 /// The supporter with this address, made if new; one already known is left as it
@@ -94,7 +92,9 @@ pub async fn upsert_many(
             email: Set(person.email.to_string()),
             name: Set(person.name.clone()),
             locale: Set(person.locale.map(|l| l.as_str().to_owned())),
-            subscribed: Set(person.subscribe),
+            // Consent is recorded once an address is confirmed, never from the
+            // act of typing it (see `petitions::service::confirm`).
+            subscribed: Set(false),
             unsubscribed_at: Set(None),
             feed_token: Set(crate::http::auth::new_token("").0),
             erased_at: Set(None),

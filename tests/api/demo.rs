@@ -130,3 +130,19 @@ async fn every_demo_child_event_sits_within_its_parent() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_demo_prints_a_one_time_console_link_for_its_organiser() {
+    let demo = DemoServer::start().await;
+
+    let printed = demo.printed();
+
+    let prefix = format!("{}/admin/sign-in/", demo.address);
+    let line = printed
+        .lines()
+        .find(|l| l.contains(&prefix))
+        .unwrap_or_else(|| panic!("no sign-in link printed: {printed:?}"));
+    assert!(line.contains("organiser@example.org"), "{line}");
+    let token = line.rsplit('/').next().unwrap();
+    assert!(token.len() >= 64, "{line}");
+}

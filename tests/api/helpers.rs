@@ -962,7 +962,7 @@ pub struct DemoServer {
     pub address: String,
     pub client: reqwest::Client,
     _process: KillOnDrop,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 impl DemoServer {
@@ -979,7 +979,10 @@ impl DemoServer {
             .env("TURNOUT_WORKER", "false")
             .env("TURNOUT_MAIL_DIR", dir.path().join("mail"))
             .env_remove("RUST_LOG")
-            .stdout(Stdio::null())
+            .stdout(
+                std::fs::File::create(dir.path().join("stdout"))
+                    .expect("a file for what the demo prints"),
+            )
             .stderr(Stdio::null())
             .spawn()
             .expect("turnout serve --demo starts");
@@ -997,12 +1000,17 @@ impl DemoServer {
                     address,
                     client,
                     _process: process,
-                    _dir: dir,
+                    dir,
                 };
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("turnout serve --demo was not ready within 30 s");
+    }
+
+    /// What the server printed on stdout so far.
+    pub fn printed(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stdout")).unwrap_or_default()
     }
 
     /// Every event of the public list, all pages followed.

@@ -2166,3 +2166,62 @@ async fn a_public_campaign_lists_its_open_petitions_only() {
     assert_eq!(titles, ["Open one"]);
     assert_eq!(petitions[0]["id"], open["id"]);
 }
+
+// --- consent (issue 15) -------------------------------------------------------------------
+
+/// Whether the organiser's record of `email` says they agreed to hear from it.
+async fn subscribed(app: &TestApp, token: &str, email: &str) -> Value {
+    let found = app
+        .get_with_query("/api/v1/supporters", Some(token), &[("email", email)])
+        .await;
+    items(found.expect(200))[0]["subscribed"].clone()
+}
+
+#[tokio::test]
+async fn asking_to_hear_more_takes_effect_only_once_the_address_is_confirmed() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let petition = open_petition(&app, &token, json!({})).await;
+    sign(
+        &app,
+        id_of(&petition),
+        "ana@example.org",
+        json!({ "subscribe": true }),
+    )
+    .await
+    .expect(202);
+
+    assert_eq!(subscribed(&app, &token, "ana@example.org").await, false);
+
+    confirm_from_email(&app, "ana@example.org")
+        .await
+        .expect(200);
+    assert_eq!(subscribed(&app, &token, "ana@example.org").await, true);
+}
+
+#[tokio::test]
+async fn an_unconfirmed_rsvp_or_signature_records_no_consent_for_its_address() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let open_to_all = open_petition(&app, &token, json!({ "require_confirmation": false })).await;
+    let event = app.published_event(&token, meeting("Film night")).await;
+
+    app.rsvp(
+        id_of(&event),
+        "ana@example.org",
+        json!({ "subscribe": true }),
+    )
+    .await
+    .expect(201);
+    sign(
+        &app,
+        id_of(&open_to_all),
+        "ben@example.org",
+        json!({ "subscribe": true }),
+    )
+    .await
+    .expect(201);
+
+    assert_eq!(subscribed(&app, &token, "ana@example.org").await, false);
+    assert_eq!(subscribed(&app, &token, "ben@example.org").await, false);
+}

@@ -135,19 +135,63 @@ impl Handler for Collector {
     }
 }
 
-/// The SMTP server of a test. It runs on its own threads until the test process ends.
+/// The SMTP server of a test. mailin-embedded cannot stop a server, and each keeps
+/// 25 threads; one per test for the whole suite passed Linux's limit of memory
+/// mappings per process. So a server whose test is done goes back to a pool, empty,
+/// for the next test to take.
 #[derive(Clone)]
 pub struct SmtpServer {
     pub port: u16,
     inbox: Arc<Mutex<Vec<Received>>>,
     refuse: Arc<Mutex<Vec<String>>>,
+    _lease: Arc<Lease>,
+}
+
+/// A running server, idle in the pool or held by one test.
+#[derive(Clone)]
+struct Running {
+    port: u16,
+    inbox: Arc<Mutex<Vec<Received>>>,
+    refuse: Arc<Mutex<Vec<String>>>,
+}
+
+static IDLE: Mutex<Vec<Running>> = Mutex::new(Vec::new());
+
+/// Held by every clone of a test's server; the last one gone returns it to the pool.
+struct Lease(Running);
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Ok(mut idle) = IDLE.lock() {
+            idle.push(self.0.clone());
+        }
+    }
 }
 
 impl SmtpServer {
-    /// A server on a free port.
+    /// A server on a free port: an idle one, emptied, or a new one.
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-        Self::start_on(listener)
+        let idle = IDLE.lock().unwrap().pop();
+        match idle {
+            Some(running) => {
+                running.inbox.lock().unwrap().clear();
+                running.refuse.lock().unwrap().clear();
+                Self::holding(running)
+            }
+            None => {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+                Self::start_on(listener)
+            }
+        }
+    }
+
+    fn holding(running: Running) -> Self {
+        Self {
+            port: running.port,
+            inbox: running.inbox.clone(),
+            refuse: running.refuse.clone(),
+            _lease: Arc::new(Lease(running)),
+        }
     }
 
     /// A server on a port reserved for it (to bring a server up where the app was
@@ -155,11 +199,11 @@ impl SmtpServer {
     pub fn start_on(listener: TcpListener) -> Self {
         let port = listener.local_addr().unwrap().port();
         let collector = Collector::default();
-        let server = Self {
+        let server = Self::holding(Running {
             port,
             inbox: collector.inbox.clone(),
             refuse: collector.refuse.clone(),
-        };
+        });
         let mut smtp = Server::new(collector);
         smtp.with_name("smtp.test")
             .with_ssl(SslConfig::None)
