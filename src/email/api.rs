@@ -27,16 +27,19 @@ pub struct Email {
     pub status: Status,
     pub attempts: i32,
     /// Why the last attempt failed.
+    #[oai(nullable)]
     pub last_error: Option<String>,
     pub message_id: String,
     pub created_at: String,
     pub next_attempt_at: String,
+    #[oai(nullable)]
     pub sent_at: Option<String>,
 }
 
 #[derive(Object, Debug, Clone)]
 pub struct EmailPage {
     pub items: Vec<Email>,
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
