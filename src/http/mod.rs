@@ -15,7 +15,7 @@ pub mod problem;
 pub mod text;
 
 pub use auth::{Access, BearerAuth, Role};
-pub use problem::{ApiError, Problem};
+pub use problem::{ApiError, Problem, Problems};
 pub use text::Text;
 
 use chrono::{DateTime, SecondsFormat, Utc};
