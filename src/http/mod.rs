@@ -1,6 +1,7 @@
 //! What every endpoint shares: problems, authentication, the body guard with
 //! idempotency keys, and list paging.
 
+pub mod allow;
 pub mod auth;
 pub mod client;
 pub mod controls;

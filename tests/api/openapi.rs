@@ -313,3 +313,23 @@ fn check(document: &Value, schema: &Value, value: &Value, at: &str, errors: &mut
         }
     }
 }
+
+#[tokio::test]
+async fn a_method_a_path_does_not_take_is_a_405_naming_those_it_does() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+
+    let reply = app
+        .send(
+            Method::PUT,
+            "/api/v1/events/some-event",
+            Some(&token),
+            None,
+            None,
+        )
+        .await;
+
+    reply.expect_problem(405);
+    let allow = reply.headers.get("allow").map(|v| v.to_str().unwrap());
+    assert_eq!(allow, Some("DELETE, GET, HEAD, PATCH"));
+}
