@@ -17,6 +17,7 @@ use crate::{
     events::{api::EventsApi, public_api::PublicApi},
     fundraisers::{api::FundraisersApi, public_api::PublicFundraiserApi},
     http::{
+        allow::{AllowedMethods, add_allow},
         client::{TrustedProxies, resolve},
         edge::{HeaderDeadline, limit_body},
         guard::guard,
@@ -213,8 +214,11 @@ fn routes(
     let api = api_service(&state);
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
+    let allowed = AllowedMethods::from_document(&api.spec());
     let db = state.db.clone();
-    let api = api.around(move |endpoint, req| guard(endpoint, req, db.clone()));
+    let api = api
+        .around(move |endpoint, req| guard(endpoint, req, db.clone()))
+        .around(move |endpoint, req| add_allow(endpoint, req, allowed.clone()));
     let public_url: Arc<str> = state.site.public_url.clone();
     let proxies = state.proxies.clone();
     Route::new()

@@ -8,7 +8,14 @@ use poem_openapi::{
 
 use super::{model::*, service};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate, page::Limit};
+use crate::http::{
+    ApiTags, BearerAuth, Problems,
+    auth::authenticate,
+    page::Limit,
+    problem::{
+        Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, Unauthorized, Unprocessable,
+    },
+};
 
 pub struct CampaignsApi {
     pub state: AppState,
@@ -29,7 +36,10 @@ impl CampaignsApi {
         &self,
         auth: BearerAuth,
         req: Json<NewCampaign>,
-    ) -> Result<CampaignCreated, ApiError> {
+    ) -> Result<
+        CampaignCreated,
+        Problems<(JsonBody, IdempotencyKey, Unauthorized, Forbidden, Conflict)>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         let campaign = service::create(&self.state.db, &access, req.0).await?;
         Ok(CampaignCreated::Created(Json(campaign)))
@@ -40,11 +50,11 @@ impl CampaignsApi {
     async fn list(
         &self,
         auth: BearerAuth,
-        limit: Query<Option<u64>>,
+        limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
-    ) -> Result<Json<CampaignPage>, ApiError> {
+    ) -> Result<Json<CampaignPage>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let limit = Limit::parse(limit.0)?;
+        let limit = limit.0.unwrap_or_default();
         let (items, next_cursor) =
             service::list(&self.state.db, &access, limit, cursor.as_deref()).await?;
         Ok(Json(CampaignPage { items, next_cursor }))
@@ -52,7 +62,11 @@ impl CampaignsApi {
 
     /// One campaign.
     #[oai(path = "/campaigns/:id", method = "get")]
-    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Campaign>, ApiError> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> Result<Json<Campaign>, Problems<(Unauthorized, Forbidden, NotFound)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(service::get(&self.state.db, &access, &id).await?))
     }
@@ -64,7 +78,8 @@ impl CampaignsApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<CampaignPatch>,
-    ) -> Result<Json<Campaign>, ApiError> {
+    ) -> Result<Json<Campaign>, Problems<(JsonBody, Unauthorized, Forbidden, NotFound, Conflict)>>
+    {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::patch(&self.state.db, &access, &id, req.0).await?,

@@ -47,21 +47,28 @@ pub struct Campaign {
 #[oai(deny_unknown_fields)]
 pub struct NewCampaign {
     /// The owning organisation's slug; may be left out by an organiser of only one.
+    #[oai(nullable)]
     pub organisation: Option<Text>,
     /// Made from the title when left out.
+    #[oai(nullable)]
     pub slug: Option<Text>,
     pub title: Text,
     #[oai(default)]
     pub description: Text,
+    #[oai(nullable)]
     pub status: Option<CampaignStatus>,
 }
 
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
 pub struct CampaignPatch {
+    #[oai(nullable)]
     pub slug: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub title: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub description: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub status: MaybeUndefined<CampaignStatus>,
 }
 
@@ -69,6 +76,7 @@ pub struct CampaignPatch {
 #[derive(Object, Debug)]
 pub struct CampaignPage {
     pub items: Vec<Campaign>,
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 

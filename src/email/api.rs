@@ -10,7 +10,13 @@ use uuid::Uuid;
 
 use super::outbox::{self, Status};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate, instant, page::Limit};
+use crate::http::{
+    ApiError, ApiTags, BearerAuth, Problems,
+    auth::authenticate,
+    instant,
+    page::Limit,
+    problem::{Forbidden, IdempotencyKey, NotFound, Unauthorized, Unprocessable},
+};
 use entity::outbox_email;
 
 pub struct EmailsApi {
@@ -27,16 +33,19 @@ pub struct Email {
     pub status: Status,
     pub attempts: i32,
     /// Why the last attempt failed.
+    #[oai(nullable)]
     pub last_error: Option<String>,
     pub message_id: String,
     pub created_at: String,
     pub next_attempt_at: String,
+    #[oai(nullable)]
     pub sent_at: Option<String>,
 }
 
 #[derive(Object, Debug, Clone)]
 pub struct EmailPage {
     pub items: Vec<Email>,
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
@@ -49,11 +58,11 @@ impl EmailsApi {
         &self,
         auth: BearerAuth,
         status: Query<Option<Status>>,
-        limit: Query<Option<u64>>,
+        limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
-    ) -> Result<Json<EmailPage>, ApiError> {
+    ) -> Result<Json<EmailPage>, Problems<(Unauthorized, Forbidden, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let limit = Limit::parse(limit.0)?;
+        let limit = limit.0.unwrap_or_default();
         let before = crate::http::page::cursor_id(cursor.as_deref())?;
         // Recipients are personal data: viewers see none.
         let organisations = access.personal_data_organisations()?;
@@ -78,7 +87,11 @@ impl EmailsApi {
 
     /// Send a failed email again: it goes back to the queue with fresh attempts.
     #[oai(path = "/emails/:id/retry", method = "post")]
-    async fn retry(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Email>, ApiError> {
+    async fn retry(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<Json<Email>, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         // Recipients are personal data: viewers see none.
         let organisations = access.personal_data_organisations()?;

@@ -8,7 +8,14 @@ use poem_openapi::{
 
 use super::{model::*, service};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate, page::Limit};
+use crate::http::{
+    ApiTags, BearerAuth, Problems,
+    auth::authenticate,
+    page::Limit,
+    problem::{
+        Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, Unauthorized, Unprocessable,
+    },
+};
 
 pub struct EventsApi {
     pub state: AppState,
@@ -43,7 +50,8 @@ impl EventsApi {
         &self,
         auth: BearerAuth,
         req: Json<NewEvent>,
-    ) -> Result<EventCreated, ApiError> {
+    ) -> Result<EventCreated, Problems<(JsonBody, IdempotencyKey, Unauthorized, Forbidden, Conflict)>>
+    {
         let access = authenticate(&self.state.db, &auth).await?;
         let event =
             service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
@@ -59,16 +67,16 @@ impl EventsApi {
         kind: Query<Option<EventKind>>,
         /// A campaign's slug.
         campaign: Query<Option<String>>,
-        limit: Query<Option<u64>>,
+        limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
-    ) -> Result<Json<EventPage>, ApiError> {
+    ) -> Result<Json<EventPage>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         let filter = service::OwnFilter {
             status: status.0,
             kind: kind.0,
             campaign: campaign.0,
         };
-        let limit = Limit::parse(limit.0)?;
+        let limit = limit.0.unwrap_or_default();
         let (items, next_cursor) = service::list(
             &self.state.db,
             &access,
@@ -83,7 +91,11 @@ impl EventsApi {
 
     /// One event of your organisation (or one it co-hosts).
     #[oai(path = "/events/:id", method = "get")]
-    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ApiError> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> Result<Json<Event>, Problems<(Unauthorized, Forbidden, NotFound)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::get(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -97,7 +109,8 @@ impl EventsApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<EventPatch>,
-    ) -> Result<Json<Event>, ApiError> {
+    ) -> Result<Json<Event>, Problems<(JsonBody, Unauthorized, Forbidden, NotFound, Conflict)>>
+    {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::patch(&self.state.db, &access, &id, req.0, &self.state.site).await?,
@@ -106,7 +119,11 @@ impl EventsApi {
 
     /// Delete a draft. Published events are cancelled instead (409).
     #[oai(path = "/events/:id", method = "delete")]
-    async fn delete(&self, auth: BearerAuth, id: Path<String>) -> Result<EventDeleted, ApiError> {
+    async fn delete(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> Result<EventDeleted, Problems<(Unauthorized, Forbidden, NotFound, Conflict)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         service::delete(&self.state.db, &access, &id).await?;
         Ok(EventDeleted::Deleted)
@@ -114,7 +131,12 @@ impl EventsApi {
 
     /// Publish a draft: public events appear in the public list and feeds.
     #[oai(path = "/events/:id/publish", method = "post")]
-    async fn publish(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ApiError> {
+    async fn publish(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> Result<Json<Event>, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>>
+    {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::publish(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -128,7 +150,17 @@ impl EventsApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<CancelRequest>,
-    ) -> Result<Json<Event>, ApiError> {
+    ) -> Result<
+        Json<Event>,
+        Problems<(
+            JsonBody,
+            IdempotencyKey,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            Conflict,
+        )>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::cancel(
@@ -153,7 +185,7 @@ impl EventsApi {
         id: Path<String>,
         /// Your organisation's slug.
         organisation: Path<String>,
-    ) -> Result<Json<Event>, ApiError> {
+    ) -> Result<Json<Event>, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::accept_hosting(
@@ -176,7 +208,8 @@ impl EventsApi {
         id: Path<String>,
         /// Your organisation's slug.
         organisation: Path<String>,
-    ) -> Result<HostingDeclined, ApiError> {
+    ) -> Result<HostingDeclined, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound)>>
+    {
         let access = authenticate(&self.state.db, &auth).await?;
         service::decline_hosting(&self.state.db, &access, &id, &organisation).await?;
         Ok(HostingDeclined::Declined)

@@ -66,14 +66,22 @@ text_enum!(RsvpMode { Open = "open", Approval = "approval" });
 #[derive(Object, Debug, Clone, Default, PartialEq)]
 #[oai(deny_unknown_fields)]
 pub struct Location {
+    #[oai(nullable)]
     pub venue: Option<String>,
+    #[oai(nullable)]
     pub address: Option<String>,
+    #[oai(nullable)]
     pub locality: Option<String>,
+    #[oai(nullable)]
     pub region: Option<String>,
+    #[oai(nullable)]
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2 (`VE`, `CA`, `GB`).
+    #[oai(nullable)]
     pub country: Option<String>,
+    #[oai(nullable)]
     pub latitude: Option<f64>,
+    #[oai(nullable)]
     pub longitude: Option<f64>,
 }
 
@@ -85,6 +93,7 @@ pub struct Event {
     /// The owning organisation's slug.
     pub organisation: String,
     /// The campaign's slug.
+    #[oai(nullable)]
     pub campaign: Option<String>,
     /// The slugs of the organisations hosting it, the owner first. A co-host named
     /// in `hosts` appears here once its organisers accept.
@@ -111,15 +120,20 @@ pub struct Event {
     pub starts_at_utc: String,
     /// RFC 3339 in UTC; for an all-day event, the end of the last day.
     pub ends_at_utc: String,
+    #[oai(nullable)]
     pub location: Option<Location>,
+    #[oai(nullable)]
     pub online_url: Option<String>,
     /// The forum or delegation this is part of.
+    #[oai(nullable)]
     pub parent_id: Option<String>,
     /// Seats, guests included; null for no limit.
+    #[oai(nullable)]
     pub capacity: Option<i32>,
     /// Whether supporters beyond capacity join a waitlist.
     pub waitlist: bool,
     pub rsvp_mode: RsvpMode,
+    #[oai(nullable)]
     pub rsvp_closes_at: Option<String>,
     pub status: EventStatus,
     pub visibility: Visibility,
@@ -147,14 +161,17 @@ pub struct Event {
 #[oai(deny_unknown_fields)]
 pub struct NewEvent {
     /// The owning organisation's slug; may be left out by an organiser of only one.
+    #[oai(nullable)]
     pub organisation: Option<Text>,
     /// A campaign of the same organisation, by slug.
+    #[oai(nullable)]
     pub campaign: Option<Text>,
     /// Co-hosting organisations, by slug. Each is invited, and is shown as a host
     /// once its organisers accept (at once when you organise it too).
     #[oai(default)]
     pub hosts: Vec<Text>,
     /// Made from the title when left out.
+    #[oai(nullable)]
     pub slug: Option<Text>,
     pub kind: EventKind,
     pub title: Text,
@@ -164,8 +181,10 @@ pub struct NewEvent {
     #[oai(default)]
     pub description: Text,
     /// BCP 47; `en` when left out.
+    #[oai(nullable)]
     pub language: Option<Text>,
     /// An IANA zone; the organisation's when left out.
+    #[oai(nullable)]
     pub timezone: Option<Text>,
     /// `YYYY-MM-DDTHH:MM[:SS]` wall-clock time, or `YYYY-MM-DD` when `all_day`.
     pub starts_at: Text,
@@ -173,14 +192,21 @@ pub struct NewEvent {
     pub ends_at: Text,
     #[oai(default)]
     pub all_day: bool,
+    #[oai(nullable)]
     pub location: Option<Location>,
+    #[oai(nullable)]
     pub online_url: Option<Text>,
+    #[oai(nullable)]
     pub parent_id: Option<Text>,
+    #[oai(nullable)]
     pub capacity: Option<i64>,
     #[oai(default)]
     pub waitlist: bool,
+    #[oai(nullable)]
     pub rsvp_mode: Option<RsvpMode>,
+    #[oai(nullable)]
     pub rsvp_closes_at: Option<DateTime<Utc>>,
+    #[oai(nullable)]
     pub visibility: Option<Visibility>,
 }
 
@@ -188,25 +214,45 @@ pub struct NewEvent {
 #[derive(Object, Debug, Clone, Default)]
 #[oai(deny_unknown_fields)]
 pub struct EventPatch {
+    #[oai(nullable)]
     pub campaign: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub hosts: MaybeUndefined<Vec<Text>>,
+    #[oai(nullable)]
     pub slug: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub kind: MaybeUndefined<EventKind>,
+    #[oai(nullable)]
     pub title: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub summary: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub description: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub language: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub timezone: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub starts_at: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub ends_at: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub all_day: MaybeUndefined<bool>,
+    #[oai(nullable)]
     pub location: MaybeUndefined<Location>,
+    #[oai(nullable)]
     pub online_url: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub parent_id: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub capacity: MaybeUndefined<i64>,
+    #[oai(nullable)]
     pub waitlist: MaybeUndefined<bool>,
+    #[oai(nullable)]
     pub rsvp_mode: MaybeUndefined<RsvpMode>,
+    #[oai(nullable)]
     pub rsvp_closes_at: MaybeUndefined<DateTime<Utc>>,
+    #[oai(nullable)]
     pub visibility: MaybeUndefined<Visibility>,
 }
 
@@ -214,6 +260,7 @@ pub struct EventPatch {
 #[oai(deny_unknown_fields)]
 pub struct CancelRequest {
     /// Told to everyone who RSVP'd.
+    #[oai(nullable)]
     pub reason: Option<Text>,
 }
 
@@ -221,5 +268,6 @@ pub struct CancelRequest {
 #[derive(Object, Debug)]
 pub struct EventPage {
     pub items: Vec<Event>,
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }

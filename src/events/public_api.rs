@@ -10,7 +10,11 @@ use poem_openapi::{
 use super::{model::*, service};
 use crate::app::AppState;
 use crate::campaigns::model::PublicCampaign;
-use crate::http::{ApiError, ApiTags, page::Limit};
+use crate::http::{
+    ApiTags, Problems,
+    page::Limit,
+    problem::{NotFound, Unprocessable},
+};
 
 pub struct PublicApi {
     pub state: AppState,
@@ -36,9 +40,9 @@ impl PublicApi {
         country: Query<Option<String>>,
         /// A town or city, in any case.
         locality: Query<Option<String>>,
-        limit: Query<Option<u64>>,
+        limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
-    ) -> Result<Json<EventPage>, ApiError> {
+    ) -> Result<Json<EventPage>, Problems<Unprocessable>> {
         let filter = service::PublicFilter {
             from: from.0,
             to: to.0,
@@ -48,7 +52,7 @@ impl PublicApi {
             country: country.0,
             locality: locality.0,
         };
-        let limit = Limit::parse(limit.0)?;
+        let limit = limit.0.unwrap_or_default();
         let (items, next_cursor) = service::public_list(
             &self.state.db,
             filter,
@@ -62,7 +66,7 @@ impl PublicApi {
 
     /// A published (or cancelled) event by id or slug.
     #[oai(path = "/public/events/:id_or_slug", method = "get")]
-    async fn event(&self, id_or_slug: Path<String>) -> Result<Json<Event>, ApiError> {
+    async fn event(&self, id_or_slug: Path<String>) -> Result<Json<Event>, Problems<NotFound>> {
         Ok(Json(
             service::public_get(&self.state.db, &id_or_slug, &self.state.site.public_url).await?,
         ))
@@ -70,7 +74,10 @@ impl PublicApi {
 
     /// A campaign by id or slug, with its published events.
     #[oai(path = "/public/campaigns/:id_or_slug", method = "get")]
-    async fn campaign(&self, id_or_slug: Path<String>) -> Result<Json<PublicCampaign>, ApiError> {
+    async fn campaign(
+        &self,
+        id_or_slug: Path<String>,
+    ) -> Result<Json<PublicCampaign>, Problems<NotFound>> {
         let campaign = crate::campaigns::service::public_get(&self.state.db, &id_or_slug).await?;
         let id = uuid::Uuid::parse_str(&campaign.id).unwrap_or_default();
         let events =

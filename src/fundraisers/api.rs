@@ -10,10 +10,14 @@ use super::{donations, model::*, service};
 use crate::app::AppState;
 use crate::domain::{Currency, decimal_text};
 use crate::http::{
-    ApiError, ApiTags, BearerAuth,
+    ApiTags, BearerAuth, Problems,
     auth::authenticate,
     csv::{JsonOrCsv, cell, file_stem, wants_csv},
     page::Limit,
+    problem::{
+        BadGateway, Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, Unauthorized,
+        Unavailable, Unprocessable,
+    },
 };
 
 pub struct FundraisersApi {
@@ -42,7 +46,10 @@ impl FundraisersApi {
         &self,
         auth: BearerAuth,
         req: Json<NewFundraiser>,
-    ) -> Result<FundraiserCreated, ApiError> {
+    ) -> Result<
+        FundraiserCreated,
+        Problems<(JsonBody, IdempotencyKey, Unauthorized, Forbidden, Conflict)>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         let fundraiser =
             service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
@@ -54,11 +61,11 @@ impl FundraisersApi {
     async fn list(
         &self,
         auth: BearerAuth,
-        limit: Query<Option<u64>>,
+        limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
-    ) -> Result<Json<FundraiserPage>, ApiError> {
+    ) -> Result<Json<FundraiserPage>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let limit = Limit::parse(limit.0)?;
+        let limit = limit.0.unwrap_or_default();
         let (items, next_cursor) = service::list(
             &self.state.db,
             &access,
@@ -71,7 +78,11 @@ impl FundraisersApi {
     }
 
     #[oai(path = "/fundraisers/:id", method = "get")]
-    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Fundraiser>, ApiError> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> Result<Json<Fundraiser>, Problems<(Unauthorized, Forbidden, NotFound)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::get(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -85,7 +96,8 @@ impl FundraisersApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<FundraiserPatch>,
-    ) -> Result<Json<Fundraiser>, ApiError> {
+    ) -> Result<Json<Fundraiser>, Problems<(JsonBody, Unauthorized, Forbidden, NotFound, Conflict)>>
+    {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::patch(
@@ -105,7 +117,10 @@ impl FundraisersApi {
         &self,
         auth: BearerAuth,
         id: Path<String>,
-    ) -> Result<Json<Fundraiser>, ApiError> {
+    ) -> Result<
+        Json<Fundraiser>,
+        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::publish(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -118,7 +133,10 @@ impl FundraisersApi {
         &self,
         auth: BearerAuth,
         id: Path<String>,
-    ) -> Result<Json<Fundraiser>, ApiError> {
+    ) -> Result<
+        Json<Fundraiser>,
+        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::close(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -133,7 +151,17 @@ impl FundraisersApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<OfflineDonation>,
-    ) -> Result<DonationRecorded, ApiError> {
+    ) -> Result<
+        DonationRecorded,
+        Problems<(
+            JsonBody,
+            IdempotencyKey,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            Conflict,
+        )>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         let donation =
             donations::record_offline(&self.state.db, &self.state.site, &access, &id, req.0)
@@ -149,9 +177,10 @@ impl FundraisersApi {
         auth: BearerAuth,
         id: Path<String>,
         #[oai(name = "Accept")] accept: Header<Option<String>>,
-        limit: Query<Option<u64>>,
+        limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
-    ) -> Result<JsonOrCsv<DonationPage>, ApiError> {
+    ) -> Result<JsonOrCsv<DonationPage>, Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>>
+    {
         let access = authenticate(&self.state.db, &auth).await?;
         if wants_csv(accept.as_deref()) {
             let (items, _) = donations::list(&self.state.db, &access, &id, None, None).await?;
@@ -160,7 +189,7 @@ impl FundraisersApi {
                 filename: format!("donations-{}.csv", file_stem(&id)),
             });
         }
-        let limit = Limit::parse(limit.0)?;
+        let limit = limit.0.unwrap_or_default();
         let (items, next_cursor) =
             donations::list(&self.state.db, &access, &id, Some(limit), cursor.as_deref()).await?;
         Ok(JsonOrCsv::Json(DonationPage { items, next_cursor }))
@@ -169,7 +198,22 @@ impl FundraisersApi {
     /// Refund a succeeded donation in full (through Stripe for an online one).
     /// Refunding again answers the same.
     #[oai(path = "/donations/:id/refund", method = "post")]
-    async fn refund(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Donation>, ApiError> {
+    async fn refund(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> Result<
+        Json<Donation>,
+        Problems<(
+            IdempotencyKey,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            Conflict,
+            BadGateway,
+            Unavailable,
+        )>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             donations::refund(

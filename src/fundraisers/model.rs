@@ -28,6 +28,7 @@ pub struct Fundraiser {
     pub slug: String,
     /// The owning organisation's slug.
     pub organisation: String,
+    #[oai(nullable)]
     pub campaign: Option<String>,
     pub title: String,
     /// Markdown.
@@ -55,23 +56,32 @@ pub struct Fundraiser {
 #[derive(Object, Debug, Clone)]
 #[oai(deny_unknown_fields)]
 pub struct NewFundraiser {
+    #[oai(nullable)]
     pub organisation: Option<Text>,
+    #[oai(nullable)]
     pub campaign: Option<Text>,
+    #[oai(nullable)]
     pub slug: Option<Text>,
     /// Required; optional in the schema only so that leaving it out is a 422
     /// naming the field.
+    #[oai(nullable)]
     pub title: Option<Text>,
     #[oai(default)]
     pub description: Text,
     /// BCP 47; default `en`.
+    #[oai(nullable)]
     pub language: Option<Text>,
     /// Required, as `title`.
+    #[oai(nullable)]
     pub goal: Option<MoneyInput>,
     /// Default 10, 25, 50 and 100 in the goal's major unit.
+    #[oai(nullable)]
     pub suggested_amounts: Option<Vec<i64>>,
     /// Default one major unit.
+    #[oai(nullable)]
     pub min_amount: Option<i64>,
     /// Default 99,999,999 minor units (Stripe's largest charge).
+    #[oai(nullable)]
     pub max_amount: Option<i64>,
 }
 
@@ -79,20 +89,30 @@ pub struct NewFundraiser {
 #[derive(Object, Debug, Clone)]
 #[oai(deny_unknown_fields)]
 pub struct FundraiserPatch {
+    #[oai(nullable)]
     pub campaign: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub slug: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub title: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub description: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub language: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub goal: MaybeUndefined<MoneyInput>,
+    #[oai(nullable)]
     pub suggested_amounts: MaybeUndefined<Vec<i64>>,
+    #[oai(nullable)]
     pub min_amount: MaybeUndefined<i64>,
+    #[oai(nullable)]
     pub max_amount: MaybeUndefined<i64>,
 }
 
 #[derive(Object, Debug, Clone)]
 pub struct FundraiserPage {
     pub items: Vec<Fundraiser>,
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
@@ -147,8 +167,10 @@ text_enum!(Frequency { OneTime = "one_time", Monthly = "monthly" });
 pub struct Donation {
     pub id: String,
     pub fundraiser_id: String,
+    #[oai(nullable)]
     pub supporter_id: Option<String>,
     /// For a later payment of a monthly gift: its first payment.
+    #[oai(nullable)]
     pub parent_id: Option<String>,
     pub amount: MoneyBody,
     /// Minor units given back.
@@ -156,14 +178,21 @@ pub struct Donation {
     pub method: DonationMethod,
     pub frequency: Frequency,
     pub status: DonationStatus,
+    #[oai(nullable)]
     pub donor_name: Option<String>,
+    #[oai(nullable)]
     pub donor_email: Option<String>,
     /// Never named on a public page or list.
     pub anonymous: bool,
+    #[oai(nullable)]
     pub message: Option<String>,
+    #[oai(nullable)]
     pub note: Option<String>,
+    #[oai(nullable)]
     pub failure_reason: Option<String>,
+    #[oai(nullable)]
     pub received_at: Option<String>,
+    #[oai(nullable)]
     pub refunded_at: Option<String>,
     pub created_at: String,
 }
@@ -171,6 +200,7 @@ pub struct Donation {
 #[derive(Object, Debug, Clone)]
 pub struct DonationPage {
     pub items: Vec<Donation>,
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
@@ -202,15 +232,21 @@ pub struct OfflineDonation {
     /// In any currency.
     pub amount: MoneyInput,
     pub method: OfflineMethod,
+    #[oai(nullable)]
     pub donor_name: Option<Text>,
+    #[oai(nullable)]
     pub donor_email: Option<Text>,
     pub received_at: DateTime<Utc>,
+    #[oai(nullable)]
     pub note: Option<Text>,
     /// Default false; offline gifts are never named in public anyway.
+    #[oai(nullable)]
     pub anonymous: Option<bool>,
     /// Email a receipt to `donor_email` (default true).
+    #[oai(nullable)]
     pub send_receipt: Option<bool>,
     /// `en`, `es` or `fr`: the receipt's language.
+    #[oai(nullable)]
     pub locale: Option<Text>,
 }
 
@@ -222,15 +258,20 @@ pub struct DonateRequest {
     pub amount: MoneyInput,
     /// Required; optional in the schema only so that leaving it out is a 422
     /// naming the field (as for `name`).
+    #[oai(nullable)]
     pub email: Option<Text>,
+    #[oai(nullable)]
     pub name: Option<Text>,
     /// Keep the name off every public page and list.
+    #[oai(nullable)]
     pub anonymous: Option<bool>,
     /// A few words to the organisers, shown with the gift.
+    #[oai(nullable)]
     pub message: Option<Text>,
     #[oai(default)]
     pub frequency: Frequency,
     /// `en`, `es` or `fr`: the language of the checkout page and the receipt.
+    #[oai(nullable)]
     pub locale: Option<Text>,
 }
 
@@ -247,8 +288,10 @@ pub struct DonationStarted {
 #[derive(Object, Debug, Clone)]
 pub struct PublicDonor {
     /// None for anonymous donors and gifts recorded by hand.
+    #[oai(nullable)]
     pub name: Option<String>,
     pub amount: MoneyBody,
+    #[oai(nullable)]
     pub message: Option<String>,
     pub donated_at: String,
 }
@@ -256,5 +299,6 @@ pub struct PublicDonor {
 #[derive(Object, Debug, Clone)]
 pub struct DonorPage {
     pub items: Vec<PublicDonor>,
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }

@@ -8,7 +8,15 @@ use poem_openapi::{
 
 use super::{donations, model::*, service};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiTags, client::ClientAddr, page::Limit};
+use crate::http::{
+    ApiError, ApiTags, Problems,
+    client::ClientAddr,
+    page::Limit,
+    problem::{
+        BadGateway, Conflict, IdempotencyKey, JsonBody, NotFound, TooManyRequests, Unavailable,
+        Unprocessable,
+    },
+};
 
 pub struct PublicFundraiserApi {
     pub state: AppState,
@@ -26,7 +34,10 @@ pub enum DonationAnswer {
 impl PublicFundraiserApi {
     /// An open or closed fundraiser with its totals.
     #[oai(path = "/public/fundraisers/:id_or_slug", method = "get")]
-    async fn fundraiser(&self, id_or_slug: Path<String>) -> Result<Json<Fundraiser>, ApiError> {
+    async fn fundraiser(
+        &self,
+        id_or_slug: Path<String>,
+    ) -> Result<Json<Fundraiser>, Problems<NotFound>> {
         Ok(Json(
             service::public_get(&self.state.db, &id_or_slug, &self.state.site.public_url).await?,
         ))
@@ -38,10 +49,10 @@ impl PublicFundraiserApi {
     async fn donors(
         &self,
         id_or_slug: Path<String>,
-        limit: Query<Option<u64>>,
+        limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
-    ) -> Result<Json<DonorPage>, ApiError> {
-        let limit = Limit::parse(limit.0)?;
+    ) -> Result<Json<DonorPage>, Problems<(NotFound, Unprocessable)>> {
+        let limit = limit.0.unwrap_or_default();
         let (items, next_cursor) =
             donations::public_donors(&self.state.db, &id_or_slug, limit, cursor.as_deref()).await?;
         Ok(Json(DonorPage { items, next_cursor }))
@@ -56,7 +67,18 @@ impl PublicFundraiserApi {
         request: &poem::Request,
         id: Path<String>,
         req: Json<DonateRequest>,
-    ) -> Result<DonationAnswer, ApiError> {
+    ) -> Result<
+        DonationAnswer,
+        Problems<(
+            JsonBody,
+            IdempotencyKey,
+            NotFound,
+            Conflict,
+            TooManyRequests,
+            BadGateway,
+            Unavailable,
+        )>,
+    > {
         let form = donations::DonateForm::parse(req.0).map_err(ApiError::invalid)?;
         self.state
             .limits

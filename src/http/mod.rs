@@ -1,6 +1,7 @@
 //! What every endpoint shares: problems, authentication, the body guard with
 //! idempotency keys, and list paging.
 
+pub mod allow;
 pub mod auth;
 pub mod client;
 pub mod controls;
@@ -15,7 +16,7 @@ pub mod problem;
 pub mod text;
 
 pub use auth::{Access, BearerAuth, Role};
-pub use problem::{ApiError, Problem};
+pub use problem::{ApiError, Problem, Problems};
 pub use text::Text;
 
 use chrono::{DateTime, SecondsFormat, Utc};

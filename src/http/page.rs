@@ -1,5 +1,11 @@
 //! List paging: `?limit=` (default 50, at most 200) and an opaque `?cursor=`.
 
+use std::borrow::Cow;
+
+use poem_openapi::{
+    registry::{MetaSchema, MetaSchemaRef},
+    types::{ParseError, ParseFromParameter, ParseResult, Type},
+};
 use uuid::Uuid;
 
 use crate::domain::InvalidField;
@@ -33,6 +39,51 @@ impl Limit {
 
     pub fn get(self) -> u64 {
         self.0
+    }
+}
+
+impl Default for Limit {
+    fn default() -> Self {
+        Self(DEFAULT_LIMIT)
+    }
+}
+
+/// `?limit=` as a query parameter: the document shows its bounds and default, and a
+/// value outside them is refused (422 naming `limit`) before the handler runs.
+impl Type for Limit {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "integer(limit)".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            minimum: Some(1.0),
+            maximum: Some(MAX_LIMIT as f64),
+            default: Some(DEFAULT_LIMIT.into()),
+            ..MetaSchema::new_with_format("integer", "uint64")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ParseFromParameter for Limit {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        let refused = |e: InvalidField| ParseError::custom(e.message);
+        let n = value
+            .parse::<u64>()
+            .map_err(|_| refused(InvalidField::new("limit", "must be from 1 to 200")))?;
+        Self::parse(Some(n)).map_err(refused)
     }
 }
 

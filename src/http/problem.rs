@@ -1,8 +1,16 @@
-//! RFC 7807 problems: the one shape every error takes, and the one place statuses
-//! are chosen for errors that did not come from a service.
+//! RFC 7807 problems: the one shape every error takes, the one place statuses are
+//! chosen for errors that did not come from a service, and the statuses each
+//! operation names in the OpenAPI document.
 
-use poem::{Response, http::StatusCode};
-use poem_openapi::{ApiResponse, Object, payload::Json};
+use std::marker::PhantomData;
+
+use poem::{IntoResponse, Response, http::StatusCode};
+use poem_openapi::{
+    ApiResponse, Object,
+    payload::{Json, Payload},
+    registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry},
+    types::Type,
+};
 
 use crate::domain::InvalidField;
 
@@ -70,6 +78,8 @@ impl Problem {
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Every error status the API answers with, each carrying a problem document.
+/// Services choose among these (`impl From<RsvpError> for ApiError`); an operation
+/// answers through [`Problems`], which documents only the statuses it names.
 #[derive(ApiResponse, Debug)]
 pub enum ApiError {
     /// The body is not well-formed JSON.
@@ -106,6 +116,21 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest(_) => 400,
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::Unprocessable(_) => 422,
+            Self::TooManyRequests(..) => 429,
+            Self::Internal(_) => 500,
+            Self::BadGateway(_) => 502,
+            Self::Unavailable(_) => 503,
+        }
+    }
+
     pub fn unauthorized(detail: impl Into<String>) -> Self {
         Self::Unauthorized(Json(Problem::new(StatusCode::UNAUTHORIZED, detail)))
     }
@@ -182,6 +207,193 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
+/// The error statuses of one operation, named in its signature so that the OpenAPI
+/// document lists those and no others:
+///
+/// ```ignore
+/// async fn get(&self, auth: BearerAuth, id: Path<String>)
+///     -> Result<Json<Event>, Problems<(Unauthorized, Forbidden, NotFound)>>
+/// ```
+///
+/// Every operation may also answer 400 (a control character in its path or query
+/// string) and 500, so those are always listed. Statuses are still chosen by
+/// `ApiError`'s `From` conversions, one per service; answering one the signature does
+/// not name is a bug, which a debug build stops at and a release build logs.
+pub struct Problems<S>(ApiError, PhantomData<S>);
+
+/// A set of statuses an operation names: one of the markers below, or a tuple of them.
+pub trait Statuses {
+    fn codes() -> Vec<u16>;
+}
+
+macro_rules! statuses {
+    ($($(#[$doc:meta])* $name:ident = [$($code:literal),+];)+) => {$(
+        $(#[$doc])*
+        pub struct $name;
+
+        impl Statuses for $name {
+            fn codes() -> Vec<u16> {
+                vec![$($code),+]
+            }
+        }
+    )+};
+}
+
+statuses! {
+    /// 401: the operation needs a token.
+    Unauthorized = [401];
+    /// 403: the object is another organisation's, or the caller's role is too low.
+    Forbidden = [403];
+    /// 404: the object is unknown or not visible.
+    NotFound = [404];
+    /// 409: the object's state does not allow this.
+    Conflict = [409];
+    /// 422: a field or parameter is invalid.
+    Unprocessable = [422];
+    /// 429: the operation is rate limited.
+    TooManyRequests = [429];
+    /// 502: the operation calls the payment provider.
+    BadGateway = [502];
+    /// 503: the operation needs online payments configured.
+    Unavailable = [503];
+    /// What an operation taking a JSON body may answer before it runs: 400 not JSON,
+    /// 408 too slow to arrive, 413 over 1 MiB, 415 not `application/json`, 422 not
+    /// the body's schema.
+    JsonBody = [400, 408, 413, 415, 422];
+    /// What the `Idempotency-Key` of a `POST` may answer (`http::guard`): 409 while a
+    /// request with the same key is still running, 422 for the same key with another
+    /// body.
+    IdempotencyKey = [409, 422];
+}
+
+macro_rules! tuple_statuses {
+    ($($name:ident),+) => {
+        impl<$($name: Statuses),+> Statuses for ($($name,)+) {
+            fn codes() -> Vec<u16> {
+                let mut codes = Vec::new();
+                $(codes.extend($name::codes());)+
+                codes
+            }
+        }
+    };
+}
+
+tuple_statuses!(A);
+tuple_statuses!(A, B);
+tuple_statuses!(A, B, C);
+tuple_statuses!(A, B, C, D);
+tuple_statuses!(A, B, C, D, E);
+tuple_statuses!(A, B, C, D, E, F);
+tuple_statuses!(A, B, C, D, E, F, G);
+tuple_statuses!(A, B, C, D, E, F, G, H);
+tuple_statuses!(A, B, C, D, E, F, G, H, I);
+
+impl<S: Statuses> Problems<S> {
+    /// Every status the operation may answer, in order, once each.
+    fn codes() -> Vec<u16> {
+        let mut codes = S::codes();
+        codes.extend([400, 500]);
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    }
+}
+
+/// What a status means, as the document says it for every operation that lists it.
+fn meaning(code: u16) -> &'static str {
+    match code {
+        400 => {
+            "Malformed: the body is not JSON, or the path or query string holds a control character."
+        }
+        401 => "No token, or a token that is not valid.",
+        403 => "The object belongs to an organisation where you lack the role for this.",
+        404 => "Unknown, or not visible to you.",
+        408 => "The body did not arrive in time.",
+        409 => {
+            "The object's state does not allow this (slug taken, not a draft, closed, full), \
+                or a request with the same `Idempotency-Key` is still being handled."
+        }
+        413 => "The body is over 1 MiB.",
+        415 => "The body is not sent as `application/json`.",
+        422 => {
+            "A field or parameter is invalid (`errors` names each one), or an \
+                `Idempotency-Key` was used before with another body."
+        }
+        429 => {
+            "Too many requests from this client or for this address; `Retry-After` says \
+                how many seconds to wait."
+        }
+        500 => "Something failed on our side; the detail says no more than that.",
+        502 => "The payment provider failed or refused; nothing was charged.",
+        503 => "This deployment does not offer it (online payments not configured).",
+        _ => "An error.",
+    }
+}
+
+impl<S: Statuses, E: Into<ApiError>> From<E> for Problems<S> {
+    fn from(e: E) -> Self {
+        let error = e.into();
+        let status = error.status();
+        if !Self::codes().contains(&status) {
+            tracing::error!(
+                status,
+                "an operation answered a status its document does not name"
+            );
+            debug_assert!(
+                false,
+                "{status} is not among the documented {:?}",
+                Self::codes()
+            );
+        }
+        Self(error, PhantomData)
+    }
+}
+
+impl<S: Statuses> ApiResponse for Problems<S> {
+    fn meta() -> MetaResponses {
+        let responses = Self::codes()
+            .into_iter()
+            .map(|code| MetaResponse {
+                description: meaning(code),
+                status: Some(code),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: PROBLEM_JSON,
+                    schema: <Json<Problem> as Payload>::schema_ref(),
+                }],
+                headers: if code == 429 {
+                    vec![MetaHeader {
+                        name: "Retry-After".into(),
+                        description: Some("Seconds to wait before trying again.".into()),
+                        required: true,
+                        deprecated: false,
+                        schema: u64::schema_ref(),
+                    }]
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect();
+        MetaResponses { responses }
+    }
+
+    fn register(registry: &mut Registry) {
+        Problem::register(registry);
+    }
+}
+
+impl<S: Statuses + Send> IntoResponse for Problems<S> {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+impl<S: Statuses + Send> From<Problems<S>> for poem::Error {
+    fn from(problems: Problems<S>) -> Self {
+        poem::Error::from_response(problems.into_response())
+    }
+}
+
 /// Turn any error that escaped a handler (the framework's own: a body that does not
 /// fit the schema, a missing token, no such route) into a problem. Errors that are
 /// already problems pass through unchanged.
@@ -242,6 +454,19 @@ fn unknown_field(reason: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_operation_lists_what_it_names_once_each_beside_400_and_500() {
+        type Sign = Problems<(JsonBody, IdempotencyKey, NotFound, TooManyRequests)>;
+        let listed: Vec<Option<u16>> = Sign::meta().responses.iter().map(|r| r.status).collect();
+        let expected = [400, 404, 408, 409, 413, 415, 422, 429, 500].map(Some);
+        assert_eq!(listed, expected);
+        assert_eq!(
+            Problems::<Unauthorized>::meta().responses.len(),
+            3,
+            "400, 401, 500"
+        );
+    }
 
     #[test]
     fn unknown_fields_are_named() {

@@ -5,7 +5,13 @@ use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
 use super::{model::*, service};
 use crate::app::AppState;
 use crate::domain::Email;
-use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate, client::ClientAddr, instant};
+use crate::http::{
+    ApiError, ApiTags, BearerAuth, Problems,
+    auth::authenticate,
+    client::ClientAddr,
+    instant,
+    problem::{Forbidden, IdempotencyKey, JsonBody, NotFound, TooManyRequests, Unauthorized},
+};
 
 pub struct OrganisationsApi {
     pub state: AppState,
@@ -49,7 +55,7 @@ fn address_key(raw: &str) -> String {
 impl OrganisationsApi {
     /// The organiser behind the token, with their memberships.
     #[oai(path = "/me", method = "get")]
-    async fn me(&self, auth: BearerAuth) -> Result<Json<Me>, ApiError> {
+    async fn me(&self, auth: BearerAuth) -> Result<Json<Me>, Problems<Unauthorized>> {
         let access = authenticate(&self.state.db, &auth).await?;
         let organiser = service::me(&self.state.db, &access).await?;
         Ok(Json(Me {
@@ -76,7 +82,8 @@ impl OrganisationsApi {
         &self,
         request: &poem::Request,
         req: Json<LoginRequest>,
-    ) -> Result<TokenCreated, ApiError> {
+    ) -> Result<TokenCreated, Problems<(JsonBody, IdempotencyKey, Unauthorized, TooManyRequests)>>
+    {
         self.state
             .limits
             .login
@@ -88,7 +95,10 @@ impl OrganisationsApi {
 
     /// Revoke the token this request is made with.
     #[oai(path = "/auth/logout", method = "post")]
-    async fn logout(&self, auth: BearerAuth) -> Result<NoContent, ApiError> {
+    async fn logout(
+        &self,
+        auth: BearerAuth,
+    ) -> Result<NoContent, Problems<(IdempotencyKey, Unauthorized)>> {
         authenticate(&self.state.db, &auth).await?;
         service::revoke_bearer(&self.state.db, &auth.0.token).await?;
         Ok(NoContent::Done)
@@ -101,7 +111,7 @@ impl OrganisationsApi {
         &self,
         request: &poem::Request,
         req: Json<PasswordResetRequest>,
-    ) -> Result<ResetAccepted, ApiError> {
+    ) -> Result<ResetAccepted, Problems<(JsonBody, IdempotencyKey, TooManyRequests)>> {
         let email = Email::parse(&req.email)?;
         self.state
             .limits
@@ -116,7 +126,7 @@ impl OrganisationsApi {
 
     /// The caller's own API tokens, newest first, without their secrets.
     #[oai(path = "/tokens", method = "get")]
-    async fn tokens(&self, auth: BearerAuth) -> Result<Json<TokenList>, ApiError> {
+    async fn tokens(&self, auth: BearerAuth) -> Result<Json<TokenList>, Problems<Unauthorized>> {
         let access = authenticate(&self.state.db, &auth).await?;
         let items = service::tokens(&self.state.db, &access)
             .await?
@@ -133,7 +143,11 @@ impl OrganisationsApi {
 
     /// Revoke one of the caller's own tokens; another organiser's is 404.
     #[oai(path = "/tokens/:id", method = "delete")]
-    async fn revoke(&self, auth: BearerAuth, id: Path<String>) -> Result<NoContent, ApiError> {
+    async fn revoke(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> Result<NoContent, Problems<(Unauthorized, NotFound)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         let id = uuid::Uuid::parse_str(&id)
             .map_err(|_| ApiError::not_found("no such token of yours"))?;
@@ -150,7 +164,10 @@ impl OrganisationsApi {
         auth: BearerAuth,
         slug: Path<String>,
         req: Json<InviteRequest>,
-    ) -> Result<InviteCreated, ApiError> {
+    ) -> Result<
+        InviteCreated,
+        Problems<(JsonBody, IdempotencyKey, Unauthorized, Forbidden, NotFound)>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         let email = Email::parse(&req.email)?;
         let invitation = service::invite(
@@ -177,7 +194,7 @@ impl OrganisationsApi {
         &self,
         token: Path<String>,
         req: Json<AcceptInvitation>,
-    ) -> Result<TokenCreated, ApiError> {
+    ) -> Result<TokenCreated, Problems<(JsonBody, IdempotencyKey, NotFound)>> {
         let token =
             service::accept_invitation(&self.state.db, &token, &req.password, req.name.as_deref())
                 .await?;

@@ -9,6 +9,7 @@ use crate::http::{Role, Text};
 pub struct Me {
     pub id: String,
     pub email: String,
+    #[oai(nullable)]
     pub name: Option<String>,
     pub memberships: Vec<MembershipView>,
 }
@@ -61,10 +62,12 @@ pub struct Invited {
 pub struct TokenView {
     pub id: String,
     /// What the organiser called it, if anything.
+    #[oai(nullable)]
     pub name: Option<String>,
     pub created_at: String,
     /// When it last authenticated a request (to the hour). Unused for 90 days, a
     /// token stops working.
+    #[oai(nullable)]
     pub last_used_at: Option<String>,
 }
 
@@ -90,5 +93,6 @@ pub struct Accepted {
 pub struct AcceptInvitation {
     /// 10 to 256 characters.
     pub password: Text,
+    #[oai(nullable)]
     pub name: Option<Text>,
 }

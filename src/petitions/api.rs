@@ -9,10 +9,13 @@ use poem_openapi::{
 use super::{model::*, service};
 use crate::app::AppState;
 use crate::http::{
-    ApiError, ApiTags, BearerAuth,
+    ApiTags, BearerAuth, Problems,
     auth::authenticate,
     csv::{JsonOrCsv, cell, file_stem, wants_csv},
     page::Limit,
+    problem::{
+        Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, Unauthorized, Unprocessable,
+    },
 };
 
 pub struct PetitionsApi {
@@ -44,7 +47,10 @@ impl PetitionsApi {
         &self,
         auth: BearerAuth,
         req: Json<NewPetition>,
-    ) -> Result<PetitionCreated, ApiError> {
+    ) -> Result<
+        PetitionCreated,
+        Problems<(JsonBody, IdempotencyKey, Unauthorized, Forbidden, Conflict)>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         let petition =
             service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
@@ -56,11 +62,11 @@ impl PetitionsApi {
     async fn list(
         &self,
         auth: BearerAuth,
-        limit: Query<Option<u64>>,
+        limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
-    ) -> Result<Json<PetitionPage>, ApiError> {
+    ) -> Result<Json<PetitionPage>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let limit = Limit::parse(limit.0)?;
+        let limit = limit.0.unwrap_or_default();
         let (items, next_cursor) = service::list(
             &self.state.db,
             &access,
@@ -73,7 +79,11 @@ impl PetitionsApi {
     }
 
     #[oai(path = "/petitions/:id", method = "get")]
-    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Petition>, ApiError> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> Result<Json<Petition>, Problems<(Unauthorized, Forbidden, NotFound)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::get(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -87,7 +97,8 @@ impl PetitionsApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<PetitionPatch>,
-    ) -> Result<Json<Petition>, ApiError> {
+    ) -> Result<Json<Petition>, Problems<(JsonBody, Unauthorized, Forbidden, NotFound, Conflict)>>
+    {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::patch(
@@ -107,7 +118,10 @@ impl PetitionsApi {
         &self,
         auth: BearerAuth,
         id: Path<String>,
-    ) -> Result<Json<Petition>, ApiError> {
+    ) -> Result<
+        Json<Petition>,
+        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::publish(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -116,7 +130,14 @@ impl PetitionsApi {
 
     /// Stop taking signatures.
     #[oai(path = "/petitions/:id/close", method = "post")]
-    async fn close(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Petition>, ApiError> {
+    async fn close(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> Result<
+        Json<Petition>,
+        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::close(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -130,7 +151,17 @@ impl PetitionsApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<DeliverRequest>,
-    ) -> Result<Json<Petition>, ApiError> {
+    ) -> Result<
+        Json<Petition>,
+        Problems<(
+            JsonBody,
+            IdempotencyKey,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            Conflict,
+        )>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::deliver(
@@ -152,9 +183,12 @@ impl PetitionsApi {
         auth: BearerAuth,
         id: Path<String>,
         #[oai(name = "Accept")] accept: Header<Option<String>>,
-        limit: Query<Option<u64>>,
+        limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
-    ) -> Result<JsonOrCsv<SignaturePage>, ApiError> {
+    ) -> Result<
+        JsonOrCsv<SignaturePage>,
+        Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         if wants_csv(accept.as_deref()) {
             let (items, _) = service::signatures(&self.state.db, &access, &id, None, None).await?;
@@ -163,7 +197,7 @@ impl PetitionsApi {
                 filename: format!("signatures-{}.csv", file_stem(&id)),
             });
         }
-        let limit = Limit::parse(limit.0)?;
+        let limit = limit.0.unwrap_or_default();
         let (items, next_cursor) =
             service::signatures(&self.state.db, &access, &id, Some(limit), cursor.as_deref())
                 .await?;
@@ -173,7 +207,11 @@ impl PetitionsApi {
     /// What is handed to the target: each confirmed signer's name, affiliation,
     /// locality, country, comment and date; never an email address.
     #[oai(path = "/petitions/:id/delivery.csv", method = "get")]
-    async fn delivery(&self, auth: BearerAuth, id: Path<String>) -> Result<DeliveryCsv, ApiError> {
+    async fn delivery(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> Result<DeliveryCsv, Problems<(Unauthorized, Forbidden, NotFound)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         let (petition, rows) = service::delivery(&self.state.db, &access, &id).await?;
         let mut out = String::from("name,affiliation,locality,country,comment,signed_on\r\n");

@@ -53,6 +53,7 @@ pub struct Petition {
     pub slug: String,
     /// The owning organisation's slug.
     pub organisation: String,
+    #[oai(nullable)]
     pub campaign: Option<String>,
     pub title: String,
     /// Whom it is addressed to.
@@ -61,8 +62,10 @@ pub struct Petition {
     pub body: String,
     pub language: String,
     /// Signatures hoped for.
+    #[oai(nullable)]
     pub goal: Option<i32>,
     pub status: PetitionStatus,
+    #[oai(nullable)]
     pub closes_at: Option<String>,
     /// Signatures count only once confirmed from the emailed link.
     pub require_confirmation: bool,
@@ -70,7 +73,9 @@ pub struct Petition {
     /// Confirmed signatures.
     pub signature_count: i32,
     pub url: String,
+    #[oai(nullable)]
     pub delivered_at: Option<String>,
+    #[oai(nullable)]
     pub delivery_note: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -80,19 +85,27 @@ pub struct Petition {
 #[derive(Object, Debug, Clone)]
 #[oai(deny_unknown_fields)]
 pub struct NewPetition {
+    #[oai(nullable)]
     pub organisation: Option<Text>,
+    #[oai(nullable)]
     pub campaign: Option<Text>,
+    #[oai(nullable)]
     pub slug: Option<Text>,
     pub title: Text,
     pub target: Text,
     #[oai(default)]
     pub body: Text,
     /// BCP 47; default `en`.
+    #[oai(nullable)]
     pub language: Option<Text>,
+    #[oai(nullable)]
     pub goal: Option<i64>,
+    #[oai(nullable)]
     pub closes_at: Option<DateTime<Utc>>,
     /// Default true: signatures count once confirmed by email.
+    #[oai(nullable)]
     pub require_confirmation: Option<bool>,
+    #[oai(nullable)]
     pub fields: Option<PetitionFields>,
 }
 
@@ -100,15 +113,25 @@ pub struct NewPetition {
 #[derive(Object, Debug, Clone)]
 #[oai(deny_unknown_fields)]
 pub struct PetitionPatch {
+    #[oai(nullable)]
     pub campaign: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub slug: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub title: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub target: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub body: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub language: MaybeUndefined<Text>,
+    #[oai(nullable)]
     pub goal: MaybeUndefined<i64>,
+    #[oai(nullable)]
     pub closes_at: MaybeUndefined<DateTime<Utc>>,
+    #[oai(nullable)]
     pub require_confirmation: MaybeUndefined<bool>,
+    #[oai(nullable)]
     pub fields: MaybeUndefined<PetitionFields>,
 }
 
@@ -116,13 +139,16 @@ pub struct PetitionPatch {
 #[oai(deny_unknown_fields)]
 pub struct DeliverRequest {
     /// When it was handed over; default now.
+    #[oai(nullable)]
     pub delivered_at: Option<DateTime<Utc>>,
+    #[oai(nullable)]
     pub note: Option<Text>,
 }
 
 #[derive(Object, Debug, Clone)]
 pub struct PetitionPage {
     pub items: Vec<Petition>,
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
@@ -132,20 +158,29 @@ pub struct PetitionPage {
 pub struct SignRequest {
     pub email: Text,
     pub name: Text,
+    #[oai(nullable)]
     pub affiliation: Option<Text>,
+    #[oai(nullable)]
     pub postal_code: Option<Text>,
     /// A town or city, shown with a public signature.
+    #[oai(nullable)]
     pub locality: Option<Text>,
     /// ISO 3166-1 alpha-2.
+    #[oai(nullable)]
     pub country: Option<Text>,
+    #[oai(nullable)]
     pub comment: Option<Text>,
     /// Show the name (with locality or country, affiliation and comment) among the signers.
+    #[oai(nullable)]
     pub public: Option<bool>,
     /// Hear about the organisers' future campaigns.
+    #[oai(nullable)]
     pub subscribe: Option<bool>,
     /// `en`, `es` or `fr`: the language of the emails.
+    #[oai(nullable)]
     pub locale: Option<Text>,
     /// Leave empty: a field people do not see and robots fill in.
+    #[oai(nullable)]
     pub website: Option<Text>,
 }
 
@@ -179,9 +214,13 @@ pub struct Confirmed {
 #[derive(Object, Debug, Clone)]
 pub struct PublicSigner {
     pub name: String,
+    #[oai(nullable)]
     pub locality: Option<String>,
+    #[oai(nullable)]
     pub country: Option<String>,
+    #[oai(nullable)]
     pub affiliation: Option<String>,
+    #[oai(nullable)]
     pub comment: Option<String>,
     pub signed_at: String,
 }
@@ -189,6 +228,7 @@ pub struct PublicSigner {
 #[derive(Object, Debug, Clone)]
 pub struct SignerPage {
     pub items: Vec<PublicSigner>,
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
@@ -199,20 +239,27 @@ pub struct SignatureRecord {
     pub supporter_id: String,
     pub name: String,
     pub email: String,
+    #[oai(nullable)]
     pub affiliation: Option<String>,
+    #[oai(nullable)]
     pub postal_code: Option<String>,
+    #[oai(nullable)]
     pub locality: Option<String>,
+    #[oai(nullable)]
     pub country: Option<String>,
+    #[oai(nullable)]
     pub comment: Option<String>,
     pub public: bool,
     /// `pending`, `confirmed` or `expired`.
     pub status: String,
     pub created_at: String,
+    #[oai(nullable)]
     pub confirmed_at: Option<String>,
 }
 
 #[derive(Object, Debug, Clone)]
 pub struct SignaturePage {
     pub items: Vec<SignatureRecord>,
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }

@@ -8,7 +8,12 @@ use poem_openapi::{
 
 use super::{model::*, service};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiTags, client::ClientAddr, page::Limit};
+use crate::http::{
+    ApiError, ApiTags, Problems,
+    client::ClientAddr,
+    page::Limit,
+    problem::{Conflict, IdempotencyKey, JsonBody, NotFound, TooManyRequests, Unprocessable},
+};
 
 pub struct PublicPetitionApi {
     pub state: AppState,
@@ -48,7 +53,10 @@ impl PublicPetitionApi {
     /// count. Read from memory for up to a second: a change made on another server
     /// shows within that time.
     #[oai(path = "/public/petitions/:id_or_slug", method = "get")]
-    async fn petition(&self, id_or_slug: Path<String>) -> Result<Json<Petition>, ApiError> {
+    async fn petition(
+        &self,
+        id_or_slug: Path<String>,
+    ) -> Result<Json<Petition>, Problems<NotFound>> {
         Ok(Json(public_petition(&self.state, &id_or_slug).await?.view))
     }
 
@@ -57,10 +65,10 @@ impl PublicPetitionApi {
     async fn signers(
         &self,
         id_or_slug: Path<String>,
-        limit: Query<Option<u64>>,
+        limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
-    ) -> Result<Json<SignerPage>, ApiError> {
-        let limit = Limit::parse(limit.0)?;
+    ) -> Result<Json<SignerPage>, Problems<(NotFound, Unprocessable)>> {
+        let limit = limit.0.unwrap_or_default();
         let (items, next_cursor) =
             service::public_signers(&self.state.db, &id_or_slug, limit, cursor.as_deref()).await?;
         Ok(Json(SignerPage { items, next_cursor }))
@@ -74,7 +82,16 @@ impl PublicPetitionApi {
         request: &poem::Request,
         id: Path<String>,
         req: Json<SignRequest>,
-    ) -> Result<SignAnswer, ApiError> {
+    ) -> Result<
+        SignAnswer,
+        Problems<(
+            JsonBody,
+            IdempotencyKey,
+            NotFound,
+            Conflict,
+            TooManyRequests,
+        )>,
+    > {
         let form = service::SignForm::parse(req.0).map_err(ApiError::invalid)?;
         self.state
             .limits
@@ -93,7 +110,10 @@ impl PublicPetitionApi {
     /// Confirm a signature with the token from the emailed link. Confirming again
     /// answers the same.
     #[oai(path = "/public/signatures/confirm", method = "post")]
-    async fn confirm(&self, req: Json<ConfirmRequest>) -> Result<Json<Confirmed>, ApiError> {
+    async fn confirm(
+        &self,
+        req: Json<ConfirmRequest>,
+    ) -> Result<Json<Confirmed>, Problems<(JsonBody, IdempotencyKey, NotFound, Conflict)>> {
         let signature_count =
             service::confirm(&self.state.db, &self.state.site, &req.0.token).await?;
         Ok(Json(Confirmed {

@@ -10,10 +10,13 @@ use uuid::Uuid;
 use super::{model::*, service};
 use crate::app::AppState;
 use crate::http::{
-    ApiError, ApiTags, BearerAuth,
+    ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
     csv::{JsonOrCsv, file_stem, wants_csv},
     page::Limit,
+    problem::{
+        Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, Unauthorized, Unprocessable,
+    },
 };
 
 pub struct RsvpsApi {
@@ -39,9 +42,10 @@ impl RsvpsApi {
         auth: BearerAuth,
         id: Path<String>,
         #[oai(name = "Accept")] accept: Header<Option<String>>,
-        limit: Query<Option<u64>>,
+        limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
-    ) -> Result<JsonOrCsv<AttendeePage>, ApiError> {
+    ) -> Result<JsonOrCsv<AttendeePage>, Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>>
+    {
         let access = authenticate(&self.state.db, &auth).await?;
         if wants_csv(accept.as_deref()) {
             let (items, _) = service::attendees(&self.state.db, &access, &id, None, None).await?;
@@ -50,7 +54,7 @@ impl RsvpsApi {
                 filename: format!("attendees-{}.csv", file_stem(&id)),
             });
         }
-        let limit = Limit::parse(limit.0)?;
+        let limit = limit.0.unwrap_or_default();
         let (items, next_cursor) =
             service::attendees(&self.state.db, &access, &id, Some(limit), cursor.as_deref())
                 .await?;
@@ -65,7 +69,17 @@ impl RsvpsApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<DoorRsvpRequest>,
-    ) -> Result<DoorRsvp, ApiError> {
+    ) -> Result<
+        DoorRsvp,
+        Problems<(
+            JsonBody,
+            IdempotencyKey,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            Conflict,
+        )>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         let r = req.0;
         let form = RsvpForm::parse(&r.email, &r.name, r.guests, r.locale.as_deref(), false)
@@ -85,7 +99,8 @@ impl RsvpsApi {
             service::Taken::AlreadyAnswered(_) => {
                 return Err(ApiError::internal(&service::RsvpError::WrongState(
                     "an organiser's RSVP is never a repeat",
-                )));
+                ))
+                .into());
             }
         })
     }
@@ -93,7 +108,14 @@ impl RsvpsApi {
     /// Approve an RSVP awaiting approval: it goes if seats are free, else joins the
     /// waitlist (409 when full without one).
     #[oai(path = "/rsvps/:id/approve", method = "post")]
-    async fn approve(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ApiError> {
+    async fn approve(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<
+        Json<Attendee>,
+        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::approve(&self.state.db, &self.state.site, &access, id.0).await?,
@@ -102,7 +124,14 @@ impl RsvpsApi {
 
     /// Decline an RSVP; seats it held go to the waitlist.
     #[oai(path = "/rsvps/:id/decline", method = "post")]
-    async fn decline(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ApiError> {
+    async fn decline(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<
+        Json<Attendee>,
+        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::decline(&self.state.db, &self.state.site, &access, id.0).await?,
@@ -111,7 +140,14 @@ impl RsvpsApi {
 
     /// Check someone in at the door.
     #[oai(path = "/rsvps/:id/check-in", method = "post")]
-    async fn check_in(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ApiError> {
+    async fn check_in(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<
+        Json<Attendee>,
+        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
+    > {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::check_in(&self.state.db, &self.state.site, &access, id.0).await?,

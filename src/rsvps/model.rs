@@ -39,10 +39,13 @@ pub struct RsvpRequest {
     pub email: Text,
     pub name: Text,
     /// People coming with the supporter (0 to 20); they count against capacity.
+    #[oai(nullable)]
     pub guests: Option<i64>,
     /// `en`, `es` or `fr`: the language of the emails.
+    #[oai(nullable)]
     pub locale: Option<Text>,
     /// Hear about the organisers' future events and campaigns.
+    #[oai(nullable)]
     pub subscribe: Option<bool>,
 }
 
@@ -52,9 +55,12 @@ pub struct RsvpRequest {
 pub struct DoorRsvpRequest {
     pub email: Text,
     pub name: Text,
+    #[oai(nullable)]
     pub guests: Option<i64>,
+    #[oai(nullable)]
     pub locale: Option<Text>,
     /// Mark them checked in at once.
+    #[oai(nullable)]
     pub checked_in: Option<bool>,
 }
 
@@ -167,6 +173,7 @@ pub struct ManagedRsvp {
     #[oai(flatten)]
     pub rsvp: Rsvp,
     /// The language of the supporter's emails, if they chose one.
+    #[oai(nullable)]
     pub locale: Option<String>,
     pub event: crate::events::model::Event,
 }
@@ -181,8 +188,11 @@ pub struct Attendee {
     pub email: String,
     pub status: RsvpStatus,
     pub guests: i32,
+    #[oai(nullable)]
     pub locale: Option<String>,
+    #[oai(nullable)]
     pub waitlisted_at: Option<String>,
+    #[oai(nullable)]
     pub checked_in_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -192,5 +202,6 @@ pub struct Attendee {
 #[derive(Object, Debug, Clone)]
 pub struct AttendeePage {
     pub items: Vec<Attendee>,
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }

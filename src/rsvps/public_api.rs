@@ -4,7 +4,11 @@ use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
 
 use super::{model::*, service};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiTags, client::ClientAddr};
+use crate::http::{
+    ApiError, ApiTags, Problems,
+    client::ClientAddr,
+    problem::{Conflict, IdempotencyKey, JsonBody, NotFound, TooManyRequests},
+};
 
 pub struct PublicRsvpApi {
     pub state: AppState,
@@ -40,7 +44,16 @@ impl PublicRsvpApi {
         request: &poem::Request,
         id: Path<String>,
         req: Json<RsvpRequest>,
-    ) -> Result<RsvpTaken, ApiError> {
+    ) -> Result<
+        RsvpTaken,
+        Problems<(
+            JsonBody,
+            IdempotencyKey,
+            NotFound,
+            Conflict,
+            TooManyRequests,
+        )>,
+    > {
         let form = RsvpForm::try_from(req.0).map_err(ApiError::invalid)?;
         self.state
             .limits
@@ -67,7 +80,7 @@ impl PublicRsvpApi {
 
     /// An RSVP, by the token in its manage link.
     #[oai(path = "/public/rsvps/:token", method = "get")]
-    async fn get(&self, token: Path<String>) -> Result<Json<ManagedRsvp>, ApiError> {
+    async fn get(&self, token: Path<String>) -> Result<Json<ManagedRsvp>, Problems<NotFound>> {
         Ok(Json(
             service::managed(&self.state.db, &self.state.site, &token).await?,
         ))
@@ -80,7 +93,7 @@ impl PublicRsvpApi {
         &self,
         token: Path<String>,
         req: Json<RsvpChange>,
-    ) -> Result<Json<Rsvp>, ApiError> {
+    ) -> Result<Json<Rsvp>, Problems<(JsonBody, NotFound, Conflict)>> {
         Ok(Json(
             service::change_guests(&self.state.db, &self.state.site, &token, req.0.guests).await?,
         ))
@@ -88,7 +101,10 @@ impl PublicRsvpApi {
 
     /// Cancel the RSVP; its seats go to the first on the waitlist whose party fits.
     #[oai(path = "/public/rsvps/:token", method = "delete")]
-    async fn cancel(&self, token: Path<String>) -> Result<RsvpCancelled, ApiError> {
+    async fn cancel(
+        &self,
+        token: Path<String>,
+    ) -> Result<RsvpCancelled, Problems<(NotFound, Conflict)>> {
         service::cancel(&self.state.db, &self.state.site, &token).await?;
         Ok(RsvpCancelled::Cancelled)
     }

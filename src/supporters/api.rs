@@ -9,7 +9,12 @@ use uuid::Uuid;
 
 use super::{model::*, service};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiTags, BearerAuth, auth::authenticate, page::Limit};
+use crate::http::{
+    ApiTags, BearerAuth, Problems,
+    auth::authenticate,
+    page::Limit,
+    problem::{Forbidden, NotFound, Unauthorized, Unprocessable},
+};
 
 pub struct SupportersApi {
     pub state: AppState,
@@ -41,11 +46,11 @@ impl SupportersApi {
         auth: BearerAuth,
         /// An address, compared without regard to case.
         email: Query<Option<String>>,
-        limit: Query<Option<u64>>,
+        limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
-    ) -> Result<Json<SupporterPage>, ApiError> {
+    ) -> Result<Json<SupporterPage>, Problems<(Unauthorized, Forbidden, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let limit = Limit::parse(limit.0)?;
+        let limit = limit.0.unwrap_or_default();
         let (items, next_cursor) = service::list(
             &self.state.db,
             &access,
@@ -63,14 +68,18 @@ impl SupportersApi {
         &self,
         auth: BearerAuth,
         id: Path<Uuid>,
-    ) -> Result<Json<SupporterDetail>, ApiError> {
+    ) -> Result<Json<SupporterDetail>, Problems<(Unauthorized, Forbidden, NotFound)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(service::get(&self.state.db, &access, id.0).await?))
     }
 
     /// Everything your organisations hold about a supporter (a subject access request).
     #[oai(path = "/supporters/:id/export", method = "get")]
-    async fn export(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Exported, ApiError> {
+    async fn export(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<Exported, Problems<(Unauthorized, Forbidden, NotFound)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         let export = service::export(&self.state.db, &access, id.0).await?;
         let disposition = format!("attachment; filename=\"supporter-{}.json\"", id.0);
@@ -79,7 +88,11 @@ impl SupportersApi {
 
     /// Erase a supporter's personal data. RSVP counts and totals stay as they were.
     #[oai(path = "/supporters/:id", method = "delete")]
-    async fn erase(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Erased, ApiError> {
+    async fn erase(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<Erased, Problems<(Unauthorized, Forbidden, NotFound)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         service::erase(&self.state.db, &access, id.0).await?;
         Ok(Erased::Erased)

@@ -13,10 +13,12 @@ pub struct Supporter {
     pub email: String,
     pub name: String,
     /// The language they chose for emails, if they chose one.
+    #[oai(nullable)]
     pub locale: Option<String>,
     /// Agreed to hear about future campaigns.
     pub subscribed: bool,
     /// When they turned off reminders and other non-transactional email.
+    #[oai(nullable)]
     pub unsubscribed_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -32,6 +34,7 @@ pub struct SupporterRsvp {
     pub starts_at_utc: String,
     pub status: RsvpStatus,
     pub guests: i32,
+    #[oai(nullable)]
     pub checked_in_at: Option<String>,
     pub created_at: String,
 }
@@ -45,13 +48,19 @@ pub struct SupporterSignature {
     pub petition_title: String,
     /// `pending`, `confirmed` or `expired`.
     pub status: String,
+    #[oai(nullable)]
     pub affiliation: Option<String>,
+    #[oai(nullable)]
     pub postal_code: Option<String>,
+    #[oai(nullable)]
     pub locality: Option<String>,
+    #[oai(nullable)]
     pub country: Option<String>,
+    #[oai(nullable)]
     pub comment: Option<String>,
     pub public: bool,
     pub created_at: String,
+    #[oai(nullable)]
     pub confirmed_at: Option<String>,
 }
 
@@ -68,7 +77,9 @@ pub struct SupporterDonation {
     pub frequency: Frequency,
     pub status: DonationStatus,
     pub anonymous: bool,
+    #[oai(nullable)]
     pub message: Option<String>,
+    #[oai(nullable)]
     pub received_at: Option<String>,
     pub created_at: String,
 }
@@ -89,6 +100,7 @@ pub struct SentEmail {
     pub template: String,
     pub status: crate::email::outbox::Status,
     pub created_at: String,
+    #[oai(nullable)]
     pub sent_at: Option<String>,
 }
 
@@ -108,5 +120,6 @@ pub struct SupporterExport {
 #[derive(Object, Debug, Clone)]
 pub struct SupporterPage {
     pub items: Vec<Supporter>,
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }

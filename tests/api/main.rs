@@ -26,6 +26,7 @@ mod fundraisers;
 mod health;
 mod helpers;
 mod idempotency;
+mod openapi;
 mod organisations;
 mod pages;
 mod petitions;
