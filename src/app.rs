@@ -285,6 +285,7 @@ fn routes(
             async move { resolve(endpoint, req, &proxies).await }
         })
         .around(crate::metrics::measure)
+        .around(crate::http::headers::protect)
         .boxed()
 }
 

@@ -22,6 +22,12 @@ pub use markdown::to_safe_html;
 
 /// Render a page; a template error is logged and answered as a plain 500.
 fn page(state: &AppState, status: StatusCode, name: &str, context: &impl Serialize) -> Response {
+    use crate::http::headers::{FormTargets, page_policy};
+    let forms = if name == "fundraiser" {
+        FormTargets::SiteThenPayments
+    } else {
+        FormTargets::Site
+    };
     match state.renderer.page(name, context) {
         Ok(html) => Response::builder()
             .status(status)
@@ -30,6 +36,8 @@ fn page(state: &AppState, status: StatusCode, name: &str, context: &impl Seriali
             // Tokens in page URLs never reach other sites, while our own form posts
             // keep their Origin for the CSRF check (`no-referrer` makes it `null`).
             .header("Referrer-Policy", "same-origin")
+            .header("Content-Security-Policy", page_policy(forms))
+            .header("X-Frame-Options", "DENY")
             .body(html),
         Err(e) => {
             tracing::error!(error = %e, page = name, "page failed to render");

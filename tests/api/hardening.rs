@@ -1,0 +1,100 @@
+//! What an attacker finds on the public surface (issue 15, point 12), tried as they
+//! would try it: caches flooded with made-up filters and spellings, Markdown built to
+//! be slow, unlisted events looked for through their parent, pages framed or
+//! sniffed, and a page that fails.
+
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::pages::{Page, hall_event, open, open_petition, slug_of};
+
+// --- headers ---------------------------------------------------------------------------
+
+fn header<'a>(page: &'a Page, name: &str) -> &'a str {
+    page.header(name)
+        .unwrap_or_else(|| panic!("no {name} header: {:?}", page.headers))
+}
+
+/// The directives of a `Content-Security-Policy`, by name.
+fn directives(policy: &str) -> Vec<(String, String)> {
+    policy
+        .split(';')
+        .filter_map(|d| {
+            let d = d.trim();
+            let (name, value) = d.split_once(' ').unwrap_or((d, ""));
+            (!name.is_empty()).then(|| (name.to_ascii_lowercase(), value.trim().to_owned()))
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_protected_page(path: &str, page: &Page) {
+    let policy = directives(header(page, "content-security-policy"));
+    let value = |name: &str| {
+        policy
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("{path}: no {name} in {policy:?}"))
+    };
+    assert_eq!(value("default-src"), "'self'", "{path}");
+    assert_eq!(value("frame-ancestors"), "'none'", "{path}");
+    assert_eq!(value("base-uri"), "'none'", "{path}");
+    assert!(value("form-action").starts_with("'self'"), "{path}");
+    assert_eq!(value("script-src"), "'none'", "{path}: pages run no script");
+    for source in policy.iter().map(|(_, v)| v) {
+        assert!(!source.contains("unsafe"), "{path}: {policy:?}");
+    }
+    assert_eq!(header(page, "x-frame-options"), "DENY", "{path}");
+    assert_eq!(header(page, "x-content-type-options"), "nosniff", "{path}");
+    assert_eq!(header(page, "referrer-policy"), "same-origin", "{path}");
+}
+
+#[tokio::test]
+async fn every_page_refuses_framing_scripts_and_sniffing() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    let event = hall_event(&app, &token, "Film night", json!({})).await;
+    let petition = open_petition(&app, &token, json!({})).await;
+    let rsvp = app
+        .rsvp(id_of(&event), "ana@example.org", json!({}))
+        .await
+        .expect(201)
+        .clone();
+
+    for path in [
+        "/".to_owned(),
+        format!("/events/{}", slug_of(&event)),
+        format!("/petitions/{}", slug_of(&petition)),
+        format!("/rsvps/{}", manage_token(&rsvp)),
+        "/events/no-such-event".to_owned(),
+    ] {
+        let page = open(&app, &path).await;
+        assert!(page.status == 200 || page.status == 404, "{path}");
+        assert_protected_page(&path, &page);
+    }
+
+    // Every answer, not only pages, says what it is and forbids guessing.
+    for path in [
+        "/api/v1/public/events",
+        "/calendar.ics",
+        "/api/v1/nothing-here",
+    ] {
+        let reply = open(&app, path).await;
+        assert_eq!(
+            header(&reply, "x-content-type-options"),
+            "nosniff",
+            "{path}"
+        );
+    }
+
+    // The API's viewer runs its own scripts: framed by nobody, and still working.
+    let docs = open(&app, "/api/docs").await;
+    docs.expect_html(200);
+    assert!(docs.text.contains("SwaggerUIBundle"), "{}", docs.text);
+    assert_eq!(
+        header(&docs, "content-security-policy"),
+        "frame-ancestors 'none'"
+    );
+    assert_eq!(header(&docs, "x-content-type-options"), "nosniff");
+}
