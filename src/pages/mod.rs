@@ -49,6 +49,18 @@ fn page(state: &AppState, status: StatusCode, name: &str, context: &impl Seriali
     }
 }
 
+/// A page that failed on our side: logged with its cause, and answered 500 with a
+/// page that says so in the reader's language and names nothing of the cause.
+fn failure(state: &AppState, locale: Locale, e: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "page failed");
+    page(
+        state,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "error",
+        &serde_json::json!({ "locale": locale.as_str() }),
+    )
+}
+
 fn not_found(state: &AppState, locale: Locale) -> Response {
     page(
         state,
@@ -106,13 +118,8 @@ pub async fn unsubscribe(state: Data<&AppState>, token: Path<String>) -> Respons
         // An erased supporter: nothing is left to send to.
         Ok(false) => not_found(&state, Locale::En),
         Err(e) => {
-            tracing::error!(error = %e, "unsubscribe failed");
-            page(
-                &state,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "not_found",
-                &serde_json::json!({ "locale": "en" }),
-            )
+            let locale = supporter_locale(&state, id).await;
+            failure(&state, locale, &e)
         }
     }
 }
@@ -152,10 +159,7 @@ async fn invitation_form(
             }),
         ),
         Ok(None) => not_found(state, Locale::En),
-        Err(e) => {
-            tracing::error!(error = %e, "invitation page failed");
-            not_found(state, Locale::En)
-        }
+        Err(e) => failure(state, Locale::En, &e),
     }
 }
 
@@ -185,6 +189,7 @@ pub async fn accept_invitation(
             )
             .await
         }
+        Err(OrganisationError::Db(e)) => failure(&state, Locale::En, &e),
         Err(_) => not_found(&state, Locale::En),
     }
 }
@@ -215,10 +220,7 @@ async fn password_reset_form(
             &serde_json::json!({ "locale": "en", "done": false, "email": email, "error": error }),
         ),
         Ok(None) => not_found(state, Locale::En),
-        Err(e) => {
-            tracing::error!(error = %e, "password reset page failed");
-            not_found(state, Locale::En)
-        }
+        Err(e) => failure(state, Locale::En, &e),
     }
 }
 
@@ -246,15 +248,7 @@ pub async fn reset_password(
             &serde_json::json!({ "locale": "en", "done": true }),
         ),
         Err(service::OrganisationError::NoSuchLink) => not_found(&state, Locale::En),
-        Err(e) => {
-            tracing::error!(error = %e, "password reset failed");
-            page(
-                &state,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "not_found",
-                &serde_json::json!({ "locale": "en" }),
-            )
-        }
+        Err(e) => failure(&state, Locale::En, &e),
     }
 }
 
@@ -285,10 +279,7 @@ async fn rsvp_form(
     use crate::events::model::EventStatus;
     let managed = match crate::rsvps::service::managed(&state.db, &state.site, token).await {
         Ok(managed) => managed,
-        Err(crate::rsvps::RsvpError::Db(e)) => {
-            tracing::error!(error = %e, "RSVP page failed");
-            return not_found(state, Locale::En);
-        }
+        Err(crate::rsvps::RsvpError::Db(e)) => return failure(state, Locale::En, &e),
         Err(_) => return not_found(state, Locale::En),
     };
     let event = &managed.event;
@@ -355,15 +346,7 @@ pub async fn change_rsvp(
             .header("Location", format!("/rsvps/{}?done={done}", token.0))
             .finish(),
         Err(RsvpError::NotFound) => not_found(&state, Locale::En),
-        Err(RsvpError::Db(e)) => {
-            tracing::error!(error = %e, "RSVP change failed");
-            page(
-                &state,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "not_found",
-                &serde_json::json!({ "locale": "en" }),
-            )
-        }
+        Err(RsvpError::Db(e)) => failure(&state, Locale::En, &e),
         Err(e) => {
             let status = match e {
                 RsvpError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -396,10 +379,7 @@ pub async fn confirm_page(state: Data<&AppState>, token: Path<String>) -> Respon
             &serde_json::json!({ "locale": locale.as_str(), "petition_title": title }),
         ),
         Ok(None) => not_found(&state, Locale::En),
-        Err(e) => {
-            tracing::error!(error = %e, "confirmation page failed");
-            not_found(&state, Locale::En)
-        }
+        Err(e) => failure(&state, Locale::En, &e),
     }
 }
 
@@ -417,13 +397,7 @@ pub async fn confirm_signature(state: Data<&AppState>, token: Path<String>) -> R
             StatusCode::OK,
             serde_json::json!({ "done": true, "signature_count": count }),
         ),
-        Err(PetitionError::Db(e)) => {
-            tracing::error!(error = %e, "confirmation failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                serde_json::json!({ "error": "internal error" }),
-            )
-        }
+        Err(PetitionError::Db(e)) => return failure(&state, locale, &e),
         Err(e @ PetitionError::NoSuchLink) => (
             StatusCode::NOT_FOUND,
             serde_json::json!({ "error": e.to_string() }),
@@ -457,9 +431,6 @@ async fn after_checkout(state: &AppState, token: &str, name: &str) -> Response {
     match crate::fundraisers::donations::after_checkout(&state.db, &state.site, token).await {
         Ok(Some(details)) => page(state, StatusCode::OK, name, &details),
         Ok(None) => not_found(state, Locale::En),
-        Err(e) => {
-            tracing::error!(error = %e, "donation page");
-            not_found(state, Locale::En)
-        }
+        Err(e) => failure(state, Locale::En, &e),
     }
 }

@@ -3,10 +3,11 @@
 //! be slow, unlisted events looked for through their parent, pages framed or
 //! sniffed, and a page that fails.
 
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::helpers::*;
-use crate::pages::{Page, hall_event, open, open_petition, slug_of};
+use crate::pages::{Page, hall_event, open, open_petition, slug_of, text_of};
 
 // --- headers ---------------------------------------------------------------------------
 
@@ -97,4 +98,44 @@ async fn every_page_refuses_framing_scripts_and_sniffing() {
         "frame-ancestors 'none'"
     );
     assert_eq!(header(&docs, "x-content-type-options"), "nosniff");
+}
+
+// --- a page that fails -----------------------------------------------------------------
+
+#[tokio::test]
+async fn a_page_that_fails_says_something_went_wrong_in_the_readers_language() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    hall_event(&app, &token, "Film night", json!({})).await;
+    // The home page lists fundraisers: take their table away under it.
+    app.database()
+        .await
+        .execute_unprepared("ALTER TABLE fundraisers RENAME TO fundraisers_gone")
+        .await
+        .expect("the table is renamed");
+
+    for (lang, words) in [
+        ("en", "Something went wrong"),
+        ("es", "Algo salió mal"),
+        ("fr", "Une erreur s'est produite"),
+    ] {
+        let page = open(&app, &format!("/?lang={lang}")).await;
+        page.expect_html(500);
+        assert_eq!(page.lang(), lang);
+        let title = page.first("title").map(text_of);
+        assert_eq!(title.as_deref(), Some(words), "{}", page.text);
+        assert_eq!(page.h1(), words);
+        let text = page.visible_text().to_lowercase();
+        for internal in [
+            "not found",
+            "fundraisers_gone",
+            "sqlite",
+            "postgres",
+            "no such table",
+            "relation",
+            "query",
+        ] {
+            assert!(!text.contains(internal), "{internal:?} shown: {text}");
+        }
+    }
 }
