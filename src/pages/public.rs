@@ -379,9 +379,10 @@ async fn event_page(
             None => None,
         };
         let id = uuid::Uuid::parse_str(&event.id).unwrap_or_default();
-        let children = crate::events::service::public_children(&state.db, id, url)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let children =
+            crate::events::service::public_children(&state.db, id, event.visibility, url)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         anyhow::Ok((organisation, parent, children))
     };
     let (organisation, parent, children) = match related.await {

@@ -4,10 +4,10 @@
 //! sniffed, and a page that fails.
 
 use sea_orm::ConnectionTrait;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::pages::{Page, hall_event, open, open_petition, slug_of, text_of};
+use crate::pages::{Page, hall_event, hall_meeting, open, open_petition, slug_of, text_of};
 
 // --- headers ---------------------------------------------------------------------------
 
@@ -138,4 +138,61 @@ async fn a_page_that_fails_says_something_went_wrong_in_the_readers_language() {
             assert!(!text.contains(internal), "{internal:?} shown: {text}");
         }
     }
+}
+// --- unlisted parts of an event --------------------------------------------------------
+
+#[tokio::test]
+async fn a_public_event_never_lists_its_unlisted_parts() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    let forum = hall_event(&app, &token, "People's Forum", json!({})).await;
+    let part = |title: &str, visibility: &str, parent: &Value| {
+        with(
+            hall_meeting(title),
+            json!({ "kind": "workshop", "parent_id": id_of(parent), "visibility": visibility }),
+        )
+    };
+    app.published_event(&token, part("Organising tenants", "public", &forum))
+        .await;
+    let hidden = app
+        .published_event(
+            &token,
+            part("Security for the delegation", "unlisted", &forum),
+        )
+        .await;
+
+    let page = open(&app, &format!("/events/{}", slug_of(&forum))).await;
+    page.expect_html(200);
+    let text = page.visible_text();
+    assert!(text.contains("Organising tenants"), "{text}");
+    assert!(!text.contains("Security for the delegation"), "{text}");
+    assert!(
+        !page.links_to(|h| h.contains(slug_of(&hidden)) || h.contains(id_of(&hidden))),
+        "{:?}",
+        page.hrefs()
+    );
+    let json = app
+        .get_public(&format!("/api/v1/public/events/{}", slug_of(&forum)))
+        .await;
+    assert!(
+        !json
+            .expect(200)
+            .to_string()
+            .contains("Security for the delegation"),
+        "{}",
+        json.text
+    );
+
+    // An unlisted event, seen only by those given its link, lists its unlisted parts.
+    let retreat = hall_event(
+        &app,
+        &token,
+        "Organisers' retreat",
+        json!({ "visibility": "unlisted" }),
+    )
+    .await;
+    app.published_event(&token, part("Planning session", "unlisted", &retreat))
+        .await;
+    let page = open(&app, &format!("/events/{}", slug_of(&retreat))).await;
+    assert!(page.visible_text().contains("Planning session"));
 }
