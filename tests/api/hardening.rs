@@ -3,6 +3,7 @@
 //! be slow, unlisted events looked for through their parent, pages framed or
 //! sniffed, and a page that fails.
 
+use futures_util::StreamExt;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -195,4 +196,112 @@ async fn a_public_event_never_lists_its_unlisted_parts() {
         .await;
     let page = open(&app, &format!("/events/{}", slug_of(&retreat))).await;
     assert!(page.visible_text().contains("Planning session"));
+}
+
+// --- the public petition cache ---------------------------------------------------------
+
+/// Send `paths` eight at a time (as a scripted client would, without taking all
+/// day); each answer must be one of `statuses`.
+async fn flood(app: &TestApp, paths: Vec<String>, statuses: &[u16]) {
+    futures_util::stream::iter(paths)
+        .map(|path| async move {
+            let reply = app.get_public(&path).await;
+            (path, reply)
+        })
+        .buffer_unordered(8)
+        .for_each(|(path, reply)| {
+            assert!(
+                statuses.contains(&reply.status.as_u16()),
+                "{path}: {} {}",
+                reply.status,
+                reply.text
+            );
+            std::future::ready(())
+        })
+        .await;
+}
+
+/// A gauge of this server's `/metrics` (asked from loopback, which needs no token).
+async fn gauge(app: &TestApp, series: &str) -> f64 {
+    let metrics = app.get_public("/metrics").await;
+    assert_eq!(metrics.status, 200, "{}", metrics.text);
+    metrics
+        .text
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in {}", metrics.text))
+}
+
+/// `id` with its hex digits in upper or lower case as the bits of `n` say.
+fn spelled(id: &str, n: u32) -> String {
+    id.chars()
+        .filter(|c| *c != '-')
+        .enumerate()
+        .map(|(i, c)| {
+            if n >> (i % 32) & 1 == 1 {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn spellings_of_a_petitions_id_and_junk_take_no_more_room_than_the_petition() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    let petition = open_petition(&app, &token, json!({})).await;
+    let id = id_of(&petition).to_owned();
+    let by_slug = app
+        .get_public(&format!("/api/v1/public/petitions/{}", slug_of(&petition)))
+        .await;
+    assert_eq!(by_slug.expect(200)["id"], id.as_str());
+
+    // Every spelling a UUID may take names the petition.
+    let spellings: Vec<String> = (1..=1500_u32)
+        .map(|n| {
+            let simple = spelled(&id, n.wrapping_mul(2_654_435_761));
+            let hyphenated = format!(
+                "{}-{}-{}-{}-{}",
+                &simple[..8],
+                &simple[8..12],
+                &simple[12..16],
+                &simple[16..20],
+                &simple[20..]
+            );
+            let path = match n % 3 {
+                0 => simple,
+                1 => format!("urn:uuid:{hyphenated}"),
+                _ => hyphenated,
+            };
+            format!("/api/v1/public/petitions/{path}")
+        })
+        .collect();
+    let one = app.get_public(&spellings[0]).await;
+    assert_eq!(one.expect(200)["id"], id.as_str(), "{}", spellings[0]);
+    flood(&app, spellings, &[200]).await;
+    // And what names nothing at all.
+    let junk: Vec<String> = (0..500)
+        .map(|n| match n % 3 {
+            0 => format!("/api/v1/public/petitions/no-such-petition-{n}"),
+            1 => format!(
+                "/api/v1/public/petitions/{}",
+                slug_of(&petition).to_uppercase()
+            ),
+            _ => format!("/api/v1/public/petitions/junk%20{n}"),
+        })
+        .collect();
+    flood(&app, junk, &[404]).await;
+
+    assert_eq!(
+        gauge(&app, "turnout_cache_entries{cache=\"public_petitions\"}").await,
+        1.0,
+        "one petition, held once"
+    );
+    assert_eq!(
+        gauge(&app, "turnout_cache_entries{cache=\"petition_slugs\"}").await,
+        1.0,
+        "its one slug"
+    );
 }
