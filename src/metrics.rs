@@ -180,6 +180,7 @@ pub async fn scrape(req: &Request, Data(state): Data<&AppState>) -> Response {
         tracing::error!(error = %e, "encoding metrics");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
+    let (feeds, filtered_feeds) = state.feeds.held();
     let (petitions, petition_slugs) = state.public_petitions.held();
     let outbox = format!(
         "# HELP turnout_outbox_pending_emails Emails waiting in the outbox (pending or being sent).\n\
@@ -190,6 +191,8 @@ pub async fn scrape(req: &Request, Data(state): Data<&AppState>) -> Response {
          turnout_outbox_oldest_pending_age_seconds {}\n\
          # HELP turnout_cache_entries What this server's caches hold, current or not.\n\
          # TYPE turnout_cache_entries gauge\n\
+         turnout_cache_entries{{cache=\"feeds\"}} {feeds}\n\
+         turnout_cache_entries{{cache=\"filtered_feeds\"}} {filtered_feeds}\n\
          turnout_cache_entries{{cache=\"public_petitions\"}} {petitions}\n\
          turnout_cache_entries{{cache=\"petition_slugs\"}} {petition_slugs}\n",
         oldest.unwrap_or(0),

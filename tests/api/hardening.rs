@@ -305,3 +305,47 @@ async fn spellings_of_a_petitions_id_and_junk_take_no_more_room_than_the_petitio
         "its one slug"
     );
 }
+
+// --- the feed cache --------------------------------------------------------------------
+
+fn x_cache(reply: &Reply) -> &str {
+    reply
+        .headers
+        .get("x-cache")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn made_up_feed_filters_never_push_the_feeds_subscribers_poll_out_of_the_cache() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    hall_event(&app, &token, "Film night", json!({})).await;
+    let subscribed = [
+        "/calendar.ics",
+        "/organisations/circle/calendar.ics",
+        "/calendar.ics?locality=Toronto",
+    ];
+    for path in subscribed {
+        let first = app.get_public(path).await;
+        assert_eq!(first.status, 200, "{path}: {}", first.text);
+        assert!(first.text.contains("Film night"), "{path}: {}", first.text);
+    }
+
+    let junk: Vec<String> = (0..2000)
+        .map(|n| match n % 5 {
+            0 => format!("/calendar.ics?locality=x{n}"),
+            1 => format!("/calendar.ics?organisation=group-{n}"),
+            2 => format!("/calendar.ics?campaign=campaign-{n}"),
+            3 => format!("/calendar.ics?country=Q{n}"),
+            _ => format!("/calendar.ics?kind=workshop&locality=Toronto{n}"),
+        })
+        .collect();
+    flood(&app, junk, &[200]).await;
+
+    for path in subscribed {
+        let again = app.get_public(path).await;
+        assert_eq!(again.status, 200, "{path}: {}", again.text);
+        assert_eq!(x_cache(&again), "hit", "{path} was rebuilt");
+    }
+}
