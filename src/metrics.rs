@@ -194,8 +194,10 @@ pub async fn scrape(req: &Request, Data(state): Data<&AppState>) -> Response {
          turnout_cache_entries{{cache=\"feeds\"}} {feeds}\n\
          turnout_cache_entries{{cache=\"filtered_feeds\"}} {filtered_feeds}\n\
          turnout_cache_entries{{cache=\"public_petitions\"}} {petitions}\n\
-         turnout_cache_entries{{cache=\"petition_slugs\"}} {petition_slugs}\n",
+         turnout_cache_entries{{cache=\"petition_slugs\"}} {petition_slugs}\n\
+         turnout_cache_entries{{cache=\"rendered_markdown\"}} {}\n",
         oldest.unwrap_or(0),
+        crate::pages::markdown::held(),
     );
     // The OpenMetrics encoder ends with `# EOF`; the Prometheus text format has no
     // end marker, so the outbox lines go where it was.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::{app::AppState, domain::Locale, email::links::unsubscribe_token};
 
 mod head;
-mod markdown;
+pub mod markdown;
 pub mod origin;
 pub mod public;
 

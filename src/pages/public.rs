@@ -433,7 +433,7 @@ async fn event_page(
                 "title": event.title,
                 "kind": event.kind.as_str(),
                 "summary": event.summary,
-                "description_html": to_safe_html(&event.description),
+                "description_html": &*to_safe_html(&event.description),
                 "when": when_of(&event, locale),
                 "place": place_of(&event),
                 "online_url": event.online_url,
@@ -634,7 +634,7 @@ async fn petition_page(
             "petition": {
                 "title": petition.title,
                 "target": petition.target,
-                "body_html": to_safe_html(&petition.body),
+                "body_html": &*to_safe_html(&petition.body),
                 "signature_count": petition.signature_count,
                 "goal": petition.goal,
                 "percent": percent(petition.signature_count.into(), petition.goal.map(Into::into)),
@@ -829,7 +829,7 @@ async fn fundraiser_page(
             "locale": locale.as_str(),
             "fundraiser": {
                 "title": f.title,
-                "description_html": to_safe_html(&f.description),
+                "description_html": &*to_safe_html(&f.description),
                 "raised": money(&f.raised, locale),
                 "goal": money(&f.goal, locale),
                 "percent": percent(f.raised.amount, Some(f.goal.amount)),

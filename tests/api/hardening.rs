@@ -349,3 +349,43 @@ async fn made_up_feed_filters_never_push_the_feeds_subscribers_poll_out_of_the_c
         assert_eq!(x_cache(&again), "hit", "{path} was rebuilt");
     }
 }
+
+// --- costly Markdown -------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_description_built_to_be_slow_is_shown_and_rendered_once() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    // Within the 50,000 characters a description may have: a quote in a quote
+    // 40,000 deep, then raw HTML 1,500 deep. Seconds to sanitise as it was written,
+    // each time the page was shown.
+    let marker = format!("Marker {}", uuid::Uuid::new_v4().simple());
+    let description = format!(
+        "{} {marker}\n\n{}the end",
+        ">".repeat(40_000),
+        "<div>".repeat(1_500)
+    );
+    let event = hall_event(
+        &app,
+        &token,
+        "Film night",
+        json!({ "description": description }),
+    )
+    .await;
+    let path = format!("/events/{}", slug_of(&event));
+
+    let first = open(&app, &path).await;
+    first.expect_html(200);
+    assert!(first.visible_text().contains(&marker));
+    let rendering = turnout::pages::markdown::rendering_of(&description)
+        .expect("the description's HTML is kept");
+
+    let second = open(&app, &path).await;
+    second.expect_html(200);
+    assert!(second.visible_text().contains(&marker));
+    assert_eq!(
+        turnout::pages::markdown::rendering_of(&description),
+        Some(rendering),
+        "the second view rendered the description again"
+    );
+}
