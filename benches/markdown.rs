@@ -60,8 +60,8 @@ fn main() {
             format!("{}words", "<div>".repeat(9_000)),
         ),
         (
-            "list in a list, 1,000 deep",
-            (0..1_000)
+            "lists and quotes, 4,000 deep",
+            (0..500)
                 .map(|i| format!("{}- item\n", "  ".repeat(i.min(24))))
                 .collect::<String>()
                 + &"> - ".repeat(2_000),
