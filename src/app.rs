@@ -48,8 +48,7 @@ pub struct AppState {
     pub payments: crate::payments::Payments,
     /// Public petitions as last read, trusted for a second: a viral petition's page
     /// is read far more often than it changes.
-    pub public_petitions:
-        Arc<crate::http::moment::MomentCache<crate::petitions::service::Published>>,
+    pub public_petitions: Arc<crate::petitions::public_api::PublicPetitions>,
     /// Signatures are written in groups, one transaction for all those waiting.
     pub signatures: crate::petitions::intake::Intake,
     /// Supporters' RSVPs are placed in groups, one lock of the event for all those
@@ -93,10 +92,7 @@ impl App {
             metrics_token: config.metrics_token.clone().map(Into::into),
             feeds: Arc::default(),
             payments: crate::payments::Payments::from_config(&config)?,
-            public_petitions: Arc::new(crate::http::moment::MomentCache::new(
-                std::time::Duration::from_secs(1),
-                &crate::petitions::service::PUBLIC_CHANGES,
-            )),
+            public_petitions: Arc::default(),
         };
         let acceptor = TcpListener::bind(config.bind.as_str())
             .into_acceptor()
@@ -289,6 +285,7 @@ fn routes(
             async move { resolve(endpoint, req, &proxies).await }
         })
         .around(crate::metrics::measure)
+        .around(crate::http::headers::protect)
         .boxed()
 }
 

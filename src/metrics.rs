@@ -180,14 +180,24 @@ pub async fn scrape(req: &Request, Data(state): Data<&AppState>) -> Response {
         tracing::error!(error = %e, "encoding metrics");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
+    let (feeds, filtered_feeds) = state.feeds.held();
+    let (petitions, petition_slugs) = state.public_petitions.held();
     let outbox = format!(
         "# HELP turnout_outbox_pending_emails Emails waiting in the outbox (pending or being sent).\n\
          # TYPE turnout_outbox_pending_emails gauge\n\
          turnout_outbox_pending_emails {pending}\n\
          # HELP turnout_outbox_oldest_pending_age_seconds How long the oldest waiting email has waited.\n\
          # TYPE turnout_outbox_oldest_pending_age_seconds gauge\n\
-         turnout_outbox_oldest_pending_age_seconds {}\n",
-        oldest.unwrap_or(0)
+         turnout_outbox_oldest_pending_age_seconds {}\n\
+         # HELP turnout_cache_entries What this server's caches hold, current or not.\n\
+         # TYPE turnout_cache_entries gauge\n\
+         turnout_cache_entries{{cache=\"feeds\"}} {feeds}\n\
+         turnout_cache_entries{{cache=\"filtered_feeds\"}} {filtered_feeds}\n\
+         turnout_cache_entries{{cache=\"public_petitions\"}} {petitions}\n\
+         turnout_cache_entries{{cache=\"petition_slugs\"}} {petition_slugs}\n\
+         turnout_cache_entries{{cache=\"rendered_markdown\"}} {}\n",
+        oldest.unwrap_or(0),
+        crate::pages::markdown::held(),
     );
     // The OpenMetrics encoder ends with `# EOF`; the Prometheus text format has no
     // end marker, so the outbox lines go where it was.

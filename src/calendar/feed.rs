@@ -32,8 +32,27 @@ use entity::{event, organisation};
 /// The one key of the version cache.
 const CONTENT: &str = "content";
 
-/// Feeds kept at most; past this the cache starts afresh (filters make keys unbounded).
-const MAX_ENTRIES: usize = 512;
+/// Feeds kept at most of each kind (see [`FeedKey`]); past this that kind starts afresh.
+const MAX_SUBSCRIBED: usize = 1024;
+const MAX_FILTERED: usize = 512;
+
+/// Which feed a request asks for, as the cache keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FeedKey {
+    /// `/calendar.ics` without filters.
+    Site,
+    Organisation(uuid::Uuid),
+    Campaign(uuid::Uuid),
+    /// `/calendar.ics` with filters, normalised as the query compares them.
+    Filtered(String),
+}
+
+impl FeedKey {
+    /// Whether anyone can make up another one: filter values are free text.
+    fn is_filtered(&self) -> bool {
+        matches!(self, Self::Filtered(_))
+    }
+}
 
 /// A rendered feed and what makes it current.
 #[derive(Debug)]
@@ -51,9 +70,19 @@ pub struct CachedFeed {
 }
 
 /// Rendered feeds by their query.
+///
+/// Filters are free text, so their combinations are unbounded: anyone can ask for
+/// `?locality=x1`, `x2`, … Such feeds are kept apart from the site's, each
+/// organisation's and each campaign's (whose number only organisers can raise), so
+/// that however many are asked for, the feeds subscribers poll stay built; and a
+/// filtered feed that holds no event (an unknown organisation, campaign, country or
+/// locality) is not kept at all, as it costs one empty query to build again.
 #[derive(Debug)]
 pub struct FeedCache {
-    entries: Mutex<HashMap<String, Arc<CachedFeed>>>,
+    /// The site's feed, and each organisation's and campaign's.
+    subscribed: Mutex<HashMap<FeedKey, Arc<CachedFeed>>>,
+    /// Filtered site feeds that hold at least one event.
+    filtered: Mutex<HashMap<FeedKey, Arc<CachedFeed>>>,
     /// The content version, trusted for a second while this process changes
     /// nothing: a poll answered 304 then touches no database. Another server's
     /// changes are seen within that second.
@@ -70,7 +99,8 @@ const REBUILD_TURNS: usize = 16;
 impl Default for FeedCache {
     fn default() -> Self {
         Self {
-            entries: Mutex::default(),
+            subscribed: Mutex::default(),
+            filtered: Mutex::default(),
             version: MomentCache::new(std::time::Duration::from_secs(1), &crate::db::LOCAL_CHANGES),
             rebuilding: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
         }
@@ -88,11 +118,28 @@ impl FeedCache {
         Ok(version)
     }
 
-    fn get(&self, key: &str) -> Option<Arc<CachedFeed>> {
-        self.entries.lock().ok()?.get(key).cloned()
+    /// How many feeds are held: the site's, organisations' and campaigns', and
+    /// filtered ones (for `/metrics`).
+    pub fn held(&self) -> (usize, usize) {
+        let count = |bucket: &Mutex<HashMap<FeedKey, Arc<CachedFeed>>>| {
+            bucket.lock().map_or(0, |entries| entries.len())
+        };
+        (count(&self.subscribed), count(&self.filtered))
     }
 
-    fn rebuilding(&self, key: &str) -> &tokio::sync::Mutex<()> {
+    fn bucket(&self, key: &FeedKey) -> &Mutex<HashMap<FeedKey, Arc<CachedFeed>>> {
+        if key.is_filtered() {
+            &self.filtered
+        } else {
+            &self.subscribed
+        }
+    }
+
+    fn get(&self, key: &FeedKey) -> Option<Arc<CachedFeed>> {
+        self.bucket(key).lock().ok()?.get(key).cloned()
+    }
+
+    fn rebuilding(&self, key: &FeedKey) -> &tokio::sync::Mutex<()> {
         use std::hash::{BuildHasher, RandomState};
         static HASHER: std::sync::LazyLock<RandomState> =
             std::sync::LazyLock::new(RandomState::new);
@@ -100,9 +147,14 @@ impl FeedCache {
         &self.rebuilding[turn]
     }
 
-    fn put(&self, key: String, feed: Arc<CachedFeed>) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
+    fn put(&self, key: FeedKey, feed: Arc<CachedFeed>) {
+        let max = if key.is_filtered() {
+            MAX_FILTERED
+        } else {
+            MAX_SUBSCRIBED
+        };
+        if let Ok(mut entries) = self.bucket(&key).lock() {
+            if entries.len() >= max && !entries.contains_key(&key) {
                 entries.clear();
             }
             entries.insert(key, feed);
@@ -140,14 +192,23 @@ pub async fn site(req: &Request, state: Data<&AppState>, filter: Query<FeedFilte
         Some(Ok(k)) => Some(k),
         None => None,
     };
-    let key = format!(
-        "site|{:?}|{:?}|{:?}|{:?}|{:?}",
-        kind,
-        f.organisation,
-        f.campaign,
-        f.country.as_deref().map(str::to_ascii_uppercase),
-        f.locality.as_deref().map(|l| l.trim().to_lowercase())
-    );
+    let filtered = kind.is_some()
+        || f.organisation.is_some()
+        || f.campaign.is_some()
+        || f.country.is_some()
+        || f.locality.is_some();
+    let key = if filtered {
+        FeedKey::Filtered(format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}",
+            kind,
+            f.organisation,
+            f.campaign,
+            f.country.as_deref().map(str::to_ascii_uppercase),
+            f.locality.as_deref().map(|l| l.trim().to_lowercase())
+        ))
+    } else {
+        FeedKey::Site
+    };
     let scope = FeedScope::Site(PublicFilter {
         kind,
         organisation: f.organisation,
@@ -168,7 +229,7 @@ pub async fn of_organisation(
 ) -> Response {
     match crate::organisations::service::by_slug(&state.db, &slug).await {
         Ok(Some(org)) => {
-            let key = format!("organisation|{}", org.id);
+            let key = FeedKey::Organisation(org.id);
             serve(req, &state, key, org.name, FeedScope::Organisation(org.id)).await
         }
         Ok(None) => not_found("no such organisation"),
@@ -181,7 +242,7 @@ pub async fn of_organisation(
 pub async fn of_campaign(req: &Request, state: Data<&AppState>, slug: Path<String>) -> Response {
     match crate::campaigns::service::by_slug(&state.db, &slug).await {
         Ok(Some(c)) => {
-            let key = format!("campaign|{}", c.id);
+            let key = FeedKey::Campaign(c.id);
             serve(req, &state, key, c.title, FeedScope::Campaign(c.id)).await
         }
         Ok(None) => not_found("no such campaign"),
@@ -236,7 +297,7 @@ pub async fn personal(req: &Request, state: Data<&AppState>, token: Path<String>
 async fn serve(
     req: &Request,
     state: &AppState,
-    key: String,
+    key: FeedKey,
     name: String,
     scope: FeedScope,
 ) -> Response {
@@ -276,9 +337,16 @@ async fn serve(
         FeedScope::Site(_) => Duration::zero(),
         _ => Duration::days(PAST_KEPT_DAYS),
     };
+    // A filter that matches nothing is most likely made up: not worth a place,
+    // unless it matched something before (its Last-Modified must then move on).
+    let worth_keeping = !(key.is_filtered() && rows.is_empty() && state.feeds.get(&key).is_none());
     match build_from_rows(state, rows, &name, keep_past).await {
-        Ok((body, last_modified, valid_until)) => {
+        Ok((body, last_modified, valid_until)) if worth_keeping => {
             let feed = cached(state, key, body, last_modified, version, valid_until);
+            respond(req, &feed, false)
+        }
+        Ok((body, last_modified, valid_until)) => {
+            let feed = CachedFeed::new(body, last_modified, version, valid_until);
             respond(req, &feed, false)
         }
         Err(e) => internal(&e),
@@ -289,7 +357,7 @@ async fn serve(
 /// now when the body changed without one (an event left it).
 fn cached(
     state: &AppState,
-    key: String,
+    key: FeedKey,
     body: String,
     last_modified: DateTime<Utc>,
     version: String,

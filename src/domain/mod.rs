@@ -15,7 +15,7 @@ pub use event_times::{EventTimes, Schedule};
 pub use language::Language;
 pub use locale::Locale;
 pub use money::{Currency, Money, decimal_text};
-pub use slug::Slug;
+pub use slug::{PublicRef, Slug};
 pub use timezone::TimeZone;
 
 /// One field that failed to parse: an entry of a 422 problem's `errors`.

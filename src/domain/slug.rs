@@ -73,9 +73,54 @@ impl fmt::Display for Slug {
     }
 }
 
+/// How a public path names an object: by its id, in any spelling a UUID may take
+/// (`0190…`, upper case, braces, no hyphens, `urn:uuid:`), or by its slug. Anything
+/// else names nothing, so it needs no database to be answered 404; and as the many
+/// spellings of one id become that id, a cache keyed by it holds each object once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PublicRef {
+    Id(uuid::Uuid),
+    Slug(Slug),
+}
+
+impl PublicRef {
+    /// `None` when `raw` is neither a UUID nor a slug.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match uuid::Uuid::parse_str(raw) {
+            Ok(id) => Some(Self::Id(id)),
+            Err(_) => Slug::parse(raw).ok().map(Self::Slug),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_spelling_of_an_id_is_that_id_and_junk_is_nothing() {
+        let id = uuid::Uuid::parse_str("0190f3a1-6d2b-7c3e-8f4a-5b6c7d8e9f00").unwrap();
+        for spelling in [
+            "0190f3a1-6d2b-7c3e-8f4a-5b6c7d8e9f00",
+            "0190F3A1-6D2B-7C3E-8F4A-5B6C7D8E9F00",
+            "0190f3a16d2b7c3e8f4a5b6c7d8e9f00",
+            "{0190f3a1-6d2b-7c3e-8f4a-5b6c7d8e9f00}",
+            "urn:uuid:0190f3a1-6d2b-7c3e-8f4a-5b6c7d8e9f00",
+        ] {
+            assert_eq!(
+                PublicRef::parse(spelling),
+                Some(PublicRef::Id(id)),
+                "{spelling}"
+            );
+        }
+        assert_eq!(
+            PublicRef::parse("free-the-five"),
+            Some(PublicRef::Slug(Slug::parse("free-the-five").unwrap()))
+        );
+        for junk in ["Free-The-Five", "", "a b", "x--y", "%00", &"a".repeat(81)] {
+            assert_eq!(PublicRef::parse(junk), None, "{junk}");
+        }
+    }
 
     #[test]
     fn titles_become_ascii_slugs() {

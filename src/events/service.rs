@@ -1032,16 +1032,24 @@ pub async fn public_of_campaign(
     Ok(views(db, rows, public_url).await?)
 }
 
-/// The parts of a forum or delegation (its workshops, its itinerary) that are
-/// published or cancelled, in order.
+/// The published parts of a forum or delegation (its workshops, its itinerary), in
+/// order, that may be listed on its page: on a public page only public parts, as an
+/// unlisted part is for those given its own link; on an unlisted page (itself known
+/// only to those given its link) its unlisted parts too.
 pub async fn public_children(
     db: &DatabaseConnection,
     parent_id: Uuid,
+    parent_visibility: Visibility,
     public_url: &str,
 ) -> Result<Vec<Event>, EventError> {
+    let listed: &[Visibility] = match parent_visibility {
+        Visibility::Public => &[Visibility::Public],
+        Visibility::Unlisted => &[Visibility::Public, Visibility::Unlisted],
+    };
     let rows = event::Entity::find()
         .filter(event::Column::ParentId.eq(parent_id))
-        .filter(event::Column::Status.ne(EventStatus::Draft.as_str()))
+        .filter(event::Column::Status.eq(EventStatus::Published.as_str()))
+        .filter(event::Column::Visibility.is_in(listed.iter().map(|v| v.as_str())))
         .order_by_asc(event::Column::StartsAtUtc)
         .limit(200)
         .all(db)

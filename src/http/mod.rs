@@ -8,6 +8,7 @@ pub mod controls;
 pub mod csv;
 pub mod edge;
 pub mod guard;
+pub mod headers;
 pub mod limit;
 pub mod moment;
 pub mod money;

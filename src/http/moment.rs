@@ -47,6 +47,11 @@ impl<T: Clone> MomentCache<T> {
         self.changes.load(Ordering::Acquire)
     }
 
+    /// How many entries are held, current or not.
+    pub fn held(&self) -> usize {
+        self.entries.lock().map_or(0, |entries| entries.len())
+    }
+
     pub fn put(&self, key: String, value: T, changes_before: u64) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::{app::AppState, domain::Locale, email::links::unsubscribe_token};
 
 mod head;
-mod markdown;
+pub mod markdown;
 pub mod origin;
 pub mod public;
 
@@ -22,6 +22,12 @@ pub use markdown::to_safe_html;
 
 /// Render a page; a template error is logged and answered as a plain 500.
 fn page(state: &AppState, status: StatusCode, name: &str, context: &impl Serialize) -> Response {
+    use crate::http::headers::{FormTargets, page_policy};
+    let forms = if name == "fundraiser" {
+        FormTargets::SiteThenPayments
+    } else {
+        FormTargets::Site
+    };
     match state.renderer.page(name, context) {
         Ok(html) => Response::builder()
             .status(status)
@@ -30,6 +36,8 @@ fn page(state: &AppState, status: StatusCode, name: &str, context: &impl Seriali
             // Tokens in page URLs never reach other sites, while our own form posts
             // keep their Origin for the CSRF check (`no-referrer` makes it `null`).
             .header("Referrer-Policy", "same-origin")
+            .header("Content-Security-Policy", page_policy(forms))
+            .header("X-Frame-Options", "DENY")
             .body(html),
         Err(e) => {
             tracing::error!(error = %e, page = name, "page failed to render");
@@ -39,6 +47,18 @@ fn page(state: &AppState, status: StatusCode, name: &str, context: &impl Seriali
                 .body("internal error")
         }
     }
+}
+
+/// A page that failed on our side: logged with its cause, and answered 500 with a
+/// page that says so in the reader's language and names nothing of the cause.
+fn failure(state: &AppState, locale: Locale, e: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "page failed");
+    page(
+        state,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "error",
+        &serde_json::json!({ "locale": locale.as_str() }),
+    )
 }
 
 fn not_found(state: &AppState, locale: Locale) -> Response {
@@ -98,13 +118,8 @@ pub async fn unsubscribe(state: Data<&AppState>, token: Path<String>) -> Respons
         // An erased supporter: nothing is left to send to.
         Ok(false) => not_found(&state, Locale::En),
         Err(e) => {
-            tracing::error!(error = %e, "unsubscribe failed");
-            page(
-                &state,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "not_found",
-                &serde_json::json!({ "locale": "en" }),
-            )
+            let locale = supporter_locale(&state, id).await;
+            failure(&state, locale, &e)
         }
     }
 }
@@ -144,10 +159,7 @@ async fn invitation_form(
             }),
         ),
         Ok(None) => not_found(state, Locale::En),
-        Err(e) => {
-            tracing::error!(error = %e, "invitation page failed");
-            not_found(state, Locale::En)
-        }
+        Err(e) => failure(state, Locale::En, &e),
     }
 }
 
@@ -177,6 +189,7 @@ pub async fn accept_invitation(
             )
             .await
         }
+        Err(OrganisationError::Db(e)) => failure(&state, Locale::En, &e),
         Err(_) => not_found(&state, Locale::En),
     }
 }
@@ -207,10 +220,7 @@ async fn password_reset_form(
             &serde_json::json!({ "locale": "en", "done": false, "email": email, "error": error }),
         ),
         Ok(None) => not_found(state, Locale::En),
-        Err(e) => {
-            tracing::error!(error = %e, "password reset page failed");
-            not_found(state, Locale::En)
-        }
+        Err(e) => failure(state, Locale::En, &e),
     }
 }
 
@@ -238,15 +248,7 @@ pub async fn reset_password(
             &serde_json::json!({ "locale": "en", "done": true }),
         ),
         Err(service::OrganisationError::NoSuchLink) => not_found(&state, Locale::En),
-        Err(e) => {
-            tracing::error!(error = %e, "password reset failed");
-            page(
-                &state,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "not_found",
-                &serde_json::json!({ "locale": "en" }),
-            )
-        }
+        Err(e) => failure(&state, Locale::En, &e),
     }
 }
 
@@ -277,10 +279,7 @@ async fn rsvp_form(
     use crate::events::model::EventStatus;
     let managed = match crate::rsvps::service::managed(&state.db, &state.site, token).await {
         Ok(managed) => managed,
-        Err(crate::rsvps::RsvpError::Db(e)) => {
-            tracing::error!(error = %e, "RSVP page failed");
-            return not_found(state, Locale::En);
-        }
+        Err(crate::rsvps::RsvpError::Db(e)) => return failure(state, Locale::En, &e),
         Err(_) => return not_found(state, Locale::En),
     };
     let event = &managed.event;
@@ -347,15 +346,7 @@ pub async fn change_rsvp(
             .header("Location", format!("/rsvps/{}?done={done}", token.0))
             .finish(),
         Err(RsvpError::NotFound) => not_found(&state, Locale::En),
-        Err(RsvpError::Db(e)) => {
-            tracing::error!(error = %e, "RSVP change failed");
-            page(
-                &state,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "not_found",
-                &serde_json::json!({ "locale": "en" }),
-            )
-        }
+        Err(RsvpError::Db(e)) => failure(&state, Locale::En, &e),
         Err(e) => {
             let status = match e {
                 RsvpError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -388,10 +379,7 @@ pub async fn confirm_page(state: Data<&AppState>, token: Path<String>) -> Respon
             &serde_json::json!({ "locale": locale.as_str(), "petition_title": title }),
         ),
         Ok(None) => not_found(&state, Locale::En),
-        Err(e) => {
-            tracing::error!(error = %e, "confirmation page failed");
-            not_found(&state, Locale::En)
-        }
+        Err(e) => failure(&state, Locale::En, &e),
     }
 }
 
@@ -409,13 +397,7 @@ pub async fn confirm_signature(state: Data<&AppState>, token: Path<String>) -> R
             StatusCode::OK,
             serde_json::json!({ "done": true, "signature_count": count }),
         ),
-        Err(PetitionError::Db(e)) => {
-            tracing::error!(error = %e, "confirmation failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                serde_json::json!({ "error": "internal error" }),
-            )
-        }
+        Err(PetitionError::Db(e)) => return failure(&state, locale, &e),
         Err(e @ PetitionError::NoSuchLink) => (
             StatusCode::NOT_FOUND,
             serde_json::json!({ "error": e.to_string() }),
@@ -449,9 +431,6 @@ async fn after_checkout(state: &AppState, token: &str, name: &str) -> Response {
     match crate::fundraisers::donations::after_checkout(&state.db, &state.site, token).await {
         Ok(Some(details)) => page(state, StatusCode::OK, name, &details),
         Ok(None) => not_found(state, Locale::En),
-        Err(e) => {
-            tracing::error!(error = %e, "donation page");
-            not_found(state, Locale::En)
-        }
+        Err(e) => failure(state, Locale::En, &e),
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::head::{Meta, event_json_ld, script_json};
 use super::markdown::to_safe_html;
-use super::{not_found, page};
+use super::{failure, not_found, page};
 use crate::app::AppState;
 use crate::domain::{Currency, EventTimes, InvalidField, Locale, Money};
 use crate::email::render::{amount_text, when};
@@ -265,7 +265,7 @@ pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>
     };
     let (events, petitions, fundraisers) = match listed.await {
         Ok(lists) => lists,
-        Err(e) => return failure(&state, &e),
+        Err(e) => return failure(&state, locale, &e),
     };
     let events: Vec<Value> = events
         .iter()
@@ -325,16 +325,6 @@ pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>
     )
 }
 
-fn failure(state: &AppState, e: &dyn std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "page failed");
-    page(
-        state,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "not_found",
-        &json!({ "locale": "en" }),
-    )
-}
-
 // --- events -------------------------------------------------------------------------
 
 /// `GET /events/{id_or_slug}`: the event, with its RSVP form and calendar links;
@@ -372,7 +362,7 @@ async fn event_page(
         Err(crate::events::service::EventError::NotFound) => {
             return not_found(state, Locale::En);
         }
-        Err(e) => return failure(state, &e),
+        Err(e) => return failure(state, Locale::En, &e),
     };
     let locale = Locale::choose(None, Some(&event.language));
     let related = async {
@@ -389,14 +379,15 @@ async fn event_page(
             None => None,
         };
         let id = uuid::Uuid::parse_str(&event.id).unwrap_or_default();
-        let children = crate::events::service::public_children(&state.db, id, url)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let children =
+            crate::events::service::public_children(&state.db, id, event.visibility, url)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         anyhow::Ok((organisation, parent, children))
     };
     let (organisation, parent, children) = match related.await {
         Ok(related) => related,
-        Err(e) => return failure(state, &e),
+        Err(e) => return failure(state, locale, &e),
     };
     let now = Utc::now();
     let ended = chrono::DateTime::parse_from_rfc3339(&event.ends_at_utc).is_ok_and(|end| end < now);
@@ -442,7 +433,7 @@ async fn event_page(
                 "title": event.title,
                 "kind": event.kind.as_str(),
                 "summary": event.summary,
-                "description_html": to_safe_html(&event.description),
+                "description_html": &*to_safe_html(&event.description),
                 "when": when_of(&event, locale),
                 "place": place_of(&event),
                 "online_url": event.online_url,
@@ -571,7 +562,7 @@ pub async fn rsvp(
             )
             .await
         }
-        Err(RsvpError::Db(e)) => failure(&state, &e),
+        Err(RsvpError::Db(e)) => failure(&state, event_locale().await, &e),
         Err(e) => {
             let kind = match e {
                 RsvpError::Full => "full",
@@ -619,7 +610,7 @@ async fn petition_page(
     let petition = match crate::petitions::public_api::public_petition(state, id_or_slug).await {
         Ok(p) => p.view,
         Err(petitions::PetitionError::NotFound) => return not_found(state, Locale::En),
-        Err(e) => return failure(state, &e),
+        Err(e) => return failure(state, Locale::En, &e),
     };
     let limit = Limit::up_to(RECENT);
     let signers = petitions::public_signers(&state.db, &petition.id, limit, None)
@@ -643,7 +634,7 @@ async fn petition_page(
             "petition": {
                 "title": petition.title,
                 "target": petition.target,
-                "body_html": to_safe_html(&petition.body),
+                "body_html": &*to_safe_html(&petition.body),
                 "signature_count": petition.signature_count,
                 "goal": petition.goal,
                 "percent": percent(petition.signature_count.into(), petition.goal.map(Into::into)),
@@ -699,7 +690,7 @@ pub async fn sign(
     let published = match crate::petitions::public_api::public_petition(&state, &name).await {
         Ok(p) => p,
         Err(petitions::PetitionError::NotFound) => return not_found(&state, Locale::En),
-        Err(e) => return failure(&state, &e),
+        Err(e) => return failure(&state, Locale::En, &e),
     };
     let petition = &published.view;
     let locale = Locale::choose(None, Some(&petition.language));
@@ -789,7 +780,7 @@ pub async fn sign(
             petition_page(&state, &name, StatusCode::CONFLICT, "", Some(form), None).await
         }
         Err(petitions::PetitionError::NotFound) => not_found(&state, Locale::En),
-        Err(e) => failure(&state, &e),
+        Err(e) => failure(&state, locale, &e),
     }
 }
 
@@ -811,7 +802,7 @@ async fn fundraiser_page(
     let f = match fundraisers::public_get(&state.db, id_or_slug, url).await {
         Ok(f) => f,
         Err(fundraisers::FundraiserError::NotFound) => return not_found(state, Locale::En),
-        Err(e) => return failure(state, &e),
+        Err(e) => return failure(state, Locale::En, &e),
     };
     let limit = Limit::up_to(RECENT);
     let donors = donations::public_donors(&state.db, &f.id, limit, None)
@@ -838,7 +829,7 @@ async fn fundraiser_page(
             "locale": locale.as_str(),
             "fundraiser": {
                 "title": f.title,
-                "description_html": to_safe_html(&f.description),
+                "description_html": &*to_safe_html(&f.description),
                 "raised": money(&f.raised, locale),
                 "goal": money(&f.goal, locale),
                 "percent": percent(f.raised.amount, Some(f.goal.amount)),
@@ -882,7 +873,7 @@ pub async fn donate(
     let f = match fundraisers::public_get(&state.db, &name, &state.site.public_url).await {
         Ok(f) => f,
         Err(FundraiserError::NotFound) => return not_found(&state, Locale::En),
-        Err(e) => return failure(&state, &e),
+        Err(e) => return failure(&state, Locale::En, &e),
     };
     let locale = Locale::choose(None, Some(&f.language));
     let other = field("amount") == "other" || field("amount").is_empty();
@@ -976,7 +967,7 @@ pub async fn donate(
             )
         }
         Err(FundraiserError::NotFound) => return not_found(&state, Locale::En),
-        Err(e) => return failure(&state, &e),
+        Err(e) => return failure(&state, locale, &e),
     };
     fundraiser_page(&state, &name, status, Some(form)).await
 }

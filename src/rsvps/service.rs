@@ -594,7 +594,12 @@ pub async fn take(
     event_ref: &str,
     form: RsvpForm,
 ) -> Result<Taken, RsvpError> {
-    let event_id = match events.get(event_ref) {
+    // Keyed by what the path names, not how it spells it (see `PublicRef`).
+    let key = match crate::domain::PublicRef::parse(event_ref).ok_or(RsvpError::NoSuchEvent)? {
+        crate::domain::PublicRef::Id(id) => id.to_string(),
+        crate::domain::PublicRef::Slug(slug) => slug.to_string(),
+    };
+    let event_id = match events.get(&key) {
         Some(id) => id,
         None => {
             let changes = events.changes();
@@ -603,7 +608,7 @@ pub async fn take(
                 .filter(|e| e.status != EventStatus::Draft.as_str())
                 .ok_or(RsvpError::NoSuchEvent)?
                 .id;
-            events.put(event_ref.to_owned(), id, changes);
+            events.put(key, id, changes);
             id
         }
     };

@@ -23,6 +23,7 @@ mod event_times;
 mod events;
 mod feeds;
 mod fundraisers;
+mod hardening;
 mod health;
 mod helpers;
 mod idempotency;
