@@ -1,6 +1,10 @@
 //! HTTP endpoints of organisations and organisers.
 
-use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    ApiResponse, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 
 use super::{model::*, service};
 use crate::app::AppState;
@@ -10,7 +14,10 @@ use crate::http::{
     auth::authenticate,
     client::ClientAddr,
     instant,
-    problem::{Forbidden, IdempotencyKey, JsonBody, NotFound, TooManyRequests, Unauthorized},
+    page::Limit,
+    problem::{
+        Forbidden, IdempotencyKey, JsonBody, NotFound, TooManyRequests, Unauthorized, Unprocessable,
+    },
 };
 
 pub struct OrganisationsApi {
@@ -126,10 +133,21 @@ impl OrganisationsApi {
 
     /// The caller's own API tokens, newest first, without their secrets.
     #[oai(path = "/tokens", method = "get")]
-    async fn tokens(&self, auth: BearerAuth) -> Result<Json<TokenList>, Problems<Unauthorized>> {
+    async fn tokens(
+        &self,
+        auth: BearerAuth,
+        limit: Query<Option<Limit>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<TokenList>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let items = service::tokens(&self.state.db, &access)
-            .await?
+        let (rows, next_cursor) = service::tokens(
+            &self.state.db,
+            &access,
+            limit.0.unwrap_or_default(),
+            cursor.as_deref(),
+        )
+        .await?;
+        let items = rows
             .into_iter()
             .map(|t| TokenView {
                 id: t.id.to_string(),
@@ -138,7 +156,7 @@ impl OrganisationsApi {
                 last_used_at: t.last_used_at.map(instant),
             })
             .collect();
-        Ok(Json(TokenList { items }))
+        Ok(Json(TokenList { items, next_cursor }))
     }
 
     /// Revoke one of the caller's own tokens; another organiser's is 404.

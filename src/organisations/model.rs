@@ -74,6 +74,8 @@ pub struct TokenView {
 #[derive(Object, Debug)]
 pub struct TokenList {
     pub items: Vec<TokenView>,
+    /// Where the next page starts; null on the last.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Object, Debug)]

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, SqlErr, TransactionTrait, sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -15,7 +15,11 @@ use crate::email::{
     outbox::{self, OutgoingEmail},
     render::Template,
 };
-use crate::http::{Access, Role, auth::hash_token, auth::new_token};
+use crate::http::{
+    Access, Role,
+    auth::{hash_token, new_token},
+    page::{Limit, cursor_id, split_page},
+};
 use entity::{api_token, invitation, membership, organisation, organiser, organiser_link};
 
 const INVITATION_DAYS: i64 = 14;
@@ -575,16 +579,23 @@ pub async fn use_sign_in_link(
     use_link(db, token, LinkPurpose::SignIn).await
 }
 
-/// The caller's own API tokens, newest first.
+/// The caller's own API tokens, newest first, a page at a time; the next page's
+/// cursor.
 pub async fn tokens(
     db: &DatabaseConnection,
     access: &Access,
-) -> Result<Vec<api_token::Model>, OrganisationError> {
-    Ok(api_token::Entity::find()
+    limit: Limit,
+    cursor: Option<&str>,
+) -> Result<(Vec<api_token::Model>, Option<String>), OrganisationError> {
+    let mut query = api_token::Entity::find()
         .filter(api_token::Column::OrganiserId.eq(access.organiser_id))
-        .order_by_desc(api_token::Column::CreatedAt)
-        .all(db)
-        .await?)
+        .order_by_desc(api_token::Column::Id)
+        .limit(limit.get() + 1);
+    if let Some(after) = cursor_id(cursor)? {
+        query = query.filter(api_token::Column::Id.lt(after));
+    }
+    let rows = query.all(db).await?;
+    Ok(split_page(rows, limit, |t| t.id.to_string()))
 }
 
 /// Revoke one of the caller's own tokens.

@@ -410,18 +410,47 @@ async fn admin_sign_in_link_prints_a_console_link_alone_on_the_last_line() {
 
 // --- tokens ---------------------------------------------------------------------------
 
-#[tokio::test]
-async fn an_organiser_lists_their_own_tokens_without_their_secrets() {
-    let app = spawn_app().await;
+/// The owner of `circle`, and Ben, its organiser, with the token his invitation gave
+/// him and one from logging in on his laptop.
+async fn ben_with_two_tokens(app: &TestApp) -> (String, String, String) {
     let owner = app.owner_of("circle").await;
     let ben = app
         .member(&owner, "circle", "ben@example.org", "organiser")
         .await;
     let laptop = token_of(&app.login("ben@example.org", "correct horse battery").await);
+    (owner, ben, laptop)
+}
+
+#[tokio::test]
+async fn an_organisers_tokens_come_in_pages_newest_first() {
+    let app = spawn_app().await;
+    let (_, ben, laptop) = ben_with_two_tokens(&app).await;
+    let all = app.get("/api/v1/tokens", &ben).await;
+    let all = items(all.expect(200));
+
+    let first = app.get("/api/v1/tokens?limit=1", &laptop).await;
+    let first = first.expect(200).clone();
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let second = app
+        .get(&format!("/api/v1/tokens?limit=1&cursor={cursor}"), &laptop)
+        .await;
+    let second = second.expect(200);
+
+    assert_eq!(items(&first), all[..1]);
+    assert_eq!(items(second), all[1..]);
+    assert!(second["next_cursor"].is_null(), "{second}");
+}
+
+#[tokio::test]
+async fn an_organiser_lists_their_own_tokens_without_their_secrets() {
+    let app = spawn_app().await;
+    let (owner, ben, laptop) = ben_with_two_tokens(&app).await;
 
     let listed = app.get("/api/v1/tokens", &ben).await;
 
-    let items = items(listed.expect(200));
+    let page = listed.expect(200);
+    assert!(page["next_cursor"].is_null(), "{page}");
+    let items = items(page);
     assert_eq!(items.len(), 2, "{}", listed.text);
     for secret in [&ben, &laptop, &owner] {
         assert!(!listed.text.contains(secret.as_str()), "{}", listed.text);
@@ -436,11 +465,7 @@ async fn an_organiser_lists_their_own_tokens_without_their_secrets() {
 #[tokio::test]
 async fn an_organiser_revokes_their_own_token_and_not_anyone_elses() {
     let app = spawn_app().await;
-    let owner = app.owner_of("circle").await;
-    let ben = app
-        .member(&owner, "circle", "ben@example.org", "organiser")
-        .await;
-    let laptop = token_of(&app.login("ben@example.org", "correct horse battery").await);
+    let (owner, ben, laptop) = ben_with_two_tokens(&app).await;
     let listed = app.get("/api/v1/tokens", &ben).await;
     let ids: Vec<String> = items(listed.expect(200))
         .iter()
@@ -464,11 +489,7 @@ async fn an_organiser_revokes_their_own_token_and_not_anyone_elses() {
 #[tokio::test]
 async fn logging_out_revokes_the_token_used_and_no_other() {
     let app = spawn_app().await;
-    let owner = app.owner_of("circle").await;
-    let ben = app
-        .member(&owner, "circle", "ben@example.org", "organiser")
-        .await;
-    let laptop = token_of(&app.login("ben@example.org", "correct horse battery").await);
+    let (_, ben, laptop) = ben_with_two_tokens(&app).await;
 
     app.send(
         Method::POST,

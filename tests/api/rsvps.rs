@@ -159,9 +159,9 @@ async fn the_same_address_in_other_capitals_is_the_same_rsvp() {
     assert_eq!(seats(&app, &token, &event).await, (json!(1), json!(0)));
 }
 
-#[tokio::test]
-async fn an_rsvp_with_someones_address_never_renames_them() {
-    let app = spawn_app().await;
+/// An organisation with a film night Ana Pérez is going to and an assembly she is
+/// not: its token and the two events.
+async fn ana_going_to_the_film(app: &TestApp) -> (String, Value, Value) {
     let token = app.owner_of("lrbc").await;
     let film = app
         .event_with_seats(&token, json!({ "capacity": 10 }))
@@ -176,6 +176,13 @@ async fn an_rsvp_with_someones_address_never_renames_them() {
     )
     .await
     .expect(201);
+    (token, film, meeting)
+}
+
+#[tokio::test]
+async fn an_rsvp_with_someones_address_never_renames_them() {
+    let app = spawn_app().await;
+    let (token, film, meeting) = ana_going_to_the_film(&app).await;
 
     app.rsvp(
         id_of(&film),
@@ -214,20 +221,7 @@ async fn an_rsvp_with_someones_address_never_renames_them() {
 #[tokio::test]
 async fn the_manage_link_of_a_new_rsvp_shows_nothing_about_whose_address_it_is() {
     let app = spawn_app().await;
-    let token = app.owner_of("lrbc").await;
-    let film = app
-        .event_with_seats(&token, json!({ "capacity": 10 }))
-        .await;
-    let meeting = app
-        .published_event(&token, meeting("Solidarity assembly"))
-        .await;
-    app.rsvp(
-        id_of(&film),
-        "ana@example.org",
-        json!({ "name": "Ana Pérez" }),
-    )
-    .await
-    .expect(201);
+    let (_, film, meeting) = ana_going_to_the_film(&app).await;
 
     let mallorys = app
         .rsvp(
