@@ -75,6 +75,7 @@ pub struct TokenView {
 pub struct TokenList {
     pub items: Vec<TokenView>,
     /// Where the next page starts; null on the last.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
