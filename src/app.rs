@@ -312,7 +312,14 @@ fn address_of(mailbox: &str) -> String {
 /// Where links point and what signs them, for this deployment.
 pub async fn site(config: &Config, db: &DatabaseConnection) -> anyhow::Result<Site> {
     let secret = match &config.secret {
-        Some(secret) => secret.clone(),
+        Some(secret) => {
+            // Kept outside the database, the key is not in a copy of it: a copy
+            // made from now on cannot sign links, so the one generated earlier goes.
+            setting::Entity::delete_by_id(LINK_SECRET.to_owned())
+                .exec(db)
+                .await?;
+            secret.clone()
+        }
         None => stored_secret(db).await?,
     };
     Ok(Site {
@@ -334,9 +341,12 @@ pub fn worker(config: &Config, db: DatabaseConnection, site: Site) -> anyhow::Re
     ))
 }
 
+/// Where the link secret is kept when `TURNOUT_SECRET` is unset.
+const LINK_SECRET: &str = "link_secret";
+
 /// The link secret kept in the database, made on first start.
 async fn stored_secret(db: &DatabaseConnection) -> anyhow::Result<String> {
-    const KEY: &str = "link_secret";
+    const KEY: &str = LINK_SECRET;
     if let Some(row) = setting::Entity::find_by_id(KEY.to_owned()).one(db).await? {
         return Ok(row.value);
     }

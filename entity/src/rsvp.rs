@@ -13,7 +13,8 @@ pub struct Model {
     pub status: String,
     /// People coming besides the supporter.
     pub guests: i32,
-    /// The secret in the manage link; random, never derived from the email.
+    /// Retired: manage links are in `rsvp_links`, hashed. Holds the row's id, since
+    /// SQLite cannot drop a column with a UNIQUE constraint.
     #[sea_orm(unique)]
     pub manage_token: String,
     pub locale: Option<String>,

@@ -18,7 +18,8 @@ pub struct Model {
     pub subscribed: bool,
     /// Turned off reminders and other non-transactional email.
     pub unsubscribed_at: Option<DateTimeUtc>,
-    /// The secret in the supporter's personal calendar feed URL.
+    /// Retired: feed links are in `feed_links`, hashed. Holds the row's id, since
+    /// SQLite cannot drop a column with a UNIQUE constraint.
     #[sea_orm(unique)]
     pub feed_token: String,
     pub erased_at: Option<DateTimeUtc>,

@@ -17,6 +17,7 @@ mod m20261206_000011_organiser_accounts;
 mod m20261206_000012_rsvp_names;
 mod m20261206_000013_co_host_consent;
 mod m20261206_000014_signature_consent;
+mod m20261206_000015_hashed_links;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_rsvp_names::Migration),
             Box::new(m20261206_000013_co_host_consent::Migration),
             Box::new(m20261206_000014_signature_consent::Migration),
+            Box::new(m20261206_000015_hashed_links::Migration),
         ]
     }
 }

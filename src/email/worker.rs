@@ -359,6 +359,9 @@ impl Worker {
                     outbox_email::Column::LastError,
                     Expr::value(Option::<String>::None),
                 )
+                // What it was rendered from (links that open an RSVP or a feed,
+                // names) is not kept once sent: the email is the record.
+                .col_expr(outbox_email::Column::Context, Expr::value("{}"))
                 .exec(&txn.txn)
                 .await?;
         }

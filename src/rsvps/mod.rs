@@ -2,6 +2,7 @@
 //! and the 24-hour reminders.
 
 pub mod api;
+pub mod links;
 pub mod model;
 pub mod public_api;
 pub mod service;

@@ -16,6 +16,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::links::{self, LinkBook};
 use super::model::*;
 use crate::calendar::render::Method;
 use crate::db::group::{Batch, GroupWriter};
@@ -32,7 +33,7 @@ use crate::http::{
     Access, ApiError, Role, instant,
     page::{Limit, cursor_id, split_page},
 };
-use crate::supporters::service::{self as supporters, Person, feed_url};
+use crate::supporters::service::{self as supporters, Person};
 use entity::{event, event_host, organisation, rsvp, supporter};
 
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +166,8 @@ struct Change<'a> {
     event: event::Model,
     organisation_name: String,
     emails: Vec<OutgoingEmail>,
+    /// The links those emails carry.
+    links: LinkBook,
     counts_changed: bool,
     /// The event as an iCalendar invitation, once rendered.
     invitation: Option<Option<String>>,
@@ -215,6 +218,7 @@ impl<'a> Change<'a> {
             event,
             organisation_name,
             emails: Vec::new(),
+            links: LinkBook::default(),
             counts_changed: false,
             invitation: None,
         })
@@ -228,10 +232,16 @@ impl<'a> Change<'a> {
         }
     }
 
-    /// Queue an email about an RSVP to its supporter (none to an erased one).
-    fn tell(&mut self, template: Template, supporter: &supporter::Model, rsvp: &rsvp::Model) {
+    /// Queue an email about an RSVP to its supporter (none to an erased one): the
+    /// token of the manage link it carries.
+    fn tell(
+        &mut self,
+        template: Template,
+        supporter: &supporter::Model,
+        rsvp: &rsvp::Model,
+    ) -> Option<String> {
         if supporter.erased_at.is_some() {
-            return;
+            return None;
         }
         let calendar = matches!(
             template,
@@ -239,15 +249,17 @@ impl<'a> Change<'a> {
         )
         .then(|| self.invitation())
         .flatten();
+        let token = self.links.manage_token(rsvp.id);
+        let feed_url = self.links.feed_url(self.site, supporter.id);
         let mail = self.mail();
         let locale = mail.locale(rsvp.locale.as_deref().or(supporter.locale.as_deref()));
         let context = json!({
             "event": mail.context(locale),
             "rsvp": {
                 "guests": rsvp.guests,
-                "manage_url": manage_url(&self.site.public_url, &rsvp.manage_token),
+                "manage_url": links::manage_url(&self.site.public_url, &token),
             },
-            "feed_url": feed_url(&self.site.public_url, &supporter.feed_token),
+            "feed_url": feed_url,
         });
         self.emails.push(OutgoingEmail {
             to_address: supporter.email.clone(),
@@ -259,6 +271,7 @@ impl<'a> Change<'a> {
             unsubscribe_url: None,
             organisation_id: Some(self.event.organisation_id),
         });
+        Some(token)
     }
 
     /// The event as an iCalendar invitation: the same for every email of this
@@ -429,14 +442,15 @@ impl<'a> Change<'a> {
         self.recount(before, after);
         let locale = job.form.locale.map(|l| l.as_str().to_owned());
         let checked_in = job.taker == (Taker::Organiser { checked_in: true });
+        let id = Uuid::now_v7();
         let row = match existing {
             Some(row) => {
                 let mut row = row.clone();
                 let was = RsvpStatus::from_stored(&row.status);
                 if was == Some(RsvpStatus::Cancelled) && job.taker == Taker::Supporter {
-                    // Placed again by whoever typed the address: a new link, so the
-                    // one the supporter had (and any copy of it) no longer works.
-                    row.manage_token = crate::http::auth::new_token("").0;
+                    // Placed again by whoever typed the address: the links the
+                    // supporter had (and any copy of them) no longer work.
+                    self.links.end(row.id);
                 }
                 // The name given now: the organisers' own record of this RSVP.
                 row.name = Some(job.form.name.clone());
@@ -457,14 +471,14 @@ impl<'a> Change<'a> {
                 row
             }
             None => rsvp::Model {
-                id: Uuid::now_v7(),
+                id,
                 event_id: self.event.id,
                 // Known once the supporter is written (accepted RSVPs only).
                 supporter_id: Uuid::nil(),
                 status: status.as_str().into(),
                 guests: job.form.guests,
-                // 256 random bits; nothing about the supporter goes into it.
-                manage_token: crate::http::auth::new_token("").0,
+                // Retired (see the entity): links are in `rsvp_links`.
+                manage_token: id.to_string(),
                 locale,
                 waitlisted_at: (status == RsvpStatus::Waitlisted).then_some(now),
                 checked_in_at: checked_in.then_some(now),
@@ -532,8 +546,11 @@ impl<'a> Change<'a> {
         }
         let mut answers = Vec::with_capacity(accepted.len());
         for (a, supporter) in accepted.into_iter().zip(&supporters) {
-            self.tell(confirmation(a.status), supporter, &a.row);
-            let rsvp = view(self.site, &a.row);
+            let token = match self.tell(confirmation(a.status), supporter, &a.row) {
+                Some(token) => token,
+                None => self.links.manage_token(a.row.id),
+            };
+            let rsvp = view(self.site, &a.row, &token);
             let taken = if a.created || a.reopened {
                 Taken::Created(rsvp)
             } else {
@@ -560,6 +577,7 @@ impl<'a> Change<'a> {
                 .exec(&self.txn.txn)
                 .await?;
         }
+        self.links.write(&self.txn.txn).await?;
         outbox::enqueue(&self.txn.txn, self.site, self.emails).await?;
         Ok(self.txn)
     }
@@ -568,11 +586,6 @@ impl<'a> Change<'a> {
     async fn commit(self) -> Result<(), DbErr> {
         self.release().await?.commit().await
     }
-}
-
-/// The link where a supporter manages their RSVP.
-pub fn manage_url(public_url: &str, token: &str) -> String {
-    format!("{public_url}/rsvps/{token}")
 }
 
 /// Who may take RSVPs, and so which checks apply.
@@ -795,8 +808,10 @@ async fn by_token(
     db: &impl ConnectionTrait,
     token: &str,
 ) -> Result<(rsvp::Model, supporter::Model), RsvpError> {
-    let row = rsvp::Entity::find()
-        .filter(rsvp::Column::ManageToken.eq(token))
+    let id = links::rsvp_of(db, token)
+        .await?
+        .ok_or(RsvpError::NotFound)?;
+    let row = rsvp::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or(RsvpError::NotFound)?;
@@ -823,7 +838,7 @@ pub async fn managed(
         .pop()
         .ok_or(RsvpError::NotFound)?;
     Ok(ManagedRsvp {
-        rsvp: view(site, &row),
+        rsvp: view(site, &row, token),
         locale: row.locale,
         event,
     })
@@ -870,7 +885,7 @@ pub async fn change_guests(
     change.tell(confirmation(new_status), &supporter, &row);
     change.promote_from_waitlist().await?;
     change.commit().await?;
-    Ok(view(site, &row))
+    Ok(view(site, &row, token))
 }
 
 /// A supporter cancels; their seats go to the waitlist. Cancelling twice changes
@@ -1127,6 +1142,7 @@ pub async fn tell_attendees(
     };
     let calendar = mail.calendar(method);
     let mut emails = Vec::with_capacity(rows.len());
+    let mut links = LinkBook::default();
     for row in rows {
         let Some(supporter) = supporters.get(&row.supporter_id) else {
             continue;
@@ -1136,9 +1152,9 @@ pub async fn tell_attendees(
             "event": mail.context(locale),
             "rsvp": {
                 "guests": row.guests,
-                "manage_url": manage_url(&site.public_url, &row.manage_token),
+                "manage_url": links.manage_url(site, row.id),
             },
-            "feed_url": feed_url(&site.public_url, &supporter.feed_token),
+            "feed_url": links.feed_url(site, supporter.id),
         });
         match &news {
             EventNews::Changed { previous } => {
@@ -1167,6 +1183,7 @@ pub async fn tell_attendees(
             organisation_id: Some(event.organisation_id),
         });
     }
+    links.write(txn).await?;
     outbox::enqueue(txn, site, emails).await
 }
 
@@ -1248,6 +1265,7 @@ pub async fn queue_reminders(
                 .filter(|s| s.erased_at.is_none() && s.unsubscribed_at.is_none());
             if let Some(supporter) = supporter {
                 let locale = mail.locale(row.locale.as_deref().or(supporter.locale.as_deref()));
+                let mut links = LinkBook::default();
                 let email = OutgoingEmail {
                     to_address: supporter.email.clone(),
                     to_name: supporter.name.clone(),
@@ -1257,15 +1275,16 @@ pub async fn queue_reminders(
                         "event": mail.context(locale),
                         "rsvp": {
                             "guests": row.guests,
-                            "manage_url": manage_url(&site.public_url, &row.manage_token),
+                            "manage_url": links.manage_url(site, row.id),
                         },
-                        "feed_url": feed_url(&site.public_url, &supporter.feed_token),
+                        "feed_url": links.feed_url(site, supporter.id),
                     }),
                     calendar: None,
                     // A reminder is a courtesy, not a receipt: one click turns them off.
                     unsubscribe_url: Some(unsubscribe_url(site, supporter.id)),
                     organisation_id: Some(event.organisation_id),
                 };
+                links.write(&txn.txn).await?;
                 queued += outbox::enqueue(&txn.txn, site, [email]).await?;
             }
             txn.commit().await?;
@@ -1305,13 +1324,14 @@ pub async fn feed_rows(
         .collect())
 }
 
-fn view(site: &Site, row: &rsvp::Model) -> Rsvp {
+/// An RSVP as its API answers show it, with the manage link `token` opens.
+fn view(site: &Site, row: &rsvp::Model, token: &str) -> Rsvp {
     Rsvp {
         id: row.id.to_string(),
         event_id: row.event_id.to_string(),
         status: RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled),
         guests: row.guests,
-        manage_url: manage_url(&site.public_url, &row.manage_token),
+        manage_url: links::manage_url(&site.public_url, token),
         created_at: instant(row.created_at),
         updated_at: instant(row.updated_at),
     }

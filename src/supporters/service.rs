@@ -86,8 +86,9 @@ pub async fn upsert_many(
     keys.dedup();
     let fresh = keys.iter().filter_map(|key| {
         let person = people.iter().find(|p| p.email.key() == *key)?;
+        let id = Uuid::now_v7();
         Some(supporter::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(id),
             email_key: Set(person.email.key().to_owned()),
             email: Set(person.email.to_string()),
             name: Set(person.name.clone()),
@@ -96,7 +97,8 @@ pub async fn upsert_many(
             // act of typing it (see `petitions::service::confirm`).
             subscribed: Set(false),
             unsubscribed_at: Set(None),
-            feed_token: Set(crate::http::auth::new_token("").0),
+            // Retired (see the entity): feed links are in `feed_links`.
+            feed_token: Set(id.to_string()),
             erased_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
@@ -301,7 +303,7 @@ pub async fn erase(
             locale: Set(None),
             subscribed: Set(false),
             unsubscribed_at: Set(None),
-            feed_token: Set(crate::http::auth::new_token("erased_").0),
+            feed_token: Set(blank.to_string()),
             erased_at: Set(Some(now)),
             created_at: Set(now),
             updated_at: Set(now),
@@ -310,17 +312,17 @@ pub async fn erase(
         .await?;
         blank
     };
-    for seat in rsvp::Entity::find()
+    let seats = rsvp::Entity::find()
         .filter(rsvp::Column::SupporterId.eq(id))
         .filter(rsvp::Column::EventId.in_subquery(yours.events()))
         .all(&txn)
-        .await?
-    {
+        .await?;
+    // A manage link held by anyone stops working.
+    crate::rsvps::links::end_rsvp_links(&txn, seats.iter().map(|seat| seat.id)).await?;
+    for seat in seats {
         let mut active: rsvp::ActiveModel = seat.into();
         active.supporter_id = Set(anonymous);
         active.name = Set(None);
-        // A manage link held by anyone stops working.
-        active.manage_token = Set(crate::http::auth::new_token("erased_").0);
         active.update(&txn).await?;
     }
     // Signatures stay, so counts stay; who signed and what they wrote go.
@@ -400,10 +402,10 @@ pub async fn erase(
         active.name = Set(String::new());
         active.locale = Set(None);
         active.subscribed = Set(false);
-        active.feed_token = Set(crate::http::auth::new_token("erased_").0);
         active.erased_at = Set(Some(now));
         active.updated_at = Set(now);
         active.update(&txn).await?;
+        crate::rsvps::links::end_feed_links(&txn, id).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -494,21 +496,18 @@ pub async fn unsubscribe(db: &DatabaseConnection, id: Uuid) -> Result<bool, DbEr
     Ok(true)
 }
 
-/// The supporter whose personal feed this is.
+/// The supporter whose personal feed this link opens.
 pub async fn by_feed_token(
     db: &DatabaseConnection,
     token: &str,
 ) -> Result<Option<supporter::Model>, DbErr> {
-    supporter::Entity::find()
-        .filter(supporter::Column::FeedToken.eq(token))
+    let Some(id) = crate::rsvps::links::feed_of(db, token).await? else {
+        return Ok(None);
+    };
+    supporter::Entity::find_by_id(id)
         .filter(supporter::Column::ErasedAt.is_null())
         .one(db)
         .await
-}
-
-/// The link of a supporter's personal calendar feed.
-pub fn feed_url(public_url: &str, feed_token: &str) -> String {
-    format!("{public_url}/feeds/{feed_token}/calendar.ics")
 }
 
 async fn find_with_rsvps(

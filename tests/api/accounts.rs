@@ -224,8 +224,11 @@ async fn a_password_reset_answers_the_same_whatever_the_address_and_mails_only_a
 
     let known = ask_reset(&app, "owner@circle.example.org").await;
     let unknown = ask_reset(&app, "nobody@example.org").await;
+    // Not even an address: no account either, and the same answer.
+    let malformed = ask_reset(&app, "owner at circle").await;
 
     assert_eq!(known.expect(202), unknown.expect(202));
+    assert_eq!(known.body, malformed.expect(202).clone());
     app.deliver_emails().await;
     assert!(app.smtp.to("nobody@example.org").is_empty());
     let email = app.smtp.last_to("owner@circle.example.org");

@@ -35,5 +35,6 @@ mod public_events;
 mod rsvps;
 mod scale_out;
 mod smtp;
+mod stored_links;
 mod stripe;
 mod supporters;
