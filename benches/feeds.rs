@@ -12,6 +12,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
+use entity::values::{RsvpMode, Visibility};
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use turnout::{
     app::App,
@@ -127,7 +128,7 @@ async fn seed(app: &App, n: usize) {
                 organisation_id: Set(org.id),
                 campaign_id: Set(None),
                 slug: Set(format!("public-meeting-{i}")),
-                kind: Set("public_meeting".into()),
+                kind: Set(EventKind::PublicMeeting),
                 title: Set(format!(
                     "Public meeting {i}: solidarity, workers' control; and more"
                 )),
@@ -154,10 +155,10 @@ async fn seed(app: &App, n: usize) {
                 parent_id: Set(None),
                 capacity: Set(None),
                 waitlist: Set(false),
-                rsvp_mode: Set("open".into()),
+                rsvp_mode: Set(RsvpMode::Open),
                 rsvp_closes_at: Set(None),
-                status: Set("published".into()),
-                visibility: Set("public".into()),
+                status: Set(EventStatus::Published),
+                visibility: Set(Visibility::Public),
                 sequence: Set(0),
                 going_count: Set(0),
                 waitlist_count: Set(0),

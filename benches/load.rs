@@ -39,6 +39,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use entity::values::RsvpStatus;
 use futures_util::StreamExt;
 use mailin_embedded::{Handler, SslConfig, response};
 use reqwest::header::{ACCEPT_ENCODING, ETAG, IF_NONE_MATCH};
@@ -430,10 +431,13 @@ async fn rsvps(settings: &Settings) {
         .await;
     let going: usize = rows
         .iter()
-        .filter(|r| r.status == "going")
+        .filter(|r| r.status == RsvpStatus::Going)
         .map(|r| 1 + r.guests as usize)
         .sum();
-    let waitlisted = rows.iter().filter(|r| r.status == "waitlisted").count();
+    let waitlisted = rows
+        .iter()
+        .filter(|r| r.status == RsvpStatus::Waitlisted)
+        .count();
     let shown = answer(
         client
             .get(format!("{}/api/v1/public/events/{id}", server.base))

@@ -4,6 +4,8 @@
 //! Start at [`app::App::build`], which wires the HTTP surface of each capability
 //! (`events`, `campaigns`, `organisations`) to its service. Services hold the rules
 //! and take domain values from [`domain`]; [`http`] holds what every endpoint shares.
+//! Rows come typed from the `entity` crate: statuses, kinds and roles are the enums
+//! of `entity::values`, which are also the API's (one spelling each).
 
 /// mimalloc rather than the system's allocator: under load the service makes and
 /// frees many small buffers from several threads, where glibc's malloc spent a tenth
@@ -11,9 +13,6 @@
 /// the library so the binary, the tests and the benchmarks all measure the same.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-#[macro_use]
-mod macros;
 
 pub mod app;
 pub mod calendar;

@@ -1,6 +1,8 @@
 //! A campaign gathers events, petitions and appeals under one banner.
 use sea_orm::entity::prelude::*;
 
+use crate::values::CampaignStatus;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "campaigns")]
@@ -12,8 +14,7 @@ pub struct Model {
     pub slug: String,
     pub title: String,
     pub description: String,
-    /// `active` or `archived`.
-    pub status: String,
+    pub status: CampaignStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

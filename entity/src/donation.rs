@@ -1,6 +1,8 @@
 //! One gift to a fundraiser: online through Stripe, or recorded by an organiser.
 use sea_orm::entity::prelude::*;
 
+use crate::values::{DonationMethod, DonationStatus, Frequency};
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "donations")]
@@ -12,17 +14,14 @@ pub struct Model {
     pub supporter_id: Option<Uuid>,
     /// The first payment of the monthly gift this payment renews.
     pub parent_id: Option<Uuid>,
-    /// `online`, `cash`, `bank_transfer`, `cheque` or `other`.
-    pub method: String,
-    /// `one_time` or `monthly`.
-    pub frequency: String,
+    pub method: DonationMethod,
+    pub frequency: Frequency,
     /// In minor units of `currency`.
     pub amount: i64,
     pub currency: String,
     /// Minor units given back; the whole amount once `status` is `refunded`.
     pub refunded_amount: i64,
-    /// `pending`, `succeeded`, `failed` or `refunded`.
-    pub status: String,
+    pub status: DonationStatus,
     pub donor_name: Option<String>,
     /// Never named on a public surface.
     pub anonymous: bool,

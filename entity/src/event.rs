@@ -2,6 +2,8 @@
 //! organiser meant) beside the UTC instants derived from them (what queries sort on).
 use sea_orm::entity::prelude::*;
 
+use crate::values::{EventKind, EventStatus, RsvpMode, Visibility};
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "events")]
@@ -12,7 +14,7 @@ pub struct Model {
     pub campaign_id: Option<Uuid>,
     #[sea_orm(unique)]
     pub slug: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub title: String,
     pub summary: String,
     pub description: String,
@@ -38,10 +40,10 @@ pub struct Model {
     pub parent_id: Option<Uuid>,
     pub capacity: Option<i32>,
     pub waitlist: bool,
-    pub rsvp_mode: String,
+    pub rsvp_mode: RsvpMode,
     pub rsvp_closes_at: Option<DateTimeUtc>,
-    pub status: String,
-    pub visibility: String,
+    pub status: EventStatus,
+    pub visibility: Visibility,
     pub sequence: i32,
     pub going_count: i32,
     pub waitlist_count: i32,

@@ -1,6 +1,8 @@
 //! A fundraising appeal with a goal in one currency.
 use sea_orm::entity::prelude::*;
 
+use crate::values::FundraiserStatus;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "fundraisers")]
@@ -24,8 +26,7 @@ pub struct Model {
     /// The least and most one online donation may give, in minor units.
     pub min_amount: i64,
     pub max_amount: i64,
-    /// `draft`, `open` or `closed`.
-    pub status: String,
+    pub status: FundraiserStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -22,3 +22,4 @@ pub mod setting;
 pub mod signature;
 pub mod stripe_event;
 pub mod supporter;
+pub mod values;

@@ -1,6 +1,8 @@
 //! An organiser's role in one organisation.
 use sea_orm::entity::prelude::*;
 
+use crate::values::Role;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "memberships")]
@@ -9,8 +11,7 @@ pub struct Model {
     pub organisation_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub organiser_id: Uuid,
-    /// `owner`, `organiser` or `viewer`.
-    pub role: String,
+    pub role: Role,
     pub created_at: DateTimeUtc,
 }
 

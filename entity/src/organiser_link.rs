@@ -2,6 +2,8 @@
 //! SHA-256 of its token.
 use sea_orm::entity::prelude::*;
 
+use crate::values::LinkPurpose;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organiser_links")]
@@ -9,8 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub organiser_id: Uuid,
-    /// `password_reset` or `sign_in`.
-    pub purpose: String,
+    pub purpose: LinkPurpose,
     #[sea_orm(unique)]
     pub token_hash: String,
     pub expires_at: DateTimeUtc,

@@ -1,6 +1,8 @@
 //! An email waiting to be sent, written in the transaction of what caused it.
 use sea_orm::entity::prelude::*;
 
+use crate::values::EmailStatus;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox_emails")]
@@ -20,8 +22,7 @@ pub struct Model {
     pub message_id: String,
     /// For non-transactional email: the one-click unsubscribe URL (RFC 8058).
     pub unsubscribe_url: Option<String>,
-    /// `pending`, `sending`, `sent` or `failed`.
-    pub status: String,
+    pub status: EmailStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     /// A worker's claim; past it, the claim lapses and another may send.

@@ -1,6 +1,8 @@
 //! A petition to a target (a ministry, a consulate), signed by supporters.
 use sea_orm::entity::prelude::*;
 
+use crate::values::{FieldRule, PetitionStatus};
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "petitions")]
@@ -18,15 +20,14 @@ pub struct Model {
     pub body: String,
     pub language: String,
     pub goal: Option<i32>,
-    /// `draft`, `open`, `closed` or `delivered`.
-    pub status: String,
+    pub status: PetitionStatus,
     pub closes_at: Option<DateTimeUtc>,
     pub require_confirmation: bool,
     /// Each `off`, `optional` or `required`.
-    pub field_affiliation: String,
-    pub field_postal_code: String,
-    pub field_country: String,
-    pub field_comment: String,
+    pub field_affiliation: FieldRule,
+    pub field_postal_code: FieldRule,
+    pub field_country: FieldRule,
+    pub field_comment: FieldRule,
     /// Confirmed signatures, kept exact in the transaction of each confirmation.
     pub signature_count: i32,
     pub delivered_at: Option<DateTimeUtc>,

@@ -1,6 +1,8 @@
 //! One supporter's answer to one event, with the seats it holds.
 use sea_orm::entity::prelude::*;
 
+use crate::values::RsvpStatus;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "rsvps")]
@@ -9,8 +11,7 @@ pub struct Model {
     pub id: Uuid,
     pub event_id: Uuid,
     pub supporter_id: Uuid,
-    /// `going`, `waitlisted`, `pending_approval`, `declined` or `cancelled`.
-    pub status: String,
+    pub status: RsvpStatus,
     /// People coming besides the supporter.
     pub guests: i32,
     /// Retired: manage links are in `rsvp_links`, hashed. Holds the row's id, since

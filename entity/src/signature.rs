@@ -1,6 +1,8 @@
 //! One person's signature on one petition.
 use sea_orm::entity::prelude::*;
 
+use crate::values::SignatureState;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "signatures")]
@@ -19,8 +21,7 @@ pub struct Model {
     pub comment: Option<String>,
     /// Shown among the public signers.
     pub public: bool,
-    /// `pending`, `confirmed` or `expired`.
-    pub status: String,
+    pub status: SignatureState,
     pub locale: Option<String>,
     /// The last confirmation email, so that a repeat sends again at most hourly.
     pub confirmation_sent_at: DateTimeUtc,

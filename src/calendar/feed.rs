@@ -22,7 +22,7 @@ use crate::{
     app::AppState,
     domain::EventTimes,
     events::{
-        model::{EventKind, EventStatus, Location},
+        model::{EventKind, Location},
         service::{self as events, CANCELLED_KEPT_DAYS, FeedScope, PAST_KEPT_DAYS, PublicFilter},
     },
     http::{moment::MomentCache, problem::Problem},
@@ -177,11 +177,7 @@ pub struct FeedFilter {
 #[handler]
 pub async fn site(req: &Request, state: Data<&AppState>, filter: Query<FeedFilter>) -> Response {
     let f = filter.0;
-    let kind = match f
-        .kind
-        .as_deref()
-        .map(|k| EventKind::from_stored(k).ok_or(k))
-    {
+    let kind = match f.kind.as_deref().map(|k| EventKind::parse(k).ok_or(k)) {
         Some(Err(k)) => {
             return Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -504,13 +500,13 @@ pub fn calendar_event(
         title: row.title,
         summary: row.summary,
         description: row.description,
-        kind: EventKind::from_stored(&row.kind).unwrap_or(EventKind::Other),
+        kind: row.kind,
         times,
         location: (location != Location::default()).then_some(location),
         online_url: row.online_url,
         organiser_name,
         organiser_email: organiser_email.to_owned(),
-        status: EventStatus::from_stored(&row.status).unwrap_or(EventStatus::Published),
+        status: row.status,
         cancel_reason: row.cancel_reason,
         sequence: row.sequence,
         created_at: row.created_at,

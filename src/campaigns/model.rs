@@ -1,33 +1,10 @@
 //! Request and response bodies of the campaign endpoints.
 
-use poem_openapi::{Enum, Object, types::MaybeUndefined};
+pub use entity::values::CampaignStatus;
+use poem_openapi::{Object, types::MaybeUndefined};
 
 use crate::events::model::Event;
 use crate::http::Text;
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum CampaignStatus {
-    Active,
-    Archived,
-}
-
-impl CampaignStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Archived => "archived",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Self {
-        if raw == "archived" {
-            Self::Archived
-        } else {
-            Self::Active
-        }
-    }
-}
 
 /// A campaign.
 #[derive(Object, Debug, Clone)]

@@ -73,7 +73,7 @@ pub async fn create(
             slug: Set(slug.to_string()),
             title: Set(title.clone()),
             description: Set(description.clone()),
-            status: Set(new.status.unwrap_or(CampaignStatus::Active).as_str().into()),
+            status: Set(new.status.unwrap_or(CampaignStatus::Active)),
             created_at: Set(now),
             updated_at: Set(now),
         };
@@ -145,7 +145,7 @@ pub async fn patch(
         active.description = Set(optional_text("description", &description, 20_000)?);
     }
     if let Some(status) = patch.status.take() {
-        active.status = Set(status.as_str().into());
+        active.status = Set(status);
     }
     let new_slug = patch.slug.take().map(|s| Slug::parse(&s)).transpose()?;
     if let Some(slug) = &new_slug {
@@ -231,7 +231,7 @@ fn view(c: campaign::Model, organisation: String) -> Campaign {
         organisation,
         title: c.title,
         description: c.description,
-        status: CampaignStatus::parse(&c.status),
+        status: c.status,
         created_at: instant(c.created_at),
         updated_at: instant(c.updated_at),
     }

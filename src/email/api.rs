@@ -108,7 +108,7 @@ fn view(e: outbox_email::Model) -> Email {
         recipient: e.recipient,
         template: e.template,
         locale: e.locale,
-        status: Status::from_stored(&e.status).unwrap_or(Status::Pending),
+        status: e.status,
         attempts: e.attempts,
         last_error: e.last_error,
         message_id: e.message_id,

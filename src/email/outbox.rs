@@ -13,25 +13,7 @@ use super::{Site, render::Template};
 use crate::domain::Locale;
 use entity::outbox_email;
 
-/// Where an email's row stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum Status {
-    /// Waiting for its (next) attempt.
-    Pending,
-    /// A worker holds it until its lease ends.
-    Sending,
-    Sent,
-    /// Every attempt failed, or the server refused it for good.
-    Failed,
-}
-
-text_enum!(Status {
-    Pending = "pending",
-    Sending = "sending",
-    Sent = "sent",
-    Failed = "failed",
-});
+pub use entity::values::EmailStatus as Status;
 
 /// An email to queue.
 #[derive(Debug, Clone)]
@@ -89,7 +71,7 @@ fn row(site: &Site, email: OutgoingEmail, now: DateTime<Utc>) -> outbox_email::A
         // Fixed now, so that a retry is the same message to every receiver.
         message_id: Set(format!("<{id}@{}>", site.mail_domain())),
         unsubscribe_url: Set(email.unsubscribe_url),
-        status: Set(Status::Pending.as_str().into()),
+        status: Set(Status::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         locked_until: Set(None),
@@ -110,7 +92,7 @@ pub async fn list(
 ) -> Result<Vec<outbox_email::Model>, DbErr> {
     let mut query = outbox_email::Entity::find()
         .filter(outbox_email::Column::OrganisationId.is_in(organisation_ids))
-        .filter(outbox_email::Column::Status.eq(status.as_str()))
+        .filter(outbox_email::Column::Status.eq(status))
         .order_by_desc(outbox_email::Column::Id)
         .limit(limit);
     if let Some(before) = before {
@@ -127,14 +109,11 @@ pub async fn retry(
 ) -> Result<Option<outbox_email::Model>, DbErr> {
     use sea_orm::sea_query::Expr;
     let updated = outbox_email::Entity::update_many()
-        .col_expr(
-            outbox_email::Column::Status,
-            Expr::value(Status::Pending.as_str()),
-        )
+        .col_expr(outbox_email::Column::Status, Expr::value(Status::Pending))
         .col_expr(outbox_email::Column::Attempts, Expr::value(0))
         .col_expr(outbox_email::Column::NextAttemptAt, Expr::value(Utc::now()))
         .filter(outbox_email::Column::Id.eq(id))
-        .filter(outbox_email::Column::Status.eq(Status::Failed.as_str()))
+        .filter(outbox_email::Column::Status.eq(Status::Failed))
         .filter(outbox_email::Column::OrganisationId.is_in(organisation_ids))
         .exec(conn)
         .await?;
@@ -149,10 +128,8 @@ pub async fn retry(
 pub async fn backlog(conn: &impl ConnectionTrait) -> Result<(u64, Option<i64>), DbErr> {
     use sea_orm::PaginatorTrait;
     let waiting = || {
-        outbox_email::Entity::find().filter(
-            outbox_email::Column::Status
-                .is_in([Status::Pending.as_str(), Status::Sending.as_str()]),
-        )
+        outbox_email::Entity::find()
+            .filter(outbox_email::Column::Status.is_in([Status::Pending, Status::Sending]))
     };
     let count = waiting().count(conn).await?;
     // Ids are UUIDv7: the smallest is the oldest.

@@ -339,7 +339,7 @@ impl Worker {
         let txn = crate::db::begin_write(&self.db).await?;
         let claimed = || {
             outbox_email::Entity::update_many()
-                .filter(outbox_email::Column::Status.eq(Status::Sending.as_str()))
+                .filter(outbox_email::Column::Status.eq(Status::Sending))
                 .col_expr(
                     outbox_email::Column::LockedUntil,
                     Expr::value(Option::<chrono::DateTime<Utc>>::None),
@@ -350,10 +350,7 @@ impl Worker {
             round.sent = sent.len();
             claimed()
                 .filter(outbox_email::Column::Id.is_in(sent.iter().map(|o| o.id)))
-                .col_expr(
-                    outbox_email::Column::Status,
-                    Expr::value(Status::Sent.as_str()),
-                )
+                .col_expr(outbox_email::Column::Status, Expr::value(Status::Sent))
                 .col_expr(outbox_email::Column::SentAt, Expr::value(Some(now)))
                 .col_expr(
                     outbox_email::Column::LastError,
@@ -371,10 +368,7 @@ impl Worker {
             let update = if e.permanent || outcome.attempts >= self.policy.max_attempts {
                 tracing::warn!(email_id = %outcome.id, error = %e.message, attempts = outcome.attempts, "email failed");
                 round.failed += 1;
-                update.col_expr(
-                    outbox_email::Column::Status,
-                    Expr::value(Status::Failed.as_str()),
-                )
+                update.col_expr(outbox_email::Column::Status, Expr::value(Status::Failed))
             } else {
                 tracing::info!(email_id = %outcome.id, error = %e.message, attempts = outcome.attempts, "email will be retried");
                 round.retrying += 1;
@@ -382,10 +376,7 @@ impl Worker {
                     + chrono::Duration::from_std(self.policy.delay(outcome.attempts))
                         .unwrap_or(chrono::Duration::hours(1));
                 update
-                    .col_expr(
-                        outbox_email::Column::Status,
-                        Expr::value(Status::Pending.as_str()),
-                    )
+                    .col_expr(outbox_email::Column::Status, Expr::value(Status::Pending))
                     .col_expr(outbox_email::Column::NextAttemptAt, Expr::value(next))
             };
             update
@@ -403,10 +394,7 @@ impl Worker {
             );
             claimed()
                 .filter(outbox_email::Column::Id.is_in(unfinished))
-                .col_expr(
-                    outbox_email::Column::Status,
-                    Expr::value(Status::Pending.as_str()),
-                )
+                .col_expr(outbox_email::Column::Status, Expr::value(Status::Pending))
                 .col_expr(
                     outbox_email::Column::Attempts,
                     Expr::col(outbox_email::Column::Attempts).sub(1),
@@ -443,10 +431,7 @@ impl Worker {
 pub async fn pending(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     outbox_email::Entity::find()
-        .filter(
-            outbox_email::Column::Status
-                .is_in([Status::Pending.as_str(), Status::Sending.as_str()]),
-        )
+        .filter(outbox_email::Column::Status.is_in([Status::Pending, Status::Sending]))
         .count(db)
         .await
 }

@@ -1,66 +1,10 @@
 //! Request and response bodies of the event endpoints.
 
 use chrono::{DateTime, Utc};
-use poem_openapi::{Enum, Object, types::MaybeUndefined};
+pub use entity::values::{EventKind, EventStatus, RsvpMode, Visibility};
+use poem_openapi::{Object, types::MaybeUndefined};
 
 use crate::http::Text;
-
-/// What kind of gathering an event is.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum EventKind {
-    Screening,
-    Workshop,
-    PublicMeeting,
-    Demonstration,
-    Delegation,
-    Fundraiser,
-    Social,
-    Other,
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum EventStatus {
-    /// Seen only by its organisation.
-    Draft,
-    /// Listed (if public) and open to RSVPs.
-    Published,
-    /// Called off; stays visible so links and calendars can say so.
-    Cancelled,
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum Visibility {
-    /// In the public list and feeds.
-    Public,
-    /// Reachable by its link only.
-    Unlisted,
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum RsvpMode {
-    /// Anyone may RSVP until it is full.
-    Open,
-    /// Organisers approve each RSVP (a delegation taking applications).
-    Approval,
-}
-
-text_enum!(EventKind {
-    Screening = "screening",
-    Workshop = "workshop",
-    PublicMeeting = "public_meeting",
-    Demonstration = "demonstration",
-    Delegation = "delegation",
-    Fundraiser = "fundraiser",
-    Social = "social",
-    Other = "other",
-});
-text_enum!(EventStatus { Draft = "draft", Published = "published", Cancelled = "cancelled" });
-text_enum!(Visibility { Public = "public", Unlisted = "unlisted" });
-text_enum!(RsvpMode { Open = "open", Approval = "approval" });
 
 /// Where an event takes place.
 #[derive(Object, Debug, Clone, Default, PartialEq)]

@@ -165,7 +165,7 @@ impl EventInput {
             campaign,
             hosts,
             slug: Some(row.slug.clone()),
-            kind: EventKind::from_stored(&row.kind).unwrap_or(EventKind::Other),
+            kind: row.kind,
             title: row.title.clone(),
             summary: row.summary.clone(),
             description: row.description.clone(),
@@ -179,9 +179,9 @@ impl EventInput {
             parent_id: row.parent_id.map(|p| p.to_string()),
             capacity: row.capacity.map(i64::from),
             waitlist: row.waitlist,
-            rsvp_mode: RsvpMode::from_stored(&row.rsvp_mode).unwrap_or(RsvpMode::Open),
+            rsvp_mode: row.rsvp_mode,
             rsvp_closes_at: row.rsvp_closes_at,
-            visibility: Visibility::from_stored(&row.visibility).unwrap_or(Visibility::Public),
+            visibility: row.visibility,
         }
     }
 
@@ -446,7 +446,7 @@ async fn resolve_links(
     let mut host_ids = Vec::new();
     for slug in &input.hosts {
         let found = organisation::Entity::find()
-            .filter(organisation::Column::Slug.eq(slug.as_str()))
+            .filter(organisation::Column::Slug.eq(slug))
             .one(db)
             .await?;
         match found {
@@ -530,7 +530,7 @@ pub async fn create(
         let mut row = event::ActiveModel {
             id: Set(Uuid::now_v7()),
             organisation_id: Set(org.id),
-            status: Set(EventStatus::Draft.as_str().into()),
+            status: Set(EventStatus::Draft),
             sequence: Set(0),
             going_count: Set(0),
             waitlist_count: Set(0),
@@ -569,7 +569,7 @@ fn fill(
     let l = &v.location;
     row.campaign_id = Set(links.campaign_id);
     row.slug = Set(slug.to_string());
-    row.kind = Set(v.kind.as_str().into());
+    row.kind = Set(v.kind);
     row.title = Set(v.title.clone());
     row.summary = Set(v.summary.clone());
     row.description = Set(v.description.clone());
@@ -592,9 +592,9 @@ fn fill(
     row.parent_id = Set(v.parent_id);
     row.capacity = Set(v.capacity);
     row.waitlist = Set(v.waitlist);
-    row.rsvp_mode = Set(v.rsvp_mode.as_str().into());
+    row.rsvp_mode = Set(v.rsvp_mode);
     row.rsvp_closes_at = Set(v.rsvp_closes_at);
-    row.visibility = Set(v.visibility.as_str().into());
+    row.visibility = Set(v.visibility);
     row.updated_at = Set(now);
 }
 
@@ -684,7 +684,7 @@ pub async fn patch(
                 .as_ref()
                 .or(Some(&Location::default()))
         || valid.online_url != row.online_url;
-    let bump = moved && row.status != EventStatus::Draft.as_str();
+    let bump = moved && row.status != EventStatus::Draft;
     let more_seats = match (row.capacity, valid.capacity) {
         (_, None) => row.capacity.is_some(),
         (Some(before), Some(after)) => after > before,
@@ -744,12 +744,12 @@ pub async fn publish(
     public_url: &str,
 ) -> Result<Event, EventError> {
     let row = find_for(db, access, id, Role::Organiser).await?;
-    let row = match EventStatus::from_stored(&row.status) {
-        Some(EventStatus::Published) => row,
-        Some(EventStatus::Cancelled) => return Err(EventError::AlreadyCancelled),
+    let row = match row.status {
+        EventStatus::Published => row,
+        EventStatus::Cancelled => return Err(EventError::AlreadyCancelled),
         _ => {
             let mut active: event::ActiveModel = row.into();
-            active.status = Set(EventStatus::Published.as_str().into());
+            active.status = Set(EventStatus::Published);
             active.updated_at = Set(Utc::now());
             let published = active.update(db).await?;
             crate::db::content_changed(db).await?;
@@ -773,13 +773,13 @@ pub async fn cancel(
         .transpose()?
         .filter(|r| !r.is_empty());
     let row = find_for(db, access, id, Role::Organiser).await?;
-    let row = match EventStatus::from_stored(&row.status) {
-        Some(EventStatus::Cancelled) => row,
-        Some(EventStatus::Published) => {
+    let row = match row.status {
+        EventStatus::Cancelled => row,
+        EventStatus::Published => {
             let now = Utc::now();
             let sequence = row.sequence + 1;
             let mut active: event::ActiveModel = row.into();
-            active.status = Set(EventStatus::Cancelled.as_str().into());
+            active.status = Set(EventStatus::Cancelled);
             active.sequence = Set(sequence);
             active.cancel_reason = Set(reason.clone());
             active.cancelled_at = Set(Some(now));
@@ -799,7 +799,7 @@ pub async fn cancel(
 /// Delete a draft; anything published stays (cancel it instead).
 pub async fn delete(db: &DatabaseConnection, access: &Access, id: &str) -> Result<(), EventError> {
     let row = find_for(db, access, id, Role::Organiser).await?;
-    if row.status != EventStatus::Draft.as_str() {
+    if row.status != EventStatus::Draft {
         return Err(EventError::NotDraft);
     }
     let txn = db.begin().await?;
@@ -924,10 +924,10 @@ pub async fn list(
         .order_by_desc(event::Column::Id)
         .limit(limit.get() + 1);
     if let Some(status) = filter.status {
-        query = query.filter(event::Column::Status.eq(status.as_str()));
+        query = query.filter(event::Column::Status.eq(status));
     }
     if let Some(kind) = filter.kind {
-        query = query.filter(event::Column::Kind.eq(kind.as_str()));
+        query = query.filter(event::Column::Kind.eq(kind));
     }
     if let Some(slug) = filter.campaign {
         let id = campaign_id(db, &slug).await?;
@@ -965,8 +965,8 @@ pub async fn public_list(
     public_url: &str,
 ) -> Result<(Vec<Event>, Option<String>), EventError> {
     let mut query = event::Entity::find()
-        .filter(event::Column::Status.eq(EventStatus::Published.as_str()))
-        .filter(event::Column::Visibility.eq(Visibility::Public.as_str()))
+        .filter(event::Column::Status.eq(EventStatus::Published))
+        .filter(event::Column::Visibility.eq(Visibility::Public))
         .filter(event::Column::EndsAtUtc.gt(filter.from.unwrap_or_else(Utc::now)))
         .order_by_asc(event::Column::StartsAtUtc)
         .order_by_asc(event::Column::Id)
@@ -1009,7 +1009,7 @@ pub async fn public_get(
 ) -> Result<Event, EventError> {
     let row = find(db, id_or_slug)
         .await?
-        .filter(|e| e.status != EventStatus::Draft.as_str())
+        .filter(|e| e.status != EventStatus::Draft)
         .ok_or(EventError::NotFound)?;
     one_view(db, row, public_url).await
 }
@@ -1022,8 +1022,8 @@ pub async fn public_of_campaign(
 ) -> Result<Vec<Event>, EventError> {
     let rows = event::Entity::find()
         .filter(event::Column::CampaignId.eq(campaign_id))
-        .filter(event::Column::Status.eq(EventStatus::Published.as_str()))
-        .filter(event::Column::Visibility.eq(Visibility::Public.as_str()))
+        .filter(event::Column::Status.eq(EventStatus::Published))
+        .filter(event::Column::Visibility.eq(Visibility::Public))
         .filter(event::Column::EndsAtUtc.gt(Utc::now()))
         .order_by_asc(event::Column::StartsAtUtc)
         .limit(200)
@@ -1048,7 +1048,7 @@ pub async fn public_children(
     };
     let rows = event::Entity::find()
         .filter(event::Column::ParentId.eq(parent_id))
-        .filter(event::Column::Status.eq(EventStatus::Published.as_str()))
+        .filter(event::Column::Status.eq(EventStatus::Published))
         .filter(event::Column::Visibility.is_in(listed.iter().map(|v| v.as_str())))
         .order_by_asc(event::Column::StartsAtUtc)
         .limit(200)
@@ -1220,7 +1220,7 @@ fn view(
         campaign,
         hosts,
         invited_hosts: None,
-        kind: EventKind::from_stored(&e.kind).unwrap_or(EventKind::Other),
+        kind: e.kind,
         title: e.title,
         summary: e.summary,
         description: e.description,
@@ -1236,10 +1236,10 @@ fn view(
         parent_id: e.parent_id.map(|p| p.to_string()),
         capacity: e.capacity,
         waitlist: e.waitlist,
-        rsvp_mode: RsvpMode::from_stored(&e.rsvp_mode).unwrap_or(RsvpMode::Open),
+        rsvp_mode: e.rsvp_mode,
         rsvp_closes_at: e.rsvp_closes_at.map(instant),
-        status: EventStatus::from_stored(&e.status).unwrap_or(EventStatus::Draft),
-        visibility: Visibility::from_stored(&e.visibility).unwrap_or(Visibility::Public),
+        status: e.status,
+        visibility: e.visibility,
         sequence: e.sequence,
         going_count: e.going_count,
         waitlist_count: e.waitlist_count,
@@ -1273,15 +1273,15 @@ pub async fn feed_rows(
 ) -> Result<Vec<event::Model>, DbErr> {
     let cancelled_since = now - chrono::Duration::days(CANCELLED_KEPT_DAYS);
     let live = Condition::any()
-        .add(event::Column::Status.eq(EventStatus::Published.as_str()))
+        .add(event::Column::Status.eq(EventStatus::Published))
         .add(
             Condition::all()
-                .add(event::Column::Status.eq(EventStatus::Cancelled.as_str()))
+                .add(event::Column::Status.eq(EventStatus::Cancelled))
                 .add(event::Column::CancelledAt.gt(cancelled_since)),
         );
     let mut query = event::Entity::find()
         .filter(live)
-        .filter(event::Column::Visibility.eq(Visibility::Public.as_str()))
+        .filter(event::Column::Visibility.eq(Visibility::Public))
         .order_by_asc(event::Column::StartsAtUtc)
         .order_by_asc(event::Column::Id);
     let past_since = now - chrono::Duration::days(PAST_KEPT_DAYS);
@@ -1311,7 +1311,7 @@ pub async fn calendar_row(
 ) -> Result<Option<event::Model>, DbErr> {
     Ok(find(db, id_or_slug)
         .await?
-        .filter(|e| e.status != EventStatus::Draft.as_str()))
+        .filter(|e| e.status != EventStatus::Draft))
 }
 
 /// Events an organisation owns, or co-hosts since it accepted.
@@ -1334,11 +1334,11 @@ async fn filtered(
     filter: &PublicFilter,
 ) -> Result<sea_orm::Select<event::Entity>, DbErr> {
     if let Some(kind) = filter.kind {
-        query = query.filter(event::Column::Kind.eq(kind.as_str()));
+        query = query.filter(event::Column::Kind.eq(kind));
     }
     if let Some(slug) = &filter.organisation {
         let id = organisation::Entity::find()
-            .filter(organisation::Column::Slug.eq(slug.as_str()))
+            .filter(organisation::Column::Slug.eq(slug))
             .one(db)
             .await?
             .map(|o| o.id)

@@ -109,12 +109,12 @@ pub async fn record_offline(
         fundraiser_id: Set(fundraiser.id),
         supporter_id: Set(supporter.as_ref().map(|s| s.id)),
         parent_id: Set(None),
-        method: Set(DonationMethod::from(gift.method).as_str().into()),
-        frequency: Set(Frequency::OneTime.as_str().into()),
+        method: Set(DonationMethod::from(gift.method)),
+        frequency: Set(Frequency::OneTime),
         amount: Set(amount.minor()),
         currency: Set(amount.currency().code().to_owned()),
         refunded_amount: Set(0),
-        status: Set(DonationStatus::Succeeded.as_str().into()),
+        status: Set(DonationStatus::Succeeded),
         donor_name: Set(name),
         anonymous: Set(gift.anonymous.unwrap_or(false)),
         message: Set(None),
@@ -251,7 +251,7 @@ pub async fn start(
     form: DonateForm,
 ) -> Result<DonationStarted, FundraiserError> {
     let fundraiser = find_public(db, fundraiser_ref).await?;
-    if fundraiser.status != FundraiserStatus::Open.as_str() {
+    if fundraiser.status != FundraiserStatus::Open {
         return Err(FundraiserError::Closed);
     }
     form.fit(&fundraiser)?;
@@ -276,12 +276,12 @@ pub async fn start(
         fundraiser_id: Set(fundraiser.id),
         supporter_id: Set(Some(supporter.id)),
         parent_id: Set(None),
-        method: Set(DonationMethod::Online.as_str().into()),
-        frequency: Set(form.frequency.as_str().into()),
+        method: Set(DonationMethod::Online),
+        frequency: Set(form.frequency),
         amount: Set(form.amount.minor()),
         currency: Set(form.amount.currency().code().to_owned()),
         refunded_amount: Set(0),
-        status: Set(DonationStatus::Pending.as_str().into()),
+        status: Set(DonationStatus::Pending),
         donor_name: Set(Some(form.name.clone())),
         anonymous: Set(form.anonymous),
         message: Set(form.message.clone()),
@@ -342,12 +342,12 @@ async fn fail(db: &DatabaseConnection, id: Uuid, reason: &str) -> Result<(), DbE
     donation::Entity::update_many()
         .col_expr(
             donation::Column::Status,
-            Expr::value(DonationStatus::Failed.as_str()),
+            Expr::value(DonationStatus::Failed),
         )
         .col_expr(donation::Column::FailureReason, Expr::value(Some(reason)))
         .col_expr(donation::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(donation::Column::Id.eq(id))
-        .filter(donation::Column::Status.eq(DonationStatus::Pending.as_str()))
+        .filter(donation::Column::Status.eq(DonationStatus::Pending))
         .exec(db)
         .await
         .map(|_| ())
@@ -411,7 +411,7 @@ async fn news(
             let mut update = donation::Entity::update_many()
                 .col_expr(
                     donation::Column::Status,
-                    Expr::value(DonationStatus::Succeeded.as_str()),
+                    Expr::value(DonationStatus::Succeeded),
                 )
                 .col_expr(
                     donation::Column::FailureReason,
@@ -450,12 +450,12 @@ async fn news(
             with_stripe_ids(donation::Entity::update_many(), &donation)
                 .col_expr(
                     donation::Column::Status,
-                    Expr::value(DonationStatus::Failed.as_str()),
+                    Expr::value(DonationStatus::Failed),
                 )
                 .col_expr(donation::Column::FailureReason, Expr::value(Some(reason)))
                 .col_expr(donation::Column::UpdatedAt, Expr::value(now))
                 .filter(donation::Column::Id.eq(row.id))
-                .filter(donation::Column::Status.eq(DonationStatus::Pending.as_str()))
+                .filter(donation::Column::Status.eq(DonationStatus::Pending))
                 .exec(conn)
                 .await?;
             Ok(Handled::Applied)
@@ -486,7 +486,7 @@ async fn news(
                 let changed = with_stripe_ids(donation::Entity::update_many(), &donation)
                     .col_expr(
                         donation::Column::Status,
-                        Expr::value(DonationStatus::Succeeded.as_str()),
+                        Expr::value(DonationStatus::Succeeded),
                     )
                     .col_expr(
                         donation::Column::FailureReason,
@@ -511,7 +511,7 @@ async fn news(
                 amount: Set(amount),
                 currency: Set(currency.to_ascii_uppercase()),
                 refunded_amount: Set(0),
-                status: Set(DonationStatus::Succeeded.as_str().into()),
+                status: Set(DonationStatus::Succeeded),
                 note: Set(None),
                 failure_reason: Set(None),
                 stripe_session_id: Set(None),
@@ -629,11 +629,11 @@ async fn mark_refunded(
                 Expr::value(refunded.max(0)),
             )
             .col_expr(donation::Column::UpdatedAt, Expr::value(now))
-            .filter(donation::Column::Status.eq(DonationStatus::Succeeded.as_str())),
+            .filter(donation::Column::Status.eq(DonationStatus::Succeeded)),
         _ => donation::Entity::update_many()
             .col_expr(
                 donation::Column::Status,
-                Expr::value(DonationStatus::Refunded.as_str()),
+                Expr::value(DonationStatus::Refunded),
             )
             .col_expr(
                 donation::Column::RefundedAmount,
@@ -672,16 +672,16 @@ pub async fn refund(
         .await?
         .ok_or(FundraiserError::NoSuchDonation)?;
     check_role(access, fundraiser.organisation_id, Role::Organiser)?;
-    match DonationStatus::from_stored(&row.status) {
-        Some(DonationStatus::Refunded) => return one(db, row).await,
-        Some(DonationStatus::Succeeded) => {}
+    match row.status {
+        DonationStatus::Refunded => return one(db, row).await,
+        DonationStatus::Succeeded => {}
         _ => {
             return Err(FundraiserError::WrongState(
                 "only a succeeded donation can be refunded",
             ));
         }
     }
-    if row.method == DonationMethod::Online.as_str() {
+    if row.method == DonationMethod::Online {
         let stripe = stripe.ok_or(FundraiserError::PaymentsOff)?;
         let intent = row.stripe_payment_intent.as_deref().ok_or(FundraiserError::WrongState(
             "Stripe has not told us which payment this was yet; refund it from Stripe's dashboard",
@@ -796,9 +796,9 @@ fn view(d: donation::Model, email: Option<String>) -> Donation {
             currency: d.currency,
         },
         refunded_amount: d.refunded_amount,
-        method: DonationMethod::from_stored(&d.method).unwrap_or(DonationMethod::Other),
-        frequency: Frequency::from_stored(&d.frequency).unwrap_or_default(),
-        status: DonationStatus::from_stored(&d.status).unwrap_or(DonationStatus::Pending),
+        method: d.method,
+        frequency: d.frequency,
+        status: d.status,
         donor_name: d.donor_name.filter(|n| !n.is_empty()),
         donor_email: email.filter(|e| !e.is_empty()),
         anonymous: d.anonymous,
@@ -822,7 +822,7 @@ pub async fn public_donors(
     let fundraiser = find_public(db, fundraiser_ref).await?;
     let mut query = donation::Entity::find()
         .filter(donation::Column::FundraiserId.eq(fundraiser.id))
-        .filter(donation::Column::Status.eq(DonationStatus::Succeeded.as_str()))
+        .filter(donation::Column::Status.eq(DonationStatus::Succeeded))
         .order_by_desc(donation::Column::Id)
         .limit(limit.get() + 1);
     if let Some(before) = cursor_id(cursor)? {
@@ -833,7 +833,7 @@ pub async fn public_donors(
     Ok((
         rows.into_iter()
             .map(|d| {
-                let named = d.method == DonationMethod::Online.as_str() && !d.anonymous;
+                let named = d.method == DonationMethod::Online && !d.anonymous;
                 PublicDonor {
                     name: d.donor_name.filter(|n| named && !n.is_empty()),
                     amount: MoneyBody {
@@ -929,7 +929,7 @@ impl<'a> Receipts<'a> {
                     "amount": amount,
                     "date": crate::email::render::date_text(received, locale),
                     "method": row.method,
-                    "monthly": row.frequency == Frequency::Monthly.as_str(),
+                    "monthly": row.frequency == Frequency::Monthly,
                     "renewal": row.parent_id.is_some(),
                     "reference": row.id.to_string(),
                     "message": row.message,
@@ -980,10 +980,8 @@ pub async fn after_checkout(
         fundraiser_url: format!("{}/fundraisers/{}", site.public_url, fundraiser.slug),
         title: fundraiser.title,
         amount,
-        status: DonationStatus::from_stored(&row.status)
-            .unwrap_or(DonationStatus::Pending)
-            .as_str(),
-        monthly: row.frequency == Frequency::Monthly.as_str(),
+        status: row.status.as_str(),
+        monthly: row.frequency == Frequency::Monthly,
         donor_name: row.donor_name.unwrap_or_default(),
     }))
 }

@@ -1,25 +1,13 @@
 //! Request and response bodies of the fundraiser and donation endpoints.
 
 use chrono::{DateTime, Utc};
+pub use entity::values::{DonationMethod, DonationStatus, Frequency, FundraiserStatus};
 use poem_openapi::{Enum, Object, types::MaybeUndefined};
 
 use crate::http::{
     Text,
     money::{MoneyBody, MoneyInput},
 };
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum FundraiserStatus {
-    /// Seen only by its organisation.
-    Draft,
-    /// Taking donations.
-    Open,
-    /// No longer taking online donations.
-    Closed,
-}
-
-text_enum!(FundraiserStatus { Draft = "draft", Open = "open", Closed = "closed" });
 
 /// A fundraising appeal with its totals.
 #[derive(Object, Debug, Clone)]
@@ -115,52 +103,6 @@ pub struct FundraiserPage {
     #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum DonationStatus {
-    /// Waiting for the payment.
-    Pending,
-    Succeeded,
-    /// The payment did not go through; nothing was taken.
-    Failed,
-    /// Given back in full.
-    Refunded,
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum DonationMethod {
-    /// Through Stripe Checkout.
-    Online,
-    Cash,
-    BankTransfer,
-    Cheque,
-    Other,
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[oai(rename_all = "snake_case")]
-pub enum Frequency {
-    #[default]
-    OneTime,
-    Monthly,
-}
-
-text_enum!(DonationStatus {
-    Pending = "pending",
-    Succeeded = "succeeded",
-    Failed = "failed",
-    Refunded = "refunded",
-});
-text_enum!(DonationMethod {
-    Online = "online",
-    Cash = "cash",
-    BankTransfer = "bank_transfer",
-    Cheque = "cheque",
-    Other = "other",
-});
-text_enum!(Frequency { OneTime = "one_time", Monthly = "monthly" });
 
 /// A donation, as its organisers see it.
 #[derive(Object, Debug, Clone)]

@@ -261,7 +261,7 @@ pub async fn create(
             suggested_amounts: Set(json_list(&limits.suggested)),
             min_amount: Set(limits.min),
             max_amount: Set(limits.max),
-            status: Set(FundraiserStatus::Draft.as_str().into()),
+            status: Set(FundraiserStatus::Draft),
             created_at: Set(now),
             updated_at: Set(now),
         };
@@ -430,8 +430,8 @@ pub async fn publish(
     public_url: &str,
 ) -> Result<Fundraiser, FundraiserError> {
     let row = find_for(db, access, id, Role::Organiser).await?;
-    let row = match FundraiserStatus::from_stored(&row.status) {
-        Some(FundraiserStatus::Open) => row,
+    let row = match row.status {
+        FundraiserStatus::Open => row,
         _ => set_status(db, row, FundraiserStatus::Open).await?,
     };
     one_view(db, row, public_url).await
@@ -445,9 +445,9 @@ pub async fn close(
     public_url: &str,
 ) -> Result<Fundraiser, FundraiserError> {
     let row = find_for(db, access, id, Role::Organiser).await?;
-    let row = match FundraiserStatus::from_stored(&row.status) {
-        Some(FundraiserStatus::Open) => set_status(db, row, FundraiserStatus::Closed).await?,
-        Some(FundraiserStatus::Closed) => row,
+    let row = match row.status {
+        FundraiserStatus::Open => set_status(db, row, FundraiserStatus::Closed).await?,
+        FundraiserStatus::Closed => row,
         _ => {
             return Err(FundraiserError::WrongState(
                 "a draft cannot be closed; publish it first",
@@ -463,7 +463,7 @@ async fn set_status(
     status: FundraiserStatus,
 ) -> Result<fundraiser::Model, DbErr> {
     let mut active: fundraiser::ActiveModel = row.into();
-    active.status = Set(status.as_str().into());
+    active.status = Set(status);
     active.updated_at = Set(Utc::now());
     active.update(db).await
 }
@@ -484,7 +484,7 @@ pub(super) async fn find_public(
 ) -> Result<fundraiser::Model, FundraiserError> {
     find(db, id_or_slug)
         .await?
-        .filter(|f| f.status != FundraiserStatus::Draft.as_str())
+        .filter(|f| f.status != FundraiserStatus::Draft)
         .ok_or(FundraiserError::NotFound)
 }
 
@@ -495,7 +495,7 @@ pub async fn open(
     public_url: &str,
 ) -> Result<Vec<Fundraiser>, DbErr> {
     let rows = fundraiser::Entity::find()
-        .filter(fundraiser::Column::Status.eq(FundraiserStatus::Open.as_str()))
+        .filter(fundraiser::Column::Status.eq(FundraiserStatus::Open))
         .order_by_desc(fundraiser::Column::Id)
         .limit(limit)
         .all(db)
@@ -511,7 +511,7 @@ pub async fn open_in_campaign(
 ) -> Result<Vec<Fundraiser>, DbErr> {
     let rows = fundraiser::Entity::find()
         .filter(fundraiser::Column::CampaignId.eq(campaign_id))
-        .filter(fundraiser::Column::Status.eq(FundraiserStatus::Open.as_str()))
+        .filter(fundraiser::Column::Status.eq(FundraiserStatus::Open))
         .order_by_desc(fundraiser::Column::Id)
         .all(db)
         .await?;
@@ -669,7 +669,7 @@ pub(super) async fn views(
                 url: format!("{public_url}/fundraisers/{}", f.slug),
                 organisation: orgs.get(&f.organisation_id).cloned().unwrap_or_default(),
                 campaign: f.campaign_id.and_then(|id| campaigns.get(&id).cloned()),
-                status: FundraiserStatus::from_stored(&f.status).unwrap_or(FundraiserStatus::Draft),
+                status: f.status,
                 goal: MoneyBody {
                     amount: f.goal_amount,
                     currency: f.currency.clone(),

@@ -15,36 +15,7 @@ use entity::{api_token, membership, organisation};
 #[oai(ty = "bearer")]
 pub struct BearerAuth(pub Bearer);
 
-/// A role in an organisation, from most to least able.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, poem_openapi::Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum Role {
-    /// Reads content only; sees no personal data.
-    Viewer,
-    /// Manages content and supporter data.
-    Organiser,
-    /// Everything, including members.
-    Owner,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Viewer => "viewer",
-            Self::Organiser => "organiser",
-            Self::Owner => "owner",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "viewer" => Some(Self::Viewer),
-            "organiser" => Some(Self::Organiser),
-            "owner" => Some(Self::Owner),
-            _ => None,
-        }
-    }
-}
+pub use entity::values::Role;
 
 /// One membership of the organiser making a request.
 #[derive(Debug, Clone)]
@@ -200,7 +171,7 @@ pub async fn access_of(db: &DatabaseConnection, organiser_id: Uuid) -> Result<Ac
                 organisation_id: org.id,
                 slug: org.slug.clone(),
                 name: org.name.clone(),
-                role: Role::parse(&m.role)?,
+                role: m.role,
             })
         })
         .collect();

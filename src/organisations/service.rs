@@ -20,6 +20,7 @@ use crate::http::{
     auth::{hash_token, new_token},
     page::{Limit, cursor_id, split_page},
 };
+pub use entity::values::LinkPurpose;
 use entity::{api_token, invitation, membership, organisation, organiser, organiser_link};
 
 const INVITATION_DAYS: i64 = 14;
@@ -138,7 +139,7 @@ pub async fn bootstrap(
     membership::ActiveModel {
         organisation_id: Set(org.id),
         organiser_id: Set(owner.id),
-        role: Set(Role::Owner.as_str().into()),
+        role: Set(Role::Owner),
         created_at: Set(now),
     }
     .insert(&txn)
@@ -234,7 +235,7 @@ pub async fn invite(
     let mut member = membership::ActiveModel {
         organisation_id: Set(org.id),
         organiser_id: Set(organiser.id),
-        role: Set(role.as_str().into()),
+        role: Set(role),
         created_at: Set(now),
     };
     if existing.is_some() {
@@ -412,26 +413,11 @@ async fn store_password(
     end_other_ways_in(db, organiser_id).await
 }
 
-/// What a one-time link is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkPurpose {
-    PasswordReset,
-    SignIn,
-}
-
-impl LinkPurpose {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::PasswordReset => "password_reset",
-            Self::SignIn => "sign_in",
-        }
-    }
-
-    fn lifetime(self) -> Duration {
-        match self {
-            Self::PasswordReset => Duration::minutes(RESET_MINUTES),
-            Self::SignIn => Duration::hours(SIGN_IN_HOURS),
-        }
+/// How long a one-time link works.
+fn lifetime(purpose: LinkPurpose) -> Duration {
+    match purpose {
+        LinkPurpose::PasswordReset => Duration::minutes(RESET_MINUTES),
+        LinkPurpose::SignIn => Duration::hours(SIGN_IN_HOURS),
     }
 }
 
@@ -445,9 +431,9 @@ async fn new_link(
     organiser_link::ActiveModel {
         id: Set(Uuid::now_v7()),
         organiser_id: Set(organiser_id),
-        purpose: Set(purpose.as_str().into()),
+        purpose: Set(purpose),
         token_hash: Set(hash),
-        expires_at: Set(now + purpose.lifetime()),
+        expires_at: Set(now + lifetime(purpose)),
         used_at: Set(None),
         created_at: Set(now),
     }
@@ -508,7 +494,7 @@ async fn open_link(
 ) -> Result<Option<organiser_link::Model>, DbErr> {
     Ok(organiser_link::Entity::find()
         .filter(organiser_link::Column::TokenHash.eq(hash_token(token)))
-        .filter(organiser_link::Column::Purpose.eq(purpose.as_str()))
+        .filter(organiser_link::Column::Purpose.eq(purpose))
         .one(db)
         .await?
         .filter(|l| l.used_at.is_none() && l.expires_at > Utc::now()))

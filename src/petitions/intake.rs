@@ -24,6 +24,7 @@ use super::service::{
 use crate::db::group::{Batch, GroupWriter};
 use crate::email::{Site, outbox};
 use crate::supporters::service::{self as supporters, Person};
+use entity::values::SignatureState;
 use entity::{petition, signature};
 
 /// Where signatures are handed in.
@@ -268,7 +269,11 @@ fn fresh_row(
         country: Set(form.country.as_ref().map(ToString::to_string)),
         comment: Set(form.comment.clone()),
         public: Set(form.public),
-        status: Set(if confirmed { "confirmed" } else { "pending" }.into()),
+        status: Set(if confirmed {
+            SignatureState::Confirmed
+        } else {
+            SignatureState::Pending
+        }),
         locale: Set(form.locale.map(|l| l.as_str().to_owned())),
         confirmation_sent_at: Set(now),
         expires_at: Set(now + CONFIRM_WITHIN),
@@ -288,12 +293,12 @@ async fn again(
     fresh: &signature::ActiveModel,
 ) -> Result<Option<Note>, DbErr> {
     let now = job.at;
-    let lapsed = existing.status == "expired"
-        || (existing.status == "pending" && existing.expires_at <= now);
+    let lapsed = existing.status == SignatureState::Expired
+        || (existing.status == SignatureState::Pending && existing.expires_at <= now);
     if lapsed {
         let mut again = fresh.clone();
         again.id = Set(existing.id);
-        again.status = Set("pending".into());
+        again.status = Set(SignatureState::Pending);
         again.confirmed_at = Set(None);
         let again = again.update(conn).await?;
         return Ok(Some(if job.petition.require_confirmation {
@@ -303,7 +308,9 @@ async fn again(
             Note::Thanks(again, count)
         }));
     }
-    if existing.status == "pending" && existing.confirmation_sent_at <= now - RESEND_AFTER {
+    if existing.status == SignatureState::Pending
+        && existing.confirmation_sent_at <= now - RESEND_AFTER
+    {
         let resent = signature::Entity::update_many()
             .col_expr(signature::Column::ConfirmationSentAt, Expr::value(now))
             .filter(signature::Column::Id.eq(existing.id))

@@ -1,35 +1,10 @@
 //! Request and response bodies of the petition endpoints.
 
 use chrono::{DateTime, Utc};
+pub use entity::values::{FieldRule, PetitionStatus};
 use poem_openapi::{Enum, Object, types::MaybeUndefined};
 
 use crate::http::Text;
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum PetitionStatus {
-    /// Seen only by its organisation.
-    Draft,
-    /// Taking signatures.
-    Open,
-    /// No longer taking signatures (by hand, or `closes_at` passed).
-    Closed,
-    /// Handed to its target.
-    Delivered,
-}
-
-/// Whether a petition asks for a field.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[oai(rename_all = "snake_case")]
-pub enum FieldRule {
-    #[default]
-    Off,
-    Optional,
-    Required,
-}
-
-text_enum!(PetitionStatus { Draft = "draft", Open = "open", Closed = "closed", Delivered = "delivered" });
-text_enum!(FieldRule { Off = "off", Optional = "optional", Required = "required" });
 
 /// Which of the optional fields a petition asks signers for.
 #[derive(Object, Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -30,6 +30,7 @@ use crate::http::{
     page::{Limit, cursor_id, split_page},
 };
 use crate::supporters::service as supporters;
+use entity::values::SignatureState;
 use entity::{campaign, petition, signature, supporter};
 
 /// How long a confirmation link works.
@@ -97,19 +98,18 @@ impl From<PetitionError> for ApiError {
 
 /// The status a petition shows: an open one whose `closes_at` passed is closed.
 pub(super) fn status_at(row: &petition::Model, now: DateTime<Utc>) -> PetitionStatus {
-    match PetitionStatus::from_stored(&row.status).unwrap_or(PetitionStatus::Draft) {
+    match row.status {
         PetitionStatus::Open if row.closes_at.is_some_and(|at| at <= now) => PetitionStatus::Closed,
         status => status,
     }
 }
 
 fn fields_of(row: &petition::Model) -> PetitionFields {
-    let rule = |raw: &str| FieldRule::from_stored(raw).unwrap_or_default();
     PetitionFields {
-        affiliation: rule(&row.field_affiliation),
-        postal_code: rule(&row.field_postal_code),
-        country: rule(&row.field_country),
-        comment: rule(&row.field_comment),
+        affiliation: row.field_affiliation,
+        postal_code: row.field_postal_code,
+        country: row.field_country,
+        comment: row.field_comment,
     }
 }
 
@@ -199,13 +199,13 @@ pub async fn create(
             body: Set(body.clone()),
             language: Set(language.to_string()),
             goal: Set(goal),
-            status: Set(PetitionStatus::Draft.as_str().into()),
+            status: Set(PetitionStatus::Draft),
             closes_at: Set(new.closes_at),
             require_confirmation: Set(new.require_confirmation.unwrap_or(true)),
-            field_affiliation: Set(fields.affiliation.as_str().into()),
-            field_postal_code: Set(fields.postal_code.as_str().into()),
-            field_country: Set(fields.country.as_str().into()),
-            field_comment: Set(fields.comment.as_str().into()),
+            field_affiliation: Set(fields.affiliation),
+            field_postal_code: Set(fields.postal_code),
+            field_country: Set(fields.country),
+            field_comment: Set(fields.comment),
             signature_count: Set(0),
             delivered_at: Set(None),
             delivery_note: Set(None),
@@ -328,10 +328,10 @@ pub async fn patch(
         active.require_confirmation = Set(required);
     }
     if let MaybeUndefined::Value(fields) = patch.fields {
-        active.field_affiliation = Set(fields.affiliation.as_str().into());
-        active.field_postal_code = Set(fields.postal_code.as_str().into());
-        active.field_country = Set(fields.country.as_str().into());
-        active.field_comment = Set(fields.comment.as_str().into());
+        active.field_affiliation = Set(fields.affiliation);
+        active.field_postal_code = Set(fields.postal_code);
+        active.field_country = Set(fields.country);
+        active.field_comment = Set(fields.comment);
     }
     match patch.campaign {
         MaybeUndefined::Value(slug) => {
@@ -367,9 +367,9 @@ pub async fn publish(
     public_url: &str,
 ) -> Result<Petition, PetitionError> {
     let row = find_for(db, access, id, Role::Organiser).await?;
-    let row = match PetitionStatus::from_stored(&row.status) {
-        Some(PetitionStatus::Draft) => set_status(db, row, PetitionStatus::Open).await?,
-        Some(PetitionStatus::Open) => row,
+    let row = match row.status {
+        PetitionStatus::Draft => set_status(db, row, PetitionStatus::Open).await?,
+        PetitionStatus::Open => row,
         _ => {
             return Err(PetitionError::WrongState(
                 "a closed petition cannot open again",
@@ -387,10 +387,10 @@ pub async fn close(
     public_url: &str,
 ) -> Result<Petition, PetitionError> {
     let row = find_for(db, access, id, Role::Organiser).await?;
-    let row = match PetitionStatus::from_stored(&row.status) {
-        Some(PetitionStatus::Open) => set_status(db, row, PetitionStatus::Closed).await?,
-        Some(PetitionStatus::Closed) => row,
-        Some(PetitionStatus::Draft) => {
+    let row = match row.status {
+        PetitionStatus::Open => set_status(db, row, PetitionStatus::Closed).await?,
+        PetitionStatus::Closed => row,
+        PetitionStatus::Draft => {
             return Err(PetitionError::WrongState(
                 "a draft cannot be closed; publish it first",
             ));
@@ -415,12 +415,12 @@ pub async fn deliver(
         .transpose()?
         .filter(|n| !n.is_empty());
     let row = find_for(db, access, id, Role::Organiser).await?;
-    if row.status == PetitionStatus::Draft.as_str() {
+    if row.status == PetitionStatus::Draft {
         return Err(PetitionError::WrongState("a draft cannot be delivered"));
     }
     let delivered_at = request.delivered_at.unwrap_or_else(Utc::now);
     let mut active: petition::ActiveModel = row.into();
-    active.status = Set(PetitionStatus::Delivered.as_str().into());
+    active.status = Set(PetitionStatus::Delivered);
     active.delivered_at = Set(Some(delivered_at));
     active.delivery_note = Set(note);
     active.updated_at = Set(Utc::now());
@@ -435,7 +435,7 @@ async fn set_status(
     status: PetitionStatus,
 ) -> Result<petition::Model, DbErr> {
     let mut active: petition::ActiveModel = row.into();
-    active.status = Set(status.as_str().into());
+    active.status = Set(status);
     active.updated_at = Set(Utc::now());
     let row = active.update(db).await?;
     public_changed();
@@ -470,7 +470,7 @@ async fn find_public(
 ) -> Result<petition::Model, PetitionError> {
     find(db, id_or_slug)
         .await?
-        .filter(|p| p.status != PetitionStatus::Draft.as_str())
+        .filter(|p| p.status != PetitionStatus::Draft)
         .ok_or(PetitionError::NotFound)
 }
 
@@ -483,7 +483,7 @@ pub async fn open_in_campaign(
     let now = Utc::now();
     let rows = petition::Entity::find()
         .filter(petition::Column::CampaignId.eq(campaign_id))
-        .filter(petition::Column::Status.eq(PetitionStatus::Open.as_str()))
+        .filter(petition::Column::Status.eq(PetitionStatus::Open))
         .order_by_desc(petition::Column::Id)
         .all(db)
         .await?
@@ -501,7 +501,7 @@ pub async fn open(
 ) -> Result<Vec<Petition>, DbErr> {
     let now = Utc::now();
     let rows = petition::Entity::find()
-        .filter(petition::Column::Status.eq(PetitionStatus::Open.as_str()))
+        .filter(petition::Column::Status.eq(PetitionStatus::Open))
         .filter(
             sea_orm::Condition::any()
                 .add(petition::Column::ClosesAt.is_null())
@@ -524,7 +524,7 @@ pub async fn public_signers(
     let petition = find_public(db, id_or_slug).await?;
     let mut query = signature::Entity::find()
         .filter(signature::Column::PetitionId.eq(petition.id))
-        .filter(signature::Column::Status.eq("confirmed"))
+        .filter(signature::Column::Status.eq(SignatureState::Confirmed))
         .filter(signature::Column::Public.eq(true))
         .order_by_desc(signature::Column::Id)
         .limit(limit.get() + 1);
@@ -741,10 +741,13 @@ pub(super) async fn count_in(
     now: DateTime<Utc>,
 ) -> Result<i32, DbErr> {
     let confirmed = signature::Entity::update_many()
-        .col_expr(signature::Column::Status, Expr::value("confirmed"))
+        .col_expr(
+            signature::Column::Status,
+            Expr::value(SignatureState::Confirmed),
+        )
         .col_expr(signature::Column::ConfirmedAt, Expr::value(Some(now)))
         .filter(signature::Column::Id.eq(row.id))
-        .filter(signature::Column::Status.eq("pending"))
+        .filter(signature::Column::Status.eq(SignatureState::Pending))
         .exec(conn)
         .await?;
     if confirmed.rows_affected == 1 {
@@ -781,9 +784,9 @@ pub async fn confirm(
         .one(&txn.txn)
         .await?
         .ok_or(PetitionError::NoSuchLink)?;
-    match row.status.as_str() {
-        "confirmed" => return Ok(petition.signature_count),
-        "pending" if row.expires_at > now => {}
+    match row.status {
+        SignatureState::Confirmed => return Ok(petition.signature_count),
+        SignatureState::Pending if row.expires_at > now => {}
         _ => return Err(PetitionError::LinkExpired),
     }
     if !matches!(status_at(&petition, now), PetitionStatus::Open) {
@@ -816,7 +819,10 @@ pub async fn confirm(
 pub async fn expire_unconfirmed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let _turn = crate::db::write_turn(db).await;
     let expired = signature::Entity::update_many()
-        .col_expr(signature::Column::Status, Expr::value("expired"))
+        .col_expr(
+            signature::Column::Status,
+            Expr::value(SignatureState::Expired),
+        )
         .col_expr(signature::Column::Name, Expr::value(""))
         .col_expr(
             signature::Column::Country,
@@ -838,7 +844,7 @@ pub async fn expire_unconfirmed(db: &DatabaseConnection, now: DateTime<Utc>) -> 
             signature::Column::Comment,
             Expr::value(Option::<String>::None),
         )
-        .filter(signature::Column::Status.eq("pending"))
+        .filter(signature::Column::Status.eq(SignatureState::Pending))
         .filter(signature::Column::ExpiresAt.lte(now))
         .exec(db)
         .await?;
@@ -989,7 +995,7 @@ pub async fn signatures(
                 country: s.country,
                 comment: s.comment,
                 public: s.public,
-                status: s.status,
+                status: s.status.as_str().into(),
                 created_at: instant(s.created_at),
                 confirmed_at: s.confirmed_at.map(instant),
             })
@@ -1007,7 +1013,7 @@ pub async fn delivery(
     let petition = find_for(db, access, id, Role::Organiser).await?;
     let rows = signature::Entity::find()
         .filter(signature::Column::PetitionId.eq(petition.id))
-        .filter(signature::Column::Status.eq("confirmed"))
+        .filter(signature::Column::Status.eq(SignatureState::Confirmed))
         .order_by_asc(signature::Column::ConfirmedAt)
         .all(db)
         .await?;
@@ -1108,5 +1114,9 @@ pub async fn confirmation_details(
         return Ok(None);
     };
     let locale = Locale::choose(row.locale.as_deref(), Some(&petition.language));
-    Ok(Some((petition.title, locale, row.status == "confirmed")))
+    Ok(Some((
+        petition.title,
+        locale,
+        row.status == SignatureState::Confirmed,
+    )))
 }

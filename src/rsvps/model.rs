@@ -1,33 +1,10 @@
 //! Request and response bodies of the RSVP endpoints, and the checked form of an RSVP.
 
-use poem_openapi::{Enum, Object};
+pub use entity::values::RsvpStatus;
+use poem_openapi::Object;
 
 use crate::domain::{Email, InvalidField, Locale, required_text};
 use crate::http::Text;
-
-/// Where an RSVP stands.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum RsvpStatus {
-    /// Holds seats (the supporter's and their guests').
-    Going,
-    /// Waits for seats, in order of arrival.
-    Waitlisted,
-    /// Waits for the organisers to approve it (events with `rsvp_mode: approval`).
-    PendingApproval,
-    /// The organisers said no.
-    Declined,
-    /// The supporter called it off.
-    Cancelled,
-}
-
-text_enum!(RsvpStatus {
-    Going = "going",
-    Waitlisted = "waitlisted",
-    PendingApproval = "pending_approval",
-    Declined = "declined",
-    Cancelled = "cancelled",
-});
 
 /// The most guests one supporter may bring.
 pub const MAX_GUESTS: i64 = 20;

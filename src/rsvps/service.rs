@@ -109,7 +109,7 @@ impl Seats {
             capacity: event.capacity,
             going: event.going_count,
             waitlist: event.waitlist,
-            approval: event.rsvp_mode == RsvpMode::Approval.as_str(),
+            approval: event.rsvp_mode == RsvpMode::Approval,
         }
     }
 
@@ -299,7 +299,7 @@ impl<'a> Change<'a> {
         }
         let waiting = rsvp::Entity::find()
             .filter(rsvp::Column::EventId.eq(self.event.id))
-            .filter(rsvp::Column::Status.eq(RsvpStatus::Waitlisted.as_str()))
+            .filter(rsvp::Column::Status.eq(RsvpStatus::Waitlisted))
             .order_by_asc(rsvp::Column::WaitlistedAt)
             .order_by_asc(rsvp::Column::Id)
             .all(&self.txn.txn)
@@ -315,7 +315,7 @@ impl<'a> Change<'a> {
                 held(RsvpStatus::Going, row.guests),
             );
             let mut active: rsvp::ActiveModel = row.into();
-            active.status = Set(RsvpStatus::Going.as_str().into());
+            active.status = Set(RsvpStatus::Going);
             active.waitlisted_at = Set(None);
             active.updated_at = Set(now);
             let promoted = active.update(&self.txn.txn).await?;
@@ -381,9 +381,7 @@ impl<'a> Change<'a> {
                 }
                 let created = existing.is_none();
                 let reopened = job.taker == Taker::Supporter
-                    && existing.is_some_and(|r| {
-                        RsvpStatus::from_stored(&r.status) == Some(RsvpStatus::Cancelled)
-                    });
+                    && existing.is_some_and(|r| r.status == RsvpStatus::Cancelled);
                 match self.decide(job, existing, now) {
                     Ok((row, status, frees)) => {
                         rows.insert(key.to_owned(), row.clone());
@@ -416,7 +414,7 @@ impl<'a> Change<'a> {
         if job.taker != Taker::Supporter {
             return None;
         }
-        let status = RsvpStatus::from_stored(&existing?.status)?;
+        let status = existing?.status;
         (status != RsvpStatus::Cancelled).then_some(status)
     }
 
@@ -434,8 +432,7 @@ impl<'a> Change<'a> {
         if matches!(job.taker, Taker::Organiser { .. }) {
             seats.approval = false;
         }
-        let current =
-            existing.and_then(|r| Some((RsvpStatus::from_stored(&r.status)?, 1 + r.guests)));
+        let current = existing.map(|r| (r.status, 1 + r.guests));
         let status = seats.place(current, job.form.seats())?;
         let before = current.map_or((0, 0), |(s, n)| held(s, n - 1));
         let after = held(status, job.form.guests);
@@ -446,22 +443,22 @@ impl<'a> Change<'a> {
         let row = match existing {
             Some(row) => {
                 let mut row = row.clone();
-                let was = RsvpStatus::from_stored(&row.status);
-                if was == Some(RsvpStatus::Cancelled) && job.taker == Taker::Supporter {
+                let was = row.status;
+                if was == RsvpStatus::Cancelled && job.taker == Taker::Supporter {
                     // Placed again by whoever typed the address: the links the
                     // supporter had (and any copy of them) no longer work.
                     self.links.end(row.id);
                 }
                 // The name given now: the organisers' own record of this RSVP.
                 row.name = Some(job.form.name.clone());
-                row.status = status.as_str().into();
+                row.status = status;
                 row.guests = job.form.guests;
                 if locale.is_some() {
                     row.locale = locale;
                 }
                 if status != RsvpStatus::Waitlisted {
                     row.waitlisted_at = None;
-                } else if was != Some(RsvpStatus::Waitlisted) {
+                } else if was != RsvpStatus::Waitlisted {
                     row.waitlisted_at = Some(now);
                 }
                 if checked_in {
@@ -475,7 +472,7 @@ impl<'a> Change<'a> {
                 event_id: self.event.id,
                 // Known once the supporter is written (accepted RSVPs only).
                 supporter_id: Uuid::nil(),
-                status: status.as_str().into(),
+                status,
                 guests: job.form.guests,
                 // Retired (see the entity): links are in `rsvp_links`.
                 manage_token: id.to_string(),
@@ -618,7 +615,7 @@ pub async fn take(
             let changes = events.changes();
             let id = crate::events::service::find(db, event_ref)
                 .await?
-                .filter(|e| e.status != EventStatus::Draft.as_str())
+                .filter(|e| e.status != EventStatus::Draft)
                 .ok_or(RsvpError::NoSuchEvent)?
                 .id;
             events.put(key, id, changes);
@@ -786,9 +783,9 @@ fn confirmation(status: RsvpStatus) -> Template {
 
 /// Refuse RSVPs to drafts, cancelled, ended or closed events.
 fn check_open(event: &event::Model, now: DateTime<Utc>, taker: Taker) -> Result<(), RsvpError> {
-    match EventStatus::from_stored(&event.status) {
-        Some(EventStatus::Published) => {}
-        Some(EventStatus::Cancelled) => return Err(RsvpError::EventCancelled),
+    match event.status {
+        EventStatus::Published => {}
+        EventStatus::Cancelled => return Err(RsvpError::EventCancelled),
         _ if taker == Taker::Supporter => return Err(RsvpError::NoSuchEvent),
         _ => return Err(RsvpError::NotPublished),
     }
@@ -859,7 +856,7 @@ pub async fn change_guests(
     let mut change = Change::begin(db, site, row.event_id).await?;
     // Read again under the lock: it may have changed since.
     let (row, supporter) = by_token(&change.txn.txn, token).await?;
-    let status = RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled);
+    let status = row.status;
     match status {
         RsvpStatus::Cancelled => {
             return Err(RsvpError::WrongState(
@@ -875,7 +872,7 @@ pub async fn change_guests(
     let new_status = Seats::of(&change.event).place(Some((status, 1 + row.guests)), 1 + guests)?;
     change.recount(held(status, row.guests), held(new_status, guests));
     let mut active: rsvp::ActiveModel = row.into();
-    active.status = Set(new_status.as_str().into());
+    active.status = Set(new_status);
     active.guests = Set(guests);
     if new_status != RsvpStatus::Waitlisted {
         active.waitlisted_at = Set(None);
@@ -895,13 +892,13 @@ pub async fn cancel(db: &DatabaseConnection, site: &Site, token: &str) -> Result
     let (row, _) = by_token(db, token).await?;
     let mut change = Change::begin(db, site, row.event_id).await?;
     let (row, _) = by_token(&change.txn.txn, token).await?;
-    let status = RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled);
+    let status = row.status;
     if matches!(status, RsvpStatus::Cancelled | RsvpStatus::Declined) {
         return Ok(());
     }
     change.recount(held(status, row.guests), (0, 0));
     let mut active: rsvp::ActiveModel = row.into();
-    active.status = Set(RsvpStatus::Cancelled.as_str().into());
+    active.status = Set(RsvpStatus::Cancelled);
     active.waitlisted_at = Set(None);
     active.updated_at = Set(Utc::now());
     active.update(&change.txn.txn).await?;
@@ -970,7 +967,7 @@ async fn decide(
         .one(&change.txn.txn)
         .await?
         .ok_or(RsvpError::NotFound)?;
-    let status = RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled);
+    let status = row.status;
     let (new_status, template) = match (decision, status) {
         (Decision::Approve, RsvpStatus::PendingApproval) => {
             let mut seats = Seats::of(&change.event);
@@ -1004,7 +1001,7 @@ async fn decide(
     change.recount(held(status, row.guests), held(new_status, row.guests));
     let mut active: rsvp::ActiveModel = row.into();
     if new_status != status {
-        active.status = Set(new_status.as_str().into());
+        active.status = Set(new_status);
         active.waitlisted_at = Set((new_status == RsvpStatus::Waitlisted).then_some(now));
         active.updated_at = Set(now);
     }
@@ -1170,7 +1167,7 @@ pub async fn tell_attendees(
                 context["reason"] = reason.clone().unwrap_or_default().into();
             }
         }
-        let going = row.status == RsvpStatus::Going.as_str();
+        let going = row.status == RsvpStatus::Going;
         context["calendar_attached"] = (going && calendar.is_some()).into();
         emails.push(OutgoingEmail {
             to_address: supporter.email.clone(),
@@ -1200,7 +1197,7 @@ pub async fn capacity_changed(
         // Deleted meanwhile: no waitlist left to serve.
         Err(_) => return Ok(()),
     };
-    if change.event.status == EventStatus::Published.as_str() {
+    if change.event.status == EventStatus::Published {
         change.promote_from_waitlist().await?;
     }
     change.commit().await
@@ -1220,7 +1217,7 @@ pub async fn queue_reminders(
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
     let events = event::Entity::find()
-        .filter(event::Column::Status.eq(EventStatus::Published.as_str()))
+        .filter(event::Column::Status.eq(EventStatus::Published))
         .filter(event::Column::StartsAtUtc.gt(now))
         .filter(event::Column::StartsAtUtc.lte(now + REMINDER_BEFORE))
         .all(db)
@@ -1229,7 +1226,7 @@ pub async fn queue_reminders(
     for event in events {
         let due = rsvp::Entity::find()
             .filter(rsvp::Column::EventId.eq(event.id))
-            .filter(rsvp::Column::Status.eq(RsvpStatus::Going.as_str()))
+            .filter(rsvp::Column::Status.eq(RsvpStatus::Going))
             .filter(rsvp::Column::RemindedAt.is_null())
             .filter(rsvp::Column::CreatedAt.lte(event.starts_at_utc - REMINDER_BEFORE))
             .all(db)
@@ -1304,7 +1301,7 @@ pub async fn feed_rows(
         .select_only()
         .column(rsvp::Column::EventId)
         .filter(rsvp::Column::SupporterId.eq(supporter_id))
-        .filter(rsvp::Column::Status.eq(RsvpStatus::Going.as_str()))
+        .filter(rsvp::Column::Status.eq(RsvpStatus::Going))
         .into_tuple()
         .all(db)
         .await?;
@@ -1316,9 +1313,9 @@ pub async fn feed_rows(
         .all(db)
         .await?
         .into_iter()
-        .filter(|e| match EventStatus::from_stored(&e.status) {
-            Some(EventStatus::Published) => true,
-            Some(EventStatus::Cancelled) => e.cancelled_at.is_some_and(|at| at > now - kept),
+        .filter(|e| match e.status {
+            EventStatus::Published => true,
+            EventStatus::Cancelled => e.cancelled_at.is_some_and(|at| at > now - kept),
             _ => false,
         })
         .collect())
@@ -1329,7 +1326,7 @@ fn view(site: &Site, row: &rsvp::Model, token: &str) -> Rsvp {
     Rsvp {
         id: row.id.to_string(),
         event_id: row.event_id.to_string(),
-        status: RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled),
+        status: row.status,
         guests: row.guests,
         manage_url: links::manage_url(&site.public_url, token),
         created_at: instant(row.created_at),
@@ -1350,7 +1347,7 @@ fn attendee(row: rsvp::Model, supporter: &supporter::Model) -> Attendee {
         supporter_id: row.supporter_id.to_string(),
         name: attendee_name(&row, supporter),
         email: supporter.email.clone(),
-        status: RsvpStatus::from_stored(&row.status).unwrap_or(RsvpStatus::Cancelled),
+        status: row.status,
         guests: row.guests,
         locale: row.locale,
         waitlisted_at: row.waitlisted_at.map(instant),

@@ -21,7 +21,6 @@ use crate::http::{
     instant,
     page::{Limit, cursor_id, split_page},
 };
-use crate::rsvps::model::RsvpStatus;
 use entity::{
     donation, event, event_host, fundraiser, idempotency_key, outbox_email, petition, rsvp,
     signature, supporter,
@@ -250,8 +249,7 @@ pub async fn export(
         .into_iter()
         .map(|e| SentEmail {
             template: e.template,
-            status: crate::email::outbox::Status::from_stored(&e.status)
-                .unwrap_or(crate::email::outbox::Status::Pending),
+            status: e.status,
             created_at: instant(e.created_at),
             sent_at: e.sent_at.map(instant),
         })
@@ -372,7 +370,7 @@ pub async fn erase(
     };
     outbox_email::Entity::delete_many()
         .filter(emails())
-        .filter(outbox_email::Column::Status.eq(crate::email::outbox::Status::Pending.as_str()))
+        .filter(outbox_email::Column::Status.eq(crate::email::outbox::Status::Pending))
         .exec(&txn)
         .await?;
     // Sent and failed emails keep their record (template, dates), not the address:
@@ -549,7 +547,7 @@ async fn find_with_rsvps(
                 event_slug: e.slug.clone(),
                 event_title: e.title.clone(),
                 starts_at_utc: instant(e.starts_at_utc),
-                status: RsvpStatus::from_stored(&r.status).unwrap_or(RsvpStatus::Cancelled),
+                status: r.status,
                 guests: r.guests,
                 checked_in_at: r.checked_in_at.map(instant),
                 created_at: instant(r.created_at),
@@ -587,7 +585,7 @@ async fn signatures_of(
                 petition_id: p.id.to_string(),
                 petition_slug: p.slug.clone(),
                 petition_title: p.title.clone(),
-                status: s.status,
+                status: s.status.as_str().into(),
                 affiliation: s.affiliation,
                 postal_code: s.postal_code,
                 locality: s.locality,

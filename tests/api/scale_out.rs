@@ -545,7 +545,7 @@ async fn on_sigterm_a_worker_releases_the_emails_it_claimed_for_the_next_worker(
     let _ = db.close().await;
     assert_eq!(rows.len(), 5);
     for row in &rows {
-        assert_eq!(row.status, "pending", "{row:?}");
+        assert_eq!(row.status.as_str(), "pending", "{row:?}");
         assert_eq!(row.locked_until, None, "no claim left behind: {row:?}");
     }
 
