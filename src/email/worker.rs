@@ -112,8 +112,10 @@ fn without_address(message: &str, recipient: &str) -> String {
     if recipient.is_empty() {
         return message.to_owned();
     }
-    let lower = message.to_lowercase();
-    let needle = recipient.to_lowercase();
+    // ASCII folding keeps every byte where it was, so positions found in the
+    // folded text cut the message itself at the same places.
+    let lower = message.to_ascii_lowercase();
+    let needle = recipient.to_ascii_lowercase();
     let mut out = String::with_capacity(message.len());
     let mut rest = 0;
     for (at, _) in lower.match_indices(&needle) {
@@ -152,7 +154,14 @@ pub struct Worker {
     renderer: Arc<Renderer>,
     from: Mailbox,
     policy: RetryPolicy,
+    /// When this worker last forgot old idempotency keys (see [`FORGET_KEYS_EVERY`]).
+    keys_forgotten_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
+
+/// How often old idempotency keys are forgotten. Keys live a day, so the minute does
+/// not matter; a delete every round (twice a second) would scan the table and take
+/// SQLite's write lock from the signatures and RSVPs being written.
+const FORGET_KEYS_EVERY: Duration = Duration::from_secs(10 * 60);
 
 impl Worker {
     pub fn new(
@@ -169,7 +178,20 @@ impl Worker {
             renderer: Arc::new(Renderer::new()),
             from,
             policy,
+            keys_forgotten_at: Arc::default(),
         }
+    }
+
+    /// Whether old idempotency keys are due to be forgotten; if so, marked as done.
+    fn keys_due(&self) -> bool {
+        let Ok(mut last) = self.keys_forgotten_at.lock() else {
+            return false;
+        };
+        let due = last.is_none_or(|at| at.elapsed() >= FORGET_KEYS_EVERY);
+        if due {
+            *last = Some(std::time::Instant::now());
+        }
+        due
     }
 
     /// Expire week-old unconfirmed signatures, queue the reminders that are due,
@@ -211,7 +233,9 @@ impl Worker {
     async fn round(&self, stop: &Stop) -> Result<Round, DbErr> {
         let now = Utc::now();
         crate::petitions::service::expire_unconfirmed(&self.db, now).await?;
-        crate::http::guard::forget_old_keys(&self.db, now).await?;
+        if self.keys_due() {
+            crate::http::guard::forget_old_keys(&self.db, now).await?;
+        }
         let mut round = Round {
             reminders: crate::rsvps::service::queue_reminders(&self.db, &self.site, now).await?,
             ..Round::default()

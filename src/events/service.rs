@@ -600,14 +600,13 @@ fn fill(
 
 /// Make the event's co-hosts the organisations of `host_ids`, in that order. A co-host
 /// that stays keeps its answer; one newly named is only invited, unless the organiser
-/// naming it also organises it (naming it is then its consent). Returns the newly
-/// invited organisations.
+/// naming it also organises it (naming it is then its consent).
 async fn write_hosts(
     db: &impl ConnectionTrait,
     access: &Access,
     event_id: Uuid,
     host_ids: &[Uuid],
-) -> Result<Vec<Uuid>, DbErr> {
+) -> Result<(), DbErr> {
     let existing = event_host::Entity::find()
         .filter(event_host::Column::EventId.eq(event_id))
         .all(db)
@@ -618,7 +617,6 @@ async fn write_hosts(
         .exec(db)
         .await?;
     let now = Utc::now();
-    let mut invited = Vec::new();
     for (position, organisation_id) in host_ids.iter().enumerate() {
         let position = i32::try_from(position).unwrap_or(i32::MAX);
         match existing
@@ -641,13 +639,10 @@ async fn write_hosts(
                 }
                 .insert(db)
                 .await?;
-                if !consents {
-                    invited.push(*organisation_id);
-                }
             }
         }
     }
-    Ok(invited)
+    Ok(())
 }
 
 /// Change an event. Once it is published, a change of time or place raises its
@@ -884,18 +879,9 @@ async fn invitation_of(
     id: &str,
     organisation_slug: &str,
 ) -> Result<(event::Model, event_host::Model), EventError> {
-    let org = organisation::Entity::find()
-        .filter(organisation::Column::Slug.eq(organisation_slug))
-        .one(db)
-        .await?
-        .ok_or(EventError::NotInvited)?;
-    match access.role_in(org.id) {
-        Some(role) if role >= Role::Organiser => {}
-        Some(_) => return Err(AccessError::ReadOnly.into()),
-        None => return Err(AccessError::Forbidden(org.slug).into()),
-    }
+    let organisation_id = access.writable(Some(organisation_slug))?.organisation_id;
     let row = find(db, id).await?.ok_or(EventError::NotFound)?;
-    let host = event_host::Entity::find_by_id((row.id, org.id))
+    let host = event_host::Entity::find_by_id((row.id, organisation_id))
         .one(db)
         .await?
         .ok_or(EventError::NotInvited)?;
@@ -1049,7 +1035,7 @@ pub async fn public_children(
     let rows = event::Entity::find()
         .filter(event::Column::ParentId.eq(parent_id))
         .filter(event::Column::Status.eq(EventStatus::Published))
-        .filter(event::Column::Visibility.is_in(listed.iter().map(|v| v.as_str())))
+        .filter(event::Column::Visibility.is_in(listed.iter().copied()))
         .order_by_asc(event::Column::StartsAtUtc)
         .limit(200)
         .all(db)

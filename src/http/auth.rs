@@ -7,7 +7,6 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::ApiError;
-use crate::organisations::service::token_alive;
 use entity::{api_token, membership, organisation};
 
 /// An organiser's API token, sent as `Authorization: Bearer <token>`.
@@ -125,6 +124,15 @@ pub fn new_token(prefix: &str) -> (String, String) {
     let token = format!("{prefix}{}", hex::encode(bytes));
     let hash = hash_token(&token);
     (token, hash)
+}
+
+/// A token nobody has used for this long stops working: a forgotten token in an old
+/// script or a lost laptop should not open supporters' data for ever.
+const TOKEN_IDLE_DAYS: i64 = 90;
+
+/// Is a token, last used (or made) at `last`, still good at `now`?
+fn token_alive(last: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> bool {
+    now - last < chrono::Duration::days(TOKEN_IDLE_DAYS)
 }
 
 /// Find the organiser a bearer token belongs to, with their memberships. A token

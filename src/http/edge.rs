@@ -185,8 +185,10 @@ impl<T: AsyncRead + Unpin> AsyncRead for DeadlineIo<T> {
         let before = buf.filled().len();
         match Pin::new(&mut self.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
-                let fresh = buf.filled()[before..].to_vec();
-                self.saw(&fresh);
+                // Bodies pass untouched: only headers are scanned, in place.
+                if self.state != HeaderState::Body {
+                    self.saw(&buf.filled()[before..]);
+                }
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),

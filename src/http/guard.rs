@@ -27,11 +27,12 @@ const IN_FLIGHT_POLL: std::time::Duration = std::time::Duration::from_millis(25)
 /// stored answers may hold personal data.
 const KEY_HOURS: i64 = 24;
 
-/// Forget keys older than [`KEY_HOURS`] (the worker does this each round).
+/// Forget keys older than [`KEY_HOURS`] (the worker does this every few minutes).
 pub async fn forget_old_keys(
     db: &DatabaseConnection,
     now: chrono::DateTime<Utc>,
 ) -> Result<u64, DbErr> {
+    let _turn = crate::db::write_turn(db).await;
     Ok(idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::CreatedAt.lt(now - chrono::Duration::hours(KEY_HOURS)))
         .exec(db)

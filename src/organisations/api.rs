@@ -119,19 +119,14 @@ impl OrganisationsApi {
         request: &poem::Request,
         req: Json<PasswordResetRequest>,
     ) -> Result<ResetAccepted, Problems<(JsonBody, IdempotencyKey, TooManyRequests)>> {
-        // An address that cannot be one has no account either: the same 202, so
-        // that the answer never tells addresses apart.
-        let email = Email::parse(&req.email).ok();
-        let key = match &email {
-            Some(email) => email.key().to_owned(),
-            None => req.email.trim().to_lowercase(),
-        };
         self.state
             .limits
             .password_reset
-            .check(ClientAddr::of(request), &key)
+            .check(ClientAddr::of(request), &address_key(&req.email))
             .map_err(ApiError::too_many)?;
-        if let Some(email) = email {
+        // An address that cannot be one has no account either: the same 202, so
+        // that the answer never tells addresses apart.
+        if let Ok(email) = Email::parse(&req.email) {
             service::request_password_reset(&self.state.db, &self.state.site, &email).await?;
         }
         Ok(ResetAccepted::Accepted(Json(Accepted {

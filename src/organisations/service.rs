@@ -1,7 +1,7 @@
 //! The rules of organisations and organisers. Passwords are Argon2id hashes; tokens
 //! are kept only as SHA-256 hashes (see `http::auth`).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait, sea_query::Expr,
@@ -24,9 +24,6 @@ pub use entity::values::LinkPurpose;
 use entity::{api_token, invitation, membership, organisation, organiser, organiser_link};
 
 const INVITATION_DAYS: i64 = 14;
-/// A token nobody has used for this long stops working: a forgotten token in an old
-/// script or a lost laptop should not open supporters' data for ever.
-pub const TOKEN_IDLE_DAYS: i64 = 90;
 /// How long a password-reset link works (once).
 const RESET_MINUTES: i64 = 60;
 /// How long a console sign-in link from the command line works (once).
@@ -144,7 +141,7 @@ pub async fn bootstrap(
     }
     .insert(&txn)
     .await?;
-    let token = issue_token(&txn, owner.id, None).await?;
+    let token = issue_token(&txn, owner.id).await?;
     txn.commit().await?;
     Ok(token)
 }
@@ -157,7 +154,7 @@ pub async fn create_token(
     let organiser = find_organiser(db, email)
         .await?
         .ok_or(OrganisationError::NoSuchOrganiser)?;
-    issue_token(db, organiser.id, None).await
+    issue_token(db, organiser.id).await
 }
 
 /// Check an organiser's password and hand out a new token. A wrong password and an
@@ -174,7 +171,7 @@ pub async fn login(
     let stored = found.as_ref().and_then(|o| o.password_hash.clone());
     let verified = password::verify(password, stored).await;
     match found {
-        Some(organiser) if verified => issue_token(db, organiser.id, None).await,
+        Some(organiser) if verified => issue_token(db, organiser.id).await,
         _ => Err(OrganisationError::BadCredentials),
     }
 }
@@ -355,7 +352,7 @@ pub async fn accept_invitation(
             .await?;
     }
     end_other_ways_in(&txn, invitation.organiser_id).await?;
-    let token = issue_token(&txn, invitation.organiser_id, None).await?;
+    let token = issue_token(&txn, invitation.organiser_id).await?;
     txn.commit().await?;
     Ok(token)
 }
@@ -610,11 +607,6 @@ pub async fn revoke_bearer(db: &DatabaseConnection, token: &str) -> Result<(), D
     Ok(())
 }
 
-/// Is a token, last used (or made) at `last`, still good at `now`?
-pub fn token_alive(last: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    now - last < Duration::days(TOKEN_IDLE_DAYS)
-}
-
 async fn find_organiser(
     db: &impl ConnectionTrait,
     email: &Email,
@@ -654,7 +646,6 @@ async fn create_organiser(
 async fn issue_token(
     db: &impl ConnectionTrait,
     organiser_id: Uuid,
-    name: Option<String>,
 ) -> Result<String, OrganisationError> {
     let (token, hash) = new_token("tok_");
     let now = Utc::now();
@@ -664,7 +655,8 @@ async fn issue_token(
         token_hash: Set(hash),
         created_at: Set(now),
         last_used_at: Set(Some(now)),
-        name: Set(name),
+        // Tokens are not named yet; the column waits for the console's token page.
+        name: Set(None),
     }
     .insert(db)
     .await?;

@@ -11,6 +11,7 @@ use poem::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::http::headers::{FormTargets, page_policy};
 use crate::{app::AppState, domain::Locale, email::links::unsubscribe_token};
 
 mod head;
@@ -20,14 +21,20 @@ pub mod public;
 
 pub use markdown::to_safe_html;
 
-/// Render a page; a template error is logged and answered as a plain 500.
+/// Render a page whose forms post only to this site; a template error is logged
+/// and answered as a plain 500.
 fn page(state: &AppState, status: StatusCode, name: &str, context: &impl Serialize) -> Response {
-    use crate::http::headers::{FormTargets, page_policy};
-    let forms = if name == "fundraiser" {
-        FormTargets::SiteThenPayments
-    } else {
-        FormTargets::Site
-    };
+    page_with_forms(state, status, name, context, FormTargets::Site)
+}
+
+/// [`page`], for a page whose forms may lead elsewhere (`forms`).
+fn page_with_forms(
+    state: &AppState,
+    status: StatusCode,
+    name: &str,
+    context: &impl Serialize,
+    forms: FormTargets,
+) -> Response {
     match state.renderer.page(name, context) {
         Ok(html) => Response::builder()
             .status(status)

@@ -17,12 +17,13 @@ use serde_json::{Value, json};
 
 use super::head::{Meta, event_json_ld, script_json};
 use super::markdown::to_safe_html;
-use super::{failure, not_found, page};
+use super::{failure, not_found, page, page_with_forms};
 use crate::app::AppState;
 use crate::domain::{Currency, EventTimes, InvalidField, Locale, Money};
 use crate::email::render::{amount_text, when};
 use crate::events::model::{Event, EventKind, EventStatus};
 use crate::fundraisers::{donations, model as fundraiser_model, service as fundraisers};
+use crate::http::headers::FormTargets;
 use crate::http::{Text, client::ClientAddr, money::MoneyBody, money::MoneyInput, page::Limit};
 use crate::petitions::{model as petition_model, service as petitions};
 use crate::rsvps::{RsvpError, model::RsvpForm, service::Taken};
@@ -821,7 +822,8 @@ async fn fundraiser_page(
         FormState::fresh(json!({ "amount": default_amount, "frequency": "one_time" }))
     });
     let progress = format!("{} / {}", money(&f.raised, locale), money(&f.goal, locale));
-    page(
+    // The donate form is answered with a redirect to the payment provider.
+    page_with_forms(
         state,
         status,
         "fundraiser",
@@ -851,6 +853,7 @@ async fn fundraiser_page(
             "form": form,
             "meta": Meta::new(&f.title, &f.description, &progress, &f.url, "article"),
         }),
+        FormTargets::SiteThenPayments,
     )
 }
 
