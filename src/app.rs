@@ -267,8 +267,14 @@ fn routes(
             get(pages::invitation_page).post(same_origin(pages::accept_invitation, &public_url)),
         )
         .at(
+            "/admin/password-reset",
+            get(pages::password_reset::ask)
+                .post(same_origin(pages::password_reset::send, &public_url)),
+        )
+        .at(
             "/admin/password-reset/:token",
-            get(pages::password_reset_page).post(same_origin(pages::reset_password, &public_url)),
+            get(pages::password_reset::choose)
+                .post(same_origin(pages::password_reset::set, &public_url)),
         )
         .at("/readyz", system::readyz)
         .at("/metrics", get(crate::metrics::scrape))

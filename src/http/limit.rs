@@ -32,6 +32,13 @@ impl Limiters {
     }
 }
 
+/// The key an address typed into a form is limited by: its folded form when it is
+/// an address at all, else the text as typed (so junk is limited too).
+pub fn address_key(raw: &str) -> String {
+    crate::domain::Email::parse(raw)
+        .map_or_else(|_| raw.trim().to_lowercase(), |e| e.key().to_owned())
+}
+
 /// Keys kept before forgetting those whose quota is whole again.
 const TIDY_ABOVE: usize = 100_000;
 

@@ -14,6 +14,7 @@ use crate::http::{
     auth::authenticate,
     client::ClientAddr,
     instant,
+    limit::address_key,
     page::Limit,
     problem::{
         Forbidden, IdempotencyKey, JsonBody, NotFound, TooManyRequests, Unauthorized, Unprocessable,
@@ -50,12 +51,6 @@ pub enum ResetAccepted {
     /// Taken: a link goes by email if the address has an account.
     #[oai(status = 202)]
     Accepted(Json<Accepted>),
-}
-
-/// The key an address is rate limited by: its folded form when it is an address at
-/// all, else the text as typed (so junk is limited too).
-fn address_key(raw: &str) -> String {
-    Email::parse(raw).map_or_else(|_| raw.trim().to_lowercase(), |e| e.key().to_owned())
 }
 
 #[OpenApi(tag = "ApiTags::Organisations")]

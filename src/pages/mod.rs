@@ -17,6 +17,7 @@ use crate::{app::AppState, domain::Locale, email::links::unsubscribe_token};
 mod head;
 pub mod markdown;
 pub mod origin;
+pub mod password_reset;
 pub mod public;
 
 pub use markdown::to_safe_html;
@@ -54,6 +55,14 @@ fn page_with_forms(
                 .body("internal error")
         }
     }
+}
+
+/// 303 to `location`: a form that succeeded (POST/redirect/GET).
+fn see_other(location: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header("Location", location)
+        .finish()
 }
 
 /// A page that failed on our side: logged with its cause, and answered 500 with a
@@ -198,64 +207,6 @@ pub async fn accept_invitation(
         }
         Err(OrganisationError::Db(e)) => failure(&state, Locale::En, &e),
         Err(_) => not_found(&state, Locale::En),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PasswordForm {
-    password: String,
-}
-
-/// `GET /admin/password-reset/{token}`: the form behind a password-reset email.
-#[handler]
-pub async fn password_reset_page(state: Data<&AppState>, token: Path<String>) -> Response {
-    password_reset_form(&state, &token, StatusCode::OK, "").await
-}
-
-async fn password_reset_form(
-    state: &AppState,
-    token: &str,
-    status: StatusCode,
-    error: &str,
-) -> Response {
-    use crate::organisations::service::{LinkPurpose, link_holder};
-    match link_holder(&state.db, token, LinkPurpose::PasswordReset).await {
-        Ok(Some(email)) => page(
-            state,
-            status,
-            "password_reset",
-            &serde_json::json!({ "locale": "en", "done": false, "email": email, "error": error }),
-        ),
-        Ok(None) => not_found(state, Locale::En),
-        Err(e) => failure(state, Locale::En, &e),
-    }
-}
-
-/// `POST /admin/password-reset/{token}`: set the new password; the link is used up.
-#[handler]
-pub async fn reset_password(
-    state: Data<&AppState>,
-    token: Path<String>,
-    form: Form<PasswordForm>,
-) -> Response {
-    use crate::organisations::{password::NewPassword, service};
-    let password = match NewPassword::parse(&form.password) {
-        Ok(password) => password,
-        Err(field) => {
-            let error = format!("The {} {}.", field.field, field.message);
-            return password_reset_form(&state, &token, StatusCode::UNPROCESSABLE_ENTITY, &error)
-                .await;
-        }
-    };
-    match service::reset_password(&state.db, &token, &password).await {
-        Ok(()) => page(
-            &state,
-            StatusCode::OK,
-            "password_reset",
-            &serde_json::json!({ "locale": "en", "done": true }),
-        ),
-        Err(service::OrganisationError::NoSuchLink) => not_found(&state, Locale::En),
-        Err(e) => failure(&state, Locale::En, &e),
     }
 }
 

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::head::{Meta, event_json_ld, script_json};
 use super::markdown::to_safe_html;
-use super::{failure, not_found, page, page_with_forms};
+use super::{failure, not_found, page, page_with_forms, see_other};
 use crate::app::AppState;
 use crate::domain::{Currency, EventTimes, InvalidField, Locale, Money};
 use crate::email::render::{amount_text, when};
@@ -186,13 +186,6 @@ fn too_many(seconds: u64, locale: Locale) -> String {
         Locale::Es => format!("Demasiados intentos. Inténtalo de nuevo en {seconds} segundos."),
         Locale::Fr => format!("Trop de tentatives. Réessayez dans {seconds} secondes."),
     }
-}
-
-fn see_other(location: &str) -> Response {
-    Response::builder()
-        .status(StatusCode::SEE_OTHER)
-        .header("Location", location)
-        .finish()
 }
 
 /// When an event happens, in its zone, with the zone's abbreviation.

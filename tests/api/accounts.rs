@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use crate::pages::{follow, open, path_of, submit};
 
 const INVITATIONS: &str = "http://127.0.0.1/invitations/";
 const RESETS: &str = "http://127.0.0.1/admin/password-reset/";
@@ -23,21 +24,44 @@ async fn ask_reset(app: &TestApp, email: &str) -> Reply {
     .await
 }
 
+/// Circle's owner, who has made Ben (`correct horse battery`) an organiser: the
+/// owner's token.
+async fn ben_joins_circle(app: &TestApp) -> String {
+    let owner = app.owner_of("circle").await;
+    app.member(&owner, "circle", "ben@example.org", "organiser")
+        .await;
+    owner
+}
+
+/// Ask for a reset of `email`: the link emailed to it.
+async fn reset_link(app: &TestApp, email: &str) -> String {
+    ask_reset(app, email).await.expect(202);
+    app.emailed_link(email, RESETS).await
+}
+
 /// Ask for a reset of `email` and set `password` through the emailed link.
 async fn reset_password(app: &TestApp, email: &str, password: &str) -> Reply {
-    ask_reset(app, email).await.expect(202);
-    let link = app.emailed_link(email, RESETS).await;
+    let link = reset_link(app, email).await;
     set_through(app, &link, password).await
 }
 
 async fn set_through(app: &TestApp, link: &str, password: &str) -> Reply {
-    let path = link.trim_start_matches("http://127.0.0.1");
     reply(
         app.client
-            .post(app.url(path))
+            .post(app.url(&path_of(link)))
             .form(&[("password", password)]),
     )
     .await
+}
+
+/// A new password taken through a link: 303 to the page that says so.
+#[track_caller]
+fn assert_password_set(reply: &Reply) {
+    assert_eq!(reply.status, 303, "{}", reply.text);
+    assert_eq!(
+        reply.headers.get("location").and_then(|v| v.to_str().ok()),
+        Some("/admin/password-reset?done=1")
+    );
 }
 
 async fn me(app: &TestApp, token: &str) -> Reply {
@@ -96,9 +120,7 @@ async fn an_invitation_can_set_no_password_once_one_is_set() {
         .await
         .expect(201);
     let invitation = app.emailed_link("ben@example.org", INVITATIONS).await;
-    reset_password(&app, "ben@example.org", "ben's own passphrase")
-        .await
-        .expect(200);
+    assert_password_set(&reset_password(&app, "ben@example.org", "ben's own passphrase").await);
 
     app.accept(&invitation, "mallory's password")
         .await
@@ -142,19 +164,13 @@ async fn a_second_organisation_inviting_someone_not_yet_signed_up_sends_no_secon
 #[tokio::test]
 async fn setting_a_password_ends_every_other_token() {
     let app = spawn_app().await;
-    let owner = app.owner_of("circle").await;
-    let from_invitation = app
-        .member(&owner, "circle", "ben@example.org", "organiser")
-        .await;
-    let from_login = token_of(&app.login("ben@example.org", "correct horse battery").await);
+    let (_, from_invitation, from_login) = ben_with_two_tokens(&app).await;
     let from_cli = last_line(
         &app.turnout(&["admin", "create-token", "--email", "ben@example.org"])
             .await,
     );
 
-    reset_password(&app, "ben@example.org", "a brand new passphrase")
-        .await
-        .expect(200);
+    assert_password_set(&reset_password(&app, "ben@example.org", "a brand new passphrase").await);
 
     for token in [&from_invitation, &from_login, &from_cli] {
         me(&app, token).await.expect_problem(401);
@@ -166,23 +182,15 @@ async fn setting_a_password_ends_every_other_token() {
 #[tokio::test]
 async fn a_reset_link_works_once_and_ends_the_other_reset_links() {
     let app = spawn_app().await;
-    let owner = app.owner_of("circle").await;
-    app.member(&owner, "circle", "ben@example.org", "organiser")
-        .await;
-    ask_reset(&app, "ben@example.org").await.expect(202);
-    let first = app.emailed_link("ben@example.org", RESETS).await;
-    ask_reset(&app, "ben@example.org").await.expect(202);
-    let second = app.emailed_link("ben@example.org", RESETS).await;
+    ben_joins_circle(&app).await;
+    let first = reset_link(&app, "ben@example.org").await;
+    let second = reset_link(&app, "ben@example.org").await;
     assert_ne!(first, second);
 
-    let form = app
-        .get_public(second.trim_start_matches("http://127.0.0.1"))
-        .await;
+    let form = app.get_public(&path_of(&second)).await;
     form.expect(200);
     assert!(form.text.contains("ben@example.org"), "{}", form.text);
-    set_through(&app, &second, "a brand new passphrase")
-        .await
-        .expect(200);
+    assert_password_set(&set_through(&app, &second, "a brand new passphrase").await);
 
     set_through(&app, &second, "someone else's password")
         .await
@@ -196,11 +204,8 @@ async fn a_reset_link_works_once_and_ends_the_other_reset_links() {
 #[tokio::test]
 async fn a_reset_link_stops_working_after_an_hour() {
     let app = spawn_app().await;
-    let owner = app.owner_of("circle").await;
-    app.member(&owner, "circle", "ben@example.org", "organiser")
-        .await;
-    ask_reset(&app, "ben@example.org").await.expect(202);
-    let link = app.emailed_link("ben@example.org", RESETS).await;
+    ben_joins_circle(&app).await;
+    let link = reset_link(&app, "ben@example.org").await;
     let db = app.database().await;
     entity::organiser_link::Entity::update_many()
         .col_expr(
@@ -215,6 +220,111 @@ async fn a_reset_link_stops_working_after_an_hour() {
         .await
         .expect(404);
     token_of(&app.login("ben@example.org", "correct horse battery").await);
+}
+
+#[tokio::test]
+async fn the_reset_page_asks_for_an_address_and_says_the_same_whatever_it_is() {
+    let app = spawn_app().await;
+    app.owner_of("circle").await;
+
+    let form = open(&app, "/admin/password-reset").await;
+    form.expect_html(200);
+    assert_eq!(form.field("email").attr("type"), Some("email"));
+
+    let known = submit(
+        &app,
+        "/admin/password-reset",
+        &[("email", "owner@circle.example.org")],
+    )
+    .await;
+    let unknown = submit(
+        &app,
+        "/admin/password-reset",
+        &[("email", "nobody@example.org")],
+    )
+    .await;
+    for answer in [&known, &unknown] {
+        answer.expect(303);
+        assert_eq!(answer.location(), "/admin/password-reset?sent=1");
+    }
+    let sent = follow(&app, &known).await;
+    sent.expect_html(200);
+    assert!(
+        sent.visible_text().contains("Check your email"),
+        "{}",
+        sent.text
+    );
+    app.deliver_emails().await;
+    assert!(app.smtp.to("nobody@example.org").is_empty());
+    let link = app.emailed_link("owner@circle.example.org", RESETS).await;
+
+    // Through the link, a new password; then the page that says it is set.
+    let set = set_through(&app, &link, "the owner's passphrase").await;
+    assert_password_set(&set);
+    let done = open(&app, "/admin/password-reset?done=1").await;
+    assert!(
+        done.visible_text().contains("Your new password is set"),
+        "{}",
+        done.text
+    );
+    token_of(
+        &app.login("owner@circle.example.org", "the owner's passphrase")
+            .await,
+    );
+}
+
+#[tokio::test]
+async fn the_reset_page_shows_a_malformed_address_again_beside_its_field() {
+    let app = spawn_app().await;
+
+    let refused = submit(
+        &app,
+        "/admin/password-reset",
+        &[("email", "owner at circle")],
+    )
+    .await;
+
+    refused.expect_html(422);
+    assert_eq!(refused.value_of("email"), "owner at circle");
+    assert_eq!(
+        refused.field("email").attr("aria-describedby"),
+        Some("email-error")
+    );
+    assert!(refused.first("#email-error").is_some(), "{}", refused.text);
+}
+
+#[tokio::test]
+async fn the_reset_page_is_rate_limited_per_address() {
+    let app = limited_app((0, 0), (0, 2)).await;
+    for _ in 0..2 {
+        submit(
+            &app,
+            "/admin/password-reset",
+            &[("email", "ana@example.org")],
+        )
+        .await
+        .expect(303);
+    }
+
+    let refused = submit(
+        &app,
+        "/admin/password-reset",
+        &[("email", "Ana@Example.org")],
+    )
+    .await;
+
+    refused.expect_html(429);
+    assert!(
+        refused.header("retry-after").is_some(),
+        "{:?}",
+        refused.headers
+    );
+    assert!(
+        refused.visible_text().contains("Too many attempts"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(refused.value_of("email"), "Ana@Example.org");
 }
 
 #[tokio::test]
@@ -235,9 +345,7 @@ async fn a_password_reset_answers_the_same_whatever_the_address_and_mails_only_a
     assert_eq!(email.subject(), "Set a new Turnout password");
     // An owner made by `admin bootstrap` has no password yet: a reset sets the first.
     let link = link_in(&email.text(), RESETS);
-    set_through(&app, &link, "the owner's passphrase")
-        .await
-        .expect(200);
+    assert_password_set(&set_through(&app, &link, "the owner's passphrase").await);
     token_of(
         &app.login("owner@circle.example.org", "the owner's passphrase")
             .await,
@@ -268,9 +376,7 @@ async fn a_short_or_huge_new_password_shows_the_form_again_and_keeps_the_link() 
         huge.text
     );
 
-    set_through(&app, &link, "the owner's passphrase")
-        .await
-        .expect(200);
+    assert_password_set(&set_through(&app, &link, "the owner's passphrase").await);
 }
 
 #[tokio::test]
@@ -290,9 +396,7 @@ async fn an_invitation_refuses_a_password_over_256_characters() {
 #[tokio::test]
 async fn logging_in_with_a_megabyte_password_is_a_plain_401() {
     let app = spawn_app().await;
-    let owner = app.owner_of("circle").await;
-    app.member(&owner, "circle", "ben@example.org", "organiser")
-        .await;
+    ben_joins_circle(&app).await;
 
     app.login("ben@example.org", &"x".repeat(900_000))
         .await
@@ -302,9 +406,7 @@ async fn logging_in_with_a_megabyte_password_is_a_plain_401() {
 #[tokio::test]
 async fn many_logins_at_once_are_each_answered() {
     let app = spawn_app().await;
-    let owner = app.owner_of("circle").await;
-    app.member(&owner, "circle", "ben@example.org", "organiser")
-        .await;
+    ben_joins_circle(&app).await;
 
     let app = &app;
     let attempts = (0..24).map(|i| {
@@ -329,22 +431,21 @@ async fn many_logins_at_once_are_each_answered() {
 
 // --- the command line ---------------------------------------------------------------
 
+/// `turnout admin set-password --email E`, the password typed on stdin.
+async fn set_password_by_cli(app: &TestApp, email: &str, typed: &str) -> std::process::Output {
+    app.turnout_with_input(
+        &["admin", "set-password", "--email", email],
+        &format!("{typed}\n"),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn admin_set_password_reads_the_password_from_stdin_and_ends_the_other_tokens() {
     let app = spawn_app().await;
     let owner = app.owner_of("circle").await;
 
-    let set = app
-        .turnout_with_input(
-            &[
-                "admin",
-                "set-password",
-                "--email",
-                "owner@circle.example.org",
-            ],
-            "the owner's passphrase\n",
-        )
-        .await;
+    let set = set_password_by_cli(&app, "owner@circle.example.org", "the owner's passphrase").await;
 
     assert_success(&set);
     me(&app, &owner).await.expect_problem(401);
@@ -359,27 +460,18 @@ async fn admin_set_password_refuses_a_short_password_and_an_unknown_address() {
     let app = spawn_app().await;
     let owner = app.owner_of("circle").await;
 
-    let short = app
-        .turnout_with_input(
-            &[
-                "admin",
-                "set-password",
-                "--email",
-                "owner@circle.example.org",
-            ],
-            "short\n",
-        )
-        .await;
-    let nobody = app
-        .turnout_with_input(
-            &["admin", "set-password", "--email", "nobody@example.org"],
-            "a long enough password\n",
-        )
-        .await;
+    let short = set_password_by_cli(&app, "owner@circle.example.org", "short").await;
+    let nobody = set_password_by_cli(&app, "nobody@example.org", "a long enough password").await;
 
     assert!(!short.status.success());
-    assert!(String::from_utf8_lossy(&short.stderr).contains("password"));
+    let said = String::from_utf8_lossy(&short.stderr);
+    assert!(said.contains("at least 10 characters"), "{said}");
     assert!(!nobody.status.success());
+    let said = String::from_utf8_lossy(&nobody.stderr);
+    assert!(
+        said.contains("no organiser with that email address"),
+        "{said}"
+    );
     me(&app, &owner).await.expect(200);
 }
 
@@ -511,11 +603,7 @@ async fn logging_out_revokes_the_token_used_and_no_other() {
 #[tokio::test]
 async fn a_token_unused_for_ninety_days_stops_working() {
     let app = spawn_app().await;
-    let owner = app.owner_of("circle").await;
-    let stale = app
-        .member(&owner, "circle", "ben@example.org", "organiser")
-        .await;
-    let fresh = token_of(&app.login("ben@example.org", "correct horse battery").await);
+    let (_, stale, fresh) = ben_with_two_tokens(&app).await;
     let db = app.database().await;
     for (token, days) in [(&stale, 91), (&fresh, 89)] {
         let when = Utc::now() - Duration::days(days);
@@ -533,15 +621,16 @@ async fn a_token_unused_for_ninety_days_stops_working() {
 
     me(&app, &stale).await.expect_problem(401);
     me(&app, &fresh).await.expect(200);
-    // Used today, the fresh one has 90 days again.
+    // Used just now, the fresh one has 90 days again.
     let listed = app.get("/api/v1/tokens", &fresh).await;
     let last_used = items(listed.expect(200))
         .iter()
         .filter_map(|t| t["last_used_at"].as_str().map(str::to_owned))
         .max()
         .unwrap();
+    let last_used = chrono::DateTime::parse_from_rfc3339(&last_used).unwrap();
     assert!(
-        last_used.starts_with(&Utc::now().format("%Y-%m-%d").to_string()),
+        Utc::now() - last_used.with_timezone(&Utc) < Duration::hours(1),
         "{last_used}"
     );
 }

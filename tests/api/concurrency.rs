@@ -116,7 +116,7 @@ async fn the_same_address_sent_twenty_times_at_once_takes_one_seat() {
     let created = replies.iter().filter(|r| r.status == 201).count();
     let repeated = replies.iter().filter(|r| r.status == 202).count();
     assert_eq!((created, repeated), (1, 19), "{replies:?}");
-    let links: HashSet<&str> = replies
+    let links: Vec<&str> = replies
         .iter()
         .filter_map(|r| r.body["manage_url"].as_str())
         .collect();

@@ -24,14 +24,7 @@ async fn open_petition(app: &TestApp) -> Value {
 }
 
 async fn sign(app: &TestApp, petition: &Value, email: &str, name: &str) -> Reply {
-    app.send(
-        Method::POST,
-        &format!("/api/v1/public/petitions/{}/signatures", id_of(petition)),
-        None,
-        Some(&json!({ "email": email, "name": name })),
-        None,
-    )
-    .await
+    crate::petitions::sign(app, id_of(petition), email, json!({ "name": name })).await
 }
 
 #[tokio::test]

@@ -60,7 +60,6 @@ fn only_email_to(smtp: &SmtpServer, address: &str) -> Received {
     emails[0].clone()
 }
 
-/// The first link in `text` that starts with `prefix`.
 /// HTML with the entities the templates write (`&#x2f;` for `/`…) read back.
 fn unescaped(html: &str) -> String {
     html.replace("&#x2f;", "/")

@@ -557,6 +557,20 @@ impl TestApp {
         link_in(&text, prefix)
     }
 
+    /// The RSVP the manage link of the last email to `address` opens; that link is
+    /// a new one, not `first`'s (each email mints its own).
+    pub async fn rsvp_by_last_link(&self, address: &str, first: &Value) -> Value {
+        self.deliver_emails().await;
+        let told = self.smtp.last_to(address);
+        let link = link_in(&told.text(), "http://127.0.0.1/rsvps/");
+        assert_ne!(Some(link.as_str()), first["manage_url"].as_str());
+        let token = link.rsplit('/').next().unwrap_or_default();
+        self.get_public(&format!("/api/v1/public/rsvps/{token}"))
+            .await
+            .expect(200)
+            .clone()
+    }
+
     /// The supporter's personal feed, as linked from their emails.
     pub async fn feed_link(&self, address: &str) -> String {
         self.emailed_link(address, "http://127.0.0.1/feeds/").await
@@ -613,18 +627,25 @@ impl TestApp {
 
     /// `organisation`'s organiser (`token`) accepts to co-host `event`; the whole reply.
     pub async fn accept_hosting(&self, token: &str, event: &str, organisation: &str) -> Reply {
-        self.post_json(
-            &format!("/api/v1/events/{event}/hosts/{organisation}/accept"),
-            token,
-            &json!({}),
-        )
-        .await
+        self.answer_hosting(token, event, organisation, "accept")
+            .await
     }
 
     /// `organisation`'s organiser (`token`) declines to co-host `event`, or leaves it.
     pub async fn decline_hosting(&self, token: &str, event: &str, organisation: &str) -> Reply {
+        self.answer_hosting(token, event, organisation, "decline")
+            .await
+    }
+
+    async fn answer_hosting(
+        &self,
+        token: &str,
+        event: &str,
+        organisation: &str,
+        answer: &str,
+    ) -> Reply {
         self.post_json(
-            &format!("/api/v1/events/{event}/hosts/{organisation}/decline"),
+            &format!("/api/v1/events/{event}/hosts/{organisation}/{answer}"),
             token,
             &json!({}),
         )

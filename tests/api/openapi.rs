@@ -199,6 +199,7 @@ async fn a_list_whose_last_page_has_no_cursor_fits_its_documented_schema() {
 
     let page = reply.expect(200);
     assert_eq!(page["next_cursor"], Value::Null);
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "{page}");
     assert_eq!(page["items"][0]["capacity"], Value::Null);
     assert_fits(&document, "/public/events", "get", 200, page);
 }

@@ -65,7 +65,7 @@ async fn act(app: &TestApp, token: &str, petition: &Value, action: &str, body: V
 }
 
 /// A supporter signs `petition` (an id or slug), with `extra` fields set.
-async fn sign(app: &TestApp, petition: &str, email: &str, extra: Value) -> Reply {
+pub async fn sign(app: &TestApp, petition: &str, email: &str, extra: Value) -> Reply {
     let body = with(json!({ "email": email, "name": name_of(email) }), extra);
     app.send(
         Method::POST,

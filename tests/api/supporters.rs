@@ -468,6 +468,8 @@ async fn adding_someones_address_at_your_door_neither_renames_them_nor_shows_the
             &rival,
         )
         .await;
+    // It answers (the rival did gather Mallory's RSVP), and holds only what it gathered.
+    assert_eq!(seen_by_rival.expect(200)["name"], "Mallory");
     for secret in ["Ana Pérez", "Film night", "Free them", "Solidarity"] {
         assert!(
             !seen_by_rival.text.contains(secret),
@@ -566,9 +568,11 @@ async fn erasing_a_donor_forgets_the_organisers_note_and_the_stored_answer_namin
         "note": "Ana Pérez gave at the stall, lives on Dundas St",
     });
     let path = format!("/api/v1/fundraisers/{}/donations", id_of(&draft));
-    app.post_json_once(&path, &hov, "gift-1", &gift)
+    let first = app
+        .post_json_once(&path, &hov, "gift-1", &gift)
         .await
-        .expect(201);
+        .expect(201)
+        .clone();
     let ana = find(&app, &hov, "ana@example.org").await;
 
     app.delete(&format!("/api/v1/supporters/{}", id_of(&ana[0])), &hov)
@@ -591,4 +595,6 @@ async fn erasing_a_donor_forgets_the_organisers_note_and_the_stored_answer_namin
         "{:?}",
         replay.headers
     );
+    // It is taken afresh: a new gift, not the first one's stored answer.
+    assert_ne!(id_of(replay.expect(201)), id_of(&first));
 }

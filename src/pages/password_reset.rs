@@ -1,0 +1,139 @@
+//! `/admin/password-reset`: an organiser who forgot their password asks for a link
+//! by email, and sets a new password through it. Each form answers success with a
+//! 303 (POST/redirect/GET), as every console form does.
+
+use poem::{
+    Request, Response, handler,
+    http::{HeaderValue, StatusCode, header},
+    web::{Data, Form, Path, Query},
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{failure, not_found, page, see_other};
+use crate::app::AppState;
+use crate::domain::{Email, Locale};
+use crate::http::{client::ClientAddr, limit::address_key};
+use crate::organisations::{
+    password::NewPassword,
+    service::{self, LinkPurpose, OrganisationError, link_holder},
+};
+
+const TEMPLATE: &str = "password_reset";
+
+#[derive(Debug, Deserialize)]
+pub struct Outcome {
+    /// Set after a link was asked for.
+    sent: Option<String>,
+    /// Set after a new password was set.
+    done: Option<String>,
+}
+
+/// `GET /admin/password-reset`: the form that asks for a link, or what followed.
+#[handler]
+pub async fn ask(state: Data<&AppState>, outcome: Query<Outcome>) -> Response {
+    let step = match (&outcome.sent, &outcome.done) {
+        (_, Some(_)) => "done",
+        (Some(_), None) => "sent",
+        (None, None) => "ask",
+    };
+    page(
+        &state,
+        StatusCode::OK,
+        TEMPLATE,
+        &json!({ "locale": "en", "step": step }),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmailForm {
+    email: String,
+}
+
+/// `POST /admin/password-reset`: a link goes to the address if it has an account;
+/// the answer is the same either way.
+#[handler]
+pub async fn send(req: &Request, state: Data<&AppState>, form: Form<EmailForm>) -> Response {
+    let ask_again = |status, error: String| {
+        page(
+            &state,
+            status,
+            TEMPLATE,
+            &json!({ "locale": "en", "step": "ask", "email": form.email, "error": error }),
+        )
+    };
+    if let Err(wait) = state
+        .limits
+        .password_reset
+        .check(ClientAddr::of(req), &address_key(&form.email))
+    {
+        let seconds = wait.as_secs().max(1);
+        let mut refused = ask_again(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many attempts. Please try again in {seconds} seconds."),
+        );
+        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            refused.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return refused;
+    }
+    let email = match Email::parse(&form.email) {
+        Ok(email) => email,
+        Err(field) => {
+            return ask_again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("This address {}.", field.message),
+            );
+        }
+    };
+    match service::request_password_reset(&state.db, &state.site, &email).await {
+        Ok(()) => see_other("/admin/password-reset?sent=1"),
+        Err(e) => failure(&state, Locale::En, &e),
+    }
+}
+
+/// `GET /admin/password-reset/{token}`: the form behind a password-reset email.
+#[handler]
+pub async fn choose(state: Data<&AppState>, token: Path<String>) -> Response {
+    choose_form(&state, &token, StatusCode::OK, "").await
+}
+
+async fn choose_form(state: &AppState, token: &str, status: StatusCode, error: &str) -> Response {
+    match link_holder(&state.db, token, LinkPurpose::PasswordReset).await {
+        Ok(Some(email)) => page(
+            state,
+            status,
+            TEMPLATE,
+            &json!({ "locale": "en", "step": "choose", "email": email, "error": error }),
+        ),
+        Ok(None) => not_found(state, Locale::En),
+        Err(e) => failure(state, Locale::En, &e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    password: String,
+}
+
+/// `POST /admin/password-reset/{token}`: set the new password; the link is used up
+/// and every other way into the account ends.
+#[handler]
+pub async fn set(
+    state: Data<&AppState>,
+    token: Path<String>,
+    form: Form<PasswordForm>,
+) -> Response {
+    let password = match NewPassword::parse(&form.password) {
+        Ok(password) => password,
+        Err(field) => {
+            let error = format!("The {} {}.", field.field, field.message);
+            return choose_form(&state, &token, StatusCode::UNPROCESSABLE_ENTITY, &error).await;
+        }
+    };
+    match service::reset_password(&state.db, &token, &password).await {
+        Ok(()) => see_other("/admin/password-reset?done=1"),
+        Err(OrganisationError::NoSuchLink) => not_found(&state, Locale::En),
+        Err(e) => failure(&state, Locale::En, &e),
+    }
+}
