@@ -18,8 +18,8 @@ use turnout::{
     app::App,
     calendar::{CalendarEvent, FeedMeta, Method, render},
     config::Config,
-    domain::{EventTimes, TimeZone},
-    events::model::{EventKind, EventStatus, Location},
+    domain::{Country, EventTimes, Language, Place, TimeZone},
+    events::model::{EventKind, EventStatus},
     organisations::service::{NewOrganisation, bootstrap},
 };
 
@@ -52,15 +52,15 @@ fn synthetic(n: usize) -> Vec<CalendarEvent> {
                     .into(),
             kind: EventKind::PublicMeeting,
             times: times(i),
-            location: Some(Location {
+            place: Place {
                 venue: Some("Conway Hall".into()),
                 address: Some("25 Red Lion Square".into()),
                 locality: Some("London".into()),
-                country: Some("GB".into()),
+                country: Country::parse("GB").ok(),
                 latitude: Some(51.52),
                 longitude: Some(-0.1186),
-                ..Location::default()
-            }),
+                ..Place::default()
+            },
             online_url: None,
             url: format!("https://turnout.example/events/public-meeting-{i}"),
             organiser_name: "Hands Off Venezuela".into(),
@@ -136,8 +136,8 @@ async fn seed(app: &App, n: usize) {
                 description: Set(
                     "Workers at **occupied factories** tell how they run production.".into(),
                 ),
-                language: Set("en".into()),
-                timezone: Set(t.zone().to_string()),
+                language: Set(Language::english()),
+                timezone: Set(t.zone()),
                 starts_at: Set(t.starts_at_text()),
                 ends_at: Set(t.ends_at_text()),
                 all_day: Set(false),
@@ -148,7 +148,7 @@ async fn seed(app: &App, n: usize) {
                 locality: Set(Some("London".into())),
                 region: Set(None),
                 postal_code: Set(None),
-                country: Set(Some("GB".into())),
+                country: Set(Country::parse("GB").ok()),
                 latitude: Set(None),
                 longitude: Set(None),
                 online_url: Set(None),

@@ -20,8 +20,9 @@ pub mod campaigns;
 pub mod cli;
 pub mod config;
 pub mod db;
+/// The value types, kept in the `entity` crate so columns can hold them.
+pub use entity::domain;
 pub mod demo;
-pub mod domain;
 pub mod email;
 pub mod events;
 pub mod fundraisers;

@@ -1,6 +1,8 @@
 //! One gift to a fundraiser: online through Stripe, or recorded by an organiser.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Currency, Locale};
+
 use crate::values::{DonationMethod, DonationStatus, Frequency};
 
 #[sea_orm::model]
@@ -18,7 +20,7 @@ pub struct Model {
     pub frequency: Frequency,
     /// In minor units of `currency`.
     pub amount: i64,
-    pub currency: String,
+    pub currency: Currency,
     /// Minor units given back; the whole amount once `status` is `refunded`.
     pub refunded_amount: i64,
     pub status: DonationStatus,
@@ -28,7 +30,7 @@ pub struct Model {
     pub message: Option<String>,
     /// The organiser's own note.
     pub note: Option<String>,
-    pub locale: Option<String>,
+    pub locale: Option<Locale>,
     pub failure_reason: Option<String>,
     #[sea_orm(unique)]
     pub stripe_session_id: Option<String>,

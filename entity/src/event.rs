@@ -2,6 +2,8 @@
 //! organiser meant) beside the UTC instants derived from them (what queries sort on).
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Country, EventTimes, InvalidField, Language, Place, TimeZone};
+
 use crate::values::{EventKind, EventStatus, RsvpMode, Visibility};
 
 #[sea_orm::model]
@@ -18,8 +20,8 @@ pub struct Model {
     pub title: String,
     pub summary: String,
     pub description: String,
-    pub language: String,
-    pub timezone: String,
+    pub language: Language,
+    pub timezone: TimeZone,
     /// `YYYY-MM-DDTHH:MM:SS`, or `YYYY-MM-DD` when `all_day`.
     pub starts_at: String,
     /// As `starts_at`; for an all-day event, the last day (inclusive).
@@ -33,7 +35,7 @@ pub struct Model {
     pub region: Option<String>,
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2, upper case.
-    pub country: Option<String>,
+    pub country: Option<Country>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub online_url: Option<String>,
@@ -54,3 +56,24 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// When it takes place, read back from the wall-clock columns and the zone.
+    pub fn times(&self) -> Result<EventTimes, InvalidField> {
+        EventTimes::from_stored(&self.starts_at, &self.ends_at, self.all_day, self.timezone)
+    }
+
+    /// Where it takes place (empty for an online-only event).
+    pub fn place(&self) -> Place {
+        Place {
+            venue: self.venue.clone(),
+            address: self.address.clone(),
+            locality: self.locality.clone(),
+            region: self.region.clone(),
+            postal_code: self.postal_code.clone(),
+            country: self.country.clone(),
+            latitude: self.latitude,
+            longitude: self.longitude,
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! A fundraising appeal with a goal in one currency.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Currency, Language};
+
 use crate::values::FundraiserStatus;
 
 #[sea_orm::model]
@@ -16,11 +18,11 @@ pub struct Model {
     pub title: String,
     /// Markdown.
     pub description: String,
-    pub language: String,
+    pub language: Language,
     /// In minor units of `currency`.
     pub goal_amount: i64,
     /// ISO 4217 code.
-    pub currency: String,
+    pub currency: Currency,
     /// A JSON array of minor-unit amounts offered on the donation form.
     pub suggested_amounts: String,
     /// The least and most one online donation may give, in minor units.

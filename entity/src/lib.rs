@@ -1,8 +1,11 @@
-//! The tables of Turnout as sea-orm entities: plain column types, one file a table.
-//! Services in the `turnout` crate turn these rows into domain values.
+//! The tables of Turnout as sea-orm entities, one file a table, and the values their
+//! columns hold: the domain's value types ([`domain`]: zones, currencies, addresses,
+//! languages) and the enums of [`values`] (statuses, kinds, roles). A row read from
+//! the database is made of these or fails to load; nothing reads text back later.
 
 pub mod api_token;
 pub mod campaign;
+pub mod domain;
 pub mod donation;
 pub mod event;
 pub mod event_host;

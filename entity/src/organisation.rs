@@ -1,6 +1,8 @@
 //! An organisation: a group that publishes events, petitions and appeals.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::TimeZone;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organisations")]
@@ -10,7 +12,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub slug: String,
     pub name: String,
-    pub timezone: String,
+    pub timezone: TimeZone,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,6 +1,8 @@
 //! An organiser: a person who signs in to run an organisation's content.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Email;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organisers")]
@@ -11,7 +13,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email_key: String,
     /// The address as the organiser typed it.
-    pub email: String,
+    pub email: Email,
     pub name: Option<String>,
     /// Argon2id PHC string; none until the organiser accepts an invitation.
     pub password_hash: Option<String>,

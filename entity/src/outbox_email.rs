@@ -1,6 +1,8 @@
 //! An email waiting to be sent, written in the transaction of what caused it.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Locale;
+
 use crate::values::EmailStatus;
 
 #[sea_orm::model]
@@ -13,7 +15,7 @@ pub struct Model {
     pub recipient_name: String,
     /// The template's name, such as `rsvp_going`.
     pub template: String,
-    pub locale: String,
+    pub locale: Locale,
     /// The template's context, as JSON.
     pub context: String,
     /// An iCalendar attachment, rendered at enqueue time.

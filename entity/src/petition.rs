@@ -1,6 +1,8 @@
 //! A petition to a target (a ministry, a consulate), signed by supporters.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Language;
+
 use crate::values::{FieldRule, PetitionStatus};
 
 #[sea_orm::model]
@@ -18,7 +20,7 @@ pub struct Model {
     pub target: String,
     /// Markdown.
     pub body: String,
-    pub language: String,
+    pub language: Language,
     pub goal: Option<i32>,
     pub status: PetitionStatus,
     pub closes_at: Option<DateTimeUtc>,

@@ -1,6 +1,8 @@
 //! One supporter's answer to one event, with the seats it holds.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Locale;
+
 use crate::values::RsvpStatus;
 
 #[sea_orm::model]
@@ -18,7 +20,7 @@ pub struct Model {
     /// SQLite cannot drop a column with a UNIQUE constraint.
     #[sea_orm(unique)]
     pub manage_token: String,
-    pub locale: Option<String>,
+    pub locale: Option<Locale>,
     /// Place in the waitlist: earlier first.
     pub waitlisted_at: Option<DateTimeUtc>,
     pub checked_in_at: Option<DateTimeUtc>,

@@ -1,6 +1,8 @@
 //! One person's signature on one petition.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Country, Locale};
+
 use crate::values::SignatureState;
 
 #[sea_orm::model]
@@ -17,12 +19,12 @@ pub struct Model {
     pub affiliation: Option<String>,
     pub postal_code: Option<String>,
     pub locality: Option<String>,
-    pub country: Option<String>,
+    pub country: Option<Country>,
     pub comment: Option<String>,
     /// Shown among the public signers.
     pub public: bool,
     pub status: SignatureState,
-    pub locale: Option<String>,
+    pub locale: Option<Locale>,
     /// The last confirmation email, so that a repeat sends again at most hourly.
     pub confirmation_sent_at: DateTimeUtc,
     /// An unconfirmed signature expires then.

@@ -1,6 +1,8 @@
 //! A supporter: anyone who RSVPs, signs or donates, one per email address.
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Locale, SupporterEmail};
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "supporters")]
@@ -10,10 +12,10 @@ pub struct Model {
     /// Trimmed and lower-cased; after erasure, a placeholder that matches no address.
     #[sea_orm(unique)]
     pub email_key: String,
-    pub email: String,
+    pub email: SupporterEmail,
     pub name: String,
     /// `en`, `es` or `fr` when the supporter chose one.
-    pub locale: Option<String>,
+    pub locale: Option<Locale>,
     /// Agreed to hear about future campaigns.
     pub subscribed: bool,
     /// Turned off reminders and other non-transactional email.

@@ -20,9 +20,8 @@ use sha2::{Digest, Sha256};
 use super::render::{CalendarEvent, FeedMeta, Method, render};
 use crate::{
     app::AppState,
-    domain::EventTimes,
     events::{
-        model::{EventKind, Location},
+        model::EventKind,
         service::{self as events, CANCELLED_KEPT_DAYS, FeedScope, PAST_KEPT_DAYS, PublicFilter},
     },
     http::{moment::MomentCache, problem::Problem},
@@ -481,18 +480,8 @@ pub fn calendar_event(
     public_url: &str,
     organiser_email: &str,
 ) -> Option<CalendarEvent> {
-    let times =
-        EventTimes::from_stored(&row.starts_at, &row.ends_at, row.all_day, &row.timezone).ok()?;
-    let location = Location {
-        venue: row.venue,
-        address: row.address,
-        locality: row.locality,
-        region: row.region,
-        postal_code: row.postal_code,
-        country: row.country,
-        latitude: row.latitude,
-        longitude: row.longitude,
-    };
+    let times = row.times().ok()?;
+    let place = row.place();
     Some(CalendarEvent {
         id: row.id,
         parent_id: row.parent_id,
@@ -502,7 +491,7 @@ pub fn calendar_event(
         description: row.description,
         kind: row.kind,
         times,
-        location: (location != Location::default()).then_some(location),
+        place,
         online_url: row.online_url,
         organiser_name,
         organiser_email: organiser_email.to_owned(),

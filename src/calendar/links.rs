@@ -55,22 +55,15 @@ fn google(e: &event::Model, public_url: &str) -> String {
             .map_or(details.len(), |(i, _)| i),
     );
     let details = format!("{details}\n\n{page}").trim().to_owned();
-    let location = [&e.venue, &e.address, &e.locality, &e.country]
-        .iter()
-        .filter_map(|p| p.as_deref())
-        .collect::<Vec<_>>()
-        .join(", ");
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     query
         .append_pair("action", "TEMPLATE")
         .append_pair("text", &e.title)
         .append_pair("dates", &dates)
-        .append_pair("ctz", &e.timezone)
+        .append_pair("ctz", e.timezone.name())
         .append_pair("details", &details);
-    if !location.is_empty() {
+    if let Some(location) = e.place().line().or_else(|| e.online_url.clone()) {
         query.append_pair("location", &location);
-    } else if let Some(online) = &e.online_url {
-        query.append_pair("location", online);
     }
     format!(
         "https://calendar.google.com/calendar/render?{}",

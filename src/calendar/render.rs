@@ -10,8 +10,8 @@ use ics::{
 use uuid::Uuid;
 
 use super::{text, vtimezone::vtimezone};
-use crate::domain::{EventTimes, Schedule};
-use crate::events::model::{EventKind, EventStatus, Location};
+use crate::domain::{EventTimes, Place, Schedule};
+use crate::events::model::{EventKind, EventStatus};
 
 /// How often subscribed clients should fetch a feed again.
 const REFRESH: &str = "PT1H";
@@ -45,7 +45,8 @@ pub struct CalendarEvent {
     pub description: String,
     pub kind: EventKind,
     pub times: EventTimes,
-    pub location: Option<Location>,
+    /// Empty for an online-only event.
+    pub place: Place,
     pub online_url: Option<String>,
     /// The event's page.
     pub url: String,
@@ -147,12 +148,7 @@ fn vevent(e: &CalendarEvent, method: Method) -> ics::Event<'static> {
     if let Some(place) = location_text(e) {
         v.push(Property::new("LOCATION", text::escape(&place)));
     }
-    if let Some(Location {
-        latitude: Some(lat),
-        longitude: Some(lon),
-        ..
-    }) = &e.location
-    {
+    if let Some((lat, lon)) = e.place.geo() {
         v.push(Property::new("GEO", format!("{lat:.6};{lon:.6}")));
     }
     v.push(Property::new("URL", e.url.clone()));
@@ -212,32 +208,7 @@ fn description(e: &CalendarEvent) -> String {
 
 /// The place as one line; an online-only event gives its link, which clients show.
 fn location_text(e: &CalendarEvent) -> Option<String> {
-    let parts: Vec<&str> = e
-        .location
-        .iter()
-        .flat_map(|l| {
-            [
-                &l.venue,
-                &l.address,
-                &l.locality,
-                &l.region,
-                &l.postal_code,
-                &l.country,
-            ]
-        })
-        .filter_map(|p| p.as_deref())
-        .collect();
-    let mut deduped: Vec<&str> = Vec::new();
-    for part in parts {
-        if !deduped.contains(&part) {
-            deduped.push(part);
-        }
-    }
-    if deduped.is_empty() {
-        e.online_url.clone()
-    } else {
-        Some(deduped.join(", "))
-    }
+    e.place.line().or_else(|| e.online_url.clone())
 }
 
 fn kind_label(kind: EventKind) -> &'static str {
@@ -280,7 +251,7 @@ mod tests {
             description: String::new(),
             kind: EventKind::Screening,
             times: EventTimes::parse("2026-11-02T19:00", "2026-11-02T21:00", false, zone).unwrap(),
-            location: None,
+            place: Place::default(),
             online_url: Some("https://meet.example.org/x".into()),
             url: "https://turnout.example/events/x".into(),
             organiser_name: "Louis Riel Bolivarian Circle".into(),

@@ -107,7 +107,7 @@ fn view(e: outbox_email::Model) -> Email {
         id: e.id.to_string(),
         recipient: e.recipient,
         template: e.template,
-        locale: e.locale,
+        locale: e.locale.to_string(),
         status: e.status,
         attempts: e.attempts,
         last_error: e.last_error,

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{Site, render::when};
 use crate::calendar::{feed::calendar_event, render::Method};
-use crate::domain::{EventTimes, Locale};
+use crate::domain::Locale;
 use entity::event;
 
 /// An event seen by the emails about it.
@@ -18,7 +18,7 @@ pub struct EventMail<'a> {
 
 impl EventMail<'_> {
     /// The supporter's language, else the event's, else English.
-    pub fn locale(&self, supporter: Option<&str>) -> Locale {
+    pub fn locale(&self, supporter: Option<Locale>) -> Locale {
         Locale::choose(supporter, Some(&self.event.language))
     }
 
@@ -41,7 +41,7 @@ impl EventMail<'_> {
     /// The event's times in its own zone, in the reader's language.
     pub fn when(&self, locale: Locale) -> String {
         let e = self.event;
-        EventTimes::from_stored(&e.starts_at, &e.ends_at, e.all_day, &e.timezone)
+        e.times()
             .map(|times| when(&times, locale))
             .unwrap_or_default()
     }
@@ -58,13 +58,7 @@ impl EventMail<'_> {
     }
 }
 
-/// The place in one line: "OISE, 252 Bloor St W, Toronto, CA".
+/// The place in one line (see `Place::line`); empty for an online-only event.
 pub fn where_text(e: &event::Model) -> String {
-    [&e.venue, &e.address, &e.locality, &e.region, &e.country]
-        .into_iter()
-        .flatten()
-        .map(|part| part.trim())
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ")
+    e.place().line().unwrap_or_default()
 }

@@ -65,7 +65,7 @@ fn row(site: &Site, email: OutgoingEmail, now: DateTime<Utc>) -> outbox_email::A
         recipient: Set(email.to_address),
         recipient_name: Set(email.to_name),
         template: Set(email.template.name().into()),
-        locale: Set(email.locale.as_str().into()),
+        locale: Set(email.locale),
         context: Set(email.context.to_string()),
         attachment_ics: Set(email.calendar),
         // Fixed now, so that a retry is the same message to every receiver.

@@ -22,7 +22,6 @@ use super::{
     render::{Renderer, Template},
     transport::{SendError, Transport},
 };
-use crate::domain::Locale;
 use entity::outbox_email;
 
 /// How often delivery is retried, and how long a claim lasts.
@@ -434,7 +433,7 @@ impl Worker {
     fn message(&self, row: &outbox_email::Model) -> Result<lettre::Message, String> {
         let template = Template::from_name(&row.template)
             .ok_or_else(|| format!("no template named {:?}", row.template))?;
-        let locale = Locale::parse(&row.locale).unwrap_or(Locale::En);
+        let locale = row.locale;
         let mut context: serde_json::Value =
             serde_json::from_str(&row.context).map_err(|e| e.to_string())?;
         if let Some(fields) = context.as_object_mut() {

@@ -29,6 +29,25 @@ pub struct Location {
     pub longitude: Option<f64>,
 }
 
+impl Location {
+    /// The place it names (a country is kept only as the stored code it was checked to be).
+    pub fn place(&self) -> crate::domain::Place {
+        crate::domain::Place {
+            venue: self.venue.clone(),
+            address: self.address.clone(),
+            locality: self.locality.clone(),
+            region: self.region.clone(),
+            postal_code: self.postal_code.clone(),
+            country: self
+                .country
+                .as_deref()
+                .and_then(|c| crate::domain::Country::parse(c).ok()),
+            latitude: self.latitude,
+            longitude: self.longitude,
+        }
+    }
+}
+
 /// An event.
 #[derive(Object, Debug, Clone)]
 pub struct Event {

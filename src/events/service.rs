@@ -133,7 +133,7 @@ impl Checks {
 }
 
 impl EventInput {
-    fn from_new(new: NewEvent, default_zone: &str) -> Self {
+    fn from_new(new: NewEvent, default_zone: TimeZone) -> Self {
         Self {
             campaign: new.campaign.map(String::from),
             hosts: new.hosts.into_iter().map(String::from).collect(),
@@ -145,7 +145,7 @@ impl EventInput {
             language: new.language.map_or_else(|| "en".into(), String::from),
             timezone: new
                 .timezone
-                .map_or_else(|| default_zone.into(), String::from),
+                .map_or_else(|| default_zone.to_string(), String::from),
             starts_at: new.starts_at.into(),
             ends_at: new.ends_at.into(),
             all_day: new.all_day,
@@ -169,8 +169,8 @@ impl EventInput {
             title: row.title.clone(),
             summary: row.summary.clone(),
             description: row.description.clone(),
-            language: row.language.clone(),
-            timezone: row.timezone.clone(),
+            language: row.language.to_string(),
+            timezone: row.timezone.to_string(),
             starts_at: row.starts_at.clone(),
             ends_at: row.ends_at.clone(),
             all_day: row.all_day,
@@ -405,7 +405,7 @@ fn stored_location(row: &event::Model) -> Option<Location> {
         locality: row.locality.clone(),
         region: row.region.clone(),
         postal_code: row.postal_code.clone(),
-        country: row.country.clone(),
+        country: row.country.as_ref().map(ToString::to_string),
         latitude: row.latitude,
         longitude: row.longitude,
     };
@@ -515,7 +515,7 @@ pub async fn create(
         .await?
         .ok_or(EventError::NotFound)?;
     let explicit_slug = new.slug.is_some();
-    let input = EventInput::from_new(new, &org.timezone);
+    let input = EventInput::from_new(new, org.timezone);
     let valid = input.validate()?;
     let links = resolve_links(db, org.id, &input, &valid, None).await?;
     let now = Utc::now();
@@ -573,8 +573,8 @@ fn fill(
     row.title = Set(v.title.clone());
     row.summary = Set(v.summary.clone());
     row.description = Set(v.description.clone());
-    row.language = Set(v.language.to_string());
-    row.timezone = Set(v.times.zone().to_string());
+    row.language = Set(v.language.clone());
+    row.timezone = Set(v.times.zone());
     row.starts_at = Set(v.times.starts_at_text());
     row.ends_at = Set(v.times.ends_at_text());
     row.all_day = Set(v.times.all_day());
@@ -585,7 +585,8 @@ fn fill(
     row.locality = Set(l.locality.clone());
     row.region = Set(l.region.clone());
     row.postal_code = Set(l.postal_code.clone());
-    row.country = Set(l.country.clone());
+    // Checked by `check_location`.
+    row.country = Set(l.country.as_deref().and_then(|c| Country::parse(c).ok()));
     row.latitude = Set(l.latitude);
     row.longitude = Set(l.longitude);
     row.online_url = Set(v.online_url.clone());
@@ -673,7 +674,7 @@ pub async fn patch(
     let moved = valid.times.starts_utc() != row.starts_at_utc
         || valid.times.ends_utc() != row.ends_at_utc
         || valid.times.all_day() != row.all_day
-        || valid.times.zone().name() != row.timezone
+        || valid.times.zone() != row.timezone
         || Some(&valid.location)
             != stored_location(&row)
                 .as_ref()
@@ -1210,8 +1211,8 @@ fn view(
         title: e.title,
         summary: e.summary,
         description: e.description,
-        language: e.language,
-        timezone: e.timezone,
+        language: e.language.to_string(),
+        timezone: e.timezone.to_string(),
         starts_at: e.starts_at,
         ends_at: e.ends_at,
         all_day: e.all_day,

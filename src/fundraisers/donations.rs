@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::model::*;
 use super::service::{FundraiserError, check_role, find_for, find_public, optional};
-use crate::domain::{Email, InvalidField, Locale, Money};
+use crate::domain::{Currency, Email, InvalidField, Locale, Money};
 use crate::email::{
     Site, links,
     outbox::{self, OutgoingEmail},
@@ -112,14 +112,14 @@ pub async fn record_offline(
         method: Set(DonationMethod::from(gift.method)),
         frequency: Set(Frequency::OneTime),
         amount: Set(amount.minor()),
-        currency: Set(amount.currency().code().to_owned()),
+        currency: Set(amount.currency()),
         refunded_amount: Set(0),
         status: Set(DonationStatus::Succeeded),
         donor_name: Set(name),
         anonymous: Set(gift.anonymous.unwrap_or(false)),
         message: Set(None),
         note: Set(note),
-        locale: Set(locale.map(|l| l.as_str().to_owned())),
+        locale: Set(locale),
         failure_reason: Set(None),
         stripe_session_id: Set(None),
         stripe_payment_intent: Set(None),
@@ -141,7 +141,7 @@ pub async fn record_offline(
         outbox::enqueue(&txn.txn, site, [receipt]).await?;
     }
     txn.commit().await?;
-    Ok(view(row, supporter.map(|s| s.email)))
+    Ok(view(row, supporter.map(|s| s.email.to_string())))
 }
 
 /// A gift from the donation form, checked against nothing but itself.
@@ -202,7 +202,7 @@ impl DonateForm {
     /// The fundraiser's own rules: its currency and its limits, and Stripe's.
     fn fit(&self, fundraiser: &fundraiser::Model) -> Result<(), FundraiserError> {
         let amount = self.amount;
-        if amount.currency().code() != fundraiser.currency {
+        if amount.currency() != fundraiser.currency {
             return Err(InvalidField::new(
                 "amount.currency",
                 format!("this fundraiser takes {}", fundraiser.currency),
@@ -279,14 +279,14 @@ pub async fn start(
         method: Set(DonationMethod::Online),
         frequency: Set(form.frequency),
         amount: Set(form.amount.minor()),
-        currency: Set(form.amount.currency().code().to_owned()),
+        currency: Set(form.amount.currency()),
         refunded_amount: Set(0),
         status: Set(DonationStatus::Pending),
         donor_name: Set(Some(form.name.clone())),
         anonymous: Set(form.anonymous),
         message: Set(form.message.clone()),
         note: Set(None),
-        locale: Set(form.locale.map(|l| l.as_str().to_owned())),
+        locale: Set(form.locale),
         failure_reason: Set(None),
         stripe_session_id: Set(None),
         stripe_payment_intent: Set(None),
@@ -509,7 +509,8 @@ async fn news(
                 id: Set(id),
                 parent_id: Set(Some(gift.id)),
                 amount: Set(amount),
-                currency: Set(currency.to_ascii_uppercase()),
+                // A renewal is in its subscription's currency; Stripe names it in lower case.
+                currency: Set(Currency::parse(&currency).unwrap_or(gift.currency)),
                 refunded_amount: Set(0),
                 status: Set(DonationStatus::Succeeded),
                 note: Set(None),
@@ -793,7 +794,7 @@ fn view(d: donation::Model, email: Option<String>) -> Donation {
         parent_id: d.parent_id.map(|id| id.to_string()),
         amount: MoneyBody {
             amount: d.amount,
-            currency: d.currency,
+            currency: d.currency.to_string(),
         },
         refunded_amount: d.refunded_amount,
         method: d.method,
@@ -838,7 +839,7 @@ pub async fn public_donors(
                     name: d.donor_name.filter(|n| named && !n.is_empty()),
                     amount: MoneyBody {
                         amount: d.amount - d.refunded_amount,
-                        currency: d.currency,
+                        currency: d.currency.to_string(),
                     },
                     message: d.message,
                     donated_at: instant(d.received_at.unwrap_or(d.created_at)),
@@ -864,7 +865,7 @@ async fn send_receipt(conn: &impl ConnectionTrait, site: &Site, id: Uuid) -> Res
     ) else {
         return Ok(());
     };
-    if supporter.email.is_empty() {
+    if supporter.email.known().is_none() {
         return Ok(());
     }
     let receipt = Receipts::load(conn, &fundraiser, site)
@@ -900,19 +901,17 @@ impl<'a> Receipts<'a> {
 
     fn receipt(&self, row: &donation::Model, supporter: &supporter::Model) -> OutgoingEmail {
         let locale = Locale::choose(
-            row.locale.as_deref().or(supporter.locale.as_deref()),
+            row.locale.or(supporter.locale),
             Some(&self.fundraiser.language),
         );
         let f = self.fundraiser;
-        let amount = crate::domain::Currency::parse(&row.currency)
-            .and_then(|c| Money::new(row.amount, c))
-            .map_or_else(
-                |_| format!("{} {}", row.amount, row.currency),
-                |m| money_text(m, locale),
-            );
+        let amount = Money::new(row.amount, row.currency).map_or_else(
+            |_| format!("{} {}", row.amount, row.currency),
+            |m| money_text(m, locale),
+        );
         let received = row.received_at.unwrap_or(row.created_at);
         OutgoingEmail {
-            to_address: supporter.email.clone(),
+            to_address: supporter.email.to_string(),
             to_name: row
                 .donor_name
                 .clone()
@@ -971,9 +970,8 @@ pub async fn after_checkout(
     else {
         return Ok(None);
     };
-    let locale = Locale::choose(row.locale.as_deref(), Some(&fundraiser.language));
-    let amount = crate::domain::Currency::parse(&row.currency)
-        .and_then(|c| Money::new(row.amount, c))
+    let locale = Locale::choose(row.locale, Some(&fundraiser.language));
+    let amount = Money::new(row.amount, row.currency)
         .map_or_else(|_| row.amount.to_string(), |m| money_text(m, locale));
     Ok(Some(AfterCheckout {
         locale: locale.as_str(),

@@ -255,9 +255,9 @@ pub async fn create(
             slug: Set(slug.to_string()),
             title: Set(title.clone()),
             description: Set(description.clone()),
-            language: Set(language.to_string()),
+            language: Set(language.clone()),
             goal_amount: Set(goal.minor()),
-            currency: Set(goal.currency().code().to_owned()),
+            currency: Set(goal.currency()),
             suggested_amounts: Set(json_list(&limits.suggested)),
             min_amount: Set(limits.min),
             max_amount: Set(limits.max),
@@ -355,21 +355,21 @@ pub async fn patch(
     }
     match patch.language {
         MaybeUndefined::Value(v) => match Language::parse(&v) {
-            Ok(l) => active.language = Set(l.to_string()),
+            Ok(l) => active.language = Set(l),
             Err(e) => errors.push(e.at("language")),
         },
-        MaybeUndefined::Null => active.language = Set("en".into()),
+        MaybeUndefined::Null => active.language = Set(Language::english()),
         MaybeUndefined::Undefined => {}
     }
     let mut limits = Limits::of(&row);
     match patch.goal {
         MaybeUndefined::Value(goal) => match check_goal(&goal) {
             Ok(goal) => {
-                if goal.currency().code() != row.currency {
+                if goal.currency() != row.currency {
                     limits = Limits::default_for(goal.currency());
                 }
                 active.goal_amount = Set(goal.minor());
-                active.currency = Set(goal.currency().code().to_owned());
+                active.currency = Set(goal.currency());
             }
             Err(mut e) => errors.append(&mut e),
         },
@@ -656,7 +656,7 @@ pub(super) async fn views(
         .into_iter()
         .map(|f| {
             let Totals { mut raised, donors } = totals.remove(&f.id).unwrap_or_default();
-            let in_goal = raised.remove(&f.currency).unwrap_or(0);
+            let in_goal = raised.remove(f.currency.code()).unwrap_or(0);
             let mut other: Vec<MoneyBody> = raised
                 .into_iter()
                 .filter(|(_, amount)| *amount > 0)
@@ -672,11 +672,11 @@ pub(super) async fn views(
                 status: f.status,
                 goal: MoneyBody {
                     amount: f.goal_amount,
-                    currency: f.currency.clone(),
+                    currency: f.currency.to_string(),
                 },
                 raised: MoneyBody {
                     amount: in_goal,
-                    currency: f.currency,
+                    currency: f.currency.to_string(),
                 },
                 raised_other: other,
                 donor_count: donors,
@@ -686,7 +686,7 @@ pub(super) async fn views(
                 slug: f.slug,
                 title: f.title,
                 description: f.description,
-                language: f.language,
+                language: f.language.to_string(),
                 created_at: instant(f.created_at),
                 updated_at: instant(f.updated_at),
             }

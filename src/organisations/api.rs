@@ -62,7 +62,7 @@ impl OrganisationsApi {
         let organiser = service::me(&self.state.db, &access).await?;
         Ok(Json(Me {
             id: organiser.id.to_string(),
-            email: organiser.email,
+            email: organiser.email.to_string(),
             name: organiser.name,
             memberships: access
                 .memberships
@@ -197,7 +197,7 @@ impl OrganisationsApi {
         .await?;
         Ok(InviteCreated::Created(Json(Invited {
             organiser_id: invitation.organiser.id.to_string(),
-            email: invitation.organiser.email,
+            email: invitation.organiser.email.to_string(),
             role: req.role,
             organisation: slug.0,
             invited: invitation.invited,

@@ -122,7 +122,7 @@ pub async fn bootstrap(
         id: Set(Uuid::now_v7()),
         slug: Set(new.slug.to_string()),
         name: Set(new.name),
-        timezone: Set(new.timezone.to_string()),
+        timezone: Set(new.timezone),
         created_at: Set(now),
     };
     let org = match org.insert(&txn).await {
@@ -218,7 +218,7 @@ pub async fn invite(
     let inviter = organiser::Entity::find_by_id(access.organiser_id)
         .one(db)
         .await?
-        .map(|o| o.name.unwrap_or(o.email))
+        .map(|o| o.name.unwrap_or_else(|| o.email.to_string()))
         .unwrap_or_default();
     let txn = db.begin().await?;
     let now = Utc::now();
@@ -266,7 +266,7 @@ pub async fn invite(
         Template::OrganiserAdded
     };
     let email = OutgoingEmail {
-        to_address: organiser.email.clone(),
+        to_address: organiser.email.to_string(),
         to_name: organiser.name.clone().unwrap_or_default(),
         template,
         locale: Locale::En,
@@ -304,7 +304,7 @@ pub async fn invitation_details(
         .await?
         .map(|o| o.name)
         .unwrap_or_default();
-    Ok(Some((organiser.email, organisation)))
+    Ok(Some((organiser.email.to_string(), organisation)))
 }
 
 async fn open_invitation(
@@ -453,7 +453,7 @@ pub async fn request_password_reset(
     let txn = db.begin().await?;
     let token = new_link(&txn, organiser.id, LinkPurpose::PasswordReset).await?;
     let email = OutgoingEmail {
-        to_address: organiser.email.clone(),
+        to_address: organiser.email.to_string(),
         to_name: organiser.name.clone().unwrap_or_default(),
         template: Template::PasswordReset,
         locale: Locale::En,
@@ -481,7 +481,7 @@ pub async fn link_holder(
     Ok(organiser::Entity::find_by_id(link.organiser_id)
         .one(db)
         .await?
-        .map(|o| o.email))
+        .map(|o| o.email.to_string()))
 }
 
 async fn open_link(
@@ -634,7 +634,7 @@ async fn create_organiser(
     organiser::ActiveModel {
         id: Set(Uuid::now_v7()),
         email_key: Set(email.key().to_owned()),
-        email: Set(email.to_string()),
+        email: Set(email.clone()),
         name: Set(None),
         password_hash: Set(None),
         created_at: Set(Utc::now()),

@@ -95,7 +95,7 @@ async fn supporter_locale(state: &AppState, id: uuid::Uuid) -> Locale {
         .ok()
         .flatten()
         .and_then(|s| s.locale);
-    Locale::choose(stored.as_deref(), None)
+    Locale::choose::<str>(stored, None)
 }
 
 /// `GET /unsubscribe/{token}`: a page with one button. Opening the link changes
@@ -241,7 +241,11 @@ async fn rsvp_form(
         Err(_) => return not_found(state, Locale::En),
     };
     let event = &managed.event;
-    let locale = Locale::choose(managed.locale.as_deref(), Some(&event.language));
+    let chosen = managed
+        .locale
+        .as_deref()
+        .and_then(|l| Locale::parse(l).ok());
+    let locale = Locale::choose(chosen, Some(&event.language));
     let when = public::when_of(event, locale);
     let place = public::place_of(event);
     // A cancelled event takes no changes: show the RSVP without its forms.

@@ -190,14 +190,12 @@ fn too_many(seconds: u64, locale: Locale) -> String {
 
 /// When an event happens, in its zone, with the zone's abbreviation.
 pub(super) fn when_of(event: &Event, locale: Locale) -> String {
-    EventTimes::from_stored(
-        &event.starts_at,
-        &event.ends_at,
-        event.all_day,
-        &event.timezone,
-    )
-    .map(|times| when(&times, locale))
-    .unwrap_or_default()
+    crate::domain::TimeZone::parse(&event.timezone)
+        .and_then(|zone| {
+            EventTimes::from_stored(&event.starts_at, &event.ends_at, event.all_day, zone)
+        })
+        .map(|times| when(&times, locale))
+        .unwrap_or_default()
 }
 
 /// Where an event happens: its place, else its online link.
@@ -205,15 +203,7 @@ pub(super) fn place_of(event: &Event) -> String {
     event
         .location
         .as_ref()
-        .map(|l| {
-            [&l.venue, &l.address, &l.locality, &l.country]
-                .into_iter()
-                .flatten()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .filter(|p| !p.is_empty())
+        .and_then(|l| l.place().line())
         .or_else(|| event.online_url.clone())
         .unwrap_or_default()
 }

@@ -225,7 +225,7 @@ impl PetitionsApi {
                 s.name.as_str(),
                 s.affiliation.as_deref().unwrap_or(""),
                 s.locality.as_deref().unwrap_or(""),
-                s.country.as_deref().unwrap_or(""),
+                s.country.as_ref().map_or("", AsRef::as_ref),
                 s.comment.as_deref().unwrap_or(""),
                 &signed_on,
             ]
@@ -251,7 +251,7 @@ fn signatures_csv(items: &[SignatureRecord]) -> String {
             s.affiliation.as_deref().unwrap_or(""),
             s.postal_code.as_deref().unwrap_or(""),
             s.locality.as_deref().unwrap_or(""),
-            s.country.as_deref().unwrap_or(""),
+            s.country.as_ref().map_or("", AsRef::as_ref),
             s.comment.as_deref().unwrap_or(""),
             public,
             &s.status,

@@ -266,7 +266,7 @@ fn fresh_row(
         affiliation: Set(form.affiliation.clone()),
         postal_code: Set(form.postal_code.clone()),
         locality: Set(form.locality.clone()),
-        country: Set(form.country.as_ref().map(ToString::to_string)),
+        country: Set(form.country.clone()),
         comment: Set(form.comment.clone()),
         public: Set(form.public),
         status: Set(if confirmed {
@@ -274,7 +274,7 @@ fn fresh_row(
         } else {
             SignatureState::Pending
         }),
-        locale: Set(form.locale.map(|l| l.as_str().to_owned())),
+        locale: Set(form.locale),
         confirmation_sent_at: Set(now),
         expires_at: Set(now + CONFIRM_WITHIN),
         confirmed_at: Set(confirmed.then_some(now)),

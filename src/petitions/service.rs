@@ -197,7 +197,7 @@ pub async fn create(
             title: Set(title.clone()),
             target: Set(target.clone()),
             body: Set(body.clone()),
-            language: Set(language.to_string()),
+            language: Set(language.clone()),
             goal: Set(goal),
             status: Set(PetitionStatus::Draft),
             closes_at: Set(new.closes_at),
@@ -305,10 +305,10 @@ pub async fn patch(
     }
     match patch.language {
         MaybeUndefined::Value(v) => match Language::parse(&v) {
-            Ok(l) => active.language = Set(l.to_string()),
+            Ok(l) => active.language = Set(l),
             Err(e) => errors.push(e.at("language")),
         },
-        MaybeUndefined::Null => active.language = Set("en".into()),
+        MaybeUndefined::Null => active.language = Set(Language::english()),
         MaybeUndefined::Undefined => {}
     }
     match patch.goal {
@@ -538,7 +538,7 @@ pub async fn public_signers(
             .map(|s| PublicSigner {
                 name: s.name,
                 locality: s.locality,
-                country: s.country,
+                country: s.country.map(|c| c.to_string()),
                 affiliation: s.affiliation,
                 comment: s.comment,
                 signed_at: instant(s.confirmed_at.unwrap_or(s.created_at)),
@@ -903,7 +903,7 @@ impl<'a> PetitionMail<'a> {
         extra: serde_json::Value,
     ) -> OutgoingEmail {
         let locale = Locale::choose(
-            row.locale.as_deref().or(supporter.locale.as_deref()),
+            row.locale.or(supporter.locale),
             Some(&self.petition.language),
         );
         let p = self.petition;
@@ -921,7 +921,7 @@ impl<'a> PetitionMail<'a> {
             context.extend(extra.clone());
         }
         OutgoingEmail {
-            to_address: supporter.email.clone(),
+            to_address: supporter.email.to_string(),
             to_name: row.name.clone(),
             template,
             locale,
@@ -992,7 +992,7 @@ pub async fn signatures(
                 affiliation: s.affiliation,
                 postal_code: s.postal_code,
                 locality: s.locality,
-                country: s.country,
+                country: s.country.map(|c| c.to_string()),
                 comment: s.comment,
                 public: s.public,
                 status: s.status.as_str().into(),
@@ -1081,7 +1081,7 @@ async fn views(
             title: p.title,
             target: p.target,
             body: p.body,
-            language: p.language,
+            language: p.language.to_string(),
             goal: p.goal,
             closes_at: p.closes_at.map(instant),
             require_confirmation: p.require_confirmation,
@@ -1113,7 +1113,7 @@ pub async fn confirmation_details(
     else {
         return Ok(None);
     };
-    let locale = Locale::choose(row.locale.as_deref(), Some(&petition.language));
+    let locale = Locale::choose(row.locale, Some(&petition.language));
     Ok(Some((
         petition.title,
         locale,

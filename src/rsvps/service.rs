@@ -252,7 +252,7 @@ impl<'a> Change<'a> {
         let token = self.links.manage_token(rsvp.id);
         let feed_url = self.links.feed_url(self.site, supporter.id);
         let mail = self.mail();
-        let locale = mail.locale(rsvp.locale.as_deref().or(supporter.locale.as_deref()));
+        let locale = mail.locale(rsvp.locale.or(supporter.locale));
         let context = json!({
             "event": mail.context(locale),
             "rsvp": {
@@ -262,7 +262,7 @@ impl<'a> Change<'a> {
             "feed_url": feed_url,
         });
         self.emails.push(OutgoingEmail {
-            to_address: supporter.email.clone(),
+            to_address: supporter.email.to_string(),
             to_name: supporter.name.clone(),
             template,
             locale,
@@ -437,7 +437,7 @@ impl<'a> Change<'a> {
         let before = current.map_or((0, 0), |(s, n)| held(s, n - 1));
         let after = held(status, job.form.guests);
         self.recount(before, after);
-        let locale = job.form.locale.map(|l| l.as_str().to_owned());
+        let locale = job.form.locale;
         let checked_in = job.taker == (Taker::Organiser { checked_in: true });
         let id = Uuid::now_v7();
         let row = match existing {
@@ -836,7 +836,7 @@ pub async fn managed(
         .ok_or(RsvpError::NotFound)?;
     Ok(ManagedRsvp {
         rsvp: view(site, &row, token),
-        locale: row.locale,
+        locale: row.locale.map(|l| l.to_string()),
         event,
     })
 }
@@ -1144,7 +1144,7 @@ pub async fn tell_attendees(
         let Some(supporter) = supporters.get(&row.supporter_id) else {
             continue;
         };
-        let locale = mail.locale(row.locale.as_deref().or(supporter.locale.as_deref()));
+        let locale = mail.locale(row.locale.or(supporter.locale));
         let mut context = json!({
             "event": mail.context(locale),
             "rsvp": {
@@ -1170,7 +1170,7 @@ pub async fn tell_attendees(
         let going = row.status == RsvpStatus::Going;
         context["calendar_attached"] = (going && calendar.is_some()).into();
         emails.push(OutgoingEmail {
-            to_address: supporter.email.clone(),
+            to_address: supporter.email.to_string(),
             to_name: supporter.name.clone(),
             template,
             locale,
@@ -1261,10 +1261,10 @@ pub async fn queue_reminders(
                 .await?
                 .filter(|s| s.erased_at.is_none() && s.unsubscribed_at.is_none());
             if let Some(supporter) = supporter {
-                let locale = mail.locale(row.locale.as_deref().or(supporter.locale.as_deref()));
+                let locale = mail.locale(row.locale.or(supporter.locale));
                 let mut links = LinkBook::default();
                 let email = OutgoingEmail {
-                    to_address: supporter.email.clone(),
+                    to_address: supporter.email.to_string(),
                     to_name: supporter.name.clone(),
                     template: Template::EventReminder,
                     locale,
@@ -1346,10 +1346,10 @@ fn attendee(row: rsvp::Model, supporter: &supporter::Model) -> Attendee {
         event_id: row.event_id.to_string(),
         supporter_id: row.supporter_id.to_string(),
         name: attendee_name(&row, supporter),
-        email: supporter.email.clone(),
+        email: supporter.email.to_string(),
         status: row.status,
         guests: row.guests,
-        locale: row.locale,
+        locale: row.locale.map(|l| l.to_string()),
         waitlisted_at: row.waitlisted_at.map(instant),
         checked_in_at: row.checked_in_at.map(instant),
         created_at: instant(row.created_at),

@@ -14,7 +14,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::model::*;
-use crate::domain::{Email, InvalidField, Locale};
+use crate::domain::{Email, InvalidField, Locale, SupporterEmail};
 use crate::http::{
     Access, ApiError,
     auth::AccessError,
@@ -89,9 +89,9 @@ pub async fn upsert_many(
         Some(supporter::ActiveModel {
             id: Set(id),
             email_key: Set(person.email.key().to_owned()),
-            email: Set(person.email.to_string()),
+            email: Set(person.email.clone().into()),
             name: Set(person.name.clone()),
-            locale: Set(person.locale.map(|l| l.as_str().to_owned())),
+            locale: Set(person.locale),
             // Consent is recorded once an address is confirmed, never from the
             // act of typing it (see `petitions::service::confirm`).
             subscribed: Set(false),
@@ -241,7 +241,7 @@ pub async fn export(
     let signatures = signatures_of(db, access, id).await?;
     let donations = donations_of(db, access, id).await?;
     let emails = outbox_email::Entity::find()
-        .filter(outbox_email::Column::Recipient.eq(row.email.as_str()))
+        .filter(outbox_email::Column::Recipient.eq(row.email.to_string()))
         .filter(outbox_email::Column::OrganisationId.is_in(organisations.clone()))
         .order_by_asc(outbox_email::Column::Id)
         .all(db)
@@ -296,7 +296,7 @@ pub async fn erase(
         supporter::ActiveModel {
             id: Set(blank),
             email_key: Set(format!("erased:{blank}")),
-            email: Set(String::new()),
+            email: Set(SupporterEmail::Erased),
             name: Set(String::new()),
             locale: Set(None),
             subscribed: Set(false),
@@ -361,7 +361,8 @@ pub async fn erase(
         .exec(&txn)
         .await?;
     let emails = || {
-        let to_them = Condition::all().add(outbox_email::Column::Recipient.eq(row.email.as_str()));
+        let to_them =
+            Condition::all().add(outbox_email::Column::Recipient.eq(row.email.to_string()));
         if everywhere {
             to_them
         } else {
@@ -389,14 +390,14 @@ pub async fn erase(
     // A stored answer to a retried request may hold the address (an offline gift's
     // donor): those go too. They are a replay cache, not a record.
     idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::Body.contains(row.email.as_str()))
+        .filter(idempotency_key::Column::Body.contains(row.email.to_string()))
         .exec(&txn)
         .await?;
     if everywhere {
         let mut active: supporter::ActiveModel = row.into();
         // A key no address can have, so the unique index holds and nobody matches it.
         active.email_key = Set(format!("erased:{id}"));
-        active.email = Set(String::new());
+        active.email = Set(SupporterEmail::Erased);
         active.name = Set(String::new());
         active.locale = Set(None);
         active.subscribed = Set(false);
@@ -475,7 +476,7 @@ pub async fn emails_of(
         .all(db)
         .await?
         .into_iter()
-        .map(|s| (s.id, s.email))
+        .map(|s| (s.id, s.email.to_string()))
         .collect())
 }
 
@@ -589,7 +590,7 @@ async fn signatures_of(
                 affiliation: s.affiliation,
                 postal_code: s.postal_code,
                 locality: s.locality,
-                country: s.country,
+                country: s.country.map(|c| c.to_string()),
                 comment: s.comment,
                 public: s.public,
                 created_at: instant(s.created_at),
@@ -684,9 +685,9 @@ async fn names_held(
 fn view(s: supporter::Model, names: &HashMap<Uuid, String>) -> Supporter {
     Supporter {
         id: s.id.to_string(),
-        email: s.email,
+        email: s.email.to_string(),
         name: names.get(&s.id).cloned().unwrap_or_default(),
-        locale: s.locale,
+        locale: s.locale.map(|l| l.to_string()),
         subscribed: s.subscribed,
         unsubscribed_at: s.unsubscribed_at.map(instant),
         created_at: instant(s.created_at),

@@ -976,3 +976,47 @@ async fn the_organiser_list_pages_through_events_that_start_together() {
         ]
     );
 }
+
+// --- one place, one wording ------------------------------------------------------
+
+/// The page, the confirmation email, the calendar entry and the Google Calendar link
+/// all write an event's place the same way (they used to leave out different parts).
+#[tokio::test]
+async fn an_events_place_reads_the_same_everywhere_it_is_shown() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    let event = app
+        .published_event(
+            &token,
+            with(meeting("Assembly"), json!({ "location": place("Toronto") })),
+        )
+        .await;
+    let line = "Community hall, 1 Main Street, Toronto, ON, M5V 1A1, CA";
+
+    let page = app
+        .get_public(&format!("/events/{}", event["slug"].as_str().unwrap()))
+        .await;
+    assert!(page.text.contains(line), "{}", page.text);
+
+    app.rsvp(id_of(&event), "ana@example.org", json!({}))
+        .await
+        .expect(201);
+    app.deliver_emails().await;
+    let email = app.smtp.last_to("ana@example.org").text();
+    assert!(email.contains(&format!("Where: {line}")), "{email}");
+
+    let ics = app
+        .get_public(&format!("/events/{}.ics", id_of(&event)))
+        .await
+        .text
+        .replace("\r\n ", "");
+    let location = format!("LOCATION:{}", line.replace(',', "\\,"));
+    assert!(ics.contains(&location), "{ics}");
+
+    let google = url::Url::parse(event["google_calendar_url"].as_str().unwrap()).unwrap();
+    let given = google
+        .query_pairs()
+        .find(|(name, _)| name == "location")
+        .map(|(_, value)| value.into_owned());
+    assert_eq!(given.as_deref(), Some(line));
+}

@@ -4,7 +4,8 @@ use std::fmt;
 
 use super::InvalidField;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::DeriveValueType)]
+#[sea_orm(value_type = "String")]
 pub struct Email {
     shown: String,
     key: String,
@@ -100,6 +101,57 @@ impl AsRef<str> for Email {
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.shown)
+    }
+}
+
+/// A supporter's address, gone once they ask to be erased: the column is NOT NULL,
+/// so erasure stores empty text, which this reads back as `Erased`.
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::DeriveValueType)]
+#[sea_orm(
+    value_type = "String",
+    from_str = "SupporterEmail::from_stored",
+    to_str = "SupporterEmail::to_stored"
+)]
+pub enum SupporterEmail {
+    Known(Email),
+    Erased,
+}
+
+impl SupporterEmail {
+    /// The address, unless erased.
+    pub fn known(&self) -> Option<&Email> {
+        match self {
+            Self::Known(email) => Some(email),
+            Self::Erased => None,
+        }
+    }
+
+    fn from_stored(text: &str) -> Result<Self, InvalidField> {
+        if text.is_empty() {
+            Ok(Self::Erased)
+        } else {
+            Email::parse(text).map(Self::Known)
+        }
+    }
+
+    fn to_stored(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl From<Email> for SupporterEmail {
+    fn from(email: Email) -> Self {
+        Self::Known(email)
+    }
+}
+
+/// The address, or nothing once erased.
+impl fmt::Display for SupporterEmail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Known(email) => email.fmt(f),
+            Self::Erased => Ok(()),
+        }
     }
 }
 

@@ -6,17 +6,35 @@ mod event_times;
 mod language;
 mod locale;
 mod money;
+mod place;
 mod slug;
 mod timezone;
 
 pub use country::Country;
-pub use email::Email;
+pub use email::{Email, SupporterEmail};
 pub use event_times::{EventTimes, Schedule};
 pub use language::Language;
 pub use locale::Locale;
 pub use money::{Currency, Money, decimal_text};
+pub use place::Place;
 pub use slug::{PublicRef, Slug};
 pub use timezone::TimeZone;
+
+/// Stored as the text `parse` reads: a column of one of these holds a valid value
+/// or its row fails to load.
+macro_rules! stored_as_text {
+    ($($name:ty),+) => {$(
+        impl std::str::FromStr for $name {
+            type Err = InvalidField;
+
+            fn from_str(raw: &str) -> Result<Self, InvalidField> {
+                Self::parse(raw)
+            }
+        }
+    )+};
+}
+
+stored_as_text!(Country, Currency, Email, Language, Locale, TimeZone);
 
 /// One field that failed to parse: an entry of a 422 problem's `errors`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -4,7 +4,8 @@ use std::{fmt, str::FromStr};
 
 use super::InvalidField;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::DeriveValueType)]
+#[sea_orm(value_type = "String")]
 pub struct TimeZone(chrono_tz::Tz);
 
 impl TimeZone {

@@ -7,7 +7,8 @@ use std::fmt;
 use super::InvalidField;
 
 /// An ISO 4217 currency that has minor units (funds and metals do not).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sea_orm::DeriveValueType)]
+#[sea_orm(value_type = "String")]
 pub struct Currency {
     iso: iso_currency::Currency,
     exponent: u32,

@@ -4,7 +4,8 @@ use std::fmt;
 
 use super::InvalidField;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sea_orm::DeriveValueType)]
+#[sea_orm(value_type = "String")]
 pub enum Locale {
     En,
     Es,
@@ -26,10 +27,9 @@ impl Locale {
     }
 
     /// The supporter's choice, else the content's language if we write it, else English.
-    pub fn choose(supporter: Option<&str>, content: Option<&str>) -> Self {
+    pub fn choose<T: AsRef<str> + ?Sized>(supporter: Option<Self>, content: Option<&T>) -> Self {
         supporter
-            .and_then(|l| Self::parse(l).ok())
-            .or_else(|| content.and_then(|l| Self::parse(l).ok()))
+            .or_else(|| content.and_then(|l| Self::parse(l.as_ref()).ok()))
             .unwrap_or(Self::En)
     }
 
@@ -54,9 +54,9 @@ mod tests {
 
     #[test]
     fn the_supporter_wins_then_the_content_then_english() {
-        assert_eq!(Locale::choose(Some("fr"), Some("es")), Locale::Fr);
+        assert_eq!(Locale::choose(Some(Locale::Fr), Some("es")), Locale::Fr);
         assert_eq!(Locale::choose(None, Some("es-VE")), Locale::Es);
-        assert_eq!(Locale::choose(Some("de"), Some("pt")), Locale::En);
-        assert_eq!(Locale::choose(None, None), Locale::En);
+        assert_eq!(Locale::choose(None, Some("pt")), Locale::En);
+        assert_eq!(Locale::choose::<str>(None, None), Locale::En);
     }
 }

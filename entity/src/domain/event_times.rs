@@ -95,9 +95,9 @@ impl EventTimes {
         starts_at: &str,
         ends_at: &str,
         all_day: bool,
-        zone: &str,
+        zone: TimeZone,
     ) -> Result<Self, InvalidField> {
-        Self::parse(starts_at, ends_at, all_day, TimeZone::parse(zone)?)
+        Self::parse(starts_at, ends_at, all_day, zone)
     }
 
     pub fn schedule(&self) -> Schedule {
@@ -317,7 +317,7 @@ mod tests {
             &t.starts_at_text(),
             &t.ends_at_text(),
             false,
-            "America/Toronto",
+            zone("America/Toronto"),
         )
         .unwrap();
         assert_eq!(t, back);

@@ -4,7 +4,8 @@ use std::fmt;
 
 use super::InvalidField;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::DeriveValueType)]
+#[sea_orm(value_type = "String")]
 pub struct Language(String);
 
 impl Language {
