@@ -48,7 +48,7 @@ use serde_json::{Value, json};
 use turnout::{
     app::App,
     config::Config,
-    email::worker::Worker,
+    jobs::Worker,
     organisations::service::{NewOrganisation, bootstrap},
 };
 mod common;
@@ -210,7 +210,7 @@ impl Server {
 
     async fn pending_emails(&self) -> u64 {
         let db = self.db.clone();
-        self.on_server(async move { turnout::email::worker::pending(&db).await.unwrap() })
+        self.on_server(async move { turnout::email::delivery::pending(&db).await.unwrap() })
             .await
     }
 

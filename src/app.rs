@@ -13,7 +13,7 @@ use crate::{
     calendar::feed,
     campaigns::api::CampaignsApi,
     config::Config,
-    email::{Site, api::EmailsApi, render::Renderer, transport::Transport, worker::Worker},
+    email::{Site, api::EmailsApi, delivery::Delivery, render::Renderer, transport::Transport},
     events::{api::EventsApi, public_api::PublicApi},
     fundraisers::{api::FundraisersApi, public_api::PublicFundraiserApi},
     http::{
@@ -23,44 +23,16 @@ use crate::{
         guard::guard,
         problem::catch_all,
     },
+    jobs::Worker,
     organisations::api::OrganisationsApi,
     pages,
     petitions::{api::PetitionsApi, public_api::PublicPetitionApi},
     rsvps::{api::RsvpsApi, public_api::PublicRsvpApi},
+    state::AppState,
     supporters::api::SupportersApi,
     system,
 };
 use entity::setting;
-
-/// What every endpoint may use.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    /// Where links point and what signs them.
-    pub site: Site,
-    /// The email and page templates.
-    pub renderer: Arc<Renderer>,
-    /// Rate limits on signing, RSVPs, login and password resets.
-    pub limits: Arc<crate::http::limit::Limiters>,
-    /// Rendered calendar feeds.
-    pub feeds: Arc<crate::calendar::feed::FeedCache>,
-    /// Stripe, where configured.
-    pub payments: crate::payments::Payments,
-    /// Public petitions as last read, trusted for a second: a viral petition's page
-    /// is read far more often than it changes.
-    pub public_petitions: Arc<crate::petitions::public_api::PublicPetitions>,
-    /// Signatures are written in groups, one transaction for all those waiting.
-    pub signatures: crate::petitions::intake::Intake,
-    /// Supporters' RSVPs are placed in groups, one lock of the event for all those
-    /// waiting.
-    pub rsvps: crate::rsvps::service::Intake,
-    /// The events RSVPs go to, as last read.
-    pub rsvp_events: Arc<crate::rsvps::service::EventIds>,
-    /// Whose word on the client's address is believed.
-    pub proxies: TrustedProxies,
-    /// What `/metrics` asks for, when set.
-    pub metrics_token: Option<Arc<str>>,
-}
 
 /// A built application, bound to its port and ready to serve.
 pub struct App {
@@ -277,7 +249,7 @@ fn routes(
                 .post(same_origin(pages::password_reset::set, &public_url)),
         )
         .at("/readyz", system::readyz)
-        .at("/metrics", get(crate::metrics::scrape))
+        .at("/metrics", get(crate::system::metrics))
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)
         .nest("/api/v1", api)
@@ -338,13 +310,13 @@ pub async fn site(config: &Config, db: &DatabaseConnection) -> anyhow::Result<Si
 /// The background jobs, with the transport the configuration names.
 pub fn worker(config: &Config, db: DatabaseConnection, site: Site) -> anyhow::Result<Worker> {
     let transport = Transport::new(config.smtp_url.as_deref(), &config.mail_dir)?;
-    Ok(Worker::new(
-        db,
-        site,
+    let delivery = Delivery::new(
+        db.clone(),
         transport,
         config.sender()?,
         config.retry.clone(),
-    ))
+    );
+    Ok(Worker::new(db, site, delivery))
 }
 
 /// Where the link secret is kept when `TURNOUT_SECRET` is unset.

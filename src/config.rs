@@ -1,6 +1,6 @@
 //! Configuration: every `TURNOUT_*` variable, read once at start.
 
-use std::{fmt, path::PathBuf};
+use std::{fmt, path::PathBuf, time::Duration};
 
 use url::Url;
 
@@ -44,7 +44,7 @@ pub struct Config {
     pub timeouts: crate::http::edge::Timeouts,
     /// How email delivery is retried. Not read from the environment: the defaults
     /// suit every deployment, and tests shorten them.
-    pub retry: crate::email::worker::RetryPolicy,
+    pub retry: RetryPolicy,
 }
 
 impl Default for Config {
@@ -62,7 +62,7 @@ impl Default for Config {
             stripe_webhook_secret: None,
             stripe_api_base: "https://api.stripe.com".into(),
             run_worker: true,
-            retry: crate::email::worker::RetryPolicy::default(),
+            retry: RetryPolicy::default(),
             trusted_proxies: Vec::new(),
             limits: RateLimits::default(),
             metrics_token: None,
@@ -312,6 +312,46 @@ impl fmt::Debug for Config {
     }
 }
 
+/// How often delivery is retried, and how long a claim lasts.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts before an email is marked failed.
+    pub max_attempts: i32,
+    /// The wait after the first failure; it doubles after each one.
+    pub first_delay: Duration,
+    /// The longest wait between two attempts.
+    pub max_delay: Duration,
+    /// How long a worker holds a claimed email; past it, another worker may send it.
+    pub lease: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Ten attempts over about nine hours: enough to ride out a mail server's
+    /// maintenance window, short enough that an organiser learns of a failure the
+    /// same day.
+    fn default() -> Self {
+        Self {
+            max_attempts: 10,
+            first_delay: Duration::from_secs(30),
+            max_delay: Duration::from_secs(2 * 60 * 60),
+            lease: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait after `attempts` failures: doubling, capped, with jitter (between
+    /// half and all of it) so that emails failed together do not retry together.
+    pub fn delay(&self, attempts: i32) -> Duration {
+        let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+        let full = self
+            .first_delay
+            .saturating_mul(2u32.saturating_pow(doublings))
+            .min(self.max_delay);
+        full.mul_f64(rand::random_range(0.5..=1.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,5 +413,17 @@ mod tests {
             !shown.contains("hunter2") && !shown.contains("s3cret") && !shown.contains("m3trics"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn delays_double_with_jitter_up_to_the_cap() {
+        let policy = RetryPolicy::default();
+        for _ in 0..100 {
+            let first = policy.delay(1);
+            assert!(first >= Duration::from_secs(15) && first <= Duration::from_secs(30));
+            let third = policy.delay(3);
+            assert!(third >= Duration::from_secs(60) && third <= Duration::from_secs(120));
+            assert!(policy.delay(40) <= policy.max_delay);
+        }
     }
 }

@@ -9,7 +9,6 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::outbox::{self, Status};
-use crate::app::AppState;
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
@@ -17,6 +16,7 @@ use crate::http::{
     page::Limit,
     problem::{Forbidden, IdempotencyKey, NotFound, Unauthorized, Unprocessable},
 };
+use crate::state::AppState;
 use entity::outbox_email;
 
 pub struct EmailsApi {

@@ -3,13 +3,13 @@
 //! in the supporter's language.
 
 pub mod api;
+pub mod delivery;
 pub mod event;
 pub mod links;
 pub mod message;
 pub mod outbox;
 pub mod render;
 pub mod transport;
-pub mod worker;
 
 use std::sync::Arc;
 

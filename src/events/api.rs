@@ -7,7 +7,6 @@ use poem_openapi::{
 };
 
 use super::{model::*, service};
-use crate::app::AppState;
 use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,
@@ -16,6 +15,7 @@ use crate::http::{
         Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, Unauthorized, Unprocessable,
     },
 };
+use crate::state::AppState;
 
 pub struct EventsApi {
     pub state: AppState,

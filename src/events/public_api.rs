@@ -8,13 +8,13 @@ use poem_openapi::{
 };
 
 use super::{model::*, service};
-use crate::app::AppState;
 use crate::campaigns::model::PublicCampaign;
 use crate::http::{
     ApiTags, Problems,
     page::Limit,
     problem::{NotFound, Unprocessable},
 };
+use crate::state::AppState;
 
 pub struct PublicApi {
     pub state: AppState,

@@ -7,7 +7,6 @@ use poem_openapi::{
 };
 
 use super::{donations, model::*, service};
-use crate::app::AppState;
 use crate::domain::{Currency, decimal_text};
 use crate::http::{
     ApiTags, BearerAuth, Problems,
@@ -19,6 +18,7 @@ use crate::http::{
         Unavailable, Unprocessable,
     },
 };
+use crate::state::AppState;
 
 pub struct FundraisersApi {
     pub state: AppState,

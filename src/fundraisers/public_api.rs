@@ -7,7 +7,6 @@ use poem_openapi::{
 };
 
 use super::{donations, model::*, service};
-use crate::app::AppState;
 use crate::http::{
     ApiError, ApiTags, Problems,
     client::ClientAddr,
@@ -17,6 +16,7 @@ use crate::http::{
         Unprocessable,
     },
 };
+use crate::state::AppState;
 
 pub struct PublicFundraiserApi {
     pub state: AppState,

@@ -4,9 +4,9 @@
 use poem::{Body, Request, Response, handler, http::StatusCode, web::Data};
 
 use super::donations::{self, Handled};
-use crate::app::AppState;
 use crate::http::{ApiError, Problem};
 use crate::payments::webhook::{Event, verify};
+use crate::state::AppState;
 
 /// Stripe sends events of at most a few kilobytes.
 const MAX_EVENT: usize = 256 * 1024;

@@ -7,7 +7,6 @@ use poem_openapi::{
 };
 
 use super::{model::*, service};
-use crate::app::AppState;
 use crate::domain::Email;
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
@@ -20,6 +19,7 @@ use crate::http::{
         Forbidden, IdempotencyKey, JsonBody, NotFound, TooManyRequests, Unauthorized, Unprocessable,
     },
 };
+use crate::state::AppState;
 
 pub struct OrganisationsApi {
     pub state: AppState,

@@ -12,7 +12,7 @@ use poem::{
 use serde::{Deserialize, Serialize};
 
 use crate::http::headers::{FormTargets, page_policy};
-use crate::{app::AppState, domain::Locale, email::links::unsubscribe_token};
+use crate::{domain::Locale, email::links::unsubscribe_token, state::AppState};
 
 mod head;
 pub mod markdown;

@@ -11,13 +11,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{failure, not_found, page, see_other};
-use crate::app::AppState;
 use crate::domain::{Email, Locale};
 use crate::http::{client::ClientAddr, limit::address_key};
 use crate::organisations::{
     password::NewPassword,
     service::{self, LinkPurpose, OrganisationError, link_holder},
 };
+use crate::state::AppState;
 
 const TEMPLATE: &str = "password_reset";
 

@@ -18,7 +18,6 @@ use serde_json::{Value, json};
 use super::head::{Meta, event_json_ld, script_json};
 use super::markdown::to_safe_html;
 use super::{failure, not_found, page, page_with_forms, see_other};
-use crate::app::AppState;
 use crate::domain::{Currency, EventTimes, InvalidField, Locale, Money};
 use crate::email::render::{amount_text, when};
 use crate::events::model::{Event, EventKind, EventStatus};
@@ -27,6 +26,7 @@ use crate::http::headers::FormTargets;
 use crate::http::{Text, client::ClientAddr, money::MoneyBody, money::MoneyInput, page::Limit};
 use crate::petitions::{model as petition_model, service as petitions};
 use crate::rsvps::{RsvpError, model::RsvpForm, service::Taken};
+use crate::state::AppState;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// What a path segment keeps as it is (RFC 3986 unreserved).
@@ -374,12 +374,16 @@ async fn event_page(
         Err(e) => return failure(state, locale, &e),
     };
     let now = Utc::now();
-    let ended = chrono::DateTime::parse_from_rfc3339(&event.ends_at_utc).is_ok_and(|end| end < now);
-    let deadline_passed = event
-        .rsvp_closes_at
-        .as_deref()
-        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
-        .is_some_and(|at| at <= now);
+    let utc = |at: &str| {
+        chrono::DateTime::parse_from_rfc3339(at)
+            .ok()
+            .map(|t| t.to_utc())
+    };
+    let closure = utc(&event.ends_at_utc).and_then(|ends_at| {
+        crate::rsvps::service::closure(ends_at, event.rsvp_closes_at.as_deref().and_then(utc), now)
+    });
+    let ended = closure == Some(crate::rsvps::service::Closure::Ended);
+    let deadline_passed = closure == Some(crate::rsvps::service::Closure::DeadlinePassed);
     let seats_left = event.capacity.map(|c| (c - event.going_count).max(0));
     let full = seats_left == Some(0) && !event.waitlist;
     let closed_reason = if event.status == EventStatus::Cancelled {
@@ -591,7 +595,11 @@ async fn petition_page(
     form: Option<FormState>,
     retry_after: Option<u64>,
 ) -> Response {
-    let petition = match crate::petitions::public_api::public_petition(state, id_or_slug).await {
+    let petition = match state
+        .public_petitions
+        .get(&state.db, &state.site.public_url, id_or_slug)
+        .await
+    {
         Ok(p) => p.view,
         Err(petitions::PetitionError::NotFound) => return not_found(state, Locale::En),
         Err(e) => return failure(state, Locale::En, &e),
@@ -671,7 +679,11 @@ pub async fn sign(
         "country": field("country"), "comment": field("comment"),
         "public": form.contains_key("public"), "subscribe": form.contains_key("subscribe"),
     });
-    let published = match crate::petitions::public_api::public_petition(&state, &name).await {
+    let published = match state
+        .public_petitions
+        .get(&state.db, &state.site.public_url, &name)
+        .await
+    {
         Ok(p) => p,
         Err(petitions::PetitionError::NotFound) => return not_found(&state, Locale::En),
         Err(e) => return failure(&state, Locale::En, &e),

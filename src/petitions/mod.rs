@@ -5,6 +5,7 @@ pub mod api;
 pub mod intake;
 pub mod model;
 pub mod public_api;
+pub mod published;
 pub mod service;
 
 pub use service::PetitionError;

@@ -8,7 +8,6 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{model::*, service};
-use crate::app::AppState;
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
@@ -18,6 +17,7 @@ use crate::http::{
         Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, Unauthorized, Unprocessable,
     },
 };
+use crate::state::AppState;
 
 pub struct RsvpsApi {
     pub state: AppState,

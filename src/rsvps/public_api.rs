@@ -3,12 +3,12 @@
 use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
 
 use super::{model::*, service};
-use crate::app::AppState;
 use crate::http::{
     ApiError, ApiTags, Problems,
     client::ClientAddr,
     problem::{Conflict, IdempotencyKey, JsonBody, NotFound, TooManyRequests},
 };
+use crate::state::AppState;
 
 pub struct PublicRsvpApi {
     pub state: AppState,

@@ -789,15 +789,35 @@ fn check_open(event: &event::Model, now: DateTime<Utc>, taker: Taker) -> Result<
         _ if taker == Taker::Supporter => return Err(RsvpError::NoSuchEvent),
         _ => return Err(RsvpError::NotPublished),
     }
-    if taker == Taker::Supporter {
-        if event.ends_at_utc <= now {
-            return Err(RsvpError::Closed);
-        }
-        if event.rsvp_closes_at.is_some_and(|closes| closes <= now) {
-            return Err(RsvpError::Closed);
-        }
+    if taker == Taker::Supporter && closure(event.ends_at_utc, event.rsvp_closes_at, now).is_some()
+    {
+        return Err(RsvpError::Closed);
     }
     Ok(())
+}
+
+/// Why a published event takes no more RSVPs from supporters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closure {
+    Ended,
+    DeadlinePassed,
+}
+
+/// Whether supporters may still RSVP at `now`: the one rule the service enforces
+/// and the event page shows (which once disagreed at the very instant of the end).
+/// An event that ends, or whose RSVPs close, at `now` takes none.
+pub fn closure(
+    ends_at: DateTime<Utc>,
+    rsvp_closes_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<Closure> {
+    if ends_at <= now {
+        Some(Closure::Ended)
+    } else if rsvp_closes_at.is_some_and(|closes| closes <= now) {
+        Some(Closure::DeadlinePassed)
+    } else {
+        None
+    }
 }
 
 /// An RSVP by its manage token, with its supporter.
@@ -1360,6 +1380,23 @@ fn attendee(row: rsvp::Model, supporter: &supporter::Model) -> Attendee {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rsvps_close_at_the_instant_the_event_ends_or_the_deadline_falls() {
+        let now = Utc::now();
+        let hour = chrono::Duration::hours(1);
+        assert_eq!(closure(now + hour, None, now), None);
+        assert_eq!(closure(now, None, now), Some(Closure::Ended));
+        assert_eq!(
+            closure(now - hour, Some(now + hour), now),
+            Some(Closure::Ended)
+        );
+        assert_eq!(
+            closure(now + hour, Some(now), now),
+            Some(Closure::DeadlinePassed)
+        );
+        assert_eq!(closure(now + hour, Some(now + hour), now), None);
+    }
 
     fn seats(capacity: Option<i32>, going: i32, waitlist: bool) -> Seats {
         Seats {

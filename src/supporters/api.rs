@@ -8,13 +8,13 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{model::*, service};
-use crate::app::AppState;
 use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,
     page::Limit,
     problem::{Forbidden, NotFound, Unauthorized, Unprocessable},
 };
+use crate::state::AppState;
 
 pub struct SupportersApi {
     pub state: AppState,

@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use turnout::{
     app::App,
+    config::RetryPolicy,
     config::{Config, Quota, RateLimits},
-    email::worker::{RetryPolicy, Round, Worker},
+    jobs::{Round, Worker},
 };
 
 use crate::smtp::SmtpServer;

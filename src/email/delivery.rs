@@ -1,4 +1,4 @@
-//! The background jobs: queue the 24-hour reminders, and deliver the outbox.
+//! Delivering the outbox.
 //!
 //! Delivery claims due rows with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, one
 //! `UPDATE … RETURNING` on SQLite, whose writers take turns), so workers in several
@@ -17,74 +17,33 @@ use sea_orm::{
 };
 
 use super::{
-    Site, message,
+    message,
     outbox::Status,
     render::{Renderer, Template},
     transport::{SendError, Transport},
 };
+use crate::config::RetryPolicy;
 use entity::outbox_email;
-
-/// How often delivery is retried, and how long a claim lasts.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// Attempts before an email is marked failed.
-    pub max_attempts: i32,
-    /// The wait after the first failure; it doubles after each one.
-    pub first_delay: Duration,
-    /// The longest wait between two attempts.
-    pub max_delay: Duration,
-    /// How long a worker holds a claimed email; past it, another worker may send it.
-    pub lease: Duration,
-}
-
-impl Default for RetryPolicy {
-    /// Ten attempts over about nine hours: enough to ride out a mail server's
-    /// maintenance window, short enough that an organiser learns of a failure the
-    /// same day.
-    fn default() -> Self {
-        Self {
-            max_attempts: 10,
-            first_delay: Duration::from_secs(30),
-            max_delay: Duration::from_secs(2 * 60 * 60),
-            lease: Duration::from_secs(120),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The wait after `attempts` failures: doubling, capped, with jitter (between
-    /// half and all of it) so that emails failed together do not retry together.
-    pub fn delay(&self, attempts: i32) -> Duration {
-        let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
-        let full = self
-            .first_delay
-            .saturating_mul(2u32.saturating_pow(doublings))
-            .min(self.max_delay);
-        full.mul_f64(rand::random_range(0.5..=1.0))
-    }
-}
 
 /// Emails claimed at once.
 const BATCH: i64 = 64;
 /// Emails in flight at once: as many as the SMTP pool keeps connections, so none
 /// waits for a connection while an idle one holds a place at the server.
 const CONCURRENCY: usize = super::transport::POOL_SIZE as usize;
-/// The pause between rounds when there is nothing to do.
-const IDLE: Duration = Duration::from_millis(500);
 /// How long sends in flight may go on once the worker is told to stop: less than the
 /// ten seconds a process manager usually allows between SIGTERM and SIGKILL.
-const STOP_GRACE: Duration = Duration::from_secs(5);
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// Whether the worker was told to stop (never, for a round run by hand).
-struct Stop(Option<tokio::sync::watch::Receiver<bool>>);
+pub struct Stop(pub Option<tokio::sync::watch::Receiver<bool>>);
 
 impl Stop {
-    fn is_set(&self) -> bool {
+    pub fn is_set(&self) -> bool {
         self.0.as_ref().is_some_and(|told| *told.borrow())
     }
 
     /// Complete once told to stop.
-    async fn wait(&self) {
+    pub async fn wait(&self) {
         match &self.0 {
             Some(told) => {
                 let mut told = told.clone();
@@ -126,119 +85,54 @@ fn without_address(message: &str, recipient: &str) -> String {
     out
 }
 
-/// What one round did.
+/// What one pass over the due emails did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Round {
-    pub reminders: usize,
+pub struct Delivered {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
 }
 
-impl Round {
+impl Delivered {
     fn add(&mut self, other: Self) {
-        self.reminders += other.reminders;
         self.sent += other.sent;
         self.retrying += other.retrying;
         self.failed += other.failed;
     }
 }
 
-/// The worker: one per process that runs background jobs.
+/// Sends the outbox: one per process that runs the background jobs.
 #[derive(Clone)]
-pub struct Worker {
+pub struct Delivery {
     db: DatabaseConnection,
-    site: Site,
     transport: Transport,
     renderer: Arc<Renderer>,
     from: Mailbox,
     policy: RetryPolicy,
-    /// When this worker last forgot old idempotency keys (see [`FORGET_KEYS_EVERY`]).
-    keys_forgotten_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
-/// How often old idempotency keys are forgotten. Keys live a day, so the minute does
-/// not matter; a delete every round (twice a second) would scan the table and take
-/// SQLite's write lock from the signatures and RSVPs being written.
-const FORGET_KEYS_EVERY: Duration = Duration::from_secs(10 * 60);
-
-impl Worker {
+impl Delivery {
     pub fn new(
         db: DatabaseConnection,
-        site: Site,
         transport: Transport,
         from: Mailbox,
         policy: RetryPolicy,
     ) -> Self {
         Self {
             db,
-            site,
             transport,
             renderer: Arc::new(Renderer::new()),
             from,
             policy,
-            keys_forgotten_at: Arc::default(),
         }
     }
 
-    /// Whether old idempotency keys are due to be forgotten; if so, marked as done.
-    fn keys_due(&self) -> bool {
-        let Ok(mut last) = self.keys_forgotten_at.lock() else {
-            return false;
-        };
-        let due = last.is_none_or(|at| at.elapsed() >= FORGET_KEYS_EVERY);
-        if due {
-            *last = Some(std::time::Instant::now());
-        }
-        due
-    }
-
-    /// Expire week-old unconfirmed signatures, queue the reminders that are due,
-    /// then deliver every email that is due now.
-    pub async fn run_once(&self) -> Result<Round, DbErr> {
-        self.round(&Stop(None)).await
-    }
-
-    /// Run rounds until `stop` completes. Sends in flight then get a few seconds to
-    /// finish; whatever this worker claimed and did not finish goes back to the
-    /// queue at once, so another worker need not wait for the lease to lapse.
-    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
-        let (tell, told) = tokio::sync::watch::channel(false);
-        let stop_told = async move {
-            stop.await;
-            let _ = tell.send(true);
-        };
-        let stop = Stop(Some(told));
-        let work = async {
-            loop {
-                match self.round(&stop).await {
-                    Ok(round) if round != Round::default() => {
-                        tracing::info!(?round, "worker round");
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "worker round failed"),
-                }
-                tokio::select! {
-                    () = stop.wait() => break,
-                    () = tokio::time::sleep(IDLE) => {}
-                }
-            }
-        };
-        tokio::join!(stop_told, work);
-        tracing::info!("worker stopped");
-    }
-
-    #[tracing::instrument(skip_all)]
-    async fn round(&self, stop: &Stop) -> Result<Round, DbErr> {
-        let now = Utc::now();
-        crate::petitions::service::expire_unconfirmed(&self.db, now).await?;
-        if self.keys_due() {
-            crate::http::guard::forget_old_keys(&self.db, now).await?;
-        }
-        let mut round = Round {
-            reminders: crate::rsvps::service::queue_reminders(&self.db, &self.site, now).await?,
-            ..Round::default()
-        };
+    /// Deliver every email due now, batch after batch, until none is left or `stop`
+    /// is set. Sends in flight then get a few seconds to finish; whatever was
+    /// claimed and not finished goes back to the queue at once, so another worker
+    /// need not wait for the lease to lapse.
+    pub async fn deliver_due(&self, stop: &Stop) -> Result<Delivered, DbErr> {
+        let mut round = Delivered::default();
         while !stop.is_set() {
             let mut claimed = self.claim().await?;
             // Ids are UUIDv7: their order is the order emails were queued in.
@@ -356,8 +250,8 @@ impl Worker {
         &self,
         outcomes: Vec<Outcome>,
         unfinished: Vec<uuid::Uuid>,
-    ) -> Result<Round, DbErr> {
-        let mut round = Round::default();
+    ) -> Result<Delivered, DbErr> {
+        let mut round = Delivered::default();
         let now = Utc::now();
         let txn = crate::db::begin_write(&self.db).await?;
         let claimed = || {
@@ -476,17 +370,5 @@ mod tests {
             without_address("421 try later", "ana@example.org"),
             "421 try later"
         );
-    }
-
-    #[test]
-    fn delays_double_with_jitter_up_to_the_cap() {
-        let policy = RetryPolicy::default();
-        for _ in 0..100 {
-            let first = policy.delay(1);
-            assert!(first >= Duration::from_secs(15) && first <= Duration::from_secs(30));
-            let third = policy.delay(3);
-            assert!(third >= Duration::from_secs(60) && third <= Duration::from_secs(120));
-            assert!(policy.delay(40) <= policy.max_delay);
-        }
     }
 }

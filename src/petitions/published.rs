@@ -1,0 +1,66 @@
+//! Published petitions as the public reads them, held in memory for a second.
+
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::service;
+use crate::domain::PublicRef;
+use crate::http::moment::MomentCache;
+
+/// Public petitions as last read, each trusted for a second while this process
+/// changes no petition: a viral petition's page is read far more often than it
+/// changes. Keyed by what names a petition, never by how a path spells it: one
+/// entry per petition (by its id, however the id was written) and one per slug
+/// that named a real one. A path naming nothing is not kept, so neither spellings
+/// nor junk can fill the cache and push the real petitions out.
+pub struct PublicPetitions {
+    by_id: MomentCache<service::Published>,
+    ids_by_slug: MomentCache<Uuid>,
+}
+
+impl Default for PublicPetitions {
+    fn default() -> Self {
+        let moment = std::time::Duration::from_secs(1);
+        Self {
+            by_id: MomentCache::new(moment, &service::PUBLIC_CHANGES),
+            ids_by_slug: MomentCache::new(moment, &service::PUBLIC_CHANGES),
+        }
+    }
+}
+
+impl PublicPetitions {
+    /// How many petitions, and how many slugs, are held (for `/metrics`).
+    pub fn held(&self) -> (usize, usize) {
+        (self.by_id.held(), self.ids_by_slug.held())
+    }
+}
+
+impl PublicPetitions {
+    /// A public petition, from memory when it was read within the last second and
+    /// this process has changed no petition since (the API, the pages and signing
+    /// share it).
+    pub async fn get(
+        &self,
+        db: &DatabaseConnection,
+        public_url: &str,
+        id_or_slug: &str,
+    ) -> Result<service::Published, service::PetitionError> {
+        let cache = self;
+        let reference = PublicRef::parse(id_or_slug).ok_or(service::PetitionError::NotFound)?;
+        let known = match &reference {
+            PublicRef::Id(id) => Some(*id),
+            PublicRef::Slug(slug) => cache.ids_by_slug.get(slug.as_ref()),
+        };
+        if let Some(petition) = known.and_then(|id| cache.by_id.get(&id.to_string())) {
+            return Ok(petition);
+        }
+        let changes = cache.by_id.changes();
+        let petition = service::public_get(db, id_or_slug, public_url).await?;
+        let id = petition.row.id;
+        if let PublicRef::Slug(slug) = reference {
+            cache.ids_by_slug.put(slug.to_string(), id, changes);
+        }
+        cache.by_id.put(id.to_string(), petition.clone(), changes);
+        Ok(petition)
+    }
+}
