@@ -1,11 +1,16 @@
 //! Turnout: a campaign and events backend for solidarity groups. Organisers publish
 //! events, petitions and fundraising appeals; supporters RSVP, sign and donate.
 //!
-//! Start at [`app::App::build`], which wires the HTTP surface of each capability
-//! (`events`, `campaigns`, `organisations`) to its service. Services hold the rules
-//! and take domain values from [`domain`]; [`http`] holds what every endpoint shares.
-//! Rows come typed from the `entity` crate: statuses, kinds and roles are the enums
-//! of `entity::values`, which are also the API's (one spelling each).
+//! Start at [`app::App::build`], which builds the [`state::AppState`] every endpoint
+//! shares and wires the HTTP surface of each capability (`events`, `rsvps`,
+//! `petitions`, `fundraisers`, `campaigns`, `organisations`, `supporters`) to its
+//! service. Services hold the rules and take domain values from [`domain`] (the
+//! `entity` crate's value types, which its columns hold); [`http`] holds what every
+//! endpoint shares; [`jobs`] runs the background rounds and [`email::delivery`]
+//! sends the outbox. Statuses, kinds and roles are the enums of `entity::values`,
+//! which are also the API's (one spelling each). Imports go one way: endpoints and
+//! pages above services, services above `domain` and `entity`; the only cycles are
+//! `events`/`rsvps` and `supporters`/`fundraisers::donations` (erasure), next to go.
 
 /// mimalloc rather than the system's allocator: under load the service makes and
 /// frees many small buffers from several threads, where glibc's malloc spent a tenth
