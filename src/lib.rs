@@ -35,3 +35,4 @@ pub mod rsvps;
 pub mod supporters;
 pub mod system;
 pub mod telemetry;
+pub mod words;
