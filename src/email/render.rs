@@ -1,5 +1,6 @@
 //! Rendering an email from its templates: one function gives the subject, the plain
-//! text and the HTML, in English, Spanish or French. The templates are compiled into
+//! text and the HTML, in English, Spanish or French. The templates (one per email
+//! and format, for every language) and the words (`crate::words`) are compiled into
 //! the binary, so a deployment cannot lose them.
 
 use chrono::{DateTime, Utc};
@@ -7,6 +8,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::domain::{Currency, EventTimes, Locale, Money, Schedule};
+use crate::words::Words;
 
 /// The emails Turnout sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +116,7 @@ impl Renderer {
     pub fn new() -> Self {
         let mut env = Environment::new();
         minijinja_embed::load_templates!(&mut env);
+        Words::get().install(&mut env);
         Self { env }
     }
 
@@ -124,21 +127,29 @@ impl Renderer {
         locale: Locale,
         context: &impl Serialize,
     ) -> Result<Rendered, RenderError> {
-        let context = minijinja::Value::from_serialize(context);
+        let context = minijinja::context! {
+            locale => locale.as_str(),
+            ..minijinja::Value::from_serialize(context)
+        };
+        let failed = |source| RenderError {
+            template: template.name(),
+            locale,
+            source,
+        };
         let part = |kind: &str| {
-            let name = format!("email/{locale}/{}.{kind}.j2", template.name());
+            let name = format!("email/{}.{kind}.j2", template.name());
             self.env
                 .get_template(&name)
-                .and_then(|t| {
-                    t.render(minijinja::context! { locale => locale.as_str(), ..context.clone() })
-                })
-                .map_err(|source| RenderError {
-                    template: template.name(),
-                    locale,
-                    source,
-                })
+                .and_then(|t| t.render(&context))
+                .map_err(failed)
         };
-        let subject = part("subject")?;
+        let subject = Words::get()
+            .text_in(
+                locale,
+                &format!("email.{}.subject", template.name()),
+                &context,
+            )
+            .map_err(failed)?;
         // Whatever a title holds, the subject stays one header line.
         // (Non-breaking spaces, as French puts before a colon, stay.)
         let subject = subject
@@ -405,5 +416,46 @@ mod tests {
             "{}",
             going.text
         );
+        // Every way a donation is paid has its words.
+        let mut context = context;
+        for method in ["online", "cash", "bank_transfer", "cheque", "other"] {
+            context["donation"]["method"] = method.into();
+            for locale in Locale::ALL {
+                let receipt = renderer.render(Template::DonationReceipt, locale, &context);
+                assert!(receipt.is_ok(), "{method} {locale}: {receipt:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_word_a_template_asks_for_is_in_the_catalogue() {
+        let renderer = Renderer::new();
+        let keys: std::collections::BTreeSet<&str> = Words::get().keys(Locale::En).collect();
+        let mut asked = 0;
+        for (name, template) in renderer.env.templates() {
+            let source = template.source();
+            for (at, _) in source.match_indices("t(\"") {
+                // `t(`, not the end of `input(`
+                if source[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                {
+                    continue;
+                }
+                let rest = &source[at + 3..];
+                let end = rest.find('"').unwrap();
+                let key = &rest[..end];
+                // `t("event_kind." ~ e.kind)`: some key must start with it.
+                let known = if rest[end + 1..].trim_start().starts_with('~') {
+                    keys.iter().any(|k| k.starts_with(key))
+                } else {
+                    keys.contains(key)
+                };
+                assert!(known, "{name} asks for `{key}`, which en.toml lacks");
+                asked += 1;
+            }
+        }
+        assert!(asked > 200, "{asked}");
     }
 }
