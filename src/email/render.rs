@@ -458,4 +458,148 @@ mod tests {
         }
         assert!(asked > 200, "{asked}");
     }
+
+    #[test]
+    fn every_page_renders_in_every_language() {
+        let renderer = Renderer::new();
+        let form = json!({
+            "values": {"name": "Ana", "email": "ana@", "guests": "3", "amount": "other"},
+            "errors": {"name": "This field is required.", "amount": "Choose an amount"},
+            "error": "Sorry, this event is full.",
+        });
+        let event = |kind: &str, reason: Option<&str>, children_kind: &str| {
+            json!({
+                "event": {
+                    "title": "Film night", "kind": kind, "when": "Thursday", "place": "OISE",
+                    "online_url": "https://meet.example/x", "organisation": "Circle",
+                    "cancelled": reason == Some("cancelled"), "going_count": 1234,
+                    "seats_left": 1, "waitlist": true, "approval": false,
+                    "rsvp_open": reason.is_none(), "rsvp_closed_reason": reason,
+                    "summary": "A film", "url": "/events/film-night",
+                },
+                "parent": {"title": "Tour", "url": "/events/tour"},
+                "children": [{"title": "Day 1", "when": "Monday", "place": "", "url": "/events/d1"}],
+                "children_kind": children_kind,
+                "form": form,
+                "emailed": true,
+                "max_guests": 20,
+            })
+        };
+        let mut pages = vec![
+            (
+                "home",
+                json!({
+                    "events": [{"title": "A", "kind": "social", "when": "Monday", "place": "", "url": "/e", "cancelled": true}],
+                    "petitions": [
+                        {"title": "P", "target": "them", "url": "/p", "signature_count": 1, "goal": 5000, "percent": 0},
+                        {"title": "Q", "target": "", "url": "/q", "signature_count": 1234, "goal": null, "percent": null},
+                    ],
+                    "fundraisers": [{"title": "F", "url": "/f", "raised": "1.00 GBP", "goal": "9.00 GBP", "percent": 11, "donor_count": 2}],
+                }),
+            ),
+            (
+                "petition",
+                json!({
+                    "petition": {"title": "P", "target": "them", "signature_count": 1234, "goal": 5000,
+                                 "percent": 24, "status": "open", "require_confirmation": true,
+                                 "fields": {"affiliation": "required", "postal_code": "optional",
+                                            "country": "required", "comment": "optional"}},
+                    "signed": "pending", "form": form,
+                    "signers": [{"name": "Ana", "locality": "Toronto", "country": "CA", "comment": "Yes"}],
+                }),
+            ),
+            (
+                "petition",
+                json!({"petition": {"title": "P", "target": "them", "status": "delivered"}, "signed": "confirmed"}),
+            ),
+            (
+                "fundraiser",
+                json!({
+                    "fundraiser": {"title": "F", "raised": "1.00 GBP", "goal": "9.00 GBP", "percent": 11,
+                                   "donor_count": 1, "raised_other": ["1.00 EUR"], "status": "open",
+                                   "currency": "GBP", "suggested": [{"minor": 1000, "text": "10.00 GBP"}],
+                                   "min": "1.00 GBP", "max": "9.00 GBP"},
+                    "payments_enabled": true, "form": form,
+                    "donors": [{"name": null, "amount": "1.00 GBP", "message": "Go"}],
+                }),
+            ),
+            (
+                "confirm",
+                json!({"petition_title": "P", "done": true, "signature_count": 3}),
+            ),
+            ("confirm", json!({"petition_title": "P"})),
+            (
+                "donation_cancelled",
+                json!({"title": "F", "fundraiser_url": "/f"}),
+            ),
+            ("error", json!({})),
+            ("not_found", json!({})),
+            ("unsubscribe", json!({"done": true})),
+            ("unsubscribe", json!({"done": false})),
+            ("invitation", json!({"done": true})),
+            (
+                "invitation",
+                json!({"organisation_name": "O", "email": "a@b", "error": "bad"}),
+            ),
+        ];
+        for kind in [
+            "screening",
+            "workshop",
+            "public_meeting",
+            "demonstration",
+            "delegation",
+            "fundraiser",
+            "social",
+            "other",
+        ] {
+            pages.push(("event", event(kind, None, "sessions")));
+        }
+        for reason in ["cancelled", "ended", "closed", "full"] {
+            pages.push(("event", event("other", Some(reason), "itinerary")));
+        }
+        pages.push(("event", event("other", None, "workshops")));
+        for status in [
+            "going",
+            "waitlisted",
+            "pending_approval",
+            "declined",
+            "cancelled",
+        ] {
+            for done in ["", "rsvp", "changed", "cancelled"] {
+                pages.push(("rsvp", json!({
+                    "event": {"title": "Film", "url": "/e"}, "when": "Monday", "where": "OISE",
+                    "status": status, "done": done, "guests": "1", "error": "", "max_guests": 20,
+                })));
+            }
+        }
+        for status in ["succeeded", "failed", "refunded", "pending"] {
+            for monthly in [true, false] {
+                pages.push((
+                    "donation_thanks",
+                    json!({
+                        "title": "F", "fundraiser_url": "/f", "amount": "1.00 GBP",
+                        "status": status, "monthly": monthly, "donor_name": "Ana",
+                    }),
+                ));
+            }
+        }
+        for step in ["ask", "sent", "done", "choose"] {
+            pages.push((
+                "password_reset",
+                json!({"step": step, "email": "a@b", "error": ""}),
+            ));
+        }
+        for locale in Locale::ALL {
+            for (name, context) in &pages {
+                let mut context = context.clone();
+                context["locale"] = locale.as_str().into();
+                let page = renderer.page(name, &context);
+                assert!(
+                    page.as_ref()
+                        .is_ok_and(|html| html.contains(&format!("lang=\"{locale}\""))),
+                    "{name} {locale}: {page:?}"
+                );
+            }
+        }
+    }
 }
