@@ -7,7 +7,8 @@
 //! service. Services hold the rules and take domain values from [`domain`] (the
 //! `entity` crate's value types, which its columns hold); [`http`] holds what every
 //! endpoint shares; [`jobs`] runs the background rounds and [`email::delivery`]
-//! sends the outbox. Statuses, kinds and roles are the enums of `entity::values`,
+//! sends the outbox; [`words`] holds every word a person reads, one catalogue per
+//! language (`templates/words/`). Statuses, kinds and roles are the enums of `entity::values`,
 //! which are also the API's (one spelling each). Imports go one way: endpoints and
 //! pages above services, services above `domain` and `entity`; the only cycles are
 //! `events`/`rsvps` and `supporters`/`fundraisers::donations` (erasure), next to go.
@@ -43,3 +44,4 @@ pub mod state;
 pub mod supporters;
 pub mod system;
 pub mod telemetry;
+pub mod words;

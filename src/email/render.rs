@@ -1,5 +1,6 @@
 //! Rendering an email from its templates: one function gives the subject, the plain
-//! text and the HTML, in English, Spanish or French. The templates are compiled into
+//! text and the HTML, in English, Spanish or French. The templates (one per email
+//! and format, for every language) and the words (`crate::words`) are compiled into
 //! the binary, so a deployment cannot lose them.
 
 use chrono::{DateTime, Utc};
@@ -7,6 +8,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::domain::{Currency, EventTimes, Locale, Money, Schedule};
+use crate::words::Words;
 
 /// The emails Turnout sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +116,7 @@ impl Renderer {
     pub fn new() -> Self {
         let mut env = Environment::new();
         minijinja_embed::load_templates!(&mut env);
+        Words::get().install(&mut env);
         Self { env }
     }
 
@@ -124,21 +127,29 @@ impl Renderer {
         locale: Locale,
         context: &impl Serialize,
     ) -> Result<Rendered, RenderError> {
-        let context = minijinja::Value::from_serialize(context);
+        let context = minijinja::context! {
+            locale => locale.as_str(),
+            ..minijinja::Value::from_serialize(context)
+        };
+        let failed = |source| RenderError {
+            template: template.name(),
+            locale,
+            source,
+        };
         let part = |kind: &str| {
-            let name = format!("email/{locale}/{}.{kind}.j2", template.name());
+            let name = format!("email/{}.{kind}.j2", template.name());
             self.env
                 .get_template(&name)
-                .and_then(|t| {
-                    t.render(minijinja::context! { locale => locale.as_str(), ..context.clone() })
-                })
-                .map_err(|source| RenderError {
-                    template: template.name(),
-                    locale,
-                    source,
-                })
+                .and_then(|t| t.render(&context))
+                .map_err(failed)
         };
-        let subject = part("subject")?;
+        let subject = Words::get()
+            .text_in(
+                locale,
+                &format!("email.{}.subject", template.name()),
+                &context,
+            )
+            .map_err(failed)?;
         // Whatever a title holds, the subject stays one header line.
         // (Non-breaking spaces, as French puts before a colon, stay.)
         let subject = subject
@@ -405,5 +416,190 @@ mod tests {
             "{}",
             going.text
         );
+        // Every way a donation is paid has its words.
+        let mut context = context;
+        for method in ["online", "cash", "bank_transfer", "cheque", "other"] {
+            context["donation"]["method"] = method.into();
+            for locale in Locale::ALL {
+                let receipt = renderer.render(Template::DonationReceipt, locale, &context);
+                assert!(receipt.is_ok(), "{method} {locale}: {receipt:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_word_a_template_asks_for_is_in_the_catalogue() {
+        let renderer = Renderer::new();
+        let keys: std::collections::BTreeSet<&str> = Words::get().keys(Locale::En).collect();
+        let mut asked = 0;
+        for (name, template) in renderer.env.templates() {
+            let source = template.source();
+            for (at, _) in source.match_indices("t(\"") {
+                // `t(`, not the end of `input(`
+                if source[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                {
+                    continue;
+                }
+                let rest = &source[at + 3..];
+                let end = rest.find('"').unwrap();
+                let key = &rest[..end];
+                // `t("event_kind." ~ e.kind)`: some key must start with it.
+                let known = if rest[end + 1..].trim_start().starts_with('~') {
+                    keys.iter().any(|k| k.starts_with(key))
+                } else {
+                    keys.contains(key)
+                };
+                assert!(known, "{name} asks for `{key}`, which en.toml lacks");
+                asked += 1;
+            }
+        }
+        assert!(asked > 200, "{asked}");
+    }
+
+    #[test]
+    fn every_page_renders_in_every_language() {
+        let renderer = Renderer::new();
+        let form = json!({
+            "values": {"name": "Ana", "email": "ana@", "guests": "3", "amount": "other"},
+            "errors": {"name": "This field is required.", "amount": "Choose an amount"},
+            "error": "Sorry, this event is full.",
+        });
+        let event = |kind: &str, reason: Option<&str>, children_kind: &str| {
+            json!({
+                "event": {
+                    "title": "Film night", "kind": kind, "when": "Thursday", "place": "OISE",
+                    "online_url": "https://meet.example/x", "organisation": "Circle",
+                    "cancelled": reason == Some("cancelled"), "going_count": 1234,
+                    "seats_left": 1, "waitlist": true, "approval": false,
+                    "rsvp_open": reason.is_none(), "rsvp_closed_reason": reason,
+                    "summary": "A film", "url": "/events/film-night",
+                },
+                "parent": {"title": "Tour", "url": "/events/tour"},
+                "children": [{"title": "Day 1", "when": "Monday", "place": "", "url": "/events/d1"}],
+                "children_kind": children_kind,
+                "form": form,
+                "emailed": true,
+                "max_guests": 20,
+            })
+        };
+        let mut pages = vec![
+            (
+                "home",
+                json!({
+                    "events": [{"title": "A", "kind": "social", "when": "Monday", "place": "", "url": "/e", "cancelled": true}],
+                    "petitions": [
+                        {"title": "P", "target": "them", "url": "/p", "signature_count": 1, "goal": 5000, "percent": 0},
+                        {"title": "Q", "target": "", "url": "/q", "signature_count": 1234, "goal": null, "percent": null},
+                    ],
+                    "fundraisers": [{"title": "F", "url": "/f", "raised": "1.00 GBP", "goal": "9.00 GBP", "percent": 11, "donor_count": 2}],
+                }),
+            ),
+            (
+                "petition",
+                json!({
+                    "petition": {"title": "P", "target": "them", "signature_count": 1234, "goal": 5000,
+                                 "percent": 24, "status": "open", "require_confirmation": true,
+                                 "fields": {"affiliation": "required", "postal_code": "optional",
+                                            "country": "required", "comment": "optional"}},
+                    "signed": "pending", "form": form,
+                    "signers": [{"name": "Ana", "locality": "Toronto", "country": "CA", "comment": "Yes"}],
+                }),
+            ),
+            (
+                "petition",
+                json!({"petition": {"title": "P", "target": "them", "status": "delivered"}, "signed": "confirmed"}),
+            ),
+            (
+                "fundraiser",
+                json!({
+                    "fundraiser": {"title": "F", "raised": "1.00 GBP", "goal": "9.00 GBP", "percent": 11,
+                                   "donor_count": 1, "raised_other": ["1.00 EUR"], "status": "open",
+                                   "currency": "GBP", "suggested": [{"minor": 1000, "text": "10.00 GBP"}],
+                                   "min": "1.00 GBP", "max": "9.00 GBP"},
+                    "payments_enabled": true, "form": form,
+                    "donors": [{"name": null, "amount": "1.00 GBP", "message": "Go"}],
+                }),
+            ),
+            (
+                "confirm",
+                json!({"petition_title": "P", "done": true, "signature_count": 3}),
+            ),
+            ("confirm", json!({"petition_title": "P"})),
+            (
+                "donation_cancelled",
+                json!({"title": "F", "fundraiser_url": "/f"}),
+            ),
+            ("error", json!({})),
+            ("not_found", json!({})),
+            ("unsubscribe", json!({"done": true})),
+            ("unsubscribe", json!({"done": false})),
+            ("invitation", json!({"done": true})),
+            (
+                "invitation",
+                json!({"organisation_name": "O", "email": "a@b", "error": "bad"}),
+            ),
+        ];
+        for kind in [
+            "screening",
+            "workshop",
+            "public_meeting",
+            "demonstration",
+            "delegation",
+            "fundraiser",
+            "social",
+            "other",
+        ] {
+            pages.push(("event", event(kind, None, "sessions")));
+        }
+        for reason in ["cancelled", "ended", "closed", "full"] {
+            pages.push(("event", event("other", Some(reason), "itinerary")));
+        }
+        pages.push(("event", event("other", None, "workshops")));
+        for status in [
+            "going",
+            "waitlisted",
+            "pending_approval",
+            "declined",
+            "cancelled",
+        ] {
+            for done in ["", "rsvp", "changed", "cancelled"] {
+                pages.push(("rsvp", json!({
+                    "event": {"title": "Film", "url": "/e"}, "when": "Monday", "where": "OISE",
+                    "status": status, "done": done, "guests": "1", "error": "", "max_guests": 20,
+                })));
+            }
+        }
+        for status in ["succeeded", "failed", "refunded", "pending"] {
+            for monthly in [true, false] {
+                pages.push((
+                    "donation_thanks",
+                    json!({
+                        "title": "F", "fundraiser_url": "/f", "amount": "1.00 GBP",
+                        "status": status, "monthly": monthly, "donor_name": "Ana",
+                    }),
+                ));
+            }
+        }
+        for step in ["ask", "sent", "done", "choose"] {
+            pages.push((
+                "password_reset",
+                json!({"step": step, "email": "a@b", "error": ""}),
+            ));
+        }
+        for locale in Locale::ALL {
+            for (name, context) in &pages {
+                let mut context = context.clone();
+                context["locale"] = locale.as_str().into();
+                let page = renderer.page(name, &context);
+                assert!(
+                    page.as_ref()
+                        .is_ok_and(|html| html.contains(&format!("lang=\"{locale}\""))),
+                    "{name} {locale}: {page:?}"
+                );
+            }
+        }
     }
 }

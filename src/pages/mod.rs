@@ -265,6 +265,7 @@ async fn rsvp_form(
             "where": place,
             "status": rsvp_status,
             "guests": guests.map_or_else(|| managed.rsvp.guests.to_string(), str::to_owned),
+            "max_guests": crate::rsvps::model::MAX_GUESTS,
             "done": done,
             "error": error,
         }),
@@ -297,7 +298,10 @@ pub async fn change_rsvp(
                 .map(|_| "changed"),
             Err(_) => Err(RsvpError::Invalid(vec![crate::domain::InvalidField::new(
                 "guests",
-                "must be a number from 0 to 20",
+                format!(
+                    "must be a number from 0 to {}",
+                    crate::rsvps::model::MAX_GUESTS
+                ),
             )])),
         },
         _ => return not_found(&state, Locale::En),

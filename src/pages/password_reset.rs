@@ -18,6 +18,7 @@ use crate::organisations::{
     service::{self, LinkPurpose, OrganisationError, link_holder},
 };
 use crate::state::AppState;
+use crate::words::say;
 
 const TEMPLATE: &str = "password_reset";
 
@@ -70,7 +71,7 @@ pub async fn send(req: &Request, state: Data<&AppState>, form: Form<EmailForm>) 
         let seconds = wait.as_secs().max(1);
         let mut refused = ask_again(
             StatusCode::TOO_MANY_REQUESTS,
-            format!("Too many attempts. Please try again in {seconds} seconds."),
+            say(Locale::En, "error.too_many", &[("seconds", seconds.into())]),
         );
         if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
             refused.headers_mut().insert(header::RETRY_AFTER, value);

@@ -25,8 +25,13 @@ use crate::fundraisers::{donations, model as fundraiser_model, service as fundra
 use crate::http::headers::FormTargets;
 use crate::http::{Text, client::ClientAddr, money::MoneyBody, money::MoneyInput, page::Limit};
 use crate::petitions::{model as petition_model, service as petitions};
-use crate::rsvps::{RsvpError, model::RsvpForm, service::Taken};
+use crate::rsvps::{
+    RsvpError,
+    model::{MAX_GUESTS, RsvpForm},
+    service::Taken,
+};
 use crate::state::AppState;
+use crate::words::say;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// What a path segment keeps as it is (RFC 3986 unreserved).
@@ -104,8 +109,8 @@ impl FormState {
     }
 }
 
-/// A field's message in the page's language. The services speak English; these are
-/// the messages a supporter can meet on a form.
+/// A field's message in the page's language (`error.*` of the catalogue). The
+/// services speak English; these are the messages a supporter can meet on a form.
 fn field_message(field: &str, message: &str, locale: Locale) -> String {
     let required = message.contains("must not be empty")
         || message.contains("asks for it")
@@ -118,74 +123,29 @@ fn field_message(field: &str, message: &str, locale: Locale) -> String {
         "country" => "country",
         _ => return message.to_owned(),
     };
-    let text = match (key, locale) {
-        ("required", Locale::En) => "This field is required.",
-        ("required", Locale::Es) => "Este campo es obligatorio.",
-        ("required", Locale::Fr) => "Ce champ est obligatoire.",
-        ("email", Locale::En) => "Enter an email address such as name@example.org.",
-        ("email", Locale::Es) => "Escribe una dirección de correo como nombre@ejemplo.org.",
-        ("email", Locale::Fr) => "Saisissez une adresse e-mail comme nom@exemple.org.",
-        ("guests", Locale::En) => "Choose from 0 to 20 guests.",
-        ("guests", Locale::Es) => "Elige de 0 a 20 acompañantes.",
-        ("guests", Locale::Fr) => "Choisissez de 0 à 20 invités.",
-        ("amount", Locale::En) => "Choose an amount, or enter one such as 12.50.",
-        ("amount", Locale::Es) => "Elige una cantidad o escribe una como 12,50.",
-        ("amount", Locale::Fr) => "Choisissez un montant ou saisissez-en un comme 12,50.",
-        ("country", Locale::En) => "Enter a two-letter country code such as GB.",
-        ("country", Locale::Es) => "Escribe un código de país de dos letras como ES.",
-        ("country", Locale::Fr) => "Saisissez un code pays de deux lettres comme FR.",
-        _ => message,
-    };
+    let text = say(
+        locale,
+        &format!("error.{key}"),
+        &[("max_guests", MAX_GUESTS.into())],
+    );
     // Limits name their amounts ("must be at least 1.00 GBP"): keep that detail.
     if key == "amount" && message.starts_with("must be at") {
         return format!("{text} ({message})");
     }
-    text.to_owned()
+    text
 }
 
-/// A refusal that is about the whole form, in the page's language.
+/// A refusal that is about the whole form, in the page's language (`refusal.*`).
 fn refusal(kind: &str, locale: Locale) -> String {
-    let text = match (kind, locale) {
-        ("full", Locale::En) => "Sorry, this event is full.",
-        ("full", Locale::Es) => "Lo sentimos, este evento está completo.",
-        ("full", Locale::Fr) => "Désolé, cet événement est complet.",
-        ("seats", Locale::En) => "There are not enough free seats for your party.",
-        ("seats", Locale::Es) => "No quedan plazas suficientes para tu grupo.",
-        ("seats", Locale::Fr) => "Il ne reste pas assez de places pour votre groupe.",
-        ("closed", Locale::En) => "This is no longer open.",
-        ("closed", Locale::Es) => "Ya no está abierto.",
-        ("closed", Locale::Fr) => "Ce n’est plus ouvert.",
-        ("cancelled", Locale::En) => "This event was cancelled.",
-        ("cancelled", Locale::Es) => "Este evento se canceló.",
-        ("cancelled", Locale::Fr) => "Cet événement a été annulé.",
-        ("declined", Locale::En) => "The organisers declined your request.",
-        ("declined", Locale::Es) => "Los organizadores rechazaron tu solicitud.",
-        ("declined", Locale::Fr) => "Les organisateurs ont refusé votre demande.",
-        ("payments", Locale::En) => "Online giving is not set up here yet.",
-        ("payments", Locale::Es) => "Las donaciones en línea aún no están disponibles aquí.",
-        ("payments", Locale::Fr) => "Les dons en ligne ne sont pas encore possibles ici.",
-        ("provider", Locale::En) => {
-            "The payment page could not be opened. Nothing was charged; please try again."
-        }
-        ("provider", Locale::Es) => {
-            "No se pudo abrir la página de pago. No se cobró nada; inténtalo de nuevo."
-        }
-        ("provider", Locale::Fr) => {
-            "La page de paiement n’a pas pu s’ouvrir. Rien n’a été prélevé ; réessayez."
-        }
-        (_, Locale::En) => "Something went wrong. Please try again.",
-        (_, Locale::Es) => "Algo salió mal. Inténtalo de nuevo.",
-        (_, Locale::Fr) => "Une erreur s’est produite. Veuillez réessayer.",
+    let key = match kind {
+        "full" | "seats" | "closed" | "cancelled" | "declined" | "payments" | "provider" => kind,
+        _ => "other",
     };
-    text.to_owned()
+    say(locale, &format!("refusal.{key}"), &[])
 }
 
 fn too_many(seconds: u64, locale: Locale) -> String {
-    match locale {
-        Locale::En => format!("Too many attempts. Please try again in {seconds} seconds."),
-        Locale::Es => format!("Demasiados intentos. Inténtalo de nuevo en {seconds} segundos."),
-        Locale::Fr => format!("Trop de tentatives. Réessayez dans {seconds} secondes."),
-    }
+    say(locale, "error.too_many", &[("seconds", seconds.into())])
 }
 
 /// When an event happens, in its zone, with the zone's abbreviation.
@@ -290,11 +250,7 @@ pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>
             })
         })
         .collect();
-    let description = match locale {
-        Locale::En => "Upcoming events, petitions and fundraisers.",
-        Locale::Es => "Próximos eventos, peticiones y colectas.",
-        Locale::Fr => "Événements à venir, pétitions et collectes.",
-    };
+    let description = say(locale, "page.home.description", &[]);
     page(
         &state,
         StatusCode::OK,
@@ -304,7 +260,7 @@ pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>
             "events": events,
             "petitions": petitions,
             "fundraisers": fundraisers,
-            "meta": Meta::new("Turnout", description, description, &format!("{url}/"), "website"),
+            "meta": Meta::new("Turnout", &description, &description, &format!("{url}/"), "website"),
         }),
     )
 }
@@ -449,6 +405,7 @@ async fn event_page(
             })).collect::<Vec<_>>(),
             "children_kind": children_kind,
             "form": form,
+            "max_guests": MAX_GUESTS,
             "emailed": emailed,
             "meta": Meta::new(&event.title, &description, &when_of(&event, locale), &event.url, "event"),
             "json_ld": json_ld,
@@ -991,5 +948,37 @@ mod tests {
         assert_eq!(visitor_locale(&req, None), Locale::Fr);
         assert_eq!(visitor_locale(&req, Some("es")), Locale::Es);
         assert_eq!(visitor_locale(&Request::default(), None), Locale::En);
+    }
+
+    #[test]
+    fn every_message_a_form_shows_comes_from_the_catalogue() {
+        for locale in Locale::ALL {
+            let mut shown = vec![too_many(30, locale)];
+            for field in ["name", "email", "guests", "amount", "country"] {
+                shown.push(field_message(field, "must not be empty", locale));
+                shown.push(field_message(field, "is not valid", locale));
+            }
+            for kind in [
+                "full",
+                "seats",
+                "closed",
+                "cancelled",
+                "declined",
+                "payments",
+                "provider",
+                "other",
+            ] {
+                shown.push(refusal(kind, locale));
+            }
+            for text in &shown {
+                assert!(
+                    !text.starts_with("error.") && !text.starts_with("refusal."),
+                    "{locale}: {text}"
+                );
+            }
+            assert!(shown[0].contains("30"), "{}", shown[0]);
+            let guests = field_message("guests", "is not valid", locale);
+            assert!(guests.contains(&MAX_GUESTS.to_string()), "{guests}");
+        }
     }
 }

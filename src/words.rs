@@ -1,0 +1,361 @@
+//! Every word a person reads, from one catalogue per language:
+//! `templates/words/{en,es,fr}.toml`, compiled into the binary.
+//!
+//! A message is a small minijinja template, so each language writes its own plurals
+//! (`{% if n == 1 %}`) and word order. It reads the variables its caller has
+//! (`{{ event.title }}`) and any passed to it (`t("page.event.going", n=3)`).
+//! Templates call `t("key", ..)`: in an HTML template the message's own text is
+//! escaped like any value and its line breaks become spaces; in a plain-text one it
+//! is left as written, line breaks included (they wrap the plain-text emails).
+//! A key missing from a language is an error, never a silent fallback to English.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::LazyLock;
+
+use minijinja::value::Kwargs;
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, HtmlEscape, State, Value};
+
+use crate::domain::Locale;
+
+/// The catalogue of each language. A language added to [`Locale`] needs its file here.
+fn catalogue(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => include_str!("../templates/words/en.toml"),
+        Locale::Es => include_str!("../templates/words/es.toml"),
+        Locale::Fr => include_str!("../templates/words/fr.toml"),
+    }
+}
+
+/// The catalogues, read once. A catalogue that does not load stops the process at
+/// its first word; the unit tests load every one, so that is a failed build, not a
+/// failed server.
+#[allow(
+    clippy::expect_used,
+    reason = "the catalogues are compiled in and tested"
+)]
+static WORDS: LazyLock<Words> =
+    LazyLock::new(|| Words::load().expect("the word catalogues load (see words::tests)"));
+
+/// A catalogue that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum WordsError {
+    #[error("templates/words/{locale}.toml: {source}")]
+    Toml {
+        locale: Locale,
+        source: toml::de::Error,
+    },
+    #[error("templates/words/{locale}.toml: `{key}` is not text")]
+    NotText { locale: Locale, key: String },
+    #[error("templates/words/{locale}.toml: `{key}`: {source}")]
+    Template {
+        locale: Locale,
+        key: String,
+        source: Error,
+    },
+}
+
+/// The compiled messages of every language.
+pub struct Words {
+    /// Two templates a message: `{lang}/{key}` for plain text, `{lang}/{key}#html`.
+    env: Environment<'static>,
+    /// The variables each message reads, by key.
+    reads: HashMap<String, Vec<String>>,
+    keys: HashMap<Locale, BTreeSet<String>>,
+}
+
+impl Words {
+    /// The catalogues of the binary.
+    pub fn get() -> &'static Self {
+        &WORDS
+    }
+
+    fn load() -> Result<Self, WordsError> {
+        Self::from_catalogues(|locale| catalogue(locale).to_owned())
+    }
+
+    /// The words of the catalogues `source` gives, one for each language.
+    pub fn from_catalogues(source: impl Fn(Locale) -> String) -> Result<Self, WordsError> {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with("#html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.add_filter("grouped", grouped);
+        let mut words = Self {
+            env,
+            reads: HashMap::new(),
+            keys: HashMap::new(),
+        };
+        for locale in Locale::ALL {
+            let table: toml::Table = toml::from_str(&source(locale))
+                .map_err(|source| WordsError::Toml { locale, source })?;
+            let mut messages = BTreeMap::new();
+            flatten("", table, &mut messages).map_err(|key| WordsError::NotText { locale, key })?;
+            for (key, text) in messages {
+                words
+                    .add(locale, &key, text)
+                    .map_err(|source| WordsError::Template {
+                        locale,
+                        key: key.clone(),
+                        source,
+                    })?;
+                words.keys.entry(locale).or_default().insert(key);
+            }
+        }
+        Ok(words)
+    }
+
+    fn add(&mut self, locale: Locale, key: &str, text: String) -> Result<(), Error> {
+        let name = format!("{locale}/{key}");
+        let html = as_html(&text);
+        self.env.add_template_owned(name.clone(), text)?;
+        let reads = self
+            .env
+            .get_template(&name)?
+            .undeclared_variables(false)
+            .into_iter()
+            .collect();
+        self.reads.insert(name.clone(), reads);
+        self.env.add_template_owned(format!("{name}#html"), html)
+    }
+
+    /// The keys of a language's catalogue.
+    pub fn keys(&self, locale: Locale) -> impl Iterator<Item = &str> {
+        self.keys
+            .get(&locale)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+    }
+
+    /// `key` in `locale`, as HTML or plain text; each variable the message reads
+    /// comes from `variable` (a missing one is undefined).
+    fn render(
+        &self,
+        locale: Locale,
+        key: &str,
+        html: bool,
+        variable: impl Fn(&str) -> Option<Value>,
+    ) -> Result<String, Error> {
+        let name = format!("{locale}/{key}");
+        let Some(reads) = self.reads.get(&name) else {
+            return Err(Error::new(
+                ErrorKind::UndefinedError,
+                format!("no message `{key}` in templates/words/{locale}.toml"),
+            ));
+        };
+        let context: BTreeMap<&str, Value> = reads
+            .iter()
+            .filter_map(|read| Some((read.as_str(), variable(read)?)))
+            .collect();
+        let template = if html {
+            self.env.get_template(&format!("{name}#html"))?
+        } else {
+            self.env.get_template(&name)?
+        };
+        template.render(context)
+    }
+
+    /// `key` in `locale` as plain text, with `params` for the variables it reads.
+    pub fn text(
+        &self,
+        locale: Locale,
+        key: &str,
+        params: &[(&str, Value)],
+    ) -> Result<String, Error> {
+        self.render(locale, key, false, |name| {
+            params
+                .iter()
+                .find(|(param, _)| *param == name)
+                .map(|(_, value)| value.clone())
+        })
+    }
+
+    /// `key` in `locale` as plain text, its variables read from `context` (an
+    /// email's subject, say).
+    pub fn text_in(&self, locale: Locale, key: &str, context: &Value) -> Result<String, Error> {
+        self.render(locale, key, false, |name| {
+            context.get_attr(name).ok().filter(|v| !v.is_undefined())
+        })
+    }
+
+    /// Make `t(key, ..)`, the `grouped` filter and the `languages` we write
+    /// available to templates.
+    pub fn install(&'static self, env: &mut Environment<'_>) {
+        env.add_function("t", move |state: &State, key: &str, params: Kwargs| {
+            self.t(state, key, &params)
+        });
+        env.add_filter("grouped", grouped);
+        // The languages we write, each named in itself (for a language menu).
+        let languages: Vec<Value> = Locale::ALL
+            .into_iter()
+            .map(|locale| {
+                let name = self.text(locale, "language.name", &[]).unwrap_or_default();
+                minijinja::context! { code => locale.as_str(), name => name }
+            })
+            .collect();
+        env.add_global("languages", languages);
+    }
+
+    /// `t("key", name=value, ..)`: the message in the template's `locale` (English
+    /// when the context names none we write), as HTML in an HTML template.
+    fn t(&self, state: &State, key: &str, params: &Kwargs) -> Result<Value, Error> {
+        let locale = state
+            .lookup("locale")
+            .and_then(|l| l.as_str().and_then(|l| Locale::parse(l).ok()))
+            .unwrap_or(Locale::En);
+        let html = matches!(state.auto_escape(), AutoEscape::Html);
+        let text = self.render(locale, key, html, |name| {
+            if params.has(name) {
+                params.get::<Value>(name).ok()
+            } else {
+                state.lookup(name).filter(|v| !v.is_undefined())
+            }
+        })?;
+        Ok(if html {
+            Value::from_safe_string(text)
+        } else {
+            Value::from(text)
+        })
+    }
+}
+
+/// The words of `key` in `locale` as plain text, for a page's Rust code. A key
+/// missing from the catalogue (which the tests rule out) is logged and shown as
+/// the key, rather than failing the page it is on.
+pub fn say(locale: Locale, key: &str, params: &[(&str, Value)]) -> String {
+    Words::get().text(locale, key, params).unwrap_or_else(|e| {
+        tracing::error!(error = %e, key, "a message failed");
+        key.to_owned()
+    })
+}
+
+/// `n|grouped(separator, from_digits=4)`: the digits of a count in groups of
+/// three, when it has at least `from_digits` of them (`1,234`; Spanish writes
+/// `1234` but `12 345`). Each language's messages choose the separator.
+fn grouped(n: &Value, separator: &str, from_digits: Option<usize>) -> String {
+    let digits = n.to_string();
+    if digits.chars().count() < from_digits.unwrap_or(4) {
+        return digits;
+    }
+    let count = digits.chars().count();
+    let mut out = String::with_capacity(digits.len() + separator.len() * count / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (count - i).is_multiple_of(3) {
+            out.push_str(separator);
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Flatten a catalogue's tables into dotted keys; the key of a value that is not
+/// text is the error.
+fn flatten(
+    prefix: &str,
+    table: toml::Table,
+    into: &mut BTreeMap<String, String>,
+) -> Result<(), String> {
+    for (name, value) in table {
+        let key = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match value {
+            toml::Value::String(text) => {
+                into.insert(key, text);
+            }
+            toml::Value::Table(table) => flatten(&key, table, into)?,
+            _ => return Err(key),
+        }
+    }
+    Ok(())
+}
+
+/// A message's HTML version: its own text escaped as a value would be (so `'`
+/// reads the same as in a page's data), its line breaks spaces. Tags are kept.
+fn as_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = ["{{", "{%", "{#"]
+        .iter()
+        .filter_map(|open| rest.find(open))
+        .min()
+    {
+        out.push_str(&literal_html(&rest[..start]));
+        let close = match &rest[start..start + 2] {
+            "{{" => "}}",
+            "{%" => "%}",
+            _ => "#}",
+        };
+        let end = rest[start + 2..]
+            .find(close)
+            .map_or(rest.len(), |at| start + 2 + at + 2);
+        out.push_str(&rest[start..end]);
+        rest = &rest[end..];
+    }
+    out.push_str(&literal_html(rest));
+    out
+}
+
+fn literal_html(text: &str) -> String {
+    HtmlEscape(&text.replace('\n', " ")).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalogue_loads() {
+        if let Err(e) = Words::load() {
+            panic!("{e}");
+        }
+    }
+
+    #[test]
+    fn every_language_has_exactly_the_keys_of_english() {
+        let words = Words::get();
+        let english: BTreeSet<&str> = words.keys(Locale::En).collect();
+        assert!(english.len() > 100, "{}", english.len());
+        for locale in Locale::ALL {
+            let keys: BTreeSet<&str> = words.keys(locale).collect();
+            let missing: Vec<_> = english.difference(&keys).collect();
+            let extra: Vec<_> = keys.difference(&english).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "templates/words/{locale}.toml: missing {missing:?}, not in English {extra:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_key_is_an_error() {
+        let e = Words::get()
+            .text(Locale::Fr, "page.nowhere", &[])
+            .unwrap_err();
+        assert!(e.to_string().contains("page.nowhere"), "{e}");
+    }
+
+    #[test]
+    fn html_escapes_the_message_and_its_values_and_unwraps_lines() {
+        assert_eq!(
+            as_html("It’s <b>{{ name }}</b>'s\nturn {% if x %}&{% endif %}"),
+            "It’s &lt;b&gt;{{ name }}&lt;&#x2f;b&gt;&#x27;s turn {% if x %}&amp;{% endif %}"
+        );
+    }
+
+    #[test]
+    fn counts_group_their_digits_as_each_language_asks() {
+        let group = |n: i64, sep, from| grouped(&Value::from(n), sep, from);
+        assert_eq!(group(999, ",", None), "999");
+        assert_eq!(group(1234, ",", None), "1,234");
+        assert_eq!(group(1_234_567, ",", None), "1,234,567");
+        assert_eq!(group(1234, "\u{a0}", Some(5)), "1234");
+        assert_eq!(group(12345, "\u{a0}", Some(5)), "12\u{a0}345");
+    }
+}
