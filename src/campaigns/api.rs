@@ -11,9 +11,7 @@ use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,
     page::Limit,
-    problem::{
-        Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, Unauthorized, Unprocessable,
-    },
+    problem::{CreateOne, PatchOne, ReadOne, Unauthorized, Unprocessable},
 };
 use crate::state::AppState;
 
@@ -36,10 +34,7 @@ impl CampaignsApi {
         &self,
         auth: BearerAuth,
         req: Json<NewCampaign>,
-    ) -> Result<
-        CampaignCreated,
-        Problems<(JsonBody, IdempotencyKey, Unauthorized, Forbidden, Conflict)>,
-    > {
+    ) -> Result<CampaignCreated, CreateOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         let campaign = service::create(&self.state.db, &access, req.0).await?;
         Ok(CampaignCreated::Created(Json(campaign)))
@@ -62,11 +57,7 @@ impl CampaignsApi {
 
     /// One campaign.
     #[oai(path = "/campaigns/:id", method = "get")]
-    async fn get(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<Json<Campaign>, Problems<(Unauthorized, Forbidden, NotFound)>> {
+    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Campaign>, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(service::get(&self.state.db, &access, &id).await?))
     }
@@ -78,8 +69,7 @@ impl CampaignsApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<CampaignPatch>,
-    ) -> Result<Json<Campaign>, Problems<(JsonBody, Unauthorized, Forbidden, NotFound, Conflict)>>
-    {
+    ) -> Result<Json<Campaign>, PatchOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::patch(&self.state.db, &access, &id, req.0).await?,

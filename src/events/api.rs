@@ -12,7 +12,8 @@ use crate::http::{
     auth::authenticate,
     page::Limit,
     problem::{
-        Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, Unauthorized, Unprocessable,
+        ActOnOne, ActOnOneWith, Conflict, CreateOne, Forbidden, IdempotencyKey, NotFound, PatchOne,
+        ReadOne, Unauthorized, Unprocessable,
     },
 };
 use crate::state::AppState;
@@ -50,8 +51,7 @@ impl EventsApi {
         &self,
         auth: BearerAuth,
         req: Json<NewEvent>,
-    ) -> Result<EventCreated, Problems<(JsonBody, IdempotencyKey, Unauthorized, Forbidden, Conflict)>>
-    {
+    ) -> Result<EventCreated, CreateOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         let event =
             service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
@@ -91,11 +91,7 @@ impl EventsApi {
 
     /// One event of your organisation (or one it co-hosts).
     #[oai(path = "/events/:id", method = "get")]
-    async fn get(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<Json<Event>, Problems<(Unauthorized, Forbidden, NotFound)>> {
+    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::get(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -109,8 +105,7 @@ impl EventsApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<EventPatch>,
-    ) -> Result<Json<Event>, Problems<(JsonBody, Unauthorized, Forbidden, NotFound, Conflict)>>
-    {
+    ) -> Result<Json<Event>, PatchOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::patch(&self.state.db, &access, &id, req.0, &self.state.site).await?,
@@ -131,12 +126,7 @@ impl EventsApi {
 
     /// Publish a draft: public events appear in the public list and feeds.
     #[oai(path = "/events/:id/publish", method = "post")]
-    async fn publish(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<Json<Event>, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>>
-    {
+    async fn publish(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ActOnOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::publish(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -150,17 +140,7 @@ impl EventsApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<CancelRequest>,
-    ) -> Result<
-        Json<Event>,
-        Problems<(
-            JsonBody,
-            IdempotencyKey,
-            Unauthorized,
-            Forbidden,
-            NotFound,
-            Conflict,
-        )>,
-    > {
+    ) -> Result<Json<Event>, ActOnOneWith> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::cancel(

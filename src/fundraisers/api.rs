@@ -14,8 +14,8 @@ use crate::http::{
     csv::{JsonOrCsv, cell, file_stem, wants_csv},
     page::Limit,
     problem::{
-        BadGateway, Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, Unauthorized,
-        Unavailable, Unprocessable,
+        ActOnOne, ActOnOneWith, BadGateway, Conflict, CreateOne, Forbidden, IdempotencyKey,
+        NotFound, PatchOne, ReadOne, Unauthorized, Unavailable, Unprocessable,
     },
 };
 use crate::state::AppState;
@@ -46,10 +46,7 @@ impl FundraisersApi {
         &self,
         auth: BearerAuth,
         req: Json<NewFundraiser>,
-    ) -> Result<
-        FundraiserCreated,
-        Problems<(JsonBody, IdempotencyKey, Unauthorized, Forbidden, Conflict)>,
-    > {
+    ) -> Result<FundraiserCreated, CreateOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         let fundraiser =
             service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
@@ -78,11 +75,7 @@ impl FundraisersApi {
     }
 
     #[oai(path = "/fundraisers/:id", method = "get")]
-    async fn get(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<Json<Fundraiser>, Problems<(Unauthorized, Forbidden, NotFound)>> {
+    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Fundraiser>, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::get(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -96,8 +89,7 @@ impl FundraisersApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<FundraiserPatch>,
-    ) -> Result<Json<Fundraiser>, Problems<(JsonBody, Unauthorized, Forbidden, NotFound, Conflict)>>
-    {
+    ) -> Result<Json<Fundraiser>, PatchOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::patch(
@@ -117,10 +109,7 @@ impl FundraisersApi {
         &self,
         auth: BearerAuth,
         id: Path<String>,
-    ) -> Result<
-        Json<Fundraiser>,
-        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
-    > {
+    ) -> Result<Json<Fundraiser>, ActOnOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::publish(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -133,10 +122,7 @@ impl FundraisersApi {
         &self,
         auth: BearerAuth,
         id: Path<String>,
-    ) -> Result<
-        Json<Fundraiser>,
-        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
-    > {
+    ) -> Result<Json<Fundraiser>, ActOnOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::close(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -151,17 +137,7 @@ impl FundraisersApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<OfflineDonation>,
-    ) -> Result<
-        DonationRecorded,
-        Problems<(
-            JsonBody,
-            IdempotencyKey,
-            Unauthorized,
-            Forbidden,
-            NotFound,
-            Conflict,
-        )>,
-    > {
+    ) -> Result<DonationRecorded, ActOnOneWith> {
         let access = authenticate(&self.state.db, &auth).await?;
         let donation =
             donations::record_offline(&self.state.db, &self.state.site, &access, &id, req.0)

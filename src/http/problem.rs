@@ -221,6 +221,27 @@ impl From<sea_orm::DbErr> for ApiError {
 /// not name is a bug, which a debug build stops at and a release build logs.
 pub struct Problems<S>(ApiError, PhantomData<S>);
 
+/// The sets most operations name, so that a signature says what kind of operation
+/// it is rather than spelling the tuple out again.
+///
+/// Reading one thing an organisation owns.
+pub type ReadOne = Problems<(Unauthorized, Forbidden, NotFound)>;
+/// Creating something from a JSON body (a slug or a duplicate may conflict).
+pub type CreateOne = Problems<(JsonBody, IdempotencyKey, Unauthorized, Forbidden, Conflict)>;
+/// Changing one thing with a JSON body.
+pub type PatchOne = Problems<(JsonBody, Unauthorized, Forbidden, NotFound, Conflict)>;
+/// Acting on one thing without a body (publish, approve, refund…).
+pub type ActOnOne = Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>;
+/// Acting on one thing with a JSON body (cancel with a reason, record a gift…).
+pub type ActOnOneWith = Problems<(
+    JsonBody,
+    IdempotencyKey,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+)>;
+
 /// A set of statuses an operation names: one of the markers below, or a tuple of them.
 pub trait Statuses {
     fn codes() -> Vec<u16>;

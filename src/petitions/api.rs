@@ -13,7 +13,8 @@ use crate::http::{
     csv::{JsonOrCsv, cell, file_stem, wants_csv},
     page::Limit,
     problem::{
-        Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, Unauthorized, Unprocessable,
+        ActOnOne, ActOnOneWith, CreateOne, Forbidden, NotFound, PatchOne, ReadOne, Unauthorized,
+        Unprocessable,
     },
 };
 use crate::state::AppState;
@@ -47,10 +48,7 @@ impl PetitionsApi {
         &self,
         auth: BearerAuth,
         req: Json<NewPetition>,
-    ) -> Result<
-        PetitionCreated,
-        Problems<(JsonBody, IdempotencyKey, Unauthorized, Forbidden, Conflict)>,
-    > {
+    ) -> Result<PetitionCreated, CreateOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         let petition =
             service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
@@ -79,11 +77,7 @@ impl PetitionsApi {
     }
 
     #[oai(path = "/petitions/:id", method = "get")]
-    async fn get(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<Json<Petition>, Problems<(Unauthorized, Forbidden, NotFound)>> {
+    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Petition>, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::get(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -97,8 +91,7 @@ impl PetitionsApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<PetitionPatch>,
-    ) -> Result<Json<Petition>, Problems<(JsonBody, Unauthorized, Forbidden, NotFound, Conflict)>>
-    {
+    ) -> Result<Json<Petition>, PatchOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::patch(
@@ -118,10 +111,7 @@ impl PetitionsApi {
         &self,
         auth: BearerAuth,
         id: Path<String>,
-    ) -> Result<
-        Json<Petition>,
-        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
-    > {
+    ) -> Result<Json<Petition>, ActOnOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::publish(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -130,14 +120,7 @@ impl PetitionsApi {
 
     /// Stop taking signatures.
     #[oai(path = "/petitions/:id/close", method = "post")]
-    async fn close(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<
-        Json<Petition>,
-        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
-    > {
+    async fn close(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Petition>, ActOnOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::close(&self.state.db, &access, &id, &self.state.site.public_url).await?,
@@ -151,17 +134,7 @@ impl PetitionsApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<DeliverRequest>,
-    ) -> Result<
-        Json<Petition>,
-        Problems<(
-            JsonBody,
-            IdempotencyKey,
-            Unauthorized,
-            Forbidden,
-            NotFound,
-            Conflict,
-        )>,
-    > {
+    ) -> Result<Json<Petition>, ActOnOneWith> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::deliver(
@@ -207,11 +180,7 @@ impl PetitionsApi {
     /// What is handed to the target: each confirmed signer's name, affiliation,
     /// locality, country, comment and date; never an email address.
     #[oai(path = "/petitions/:id/delivery.csv", method = "get")]
-    async fn delivery(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<DeliveryCsv, Problems<(Unauthorized, Forbidden, NotFound)>> {
+    async fn delivery(&self, auth: BearerAuth, id: Path<String>) -> Result<DeliveryCsv, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         let (petition, rows) = service::delivery(&self.state.db, &access, &id).await?;
         let mut out = String::from("name,affiliation,locality,country,comment,signed_on\r\n");

@@ -13,9 +13,7 @@ use crate::http::{
     auth::authenticate,
     csv::{JsonOrCsv, file_stem, wants_csv},
     page::Limit,
-    problem::{
-        Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, Unauthorized, Unprocessable,
-    },
+    problem::{ActOnOne, ActOnOneWith, Forbidden, NotFound, Unauthorized, Unprocessable},
 };
 use crate::state::AppState;
 
@@ -69,17 +67,7 @@ impl RsvpsApi {
         auth: BearerAuth,
         id: Path<String>,
         req: Json<DoorRsvpRequest>,
-    ) -> Result<
-        DoorRsvp,
-        Problems<(
-            JsonBody,
-            IdempotencyKey,
-            Unauthorized,
-            Forbidden,
-            NotFound,
-            Conflict,
-        )>,
-    > {
+    ) -> Result<DoorRsvp, ActOnOneWith> {
         let access = authenticate(&self.state.db, &auth).await?;
         let r = req.0;
         let form = RsvpForm::parse(&r.email, &r.name, r.guests, r.locale.as_deref(), false)
@@ -108,14 +96,7 @@ impl RsvpsApi {
     /// Approve an RSVP awaiting approval: it goes if seats are free, else joins the
     /// waitlist (409 when full without one).
     #[oai(path = "/rsvps/:id/approve", method = "post")]
-    async fn approve(
-        &self,
-        auth: BearerAuth,
-        id: Path<Uuid>,
-    ) -> Result<
-        Json<Attendee>,
-        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
-    > {
+    async fn approve(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ActOnOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::approve(&self.state.db, &self.state.site, &access, id.0).await?,
@@ -124,14 +105,7 @@ impl RsvpsApi {
 
     /// Decline an RSVP; seats it held go to the waitlist.
     #[oai(path = "/rsvps/:id/decline", method = "post")]
-    async fn decline(
-        &self,
-        auth: BearerAuth,
-        id: Path<Uuid>,
-    ) -> Result<
-        Json<Attendee>,
-        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
-    > {
+    async fn decline(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ActOnOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::decline(&self.state.db, &self.state.site, &access, id.0).await?,
@@ -140,14 +114,7 @@ impl RsvpsApi {
 
     /// Check someone in at the door.
     #[oai(path = "/rsvps/:id/check-in", method = "post")]
-    async fn check_in(
-        &self,
-        auth: BearerAuth,
-        id: Path<Uuid>,
-    ) -> Result<
-        Json<Attendee>,
-        Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>,
-    > {
+    async fn check_in(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ActOnOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(
             service::check_in(&self.state.db, &self.state.site, &access, id.0).await?,

@@ -12,7 +12,7 @@ use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,
     page::Limit,
-    problem::{Forbidden, NotFound, Unauthorized, Unprocessable},
+    problem::{Forbidden, ReadOne, Unauthorized, Unprocessable},
 };
 use crate::state::AppState;
 
@@ -68,18 +68,14 @@ impl SupportersApi {
         &self,
         auth: BearerAuth,
         id: Path<Uuid>,
-    ) -> Result<Json<SupporterDetail>, Problems<(Unauthorized, Forbidden, NotFound)>> {
+    ) -> Result<Json<SupporterDetail>, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         Ok(Json(service::get(&self.state.db, &access, id.0).await?))
     }
 
     /// Everything your organisations hold about a supporter (a subject access request).
     #[oai(path = "/supporters/:id/export", method = "get")]
-    async fn export(
-        &self,
-        auth: BearerAuth,
-        id: Path<Uuid>,
-    ) -> Result<Exported, Problems<(Unauthorized, Forbidden, NotFound)>> {
+    async fn export(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Exported, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         let export = service::export(&self.state.db, &access, id.0).await?;
         let disposition = format!("attachment; filename=\"supporter-{}.json\"", id.0);
@@ -88,11 +84,7 @@ impl SupportersApi {
 
     /// Erase a supporter's personal data. RSVP counts and totals stay as they were.
     #[oai(path = "/supporters/:id", method = "delete")]
-    async fn erase(
-        &self,
-        auth: BearerAuth,
-        id: Path<Uuid>,
-    ) -> Result<Erased, Problems<(Unauthorized, Forbidden, NotFound)>> {
+    async fn erase(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Erased, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         service::erase(&self.state.db, &access, id.0).await?;
         Ok(Erased::Erased)
