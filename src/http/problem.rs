@@ -241,6 +241,14 @@ pub type ActOnOneWith = Problems<(
     NotFound,
     Conflict,
 )>;
+/// A supporter's action on a public thing (sign, RSVP), rate limited.
+pub type SupporterAction = Problems<(
+    JsonBody,
+    IdempotencyKey,
+    NotFound,
+    Conflict,
+    TooManyRequests,
+)>;
 
 /// A set of statuses an operation names: one of the markers below, or a tuple of them.
 pub trait Statuses {

@@ -11,7 +11,7 @@ use crate::http::{
     ApiError, ApiTags, Problems,
     client::ClientAddr,
     page::Limit,
-    problem::{Conflict, IdempotencyKey, JsonBody, NotFound, TooManyRequests, Unprocessable},
+    problem::{Conflict, IdempotencyKey, JsonBody, NotFound, SupporterAction, Unprocessable},
 };
 use crate::state::AppState;
 
@@ -71,16 +71,7 @@ impl PublicPetitionApi {
         request: &poem::Request,
         id: Path<String>,
         req: Json<SignRequest>,
-    ) -> Result<
-        SignAnswer,
-        Problems<(
-            JsonBody,
-            IdempotencyKey,
-            NotFound,
-            Conflict,
-            TooManyRequests,
-        )>,
-    > {
+    ) -> Result<SignAnswer, SupporterAction> {
         let form = service::SignForm::parse(req.0).map_err(ApiError::invalid)?;
         self.state
             .limits

@@ -6,7 +6,7 @@ use super::{model::*, service};
 use crate::http::{
     ApiError, ApiTags, Problems,
     client::ClientAddr,
-    problem::{Conflict, IdempotencyKey, JsonBody, NotFound, TooManyRequests},
+    problem::{Conflict, JsonBody, NotFound, SupporterAction},
 };
 use crate::state::AppState;
 
@@ -44,16 +44,7 @@ impl PublicRsvpApi {
         request: &poem::Request,
         id: Path<String>,
         req: Json<RsvpRequest>,
-    ) -> Result<
-        RsvpTaken,
-        Problems<(
-            JsonBody,
-            IdempotencyKey,
-            NotFound,
-            Conflict,
-            TooManyRequests,
-        )>,
-    > {
+    ) -> Result<RsvpTaken, SupporterAction> {
         let form = RsvpForm::try_from(req.0).map_err(ApiError::invalid)?;
         self.state
             .limits
