@@ -34,7 +34,7 @@ const ZONES: [&str; 5] = [
 fn times(i: usize) -> EventTimes {
     let zone = TimeZone::parse(ZONES[i % ZONES.len()]).unwrap();
     let day =
-        NaiveDate::from_ymd_opt(2027, 1, 1).unwrap() + chrono::Duration::days((i % 700) as i64);
+        NaiveDate::from_ymd_opt(2038, 1, 1).unwrap() + chrono::Duration::days((i % 700) as i64);
     let start = format!("{day}T{:02}:00", 9 + i % 10);
     let end = format!("{day}T{:02}:30", 10 + i % 10);
     EventTimes::parse(&start, &end, false, zone).unwrap()

@@ -187,11 +187,11 @@ async fn an_explicit_campaign_slug_is_kept() {
     let campaign = app
         .create_campaign(
             &token,
-            json!({ "title": "Solidarity", "slug": "solidarity-2027" }),
+            json!({ "title": "Solidarity", "slug": "solidarity-2038" }),
         )
         .await;
 
-    assert_eq!(campaign["slug"], "solidarity-2027");
+    assert_eq!(campaign["slug"], "solidarity-2038");
 }
 
 #[tokio::test]

@@ -132,7 +132,9 @@ async fn every_demo_child_event_sits_within_its_parent() {
 }
 
 #[tokio::test]
-async fn the_demo_prints_a_one_time_console_link_for_its_organiser() {
+/// The link's page (`GET /admin/sign-in/{token}`) comes with the console (issue 17);
+/// this checks what the demo prints.
+async fn the_demo_prints_a_sign_in_link_for_its_organiser() {
     let demo = DemoServer::start().await;
 
     let printed = demo.printed();

@@ -228,7 +228,7 @@ async fn a_confirmation_after_a_change_carries_the_events_current_sequence() {
     app.patch_event(
         &token,
         id_of(&event),
-        json!({ "starts_at": "2027-02-11T19:00", "ends_at": "2027-02-11T21:00" }),
+        json!({ "starts_at": "2038-02-11T19:00", "ends_at": "2038-02-11T21:00" }),
     )
     .await
     .expect(200);
@@ -283,7 +283,7 @@ async fn the_time_reads_in_the_events_zone_with_its_abbreviation() {
     app.deliver_emails().await;
 
     let email = only_email_to(&app.smtp, "ana@example.org");
-    let when = "Wednesday 10 February 2027, 19:00–21:00 EST";
+    let when = "Wednesday 10 February 2038, 19:00–21:00 EST";
     assert!(email.text().contains(when), "{}", email.text());
     assert!(email.html().contains(when), "{}", email.html());
 }
@@ -299,8 +299,8 @@ async fn a_caracas_event_shows_its_offset_for_want_of_an_abbreviation() {
                 "Encuentro comunal",
                 "public_meeting",
                 "America/Caracas",
-                "2027-03-06T18:00",
-                "2027-03-06T20:00",
+                "2038-03-06T18:00",
+                "2038-03-06T20:00",
             ),
         )
         .await;
@@ -311,7 +311,7 @@ async fn a_caracas_event_shows_its_offset_for_want_of_an_abbreviation() {
 
     let text = only_email_to(&app.smtp, "ana@example.org").text();
     assert!(
-        text.contains("Saturday 6 March 2027, 18:00–20:00 UTC-04"),
+        text.contains("Saturday 6 March 2038, 18:00–20:00 UTC-04"),
         "{text}"
     );
 }
@@ -327,8 +327,8 @@ async fn a_summer_event_reads_in_daylight_time() {
                 "Picnic for Palestine",
                 "social",
                 "America/Toronto",
-                "2027-07-10T12:00",
-                "2027-07-10T16:00",
+                "2038-07-10T12:00",
+                "2038-07-10T16:00",
             ),
         )
         .await;
@@ -339,7 +339,7 @@ async fn a_summer_event_reads_in_daylight_time() {
 
     let text = only_email_to(&app.smtp, "ana@example.org").text();
     assert!(
-        text.contains("Saturday 10 July 2027, 12:00–16:00 EDT"),
+        text.contains("Saturday 10 July 2038, 12:00–16:00 EDT"),
         "{text}"
     );
 }
@@ -499,7 +499,7 @@ async fn a_supporter_who_asks_for_spanish_reads_spanish() {
     let text = email.text();
     assert!(text.contains("Hola, Ana:"), "{text}");
     assert!(
-        text.contains("Cuándo: miércoles 10 de febrero de 2027, 19:00–21:00 EST"),
+        text.contains("Cuándo: miércoles 10 de febrero de 2038, 19:00–21:00 EST"),
         "{text}"
     );
     assert!(!text.contains("When:"), "{text}");
@@ -523,7 +523,7 @@ async fn a_supporter_who_asks_for_french_reads_french() {
     let text = email.text();
     assert!(text.contains("Bonjour Ana,"), "{text}");
     assert!(
-        text.contains("Quand\u{a0}: mercredi 10 février 2027, 19:00–21:00 EST"),
+        text.contains("Quand\u{a0}: mercredi 10 février 2038, 19:00–21:00 EST"),
         "{text}"
     );
     assert!(email.html().contains("mercredi"), "{}", email.html());
@@ -713,7 +713,7 @@ async fn moving_an_event_sends_attendees_a_calendar_entry_with_a_higher_sequence
         .patch_event(
             &token,
             id_of(&event),
-            json!({ "starts_at": "2027-02-11T19:00", "ends_at": "2027-02-11T21:00" }),
+            json!({ "starts_at": "2038-02-11T19:00", "ends_at": "2038-02-11T21:00" }),
         )
         .await;
     assert_eq!(moved.expect(200)["sequence"], 1);
@@ -723,11 +723,11 @@ async fn moving_an_event_sends_attendees_a_calendar_entry_with_a_higher_sequence
     assert_eq!(email.subject(), "Time or place changed: Film night");
     let text = email.text();
     assert!(
-        text.contains("When: Thursday 11 February 2027, 19:00–21:00 EST"),
+        text.contains("When: Thursday 11 February 2038, 19:00–21:00 EST"),
         "{text}"
     );
     assert!(
-        text.contains("When: Wednesday 10 February 2027, 19:00–21:00 EST"),
+        text.contains("When: Wednesday 10 February 2038, 19:00–21:00 EST"),
         "the previous time is shown too: {text}"
     );
     let (method, ics) = email.calendar().expect("an .ics attachment");
@@ -801,7 +801,7 @@ async fn those_waiting_or_awaiting_approval_hear_of_a_change_without_a_calendar_
     app.patch_event(
         &token,
         id_of(&event),
-        json!({ "starts_at": "2027-02-11T19:00", "ends_at": "2027-02-11T21:00" }),
+        json!({ "starts_at": "2038-02-11T19:00", "ends_at": "2038-02-11T21:00" }),
     )
     .await
     .expect(200);
@@ -838,7 +838,7 @@ async fn a_change_email_without_a_calendar_entry_promises_none() {
     app.patch_event(
         &token,
         id_of(&event),
-        json!({ "starts_at": "2027-02-11T19:00", "ends_at": "2027-02-11T21:00" }),
+        json!({ "starts_at": "2038-02-11T19:00", "ends_at": "2038-02-11T21:00" }),
     )
     .await
     .expect(200);

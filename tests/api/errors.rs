@@ -356,7 +356,7 @@ async fn junk_in_the_public_list_query_is_refused() {
         "?limit=-1",
         "?limit=99999999999999999999999",
         "?from=yesterday",
-        "?to=2027-13-45T99:00:00Z",
+        "?to=2038-13-45T99:00:00Z",
         "?cursor=%00garbage",
         "?cursor=bm90LWEtY3Vyc29y",
         "?kind=rave",

@@ -109,8 +109,8 @@ async fn a_wall_time_the_clocks_skip_is_refused() {
             "Meeting",
             "public_meeting",
             "America/Toronto",
-            "2027-03-14T02:30",
-            "2027-03-14T04:00",
+            "2038-03-14T02:30",
+            "2038-03-14T04:00",
         ),
     )
     .await
@@ -129,8 +129,8 @@ async fn an_end_the_clocks_skip_is_refused() {
             "Meeting",
             "public_meeting",
             "America/Toronto",
-            "2027-03-14T00:30",
-            "2027-03-14T02:15",
+            "2038-03-14T00:30",
+            "2038-03-14T02:15",
         ),
     )
     .await
@@ -154,13 +154,13 @@ async fn caracas_is_four_hours_behind_utc_all_year() {
         &app,
         &token,
         "America/Caracas",
-        "2027-07-05T18:00",
-        "2027-07-05T20:00",
+        "2038-07-05T18:00",
+        "2038-07-05T20:00",
     )
     .await;
 
     assert_eq!(december["starts_at_utc"], "2026-12-05T22:00:00Z");
-    assert_eq!(july["starts_at_utc"], "2027-07-05T22:00:00Z");
+    assert_eq!(july["starts_at_utc"], "2038-07-05T22:00:00Z");
 }
 
 #[tokio::test]
@@ -190,12 +190,12 @@ async fn london_in_summer_is_an_hour_ahead_of_utc() {
         &app,
         &token,
         "Europe/London",
-        "2027-07-10T19:00",
-        "2027-07-10T21:00",
+        "2038-07-10T19:00",
+        "2038-07-10T21:00",
     )
     .await;
 
-    assert_eq!(event["starts_at_utc"], "2027-07-10T18:00:00Z");
+    assert_eq!(event["starts_at_utc"], "2038-07-10T18:00:00Z");
 }
 
 #[tokio::test]
@@ -433,15 +433,15 @@ async fn patching_a_start_into_the_clocks_gap_is_refused() {
         &app,
         &token,
         "America/Toronto",
-        "2027-03-13T19:00",
-        "2027-03-14T04:00",
+        "2038-03-13T19:00",
+        "2038-03-14T04:00",
     )
     .await;
 
     app.patch_event(
         &token,
         id_of(&event),
-        json!({ "starts_at": "2027-03-14T02:30" }),
+        json!({ "starts_at": "2038-03-14T02:30" }),
     )
     .await
     .expect_invalid("starts_at");

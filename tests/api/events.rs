@@ -109,7 +109,7 @@ async fn an_event_takes_its_organisations_zone_when_none_is_given() {
     let event = app.create_event(&token, body).await;
 
     assert_eq!(event["timezone"], "Europe/London");
-    assert_eq!(event["starts_at_utc"], "2027-02-10T19:00:00Z");
+    assert_eq!(event["starts_at_utc"], "2038-02-10T19:00:00Z");
 }
 
 #[tokio::test]
@@ -628,11 +628,11 @@ async fn an_explicit_event_slug_is_kept() {
     let event = app
         .create_event(
             &token,
-            with(meeting("Meeting"), json!({ "slug": "meeting-2027" })),
+            with(meeting("Meeting"), json!({ "slug": "meeting-2038" })),
         )
         .await;
 
-    assert_eq!(event["slug"], "meeting-2027");
+    assert_eq!(event["slug"], "meeting-2038");
 }
 
 #[tokio::test]
@@ -707,7 +707,7 @@ async fn moving_a_draft_leaves_the_sequence_at_zero() {
         .patch_event(
             &token,
             id_of(&draft),
-            json!({ "starts_at": "2027-02-11T19:00", "ends_at": "2027-02-11T21:00" }),
+            json!({ "starts_at": "2038-02-11T19:00", "ends_at": "2038-02-11T21:00" }),
         )
         .await;
 
@@ -732,7 +732,7 @@ async fn moving_a_published_event_bumps_the_sequence_by_one() {
     let (before, after) = sequence_across(
         &app,
         &token,
-        json!({ "starts_at": "2027-02-11T19:00", "ends_at": "2027-02-11T21:00" }),
+        json!({ "starts_at": "2038-02-11T19:00", "ends_at": "2038-02-11T21:00" }),
     )
     .await;
 
@@ -745,7 +745,7 @@ async fn ending_a_published_event_later_bumps_the_sequence_by_one() {
     let token = app.owner_of("circle").await;
 
     let (before, after) =
-        sequence_across(&app, &token, json!({ "ends_at": "2027-02-10T22:00" })).await;
+        sequence_across(&app, &token, json!({ "ends_at": "2038-02-10T22:00" })).await;
 
     assert_eq!(after, before + 1);
 }
@@ -794,7 +794,7 @@ async fn giving_a_published_event_its_own_time_again_leaves_the_sequence_alone()
     let (before, after) = sequence_across(
         &app,
         &token,
-        json!({ "starts_at": "2027-02-10T19:00:00", "ends_at": "2027-02-10T21:00" }),
+        json!({ "starts_at": "2038-02-10T19:00:00", "ends_at": "2038-02-10T21:00" }),
     )
     .await;
 
@@ -823,7 +823,7 @@ async fn each_change_to_a_published_event_bumps_the_sequence_once() {
     let id = id_of(&event);
     let start = event["sequence"].as_i64().unwrap();
 
-    app.patch_event(&token, id, json!({ "starts_at": "2027-02-10T18:30" }))
+    app.patch_event(&token, id, json!({ "starts_at": "2038-02-10T18:30" }))
         .await
         .expect(200);
     app.patch_event(&token, id, json!({ "title": "Renamed" }))

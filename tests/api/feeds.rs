@@ -104,28 +104,28 @@ async fn dataset(app: &TestApp) -> Dataset {
     for (title, start, end) in [
         (
             "Vigil before spring forward",
-            "2027-03-13T20:00",
-            "2027-03-14T04:00",
+            "2038-03-13T20:00",
+            "2038-03-14T04:00",
         ),
         (
             "Meeting after spring forward",
-            "2027-03-15T19:00",
-            "2027-03-15T21:00",
+            "2038-03-15T19:00",
+            "2038-03-15T21:00",
         ),
         (
             "Rally before fall back",
-            "2027-10-30T19:00",
-            "2027-10-30T21:00",
+            "2038-10-30T19:00",
+            "2038-10-30T21:00",
         ),
         (
             "Rally after fall back",
-            "2027-11-08T19:00",
-            "2027-11-08T21:00",
+            "2038-11-08T19:00",
+            "2038-11-08T21:00",
         ),
         (
             "Late meeting in the fold",
-            "2027-11-07T00:30",
-            "2027-11-07T01:30",
+            "2038-11-07T00:30",
+            "2038-11-07T01:30",
         ),
     ] {
         app.published_event(
@@ -143,7 +143,7 @@ async fn dataset(app: &TestApp) -> Dataset {
     app.published_event(
         &token,
         with(
-            event_at("Asamblea en Caracas", "public_meeting", "America/Caracas", "2027-01-15T18:00", "2027-01-15T20:30"),
+            event_at("Asamblea en Caracas", "public_meeting", "America/Caracas", "2038-01-15T18:00", "2038-01-15T20:30"),
             json!({ "language": "es", "location": { "venue": "Teatro Teresa Carreño", "locality": "Caracas", "country": "VE", "latitude": 10.5006, "longitude": -66.8996 } }),
         ),
     )
@@ -152,8 +152,8 @@ async fn dataset(app: &TestApp) -> Dataset {
         &token,
         london_meeting(
             "Report-back in London",
-            "2027-01-20T19:00",
-            "2027-01-20T21:00",
+            "2038-01-20T19:00",
+            "2038-01-20T21:00",
         ),
     )
     .await;
@@ -162,7 +162,7 @@ async fn dataset(app: &TestApp) -> Dataset {
             &token,
             in_campaign(json!({
                 "kind": "delegation", "title": "Delegation to Caracas", "timezone": "America/Caracas",
-                "all_day": true, "starts_at": "2027-02-01", "ends_at": "2027-02-08",
+                "all_day": true, "starts_at": "2038-02-01", "ends_at": "2038-02-08",
                 "rsvp_mode": "approval", "capacity": 20,
             })),
         )
@@ -170,7 +170,7 @@ async fn dataset(app: &TestApp) -> Dataset {
     app.published_event(
         &token,
         with(
-            event_at("Visit to an occupied factory in Maracay", "delegation", "America/Caracas", "2027-02-03T09:00", "2027-02-03T15:00"),
+            event_at("Visit to an occupied factory in Maracay", "delegation", "America/Caracas", "2038-02-03T09:00", "2038-02-03T15:00"),
             json!({ "parent_id": id_of(&delegation), "location": { "locality": "Maracay", "country": "VE" } }),
         ),
     )
@@ -182,8 +182,8 @@ async fn dataset(app: &TestApp) -> Dataset {
                 "Screening called off",
                 "screening",
                 "America/Toronto",
-                "2027-01-22T19:00",
-                "2027-01-22T21:00",
+                "2038-01-22T19:00",
+                "2038-01-22T21:00",
             ),
         )
         .await;
@@ -201,8 +201,8 @@ async fn dataset(app: &TestApp) -> Dataset {
                 "Online teach-in",
                 "workshop",
                 "Europe/London",
-                "2027-01-25T18:00",
-                "2027-01-25T19:30",
+                "2038-01-25T18:00",
+                "2038-01-25T19:30",
             ),
             json!({ "online_url": "https://meet.example.org/teach-in" }),
         ),
@@ -215,8 +215,8 @@ async fn dataset(app: &TestApp) -> Dataset {
                 "Films, talks; food & music\r\nSTATUS:CANCELLED",
                 "social",
                 "America/Toronto",
-                "2027-01-30T18:00",
-                "2027-01-30T23:00",
+                "2038-01-30T18:00",
+                "2038-01-30T23:00",
             ),
             json!({
                 "summary": "Ça va être très bien 🎉, promise; really",
@@ -304,16 +304,16 @@ async fn times_carry_their_zone_and_all_day_events_end_the_day_after() {
     let after = vevent_for(&events, "Rally after fall back");
     assert_eq!(
         property(after, "DTSTART"),
-        Some("DTSTART;TZID=America/Toronto:20271108T190000")
+        Some("DTSTART;TZID=America/Toronto:20381108T190000")
     );
     let delegation = vevent_for(&events, "Delegation to Caracas");
     assert_eq!(
         property(delegation, "DTSTART"),
-        Some("DTSTART;VALUE=DATE:20270201")
+        Some("DTSTART;VALUE=DATE:20380201")
     );
     assert_eq!(
         property(delegation, "DTEND"),
-        Some("DTEND;VALUE=DATE:20270209")
+        Some("DTEND;VALUE=DATE:20380209")
     );
     let visit = vevent_for(&events, "Visit to an occupied factory");
     let uid = property(delegation, "UID")
@@ -360,7 +360,7 @@ async fn an_event_keeps_its_uid_when_its_title_slug_and_time_change() {
     let event = app
         .published_event(
             &token,
-            london_meeting("Public meeting", "2027-01-20T19:00", "2027-01-20T21:00"),
+            london_meeting("Public meeting", "2038-01-20T19:00", "2038-01-20T21:00"),
         )
         .await;
     let before = vevents(&feed(&app, "/calendar.ics").await);
@@ -369,7 +369,7 @@ async fn an_event_keeps_its_uid_when_its_title_slug_and_time_change() {
     app.patch_event(
         &token,
         id_of(&event),
-        json!({ "title": "Public meeting (moved)", "slug": "public-meeting-moved", "starts_at": "2027-01-21T19:00", "ends_at": "2027-01-21T21:00" }),
+        json!({ "title": "Public meeting (moved)", "slug": "public-meeting-moved", "starts_at": "2038-01-21T19:00", "ends_at": "2038-01-21T21:00" }),
     )
     .await
     .expect(200);
@@ -379,7 +379,7 @@ async fn an_event_keeps_its_uid_when_its_title_slug_and_time_change() {
     assert_eq!(property(&after[0], "SEQUENCE"), Some("SEQUENCE:1"));
     assert_eq!(
         property(&after[0], "DTSTART"),
-        Some("DTSTART;TZID=Europe/London:20270121T190000")
+        Some("DTSTART;TZID=Europe/London:20380121T190000")
     );
 }
 
@@ -389,14 +389,14 @@ async fn drafts_and_unlisted_events_stay_out_of_feeds() {
     let token = hands_off_venezuela(&app).await;
     app.create_event(
         &token,
-        london_meeting("Draft meeting", "2027-01-20T19:00", "2027-01-20T21:00"),
+        london_meeting("Draft meeting", "2038-01-20T19:00", "2038-01-20T21:00"),
     )
     .await;
     let unlisted = app
         .published_event(
             &token,
             with(
-                london_meeting("Unlisted meeting", "2027-01-21T19:00", "2027-01-21T21:00"),
+                london_meeting("Unlisted meeting", "2038-01-21T19:00", "2038-01-21T21:00"),
                 json!({ "visibility": "unlisted" }),
             ),
         )
@@ -451,7 +451,7 @@ async fn a_feed_answers_304_until_its_content_changes() {
     let event = app
         .published_event(
             &token,
-            london_meeting("Public meeting", "2027-01-20T19:00", "2027-01-20T21:00"),
+            london_meeting("Public meeting", "2038-01-20T19:00", "2038-01-20T21:00"),
         )
         .await;
     let first = app.get_public("/calendar.ics").await;
@@ -532,7 +532,7 @@ async fn the_event_json_links_the_calendar_file_a_subscription_and_google() {
     let event = app
         .published_event(
             &token,
-            london_meeting("Public meeting", "2027-01-20T19:00", "2027-01-20T21:00"),
+            london_meeting("Public meeting", "2038-01-20T19:00", "2038-01-20T21:00"),
         )
         .await;
     let public = app
@@ -553,7 +553,7 @@ async fn the_event_json_links_the_calendar_file_a_subscription_and_google() {
         "{google}"
     );
     assert!(
-        google.contains("dates=20270120T190000Z%2F20270120T210000Z"),
+        google.contains("dates=20380120T190000Z%2F20380120T210000Z"),
         "{google}"
     );
     // The file the link names is there.
@@ -587,7 +587,7 @@ async fn a_cancelled_event_leaves_the_feeds_thirty_days_after_its_cancellation()
     let event = app
         .published_event(
             &token,
-            london_meeting("Called off", "2027-06-20T19:00", "2027-06-20T21:00"),
+            london_meeting("Called off", "2038-06-20T19:00", "2038-06-20T21:00"),
         )
         .await;
     app.cancel(&token, id_of(&event), "").await.expect(200);

@@ -777,8 +777,8 @@ async fn a_delegation_shows_its_itinerary() {
                 "Delegation to Caracas",
                 "delegation",
                 "America/Caracas",
-                "2027-03-01T09:00",
-                "2027-03-07T18:00",
+                "2038-03-01T09:00",
+                "2038-03-07T18:00",
             ),
         )
         .await;
@@ -788,8 +788,8 @@ async fn a_delegation_shows_its_itinerary() {
                 title,
                 "other",
                 "America/Caracas",
-                &format!("2027-03-{day}T10:00"),
-                &format!("2027-03-{day}T12:00"),
+                &format!("2038-03-{day}T10:00"),
+                &format!("2038-03-{day}T12:00"),
             ),
             json!({ "parent_id": id_of(&delegation) }),
         )
@@ -841,8 +841,8 @@ async fn a_forum_shows_its_workshops() {
                 "People's Social Forum",
                 "other",
                 "America/Toronto",
-                "2027-05-15T09:00",
-                "2027-05-16T18:00",
+                "2038-05-15T09:00",
+                "2038-05-16T18:00",
             ),
         )
         .await;
@@ -854,8 +854,8 @@ async fn a_forum_shows_its_workshops() {
                     title,
                     "workshop",
                     "America/Toronto",
-                    &format!("2027-05-15T{hour}:00"),
-                    &format!("2027-05-15T{hour}:45"),
+                    &format!("2038-05-15T{hour}:00"),
+                    &format!("2038-05-15T{hour}:45"),
                 ),
                 json!({ "parent_id": id_of(&forum) }),
             ),
@@ -2024,7 +2024,7 @@ async fn an_event_page_describes_the_event_for_search_engines() {
         &app,
         &token,
         "Picnic in the park",
-        json!({ "kind": "social", "starts_at": "2027-07-10T12:00", "ends_at": "2027-07-10T15:00" }),
+        json!({ "kind": "social", "starts_at": "2038-07-10T12:00", "ends_at": "2038-07-10T15:00" }),
     )
     .await;
 
@@ -2039,7 +2039,7 @@ async fn an_event_page_describes_the_event_for_search_engines() {
     assert_eq!(event["name"], "Film night");
     let start = event["startDate"].as_str().expect("a startDate");
     assert!(
-        start.starts_with("2027-02-10T19:00") && start.ends_with("-05:00"),
+        start.starts_with("2038-02-10T19:00") && start.ends_with("-05:00"),
         "the start with Toronto's winter offset: {start}"
     );
     assert!(!event["location"].is_null(), "{event}");
@@ -2053,7 +2053,7 @@ async fn an_event_page_describes_the_event_for_search_engines() {
         .expect("a startDate")
         .to_owned();
     assert!(
-        start.starts_with("2027-07-10T12:00") && start.ends_with("-04:00"),
+        start.starts_with("2038-07-10T12:00") && start.ends_with("-04:00"),
         "the start with Toronto's summer offset: {start}"
     );
 }

@@ -9,7 +9,7 @@ fn in_place(locality: &str, country: &str) -> Value {
     json!({ "location": { "venue": "Hall", "locality": locality, "country": country } })
 }
 
-/// A meeting on `day` (2027-MM-DD), 19:00 to 21:00 in Toronto.
+/// A meeting on `day` (2038-MM-DD), 19:00 to 21:00 in Toronto.
 fn meeting_on(title: &str, day: &str) -> Value {
     event_at(
         title,
@@ -90,7 +90,7 @@ async fn past_events_are_not_in_the_default_public_list() {
     let token = app.owner_of("circle").await;
     app.published_event(&token, meeting_on("Last year's meeting", "2025-03-10"))
         .await;
-    app.published_event(&token, meeting_on("Next year's meeting", "2027-03-10"))
+    app.published_event(&token, meeting_on("Next year's meeting", "2038-03-10"))
         .await;
 
     assert_eq!(app.public_titles("").await, ["Next year's meeting"]);
@@ -100,11 +100,11 @@ async fn past_events_are_not_in_the_default_public_list() {
 async fn the_public_list_is_ordered_by_start() {
     let app = spawn_app().await;
     let token = app.owner_of("circle").await;
-    app.published_event(&token, meeting_on("Third", "2027-05-01"))
+    app.published_event(&token, meeting_on("Third", "2038-05-01"))
         .await;
-    app.published_event(&token, meeting_on("First", "2027-01-15"))
+    app.published_event(&token, meeting_on("First", "2038-01-15"))
         .await;
-    app.published_event(&token, meeting_on("Second", "2027-03-01"))
+    app.published_event(&token, meeting_on("Second", "2038-03-01"))
         .await;
 
     assert_eq!(app.public_titles("").await, ["First", "Second", "Third"]);
@@ -121,8 +121,8 @@ async fn the_public_list_orders_by_instant_across_zones() {
             "Toronto",
             "public_meeting",
             "America/Toronto",
-            "2027-01-15T19:00",
-            "2027-01-15T21:00",
+            "2038-01-15T19:00",
+            "2038-01-15T21:00",
         ),
     )
     .await;
@@ -132,8 +132,8 @@ async fn the_public_list_orders_by_instant_across_zones() {
             "London",
             "public_meeting",
             "Europe/London",
-            "2027-01-15T20:00",
-            "2027-01-15T22:00",
+            "2038-01-15T20:00",
+            "2038-01-15T22:00",
         ),
     )
     .await;
@@ -145,13 +145,13 @@ async fn the_public_list_orders_by_instant_across_zones() {
 async fn the_public_list_starts_from_the_given_instant() {
     let app = spawn_app().await;
     let token = app.owner_of("circle").await;
-    app.published_event(&token, meeting_on("January", "2027-01-15"))
+    app.published_event(&token, meeting_on("January", "2038-01-15"))
         .await;
-    app.published_event(&token, meeting_on("March", "2027-03-15"))
+    app.published_event(&token, meeting_on("March", "2038-03-15"))
         .await;
 
     assert_eq!(
-        app.public_titles("?from=2027-02-01T00:00:00Z").await,
+        app.public_titles("?from=2038-02-01T00:00:00Z").await,
         ["March"]
     );
 }
@@ -173,13 +173,13 @@ async fn the_public_list_can_look_into_the_past() {
 async fn the_public_list_stops_at_the_given_instant() {
     let app = spawn_app().await;
     let token = app.owner_of("circle").await;
-    app.published_event(&token, meeting_on("January", "2027-01-15"))
+    app.published_event(&token, meeting_on("January", "2038-01-15"))
         .await;
-    app.published_event(&token, meeting_on("March", "2027-03-15"))
+    app.published_event(&token, meeting_on("March", "2038-03-15"))
         .await;
 
     assert_eq!(
-        app.public_titles("?to=2027-02-01T00:00:00Z").await,
+        app.public_titles("?to=2038-02-01T00:00:00Z").await,
         ["January"]
     );
 }
@@ -283,11 +283,11 @@ async fn the_public_list_comes_in_pages_linked_by_cursors() {
     let app = spawn_app().await;
     let token = app.owner_of("circle").await;
     for (title, day) in [
-        ("One", "2027-01-01"),
-        ("Two", "2027-01-02"),
-        ("Three", "2027-01-03"),
-        ("Four", "2027-01-04"),
-        ("Five", "2027-01-05"),
+        ("One", "2038-01-01"),
+        ("Two", "2038-01-02"),
+        ("Three", "2038-01-03"),
+        ("Four", "2038-01-04"),
+        ("Five", "2038-01-05"),
     ] {
         app.published_event(&token, meeting_on(title, day)).await;
     }
@@ -482,18 +482,18 @@ async fn an_event_under_way_at_from_is_still_listed() {
             "Evening",
             "public_meeting",
             "Europe/London",
-            "2027-02-10T19:00",
-            "2027-02-10T21:00",
+            "2038-02-10T19:00",
+            "2038-02-10T21:00",
         ),
     )
     .await;
 
     assert_eq!(
-        app.public_titles("?from=2027-02-10T20:00:00Z").await,
+        app.public_titles("?from=2038-02-10T20:00:00Z").await,
         ["Evening"]
     );
     assert!(
-        app.public_titles("?from=2027-02-10T21:30:00Z")
+        app.public_titles("?from=2038-02-10T21:30:00Z")
             .await
             .is_empty()
     );
@@ -553,11 +553,11 @@ async fn paging_keeps_the_filters() {
     let app = spawn_app().await;
     let token = app.owner_of("circle").await;
     for (title, kind, day) in [
-        ("Screening 1", "screening", "2027-01-01"),
-        ("Meeting 1", "public_meeting", "2027-01-02"),
-        ("Screening 2", "screening", "2027-01-03"),
-        ("Meeting 2", "public_meeting", "2027-01-04"),
-        ("Screening 3", "screening", "2027-01-05"),
+        ("Screening 1", "screening", "2038-01-01"),
+        ("Meeting 1", "public_meeting", "2038-01-02"),
+        ("Screening 2", "screening", "2038-01-03"),
+        ("Meeting 2", "public_meeting", "2038-01-04"),
+        ("Screening 3", "screening", "2038-01-05"),
     ] {
         app.published_event(
             &token,
