@@ -19,10 +19,40 @@ use crate::email::{
 /// The pause between rounds when there is nothing to do.
 const IDLE: Duration = Duration::from_millis(500);
 
-/// How often old idempotency keys are forgotten. Keys live a day, so the minute does
-/// not matter; a delete every round (twice a second) would scan the table and take
-/// SQLite's write lock from the signatures and RSVPs being written.
+/// How often old idempotency keys are forgotten, and week-old unconfirmed signatures
+/// expired, by a running worker. Neither needs the minute, and each is a write that
+/// takes SQLite's write turn from the signatures and RSVPs being taken: done every
+/// round (twice a second) they would cost more than all else the worker does.
 const FORGET_KEYS_EVERY: Duration = Duration::from_secs(10 * 60);
+const EXPIRE_SIGNATURES_EVERY: Duration = Duration::from_secs(60);
+
+/// A job run at most once a period (and at a worker's first round).
+#[derive(Clone)]
+struct Every {
+    period: Duration,
+    last: Arc<Mutex<Option<Instant>>>,
+}
+
+impl Every {
+    fn new(period: Duration) -> Self {
+        Self {
+            period,
+            last: Arc::default(),
+        }
+    }
+
+    /// Whether the job is due; if so, marked as done now.
+    fn due(&self) -> bool {
+        let Ok(mut last) = self.last.lock() else {
+            return true;
+        };
+        let due = last.is_none_or(|at| at.elapsed() >= self.period);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
+    }
+}
 
 /// What one round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +69,8 @@ pub struct Worker {
     db: DatabaseConnection,
     site: Site,
     delivery: Delivery,
-    /// When this worker last forgot old idempotency keys (see [`FORGET_KEYS_EVERY`]).
-    keys_forgotten_at: Arc<Mutex<Option<Instant>>>,
+    forget_keys: Every,
+    expire_signatures: Every,
 }
 
 impl Worker {
@@ -49,13 +79,15 @@ impl Worker {
             db,
             site,
             delivery,
-            keys_forgotten_at: Arc::default(),
+            forget_keys: Every::new(FORGET_KEYS_EVERY),
+            expire_signatures: Every::new(EXPIRE_SIGNATURES_EVERY),
         }
     }
 
-    /// One round, run by hand: every job once, every due email sent.
+    /// One round, run by hand: every job once, whenever it last ran, and every due
+    /// email sent.
     pub async fn run_once(&self) -> Result<Round, DbErr> {
-        self.round(&Stop(None)).await
+        self.round(&Stop(None), true).await
     }
 
     /// Run rounds until `stop` completes (see [`Delivery::deliver_due`] for what
@@ -69,7 +101,7 @@ impl Worker {
         let stop = Stop(Some(told));
         let work = async {
             loop {
-                match self.round(&stop).await {
+                match self.round(&stop, false).await {
                     Ok(round) if round != Round::default() => {
                         tracing::info!(?round, "worker round");
                     }
@@ -86,36 +118,49 @@ impl Worker {
         tracing::info!("worker stopped");
     }
 
+    /// Each job runs whatever became of the one before, so that one failing (a row
+    /// that no longer loads, say) never holds up the outbox; the first error is
+    /// answered once all have run.
     #[tracing::instrument(skip_all)]
-    async fn round(&self, stop: &Stop) -> Result<Round, DbErr> {
+    async fn round(&self, stop: &Stop, every_job: bool) -> Result<Round, DbErr> {
         let now = Utc::now();
-        crate::petitions::service::expire_unconfirmed(&self.db, now).await?;
-        if self.keys_due() {
-            crate::http::guard::forget_old_keys(&self.db, now).await?;
+        let mut first_error = None;
+        let mut note = |job: &str, result: Result<(), DbErr>| {
+            if let Err(e) = result {
+                tracing::error!(job, error = %e, "background job failed");
+                first_error.get_or_insert(e);
+            }
+        };
+        if every_job || self.expire_signatures.due() {
+            let expired = crate::petitions::service::expire_unconfirmed(&self.db, now).await;
+            note("expire signatures", expired.map(drop));
         }
-        let reminders = crate::rsvps::service::queue_reminders(&self.db, &self.site, now).await?;
+        if every_job || self.forget_keys.due() {
+            let forgotten = crate::http::guard::forget_old_keys(&self.db, now).await;
+            note("forget keys", forgotten.map(drop));
+        }
+        let reminders = crate::rsvps::service::queue_reminders(&self.db, &self.site, now).await;
+        let reminders = reminders.unwrap_or_else(|e| {
+            note("queue reminders", Err(e));
+            0
+        });
+        let delivered = self.delivery.deliver_due(stop).await;
         let Delivered {
             sent,
             retrying,
             failed,
-        } = self.delivery.deliver_due(stop).await?;
-        Ok(Round {
-            reminders,
-            sent,
-            retrying,
-            failed,
-        })
-    }
-
-    /// Whether old idempotency keys are due to be forgotten; if so, marked as done.
-    fn keys_due(&self) -> bool {
-        let Ok(mut last) = self.keys_forgotten_at.lock() else {
-            return false;
-        };
-        let due = last.is_none_or(|at| at.elapsed() >= FORGET_KEYS_EVERY);
-        if due {
-            *last = Some(Instant::now());
+        } = delivered.unwrap_or_else(|e| {
+            note("deliver", Err(e));
+            Delivered::default()
+        });
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(Round {
+                reminders,
+                sent,
+                retrying,
+                failed,
+            }),
         }
-        due
     }
 }

@@ -17,6 +17,13 @@ pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// In one transaction on SQLite too (sea-orm-migration makes one only on
+    /// PostgreSQL): a crash half way through would otherwise leave the new tables
+    /// made and some tokens moved, and the next start could not apply it again.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         create_links(manager, "rsvp_links", "rsvp_id", "rsvps").await?;
         create_links(manager, "feed_links", "supporter_id", "supporters").await?;

@@ -150,6 +150,29 @@ where
     }
 }
 
+/// Rows written by one insert (or ids matched by one `IN`): well under every
+/// backend's limit on bound values (SQLite 32,766, PostgreSQL 65,535), which one
+/// statement for a large event's attendees would pass.
+pub const CHUNK: usize = 200;
+
+/// Insert `rows` in statements of at most [`CHUNK`] rows.
+pub async fn insert_in_chunks<A>(
+    conn: &impl sea_orm::ConnectionTrait,
+    rows: impl IntoIterator<Item = A>,
+) -> Result<(), DbErr>
+where
+    A: sea_orm::ActiveModelTrait,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
+        <A::Entity as sea_orm::EntityTrait>::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Whether an error is the refusal of a unique index.
 pub fn is_unique_violation(e: &DbErr) -> bool {
     matches!(

@@ -33,9 +33,6 @@ pub struct OutgoingEmail {
     pub organisation_id: Option<Uuid>,
 }
 
-/// Rows written by one insert: well under every backend's limit of bound values.
-const CHUNK: usize = 200;
-
 /// Queue emails in the caller's transaction.
 pub async fn enqueue(
     conn: &impl ConnectionTrait,
@@ -48,13 +45,7 @@ pub async fn enqueue(
         .map(|email| row(site, email, now))
         .collect();
     let count = rows.len();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
-        outbox_email::Entity::insert_many(chunk)
-            .exec_without_returning(conn)
-            .await?;
-    }
+    crate::db::insert_in_chunks(conn, rows).await?;
     Ok(count)
 }
 

@@ -59,17 +59,8 @@ impl LinkBook {
         if !self.ended.is_empty() {
             end_rsvp_links(db, self.ended).await?;
         }
-        if !self.manage.is_empty() {
-            rsvp_link::Entity::insert_many(self.manage)
-                .exec_without_returning(db)
-                .await?;
-        }
-        if !self.feeds.is_empty() {
-            feed_link::Entity::insert_many(self.feeds)
-                .exec_without_returning(db)
-                .await?;
-        }
-        Ok(())
+        crate::db::insert_in_chunks(db, self.manage).await?;
+        crate::db::insert_in_chunks(db, self.feeds).await
     }
 }
 

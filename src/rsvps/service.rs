@@ -243,14 +243,15 @@ impl<'a> Change<'a> {
         if supporter.erased_at.is_some() {
             return None;
         }
-        let calendar = matches!(
+        // A place held: the email carries the event and the supporter's feed. A link
+        // is minted (and a row written) only for an email that shows it.
+        let holds_a_place = matches!(
             template,
             Template::RsvpGoing | Template::RsvpPromoted | Template::RsvpApproved
-        )
-        .then(|| self.invitation())
-        .flatten();
+        );
+        let calendar = holds_a_place.then(|| self.invitation()).flatten();
         let token = self.links.manage_token(rsvp.id);
-        let feed_url = self.links.feed_url(self.site, supporter.id);
+        let feed_url = holds_a_place.then(|| self.links.feed_url(self.site, supporter.id));
         let mail = self.mail();
         let locale = mail.locale(rsvp.locale.or(supporter.locale));
         let context = json!({
@@ -1171,7 +1172,6 @@ pub async fn tell_attendees(
                 "guests": row.guests,
                 "manage_url": links.manage_url(site, row.id),
             },
-            "feed_url": links.feed_url(site, supporter.id),
         });
         match &news {
             EventNews::Changed { previous } => {
@@ -1294,7 +1294,6 @@ pub async fn queue_reminders(
                             "guests": row.guests,
                             "manage_url": links.manage_url(site, row.id),
                         },
-                        "feed_url": links.feed_url(site, supporter.id),
                     }),
                     calendar: None,
                     // A reminder is a courtesy, not a receipt: one click turns them off.

@@ -23,7 +23,7 @@ use crate::http::{
 };
 use entity::{
     donation, event, event_host, fundraiser, idempotency_key, outbox_email, petition, rsvp,
-    signature, supporter,
+    signature, supporter, values::SignatureState,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -331,6 +331,7 @@ pub async fn erase(
         .await?
     {
         let signature_id = signed.id;
+        let pending = signed.status == SignatureState::Pending;
         let mut active: signature::ActiveModel = signed.into();
         active.supporter_id = Set(anonymous);
         active.email_key = Set(format!("erased:{signature_id}"));
@@ -341,6 +342,13 @@ pub async fn erase(
         active.country = Set(None);
         active.comment = Set(None);
         active.public = Set(false);
+        // Nothing of theirs may act later: an unconfirmed signature can no longer
+        // be confirmed (and counted, and thanked at an address that is gone), and
+        // no wish to hear from the organisation outlives them.
+        active.subscribe = Set(false);
+        if pending {
+            active.status = Set(SignatureState::Expired);
+        }
         active.update(&txn).await?;
     }
     // Donations stay, so totals stay; the donor's name, message and the
@@ -520,6 +528,11 @@ async fn find_with_rsvps(
         .one(db)
         .await?
         .ok_or(SupporterError::NotFound)?;
+    // Found supporters are never erased (`acted_for`), so the address is there; the
+    // queries below match on it, and must never match on nothing.
+    if row.email.known().is_none() {
+        return Err(SupporterError::NotFound);
+    }
     let events = Query::select()
         .column(event::Column::Id)
         .from(event::Entity)
@@ -657,7 +670,7 @@ async fn names_held(
         .await?
     {
         let name = r.name.unwrap_or_else(|| own(r.supporter_id));
-        given.push((r.supporter_id, r.updated_at, name));
+        given.push((r.supporter_id, r.created_at, name));
     }
     for s in signature::Entity::find()
         .filter(signature::Column::SupporterId.is_in(ids.clone()))
@@ -677,6 +690,8 @@ async fn names_held(
             given.push((id, d.created_at, name));
         }
     }
+    // A name blanked by an expiry or an erasure is no name given.
+    given.retain(|(_, _, name)| !name.is_empty());
     // Latest first, so that the first given is the one left in the map.
     given.sort_by_key(|(_, at, _)| std::cmp::Reverse(*at));
     Ok(given.into_iter().map(|(id, _, name)| (id, name)).collect())

@@ -1084,7 +1084,10 @@ async fn the_fundraisers_page_never_names_an_anonymous_donor() {
 /// Neither the anonymous donor's name nor anyone's address is in `text`.
 #[track_caller]
 fn assert_names_nobody_secret(text: &str) {
-    assert_absent(&text, &["Rosa", "Luxemburg", "rosa@example.org", "clara@example.org"]);
+    assert_absent(
+        &text,
+        &["Rosa", "Luxemburg", "rosa@example.org", "clara@example.org"],
+    );
 }
 
 // --- Idempotency-Key --------------------------------------------------------------------------

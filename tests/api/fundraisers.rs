@@ -1806,7 +1806,10 @@ async fn offline_gifts_appear_on_the_public_list_without_a_name_or_an_address() 
     assert_eq!(shown[0]["amount"], gbp(2500));
     assert_eq!(shown[0]["message"], Value::Null);
     assert_instant(&shown[0]["donated_at"]);
-    assert_absent(&reply.text, &["ana@example.org", "@", "Ana Ortega", "Ben Refunded"]);
+    assert_absent(
+        &reply.text,
+        &["ana@example.org", "@", "Ana Ortega", "Ben Refunded"],
+    );
     let by_id = public_donors(&app, id_of(&made)).await;
     assert_eq!(by_id.expect(200), reply.expect(200));
 }

@@ -279,7 +279,9 @@ fn check(document: &Value, schema: &Value, value: &Value, at: &str, errors: &mut
     }
     for keyword in ["oneOf", "anyOf", "not"] {
         if schema.get(keyword).is_some() {
-            errors.push(format!("{at}: this check does not read `{keyword}`: {schema}"));
+            errors.push(format!(
+                "{at}: this check does not read `{keyword}`: {schema}"
+            ));
             return;
         }
     }

@@ -2228,3 +2228,44 @@ async fn an_rsvp_or_a_signature_counted_unconfirmed_records_no_consent_for_its_a
     assert_eq!(subscribed(&app, &token, "ana@example.org").await, false);
     assert_eq!(subscribed(&app, &token, "ben@example.org").await, false);
 }
+
+/// Erasure reaches a signature waiting for its link: the link no longer counts it,
+/// no thank-you goes anywhere, and no wish to hear from the organisation stays.
+#[tokio::test]
+async fn a_signature_an_erased_supporter_left_unconfirmed_can_no_longer_be_confirmed() {
+    let app = spawn_app().await;
+    let token = app.owner_of("hov").await;
+    let petition = open_petition(&app, &token, json!({})).await;
+    sign(
+        &app,
+        id_of(&petition),
+        "ana@example.org",
+        json!({ "subscribe": true }),
+    )
+    .await
+    .expect(202);
+    app.deliver_emails().await;
+    let path = confirm_path(&app, "ana@example.org");
+    let ana = supporters_named(&app, &token, "ana@example.org").await;
+    app.delete(&format!("/api/v1/supporters/{}", id_of(&ana[0])), &token)
+        .await
+        .expect(204);
+
+    confirm(&app, &token_in(&path)).await.expect_problem(409);
+
+    app.deliver_emails().await;
+    assert_eq!(public_count(&app, &petition).await, 0);
+    assert_eq!(
+        app.smtp.to("ana@example.org").len(),
+        1,
+        "only the link went"
+    );
+    use sea_orm::EntityTrait;
+    let kept = entity::signature::Entity::find()
+        .all(&app.database().await)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(!kept[0].subscribe);
+    assert_eq!(kept[0].status, entity::values::SignatureState::Expired);
+}

@@ -239,7 +239,10 @@ async fn the_manage_link_of_a_new_rsvp_shows_nothing_about_whose_address_it_is()
         .get_public(&format!("/api/v1/public/rsvps/{}", manage_token(&mallorys)))
         .await;
     seen.expect(200);
-    assert_absent(&seen.text, &["Ana Pérez", "/feeds/", "Film night", id_of(&film)]);
+    assert_absent(
+        &seen.text,
+        &["Ana Pérez", "/feeds/", "Film night", id_of(&film)],
+    );
 }
 
 #[tokio::test]

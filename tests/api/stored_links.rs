@@ -87,7 +87,10 @@ async fn a_copy_of_the_database_opens_no_rsvp_and_no_feed() {
         stored.contains("ana@example.org"),
         "the dump reads the tables"
     );
-    assert_absent(&stored, &[answered.as_str(), emailed.as_str(), secret_in(&feed)]);
+    assert_absent(
+        &stored,
+        &[answered.as_str(), emailed.as_str(), secret_in(&feed)],
+    );
 
     // Cancelled and placed again by whoever typed her address: every link she had
     // stops working; the new RSVP's link works.

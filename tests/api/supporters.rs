@@ -471,7 +471,10 @@ async fn adding_someones_address_at_your_door_neither_renames_them_nor_shows_the
         .await;
     // It answers (the rival did gather Mallory's RSVP), and holds only what it gathered.
     assert_eq!(seen_by_rival.expect(200)["name"], "Mallory");
-    assert_absent(&seen_by_rival.text, &["Ana Pérez", "Film night", "Free them", "Solidarity"]);
+    assert_absent(
+        &seen_by_rival.text,
+        &["Ana Pérez", "Film night", "Free them", "Solidarity"],
+    );
 }
 
 #[tokio::test]

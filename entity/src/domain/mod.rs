@@ -34,7 +34,7 @@ macro_rules! stored_as_text {
     )+};
 }
 
-stored_as_text!(Country, Currency, Email, Language, Locale, TimeZone);
+stored_as_text!(Country, Currency, Language, Locale, TimeZone);
 
 /// One field that failed to parse: an entry of a 422 problem's `errors`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
