@@ -51,14 +51,16 @@ impl App {
         let db = crate::db::connect(&config.database_url).await?;
         crate::db::migrate(&db).await?;
         let site = site(&config, &db).await?;
-        let worker = worker(&config, db.clone(), site.clone())?;
+        // One set of templates and words, parsed once, for the pages and the worker.
+        let renderer = Arc::new(Renderer::new());
+        let worker = worker(&config, db.clone(), site.clone(), renderer.clone())?;
         let state = AppState {
             signatures: crate::petitions::intake::start(db.clone(), site.clone()),
             rsvps: crate::rsvps::service::start(db.clone(), site.clone()),
             rsvp_events: Arc::new(crate::rsvps::service::event_ids()),
             db,
             site,
-            renderer: Arc::new(Renderer::new()),
+            renderer,
             limits: Arc::new(crate::http::limit::Limiters::new(&config.limits)),
             proxies: TrustedProxies::new(&config.trusted_proxies),
             metrics_token: config.metrics_token.clone().map(Into::into),
@@ -308,11 +310,17 @@ pub async fn site(config: &Config, db: &DatabaseConnection) -> anyhow::Result<Si
 }
 
 /// The background jobs, with the transport the configuration names.
-pub fn worker(config: &Config, db: DatabaseConnection, site: Site) -> anyhow::Result<Worker> {
+pub fn worker(
+    config: &Config,
+    db: DatabaseConnection,
+    site: Site,
+    renderer: Arc<Renderer>,
+) -> anyhow::Result<Worker> {
     let transport = Transport::new(config.smtp_url.as_deref(), &config.mail_dir)?;
     let delivery = Delivery::new(
         db.clone(),
         transport,
+        renderer,
         config.sender()?,
         config.retry.clone(),
     );

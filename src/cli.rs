@@ -97,7 +97,8 @@ impl Cli {
                 let db = crate::db::connect(&config.database_url).await?;
                 crate::db::migrate(&db).await?;
                 let site = crate::app::site(&config, &db).await?;
-                let worker = crate::app::worker(&config, db, site)?;
+                let renderer = std::sync::Arc::new(crate::email::render::Renderer::new());
+                let worker = crate::app::worker(&config, db, site, renderer)?;
                 tracing::info!("worker started");
                 worker.run(crate::app::shutdown_signal()).await;
             }

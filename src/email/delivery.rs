@@ -115,13 +115,14 @@ impl Delivery {
     pub fn new(
         db: DatabaseConnection,
         transport: Transport,
+        renderer: Arc<Renderer>,
         from: Mailbox,
         policy: RetryPolicy,
     ) -> Self {
         Self {
             db,
             transport,
-            renderer: Arc::new(Renderer::new()),
+            renderer,
             from,
             policy,
         }

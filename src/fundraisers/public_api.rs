@@ -83,7 +83,7 @@ impl PublicFundraiserApi {
         self.state
             .limits
             .sign
-            .check(ClientAddr::of(request), &form.email.folded_key())
+            .check_address(ClientAddr::of(request), &form.email)
             .map_err(ApiError::too_many)?;
         let started = donations::start(
             &self.state.db,

@@ -33,10 +33,10 @@ impl Limiters {
 }
 
 /// The key an address typed into a form is limited by: its folded form when it is
-/// an address at all, else the text as typed (so junk is limited too).
+/// an address at all (`ana+1@` and `ana+2@` are one mailbox), else the text as typed
+/// (so junk is limited too).
 pub fn address_key(raw: &str) -> String {
-    crate::domain::Email::parse(raw)
-        .map_or_else(|_| raw.trim().to_lowercase(), |e| e.key().to_owned())
+    crate::domain::Email::parse(raw).map_or_else(|_| raw.trim().to_lowercase(), |e| e.folded_key())
 }
 
 /// Keys kept before forgetting those whose quota is whole again.
@@ -60,6 +60,15 @@ impl Limits {
     }
 
     /// Take one action for this client and address, or learn how long to wait.
+    /// As `check`, for an address: keyed by its folded form, as [`address_key`] is.
+    pub fn check_address(
+        &self,
+        client: Option<ClientAddr>,
+        email: &crate::domain::Email,
+    ) -> Result<(), Duration> {
+        self.check(client, &email.folded_key())
+    }
+
     pub fn check(&self, client: Option<ClientAddr>, email_key: &str) -> Result<(), Duration> {
         if let (Some(limiter), Some(client)) = (&self.by_client, client) {
             tidy(limiter);

@@ -468,7 +468,7 @@ pub async fn rsvp(
     if let Err(wait) = state
         .limits
         .rsvp
-        .check(ClientAddr::of(req), parsed.email.key())
+        .check_address(ClientAddr::of(req), &parsed.email)
     {
         let form = FormState::failed(
             values,
@@ -552,22 +552,23 @@ async fn petition_page(
     form: Option<FormState>,
     retry_after: Option<u64>,
 ) -> Response {
-    let petition = match state
+    let published = match state
         .public_petitions
         .get(&state.db, &state.site.public_url, id_or_slug)
         .await
     {
-        Ok(p) => p.view,
+        Ok(p) => p,
         Err(petitions::PetitionError::NotFound) => return not_found(state, Locale::En),
         Err(e) => return failure(state, Locale::En, &e),
     };
+    let petition = &published.view;
     let limit = Limit::up_to(RECENT);
     let signers = petitions::public_signers(&state.db, &petition.id, limit, None)
         .await
         .map(|(signers, _)| signers)
         .unwrap_or_default();
     let locale = Locale::choose(None, Some(&petition.language));
-    let fields = petition.fields;
+    let fields = &petition.fields;
     let form = form.unwrap_or_else(|| FormState::fresh(json!({})));
     let status_text = match petition.status {
         petition_model::PetitionStatus::Open => "open",
@@ -694,7 +695,7 @@ pub async fn sign(
     if let Err(wait) = state
         .limits
         .sign
-        .check(ClientAddr::of(req), &parsed.email.folded_key())
+        .check_address(ClientAddr::of(req), &parsed.email)
     {
         let seconds = wait.as_secs().max(1);
         let form = FormState::failed(values, too_many(seconds, locale));
@@ -888,7 +889,7 @@ pub async fn donate(
     if let Err(wait) = state
         .limits
         .sign
-        .check(ClientAddr::of(req), &parsed.email.folded_key())
+        .check_address(ClientAddr::of(req), &parsed.email)
     {
         let form = FormState::failed(values, too_many(wait.as_secs().max(1), locale));
         return fundraiser_page(&state, &name, StatusCode::TOO_MANY_REQUESTS, Some(form)).await;

@@ -45,7 +45,8 @@ impl PublicPetitionApi {
                 .public_petitions
                 .get(&self.state.db, &self.state.site.public_url, &id_or_slug)
                 .await?
-                .view,
+                .view
+                .clone(),
         ))
     }
 
@@ -76,7 +77,7 @@ impl PublicPetitionApi {
         self.state
             .limits
             .sign
-            .check(ClientAddr::of(request), &form.email.folded_key())
+            .check_address(ClientAddr::of(request), &form.email)
             .map_err(ApiError::too_many)?;
         let petition = self
             .state

@@ -1,5 +1,7 @@
 //! Published petitions as the public reads them, held in memory for a second.
 
+use std::sync::Arc;
+
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -14,7 +16,8 @@ use crate::http::moment::MomentCache;
 /// that named a real one. A path naming nothing is not kept, so neither spellings
 /// nor junk can fill the cache and push the real petitions out.
 pub struct PublicPetitions {
-    by_id: MomentCache<service::Published>,
+    /// Shared, not copied: a hit hands out the petition without copying its text.
+    by_id: MomentCache<Arc<service::Published>>,
     ids_by_slug: MomentCache<Uuid>,
 }
 
@@ -33,9 +36,7 @@ impl PublicPetitions {
     pub fn held(&self) -> (usize, usize) {
         (self.by_id.held(), self.ids_by_slug.held())
     }
-}
 
-impl PublicPetitions {
     /// A public petition, from memory when it was read within the last second and
     /// this process has changed no petition since (the API, the pages and signing
     /// share it).
@@ -44,7 +45,7 @@ impl PublicPetitions {
         db: &DatabaseConnection,
         public_url: &str,
         id_or_slug: &str,
-    ) -> Result<service::Published, service::PetitionError> {
+    ) -> Result<Arc<service::Published>, service::PetitionError> {
         let cache = self;
         let reference = PublicRef::parse(id_or_slug).ok_or(service::PetitionError::NotFound)?;
         let known = match &reference {
@@ -55,7 +56,7 @@ impl PublicPetitions {
             return Ok(petition);
         }
         let changes = cache.by_id.changes();
-        let petition = service::public_get(db, id_or_slug, public_url).await?;
+        let petition = Arc::new(service::public_get(db, id_or_slug, public_url).await?);
         let id = petition.row.id;
         if let PublicRef::Slug(slug) = reference {
             cache.ids_by_slug.put(slug.to_string(), id, changes);

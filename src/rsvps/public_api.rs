@@ -49,7 +49,7 @@ impl PublicRsvpApi {
         self.state
             .limits
             .rsvp
-            .check(ClientAddr::of(request), form.email.key())
+            .check_address(ClientAddr::of(request), &form.email)
             .map_err(ApiError::too_many)?;
         let taken = service::take(
             &self.state.db,

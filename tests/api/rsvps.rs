@@ -1560,6 +1560,10 @@ async fn one_address_cannot_be_buried_in_rsvp_emails() {
             .await
             .expect_problem(429);
     }
+    // Tags reach the same mailbox, so they share its limit.
+    rsvp_from(&app, &event, "203.0.113.6", "ana+film@example.org")
+        .await
+        .expect_problem(429);
 
     app.deliver_emails().await;
     assert_eq!(
