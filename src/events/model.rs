@@ -29,6 +29,16 @@ pub struct Location {
     pub longitude: Option<f64>,
 }
 
+impl Event {
+    /// Its times, read back from the view's wall-clock text and zone (the pages
+    /// still work from views; see issue 16).
+    pub fn times(&self) -> Option<crate::domain::EventTimes> {
+        let zone = crate::domain::TimeZone::parse(&self.timezone).ok()?;
+        crate::domain::EventTimes::from_stored(&self.starts_at, &self.ends_at, self.all_day, zone)
+            .ok()
+    }
+}
+
 impl Location {
     /// The place it names (a country is kept only as the stored code it was checked to be).
     pub fn place(&self) -> crate::domain::Place {

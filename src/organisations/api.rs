@@ -7,7 +7,7 @@ use poem_openapi::{
 };
 
 use super::{model::*, service};
-use crate::domain::Email;
+use crate::domain::{Email, Locale};
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
@@ -122,7 +122,8 @@ impl OrganisationsApi {
         // An address that cannot be one has no account either: the same 202, so
         // that the answer never tells addresses apart.
         if let Ok(email) = Email::parse(&req.email) {
-            service::request_password_reset(&self.state.db, &self.state.site, &email).await?;
+            service::request_password_reset(&self.state.db, &self.state.site, &email, Locale::En)
+                .await?;
         }
         Ok(ResetAccepted::Accepted(Json(Accepted {
             status: "email_sent_if_known".into(),

@@ -446,6 +446,7 @@ pub async fn request_password_reset(
     db: &DatabaseConnection,
     site: &Site,
     email: &Email,
+    locale: Locale,
 ) -> Result<(), OrganisationError> {
     let Some(organiser) = find_organiser(db, email).await? else {
         return Ok(());
@@ -456,7 +457,7 @@ pub async fn request_password_reset(
         to_address: organiser.email.to_string(),
         to_name: organiser.name.clone().unwrap_or_default(),
         template: Template::PasswordReset,
-        locale: Locale::En,
+        locale,
         context: serde_json::json!({
             "reset_url": format!("{}/admin/password-reset/{token}", site.public_url),
         }),

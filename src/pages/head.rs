@@ -4,7 +4,6 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::domain::EventTimes;
 use crate::events::model::{Event, EventStatus};
 
 /// The preview of a page: `og:*` and `twitter:*` tags and the canonical link.
@@ -81,11 +80,7 @@ pub fn script_json(value: &Value) -> String {
 
 /// An event as schema.org describes one, with its times in its own zone's offset.
 pub fn event_json_ld(event: &Event, organisation_name: &str, site_url: &str) -> Value {
-    let times = crate::domain::TimeZone::parse(&event.timezone)
-        .and_then(|zone| {
-            EventTimes::from_stored(&event.starts_at, &event.ends_at, event.all_day, zone)
-        })
-        .ok();
+    let times = event.times();
     let instant = |utc: chrono::DateTime<chrono::Utc>| {
         times.map_or_else(String::new, |t| {
             utc.with_timezone(&t.zone().tz())

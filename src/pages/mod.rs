@@ -5,14 +5,19 @@
 //! no JavaScript.
 
 use poem::{
-    Response, handler,
+    Request, Response, handler,
     http::StatusCode,
     web::{Data, Form, Path},
 };
 use serde::{Deserialize, Serialize};
 
 use crate::http::headers::{FormTargets, page_policy};
-use crate::{domain::Locale, email::links::unsubscribe_token, state::AppState};
+use crate::words::say;
+use crate::{
+    domain::{InvalidField, Locale},
+    email::links::unsubscribe_token,
+    state::AppState,
+};
 
 mod head;
 pub mod markdown;
@@ -55,6 +60,61 @@ fn page_with_forms(
                 .body("internal error")
         }
     }
+}
+
+/// The language a visitor asked for: `?lang=`, else the first of ours in
+/// `Accept-Language` (by its weights, leaving out those refused with `q=0`), else
+/// English.
+pub(crate) fn visitor_locale(req: &Request, lang: Option<&str>) -> Locale {
+    if let Some(locale) = lang.and_then(|l| Locale::parse(l).ok()) {
+        return locale;
+    }
+    let mut ranges: Vec<(f32, &str)> = req
+        .header("accept-language")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.split(';');
+            let tag = pieces.next()?.trim();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q=")?.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            // `q=0` says "not this one".
+            (q > 0.0).then_some((q, tag))
+        })
+        .collect();
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ranges
+        .into_iter()
+        .find_map(|(_, tag)| Locale::parse(tag).ok())
+        .unwrap_or(Locale::En)
+}
+
+/// What a console form says beside a field it refused, in the reader's language.
+/// (Until service errors carry codes of their own, a field with no words of its own
+/// shows the service's English.)
+pub(crate) fn console_field_message(locale: Locale, field: &InvalidField, typed: &str) -> String {
+    use crate::organisations::password::MIN_CHARS;
+    match field.field.as_str() {
+        "email" => say(locale, "error.email", &[]),
+        "password" if typed.chars().count() < MIN_CHARS => {
+            say(locale, "error.password_short", &[("min", MIN_CHARS.into())])
+        }
+        "password" => say(
+            locale,
+            "error.password_long",
+            &[("max", crate::organisations::password::MAX_CHARS.into())],
+        ),
+        _ => format!("The {} {}.", field.field, field.message),
+    }
+}
+
+/// A 429 page says when to come back, as every 429 does (`Retry-After`, in seconds).
+pub(crate) fn retry_after(mut response: Response, seconds: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(poem::http::header::RETRY_AFTER, seconds.into());
+    response
 }
 
 /// 303 to `location`: a form that succeeded (POST/redirect/GET).
@@ -149,12 +209,18 @@ pub struct InvitationForm {
 
 /// `GET /invitations/{token}`: the form where an invited organiser sets a password.
 #[handler]
-pub async fn invitation_page(state: Data<&AppState>, token: Path<String>) -> Response {
-    invitation_form(&state, &token, StatusCode::OK, "", "").await
+pub async fn invitation_page(
+    req: &Request,
+    state: Data<&AppState>,
+    token: Path<String>,
+) -> Response {
+    let locale = visitor_locale(req, None);
+    invitation_form(&state, locale, &token, StatusCode::OK, "", "").await
 }
 
 async fn invitation_form(
     state: &AppState,
+    locale: Locale,
     token: &str,
     status: StatusCode,
     name: &str,
@@ -166,7 +232,7 @@ async fn invitation_form(
             status,
             "invitation",
             &serde_json::json!({
-                "locale": "en",
+                "locale": locale.as_str(),
                 "done": false,
                 "email": email,
                 "organisation_name": organisation_name,
@@ -174,39 +240,42 @@ async fn invitation_form(
                 "error": error,
             }),
         ),
-        Ok(None) => not_found(state, Locale::En),
-        Err(e) => failure(state, Locale::En, &e),
+        Ok(None) => not_found(state, locale),
+        Err(e) => failure(state, locale, &e),
     }
 }
 
 /// `POST /invitations/{token}`: set the password.
 #[handler]
 pub async fn accept_invitation(
+    req: &Request,
     state: Data<&AppState>,
     token: Path<String>,
     form: Form<InvitationForm>,
 ) -> Response {
     use crate::organisations::service::{OrganisationError, accept_invitation};
+    let locale = visitor_locale(req, None);
     let name = Some(form.name.trim()).filter(|n| !n.is_empty());
     match accept_invitation(&state.db, &token, &form.password, name).await {
         Ok(_) => page(
             &state,
             StatusCode::OK,
             "invitation",
-            &serde_json::json!({ "locale": "en", "done": true }),
+            &serde_json::json!({ "locale": locale.as_str(), "done": true }),
         ),
         Err(OrganisationError::Invalid(field)) => {
             invitation_form(
                 &state,
+                locale,
                 &token,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &form.name,
-                &format!("The {} {}.", field.field, field.message),
+                &console_field_message(locale, &field, &form.password),
             )
             .await
         }
-        Err(OrganisationError::Db(e)) => failure(&state, Locale::En, &e),
-        Err(_) => not_found(&state, Locale::En),
+        Err(OrganisationError::Db(e)) => failure(&state, locale, &e),
+        Err(_) => not_found(&state, locale),
     }
 }
 
@@ -307,10 +376,7 @@ pub async fn change_rsvp(
         _ => return not_found(&state, Locale::En),
     };
     match outcome {
-        Ok(done) => Response::builder()
-            .status(StatusCode::SEE_OTHER)
-            .header("Location", format!("/rsvps/{}?done={done}", token.0))
-            .finish(),
+        Ok(done) => see_other(&format!("/rsvps/{}?done={done}", token.0)),
         Err(RsvpError::NotFound) => not_found(&state, Locale::En),
         Err(RsvpError::Db(e)) => failure(&state, Locale::En, &e),
         Err(e) => {

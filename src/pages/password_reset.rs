@@ -4,13 +4,13 @@
 
 use poem::{
     Request, Response, handler,
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     web::{Data, Form, Path, Query},
 };
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{failure, not_found, page, see_other};
+use super::{console_field_message, failure, not_found, page, see_other, visitor_locale};
 use crate::domain::{Email, Locale};
 use crate::http::{client::ClientAddr, limit::address_key};
 use crate::organisations::{
@@ -32,7 +32,7 @@ pub struct Outcome {
 
 /// `GET /admin/password-reset`: the form that asks for a link, or what followed.
 #[handler]
-pub async fn ask(state: Data<&AppState>, outcome: Query<Outcome>) -> Response {
+pub async fn ask(req: &Request, state: Data<&AppState>, outcome: Query<Outcome>) -> Response {
     let step = match (&outcome.sent, &outcome.done) {
         (_, Some(_)) => "done",
         (Some(_), None) => "sent",
@@ -42,7 +42,7 @@ pub async fn ask(state: Data<&AppState>, outcome: Query<Outcome>) -> Response {
         &state,
         StatusCode::OK,
         TEMPLATE,
-        &json!({ "locale": "en", "step": step }),
+        &json!({ "locale": visitor_locale(req, None).as_str(), "step": step }),
     )
 }
 
@@ -55,13 +55,15 @@ pub struct EmailForm {
 /// the answer is the same either way.
 #[handler]
 pub async fn send(req: &Request, state: Data<&AppState>, form: Form<EmailForm>) -> Response {
+    let locale = visitor_locale(req, None);
     let ask_again = |status, error: String| {
-        page(
-            &state,
-            status,
-            TEMPLATE,
-            &json!({ "locale": "en", "step": "ask", "email": form.email, "error": error }),
-        )
+        let context = json!({
+            "locale": locale.as_str(),
+            "step": "ask",
+            "email": form.email,
+            "error": error,
+        });
+        page(&state, status, TEMPLATE, &context)
     };
     if let Err(wait) = state
         .limits
@@ -69,46 +71,51 @@ pub async fn send(req: &Request, state: Data<&AppState>, form: Form<EmailForm>) 
         .check(ClientAddr::of(req), &address_key(&form.email))
     {
         let seconds = wait.as_secs().max(1);
-        let mut refused = ask_again(
+        let refused = ask_again(
             StatusCode::TOO_MANY_REQUESTS,
-            say(Locale::En, "error.too_many", &[("seconds", seconds.into())]),
+            say(locale, "error.too_many", &[("seconds", seconds.into())]),
         );
-        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-            refused.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return refused;
+        return super::retry_after(refused, seconds);
     }
     let email = match Email::parse(&form.email) {
         Ok(email) => email,
         Err(field) => {
-            return ask_again(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("This address {}.", field.message),
-            );
+            let error = console_field_message(locale, &field, &form.email);
+            return ask_again(StatusCode::UNPROCESSABLE_ENTITY, error);
         }
     };
-    match service::request_password_reset(&state.db, &state.site, &email).await {
+    match service::request_password_reset(&state.db, &state.site, &email, locale).await {
         Ok(()) => see_other("/admin/password-reset?sent=1"),
-        Err(e) => failure(&state, Locale::En, &e),
+        Err(e) => failure(&state, locale, &e),
     }
 }
 
 /// `GET /admin/password-reset/{token}`: the form behind a password-reset email.
 #[handler]
-pub async fn choose(state: Data<&AppState>, token: Path<String>) -> Response {
-    choose_form(&state, &token, StatusCode::OK, "").await
+pub async fn choose(req: &Request, state: Data<&AppState>, token: Path<String>) -> Response {
+    let locale = visitor_locale(req, None);
+    choose_form(&state, locale, &token, StatusCode::OK, "").await
 }
 
-async fn choose_form(state: &AppState, token: &str, status: StatusCode, error: &str) -> Response {
+async fn choose_form(
+    state: &AppState,
+    locale: Locale,
+    token: &str,
+    status: StatusCode,
+    error: &str,
+) -> Response {
     match link_holder(&state.db, token, LinkPurpose::PasswordReset).await {
-        Ok(Some(email)) => page(
-            state,
-            status,
-            TEMPLATE,
-            &json!({ "locale": "en", "step": "choose", "email": email, "error": error }),
-        ),
-        Ok(None) => not_found(state, Locale::En),
-        Err(e) => failure(state, Locale::En, &e),
+        Ok(Some(email)) => {
+            let context = json!({
+                "locale": locale.as_str(),
+                "step": "choose",
+                "email": email,
+                "error": error,
+            });
+            page(state, status, TEMPLATE, &context)
+        }
+        Ok(None) => not_found(state, locale),
+        Err(e) => failure(state, locale, &e),
     }
 }
 
@@ -121,20 +128,23 @@ pub struct PasswordForm {
 /// and every other way into the account ends.
 #[handler]
 pub async fn set(
+    req: &Request,
     state: Data<&AppState>,
     token: Path<String>,
     form: Form<PasswordForm>,
 ) -> Response {
+    let locale = visitor_locale(req, None);
     let password = match NewPassword::parse(&form.password) {
         Ok(password) => password,
         Err(field) => {
-            let error = format!("The {} {}.", field.field, field.message);
-            return choose_form(&state, &token, StatusCode::UNPROCESSABLE_ENTITY, &error).await;
+            let error = console_field_message(locale, &field, &form.password);
+            let refused = StatusCode::UNPROCESSABLE_ENTITY;
+            return choose_form(&state, locale, &token, refused, &error).await;
         }
     };
     match service::reset_password(&state.db, &token, &password).await {
         Ok(()) => see_other("/admin/password-reset?done=1"),
-        Err(OrganisationError::NoSuchLink) => not_found(&state, Locale::En),
-        Err(e) => failure(&state, Locale::En, &e),
+        Err(OrganisationError::NoSuchLink) => not_found(&state, locale),
+        Err(e) => failure(&state, locale, &e),
     }
 }

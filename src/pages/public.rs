@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 
 use super::head::{Meta, event_json_ld, script_json};
 use super::markdown::to_safe_html;
-use super::{failure, not_found, page, page_with_forms, see_other};
-use crate::domain::{Currency, EventTimes, InvalidField, Locale, Money};
+use super::{failure, not_found, page, page_with_forms, retry_after, see_other, visitor_locale};
+use crate::domain::{Currency, InvalidField, Locale, Money};
 use crate::email::render::{amount_text, when};
 use crate::events::model::{Event, EventKind, EventStatus};
 use crate::fundraisers::{donations, model as fundraiser_model, service as fundraisers};
@@ -45,32 +45,6 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 const HOME_LIST: u64 = 50;
 /// How many recent signers or donors a page shows.
 const RECENT: u64 = 10;
-
-/// The language a visitor asked for: `?lang=`, else the first of ours in
-/// `Accept-Language` (by its weights), else English.
-fn visitor_locale(req: &Request, lang: Option<&str>) -> Locale {
-    if let Some(locale) = lang.and_then(|l| Locale::parse(l).ok()) {
-        return locale;
-    }
-    let mut ranges: Vec<(f32, &str)> = req
-        .header("accept-language")
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|part| {
-            let mut pieces = part.split(';');
-            let tag = pieces.next()?.trim();
-            let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q=")?.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            Some((q, tag))
-        })
-        .collect();
-    ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
-    ranges
-        .into_iter()
-        .find_map(|(_, tag)| Locale::parse(tag).ok())
-        .unwrap_or(Locale::En)
-}
 
 /// A form shown again after a refusal: what was typed, and what was wrong.
 #[derive(Debug, Default, Serialize)]
@@ -150,10 +124,8 @@ fn too_many(seconds: u64, locale: Locale) -> String {
 
 /// When an event happens, in its zone, with the zone's abbreviation.
 pub(super) fn when_of(event: &Event, locale: Locale) -> String {
-    crate::domain::TimeZone::parse(&event.timezone)
-        .and_then(|zone| {
-            EventTimes::from_stored(&event.starts_at, &event.ends_at, event.all_day, zone)
-        })
+    event
+        .times()
         .map(|times| when(&times, locale))
         .unwrap_or_default()
 }
@@ -361,6 +333,7 @@ async fn event_page(
         "sessions"
     };
     let form = form.unwrap_or_else(|| FormState::fresh(json!({ "guests": "0" })));
+    let when = when_of(&event, locale);
     let json_ld = script_json(&event_json_ld(&event, &organisation, url));
     let description = if event.summary.is_empty() {
         event.description.clone()
@@ -378,7 +351,7 @@ async fn event_page(
                 "kind": event.kind.as_str(),
                 "summary": event.summary,
                 "description_html": &*to_safe_html(&event.description),
-                "when": when_of(&event, locale),
+                "when": when,
                 "place": place_of(&event),
                 "online_url": event.online_url,
                 "cancelled": event.status == EventStatus::Cancelled,
@@ -407,7 +380,7 @@ async fn event_page(
             "form": form,
             "max_guests": MAX_GUESTS,
             "emailed": emailed,
-            "meta": Meta::new(&event.title, &description, &when_of(&event, locale), &event.url, "event"),
+            "meta": Meta::new(&event.title, &description, &when, &event.url, "event"),
             "json_ld": json_ld,
         }),
     )
@@ -470,11 +443,9 @@ pub async fn rsvp(
         .rsvp
         .check_address(ClientAddr::of(req), &parsed.email)
     {
-        let form = FormState::failed(
-            values,
-            too_many(wait.as_secs().max(1), event_locale().await),
-        );
-        return event_page(
+        let seconds = wait.as_secs().max(1);
+        let form = FormState::failed(values, too_many(seconds, event_locale().await));
+        let refused = event_page(
             &state,
             &name,
             StatusCode::TOO_MANY_REQUESTS,
@@ -482,6 +453,7 @@ pub async fn rsvp(
             false,
         )
         .await;
+        return retry_after(refused, seconds);
     }
     match crate::rsvps::service::take(&state.db, &state.rsvps, &state.rsvp_events, &name, parsed)
         .await
@@ -575,7 +547,7 @@ async fn petition_page(
         petition_model::PetitionStatus::Delivered => "delivered",
         _ => "closed",
     };
-    let mut response = page(
+    let response = page(
         state,
         status,
         "petition",
@@ -609,10 +581,10 @@ async fn petition_page(
             "meta": Meta::new(&petition.title, &petition.body, &petition.target, &petition.url, "article"),
         }),
     );
-    if let Some(seconds) = retry_after {
-        response.headers_mut().insert("Retry-After", seconds.into());
+    match retry_after {
+        Some(seconds) => super::retry_after(response, seconds),
+        None => response,
     }
-    response
 }
 
 /// `POST /petitions/{id_or_slug}`: sign, then back to the petition with a banner.
@@ -891,8 +863,11 @@ pub async fn donate(
         .sign
         .check_address(ClientAddr::of(req), &parsed.email)
     {
-        let form = FormState::failed(values, too_many(wait.as_secs().max(1), locale));
-        return fundraiser_page(&state, &name, StatusCode::TOO_MANY_REQUESTS, Some(form)).await;
+        let seconds = wait.as_secs().max(1);
+        let form = FormState::failed(values, too_many(seconds, locale));
+        let refused =
+            fundraiser_page(&state, &name, StatusCode::TOO_MANY_REQUESTS, Some(form)).await;
+        return retry_after(refused, seconds);
     }
     let started = donations::start(
         &state.db,

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::pages::{follow, open, path_of, submit, text_of};
+use crate::pages::{follow, open, open_with, path_of, submit, submit_with, text_of};
 
 const INVITATIONS: &str = "http://127.0.0.1/invitations/";
 const RESETS: &str = "http://127.0.0.1/admin/password-reset/";
@@ -736,4 +736,37 @@ async fn password_reset_requests_are_limited_per_address() {
 
     app.deliver_emails().await;
     assert_eq!(app.smtp.to("owner@circle.example.org").len(), 2);
+}
+
+/// The console's sign-in help speaks the visitor's language (`Accept-Language`), and
+/// the email it sends follows it; a language refused with `q=0` is never chosen.
+#[tokio::test]
+async fn the_reset_pages_and_their_email_follow_the_visitors_language() {
+    let app = spawn_app().await;
+    app.owner_of("circle").await;
+    let spanish = [("Accept-Language", "fr;q=0, es-VE, en;q=0.5")];
+
+    let form = open_with(&app, "/admin/password-reset", &spanish).await;
+    assert_eq!(form.lang(), "es");
+    submit_with(
+        &app,
+        "/admin/password-reset",
+        &[("email", "owner@circle.example.org")],
+        &spanish,
+    )
+    .await
+    .expect(303);
+    app.deliver_emails().await;
+    let email = app.smtp.last_to("owner@circle.example.org");
+    assert_eq!(email.subject(), "Crea una nueva contraseña de Turnout");
+
+    let link = app.emailed_link("owner@circle.example.org", RESETS).await;
+    let short = submit_with(&app, &path_of(&link), &[("password", "corta")], &spanish).await;
+    short.expect_html(422);
+    assert_eq!(short.lang(), "es");
+    assert!(
+        short.visible_text().contains("al menos 10 caracteres"),
+        "{}",
+        short.text
+    );
 }

@@ -2313,3 +2313,55 @@ async fn every_page_has_one_title_headings_in_order_and_labelled_fields() {
         "the honeypot's label (\"Leave this empty\") for screen readers that reach it"
     );
 }
+
+/// Every 429 says when to come back: the RSVP and donation forms as the petition's.
+#[tokio::test]
+async fn rsvping_or_giving_too_often_from_a_page_is_told_when_to_come_back() {
+    let app = spawn_app_configured(|config| {
+        config.limits.rsvp = turnout::config::Quota::new(1, 1000);
+        config.limits.sign = turnout::config::Quota::new(1, 1000);
+    })
+    .await;
+    let token = app.owner_of("lrbc").await;
+    let event = hall_event(&app, &token, "Film night", json!({})).await;
+    let fundraiser = open_fundraiser(&app, &token, json!({})).await;
+    let rsvp_path = format!("/events/{}", slug_of(&event));
+    let give_path = format!("/fundraisers/{}", slug_of(&fundraiser));
+    let gift = |email| {
+        vec![
+            ("amount", "2500"),
+            ("frequency", "one_time"),
+            ("name", "Carla"),
+            ("email", email),
+        ]
+    };
+    submit(
+        &app,
+        &rsvp_path,
+        &rsvp_fields("Ana", "ana@example.org", "0"),
+    )
+    .await
+    .expect(303);
+    // The one gift a minute allowed (this server takes none online: no matter).
+    submit(&app, &give_path, &gift("carla@example.org")).await;
+
+    let rsvp = submit(
+        &app,
+        &rsvp_path,
+        &rsvp_fields("Ben", "ben@example.org", "0"),
+    )
+    .await;
+    let give = submit(&app, &give_path, &gift("dora@example.org")).await;
+
+    for (what, page) in [("rsvp", &rsvp), ("give", &give)] {
+        page.expect_html(429);
+        let seconds: Option<u64> = page.header("retry-after").and_then(|v| v.parse().ok());
+        assert!(
+            seconds.is_some_and(|s| s >= 1),
+            "{what}: {:?}",
+            page.headers
+        );
+        page.one(".form-error");
+    }
+    assert_eq!(app.attendees(&token, id_of(&event)).await.len(), 1);
+}
