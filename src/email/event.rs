@@ -19,7 +19,7 @@ pub struct EventMail<'a> {
 impl EventMail<'_> {
     /// The supporter's language, else the event's, else English.
     pub fn locale(&self, supporter: Option<Locale>) -> Locale {
-        Locale::choose(supporter, Some(&self.event.language))
+        Locale::choose(supporter, &self.event.language)
     }
 
     /// The `event` object every event template reads.

@@ -39,6 +39,21 @@ impl Event {
     }
 }
 
+impl From<crate::domain::Place> for Location {
+    fn from(p: crate::domain::Place) -> Self {
+        Self {
+            venue: p.venue,
+            address: p.address,
+            locality: p.locality,
+            region: p.region,
+            postal_code: p.postal_code,
+            country: p.country.map(|c| c.to_string()),
+            latitude: p.latitude,
+            longitude: p.longitude,
+        }
+    }
+}
+
 impl Location {
     /// The place it names (a country is kept only as the stored code it was checked to be).
     pub fn place(&self) -> crate::domain::Place {

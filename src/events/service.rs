@@ -399,17 +399,8 @@ fn check_location(mut l: Location) -> Result<Location, InvalidField> {
 }
 
 fn stored_location(row: &event::Model) -> Option<Location> {
-    let l = Location {
-        venue: row.venue.clone(),
-        address: row.address.clone(),
-        locality: row.locality.clone(),
-        region: row.region.clone(),
-        postal_code: row.postal_code.clone(),
-        country: row.country.as_ref().map(ToString::to_string),
-        latitude: row.latitude,
-        longitude: row.longitude,
-    };
-    (l != Location::default()).then_some(l)
+    let place = row.place();
+    (!place.is_empty()).then(|| place.into())
 }
 
 /// What the database must confirm: the campaign and parent belong to the same

@@ -259,7 +259,7 @@ pub async fn start(
     let now = Utc::now();
     let locale = form
         .locale
-        .unwrap_or_else(|| Locale::choose(None, Some(&fundraiser.language)));
+        .unwrap_or_else(|| Locale::choose(None, &fundraiser.language));
     let txn = crate::db::begin_write(db).await?;
     let supporter = supporters::upsert(
         &txn.txn,
@@ -503,14 +503,26 @@ async fn news(
                 }
                 return Ok(Handled::Applied);
             }
+            // A renewal is in its subscription's currency (Stripe names it in lower
+            // case). One Stripe says is another was not charged as we recorded the
+            // gift: record what Stripe says, and tell the operator.
+            let currency = match Currency::parse(&currency) {
+                Ok(c) => c,
+                Err(_) => {
+                    tracing::error!(%currency, donation = %gift.id, "renewal in a currency we do not know; recorded in the gift's");
+                    gift.currency
+                }
+            };
+            if currency != gift.currency {
+                tracing::warn!(%currency, donation = %gift.id, "renewal in another currency than its first gift");
+            }
             // A later month: a donation of its own, once per invoice.
             let id = Uuid::now_v7();
             let renewal = donation::ActiveModel {
                 id: Set(id),
                 parent_id: Set(Some(gift.id)),
                 amount: Set(amount),
-                // A renewal is in its subscription's currency; Stripe names it in lower case.
-                currency: Set(Currency::parse(&currency).unwrap_or(gift.currency)),
+                currency: Set(currency),
                 refunded_amount: Set(0),
                 status: Set(DonationStatus::Succeeded),
                 note: Set(None),
@@ -900,10 +912,7 @@ impl<'a> Receipts<'a> {
     }
 
     fn receipt(&self, row: &donation::Model, supporter: &supporter::Model) -> OutgoingEmail {
-        let locale = Locale::choose(
-            row.locale.or(supporter.locale),
-            Some(&self.fundraiser.language),
-        );
+        let locale = Locale::choose(row.locale.or(supporter.locale), &self.fundraiser.language);
         let f = self.fundraiser;
         let amount = Money::new(row.amount, row.currency).map_or_else(
             |_| format!("{} {}", row.amount, row.currency),
@@ -970,7 +979,7 @@ pub async fn after_checkout(
     else {
         return Ok(None);
     };
-    let locale = Locale::choose(row.locale, Some(&fundraiser.language));
+    let locale = Locale::choose(row.locale, &fundraiser.language);
     let amount = Money::new(row.amount, row.currency)
         .map_or_else(|_| row.amount.to_string(), |m| money_text(m, locale));
     Ok(Some(AfterCheckout {

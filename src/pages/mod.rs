@@ -155,7 +155,7 @@ async fn supporter_locale(state: &AppState, id: uuid::Uuid) -> Locale {
         .ok()
         .flatten()
         .and_then(|s| s.locale);
-    Locale::choose::<str>(stored, None)
+    stored.unwrap_or(Locale::En)
 }
 
 /// `GET /unsubscribe/{token}`: a page with one button. Opening the link changes
@@ -314,7 +314,7 @@ async fn rsvp_form(
         .locale
         .as_deref()
         .and_then(|l| Locale::parse(l).ok());
-    let locale = Locale::choose(chosen, Some(&event.language));
+    let locale = Locale::choose(chosen, &event.language);
     let when = public::when_of(event, locale);
     let place = public::place_of(event);
     // A cancelled event takes no changes: show the RSVP without its forms.

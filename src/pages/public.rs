@@ -276,7 +276,7 @@ async fn event_page(
         }
         Err(e) => return failure(state, Locale::En, &e),
     };
-    let locale = Locale::choose(None, Some(&event.language));
+    let locale = Locale::choose(None, &event.language);
     let related = async {
         let organisation = entity::organisation::Entity::find()
             .filter(entity::organisation::Column::Slug.eq(event.organisation.as_str()))
@@ -403,7 +403,7 @@ pub async fn rsvp(
             .await
             .ok()
             .flatten()
-            .map_or(Locale::En, |e| Locale::choose(None, Some(&e.language)))
+            .map_or(Locale::En, |e| Locale::choose(None, &e.language))
     };
     let guests = match field("guests").trim() {
         "" => Ok(0),
@@ -539,7 +539,7 @@ async fn petition_page(
         .await
         .map(|(signers, _)| signers)
         .unwrap_or_default();
-    let locale = Locale::choose(None, Some(&petition.language));
+    let locale = Locale::choose(None, &petition.language);
     let fields = &petition.fields;
     let form = form.unwrap_or_else(|| FormState::fresh(json!({})));
     let status_text = match petition.status {
@@ -619,7 +619,7 @@ pub async fn sign(
         Err(e) => return failure(&state, Locale::En, &e),
     };
     let petition = &published.view;
-    let locale = Locale::choose(None, Some(&petition.language));
+    let locale = Locale::choose(None, &petition.language);
     let request = petition_model::SignRequest {
         email: field("email").into(),
         name: field("name").into(),
@@ -735,7 +735,7 @@ async fn fundraiser_page(
         .await
         .map(|(donors, _)| donors)
         .unwrap_or_default();
-    let locale = Locale::choose(None, Some(&f.language));
+    let locale = Locale::choose(None, &f.language);
     let currency = Currency::parse(&f.goal.currency).ok();
     let text =
         |minor: i64| currency.map_or_else(|| minor.to_string(), |c| amount_text(minor, c, locale));
@@ -803,7 +803,7 @@ pub async fn donate(
         Err(FundraiserError::NotFound) => return not_found(&state, Locale::En),
         Err(e) => return failure(&state, Locale::En, &e),
     };
-    let locale = Locale::choose(None, Some(&f.language));
+    let locale = Locale::choose(None, &f.language);
     let other = field("amount") == "other" || field("amount").is_empty();
     let refused = |fields: Vec<InvalidField>| {
         // The API names `amount.amount`; the page's fields are `amount` and `other_amount`.

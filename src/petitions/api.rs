@@ -223,7 +223,7 @@ fn signatures_csv(items: &[SignatureRecord]) -> String {
             s.country.as_ref().map_or("", AsRef::as_ref),
             s.comment.as_deref().unwrap_or(""),
             public,
-            &s.status,
+            s.status.as_str(),
             &s.created_at,
             s.confirmed_at.as_deref().unwrap_or(""),
         ]

@@ -225,8 +225,7 @@ pub struct SignatureRecord {
     #[oai(nullable)]
     pub comment: Option<String>,
     pub public: bool,
-    /// `pending`, `confirmed` or `expired`.
-    pub status: String,
+    pub status: entity::values::SignatureState,
     pub created_at: String,
     #[oai(nullable)]
     pub confirmed_at: Option<String>,

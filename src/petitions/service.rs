@@ -902,10 +902,7 @@ impl<'a> PetitionMail<'a> {
         count: i32,
         extra: serde_json::Value,
     ) -> OutgoingEmail {
-        let locale = Locale::choose(
-            row.locale.or(supporter.locale),
-            Some(&self.petition.language),
-        );
+        let locale = Locale::choose(row.locale.or(supporter.locale), &self.petition.language);
         let p = self.petition;
         let mut context = json!({
             "petition": {
@@ -995,7 +992,7 @@ pub async fn signatures(
                 country: s.country.map(|c| c.to_string()),
                 comment: s.comment,
                 public: s.public,
-                status: s.status.as_str().into(),
+                status: s.status,
                 created_at: instant(s.created_at),
                 confirmed_at: s.confirmed_at.map(instant),
             })
@@ -1113,7 +1110,7 @@ pub async fn confirmation_details(
     else {
         return Ok(None);
     };
-    let locale = Locale::choose(row.locale, Some(&petition.language));
+    let locale = Locale::choose(row.locale, &petition.language);
     Ok(Some((
         petition.title,
         locale,

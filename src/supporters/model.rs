@@ -46,8 +46,7 @@ pub struct SupporterSignature {
     pub petition_id: String,
     pub petition_slug: String,
     pub petition_title: String,
-    /// `pending`, `confirmed` or `expired`.
-    pub status: String,
+    pub status: entity::values::SignatureState,
     #[oai(nullable)]
     pub affiliation: Option<String>,
     #[oai(nullable)]

@@ -599,7 +599,7 @@ async fn signatures_of(
                 petition_id: p.id.to_string(),
                 petition_slug: p.slug.clone(),
                 petition_title: p.title.clone(),
-                status: s.status.as_str().into(),
+                status: s.status,
                 affiliation: s.affiliation,
                 postal_code: s.postal_code,
                 locality: s.locality,

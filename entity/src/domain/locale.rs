@@ -27,9 +27,9 @@ impl Locale {
     }
 
     /// The supporter's choice, else the content's language if we write it, else English.
-    pub fn choose<T: AsRef<str> + ?Sized>(supporter: Option<Self>, content: Option<&T>) -> Self {
+    pub fn choose(supporter: Option<Self>, content: impl AsRef<str>) -> Self {
         supporter
-            .or_else(|| content.and_then(|l| Self::parse(l.as_ref()).ok()))
+            .or_else(|| Self::parse(content.as_ref()).ok())
             .unwrap_or(Self::En)
     }
 
@@ -54,9 +54,8 @@ mod tests {
 
     #[test]
     fn the_supporter_wins_then_the_content_then_english() {
-        assert_eq!(Locale::choose(Some(Locale::Fr), Some("es")), Locale::Fr);
-        assert_eq!(Locale::choose(None, Some("es-VE")), Locale::Es);
-        assert_eq!(Locale::choose(None, Some("pt")), Locale::En);
-        assert_eq!(Locale::choose::<str>(None, None), Locale::En);
+        assert_eq!(Locale::choose(Some(Locale::Fr), "es"), Locale::Fr);
+        assert_eq!(Locale::choose(None, "es-VE"), Locale::Es);
+        assert_eq!(Locale::choose(None, "pt"), Locale::En);
     }
 }
