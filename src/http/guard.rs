@@ -84,10 +84,14 @@ pub async fn guard<E: Endpoint>(
 
     // Whose key it is: the token's holder, or, without a token, the client's
     // address. Anonymous callers must not share one space of keys, or one could
-    // replay another's answer (and the manage link in it) by guessing the key.
+    // replay another's answer (and the manage link in it) by guessing the key. The
+    // public endpoints take no token, so there an `Authorization` header names
+    // nobody: any two clients could send the same one.
+    // (Paths here are below `/api/v1`.)
+    let public = req.uri().path().starts_with("/public/");
     let caller = match req.header("authorization") {
-        Some(auth) => auth.to_owned(),
-        None => super::client::ClientAddr::of(&req)
+        Some(auth) if !public => auth.to_owned(),
+        _ => super::client::ClientAddr::of(&req)
             .map(|c| format!("client {}", c.limit_key()))
             .unwrap_or_default(),
     };

@@ -164,14 +164,27 @@ async fn post_from(
     key: &str,
     body: &serde_json::Value,
 ) -> crate::helpers::Reply {
-    crate::helpers::reply(
-        app.client
-            .post(app.url(path))
-            .header("X-Forwarded-For", client)
-            .header("Idempotency-Key", key)
-            .json(body),
-    )
-    .await
+    post_from_with(app, client, path, key, body, &[]).await
+}
+
+async fn post_from_with(
+    app: &crate::helpers::TestApp,
+    client: &str,
+    path: &str,
+    key: &str,
+    body: &serde_json::Value,
+    headers: &[(&str, &str)],
+) -> crate::helpers::Reply {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header("X-Forwarded-For", client)
+        .header("Idempotency-Key", key)
+        .json(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    crate::helpers::reply(request).await
 }
 
 #[tokio::test]
@@ -201,6 +214,18 @@ async fn anonymous_callers_do_not_share_one_space_of_keys() {
     // Ana's own retry still gets her first answer.
     let retried = post_from(&app, "203.0.113.7", &path, "rsvp-1", &body).await;
     assert_eq!(retried.expect(201)["manage_url"], manage_url.as_str());
+    // A public endpoint takes no token, so an `Authorization` header (the same junk
+    // from two clients, say) joins nobody's space of keys either.
+    let junk = [("Authorization", "Bearer x")];
+    let first = post_from_with(&app, "203.0.113.20", &path, "rsvp-2", &body, &junk).await;
+    assert_eq!(first.expect(202), &json!({ "status": "going" }));
+    let other = post_from_with(&app, "198.51.100.20", &path, "rsvp-2", &body, &junk).await;
+    assert_eq!(other.expect(202), &json!({ "status": "going" }));
+    let bens = json!({ "email": "ben@example.org", "name": "Ben" });
+    let ben = post_from_with(&app, "203.0.113.30", &path, "rsvp-3", &bens, &junk).await;
+    let bens_url = ben.expect(201)["manage_url"].as_str().unwrap().to_owned();
+    let copied = post_from_with(&app, "198.51.100.30", &path, "rsvp-3", &bens, &junk).await;
+    assert!(!copied.text.contains(&bens_url), "{}", copied.text);
 }
 
 #[tokio::test]
