@@ -8,8 +8,11 @@
 //! escaped like any value and its line breaks become spaces; in a plain-text one it
 //! is left as written, line breaks included (they wrap the plain-text emails).
 //! A key missing from a language is an error, never a silent fallback to English.
+//!
+//! Most messages read no variable: those are rendered once, as the catalogues load,
+//! and `t()` hands out the ready text (or HTML) without rendering anything.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use minijinja::value::Kwargs;
@@ -56,11 +59,34 @@ pub enum WordsError {
 
 /// The compiled messages of every language.
 pub struct Words {
-    /// Two templates a message: `{lang}/{key}` for plain text, `{lang}/{key}#html`.
+    /// The templates of the messages that read variables: `{lang}/{key}` for plain
+    /// text, `{lang}/{key}#html`.
     env: Environment<'static>,
-    /// The variables each message reads, by key.
-    reads: HashMap<String, Vec<String>>,
-    keys: HashMap<Locale, BTreeSet<String>>,
+    /// Each language's messages by key, the languages in the order of [`slot`].
+    messages: [HashMap<String, Message>; Locale::ALL.len()],
+}
+
+/// One message in one language.
+enum Message {
+    /// A message that reads no variable (most of them): its plain text and its HTML,
+    /// rendered once as it loads.
+    Ready { text: Value, html: Value },
+    /// A message that reads variables: its two templates in [`Words::env`], and the
+    /// variables it reads.
+    Template {
+        name: String,
+        html_name: String,
+        reads: Vec<String>,
+    },
+}
+
+/// The place of `locale`'s messages in [`Words::messages`].
+fn slot(locale: Locale) -> usize {
+    match locale {
+        Locale::En => 0,
+        Locale::Es => 1,
+        Locale::Fr => 2,
+    }
 }
 
 impl Words {
@@ -86,8 +112,7 @@ impl Words {
         env.add_filter("grouped", grouped);
         let mut words = Self {
             env,
-            reads: HashMap::new(),
-            keys: HashMap::new(),
+            messages: Default::default(),
         };
         for locale in Locale::ALL {
             let table: toml::Table = toml::from_str(&source(locale))
@@ -95,68 +120,93 @@ impl Words {
             let mut messages = BTreeMap::new();
             flatten("", table, &mut messages).map_err(|key| WordsError::NotText { locale, key })?;
             for (key, text) in messages {
-                words
-                    .add(locale, &key, text)
-                    .map_err(|source| WordsError::Template {
-                        locale,
-                        key: key.clone(),
-                        source,
-                    })?;
-                words.keys.entry(locale).or_default().insert(key);
+                let message =
+                    words
+                        .compile(locale, &key, text)
+                        .map_err(|source| WordsError::Template {
+                            locale,
+                            key: key.clone(),
+                            source,
+                        })?;
+                words.messages[slot(locale)].insert(key, message);
             }
         }
         Ok(words)
     }
 
-    fn add(&mut self, locale: Locale, key: &str, text: String) -> Result<(), Error> {
+    /// The message `text` of `key` in `locale`: rendered now if it reads no
+    /// variable, else added to the environment.
+    fn compile(&mut self, locale: Locale, key: &str, text: String) -> Result<Message, Error> {
         let name = format!("{locale}/{key}");
+        let html_name = format!("{name}#html");
         let html = as_html(&text);
-        self.env.add_template_owned(name.clone(), text)?;
-        let reads = self
+        let reads: Vec<String> = self
             .env
-            .get_template(&name)?
+            .template_from_named_str(&name, &text)?
             .undeclared_variables(false)
             .into_iter()
             .collect();
-        self.reads.insert(name.clone(), reads);
-        self.env.add_template_owned(format!("{name}#html"), html)
+        if reads.is_empty() {
+            let ready = |name: &str, source: &str| {
+                self.env.template_from_named_str(name, source)?.render(())
+            };
+            return Ok(Message::Ready {
+                text: Value::from(ready(&name, &text)?),
+                html: Value::from_safe_string(ready(&html_name, &html)?),
+            });
+        }
+        self.env.add_template_owned(name.clone(), text)?;
+        self.env.add_template_owned(html_name.clone(), html)?;
+        Ok(Message::Template {
+            name,
+            html_name,
+            reads,
+        })
     }
 
     /// The keys of a language's catalogue.
     pub fn keys(&self, locale: Locale) -> impl Iterator<Item = &str> {
-        self.keys
-            .get(&locale)
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
+        self.messages[slot(locale)].keys().map(String::as_str)
     }
 
-    /// `key` in `locale`, as HTML or plain text; each variable the message reads
-    /// comes from `variable` (a missing one is undefined).
+    /// `key` in `locale`, as HTML (a safe string) or plain text; each variable the
+    /// message reads comes from `variable` (a missing one is undefined).
     fn render(
         &self,
         locale: Locale,
         key: &str,
         html: bool,
         variable: impl Fn(&str) -> Option<Value>,
-    ) -> Result<String, Error> {
-        let name = format!("{locale}/{key}");
-        let Some(reads) = self.reads.get(&name) else {
+    ) -> Result<Value, Error> {
+        let Some(message) = self.messages[slot(locale)].get(key) else {
             return Err(Error::new(
                 ErrorKind::UndefinedError,
                 format!("no message `{key}` in templates/words/{locale}.toml"),
             ));
         };
-        let context: BTreeMap<&str, Value> = reads
-            .iter()
-            .filter_map(|read| Some((read.as_str(), variable(read)?)))
-            .collect();
-        let template = if html {
-            self.env.get_template(&format!("{name}#html"))?
-        } else {
-            self.env.get_template(&name)?
-        };
-        template.render(context)
+        match message {
+            Message::Ready { text, .. } if !html => Ok(text.clone()),
+            Message::Ready { html, .. } => Ok(html.clone()),
+            Message::Template {
+                name,
+                html_name,
+                reads,
+            } => {
+                let context: BTreeMap<&str, Value> = reads
+                    .iter()
+                    .filter_map(|read| Some((read.as_str(), variable(read)?)))
+                    .collect();
+                let text = self
+                    .env
+                    .get_template(if html { html_name } else { name })?
+                    .render(context)?;
+                Ok(if html {
+                    Value::from_safe_string(text)
+                } else {
+                    Value::from(text)
+                })
+            }
+        }
     }
 
     /// `key` in `locale` as plain text, with `params` for the variables it reads.
@@ -172,6 +222,7 @@ impl Words {
                 .find(|(param, _)| *param == name)
                 .map(|(_, value)| value.clone())
         })
+        .map(|text| text.to_string())
     }
 
     /// `key` in `locale` as plain text, its variables read from `context` (an
@@ -180,6 +231,7 @@ impl Words {
         self.render(locale, key, false, |name| {
             context.get_attr(name).ok().filter(|v| !v.is_undefined())
         })
+        .map(|text| text.to_string())
     }
 
     /// Make `t(key, ..)`, the `grouped` filter and the `languages` we write
@@ -205,22 +257,26 @@ impl Words {
     fn t(&self, state: &State, key: &str, params: &Kwargs) -> Result<Value, Error> {
         let locale = state
             .lookup("locale")
-            .and_then(|l| l.as_str().and_then(|l| Locale::parse(l).ok()))
+            .and_then(|l| l.as_str().and_then(locale_named))
             .unwrap_or(Locale::En);
         let html = matches!(state.auto_escape(), AutoEscape::Html);
-        let text = self.render(locale, key, html, |name| {
+        self.render(locale, key, html, |name| {
             if params.has(name) {
                 params.get::<Value>(name).ok()
             } else {
                 state.lookup(name).filter(|v| !v.is_undefined())
             }
-        })?;
-        Ok(if html {
-            Value::from_safe_string(text)
-        } else {
-            Value::from(text)
         })
     }
+}
+
+/// The language a context's `locale` names: one of our codes as written (`"fr"`,
+/// compared without allocating), else any tag [`Locale::parse`] reads.
+fn locale_named(code: &str) -> Option<Locale> {
+    Locale::ALL
+        .into_iter()
+        .find(|locale| locale.as_str() == code)
+        .or_else(|| Locale::parse(code).ok())
 }
 
 /// The words of `key` in `locale` as plain text, for a page's Rust code. A key
@@ -309,6 +365,7 @@ fn literal_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     #[test]
     fn every_catalogue_loads() {
