@@ -7,7 +7,9 @@
 //! Templates call `t("key", ..)`: in an HTML template the message's own text is
 //! escaped like any value and its line breaks become spaces; in a plain-text one it
 //! is left as written, line breaks included (they wrap the plain-text emails).
-//! A key missing from a language is an error, never a silent fallback to English.
+//! A key missing from a language is an error, never a silent fallback to English;
+//! so is a template without a `locale`, and a message printing a variable its
+//! caller does not have (it may ask `{% if name %}`).
 //!
 //! Most messages read no variable: those are rendered once, as the catalogues load,
 //! and `t()` hands out the ready text (or HTML) without rendering anything.
@@ -16,7 +18,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use minijinja::value::Kwargs;
-use minijinja::{AutoEscape, Environment, Error, ErrorKind, HtmlEscape, State, Value};
+use minijinja::{
+    AutoEscape, Environment, Error, ErrorKind, HtmlEscape, State, UndefinedBehavior, Value,
+};
 
 use crate::domain::Locale;
 
@@ -109,6 +113,9 @@ impl Words {
                 AutoEscape::None
             }
         });
+        // A message that prints a variable its caller does not have fails, rather
+        // than reading blank; `{% if name %}` may still ask whether it is there.
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.add_filter("grouped", grouped);
         let mut words = Self {
             env,
@@ -252,13 +259,19 @@ impl Words {
         env.add_global("languages", languages);
     }
 
-    /// `t("key", name=value, ..)`: the message in the template's `locale` (English
-    /// when the context names none we write), as HTML in an HTML template.
+    /// `t("key", name=value, ..)`: the message in the template's `locale`, as HTML
+    /// in an HTML template. A context without a `locale` we write is an error, as a
+    /// missing key is: never English by default.
     fn t(&self, state: &State, key: &str, params: &Kwargs) -> Result<Value, Error> {
-        let locale = state
+        let Some(locale) = state
             .lookup("locale")
             .and_then(|l| l.as_str().and_then(locale_named))
-            .unwrap_or(Locale::En);
+        else {
+            return Err(Error::new(
+                ErrorKind::UndefinedError,
+                format!("t(\"{key}\"): the context has no `locale` we write (templates/words/)"),
+            ));
+        };
         let html = matches!(state.auto_escape(), AutoEscape::Html);
         self.render(locale, key, html, |name| {
             if params.has(name) {
@@ -270,13 +283,11 @@ impl Words {
     }
 }
 
-/// The language a context's `locale` names: one of our codes as written (`"fr"`,
-/// compared without allocating), else any tag [`Locale::parse`] reads.
+/// The language a context's `locale` names: one of our codes, as written (`"fr"`).
 fn locale_named(code: &str) -> Option<Locale> {
     Locale::ALL
         .into_iter()
         .find(|locale| locale.as_str() == code)
-        .or_else(|| Locale::parse(code).ok())
 }
 
 /// The words of `key` in `locale` as plain text, for a page's Rust code. A key
@@ -291,11 +302,18 @@ pub fn say(locale: Locale, key: &str, params: &[(&str, Value)]) -> String {
 
 /// `n|grouped(separator, from_digits=4)`: the digits of a count in groups of
 /// three, when it has at least `from_digits` of them (`1,234`; Spanish writes
-/// `1234` but `12 345`). Each language's messages choose the separator.
-fn grouped(n: &Value, separator: &str, from_digits: Option<usize>) -> String {
+/// `1234` but `12 345`). Each language's messages choose the separator. A count
+/// the caller does not have is an error, as printing it would be.
+fn grouped(n: &Value, separator: &str, from_digits: Option<usize>) -> Result<String, Error> {
+    if n.is_undefined() {
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            "`grouped` has no count to group",
+        ));
+    }
     let digits = n.to_string();
     if digits.chars().count() < from_digits.unwrap_or(4) {
-        return digits;
+        return Ok(digits);
     }
     let count = digits.chars().count();
     let mut out = String::with_capacity(digits.len() + separator.len() * count / 3);
@@ -305,7 +323,7 @@ fn grouped(n: &Value, separator: &str, from_digits: Option<usize>) -> String {
         }
         out.push(digit);
     }
-    out
+    Ok(out)
 }
 
 /// Flatten a catalogue's tables into dotted keys; the key of a value that is not
@@ -398,6 +416,105 @@ mod tests {
         assert!(e.to_string().contains("page.nowhere"), "{e}");
     }
 
+    /// The messages a language words without a variable that English reads.
+    const LEFT_OUT: [(Locale, &str, &str); 3] = [
+        (Locale::Fr, "email.rsvp_going.heading", "event.title"),
+        (Locale::Fr, "email.event_reminder.heading", "event.title"),
+        // French names the target on a line of its own (`target_label`).
+        (Locale::Fr, "email.petition_thanks.intro", "petition.target"),
+    ];
+
+    /// Each message of a catalogue, and the variables it reads (`event.title`).
+    fn reads(locale: Locale) -> BTreeMap<String, BTreeSet<String>> {
+        let table: toml::Table = toml::from_str(catalogue(locale)).unwrap();
+        let mut messages = BTreeMap::new();
+        flatten("", table, &mut messages).unwrap();
+        let env = Environment::new();
+        messages
+            .into_iter()
+            .map(|(key, text)| {
+                let reads = env
+                    .template_from_str(&text)
+                    .unwrap()
+                    .undeclared_variables(true)
+                    .into_iter()
+                    .collect();
+                (key, reads)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_language_reads_the_variables_english_reads() {
+        let english = reads(Locale::En);
+        for locale in Locale::ALL {
+            for (key, mut read) in reads(locale) {
+                let left_out = LEFT_OUT
+                    .iter()
+                    .filter(|(l, k, _)| *l == locale && *k == key)
+                    .map(|(_, _, variable)| (*variable).to_owned());
+                for variable in left_out {
+                    assert!(
+                        read.insert(variable.clone()),
+                        "templates/words/{locale}.toml: `{key}` reads {variable}: drop it from LEFT_OUT"
+                    );
+                }
+                assert_eq!(
+                    Some(&read),
+                    english.get(&key),
+                    "templates/words/{locale}.toml: `{key}` reads other variables than English"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_variable_is_an_error() {
+        let words = Words::get();
+        for key in [
+            "page.event.organised_by",
+            "page.event.going",
+            "email.guests",
+        ] {
+            let e = words.text(Locale::En, key, &[]).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::UndefinedError, "{key}: {e}");
+        }
+        // A message may still ask whether a variable is there.
+        assert_eq!(
+            words.text(Locale::En, "email.greeting", &[]).unwrap(),
+            "Hello,"
+        );
+        assert_eq!(
+            words
+                .text(
+                    Locale::En,
+                    "page.event.organised_by",
+                    &[("name", "Circle".into())]
+                )
+                .unwrap(),
+            "Organised by Circle"
+        );
+    }
+
+    #[test]
+    fn t_speaks_the_contexts_locale_and_no_other() {
+        let mut env = Environment::new();
+        Words::get().install(&mut env);
+        let skip = |context: Value| env.render_str(r#"{{ t("page.skip") }}"#, context);
+        assert_eq!(
+            skip(minijinja::context! { locale => "fr" }).unwrap(),
+            "Aller au contenu"
+        );
+        for context in [
+            minijinja::context! {},
+            minijinja::context! { locale => "pt" },
+            minijinja::context! { locale => 1 },
+        ] {
+            let e = skip(context).unwrap_err();
+            assert!(e.to_string().contains("locale"), "{e}");
+        }
+    }
+
     #[test]
     fn html_escapes_the_message_and_its_values_and_unwraps_lines() {
         assert_eq!(
@@ -408,7 +525,7 @@ mod tests {
 
     #[test]
     fn counts_group_their_digits_as_each_language_asks() {
-        let group = |n: i64, sep, from| grouped(&Value::from(n), sep, from);
+        let group = |n: i64, sep, from| grouped(&Value::from(n), sep, from).unwrap();
         assert_eq!(group(999, ",", None), "999");
         assert_eq!(group(1234, ",", None), "1,234");
         assert_eq!(group(1_234_567, ",", None), "1,234,567");
