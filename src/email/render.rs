@@ -282,6 +282,7 @@ fn abbreviation(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 mod tests {
     use super::*;
     use crate::domain::TimeZone;
+    use entity::values::{DonationMethod, EventKind, RsvpStatus};
     use serde_json::json;
 
     fn toronto_evening() -> EventTimes {
@@ -418,7 +419,7 @@ mod tests {
         );
         // Every way a donation is paid has its words.
         let mut context = context;
-        for method in ["online", "cash", "bank_transfer", "cheque", "other"] {
+        for method in DonationMethod::ALL.map(DonationMethod::as_str) {
             context["donation"]["method"] = method.into();
             for locale in Locale::ALL {
                 let receipt = renderer.render(Template::DonationReceipt, locale, &context);
@@ -542,29 +543,14 @@ mod tests {
                 json!({"organisation_name": "O", "email": "a@b", "error": "bad"}),
             ),
         ];
-        for kind in [
-            "screening",
-            "workshop",
-            "public_meeting",
-            "demonstration",
-            "delegation",
-            "fundraiser",
-            "social",
-            "other",
-        ] {
+        for kind in EventKind::ALL.map(EventKind::as_str) {
             pages.push(("event", event(kind, None, "sessions")));
         }
         for reason in ["cancelled", "ended", "closed", "full"] {
             pages.push(("event", event("other", Some(reason), "itinerary")));
         }
         pages.push(("event", event("other", None, "workshops")));
-        for status in [
-            "going",
-            "waitlisted",
-            "pending_approval",
-            "declined",
-            "cancelled",
-        ] {
+        for status in RsvpStatus::ALL.map(RsvpStatus::as_str) {
             for done in ["", "rsvp", "changed", "cancelled"] {
                 pages.push(("rsvp", json!({
                     "event": {"title": "Film", "url": "/e"}, "when": "Monday", "where": "OISE",
