@@ -516,6 +516,31 @@ mod tests {
     }
 
     #[test]
+    fn the_confirmation_page_counts_its_signers_in_each_language() {
+        let count = |locale, n: i64| {
+            Words::get()
+                .text(locale, "page.confirm.count", &[("n", n.into())])
+                .unwrap()
+        };
+        assert_eq!(count(Locale::En, 1), "1 person has signed so far.");
+        assert_eq!(count(Locale::En, 1234), "1,234 people have signed so far.");
+        assert_eq!(count(Locale::Es, 1), "1 persona ha firmado hasta ahora.");
+        assert_eq!(
+            count(Locale::Es, 1234),
+            "1234 personas han firmado hasta ahora."
+        );
+        assert_eq!(
+            count(Locale::Es, 12345),
+            "12\u{a0}345 personas han firmado hasta ahora."
+        );
+        assert_eq!(count(Locale::Fr, 1), "1 personne a signé jusqu’à présent.");
+        assert_eq!(
+            count(Locale::Fr, 1234),
+            "1\u{202f}234 personnes ont signé jusqu’à présent."
+        );
+    }
+
+    #[test]
     fn html_escapes_the_message_and_its_values_and_unwraps_lines() {
         assert_eq!(
             as_html("It’s <b>{{ name }}</b>'s\nturn {% if x %}&{% endif %}"),

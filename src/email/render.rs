@@ -528,6 +528,10 @@ mod tests {
                 "confirm",
                 json!({"petition_title": "P", "done": true, "signature_count": 3}),
             ),
+            (
+                "confirm",
+                json!({"petition_title": "P", "done": true, "signature_count": 1}),
+            ),
             ("confirm", json!({"petition_title": "P"})),
             (
                 "donation_cancelled",
