@@ -282,7 +282,7 @@ fn abbreviation(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 mod tests {
     use super::*;
     use crate::domain::TimeZone;
-    use entity::values::{DonationMethod, EventKind, RsvpStatus};
+    use entity::values::{DonationMethod, EventKind, Role, RsvpStatus};
     use serde_json::json;
 
     fn toronto_evening() -> EventTimes {
@@ -426,6 +426,26 @@ mod tests {
                 assert!(receipt.is_ok(), "{method} {locale}: {receipt:?}");
             }
         }
+        // Every role is named in the reader's language.
+        for role in Role::ALL.map(Role::as_str) {
+            context["role_label"] = role.into();
+            for locale in Locale::ALL {
+                for template in [Template::OrganiserInvitation, Template::OrganiserAdded] {
+                    let email = renderer.render(template, locale, &context);
+                    assert!(email.is_ok(), "{role} {template:?} {locale}: {email:?}");
+                }
+            }
+        }
+        context["role_label"] = "viewer".into();
+        let viewer = renderer
+            .render(Template::OrganiserInvitation, Locale::Es, &context)
+            .unwrap();
+        assert!(viewer.text.contains("como observador."), "{}", viewer.text);
+        context["role_label"] = "owner".into();
+        let owner = renderer
+            .render(Template::OrganiserAdded, Locale::En, &context)
+            .unwrap();
+        assert!(owner.text.contains("as owner."), "{}", owner.text);
     }
 
     #[test]
