@@ -312,18 +312,31 @@ fn grouped(n: &Value, separator: &str, from_digits: Option<usize>) -> Result<Str
         ));
     }
     let digits = n.to_string();
-    if digits.chars().count() < from_digits.unwrap_or(4) {
-        return Ok(digits);
-    }
+    let count = digits.trim_start_matches('-').chars().count();
+    Ok(if count < from_digits.unwrap_or(4) {
+        digits
+    } else {
+        group_digits(&digits, separator)
+    })
+}
+
+/// A whole number's digits (after a `-`, if any) in groups of three from the
+/// right, `separator` between them: `-1234567` → `-1,234,567`. Counts in messages
+/// and amounts of money (`email::render::amount_text`) both group this way.
+pub fn group_digits(number: &str, separator: &str) -> String {
+    let (sign, digits) = number
+        .strip_prefix('-')
+        .map_or(("", number), |digits| ("-", digits));
     let count = digits.chars().count();
-    let mut out = String::with_capacity(digits.len() + separator.len() * count / 3);
+    let mut out = String::with_capacity(number.len() + separator.len() * count / 3);
+    out.push_str(sign);
     for (i, digit) in digits.chars().enumerate() {
         if i > 0 && (count - i).is_multiple_of(3) {
             out.push_str(separator);
         }
         out.push(digit);
     }
-    Ok(out)
+    out
 }
 
 /// Flatten a catalogue's tables into dotted keys; the key of a value that is not
@@ -556,5 +569,7 @@ mod tests {
         assert_eq!(group(1_234_567, ",", None), "1,234,567");
         assert_eq!(group(1234, "\u{a0}", Some(5)), "1234");
         assert_eq!(group(12345, "\u{a0}", Some(5)), "12\u{a0}345");
+        assert_eq!(group(-1234, ",", None), "-1,234");
+        assert_eq!(group(-123, ",", None), "-123");
     }
 }

@@ -8,7 +8,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::domain::{Currency, EventTimes, Locale, Money, Schedule};
-use crate::words::Words;
+use crate::words::{Words, group_digits};
 
 /// The emails Turnout sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,15 +241,7 @@ pub fn amount_text(minor: i64, currency: Currency, locale: Locale) -> String {
         // French groups thousands with a narrow no-break space.
         Locale::Fr => ("\u{202f}", ","),
     };
-    let (sign, whole) = whole.strip_prefix('-').map_or(("", whole), |w| ("-", w));
-    let digits: Vec<char> = whole.chars().collect();
-    let mut grouped = String::from(sign);
-    for (i, digit) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push_str(group);
-        }
-        grouped.push(*digit);
-    }
+    let grouped = group_digits(whole, group);
     if fraction.is_empty() {
         format!("{grouped} {currency}")
     } else {
@@ -338,6 +330,7 @@ mod tests {
             money_text(Money::new(2500, gbp).unwrap(), Locale::Es),
             "25,00 GBP"
         );
+        assert_eq!(amount_text(-123_450, gbp, Locale::En), "-1,234.50 GBP");
     }
 
     #[test]
