@@ -3,7 +3,7 @@
 //!
 //! A message is a small minijinja template, so each language writes its own plurals
 //! (`{% if n == 1 %}`) and word order. It reads the variables its caller has
-//! (`{{ event.title }}`) and any passed to it (`t("page.event.going", n=3)`).
+//! (`{{ event.title }}`) and any passed to it (`t("page.petition.signatures", n=3)`).
 //! Templates call `t("key", ..)`: in an HTML template the message's own text is
 //! escaped like any value and its line breaks become spaces; in a plain-text one it
 //! is left as written, line breaks included (they wrap the plain-text emails).
@@ -486,7 +486,7 @@ mod tests {
         let words = Words::get();
         for key in [
             "page.event.organised_by",
-            "page.event.going",
+            "page.petition.signatures",
             "email.guests",
         ] {
             let e = words.text(Locale::En, key, &[]).unwrap_err();
@@ -551,6 +551,37 @@ mod tests {
             count(Locale::Fr, 1234),
             "1\u{202f}234 personnes ont signé jusqu’à présent."
         );
+    }
+
+    #[test]
+    fn an_events_places_are_one_paragraph() {
+        let places = |going: i64, left: Option<i64>, waitlist: bool, approval: bool| {
+            Words::get()
+                .text(
+                    Locale::En,
+                    "page.event.places",
+                    &[
+                        ("going", going.into()),
+                        ("left", left.into()),
+                        ("waitlist", waitlist.into()),
+                        ("approval", approval.into()),
+                    ],
+                )
+                .unwrap()
+        };
+        assert_eq!(
+            places(1234, Some(1), false, false),
+            "1,234 people are going. 1 place left."
+        );
+        assert_eq!(
+            places(0, None, true, true),
+            "The event is full: you can join the waitlist. The organisers confirm each place."
+        );
+        assert_eq!(
+            places(1, Some(3), false, false),
+            "1 person is going. 3 places left."
+        );
+        assert_eq!(places(0, None, false, false), "");
     }
 
     #[test]
