@@ -3,17 +3,24 @@
 //!
 //! A message is a small minijinja template, so each language writes its own plurals
 //! (`{% if n == 1 %}`) and word order. It reads the variables its caller has
-//! (`{{ event.title }}`) and any passed to it (`t("page.event.going", n=3)`).
+//! (`{{ event.title }}`) and any passed to it (`t("page.petition.signatures", n=3)`).
 //! Templates call `t("key", ..)`: in an HTML template the message's own text is
 //! escaped like any value and its line breaks become spaces; in a plain-text one it
 //! is left as written, line breaks included (they wrap the plain-text emails).
-//! A key missing from a language is an error, never a silent fallback to English.
+//! A key missing from a language is an error, never a silent fallback to English;
+//! so is a template without a `locale`, and a message printing a variable its
+//! caller does not have (it may ask `{% if name %}`).
+//!
+//! Most messages read no variable: those are rendered once, as the catalogues load,
+//! and `t()` hands out the ready text (or HTML) without rendering anything.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use minijinja::value::Kwargs;
-use minijinja::{AutoEscape, Environment, Error, ErrorKind, HtmlEscape, State, Value};
+use minijinja::{
+    AutoEscape, Environment, Error, ErrorKind, HtmlEscape, State, UndefinedBehavior, Value,
+};
 
 use crate::domain::Locale;
 
@@ -56,11 +63,34 @@ pub enum WordsError {
 
 /// The compiled messages of every language.
 pub struct Words {
-    /// Two templates a message: `{lang}/{key}` for plain text, `{lang}/{key}#html`.
+    /// The templates of the messages that read variables: `{lang}/{key}` for plain
+    /// text, `{lang}/{key}#html`.
     env: Environment<'static>,
-    /// The variables each message reads, by key.
-    reads: HashMap<String, Vec<String>>,
-    keys: HashMap<Locale, BTreeSet<String>>,
+    /// Each language's messages by key, the languages in the order of [`slot`].
+    messages: [HashMap<String, Message>; Locale::ALL.len()],
+}
+
+/// One message in one language.
+enum Message {
+    /// A message that reads no variable (most of them): its plain text and its HTML,
+    /// rendered once as it loads.
+    Ready { text: Value, html: Value },
+    /// A message that reads variables: its two templates in [`Words::env`], and the
+    /// variables it reads.
+    Template {
+        name: String,
+        html_name: String,
+        reads: Vec<String>,
+    },
+}
+
+/// The place of `locale`'s messages in [`Words::messages`].
+fn slot(locale: Locale) -> usize {
+    match locale {
+        Locale::En => 0,
+        Locale::Es => 1,
+        Locale::Fr => 2,
+    }
 }
 
 impl Words {
@@ -83,11 +113,13 @@ impl Words {
                 AutoEscape::None
             }
         });
+        // A message that prints a variable its caller does not have fails, rather
+        // than reading blank; `{% if name %}` may still ask whether it is there.
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.add_filter("grouped", grouped);
         let mut words = Self {
             env,
-            reads: HashMap::new(),
-            keys: HashMap::new(),
+            messages: Default::default(),
         };
         for locale in Locale::ALL {
             let table: toml::Table = toml::from_str(&source(locale))
@@ -95,68 +127,93 @@ impl Words {
             let mut messages = BTreeMap::new();
             flatten("", table, &mut messages).map_err(|key| WordsError::NotText { locale, key })?;
             for (key, text) in messages {
-                words
-                    .add(locale, &key, text)
-                    .map_err(|source| WordsError::Template {
-                        locale,
-                        key: key.clone(),
-                        source,
-                    })?;
-                words.keys.entry(locale).or_default().insert(key);
+                let message =
+                    words
+                        .compile(locale, &key, text)
+                        .map_err(|source| WordsError::Template {
+                            locale,
+                            key: key.clone(),
+                            source,
+                        })?;
+                words.messages[slot(locale)].insert(key, message);
             }
         }
         Ok(words)
     }
 
-    fn add(&mut self, locale: Locale, key: &str, text: String) -> Result<(), Error> {
+    /// The message `text` of `key` in `locale`: rendered now if it reads no
+    /// variable, else added to the environment.
+    fn compile(&mut self, locale: Locale, key: &str, text: String) -> Result<Message, Error> {
         let name = format!("{locale}/{key}");
+        let html_name = format!("{name}#html");
         let html = as_html(&text);
-        self.env.add_template_owned(name.clone(), text)?;
-        let reads = self
+        let reads: Vec<String> = self
             .env
-            .get_template(&name)?
+            .template_from_named_str(&name, &text)?
             .undeclared_variables(false)
             .into_iter()
             .collect();
-        self.reads.insert(name.clone(), reads);
-        self.env.add_template_owned(format!("{name}#html"), html)
+        if reads.is_empty() {
+            let ready = |name: &str, source: &str| {
+                self.env.template_from_named_str(name, source)?.render(())
+            };
+            return Ok(Message::Ready {
+                text: Value::from(ready(&name, &text)?),
+                html: Value::from_safe_string(ready(&html_name, &html)?),
+            });
+        }
+        self.env.add_template_owned(name.clone(), text)?;
+        self.env.add_template_owned(html_name.clone(), html)?;
+        Ok(Message::Template {
+            name,
+            html_name,
+            reads,
+        })
     }
 
     /// The keys of a language's catalogue.
     pub fn keys(&self, locale: Locale) -> impl Iterator<Item = &str> {
-        self.keys
-            .get(&locale)
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
+        self.messages[slot(locale)].keys().map(String::as_str)
     }
 
-    /// `key` in `locale`, as HTML or plain text; each variable the message reads
-    /// comes from `variable` (a missing one is undefined).
+    /// `key` in `locale`, as HTML (a safe string) or plain text; each variable the
+    /// message reads comes from `variable` (a missing one is undefined).
     fn render(
         &self,
         locale: Locale,
         key: &str,
         html: bool,
         variable: impl Fn(&str) -> Option<Value>,
-    ) -> Result<String, Error> {
-        let name = format!("{locale}/{key}");
-        let Some(reads) = self.reads.get(&name) else {
+    ) -> Result<Value, Error> {
+        let Some(message) = self.messages[slot(locale)].get(key) else {
             return Err(Error::new(
                 ErrorKind::UndefinedError,
                 format!("no message `{key}` in templates/words/{locale}.toml"),
             ));
         };
-        let context: BTreeMap<&str, Value> = reads
-            .iter()
-            .filter_map(|read| Some((read.as_str(), variable(read)?)))
-            .collect();
-        let template = if html {
-            self.env.get_template(&format!("{name}#html"))?
-        } else {
-            self.env.get_template(&name)?
-        };
-        template.render(context)
+        match message {
+            Message::Ready { text, .. } if !html => Ok(text.clone()),
+            Message::Ready { html, .. } => Ok(html.clone()),
+            Message::Template {
+                name,
+                html_name,
+                reads,
+            } => {
+                let context: BTreeMap<&str, Value> = reads
+                    .iter()
+                    .filter_map(|read| Some((read.as_str(), variable(read)?)))
+                    .collect();
+                let text = self
+                    .env
+                    .get_template(if html { html_name } else { name })?
+                    .render(context)?;
+                Ok(if html {
+                    Value::from_safe_string(text)
+                } else {
+                    Value::from(text)
+                })
+            }
+        }
     }
 
     /// `key` in `locale` as plain text, with `params` for the variables it reads.
@@ -172,6 +229,7 @@ impl Words {
                 .find(|(param, _)| *param == name)
                 .map(|(_, value)| value.clone())
         })
+        .map(|text| text.to_string())
     }
 
     /// `key` in `locale` as plain text, its variables read from `context` (an
@@ -180,6 +238,7 @@ impl Words {
         self.render(locale, key, false, |name| {
             context.get_attr(name).ok().filter(|v| !v.is_undefined())
         })
+        .map(|text| text.to_string())
     }
 
     /// Make `t(key, ..)`, the `grouped` filter and the `languages` we write
@@ -200,27 +259,35 @@ impl Words {
         env.add_global("languages", languages);
     }
 
-    /// `t("key", name=value, ..)`: the message in the template's `locale` (English
-    /// when the context names none we write), as HTML in an HTML template.
+    /// `t("key", name=value, ..)`: the message in the template's `locale`, as HTML
+    /// in an HTML template. A context without a `locale` we write is an error, as a
+    /// missing key is: never English by default.
     fn t(&self, state: &State, key: &str, params: &Kwargs) -> Result<Value, Error> {
-        let locale = state
+        let Some(locale) = state
             .lookup("locale")
-            .and_then(|l| l.as_str().and_then(|l| Locale::parse(l).ok()))
-            .unwrap_or(Locale::En);
+            .and_then(|l| l.as_str().and_then(locale_named))
+        else {
+            return Err(Error::new(
+                ErrorKind::UndefinedError,
+                format!("t(\"{key}\"): the context has no `locale` we write (templates/words/)"),
+            ));
+        };
         let html = matches!(state.auto_escape(), AutoEscape::Html);
-        let text = self.render(locale, key, html, |name| {
+        self.render(locale, key, html, |name| {
             if params.has(name) {
                 params.get::<Value>(name).ok()
             } else {
                 state.lookup(name).filter(|v| !v.is_undefined())
             }
-        })?;
-        Ok(if html {
-            Value::from_safe_string(text)
-        } else {
-            Value::from(text)
         })
     }
+}
+
+/// The language a context's `locale` names: one of our codes, as written (`"fr"`).
+fn locale_named(code: &str) -> Option<Locale> {
+    Locale::ALL
+        .into_iter()
+        .find(|locale| locale.as_str() == code)
 }
 
 /// The words of `key` in `locale` as plain text, for a page's Rust code. A key
@@ -235,14 +302,34 @@ pub fn say(locale: Locale, key: &str, params: &[(&str, Value)]) -> String {
 
 /// `n|grouped(separator, from_digits=4)`: the digits of a count in groups of
 /// three, when it has at least `from_digits` of them (`1,234`; Spanish writes
-/// `1234` but `12 345`). Each language's messages choose the separator.
-fn grouped(n: &Value, separator: &str, from_digits: Option<usize>) -> String {
-    let digits = n.to_string();
-    if digits.chars().count() < from_digits.unwrap_or(4) {
-        return digits;
+/// `1234` but `12 345`). Each language's messages choose the separator. A count
+/// the caller does not have is an error, as printing it would be.
+fn grouped(n: &Value, separator: &str, from_digits: Option<usize>) -> Result<String, Error> {
+    if n.is_undefined() {
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            "`grouped` has no count to group",
+        ));
     }
+    let digits = n.to_string();
+    let count = digits.trim_start_matches('-').chars().count();
+    Ok(if count < from_digits.unwrap_or(4) {
+        digits
+    } else {
+        group_digits(&digits, separator)
+    })
+}
+
+/// A whole number's digits (after a `-`, if any) in groups of three from the
+/// right, `separator` between them: `-1234567` → `-1,234,567`. Counts in messages
+/// and amounts of money (`email::render::amount_text`) both group this way.
+pub fn group_digits(number: &str, separator: &str) -> String {
+    let (sign, digits) = number
+        .strip_prefix('-')
+        .map_or(("", number), |digits| ("-", digits));
     let count = digits.chars().count();
-    let mut out = String::with_capacity(digits.len() + separator.len() * count / 3);
+    let mut out = String::with_capacity(number.len() + separator.len() * count / 3);
+    out.push_str(sign);
     for (i, digit) in digits.chars().enumerate() {
         if i > 0 && (count - i).is_multiple_of(3) {
             out.push_str(separator);
@@ -309,6 +396,7 @@ fn literal_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     #[test]
     fn every_catalogue_loads() {
@@ -341,6 +429,161 @@ mod tests {
         assert!(e.to_string().contains("page.nowhere"), "{e}");
     }
 
+    /// The messages a language words without a variable that English reads.
+    const LEFT_OUT: [(Locale, &str, &str); 3] = [
+        (Locale::Fr, "email.rsvp_going.heading", "event.title"),
+        (Locale::Fr, "email.event_reminder.heading", "event.title"),
+        // French names the target on a line of its own (`target_label`).
+        (Locale::Fr, "email.petition_thanks.intro", "petition.target"),
+    ];
+
+    /// Each message of a catalogue, and the variables it reads (`event.title`).
+    fn reads(locale: Locale) -> BTreeMap<String, BTreeSet<String>> {
+        let table: toml::Table = toml::from_str(catalogue(locale)).unwrap();
+        let mut messages = BTreeMap::new();
+        flatten("", table, &mut messages).unwrap();
+        let env = Environment::new();
+        messages
+            .into_iter()
+            .map(|(key, text)| {
+                let reads = env
+                    .template_from_str(&text)
+                    .unwrap()
+                    .undeclared_variables(true)
+                    .into_iter()
+                    .collect();
+                (key, reads)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_language_reads_the_variables_english_reads() {
+        let english = reads(Locale::En);
+        for locale in Locale::ALL {
+            for (key, mut read) in reads(locale) {
+                let left_out = LEFT_OUT
+                    .iter()
+                    .filter(|(l, k, _)| *l == locale && *k == key)
+                    .map(|(_, _, variable)| (*variable).to_owned());
+                for variable in left_out {
+                    assert!(
+                        read.insert(variable.clone()),
+                        "templates/words/{locale}.toml: `{key}` reads {variable}: drop it from LEFT_OUT"
+                    );
+                }
+                assert_eq!(
+                    Some(&read),
+                    english.get(&key),
+                    "templates/words/{locale}.toml: `{key}` reads other variables than English"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_variable_is_an_error() {
+        let words = Words::get();
+        for key in [
+            "page.event.organised_by",
+            "page.petition.signatures",
+            "email.guests",
+        ] {
+            let e = words.text(Locale::En, key, &[]).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::UndefinedError, "{key}: {e}");
+        }
+        // A message may still ask whether a variable is there.
+        assert_eq!(
+            words.text(Locale::En, "email.greeting", &[]).unwrap(),
+            "Hello,"
+        );
+        assert_eq!(
+            words
+                .text(
+                    Locale::En,
+                    "page.event.organised_by",
+                    &[("name", "Circle".into())]
+                )
+                .unwrap(),
+            "Organised by Circle"
+        );
+    }
+
+    #[test]
+    fn t_speaks_the_contexts_locale_and_no_other() {
+        let mut env = Environment::new();
+        Words::get().install(&mut env);
+        let skip = |context: Value| env.render_str(r#"{{ t("page.skip") }}"#, context);
+        assert_eq!(
+            skip(minijinja::context! { locale => "fr" }).unwrap(),
+            "Aller au contenu"
+        );
+        for context in [
+            minijinja::context! {},
+            minijinja::context! { locale => "pt" },
+            minijinja::context! { locale => 1 },
+        ] {
+            let e = skip(context).unwrap_err();
+            assert!(e.to_string().contains("locale"), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_confirmation_page_counts_its_signers_in_each_language() {
+        let count = |locale, n: i64| {
+            Words::get()
+                .text(locale, "page.confirm.count", &[("n", n.into())])
+                .unwrap()
+        };
+        assert_eq!(count(Locale::En, 1), "1 person has signed so far.");
+        assert_eq!(count(Locale::En, 1234), "1,234 people have signed so far.");
+        assert_eq!(count(Locale::Es, 1), "1 persona ha firmado hasta ahora.");
+        assert_eq!(
+            count(Locale::Es, 1234),
+            "1234 personas han firmado hasta ahora."
+        );
+        assert_eq!(
+            count(Locale::Es, 12345),
+            "12\u{a0}345 personas han firmado hasta ahora."
+        );
+        assert_eq!(count(Locale::Fr, 1), "1 personne a signé jusqu’à présent.");
+        assert_eq!(
+            count(Locale::Fr, 1234),
+            "1\u{202f}234 personnes ont signé jusqu’à présent."
+        );
+    }
+
+    #[test]
+    fn an_events_places_are_one_paragraph() {
+        let places = |going: i64, left: Option<i64>, waitlist: bool, approval: bool| {
+            Words::get()
+                .text(
+                    Locale::En,
+                    "page.event.places",
+                    &[
+                        ("going", going.into()),
+                        ("left", left.into()),
+                        ("waitlist", waitlist.into()),
+                        ("approval", approval.into()),
+                    ],
+                )
+                .unwrap()
+        };
+        assert_eq!(
+            places(1234, Some(1), false, false),
+            "1,234 people are going. 1 place left."
+        );
+        assert_eq!(
+            places(0, None, true, true),
+            "The event is full: you can join the waitlist. The organisers confirm each place."
+        );
+        assert_eq!(
+            places(1, Some(3), false, false),
+            "1 person is going. 3 places left."
+        );
+        assert_eq!(places(0, None, false, false), "");
+    }
+
     #[test]
     fn html_escapes_the_message_and_its_values_and_unwraps_lines() {
         assert_eq!(
@@ -351,11 +594,13 @@ mod tests {
 
     #[test]
     fn counts_group_their_digits_as_each_language_asks() {
-        let group = |n: i64, sep, from| grouped(&Value::from(n), sep, from);
+        let group = |n: i64, sep, from| grouped(&Value::from(n), sep, from).unwrap();
         assert_eq!(group(999, ",", None), "999");
         assert_eq!(group(1234, ",", None), "1,234");
         assert_eq!(group(1_234_567, ",", None), "1,234,567");
         assert_eq!(group(1234, "\u{a0}", Some(5)), "1234");
         assert_eq!(group(12345, "\u{a0}", Some(5)), "12\u{a0}345");
+        assert_eq!(group(-1234, ",", None), "-1,234");
+        assert_eq!(group(-123, ",", None), "-123");
     }
 }

@@ -21,6 +21,10 @@ macro_rules! stored_enum {
         }
 
         impl $name {
+            /// Every value, in the order declared (for tests that each has its
+            /// words, say).
+            pub const ALL: [Self; [$(stringify!($variant)),+].len()] = [$(Self::$variant),+];
+
             /// How it is stored and written.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $text),+ }

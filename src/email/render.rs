@@ -8,7 +8,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::domain::{Currency, EventTimes, Locale, Money, Schedule};
-use crate::words::Words;
+use crate::words::{Words, group_digits};
 
 /// The emails Turnout sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,15 +241,7 @@ pub fn amount_text(minor: i64, currency: Currency, locale: Locale) -> String {
         // French groups thousands with a narrow no-break space.
         Locale::Fr => ("\u{202f}", ","),
     };
-    let (sign, whole) = whole.strip_prefix('-').map_or(("", whole), |w| ("-", w));
-    let digits: Vec<char> = whole.chars().collect();
-    let mut grouped = String::from(sign);
-    for (i, digit) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push_str(group);
-        }
-        grouped.push(*digit);
-    }
+    let grouped = group_digits(whole, group);
     if fraction.is_empty() {
         format!("{grouped} {currency}")
     } else {
@@ -282,6 +274,7 @@ fn abbreviation(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 mod tests {
     use super::*;
     use crate::domain::TimeZone;
+    use entity::values::{DonationMethod, EventKind, Role, RsvpStatus};
     use serde_json::json;
 
     fn toronto_evening() -> EventTimes {
@@ -337,6 +330,7 @@ mod tests {
             money_text(Money::new(2500, gbp).unwrap(), Locale::Es),
             "25,00 GBP"
         );
+        assert_eq!(amount_text(-123_450, gbp, Locale::En), "-1,234.50 GBP");
     }
 
     #[test]
@@ -418,13 +412,33 @@ mod tests {
         );
         // Every way a donation is paid has its words.
         let mut context = context;
-        for method in ["online", "cash", "bank_transfer", "cheque", "other"] {
+        for method in DonationMethod::ALL.map(DonationMethod::as_str) {
             context["donation"]["method"] = method.into();
             for locale in Locale::ALL {
                 let receipt = renderer.render(Template::DonationReceipt, locale, &context);
                 assert!(receipt.is_ok(), "{method} {locale}: {receipt:?}");
             }
         }
+        // Every role is named in the reader's language.
+        for role in Role::ALL.map(Role::as_str) {
+            context["role_label"] = role.into();
+            for locale in Locale::ALL {
+                for template in [Template::OrganiserInvitation, Template::OrganiserAdded] {
+                    let email = renderer.render(template, locale, &context);
+                    assert!(email.is_ok(), "{role} {template:?} {locale}: {email:?}");
+                }
+            }
+        }
+        context["role_label"] = "viewer".into();
+        let viewer = renderer
+            .render(Template::OrganiserInvitation, Locale::Es, &context)
+            .unwrap();
+        assert!(viewer.text.contains("como observador."), "{}", viewer.text);
+        context["role_label"] = "owner".into();
+        let owner = renderer
+            .render(Template::OrganiserAdded, Locale::En, &context)
+            .unwrap();
+        assert!(owner.text.contains("as owner."), "{}", owner.text);
     }
 
     #[test]
@@ -527,6 +541,10 @@ mod tests {
                 "confirm",
                 json!({"petition_title": "P", "done": true, "signature_count": 3}),
             ),
+            (
+                "confirm",
+                json!({"petition_title": "P", "done": true, "signature_count": 1}),
+            ),
             ("confirm", json!({"petition_title": "P"})),
             (
                 "donation_cancelled",
@@ -542,29 +560,14 @@ mod tests {
                 json!({"organisation_name": "O", "email": "a@b", "error": "bad"}),
             ),
         ];
-        for kind in [
-            "screening",
-            "workshop",
-            "public_meeting",
-            "demonstration",
-            "delegation",
-            "fundraiser",
-            "social",
-            "other",
-        ] {
+        for kind in EventKind::ALL.map(EventKind::as_str) {
             pages.push(("event", event(kind, None, "sessions")));
         }
         for reason in ["cancelled", "ended", "closed", "full"] {
             pages.push(("event", event("other", Some(reason), "itinerary")));
         }
         pages.push(("event", event("other", None, "workshops")));
-        for status in [
-            "going",
-            "waitlisted",
-            "pending_approval",
-            "declined",
-            "cancelled",
-        ] {
+        for status in RsvpStatus::ALL.map(RsvpStatus::as_str) {
             for done in ["", "rsvp", "changed", "cancelled"] {
                 pages.push(("rsvp", json!({
                     "event": {"title": "Film", "url": "/e"}, "when": "Monday", "where": "OISE",
