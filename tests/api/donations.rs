@@ -1085,7 +1085,7 @@ async fn the_fundraisers_page_never_names_an_anonymous_donor() {
 #[track_caller]
 fn assert_names_nobody_secret(text: &str) {
     assert_absent(
-        &text,
+        text,
         &["Rosa", "Luxemburg", "rosa@example.org", "clara@example.org"],
     );
 }
