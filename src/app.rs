@@ -55,6 +55,7 @@ impl App {
         let renderer = Arc::new(Renderer::new());
         let worker = worker(&config, db.clone(), site.clone(), renderer.clone())?;
         let state = AppState {
+            campaigns: crate::campaigns::Campaigns::new(db.clone()),
             signatures: crate::petitions::intake::start(db.clone(), site.clone()),
             rsvps: crate::rsvps::service::start(db.clone(), site.clone()),
             rsvp_events: Arc::new(crate::rsvps::service::event_ids()),

@@ -6,13 +6,14 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::{
-    campaigns::{model::NewCampaign, service as campaigns},
+    access::{Access, access_of},
+    campaigns::{Campaigns, NewCampaign},
     domain::Email,
     events::{
         model::{Event, EventKind, Location, NewEvent, RsvpMode},
         service as events,
     },
-    http::{Access, ApiError, Text, auth::access_of},
+    http::{ApiError, Text},
     organisations::service::{self as organisations, NewOrganisation},
 };
 
@@ -75,20 +76,20 @@ async fn load(
     let day = |n: i64| Text((today + Duration::days(n)).format("%Y-%m-%d").to_string());
     let at = |n: i64, time: &str| Text(format!("{}T{time}", day(n).0));
 
-    campaigns::create(
-        db,
-        &access,
-        NewCampaign {
-            organisation: Some("hands-off-venezuela".into()),
-            slug: Some("hands-off-venezuela".into()),
-            title: "Hands Off Venezuela".into(),
-            description: "Solidarity with the Venezuelan revolution: against sanctions, \
+    Campaigns::new(db.clone())
+        .create(
+            &access,
+            NewCampaign {
+                organisation: Some("hands-off-venezuela".into()),
+                slug: Some("hands-off-venezuela".into()),
+                title: "Hands Off Venezuela".into(),
+                description: "Solidarity with the Venezuelan revolution: against sanctions, \
                           coups and foreign intervention, for workers' control."
-                .into(),
-            status: None,
-        },
-    )
-    .await?;
+                    .into(),
+                status: None,
+            },
+        )
+        .await?;
 
     let base = |organisation: &str, kind: EventKind, title: &str, zone: &str| NewEvent {
         organisation: Some(organisation.into()),

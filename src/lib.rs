@@ -20,11 +20,13 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+pub mod access;
 pub mod app;
 pub mod calendar;
 pub mod campaigns;
 pub mod cli;
 pub mod config;
+pub mod content;
 pub mod db;
 /// The value types, kept in the `entity` crate so columns can hold them.
 pub use entity::domain;
@@ -44,4 +46,5 @@ pub mod state;
 pub mod supporters;
 pub mod system;
 pub mod telemetry;
+pub mod tokens;
 pub mod words;

@@ -11,6 +11,7 @@ use crate::{email::Site, email::render::Renderer, http::client::TrustedProxies};
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub campaigns: crate::campaigns::Campaigns,
     /// Where links point and what signs them.
     pub site: Site,
     /// The email and page templates.

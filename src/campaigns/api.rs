@@ -6,14 +6,16 @@ use poem_openapi::{
     payload::Json,
 };
 
-use super::{model::*, service};
+use super::model::*;
 use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,
+    content::{self, reference},
     page::Limit,
     problem::{CreateOne, PatchOne, ReadOne, Unauthorized, Unprocessable},
 };
 use crate::state::AppState;
+use entity::campaign;
 
 pub struct CampaignsApi {
     pub state: AppState,
@@ -36,8 +38,8 @@ impl CampaignsApi {
         req: Json<NewCampaign>,
     ) -> Result<CampaignCreated, CreateOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let campaign = service::create(&self.state.db, &access, req.0).await?;
-        Ok(CampaignCreated::Created(Json(campaign)))
+        let campaign = self.state.campaigns.create(&access, req.0.into()).await?;
+        Ok(CampaignCreated::Created(Json(campaign.into())))
     }
 
     /// The campaigns of your organisations.
@@ -50,16 +52,20 @@ impl CampaignsApi {
     ) -> Result<Json<CampaignPage>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         let limit = limit.0.unwrap_or_default();
-        let (items, next_cursor) =
-            service::list(&self.state.db, &access, limit, cursor.as_deref()).await?;
-        Ok(Json(CampaignPage { items, next_cursor }))
+        let cursor = content::cursor(cursor.as_deref())?;
+        let page = self.state.campaigns.list(&access, limit, cursor).await?;
+        Ok(Json(CampaignPage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }))
     }
 
     /// One campaign.
     #[oai(path = "/campaigns/:id", method = "get")]
     async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Campaign>, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(service::get(&self.state.db, &access, &id).await?))
+        let id = reference::<campaign::Entity>(&id)?;
+        Ok(Json(self.state.campaigns.get(&access, &id).await?.into()))
     }
 
     /// Change a campaign; fields left out stay as they are.
@@ -71,8 +77,12 @@ impl CampaignsApi {
         req: Json<CampaignPatch>,
     ) -> Result<Json<Campaign>, PatchOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::patch(&self.state.db, &access, &id, req.0).await?,
-        ))
+        let id = reference::<campaign::Entity>(&id)?;
+        let campaign = self
+            .state
+            .campaigns
+            .change(&access, &id, req.0.into())
+            .await?;
+        Ok(Json(campaign.into()))
     }
 }

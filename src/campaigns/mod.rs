@@ -4,4 +4,4 @@ pub mod api;
 pub mod model;
 pub mod service;
 
-pub use service::CampaignError;
+pub use service::{Campaign, CampaignChanges, CampaignError, Campaigns, NewCampaign};

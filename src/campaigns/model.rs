@@ -3,8 +3,9 @@
 pub use entity::values::CampaignStatus;
 use poem_openapi::{Object, types::MaybeUndefined};
 
+use super::service;
 use crate::events::model::Event;
-use crate::http::Text;
+use crate::http::{Text, content::change, instant};
 
 /// A campaign.
 #[derive(Object, Debug, Clone)]
@@ -18,6 +19,22 @@ pub struct Campaign {
     pub status: CampaignStatus,
     pub created_at: String,
     pub updated_at: String,
+}
+
+impl From<service::Campaign> for Campaign {
+    fn from(c: service::Campaign) -> Self {
+        let row = c.item;
+        Self {
+            id: row.id.to_string(),
+            slug: row.slug,
+            organisation: c.organisation,
+            title: row.title,
+            description: row.description,
+            status: row.status,
+            created_at: instant(row.created_at),
+            updated_at: instant(row.updated_at),
+        }
+    }
 }
 
 #[derive(Object, Debug)]
@@ -36,6 +53,18 @@ pub struct NewCampaign {
     pub status: Option<CampaignStatus>,
 }
 
+impl From<NewCampaign> for service::NewCampaign {
+    fn from(new: NewCampaign) -> Self {
+        Self {
+            organisation: new.organisation.map(Into::into),
+            slug: new.slug.map(Into::into),
+            title: new.title.into(),
+            description: new.description.into(),
+            status: new.status,
+        }
+    }
+}
+
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
 pub struct CampaignPatch {
@@ -47,6 +76,17 @@ pub struct CampaignPatch {
     pub description: MaybeUndefined<Text>,
     #[oai(nullable)]
     pub status: MaybeUndefined<CampaignStatus>,
+}
+
+impl From<CampaignPatch> for service::CampaignChanges {
+    fn from(patch: CampaignPatch) -> Self {
+        Self {
+            slug: change(patch.slug),
+            title: change(patch.title),
+            description: change(patch.description),
+            status: change(patch.status),
+        }
+    }
 }
 
 /// A page of campaigns.

@@ -78,8 +78,9 @@ impl PublicApi {
         &self,
         id_or_slug: Path<String>,
     ) -> Result<Json<PublicCampaign>, Problems<NotFound>> {
-        let campaign = crate::campaigns::service::public_get(&self.state.db, &id_or_slug).await?;
-        let id = uuid::Uuid::parse_str(&campaign.id).unwrap_or_default();
+        let reference = crate::http::content::reference::<entity::campaign::Entity>(&id_or_slug)?;
+        let campaign = self.state.campaigns.public(&reference).await?;
+        let id = campaign.item.id;
         let events =
             service::public_of_campaign(&self.state.db, id, &self.state.site.public_url).await?;
         let petitions = crate::petitions::service::open_in_campaign(
@@ -95,7 +96,7 @@ impl PublicApi {
         )
         .await?;
         Ok(Json(PublicCampaign {
-            campaign,
+            campaign: campaign.into(),
             events,
             petitions,
             fundraisers,

@@ -15,14 +15,13 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::model::*;
+use crate::access::{Access, AccessError, Role};
 use crate::db::{free_slug, is_unique_violation};
 use crate::domain::{
     Country, EventTimes, InvalidField, Language, Slug, TimeZone, optional_text, required_text,
 };
 use crate::http::{
-    Access, ApiError, Role,
-    auth::AccessError,
-    instant,
+    ApiError, instant,
     page::{Limit, split_page},
 };
 use crate::rsvps::service::{EventNews, tell_attendees};
@@ -715,8 +714,7 @@ async fn co_host_slugs(db: &DatabaseConnection, event_id: Uuid) -> Result<Vec<St
         .all(db)
         .await?;
     let slugs =
-        crate::campaigns::service::organisation_slugs(db, hosts.iter().map(|h| h.organisation_id))
-            .await?;
+        crate::content::organisation_slugs(db, hosts.iter().map(|h| h.organisation_id)).await?;
     Ok(hosts
         .iter()
         .filter_map(|h| slugs.get(&h.organisation_id).cloned())
@@ -1142,7 +1140,7 @@ async fn views_for(
         .iter()
         .map(|e| e.organisation_id)
         .chain(hosts.values().flatten().map(|h| h.organisation_id));
-    let orgs = crate::campaigns::service::organisation_slugs(db, org_ids).await?;
+    let orgs = crate::content::organisation_slugs(db, org_ids).await?;
     let campaign_ids: Vec<Uuid> = rows.iter().filter_map(|e| e.campaign_id).collect();
     let campaigns: HashMap<Uuid, String> = campaign::Entity::find()
         .filter(campaign::Column::Id.is_in(campaign_ids))

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::model::*;
 use super::service::{FundraiserError, check_role, find_for, find_public, optional};
+use crate::access::{Access, Role};
 use crate::domain::{Currency, Email, InvalidField, Locale, Money};
 use crate::email::{
     Site, links,
@@ -24,7 +25,7 @@ use crate::email::{
     render::{Template, money_text},
 };
 use crate::http::{
-    Access, Role, instant,
+    instant,
     money::MoneyBody,
     page::{Limit, cursor_id, split_page},
 };

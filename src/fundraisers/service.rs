@@ -13,12 +13,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::model::*;
+use crate::access::{Access, AccessError, Role};
 use crate::db::{free_slug, is_unique_violation};
 use crate::domain::{Currency, InvalidField, Language, Money, Slug, optional_text, required_text};
 use crate::http::{
-    Access, ApiError, Role, Text,
-    auth::AccessError,
-    instant,
+    ApiError, Text, instant,
     money::MoneyBody,
     page::{Limit, cursor_id, split_page},
 };
@@ -641,8 +640,7 @@ pub(super) async fn views(
     public_url: &str,
 ) -> Result<Vec<Fundraiser>, DbErr> {
     let orgs =
-        crate::campaigns::service::organisation_slugs(db, rows.iter().map(|f| f.organisation_id))
-            .await?;
+        crate::content::organisation_slugs(db, rows.iter().map(|f| f.organisation_id)).await?;
     let campaigns: HashMap<Uuid, String> = entity::campaign::Entity::find()
         .filter(entity::campaign::Column::Id.is_in(rows.iter().filter_map(|f| f.campaign_id)))
         .all(db)

@@ -4,6 +4,7 @@
 pub mod allow;
 pub mod auth;
 pub mod client;
+pub mod content;
 pub mod controls;
 pub mod csv;
 pub mod edge;
@@ -16,7 +17,7 @@ pub mod page;
 pub mod problem;
 pub mod text;
 
-pub use auth::{Access, BearerAuth, Role};
+pub use auth::BearerAuth;
 pub use problem::{ApiError, Problem, Problems};
 pub use text::Text;
 

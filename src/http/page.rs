@@ -10,43 +10,7 @@ use uuid::Uuid;
 
 use crate::domain::InvalidField;
 
-pub const DEFAULT_LIMIT: u64 = 50;
-pub const MAX_LIMIT: u64 = 200;
-
-/// A checked page size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limit(u64);
-
-impl Limit {
-    pub fn parse(raw: Option<u64>) -> Result<Self, InvalidField> {
-        match raw {
-            None => Ok(Self(DEFAULT_LIMIT)),
-            Some(n @ 1..=MAX_LIMIT) => Ok(Self(n)),
-            Some(_) => Err(InvalidField::new("limit", "must be from 1 to 200")),
-        }
-    }
-
-    /// A page size chosen in code: `n`, kept within 1 to 200.
-    pub const fn up_to(n: u64) -> Self {
-        Self(if n == 0 {
-            1
-        } else if n > MAX_LIMIT {
-            MAX_LIMIT
-        } else {
-            n
-        })
-    }
-
-    pub fn get(self) -> u64 {
-        self.0
-    }
-}
-
-impl Default for Limit {
-    fn default() -> Self {
-        Self(DEFAULT_LIMIT)
-    }
-}
+pub use crate::content::{DEFAULT_LIMIT, Limit, MAX_LIMIT};
 
 /// `?limit=` as a query parameter: the document shows its bounds and default, and a
 /// value outside them is refused (422 naming `limit`) before the handler runs.

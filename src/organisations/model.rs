@@ -2,7 +2,8 @@
 
 use poem_openapi::Object;
 
-use crate::http::{Role, Text};
+use crate::access::Role;
+use crate::http::Text;
 
 /// The organiser the token belongs to.
 #[derive(Object, Debug)]

@@ -9,17 +9,15 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::password::{self, NewPassword};
+use crate::access::{Access, Role};
 use crate::domain::{Email, InvalidField, Locale, Slug, TimeZone, required_text};
 use crate::email::{
     Site,
     outbox::{self, OutgoingEmail},
     render::Template,
 };
-use crate::http::{
-    Access, Role,
-    auth::{hash_token, new_token},
-    page::{Limit, cursor_id, split_page},
-};
+use crate::http::page::{Limit, cursor_id, split_page};
+use crate::tokens::{hash_token, new_token};
 pub use entity::values::LinkPurpose;
 use entity::{api_token, invitation, membership, organisation, organiser, organiser_link};
 

@@ -14,6 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::model::*;
+use crate::access::{Access, AccessError, Role};
 use crate::db::{free_slug, is_unique_violation};
 use crate::domain::{
     Country, Email, InvalidField, Language, Locale, Slug, optional_text, required_text,
@@ -24,9 +25,7 @@ use crate::email::{
     render::Template,
 };
 use crate::http::{
-    Access, ApiError, Role,
-    auth::AccessError,
-    instant,
+    ApiError, instant,
     page::{Limit, cursor_id, split_page},
 };
 use crate::supporters::service as supporters;
@@ -1055,8 +1054,7 @@ async fn views(
     public_url: &str,
 ) -> Result<Vec<Petition>, DbErr> {
     let orgs =
-        crate::campaigns::service::organisation_slugs(db, rows.iter().map(|p| p.organisation_id))
-            .await?;
+        crate::content::organisation_slugs(db, rows.iter().map(|p| p.organisation_id)).await?;
     let campaigns: HashMap<Uuid, String> = campaign::Entity::find()
         .filter(campaign::Column::Id.is_in(rows.iter().filter_map(|p| p.campaign_id)))
         .all(db)

@@ -8,7 +8,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 use uuid::Uuid;
 
 use crate::email::Site;
-use crate::http::auth::{hash_token, new_token};
+use crate::tokens::{hash_token, new_token};
 use entity::{feed_link, rsvp_link};
 
 /// Links minted for the emails of one transaction, written with them.

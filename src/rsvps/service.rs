@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::links::{self, LinkBook};
 use super::model::*;
+use crate::access::{Access, Role};
 use crate::calendar::render::Method;
 use crate::db::group::{Batch, GroupWriter};
 use crate::domain::InvalidField;
@@ -30,7 +31,7 @@ use crate::email::{
 };
 use crate::events::model::{EventStatus, RsvpMode};
 use crate::http::{
-    Access, ApiError, Role, instant,
+    ApiError, instant,
     page::{Limit, cursor_id, split_page},
 };
 use crate::supporters::service::{self as supporters, Person};

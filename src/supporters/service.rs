@@ -14,11 +14,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::model::*;
+use crate::access::{Access, AccessError};
 use crate::domain::{Email, InvalidField, Locale, SupporterEmail};
 use crate::http::{
-    Access, ApiError,
-    auth::AccessError,
-    instant,
+    ApiError, instant,
     page::{Limit, cursor_id, split_page},
 };
 use entity::{

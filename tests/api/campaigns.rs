@@ -289,3 +289,51 @@ async fn an_unknown_public_campaign_is_not_found() {
         .await
         .expect_problem(404);
 }
+
+#[tokio::test]
+async fn a_new_campaign_with_several_bad_fields_is_told_of_each() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+
+    let reply = app
+        .post_json(
+            "/api/v1/campaigns",
+            &token,
+            &json!({ "title": " ", "slug": "Not A Slug!", "description": "x".repeat(20_001) }),
+        )
+        .await;
+
+    reply.expect_problem(422);
+    let mut fields = reply.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["description", "slug", "title"]);
+}
+
+#[tokio::test]
+async fn a_campaigns_title_cannot_be_cleared_but_its_description_can() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    let campaign = app
+        .create_campaign(
+            &token,
+            json!({ "title": "Solidarity", "description": "Why we organise." }),
+        )
+        .await;
+    let path = format!("/api/v1/campaigns/{}", id_of(&campaign));
+
+    let refused = app
+        .patch_json(&path, &token, &json!({ "title": null, "slug": null }))
+        .await;
+    refused.expect_problem(422);
+    let mut fields = refused.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["slug", "title"]);
+    assert_eq!(app.get(&path, &token).await.expect(200), &campaign);
+
+    let cleared = app
+        .patch_json(&path, &token, &json!({ "description": null }))
+        .await;
+    let cleared = cleared.expect(200);
+    assert_eq!(cleared["description"], "");
+    assert_eq!(cleared["title"], "Solidarity");
+}

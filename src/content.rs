@@ -1,0 +1,421 @@
+//! What every kind of organisation-owned content shares (campaigns, events,
+//! petitions, fundraisers): finding a row for a member with the role an action needs,
+//! a free slug, pages of a list, validation that names every bad field, a change to
+//! one field, and the one error these share.
+//!
+//! Each capability keeps its own rules; this is only what they would otherwise each
+//! write again, and so write differently.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Select,
+};
+use uuid::Uuid;
+
+use crate::access::{Access, AccessError, Role};
+use crate::db::{free_slug, is_unique_violation};
+use crate::domain::{InvalidField, PublicRef, Slug};
+use entity::{campaign, event, fundraiser, organisation, petition};
+
+/// A table of content an organisation owns, found by id or slug.
+pub trait Owned: EntityTrait {
+    /// What a person calls one ("event"), for refusals.
+    const NOUN: &'static str;
+
+    fn slug_column() -> Self::Column;
+
+    fn id_column() -> Self::Column;
+
+    fn owner(row: &Self::Model) -> Uuid;
+}
+
+macro_rules! owned {
+    ($($module:ident => $noun:literal),+) => {$(
+        impl Owned for $module::Entity {
+            const NOUN: &'static str = $noun;
+
+            fn slug_column() -> Self::Column {
+                $module::Column::Slug
+            }
+
+            fn id_column() -> Self::Column {
+                $module::Column::Id
+            }
+
+            fn owner(row: &Self::Model) -> Uuid {
+                row.organisation_id
+            }
+        }
+    )+};
+}
+
+owned!(
+    campaign => "campaign",
+    event => "event",
+    petition => "petition",
+    fundraiser => "fundraiser"
+);
+
+/// Why content could not be read or changed. Capabilities wrap it in their own
+/// errors; the HTTP layer gives each variant its status.
+#[derive(Debug, thiserror::Error)]
+pub enum ContentError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    #[error("this {0} belongs to another organisation")]
+    Forbidden(&'static str),
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error("the slug {0:?} is taken")]
+    SlugTaken(Slug),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<InvalidField> for ContentError {
+    fn from(e: InvalidField) -> Self {
+        Self::Invalid(Invalid(vec![e]))
+    }
+}
+
+impl ContentError {
+    /// A stable name for the kind of refusal, for pages to choose their words by.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid",
+            Self::NotFound(_) => "not_found",
+            Self::Forbidden(_) => "forbidden",
+            Self::Access(e) => e.code(),
+            Self::SlugTaken(_) => "slug_taken",
+            Self::Db(_) => "internal",
+        }
+    }
+}
+
+/// A row by its id or slug, whoever owns it.
+pub async fn find<E>(
+    db: &impl ConnectionTrait,
+    reference: &PublicRef,
+) -> Result<Option<E::Model>, DbErr>
+where
+    E: Owned,
+    Uuid: Into<<E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
+{
+    match reference {
+        PublicRef::Id(id) => E::find_by_id(*id).one(db).await,
+        PublicRef::Slug(slug) => {
+            E::find()
+                .filter(E::slug_column().eq(slug.as_ref()))
+                .one(db)
+                .await
+        }
+    }
+}
+
+/// A row an organiser may act on with at least `role`: 404 when there is none, 403
+/// when it is another organisation's or their role there is too low.
+pub async fn find_for<E>(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    reference: &PublicRef,
+    role: Role,
+) -> Result<E::Model, ContentError>
+where
+    E: Owned,
+    Uuid: Into<<E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
+{
+    let row = find::<E>(db, reference)
+        .await?
+        .ok_or(ContentError::NotFound(E::NOUN))?;
+    may::<E>(access, E::owner(&row), role)?;
+    Ok(row)
+}
+
+/// Whether an organiser holds at least `role` in the organisation that owns content.
+pub fn may<E: Owned>(access: &Access, owner: Uuid, role: Role) -> Result<(), ContentError> {
+    match access.role_in(owner) {
+        Some(r) if r >= role => Ok(()),
+        Some(_) => Err(AccessError::ReadOnly.into()),
+        None => Err(ContentError::Forbidden(E::NOUN)),
+    }
+}
+
+/// Insert a new row under a slug: the one asked for (taken → [`ContentError::SlugTaken`]),
+/// or the first free one made from its title. Two inserts can pick the same free slug
+/// at once; the unique index refuses the second, which then picks again.
+pub async fn insert_with_slug<A>(
+    db: &impl ConnectionTrait,
+    asked: Option<Slug>,
+    title: &str,
+    row: impl Fn(Slug) -> A,
+) -> Result<<A::Entity as EntityTrait>::Model, ContentError>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    A::Entity: Owned,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let noun = <A::Entity as Owned>::NOUN;
+    let base = Slug::from_title(title, noun);
+    for _attempt in 0..5 {
+        let slug = match &asked {
+            Some(slug) => slug.clone(),
+            None => free_slug::<A::Entity>(db, <A::Entity as Owned>::slug_column(), &base).await?,
+        };
+        match row(slug.clone()).insert(db).await {
+            Ok(model) => return Ok(model),
+            Err(e) if is_unique_violation(&e) && asked.is_none() => continue,
+            Err(e) if is_unique_violation(&e) => return Err(ContentError::SlugTaken(slug)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ContentError::SlugTaken(base))
+}
+
+/// The refusal of a change that would take a row's slug to one already taken.
+pub fn slug_refusal(e: DbErr, asked: Option<Slug>) -> ContentError {
+    match asked {
+        Some(slug) if is_unique_violation(&e) => ContentError::SlugTaken(slug),
+        _ => ContentError::Db(e),
+    }
+}
+
+/// Every invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct Invalid(pub Vec<InvalidField>);
+
+/// Gathers every invalid field of a request, so one answer names them all.
+#[derive(Debug, Default)]
+pub struct Checks(Vec<InvalidField>);
+
+impl Checks {
+    /// The value, or `None` with its refusal noted.
+    pub fn check<T>(&mut self, result: Result<T, InvalidField>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+
+    /// Note a refusal found by hand.
+    pub fn refuse(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(InvalidField::new(field, message));
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `value` when nothing was refused: `value` is made of checked parts, each
+    /// `None` only when its check refused it.
+    pub fn done<T>(self, value: Option<T>) -> Result<T, Invalid> {
+        match (self.finish(), value) {
+            (Ok(()), Some(value)) => Ok(value),
+            (Err(invalid), _) => Err(invalid),
+            (Ok(()), None) => unreachable!("a part is missing only when its check refused it"),
+        }
+    }
+
+    /// `Ok` when nothing was refused.
+    pub fn finish(self) -> Result<(), Invalid> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Invalid(self.0))
+        }
+    }
+}
+
+/// What a change asks of one field: leave it, set it, or clear it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Change<T> {
+    #[default]
+    Keep,
+    Set(T),
+    Clear,
+}
+
+impl<T> Change<T> {
+    /// The new value of a field that cannot be cleared: `None` to keep it.
+    pub fn required(self, field: &str) -> Result<Option<T>, InvalidField> {
+        match self {
+            Self::Keep => Ok(None),
+            Self::Set(value) => Ok(Some(value)),
+            Self::Clear => Err(InvalidField::new(field, "cannot be removed")),
+        }
+    }
+
+    /// The new value of a field that may be cleared: `None` to keep it,
+    /// `Some(None)` to clear it.
+    pub fn optional(self) -> Option<Option<T>> {
+        match self {
+            Self::Keep => None,
+            Self::Set(value) => Some(Some(value)),
+            Self::Clear => Some(None),
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Change<U> {
+        match self {
+            Self::Keep => Change::Keep,
+            Self::Set(value) => Change::Set(f(value)),
+            Self::Clear => Change::Clear,
+        }
+    }
+}
+
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 200;
+
+/// A checked page size: 1 to 200, 50 unless asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit(u64);
+
+impl Limit {
+    pub fn parse(raw: Option<u64>) -> Result<Self, InvalidField> {
+        match raw {
+            None => Ok(Self(DEFAULT_LIMIT)),
+            Some(n @ 1..=MAX_LIMIT) => Ok(Self(n)),
+            Some(_) => Err(InvalidField::new("limit", "must be from 1 to 200")),
+        }
+    }
+
+    /// A page size chosen in code: `n`, kept within 1 to 200.
+    pub const fn up_to(n: u64) -> Self {
+        Self(if n == 0 {
+            1
+        } else if n > MAX_LIMIT {
+            MAX_LIMIT
+        } else {
+            n
+        })
+    }
+
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl Default for Limit {
+    fn default() -> Self {
+        Self(DEFAULT_LIMIT)
+    }
+}
+
+/// Where a list resumes: after the last row of the page before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor(Uuid);
+
+impl Cursor {
+    pub fn parse(raw: &str) -> Result<Self, InvalidField> {
+        Uuid::parse_str(raw)
+            .map(Self)
+            .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// One page of a list, and where the next one starts.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next: self.next,
+        }
+    }
+}
+
+/// Which way a list runs through its ids (UUIDv7, so by creation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    OldestFirst,
+    NewestFirst,
+}
+
+/// One page of `query`, by id in `order`: one row more than a page is read to learn
+/// whether another follows.
+pub async fn page<E>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    id: E::Column,
+    order: Order,
+    limit: Limit,
+    cursor: Option<Cursor>,
+    row_id: impl Fn(&E::Model) -> Uuid,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E: EntityTrait,
+{
+    let mut query = match order {
+        Order::OldestFirst => query.order_by_asc(id),
+        Order::NewestFirst => query.order_by_desc(id),
+    }
+    .limit(limit.get() + 1);
+    if let Some(Cursor(after)) = cursor {
+        query = query.filter(match order {
+            Order::OldestFirst => id.gt(after),
+            Order::NewestFirst => id.lt(after),
+        });
+    }
+    let mut rows = query.all(db).await?;
+    let more = rows.len() as u64 > limit.get();
+    rows.truncate(limit.get() as usize);
+    let next = if more {
+        rows.last().map(|row| Cursor(row_id(row)))
+    } else {
+        None
+    };
+    Ok(Page { items: rows, next })
+}
+
+/// The slugs of organisations, by id: content names its owner by slug.
+pub async fn organisation_slugs(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.slug))
+        .collect())
+}
+
+/// Content with the slug of the organisation that owns it.
+#[derive(Debug, Clone)]
+pub struct InOrganisation<T> {
+    pub item: T,
+    pub organisation: String,
+}
+
+/// Each row with its owner's slug, in one query for all of them.
+pub async fn with_owners<E: Owned>(
+    db: &impl ConnectionTrait,
+    rows: Vec<E::Model>,
+) -> Result<Vec<InOrganisation<E::Model>>, DbErr> {
+    let slugs = organisation_slugs(db, rows.iter().map(E::owner)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| InOrganisation {
+            // Every row has its owner (a foreign key): the default is never used.
+            organisation: slugs.get(&E::owner(&row)).cloned().unwrap_or_default(),
+            item: row,
+        })
+        .collect())
+}

@@ -1,0 +1,49 @@
+//! Organisation-owned content on the wire: the status of each refusal, a path's
+//! reference, a list's cursor and a PATCH field's change.
+
+use poem_openapi::types::MaybeUndefined;
+
+use super::ApiError;
+use crate::content::{Change, ContentError, Cursor, Invalid, Owned};
+use crate::domain::{InvalidField, PublicRef};
+
+impl From<ContentError> for ApiError {
+    fn from(e: ContentError) -> Self {
+        match e {
+            ContentError::Invalid(invalid) => invalid.into(),
+            ContentError::Access(a) => a.into(),
+            ContentError::NotFound(_) => ApiError::not_found(e.to_string()),
+            ContentError::Forbidden(_) => ApiError::forbidden(e.to_string()),
+            ContentError::SlugTaken(_) => ApiError::conflict(e.to_string()),
+            ContentError::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(e: Invalid) -> Self {
+        ApiError::invalid(e.0)
+    }
+}
+
+/// The content a path names by id or slug; text that is neither names nothing.
+pub fn reference<E: Owned>(raw: &str) -> Result<PublicRef, ContentError> {
+    PublicRef::parse(raw).ok_or(ContentError::NotFound(E::NOUN))
+}
+
+/// `?cursor=`, as the list that gave it out made it.
+pub fn cursor(raw: Option<&str>) -> Result<Option<Cursor>, InvalidField> {
+    raw.map(Cursor::parse).transpose()
+}
+
+/// A PATCH field: absent keeps, `null` clears, a value sets.
+pub fn change<T, U>(field: MaybeUndefined<T>) -> Change<U>
+where
+    T: Into<U>,
+{
+    match field {
+        MaybeUndefined::Undefined => Change::Keep,
+        MaybeUndefined::Null => Change::Clear,
+        MaybeUndefined::Value(value) => Change::Set(value.into()),
+    }
+}
