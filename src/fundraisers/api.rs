@@ -11,7 +11,7 @@ use crate::domain::{Currency, decimal_text};
 use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    csv::{JsonOrCsv, cell, file_stem, wants_csv},
+    csv::{JsonOrCsv, Sheet, file_stem, wants_csv},
     page::Limit,
     problem::{
         ActOnOne, ActOnOneWith, BadGateway, Conflict, CreateOne, Forbidden, IdempotencyKey,
@@ -209,12 +209,25 @@ fn decimal(minor: i64, currency: &str) -> String {
 }
 
 fn donations_csv(items: &[Donation]) -> String {
-    let mut out = String::from(
-        "id,created_at,received_at,status,method,frequency,amount,currency,refunded_amount,donor_name,donor_email,anonymous,message,note\r\n",
-    );
+    let mut sheet = Sheet::new(&[
+        "id",
+        "created_at",
+        "received_at",
+        "status",
+        "method",
+        "frequency",
+        "amount",
+        "currency",
+        "refunded_amount",
+        "donor_name",
+        "donor_email",
+        "anonymous",
+        "message",
+        "note",
+    ]);
     for d in items {
         let currency = d.amount.currency.as_str();
-        let row = [
+        sheet.row([
             d.id.as_str(),
             &d.created_at,
             d.received_at.as_deref().unwrap_or(""),
@@ -229,11 +242,7 @@ fn donations_csv(items: &[Donation]) -> String {
             if d.anonymous { "yes" } else { "no" },
             d.message.as_deref().unwrap_or(""),
             d.note.as_deref().unwrap_or(""),
-        ]
-        .map(cell)
-        .join(",");
-        out.push_str(&row);
-        out.push_str("\r\n");
+        ]);
     }
-    out
+    sheet.finish()
 }

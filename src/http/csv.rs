@@ -12,6 +12,28 @@ pub fn cell(value: &str) -> String {
     format!("\"{}\"", guarded.replace('"', "\"\""))
 }
 
+/// A CSV document (RFC 4180: quoted cells, CRLF line ends) built row by row: the
+/// one writer every export uses, so each guards formulas the same way.
+pub struct Sheet(String);
+
+impl Sheet {
+    /// A sheet with its header row.
+    pub fn new(header: &[&str]) -> Self {
+        let mut out = header.join(",");
+        out.push_str("\r\n");
+        Self(out)
+    }
+
+    pub fn row<const N: usize>(&mut self, cells: [&str; N]) {
+        self.0.push_str(&cells.map(cell).join(","));
+        self.0.push_str("\r\n");
+    }
+
+    pub fn finish(self) -> String {
+        self.0
+    }
+}
+
 /// An answer that is a page as JSON, or every row as CSV when the client sends
 /// `Accept: text/csv`. Written out by hand because poem-openapi's derive gives each
 /// variant its own entry under one status, which OpenAPI cannot hold; here one

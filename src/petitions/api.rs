@@ -10,7 +10,7 @@ use super::{model::*, service};
 use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    csv::{JsonOrCsv, cell, file_stem, wants_csv},
+    csv::{JsonOrCsv, Sheet, file_stem, wants_csv},
     page::Limit,
     problem::{
         ActOnOne, ActOnOneWith, CreateOne, Forbidden, NotFound, PatchOne, ReadOne, Unauthorized,
@@ -183,38 +183,51 @@ impl PetitionsApi {
     async fn delivery(&self, auth: BearerAuth, id: Path<String>) -> Result<DeliveryCsv, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
         let (petition, rows) = service::delivery(&self.state.db, &access, &id).await?;
-        let mut out = String::from("name,affiliation,locality,country,comment,signed_on\r\n");
+        let mut sheet = Sheet::new(&[
+            "name",
+            "affiliation",
+            "locality",
+            "country",
+            "comment",
+            "signed_on",
+        ]);
         for s in rows {
             let signed_on = s
                 .confirmed_at
                 .unwrap_or(s.created_at)
                 .format("%Y-%m-%d")
                 .to_string();
-            let row = [
+            sheet.row([
                 s.name.as_str(),
                 s.affiliation.as_deref().unwrap_or(""),
                 s.locality.as_deref().unwrap_or(""),
                 s.country.as_ref().map_or("", AsRef::as_ref),
                 s.comment.as_deref().unwrap_or(""),
                 &signed_on,
-            ]
-            .map(cell)
-            .join(",");
-            out.push_str(&row);
-            out.push_str("\r\n");
+            ]);
         }
         let disposition = format!("attachment; filename=\"delivery-{}.csv\"", petition.slug);
-        Ok(DeliveryCsv::Csv(PlainText(out), disposition))
+        Ok(DeliveryCsv::Csv(PlainText(sheet.finish()), disposition))
     }
 }
 
 fn signatures_csv(items: &[SignatureRecord]) -> String {
-    let mut out = String::from(
-        "name,email,affiliation,postal_code,locality,country,comment,public,status,created_at,confirmed_at\r\n",
-    );
+    let mut sheet = Sheet::new(&[
+        "name",
+        "email",
+        "affiliation",
+        "postal_code",
+        "locality",
+        "country",
+        "comment",
+        "public",
+        "status",
+        "created_at",
+        "confirmed_at",
+    ]);
     for s in items {
         let public = if s.public { "yes" } else { "no" };
-        let row = [
+        sheet.row([
             s.name.as_str(),
             s.email.as_str(),
             s.affiliation.as_deref().unwrap_or(""),
@@ -226,11 +239,7 @@ fn signatures_csv(items: &[SignatureRecord]) -> String {
             s.status.as_str(),
             &s.created_at,
             s.confirmed_at.as_deref().unwrap_or(""),
-        ]
-        .map(cell)
-        .join(",");
-        out.push_str(&row);
-        out.push_str("\r\n");
+        ]);
     }
-    out
+    sheet.finish()
 }

@@ -11,7 +11,7 @@ use super::{model::*, service};
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    csv::{JsonOrCsv, file_stem, wants_csv},
+    csv::{JsonOrCsv, Sheet, file_stem, wants_csv},
     page::Limit,
     problem::{ActOnOne, ActOnOneWith, Forbidden, NotFound, Unauthorized, Unprocessable},
 };
@@ -124,9 +124,17 @@ impl RsvpsApi {
 
 /// Attendees as CSV (RFC 4180).
 fn csv(items: &[Attendee]) -> String {
-    let mut out = String::from("name,email,status,guests,locale,checked_in_at,created_at\r\n");
+    let mut sheet = Sheet::new(&[
+        "name",
+        "email",
+        "status",
+        "guests",
+        "locale",
+        "checked_in_at",
+        "created_at",
+    ]);
     for a in items {
-        let row = [
+        sheet.row([
             a.name.as_str(),
             a.email.as_str(),
             a.status.as_str(),
@@ -134,11 +142,7 @@ fn csv(items: &[Attendee]) -> String {
             a.locale.as_deref().unwrap_or(""),
             a.checked_in_at.as_deref().unwrap_or(""),
             &a.created_at,
-        ]
-        .map(crate::http::csv::cell)
-        .join(",");
-        out.push_str(&row);
-        out.push_str("\r\n");
+        ]);
     }
-    out
+    sheet.finish()
 }
