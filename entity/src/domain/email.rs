@@ -59,7 +59,7 @@ impl Email {
     /// An address as the database keeps it, accepted once.
     fn from_stored(text: &str) -> Result<Self, InvalidField> {
         if text.is_empty() {
-            return Err(InvalidField::new("email", "must not be empty"));
+            return Err(InvalidField::required("email", "must not be empty"));
         }
         Ok(Self {
             shown: text.to_owned(),

@@ -37,11 +37,41 @@ macro_rules! stored_as_text {
 stored_as_text!(Country, Currency, Language, Locale, TimeZone);
 
 /// One field that failed to parse: an entry of a 422 problem's `errors`.
+///
+/// `message` is the API's English sentence; `refusal` is what pages choose their
+/// words by, in the visitor's language, so no page reads the English.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct InvalidField {
     pub field: String,
     pub message: String,
+    pub refusal: Refusal,
+}
+
+/// The kind of a field's refusal, stable whatever its message says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Left empty, or left out, where a value is needed.
+    Required,
+    /// Longer than `max` characters.
+    TooLong { max: usize },
+    /// Holds a control character.
+    Control,
+    /// Not a value of the field's kind (an address, an amount, a date…): what kind
+    /// is told by the field's name.
+    Invalid,
+}
+
+impl Refusal {
+    /// The refusal's stable name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::TooLong { .. } => "too_long",
+            Self::Control => "control",
+            Self::Invalid => "invalid",
+        }
+    }
 }
 
 impl InvalidField {
@@ -49,6 +79,31 @@ impl InvalidField {
         Self {
             field: field.into(),
             message: message.into(),
+            refusal: Refusal::Invalid,
+        }
+    }
+
+    /// A field left empty or out, told in `message` ("must not be empty").
+    pub fn required(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            refusal: Refusal::Required,
+            ..Self::new(field, message)
+        }
+    }
+
+    /// A field longer than `max` characters.
+    pub fn too_long(field: impl Into<String>, max: usize) -> Self {
+        Self {
+            refusal: Refusal::TooLong { max },
+            ..Self::new(field, format!("must be at most {max} characters"))
+        }
+    }
+
+    /// A field holding a control character.
+    pub fn control(field: impl Into<String>) -> Self {
+        Self {
+            refusal: Refusal::Control,
+            ..Self::new(field, CONTROL_MESSAGE)
         }
     }
 
@@ -74,7 +129,7 @@ pub const CONTROL_MESSAGE: &str = "must not contain control characters";
 
 fn refuse_controls(field: &str, text: &str) -> Result<(), InvalidField> {
     if text.chars().any(is_refused_control) {
-        return Err(InvalidField::new(field, CONTROL_MESSAGE));
+        return Err(InvalidField::control(field));
     }
     Ok(())
 }
@@ -84,13 +139,10 @@ pub fn required_text(field: &str, raw: &str, max: usize) -> Result<String, Inval
     refuse_controls(field, raw)?;
     let text = raw.trim();
     if text.is_empty() {
-        return Err(InvalidField::new(field, "must not be empty"));
+        return Err(InvalidField::required(field, "must not be empty"));
     }
     if text.chars().count() > max {
-        return Err(InvalidField::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(InvalidField::too_long(field, max));
     }
     Ok(text.to_owned())
 }
@@ -100,10 +152,7 @@ pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<String, Inval
     refuse_controls(field, raw)?;
     let text = raw.trim();
     if text.chars().count() > max {
-        return Err(InvalidField::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(InvalidField::too_long(field, max));
     }
     Ok(text.to_owned())
 }
@@ -116,7 +165,8 @@ mod tests {
     fn text_with_a_control_character_is_refused_naming_its_field() {
         for raw in ["Ana\0Ortega", "\u{1}", "Ana\u{1b}[31m", "a\u{1f}"] {
             let error = required_text("name", raw, 200).unwrap_err();
-            assert_eq!(error, InvalidField::new("name", CONTROL_MESSAGE), "{raw:?}");
+            assert_eq!(error, InvalidField::control("name"), "{raw:?}");
+            assert_eq!(error.message, CONTROL_MESSAGE);
             assert!(optional_text("comment", raw, 200).is_err(), "{raw:?}");
         }
         assert_eq!(
