@@ -2,6 +2,7 @@
 
 use poem_openapi::Object;
 
+use super::service::Acceptance;
 use crate::access::Role;
 use crate::http::Text;
 
@@ -99,4 +100,13 @@ pub struct AcceptInvitation {
     pub password: Text,
     #[oai(nullable)]
     pub name: Option<Text>,
+}
+
+impl From<AcceptInvitation> for Acceptance {
+    fn from(body: AcceptInvitation) -> Self {
+        Self {
+            password: body.password.0,
+            name: body.name.map(|n| n.0),
+        }
+    }
 }
