@@ -168,13 +168,7 @@ pub async fn unsubscribe_page(state: Data<&AppState>, token: Path<String>) -> Re
     let Some(id) = unsubscribe_token(&state.site, &token) else {
         return not_found(&state, Locale::En);
     };
-    let locale = supporter_locale(&state, id).await;
-    page(
-        &state,
-        StatusCode::OK,
-        "unsubscribe",
-        &serde_json::json!({ "locale": locale.as_str(), "done": false }),
-    )
+    unsubscribed(&state, id, false).await
 }
 
 /// `POST /unsubscribe/{token}`: the one-click unsubscribe of RFC 8058 (a mail
@@ -185,15 +179,7 @@ pub async fn unsubscribe(state: Data<&AppState>, token: Path<String>) -> Respons
         return not_found(&state, Locale::En);
     };
     match state.supporters.unsubscribe(id).await {
-        Ok(true) => {
-            let locale = supporter_locale(&state, id).await;
-            page(
-                &state,
-                StatusCode::OK,
-                "unsubscribe",
-                &serde_json::json!({ "locale": locale.as_str(), "done": true }),
-            )
-        }
+        Ok(true) => unsubscribed(&state, id, true).await,
         // An erased supporter: nothing is left to send to.
         Ok(false) => not_found(&state, Locale::En),
         Err(e) => {
@@ -201,6 +187,17 @@ pub async fn unsubscribe(state: Data<&AppState>, token: Path<String>) -> Respons
             failure(&state, locale, &e)
         }
     }
+}
+
+/// The unsubscribe page in the supporter's language: its button, or that it is done.
+async fn unsubscribed(state: &AppState, id: uuid::Uuid, done: bool) -> Response {
+    let locale = supporter_locale(state, id).await;
+    page(
+        state,
+        StatusCode::OK,
+        "unsubscribe",
+        &serde_json::json!({ "locale": locale.as_str(), "done": done }),
+    )
 }
 
 #[derive(Debug, Deserialize)]

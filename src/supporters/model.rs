@@ -193,10 +193,7 @@ impl From<HeldDonation> for SupporterDonation {
             id: d.id.to_string(),
             fundraiser: f.slug,
             fundraiser_title: f.title,
-            amount: MoneyBody {
-                amount: d.amount,
-                currency: d.currency.to_string(),
-            },
+            amount: MoneyBody::of(d.amount, d.currency),
             refunded_amount: d.refunded_amount,
             method: d.method,
             frequency: d.frequency,

@@ -359,17 +359,12 @@ impl Supporters {
         }
         // Donations stay, so totals stay; the donor's name, message and the
         // organisers' note about them go.
+        let blank = || Expr::value(Option::<String>::None);
         donation::Entity::update_many()
             .col_expr(donation::Column::SupporterId, Expr::value(Some(anonymous)))
-            .col_expr(
-                donation::Column::DonorName,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                donation::Column::Message,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(donation::Column::Note, Expr::value(Option::<String>::None))
+            .col_expr(donation::Column::DonorName, blank())
+            .col_expr(donation::Column::Message, blank())
+            .col_expr(donation::Column::Note, blank())
             .filter(donation::Column::SupporterId.eq(id))
             .filter(donation::Column::FundraiserId.in_subquery(yours.fundraisers()))
             .exec(&txn)
@@ -394,10 +389,7 @@ impl Supporters {
             .col_expr(outbox_email::Column::Recipient, Expr::value(""))
             .col_expr(outbox_email::Column::RecipientName, Expr::value(""))
             .col_expr(outbox_email::Column::Context, Expr::value("{}"))
-            .col_expr(
-                outbox_email::Column::LastError,
-                Expr::value(Option::<String>::None),
-            )
+            .col_expr(outbox_email::Column::LastError, blank())
             .filter(emails())
             .exec(&txn)
             .await?;
@@ -593,18 +585,32 @@ impl<'a> Holdings<'a> {
     }
 
     fn petitions(&self) -> sea_orm::sea_query::SelectStatement {
-        Query::select()
-            .column(petition::Column::Id)
-            .from(petition::Entity)
-            .and_where(petition::Column::OrganisationId.is_in(self.organisations.to_vec()))
-            .to_owned()
+        self.owned(
+            petition::Entity,
+            petition::Column::Id,
+            petition::Column::OrganisationId,
+        )
     }
 
     fn fundraisers(&self) -> sea_orm::sea_query::SelectStatement {
+        self.owned(
+            fundraiser::Entity,
+            fundraiser::Column::Id,
+            fundraiser::Column::OrganisationId,
+        )
+    }
+
+    /// The ids of the rows of `table` these organisations own.
+    fn owned<E: EntityTrait>(
+        &self,
+        table: E,
+        id: E::Column,
+        owner: E::Column,
+    ) -> sea_orm::sea_query::SelectStatement {
         Query::select()
-            .column(fundraiser::Column::Id)
-            .from(fundraiser::Entity)
-            .and_where(fundraiser::Column::OrganisationId.is_in(self.organisations.to_vec()))
+            .column(id)
+            .from(table)
+            .and_where(owner.is_in(self.organisations.to_vec()))
             .to_owned()
     }
 
