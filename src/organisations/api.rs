@@ -13,7 +13,7 @@ use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
     client::ClientAddr,
-    content, instant,
+    content,
     limit::address_key,
     page::Limit,
     problem::{
@@ -79,20 +79,7 @@ impl OrganisationsApi {
     async fn me(&self, auth: BearerAuth) -> Result<Json<Me>, Problems<Unauthorized>> {
         let access = authenticate(&self.state.db, &auth).await?;
         let organiser = self.state.organisations.me(&access).await?;
-        Ok(Json(Me {
-            id: organiser.id.to_string(),
-            email: organiser.email.to_string(),
-            name: organiser.name,
-            memberships: access
-                .memberships
-                .into_iter()
-                .map(|m| MembershipView {
-                    organisation: m.slug,
-                    name: m.name,
-                    role: m.role,
-                })
-                .collect(),
-        }))
+        Ok(Json(Me::of(organiser, access)))
     }
 
     /// Sign in with email and password; answers a new API token. A wrong password
@@ -174,16 +161,7 @@ impl OrganisationsApi {
             .tokens(&access, limit.0.unwrap_or_default(), cursor)
             .await?;
         Ok(Json(TokenList {
-            items: page
-                .items
-                .into_iter()
-                .map(|t| TokenView {
-                    id: t.id.to_string(),
-                    name: t.name,
-                    created_at: instant(t.created_at),
-                    last_used_at: t.last_used_at.map(instant),
-                })
-                .collect(),
+            items: page.items.into_iter().map(Into::into).collect(),
             next_cursor: page.next.map(|c| c.to_string()),
         }))
     }
@@ -222,13 +200,7 @@ impl OrganisationsApi {
             .organisations
             .invite(&access, &slug, &email, req.role)
             .await?;
-        Ok(InviteCreated::Created(Json(Invited {
-            organiser_id: invitation.organiser.id.to_string(),
-            email: invitation.organiser.email.to_string(),
-            role: req.role,
-            organisation: slug.0,
-            invited: invitation.invited,
-        })))
+        Ok(InviteCreated::Created(Json(invitation.into())))
     }
 
     /// Accept an invitation: set a password, and get an API token.

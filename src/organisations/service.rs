@@ -116,6 +116,9 @@ impl NewOrganisation {
 /// What an invitation did.
 pub struct Invitation {
     pub organiser: organiser::Model,
+    /// The organisation's slug.
+    pub organisation: String,
+    pub role: Role,
     /// True when the address had no account: a link to set a password went to it.
     pub invited: bool,
 }
@@ -304,6 +307,8 @@ impl Organisations {
         txn.commit().await?;
         Ok(Invitation {
             organiser,
+            organisation: org.slug,
+            role,
             invited: is_new,
         })
     }
