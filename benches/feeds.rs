@@ -20,7 +20,7 @@ use turnout::{
     config::Config,
     domain::{Country, EventTimes, Language, Place, TimeZone},
     events::model::{EventKind, EventStatus},
-    organisations::service::{NewOrganisation, bootstrap},
+    organisations::service::NewOrganisation,
 };
 
 const ZONES: [&str; 5] = [
@@ -113,7 +113,7 @@ async fn seed(app: &App, n: usize) {
         "bench@example.org",
     )
     .unwrap();
-    bootstrap(db, new).await.unwrap();
+    app.organisations().bootstrap(new).await.unwrap();
     let org = entity::organisation::Entity::find()
         .one(db)
         .await

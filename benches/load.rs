@@ -45,12 +45,7 @@ use mailin_embedded::{Handler, SslConfig, response};
 use reqwest::header::{ACCEPT_ENCODING, ETAG, IF_NONE_MATCH};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
-use turnout::{
-    app::App,
-    config::Config,
-    jobs::Worker,
-    organisations::service::{NewOrganisation, bootstrap},
-};
+use turnout::{app::App, config::Config, jobs::Worker, organisations::service::NewOrganisation};
 mod common;
 
 use common::{drive, report};
@@ -149,18 +144,19 @@ impl Server {
                         ..Config::default()
                     };
                     let app = App::build(config).await.unwrap();
-                    let token = bootstrap(
-                        app.db(),
-                        NewOrganisation::parse(
-                            "hov",
-                            "Hands Off Venezuela",
-                            "Europe/London",
-                            "owner@example.org",
+                    let token = app
+                        .organisations()
+                        .bootstrap(
+                            NewOrganisation::parse(
+                                "hov",
+                                "Hands Off Venezuela",
+                                "Europe/London",
+                                "owner@example.org",
+                            )
+                            .unwrap(),
                         )
-                        .unwrap(),
-                    )
-                    .await
-                    .unwrap();
+                        .await
+                        .unwrap();
                     let db = app.db().clone();
                     let _ = ready.send(Started {
                         base: format!("http://127.0.0.1:{}", app.port()),

@@ -56,6 +56,8 @@ impl App {
         let worker = worker(&config, db.clone(), site.clone(), renderer.clone())?;
         let state = AppState {
             campaigns: crate::campaigns::Campaigns::new(db.clone()),
+            organisations: crate::organisations::Organisations::new(db.clone(), site.clone()),
+            supporters: crate::supporters::Supporters::new(db.clone()),
             signatures: crate::petitions::intake::start(db.clone(), site.clone()),
             rsvps: crate::rsvps::service::start(db.clone(), site.clone()),
             rsvp_events: Arc::new(crate::rsvps::service::event_ids()),
@@ -99,6 +101,12 @@ impl App {
     /// Where links point and what signs them.
     pub fn site(&self) -> &Site {
         &self.state.site
+    }
+
+    /// Organisations, organisers and their tokens (the command line's and the
+    /// benchmarks' way in).
+    pub fn organisations(&self) -> &crate::organisations::Organisations {
+        &self.state.organisations
     }
 
     /// The background jobs of this deployment (tests run its rounds by hand).

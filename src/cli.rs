@@ -5,8 +5,8 @@ use clap::{Parser, Subcommand};
 use crate::{
     app::App,
     config::Config,
-    domain::Email,
-    organisations::{password::NewPassword, service},
+    domain::{Email, InvalidField},
+    organisations::{Organisations, password::NewPassword, service::NewOrganisation},
 };
 
 #[derive(Parser, Debug)]
@@ -82,7 +82,7 @@ impl Cli {
                     && crate::demo::load_if_empty(app.db(), app.site(), chrono::Utc::now()).await?
                 {
                     let demo = Email::parse(crate::demo::DEMO_ORGANISER)?;
-                    let link = service::sign_in_link(app.db(), app.site(), &demo).await?;
+                    let link = app.organisations().sign_in_link(&demo).await?;
                     #[allow(
                         clippy::print_stdout,
                         reason = "the link is for the person at the terminal"
@@ -110,6 +110,8 @@ impl Cli {
             Command::Admin { command } => {
                 let db = crate::db::connect(&config.database_url).await?;
                 crate::db::migrate(&db).await?;
+                let site = crate::app::site(&config, &db).await?;
+                let organisations = Organisations::new(db, site);
                 let line = match command {
                     Admin::Bootstrap {
                         org_slug,
@@ -117,25 +119,22 @@ impl Cli {
                         timezone,
                         email,
                     } => {
-                        let new = service::NewOrganisation::parse(
-                            &org_slug, &org_name, &timezone, &email,
-                        )?;
-                        service::bootstrap(&db, new).await?
+                        let new = NewOrganisation::parse(&org_slug, &org_name, &timezone, &email)?;
+                        organisations.bootstrap(new).await?
                     }
                     Admin::CreateToken { email } => {
-                        service::create_token(&db, &Email::parse(&email)?).await?
+                        organisations.create_token(&Email::parse(&email)?).await?
                     }
                     Admin::SignInLink { email } => {
-                        let site = crate::app::site(&config, &db).await?;
-                        service::sign_in_link(&db, &site, &Email::parse(&email)?).await?
+                        organisations.sign_in_link(&Email::parse(&email)?).await?
                     }
                     Admin::SetPassword { email } => {
                         let email = Email::parse(&email)?;
                         let mut typed = String::new();
                         std::io::stdin().read_line(&mut typed)?;
                         let typed = typed.trim_end_matches(['\r', '\n']);
-                        let password = NewPassword::parse(typed)?;
-                        service::set_password(&db, &email, &password).await?;
+                        let password = NewPassword::parse(typed).map_err(InvalidField::from)?;
+                        organisations.set_password(&email, &password).await?;
                         format!(
                             "The password of {email} is set; their other tokens and sessions ended."
                         )

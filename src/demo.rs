@@ -14,7 +14,7 @@ use crate::{
         service as events,
     },
     http::{ApiError, Text},
-    organisations::service::{self as organisations, NewOrganisation},
+    organisations::{Organisations, service::NewOrganisation},
 };
 
 /// The organiser who owns the demo organisations; `turnout admin create-token
@@ -44,6 +44,7 @@ async fn load(
     site: &crate::email::Site,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    let organisations = Organisations::new(db.clone(), site.clone());
     for (slug, name, zone) in [
         (
             "hands-off-venezuela",
@@ -62,7 +63,7 @@ async fn load(
         ),
     ] {
         let new = NewOrganisation::parse(slug, name, zone, DEMO_ORGANISER)?;
-        organisations::bootstrap(db, new).await?;
+        organisations.bootstrap(new).await?;
     }
     let email = Email::parse(DEMO_ORGANISER)?;
     let organiser_id = entity::organiser::Entity::find()

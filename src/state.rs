@@ -12,6 +12,8 @@ use crate::{email::Site, email::render::Renderer, http::client::TrustedProxies};
 pub struct AppState {
     pub db: DatabaseConnection,
     pub campaigns: crate::campaigns::Campaigns,
+    pub organisations: crate::organisations::Organisations,
+    pub supporters: crate::supporters::Supporters,
     /// Where links point and what signs them.
     pub site: Site,
     /// The email and page templates.

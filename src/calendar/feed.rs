@@ -86,7 +86,7 @@ pub async fn of_organisation(
     state: Data<&AppState>,
     slug: Path<String>,
 ) -> Response {
-    match crate::organisations::service::by_slug(&state.db, &slug).await {
+    match state.organisations.by_slug(&slug).await {
         Ok(Some(org)) => {
             let key = FeedKey::Organisation(org.id);
             serve(req, &state, key, org.name, FeedScope::Organisation(org.id)).await
@@ -133,7 +133,7 @@ pub async fn event_file(req: &Request, state: &AppState, id_or_slug: &str) -> Re
 /// each request (it is small) and marked private, so no shared cache keeps it.
 #[handler]
 pub async fn personal(req: &Request, state: Data<&AppState>, token: Path<String>) -> Response {
-    let supporter = match crate::supporters::service::by_feed_token(&state.db, &token).await {
+    let supporter = match state.supporters.by_feed_token(&token).await {
         Ok(Some(supporter)) => supporter,
         Ok(None) => return not_found("no such feed"),
         Err(e) => return internal(&e),

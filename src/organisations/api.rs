@@ -6,13 +6,14 @@ use poem_openapi::{
     payload::Json,
 };
 
-use super::{model::*, service};
+use super::model::*;
+use super::service::OrganisationError;
 use crate::domain::{Email, Locale};
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
     client::ClientAddr,
-    instant,
+    content,
     limit::address_key,
     page::Limit,
     problem::{
@@ -23,6 +24,24 @@ use crate::state::AppState;
 
 pub struct OrganisationsApi {
     pub state: AppState,
+}
+
+impl From<OrganisationError> for ApiError {
+    fn from(e: OrganisationError) -> Self {
+        match e {
+            OrganisationError::Invalid(invalid) => invalid.into(),
+            OrganisationError::SlugTaken(_) => ApiError::conflict(e.to_string()),
+            OrganisationError::NoSuchOrganisation(_)
+            | OrganisationError::NoSuchOrganiser
+            | OrganisationError::NoSuchInvitation
+            | OrganisationError::NoSuchLink
+            | OrganisationError::NoSuchToken => ApiError::not_found(e.to_string()),
+            OrganisationError::BadCredentials => ApiError::unauthorized(e.to_string()),
+            OrganisationError::NotOwner(_) => ApiError::forbidden(e.to_string()),
+            OrganisationError::Db(e) => ApiError::internal(&e),
+            OrganisationError::Hashing(e) => ApiError::internal(&e),
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -59,21 +78,8 @@ impl OrganisationsApi {
     #[oai(path = "/me", method = "get")]
     async fn me(&self, auth: BearerAuth) -> Result<Json<Me>, Problems<Unauthorized>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let organiser = service::me(&self.state.db, &access).await?;
-        Ok(Json(Me {
-            id: organiser.id.to_string(),
-            email: organiser.email.to_string(),
-            name: organiser.name,
-            memberships: access
-                .memberships
-                .into_iter()
-                .map(|m| MembershipView {
-                    organisation: m.slug,
-                    name: m.name,
-                    role: m.role,
-                })
-                .collect(),
-        }))
+        let organiser = self.state.organisations.me(&access).await?;
+        Ok(Json(Me::of(organiser, access)))
     }
 
     /// Sign in with email and password; answers a new API token. A wrong password
@@ -91,7 +97,11 @@ impl OrganisationsApi {
             .login
             .check(ClientAddr::of(request), &address_key(&req.email))
             .map_err(ApiError::too_many)?;
-        let token = service::login(&self.state.db, &req.email, &req.password).await?;
+        let token = self
+            .state
+            .organisations
+            .login(&req.email, &req.password)
+            .await?;
         Ok(TokenCreated::Created(Json(TokenResponse { token })))
     }
 
@@ -102,7 +112,10 @@ impl OrganisationsApi {
         auth: BearerAuth,
     ) -> Result<NoContent, Problems<(IdempotencyKey, Unauthorized)>> {
         authenticate(&self.state.db, &auth).await?;
-        service::revoke_bearer(&self.state.db, &auth.0.token).await?;
+        self.state
+            .organisations
+            .revoke_bearer(&auth.0.token)
+            .await?;
         Ok(NoContent::Done)
     }
 
@@ -122,7 +135,9 @@ impl OrganisationsApi {
         // An address that cannot be one has no account either: the same 202, so
         // that the answer never tells addresses apart.
         if let Ok(email) = Email::parse(&req.email) {
-            service::request_password_reset(&self.state.db, &self.state.site, &email, Locale::En)
+            self.state
+                .organisations
+                .request_password_reset(&email, Locale::En)
                 .await?;
         }
         Ok(ResetAccepted::Accepted(Json(Accepted {
@@ -139,23 +154,16 @@ impl OrganisationsApi {
         cursor: Query<Option<String>>,
     ) -> Result<Json<TokenList>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let (rows, next_cursor) = service::tokens(
-            &self.state.db,
-            &access,
-            limit.0.unwrap_or_default(),
-            cursor.as_deref(),
-        )
-        .await?;
-        let items = rows
-            .into_iter()
-            .map(|t| TokenView {
-                id: t.id.to_string(),
-                name: t.name,
-                created_at: instant(t.created_at),
-                last_used_at: t.last_used_at.map(instant),
-            })
-            .collect();
-        Ok(Json(TokenList { items, next_cursor }))
+        let cursor = content::cursor(cursor.as_deref())?;
+        let page = self
+            .state
+            .organisations
+            .tokens(&access, limit.0.unwrap_or_default(), cursor)
+            .await?;
+        Ok(Json(TokenList {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }))
     }
 
     /// Revoke one of the caller's own tokens; another organiser's is 404.
@@ -168,7 +176,7 @@ impl OrganisationsApi {
         let access = authenticate(&self.state.db, &auth).await?;
         let id = uuid::Uuid::parse_str(&id)
             .map_err(|_| ApiError::not_found("no such token of yours"))?;
-        service::revoke_token(&self.state.db, &access, id).await?;
+        self.state.organisations.revoke_token(&access, id).await?;
         Ok(NoContent::Done)
     }
 
@@ -187,22 +195,12 @@ impl OrganisationsApi {
     > {
         let access = authenticate(&self.state.db, &auth).await?;
         let email = Email::parse(&req.email)?;
-        let invitation = service::invite(
-            &self.state.db,
-            &access,
-            &slug,
-            &email,
-            req.role,
-            &self.state.site,
-        )
-        .await?;
-        Ok(InviteCreated::Created(Json(Invited {
-            organiser_id: invitation.organiser.id.to_string(),
-            email: invitation.organiser.email.to_string(),
-            role: req.role,
-            organisation: slug.0,
-            invited: invitation.invited,
-        })))
+        let invitation = self
+            .state
+            .organisations
+            .invite(&access, &slug, &email, req.role)
+            .await?;
+        Ok(InviteCreated::Created(Json(invitation.into())))
     }
 
     /// Accept an invitation: set a password, and get an API token.
@@ -212,9 +210,11 @@ impl OrganisationsApi {
         token: Path<String>,
         req: Json<AcceptInvitation>,
     ) -> Result<TokenCreated, Problems<(JsonBody, IdempotencyKey, NotFound)>> {
-        let token =
-            service::accept_invitation(&self.state.db, &token, &req.password, req.name.as_deref())
-                .await?;
+        let token = self
+            .state
+            .organisations
+            .accept_invitation(&token, req.0.into())
+            .await?;
         Ok(TokenCreated::Created(Json(TokenResponse { token })))
     }
 }

@@ -5,4 +5,4 @@ pub mod model;
 pub mod password;
 pub mod service;
 
-pub use service::OrganisationError;
+pub use service::{OrganisationError, Organisations};

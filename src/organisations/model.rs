@@ -2,8 +2,10 @@
 
 use poem_openapi::Object;
 
-use crate::access::Role;
-use crate::http::Text;
+use super::service::{Acceptance, Invitation};
+use crate::access::{Access, Role};
+use crate::http::{Text, instant};
+use entity::{api_token, organiser};
 
 /// The organiser the token belongs to.
 #[derive(Object, Debug)]
@@ -99,4 +101,55 @@ pub struct AcceptInvitation {
     pub password: Text,
     #[oai(nullable)]
     pub name: Option<Text>,
+}
+
+impl From<AcceptInvitation> for Acceptance {
+    fn from(body: AcceptInvitation) -> Self {
+        Self {
+            password: body.password.0,
+            name: body.name.map(|n| n.0),
+        }
+    }
+}
+
+impl Me {
+    pub fn of(organiser: organiser::Model, access: Access) -> Self {
+        Self {
+            id: organiser.id.to_string(),
+            email: organiser.email.to_string(),
+            name: organiser.name,
+            memberships: access
+                .memberships
+                .into_iter()
+                .map(|m| MembershipView {
+                    organisation: m.slug,
+                    name: m.name,
+                    role: m.role,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<Invitation> for Invited {
+    fn from(invitation: Invitation) -> Self {
+        Self {
+            organiser_id: invitation.organiser.id.to_string(),
+            email: invitation.organiser.email.to_string(),
+            role: invitation.role,
+            organisation: invitation.organisation,
+            invited: invitation.invited,
+        }
+    }
+}
+
+impl From<api_token::Model> for TokenView {
+    fn from(t: api_token::Model) -> Self {
+        Self {
+            id: t.id.to_string(),
+            name: t.name,
+            created_at: instant(t.created_at),
+            last_used_at: t.last_used_at.map(instant),
+        }
+    }
 }

@@ -25,20 +25,39 @@ pub const MAX_CHARS: usize = 256;
 #[derive(Clone)]
 pub struct NewPassword(String);
 
+/// Why a chosen password was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordRefusal {
+    #[error("must be at least {MIN_CHARS} characters")]
+    TooShort,
+    #[error("must be at most {MAX_CHARS} characters")]
+    TooLong,
+}
+
+impl PasswordRefusal {
+    /// A stable name for the refusal, for pages to choose their words by.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::TooShort => "password_short",
+            Self::TooLong => "password_long",
+        }
+    }
+}
+
+impl From<PasswordRefusal> for InvalidField {
+    fn from(e: PasswordRefusal) -> Self {
+        InvalidField::new("password", e.to_string())
+    }
+}
+
 impl NewPassword {
-    pub fn parse(raw: &str) -> Result<Self, InvalidField> {
+    pub fn parse(raw: &str) -> Result<Self, PasswordRefusal> {
         let n = raw.chars().count();
         if n < MIN_CHARS {
-            return Err(InvalidField::new(
-                "password",
-                format!("must be at least {MIN_CHARS} characters"),
-            ));
+            return Err(PasswordRefusal::TooShort);
         }
         if n > MAX_CHARS {
-            return Err(InvalidField::new(
-                "password",
-                format!("must be at most {MAX_CHARS} characters"),
-            ));
+            return Err(PasswordRefusal::TooLong);
         }
         Ok(Self(raw.to_owned()))
     }

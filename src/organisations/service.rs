@@ -4,19 +4,19 @@
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait, sea_query::Expr,
+    EntityTrait, QueryFilter, SqlErr, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
-use super::password::{self, NewPassword};
+use super::password::{self, NewPassword, PasswordRefusal};
 use crate::access::{Access, Role};
+use crate::content::{self, Checks, Cursor, Invalid, Limit, Order, Page};
 use crate::domain::{Email, InvalidField, Locale, Slug, TimeZone, required_text};
 use crate::email::{
     Site,
     outbox::{self, OutgoingEmail},
     render::Template,
 };
-use crate::http::page::{Limit, cursor_id, split_page};
 use crate::tokens::{hash_token, new_token};
 pub use entity::values::LinkPurpose;
 use entity::{api_token, invitation, membership, organisation, organiser, organiser_link};
@@ -26,11 +26,14 @@ const INVITATION_DAYS: i64 = 14;
 const RESET_MINUTES: i64 = 60;
 /// How long a console sign-in link from the command line works (once).
 const SIGN_IN_HOURS: i64 = 24;
+const NAME_MAX: usize = 200;
 
+/// Why an organisation, an organiser's account or a token could not be read or
+/// changed. The HTTP layer gives each its status; pages choose words by `code()`.
 #[derive(Debug, thiserror::Error)]
 pub enum OrganisationError {
-    #[error("{0}")]
-    Invalid(#[from] InvalidField),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
     #[error("the organisation slug {0:?} is taken")]
     SlugTaken(String),
     #[error("no organisation {0:?}")]
@@ -53,21 +56,32 @@ pub enum OrganisationError {
     Db(#[from] DbErr),
 }
 
-impl From<OrganisationError> for crate::http::ApiError {
-    fn from(e: OrganisationError) -> Self {
-        use crate::http::ApiError;
-        match e {
-            OrganisationError::Invalid(f) => f.into(),
-            OrganisationError::SlugTaken(_) => ApiError::conflict(e.to_string()),
-            OrganisationError::NoSuchOrganisation(_)
-            | OrganisationError::NoSuchOrganiser
-            | OrganisationError::NoSuchInvitation
-            | OrganisationError::NoSuchLink
-            | OrganisationError::NoSuchToken => ApiError::not_found(e.to_string()),
-            OrganisationError::BadCredentials => ApiError::unauthorized(e.to_string()),
-            OrganisationError::NotOwner(_) => ApiError::forbidden(e.to_string()),
-            OrganisationError::Db(e) => ApiError::internal(&e),
-            OrganisationError::Hashing(e) => ApiError::internal(&e),
+impl From<InvalidField> for OrganisationError {
+    fn from(e: InvalidField) -> Self {
+        Self::Invalid(Invalid(vec![e]))
+    }
+}
+
+impl From<PasswordRefusal> for OrganisationError {
+    fn from(e: PasswordRefusal) -> Self {
+        InvalidField::from(e).into()
+    }
+}
+
+impl OrganisationError {
+    /// A stable name for the kind of refusal, for pages to choose their words by.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid",
+            Self::SlugTaken(_) => "slug_taken",
+            Self::NoSuchOrganisation(_) => "no_such_organisation",
+            Self::NoSuchOrganiser => "no_such_organiser",
+            Self::BadCredentials => "bad_credentials",
+            Self::NotOwner(_) => "not_owner",
+            Self::NoSuchInvitation => "no_such_invitation",
+            Self::NoSuchLink => "no_such_link",
+            Self::NoSuchToken => "no_such_token",
+            Self::Hashing(_) | Self::Db(_) => "internal",
         }
     }
 }
@@ -81,228 +95,442 @@ pub struct NewOrganisation {
 }
 
 impl NewOrganisation {
-    pub fn parse(
-        slug: &str,
-        name: &str,
-        timezone: &str,
-        email: &str,
-    ) -> Result<Self, InvalidField> {
+    /// Every bad field is named, not only the first.
+    pub fn parse(slug: &str, name: &str, timezone: &str, email: &str) -> Result<Self, Invalid> {
+        let mut checks = Checks::default();
+        let slug = checks.check(Slug::parse(slug));
+        let name = checks.check(required_text("name", name, NAME_MAX));
+        let timezone = checks.check(TimeZone::parse(timezone));
+        let owner_email = checks.check(Email::parse(email));
+        let (((slug, name), timezone), owner_email) =
+            checks.done(slug.zip(name).zip(timezone).zip(owner_email))?;
         Ok(Self {
-            slug: Slug::parse(slug)?,
-            name: required_text("name", name, 200)?,
-            timezone: TimeZone::parse(timezone)?,
-            owner_email: Email::parse(email)?,
+            slug,
+            name,
+            timezone,
+            owner_email,
         })
     }
-}
-
-/// An organisation by its slug.
-pub async fn by_slug(
-    db: &DatabaseConnection,
-    slug: &str,
-) -> Result<Option<organisation::Model>, DbErr> {
-    organisation::Entity::find()
-        .filter(organisation::Column::Slug.eq(slug))
-        .one(db)
-        .await
-}
-
-/// Create an organisation and its owner (or make an existing organiser its owner),
-/// and return a new API token for the owner.
-#[tracing::instrument(skip_all, fields(slug = %new.slug))]
-pub async fn bootstrap(
-    db: &DatabaseConnection,
-    new: NewOrganisation,
-) -> Result<String, OrganisationError> {
-    let txn = db.begin().await?;
-    let now = Utc::now();
-    let org = organisation::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        slug: Set(new.slug.to_string()),
-        name: Set(new.name),
-        timezone: Set(new.timezone),
-        created_at: Set(now),
-    };
-    let org = match org.insert(&txn).await {
-        Ok(org) => org,
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(OrganisationError::SlugTaken(new.slug.to_string()));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let owner = find_or_create_organiser(&txn, &new.owner_email).await?;
-    membership::ActiveModel {
-        organisation_id: Set(org.id),
-        organiser_id: Set(owner.id),
-        role: Set(Role::Owner),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    let token = issue_token(&txn, owner.id).await?;
-    txn.commit().await?;
-    Ok(token)
-}
-
-/// A new API token for an existing organiser (`turnout admin create-token`).
-pub async fn create_token(
-    db: &DatabaseConnection,
-    email: &Email,
-) -> Result<String, OrganisationError> {
-    let organiser = find_organiser(db, email)
-        .await?
-        .ok_or(OrganisationError::NoSuchOrganiser)?;
-    issue_token(db, organiser.id).await
-}
-
-/// Check an organiser's password and hand out a new token. A wrong password and an
-/// unknown address read the same, and take as long.
-pub async fn login(
-    db: &DatabaseConnection,
-    email: &str,
-    password: &str,
-) -> Result<String, OrganisationError> {
-    let found = match Email::parse(email) {
-        Ok(email) => find_organiser(db, &email).await?,
-        Err(_) => None,
-    };
-    let stored = found.as_ref().and_then(|o| o.password_hash.clone());
-    let verified = password::verify(password, stored).await;
-    match found {
-        Some(organiser) if verified => issue_token(db, organiser.id).await,
-        _ => Err(OrganisationError::BadCredentials),
-    }
-}
-
-/// An organiser and their memberships, for `GET /me`.
-pub async fn me(
-    db: &DatabaseConnection,
-    access: &Access,
-) -> Result<organiser::Model, OrganisationError> {
-    organiser::Entity::find_by_id(access.organiser_id)
-        .one(db)
-        .await?
-        .ok_or(OrganisationError::NoSuchOrganiser)
 }
 
 /// What an invitation did.
 pub struct Invitation {
     pub organiser: organiser::Model,
+    /// The organisation's slug.
+    pub organisation: String,
+    pub role: Role,
     /// True when the address had no account: a link to set a password went to it.
     pub invited: bool,
 }
 
-/// Give someone a role in an organisation (owners only). Someone new gets an
-/// invitation by email to set a password; someone with an account (with a password
-/// or not yet) simply gains the role and is told by email. The link only ever goes
-/// to the address: whoever invites never holds a way into the account.
-#[tracing::instrument(skip_all, fields(organisation = organisation_slug))]
-pub async fn invite(
-    db: &DatabaseConnection,
-    access: &Access,
-    organisation_slug: &str,
-    email: &Email,
-    role: Role,
-    site: &Site,
-) -> Result<Invitation, OrganisationError> {
-    let org = organisation::Entity::find()
-        .filter(organisation::Column::Slug.eq(organisation_slug))
-        .one(db)
-        .await?
-        .ok_or_else(|| OrganisationError::NoSuchOrganisation(organisation_slug.into()))?;
-    if !access.can(org.id, Role::Owner) {
-        return Err(OrganisationError::NotOwner(org.slug));
+/// An invitation still open, for its page.
+pub struct OpenInvitation {
+    pub email: Email,
+    pub organisation_name: String,
+}
+
+/// Accepting an invitation, as asked.
+#[derive(Debug, Clone, Default)]
+pub struct Acceptance {
+    /// 10 to 256 characters.
+    pub password: String,
+    pub name: Option<String>,
+}
+
+/// Organisations, their organisers, roles, tokens, passwords and invitations.
+#[derive(Clone)]
+pub struct Organisations {
+    db: DatabaseConnection,
+    site: Site,
+}
+
+impl Organisations {
+    pub fn new(db: DatabaseConnection, site: Site) -> Self {
+        Self { db, site }
     }
-    let inviter = organiser::Entity::find_by_id(access.organiser_id)
-        .one(db)
-        .await?
-        .map(|o| o.name.unwrap_or_else(|| o.email.to_string()))
-        .unwrap_or_default();
-    let txn = db.begin().await?;
-    let now = Utc::now();
-    let (organiser, is_new) = match find_organiser(&txn, email).await? {
-        Some(found) => (found, false),
-        None => (create_organiser(&txn, email).await?, true),
-    };
-    let existing = membership::Entity::find_by_id((org.id, organiser.id))
-        .one(&txn)
-        .await?;
-    let mut member = membership::ActiveModel {
-        organisation_id: Set(org.id),
-        organiser_id: Set(organiser.id),
-        role: Set(role),
-        created_at: Set(now),
-    };
-    if existing.is_some() {
-        member.created_at = sea_orm::ActiveValue::NotSet;
-        member.update(&txn).await?;
-    } else {
-        member.insert(&txn).await?;
+
+    /// An organisation by its slug.
+    pub async fn by_slug(&self, slug: &str) -> Result<Option<organisation::Model>, DbErr> {
+        organisation::Entity::find()
+            .filter(organisation::Column::Slug.eq(slug))
+            .one(&self.db)
+            .await
     }
-    let mut context = serde_json::json!({
-        "organisation_name": org.name,
-        "role_label": role.as_str(),
-        "inviter": inviter,
-    });
-    let template = if is_new {
-        let (token, hash) = new_token("inv_");
-        invitation::ActiveModel {
+
+    /// Create an organisation and its owner (or make an existing organiser its owner),
+    /// and return a new API token for the owner.
+    #[tracing::instrument(skip_all, fields(slug = %new.slug))]
+    pub async fn bootstrap(&self, new: NewOrganisation) -> Result<String, OrganisationError> {
+        let txn = self.db.begin().await?;
+        let now = Utc::now();
+        let org = organisation::ActiveModel {
             id: Set(Uuid::now_v7()),
-            organiser_id: Set(organiser.id),
+            slug: Set(new.slug.to_string()),
+            name: Set(new.name),
+            timezone: Set(new.timezone),
+            created_at: Set(now),
+        };
+        let org = match org.insert(&txn).await {
+            Ok(org) => org,
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                return Err(OrganisationError::SlugTaken(new.slug.to_string()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let owner = match find_organiser(&txn, &new.owner_email).await? {
+            Some(found) => found,
+            None => create_organiser(&txn, &new.owner_email).await?,
+        };
+        membership::ActiveModel {
             organisation_id: Set(org.id),
-            token_hash: Set(hash),
-            expires_at: Set(now + Duration::days(INVITATION_DAYS)),
-            accepted_at: Set(None),
+            organiser_id: Set(owner.id),
+            role: Set(Role::Owner),
             created_at: Set(now),
         }
         .insert(&txn)
         .await?;
-        context["invitation_url"] = format!("{}/invitations/{token}", site.public_url).into();
-        Template::OrganiserInvitation
-    } else {
-        context["sign_in_url"] = format!("{}/admin/login", site.public_url).into();
-        Template::OrganiserAdded
-    };
-    let email = OutgoingEmail {
-        to_address: organiser.email.to_string(),
-        to_name: organiser.name.clone().unwrap_or_default(),
-        template,
-        locale: Locale::En,
-        context,
-        calendar: None,
-        unsubscribe_url: None,
-        organisation_id: Some(org.id),
-    };
-    outbox::enqueue(&txn, site, [email]).await?;
-    txn.commit().await?;
-    Ok(Invitation {
-        organiser,
-        invited: is_new,
-    })
-}
+        let token = issue_token(&txn, owner.id).await?;
+        txn.commit().await?;
+        Ok(token)
+    }
 
-/// The address and organisation of an open invitation, for its page. None once the
-/// invitee has a password.
-pub async fn invitation_details(
-    db: &DatabaseConnection,
-    token: &str,
-) -> Result<Option<(String, String)>, DbErr> {
-    let Some(invitation) = open_invitation(db, token).await? else {
-        return Ok(None);
-    };
-    let Some(organiser) = organiser::Entity::find_by_id(invitation.organiser_id)
-        .one(db)
-        .await?
-        .filter(|o| o.password_hash.is_none())
-    else {
-        return Ok(None);
-    };
-    let organisation = organisation::Entity::find_by_id(invitation.organisation_id)
-        .one(db)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default();
-    Ok(Some((organiser.email.to_string(), organisation)))
+    /// A new API token for an existing organiser (`turnout admin create-token`).
+    pub async fn create_token(&self, email: &Email) -> Result<String, OrganisationError> {
+        let organiser = self.organiser(email).await?;
+        issue_token(&self.db, organiser.id).await
+    }
+
+    /// Check an organiser's password and hand out a new token. A wrong password and
+    /// an unknown address read the same, and take as long.
+    pub async fn login(&self, email: &str, password: &str) -> Result<String, OrganisationError> {
+        let found = match Email::parse(email) {
+            Ok(email) => find_organiser(&self.db, &email).await?,
+            Err(_) => None,
+        };
+        let stored = found.as_ref().and_then(|o| o.password_hash.clone());
+        let verified = password::verify(password, stored).await;
+        match found {
+            Some(organiser) if verified => issue_token(&self.db, organiser.id).await,
+            _ => Err(OrganisationError::BadCredentials),
+        }
+    }
+
+    /// The organiser behind a request (`GET /me`; their memberships are in `access`).
+    pub async fn me(&self, access: &Access) -> Result<organiser::Model, OrganisationError> {
+        organiser::Entity::find_by_id(access.organiser_id)
+            .one(&self.db)
+            .await?
+            .ok_or(OrganisationError::NoSuchOrganiser)
+    }
+
+    /// Give someone a role in an organisation (owners only). Someone new gets an
+    /// invitation by email to set a password; someone with an account (with a
+    /// password or not yet) simply gains the role and is told by email. The link
+    /// only ever goes to the address: whoever invites never holds a way into the
+    /// account.
+    #[tracing::instrument(skip_all, fields(organisation = organisation_slug))]
+    pub async fn invite(
+        &self,
+        access: &Access,
+        organisation_slug: &str,
+        email: &Email,
+        role: Role,
+    ) -> Result<Invitation, OrganisationError> {
+        let org = self
+            .by_slug(organisation_slug)
+            .await?
+            .ok_or_else(|| OrganisationError::NoSuchOrganisation(organisation_slug.into()))?;
+        if !access.can(org.id, Role::Owner) {
+            return Err(OrganisationError::NotOwner(org.slug));
+        }
+        let inviter = organiser::Entity::find_by_id(access.organiser_id)
+            .one(&self.db)
+            .await?
+            .map(|o| o.name.unwrap_or_else(|| o.email.to_string()))
+            .unwrap_or_default();
+        let txn = self.db.begin().await?;
+        let now = Utc::now();
+        let (organiser, is_new) = match find_organiser(&txn, email).await? {
+            Some(found) => (found, false),
+            None => (create_organiser(&txn, email).await?, true),
+        };
+        let existing = membership::Entity::find_by_id((org.id, organiser.id))
+            .one(&txn)
+            .await?;
+        let mut member = membership::ActiveModel {
+            organisation_id: Set(org.id),
+            organiser_id: Set(organiser.id),
+            role: Set(role),
+            created_at: Set(now),
+        };
+        if existing.is_some() {
+            member.created_at = sea_orm::ActiveValue::NotSet;
+            member.update(&txn).await?;
+        } else {
+            member.insert(&txn).await?;
+        }
+        let mut context = serde_json::json!({
+            "organisation_name": org.name,
+            "role_label": role.as_str(),
+            "inviter": inviter,
+        });
+        let template = if is_new {
+            let (token, hash) = new_token("inv_");
+            invitation::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organiser_id: Set(organiser.id),
+                organisation_id: Set(org.id),
+                token_hash: Set(hash),
+                expires_at: Set(now + Duration::days(INVITATION_DAYS)),
+                accepted_at: Set(None),
+                created_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+            context["invitation_url"] = self.link(&format!("/invitations/{token}")).into();
+            Template::OrganiserInvitation
+        } else {
+            context["sign_in_url"] = self.link("/admin/login").into();
+            Template::OrganiserAdded
+        };
+        let email = OutgoingEmail {
+            to_address: organiser.email.to_string(),
+            to_name: organiser.name.clone().unwrap_or_default(),
+            template,
+            locale: Locale::En,
+            context,
+            calendar: None,
+            unsubscribe_url: None,
+            organisation_id: Some(org.id),
+        };
+        outbox::enqueue(&txn, &self.site, [email]).await?;
+        txn.commit().await?;
+        Ok(Invitation {
+            organiser,
+            organisation: org.slug,
+            role,
+            invited: is_new,
+        })
+    }
+
+    /// The address and organisation of an open invitation, for its page. None once
+    /// the invitee has a password.
+    pub async fn invitation(&self, token: &str) -> Result<Option<OpenInvitation>, DbErr> {
+        let Some(invitation) = open_invitation(&self.db, token).await? else {
+            return Ok(None);
+        };
+        let Some(organiser) = organiser::Entity::find_by_id(invitation.organiser_id)
+            .one(&self.db)
+            .await?
+            .filter(|o| o.password_hash.is_none())
+        else {
+            return Ok(None);
+        };
+        let organisation_name = organisation::Entity::find_by_id(invitation.organisation_id)
+            .one(&self.db)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        Ok(Some(OpenInvitation {
+            email: organiser.email,
+            organisation_name,
+        }))
+    }
+
+    /// Set a first password from an invitation link, and sign in: a new API token.
+    /// An invitation never sets the password of an account that has one. Every bad
+    /// field is named.
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        acceptance: Acceptance,
+    ) -> Result<String, OrganisationError> {
+        let mut checks = Checks::default();
+        let password =
+            checks.check(NewPassword::parse(&acceptance.password).map_err(InvalidField::from));
+        let name = checks.check(
+            acceptance
+                .name
+                .as_deref()
+                .map(|n| required_text("name", n, NAME_MAX))
+                .transpose(),
+        );
+        let (password, name) = checks.done(password.zip(name))?;
+        let invitation = open_invitation(&self.db, token)
+            .await?
+            .ok_or(OrganisationError::NoSuchInvitation)?;
+        let hash = password::hash(&password).await?;
+        let txn = self.db.begin().await?;
+        // Only while the account has no password: one invitation wins a race with
+        // another, and one opened after a reset does nothing.
+        let set = organiser::Entity::update_many()
+            .col_expr(organiser::Column::PasswordHash, Expr::value(Some(hash)))
+            .filter(organiser::Column::Id.eq(invitation.organiser_id))
+            .filter(organiser::Column::PasswordHash.is_null())
+            .exec(&txn)
+            .await?;
+        if set.rows_affected != 1 {
+            return Err(OrganisationError::NoSuchInvitation);
+        }
+        if let Some(name) = name {
+            organiser::Entity::update_many()
+                .col_expr(organiser::Column::Name, Expr::value(Some(name)))
+                .filter(organiser::Column::Id.eq(invitation.organiser_id))
+                .exec(&txn)
+                .await?;
+        }
+        end_other_ways_in(&txn, invitation.organiser_id).await?;
+        let token = issue_token(&txn, invitation.organiser_id).await?;
+        txn.commit().await?;
+        Ok(token)
+    }
+
+    /// Set an organiser's password (`turnout admin set-password`): every other way
+    /// in ends.
+    pub async fn set_password(
+        &self,
+        email: &Email,
+        password: &NewPassword,
+    ) -> Result<(), OrganisationError> {
+        let organiser = self.organiser(email).await?;
+        let hash = password::hash(password).await?;
+        let txn = self.db.begin().await?;
+        store_password(&txn, organiser.id, hash).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Ask for a password reset: when the address has an account, a link valid for
+    /// an hour goes to it. Nothing tells the caller whether it has one.
+    #[tracing::instrument(skip_all)]
+    pub async fn request_password_reset(
+        &self,
+        email: &Email,
+        locale: Locale,
+    ) -> Result<(), OrganisationError> {
+        let Some(organiser) = find_organiser(&self.db, email).await? else {
+            return Ok(());
+        };
+        let txn = self.db.begin().await?;
+        let token = new_link(&txn, organiser.id, LinkPurpose::PasswordReset).await?;
+        let email = OutgoingEmail {
+            to_address: organiser.email.to_string(),
+            to_name: organiser.name.clone().unwrap_or_default(),
+            template: Template::PasswordReset,
+            locale,
+            context: serde_json::json!({
+                "reset_url": self.link(&format!("/admin/password-reset/{token}")),
+            }),
+            calendar: None,
+            unsubscribe_url: None,
+            organisation_id: None,
+        };
+        outbox::enqueue(&txn, &self.site, [email]).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The address a one-time link is for, while it may still be used.
+    pub async fn link_holder(
+        &self,
+        token: &str,
+        purpose: LinkPurpose,
+    ) -> Result<Option<Email>, DbErr> {
+        let Some(link) = open_link(&self.db, token, purpose).await? else {
+            return Ok(None);
+        };
+        Ok(organiser::Entity::find_by_id(link.organiser_id)
+            .one(&self.db)
+            .await?
+            .map(|o| o.email))
+    }
+
+    /// Set a new password with a reset link; every other way in ends.
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        password: &NewPassword,
+    ) -> Result<(), OrganisationError> {
+        if open_link(&self.db, token, LinkPurpose::PasswordReset)
+            .await?
+            .is_none()
+        {
+            return Err(OrganisationError::NoSuchLink);
+        }
+        let hash = password::hash(password).await?;
+        let txn = self.db.begin().await?;
+        let organiser_id = use_link(&txn, token, LinkPurpose::PasswordReset).await?;
+        store_password(&txn, organiser_id, hash).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// A one-time link into the console (`turnout admin sign-in-link`).
+    pub async fn sign_in_link(&self, email: &Email) -> Result<String, OrganisationError> {
+        let organiser = self.organiser(email).await?;
+        let token = new_link(&self.db, organiser.id, LinkPurpose::SignIn).await?;
+        Ok(self.link(&format!("/admin/sign-in/{token}")))
+    }
+
+    /// Use a console sign-in link; the organiser it signs in.
+    pub async fn use_sign_in_link(&self, token: &str) -> Result<Uuid, OrganisationError> {
+        use_link(&self.db, token, LinkPurpose::SignIn).await
+    }
+
+    /// The caller's own API tokens, newest first, a page at a time.
+    pub async fn tokens(
+        &self,
+        access: &Access,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<api_token::Model>, OrganisationError> {
+        let query = api_token::Entity::find()
+            .filter(api_token::Column::OrganiserId.eq(access.organiser_id));
+        Ok(content::page(
+            &self.db,
+            query,
+            api_token::Column::Id,
+            Order::NewestFirst,
+            limit,
+            cursor,
+            |t| t.id,
+        )
+        .await?)
+    }
+
+    /// Revoke one of the caller's own tokens.
+    pub async fn revoke_token(&self, access: &Access, id: Uuid) -> Result<(), OrganisationError> {
+        let gone = api_token::Entity::delete_many()
+            .filter(api_token::Column::Id.eq(id))
+            .filter(api_token::Column::OrganiserId.eq(access.organiser_id))
+            .exec(&self.db)
+            .await?;
+        if gone.rows_affected == 0 {
+            return Err(OrganisationError::NoSuchToken);
+        }
+        Ok(())
+    }
+
+    /// Revoke the token a request was made with (logout).
+    pub async fn revoke_bearer(&self, token: &str) -> Result<(), DbErr> {
+        api_token::Entity::delete_many()
+            .filter(api_token::Column::TokenHash.eq(hash_token(token)))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The organiser with this address, who must have an account.
+    async fn organiser(&self, email: &Email) -> Result<organiser::Model, OrganisationError> {
+        find_organiser(&self.db, email)
+            .await?
+            .ok_or(OrganisationError::NoSuchOrganiser)
+    }
+
+    /// A link to a page of this site, for an email or the terminal.
+    fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.site.public_url)
+    }
 }
 
 async fn open_invitation(
@@ -314,45 +542,6 @@ async fn open_invitation(
         .one(db)
         .await?
         .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now()))
-}
-
-/// Set a first password from an invitation link, and sign in. An invitation never
-/// sets the password of an account that has one.
-pub async fn accept_invitation(
-    db: &DatabaseConnection,
-    token: &str,
-    password: &str,
-    name: Option<&str>,
-) -> Result<String, OrganisationError> {
-    let password = NewPassword::parse(password)?;
-    let name = name.map(|n| required_text("name", n, 200)).transpose()?;
-    let invitation = open_invitation(db, token)
-        .await?
-        .ok_or(OrganisationError::NoSuchInvitation)?;
-    let hash = password::hash(&password).await?;
-    let txn = db.begin().await?;
-    // Only while the account has no password: one invitation wins a race with
-    // another, and one opened after a reset does nothing.
-    let set = organiser::Entity::update_many()
-        .col_expr(organiser::Column::PasswordHash, Expr::value(Some(hash)))
-        .filter(organiser::Column::Id.eq(invitation.organiser_id))
-        .filter(organiser::Column::PasswordHash.is_null())
-        .exec(&txn)
-        .await?;
-    if set.rows_affected != 1 {
-        return Err(OrganisationError::NoSuchInvitation);
-    }
-    if let Some(name) = name {
-        organiser::Entity::update_many()
-            .col_expr(organiser::Column::Name, Expr::value(Some(name)))
-            .filter(organiser::Column::Id.eq(invitation.organiser_id))
-            .exec(&txn)
-            .await?;
-    }
-    end_other_ways_in(&txn, invitation.organiser_id).await?;
-    let token = issue_token(&txn, invitation.organiser_id).await?;
-    txn.commit().await?;
-    Ok(token)
 }
 
 /// A password was just set: every other way into the account ends (its tokens,
@@ -375,23 +564,6 @@ async fn end_other_ways_in(db: &impl ConnectionTrait, organiser_id: Uuid) -> Res
         .filter(organiser_link::Column::UsedAt.is_null())
         .exec(db)
         .await?;
-    Ok(())
-}
-
-/// Set an organiser's password (`turnout admin set-password`): every other way in
-/// ends.
-pub async fn set_password(
-    db: &DatabaseConnection,
-    email: &Email,
-    password: &NewPassword,
-) -> Result<(), OrganisationError> {
-    let organiser = find_organiser(db, email)
-        .await?
-        .ok_or(OrganisationError::NoSuchOrganiser)?;
-    let hash = password::hash(password).await?;
-    let txn = db.begin().await?;
-    store_password(&txn, organiser.id, hash).await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -437,52 +609,6 @@ async fn new_link(
     Ok(token)
 }
 
-/// Ask for a password reset: when the address has an account, a link valid for an
-/// hour goes to it. Nothing tells the caller whether it has one.
-#[tracing::instrument(skip_all)]
-pub async fn request_password_reset(
-    db: &DatabaseConnection,
-    site: &Site,
-    email: &Email,
-    locale: Locale,
-) -> Result<(), OrganisationError> {
-    let Some(organiser) = find_organiser(db, email).await? else {
-        return Ok(());
-    };
-    let txn = db.begin().await?;
-    let token = new_link(&txn, organiser.id, LinkPurpose::PasswordReset).await?;
-    let email = OutgoingEmail {
-        to_address: organiser.email.to_string(),
-        to_name: organiser.name.clone().unwrap_or_default(),
-        template: Template::PasswordReset,
-        locale,
-        context: serde_json::json!({
-            "reset_url": format!("{}/admin/password-reset/{token}", site.public_url),
-        }),
-        calendar: None,
-        unsubscribe_url: None,
-        organisation_id: None,
-    };
-    outbox::enqueue(&txn, site, [email]).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// The address a one-time link is for, while it may still be used.
-pub async fn link_holder(
-    db: &DatabaseConnection,
-    token: &str,
-    purpose: LinkPurpose,
-) -> Result<Option<String>, DbErr> {
-    let Some(link) = open_link(db, token, purpose).await? else {
-        return Ok(None);
-    };
-    Ok(organiser::Entity::find_by_id(link.organiser_id)
-        .one(db)
-        .await?
-        .map(|o| o.email.to_string()))
-}
-
 async fn open_link(
     db: &impl ConnectionTrait,
     token: &str,
@@ -520,92 +646,6 @@ async fn use_link(
     Ok(link.organiser_id)
 }
 
-/// Set a new password with a reset link; every other way in ends.
-pub async fn reset_password(
-    db: &DatabaseConnection,
-    token: &str,
-    password: &NewPassword,
-) -> Result<(), OrganisationError> {
-    if open_link(db, token, LinkPurpose::PasswordReset)
-        .await?
-        .is_none()
-    {
-        return Err(OrganisationError::NoSuchLink);
-    }
-    let hash = password::hash(password).await?;
-    let txn = db.begin().await?;
-    let organiser_id = use_link(&txn, token, LinkPurpose::PasswordReset).await?;
-    store_password(&txn, organiser_id, hash).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// A one-time link into the console (`turnout admin sign-in-link`).
-pub async fn sign_in_link(
-    db: &DatabaseConnection,
-    site: &Site,
-    email: &Email,
-) -> Result<String, OrganisationError> {
-    let organiser = find_organiser(db, email)
-        .await?
-        .ok_or(OrganisationError::NoSuchOrganiser)?;
-    let token = new_link(db, organiser.id, LinkPurpose::SignIn).await?;
-    Ok(format!("{}/admin/sign-in/{token}", site.public_url))
-}
-
-/// Use a console sign-in link; the organiser it signs in.
-pub async fn use_sign_in_link(
-    db: &DatabaseConnection,
-    token: &str,
-) -> Result<Uuid, OrganisationError> {
-    use_link(db, token, LinkPurpose::SignIn).await
-}
-
-/// The caller's own API tokens, newest first, a page at a time; the next page's
-/// cursor.
-pub async fn tokens(
-    db: &DatabaseConnection,
-    access: &Access,
-    limit: Limit,
-    cursor: Option<&str>,
-) -> Result<(Vec<api_token::Model>, Option<String>), OrganisationError> {
-    let mut query = api_token::Entity::find()
-        .filter(api_token::Column::OrganiserId.eq(access.organiser_id))
-        .order_by_desc(api_token::Column::Id)
-        .limit(limit.get() + 1);
-    if let Some(after) = cursor_id(cursor)? {
-        query = query.filter(api_token::Column::Id.lt(after));
-    }
-    let rows = query.all(db).await?;
-    Ok(split_page(rows, limit, |t| t.id.to_string()))
-}
-
-/// Revoke one of the caller's own tokens.
-pub async fn revoke_token(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: Uuid,
-) -> Result<(), OrganisationError> {
-    let gone = api_token::Entity::delete_many()
-        .filter(api_token::Column::Id.eq(id))
-        .filter(api_token::Column::OrganiserId.eq(access.organiser_id))
-        .exec(db)
-        .await?;
-    if gone.rows_affected == 0 {
-        return Err(OrganisationError::NoSuchToken);
-    }
-    Ok(())
-}
-
-/// Revoke the token a request was made with (logout).
-pub async fn revoke_bearer(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {
-    api_token::Entity::delete_many()
-        .filter(api_token::Column::TokenHash.eq(hash_token(token)))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 async fn find_organiser(
     db: &impl ConnectionTrait,
     email: &Email,
@@ -614,16 +654,6 @@ async fn find_organiser(
         .filter(organiser::Column::EmailKey.eq(email.key()))
         .one(db)
         .await
-}
-
-async fn find_or_create_organiser(
-    db: &impl ConnectionTrait,
-    email: &Email,
-) -> Result<organiser::Model, DbErr> {
-    if let Some(found) = find_organiser(db, email).await? {
-        return Ok(found);
-    }
-    create_organiser(db, email).await
 }
 
 async fn create_organiser(

@@ -12,6 +12,8 @@ use poem::{
 use serde::{Deserialize, Serialize};
 
 use crate::http::headers::{FormTargets, page_policy};
+use crate::organisations::password::{MAX_CHARS, MIN_CHARS, NewPassword, PasswordRefusal};
+use crate::organisations::service::{Acceptance, OrganisationError};
 use crate::words::say;
 use crate::{
     domain::{InvalidField, Locale},
@@ -90,21 +92,28 @@ pub(crate) fn visitor_locale(req: &Request, lang: Option<&str>) -> Locale {
         .unwrap_or(Locale::En)
 }
 
-/// What a console form says beside a field it refused, in the reader's language.
-/// (Until service errors carry codes of their own, a field with no words of its own
-/// shows the service's English.)
-pub(crate) fn console_field_message(locale: Locale, field: &InvalidField, typed: &str) -> String {
-    use crate::organisations::password::MIN_CHARS;
+/// What a console form says beside a password it refused, in the reader's language.
+pub(crate) fn password_message(locale: Locale, refusal: PasswordRefusal) -> String {
+    match refusal {
+        PasswordRefusal::TooShort => say(
+            locale,
+            &format!("error.{}", refusal.code()),
+            &[("min", MIN_CHARS.into())],
+        ),
+        PasswordRefusal::TooLong => say(
+            locale,
+            &format!("error.{}", refusal.code()),
+            &[("max", MAX_CHARS.into())],
+        ),
+    }
+}
+
+/// What a console form says beside another field it refused, in the reader's
+/// language. (Until service errors carry codes of their own, a field with no words
+/// of its own shows the service's English.)
+pub(crate) fn console_field_message(locale: Locale, field: &InvalidField) -> String {
     match field.field.as_str() {
         "email" => say(locale, "error.email", &[]),
-        "password" if typed.chars().count() < MIN_CHARS => {
-            say(locale, "error.password_short", &[("min", MIN_CHARS.into())])
-        }
-        "password" => say(
-            locale,
-            "error.password_long",
-            &[("max", crate::organisations::password::MAX_CHARS.into())],
-        ),
         _ => format!("The {} {}.", field.field, field.message),
     }
 }
@@ -148,13 +157,7 @@ fn not_found(state: &AppState, locale: Locale) -> Response {
 
 /// The supporter's language for a page about them.
 async fn supporter_locale(state: &AppState, id: uuid::Uuid) -> Locale {
-    use sea_orm::EntityTrait;
-    let stored = entity::supporter::Entity::find_by_id(id)
-        .one(&state.db)
-        .await
-        .ok()
-        .flatten()
-        .and_then(|s| s.locale);
+    let stored = state.supporters.locale_of(id).await.ok().flatten();
     stored.unwrap_or(Locale::En)
 }
 
@@ -165,13 +168,7 @@ pub async fn unsubscribe_page(state: Data<&AppState>, token: Path<String>) -> Re
     let Some(id) = unsubscribe_token(&state.site, &token) else {
         return not_found(&state, Locale::En);
     };
-    let locale = supporter_locale(&state, id).await;
-    page(
-        &state,
-        StatusCode::OK,
-        "unsubscribe",
-        &serde_json::json!({ "locale": locale.as_str(), "done": false }),
-    )
+    unsubscribed(&state, id, false).await
 }
 
 /// `POST /unsubscribe/{token}`: the one-click unsubscribe of RFC 8058 (a mail
@@ -181,16 +178,8 @@ pub async fn unsubscribe(state: Data<&AppState>, token: Path<String>) -> Respons
     let Some(id) = unsubscribe_token(&state.site, &token) else {
         return not_found(&state, Locale::En);
     };
-    match crate::supporters::service::unsubscribe(&state.db, id).await {
-        Ok(true) => {
-            let locale = supporter_locale(&state, id).await;
-            page(
-                &state,
-                StatusCode::OK,
-                "unsubscribe",
-                &serde_json::json!({ "locale": locale.as_str(), "done": true }),
-            )
-        }
+    match state.supporters.unsubscribe(id).await {
+        Ok(true) => unsubscribed(&state, id, true).await,
         // An erased supporter: nothing is left to send to.
         Ok(false) => not_found(&state, Locale::En),
         Err(e) => {
@@ -198,6 +187,17 @@ pub async fn unsubscribe(state: Data<&AppState>, token: Path<String>) -> Respons
             failure(&state, locale, &e)
         }
     }
+}
+
+/// The unsubscribe page in the supporter's language: its button, or that it is done.
+async fn unsubscribed(state: &AppState, id: uuid::Uuid, done: bool) -> Response {
+    let locale = supporter_locale(state, id).await;
+    page(
+        state,
+        StatusCode::OK,
+        "unsubscribe",
+        &serde_json::json!({ "locale": locale.as_str(), "done": done }),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,16 +226,16 @@ async fn invitation_form(
     name: &str,
     error: &str,
 ) -> Response {
-    match crate::organisations::service::invitation_details(&state.db, token).await {
-        Ok(Some((email, organisation_name))) => page(
+    match state.organisations.invitation(token).await {
+        Ok(Some(open)) => page(
             state,
             status,
             "invitation",
             &serde_json::json!({
                 "locale": locale.as_str(),
                 "done": false,
-                "email": email,
-                "organisation_name": organisation_name,
+                "email": open.email.to_string(),
+                "organisation_name": open.organisation_name,
                 "name": name,
                 "error": error,
             }),
@@ -253,29 +253,44 @@ pub async fn accept_invitation(
     token: Path<String>,
     form: Form<InvitationForm>,
 ) -> Response {
-    use crate::organisations::service::{OrganisationError, accept_invitation};
     let locale = visitor_locale(req, None);
     let name = Some(form.name.trim()).filter(|n| !n.is_empty());
-    match accept_invitation(&state.db, &token, &form.password, name).await {
-        Ok(_) => page(
+    let accepted = match NewPassword::parse(&form.password) {
+        Err(refusal) => Err(password_message(locale, refusal)),
+        Ok(_) => {
+            let acceptance = Acceptance {
+                password: form.password.clone(),
+                name: name.map(str::to_owned),
+            };
+            match state
+                .organisations
+                .accept_invitation(&token, acceptance)
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(OrganisationError::Invalid(invalid)) => Err(invalid
+                    .0
+                    .first()
+                    .map(|field| console_field_message(locale, field))
+                    .unwrap_or_default()),
+                Err(e @ (OrganisationError::Db(_) | OrganisationError::Hashing(_))) => {
+                    return failure(&state, locale, &e);
+                }
+                Err(_) => return not_found(&state, locale),
+            }
+        }
+    };
+    match accepted {
+        Ok(()) => page(
             &state,
             StatusCode::OK,
             "invitation",
             &serde_json::json!({ "locale": locale.as_str(), "done": true }),
         ),
-        Err(OrganisationError::Invalid(field)) => {
-            invitation_form(
-                &state,
-                locale,
-                &token,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form.name,
-                &console_field_message(locale, &field, &form.password),
-            )
-            .await
+        Err(error) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            invitation_form(&state, locale, &token, status, &form.name, &error).await
         }
-        Err(OrganisationError::Db(e)) => failure(&state, locale, &e),
-        Err(_) => not_found(&state, locale),
     }
 }
 

@@ -10,12 +10,14 @@ use poem::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{console_field_message, failure, not_found, page, see_other, visitor_locale};
+use super::{
+    console_field_message, failure, not_found, page, password_message, see_other, visitor_locale,
+};
 use crate::domain::{Email, Locale};
 use crate::http::{client::ClientAddr, limit::address_key};
 use crate::organisations::{
     password::NewPassword,
-    service::{self, LinkPurpose, OrganisationError, link_holder},
+    service::{LinkPurpose, OrganisationError},
 };
 use crate::state::AppState;
 use crate::words::say;
@@ -80,11 +82,15 @@ pub async fn send(req: &Request, state: Data<&AppState>, form: Form<EmailForm>) 
     let email = match Email::parse(&form.email) {
         Ok(email) => email,
         Err(field) => {
-            let error = console_field_message(locale, &field, &form.email);
+            let error = console_field_message(locale, &field);
             return ask_again(StatusCode::UNPROCESSABLE_ENTITY, error);
         }
     };
-    match service::request_password_reset(&state.db, &state.site, &email, locale).await {
+    match state
+        .organisations
+        .request_password_reset(&email, locale)
+        .await
+    {
         Ok(()) => see_other("/admin/password-reset?sent=1"),
         Err(e) => failure(&state, locale, &e),
     }
@@ -104,12 +110,16 @@ async fn choose_form(
     status: StatusCode,
     error: &str,
 ) -> Response {
-    match link_holder(&state.db, token, LinkPurpose::PasswordReset).await {
+    match state
+        .organisations
+        .link_holder(token, LinkPurpose::PasswordReset)
+        .await
+    {
         Ok(Some(email)) => {
             let context = json!({
                 "locale": locale.as_str(),
                 "step": "choose",
-                "email": email,
+                "email": email.to_string(),
                 "error": error,
             });
             page(state, status, TEMPLATE, &context)
@@ -136,13 +146,13 @@ pub async fn set(
     let locale = visitor_locale(req, None);
     let password = match NewPassword::parse(&form.password) {
         Ok(password) => password,
-        Err(field) => {
-            let error = console_field_message(locale, &field, &form.password);
+        Err(refusal) => {
+            let error = password_message(locale, refusal);
             let refused = StatusCode::UNPROCESSABLE_ENTITY;
             return choose_form(&state, locale, &token, refused, &error).await;
         }
     };
-    match service::reset_password(&state.db, &token, &password).await {
+    match state.organisations.reset_password(&token, &password).await {
         Ok(()) => see_other("/admin/password-reset?done=1"),
         Err(OrganisationError::NoSuchLink) => not_found(&state, locale),
         Err(e) => failure(&state, locale, &e),

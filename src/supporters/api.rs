@@ -7,10 +7,11 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{model::*, service};
+use super::model::*;
 use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,
+    content,
     page::Limit,
     problem::{Forbidden, ReadOne, Unauthorized, Unprocessable},
 };
@@ -51,15 +52,16 @@ impl SupportersApi {
     ) -> Result<Json<SupporterPage>, Problems<(Unauthorized, Forbidden, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         let limit = limit.0.unwrap_or_default();
-        let (items, next_cursor) = service::list(
-            &self.state.db,
-            &access,
-            email.as_deref(),
-            limit,
-            cursor.as_deref(),
-        )
-        .await?;
-        Ok(Json(SupporterPage { items, next_cursor }))
+        let cursor = content::cursor(cursor.as_deref())?;
+        let page = self
+            .state
+            .supporters
+            .list(&access, email.as_deref(), limit, cursor)
+            .await?;
+        Ok(Json(SupporterPage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }))
     }
 
     /// A supporter with their RSVPs to your organisations' events.
@@ -70,14 +72,14 @@ impl SupportersApi {
         id: Path<Uuid>,
     ) -> Result<Json<SupporterDetail>, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(service::get(&self.state.db, &access, id.0).await?))
+        Ok(Json(self.state.supporters.get(&access, id.0).await?.into()))
     }
 
     /// Everything your organisations hold about a supporter (a subject access request).
     #[oai(path = "/supporters/:id/export", method = "get")]
     async fn export(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Exported, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let export = service::export(&self.state.db, &access, id.0).await?;
+        let export = self.state.supporters.export(&access, id.0).await?.into();
         let disposition = format!("attachment; filename=\"supporter-{}.json\"", id.0);
         Ok(Exported::Export(Json(export), disposition))
     }
@@ -86,7 +88,7 @@ impl SupportersApi {
     #[oai(path = "/supporters/:id", method = "delete")]
     async fn erase(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Erased, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        service::erase(&self.state.db, &access, id.0).await?;
+        self.state.supporters.erase(&access, id.0).await?;
         Ok(Erased::Erased)
     }
 }

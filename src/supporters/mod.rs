@@ -5,4 +5,4 @@ pub mod api;
 pub mod model;
 pub mod service;
 
-pub use service::SupporterError;
+pub use service::{SupporterError, Supporters};

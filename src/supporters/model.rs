@@ -2,9 +2,11 @@
 
 use poem_openapi::Object;
 
-use crate::fundraisers::model::{DonationMethod, DonationStatus, Frequency};
-use crate::http::money::MoneyBody;
-use crate::rsvps::model::RsvpStatus;
+use super::service::{
+    HeldDonation, HeldRsvp, HeldSignature, KnownSupporter, SupporterData, SupporterRecord,
+};
+use crate::http::{instant, money::MoneyBody};
+use entity::values::{DonationMethod, DonationStatus, Frequency, RsvpStatus};
 
 /// A supporter, as organisers see them.
 #[derive(Object, Debug, Clone)]
@@ -121,4 +123,128 @@ pub struct SupporterPage {
     pub items: Vec<Supporter>,
     #[oai(nullable)]
     pub next_cursor: Option<String>,
+}
+
+impl From<KnownSupporter> for Supporter {
+    fn from(known: KnownSupporter) -> Self {
+        let s = known.row;
+        Self {
+            id: s.id.to_string(),
+            email: s.email.to_string(),
+            name: known.name,
+            locale: s.locale.map(|l| l.to_string()),
+            subscribed: s.subscribed,
+            unsubscribed_at: s.unsubscribed_at.map(instant),
+            created_at: instant(s.created_at),
+            updated_at: instant(s.updated_at),
+        }
+    }
+}
+
+impl From<HeldRsvp> for SupporterRsvp {
+    fn from(HeldRsvp { rsvp: r, event: e }: HeldRsvp) -> Self {
+        Self {
+            id: r.id.to_string(),
+            event_id: e.id.to_string(),
+            event_slug: e.slug,
+            event_title: e.title,
+            starts_at_utc: instant(e.starts_at_utc),
+            status: r.status,
+            guests: r.guests,
+            checked_in_at: r.checked_in_at.map(instant),
+            created_at: instant(r.created_at),
+        }
+    }
+}
+
+impl From<HeldSignature> for SupporterSignature {
+    fn from(
+        HeldSignature {
+            signature: s,
+            petition: p,
+        }: HeldSignature,
+    ) -> Self {
+        Self {
+            id: s.id.to_string(),
+            petition_id: p.id.to_string(),
+            petition_slug: p.slug,
+            petition_title: p.title,
+            status: s.status,
+            affiliation: s.affiliation,
+            postal_code: s.postal_code,
+            locality: s.locality,
+            country: s.country.map(|c| c.to_string()),
+            comment: s.comment,
+            public: s.public,
+            created_at: instant(s.created_at),
+            confirmed_at: s.confirmed_at.map(instant),
+        }
+    }
+}
+
+impl From<HeldDonation> for SupporterDonation {
+    fn from(
+        HeldDonation {
+            donation: d,
+            fundraiser: f,
+        }: HeldDonation,
+    ) -> Self {
+        Self {
+            id: d.id.to_string(),
+            fundraiser: f.slug,
+            fundraiser_title: f.title,
+            amount: MoneyBody::of(d.amount, d.currency),
+            refunded_amount: d.refunded_amount,
+            method: d.method,
+            frequency: d.frequency,
+            status: d.status,
+            anonymous: d.anonymous,
+            message: d.message,
+            received_at: d.received_at.map(instant),
+            created_at: instant(d.created_at),
+        }
+    }
+}
+
+fn all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
+    items.into_iter().map(Into::into).collect()
+}
+
+impl From<SupporterRecord> for SupporterDetail {
+    fn from(record: SupporterRecord) -> Self {
+        Self {
+            supporter: record.supporter.into(),
+            rsvps: all(record.rsvps),
+            signatures: all(record.signatures),
+            donations: all(record.donations),
+        }
+    }
+}
+
+impl From<SupporterData> for SupporterExport {
+    fn from(data: SupporterData) -> Self {
+        let SupporterDetail {
+            supporter,
+            rsvps,
+            signatures,
+            donations,
+        } = data.record.into();
+        Self {
+            supporter,
+            rsvps,
+            signatures,
+            donations,
+            emails: data
+                .emails
+                .into_iter()
+                .map(|e| SentEmail {
+                    template: e.template,
+                    status: e.status,
+                    created_at: instant(e.created_at),
+                    sent_at: e.sent_at.map(instant),
+                })
+                .collect(),
+            exported_at: instant(data.exported_at),
+        }
+    }
 }

@@ -8,44 +8,70 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
     sea_query::{Expr, OnConflict, Query},
 };
 use uuid::Uuid;
 
-use super::model::*;
-use crate::access::{Access, AccessError};
-use crate::domain::{Email, InvalidField, Locale, SupporterEmail};
-use crate::http::{
-    ApiError, instant,
-    page::{Limit, cursor_id, split_page},
-};
+use crate::access::Access;
+use crate::content::{self, ContentError, Cursor, Limit, Order, Page};
+use crate::domain::{Email, Locale, SupporterEmail};
 use entity::{
     donation, event, event_host, fundraiser, idempotency_key, outbox_email, petition, rsvp,
     signature, supporter, values::SignatureState,
 };
 
-#[derive(Debug, thiserror::Error)]
-pub enum SupporterError {
-    #[error(transparent)]
-    Invalid(#[from] InvalidField),
-    #[error("no such supporter")]
-    NotFound,
-    #[error(transparent)]
-    Access(#[from] AccessError),
-    #[error(transparent)]
-    Db(#[from] DbErr),
+/// Why a supporter could not be found, shown or erased: not found, no right to
+/// their personal data, a malformed address, or the database.
+pub type SupporterError = ContentError;
+
+const NOUN: &str = "supporter";
+
+/// A supporter as some organisations know them: with the name they were given.
+#[derive(Debug, Clone)]
+pub struct KnownSupporter {
+    pub row: supporter::Model,
+    /// The first name given to these organisations (see [`names_held`]).
+    pub name: String,
 }
 
-impl From<SupporterError> for ApiError {
-    fn from(e: SupporterError) -> Self {
-        match e {
-            SupporterError::Invalid(field) => field.into(),
-            SupporterError::NotFound => ApiError::not_found(e.to_string()),
-            SupporterError::Access(a) => a.into(),
-            SupporterError::Db(e) => ApiError::internal(&e),
-        }
-    }
+/// An RSVP to an event of the organisations, with its event.
+#[derive(Debug, Clone)]
+pub struct HeldRsvp {
+    pub rsvp: rsvp::Model,
+    pub event: event::Model,
+}
+
+/// A signature on a petition of the organisations, with its petition.
+#[derive(Debug, Clone)]
+pub struct HeldSignature {
+    pub signature: signature::Model,
+    pub petition: petition::Model,
+}
+
+/// A gift to a fundraiser of the organisations, with its fundraiser.
+#[derive(Debug, Clone)]
+pub struct HeldDonation {
+    pub donation: donation::Model,
+    pub fundraiser: fundraiser::Model,
+}
+
+/// What some organisations hold about a supporter.
+#[derive(Debug, Clone)]
+pub struct SupporterRecord {
+    pub supporter: KnownSupporter,
+    pub rsvps: Vec<HeldRsvp>,
+    pub signatures: Vec<HeldSignature>,
+    pub donations: Vec<HeldDonation>,
+}
+
+/// Everything some organisations hold about a supporter, their emails to them
+/// included (a subject access request).
+#[derive(Debug, Clone)]
+pub struct SupporterData {
+    pub record: SupporterRecord,
+    pub emails: Vec<outbox_email::Model>,
+    pub exported_at: DateTime<Utc>,
 }
 
 /// Someone acting: who they say they are.
@@ -184,237 +210,359 @@ fn acted_for(organisations: &[Uuid]) -> Condition {
         .add(supporter::Column::ErasedAt.is_null())
 }
 
-/// The supporters of your organisations, newest first; `email` finds one by address.
-pub async fn list(
-    db: &DatabaseConnection,
-    access: &Access,
-    email: Option<&str>,
-    limit: Limit,
-    cursor: Option<&str>,
-) -> Result<(Vec<Supporter>, Option<String>), SupporterError> {
-    let organisations = access.personal_data_organisations()?;
-    let mut query = supporter::Entity::find()
-        .filter(acted_for(&organisations))
-        .order_by_desc(supporter::Column::Id)
-        .limit(limit.get() + 1);
-    if let Some(email) = email {
-        let email = Email::parse(email)?;
-        query = query.filter(supporter::Column::EmailKey.eq(email.key()));
-    }
-    if let Some(after) = cursor_id(cursor)? {
-        query = query.filter(supporter::Column::Id.lt(after));
-    }
-    let rows = query.all(db).await?;
-    let (rows, next) = split_page(rows, limit, |s| s.id.to_string());
-    let names = names_held(db, &organisations, &rows).await?;
-    Ok((rows.into_iter().map(|s| view(s, &names)).collect(), next))
+/// Supporters, as the organisations they acted for see them.
+#[derive(Clone)]
+pub struct Supporters {
+    db: DatabaseConnection,
 }
 
-/// A supporter of your organisations with their RSVPs to its events.
-pub async fn get(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: Uuid,
-) -> Result<SupporterDetail, SupporterError> {
-    let organisations = access.personal_data_organisations()?;
-    let (row, rsvps) = find_with_rsvps(db, access, id).await?;
-    let signatures = signatures_of(db, access, id).await?;
-    let donations = donations_of(db, access, id).await?;
-    let names = names_held(db, &organisations, std::slice::from_ref(&row)).await?;
-    Ok(SupporterDetail {
-        supporter: view(row, &names),
-        rsvps,
-        signatures,
-        donations,
-    })
+impl Supporters {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// The supporters of your organisations, newest first; `email` finds one by
+    /// address.
+    pub async fn list(
+        &self,
+        access: &Access,
+        email: Option<&str>,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<KnownSupporter>, SupporterError> {
+        let organisations = access.personal_data_organisations()?;
+        let mut query = supporter::Entity::find().filter(acted_for(&organisations));
+        if let Some(email) = email {
+            let email = Email::parse(email)?;
+            query = query.filter(supporter::Column::EmailKey.eq(email.key()));
+        }
+        let page = content::page(
+            &self.db,
+            query,
+            supporter::Column::Id,
+            Order::NewestFirst,
+            limit,
+            cursor,
+            |s| s.id,
+        )
+        .await?;
+        let names = names_held(&self.db, &organisations, &page.items).await?;
+        Ok(page.map(|row| known(row, &names)))
+    }
+
+    /// A supporter of your organisations with their RSVPs to its events, signatures
+    /// on its petitions and gifts to its fundraisers.
+    pub async fn get(&self, access: &Access, id: Uuid) -> Result<SupporterRecord, SupporterError> {
+        let organisations = access.personal_data_organisations()?;
+        let row = self.find(&organisations, id).await?;
+        Ok(self.record(&organisations, row).await?)
+    }
+
+    /// Everything your organisations hold about a supporter.
+    pub async fn export(&self, access: &Access, id: Uuid) -> Result<SupporterData, SupporterError> {
+        let organisations = access.personal_data_organisations()?;
+        let row = self.find(&organisations, id).await?;
+        let emails = outbox_email::Entity::find()
+            .filter(outbox_email::Column::Recipient.eq(row.email.to_string()))
+            .filter(outbox_email::Column::OrganisationId.is_in(organisations.clone()))
+            .order_by_asc(outbox_email::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(SupporterData {
+            record: self.record(&organisations, row).await?,
+            emails,
+            exported_at: Utc::now(),
+        })
+    }
+
+    /// Erase what your organisations hold about a supporter. Their RSVPs to your events
+    /// stay as anonymous seats, their signatures on your petitions and gifts to your
+    /// fundraisers as anonymous counts and totals; the links to those RSVPs stop
+    /// working; your emails to them lose the address, and those not yet sent are
+    /// dropped.
+    ///
+    /// What other organisations hold is theirs, not yours to erase: anyone can add an
+    /// address at their own door and then ask to erase it. While another organisation
+    /// holds something of the supporter, their name and address stay for it; once
+    /// nothing else does, the supporter is erased too.
+    #[tracing::instrument(skip_all, fields(supporter_id = %id))]
+    pub async fn erase(&self, access: &Access, id: Uuid) -> Result<(), SupporterError> {
+        let organisations = access.personal_data_organisations()?;
+        let row = self.find(&organisations, id).await?;
+        let txn = self.db.begin().await?;
+        let yours = Holdings::of(&organisations);
+        let everywhere = !yours.others_hold(&txn, id).await?;
+        let now = Utc::now();
+        // Where the rows erased here point from now on: the supporter itself when it
+        // goes too, else a blank supporter of its own, so that seats and counts stay.
+        let anonymous = if everywhere {
+            id
+        } else {
+            let blank = Uuid::now_v7();
+            supporter::ActiveModel {
+                id: Set(blank),
+                email_key: Set(format!("erased:{blank}")),
+                email: Set(SupporterEmail::Erased),
+                name: Set(String::new()),
+                locale: Set(None),
+                subscribed: Set(false),
+                unsubscribed_at: Set(None),
+                feed_token: Set(blank.to_string()),
+                erased_at: Set(Some(now)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+            blank
+        };
+        let seats = rsvp::Entity::find()
+            .filter(rsvp::Column::SupporterId.eq(id))
+            .filter(rsvp::Column::EventId.in_subquery(yours.events()))
+            .all(&txn)
+            .await?;
+        // A manage link held by anyone stops working.
+        crate::rsvps::links::end_rsvp_links(&txn, seats.iter().map(|seat| seat.id)).await?;
+        for seat in seats {
+            let mut active: rsvp::ActiveModel = seat.into();
+            active.supporter_id = Set(anonymous);
+            active.name = Set(None);
+            active.update(&txn).await?;
+        }
+        // Signatures stay, so counts stay; who signed and what they wrote go.
+        for signed in signature::Entity::find()
+            .filter(signature::Column::SupporterId.eq(id))
+            .filter(signature::Column::PetitionId.in_subquery(yours.petitions()))
+            .all(&txn)
+            .await?
+        {
+            let signature_id = signed.id;
+            let pending = signed.status == SignatureState::Pending;
+            let mut active: signature::ActiveModel = signed.into();
+            active.supporter_id = Set(anonymous);
+            active.email_key = Set(format!("erased:{signature_id}"));
+            active.name = Set(String::new());
+            active.affiliation = Set(None);
+            active.postal_code = Set(None);
+            active.locality = Set(None);
+            active.country = Set(None);
+            active.comment = Set(None);
+            active.public = Set(false);
+            // Nothing of theirs may act later: an unconfirmed signature can no longer
+            // be confirmed (and counted, and thanked at an address that is gone), and
+            // no wish to hear from the organisation outlives them.
+            active.subscribe = Set(false);
+            if pending {
+                active.status = Set(SignatureState::Expired);
+            }
+            active.update(&txn).await?;
+        }
+        // Donations stay, so totals stay; the donor's name, message and the
+        // organisers' note about them go.
+        let blank = || Expr::value(Option::<String>::None);
+        donation::Entity::update_many()
+            .col_expr(donation::Column::SupporterId, Expr::value(Some(anonymous)))
+            .col_expr(donation::Column::DonorName, blank())
+            .col_expr(donation::Column::Message, blank())
+            .col_expr(donation::Column::Note, blank())
+            .filter(donation::Column::SupporterId.eq(id))
+            .filter(donation::Column::FundraiserId.in_subquery(yours.fundraisers()))
+            .exec(&txn)
+            .await?;
+        let emails = || {
+            let to_them =
+                Condition::all().add(outbox_email::Column::Recipient.eq(row.email.to_string()));
+            if everywhere {
+                to_them
+            } else {
+                to_them.add(outbox_email::Column::OrganisationId.is_in(organisations.clone()))
+            }
+        };
+        outbox_email::Entity::delete_many()
+            .filter(emails())
+            .filter(outbox_email::Column::Status.eq(crate::email::outbox::Status::Pending))
+            .exec(&txn)
+            .await?;
+        // Sent and failed emails keep their record (template, dates), not the address:
+        // neither in the recipient, the context, nor the SMTP server's error.
+        outbox_email::Entity::update_many()
+            .col_expr(outbox_email::Column::Recipient, Expr::value(""))
+            .col_expr(outbox_email::Column::RecipientName, Expr::value(""))
+            .col_expr(outbox_email::Column::Context, Expr::value("{}"))
+            .col_expr(outbox_email::Column::LastError, blank())
+            .filter(emails())
+            .exec(&txn)
+            .await?;
+        // A stored answer to a retried request may hold the address (an offline gift's
+        // donor): those go too. They are a replay cache, not a record.
+        idempotency_key::Entity::delete_many()
+            .filter(idempotency_key::Column::Body.contains(row.email.to_string()))
+            .exec(&txn)
+            .await?;
+        if everywhere {
+            let mut active: supporter::ActiveModel = row.into();
+            // A key no address can have, so the unique index holds and nobody matches it.
+            active.email_key = Set(format!("erased:{id}"));
+            active.email = Set(SupporterEmail::Erased);
+            active.name = Set(String::new());
+            active.locale = Set(None);
+            active.subscribed = Set(false);
+            active.erased_at = Set(Some(now));
+            active.updated_at = Set(now);
+            active.update(&txn).await?;
+            crate::rsvps::links::end_feed_links(&txn, id).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Turn off reminders and campaign email for a supporter (one-click unsubscribe).
+    /// Unsubscribing twice changes nothing.
+    pub async fn unsubscribe(&self, id: Uuid) -> Result<bool, DbErr> {
+        let Some(row) = supporter::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(false);
+        };
+        if row.unsubscribed_at.is_none() || row.subscribed {
+            let mut active: supporter::ActiveModel = row.into();
+            active.subscribed = Set(false);
+            active.unsubscribed_at = Set(Some(Utc::now()));
+            active.update(&self.db).await?;
+        }
+        Ok(true)
+    }
+
+    /// The supporter whose personal feed this link opens.
+    pub async fn by_feed_token(&self, token: &str) -> Result<Option<supporter::Model>, DbErr> {
+        let Some(id) = crate::rsvps::links::feed_of(&self.db, token).await? else {
+            return Ok(None);
+        };
+        supporter::Entity::find_by_id(id)
+            .filter(supporter::Column::ErasedAt.is_null())
+            .one(&self.db)
+            .await
+    }
+
+    /// The language a supporter chose for what we send them, if any.
+    pub async fn locale_of(&self, id: Uuid) -> Result<Option<Locale>, DbErr> {
+        Ok(supporter::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .and_then(|s| s.locale))
+    }
+
+    /// A supporter who acted for these organisations and is not erased.
+    async fn find(
+        &self,
+        organisations: &[Uuid],
+        id: Uuid,
+    ) -> Result<supporter::Model, SupporterError> {
+        let row = supporter::Entity::find_by_id(id)
+            .filter(acted_for(organisations))
+            .one(&self.db)
+            .await?
+            .ok_or(ContentError::NotFound(NOUN))?;
+        // Found supporters are never erased (`acted_for`), so the address is there;
+        // the queries that follow match on it, and must never match on nothing.
+        if row.email.known().is_none() {
+            return Err(ContentError::NotFound(NOUN));
+        }
+        Ok(row)
+    }
+
+    /// What these organisations hold about a supporter: their RSVPs (in the order
+    /// made), signatures and gifts, with the name they gave.
+    async fn record(
+        &self,
+        organisations: &[Uuid],
+        row: supporter::Model,
+    ) -> Result<SupporterRecord, DbErr> {
+        let db = &self.db;
+        let theirs = Holdings::of(organisations);
+        let rsvps = rsvp::Entity::find()
+            .filter(rsvp::Column::SupporterId.eq(row.id))
+            .filter(rsvp::Column::EventId.in_subquery(theirs.events()))
+            .order_by_asc(rsvp::Column::CreatedAt)
+            .all(db)
+            .await?;
+        let events = by_id::<event::Entity>(db, rsvps.iter().map(|r| r.event_id), |e| e.id).await?;
+        let signatures = signature::Entity::find()
+            .filter(signature::Column::SupporterId.eq(row.id))
+            .filter(signature::Column::PetitionId.in_subquery(theirs.petitions()))
+            .order_by_asc(signature::Column::Id)
+            .all(db)
+            .await?;
+        let petitions =
+            by_id::<petition::Entity>(db, signatures.iter().map(|s| s.petition_id), |p| p.id)
+                .await?;
+        let donations = donation::Entity::find()
+            .filter(donation::Column::SupporterId.eq(row.id))
+            .filter(donation::Column::FundraiserId.in_subquery(theirs.fundraisers()))
+            .order_by_asc(donation::Column::Id)
+            .all(db)
+            .await?;
+        let fundraisers =
+            by_id::<fundraiser::Entity>(db, donations.iter().map(|d| d.fundraiser_id), |f| f.id)
+                .await?;
+        let names = names_held(db, organisations, std::slice::from_ref(&row)).await?;
+        Ok(SupporterRecord {
+            supporter: known(row, &names),
+            rsvps: rsvps
+                .into_iter()
+                .filter_map(|rsvp| {
+                    let event = events.get(&rsvp.event_id)?.clone();
+                    Some(HeldRsvp { rsvp, event })
+                })
+                .collect(),
+            signatures: signatures
+                .into_iter()
+                .filter_map(|signature| {
+                    let petition = petitions.get(&signature.petition_id)?.clone();
+                    Some(HeldSignature {
+                        signature,
+                        petition,
+                    })
+                })
+                .collect(),
+            donations: donations
+                .into_iter()
+                .filter_map(|donation| {
+                    let fundraiser = fundraisers.get(&donation.fundraiser_id)?.clone();
+                    Some(HeldDonation {
+                        donation,
+                        fundraiser,
+                    })
+                })
+                .collect(),
+        })
+    }
 }
 
-/// Everything your organisations hold about a supporter.
-pub async fn export(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: Uuid,
-) -> Result<SupporterExport, SupporterError> {
-    let organisations = access.personal_data_organisations()?;
-    let (row, rsvps) = find_with_rsvps(db, access, id).await?;
-    let signatures = signatures_of(db, access, id).await?;
-    let donations = donations_of(db, access, id).await?;
-    let emails = outbox_email::Entity::find()
-        .filter(outbox_email::Column::Recipient.eq(row.email.to_string()))
-        .filter(outbox_email::Column::OrganisationId.is_in(organisations.clone()))
-        .order_by_asc(outbox_email::Column::Id)
+/// Rows by their ids, in one query.
+async fn by_id<E>(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+    id: impl Fn(&E::Model) -> Uuid,
+) -> Result<HashMap<Uuid, E::Model>, DbErr>
+where
+    E: content::Owned,
+{
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(E::find()
+        .filter(E::id_column().is_in(ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|e| SentEmail {
-            template: e.template,
-            status: e.status,
-            created_at: instant(e.created_at),
-            sent_at: e.sent_at.map(instant),
-        })
-        .collect();
-    let names = names_held(db, &organisations, std::slice::from_ref(&row)).await?;
-    Ok(SupporterExport {
-        supporter: view(row, &names),
-        rsvps,
-        signatures,
-        donations,
-        emails,
-        exported_at: instant(Utc::now()),
-    })
+        .map(|row| (id(&row), row))
+        .collect())
 }
 
-/// Erase what your organisations hold about a supporter. Their RSVPs to your events
-/// stay as anonymous seats, their signatures on your petitions and gifts to your
-/// fundraisers as anonymous counts and totals; the links to those RSVPs stop
-/// working; your emails to them lose the address, and those not yet sent are
-/// dropped.
-///
-/// What other organisations hold is theirs, not yours to erase: anyone can add an
-/// address at their own door and then ask to erase it. While another organisation
-/// holds something of the supporter, their name and address stay for it; once
-/// nothing else does, the supporter is erased too.
-#[tracing::instrument(skip_all, fields(supporter_id = %id))]
-pub async fn erase(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: Uuid,
-) -> Result<(), SupporterError> {
-    let organisations = access.personal_data_organisations()?;
-    let (row, _) = find_with_rsvps(db, access, id).await?;
-    let txn = db.begin().await?;
-    let yours = Holdings::of(&organisations);
-    let everywhere = !yours.others_hold(&txn, id).await?;
-    let now = Utc::now();
-    // Where the rows erased here point from now on: the supporter itself when it
-    // goes too, else a blank supporter of its own, so that seats and counts stay.
-    let anonymous = if everywhere {
-        id
-    } else {
-        let blank = Uuid::now_v7();
-        supporter::ActiveModel {
-            id: Set(blank),
-            email_key: Set(format!("erased:{blank}")),
-            email: Set(SupporterEmail::Erased),
-            name: Set(String::new()),
-            locale: Set(None),
-            subscribed: Set(false),
-            unsubscribed_at: Set(None),
-            feed_token: Set(blank.to_string()),
-            erased_at: Set(Some(now)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        blank
-    };
-    let seats = rsvp::Entity::find()
-        .filter(rsvp::Column::SupporterId.eq(id))
-        .filter(rsvp::Column::EventId.in_subquery(yours.events()))
-        .all(&txn)
-        .await?;
-    // A manage link held by anyone stops working.
-    crate::rsvps::links::end_rsvp_links(&txn, seats.iter().map(|seat| seat.id)).await?;
-    for seat in seats {
-        let mut active: rsvp::ActiveModel = seat.into();
-        active.supporter_id = Set(anonymous);
-        active.name = Set(None);
-        active.update(&txn).await?;
+fn known(row: supporter::Model, names: &HashMap<Uuid, String>) -> KnownSupporter {
+    KnownSupporter {
+        name: names.get(&row.id).cloned().unwrap_or_default(),
+        row,
     }
-    // Signatures stay, so counts stay; who signed and what they wrote go.
-    for signed in signature::Entity::find()
-        .filter(signature::Column::SupporterId.eq(id))
-        .filter(signature::Column::PetitionId.in_subquery(yours.petitions()))
-        .all(&txn)
-        .await?
-    {
-        let signature_id = signed.id;
-        let pending = signed.status == SignatureState::Pending;
-        let mut active: signature::ActiveModel = signed.into();
-        active.supporter_id = Set(anonymous);
-        active.email_key = Set(format!("erased:{signature_id}"));
-        active.name = Set(String::new());
-        active.affiliation = Set(None);
-        active.postal_code = Set(None);
-        active.locality = Set(None);
-        active.country = Set(None);
-        active.comment = Set(None);
-        active.public = Set(false);
-        // Nothing of theirs may act later: an unconfirmed signature can no longer
-        // be confirmed (and counted, and thanked at an address that is gone), and
-        // no wish to hear from the organisation outlives them.
-        active.subscribe = Set(false);
-        if pending {
-            active.status = Set(SignatureState::Expired);
-        }
-        active.update(&txn).await?;
-    }
-    // Donations stay, so totals stay; the donor's name, message and the
-    // organisers' note about them go.
-    donation::Entity::update_many()
-        .col_expr(donation::Column::SupporterId, Expr::value(Some(anonymous)))
-        .col_expr(
-            donation::Column::DonorName,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            donation::Column::Message,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(donation::Column::Note, Expr::value(Option::<String>::None))
-        .filter(donation::Column::SupporterId.eq(id))
-        .filter(donation::Column::FundraiserId.in_subquery(yours.fundraisers()))
-        .exec(&txn)
-        .await?;
-    let emails = || {
-        let to_them =
-            Condition::all().add(outbox_email::Column::Recipient.eq(row.email.to_string()));
-        if everywhere {
-            to_them
-        } else {
-            to_them.add(outbox_email::Column::OrganisationId.is_in(organisations.clone()))
-        }
-    };
-    outbox_email::Entity::delete_many()
-        .filter(emails())
-        .filter(outbox_email::Column::Status.eq(crate::email::outbox::Status::Pending))
-        .exec(&txn)
-        .await?;
-    // Sent and failed emails keep their record (template, dates), not the address:
-    // neither in the recipient, the context, nor the SMTP server's error.
-    outbox_email::Entity::update_many()
-        .col_expr(outbox_email::Column::Recipient, Expr::value(""))
-        .col_expr(outbox_email::Column::RecipientName, Expr::value(""))
-        .col_expr(outbox_email::Column::Context, Expr::value("{}"))
-        .col_expr(
-            outbox_email::Column::LastError,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(emails())
-        .exec(&txn)
-        .await?;
-    // A stored answer to a retried request may hold the address (an offline gift's
-    // donor): those go too. They are a replay cache, not a record.
-    idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::Body.contains(row.email.to_string()))
-        .exec(&txn)
-        .await?;
-    if everywhere {
-        let mut active: supporter::ActiveModel = row.into();
-        // A key no address can have, so the unique index holds and nobody matches it.
-        active.email_key = Set(format!("erased:{id}"));
-        active.email = Set(SupporterEmail::Erased);
-        active.name = Set(String::new());
-        active.locale = Set(None);
-        active.subscribed = Set(false);
-        active.erased_at = Set(Some(now));
-        active.updated_at = Set(now);
-        active.update(&txn).await?;
-        crate::rsvps::links::end_feed_links(&txn, id).await?;
-    }
-    txn.commit().await?;
-    Ok(())
 }
 
 /// What some organisations hold: their events (owned or co-hosted), petitions and
@@ -437,18 +585,32 @@ impl<'a> Holdings<'a> {
     }
 
     fn petitions(&self) -> sea_orm::sea_query::SelectStatement {
-        Query::select()
-            .column(petition::Column::Id)
-            .from(petition::Entity)
-            .and_where(petition::Column::OrganisationId.is_in(self.organisations.to_vec()))
-            .to_owned()
+        self.owned(
+            petition::Entity,
+            petition::Column::Id,
+            petition::Column::OrganisationId,
+        )
     }
 
     fn fundraisers(&self) -> sea_orm::sea_query::SelectStatement {
+        self.owned(
+            fundraiser::Entity,
+            fundraiser::Column::Id,
+            fundraiser::Column::OrganisationId,
+        )
+    }
+
+    /// The ids of the rows of `table` these organisations own.
+    fn owned<E: EntityTrait>(
+        &self,
+        table: E,
+        id: E::Column,
+        owner: E::Column,
+    ) -> sea_orm::sea_query::SelectStatement {
         Query::select()
-            .column(fundraiser::Column::Id)
-            .from(fundraiser::Entity)
-            .and_where(fundraiser::Column::OrganisationId.is_in(self.organisations.to_vec()))
+            .column(id)
+            .from(table)
+            .and_where(owner.is_in(self.organisations.to_vec()))
             .to_owned()
     }
 
@@ -485,160 +647,6 @@ pub async fn emails_of(
         .into_iter()
         .map(|s| (s.id, s.email.to_string()))
         .collect())
-}
-
-/// Turn off reminders and campaign email for a supporter (one-click unsubscribe).
-/// Unsubscribing twice changes nothing.
-pub async fn unsubscribe(db: &DatabaseConnection, id: Uuid) -> Result<bool, DbErr> {
-    let Some(row) = supporter::Entity::find_by_id(id).one(db).await? else {
-        return Ok(false);
-    };
-    if row.unsubscribed_at.is_none() || row.subscribed {
-        let mut active: supporter::ActiveModel = row.into();
-        active.subscribed = Set(false);
-        active.unsubscribed_at = Set(Some(Utc::now()));
-        active.update(db).await?;
-    }
-    Ok(true)
-}
-
-/// The supporter whose personal feed this link opens.
-pub async fn by_feed_token(
-    db: &DatabaseConnection,
-    token: &str,
-) -> Result<Option<supporter::Model>, DbErr> {
-    let Some(id) = crate::rsvps::links::feed_of(db, token).await? else {
-        return Ok(None);
-    };
-    supporter::Entity::find_by_id(id)
-        .filter(supporter::Column::ErasedAt.is_null())
-        .one(db)
-        .await
-}
-
-async fn find_with_rsvps(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: Uuid,
-) -> Result<(supporter::Model, Vec<SupporterRsvp>), SupporterError> {
-    let organisations = access.personal_data_organisations()?;
-    let row = supporter::Entity::find_by_id(id)
-        .filter(acted_for(&organisations))
-        .one(db)
-        .await?
-        .ok_or(SupporterError::NotFound)?;
-    // Found supporters are never erased (`acted_for`), so the address is there; the
-    // queries below match on it, and must never match on nothing.
-    if row.email.known().is_none() {
-        return Err(SupporterError::NotFound);
-    }
-    let events = Query::select()
-        .column(event::Column::Id)
-        .from(event::Entity)
-        .cond_where(events_of(&organisations))
-        .to_owned();
-    let rows = rsvp::Entity::find()
-        .filter(rsvp::Column::SupporterId.eq(id))
-        .filter(rsvp::Column::EventId.in_subquery(events))
-        .order_by_asc(rsvp::Column::CreatedAt)
-        .all(db)
-        .await?;
-    let events: std::collections::HashMap<Uuid, event::Model> = event::Entity::find()
-        .filter(event::Column::Id.is_in(rows.iter().map(|r| r.event_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e))
-        .collect();
-    let rsvps = rows
-        .into_iter()
-        .filter_map(|r| {
-            let e = events.get(&r.event_id)?;
-            Some(SupporterRsvp {
-                id: r.id.to_string(),
-                event_id: e.id.to_string(),
-                event_slug: e.slug.clone(),
-                event_title: e.title.clone(),
-                starts_at_utc: instant(e.starts_at_utc),
-                status: r.status,
-                guests: r.guests,
-                checked_in_at: r.checked_in_at.map(instant),
-                created_at: instant(r.created_at),
-            })
-        })
-        .collect();
-    Ok((row, rsvps))
-}
-
-/// A supporter's signatures on petitions of the organiser's organisations.
-async fn signatures_of(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: Uuid,
-) -> Result<Vec<SupporterSignature>, SupporterError> {
-    let organisations = access.personal_data_organisations()?;
-    let petitions: std::collections::HashMap<Uuid, petition::Model> = petition::Entity::find()
-        .filter(petition::Column::OrganisationId.is_in(organisations))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    Ok(signature::Entity::find()
-        .filter(signature::Column::SupporterId.eq(id))
-        .filter(signature::Column::PetitionId.is_in(petitions.keys().copied()))
-        .order_by_asc(signature::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|s| {
-            let p = petitions.get(&s.petition_id)?;
-            Some(SupporterSignature {
-                id: s.id.to_string(),
-                petition_id: p.id.to_string(),
-                petition_slug: p.slug.clone(),
-                petition_title: p.title.clone(),
-                status: s.status,
-                affiliation: s.affiliation,
-                postal_code: s.postal_code,
-                locality: s.locality,
-                country: s.country.map(|c| c.to_string()),
-                comment: s.comment,
-                public: s.public,
-                created_at: instant(s.created_at),
-                confirmed_at: s.confirmed_at.map(instant),
-            })
-        })
-        .collect())
-}
-
-/// A supporter's gifts to fundraisers of the organiser's organisations.
-async fn donations_of(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: Uuid,
-) -> Result<Vec<SupporterDonation>, SupporterError> {
-    let organisations = access.personal_data_organisations()?;
-    Ok(
-        crate::fundraisers::donations::of_supporter(db, id, &organisations)
-            .await?
-            .into_iter()
-            .map(|(f, d)| SupporterDonation {
-                id: d.id,
-                fundraiser: f.slug,
-                fundraiser_title: f.title,
-                amount: d.amount,
-                refunded_amount: d.refunded_amount,
-                method: d.method,
-                frequency: d.frequency,
-                status: d.status,
-                anonymous: d.anonymous,
-                message: d.message,
-                received_at: d.received_at,
-                created_at: d.created_at,
-            })
-            .collect(),
-    )
 }
 
 /// The name each supporter gave these organisations: the first given with an RSVP
@@ -694,17 +702,4 @@ async fn names_held(
     // Latest first, so that the first given is the one left in the map.
     given.sort_by_key(|(_, at, _)| std::cmp::Reverse(*at));
     Ok(given.into_iter().map(|(id, _, name)| (id, name)).collect())
-}
-
-fn view(s: supporter::Model, names: &HashMap<Uuid, String>) -> Supporter {
-    Supporter {
-        id: s.id.to_string(),
-        email: s.email.to_string(),
-        name: names.get(&s.id).cloned().unwrap_or_default(),
-        locale: s.locale.map(|l| l.to_string()),
-        subscribed: s.subscribed,
-        unsubscribed_at: s.unsubscribed_at.map(instant),
-        created_at: instant(s.created_at),
-        updated_at: instant(s.updated_at),
-    }
 }

@@ -402,6 +402,35 @@ async fn an_invitation_refuses_a_password_over_256_characters() {
         .expect_invalid("password");
 }
 
+/// Accepting an invitation named only its first bad field (the password); it names
+/// every one, as every other form does, and the invitation stays open.
+#[tokio::test]
+async fn accepting_an_invitation_names_every_bad_field() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("circle").await;
+    app.invite(&owner, "circle", "ben@example.org", "organiser")
+        .await
+        .expect(201);
+    let invitation = app.emailed_link("ben@example.org", INVITATIONS).await;
+    let token = invitation.rsplit('/').next().unwrap_or_default();
+
+    let refused = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/invitations/{token}/accept"),
+            None,
+            Some(&json!({ "password": "short", "name": "x".repeat(201) })),
+            None,
+        )
+        .await;
+
+    refused.expect_invalid("password");
+    refused.expect_invalid("name");
+    app.accept(&invitation, "ben's passphrase")
+        .await
+        .expect(201);
+}
+
 #[tokio::test]
 async fn logging_in_with_a_megabyte_password_is_a_plain_401() {
     let app = spawn_app().await;

@@ -92,6 +92,33 @@ async fn bootstrap_refuses_a_zone_that_is_not_iana() {
     assert!(!output.status.success(), "bootstrap accepted Mars/Olympus");
 }
 
+/// Bootstrap named only the first bad argument; it names every one.
+#[tokio::test]
+async fn bootstrap_names_every_bad_argument() {
+    let app = spawn_app().await;
+
+    let output = app
+        .turnout(&[
+            "admin",
+            "bootstrap",
+            "--org-slug",
+            "Not A Slug",
+            "--org-name",
+            "Mars",
+            "--timezone",
+            "Mars/Olympus",
+            "--email",
+            "not an address",
+        ])
+        .await;
+
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    for field in ["slug", "timezone", "email"] {
+        assert!(said.contains(&format!("{field}:")), "{field}: {said}");
+    }
+}
+
 #[tokio::test]
 async fn create_token_prints_a_new_working_token() {
     let app = spawn_app().await;
