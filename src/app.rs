@@ -56,7 +56,7 @@ impl App {
         let worker = worker(&config, db.clone(), site.clone(), renderer.clone())?;
         let state = AppState {
             campaigns: crate::campaigns::Campaigns::new(db.clone()),
-            signatures: crate::petitions::intake::start(db.clone(), site.clone()),
+            petitions: crate::petitions::Petitions::new(db.clone(), site.clone()),
             rsvps: crate::rsvps::service::start(db.clone(), site.clone()),
             rsvp_events: Arc::new(crate::rsvps::service::event_ids()),
             db,
@@ -67,7 +67,6 @@ impl App {
             metrics_token: config.metrics_token.clone().map(Into::into),
             feeds: Arc::default(),
             payments: crate::payments::Payments::from_config(&config)?,
-            public_petitions: Arc::default(),
         };
         let acceptor = TcpListener::bind(config.bind.as_str())
             .into_acceptor()
