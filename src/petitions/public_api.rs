@@ -73,7 +73,8 @@ impl PublicPetitionApi {
     }
 
     /// Sign a petition. The answer is the same whether or not this address signed
-    /// before; 429 with `Retry-After` when a client or an address signs too often.
+    /// before; a refusal names every bad field, those the petition asks for among
+    /// them; 429 with `Retry-After` when a client or an address signs too often.
     #[oai(path = "/public/petitions/:id/signatures", method = "post")]
     async fn sign(
         &self,
@@ -81,14 +82,15 @@ impl PublicPetitionApi {
         id: Path<String>,
         req: Json<SignRequest>,
     ) -> Result<SignAnswer, SupporterAction> {
-        let form = service::SignForm::parse(req.0.into())?;
+        let id = reference::<petition::Entity>(&id)?;
+        let petition = self.state.petitions.public(&id).await?;
+        // Every bad field at once, those this petition asks for among them.
+        let form = service::SignForm::parse_for(req.0.into(), petition.petition.fields())?;
         self.state
             .limits
             .sign
             .check_address(ClientAddr::of(request), &form.email)
             .map_err(ApiError::too_many)?;
-        let id = reference::<petition::Entity>(&id)?;
-        let petition = self.state.petitions.public(&id).await?;
         let status = self.state.petitions.sign(petition, form).await?.into();
         let body = Json(Signed { status });
         Ok(match status {
