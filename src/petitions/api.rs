@@ -7,8 +7,10 @@ use poem_openapi::{
 };
 
 use super::{model::*, service};
+use crate::access::Access;
+use crate::domain::PublicRef;
 use crate::http::{
-    ApiTags, BearerAuth, Problems,
+    ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
     content::{self, reference},
     csv::{JsonOrCsv, Sheet, file_stem, wants_csv},
@@ -76,8 +78,7 @@ impl PetitionsApi {
 
     #[oai(path = "/petitions/:id", method = "get")]
     async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Petition>, ReadOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<petition::Entity>(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         Ok(self.one(&self.state.petitions.get(&access, &id).await?))
     }
 
@@ -89,14 +90,9 @@ impl PetitionsApi {
         id: Path<String>,
         req: Json<PetitionPatch>,
     ) -> Result<Json<Petition>, PatchOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<petition::Entity>(&id)?;
-        let petition = self
-            .state
-            .petitions
-            .change(&access, &id, req.0.into())
-            .await?;
-        Ok(self.one(&petition))
+        let (access, id) = self.named(&auth, &id).await?;
+        let asked = req.0.into();
+        Ok(self.one(&self.state.petitions.change(&access, &id, asked).await?))
     }
 
     /// Open a draft for signatures.
@@ -106,16 +102,14 @@ impl PetitionsApi {
         auth: BearerAuth,
         id: Path<String>,
     ) -> Result<Json<Petition>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<petition::Entity>(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         Ok(self.one(&self.state.petitions.publish(&access, &id).await?))
     }
 
     /// Stop taking signatures.
     #[oai(path = "/petitions/:id/close", method = "post")]
     async fn close(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Petition>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<petition::Entity>(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         Ok(self.one(&self.state.petitions.close(&access, &id).await?))
     }
 
@@ -127,14 +121,9 @@ impl PetitionsApi {
         id: Path<String>,
         req: Json<DeliverRequest>,
     ) -> Result<Json<Petition>, ActOnOneWith> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<petition::Entity>(&id)?;
-        let petition = self
-            .state
-            .petitions
-            .deliver(&access, &id, req.0.into())
-            .await?;
-        Ok(self.one(&petition))
+        let (access, id) = self.named(&auth, &id).await?;
+        let asked = req.0.into();
+        Ok(self.one(&self.state.petitions.deliver(&access, &id, asked).await?))
     }
 
     /// Every signature, confirmed or not, for the organisers: JSON pages, or all of
@@ -151,8 +140,7 @@ impl PetitionsApi {
         JsonOrCsv<SignaturePage>,
         Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>,
     > {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let petition = reference::<petition::Entity>(&id)?;
+        let (access, petition) = self.named(&auth, &id).await?;
         if wants_csv(accept.as_deref()) {
             let all = self
                 .state
@@ -182,8 +170,7 @@ impl PetitionsApi {
     /// locality, country, comment and date; never an email address.
     #[oai(path = "/petitions/:id/delivery.csv", method = "get")]
     async fn delivery(&self, auth: BearerAuth, id: Path<String>) -> Result<DeliveryCsv, ReadOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<petition::Entity>(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         let (petition, rows) = self.state.petitions.delivery(&access, &id).await?;
         let mut sheet = Sheet::new(&[
             "name",
@@ -214,6 +201,12 @@ impl PetitionsApi {
 }
 
 impl PetitionsApi {
+    /// The organiser, and the petition the path names.
+    async fn named(&self, auth: &BearerAuth, id: &str) -> Result<(Access, PublicRef), ApiError> {
+        let access = authenticate(&self.state.db, auth).await?;
+        Ok((access, reference::<petition::Entity>(id)?))
+    }
+
     fn one(&self, petition: &service::Petition) -> Json<Petition> {
         Json(Petition::of(petition, &self.state.site.public_url))
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Select, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -576,20 +576,10 @@ impl Petitions {
     ) -> Result<Page<Signer>, PetitionError> {
         let petition = self.find_for(access, petition, Role::Organiser).await?;
         let query = signature::Entity::find().filter(signature::Column::PetitionId.eq(petition.id));
-        let page = content::page(
-            &self.db,
-            query,
-            signature::Column::Id,
-            Order::OldestFirst,
-            limit,
-            cursor,
-            |s| s.id,
-        )
-        .await?;
-        Ok(Page {
-            items: self.signers(page.items).await?,
-            next: page.next,
-        })
+        let page = self.signature_page(query, Order::OldestFirst, limit, cursor);
+        let Page { items, next } = page.await?;
+        let items = self.signers(items).await?;
+        Ok(Page { items, next })
     }
 
     /// Every signature of a petition, for its organisers, oldest first.
@@ -706,16 +696,21 @@ impl Petitions {
             .filter(signature::Column::PetitionId.eq(petition.id))
             .filter(signature::Column::Status.eq(SignatureState::Confirmed))
             .filter(signature::Column::Public.eq(true));
-        Ok(content::page(
-            &self.db,
-            query,
-            signature::Column::Id,
-            Order::NewestFirst,
-            limit,
-            cursor,
-            |s| s.id,
-        )
-        .await?)
+        Ok(self
+            .signature_page(query, Order::NewestFirst, limit, cursor)
+            .await?)
+    }
+
+    /// One page of the signatures `query` finds, by id.
+    async fn signature_page(
+        &self,
+        query: Select<signature::Entity>,
+        order: Order,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<signature::Model>, DbErr> {
+        let id = signature::Column::Id;
+        content::page(&self.db, query, id, order, limit, cursor, |s| s.id).await
     }
 
     /// Sign a petition. Whether or not this person had signed before, the answer
@@ -1058,35 +1053,24 @@ pub(super) async fn count_in(
 /// dropped (the address key stays, so signing again starts afresh). They never
 /// counted.
 pub async fn expire_unconfirmed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    use signature::Column;
     let _turn = crate::db::write_turn(db).await;
-    let expired = signature::Entity::update_many()
-        .col_expr(
-            signature::Column::Status,
-            Expr::value(SignatureState::Expired),
-        )
-        .col_expr(signature::Column::Name, Expr::value(""))
-        .col_expr(
-            signature::Column::Country,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            signature::Column::Affiliation,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            signature::Column::PostalCode,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            signature::Column::Locality,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            signature::Column::Comment,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(signature::Column::Status.eq(SignatureState::Pending))
-        .filter(signature::Column::ExpiresAt.lte(now))
+    let said = [
+        Column::Country,
+        Column::Affiliation,
+        Column::PostalCode,
+        Column::Locality,
+        Column::Comment,
+    ];
+    let expired = said
+        .into_iter()
+        .fold(signature::Entity::update_many(), |update, column| {
+            update.col_expr(column, Expr::value(Option::<String>::None))
+        })
+        .col_expr(Column::Status, Expr::value(SignatureState::Expired))
+        .col_expr(Column::Name, Expr::value(""))
+        .filter(Column::Status.eq(SignatureState::Pending))
+        .filter(Column::ExpiresAt.lte(now))
         .exec(db)
         .await?;
     Ok(expired.rows_affected)
