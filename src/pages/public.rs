@@ -79,6 +79,29 @@ impl FormState {
         }
     }
 
+    /// Refused fields told apart by what was typed, not by the service's words: a
+    /// field left blank was wanted (only the email, when blank, is said to be bad).
+    fn refused_as_typed(values: Value, fields: &[InvalidField], locale: Locale) -> Self {
+        let blank = |field: &str| {
+            values
+                .get(field)
+                .and_then(Value::as_str)
+                .is_none_or(|v| v.trim().is_empty())
+        };
+        let errors = fields
+            .iter()
+            .map(|f| {
+                let text = field_text(&f.field, blank(&f.field), &f.message, locale);
+                (f.field.clone(), text)
+            })
+            .collect();
+        Self {
+            values,
+            errors,
+            error: None,
+        }
+    }
+
     fn failed(values: Value, error: String) -> Self {
         Self {
             values,
@@ -94,6 +117,11 @@ fn field_message(field: &str, message: &str, locale: Locale) -> String {
     let required = message.contains("must not be empty")
         || message.contains("asks for it")
         || message.contains("is required");
+    field_text(field, required, message, locale)
+}
+
+/// A field's message in the page's language, `required` when it was left blank.
+fn field_text(field: &str, required: bool, message: &str, locale: Locale) -> String {
     let key = match field {
         _ if required && field != "email" => "required",
         "email" => "email",
@@ -642,49 +670,30 @@ pub async fn sign(
         website: text("website"),
     };
     // Name every missing field at once, not the petition's own ones after.
-    let parsed = match petitions::SignForm::parse_for(new, petition.fields()) {
-        Ok(parsed) => parsed,
-        Err(Invalid(fields)) => {
-            let form = FormState::refused(values, &fields, locale);
-            return petition_page(
-                &state,
-                &name,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "",
-                Some(form),
-                None,
-            )
-            .await;
+    let signed = match petitions::SignForm::parse_for(new, petition.fields()) {
+        Ok(parsed) => {
+            let client = ClientAddr::of(req);
+            if let Err(wait) = state.limits.sign.check_address(client, &parsed.email) {
+                let seconds = wait.as_secs().max(1);
+                let form = FormState::failed(values, too_many(seconds, locale));
+                let status = StatusCode::TOO_MANY_REQUESTS;
+                return petition_page(&state, &name, status, "", Some(form), Some(seconds)).await;
+            }
+            state.petitions.sign(published.clone(), parsed).await
         }
+        Err(invalid) => Err(invalid.into()),
     };
-    if let Err(wait) = state
-        .limits
-        .sign
-        .check_address(ClientAddr::of(req), &parsed.email)
-    {
-        let seconds = wait.as_secs().max(1);
-        let form = FormState::failed(values, too_many(seconds, locale));
-        return petition_page(
-            &state,
-            &name,
-            StatusCode::TOO_MANY_REQUESTS,
-            "",
-            Some(form),
-            Some(seconds),
-        )
-        .await;
-    }
-    let slug = petition.item.slug.clone();
-    match state.petitions.sign(published.clone(), parsed).await {
+    match signed {
         Ok(status) => {
             let signed = match status {
                 petitions::SignatureState::Confirmed => "confirmed",
                 _ => "pending",
             };
+            let slug = &petition.item.slug;
             see_other(&format!("/petitions/{slug}?signed={signed}"))
         }
         Err(PetitionError::Content(ContentError::Invalid(Invalid(fields)))) => {
-            let form = FormState::refused(values, &fields, locale);
+            let form = FormState::refused_as_typed(values, &fields, locale);
             petition_page(
                 &state,
                 &name,
