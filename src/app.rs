@@ -58,7 +58,7 @@ impl App {
             campaigns: crate::campaigns::Campaigns::new(db.clone()),
             organisations: crate::organisations::Organisations::new(db.clone(), site.clone()),
             supporters: crate::supporters::Supporters::new(db.clone()),
-            signatures: crate::petitions::intake::start(db.clone(), site.clone()),
+            petitions: crate::petitions::Petitions::new(db.clone(), site.clone()),
             rsvps: crate::rsvps::service::start(db.clone(), site.clone()),
             rsvp_events: Arc::new(crate::rsvps::service::event_ids()),
             db,
@@ -69,7 +69,6 @@ impl App {
             metrics_token: config.metrics_token.clone().map(Into::into),
             feeds: Arc::default(),
             payments: crate::payments::Payments::from_config(&config)?,
-            public_petitions: Arc::default(),
         };
         let acceptor = TcpListener::bind(config.bind.as_str())
             .into_acceptor()

@@ -373,38 +373,41 @@ async fn load(
     }
 
     // A petition addressed to the Mexican authorities, open for a month.
-    let petition = crate::petitions::service::create(
-        db,
-        &access,
-        crate::petitions::model::NewPetition {
-            organisation: Some("hands-off-venezuela".into()),
-            campaign: Some("hands-off-venezuela".into()),
-            slug: Some("stop-the-attacks-against-clep-cedep".into()),
-            title: "Stop the attacks against CLEP-CEDEP".into(),
-            target: "the Mexican authorities: the President of Mexico and the Secretariat \
+    use crate::petitions::service::{FieldRule, FieldRules, NewPetition};
+    let petitions = crate::petitions::Petitions::new(db.clone(), site.clone());
+    let petition = petitions
+        .create(
+            &access,
+            NewPetition {
+                organisation: Some("hands-off-venezuela".into()),
+                campaign: Some("hands-off-venezuela".into()),
+                slug: Some("stop-the-attacks-against-clep-cedep".into()),
+                title: "Stop the attacks against CLEP-CEDEP".into(),
+                target: "the Mexican authorities: the President of Mexico and the Secretariat \
                      of the Interior (SEGOB)"
-                .into(),
-            body: "The **CLEP-CEDEP** (Centro Latinoamericano de Estudios Políticos) has \
+                    .into(),
+                body: "The **CLEP-CEDEP** (Centro Latinoamericano de Estudios Políticos) has \
                    suffered repeated attacks and threats against its members and its \
                    premises.\n\nWe call on the Mexican authorities to **investigate \
                    these attacks**, to guarantee the safety of its members, and to \
                    protect the freedom to organise and to teach."
-                .into(),
-            language: Some("en".into()),
-            goal: Some(5_000),
-            closes_at: Some(now + Duration::days(30)),
-            require_confirmation: Some(true),
-            fields: Some(crate::petitions::model::PetitionFields {
-                affiliation: crate::petitions::model::FieldRule::Optional,
-                postal_code: crate::petitions::model::FieldRule::Off,
-                country: crate::petitions::model::FieldRule::Optional,
-                comment: crate::petitions::model::FieldRule::Optional,
-            }),
-        },
-        PUBLIC_URL,
-    )
-    .await?;
-    crate::petitions::service::publish(db, &access, &petition.id, PUBLIC_URL).await?;
+                    .into(),
+                language: Some("en".into()),
+                goal: Some(5_000),
+                closes_at: Some(now + Duration::days(30)),
+                require_confirmation: Some(true),
+                fields: Some(FieldRules {
+                    affiliation: FieldRule::Optional,
+                    postal_code: FieldRule::Off,
+                    country: FieldRule::Optional,
+                    comment: FieldRule::Optional,
+                }),
+            },
+        )
+        .await?;
+    petitions
+        .publish(&access, &crate::domain::PublicRef::Id(petition.item.id))
+        .await?;
     fighting_fund(db, site, &access, now).await
 }
 

@@ -24,11 +24,8 @@ pub struct AppState {
     pub feeds: Arc<crate::calendar::cache::FeedCache>,
     /// Stripe, where configured.
     pub payments: crate::payments::Payments,
-    /// Public petitions as last read, trusted for a second: a viral petition's page
-    /// is read far more often than it changes.
-    pub public_petitions: Arc<crate::petitions::published::PublicPetitions>,
-    /// Signatures are written in groups, one transaction for all those waiting.
-    pub signatures: crate::petitions::intake::Intake,
+    /// Petitions and their signatures, with the public ones as last read.
+    pub petitions: crate::petitions::Petitions,
     /// Supporters' RSVPs are placed in groups, one lock of the event for all those
     /// waiting.
     pub rsvps: crate::rsvps::service::Intake,

@@ -51,7 +51,7 @@ pub async fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     let (feeds, filtered_feeds) = state.feeds.held();
-    let (petitions, petition_slugs) = state.public_petitions.held();
+    let (petitions, petition_slugs) = state.petitions.held();
     let outbox = format!(
         "# HELP turnout_outbox_pending_emails Emails waiting in the outbox (pending or being sent).\n\
          # TYPE turnout_outbox_pending_emails gauge\n\

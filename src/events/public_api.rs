@@ -83,12 +83,9 @@ impl PublicApi {
         let id = campaign.item.id;
         let events =
             service::public_of_campaign(&self.state.db, id, &self.state.site.public_url).await?;
-        let petitions = crate::petitions::service::open_in_campaign(
-            &self.state.db,
-            id,
-            &self.state.site.public_url,
-        )
-        .await?;
+        let petitions = self.state.petitions.open_in_campaign(id).await?;
+        let petitions =
+            crate::petitions::model::Petition::all(&petitions, &self.state.site.public_url);
         let fundraisers = crate::fundraisers::service::open_in_campaign(
             &self.state.db,
             id,

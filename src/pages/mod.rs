@@ -417,13 +417,15 @@ pub async fn change_rsvp(
 /// button does.
 #[handler]
 pub async fn confirm_page(state: Data<&AppState>, token: Path<String>) -> Response {
-    use crate::petitions::service::confirmation_details;
-    match confirmation_details(&state.db, &state.site, &token).await {
-        Ok(Some((title, locale, _))) => page(
+    match state.petitions.confirmation(&token).await {
+        Ok(Some(shown)) => page(
             &state,
             StatusCode::OK,
             "confirm",
-            &serde_json::json!({ "locale": locale.as_str(), "petition_title": title }),
+            &serde_json::json!({
+                "locale": shown.locale.as_str(),
+                "petition_title": shown.petition_title,
+            }),
         ),
         Ok(None) => not_found(&state, Locale::En),
         Err(e) => failure(&state, Locale::En, &e),
@@ -433,19 +435,17 @@ pub async fn confirm_page(state: Data<&AppState>, token: Path<String>) -> Respon
 /// `POST /signatures/confirm/{token}`: the button. Confirming twice says the same.
 #[handler]
 pub async fn confirm_signature(state: Data<&AppState>, token: Path<String>) -> Response {
-    use crate::petitions::{PetitionError, service};
-    let Ok(Some((title, locale, _))) =
-        service::confirmation_details(&state.db, &state.site, &token).await
-    else {
+    let Ok(Some(shown)) = state.petitions.confirmation(&token).await else {
         return not_found(&state, Locale::En);
     };
-    let (status, context) = match service::confirm(&state.db, &state.site, &token).await {
+    let locale = shown.locale;
+    let (status, context) = match state.petitions.confirm(&token).await {
         Ok(count) => (
             StatusCode::OK,
             serde_json::json!({ "done": true, "signature_count": count }),
         ),
-        Err(PetitionError::Db(e)) => return failure(&state, locale, &e),
-        Err(e @ PetitionError::NoSuchLink) => (
+        Err(e) if e.code() == "internal" => return failure(&state, locale, &e),
+        Err(e) if e.code() == "no_such_link" => (
             StatusCode::NOT_FOUND,
             serde_json::json!({ "error": e.to_string() }),
         ),
@@ -456,7 +456,7 @@ pub async fn confirm_signature(state: Data<&AppState>, token: Path<String>) -> R
     };
     let mut context = context;
     context["locale"] = locale.as_str().into();
-    context["petition_title"] = title.into();
+    context["petition_title"] = shown.petition_title.into();
     page(&state, status, "confirm", &context)
 }
 

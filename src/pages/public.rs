@@ -18,13 +18,18 @@ use serde_json::{Value, json};
 use super::head::{Meta, event_json_ld, script_json};
 use super::markdown::to_safe_html;
 use super::{failure, not_found, page, page_with_forms, retry_after, see_other, visitor_locale};
+use crate::content::{ContentError, Invalid};
+use crate::domain::PublicRef;
 use crate::domain::{Currency, InvalidField, Locale, Money};
 use crate::email::render::{amount_text, when};
 use crate::events::model::{Event, EventKind, EventStatus};
 use crate::fundraisers::{donations, model as fundraiser_model, service as fundraisers};
 use crate::http::headers::FormTargets;
-use crate::http::{Text, client::ClientAddr, money::MoneyBody, money::MoneyInput, page::Limit};
-use crate::petitions::{model as petition_model, service as petitions};
+use crate::http::{client::ClientAddr, money::MoneyBody, money::MoneyInput, page::Limit};
+use crate::petitions::{
+    PetitionError,
+    service::{self as petitions, PetitionStatus},
+};
 use crate::rsvps::{
     RsvpError,
     model::{MAX_GUESTS, RsvpForm},
@@ -74,6 +79,29 @@ impl FormState {
         }
     }
 
+    /// Refused fields told apart by what was typed, not by the service's words: a
+    /// field left blank was wanted (only the email, when blank, is said to be bad).
+    fn refused_as_typed(values: Value, fields: &[InvalidField], locale: Locale) -> Self {
+        let blank = |field: &str| {
+            values
+                .get(field)
+                .and_then(Value::as_str)
+                .is_none_or(|v| v.trim().is_empty())
+        };
+        let errors = fields
+            .iter()
+            .map(|f| {
+                let text = field_text(&f.field, blank(&f.field), &f.message, locale);
+                (f.field.clone(), text)
+            })
+            .collect();
+        Self {
+            values,
+            errors,
+            error: None,
+        }
+    }
+
     fn failed(values: Value, error: String) -> Self {
         Self {
             values,
@@ -89,6 +117,11 @@ fn field_message(field: &str, message: &str, locale: Locale) -> String {
     let required = message.contains("must not be empty")
         || message.contains("asks for it")
         || message.contains("is required");
+    field_text(field, required, message, locale)
+}
+
+/// A field's message in the page's language, `required` when it was left blank.
+fn field_text(field: &str, required: bool, message: &str, locale: Locale) -> String {
     let key = match field {
         _ if required && field != "email" => "required",
         "email" => "email",
@@ -175,7 +208,7 @@ pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let petitions = petitions::open(&state.db, HOME_LIST, url).await?;
+        let petitions = state.petitions.open(limit).await?;
         let fundraisers = fundraisers::open(&state.db, HOME_LIST, url).await?;
         anyhow::Ok((events, petitions, fundraisers))
     };
@@ -198,6 +231,7 @@ pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>
         .collect();
     let petitions: Vec<Value> = petitions
         .iter()
+        .map(|p| &p.item)
         .map(|p| {
             json!({
                 "title": p.title,
@@ -524,27 +558,30 @@ async fn petition_page(
     form: Option<FormState>,
     retry_after: Option<u64>,
 ) -> Response {
-    let published = match state
-        .public_petitions
-        .get(&state.db, &state.site.public_url, id_or_slug)
-        .await
-    {
+    let Some(reference) = PublicRef::parse(id_or_slug) else {
+        return not_found(state, Locale::En);
+    };
+    let published = match state.petitions.public(&reference).await {
         Ok(p) => p,
-        Err(petitions::PetitionError::NotFound) => return not_found(state, Locale::En),
+        Err(e) if e.code() == "not_found" => return not_found(state, Locale::En),
         Err(e) => return failure(state, Locale::En, &e),
     };
-    let petition = &published.view;
+    let shown = &published.petition;
+    let petition = &shown.item;
     let limit = Limit::up_to(RECENT);
-    let signers = petitions::public_signers(&state.db, &petition.id, limit, None)
+    let signers = state
+        .petitions
+        .public_signers(&reference, limit, None)
         .await
-        .map(|(signers, _)| signers)
+        .map(|page| page.items)
         .unwrap_or_default();
     let locale = Locale::choose(None, &petition.language);
-    let fields = &petition.fields;
+    let fields = shown.fields();
+    let url = petitions::page_url(&state.site.public_url, &petition.slug);
     let form = form.unwrap_or_else(|| FormState::fresh(json!({})));
-    let status_text = match petition.status {
-        petition_model::PetitionStatus::Open => "open",
-        petition_model::PetitionStatus::Delivered => "delivered",
+    let status_text = match shown.status() {
+        PetitionStatus::Open => "open",
+        PetitionStatus::Delivered => "delivered",
         _ => "closed",
     };
     let response = page(
@@ -561,7 +598,7 @@ async fn petition_page(
                 "goal": petition.goal,
                 "percent": percent(petition.signature_count.into(), petition.goal.map(Into::into)),
                 "status": status_text,
-                "url": petition.url,
+                "url": url,
                 "fields": {
                     "affiliation": fields.affiliation.as_str(),
                     "postal_code": fields.postal_code.as_str(),
@@ -574,11 +611,11 @@ async fn petition_page(
             "signers": signers.iter().map(|s| json!({
                 "name": s.name,
                 "locality": s.locality,
-                "country": s.country,
+                "country": s.country.as_ref().map(ToString::to_string),
                 "comment": s.comment,
             })).collect::<Vec<_>>(),
             "form": form,
-            "meta": Meta::new(&petition.title, &petition.body, &petition.target, &petition.url, "article"),
+            "meta": Meta::new(&petition.title, &petition.body, &petition.target, &url, "article"),
         }),
     );
     match retry_after {
@@ -596,7 +633,7 @@ pub async fn sign(
     name: Path<String>,
     form: Form<HashMap<String, String>>,
 ) -> Response {
-    let text = |name: &str| -> Option<Text> {
+    let text = |name: &str| -> Option<String> {
         form.get(name)
             .map(|v| v.trim())
             .filter(|v| !v.is_empty())
@@ -609,18 +646,17 @@ pub async fn sign(
         "country": field("country"), "comment": field("comment"),
         "public": form.contains_key("public"), "subscribe": form.contains_key("subscribe"),
     });
-    let published = match state
-        .public_petitions
-        .get(&state.db, &state.site.public_url, &name)
-        .await
-    {
+    let Some(reference) = PublicRef::parse(&name) else {
+        return not_found(&state, Locale::En);
+    };
+    let published = match state.petitions.public(&reference).await {
         Ok(p) => p,
-        Err(petitions::PetitionError::NotFound) => return not_found(&state, Locale::En),
+        Err(e) if e.code() == "not_found" => return not_found(&state, Locale::En),
         Err(e) => return failure(&state, Locale::En, &e),
     };
-    let petition = &published.view;
-    let locale = Locale::choose(None, &petition.language);
-    let request = petition_model::SignRequest {
+    let petition = &published.petition;
+    let locale = Locale::choose(None, &petition.item.language);
+    let new = petitions::NewSignature {
         email: field("email").into(),
         name: field("name").into(),
         affiliation: text("affiliation"),
@@ -628,69 +664,36 @@ pub async fn sign(
         locality: text("locality"),
         country: text("country"),
         comment: text("comment"),
-        public: Some(form.contains_key("public")),
-        subscribe: Some(form.contains_key("subscribe")),
+        public: form.contains_key("public"),
+        subscribe: form.contains_key("subscribe"),
         locale: Some(locale.as_str().into()),
         website: text("website"),
     };
-    let parsed = match petitions::SignForm::parse(request) {
-        Ok(parsed) => parsed,
-        Err(mut fields) => {
-            // Name every missing field at once, not the petition's own ones after.
-            let rules = petition.fields;
-            for (name, rule) in [
-                ("affiliation", rules.affiliation),
-                ("postal_code", rules.postal_code),
-                ("country", rules.country),
-                ("comment", rules.comment),
-            ] {
-                let missing = text(name).is_none();
-                if rule == petition_model::FieldRule::Required
-                    && missing
-                    && !fields.iter().any(|f| f.field == name)
-                {
-                    fields.push(InvalidField::new(name, "this petition asks for it"));
-                }
+    // Name every missing field at once, not the petition's own ones after.
+    let signed = match petitions::SignForm::parse_for(new, petition.fields()) {
+        Ok(parsed) => {
+            let client = ClientAddr::of(req);
+            if let Err(wait) = state.limits.sign.check_address(client, &parsed.email) {
+                let seconds = wait.as_secs().max(1);
+                let form = FormState::failed(values, too_many(seconds, locale));
+                let status = StatusCode::TOO_MANY_REQUESTS;
+                return petition_page(&state, &name, status, "", Some(form), Some(seconds)).await;
             }
-            let form = FormState::refused(values, &fields, locale);
-            return petition_page(
-                &state,
-                &name,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "",
-                Some(form),
-                None,
-            )
-            .await;
+            state.petitions.sign(published.clone(), parsed).await
         }
+        Err(invalid) => Err(invalid.into()),
     };
-    if let Err(wait) = state
-        .limits
-        .sign
-        .check_address(ClientAddr::of(req), &parsed.email)
-    {
-        let seconds = wait.as_secs().max(1);
-        let form = FormState::failed(values, too_many(seconds, locale));
-        return petition_page(
-            &state,
-            &name,
-            StatusCode::TOO_MANY_REQUESTS,
-            "",
-            Some(form),
-            Some(seconds),
-        )
-        .await;
-    }
-    match petitions::sign(&state.signatures, &published, parsed).await {
+    match signed {
         Ok(status) => {
             let signed = match status {
-                petition_model::SignatureStatus::Confirmed => "confirmed",
-                petition_model::SignatureStatus::PendingConfirmation => "pending",
+                petitions::SignatureState::Confirmed => "confirmed",
+                _ => "pending",
             };
-            see_other(&format!("/petitions/{}?signed={signed}", petition.slug))
+            let slug = &petition.item.slug;
+            see_other(&format!("/petitions/{slug}?signed={signed}"))
         }
-        Err(petitions::PetitionError::Invalid(fields)) => {
-            let form = FormState::refused(values, &fields, locale);
+        Err(PetitionError::Content(ContentError::Invalid(Invalid(fields)))) => {
+            let form = FormState::refused_as_typed(values, &fields, locale);
             petition_page(
                 &state,
                 &name,
@@ -701,11 +704,11 @@ pub async fn sign(
             )
             .await
         }
-        Err(petitions::PetitionError::Closed) => {
+        Err(e) if e.code() == "closed" => {
             let form = FormState::failed(values, refusal("closed", locale));
             petition_page(&state, &name, StatusCode::CONFLICT, "", Some(form), None).await
         }
-        Err(petitions::PetitionError::NotFound) => not_found(&state, Locale::En),
+        Err(e) if e.code() == "not_found" => not_found(&state, Locale::En),
         Err(e) => failure(&state, locale, &e),
     }
 }

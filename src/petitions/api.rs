@@ -7,9 +7,12 @@ use poem_openapi::{
 };
 
 use super::{model::*, service};
+use crate::access::Access;
+use crate::domain::PublicRef;
 use crate::http::{
-    ApiTags, BearerAuth, Problems,
+    ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
+    content::{self, reference},
     csv::{JsonOrCsv, Sheet, file_stem, wants_csv},
     page::Limit,
     problem::{
@@ -18,6 +21,7 @@ use crate::http::{
     },
 };
 use crate::state::AppState;
+use entity::petition;
 
 pub struct PetitionsApi {
     pub state: AppState,
@@ -50,9 +54,8 @@ impl PetitionsApi {
         req: Json<NewPetition>,
     ) -> Result<PetitionCreated, CreateOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let petition =
-            service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
-        Ok(PetitionCreated::Created(Json(petition)))
+        let petition = self.state.petitions.create(&access, req.0.into()).await?;
+        Ok(PetitionCreated::Created(self.one(&petition)))
     }
 
     /// The petitions of your organisations, newest first.
@@ -65,23 +68,18 @@ impl PetitionsApi {
     ) -> Result<Json<PetitionPage>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         let limit = limit.0.unwrap_or_default();
-        let (items, next_cursor) = service::list(
-            &self.state.db,
-            &access,
-            limit,
-            cursor.as_deref(),
-            &self.state.site.public_url,
-        )
-        .await?;
-        Ok(Json(PetitionPage { items, next_cursor }))
+        let cursor = content::cursor(cursor.as_deref())?;
+        let page = self.state.petitions.list(&access, limit, cursor).await?;
+        Ok(Json(PetitionPage {
+            items: Petition::all(&page.items, &self.state.site.public_url),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }))
     }
 
     #[oai(path = "/petitions/:id", method = "get")]
     async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Petition>, ReadOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::get(&self.state.db, &access, &id, &self.state.site.public_url).await?,
-        ))
+        let (access, id) = self.named(&auth, &id).await?;
+        Ok(self.one(&self.state.petitions.get(&access, &id).await?))
     }
 
     /// Change a petition; `null` clears an optional field.
@@ -92,17 +90,9 @@ impl PetitionsApi {
         id: Path<String>,
         req: Json<PetitionPatch>,
     ) -> Result<Json<Petition>, PatchOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::patch(
-                &self.state.db,
-                &access,
-                &id,
-                req.0,
-                &self.state.site.public_url,
-            )
-            .await?,
-        ))
+        let (access, id) = self.named(&auth, &id).await?;
+        let asked = req.0.into();
+        Ok(self.one(&self.state.petitions.change(&access, &id, asked).await?))
     }
 
     /// Open a draft for signatures.
@@ -112,19 +102,15 @@ impl PetitionsApi {
         auth: BearerAuth,
         id: Path<String>,
     ) -> Result<Json<Petition>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::publish(&self.state.db, &access, &id, &self.state.site.public_url).await?,
-        ))
+        let (access, id) = self.named(&auth, &id).await?;
+        Ok(self.one(&self.state.petitions.publish(&access, &id).await?))
     }
 
     /// Stop taking signatures.
     #[oai(path = "/petitions/:id/close", method = "post")]
     async fn close(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Petition>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::close(&self.state.db, &access, &id, &self.state.site.public_url).await?,
-        ))
+        let (access, id) = self.named(&auth, &id).await?;
+        Ok(self.one(&self.state.petitions.close(&access, &id).await?))
     }
 
     /// Record that the petition was handed to its target.
@@ -135,17 +121,9 @@ impl PetitionsApi {
         id: Path<String>,
         req: Json<DeliverRequest>,
     ) -> Result<Json<Petition>, ActOnOneWith> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::deliver(
-                &self.state.db,
-                &access,
-                &id,
-                req.0,
-                &self.state.site.public_url,
-            )
-            .await?,
-        ))
+        let (access, id) = self.named(&auth, &id).await?;
+        let asked = req.0.into();
+        Ok(self.one(&self.state.petitions.deliver(&access, &id, asked).await?))
     }
 
     /// Every signature, confirmed or not, for the organisers: JSON pages, or all of
@@ -162,27 +140,38 @@ impl PetitionsApi {
         JsonOrCsv<SignaturePage>,
         Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>,
     > {
-        let access = authenticate(&self.state.db, &auth).await?;
+        let (access, petition) = self.named(&auth, &id).await?;
         if wants_csv(accept.as_deref()) {
-            let (items, _) = service::signatures(&self.state.db, &access, &id, None, None).await?;
+            let all = self
+                .state
+                .petitions
+                .all_signatures(&access, &petition)
+                .await?;
+            let items: Vec<SignatureRecord> = all.into_iter().map(Into::into).collect();
             return Ok(JsonOrCsv::Csv {
                 body: signatures_csv(&items),
                 filename: format!("signatures-{}.csv", file_stem(&id)),
             });
         }
         let limit = limit.0.unwrap_or_default();
-        let (items, next_cursor) =
-            service::signatures(&self.state.db, &access, &id, Some(limit), cursor.as_deref())
-                .await?;
-        Ok(JsonOrCsv::Json(SignaturePage { items, next_cursor }))
+        let cursor = content::cursor(cursor.as_deref())?;
+        let page = self
+            .state
+            .petitions
+            .signatures(&access, &petition, limit, cursor)
+            .await?;
+        Ok(JsonOrCsv::Json(SignaturePage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }))
     }
 
     /// What is handed to the target: each confirmed signer's name, affiliation,
     /// locality, country, comment and date; never an email address.
     #[oai(path = "/petitions/:id/delivery.csv", method = "get")]
     async fn delivery(&self, auth: BearerAuth, id: Path<String>) -> Result<DeliveryCsv, ReadOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let (petition, rows) = service::delivery(&self.state.db, &access, &id).await?;
+        let (access, id) = self.named(&auth, &id).await?;
+        let (petition, rows) = self.state.petitions.delivery(&access, &id).await?;
         let mut sheet = Sheet::new(&[
             "name",
             "affiliation",
@@ -208,6 +197,18 @@ impl PetitionsApi {
         }
         let disposition = format!("attachment; filename=\"delivery-{}.csv\"", petition.slug);
         Ok(DeliveryCsv::Csv(PlainText(sheet.finish()), disposition))
+    }
+}
+
+impl PetitionsApi {
+    /// The organiser, and the petition the path names.
+    async fn named(&self, auth: &BearerAuth, id: &str) -> Result<(Access, PublicRef), ApiError> {
+        let access = authenticate(&self.state.db, auth).await?;
+        Ok((access, reference::<petition::Entity>(id)?))
+    }
+
+    fn one(&self, petition: &service::Petition) -> Json<Petition> {
+        Json(Petition::of(petition, &self.state.site.public_url))
     }
 }
 

@@ -17,9 +17,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::model::PetitionStatus;
 use super::service::{
-    CONFIRM_WITHIN, Note, PetitionError, PetitionMail, RESEND_AFTER, SignForm, count_in, status_at,
+    CONFIRM_WITHIN, Note, PetitionError, PetitionMail, PetitionStatus, Published, RESEND_AFTER,
+    SignForm, count_in, status_at,
 };
 use crate::db::group::{Batch, GroupWriter};
 use crate::email::{Site, outbox};
@@ -43,11 +43,16 @@ pub struct Signatures {
 /// One signature to take: the form, checked against its open petition.
 #[derive(Debug, Clone)]
 pub struct Signing {
-    pub petition: Arc<petition::Model>,
-    /// Read with the petition, for its email.
-    pub organisation_name: Arc<str>,
+    /// The petition, with its organisation's name for its email.
+    pub published: Arc<Published>,
     pub form: SignForm,
     pub at: DateTime<Utc>,
+}
+
+impl Signing {
+    fn petition(&self) -> &petition::Model {
+        &self.published.petition.item
+    }
 }
 
 /// What taking a signature did.
@@ -71,7 +76,7 @@ impl Batch for Signatures {
         let txn = crate::db::begin_write(db).await?;
         // A petition may have closed since its signers read it: look once for the
         // whole group, inside the transaction.
-        let mut petition_ids: Vec<Uuid> = jobs.iter().map(|job| job.petition.id).collect();
+        let mut petition_ids: Vec<Uuid> = jobs.iter().map(|job| job.petition().id).collect();
         petition_ids.sort_unstable();
         petition_ids.dedup();
         let mut open: Vec<Uuid> = petition::Entity::find()
@@ -83,7 +88,7 @@ impl Batch for Signatures {
             .map(|p| p.id)
             .collect();
         open.sort_unstable();
-        let is_open = |job: &Signing| open.binary_search(&job.petition.id).is_ok();
+        let is_open = |job: &Signing| open.binary_search(&job.petition().id).is_ok();
         let taking: Vec<Signing> = jobs.iter().filter(|job| is_open(job)).cloned().collect();
         let mut taken = take(&txn.txn, &self.site, &taking, &open)
             .await?
@@ -92,7 +97,7 @@ impl Batch for Signatures {
         Ok(jobs
             .iter()
             .map(|job| match is_open(job) {
-                true => taken.next().unwrap_or(Err(PetitionError::NotFound)),
+                true => taken.next().unwrap_or(Err(PetitionError::not_found())),
                 false => Err(PetitionError::Closed),
             })
             .collect())
@@ -127,7 +132,7 @@ async fn take(
     // What each signature is unique on, worked out once per job.
     let keys: Vec<(Uuid, String)> = jobs
         .iter()
-        .map(|job| (job.petition.id, job.form.email.folded_key()))
+        .map(|job| (job.petition().id, job.form.email.folded_key()))
         .collect();
     let ids: Vec<Uuid> = jobs.iter().map(|_| Uuid::now_v7()).collect();
     let fresh: Vec<signature::ActiveModel> = (0..jobs.len())
@@ -173,8 +178,8 @@ async fn take(
     let mut counts: HashMap<Uuid, i32> = HashMap::new();
     for &petition_id in petition_ids {
         let added = (0..jobs.len())
-            .filter(|&i| jobs[i].petition.id == petition_id)
-            .filter(|&i| !jobs[i].petition.require_confirmation && is_new(i))
+            .filter(|&i| jobs[i].petition().id == petition_id)
+            .filter(|&i| !jobs[i].petition().require_confirmation && is_new(i))
             .count();
         if added == 0 {
             continue;
@@ -196,9 +201,9 @@ async fn take(
     let mut answers = Vec::with_capacity(jobs.len());
     let mut notes: Vec<(usize, Note)> = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
-        let petition = &job.petition;
+        let petition = job.petition();
         let Some(row) = stored.get(&keys[i]) else {
-            answers.push(Err(PetitionError::NotFound));
+            answers.push(Err(PetitionError::not_found()));
             continue;
         };
         if is_new(i) {
@@ -227,12 +232,12 @@ async fn take(
         let mut mails: HashMap<Uuid, PetitionMail<'_>> = HashMap::new();
         let mut emails = Vec::with_capacity(notes.len());
         for (i, note) in notes {
-            let petition = &jobs[i].petition;
+            let petition = jobs[i].petition();
             let mail = match mails.entry(petition.id) {
                 Entry::Occupied(known) => known.into_mut(),
                 Entry::Vacant(new) => new.insert(PetitionMail::new(
                     petition,
-                    jobs[i].organisation_name.to_string(),
+                    jobs[i].published.organisation_name.to_string(),
                     site,
                 )),
             };
@@ -256,10 +261,10 @@ fn fresh_row(
 ) -> signature::ActiveModel {
     let form = &job.form;
     let now = job.at;
-    let confirmed = !job.petition.require_confirmation;
+    let confirmed = !job.petition().require_confirmation;
     signature::ActiveModel {
         id: Set(id),
-        petition_id: Set(job.petition.id),
+        petition_id: Set(job.petition().id),
         supporter_id: Set(supporter_id),
         email_key: Set(email_key.to_owned()),
         name: Set(form.name.clone()),
@@ -301,7 +306,7 @@ async fn again(
         again.status = Set(SignatureState::Pending);
         again.confirmed_at = Set(None);
         let again = again.update(conn).await?;
-        return Ok(Some(if job.petition.require_confirmation {
+        return Ok(Some(if job.petition().require_confirmation {
             Note::Confirm(again)
         } else {
             let count = count_in(conn, &again, now).await?;

@@ -8,4 +8,4 @@ pub mod public_api;
 pub mod published;
 pub mod service;
 
-pub use service::PetitionError;
+pub use service::{PetitionError, Petitions};

@@ -4,7 +4,21 @@ use chrono::{DateTime, Utc};
 pub use entity::values::{FieldRule, PetitionStatus};
 use poem_openapi::{Enum, Object, types::MaybeUndefined};
 
-use crate::http::Text;
+use super::service::{self, PetitionError};
+use crate::http::{ApiError, Text, content::change, instant};
+use entity::{signature, values::SignatureState};
+
+impl From<PetitionError> for ApiError {
+    fn from(e: PetitionError) -> Self {
+        match e {
+            PetitionError::Content(e) => e.into(),
+            PetitionError::NoSuchLink => ApiError::not_found(e.to_string()),
+            PetitionError::Closed | PetitionError::WrongState(_) | PetitionError::LinkExpired => {
+                ApiError::conflict(e.to_string())
+            }
+        }
+    }
+}
 
 /// Which of the optional fields a petition asks signers for.
 #[derive(Object, Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -19,6 +33,28 @@ pub struct PetitionFields {
     pub country: FieldRule,
     #[oai(default)]
     pub comment: FieldRule,
+}
+
+impl From<PetitionFields> for service::FieldRules {
+    fn from(f: PetitionFields) -> Self {
+        Self {
+            affiliation: f.affiliation,
+            postal_code: f.postal_code,
+            country: f.country,
+            comment: f.comment,
+        }
+    }
+}
+
+impl From<service::FieldRules> for PetitionFields {
+    fn from(f: service::FieldRules) -> Self {
+        Self {
+            affiliation: f.affiliation,
+            postal_code: f.postal_code,
+            country: f.country,
+            comment: f.comment,
+        }
+    }
 }
 
 /// A petition.
@@ -56,6 +92,39 @@ pub struct Petition {
     pub updated_at: String,
 }
 
+impl Petition {
+    /// The petition as the API shows it, its page under `public_url`.
+    pub fn of(p: &service::Petition, public_url: &str) -> Self {
+        let row = &p.item;
+        Self {
+            id: row.id.to_string(),
+            slug: row.slug.clone(),
+            organisation: p.organisation.clone(),
+            campaign: p.campaign.clone(),
+            title: row.title.clone(),
+            target: row.target.clone(),
+            body: row.body.clone(),
+            language: row.language.to_string(),
+            goal: row.goal,
+            status: p.status(),
+            closes_at: row.closes_at.map(instant),
+            require_confirmation: row.require_confirmation,
+            fields: p.fields().into(),
+            signature_count: row.signature_count,
+            url: service::page_url(public_url, &row.slug),
+            delivered_at: row.delivered_at.map(instant),
+            delivery_note: row.delivery_note.clone(),
+            created_at: instant(row.created_at),
+            updated_at: instant(row.updated_at),
+        }
+    }
+
+    /// Several, in their order.
+    pub fn all(petitions: &[service::Petition], public_url: &str) -> Vec<Self> {
+        petitions.iter().map(|p| Self::of(p, public_url)).collect()
+    }
+}
+
 /// A new petition; it starts as a draft.
 #[derive(Object, Debug, Clone)]
 #[oai(deny_unknown_fields)]
@@ -84,6 +153,24 @@ pub struct NewPetition {
     pub fields: Option<PetitionFields>,
 }
 
+impl From<NewPetition> for service::NewPetition {
+    fn from(new: NewPetition) -> Self {
+        Self {
+            organisation: new.organisation.map(Into::into),
+            campaign: new.campaign.map(Into::into),
+            slug: new.slug.map(Into::into),
+            title: new.title.into(),
+            target: new.target.into(),
+            body: new.body.into(),
+            language: new.language.map(Into::into),
+            goal: new.goal,
+            closes_at: new.closes_at,
+            require_confirmation: new.require_confirmation,
+            fields: new.fields.map(Into::into),
+        }
+    }
+}
+
 /// A change to a petition; `null` clears an optional field.
 #[derive(Object, Debug, Clone)]
 #[oai(deny_unknown_fields)]
@@ -110,6 +197,23 @@ pub struct PetitionPatch {
     pub fields: MaybeUndefined<PetitionFields>,
 }
 
+impl From<PetitionPatch> for service::PetitionChanges {
+    fn from(patch: PetitionPatch) -> Self {
+        Self {
+            campaign: change(patch.campaign),
+            slug: change(patch.slug),
+            title: change(patch.title),
+            target: change(patch.target),
+            body: change(patch.body),
+            language: change(patch.language),
+            goal: change(patch.goal),
+            closes_at: change(patch.closes_at),
+            require_confirmation: change(patch.require_confirmation),
+            fields: change(patch.fields),
+        }
+    }
+}
+
 #[derive(Object, Debug, Clone)]
 #[oai(deny_unknown_fields)]
 pub struct DeliverRequest {
@@ -118,6 +222,15 @@ pub struct DeliverRequest {
     pub delivered_at: Option<DateTime<Utc>>,
     #[oai(nullable)]
     pub note: Option<Text>,
+}
+
+impl From<DeliverRequest> for service::Delivery {
+    fn from(r: DeliverRequest) -> Self {
+        Self {
+            delivered_at: r.delivered_at,
+            note: r.note.map(Into::into),
+        }
+    }
 }
 
 #[derive(Object, Debug, Clone)]
@@ -159,12 +272,40 @@ pub struct SignRequest {
     pub website: Option<Text>,
 }
 
+impl From<SignRequest> for service::NewSignature {
+    fn from(r: SignRequest) -> Self {
+        Self {
+            email: r.email.into(),
+            name: r.name.into(),
+            affiliation: r.affiliation.map(Into::into),
+            postal_code: r.postal_code.map(Into::into),
+            locality: r.locality.map(Into::into),
+            country: r.country.map(Into::into),
+            comment: r.comment.map(Into::into),
+            public: r.public.unwrap_or(false),
+            subscribe: r.subscribe.unwrap_or(false),
+            locale: r.locale.map(Into::into),
+            website: r.website.map(Into::into),
+        }
+    }
+}
+
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
 pub enum SignatureStatus {
     /// Waiting for its confirmation link to be followed.
     PendingConfirmation,
     Confirmed,
+}
+
+impl From<SignatureState> for SignatureStatus {
+    /// What signing answers: a signature counted, or waiting for its link.
+    fn from(state: SignatureState) -> Self {
+        match state {
+            SignatureState::Confirmed => Self::Confirmed,
+            _ => Self::PendingConfirmation,
+        }
+    }
 }
 
 /// What signing answers: the same whether or not this address had signed before.
@@ -200,6 +341,19 @@ pub struct PublicSigner {
     pub signed_at: String,
 }
 
+impl From<signature::Model> for PublicSigner {
+    fn from(s: signature::Model) -> Self {
+        Self {
+            name: s.name,
+            locality: s.locality,
+            country: s.country.map(|c| c.to_string()),
+            affiliation: s.affiliation,
+            comment: s.comment,
+            signed_at: instant(s.confirmed_at.unwrap_or(s.created_at)),
+        }
+    }
+}
+
 #[derive(Object, Debug, Clone)]
 pub struct SignerPage {
     pub items: Vec<PublicSigner>,
@@ -225,10 +379,31 @@ pub struct SignatureRecord {
     #[oai(nullable)]
     pub comment: Option<String>,
     pub public: bool,
-    pub status: entity::values::SignatureState,
+    pub status: SignatureState,
     pub created_at: String,
     #[oai(nullable)]
     pub confirmed_at: Option<String>,
+}
+
+impl From<service::Signer> for SignatureRecord {
+    fn from(s: service::Signer) -> Self {
+        let row = s.item;
+        Self {
+            id: row.id.to_string(),
+            supporter_id: row.supporter_id.to_string(),
+            email: s.email,
+            name: row.name,
+            affiliation: row.affiliation,
+            postal_code: row.postal_code,
+            locality: row.locality,
+            country: row.country.map(|c| c.to_string()),
+            comment: row.comment,
+            public: row.public,
+            status: row.status,
+            created_at: instant(row.created_at),
+            confirmed_at: row.confirmed_at.map(instant),
+        }
+    }
 }
 
 #[derive(Object, Debug, Clone)]

@@ -10,10 +10,12 @@ use super::{model::*, service};
 use crate::http::{
     ApiError, ApiTags, Problems,
     client::ClientAddr,
+    content::{self, reference},
     page::Limit,
     problem::{Conflict, IdempotencyKey, JsonBody, NotFound, SupporterAction, Unprocessable},
 };
 use crate::state::AppState;
+use entity::petition;
 
 pub struct PublicPetitionApi {
     pub state: AppState,
@@ -40,14 +42,12 @@ impl PublicPetitionApi {
         &self,
         id_or_slug: Path<String>,
     ) -> Result<Json<Petition>, Problems<NotFound>> {
-        Ok(Json(
-            self.state
-                .public_petitions
-                .get(&self.state.db, &self.state.site.public_url, &id_or_slug)
-                .await?
-                .view
-                .clone(),
-        ))
+        let id_or_slug = reference::<petition::Entity>(&id_or_slug)?;
+        let published = self.state.petitions.public(&id_or_slug).await?;
+        Ok(Json(Petition::of(
+            &published.petition,
+            &self.state.site.public_url,
+        )))
     }
 
     /// Confirmed signers who chose to be shown, newest first.
@@ -58,14 +58,23 @@ impl PublicPetitionApi {
         limit: Query<Option<Limit>>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<SignerPage>, Problems<(NotFound, Unprocessable)>> {
+        let id_or_slug = reference::<petition::Entity>(&id_or_slug)?;
         let limit = limit.0.unwrap_or_default();
-        let (items, next_cursor) =
-            service::public_signers(&self.state.db, &id_or_slug, limit, cursor.as_deref()).await?;
-        Ok(Json(SignerPage { items, next_cursor }))
+        let cursor = content::cursor(cursor.as_deref())?;
+        let page = self
+            .state
+            .petitions
+            .public_signers(&id_or_slug, limit, cursor)
+            .await?;
+        Ok(Json(SignerPage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }))
     }
 
     /// Sign a petition. The answer is the same whether or not this address signed
-    /// before; 429 with `Retry-After` when a client or an address signs too often.
+    /// before; a refusal names every bad field, those the petition asks for among
+    /// them; 429 with `Retry-After` when a client or an address signs too often.
     #[oai(path = "/public/petitions/:id/signatures", method = "post")]
     async fn sign(
         &self,
@@ -73,18 +82,16 @@ impl PublicPetitionApi {
         id: Path<String>,
         req: Json<SignRequest>,
     ) -> Result<SignAnswer, SupporterAction> {
-        let form = service::SignForm::parse(req.0).map_err(ApiError::invalid)?;
+        let id = reference::<petition::Entity>(&id)?;
+        let petition = self.state.petitions.public(&id).await?;
+        // Every bad field at once, those this petition asks for among them.
+        let form = service::SignForm::parse_for(req.0.into(), petition.petition.fields())?;
         self.state
             .limits
             .sign
             .check_address(ClientAddr::of(request), &form.email)
             .map_err(ApiError::too_many)?;
-        let petition = self
-            .state
-            .public_petitions
-            .get(&self.state.db, &self.state.site.public_url, &id)
-            .await?;
-        let status = service::sign(&self.state.signatures, &petition, form).await?;
+        let status = self.state.petitions.sign(petition, form).await?.into();
         let body = Json(Signed { status });
         Ok(match status {
             SignatureStatus::Confirmed => SignAnswer::Confirmed(body),
@@ -99,8 +106,7 @@ impl PublicPetitionApi {
         &self,
         req: Json<ConfirmRequest>,
     ) -> Result<Json<Confirmed>, Problems<(JsonBody, IdempotencyKey, NotFound, Conflict)>> {
-        let signature_count =
-            service::confirm(&self.state.db, &self.state.site, &req.0.token).await?;
+        let signature_count = self.state.petitions.confirm(&req.0.token).await?;
         Ok(Json(Confirmed {
             status: SignatureStatus::Confirmed,
             signature_count,

@@ -2,10 +2,9 @@
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::service;
+use super::service::{self, PetitionError, Petitions, Published};
 use crate::domain::PublicRef;
 use crate::http::moment::MomentCache;
 
@@ -17,7 +16,7 @@ use crate::http::moment::MomentCache;
 /// nor junk can fill the cache and push the real petitions out.
 pub struct PublicPetitions {
     /// Shared, not copied: a hit hands out the petition without copying its text.
-    by_id: MomentCache<Arc<service::Published>>,
+    by_id: MomentCache<Arc<Published>>,
     ids_by_slug: MomentCache<Uuid>,
 }
 
@@ -38,30 +37,26 @@ impl PublicPetitions {
     }
 
     /// A public petition, from memory when it was read within the last second and
-    /// this process has changed no petition since (the API, the pages and signing
-    /// share it).
-    pub async fn get(
+    /// this process has changed no petition since; else read by `petitions`.
+    pub(super) async fn get(
         &self,
-        db: &DatabaseConnection,
-        public_url: &str,
-        id_or_slug: &str,
-    ) -> Result<Arc<service::Published>, service::PetitionError> {
-        let cache = self;
-        let reference = PublicRef::parse(id_or_slug).ok_or(service::PetitionError::NotFound)?;
-        let known = match &reference {
+        petitions: &Petitions,
+        reference: &PublicRef,
+    ) -> Result<Arc<Published>, PetitionError> {
+        let known = match reference {
             PublicRef::Id(id) => Some(*id),
-            PublicRef::Slug(slug) => cache.ids_by_slug.get(slug.as_ref()),
+            PublicRef::Slug(slug) => self.ids_by_slug.get(slug.as_ref()),
         };
-        if let Some(petition) = known.and_then(|id| cache.by_id.get(&id.to_string())) {
+        if let Some(petition) = known.and_then(|id| self.by_id.get(&id.to_string())) {
             return Ok(petition);
         }
-        let changes = cache.by_id.changes();
-        let petition = Arc::new(service::public_get(db, id_or_slug, public_url).await?);
-        let id = petition.row.id;
+        let changes = self.by_id.changes();
+        let petition = Arc::new(petitions.read_public(reference).await?);
+        let id = petition.petition.item.id;
         if let PublicRef::Slug(slug) = reference {
-            cache.ids_by_slug.put(slug.to_string(), id, changes);
+            self.ids_by_slug.put(slug.to_string(), id, changes);
         }
-        cache.by_id.put(id.to_string(), petition.clone(), changes);
+        self.by_id.put(id.to_string(), petition.clone(), changes);
         Ok(petition)
     }
 }

@@ -2365,3 +2365,40 @@ async fn rsvping_or_giving_too_often_from_a_page_is_told_when_to_come_back() {
     }
     assert_eq!(app.attendees(&token, id_of(&event)).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_refused_signature_is_told_in_the_petitions_language_field_by_field() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let petition = open_petition(
+        &app,
+        &token,
+        with(some_fields(), json!({ "language": "fr" })),
+    )
+    .await;
+
+    let page = submit(
+        &app,
+        &format!("/petitions/{}", slug_of(&petition)),
+        &[
+            ("name", "Ana"),
+            ("email", "not an address"),
+            ("postal_code", " "),
+            ("country", "ZZZ"),
+        ],
+    )
+    .await;
+
+    page.expect_html(422);
+    let said = |field: &str| text_of(page.one(&format!("#{field}-error")));
+    assert_eq!(said("postal_code").trim(), "Ce champ est obligatoire.");
+    assert_eq!(
+        said("email").trim(),
+        "Saisissez une adresse e-mail comme nom@exemple.org."
+    );
+    assert_eq!(
+        said("country").trim(),
+        "Saisissez un code pays de deux lettres comme FR."
+    );
+    assert!(signatures(&app, &token, &petition).await.is_empty());
+}

@@ -2269,3 +2269,88 @@ async fn a_signature_an_erased_supporter_left_unconfirmed_can_no_longer_be_confi
     assert!(!kept[0].subscribe);
     assert_eq!(kept[0].status, entity::values::SignatureState::Expired);
 }
+
+#[tokio::test]
+async fn a_new_petition_with_several_bad_fields_is_told_of_each() {
+    let app = spawn_app().await;
+    let token = app.owner_of("hov").await;
+
+    let reply = app
+        .post_json(
+            "/api/v1/petitions",
+            &token,
+            &json!({ "title": " ", "target": TARGET, "goal": 0, "campaign": "no-such-campaign" }),
+        )
+        .await;
+
+    reply.expect_problem(422);
+    let mut fields = reply.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["campaign", "goal", "title"]);
+}
+
+#[tokio::test]
+async fn a_petitions_confirmation_setting_and_fields_cannot_be_cleared() {
+    let app = spawn_app().await;
+    let token = app.owner_of("hov").await;
+    let petition = draft(&app, &token, json!({ "require_confirmation": false })).await;
+    let path = format!("/api/v1/petitions/{}", id_of(&petition));
+
+    let refused = app
+        .patch_json(
+            &path,
+            &token,
+            &json!({ "require_confirmation": null, "fields": null, "title": null }),
+        )
+        .await;
+
+    refused.expect_problem(422);
+    let mut fields = refused.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["fields", "require_confirmation", "title"]);
+    assert_eq!(app.get(&path, &token).await.expect(200), &petition);
+}
+
+#[tokio::test]
+async fn a_taken_slug_is_named_as_it_was_asked_for() {
+    let app = spawn_app().await;
+    let token = app.owner_of("hov").await;
+    draft(&app, &token, json!({ "slug": "clep-cedep" })).await;
+
+    let reply = app
+        .post_json(
+            "/api/v1/petitions",
+            &token,
+            &json!({ "title": "Another", "target": TARGET, "slug": "clep-cedep" }),
+        )
+        .await;
+
+    let problem = reply.expect_problem(409);
+    assert_eq!(problem["detail"], "the slug \"clep-cedep\" is taken");
+}
+
+#[tokio::test]
+async fn a_refused_signature_names_the_petitions_own_fields_with_the_rest() {
+    let app = spawn_app().await;
+    let token = app.owner_of("hov").await;
+    let petition = open_petition(
+        &app,
+        &token,
+        json!({ "fields": { "affiliation": "required", "country": "optional" } }),
+    )
+    .await;
+
+    let refused = sign(
+        &app,
+        id_of(&petition),
+        "not an address",
+        json!({ "country": "ZZZ" }),
+    )
+    .await;
+
+    refused.expect_problem(422);
+    let mut fields = refused.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["affiliation", "country", "email"]);
+    assert!(signatures(&app, &token, &petition).await.is_empty());
+}
