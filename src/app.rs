@@ -56,6 +56,11 @@ impl App {
         let worker = worker(&config, db.clone(), site.clone(), renderer.clone())?;
         let state = AppState {
             campaigns: crate::campaigns::Campaigns::new(db.clone()),
+            fundraisers: crate::fundraisers::Fundraisers::new(
+                db.clone(),
+                site.clone(),
+                crate::payments::Payments::from_config(&config)?,
+            ),
             signatures: crate::petitions::intake::start(db.clone(), site.clone()),
             rsvps: crate::rsvps::service::start(db.clone(), site.clone()),
             rsvp_events: Arc::new(crate::rsvps::service::event_ids()),
@@ -66,7 +71,6 @@ impl App {
             proxies: TrustedProxies::new(&config.trusted_proxies),
             metrics_token: config.metrics_token.clone().map(Into::into),
             feeds: Arc::default(),
-            payments: crate::payments::Payments::from_config(&config)?,
             public_petitions: Arc::default(),
         };
         let acceptor = TcpListener::bind(config.bind.as_str())

@@ -20,8 +20,8 @@ pub struct AppState {
     pub limits: Arc<crate::http::limit::Limiters>,
     /// Rendered calendar feeds.
     pub feeds: Arc<crate::calendar::cache::FeedCache>,
-    /// Stripe, where configured.
-    pub payments: crate::payments::Payments,
+    /// Fundraisers and donations, with Stripe where configured.
+    pub fundraisers: crate::fundraisers::Fundraisers,
     /// Public petitions as last read, trusted for a second: a viral petition's page
     /// is read far more often than it changes.
     pub public_petitions: Arc<crate::petitions::published::PublicPetitions>,

@@ -89,12 +89,10 @@ impl PublicApi {
             &self.state.site.public_url,
         )
         .await?;
-        let fundraisers = crate::fundraisers::service::open_in_campaign(
-            &self.state.db,
-            id,
+        let fundraisers = crate::fundraisers::model::views(
+            self.state.fundraisers.open_in_campaign(id).await?,
             &self.state.site.public_url,
-        )
-        .await?;
+        );
         Ok(Json(PublicCampaign {
             campaign: campaign.into(),
             events,

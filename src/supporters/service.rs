@@ -624,18 +624,18 @@ async fn donations_of(
             .await?
             .into_iter()
             .map(|(f, d)| SupporterDonation {
-                id: d.id,
+                id: d.id.to_string(),
                 fundraiser: f.slug,
                 fundraiser_title: f.title,
-                amount: d.amount,
+                amount: crate::http::money::MoneyBody::of(d.amount, d.currency),
                 refunded_amount: d.refunded_amount,
                 method: d.method,
                 frequency: d.frequency,
                 status: d.status,
                 anonymous: d.anonymous,
                 message: d.message,
-                received_at: d.received_at,
-                created_at: d.created_at,
+                received_at: d.received_at.map(instant),
+                created_at: instant(d.created_at),
             })
             .collect(),
     )
