@@ -419,7 +419,7 @@ async fn fighting_fund(
     use crate::fundraisers::{
         Fundraisers,
         donations::OfflineGift,
-        service::{Amount, DonationMethod, NewFundraiser},
+        service::{Amount, DonationMethod, FundraiserStatus, NewFundraiser},
     };
 
     let fundraisers = Fundraisers::new(db.clone(), site.clone(), Default::default());
@@ -446,7 +446,9 @@ async fn fighting_fund(
         )
         .await?;
     let fund = PublicRef::Id(fund.row.id);
-    fundraisers.publish(access, &fund).await?;
+    fundraisers
+        .move_to(access, &fund, FundraiserStatus::Open)
+        .await?;
     let gifts = [
         (
             Amount::new(25_000, "GBP"),

@@ -7,7 +7,11 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{donations, model::*, service::FundraiserError};
+use super::{
+    donations,
+    model::*,
+    service::{FundraiserError, FundraiserStatus},
+};
 use crate::content::ContentError;
 use crate::domain::{PublicRef, decimal_text};
 use crate::http::{
@@ -67,6 +71,19 @@ pub enum DonationRecorded {
 impl FundraisersApi {
     fn view(&self, f: super::service::Fundraiser) -> Json<Fundraiser> {
         Json(Fundraiser::view(f, &self.state.site.public_url))
+    }
+
+    /// Publish or close a fundraiser.
+    async fn move_to(
+        &self,
+        auth: BearerAuth,
+        id: &str,
+        status: FundraiserStatus,
+    ) -> Result<Json<Fundraiser>, ActOnOne> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let id = fundraiser_ref(id)?;
+        let fundraiser = self.state.fundraisers.move_to(&access, &id, status).await?;
+        Ok(self.view(fundraiser))
     }
 }
 
@@ -131,9 +148,7 @@ impl FundraisersApi {
         auth: BearerAuth,
         id: Path<String>,
     ) -> Result<Json<Fundraiser>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = fundraiser_ref(&id)?;
-        Ok(self.view(self.state.fundraisers.publish(&access, &id).await?))
+        self.move_to(auth, &id, FundraiserStatus::Open).await
     }
 
     /// Stop taking online donations; gifts by hand may still be recorded.
@@ -143,9 +158,7 @@ impl FundraisersApi {
         auth: BearerAuth,
         id: Path<String>,
     ) -> Result<Json<Fundraiser>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = fundraiser_ref(&id)?;
-        Ok(self.view(self.state.fundraisers.close(&access, &id).await?))
+        self.move_to(auth, &id, FundraiserStatus::Closed).await
     }
 
     /// Record a gift that came in by hand (cash at a screening, a bank transfer), in

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, sea_query::Expr, sea_query::OnConflict,
+    EntityTrait, QueryFilter, QueryOrder, Select, sea_query::Expr, sea_query::OnConflict,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -425,38 +425,19 @@ async fn news(
     news: News,
 ) -> Result<Handled, FundraiserError> {
     let now = Utc::now();
-    let pending_or_failed = [
-        DonationStatus::Pending.as_str(),
-        DonationStatus::Failed.as_str(),
-    ];
     match news {
         News::Ignored => Ok(Handled::Ignored),
         News::Paid { donation, amount } => {
             let Some(row) = find_by_ref(conn, &donation).await? else {
                 return Ok(Handled::Ignored);
             };
-            let mut update = donation::Entity::update_many()
-                .col_expr(
-                    donation::Column::Status,
-                    Expr::value(DonationStatus::Succeeded),
-                )
-                .col_expr(
-                    donation::Column::FailureReason,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(donation::Column::ReceivedAt, Expr::value(Some(now)))
-                .col_expr(donation::Column::UpdatedAt, Expr::value(now));
+            let mut update = with_stripe_ids(donation::Entity::update_many(), &donation);
             // What Stripe took is what was given.
             if let Some(amount) = amount.filter(|a| *a > 0 && *a != row.amount) {
                 tracing::warn!(donation = %row.id, ours = row.amount, stripe = amount, "amounts differ");
                 update = update.col_expr(donation::Column::Amount, Expr::value(amount));
             }
-            let changed = with_stripe_ids(update, &donation)
-                .filter(donation::Column::Id.eq(row.id))
-                .filter(donation::Column::Status.is_in(pending_or_failed))
-                .exec(conn)
-                .await?;
-            if changed.rows_affected == 1 {
+            if mark_paid(conn, row.id, update, now).await? {
                 send_receipt(conn, site, row.id).await?;
             } else {
                 remember_ids(conn, row.id, &donation).await?;
@@ -510,22 +491,8 @@ async fn news(
                 return Ok(Handled::Ignored);
             };
             if first {
-                let changed = with_stripe_ids(donation::Entity::update_many(), &donation)
-                    .col_expr(
-                        donation::Column::Status,
-                        Expr::value(DonationStatus::Succeeded),
-                    )
-                    .col_expr(
-                        donation::Column::FailureReason,
-                        Expr::value(Option::<String>::None),
-                    )
-                    .col_expr(donation::Column::ReceivedAt, Expr::value(Some(now)))
-                    .col_expr(donation::Column::UpdatedAt, Expr::value(now))
-                    .filter(donation::Column::Id.eq(gift.id))
-                    .filter(donation::Column::Status.is_in(pending_or_failed))
-                    .exec(conn)
-                    .await?;
-                if changed.rows_affected == 1 {
+                let update = with_stripe_ids(donation::Entity::update_many(), &donation);
+                if mark_paid(conn, gift.id, update, now).await? {
                     send_receipt(conn, site, gift.id).await?;
                 }
                 return Ok(Handled::Applied);
@@ -581,6 +548,35 @@ async fn news(
             Ok(Handled::Applied)
         }
     }
+}
+
+/// Mark a pending or failed donation paid, with `update`'s other changes: whether
+/// this changed it (news of a payment may come twice).
+async fn mark_paid(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    update: sea_orm::UpdateMany<donation::Entity>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let changed = update
+        .col_expr(
+            donation::Column::Status,
+            Expr::value(DonationStatus::Succeeded),
+        )
+        .col_expr(
+            donation::Column::FailureReason,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(donation::Column::ReceivedAt, Expr::value(Some(now)))
+        .col_expr(donation::Column::UpdatedAt, Expr::value(now))
+        .filter(donation::Column::Id.eq(id))
+        .filter(donation::Column::Status.is_in([
+            DonationStatus::Pending.as_str(),
+            DonationStatus::Failed.as_str(),
+        ]))
+        .exec(conn)
+        .await?;
+    Ok(changed.rows_affected == 1)
 }
 
 /// Keep the Stripe ids an event names, where we do not have them yet.
@@ -755,19 +751,10 @@ impl Fundraisers {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Donation>, FundraiserError> {
-        let fundraiser = self.find_for(access, fundraiser, Role::Organiser).await?;
-        let query =
-            donation::Entity::find().filter(donation::Column::FundraiserId.eq(fundraiser.id));
-        let page = content::page(
-            &self.db,
-            query,
-            donation::Column::Id,
-            Order::OldestFirst,
-            limit,
-            cursor,
-            |d| d.id,
-        )
-        .await?;
+        let query = self.donations_to(access, fundraiser).await?;
+        let page = self
+            .donation_page(query, Order::OldestFirst, limit, cursor)
+            .await?;
         Ok(Page {
             items: with_emails(&self.db, page.items).await?,
             next: page.next,
@@ -780,13 +767,41 @@ impl Fundraisers {
         access: &Access,
         fundraiser: &PublicRef,
     ) -> Result<Vec<Donation>, FundraiserError> {
-        let fundraiser = self.find_for(access, fundraiser, Role::Organiser).await?;
-        let rows = donation::Entity::find()
-            .filter(donation::Column::FundraiserId.eq(fundraiser.id))
+        let query = self.donations_to(access, fundraiser).await?;
+        let rows = query
             .order_by_asc(donation::Column::Id)
             .all(&self.db)
             .await?;
         Ok(with_emails(&self.db, rows).await?)
+    }
+
+    /// The donations to a fundraiser, for its organisers.
+    async fn donations_to(
+        &self,
+        access: &Access,
+        fundraiser: &PublicRef,
+    ) -> Result<Select<donation::Entity>, ContentError> {
+        let fundraiser = self.find_for(access, fundraiser, Role::Organiser).await?;
+        Ok(donation::Entity::find().filter(donation::Column::FundraiserId.eq(fundraiser.id)))
+    }
+
+    async fn donation_page(
+        &self,
+        query: Select<donation::Entity>,
+        order: Order,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<donation::Model>, DbErr> {
+        content::page(
+            &self.db,
+            query,
+            donation::Column::Id,
+            order,
+            limit,
+            cursor,
+            |d| d.id,
+        )
+        .await
     }
 
     /// Succeeded gifts as the public sees them, newest first: a name only where the
@@ -801,16 +816,9 @@ impl Fundraisers {
         let query = donation::Entity::find()
             .filter(donation::Column::FundraiserId.eq(fundraiser.id))
             .filter(donation::Column::Status.eq(DonationStatus::Succeeded));
-        let page = content::page(
-            &self.db,
-            query,
-            donation::Column::Id,
-            Order::NewestFirst,
-            limit,
-            cursor,
-            |d| d.id,
-        )
-        .await?;
+        let page = self
+            .donation_page(query, Order::NewestFirst, limit, cursor)
+            .await?;
         Ok(page.map(|d| {
             let named = d.method == DonationMethod::Online && !d.anonymous;
             PublicGift {

@@ -64,29 +64,18 @@ impl FundraiserError {
     }
 }
 
-impl From<DbErr> for FundraiserError {
-    fn from(e: DbErr) -> Self {
-        Self::Content(e.into())
-    }
+/// What becomes a [`ContentError`] becomes a fundraiser's.
+macro_rules! through_content {
+    ($($from:ty),+) => {$(
+        impl From<$from> for FundraiserError {
+            fn from(e: $from) -> Self {
+                Self::Content(e.into())
+            }
+        }
+    )+};
 }
 
-impl From<InvalidField> for FundraiserError {
-    fn from(e: InvalidField) -> Self {
-        Self::Content(e.into())
-    }
-}
-
-impl From<Invalid> for FundraiserError {
-    fn from(e: Invalid) -> Self {
-        Self::Content(e.into())
-    }
-}
-
-impl From<AccessError> for FundraiserError {
-    fn from(e: AccessError) -> Self {
-        Self::Content(e.into())
-    }
-}
+through_content!(DbErr, InvalidField, Invalid, AccessError);
 
 /// An amount as asked: minor units and a currency code, not yet checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -467,35 +456,24 @@ impl Fundraisers {
         self.one(updated).await
     }
 
-    /// Open a fundraiser for donations: a draft, or a closed appeal opening again.
-    pub async fn publish(
+    /// Open a fundraiser for donations (a draft, or a closed appeal opening again), or
+    /// close it to online donations (an open one). Asking for its status again
+    /// changes nothing; a draft cannot be closed.
+    pub async fn move_to(
         &self,
         access: &Access,
         fundraiser: &PublicRef,
+        status: FundraiserStatus,
     ) -> Result<Fundraiser, FundraiserError> {
         let row = self.find_for(access, fundraiser, Role::Organiser).await?;
-        let row = match row.status {
-            FundraiserStatus::Open => row,
-            _ => self.set_status(row, FundraiserStatus::Open).await?,
-        };
-        self.one(row).await
-    }
-
-    /// Stop taking online donations. Closing twice changes nothing.
-    pub async fn close(
-        &self,
-        access: &Access,
-        fundraiser: &PublicRef,
-    ) -> Result<Fundraiser, FundraiserError> {
-        let row = self.find_for(access, fundraiser, Role::Organiser).await?;
-        let row = match row.status {
-            FundraiserStatus::Open => self.set_status(row, FundraiserStatus::Closed).await?,
-            FundraiserStatus::Closed => row,
-            _ => {
+        let row = match (row.status, status) {
+            (now, asked) if now == asked => row,
+            (FundraiserStatus::Draft, FundraiserStatus::Closed) => {
                 return Err(FundraiserError::WrongState(
                     "a draft cannot be closed; publish it first",
                 ));
             }
+            _ => self.set_status(row, status).await?,
         };
         self.one(row).await
     }
@@ -519,23 +497,27 @@ impl Fundraisers {
 
     /// Fundraisers open for donations anywhere, newest first (for the home page).
     pub async fn open(&self, limit: Limit) -> Result<Vec<Fundraiser>, DbErr> {
-        let rows = fundraiser::Entity::find()
-            .filter(fundraiser::Column::Status.eq(FundraiserStatus::Open))
-            .order_by_desc(fundraiser::Column::Id)
-            .limit(limit.get())
-            .all(&self.db)
-            .await?;
-        self.with_totals(rows).await
+        self.open_where(None, Some(limit)).await
     }
 
     /// A campaign's fundraisers open for donations, newest first.
     pub async fn open_in_campaign(&self, campaign_id: Uuid) -> Result<Vec<Fundraiser>, DbErr> {
-        let rows = fundraiser::Entity::find()
-            .filter(fundraiser::Column::CampaignId.eq(campaign_id))
+        self.open_where(Some(campaign_id), None).await
+    }
+
+    async fn open_where(
+        &self,
+        campaign_id: Option<Uuid>,
+        limit: Option<Limit>,
+    ) -> Result<Vec<Fundraiser>, DbErr> {
+        let mut query = fundraiser::Entity::find()
             .filter(fundraiser::Column::Status.eq(FundraiserStatus::Open))
             .order_by_desc(fundraiser::Column::Id)
-            .all(&self.db)
-            .await?;
+            .limit(limit.map(Limit::get));
+        if let Some(campaign_id) = campaign_id {
+            query = query.filter(fundraiser::Column::CampaignId.eq(campaign_id));
+        }
+        let rows = query.all(&self.db).await?;
         self.with_totals(rows).await
     }
 
