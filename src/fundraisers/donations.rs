@@ -1007,3 +1007,31 @@ pub struct AfterCheckout {
     pub monthly: bool,
     pub donor_name: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gift_names_every_bad_field() {
+        let gift = Gift {
+            amount: Amount::new(0, "GBP"),
+            email: "not an address".into(),
+            name: " ".into(),
+            anonymous: false,
+            message: None,
+            frequency: Frequency::OneTime,
+            locale: Some("xx".into()),
+        };
+        let fields: Vec<String> = DonateForm::parse(gift)
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields.len(), 4, "{fields:?}");
+        for field in ["amount.amount", "email", "name"] {
+            assert!(fields.iter().any(|f| f == field), "{fields:?}");
+        }
+    }
+}

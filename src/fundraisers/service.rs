@@ -303,7 +303,7 @@ impl Fundraisers {
                 .zip(slug),
         )?;
         let campaign_id = match new.campaign.as_deref() {
-            Some(slug) => Some(self.campaign_in(member.organisation_id, slug).await?),
+            Some(slug) => Some(self.campaign_in(member.organisation_id, slug).await??),
             None => None,
         };
         let now = Utc::now();
@@ -435,15 +435,12 @@ impl Fundraisers {
             limits.set(&mut active);
         }
         match changes.campaign.optional() {
-            Some(Some(slug)) => match self.campaign_in(row.organisation_id, &slug).await {
-                Ok(id) => active.campaign_id = Set(Some(id)),
-                Err(FundraiserError::Content(ContentError::Invalid(Invalid(fields)))) => {
-                    for f in fields {
-                        checks.refuse(&f.field, f.message);
-                    }
+            Some(Some(slug)) => {
+                let id = self.campaign_in(row.organisation_id, &slug).await?;
+                if let Some(id) = checks.check(id) {
+                    active.campaign_id = Set(Some(id));
                 }
-                Err(e) => return Err(e),
-            },
+            }
             Some(None) => active.campaign_id = Set(None),
             None => {}
         }
@@ -521,12 +518,13 @@ impl Fundraisers {
         self.with_totals(rows).await
     }
 
+    /// The id of an organisation's campaign, named by its slug.
     async fn campaign_in(
         &self,
         organisation_id: Uuid,
         slug: &str,
-    ) -> Result<Uuid, FundraiserError> {
-        crate::campaigns::service::by_slug(&self.db, slug)
+    ) -> Result<Result<Uuid, InvalidField>, DbErr> {
+        Ok(crate::campaigns::service::by_slug(&self.db, slug)
             .await?
             .filter(|c| c.organisation_id == organisation_id)
             .map(|c| c.id)
@@ -535,8 +533,7 @@ impl Fundraisers {
                     "campaign",
                     format!("no campaign {slug:?} in this organisation"),
                 )
-                .into()
-            })
+            }))
     }
 
     pub(super) async fn find_for(
@@ -681,6 +678,56 @@ fn joined(billions: i64, rest: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_amount_names_its_part_that_is_wrong() {
+        let gbp = Amount::new(2_500, "gbp").parse("goal").unwrap();
+        assert_eq!((gbp.minor(), gbp.currency().code()), (2_500, "GBP"));
+        assert_eq!(
+            Amount::new(2_500, "XXY").parse("goal").unwrap_err().field,
+            "goal.currency"
+        );
+        assert_eq!(
+            Amount::new(0, "GBP").parse("amount").unwrap_err().field,
+            "amount.amount"
+        );
+    }
+
+    #[test]
+    fn limits_name_every_refusal() {
+        let mut checks = Checks::default();
+        assert_eq!(
+            Limits::check(0, STRIPE_MAX_AMOUNT + 1, vec![5; 1], &mut checks),
+            None
+        );
+        let fields: Vec<String> = checks
+            .finish()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, ["min_amount", "max_amount"]);
+
+        let mut checks = Checks::default();
+        let limits = Limits::check(100, 1_000, vec![500, 100, 500], &mut checks).unwrap();
+        assert!(checks.is_clean());
+        assert_eq!(limits.suggested, [100, 500]);
+    }
+
+    #[test]
+    fn each_refusal_has_its_code() {
+        assert_eq!(FundraiserError::Closed.code(), "closed");
+        assert_eq!(FundraiserError::PaymentsOff.code(), "payments");
+        assert_eq!(
+            FundraiserError::from(InvalidField::new("title", "must not be empty")).code(),
+            "invalid"
+        );
+        assert_eq!(
+            FundraiserError::from(ContentError::NotFound("fundraiser")).code(),
+            "not_found"
+        );
+    }
 
     #[test]
     fn split_sums_join_exactly_and_saturate() {
