@@ -392,9 +392,9 @@ pub enum Handled {
     Ignored,
 }
 
-/// Act on one verified Stripe event, once: the event id is recorded in the same
-/// transaction as what it changes.
 impl Fundraisers {
+    /// Act on one verified Stripe event, once: the event id is recorded in the same
+    /// transaction as what it changes.
     #[tracing::instrument(skip_all, fields(event = %event.id, kind = %event.kind))]
     pub async fn apply(&self, event: Event) -> Result<Handled, FundraiserError> {
         let txn = crate::db::begin_write(&self.db).await?;
