@@ -59,6 +59,11 @@ impl App {
             organisations: crate::organisations::Organisations::new(db.clone(), site.clone()),
             supporters: crate::supporters::Supporters::new(db.clone()),
             petitions: crate::petitions::Petitions::new(db.clone(), site.clone()),
+            fundraisers: crate::fundraisers::Fundraisers::new(
+                db.clone(),
+                site.clone(),
+                crate::payments::Payments::from_config(&config)?,
+            ),
             rsvps: crate::rsvps::service::start(db.clone(), site.clone()),
             rsvp_events: Arc::new(crate::rsvps::service::event_ids()),
             db,
@@ -68,7 +73,6 @@ impl App {
             proxies: TrustedProxies::new(&config.trusted_proxies),
             metrics_token: config.metrics_token.clone().map(Into::into),
             feeds: Arc::default(),
-            payments: crate::payments::Payments::from_config(&config)?,
         };
         let acceptor = TcpListener::bind(config.bind.as_str())
             .into_acceptor()

@@ -419,82 +419,84 @@ async fn fighting_fund(
     access: &Access,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    use crate::fundraisers::{donations, model::*, service as fundraisers};
-    use crate::http::money::MoneyInput;
-
-    let money = |amount: i64, currency: &str| MoneyInput {
-        amount,
-        currency: currency.into(),
+    use crate::domain::PublicRef;
+    use crate::fundraisers::{
+        Fundraisers,
+        donations::OfflineGift,
+        service::{Amount, DonationMethod, FundraiserStatus, NewFundraiser},
     };
-    let fund = fundraisers::create(
-        db,
-        access,
-        NewFundraiser {
-            organisation: Some("hands-off-venezuela".into()),
-            campaign: Some("hands-off-venezuela".into()),
-            slug: Some("inveval-workers-fighting-fund".into()),
-            title: Some("Fighting fund for the workers of the occupied Inveval factory".into()),
-            description: "The workers of **Inveval**, a valve factory in Carabobo, occupied \
-                          their plant when its owners locked them out, and have run it \
-                          under workers' control ever since.\n\nTheir fighting fund pays \
-                          for legal costs, raw materials and the wages of workers on the \
-                          picket line. Every pound goes to them."
-                .into(),
-            language: Some("en".into()),
-            goal: Some(money(500_000, "GBP")),
-            suggested_amounts: Some(vec![1_000, 2_500, 5_000, 10_000]),
-            min_amount: None,
-            max_amount: None,
-        },
-        PUBLIC_URL,
-    )
-    .await?;
-    fundraisers::publish(db, access, &fund.id, PUBLIC_URL).await?;
+
+    let fundraisers = Fundraisers::new(db.clone(), site.clone(), Default::default());
+    let fund = fundraisers
+        .create(
+            access,
+            NewFundraiser {
+                organisation: Some("hands-off-venezuela".into()),
+                campaign: Some("hands-off-venezuela".into()),
+                slug: Some("inveval-workers-fighting-fund".into()),
+                title: "Fighting fund for the workers of the occupied Inveval factory".into(),
+                description: "The workers of **Inveval**, a valve factory in Carabobo, occupied \
+                              their plant when its owners locked them out, and have run it \
+                              under workers' control ever since.\n\nTheir fighting fund pays \
+                              for legal costs, raw materials and the wages of workers on the \
+                              picket line. Every pound goes to them."
+                    .into(),
+                language: Some("en".into()),
+                goal: Some(Amount::new(500_000, "GBP")),
+                suggested_amounts: Some(vec![1_000, 2_500, 5_000, 10_000]),
+                min_amount: None,
+                max_amount: None,
+            },
+        )
+        .await?;
+    let fund = PublicRef::Id(fund.row.id);
+    fundraisers
+        .move_to(access, &fund, FundraiserStatus::Open)
+        .await?;
     let gifts = [
         (
-            money(25_000, "GBP"),
-            OfflineMethod::BankTransfer,
+            Amount::new(25_000, "GBP"),
+            DonationMethod::BankTransfer,
             "Unite the Union, London branch",
             6,
         ),
         (
-            money(8_550, "CAD"),
-            OfflineMethod::Cash,
+            Amount::new(8_550, "CAD"),
+            DonationMethod::Cash,
             "Collection at the Toronto screening",
             4,
         ),
         (
-            money(15_000, "EUR"),
-            OfflineMethod::BankTransfer,
+            Amount::new(15_000, "EUR"),
+            DonationMethod::BankTransfer,
             "CGT Metal, Barcelona",
             3,
         ),
         (
-            money(4_000, "GBP"),
-            OfflineMethod::Cash,
+            Amount::new(4_000, "GBP"),
+            DonationMethod::Cash,
             "Collection at the London public meeting",
             2,
         ),
     ];
     for (amount, method, donor, days_ago) in gifts {
-        donations::record_offline(
-            db,
-            site,
-            access,
-            &fund.id,
-            OfflineDonation {
-                amount,
-                method,
-                donor_name: Some(donor.into()),
-                donor_email: None,
-                received_at: now - Duration::days(days_ago),
-                note: None,
-                anonymous: None,
-                send_receipt: Some(false),
-                locale: None,
-            },
-        )
-        .await?;
+        fundraisers
+            .record_offline(
+                access,
+                &fund,
+                OfflineGift {
+                    amount,
+                    method,
+                    donor_name: Some(donor.into()),
+                    donor_email: None,
+                    received_at: now - Duration::days(days_ago),
+                    note: None,
+                    anonymous: false,
+                    send_receipt: false,
+                    locale: None,
+                },
+            )
+            .await?;
     }
     Ok(())
 }

@@ -22,8 +22,8 @@ pub struct AppState {
     pub limits: Arc<crate::http::limit::Limiters>,
     /// Rendered calendar feeds.
     pub feeds: Arc<crate::calendar::cache::FeedCache>,
-    /// Stripe, where configured.
-    pub payments: crate::payments::Payments,
+    /// Fundraisers and donations, with Stripe where configured.
+    pub fundraisers: crate::fundraisers::Fundraisers,
     /// Petitions and their signatures, with the public ones as last read.
     pub petitions: crate::petitions::Petitions,
     /// Supporters' RSVPs are placed in groups, one lock of the event for all those

@@ -86,12 +86,10 @@ impl PublicApi {
         let petitions = self.state.petitions.open_in_campaign(id).await?;
         let petitions =
             crate::petitions::model::Petition::all(&petitions, &self.state.site.public_url);
-        let fundraisers = crate::fundraisers::service::open_in_campaign(
-            &self.state.db,
-            id,
+        let fundraisers = crate::fundraisers::model::views(
+            self.state.fundraisers.open_in_campaign(id).await?,
             &self.state.site.public_url,
-        )
-        .await?;
+        );
         Ok(Json(PublicCampaign {
             campaign: campaign.into(),
             events,

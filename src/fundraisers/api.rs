@@ -5,13 +5,21 @@ use poem_openapi::{
     param::{Header, Path, Query},
     payload::Json,
 };
+use uuid::Uuid;
 
-use super::{donations, model::*, service};
-use crate::domain::{Currency, decimal_text};
+use super::{
+    donations,
+    model::*,
+    service::{FundraiserError, FundraiserStatus},
+};
+use crate::content::ContentError;
+use crate::domain::{PublicRef, decimal_text};
 use crate::http::{
-    ApiTags, BearerAuth, Problems,
+    ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
+    content::{cursor, reference},
     csv::{JsonOrCsv, Sheet, file_stem, wants_csv},
+    instant,
     page::Limit,
     problem::{
         ActOnOne, ActOnOneWith, BadGateway, Conflict, CreateOne, Forbidden, IdempotencyKey,
@@ -19,6 +27,28 @@ use crate::http::{
     },
 };
 use crate::state::AppState;
+use entity::fundraiser;
+
+impl From<FundraiserError> for ApiError {
+    fn from(e: FundraiserError) -> Self {
+        match e {
+            FundraiserError::Content(e) => e.into(),
+            FundraiserError::Closed | FundraiserError::WrongState(_) => {
+                ApiError::conflict(e.to_string())
+            }
+            FundraiserError::PaymentsOff => ApiError::unavailable(e.to_string()),
+            FundraiserError::Provider(cause) => {
+                tracing::warn!(error = %cause, "Stripe call failed");
+                ApiError::bad_gateway("the payment provider failed; nothing was charged")
+            }
+        }
+    }
+}
+
+/// The fundraiser a path names by id or slug.
+pub(super) fn fundraiser_ref(raw: &str) -> Result<PublicRef, ContentError> {
+    reference::<fundraiser::Entity>(raw)
+}
 
 pub struct FundraisersApi {
     pub state: AppState,
@@ -38,6 +68,25 @@ pub enum DonationRecorded {
     Created(Json<Donation>),
 }
 
+impl FundraisersApi {
+    fn view(&self, f: super::service::Fundraiser) -> Json<Fundraiser> {
+        Json(Fundraiser::view(f, &self.state.site.public_url))
+    }
+
+    /// Publish or close a fundraiser.
+    async fn move_to(
+        &self,
+        auth: BearerAuth,
+        id: &str,
+        status: FundraiserStatus,
+    ) -> Result<Json<Fundraiser>, ActOnOne> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let id = fundraiser_ref(id)?;
+        let fundraiser = self.state.fundraisers.move_to(&access, &id, status).await?;
+        Ok(self.view(fundraiser))
+    }
+}
+
 #[OpenApi(tag = "ApiTags::Fundraisers")]
 impl FundraisersApi {
     /// Create a fundraiser. It starts as a draft that only your organisation sees.
@@ -48,9 +97,8 @@ impl FundraisersApi {
         req: Json<NewFundraiser>,
     ) -> Result<FundraiserCreated, CreateOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let fundraiser =
-            service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
-        Ok(FundraiserCreated::Created(Json(fundraiser)))
+        let fundraiser = self.state.fundraisers.create(&access, req.0.into()).await?;
+        Ok(FundraiserCreated::Created(self.view(fundraiser)))
     }
 
     /// The fundraisers of your organisations, newest first.
@@ -63,23 +111,16 @@ impl FundraisersApi {
     ) -> Result<Json<FundraiserPage>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         let limit = limit.0.unwrap_or_default();
-        let (items, next_cursor) = service::list(
-            &self.state.db,
-            &access,
-            limit,
-            cursor.as_deref(),
-            &self.state.site.public_url,
-        )
-        .await?;
-        Ok(Json(FundraiserPage { items, next_cursor }))
+        let cursor = self::cursor(cursor.as_deref())?;
+        let page = self.state.fundraisers.list(&access, limit, cursor).await?;
+        Ok(Json(FundraiserPage::of(page, &self.state.site.public_url)))
     }
 
     #[oai(path = "/fundraisers/:id", method = "get")]
     async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Fundraiser>, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::get(&self.state.db, &access, &id, &self.state.site.public_url).await?,
-        ))
+        let id = fundraiser_ref(&id)?;
+        Ok(self.view(self.state.fundraisers.get(&access, &id).await?))
     }
 
     /// Change a fundraiser; `null` clears an optional field.
@@ -91,16 +132,13 @@ impl FundraisersApi {
         req: Json<FundraiserPatch>,
     ) -> Result<Json<Fundraiser>, PatchOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::patch(
-                &self.state.db,
-                &access,
-                &id,
-                req.0,
-                &self.state.site.public_url,
-            )
-            .await?,
-        ))
+        let id = fundraiser_ref(&id)?;
+        let fundraiser = self
+            .state
+            .fundraisers
+            .change(&access, &id, req.0.into())
+            .await?;
+        Ok(self.view(fundraiser))
     }
 
     /// Open a fundraiser for donations (a closed one opens again).
@@ -110,10 +148,7 @@ impl FundraisersApi {
         auth: BearerAuth,
         id: Path<String>,
     ) -> Result<Json<Fundraiser>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::publish(&self.state.db, &access, &id, &self.state.site.public_url).await?,
-        ))
+        self.move_to(auth, &id, FundraiserStatus::Open).await
     }
 
     /// Stop taking online donations; gifts by hand may still be recorded.
@@ -123,10 +158,7 @@ impl FundraisersApi {
         auth: BearerAuth,
         id: Path<String>,
     ) -> Result<Json<Fundraiser>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::close(&self.state.db, &access, &id, &self.state.site.public_url).await?,
-        ))
+        self.move_to(auth, &id, FundraiserStatus::Closed).await
     }
 
     /// Record a gift that came in by hand (cash at a screening, a bank transfer), in
@@ -139,10 +171,13 @@ impl FundraisersApi {
         req: Json<OfflineDonation>,
     ) -> Result<DonationRecorded, ActOnOneWith> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let donation =
-            donations::record_offline(&self.state.db, &self.state.site, &access, &id, req.0)
-                .await?;
-        Ok(DonationRecorded::Created(Json(donation)))
+        let id = fundraiser_ref(&id)?;
+        let donation = self
+            .state
+            .fundraisers
+            .record_offline(&access, &id, req.0.into())
+            .await?;
+        Ok(DonationRecorded::Created(Json(donation.into())))
     }
 
     /// Every donation, whatever its status, oldest first: JSON pages, or all of them
@@ -158,17 +193,26 @@ impl FundraisersApi {
     ) -> Result<JsonOrCsv<DonationPage>, Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>>
     {
         let access = authenticate(&self.state.db, &auth).await?;
+        let fundraiser = fundraiser_ref(&id)?;
         if wants_csv(accept.as_deref()) {
-            let (items, _) = donations::list(&self.state.db, &access, &id, None, None).await?;
+            let items = self
+                .state
+                .fundraisers
+                .all_donations(&access, &fundraiser)
+                .await?;
             return Ok(JsonOrCsv::Csv {
                 body: donations_csv(&items),
                 filename: format!("donations-{}.csv", file_stem(&id)),
             });
         }
         let limit = limit.0.unwrap_or_default();
-        let (items, next_cursor) =
-            donations::list(&self.state.db, &access, &id, Some(limit), cursor.as_deref()).await?;
-        Ok(JsonOrCsv::Json(DonationPage { items, next_cursor }))
+        let cursor = self::cursor(cursor.as_deref())?;
+        let page = self
+            .state
+            .fundraisers
+            .donations(&access, &fundraiser, limit, cursor)
+            .await?;
+        Ok(JsonOrCsv::Json(page.into()))
     }
 
     /// Refund a succeeded donation in full (through Stripe for an online one).
@@ -191,24 +235,14 @@ impl FundraisersApi {
         )>,
     > {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            donations::refund(
-                &self.state.db,
-                self.state.payments.stripe.as_ref(),
-                &access,
-                &id,
-            )
-            .await?,
-        ))
+        let id = Uuid::parse_str(&id).map_err(|_| ContentError::NotFound("donation"))?;
+        let donation = self.state.fundraisers.refund(&access, id).await?;
+        Ok(Json(donation.into()))
     }
 }
 
-/// An amount with its decimal point, for a spreadsheet: "25.00", "1000", "1.500".
-fn decimal(minor: i64, currency: &str) -> String {
-    Currency::parse(currency).map_or_else(|_| minor.to_string(), |c| decimal_text(minor, c))
-}
-
-fn donations_csv(items: &[Donation]) -> String {
+/// Every donation, one row each; amounts with their decimal point ("25.00", "1000").
+fn donations_csv(items: &[donations::Donation]) -> String {
     let mut sheet = Sheet::new(&[
         "id",
         "created_at",
@@ -226,22 +260,23 @@ fn donations_csv(items: &[Donation]) -> String {
         "note",
     ]);
     for d in items {
-        let currency = d.amount.currency.as_str();
+        let row = &d.row;
+        let currency = row.currency;
         sheet.row([
-            d.id.as_str(),
-            &d.created_at,
-            d.received_at.as_deref().unwrap_or(""),
-            d.status.as_str(),
-            d.method.as_str(),
-            d.frequency.as_str(),
-            &decimal(d.amount.amount, currency),
-            currency,
-            &decimal(d.refunded_amount, currency),
-            d.donor_name.as_deref().unwrap_or(""),
+            row.id.to_string().as_str(),
+            &instant(row.created_at),
+            &row.received_at.map(instant).unwrap_or_default(),
+            row.status.as_str(),
+            row.method.as_str(),
+            row.frequency.as_str(),
+            &decimal_text(row.amount, currency),
+            currency.code(),
+            &decimal_text(row.refunded_amount, currency),
+            row.donor_name.as_deref().unwrap_or(""),
             d.donor_email.as_deref().unwrap_or(""),
-            if d.anonymous { "yes" } else { "no" },
-            d.message.as_deref().unwrap_or(""),
-            d.note.as_deref().unwrap_or(""),
+            if row.anonymous { "yes" } else { "no" },
+            row.message.as_deref().unwrap_or(""),
+            row.note.as_deref().unwrap_or(""),
         ]);
     }
     sheet.finish()

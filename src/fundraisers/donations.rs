@@ -5,32 +5,31 @@
 //! (…)`), so two deliveries of news about one payment, in any order and in any number
 //! of processes, make one change and send one receipt.
 
-use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr, sea_query::OnConflict,
+    EntityTrait, QueryFilter, QueryOrder, Select, sea_query::Expr, sea_query::OnConflict,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::model::*;
-use super::service::{FundraiserError, check_role, find_for, find_public, optional};
+use super::service::{
+    Amount, DonationMethod, DonationStatus, Frequency, FundraiserError, FundraiserStatus,
+    Fundraisers, find_public,
+};
 use crate::access::{Access, Role};
-use crate::domain::{Currency, Email, InvalidField, Locale, Money};
+use crate::content::{self, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
+use crate::domain::{
+    Currency, Email, InvalidField, Locale, Money, PublicRef, optional_text, required_text,
+};
 use crate::email::{
     Site, links,
     outbox::{self, OutgoingEmail},
     render::{Template, money_text},
 };
-use crate::http::{
-    instant,
-    money::MoneyBody,
-    page::{Limit, cursor_id, split_page},
-};
 use crate::payments::{
-    Checkout, Stripe, StripeError,
+    Checkout, StripeError,
     webhook::{DonationRef, Event, News},
 };
 use crate::supporters::service::{self as supporters, Person};
@@ -39,110 +38,69 @@ use entity::{donation, fundraiser, organisation, stripe_event, supporter};
 /// What the links to the pages after Checkout are signed for.
 const DONATION_PAGE: &str = "donation";
 
-/// Record a gift that came in by hand, in any currency and whatever the
-/// fundraiser's status; it counts at once. With a donor address, a receipt is sent
-/// unless the organiser says not to.
-pub async fn record_offline(
-    db: &DatabaseConnection,
-    site: &Site,
-    access: &Access,
-    fundraiser_ref: &str,
-    gift: OfflineDonation,
-) -> Result<Donation, FundraiserError> {
-    let mut errors = Vec::new();
-    let amount = gift
-        .amount
-        .parse("amount")
-        .map_err(|mut e| errors.append(&mut e))
-        .ok();
-    let name = optional("donor_name", gift.donor_name.as_ref(), 200)
-        .map(|n| n.map(|n| crate::email::message::one_line(&n)))
-        .map_err(|e| errors.push(e))
-        .ok();
-    let email = gift
-        .donor_email
-        .as_deref()
-        .filter(|e| !e.trim().is_empty())
-        .map(|e| Email::parse(e).map_err(|e| e.at("donor_email")))
+/// A gift that came in by hand, as asked.
+#[derive(Debug, Clone)]
+pub struct OfflineGift {
+    /// In any currency.
+    pub amount: Amount,
+    pub method: DonationMethod,
+    pub donor_name: Option<String>,
+    pub donor_email: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub note: Option<String>,
+    pub anonymous: bool,
+    /// Email a receipt to the donor's address.
+    pub send_receipt: bool,
+    /// `en`, `es` or `fr`: the receipt's language.
+    pub locale: Option<String>,
+}
+
+/// A gift from a supporter to be paid online, as asked.
+#[derive(Debug, Clone)]
+pub struct Gift {
+    /// In the fundraiser's currency.
+    pub amount: Amount,
+    pub email: String,
+    pub name: String,
+    pub anonymous: bool,
+    pub message: Option<String>,
+    pub frequency: Frequency,
+    /// `en`, `es` or `fr`: the language of the checkout page and the receipt.
+    pub locale: Option<String>,
+}
+
+/// A donation, with its donor's address where one is known.
+#[derive(Debug, Clone)]
+pub struct Donation {
+    pub row: donation::Model,
+    pub donor_email: Option<String>,
+}
+
+/// A pending donation and where its donor pays.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub id: Uuid,
+    pub checkout_url: String,
+}
+
+/// A gift as the public sees it.
+#[derive(Debug, Clone)]
+pub struct PublicGift {
+    /// None for anonymous donors and gifts recorded by hand.
+    pub name: Option<String>,
+    /// What was given, less what was given back.
+    pub amount: i64,
+    pub currency: Currency,
+    pub message: Option<String>,
+    pub donated_at: DateTime<Utc>,
+}
+
+/// A text field that may be left out or blank.
+fn optional(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, InvalidField> {
+    value
+        .map(|v| optional_text(field, v, max))
         .transpose()
-        .map_err(|e| errors.push(e))
-        .ok();
-    let note = optional("note", gift.note.as_ref(), 5_000)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let locale = gift
-        .locale
-        .as_deref()
-        .map(Locale::parse)
-        .transpose()
-        .map_err(|e| errors.push(e))
-        .ok();
-    if gift.received_at > Utc::now() + Duration::days(1) {
-        errors.push(InvalidField::new("received_at", "is in the future"));
-    }
-    let (Some(amount), Some(name), Some(email), Some(note), Some(locale)) =
-        (amount, name, email, note, locale)
-    else {
-        return Err(FundraiserError::Invalid(errors));
-    };
-    if !errors.is_empty() {
-        return Err(FundraiserError::Invalid(errors));
-    }
-    let fundraiser = find_for(db, access, fundraiser_ref, Role::Organiser).await?;
-    let now = Utc::now();
-    let txn = crate::db::begin_write(db).await?;
-    let supporter = match &email {
-        Some(email) => Some(
-            supporters::upsert(
-                &txn.txn,
-                &Person {
-                    email: email.clone(),
-                    name: name.clone().unwrap_or_default(),
-                    locale,
-                },
-            )
-            .await?,
-        ),
-        None => None,
-    };
-    let row = donation::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        fundraiser_id: Set(fundraiser.id),
-        supporter_id: Set(supporter.as_ref().map(|s| s.id)),
-        parent_id: Set(None),
-        method: Set(DonationMethod::from(gift.method)),
-        frequency: Set(Frequency::OneTime),
-        amount: Set(amount.minor()),
-        currency: Set(amount.currency()),
-        refunded_amount: Set(0),
-        status: Set(DonationStatus::Succeeded),
-        donor_name: Set(name),
-        anonymous: Set(gift.anonymous.unwrap_or(false)),
-        message: Set(None),
-        note: Set(note),
-        locale: Set(locale),
-        failure_reason: Set(None),
-        stripe_session_id: Set(None),
-        stripe_payment_intent: Set(None),
-        stripe_subscription: Set(None),
-        stripe_invoice: Set(None),
-        received_at: Set(Some(gift.received_at)),
-        refunded_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn.txn)
-    .await?;
-    if let Some(supporter) = &supporter
-        && gift.send_receipt.unwrap_or(true)
-    {
-        let receipt = Receipts::load(&txn.txn, &fundraiser, site)
-            .await?
-            .receipt(&row, supporter);
-        outbox::enqueue(&txn.txn, site, [receipt]).await?;
-    }
-    txn.commit().await?;
-    Ok(view(row, supporter.map(|s| s.email.to_string())))
+        .map(|v| v.filter(|v| !v.is_empty()))
 }
 
 /// A gift from the donation form, checked against nothing but itself.
@@ -158,57 +116,36 @@ pub struct DonateForm {
 }
 
 impl DonateForm {
-    pub fn parse(r: DonateRequest) -> Result<Self, Vec<InvalidField>> {
-        let mut errors = Vec::new();
-        let amount = r
-            .amount
-            .parse("amount")
-            .map_err(|mut e| errors.append(&mut e))
-            .ok();
-        let email = Email::parse(r.email.as_deref().unwrap_or_default())
-            .map_err(|e| errors.push(e.at("email")))
-            .ok();
-        let name = crate::domain::required_text("name", r.name.as_deref().unwrap_or_default(), 200)
-            .map(|n| crate::email::message::one_line(&n))
-            .map_err(|e| errors.push(e))
-            .ok();
-        let message = optional("message", r.message.as_ref(), 1_000)
-            .map_err(|e| errors.push(e))
-            .ok();
-        let locale = r
-            .locale
-            .as_deref()
-            .map(Locale::parse)
-            .transpose()
-            .map_err(|e| errors.push(e))
-            .ok();
-        match (amount, email, name, message, locale) {
-            (Some(amount), Some(email), Some(name), Some(message), Some(locale))
-                if errors.is_empty() =>
-            {
-                Ok(Self {
-                    amount,
-                    email,
-                    name,
-                    anonymous: r.anonymous.unwrap_or(false),
-                    message,
-                    frequency: r.frequency,
-                    locale,
-                })
-            }
-            _ => Err(errors),
-        }
+    pub fn parse(gift: Gift) -> Result<Self, Invalid> {
+        let mut checks = Checks::default();
+        let amount = checks.check(gift.amount.parse("amount"));
+        let email = checks.check(Email::parse(&gift.email).map_err(|e| e.at("email")));
+        let name = checks.check(
+            required_text("name", &gift.name, 200).map(|n| crate::email::message::one_line(&n)),
+        );
+        let message = checks.check(optional("message", gift.message.as_deref(), 1_000));
+        let locale = checks.check(gift.locale.as_deref().map(Locale::parse).transpose());
+        let ((((amount, email), name), message), locale) =
+            checks.done(amount.zip(email).zip(name).zip(message).zip(locale))?;
+        Ok(Self {
+            amount,
+            email,
+            name,
+            anonymous: gift.anonymous,
+            message,
+            frequency: gift.frequency,
+            locale,
+        })
     }
 
     /// The fundraiser's own rules: its currency and its limits, and Stripe's.
-    fn fit(&self, fundraiser: &fundraiser::Model) -> Result<(), FundraiserError> {
+    fn fit(&self, fundraiser: &fundraiser::Model) -> Result<(), InvalidField> {
         let amount = self.amount;
         if amount.currency() != fundraiser.currency {
             return Err(InvalidField::new(
                 "amount.currency",
                 format!("this fundraiser takes {}", fundraiser.currency),
-            )
-            .into());
+            ));
         }
         let shown = |minor: i64| {
             Money::new(minor, amount.currency())
@@ -218,76 +155,42 @@ impl DonateForm {
             return Err(InvalidField::new(
                 "amount.amount",
                 format!("must be at least {}", shown(fundraiser.min_amount)),
-            )
-            .into());
+            ));
         }
         if amount.minor() > fundraiser.max_amount {
             return Err(InvalidField::new(
                 "amount.amount",
                 format!("must be at most {}", shown(fundraiser.max_amount)),
-            )
-            .into());
+            ));
         }
         // Stripe takes three-decimal currencies (KWD, BHD…) in tens of the minor unit.
         if amount.currency().exponent() == 3 && amount.minor() % 10 != 0 {
             return Err(InvalidField::new(
                 "amount.amount",
                 "must be a multiple of 10 in a three-decimal currency",
-            )
-            .into());
+            ));
         }
         Ok(())
     }
 }
 
-/// Start an online gift: a pending donation, then a Stripe Checkout session for it.
-/// The donation is stored before Stripe is called, so a payment can never arrive for
-/// a donation we do not have; if Stripe fails, the donation is marked failed.
-#[tracing::instrument(skip_all, fields(fundraiser = fundraiser_ref))]
-pub async fn start(
-    db: &DatabaseConnection,
-    site: &Site,
-    stripe: Option<&Stripe>,
-    fundraiser_ref: &str,
-    form: DonateForm,
-) -> Result<DonationStarted, FundraiserError> {
-    let fundraiser = find_public(db, fundraiser_ref).await?;
-    if fundraiser.status != FundraiserStatus::Open {
-        return Err(FundraiserError::Closed);
-    }
-    form.fit(&fundraiser)?;
-    let stripe = stripe.ok_or(FundraiserError::PaymentsOff)?;
-    let now = Utc::now();
-    let locale = form
-        .locale
-        .unwrap_or_else(|| Locale::choose(None, &fundraiser.language));
-    let txn = crate::db::begin_write(db).await?;
-    let supporter = supporters::upsert(
-        &txn.txn,
-        &Person {
-            email: form.email.clone(),
-            name: form.name.clone(),
-            locale: form.locale,
-        },
-    )
-    .await?;
-    let id = Uuid::now_v7();
+/// A new donation row: what every gift starts with.
+fn new_row(
+    fundraiser: &fundraiser::Model,
+    supporter: Option<Uuid>,
+    amount: Money,
+    now: DateTime<Utc>,
+) -> donation::ActiveModel {
     donation::ActiveModel {
-        id: Set(id),
+        id: Set(Uuid::now_v7()),
         fundraiser_id: Set(fundraiser.id),
-        supporter_id: Set(Some(supporter.id)),
+        supporter_id: Set(supporter),
         parent_id: Set(None),
-        method: Set(DonationMethod::Online),
-        frequency: Set(form.frequency),
-        amount: Set(form.amount.minor()),
-        currency: Set(form.amount.currency()),
+        amount: Set(amount.minor()),
+        currency: Set(amount.currency()),
         refunded_amount: Set(0),
-        status: Set(DonationStatus::Pending),
-        donor_name: Set(Some(form.name.clone())),
-        anonymous: Set(form.anonymous),
-        message: Set(form.message.clone()),
         note: Set(None),
-        locale: Set(form.locale),
+        message: Set(None),
         failure_reason: Set(None),
         stripe_session_id: Set(None),
         stripe_payment_intent: Set(None),
@@ -297,45 +200,169 @@ pub async fn start(
         refunded_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     }
-    .insert(&txn.txn)
-    .await?;
-    txn.commit().await?;
+}
 
-    let token = links::sign(&site.secret, DONATION_PAGE, id);
-    let checkout = Checkout {
-        donation_id: id,
-        fundraiser_id: fundraiser.id,
-        title: &fundraiser.title,
-        amount: form.amount,
-        monthly: form.frequency == Frequency::Monthly,
-        email: form.email.as_ref(),
-        locale,
-        success_url: format!("{}/donations/{token}/thanks", site.public_url),
-        cancel_url: format!("{}/donations/{token}/cancelled", site.public_url),
-    };
-    let session = match stripe.create_checkout(&checkout).await {
-        Ok(session) => session,
-        Err(e) => {
-            fail(db, id, "the payment page could not be opened").await?;
-            return Err(e.into());
+impl Fundraisers {
+    /// Record a gift that came in by hand, in any currency and whatever the
+    /// fundraiser's status; it counts at once. With a donor address, a receipt is sent
+    /// unless the organiser says not to.
+    pub async fn record_offline(
+        &self,
+        access: &Access,
+        fundraiser: &PublicRef,
+        gift: OfflineGift,
+    ) -> Result<Donation, FundraiserError> {
+        let mut checks = Checks::default();
+        let amount = checks.check(gift.amount.parse("amount"));
+        let name = checks.check(
+            optional("donor_name", gift.donor_name.as_deref(), 200)
+                .map(|n| n.map(|n| crate::email::message::one_line(&n))),
+        );
+        let email = checks.check(
+            gift.donor_email
+                .as_deref()
+                .filter(|e| !e.trim().is_empty())
+                .map(|e| Email::parse(e).map_err(|e| e.at("donor_email")))
+                .transpose(),
+        );
+        let note = checks.check(optional("note", gift.note.as_deref(), 5_000));
+        let locale = checks.check(gift.locale.as_deref().map(Locale::parse).transpose());
+        if gift.received_at > Utc::now() + Duration::days(1) {
+            checks.refuse("received_at", "is in the future");
         }
-    };
-    let _turn = crate::db::write_turn(db).await;
-    donation::Entity::update_many()
-        .col_expr(
-            donation::Column::StripeSessionId,
-            Expr::value(Some(session.id)),
-        )
-        .col_expr(donation::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(donation::Column::Id.eq(id))
-        .exec(db)
+        let ((((amount, name), email), note), locale) =
+            checks.done(amount.zip(name).zip(email).zip(note).zip(locale))?;
+        let fundraiser = self.find_for(access, fundraiser, Role::Organiser).await?;
+        let now = Utc::now();
+        let txn = crate::db::begin_write(&self.db).await?;
+        let supporter = match &email {
+            Some(email) => Some(
+                supporters::upsert(
+                    &txn.txn,
+                    &Person {
+                        email: email.clone(),
+                        name: name.clone().unwrap_or_default(),
+                        locale,
+                    },
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        let row = donation::ActiveModel {
+            method: Set(gift.method),
+            frequency: Set(Frequency::OneTime),
+            status: Set(DonationStatus::Succeeded),
+            donor_name: Set(name),
+            anonymous: Set(gift.anonymous),
+            note: Set(note),
+            locale: Set(locale),
+            received_at: Set(Some(gift.received_at)),
+            ..new_row(&fundraiser, supporter.as_ref().map(|s| s.id), amount, now)
+        }
+        .insert(&txn.txn)
         .await?;
-    Ok(DonationStarted {
-        id: id.to_string(),
-        status: DonationStatus::Pending,
-        checkout_url: session.url,
-    })
+        if let Some(supporter) = &supporter
+            && gift.send_receipt
+        {
+            let receipt = Receipts::load(&txn.txn, &fundraiser, &self.site)
+                .await?
+                .receipt(&row, supporter);
+            outbox::enqueue(&txn.txn, &self.site, [receipt]).await?;
+        }
+        txn.commit().await?;
+        Ok(Donation {
+            row,
+            donor_email: supporter.map(|s| s.email.to_string()),
+        })
+    }
+
+    /// Start an online gift: a pending donation, then a Stripe Checkout session for it.
+    /// The donation is stored before Stripe is called, so a payment can never arrive
+    /// for a donation we do not have; if Stripe fails, the donation is marked failed.
+    #[tracing::instrument(skip_all, fields(fundraiser = ?fundraiser))]
+    pub async fn start(
+        &self,
+        fundraiser: &PublicRef,
+        form: DonateForm,
+    ) -> Result<Started, FundraiserError> {
+        let db = &self.db;
+        let fundraiser = find_public(db, fundraiser).await?;
+        if fundraiser.status != FundraiserStatus::Open {
+            return Err(FundraiserError::Closed);
+        }
+        form.fit(&fundraiser)?;
+        let stripe = self
+            .payments
+            .stripe
+            .as_ref()
+            .ok_or(FundraiserError::PaymentsOff)?;
+        let now = Utc::now();
+        let locale = form
+            .locale
+            .unwrap_or_else(|| Locale::choose(None, &fundraiser.language));
+        let txn = crate::db::begin_write(db).await?;
+        let supporter = supporters::upsert(
+            &txn.txn,
+            &Person {
+                email: form.email.clone(),
+                name: form.name.clone(),
+                locale: form.locale,
+            },
+        )
+        .await?;
+        let row = donation::ActiveModel {
+            method: Set(DonationMethod::Online),
+            frequency: Set(form.frequency),
+            status: Set(DonationStatus::Pending),
+            donor_name: Set(Some(form.name.clone())),
+            anonymous: Set(form.anonymous),
+            message: Set(form.message.clone()),
+            locale: Set(form.locale),
+            ..new_row(&fundraiser, Some(supporter.id), form.amount, now)
+        }
+        .insert(&txn.txn)
+        .await?;
+        txn.commit().await?;
+        let id = row.id;
+
+        let site = &self.site;
+        let token = links::sign(&site.secret, DONATION_PAGE, id);
+        let checkout = Checkout {
+            donation_id: id,
+            fundraiser_id: fundraiser.id,
+            title: &fundraiser.title,
+            amount: form.amount,
+            monthly: form.frequency == Frequency::Monthly,
+            email: form.email.as_ref(),
+            locale,
+            success_url: format!("{}/donations/{token}/thanks", site.public_url),
+            cancel_url: format!("{}/donations/{token}/cancelled", site.public_url),
+        };
+        let session = match stripe.create_checkout(&checkout).await {
+            Ok(session) => session,
+            Err(e) => {
+                fail(db, id, "the payment page could not be opened").await?;
+                return Err(e.into());
+            }
+        };
+        let _turn = crate::db::write_turn(db).await;
+        donation::Entity::update_many()
+            .col_expr(
+                donation::Column::StripeSessionId,
+                Expr::value(Some(session.id)),
+            )
+            .col_expr(donation::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(donation::Column::Id.eq(id))
+            .exec(db)
+            .await?;
+        Ok(Started {
+            id,
+            checkout_url: session.url,
+        })
+    }
 }
 
 async fn fail(db: &DatabaseConnection, id: Uuid, reason: &str) -> Result<(), DbErr> {
@@ -364,33 +391,31 @@ pub enum Handled {
     Ignored,
 }
 
-/// Act on one verified Stripe event, once: the event id is recorded in the same
-/// transaction as what it changes.
-#[tracing::instrument(skip_all, fields(event = %event.id, kind = %event.kind))]
-pub async fn apply(
-    db: &DatabaseConnection,
-    site: &Site,
-    event: Event,
-) -> Result<Handled, FundraiserError> {
-    let txn = crate::db::begin_write(db).await?;
-    let first_time = stripe_event::Entity::insert(stripe_event::ActiveModel {
-        id: Set(event.id.clone()),
-        kind: Set(event.kind.clone()),
-        received_at: Set(Utc::now()),
-    })
-    .on_conflict(
-        OnConflict::column(stripe_event::Column::Id)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(&txn.txn)
-    .await?;
-    if first_time == 0 {
-        return Ok(Handled::Repeated);
+impl Fundraisers {
+    /// Act on one verified Stripe event, once: the event id is recorded in the same
+    /// transaction as what it changes.
+    #[tracing::instrument(skip_all, fields(event = %event.id, kind = %event.kind))]
+    pub async fn apply(&self, event: Event) -> Result<Handled, FundraiserError> {
+        let txn = crate::db::begin_write(&self.db).await?;
+        let first_time = stripe_event::Entity::insert(stripe_event::ActiveModel {
+            id: Set(event.id.clone()),
+            kind: Set(event.kind.clone()),
+            received_at: Set(Utc::now()),
+        })
+        .on_conflict(
+            OnConflict::column(stripe_event::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn.txn)
+        .await?;
+        if first_time == 0 {
+            return Ok(Handled::Repeated);
+        }
+        let handled = news(&txn.txn, &self.site, event.news).await?;
+        txn.commit().await?;
+        Ok(handled)
     }
-    let handled = news(&txn.txn, site, event.news).await?;
-    txn.commit().await?;
-    Ok(handled)
 }
 
 async fn news(
@@ -399,38 +424,19 @@ async fn news(
     news: News,
 ) -> Result<Handled, FundraiserError> {
     let now = Utc::now();
-    let pending_or_failed = [
-        DonationStatus::Pending.as_str(),
-        DonationStatus::Failed.as_str(),
-    ];
     match news {
         News::Ignored => Ok(Handled::Ignored),
         News::Paid { donation, amount } => {
             let Some(row) = find_by_ref(conn, &donation).await? else {
                 return Ok(Handled::Ignored);
             };
-            let mut update = donation::Entity::update_many()
-                .col_expr(
-                    donation::Column::Status,
-                    Expr::value(DonationStatus::Succeeded),
-                )
-                .col_expr(
-                    donation::Column::FailureReason,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(donation::Column::ReceivedAt, Expr::value(Some(now)))
-                .col_expr(donation::Column::UpdatedAt, Expr::value(now));
+            let mut update = with_stripe_ids(donation::Entity::update_many(), &donation);
             // What Stripe took is what was given.
             if let Some(amount) = amount.filter(|a| *a > 0 && *a != row.amount) {
                 tracing::warn!(donation = %row.id, ours = row.amount, stripe = amount, "amounts differ");
                 update = update.col_expr(donation::Column::Amount, Expr::value(amount));
             }
-            let changed = with_stripe_ids(update, &donation)
-                .filter(donation::Column::Id.eq(row.id))
-                .filter(donation::Column::Status.is_in(pending_or_failed))
-                .exec(conn)
-                .await?;
-            if changed.rows_affected == 1 {
+            if mark_paid(conn, row.id, update, now).await? {
                 send_receipt(conn, site, row.id).await?;
             } else {
                 remember_ids(conn, row.id, &donation).await?;
@@ -484,22 +490,8 @@ async fn news(
                 return Ok(Handled::Ignored);
             };
             if first {
-                let changed = with_stripe_ids(donation::Entity::update_many(), &donation)
-                    .col_expr(
-                        donation::Column::Status,
-                        Expr::value(DonationStatus::Succeeded),
-                    )
-                    .col_expr(
-                        donation::Column::FailureReason,
-                        Expr::value(Option::<String>::None),
-                    )
-                    .col_expr(donation::Column::ReceivedAt, Expr::value(Some(now)))
-                    .col_expr(donation::Column::UpdatedAt, Expr::value(now))
-                    .filter(donation::Column::Id.eq(gift.id))
-                    .filter(donation::Column::Status.is_in(pending_or_failed))
-                    .exec(conn)
-                    .await?;
-                if changed.rows_affected == 1 {
+                let update = with_stripe_ids(donation::Entity::update_many(), &donation);
+                if mark_paid(conn, gift.id, update, now).await? {
                     send_receipt(conn, site, gift.id).await?;
                 }
                 return Ok(Handled::Applied);
@@ -555,6 +547,35 @@ async fn news(
             Ok(Handled::Applied)
         }
     }
+}
+
+/// Mark a pending or failed donation paid, with `update`'s other changes: whether
+/// this changed it (news of a payment may come twice).
+async fn mark_paid(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    update: sea_orm::UpdateMany<donation::Entity>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let changed = update
+        .col_expr(
+            donation::Column::Status,
+            Expr::value(DonationStatus::Succeeded),
+        )
+        .col_expr(
+            donation::Column::FailureReason,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(donation::Column::ReceivedAt, Expr::value(Some(now)))
+        .col_expr(donation::Column::UpdatedAt, Expr::value(now))
+        .filter(donation::Column::Id.eq(id))
+        .filter(donation::Column::Status.is_in([
+            DonationStatus::Pending.as_str(),
+            DonationStatus::Failed.as_str(),
+        ]))
+        .exec(conn)
+        .await?;
+    Ok(changed.rows_affected == 1)
 }
 
 /// Keep the Stripe ids an event names, where we do not have them yet.
@@ -667,115 +688,183 @@ async fn mark_refunded(
     Ok(changed.rows_affected == 1)
 }
 
-/// Refund a succeeded donation in full: through Stripe for an online one, then
-/// recorded. Refunding again answers the refunded donation and calls nobody.
-#[tracing::instrument(skip_all, fields(donation = donation_id))]
-pub async fn refund(
-    db: &DatabaseConnection,
-    stripe: Option<&Stripe>,
-    access: &Access,
-    donation_id: &str,
-) -> Result<Donation, FundraiserError> {
-    let id = Uuid::parse_str(donation_id).map_err(|_| FundraiserError::NoSuchDonation)?;
-    let row = donation::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(FundraiserError::NoSuchDonation)?;
-    let fundraiser = fundraiser::Entity::find_by_id(row.fundraiser_id)
-        .one(db)
-        .await?
-        .ok_or(FundraiserError::NoSuchDonation)?;
-    check_role(access, fundraiser.organisation_id, Role::Organiser)?;
-    match row.status {
-        DonationStatus::Refunded => return one(db, row).await,
-        DonationStatus::Succeeded => {}
-        _ => {
-            return Err(FundraiserError::WrongState(
-                "only a succeeded donation can be refunded",
-            ));
+impl Fundraisers {
+    /// Refund a succeeded donation in full: through Stripe for an online one, then
+    /// recorded. Refunding again answers the refunded donation and calls nobody.
+    #[tracing::instrument(skip_all, fields(donation = %id))]
+    pub async fn refund(&self, access: &Access, id: Uuid) -> Result<Donation, FundraiserError> {
+        let db = &self.db;
+        let no_such = || ContentError::NotFound("donation");
+        let row = donation::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or_else(no_such)?;
+        let fundraiser = fundraiser::Entity::find_by_id(row.fundraiser_id)
+            .one(db)
+            .await?
+            .ok_or_else(no_such)?;
+        content::may::<fundraiser::Entity>(access, fundraiser.organisation_id, Role::Organiser)?;
+        match row.status {
+            DonationStatus::Refunded => return self.one_donation(row).await,
+            DonationStatus::Succeeded => {}
+            _ => {
+                return Err(FundraiserError::WrongState(
+                    "only a succeeded donation can be refunded",
+                ));
+            }
         }
-    }
-    if row.method == DonationMethod::Online {
-        let stripe = stripe.ok_or(FundraiserError::PaymentsOff)?;
-        let intent = row.stripe_payment_intent.as_deref().ok_or(FundraiserError::WrongState(
-            "Stripe has not told us which payment this was yet; refund it from Stripe's dashboard",
-        ))?;
-        match stripe.refund(intent, row.id).await {
-            Ok(()) => {}
-            // Refunded already (from Stripe's dashboard, say): record it.
-            Err(StripeError::Refused {
-                code: Some(code), ..
-            }) if code == "charge_already_refunded" => {}
-            Err(e) => return Err(e.into()),
+        if row.method == DonationMethod::Online {
+            let stripe = self
+                .payments
+                .stripe
+                .as_ref()
+                .ok_or(FundraiserError::PaymentsOff)?;
+            let intent = row.stripe_payment_intent.as_deref().ok_or(FundraiserError::WrongState(
+                "Stripe has not told us which payment this was yet; refund it from Stripe's dashboard",
+            ))?;
+            match stripe.refund(intent, row.id).await {
+                Ok(()) => {}
+                // Refunded already (from Stripe's dashboard, say): record it.
+                Err(StripeError::Refused {
+                    code: Some(code), ..
+                }) if code == "charge_already_refunded" => {}
+                Err(e) => return Err(e.into()),
+            }
         }
+        {
+            let _turn = crate::db::write_turn(db).await;
+            mark_refunded(db, &row, None, Utc::now()).await?;
+        }
+        let row = donation::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or_else(no_such)?;
+        self.one_donation(row).await
     }
-    {
-        let _turn = crate::db::write_turn(db).await;
-        mark_refunded(db, &row, None, Utc::now()).await?;
-    }
-    let row = donation::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(FundraiserError::NoSuchDonation)?;
-    one(db, row).await
-}
 
-/// A fundraiser's donations for its organisers, oldest first; all of them when
-/// `limit` is None (for CSV).
-pub async fn list(
-    db: &DatabaseConnection,
-    access: &Access,
-    fundraiser_ref: &str,
-    limit: Option<Limit>,
-    cursor: Option<&str>,
-) -> Result<(Vec<Donation>, Option<String>), FundraiserError> {
-    let fundraiser = find_for(db, access, fundraiser_ref, Role::Organiser).await?;
-    let mut query = donation::Entity::find()
-        .filter(donation::Column::FundraiserId.eq(fundraiser.id))
-        .order_by_asc(donation::Column::Id);
-    if let Some(limit) = limit {
-        query = query.limit(limit.get() + 1);
-    }
-    if let Some(after) = cursor_id(cursor)? {
-        query = query.filter(donation::Column::Id.gt(after));
-    }
-    let rows = query.all(db).await?;
-    let (rows, next) = match limit {
-        Some(limit) => split_page(rows, limit, |d| d.id.to_string()),
-        None => (rows, None),
-    };
-    Ok((with_emails(db, rows).await?, next))
-}
-
-/// A supporter's donations to fundraisers of these organisations, oldest first.
-pub async fn of_supporter(
-    db: &DatabaseConnection,
-    supporter_id: Uuid,
-    organisation_ids: &[Uuid],
-) -> Result<Vec<(fundraiser::Model, Donation)>, DbErr> {
-    let fundraisers: HashMap<Uuid, fundraiser::Model> = fundraiser::Entity::find()
-        .filter(fundraiser::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| (f.id, f))
-        .collect();
-    let rows = donation::Entity::find()
-        .filter(donation::Column::SupporterId.eq(supporter_id))
-        .filter(donation::Column::FundraiserId.is_in(fundraisers.keys().copied()))
-        .order_by_asc(donation::Column::Id)
-        .all(db)
-        .await?;
-    Ok(with_emails(db, rows)
-        .await?
-        .into_iter()
-        .filter_map(|d| {
-            let fundraiser = Uuid::parse_str(&d.fundraiser_id)
-                .ok()
-                .and_then(|id| fundraisers.get(&id))?;
-            Some((fundraiser.clone(), d))
+    /// A page of a fundraiser's donations for its organisers, oldest first.
+    pub async fn donations(
+        &self,
+        access: &Access,
+        fundraiser: &PublicRef,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<Donation>, FundraiserError> {
+        let query = self.donations_to(access, fundraiser).await?;
+        let page = self
+            .donation_page(query, Order::OldestFirst, limit, cursor)
+            .await?;
+        Ok(Page {
+            items: with_emails(&self.db, page.items).await?,
+            next: page.next,
         })
-        .collect())
+    }
+
+    /// Every donation to a fundraiser, oldest first (for a spreadsheet).
+    pub async fn all_donations(
+        &self,
+        access: &Access,
+        fundraiser: &PublicRef,
+    ) -> Result<Vec<Donation>, FundraiserError> {
+        let query = self.donations_to(access, fundraiser).await?;
+        let rows = query
+            .order_by_asc(donation::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(with_emails(&self.db, rows).await?)
+    }
+
+    /// The donations to a fundraiser, for its organisers.
+    async fn donations_to(
+        &self,
+        access: &Access,
+        fundraiser: &PublicRef,
+    ) -> Result<Select<donation::Entity>, ContentError> {
+        let fundraiser = self.find_for(access, fundraiser, Role::Organiser).await?;
+        Ok(donation::Entity::find().filter(donation::Column::FundraiserId.eq(fundraiser.id)))
+    }
+
+    async fn donation_page(
+        &self,
+        query: Select<donation::Entity>,
+        order: Order,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<donation::Model>, DbErr> {
+        content::page(
+            &self.db,
+            query,
+            donation::Column::Id,
+            order,
+            limit,
+            cursor,
+            |d| d.id,
+        )
+        .await
+    }
+
+    /// Succeeded gifts as the public sees them, newest first: a name only where the
+    /// donor gave it online and did not ask to stay anonymous; never an address.
+    pub async fn donors(
+        &self,
+        fundraiser: &PublicRef,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<PublicGift>, FundraiserError> {
+        let fundraiser = find_public(&self.db, fundraiser).await?;
+        let query = donation::Entity::find()
+            .filter(donation::Column::FundraiserId.eq(fundraiser.id))
+            .filter(donation::Column::Status.eq(DonationStatus::Succeeded));
+        let page = self
+            .donation_page(query, Order::NewestFirst, limit, cursor)
+            .await?;
+        Ok(page.map(|d| {
+            let named = d.method == DonationMethod::Online && !d.anonymous;
+            PublicGift {
+                name: d.donor_name.filter(|n| named && !n.is_empty()),
+                amount: d.amount - d.refunded_amount,
+                currency: d.currency,
+                message: d.message,
+                donated_at: d.received_at.unwrap_or(d.created_at),
+            }
+        }))
+    }
+
+    async fn one_donation(&self, row: donation::Model) -> Result<Donation, FundraiserError> {
+        with_emails(&self.db, vec![row])
+            .await?
+            .pop()
+            .ok_or_else(|| ContentError::NotFound("donation").into())
+    }
+
+    /// What the pages after Checkout show about a donation, if the link is good.
+    pub async fn after_checkout(&self, token: &str) -> Result<Option<AfterCheckout>, DbErr> {
+        let site = &self.site;
+        let Some(id) = links::verify(&site.secret, DONATION_PAGE, token) else {
+            return Ok(None);
+        };
+        let Some(row) = donation::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let Some(fundraiser) = fundraiser::Entity::find_by_id(row.fundraiser_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let locale = Locale::choose(row.locale, &fundraiser.language);
+        let amount = Money::new(row.amount, row.currency)
+            .map_or_else(|_| row.amount.to_string(), |m| money_text(m, locale));
+        Ok(Some(AfterCheckout {
+            locale: locale.as_str(),
+            fundraiser_url: format!("{}/fundraisers/{}", site.public_url, fundraiser.slug),
+            title: fundraiser.title,
+            amount,
+            status: row.status.as_str(),
+            monthly: row.frequency == Frequency::Monthly,
+            donor_name: row.donor_name.unwrap_or_default(),
+        }))
+    }
 }
 
 async fn with_emails(
@@ -785,82 +874,11 @@ async fn with_emails(
     let emails = supporters::emails_of(db, rows.iter().filter_map(|d| d.supporter_id)).await?;
     Ok(rows
         .into_iter()
-        .map(|d| {
-            let email = d.supporter_id.and_then(|id| emails.get(&id).cloned());
-            view(d, email)
+        .map(|row| Donation {
+            donor_email: row.supporter_id.and_then(|id| emails.get(&id).cloned()),
+            row,
         })
         .collect())
-}
-
-async fn one(db: &impl ConnectionTrait, row: donation::Model) -> Result<Donation, FundraiserError> {
-    with_emails(db, vec![row])
-        .await?
-        .pop()
-        .ok_or(FundraiserError::NoSuchDonation)
-}
-
-fn view(d: donation::Model, email: Option<String>) -> Donation {
-    Donation {
-        id: d.id.to_string(),
-        fundraiser_id: d.fundraiser_id.to_string(),
-        supporter_id: d.supporter_id.map(|id| id.to_string()),
-        parent_id: d.parent_id.map(|id| id.to_string()),
-        amount: MoneyBody {
-            amount: d.amount,
-            currency: d.currency.to_string(),
-        },
-        refunded_amount: d.refunded_amount,
-        method: d.method,
-        frequency: d.frequency,
-        status: d.status,
-        donor_name: d.donor_name.filter(|n| !n.is_empty()),
-        donor_email: email.filter(|e| !e.is_empty()),
-        anonymous: d.anonymous,
-        message: d.message,
-        note: d.note,
-        failure_reason: d.failure_reason,
-        received_at: d.received_at.map(instant),
-        refunded_at: d.refunded_at.map(instant),
-        created_at: instant(d.created_at),
-    }
-}
-
-/// Succeeded gifts as the public sees them, newest first: a name only where the
-/// donor gave it online and did not ask to stay anonymous; never an address.
-pub async fn public_donors(
-    db: &DatabaseConnection,
-    fundraiser_ref: &str,
-    limit: Limit,
-    cursor: Option<&str>,
-) -> Result<(Vec<PublicDonor>, Option<String>), FundraiserError> {
-    let fundraiser = find_public(db, fundraiser_ref).await?;
-    let mut query = donation::Entity::find()
-        .filter(donation::Column::FundraiserId.eq(fundraiser.id))
-        .filter(donation::Column::Status.eq(DonationStatus::Succeeded))
-        .order_by_desc(donation::Column::Id)
-        .limit(limit.get() + 1);
-    if let Some(before) = cursor_id(cursor)? {
-        query = query.filter(donation::Column::Id.lt(before));
-    }
-    let rows = query.all(db).await?;
-    let (rows, next) = split_page(rows, limit, |d| d.id.to_string());
-    Ok((
-        rows.into_iter()
-            .map(|d| {
-                let named = d.method == DonationMethod::Online && !d.anonymous;
-                PublicDonor {
-                    name: d.donor_name.filter(|n| named && !n.is_empty()),
-                    amount: MoneyBody {
-                        amount: d.amount - d.refunded_amount,
-                        currency: d.currency.to_string(),
-                    },
-                    message: d.message,
-                    donated_at: instant(d.received_at.unwrap_or(d.created_at)),
-                }
-            })
-            .collect(),
-        next,
-    ))
 }
 
 async fn send_receipt(conn: &impl ConnectionTrait, site: &Site, id: Uuid) -> Result<(), DbErr> {
@@ -963,33 +981,30 @@ pub struct AfterCheckout {
     pub donor_name: String,
 }
 
-pub async fn after_checkout(
-    db: &DatabaseConnection,
-    site: &Site,
-    token: &str,
-) -> Result<Option<AfterCheckout>, DbErr> {
-    let Some(id) = links::verify(&site.secret, DONATION_PAGE, token) else {
-        return Ok(None);
-    };
-    let Some(row) = donation::Entity::find_by_id(id).one(db).await? else {
-        return Ok(None);
-    };
-    let Some(fundraiser) = fundraiser::Entity::find_by_id(row.fundraiser_id)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let locale = Locale::choose(row.locale, &fundraiser.language);
-    let amount = Money::new(row.amount, row.currency)
-        .map_or_else(|_| row.amount.to_string(), |m| money_text(m, locale));
-    Ok(Some(AfterCheckout {
-        locale: locale.as_str(),
-        fundraiser_url: format!("{}/fundraisers/{}", site.public_url, fundraiser.slug),
-        title: fundraiser.title,
-        amount,
-        status: row.status.as_str(),
-        monthly: row.frequency == Frequency::Monthly,
-        donor_name: row.donor_name.unwrap_or_default(),
-    }))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gift_names_every_bad_field() {
+        let gift = Gift {
+            amount: Amount::new(0, "GBP"),
+            email: "not an address".into(),
+            name: " ".into(),
+            anonymous: false,
+            message: None,
+            frequency: Frequency::OneTime,
+            locale: Some("xx".into()),
+        };
+        let fields: Vec<String> = DonateForm::parse(gift)
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields.len(), 4, "{fields:?}");
+        for field in ["amount.amount", "email", "name"] {
+            assert!(fields.iter().any(|f| f == field), "{fields:?}");
+        }
+    }
 }

@@ -7,3 +7,5 @@ pub mod model;
 pub mod public_api;
 pub mod service;
 pub mod webhook;
+
+pub use service::Fundraisers;

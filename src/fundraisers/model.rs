@@ -4,10 +4,196 @@ use chrono::{DateTime, Utc};
 pub use entity::values::{DonationMethod, DonationStatus, Frequency, FundraiserStatus};
 use poem_openapi::{Enum, Object, types::MaybeUndefined};
 
+use super::{donations, service};
+use crate::content::Page;
 use crate::http::{
     Text,
+    content::change,
+    instant,
     money::{MoneyBody, MoneyInput},
 };
+
+impl From<MoneyInput> for service::Amount {
+    fn from(m: MoneyInput) -> Self {
+        Self::new(m.amount, m.currency)
+    }
+}
+
+impl Fundraiser {
+    /// A fundraiser on the wire, its page under `public_url`.
+    pub fn view(f: service::Fundraiser, public_url: &str) -> Self {
+        let row = f.row;
+        Self {
+            id: row.id.to_string(),
+            url: format!("{public_url}/fundraisers/{}", row.slug),
+            organisation: f.organisation,
+            campaign: f.campaign,
+            status: row.status,
+            goal: MoneyBody::of(row.goal_amount, row.currency),
+            raised: MoneyBody::of(f.raised, row.currency),
+            raised_other: f
+                .raised_other
+                .into_iter()
+                .map(|(currency, amount)| MoneyBody::of(amount, currency))
+                .collect(),
+            donor_count: f.donors,
+            suggested_amounts: f.limits.suggested,
+            min_amount: f.limits.min,
+            max_amount: f.limits.max,
+            slug: row.slug,
+            title: row.title,
+            description: row.description,
+            language: row.language.to_string(),
+            created_at: instant(row.created_at),
+            updated_at: instant(row.updated_at),
+        }
+    }
+}
+
+/// Fundraisers on the wire.
+pub fn views(items: Vec<service::Fundraiser>, public_url: &str) -> Vec<Fundraiser> {
+    items
+        .into_iter()
+        .map(|f| Fundraiser::view(f, public_url))
+        .collect()
+}
+
+impl FundraiserPage {
+    pub fn of(page: Page<service::Fundraiser>, public_url: &str) -> Self {
+        Self {
+            items: views(page.items, public_url),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }
+    }
+}
+
+impl From<NewFundraiser> for service::NewFundraiser {
+    fn from(new: NewFundraiser) -> Self {
+        Self {
+            organisation: new.organisation.map(Into::into),
+            campaign: new.campaign.map(Into::into),
+            slug: new.slug.map(Into::into),
+            title: new.title.map(Into::into).unwrap_or_default(),
+            description: new.description.into(),
+            language: new.language.map(Into::into),
+            goal: new.goal.map(Into::into),
+            suggested_amounts: new.suggested_amounts,
+            min_amount: new.min_amount,
+            max_amount: new.max_amount,
+        }
+    }
+}
+
+impl From<FundraiserPatch> for service::FundraiserChanges {
+    fn from(patch: FundraiserPatch) -> Self {
+        Self {
+            campaign: change(patch.campaign),
+            slug: change(patch.slug),
+            title: change(patch.title),
+            description: change(patch.description),
+            language: change(patch.language),
+            goal: change(patch.goal),
+            suggested_amounts: change(patch.suggested_amounts),
+            min_amount: change(patch.min_amount),
+            max_amount: change(patch.max_amount),
+        }
+    }
+}
+
+impl From<donations::Donation> for Donation {
+    fn from(d: donations::Donation) -> Self {
+        let row = d.row;
+        Self {
+            id: row.id.to_string(),
+            fundraiser_id: row.fundraiser_id.to_string(),
+            supporter_id: row.supporter_id.map(|id| id.to_string()),
+            parent_id: row.parent_id.map(|id| id.to_string()),
+            amount: MoneyBody::of(row.amount, row.currency),
+            refunded_amount: row.refunded_amount,
+            method: row.method,
+            frequency: row.frequency,
+            status: row.status,
+            donor_name: row.donor_name.filter(|n| !n.is_empty()),
+            donor_email: d.donor_email.filter(|e| !e.is_empty()),
+            anonymous: row.anonymous,
+            message: row.message,
+            note: row.note,
+            failure_reason: row.failure_reason,
+            received_at: row.received_at.map(instant),
+            refunded_at: row.refunded_at.map(instant),
+            created_at: instant(row.created_at),
+        }
+    }
+}
+
+impl From<Page<donations::Donation>> for DonationPage {
+    fn from(page: Page<donations::Donation>) -> Self {
+        Self {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }
+    }
+}
+
+impl From<OfflineDonation> for donations::OfflineGift {
+    fn from(gift: OfflineDonation) -> Self {
+        Self {
+            amount: gift.amount.into(),
+            method: gift.method.into(),
+            donor_name: gift.donor_name.map(Into::into),
+            donor_email: gift.donor_email.map(Into::into),
+            received_at: gift.received_at,
+            note: gift.note.map(Into::into),
+            anonymous: gift.anonymous.unwrap_or(false),
+            send_receipt: gift.send_receipt.unwrap_or(true),
+            locale: gift.locale.map(Into::into),
+        }
+    }
+}
+
+impl From<DonateRequest> for donations::Gift {
+    fn from(r: DonateRequest) -> Self {
+        Self {
+            amount: r.amount.into(),
+            email: r.email.map(Into::into).unwrap_or_default(),
+            name: r.name.map(Into::into).unwrap_or_default(),
+            anonymous: r.anonymous.unwrap_or(false),
+            message: r.message.map(Into::into),
+            frequency: r.frequency,
+            locale: r.locale.map(Into::into),
+        }
+    }
+}
+
+impl From<donations::Started> for DonationStarted {
+    fn from(s: donations::Started) -> Self {
+        Self {
+            id: s.id.to_string(),
+            status: DonationStatus::Pending,
+            checkout_url: s.checkout_url,
+        }
+    }
+}
+
+impl From<donations::PublicGift> for PublicDonor {
+    fn from(g: donations::PublicGift) -> Self {
+        Self {
+            name: g.name,
+            amount: MoneyBody::of(g.amount, g.currency),
+            message: g.message,
+            donated_at: instant(g.donated_at),
+        }
+    }
+}
+
+impl From<Page<donations::PublicGift>> for DonorPage {
+    fn from(page: Page<donations::PublicGift>) -> Self {
+        Self {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }
+    }
+}
 
 /// A fundraising appeal with its totals.
 #[derive(Object, Debug, Clone)]

@@ -6,10 +6,11 @@ use poem_openapi::{
     payload::Json,
 };
 
-use super::{donations, model::*, service};
+use super::{api::fundraiser_ref, donations::DonateForm, model::*};
 use crate::http::{
     ApiError, ApiTags, Problems,
     client::ClientAddr,
+    content::cursor,
     page::Limit,
     problem::{
         BadGateway, Conflict, IdempotencyKey, JsonBody, NotFound, TooManyRequests, Unavailable,
@@ -38,9 +39,12 @@ impl PublicFundraiserApi {
         &self,
         id_or_slug: Path<String>,
     ) -> Result<Json<Fundraiser>, Problems<NotFound>> {
-        Ok(Json(
-            service::public_get(&self.state.db, &id_or_slug, &self.state.site.public_url).await?,
-        ))
+        let fundraiser = fundraiser_ref(&id_or_slug)?;
+        let fundraiser = self.state.fundraisers.public(&fundraiser).await?;
+        Ok(Json(Fundraiser::view(
+            fundraiser,
+            &self.state.site.public_url,
+        )))
     }
 
     /// Succeeded gifts, newest first. Anonymous donors and gifts recorded by hand
@@ -53,9 +57,14 @@ impl PublicFundraiserApi {
         cursor: Query<Option<String>>,
     ) -> Result<Json<DonorPage>, Problems<(NotFound, Unprocessable)>> {
         let limit = limit.0.unwrap_or_default();
-        let (items, next_cursor) =
-            donations::public_donors(&self.state.db, &id_or_slug, limit, cursor.as_deref()).await?;
-        Ok(Json(DonorPage { items, next_cursor }))
+        let fundraiser = fundraiser_ref(&id_or_slug)?;
+        let cursor = self::cursor(cursor.as_deref())?;
+        let page = self
+            .state
+            .fundraisers
+            .donors(&fundraiser, limit, cursor)
+            .await?;
+        Ok(Json(page.into()))
     }
 
     /// Give: a pending donation and a Stripe Checkout session for it. 503 when this
@@ -79,20 +88,14 @@ impl PublicFundraiserApi {
             Unavailable,
         )>,
     > {
-        let form = donations::DonateForm::parse(req.0).map_err(ApiError::invalid)?;
+        let form = DonateForm::parse(req.0.into())?;
         self.state
             .limits
             .sign
             .check_address(ClientAddr::of(request), &form.email)
             .map_err(ApiError::too_many)?;
-        let started = donations::start(
-            &self.state.db,
-            &self.state.site,
-            self.state.payments.stripe.as_ref(),
-            &id,
-            form,
-        )
-        .await?;
-        Ok(DonationAnswer::Started(Json(started)))
+        let fundraiser = fundraiser_ref(&id)?;
+        let started = self.state.fundraisers.start(&fundraiser, form).await?;
+        Ok(DonationAnswer::Started(Json(started.into())))
     }
 }

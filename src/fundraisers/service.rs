@@ -5,44 +5,34 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use poem_openapi::types::MaybeUndefined;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
-use super::model::*;
 use crate::access::{Access, AccessError, Role};
-use crate::db::{free_slug, is_unique_violation};
-use crate::domain::{Currency, InvalidField, Language, Money, Slug, optional_text, required_text};
-use crate::http::{
-    ApiError, Text, instant,
-    money::MoneyBody,
-    page::{Limit, cursor_id, split_page},
+use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
+use crate::domain::{
+    Currency, InvalidField, Language, Money, PublicRef, Slug, optional_text, required_text,
 };
-use crate::payments::StripeError;
+use crate::email::Site;
+use crate::payments::{Payments, StripeError};
+pub use entity::values::{DonationMethod, DonationStatus, Frequency, FundraiserStatus};
 use entity::{donation, fundraiser};
 
 /// The most one online gift may be: Stripe charges at most eight digits.
 pub const STRIPE_MAX_AMOUNT: i64 = 99_999_999;
 /// Suggested amounts a form can show.
 const MAX_SUGGESTIONS: usize = 8;
+const TITLE_MAX: usize = 200;
+const DESCRIPTION_MAX: usize = 50_000;
 
+/// Why a fundraiser or a donation could not be read, changed or paid.
 #[derive(Debug, thiserror::Error)]
 pub enum FundraiserError {
-    #[error("invalid request")]
-    Invalid(Vec<InvalidField>),
     #[error(transparent)]
-    Access(#[from] AccessError),
-    #[error("no such fundraiser")]
-    NotFound,
-    #[error("no such donation")]
-    NoSuchDonation,
-    #[error("this belongs to another organisation")]
-    Forbidden,
-    #[error("the slug {0:?} is taken")]
-    SlugTaken(String),
+    Content(#[from] ContentError),
     #[error("this fundraiser is closed")]
     Closed,
     #[error("{0}")]
@@ -51,50 +41,73 @@ pub enum FundraiserError {
     PaymentsOff,
     #[error("the payment provider failed; nothing was charged")]
     Provider(#[from] StripeError),
-    #[error(transparent)]
-    Db(#[from] DbErr),
 }
 
-impl From<InvalidField> for FundraiserError {
-    fn from(e: InvalidField) -> Self {
-        Self::Invalid(vec![e])
-    }
-}
-
-impl From<Vec<InvalidField>> for FundraiserError {
-    fn from(e: Vec<InvalidField>) -> Self {
-        Self::Invalid(e)
-    }
-}
-
-impl From<FundraiserError> for ApiError {
-    fn from(e: FundraiserError) -> Self {
-        match e {
-            FundraiserError::Invalid(fields) => ApiError::invalid(fields),
-            FundraiserError::Access(a) => a.into(),
-            FundraiserError::NotFound | FundraiserError::NoSuchDonation => {
-                ApiError::not_found(e.to_string())
-            }
-            FundraiserError::Forbidden => ApiError::forbidden(e.to_string()),
-            FundraiserError::SlugTaken(_)
-            | FundraiserError::Closed
-            | FundraiserError::WrongState(_) => ApiError::conflict(e.to_string()),
-            FundraiserError::PaymentsOff => ApiError::unavailable(e.to_string()),
-            FundraiserError::Provider(cause) => {
-                tracing::warn!(error = %cause, "Stripe call failed");
-                ApiError::bad_gateway("the payment provider failed; nothing was charged")
-            }
-            FundraiserError::Db(e) => ApiError::internal(&e),
+impl FundraiserError {
+    /// A stable name for the kind of refusal, for pages to choose their words by.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Content(e) => e.code(),
+            Self::Closed => "closed",
+            Self::WrongState(_) => "wrong_state",
+            Self::PaymentsOff => "payments",
+            Self::Provider(_) => "provider",
         }
+    }
+
+    /// The fields refused, when that is what this is.
+    pub fn invalid_fields(&self) -> Option<&[InvalidField]> {
+        match self {
+            Self::Content(ContentError::Invalid(Invalid(fields))) => Some(fields),
+            _ => None,
+        }
+    }
+}
+
+/// What becomes a [`ContentError`] becomes a fundraiser's.
+macro_rules! through_content {
+    ($($from:ty),+) => {$(
+        impl From<$from> for FundraiserError {
+            fn from(e: $from) -> Self {
+                Self::Content(e.into())
+            }
+        }
+    )+};
+}
+
+through_content!(DbErr, InvalidField, Invalid, AccessError);
+
+/// An amount as asked: minor units and a currency code, not yet checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amount {
+    pub minor: i64,
+    pub currency: String,
+}
+
+impl Amount {
+    pub fn new(minor: i64, currency: impl Into<String>) -> Self {
+        Self {
+            minor,
+            currency: currency.into(),
+        }
+    }
+
+    /// A positive amount in a known currency; a refusal names `{field}.currency` or
+    /// `{field}.amount`.
+    pub fn parse(&self, field: &str) -> Result<Money, InvalidField> {
+        let currency =
+            Currency::parse(&self.currency).map_err(|e| e.at(format!("{field}.currency")))?;
+        Money::new(self.minor, currency).map_err(|e| e.at(format!("{field}.amount")))
     }
 }
 
 /// What one online gift may be, in minor units of the goal's currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Limits {
-    min: i64,
-    max: i64,
-    suggested: Vec<i64>,
+pub struct Limits {
+    pub min: i64,
+    pub max: i64,
+    /// Amounts offered on the donation form, smallest first.
+    pub suggested: Vec<i64>,
 }
 
 impl Limits {
@@ -112,44 +125,37 @@ impl Limits {
         }
     }
 
-    fn check(
-        min: i64,
-        max: i64,
-        suggested: Vec<i64>,
-        errors: &mut Vec<InvalidField>,
-    ) -> Option<Self> {
-        let before = errors.len();
+    /// The limits asked, or `None` with each refusal noted.
+    fn check(min: i64, max: i64, mut suggested: Vec<i64>, checks: &mut Checks) -> Option<Self> {
+        let mut ok = true;
+        let mut refuse = |field: &str, message: String| {
+            checks.refuse(field, message);
+            ok = false;
+        };
         if min < 1 {
-            errors.push(InvalidField::new("min_amount", "must be at least 1"));
+            refuse("min_amount", "must be at least 1".into());
         }
         if max > STRIPE_MAX_AMOUNT {
-            errors.push(InvalidField::new(
+            refuse(
                 "max_amount",
                 format!("must be at most {STRIPE_MAX_AMOUNT}, the largest payment Stripe takes"),
-            ));
+            );
         }
         if min > max {
-            errors.push(InvalidField::new(
-                "min_amount",
-                "must not be more than max_amount",
-            ));
+            refuse("min_amount", "must not be more than max_amount".into());
         }
-        let mut suggested = suggested;
         suggested.sort_unstable();
         suggested.dedup();
         if suggested.len() > MAX_SUGGESTIONS {
-            errors.push(InvalidField::new(
-                "suggested_amounts",
-                format!("at most {MAX_SUGGESTIONS}"),
-            ));
+            refuse("suggested_amounts", format!("at most {MAX_SUGGESTIONS}"));
         }
         if suggested.iter().any(|a| *a < min || *a > max) {
-            errors.push(InvalidField::new(
+            refuse(
                 "suggested_amounts",
-                "each must be between min_amount and max_amount",
-            ));
+                "each must be between min_amount and max_amount".into(),
+            );
         }
-        (errors.len() == before).then_some(Self {
+        ok.then_some(Self {
             min,
             max,
             suggested,
@@ -163,407 +169,442 @@ impl Limits {
             suggested: serde_json::from_str(&row.suggested_amounts).unwrap_or_default(),
         }
     }
-}
 
-/// The goal: a positive amount, no larger than any amount may be.
-fn check_goal(goal: &crate::http::money::MoneyInput) -> Result<Money, Vec<InvalidField>> {
-    goal.parse("goal")
-}
-
-async fn campaign_in(
-    db: &DatabaseConnection,
-    organisation_id: Uuid,
-    slug: &str,
-) -> Result<Uuid, FundraiserError> {
-    crate::campaigns::service::by_slug(db, slug)
-        .await?
-        .filter(|c| c.organisation_id == organisation_id)
-        .map(|c| c.id)
-        .ok_or_else(|| {
-            InvalidField::new(
-                "campaign",
-                format!("no campaign {slug:?} in this organisation"),
-            )
-            .into()
-        })
-}
-
-/// Create a fundraiser; it starts as a draft.
-pub async fn create(
-    db: &DatabaseConnection,
-    access: &Access,
-    new: NewFundraiser,
-    public_url: &str,
-) -> Result<Fundraiser, FundraiserError> {
-    let member = access.writable(new.organisation.as_deref())?;
-    let mut errors = Vec::new();
-    let title = required_text("title", new.title.as_deref().unwrap_or_default(), 200)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let description = optional_text("description", &new.description, 50_000)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let language = Language::parse(new.language.as_deref().unwrap_or("en"))
-        .map_err(|e| errors.push(e.at("language")))
-        .ok();
-    let goal = match &new.goal {
-        Some(goal) => check_goal(goal).map_err(|mut e| errors.append(&mut e)).ok(),
-        None => {
-            errors.push(InvalidField::new("goal", "is required"));
-            None
-        }
-    };
-    let explicit = new
-        .slug
-        .as_deref()
-        .map(|s| Slug::parse(s).map_err(|e| e.at("slug")))
-        .transpose()
-        .map_err(|e| errors.push(e))
-        .ok();
-    let limits = goal.and_then(|goal| {
-        let defaults = Limits::default_for(goal.currency());
-        Limits::check(
-            new.min_amount.unwrap_or(defaults.min),
-            new.max_amount.unwrap_or(defaults.max),
-            new.suggested_amounts.unwrap_or(defaults.suggested),
-            &mut errors,
-        )
-    });
-    let (Some(title), Some(description), Some(language), Some(goal), Some(explicit), Some(limits)) =
-        (title, description, language, goal, explicit, limits)
-    else {
-        return Err(FundraiserError::Invalid(errors));
-    };
-    let campaign_id = match new.campaign.as_deref() {
-        Some(slug) => Some(campaign_in(db, member.organisation_id, slug).await?),
-        None => None,
-    };
-    let now = Utc::now();
-    for _attempt in 0..5 {
-        let slug = match &explicit {
-            Some(slug) => slug.clone(),
-            None => {
-                let base = Slug::from_title(&title, "fundraiser");
-                free_slug::<fundraiser::Entity>(db, fundraiser::Column::Slug, &base).await?
-            }
-        };
-        let row = fundraiser::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organisation_id: Set(member.organisation_id),
-            campaign_id: Set(campaign_id),
-            slug: Set(slug.to_string()),
-            title: Set(title.clone()),
-            description: Set(description.clone()),
-            language: Set(language.clone()),
-            goal_amount: Set(goal.minor()),
-            currency: Set(goal.currency()),
-            suggested_amounts: Set(json_list(&limits.suggested)),
-            min_amount: Set(limits.min),
-            max_amount: Set(limits.max),
-            status: Set(FundraiserStatus::Draft),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
-        match row.insert(db).await {
-            Ok(model) => return one_view(db, model, public_url).await,
-            Err(e) if is_unique_violation(&e) && explicit.is_none() => continue,
-            Err(e) if is_unique_violation(&e) => {
-                return Err(FundraiserError::SlugTaken(slug.to_string()));
-            }
-            Err(e) => return Err(e.into()),
-        }
+    fn set(self, active: &mut fundraiser::ActiveModel) {
+        active.min_amount = Set(self.min);
+        active.max_amount = Set(self.max);
+        active.suggested_amounts = Set(json_list(&self.suggested));
     }
-    Err(FundraiserError::SlugTaken(
-        Slug::from_title(&title, "fundraiser").to_string(),
-    ))
 }
 
 fn json_list(amounts: &[i64]) -> String {
     serde_json::to_string(amounts).unwrap_or_else(|_| "[]".into())
 }
 
-/// The fundraisers of the organiser's organisations, newest first.
-pub async fn list(
-    db: &DatabaseConnection,
-    access: &Access,
-    limit: Limit,
-    cursor: Option<&str>,
-    public_url: &str,
-) -> Result<(Vec<Fundraiser>, Option<String>), FundraiserError> {
-    let mut query = fundraiser::Entity::find()
-        .filter(fundraiser::Column::OrganisationId.is_in(access.organisation_ids()))
-        .order_by_desc(fundraiser::Column::Id)
-        .limit(limit.get() + 1);
-    if let Some(before) = cursor_id(cursor)? {
-        query = query.filter(fundraiser::Column::Id.lt(before));
-    }
-    let rows = query.all(db).await?;
-    let (rows, next) = split_page(rows, limit, |f| f.id.to_string());
-    Ok((views(db, rows, public_url).await?, next))
+/// A fundraiser to start, as asked.
+#[derive(Debug, Clone, Default)]
+pub struct NewFundraiser {
+    /// The owning organisation's slug; may be left out by an organiser of only one.
+    pub organisation: Option<String>,
+    /// A campaign of the same organisation, by slug.
+    pub campaign: Option<String>,
+    /// Made from the title when left out.
+    pub slug: Option<String>,
+    pub title: String,
+    pub description: String,
+    /// BCP 47; `en` when left out.
+    pub language: Option<String>,
+    /// Required.
+    pub goal: Option<Amount>,
+    pub suggested_amounts: Option<Vec<i64>>,
+    pub min_amount: Option<i64>,
+    pub max_amount: Option<i64>,
 }
 
-pub async fn get(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    public_url: &str,
-) -> Result<Fundraiser, FundraiserError> {
-    let row = find_for(db, access, id, Role::Viewer).await?;
-    one_view(db, row, public_url).await
+/// Changes to a fundraiser, field by field.
+#[derive(Debug, Clone, Default)]
+pub struct FundraiserChanges {
+    pub campaign: Change<String>,
+    pub slug: Change<String>,
+    pub title: Change<String>,
+    pub description: Change<String>,
+    pub language: Change<String>,
+    pub goal: Change<Amount>,
+    pub suggested_amounts: Change<Vec<i64>>,
+    pub min_amount: Change<i64>,
+    pub max_amount: Change<i64>,
 }
 
-/// Change a fundraiser. A new goal currency brings that currency's default limits,
-/// unless the change sets them too.
-pub async fn patch(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    patch: FundraiserPatch,
-    public_url: &str,
-) -> Result<Fundraiser, FundraiserError> {
-    let row = find_for(db, access, id, Role::Organiser).await?;
-    let mut active: fundraiser::ActiveModel = row.clone().into();
-    let mut errors = Vec::new();
-    let mut explicit_slug = None;
-    match patch.slug {
-        MaybeUndefined::Value(slug) => match Slug::parse(&slug) {
-            Ok(slug) => {
-                active.slug = Set(slug.to_string());
-                explicit_slug = Some(slug.to_string());
-            }
-            Err(e) => errors.push(e.at("slug")),
-        },
-        MaybeUndefined::Null => errors.push(InvalidField::new("slug", "cannot be removed")),
-        MaybeUndefined::Undefined => {}
+/// A fundraiser with what its gifts add up to.
+#[derive(Debug, Clone)]
+pub struct Fundraiser {
+    pub row: fundraiser::Model,
+    /// The owning organisation's slug.
+    pub organisation: String,
+    /// Its campaign's slug.
+    pub campaign: Option<String>,
+    /// Succeeded donations in the goal's currency, less what was refunded.
+    pub raised: i64,
+    /// Succeeded donations in other currencies, one total each, by code.
+    pub raised_other: Vec<(Currency, i64)>,
+    /// People who gave: each once, however many gifts.
+    pub donors: i64,
+    pub limits: Limits,
+}
+
+/// Fundraisers and their donations: appeals, gifts by hand and through Stripe,
+/// refunds and receipts.
+#[derive(Clone)]
+pub struct Fundraisers {
+    pub(super) db: DatabaseConnection,
+    pub(super) site: Site,
+    pub(super) payments: Payments,
+}
+
+impl Fundraisers {
+    pub fn new(db: DatabaseConnection, site: Site, payments: Payments) -> Self {
+        Self { db, site, payments }
     }
-    match patch.title {
-        MaybeUndefined::Value(v) => match required_text("title", &v, 200) {
-            Ok(v) => active.title = Set(v),
-            Err(e) => errors.push(e),
-        },
-        MaybeUndefined::Null => errors.push(InvalidField::new("title", "cannot be removed")),
-        MaybeUndefined::Undefined => {}
+
+    /// Stripe, where this deployment has it.
+    pub fn payments(&self) -> &Payments {
+        &self.payments
     }
-    match patch.description {
-        MaybeUndefined::Value(v) => match optional_text("description", &v, 50_000) {
-            Ok(v) => active.description = Set(v),
-            Err(e) => errors.push(e),
-        },
-        MaybeUndefined::Null => active.description = Set(String::new()),
-        MaybeUndefined::Undefined => {}
+
+    /// Whether donations can be paid online here.
+    pub fn takes_payments(&self) -> bool {
+        self.payments.stripe.is_some()
     }
-    match patch.language {
-        MaybeUndefined::Value(v) => match Language::parse(&v) {
-            Ok(l) => active.language = Set(l),
-            Err(e) => errors.push(e.at("language")),
-        },
-        MaybeUndefined::Null => active.language = Set(Language::english()),
-        MaybeUndefined::Undefined => {}
-    }
-    let mut limits = Limits::of(&row);
-    match patch.goal {
-        MaybeUndefined::Value(goal) => match check_goal(&goal) {
-            Ok(goal) => {
-                if goal.currency() != row.currency {
-                    limits = Limits::default_for(goal.currency());
-                }
-                active.goal_amount = Set(goal.minor());
-                active.currency = Set(goal.currency());
-            }
-            Err(mut e) => errors.append(&mut e),
-        },
-        MaybeUndefined::Null => errors.push(InvalidField::new("goal", "cannot be removed")),
-        MaybeUndefined::Undefined => {}
-    }
-    let given =
-        |value: MaybeUndefined<i64>, field: &str, errors: &mut Vec<InvalidField>| match value {
-            MaybeUndefined::Value(v) => Some(v),
-            MaybeUndefined::Null => {
-                errors.push(InvalidField::new(field, "cannot be removed"));
+
+    /// Create a fundraiser; it starts as a draft.
+    pub async fn create(
+        &self,
+        access: &Access,
+        new: NewFundraiser,
+    ) -> Result<Fundraiser, FundraiserError> {
+        let member = access.writable(new.organisation.as_deref())?;
+        let mut checks = Checks::default();
+        let title = checks.check(required_text("title", &new.title, TITLE_MAX));
+        let description = checks.check(optional_text(
+            "description",
+            &new.description,
+            DESCRIPTION_MAX,
+        ));
+        let language = checks.check(
+            Language::parse(new.language.as_deref().unwrap_or("en")).map_err(|e| e.at("language")),
+        );
+        let goal = match &new.goal {
+            Some(goal) => checks.check(goal.parse("goal")),
+            None => {
+                checks.refuse("goal", "is required");
                 None
             }
-            MaybeUndefined::Undefined => None,
         };
-    let min = given(patch.min_amount, "min_amount", &mut errors).unwrap_or(limits.min);
-    let max = given(patch.max_amount, "max_amount", &mut errors).unwrap_or(limits.max);
-    let suggested = match patch.suggested_amounts {
-        MaybeUndefined::Value(v) => v,
-        MaybeUndefined::Null => Vec::new(),
-        MaybeUndefined::Undefined => limits.suggested.clone(),
-    };
-    if let Some(limits) = Limits::check(min, max, suggested, &mut errors) {
-        active.min_amount = Set(limits.min);
-        active.max_amount = Set(limits.max);
-        active.suggested_amounts = Set(json_list(&limits.suggested));
+        let slug = checks.check(
+            new.slug
+                .as_deref()
+                .map(|s| Slug::parse(s).map_err(|e| e.at("slug")))
+                .transpose(),
+        );
+        let limits = goal.and_then(|goal| {
+            let defaults = Limits::default_for(goal.currency());
+            Limits::check(
+                new.min_amount.unwrap_or(defaults.min),
+                new.max_amount.unwrap_or(defaults.max),
+                new.suggested_amounts.clone().unwrap_or(defaults.suggested),
+                &mut checks,
+            )
+        });
+        let ((((title, description), language), (goal, limits)), slug) = checks.done(
+            title
+                .zip(description)
+                .zip(language)
+                .zip(goal.zip(limits))
+                .zip(slug),
+        )?;
+        let campaign_id = match new.campaign.as_deref() {
+            Some(slug) => Some(self.campaign_in(member.organisation_id, slug).await??),
+            None => None,
+        };
+        let now = Utc::now();
+        let row = content::insert_with_slug(&self.db, slug, &title, |slug| {
+            let mut row = fundraiser::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organisation_id: Set(member.organisation_id),
+                campaign_id: Set(campaign_id),
+                slug: Set(slug.to_string()),
+                title: Set(title.clone()),
+                description: Set(description.clone()),
+                language: Set(language.clone()),
+                goal_amount: Set(goal.minor()),
+                currency: Set(goal.currency()),
+                status: Set(FundraiserStatus::Draft),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            limits.clone().set(&mut row);
+            row
+        })
+        .await?;
+        self.one(row).await
     }
-    match patch.campaign {
-        MaybeUndefined::Value(slug) => match campaign_in(db, row.organisation_id, &slug).await {
-            Ok(id) => active.campaign_id = Set(Some(id)),
-            Err(FundraiserError::Invalid(mut e)) => errors.append(&mut e),
-            Err(e) => return Err(e),
-        },
-        MaybeUndefined::Null => active.campaign_id = Set(None),
-        MaybeUndefined::Undefined => {}
+
+    /// The fundraisers of the organiser's organisations, newest first.
+    pub async fn list(
+        &self,
+        access: &Access,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<Fundraiser>, FundraiserError> {
+        let query = fundraiser::Entity::find()
+            .filter(fundraiser::Column::OrganisationId.is_in(access.organisation_ids()));
+        let page = content::page(
+            &self.db,
+            query,
+            fundraiser::Column::Id,
+            Order::NewestFirst,
+            limit,
+            cursor,
+            |f| f.id,
+        )
+        .await?;
+        Ok(Page {
+            items: self.with_totals(page.items).await?,
+            next: page.next,
+        })
     }
-    if !errors.is_empty() {
-        return Err(FundraiserError::Invalid(errors));
+
+    /// One fundraiser, for a member of its organisation.
+    pub async fn get(
+        &self,
+        access: &Access,
+        fundraiser: &PublicRef,
+    ) -> Result<Fundraiser, FundraiserError> {
+        let row = self.find_for(access, fundraiser, Role::Viewer).await?;
+        self.one(row).await
     }
-    active.updated_at = Set(Utc::now());
-    let updated = match active.update(db).await {
-        Ok(model) => model,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(FundraiserError::SlugTaken(
-                explicit_slug.unwrap_or_default(),
-            ));
+
+    /// Change a fundraiser. A new goal currency brings that currency's default limits,
+    /// unless the change sets them too.
+    pub async fn change(
+        &self,
+        access: &Access,
+        fundraiser: &PublicRef,
+        changes: FundraiserChanges,
+    ) -> Result<Fundraiser, FundraiserError> {
+        let row = self.find_for(access, fundraiser, Role::Organiser).await?;
+        let mut active: fundraiser::ActiveModel = row.clone().into();
+        let mut checks = Checks::default();
+        let slug = checks
+            .check(changes.slug.required("slug"))
+            .flatten()
+            .and_then(|s| checks.check(Slug::parse(&s).map_err(|e| e.at("slug"))));
+        if let Some(slug) = &slug {
+            active.slug = Set(slug.to_string());
         }
-        Err(e) => return Err(e.into()),
-    };
-    one_view(db, updated, public_url).await
-}
-
-/// Open a fundraiser for donations: a draft, or a closed appeal opening again.
-pub async fn publish(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    public_url: &str,
-) -> Result<Fundraiser, FundraiserError> {
-    let row = find_for(db, access, id, Role::Organiser).await?;
-    let row = match row.status {
-        FundraiserStatus::Open => row,
-        _ => set_status(db, row, FundraiserStatus::Open).await?,
-    };
-    one_view(db, row, public_url).await
-}
-
-/// Stop taking online donations. Closing twice changes nothing.
-pub async fn close(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    public_url: &str,
-) -> Result<Fundraiser, FundraiserError> {
-    let row = find_for(db, access, id, Role::Organiser).await?;
-    let row = match row.status {
-        FundraiserStatus::Open => set_status(db, row, FundraiserStatus::Closed).await?,
-        FundraiserStatus::Closed => row,
-        _ => {
-            return Err(FundraiserError::WrongState(
-                "a draft cannot be closed; publish it first",
-            ));
+        if let Some(title) = checks
+            .check(changes.title.required("title"))
+            .flatten()
+            .and_then(|t| checks.check(required_text("title", &t, TITLE_MAX)))
+        {
+            active.title = Set(title);
         }
-    };
-    one_view(db, row, public_url).await
-}
+        if let Some(description) = changes.description.optional().and_then(|d| {
+            checks.check(optional_text(
+                "description",
+                d.as_deref().unwrap_or_default(),
+                DESCRIPTION_MAX,
+            ))
+        }) {
+            active.description = Set(description);
+        }
+        match changes.language.optional() {
+            Some(Some(l)) => {
+                if let Some(l) = checks.check(Language::parse(&l).map_err(|e| e.at("language"))) {
+                    active.language = Set(l);
+                }
+            }
+            Some(None) => active.language = Set(Language::english()),
+            None => {}
+        }
+        let mut limits = Limits::of(&row);
+        if let Some(goal) = checks
+            .check(changes.goal.required("goal"))
+            .flatten()
+            .and_then(|g| checks.check(g.parse("goal")))
+        {
+            if goal.currency() != row.currency {
+                limits = Limits::default_for(goal.currency());
+            }
+            active.goal_amount = Set(goal.minor());
+            active.currency = Set(goal.currency());
+        }
+        let min = checks.check(changes.min_amount.required("min_amount"));
+        let max = checks.check(changes.max_amount.required("max_amount"));
+        let suggested = changes
+            .suggested_amounts
+            .optional()
+            .map_or(limits.suggested.clone(), Option::unwrap_or_default);
+        if let Some(limits) = Limits::check(
+            min.flatten().unwrap_or(limits.min),
+            max.flatten().unwrap_or(limits.max),
+            suggested,
+            &mut checks,
+        ) {
+            limits.set(&mut active);
+        }
+        match changes.campaign.optional() {
+            Some(Some(slug)) => {
+                let id = self.campaign_in(row.organisation_id, &slug).await?;
+                if let Some(id) = checks.check(id) {
+                    active.campaign_id = Set(Some(id));
+                }
+            }
+            Some(None) => active.campaign_id = Set(None),
+            None => {}
+        }
+        checks.finish()?;
+        active.updated_at = Set(Utc::now());
+        let updated = active
+            .update(&self.db)
+            .await
+            .map_err(|e| content::slug_refusal(e, slug))?;
+        self.one(updated).await
+    }
 
-async fn set_status(
-    db: &DatabaseConnection,
-    row: fundraiser::Model,
-    status: FundraiserStatus,
-) -> Result<fundraiser::Model, DbErr> {
-    let mut active: fundraiser::ActiveModel = row.into();
-    active.status = Set(status);
-    active.updated_at = Set(Utc::now());
-    active.update(db).await
+    /// Open a fundraiser for donations (a draft, or a closed appeal opening again), or
+    /// close it to online donations (an open one). Asking for its status again
+    /// changes nothing; a draft cannot be closed.
+    pub async fn move_to(
+        &self,
+        access: &Access,
+        fundraiser: &PublicRef,
+        status: FundraiserStatus,
+    ) -> Result<Fundraiser, FundraiserError> {
+        let row = self.find_for(access, fundraiser, Role::Organiser).await?;
+        let row = match (row.status, status) {
+            (now, asked) if now == asked => row,
+            (FundraiserStatus::Draft, FundraiserStatus::Closed) => {
+                return Err(FundraiserError::WrongState(
+                    "a draft cannot be closed; publish it first",
+                ));
+            }
+            _ => self.set_status(row, status).await?,
+        };
+        self.one(row).await
+    }
+
+    async fn set_status(
+        &self,
+        row: fundraiser::Model,
+        status: FundraiserStatus,
+    ) -> Result<fundraiser::Model, DbErr> {
+        let mut active: fundraiser::ActiveModel = row.into();
+        active.status = Set(status);
+        active.updated_at = Set(Utc::now());
+        active.update(&self.db).await
+    }
+
+    /// A fundraiser anyone may see: any but a draft.
+    pub async fn public(&self, fundraiser: &PublicRef) -> Result<Fundraiser, FundraiserError> {
+        let row = find_public(&self.db, fundraiser).await?;
+        self.one(row).await
+    }
+
+    /// Fundraisers open for donations anywhere, newest first (for the home page).
+    pub async fn open(&self, limit: Limit) -> Result<Vec<Fundraiser>, DbErr> {
+        self.open_where(None, Some(limit)).await
+    }
+
+    /// A campaign's fundraisers open for donations, newest first.
+    pub async fn open_in_campaign(&self, campaign_id: Uuid) -> Result<Vec<Fundraiser>, DbErr> {
+        self.open_where(Some(campaign_id), None).await
+    }
+
+    async fn open_where(
+        &self,
+        campaign_id: Option<Uuid>,
+        limit: Option<Limit>,
+    ) -> Result<Vec<Fundraiser>, DbErr> {
+        let mut query = fundraiser::Entity::find()
+            .filter(fundraiser::Column::Status.eq(FundraiserStatus::Open))
+            .order_by_desc(fundraiser::Column::Id)
+            .limit(limit.map(Limit::get));
+        if let Some(campaign_id) = campaign_id {
+            query = query.filter(fundraiser::Column::CampaignId.eq(campaign_id));
+        }
+        let rows = query.all(&self.db).await?;
+        self.with_totals(rows).await
+    }
+
+    /// The id of an organisation's campaign, named by its slug.
+    async fn campaign_in(
+        &self,
+        organisation_id: Uuid,
+        slug: &str,
+    ) -> Result<Result<Uuid, InvalidField>, DbErr> {
+        Ok(crate::campaigns::service::by_slug(&self.db, slug)
+            .await?
+            .filter(|c| c.organisation_id == organisation_id)
+            .map(|c| c.id)
+            .ok_or_else(|| {
+                InvalidField::new(
+                    "campaign",
+                    format!("no campaign {slug:?} in this organisation"),
+                )
+            }))
+    }
+
+    pub(super) async fn find_for(
+        &self,
+        access: &Access,
+        fundraiser: &PublicRef,
+        role: Role,
+    ) -> Result<fundraiser::Model, ContentError> {
+        content::find_for::<fundraiser::Entity>(&self.db, access, fundraiser, role).await
+    }
+
+    async fn one(&self, row: fundraiser::Model) -> Result<Fundraiser, FundraiserError> {
+        self.with_totals(vec![row])
+            .await?
+            .pop()
+            .ok_or(ContentError::NotFound("fundraiser").into())
+    }
+
+    /// Each fundraiser with its owner's and campaign's slugs and its totals.
+    async fn with_totals(&self, rows: Vec<fundraiser::Model>) -> Result<Vec<Fundraiser>, DbErr> {
+        let db = &self.db;
+        let orgs = content::organisation_slugs(db, rows.iter().map(|f| f.organisation_id)).await?;
+        let campaigns: HashMap<Uuid, String> = entity::campaign::Entity::find()
+            .filter(entity::campaign::Column::Id.is_in(rows.iter().filter_map(|f| f.campaign_id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.slug))
+            .collect();
+        let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
+        let mut totals = totals(db, &ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let Totals { mut raised, donors } = totals.remove(&row.id).unwrap_or_default();
+                let in_goal = raised.remove(&row.currency).unwrap_or(0);
+                let mut raised_other: Vec<(Currency, i64)> = raised
+                    .into_iter()
+                    .filter(|(_, amount)| *amount > 0)
+                    .collect();
+                raised_other.sort_by(|a, b| a.0.code().cmp(b.0.code()));
+                Fundraiser {
+                    organisation: orgs.get(&row.organisation_id).cloned().unwrap_or_default(),
+                    campaign: row.campaign_id.and_then(|id| campaigns.get(&id).cloned()),
+                    raised: in_goal,
+                    raised_other,
+                    donors,
+                    limits: Limits::of(&row),
+                    row,
+                }
+            })
+            .collect())
+    }
 }
 
 /// A fundraiser anyone may see: any but a draft.
-pub async fn public_get(
-    db: &DatabaseConnection,
-    id_or_slug: &str,
-    public_url: &str,
-) -> Result<Fundraiser, FundraiserError> {
-    let row = find_public(db, id_or_slug).await?;
-    one_view(db, row, public_url).await
-}
-
 pub(super) async fn find_public(
     db: &impl ConnectionTrait,
-    id_or_slug: &str,
-) -> Result<fundraiser::Model, FundraiserError> {
-    find(db, id_or_slug)
+    fundraiser: &PublicRef,
+) -> Result<fundraiser::Model, ContentError> {
+    content::find::<fundraiser::Entity>(db, fundraiser)
         .await?
         .filter(|f| f.status != FundraiserStatus::Draft)
-        .ok_or(FundraiserError::NotFound)
-}
-
-/// Fundraisers open for donations anywhere, newest first (for the home page).
-pub async fn open(
-    db: &DatabaseConnection,
-    limit: u64,
-    public_url: &str,
-) -> Result<Vec<Fundraiser>, DbErr> {
-    let rows = fundraiser::Entity::find()
-        .filter(fundraiser::Column::Status.eq(FundraiserStatus::Open))
-        .order_by_desc(fundraiser::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
-    views(db, rows, public_url).await
-}
-
-/// A campaign's fundraisers open for donations, newest first.
-pub async fn open_in_campaign(
-    db: &DatabaseConnection,
-    campaign_id: Uuid,
-    public_url: &str,
-) -> Result<Vec<Fundraiser>, DbErr> {
-    let rows = fundraiser::Entity::find()
-        .filter(fundraiser::Column::CampaignId.eq(campaign_id))
-        .filter(fundraiser::Column::Status.eq(FundraiserStatus::Open))
-        .order_by_desc(fundraiser::Column::Id)
-        .all(db)
-        .await?;
-    views(db, rows, public_url).await
-}
-
-async fn find(
-    db: &impl ConnectionTrait,
-    id_or_slug: &str,
-) -> Result<Option<fundraiser::Model>, DbErr> {
-    crate::db::find_by_id_or_slug::<fundraiser::Entity>(db, fundraiser::Column::Slug, id_or_slug)
-        .await
-}
-
-pub(super) async fn find_for(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    role: Role,
-) -> Result<fundraiser::Model, FundraiserError> {
-    let row = find(db, id).await?.ok_or(FundraiserError::NotFound)?;
-    check_role(access, row.organisation_id, role)?;
-    Ok(row)
-}
-
-pub(super) fn check_role(
-    access: &Access,
-    organisation_id: Uuid,
-    role: Role,
-) -> Result<(), FundraiserError> {
-    match access.role_in(organisation_id) {
-        Some(r) if r >= role => Ok(()),
-        Some(_) => Err(AccessError::ReadOnly.into()),
-        None => Err(FundraiserError::Forbidden),
-    }
-}
-
-pub(super) async fn one_view(
-    db: &DatabaseConnection,
-    row: fundraiser::Model,
-    public_url: &str,
-) -> Result<Fundraiser, FundraiserError> {
-    views(db, vec![row], public_url)
-        .await?
-        .pop()
-        .ok_or(FundraiserError::NotFound)
+        .ok_or(ContentError::NotFound("fundraiser"))
 }
 
 /// What the succeeded donations of some fundraisers add up to.
 #[derive(Debug, Default)]
 struct Totals {
-    /// Per currency code, less refunds.
-    raised: HashMap<String, i64>,
+    /// Per currency, less refunds.
+    raised: HashMap<Currency, i64>,
     donors: i64,
 }
 
@@ -576,7 +617,7 @@ async fn totals(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid,
     // some billions of rows, the same SQL runs on both databases, and Rust joins
     // them exactly, saturating a total too large for an `i64`.
     let net = "(amount - refunded_amount)";
-    let sums: Vec<(Uuid, String, i64, i64)> = donation::Entity::find()
+    let sums: Vec<(Uuid, Currency, i64, i64)> = donation::Entity::find()
         .select_only()
         .column(donation::Column::FundraiserId)
         .column(donation::Column::Currency)
@@ -634,79 +675,59 @@ fn joined(billions: i64, rest: i64) -> i64 {
     i64::try_from(total.max(0)).unwrap_or(i64::MAX)
 }
 
-pub(super) async fn views(
-    db: &DatabaseConnection,
-    rows: Vec<fundraiser::Model>,
-    public_url: &str,
-) -> Result<Vec<Fundraiser>, DbErr> {
-    let orgs =
-        crate::content::organisation_slugs(db, rows.iter().map(|f| f.organisation_id)).await?;
-    let campaigns: HashMap<Uuid, String> = entity::campaign::Entity::find()
-        .filter(entity::campaign::Column::Id.is_in(rows.iter().filter_map(|f| f.campaign_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.slug))
-        .collect();
-    let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
-    let mut totals = totals(db, &ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|f| {
-            let Totals { mut raised, donors } = totals.remove(&f.id).unwrap_or_default();
-            let in_goal = raised.remove(f.currency.code()).unwrap_or(0);
-            let mut other: Vec<MoneyBody> = raised
-                .into_iter()
-                .filter(|(_, amount)| *amount > 0)
-                .map(|(currency, amount)| MoneyBody { amount, currency })
-                .collect();
-            other.sort_by(|a, b| a.currency.cmp(&b.currency));
-            let limits = Limits::of(&f);
-            Fundraiser {
-                id: f.id.to_string(),
-                url: format!("{public_url}/fundraisers/{}", f.slug),
-                organisation: orgs.get(&f.organisation_id).cloned().unwrap_or_default(),
-                campaign: f.campaign_id.and_then(|id| campaigns.get(&id).cloned()),
-                status: f.status,
-                goal: MoneyBody {
-                    amount: f.goal_amount,
-                    currency: f.currency.to_string(),
-                },
-                raised: MoneyBody {
-                    amount: in_goal,
-                    currency: f.currency.to_string(),
-                },
-                raised_other: other,
-                donor_count: donors,
-                suggested_amounts: limits.suggested,
-                min_amount: limits.min,
-                max_amount: limits.max,
-                slug: f.slug,
-                title: f.title,
-                description: f.description,
-                language: f.language.to_string(),
-                created_at: instant(f.created_at),
-                updated_at: instant(f.updated_at),
-            }
-        })
-        .collect())
-}
-
-/// A text field that may be left out or blank.
-pub(super) fn optional(
-    field: &str,
-    value: Option<&Text>,
-    max: usize,
-) -> Result<Option<String>, InvalidField> {
-    value
-        .map(|v| optional_text(field, v, max))
-        .transpose()
-        .map(|v| v.filter(|v| !v.is_empty()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_amount_names_its_part_that_is_wrong() {
+        let gbp = Amount::new(2_500, "gbp").parse("goal").unwrap();
+        assert_eq!((gbp.minor(), gbp.currency().code()), (2_500, "GBP"));
+        assert_eq!(
+            Amount::new(2_500, "XXY").parse("goal").unwrap_err().field,
+            "goal.currency"
+        );
+        assert_eq!(
+            Amount::new(0, "GBP").parse("amount").unwrap_err().field,
+            "amount.amount"
+        );
+    }
+
+    #[test]
+    fn limits_name_every_refusal() {
+        let mut checks = Checks::default();
+        assert_eq!(
+            Limits::check(0, STRIPE_MAX_AMOUNT + 1, vec![5; 1], &mut checks),
+            None
+        );
+        let fields: Vec<String> = checks
+            .finish()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, ["min_amount", "max_amount"]);
+
+        let mut checks = Checks::default();
+        let limits = Limits::check(100, 1_000, vec![500, 100, 500], &mut checks).unwrap();
+        assert!(checks.is_clean());
+        assert_eq!(limits.suggested, [100, 500]);
+    }
+
+    #[test]
+    fn each_refusal_has_its_code() {
+        assert_eq!(FundraiserError::Closed.code(), "closed");
+        assert_eq!(FundraiserError::PaymentsOff.code(), "payments");
+        assert_eq!(
+            FundraiserError::from(InvalidField::new("title", "must not be empty")).code(),
+            "invalid"
+        );
+        assert_eq!(
+            FundraiserError::from(ContentError::NotFound("fundraiser")).code(),
+            "not_found"
+        );
+    }
 
     #[test]
     fn split_sums_join_exactly_and_saturate() {

@@ -3,7 +3,7 @@
 
 use poem::{Body, Request, Response, handler, http::StatusCode, web::Data};
 
-use super::donations::{self, Handled};
+use super::donations::Handled;
 use crate::http::{ApiError, Problem};
 use crate::payments::webhook::{Event, verify};
 use crate::state::AppState;
@@ -13,7 +13,7 @@ const MAX_EVENT: usize = 256 * 1024;
 
 #[handler]
 pub async fn stripe(req: &Request, body: Body, Data(state): Data<&AppState>) -> Response {
-    let Some(secret) = state.payments.webhook_secret.as_deref() else {
+    let Some(secret) = state.fundraisers.payments().webhook_secret.as_deref() else {
         return Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "Stripe webhooks are not configured on this server",
@@ -33,7 +33,7 @@ pub async fn stripe(req: &Request, body: Body, Data(state): Data<&AppState>) -> 
         Ok(event) => event,
         Err(e) => return Problem::new(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
-    match donations::apply(&state.db, &state.site, event).await {
+    match state.fundraisers.apply(event).await {
         Ok(handled) => {
             if handled == Handled::Ignored {
                 tracing::info!("webhook event not about a donation we know");

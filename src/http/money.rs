@@ -3,7 +3,7 @@
 use poem_openapi::Object;
 
 use super::Text;
-use crate::domain::{Currency, InvalidField, Money};
+use crate::domain::{Currency, Money};
 
 /// An amount in a currency's minor units (ISO 4217 exponent: JPY 0, GBP 2, KWD 3).
 #[derive(Object, Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,7 @@ impl From<Money> for MoneyBody {
     }
 }
 
-/// An amount sent to us; checked with [`MoneyInput::parse`].
+/// An amount sent to us; the service checks it (`fundraisers::service::Amount`).
 #[derive(Object, Debug, Clone)]
 #[oai(rename = "MoneyInput", deny_unknown_fields)]
 pub struct MoneyInput {
@@ -38,14 +38,4 @@ pub struct MoneyInput {
     pub amount: i64,
     /// ISO 4217 code, in any case.
     pub currency: Text,
-}
-
-impl MoneyInput {
-    /// A positive amount in a known currency; errors name `{field}.currency` or
-    /// `{field}.amount`.
-    pub fn parse(&self, field: &str) -> Result<Money, Vec<InvalidField>> {
-        let currency =
-            Currency::parse(&self.currency).map_err(|e| vec![e.at(format!("{field}.currency"))])?;
-        Money::new(self.amount, currency).map_err(|e| vec![e.at(format!("{field}.amount"))])
-    }
 }

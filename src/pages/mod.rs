@@ -475,7 +475,7 @@ pub async fn donation_cancelled(state: Data<&AppState>, token: Path<String>) -> 
 }
 
 async fn after_checkout(state: &AppState, token: &str, name: &str) -> Response {
-    match crate::fundraisers::donations::after_checkout(&state.db, &state.site, token).await {
+    match state.fundraisers.after_checkout(token).await {
         Ok(Some(details)) => page(state, StatusCode::OK, name, &details),
         Ok(None) => not_found(state, Locale::En),
         Err(e) => failure(state, Locale::En, &e),

@@ -19,13 +19,15 @@ use super::head::{Meta, event_json_ld, script_json};
 use super::markdown::to_safe_html;
 use super::{failure, not_found, page, page_with_forms, retry_after, see_other, visitor_locale};
 use crate::content::{ContentError, Invalid};
-use crate::domain::PublicRef;
-use crate::domain::{Currency, InvalidField, Locale, Money};
+use crate::domain::{InvalidField, Locale, Money, PublicRef};
 use crate::email::render::{amount_text, when};
 use crate::events::model::{Event, EventKind, EventStatus};
-use crate::fundraisers::{donations, model as fundraiser_model, service as fundraisers};
+use crate::fundraisers::{
+    donations::{DonateForm, Gift},
+    service::{Amount, Frequency, Fundraiser, FundraiserError, FundraiserStatus},
+};
 use crate::http::headers::FormTargets;
-use crate::http::{client::ClientAddr, money::MoneyBody, money::MoneyInput, page::Limit};
+use crate::http::{client::ClientAddr, page::Limit};
 use crate::petitions::{
     PetitionError,
     service::{self as petitions, PetitionStatus},
@@ -179,11 +181,13 @@ fn percent(part: i64, whole: Option<i64>) -> Option<i64> {
         .map(|w| (part.saturating_mul(100) / w).clamp(0, 100))
 }
 
-/// A total in a currency, as the reader writes numbers.
-fn money(body: &MoneyBody, locale: Locale) -> String {
-    Currency::parse(&body.currency).map_or_else(
-        |_| format!("{} {}", body.amount, body.currency),
-        |c| amount_text(body.amount, c, locale),
+/// A fundraiser's progress, as the reader writes numbers.
+fn progress(f: &Fundraiser, locale: Locale) -> (String, String, Option<i64>) {
+    let currency = f.row.currency;
+    (
+        amount_text(f.raised, currency, locale),
+        amount_text(f.row.goal_amount, currency, locale),
+        percent(f.raised, Some(f.row.goal_amount)),
     )
 }
 
@@ -209,7 +213,7 @@ pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let petitions = state.petitions.open(limit).await?;
-        let fundraisers = fundraisers::open(&state.db, HOME_LIST, url).await?;
+        let fundraisers = state.fundraisers.open(limit).await?;
         anyhow::Ok((events, petitions, fundraisers))
     };
     let (events, petitions, fundraisers) = match listed.await {
@@ -246,13 +250,14 @@ pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>
     let fundraisers: Vec<Value> = fundraisers
         .iter()
         .map(|f| {
+            let (raised, goal, percent) = progress(f, locale);
             json!({
-                "title": f.title,
-                "url": format!("/fundraisers/{}", f.slug),
-                "raised": money(&f.raised, locale),
-                "goal": money(&f.goal, locale),
-                "percent": percent(f.raised.amount, Some(f.goal.amount)),
-                "donor_count": f.donor_count,
+                "title": f.row.title,
+                "url": format!("/fundraisers/{}", f.row.slug),
+                "raised": raised,
+                "goal": goal,
+                "percent": percent,
+                "donor_count": f.donors,
             })
         })
         .collect();
@@ -727,29 +732,34 @@ async fn fundraiser_page(
     status: StatusCode,
     form: Option<FormState>,
 ) -> Response {
-    let url = &state.site.public_url;
-    let f = match fundraisers::public_get(&state.db, id_or_slug, url).await {
+    let Some(reference) = PublicRef::parse(id_or_slug) else {
+        return not_found(state, Locale::En);
+    };
+    let f = match state.fundraisers.public(&reference).await {
         Ok(f) => f,
-        Err(fundraisers::FundraiserError::NotFound) => return not_found(state, Locale::En),
+        Err(e) if e.code() == "not_found" => return not_found(state, Locale::En),
         Err(e) => return failure(state, Locale::En, &e),
     };
-    let limit = Limit::up_to(RECENT);
-    let donors = donations::public_donors(&state.db, &f.id, limit, None)
+    let donors = state
+        .fundraisers
+        .donors(&reference, Limit::up_to(RECENT), None)
         .await
-        .map(|(donors, _)| donors)
+        .map(|page| page.items)
         .unwrap_or_default();
-    let locale = Locale::choose(None, &f.language);
-    let currency = Currency::parse(&f.goal.currency).ok();
-    let text =
-        |minor: i64| currency.map_or_else(|| minor.to_string(), |c| amount_text(minor, c, locale));
-    let default_amount = f
-        .suggested_amounts
-        .get(f.suggested_amounts.len().saturating_sub(1) / 2)
+    let locale = Locale::choose(None, &f.row.language);
+    let currency = f.row.currency;
+    let text = |minor: i64| amount_text(minor, currency, locale);
+    let limits = &f.limits;
+    let default_amount = limits
+        .suggested
+        .get(limits.suggested.len().saturating_sub(1) / 2)
         .map_or_else(|| "other".to_owned(), ToString::to_string);
     let form = form.unwrap_or_else(|| {
         FormState::fresh(json!({ "amount": default_amount, "frequency": "one_time" }))
     });
-    let progress = format!("{} / {}", money(&f.raised, locale), money(&f.goal, locale));
+    let (raised, goal, percent) = progress(&f, locale);
+    let progress = format!("{raised} / {goal}");
+    let url = format!("{}/fundraisers/{}", state.site.public_url, f.row.slug);
     // The donate form is answered with a redirect to the payment provider.
     page_with_forms(
         state,
@@ -758,28 +768,28 @@ async fn fundraiser_page(
         &json!({
             "locale": locale.as_str(),
             "fundraiser": {
-                "title": f.title,
-                "description_html": &*to_safe_html(&f.description),
-                "raised": money(&f.raised, locale),
-                "goal": money(&f.goal, locale),
-                "percent": percent(f.raised.amount, Some(f.goal.amount)),
-                "donor_count": f.donor_count,
-                "raised_other": f.raised_other.iter().map(|m| money(m, locale)).collect::<Vec<_>>(),
-                "status": if f.status == fundraiser_model::FundraiserStatus::Open { "open" } else { "closed" },
-                "currency": f.goal.currency,
-                "suggested": f.suggested_amounts.iter().map(|a| json!({ "minor": a, "text": text(*a) })).collect::<Vec<_>>(),
-                "min": text(f.min_amount),
-                "max": text(f.max_amount),
-                "url": f.url,
+                "title": f.row.title,
+                "description_html": &*to_safe_html(&f.row.description),
+                "raised": raised,
+                "goal": goal,
+                "percent": percent,
+                "donor_count": f.donors,
+                "raised_other": f.raised_other.iter().map(|(c, minor)| amount_text(*minor, *c, locale)).collect::<Vec<_>>(),
+                "status": if f.row.status == FundraiserStatus::Open { "open" } else { "closed" },
+                "currency": currency.code(),
+                "suggested": limits.suggested.iter().map(|a| json!({ "minor": a, "text": text(*a) })).collect::<Vec<_>>(),
+                "min": text(limits.min),
+                "max": text(limits.max),
+                "url": url,
             },
-            "payments_enabled": state.payments.stripe.is_some(),
+            "payments_enabled": state.fundraisers.takes_payments(),
             "donors": donors.iter().map(|d| json!({
                 "name": d.name,
-                "amount": money(&d.amount, locale),
+                "amount": amount_text(d.amount, d.currency, locale),
                 "message": d.message,
             })).collect::<Vec<_>>(),
             "form": form,
-            "meta": Meta::new(&f.title, &f.description, &progress, &f.url, "article"),
+            "meta": Meta::new(&f.row.title, &f.row.description, &progress, &url, "article"),
         }),
         FormTargets::SiteThenPayments,
     )
@@ -793,7 +803,6 @@ pub async fn donate(
     name: Path<String>,
     form: Form<HashMap<String, String>>,
 ) -> Response {
-    use fundraisers::FundraiserError;
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let values = json!({
         "amount": field("amount"), "other_amount": field("other_amount"),
@@ -801,18 +810,22 @@ pub async fn donate(
         "name": field("name"), "email": field("email"), "message": field("message"),
         "anonymous": form.contains_key("anonymous"),
     });
-    let f = match fundraisers::public_get(&state.db, &name, &state.site.public_url).await {
-        Ok(f) => f,
-        Err(FundraiserError::NotFound) => return not_found(&state, Locale::En),
+    let Some(reference) = PublicRef::parse(&name) else {
+        return not_found(&state, Locale::En);
+    };
+    let f = match state.fundraisers.public(&reference).await {
+        Ok(f) => f.row,
+        Err(e) if e.code() == "not_found" => return not_found(&state, Locale::En),
         Err(e) => return failure(&state, Locale::En, &e),
     };
     let locale = Locale::choose(None, &f.language);
     let other = field("amount") == "other" || field("amount").is_empty();
-    let refused = |fields: Vec<InvalidField>| {
+    let refused = |fields: &[InvalidField]| {
         // The API names `amount.amount`; the page's fields are `amount` and `other_amount`.
         let shown = if other { "other_amount" } else { "amount" };
         let fields: Vec<InvalidField> = fields
-            .into_iter()
+            .iter()
+            .cloned()
             .map(|f| match f.field.as_str() {
                 "amount" | "amount.amount" | "amount.currency" => f.at(shown),
                 _ => f,
@@ -821,9 +834,7 @@ pub async fn donate(
         FormState::refused(values.clone(), &fields, locale)
     };
     let amount = if other {
-        Currency::parse(&f.goal.currency)
-            .and_then(|c| Money::parse_decimal(field("other_amount"), c))
-            .map(Money::minor)
+        Money::parse_decimal(field("other_amount"), f.currency).map(Money::minor)
     } else {
         field("amount")
             .parse::<i64>()
@@ -832,31 +843,28 @@ pub async fn donate(
     let amount = match amount {
         Ok(amount) => amount,
         Err(e) => {
-            let form = refused(vec![e]);
+            let form = refused(&[e]);
             return fundraiser_page(&state, &name, StatusCode::UNPROCESSABLE_ENTITY, Some(form))
                 .await;
         }
     };
-    let request = fundraiser_model::DonateRequest {
-        amount: MoneyInput {
-            amount,
-            currency: f.goal.currency.as_str().into(),
-        },
-        email: Some(field("email").into()),
-        name: Some(field("name").into()),
-        anonymous: Some(form.contains_key("anonymous")),
+    let gift = Gift {
+        amount: Amount::new(amount, f.currency.code()),
+        email: field("email").into(),
+        name: field("name").into(),
+        anonymous: form.contains_key("anonymous"),
         message: Some(field("message").into()),
         frequency: if field("frequency") == "monthly" {
-            fundraiser_model::Frequency::Monthly
+            Frequency::Monthly
         } else {
-            fundraiser_model::Frequency::OneTime
+            Frequency::OneTime
         },
         locale: Some(locale.as_str().into()),
     };
-    let parsed = match donations::DonateForm::parse(request) {
+    let parsed = match DonateForm::parse(gift) {
         Ok(parsed) => parsed,
-        Err(fields) => {
-            let form = refused(fields);
+        Err(invalid) => {
+            let form = refused(&invalid.0);
             return fundraiser_page(&state, &name, StatusCode::UNPROCESSABLE_ENTITY, Some(form))
                 .await;
         }
@@ -872,36 +880,24 @@ pub async fn donate(
             fundraiser_page(&state, &name, StatusCode::TOO_MANY_REQUESTS, Some(form)).await;
         return retry_after(refused, seconds);
     }
-    let started = donations::start(
-        &state.db,
-        &state.site,
-        state.payments.stripe.as_ref(),
-        &f.id,
-        parsed,
-    )
-    .await;
-    let (status, form) = match started {
+    let e = match state.fundraisers.start(&PublicRef::Id(f.id), parsed).await {
         Ok(started) => return see_other(&started.checkout_url),
-        Err(FundraiserError::Invalid(fields)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, refused(fields))
-        }
-        Err(FundraiserError::Closed) => (
-            StatusCode::CONFLICT,
-            FormState::failed(values, refusal("closed", locale)),
-        ),
-        Err(FundraiserError::PaymentsOff) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            FormState::failed(values, refusal("payments", locale)),
-        ),
-        Err(FundraiserError::Provider(e)) => {
-            tracing::warn!(error = %e, "Stripe call failed");
-            (
-                StatusCode::BAD_GATEWAY,
-                FormState::failed(values, refusal("provider", locale)),
-            )
-        }
-        Err(FundraiserError::NotFound) => return not_found(&state, Locale::En),
-        Err(e) => return failure(&state, locale, &e),
+        Err(e) => e,
+    };
+    let status = match e.code() {
+        "invalid" => StatusCode::UNPROCESSABLE_ENTITY,
+        "closed" => StatusCode::CONFLICT,
+        "payments" => StatusCode::SERVICE_UNAVAILABLE,
+        "provider" => StatusCode::BAD_GATEWAY,
+        "not_found" => return not_found(&state, Locale::En),
+        _ => return failure(&state, locale, &e),
+    };
+    if let FundraiserError::Provider(cause) = &e {
+        tracing::warn!(error = %cause, "Stripe call failed");
+    }
+    let form = match e.invalid_fields() {
+        Some(fields) => refused(fields),
+        None => FormState::failed(values, refusal(e.code(), locale)),
     };
     fundraiser_page(&state, &name, status, Some(form)).await
 }

@@ -551,6 +551,35 @@ async fn a_slug_already_taken_is_refused() {
     );
 }
 
+/// The refusal names the slug as it was asked, as every capability's does: not the
+/// name of the type that holds it (`Slug("…")`).
+#[tokio::test]
+async fn a_taken_slug_is_named_as_it_was_asked() {
+    let app = spawn_app().await;
+    let token = app.owner_of("hov").await;
+    draft(&app, &token, json!({ "slug": "delegation-fund" })).await;
+    let other = draft(&app, &token, json!({ "title": "Another appeal" })).await;
+
+    let created = create(
+        &app,
+        &token,
+        json!({ "title": "Another", "slug": "delegation-fund" }),
+    )
+    .await;
+    let patched = app
+        .patch_json(
+            &format!("/api/v1/fundraisers/{}", id_of(&other)),
+            &token,
+            &json!({ "slug": "delegation-fund" }),
+        )
+        .await;
+    for refusal in [created.expect_problem(409), patched.expect_problem(409)] {
+        let detail = refusal["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("\"delegation-fund\""), "{detail}");
+        assert!(!detail.contains("Slug("), "{detail}");
+    }
+}
+
 #[tokio::test]
 async fn nobody_lists_fundraisers_without_a_token() {
     let app = spawn_app().await;
