@@ -54,11 +54,12 @@ impl App {
         // One set of templates and words, parsed once, for the pages and the worker.
         let renderer = Arc::new(Renderer::new());
         let worker = worker(&config, db.clone(), site.clone(), renderer.clone())?;
+        let rsvps = crate::rsvps::Rsvps::new(db.clone(), site.clone());
         let state = AppState {
             campaigns: crate::campaigns::Campaigns::new(db.clone()),
             signatures: crate::petitions::intake::start(db.clone(), site.clone()),
-            rsvps: crate::rsvps::service::start(db.clone(), site.clone()),
-            rsvp_events: Arc::new(crate::rsvps::service::event_ids()),
+            events: crate::events::Events::new(db.clone(), Arc::new(rsvps.clone())),
+            rsvps,
             db,
             site,
             renderer,

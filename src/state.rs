@@ -12,6 +12,9 @@ use crate::{email::Site, email::render::Renderer, http::client::TrustedProxies};
 pub struct AppState {
     pub db: DatabaseConnection,
     pub campaigns: crate::campaigns::Campaigns,
+    pub events: crate::events::Events,
+    /// RSVPs, placed in groups: one lock of the event for all those waiting.
+    pub rsvps: crate::rsvps::Rsvps,
     /// Where links point and what signs them.
     pub site: Site,
     /// The email and page templates.
@@ -27,11 +30,6 @@ pub struct AppState {
     pub public_petitions: Arc<crate::petitions::published::PublicPetitions>,
     /// Signatures are written in groups, one transaction for all those waiting.
     pub signatures: crate::petitions::intake::Intake,
-    /// Supporters' RSVPs are placed in groups, one lock of the event for all those
-    /// waiting.
-    pub rsvps: crate::rsvps::service::Intake,
-    /// The events RSVPs go to, as last read.
-    pub rsvp_events: Arc<crate::rsvps::service::EventIds>,
     /// Whose word on the client's address is believed.
     pub proxies: TrustedProxies,
     /// What `/metrics` asks for, when set.
