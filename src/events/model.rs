@@ -217,55 +217,27 @@ pub struct EventPage {
     pub next_cursor: Option<String>,
 }
 
-impl From<service::Location> for Location {
-    fn from(l: service::Location) -> Self {
-        let service::Location {
-            venue,
-            address,
-            locality,
-            region,
-            postal_code,
-            country,
-            latitude,
-            longitude,
-        } = l;
-        Self {
-            venue,
-            address,
-            locality,
-            region,
-            postal_code,
-            country,
-            latitude,
-            longitude,
+/// A location from one side to the other: the same fields.
+macro_rules! same_location {
+    ($($from:ty => $to:ty),+) => {$(
+        impl From<$from> for $to {
+            fn from(l: $from) -> Self {
+                Self {
+                    venue: l.venue,
+                    address: l.address,
+                    locality: l.locality,
+                    region: l.region,
+                    postal_code: l.postal_code,
+                    country: l.country,
+                    latitude: l.latitude,
+                    longitude: l.longitude,
+                }
+            }
         }
-    }
+    )+};
 }
 
-impl From<Location> for service::Location {
-    fn from(l: Location) -> Self {
-        let Location {
-            venue,
-            address,
-            locality,
-            region,
-            postal_code,
-            country,
-            latitude,
-            longitude,
-        } = l;
-        Self {
-            venue,
-            address,
-            locality,
-            region,
-            postal_code,
-            country,
-            latitude,
-            longitude,
-        }
-    }
-}
+same_location!(Location => service::Location, service::Location => Location);
 
 impl Event {
     /// An event as the API shows it, with its links on the site at `public_url`.

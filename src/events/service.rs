@@ -59,29 +59,18 @@ impl EventError {
     }
 }
 
-impl From<DbErr> for EventError {
-    fn from(e: DbErr) -> Self {
-        Self::Content(e.into())
-    }
+/// The common refusals, from wherever they arise.
+macro_rules! content_errors {
+    ($($from:ty),+) => {$(
+        impl From<$from> for EventError {
+            fn from(e: $from) -> Self {
+                Self::Content(e.into())
+            }
+        }
+    )+};
 }
 
-impl From<Invalid> for EventError {
-    fn from(e: Invalid) -> Self {
-        Self::Content(e.into())
-    }
-}
-
-impl From<InvalidField> for EventError {
-    fn from(e: InvalidField) -> Self {
-        Self::Content(e.into())
-    }
-}
-
-impl From<AccessError> for EventError {
-    fn from(e: AccessError) -> Self {
-        Self::Content(e.into())
-    }
-}
+content_errors!(DbErr, Invalid, InvalidField, AccessError);
 
 /// Where an event takes place, as asked: each part is checked.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -292,11 +292,7 @@ impl<'a> Change<'a> {
             .one(&txn.txn)
             .await?
             .ok_or(RsvpError::NoSuchEvent)?;
-        let organisation_name = organisation::Entity::find_by_id(event.organisation_id)
-            .one(&txn.txn)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default();
+        let organisation_name = organisation_name(&txn.txn, &event).await?;
         Ok(Self {
             txn,
             site,
@@ -1149,6 +1145,18 @@ pub fn closure(
     }
 }
 
+/// The name of the organisation that owns an event, for its emails.
+async fn organisation_name(
+    db: &impl ConnectionTrait,
+    event: &event::Model,
+) -> Result<String, DbErr> {
+    Ok(organisation::Entity::find_by_id(event.organisation_id)
+        .one(db)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default())
+}
+
 /// An RSVP by its manage token, with its supporter.
 async fn by_token(
     db: &impl ConnectionTrait,
@@ -1231,11 +1239,7 @@ async fn tell_attendees(
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let organisation_name = organisation::Entity::find_by_id(event.organisation_id)
-        .one(txn)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default();
+    let organisation_name = organisation_name(txn, &event).await?;
     let mail = EventMail {
         event,
         organisation_name: &organisation_name,
@@ -1341,11 +1345,7 @@ pub async fn queue_reminders(
         if due.is_empty() {
             continue;
         }
-        let organisation_name = organisation::Entity::find_by_id(event.organisation_id)
-            .one(db)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default();
+        let organisation_name = organisation_name(db, &event).await?;
         let mail = EventMail {
             event: &event,
             organisation_name: &organisation_name,
