@@ -70,7 +70,7 @@ pub enum ContentError {
     Forbidden(&'static str),
     #[error(transparent)]
     Access(#[from] AccessError),
-    #[error("the slug {0:?} is taken")]
+    #[error("the slug \"{0}\" is taken")]
     SlugTaken(Slug),
     #[error(transparent)]
     Db(#[from] DbErr),

@@ -311,7 +311,7 @@ async fn rsvp_form(
     };
     let event = &managed.event;
     let rsvp = &managed.rsvp.row;
-    let locale = Locale::choose(rsvp.locale, event.language.to_string());
+    let locale = Locale::choose(rsvp.locale, &event.language);
     let when = public::when_of(event, locale);
     let place = public::place_of(event);
     // A cancelled event takes no changes: show the RSVP without its forms.

@@ -397,7 +397,7 @@ pub async fn rsvp(
             .events
             .public_row(&reference)
             .await
-            .map_or(Locale::En, |e| Locale::choose(None, e.language.to_string()))
+            .map_or(Locale::En, |e| Locale::choose(None, &e.language))
     };
     let guests = match field("guests").trim() {
         "" => Ok(0),

@@ -1239,7 +1239,7 @@ async fn tell_attendees(
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let organisation_name = organisation_name(txn, &event).await?;
+    let organisation_name = organisation_name(txn, event).await?;
     let mail = EventMail {
         event,
         organisation_name: &organisation_name,
