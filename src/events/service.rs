@@ -385,48 +385,32 @@ impl EventInput {
             ),
         };
         c.finish()?;
-        // A `None` always comes with its refusal in `c`.
-        let (
-            Some(title),
-            Some(summary),
-            Some(description),
-            Some(language),
-            Some(times),
-            Some(location),
-            Some(online_url),
-            Some(parent_id),
-            Some(capacity),
-        ) = (
-            title,
-            summary,
-            description,
-            language,
-            times,
-            location,
-            online_url,
-            parent_id,
-            capacity,
-        )
-        else {
-            unreachable!("a part is missing only when its check refused it")
-        };
         Ok(ValidEvent {
             slug,
             kind: self.kind,
-            title,
-            summary,
-            description,
-            language,
-            times,
-            location,
-            online_url,
-            parent_id,
-            capacity,
+            title: checked(title),
+            summary: checked(summary),
+            description: checked(description),
+            language: checked(language),
+            times: checked(times),
+            location: checked(location),
+            online_url: checked(online_url),
+            parent_id: checked(parent_id),
+            capacity: checked(capacity),
             waitlist: self.waitlist,
             rsvp_mode: self.rsvp_mode,
             rsvp_closes_at: self.rsvp_closes_at,
             visibility: self.visibility,
         })
+    }
+}
+
+/// A part of a request whose checks all passed: a part is missing only when its
+/// check refused it.
+fn checked<T>(part: Option<T>) -> T {
+    match part {
+        Some(part) => part,
+        None => unreachable!("a part is missing only when its check refused it"),
     }
 }
 
