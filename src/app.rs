@@ -54,6 +54,7 @@ impl App {
         // One set of templates and words, parsed once, for the pages and the worker.
         let renderer = Arc::new(Renderer::new());
         let worker = worker(&config, db.clone(), site.clone(), renderer.clone())?;
+        let rsvps = crate::rsvps::Rsvps::new(db.clone(), site.clone());
         let state = AppState {
             campaigns: crate::campaigns::Campaigns::new(db.clone()),
             organisations: crate::organisations::Organisations::new(db.clone(), site.clone()),
@@ -64,8 +65,8 @@ impl App {
                 site.clone(),
                 crate::payments::Payments::from_config(&config)?,
             ),
-            rsvps: crate::rsvps::service::start(db.clone(), site.clone()),
-            rsvp_events: Arc::new(crate::rsvps::service::event_ids()),
+            events: crate::events::Events::new(db.clone(), Arc::new(rsvps.clone())),
+            rsvps,
             db,
             site,
             renderer,

@@ -9,18 +9,18 @@ use crate::{
     access::{Access, access_of},
     campaigns::{Campaigns, NewCampaign},
     domain::Email,
+    domain::PublicRef,
     events::{
-        model::{Event, EventKind, Location, NewEvent, RsvpMode},
-        service as events,
+        EventError, Events,
+        service::{Event, EventKind, Location, NewEvent, RsvpMode},
     },
-    http::{ApiError, Text},
+    http::ApiError,
     organisations::{Organisations, service::NewOrganisation},
 };
 
 /// The organiser who owns the demo organisations; `turnout admin create-token
 /// --email organiser@example.org` gives a token to try the organiser API with.
 pub const DEMO_ORGANISER: &str = "organiser@example.org";
-const PUBLIC_URL: &str = "";
 
 /// Load the demo data when the database has no organisation yet. Returns whether
 /// it loaded anything.
@@ -74,8 +74,10 @@ async fn load(
         .unwrap_or_default();
     let access = access_of(db, organiser_id).await?;
     let today = now.date_naive();
-    let day = |n: i64| Text((today + Duration::days(n)).format("%Y-%m-%d").to_string());
-    let at = |n: i64, time: &str| Text(format!("{}T{time}", day(n).0));
+    let day = |n: i64| (today + Duration::days(n)).format("%Y-%m-%d").to_string();
+    let at = |n: i64, time: &str| format!("{}T{time}", day(n));
+    let rsvps = crate::rsvps::Rsvps::new(db.clone(), site.clone());
+    let events = Events::new(db.clone(), std::sync::Arc::new(rsvps));
 
     Campaigns::new(db.clone())
         .create(
@@ -100,12 +102,12 @@ async fn load(
         slug: None,
         kind,
         title: title.into(),
-        summary: Text::default(),
-        description: Text::default(),
+        summary: String::new(),
+        description: String::new(),
         language: Some("en".into()),
         timezone: Some(zone.into()),
-        starts_at: Text::default(),
-        ends_at: Text::default(),
+        starts_at: String::new(),
+        ends_at: String::new(),
         all_day: false,
         location: None,
         online_url: None,
@@ -136,7 +138,7 @@ async fn load(
     };
 
     publish(
-        db,
+        &events,
         &access,
         NewEvent {
             hosts: vec!["hands-off-venezuela".into()],
@@ -172,7 +174,7 @@ async fn load(
     .await?;
 
     let forum = publish(
-        db,
+        &events,
         &access,
         NewEvent {
             hosts: vec!["hands-off-venezuela".into()],
@@ -203,10 +205,10 @@ async fn load(
     .await?;
 
     publish(
-        db,
+        &events,
         &access,
         NewEvent {
-            parent_id: Some(forum.id.as_str().into()),
+            parent_id: Some(forum.row.id.to_string()),
             summary: "What the Bolivarian Revolution achieved, what it did not, and what the \
                   press gets wrong."
                 .into(),
@@ -233,7 +235,7 @@ async fn load(
     .await?;
 
     publish(
-        db,
+        &events,
         &access,
         NewEvent {
             summary: "Report-back from Venezuela and the campaign against sanctions.".into(),
@@ -260,7 +262,7 @@ async fn load(
     .await?;
 
     publish(
-        db,
+        &events,
         &access,
         NewEvent {
             language: Some("es".into()),
@@ -290,7 +292,7 @@ async fn load(
 
     let (first, last) = (30, 37);
     let delegation = publish(
-        db,
+        &events,
         &access,
         NewEvent {
             summary: "Eight days in Venezuela: occupied factories, communes, elections.".into(),
@@ -354,10 +356,10 @@ async fn load(
     ];
     for (offset, start, end, title, locality, region, lat, lon) in itinerary {
         publish(
-            db,
+            &events,
             &access,
             NewEvent {
-                parent_id: Some(delegation.id.as_str().into()),
+                parent_id: Some(delegation.row.id.to_string()),
                 starts_at: at(offset, start),
                 ends_at: at(offset, end),
                 location: place(locality, "", locality, region, "VE", lat, lon),
@@ -501,11 +503,7 @@ async fn fighting_fund(
     Ok(())
 }
 
-async fn publish(
-    db: &DatabaseConnection,
-    access: &Access,
-    new: NewEvent,
-) -> Result<Event, ApiError> {
-    let draft = events::create(db, access, new, PUBLIC_URL).await?;
-    Ok(events::publish(db, access, &draft.id, PUBLIC_URL).await?)
+async fn publish(events: &Events, access: &Access, new: NewEvent) -> Result<Event, EventError> {
+    let draft = events.create(access, new).await?;
+    events.publish(access, &PublicRef::Id(draft.row.id)).await
 }

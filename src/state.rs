@@ -14,6 +14,9 @@ pub struct AppState {
     pub campaigns: crate::campaigns::Campaigns,
     pub organisations: crate::organisations::Organisations,
     pub supporters: crate::supporters::Supporters,
+    pub events: crate::events::Events,
+    /// RSVPs, placed in groups: one lock of the event for all those waiting.
+    pub rsvps: crate::rsvps::Rsvps,
     /// Where links point and what signs them.
     pub site: Site,
     /// The email and page templates.
@@ -26,11 +29,6 @@ pub struct AppState {
     pub fundraisers: crate::fundraisers::Fundraisers,
     /// Petitions and their signatures, with the public ones as last read.
     pub petitions: crate::petitions::Petitions,
-    /// Supporters' RSVPs are placed in groups, one lock of the event for all those
-    /// waiting.
-    pub rsvps: crate::rsvps::service::Intake,
-    /// The events RSVPs go to, as last read.
-    pub rsvp_events: Arc<crate::rsvps::service::EventIds>,
     /// Whose word on the client's address is believed.
     pub proxies: TrustedProxies,
     /// What `/metrics` asks for, when set.

@@ -112,7 +112,10 @@ pub async fn of_campaign(req: &Request, state: Data<&AppState>, slug: Path<Strin
 /// `GET /events/{id_or_slug}.ics`: one event, published or cancelled, as an
 /// iCalendar file (the event page's route hands it over).
 pub async fn event_file(req: &Request, state: &AppState, id_or_slug: &str) -> Response {
-    let row = match events::calendar_row(&state.db, id_or_slug).await {
+    let Some(reference) = crate::domain::PublicRef::parse(id_or_slug) else {
+        return not_found("no such event");
+    };
+    let row = match events::calendar_row(&state.db, &reference).await {
         Ok(Some(row)) => row,
         Ok(None) => return not_found("no such event"),
         Err(e) => return internal(&e),

@@ -8,8 +8,9 @@ use poem_openapi::{
 
 use super::{model::*, service};
 use crate::http::{
-    ApiTags, BearerAuth, Problems,
+    ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
+    content::{self, reference},
     page::Limit,
     problem::{
         ActOnOne, ActOnOneWith, Conflict, CreateOne, Forbidden, IdempotencyKey, NotFound, PatchOne,
@@ -17,6 +18,20 @@ use crate::http::{
     },
 };
 use crate::state::AppState;
+use entity::event;
+
+impl From<service::EventError> for ApiError {
+    fn from(e: service::EventError) -> Self {
+        use service::EventError;
+        match e {
+            EventError::Content(e) => e.into(),
+            EventError::NotInvited => ApiError::not_found(e.to_string()),
+            EventError::NotDraft | EventError::AlreadyCancelled | EventError::NotPublished => {
+                ApiError::conflict(e.to_string())
+            }
+        }
+    }
+}
 
 pub struct EventsApi {
     pub state: AppState,
@@ -43,6 +58,12 @@ pub enum EventDeleted {
     Deleted,
 }
 
+impl EventsApi {
+    fn view(&self, event: service::Event) -> Event {
+        Event::of(event, &self.state.site.public_url)
+    }
+}
+
 #[OpenApi(tag = "ApiTags::Events")]
 impl EventsApi {
     /// Create an event. It starts as a draft that only your organisation sees.
@@ -53,9 +74,8 @@ impl EventsApi {
         req: Json<NewEvent>,
     ) -> Result<EventCreated, CreateOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let event =
-            service::create(&self.state.db, &access, req.0, &self.state.site.public_url).await?;
-        Ok(EventCreated::Created(Json(event)))
+        let event = self.state.events.create(&access, req.0.into()).await?;
+        Ok(EventCreated::Created(Json(self.view(event))))
     }
 
     /// The events of your organisations, newest first.
@@ -77,25 +97,24 @@ impl EventsApi {
             campaign: campaign.0,
         };
         let limit = limit.0.unwrap_or_default();
-        let (items, next_cursor) = service::list(
-            &self.state.db,
-            &access,
-            filter,
-            limit,
-            cursor.as_deref(),
-            &self.state.site.public_url,
-        )
-        .await?;
-        Ok(Json(EventPage { items, next_cursor }))
+        let cursor = content::cursor(cursor.as_deref())?;
+        let page = self
+            .state
+            .events
+            .list(&access, filter, limit, cursor)
+            .await?;
+        Ok(Json(EventPage {
+            items: Event::all(page.items, &self.state.site.public_url),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }))
     }
 
     /// One event of your organisation (or one it co-hosts).
     #[oai(path = "/events/:id", method = "get")]
     async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ReadOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::get(&self.state.db, &access, &id, &self.state.site.public_url).await?,
-        ))
+        let id = reference::<event::Entity>(&id)?;
+        Ok(Json(self.view(self.state.events.get(&access, &id).await?)))
     }
 
     /// Change an event. Changing a published event's time or place raises its `sequence`.
@@ -107,9 +126,9 @@ impl EventsApi {
         req: Json<EventPatch>,
     ) -> Result<Json<Event>, PatchOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::patch(&self.state.db, &access, &id, req.0, &self.state.site).await?,
-        ))
+        let id = reference::<event::Entity>(&id)?;
+        let event = self.state.events.change(&access, &id, req.0.into()).await?;
+        Ok(Json(self.view(event)))
     }
 
     /// Delete a draft. Published events are cancelled instead (409).
@@ -120,7 +139,8 @@ impl EventsApi {
         id: Path<String>,
     ) -> Result<EventDeleted, Problems<(Unauthorized, Forbidden, NotFound, Conflict)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        service::delete(&self.state.db, &access, &id).await?;
+        let id = reference::<event::Entity>(&id)?;
+        self.state.events.delete(&access, &id).await?;
         Ok(EventDeleted::Deleted)
     }
 
@@ -128,8 +148,9 @@ impl EventsApi {
     #[oai(path = "/events/:id/publish", method = "post")]
     async fn publish(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ActOnOne> {
         let access = authenticate(&self.state.db, &auth).await?;
+        let id = reference::<event::Entity>(&id)?;
         Ok(Json(
-            service::publish(&self.state.db, &access, &id, &self.state.site.public_url).await?,
+            self.view(self.state.events.publish(&access, &id).await?),
         ))
     }
 
@@ -142,16 +163,11 @@ impl EventsApi {
         req: Json<CancelRequest>,
     ) -> Result<Json<Event>, ActOnOneWith> {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::cancel(
-                &self.state.db,
-                &access,
-                &id,
-                req.0.reason.map(String::from),
-                &self.state.site,
-            )
-            .await?,
-        ))
+        let id = reference::<event::Entity>(&id)?;
+        let reason = req.0.reason.map(String::from);
+        Ok(Json(self.view(
+            self.state.events.cancel(&access, &id, reason).await?,
+        )))
     }
 
     /// Accept to co-host an event another organisation named you in. Until you do,
@@ -167,16 +183,13 @@ impl EventsApi {
         organisation: Path<String>,
     ) -> Result<Json<Event>, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::accept_hosting(
-                &self.state.db,
-                &access,
-                &id,
-                &organisation,
-                &self.state.site.public_url,
-            )
-            .await?,
-        ))
+        let id = reference::<event::Entity>(&id)?;
+        let event = self
+            .state
+            .events
+            .accept_hosting(&access, &id, &organisation)
+            .await?;
+        Ok(Json(self.view(event)))
     }
 
     /// Decline to co-host an event, or stop co-hosting one you accepted: it no longer
@@ -191,7 +204,11 @@ impl EventsApi {
     ) -> Result<HostingDeclined, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound)>>
     {
         let access = authenticate(&self.state.db, &auth).await?;
-        service::decline_hosting(&self.state.db, &access, &id, &organisation).await?;
+        let id = reference::<event::Entity>(&id)?;
+        self.state
+            .events
+            .decline_hosting(&access, &id, &organisation)
+            .await?;
         Ok(HostingDeclined::Declined)
     }
 }

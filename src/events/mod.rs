@@ -6,4 +6,4 @@ pub mod model;
 pub mod public_api;
 pub mod service;
 
-pub use service::EventError;
+pub use service::{EventError, Events};

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 pub use entity::values::{EventKind, EventStatus, RsvpMode, Visibility};
 use poem_openapi::{Object, types::MaybeUndefined};
 
-use crate::http::Text;
+use super::service;
+use crate::http::{Text, content::change, instant};
 
 /// Where an event takes place.
 #[derive(Object, Debug, Clone, Default, PartialEq)]
@@ -27,50 +28,6 @@ pub struct Location {
     pub latitude: Option<f64>,
     #[oai(nullable)]
     pub longitude: Option<f64>,
-}
-
-impl Event {
-    /// Its times, read back from the view's wall-clock text and zone (the pages
-    /// still work from views; see issue 16).
-    pub fn times(&self) -> Option<crate::domain::EventTimes> {
-        let zone = crate::domain::TimeZone::parse(&self.timezone).ok()?;
-        crate::domain::EventTimes::from_stored(&self.starts_at, &self.ends_at, self.all_day, zone)
-            .ok()
-    }
-}
-
-impl From<crate::domain::Place> for Location {
-    fn from(p: crate::domain::Place) -> Self {
-        Self {
-            venue: p.venue,
-            address: p.address,
-            locality: p.locality,
-            region: p.region,
-            postal_code: p.postal_code,
-            country: p.country.map(|c| c.to_string()),
-            latitude: p.latitude,
-            longitude: p.longitude,
-        }
-    }
-}
-
-impl Location {
-    /// The place it names (a country is kept only as the stored code it was checked to be).
-    pub fn place(&self) -> crate::domain::Place {
-        crate::domain::Place {
-            venue: self.venue.clone(),
-            address: self.address.clone(),
-            locality: self.locality.clone(),
-            region: self.region.clone(),
-            postal_code: self.postal_code.clone(),
-            country: self
-                .country
-                .as_deref()
-                .and_then(|c| crate::domain::Country::parse(c).ok()),
-            latitude: self.latitude,
-            longitude: self.longitude,
-        }
-    }
 }
 
 /// An event.
@@ -258,4 +215,143 @@ pub struct EventPage {
     pub items: Vec<Event>,
     #[oai(nullable)]
     pub next_cursor: Option<String>,
+}
+
+/// A location from one side to the other: the same fields.
+macro_rules! same_location {
+    ($($from:ty => $to:ty),+) => {$(
+        impl From<$from> for $to {
+            fn from(l: $from) -> Self {
+                Self {
+                    venue: l.venue,
+                    address: l.address,
+                    locality: l.locality,
+                    region: l.region,
+                    postal_code: l.postal_code,
+                    country: l.country,
+                    latitude: l.latitude,
+                    longitude: l.longitude,
+                }
+            }
+        }
+    )+};
+}
+
+same_location!(Location => service::Location, service::Location => Location);
+
+impl Event {
+    /// An event as the API shows it, with its links on the site at `public_url`.
+    pub fn of(e: service::Event, public_url: &str) -> Self {
+        let location = e.location().map(Into::into);
+        let service::Event {
+            row,
+            organisation,
+            campaign,
+            hosts,
+            invited_hosts,
+        } = e;
+        let links = crate::calendar::links::for_event(&row, &organisation, public_url);
+        Self {
+            url: format!("{public_url}/events/{}", row.slug),
+            ics_url: links.ics,
+            webcal_url: links.webcal,
+            google_calendar_url: links.google,
+            id: row.id.to_string(),
+            slug: row.slug,
+            organisation,
+            campaign,
+            hosts,
+            invited_hosts,
+            kind: row.kind,
+            title: row.title,
+            summary: row.summary,
+            description: row.description,
+            language: row.language.to_string(),
+            timezone: row.timezone.to_string(),
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            all_day: row.all_day,
+            starts_at_utc: instant(row.starts_at_utc),
+            ends_at_utc: instant(row.ends_at_utc),
+            location,
+            online_url: row.online_url,
+            parent_id: row.parent_id.map(|p| p.to_string()),
+            capacity: row.capacity,
+            waitlist: row.waitlist,
+            rsvp_mode: row.rsvp_mode,
+            rsvp_closes_at: row.rsvp_closes_at.map(instant),
+            status: row.status,
+            visibility: row.visibility,
+            sequence: row.sequence,
+            going_count: row.going_count,
+            waitlist_count: row.waitlist_count,
+            cancel_reason: row.cancel_reason,
+            created_at: instant(row.created_at),
+            updated_at: instant(row.updated_at),
+        }
+    }
+
+    /// Events as the API shows them.
+    pub fn all(events: Vec<service::Event>, public_url: &str) -> Vec<Self> {
+        events
+            .into_iter()
+            .map(|e| Self::of(e, public_url))
+            .collect()
+    }
+}
+
+impl From<NewEvent> for service::NewEvent {
+    fn from(new: NewEvent) -> Self {
+        Self {
+            organisation: new.organisation.map(Into::into),
+            campaign: new.campaign.map(Into::into),
+            hosts: new.hosts.into_iter().map(Into::into).collect(),
+            slug: new.slug.map(Into::into),
+            kind: new.kind,
+            title: new.title.into(),
+            summary: new.summary.into(),
+            description: new.description.into(),
+            language: new.language.map(Into::into),
+            timezone: new.timezone.map(Into::into),
+            starts_at: new.starts_at.into(),
+            ends_at: new.ends_at.into(),
+            all_day: new.all_day,
+            location: new.location.map(Into::into),
+            online_url: new.online_url.map(Into::into),
+            parent_id: new.parent_id.map(Into::into),
+            capacity: new.capacity,
+            waitlist: new.waitlist,
+            rsvp_mode: new.rsvp_mode,
+            rsvp_closes_at: new.rsvp_closes_at,
+            visibility: new.visibility,
+        }
+    }
+}
+
+impl From<EventPatch> for service::EventChanges {
+    fn from(p: EventPatch) -> Self {
+        Self {
+            campaign: change(p.campaign),
+            hosts: change(p.hosts)
+                .map(|hosts: Vec<Text>| hosts.into_iter().map(Into::into).collect()),
+            slug: change(p.slug),
+            kind: change(p.kind),
+            title: change(p.title),
+            summary: change(p.summary),
+            description: change(p.description),
+            language: change(p.language),
+            timezone: change(p.timezone),
+            starts_at: change(p.starts_at),
+            ends_at: change(p.ends_at),
+            all_day: change(p.all_day),
+            location: change(p.location),
+            online_url: change(p.online_url),
+            parent_id: change(p.parent_id),
+            capacity: change(p.capacity),
+            waitlist: change(p.waitlist),
+            rsvp_mode: change(p.rsvp_mode),
+            rsvp_closes_at: change(p.rsvp_closes_at),
+            visibility: change(p.visibility),
+        }
+    }
 }

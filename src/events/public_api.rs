@@ -53,23 +53,23 @@ impl PublicApi {
             locality: locality.0,
         };
         let limit = limit.0.unwrap_or_default();
-        let (items, next_cursor) = service::public_list(
-            &self.state.db,
-            filter,
-            limit,
-            cursor.as_deref(),
-            &self.state.site.public_url,
-        )
-        .await?;
-        Ok(Json(EventPage { items, next_cursor }))
+        let cursor = cursor
+            .as_deref()
+            .map(service::PublicCursor::parse)
+            .transpose()?;
+        let page = self.state.events.public_list(filter, limit, cursor).await?;
+        Ok(Json(EventPage {
+            items: Event::all(page.items, &self.state.site.public_url),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }))
     }
 
     /// A published (or cancelled) event by id or slug.
     #[oai(path = "/public/events/:id_or_slug", method = "get")]
     async fn event(&self, id_or_slug: Path<String>) -> Result<Json<Event>, Problems<NotFound>> {
-        Ok(Json(
-            service::public_get(&self.state.db, &id_or_slug, &self.state.site.public_url).await?,
-        ))
+        let id = crate::http::content::reference::<entity::event::Entity>(&id_or_slug)?;
+        let event = self.state.events.public_get(&id).await?;
+        Ok(Json(Event::of(event, &self.state.site.public_url)))
     }
 
     /// A campaign by id or slug, with its published events.
@@ -81,8 +81,8 @@ impl PublicApi {
         let reference = crate::http::content::reference::<entity::campaign::Entity>(&id_or_slug)?;
         let campaign = self.state.campaigns.public(&reference).await?;
         let id = campaign.item.id;
-        let events =
-            service::public_of_campaign(&self.state.db, id, &self.state.site.public_url).await?;
+        let events = self.state.events.public_of_campaign(id).await?;
+        let events = Event::all(events, &self.state.site.public_url);
         let petitions = self.state.petitions.open_in_campaign(id).await?;
         let petitions =
             crate::petitions::model::Petition::all(&petitions, &self.state.site.public_url);

@@ -2,46 +2,36 @@
 //! published event's `sequence` grows, and how the public finds them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone as _, Utc};
-use poem_openapi::types::MaybeUndefined;
+use futures_util::future::BoxFuture;
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Expr, Func, Query},
 };
 use uuid::Uuid;
 
-use super::model::*;
 use crate::access::{Access, AccessError, Role};
-use crate::db::{free_slug, is_unique_violation};
+use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
 use crate::domain::{
-    Country, EventTimes, InvalidField, Language, Slug, TimeZone, optional_text, required_text,
+    Country, EventTimes, InvalidField, Language, Place, PublicRef, Slug, TimeZone, optional_text,
+    required_text,
 };
-use crate::http::{
-    ApiError, instant,
-    page::{Limit, split_page},
-};
-use crate::rsvps::service::{EventNews, tell_attendees};
+pub use entity::values::{EventKind, EventStatus, RsvpMode, Visibility};
 use entity::{campaign, event, event_host, organisation};
 
 /// How deep forums and itineraries may nest.
 const MAX_DEPTH: usize = 8;
 
+/// Why an event could not be read or changed.
 #[derive(Debug, thiserror::Error)]
 pub enum EventError {
-    #[error("invalid event")]
-    Invalid(Vec<InvalidField>),
     #[error(transparent)]
-    Access(#[from] AccessError),
-    #[error("no such event")]
-    NotFound,
-    #[error("this event belongs to another organisation")]
-    Forbidden,
-    #[error("the slug {0:?} is taken")]
-    SlugTaken(String),
+    Content(#[from] ContentError),
     #[error("only a draft can be deleted; cancel a published event instead")]
     NotDraft,
     #[error("a cancelled event cannot be published again")]
@@ -50,34 +40,173 @@ pub enum EventError {
     NotPublished,
     #[error("this organisation is not invited to co-host the event")]
     NotInvited,
-    #[error(transparent)]
-    Db(#[from] DbErr),
 }
 
-impl From<InvalidField> for EventError {
-    fn from(e: InvalidField) -> Self {
-        Self::Invalid(vec![e])
+impl EventError {
+    /// A stable name for the kind of refusal, for pages to choose their words by.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Content(e) => e.code(),
+            Self::NotDraft => "not_draft",
+            Self::AlreadyCancelled => "already_cancelled",
+            Self::NotPublished => "not_published",
+            Self::NotInvited => "not_invited",
+        }
+    }
+
+    fn not_found() -> Self {
+        ContentError::NotFound("event").into()
     }
 }
 
-impl From<EventError> for ApiError {
-    fn from(e: EventError) -> Self {
-        match e {
-            EventError::Invalid(fields) => ApiError::invalid(fields),
-            EventError::Access(a) => a.into(),
-            EventError::NotFound | EventError::NotInvited => ApiError::not_found(e.to_string()),
-            EventError::Forbidden => ApiError::forbidden(e.to_string()),
-            EventError::SlugTaken(_)
-            | EventError::NotDraft
-            | EventError::AlreadyCancelled
-            | EventError::NotPublished => ApiError::conflict(e.to_string()),
-            EventError::Db(e) => ApiError::internal(&e),
+/// The common refusals, from wherever they arise.
+macro_rules! content_errors {
+    ($($from:ty),+) => {$(
+        impl From<$from> for EventError {
+            fn from(e: $from) -> Self {
+                Self::Content(e.into())
+            }
+        }
+    )+};
+}
+
+content_errors!(DbErr, Invalid, InvalidField, AccessError);
+
+/// Where an event takes place, as asked: each part is checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Location {
+    pub venue: Option<String>,
+    pub address: Option<String>,
+    pub locality: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+impl From<Place> for Location {
+    fn from(p: Place) -> Self {
+        Self {
+            venue: p.venue,
+            address: p.address,
+            locality: p.locality,
+            region: p.region,
+            postal_code: p.postal_code,
+            country: p.country.map(|c| c.to_string()),
+            latitude: p.latitude,
+            longitude: p.longitude,
         }
     }
 }
 
+/// A new event, as asked; it starts as a draft.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// The owning organisation's slug; may be left out by an organiser of only one.
+    pub organisation: Option<String>,
+    /// A campaign of the same organisation, by slug.
+    pub campaign: Option<String>,
+    /// Co-hosting organisations, by slug.
+    pub hosts: Vec<String>,
+    /// Made from the title when left out.
+    pub slug: Option<String>,
+    pub kind: EventKind,
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    /// `en` when left out.
+    pub language: Option<String>,
+    /// The organisation's when left out.
+    pub timezone: Option<String>,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub all_day: bool,
+    pub location: Option<Location>,
+    pub online_url: Option<String>,
+    /// The forum or delegation this is part of, by id.
+    pub parent_id: Option<String>,
+    pub capacity: Option<i64>,
+    pub waitlist: bool,
+    pub rsvp_mode: Option<RsvpMode>,
+    pub rsvp_closes_at: Option<DateTime<Utc>>,
+    pub visibility: Option<Visibility>,
+}
+
+/// Changes to an event, field by field.
+#[derive(Debug, Clone, Default)]
+pub struct EventChanges {
+    pub campaign: Change<String>,
+    pub hosts: Change<Vec<String>>,
+    pub slug: Change<String>,
+    pub kind: Change<EventKind>,
+    pub title: Change<String>,
+    pub summary: Change<String>,
+    pub description: Change<String>,
+    pub language: Change<String>,
+    pub timezone: Change<String>,
+    pub starts_at: Change<String>,
+    pub ends_at: Change<String>,
+    pub all_day: Change<bool>,
+    pub location: Change<Location>,
+    pub online_url: Change<String>,
+    pub parent_id: Change<String>,
+    pub capacity: Change<i64>,
+    pub waitlist: Change<bool>,
+    pub rsvp_mode: Change<RsvpMode>,
+    pub rsvp_closes_at: Change<DateTime<Utc>>,
+    pub visibility: Change<Visibility>,
+}
+
+/// An event with the slugs it refers to by id.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub row: event::Model,
+    /// The owning organisation's slug.
+    pub organisation: String,
+    /// The campaign's slug.
+    pub campaign: Option<String>,
+    /// The organisations hosting it, the owner first, then the co-hosts that accepted.
+    pub hosts: Vec<String>,
+    /// For the event's organisers only: the co-hosts invited that have not accepted.
+    pub invited_hosts: Option<Vec<String>>,
+}
+
+impl Event {
+    /// Where it takes place, when it has a place.
+    pub fn location(&self) -> Option<Location> {
+        stored_location(&self.row)
+    }
+}
+
+/// What changed about an event, for the email that tells its attendees.
+#[derive(Debug, Clone)]
+pub enum EventNews {
+    /// Its time or place changed: `previous` is the event before the change.
+    Changed { previous: Box<event::Model> },
+    /// It was called off.
+    Cancelled { reason: Option<String> },
+}
+
+/// Those who RSVP'd to events, as events need them: told of a change in its own
+/// transaction, and given the seats an organiser adds. The RSVP side provides it
+/// when the app is built, so events need not know how RSVPs are kept.
+pub trait Attendees: Send + Sync {
+    /// Tell everyone with a live RSVP, in the transaction of the change.
+    fn tell<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        event: &'a event::Model,
+        news: EventNews,
+    ) -> BoxFuture<'a, Result<usize, DbErr>>;
+
+    /// An organiser raised the capacity (or lifted it): seats for the waitlist.
+    fn seats_added(&self, event_id: Uuid) -> BoxFuture<'_, Result<(), DbErr>>;
+}
+
 /// Everything an event is made of, as text still to be checked: built from a new
-/// event, or from a stored one with a patch applied, so both are checked alike.
+/// event, or from a stored one with changes applied, so both are checked alike.
 #[derive(Debug, Clone)]
 struct EventInput {
     campaign: Option<String>,
@@ -121,36 +250,24 @@ struct ValidEvent {
     visibility: Visibility,
 }
 
-/// Gathers every invalid field of a request, so one answer names them all.
-#[derive(Default)]
-struct Checks(Vec<InvalidField>);
-
-impl Checks {
-    fn check<T>(&mut self, result: Result<T, InvalidField>) -> Option<T> {
-        result.map_err(|e| self.0.push(e)).ok()
-    }
-}
-
 impl EventInput {
     fn from_new(new: NewEvent, default_zone: TimeZone) -> Self {
         Self {
-            campaign: new.campaign.map(String::from),
-            hosts: new.hosts.into_iter().map(String::from).collect(),
-            slug: new.slug.map(String::from),
+            campaign: new.campaign,
+            hosts: new.hosts,
+            slug: new.slug,
             kind: new.kind,
-            title: new.title.into(),
-            summary: new.summary.into(),
-            description: new.description.into(),
-            language: new.language.map_or_else(|| "en".into(), String::from),
-            timezone: new
-                .timezone
-                .map_or_else(|| default_zone.to_string(), String::from),
-            starts_at: new.starts_at.into(),
-            ends_at: new.ends_at.into(),
+            title: new.title,
+            summary: new.summary,
+            description: new.description,
+            language: new.language.unwrap_or_else(|| "en".into()),
+            timezone: new.timezone.unwrap_or_else(|| default_zone.to_string()),
+            starts_at: new.starts_at,
+            ends_at: new.ends_at,
             all_day: new.all_day,
             location: new.location,
-            online_url: new.online_url.map(String::from),
-            parent_id: new.parent_id.map(String::from),
+            online_url: new.online_url,
+            parent_id: new.parent_id,
             capacity: new.capacity,
             waitlist: new.waitlist,
             rsvp_mode: new.rsvp_mode.unwrap_or(RsvpMode::Open),
@@ -184,64 +301,47 @@ impl EventInput {
         }
     }
 
-    fn apply(&mut self, patch: EventPatch) -> Result<(), InvalidField> {
-        fn required<T, U: Into<T>>(
-            field: &str,
-            value: MaybeUndefined<U>,
-            into: &mut T,
-        ) -> Result<(), InvalidField> {
-            match value {
-                MaybeUndefined::Value(v) => *into = v.into(),
-                MaybeUndefined::Null => return Err(InvalidField::new(field, "must not be null")),
-                MaybeUndefined::Undefined => {}
-            }
-            Ok(())
-        }
-        fn nullable<T, U: Into<T>>(value: MaybeUndefined<U>, into: &mut Option<T>) {
-            match value {
-                MaybeUndefined::Value(v) => *into = Some(v.into()),
-                MaybeUndefined::Null => *into = None,
-                MaybeUndefined::Undefined => {}
+    /// Apply changes; a field that cannot be cleared and is asked to be is noted.
+    fn apply(&mut self, changes: EventChanges, c: &mut Checks) {
+        fn set<T>(c: &mut Checks, field: &str, change: Change<T>, into: &mut T) {
+            if let Some(Some(value)) = c.check(change.required(field)) {
+                *into = value;
             }
         }
-        nullable(patch.campaign, &mut self.campaign);
-        match patch.hosts {
-            MaybeUndefined::Value(hosts) => {
-                self.hosts = hosts.into_iter().map(String::from).collect()
+        fn set_optional<T>(change: Change<T>, into: &mut Option<T>) {
+            if let Some(value) = change.optional() {
+                *into = value;
             }
-            MaybeUndefined::Null => self.hosts.clear(),
-            MaybeUndefined::Undefined => {}
+        }
+        set_optional(changes.campaign, &mut self.campaign);
+        if let Some(hosts) = changes.hosts.optional() {
+            self.hosts = hosts.unwrap_or_default();
         }
         let mut slug = self.slug.clone().unwrap_or_default();
-        required("slug", patch.slug, &mut slug)?;
+        set(c, "slug", changes.slug, &mut slug);
         self.slug = Some(slug);
-        required("kind", patch.kind, &mut self.kind)?;
-        required("title", patch.title, &mut self.title)?;
-        required("summary", patch.summary, &mut self.summary)?;
-        required("description", patch.description, &mut self.description)?;
-        required("language", patch.language, &mut self.language)?;
-        required("timezone", patch.timezone, &mut self.timezone)?;
-        required("starts_at", patch.starts_at, &mut self.starts_at)?;
-        required("ends_at", patch.ends_at, &mut self.ends_at)?;
-        required("all_day", patch.all_day, &mut self.all_day)?;
-        nullable(patch.location, &mut self.location);
-        nullable(patch.online_url, &mut self.online_url);
-        nullable(patch.parent_id, &mut self.parent_id);
-        nullable(patch.capacity, &mut self.capacity);
-        required("waitlist", patch.waitlist, &mut self.waitlist)?;
-        required("rsvp_mode", patch.rsvp_mode, &mut self.rsvp_mode)?;
-        nullable(patch.rsvp_closes_at, &mut self.rsvp_closes_at);
-        required("visibility", patch.visibility, &mut self.visibility)?;
-        Ok(())
+        set(c, "kind", changes.kind, &mut self.kind);
+        set(c, "title", changes.title, &mut self.title);
+        set(c, "summary", changes.summary, &mut self.summary);
+        set(c, "description", changes.description, &mut self.description);
+        set(c, "language", changes.language, &mut self.language);
+        set(c, "timezone", changes.timezone, &mut self.timezone);
+        set(c, "starts_at", changes.starts_at, &mut self.starts_at);
+        set(c, "ends_at", changes.ends_at, &mut self.ends_at);
+        set(c, "all_day", changes.all_day, &mut self.all_day);
+        set_optional(changes.location, &mut self.location);
+        set_optional(changes.online_url, &mut self.online_url);
+        set_optional(changes.parent_id, &mut self.parent_id);
+        set_optional(changes.capacity, &mut self.capacity);
+        set(c, "waitlist", changes.waitlist, &mut self.waitlist);
+        set(c, "rsvp_mode", changes.rsvp_mode, &mut self.rsvp_mode);
+        set_optional(changes.rsvp_closes_at, &mut self.rsvp_closes_at);
+        set(c, "visibility", changes.visibility, &mut self.visibility);
     }
 
-    fn validate(&self) -> Result<ValidEvent, EventError> {
-        let mut c = Checks::default();
-        let slug = self
-            .slug
-            .as_deref()
-            .and_then(|s| c.check(Slug::parse(s)).map(Some))
-            .flatten();
+    /// Check every field, adding to what `c` already refused.
+    fn validate(&self, mut c: Checks) -> Result<ValidEvent, Invalid> {
+        let slug = self.slug.as_deref().and_then(|s| c.check(Slug::parse(s)));
         let title = c.check(required_text("title", &self.title, 200));
         let summary = c.check(optional_text("summary", &self.summary, 500));
         let description = c.check(optional_text("description", &self.description, 50_000));
@@ -284,51 +384,33 @@ impl EventInput {
                     }),
             ),
         };
-        // A `None` always comes with its error in `c`; the slug's error comes alone.
-        let (
-            Some(title),
-            Some(summary),
-            Some(description),
-            Some(language),
-            Some(times),
-            Some(location),
-            Some(online_url),
-            Some(parent_id),
-            Some(capacity),
-        ) = (
-            title,
-            summary,
-            description,
-            language,
-            times,
-            location,
-            online_url,
-            parent_id,
-            capacity,
-        )
-        else {
-            return Err(EventError::Invalid(c.0));
-        };
-        if !c.0.is_empty() {
-            return Err(EventError::Invalid(c.0));
-        }
+        c.finish()?;
         Ok(ValidEvent {
             slug,
             kind: self.kind,
-            title,
-            summary,
-            description,
-            language,
-            times,
-            location,
-            online_url,
-            parent_id,
-            capacity,
+            title: checked(title),
+            summary: checked(summary),
+            description: checked(description),
+            language: checked(language),
+            times: checked(times),
+            location: checked(location),
+            online_url: checked(online_url),
+            parent_id: checked(parent_id),
+            capacity: checked(capacity),
             waitlist: self.waitlist,
             rsvp_mode: self.rsvp_mode,
             rsvp_closes_at: self.rsvp_closes_at,
             visibility: self.visibility,
         })
+    }
+}
+
+/// A part of a request whose checks all passed: a part is missing only when its
+/// check refused it.
+fn checked<T>(part: Option<T>) -> T {
+    match part {
+        Some(part) => part,
+        None => unreachable!("a part is missing only when its check refused it"),
     }
 }
 
@@ -442,20 +524,13 @@ async fn resolve_links(
         match found {
             Some(org) if org.id == organisation_id || host_ids.contains(&org.id) => {}
             Some(org) => host_ids.push(org.id),
-            None => c.0.push(InvalidField::new(
-                "hosts",
-                format!("no organisation {slug:?}"),
-            )),
+            None => c.refuse("hosts", format!("no organisation {slug:?}")),
         }
     }
-    if let Some(parent_id) = valid.parent_id
-        && let Err(e) = check_parent(db, organisation_id, parent_id, this_event).await?
-    {
-        c.0.push(e);
+    if let Some(parent_id) = valid.parent_id {
+        c.check(check_parent(db, organisation_id, parent_id, this_event).await?);
     }
-    if !c.0.is_empty() {
-        return Err(EventError::Invalid(c.0));
-    }
+    c.finish()?;
     Ok(Links {
         campaign_id,
         host_ids,
@@ -491,61 +566,505 @@ async fn check_parent(
     Ok(Ok(()))
 }
 
-/// Create a draft event.
-#[tracing::instrument(skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    access: &Access,
-    new: NewEvent,
-    public_url: &str,
-) -> Result<Event, EventError> {
-    let member = access.writable(new.organisation.as_deref())?;
-    let org = organisation::Entity::find_by_id(member.organisation_id)
-        .one(db)
-        .await?
-        .ok_or(EventError::NotFound)?;
-    let explicit_slug = new.slug.is_some();
-    let input = EventInput::from_new(new, org.timezone);
-    let valid = input.validate()?;
-    let links = resolve_links(db, org.id, &input, &valid, None).await?;
-    let now = Utc::now();
-    for _attempt in 0..5 {
-        let slug = match &valid.slug {
-            Some(slug) => slug.clone(),
-            None => {
-                let base = Slug::from_title(&valid.title, "event");
-                free_slug::<event::Entity>(db, event::Column::Slug, &base).await?
-            }
-        };
-        let mut row = event::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organisation_id: Set(org.id),
-            status: Set(EventStatus::Draft),
-            sequence: Set(0),
-            going_count: Set(0),
-            waitlist_count: Set(0),
-            cancel_reason: Set(None),
-            cancelled_at: Set(None),
-            created_at: Set(now),
-            ..Default::default()
-        };
-        fill(&mut row, &valid, &links, &slug, now);
-        let txn = db.begin().await?;
-        let inserted = match row.insert(&txn).await {
-            Ok(model) => model,
-            Err(e) if is_unique_violation(&e) && !explicit_slug => continue,
-            Err(e) if is_unique_violation(&e) => {
-                return Err(EventError::SlugTaken(slug.to_string()));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        write_hosts(&txn, access, inserted.id, &links.host_ids).await?;
-        txn.commit().await?;
-        return organisers_view(db, inserted, public_url).await;
+/// Filters of the organiser's list.
+#[derive(Debug, Default)]
+pub struct OwnFilter {
+    pub status: Option<EventStatus>,
+    pub kind: Option<EventKind>,
+    pub campaign: Option<String>,
+}
+
+/// Filters of the public list.
+#[derive(Debug, Clone, Default)]
+pub struct PublicFilter {
+    /// Events that end after this instant (default: now).
+    pub from: Option<DateTime<Utc>>,
+    /// Events that start before this instant.
+    pub to: Option<DateTime<Utc>>,
+    pub kind: Option<EventKind>,
+    pub organisation: Option<String>,
+    pub campaign: Option<String>,
+    pub country: Option<String>,
+    pub locality: Option<String>,
+}
+
+/// Where the public list resumes: after the event of the page before that starts
+/// last (its start, then its id, as the list is ordered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicCursor {
+    starts_at: DateTime<Utc>,
+    id: Uuid,
+}
+
+impl PublicCursor {
+    pub fn parse(raw: &str) -> Result<Self, InvalidField> {
+        let bad = || InvalidField::new("cursor", "is not a cursor from this list");
+        let (ts, id) = raw.split_once('.').ok_or_else(bad)?;
+        let id = Uuid::parse_str(id).map_err(|_| bad())?;
+        let starts_at = ts
+            .parse::<i64>()
+            .ok()
+            .and_then(|ts| Utc.timestamp_opt(ts, 0).single())
+            .ok_or_else(bad)?;
+        Ok(Self { starts_at, id })
     }
-    Err(EventError::SlugTaken(
-        Slug::from_title(&valid.title, "event").to_string(),
-    ))
+
+    fn after(row: &event::Model) -> Self {
+        Self {
+            starts_at: row.starts_at_utc,
+            id: row.id,
+        }
+    }
+}
+
+impl std::fmt::Display for PublicCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.starts_at.timestamp(), self.id)
+    }
+}
+
+/// A page of the public list.
+#[derive(Debug, Clone)]
+pub struct PublicPage {
+    pub items: Vec<Event>,
+    pub next: Option<PublicCursor>,
+}
+
+/// Events: drafts, publishing, changes their attendees hear of, co-hosts, and the
+/// public's lists.
+#[derive(Clone)]
+pub struct Events {
+    db: DatabaseConnection,
+    /// Told of changes to events they RSVP'd to.
+    attendees: Arc<dyn Attendees>,
+}
+
+impl Events {
+    pub fn new(db: DatabaseConnection, attendees: Arc<dyn Attendees>) -> Self {
+        Self { db, attendees }
+    }
+
+    /// Create a draft event.
+    #[tracing::instrument(skip_all)]
+    pub async fn create(&self, access: &Access, new: NewEvent) -> Result<Event, EventError> {
+        let db = &self.db;
+        let member = access.writable(new.organisation.as_deref())?;
+        let org = organisation::Entity::find_by_id(member.organisation_id)
+            .one(db)
+            .await?
+            .ok_or_else(EventError::not_found)?;
+        let input = EventInput::from_new(new, org.timezone);
+        let valid = input.validate(Checks::default())?;
+        let links = resolve_links(db, org.id, &input, &valid, None).await?;
+        let now = Utc::now();
+        let inserted = content::insert_with_slug(db, valid.slug.clone(), &valid.title, |slug| {
+            let mut row = event::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organisation_id: Set(org.id),
+                status: Set(EventStatus::Draft),
+                sequence: Set(0),
+                going_count: Set(0),
+                waitlist_count: Set(0),
+                cancel_reason: Set(None),
+                cancelled_at: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            };
+            fill(&mut row, &valid, &links, &slug, now);
+            row
+        })
+        .await?;
+        if !links.host_ids.is_empty() {
+            let written = async {
+                let txn = db.begin().await?;
+                write_hosts(&txn, access, inserted.id, &links.host_ids).await?;
+                txn.commit().await
+            };
+            if let Err(e) = written.await {
+                // A draft nobody has seen yet: gone rather than without its hosts.
+                event::Entity::delete_by_id(inserted.id).exec(db).await?;
+                return Err(e.into());
+            }
+        }
+        self.organisers_view(inserted).await
+    }
+
+    /// The events of the organiser's organisations, newest first.
+    pub async fn list(
+        &self,
+        access: &Access,
+        filter: OwnFilter,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<Event>, EventError> {
+        let db = &self.db;
+        let mut query = event::Entity::find()
+            .filter(event::Column::OrganisationId.is_in(access.organisation_ids()));
+        if let Some(status) = filter.status {
+            query = query.filter(event::Column::Status.eq(status));
+        }
+        if let Some(kind) = filter.kind {
+            query = query.filter(event::Column::Kind.eq(kind));
+        }
+        if let Some(slug) = filter.campaign {
+            let id = campaign_id(db, &slug).await?;
+            query = query.filter(event::Column::CampaignId.eq(id));
+        }
+        let page = content::page(
+            db,
+            query,
+            event::Column::Id,
+            Order::NewestFirst,
+            limit,
+            cursor,
+            |e| e.id,
+        )
+        .await?;
+        Ok(Page {
+            items: views(db, page.items, Readers::Organisers).await?,
+            next: page.next,
+        })
+    }
+
+    /// One event, for its organisation's members and its co-hosts'.
+    pub async fn get(&self, access: &Access, event: &PublicRef) -> Result<Event, EventError> {
+        let row = content::find::<event::Entity>(&self.db, event)
+            .await?
+            .ok_or_else(EventError::not_found)?;
+        if access.role_in(row.organisation_id).is_none() {
+            let co_hosts = event_host::Entity::find()
+                .filter(event_host::Column::EventId.eq(row.id))
+                .filter(event_host::Column::OrganisationId.is_in(access.organisation_ids()))
+                .one(&self.db)
+                .await?;
+            if co_hosts.is_none() {
+                return Err(ContentError::Forbidden("event").into());
+            }
+        }
+        self.organisers_view(row).await
+    }
+
+    /// Change an event. Once it is published, a change of time or place raises its
+    /// `sequence`, so calendars replace their copy instead of keeping the old one.
+    #[tracing::instrument(skip_all)]
+    pub async fn change(
+        &self,
+        access: &Access,
+        event: &PublicRef,
+        changes: EventChanges,
+    ) -> Result<Event, EventError> {
+        let db = &self.db;
+        let row = self.organisers_row(access, event).await?;
+        let campaign = match row.campaign_id {
+            Some(id) => campaign::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|c| c.slug),
+            None => None,
+        };
+        // Every co-host named so far, invited or accepted: changes that leave `hosts`
+        // out must not drop the invitations still waiting for an answer.
+        let hosts = co_host_slugs(db, row.id).await?;
+        let mut input = EventInput::from_stored(&row, campaign, hosts);
+        let mut checks = Checks::default();
+        input.apply(changes, &mut checks);
+        let valid = input.validate(checks)?;
+        let links = resolve_links(db, row.organisation_id, &input, &valid, Some(row.id)).await?;
+        let slug = valid
+            .slug
+            .clone()
+            .unwrap_or_else(|| Slug::from_title(&valid.title, "event"));
+
+        let moved = valid.times.starts_utc() != row.starts_at_utc
+            || valid.times.ends_utc() != row.ends_at_utc
+            || valid.times.all_day() != row.all_day
+            || valid.times.zone() != row.timezone
+            || Some(&valid.location)
+                != stored_location(&row)
+                    .as_ref()
+                    .or(Some(&Location::default()))
+            || valid.online_url != row.online_url;
+        let bump = moved && row.status != EventStatus::Draft;
+        let more_seats = match (row.capacity, valid.capacity) {
+            (_, None) => row.capacity.is_some(),
+            (Some(before), Some(after)) => after > before,
+            (None, Some(_)) => false,
+        };
+
+        let mut active: event::ActiveModel = row.clone().into();
+        fill(&mut active, &valid, &links, &slug, Utc::now());
+        if bump {
+            active.sequence = Set(row.sequence + 1);
+        }
+        let txn = db.begin().await?;
+        let updated = active
+            .update(&txn)
+            .await
+            .map_err(|e| content::slug_refusal(e, Some(slug.clone())))?;
+        write_hosts(&txn, access, updated.id, &links.host_ids).await?;
+        if bump {
+            // Attendees learn of the new time or place with the change itself.
+            let previous = Box::new(row);
+            self.attendees
+                .tell(&txn, &updated, EventNews::Changed { previous })
+                .await?;
+        }
+        txn.commit().await?;
+        crate::db::content_changed(db).await?;
+        if more_seats {
+            self.attendees.seats_added(updated.id).await?;
+        }
+        let updated = event::Entity::find_by_id(updated.id)
+            .one(db)
+            .await?
+            .ok_or_else(EventError::not_found)?;
+        self.organisers_view(updated).await
+    }
+
+    /// Publish a draft. Publishing twice changes nothing.
+    pub async fn publish(&self, access: &Access, event: &PublicRef) -> Result<Event, EventError> {
+        let row = self.organisers_row(access, event).await?;
+        let row = match row.status {
+            EventStatus::Published => row,
+            EventStatus::Cancelled => return Err(EventError::AlreadyCancelled),
+            _ => {
+                let mut active: event::ActiveModel = row.into();
+                active.status = Set(EventStatus::Published);
+                active.updated_at = Set(Utc::now());
+                let published = active.update(&self.db).await?;
+                crate::db::content_changed(&self.db).await?;
+                published
+            }
+        };
+        self.organisers_view(row).await
+    }
+
+    /// Cancel a published event. Cancelling twice changes nothing.
+    pub async fn cancel(
+        &self,
+        access: &Access,
+        event: &PublicRef,
+        reason: Option<String>,
+    ) -> Result<Event, EventError> {
+        let reason = reason
+            .map(|r| optional_text("reason", &r, 2_000))
+            .transpose()?
+            .filter(|r| !r.is_empty());
+        let row = self.organisers_row(access, event).await?;
+        let row = match row.status {
+            EventStatus::Cancelled => row,
+            EventStatus::Published => {
+                let now = Utc::now();
+                let sequence = row.sequence + 1;
+                let mut active: event::ActiveModel = row.into();
+                active.status = Set(EventStatus::Cancelled);
+                active.sequence = Set(sequence);
+                active.cancel_reason = Set(reason.clone());
+                active.cancelled_at = Set(Some(now));
+                active.updated_at = Set(now);
+                let txn = self.db.begin().await?;
+                let cancelled = active.update(&txn).await?;
+                self.attendees
+                    .tell(&txn, &cancelled, EventNews::Cancelled { reason })
+                    .await?;
+                txn.commit().await?;
+                crate::db::content_changed(&self.db).await?;
+                cancelled
+            }
+            _ => return Err(EventError::NotPublished),
+        };
+        self.organisers_view(row).await
+    }
+
+    /// Delete a draft; anything published stays (cancel it instead).
+    pub async fn delete(&self, access: &Access, event: &PublicRef) -> Result<(), EventError> {
+        let row = self.organisers_row(access, event).await?;
+        if row.status != EventStatus::Draft {
+            return Err(EventError::NotDraft);
+        }
+        let txn = self.db.begin().await?;
+        // Children of a deleted forum stay, as events of their own.
+        event::Entity::update_many()
+            .col_expr(event::Column::ParentId, Expr::value(Option::<Uuid>::None))
+            .filter(event::Column::ParentId.eq(row.id))
+            .exec(&txn)
+            .await?;
+        event::Entity::delete_by_id(row.id).exec(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// A co-host's organisers accept to host an event: from now on it is shown as a
+    /// host, is in their feeds and lists, and they see its attendees. Accepting twice
+    /// changes nothing.
+    #[tracing::instrument(skip_all)]
+    pub async fn accept_hosting(
+        &self,
+        access: &Access,
+        event: &PublicRef,
+        organisation_slug: &str,
+    ) -> Result<Event, EventError> {
+        let (row, host) = self.invitation_of(access, event, organisation_slug).await?;
+        if host.accepted_at.is_none() {
+            let mut active: event_host::ActiveModel = host.into();
+            active.accepted_at = Set(Some(Utc::now()));
+            active.update(&self.db).await?;
+            // The event now belongs in the co-host's feed and public list.
+            crate::db::content_changed(&self.db).await?;
+        }
+        self.organisers_view(row).await
+    }
+
+    /// A co-host's organisers decline an invitation, or leave an event they accepted:
+    /// the event no longer names them, whoever asks.
+    #[tracing::instrument(skip_all)]
+    pub async fn decline_hosting(
+        &self,
+        access: &Access,
+        event: &PublicRef,
+        organisation_slug: &str,
+    ) -> Result<(), EventError> {
+        let (_, host) = self.invitation_of(access, event, organisation_slug).await?;
+        let was_shown = host.accepted_at.is_some();
+        event_host::Entity::delete_by_id((host.event_id, host.organisation_id))
+            .exec(&self.db)
+            .await?;
+        if was_shown {
+            crate::db::content_changed(&self.db).await?;
+        }
+        Ok(())
+    }
+
+    /// Published public events that have not ended, soonest first.
+    pub async fn public_list(
+        &self,
+        filter: PublicFilter,
+        limit: Limit,
+        cursor: Option<PublicCursor>,
+    ) -> Result<PublicPage, EventError> {
+        let db = &self.db;
+        let mut query = event::Entity::find()
+            .filter(event::Column::Status.eq(EventStatus::Published))
+            .filter(event::Column::Visibility.eq(Visibility::Public))
+            .filter(event::Column::EndsAtUtc.gt(filter.from.unwrap_or_else(Utc::now)))
+            .order_by_asc(event::Column::StartsAtUtc)
+            .order_by_asc(event::Column::Id)
+            .limit(limit.get() + 1);
+        if let Some(to) = filter.to {
+            query = query.filter(event::Column::StartsAtUtc.lt(to));
+        }
+        query = filtered(db, query, &filter).await?;
+        if let Some(after) = cursor {
+            query = query.filter(
+                Condition::any()
+                    .add(event::Column::StartsAtUtc.gt(after.starts_at))
+                    .add(
+                        Condition::all()
+                            .add(event::Column::StartsAtUtc.eq(after.starts_at))
+                            .add(event::Column::Id.gt(after.id)),
+                    ),
+            );
+        }
+        let mut rows = query.all(db).await?;
+        let more = rows.len() as u64 > limit.get();
+        rows.truncate(limit.get() as usize);
+        let next = rows.last().filter(|_| more).map(PublicCursor::after);
+        Ok(PublicPage {
+            items: views(db, rows, Readers::Public).await?,
+            next,
+        })
+    }
+
+    /// A published or cancelled event, public or unlisted, by id or slug. Drafts are
+    /// nobody's business but their organisation's.
+    pub async fn public_get(&self, event: &PublicRef) -> Result<Event, EventError> {
+        let row = self.public_row(event).await?;
+        self.shown(row).await
+    }
+
+    /// The row of a published or cancelled event, by id or slug.
+    pub async fn public_row(&self, event: &PublicRef) -> Result<event::Model, EventError> {
+        content::find::<event::Entity>(&self.db, event)
+            .await?
+            .filter(|e| e.status != EventStatus::Draft)
+            .ok_or_else(EventError::not_found)
+    }
+
+    /// An event row as the public sees it.
+    pub async fn shown(&self, row: event::Model) -> Result<Event, EventError> {
+        views(&self.db, vec![row], Readers::Public)
+            .await?
+            .pop()
+            .ok_or_else(EventError::not_found)
+    }
+
+    /// The published public events of a campaign that have not ended.
+    pub async fn public_of_campaign(&self, campaign_id: Uuid) -> Result<Vec<Event>, EventError> {
+        let rows = event::Entity::find()
+            .filter(event::Column::CampaignId.eq(campaign_id))
+            .filter(event::Column::Status.eq(EventStatus::Published))
+            .filter(event::Column::Visibility.eq(Visibility::Public))
+            .filter(event::Column::EndsAtUtc.gt(Utc::now()))
+            .order_by_asc(event::Column::StartsAtUtc)
+            .limit(200)
+            .all(&self.db)
+            .await?;
+        Ok(views(&self.db, rows, Readers::Public).await?)
+    }
+
+    /// The published parts of a forum or delegation (its workshops, its itinerary),
+    /// in order, that may be listed on its page: on a public page only public parts,
+    /// as an unlisted part is for those given its own link; on an unlisted page
+    /// (itself known only to those given its link) its unlisted parts too.
+    pub async fn public_children(&self, parent: &event::Model) -> Result<Vec<Event>, EventError> {
+        let listed: &[Visibility] = match parent.visibility {
+            Visibility::Public => &[Visibility::Public],
+            Visibility::Unlisted => &[Visibility::Public, Visibility::Unlisted],
+        };
+        let rows = event::Entity::find()
+            .filter(event::Column::ParentId.eq(parent.id))
+            .filter(event::Column::Status.eq(EventStatus::Published))
+            .filter(event::Column::Visibility.is_in(listed.iter().copied()))
+            .order_by_asc(event::Column::StartsAtUtc)
+            .limit(200)
+            .all(&self.db)
+            .await?;
+        Ok(views(&self.db, rows, Readers::Public).await?)
+    }
+
+    /// An event an organiser may change.
+    async fn organisers_row(
+        &self,
+        access: &Access,
+        event: &PublicRef,
+    ) -> Result<event::Model, EventError> {
+        Ok(content::find_for::<event::Entity>(&self.db, access, event, Role::Organiser).await?)
+    }
+
+    async fn organisers_view(&self, row: event::Model) -> Result<Event, EventError> {
+        views(&self.db, vec![row], Readers::Organisers)
+            .await?
+            .pop()
+            .ok_or_else(EventError::not_found)
+    }
+
+    /// The event and the host row of `organisation_slug`, which the caller organises.
+    async fn invitation_of(
+        &self,
+        access: &Access,
+        event: &PublicRef,
+        organisation_slug: &str,
+    ) -> Result<(event::Model, event_host::Model), EventError> {
+        let organisation_id = access.writable(Some(organisation_slug))?.organisation_id;
+        let row = content::find::<event::Entity>(&self.db, event)
+            .await?
+            .ok_or_else(EventError::not_found)?;
+        let host = event_host::Entity::find_by_id((row.id, organisation_id))
+            .one(&self.db)
+            .await?
+            .ok_or(EventError::NotInvited)?;
+        Ok((row, host))
+    }
 }
 
 /// Set the columns that come from a checked event.
@@ -636,76 +1155,6 @@ async fn write_hosts(
     Ok(())
 }
 
-/// Change an event. Once it is published, a change of time or place raises its
-/// `sequence`, so calendars replace their copy instead of keeping the old one.
-#[tracing::instrument(skip_all, fields(event_id = id))]
-pub async fn patch(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    patch: EventPatch,
-    site: &crate::email::Site,
-) -> Result<Event, EventError> {
-    let public_url = &*site.public_url;
-    let row = find_for(db, access, id, Role::Organiser).await?;
-    let current = one_view(db, row.clone(), public_url).await?;
-    // Every co-host named so far, invited or accepted: a patch that leaves `hosts`
-    // out must not drop the invitations still waiting for an answer.
-    let hosts = co_host_slugs(db, row.id).await?;
-    let mut input = EventInput::from_stored(&row, current.campaign.clone(), hosts);
-    input.apply(patch)?;
-    let valid = input.validate()?;
-    let links = resolve_links(db, row.organisation_id, &input, &valid, Some(row.id)).await?;
-    let slug = valid
-        .slug
-        .clone()
-        .unwrap_or_else(|| Slug::from_title(&valid.title, "event"));
-
-    let moved = valid.times.starts_utc() != row.starts_at_utc
-        || valid.times.ends_utc() != row.ends_at_utc
-        || valid.times.all_day() != row.all_day
-        || valid.times.zone() != row.timezone
-        || Some(&valid.location)
-            != stored_location(&row)
-                .as_ref()
-                .or(Some(&Location::default()))
-        || valid.online_url != row.online_url;
-    let bump = moved && row.status != EventStatus::Draft;
-    let more_seats = match (row.capacity, valid.capacity) {
-        (_, None) => row.capacity.is_some(),
-        (Some(before), Some(after)) => after > before,
-        (None, Some(_)) => false,
-    };
-
-    let mut active: event::ActiveModel = row.clone().into();
-    fill(&mut active, &valid, &links, &slug, Utc::now());
-    if bump {
-        active.sequence = Set(row.sequence + 1);
-    }
-    let txn = db.begin().await?;
-    let updated = match active.update(&txn).await {
-        Ok(model) => model,
-        Err(e) if is_unique_violation(&e) => return Err(EventError::SlugTaken(slug.to_string())),
-        Err(e) => return Err(e.into()),
-    };
-    write_hosts(&txn, access, updated.id, &links.host_ids).await?;
-    if bump {
-        // Attendees learn of the new time or place with the change itself.
-        let previous = Box::new(row);
-        tell_attendees(&txn, site, &updated, EventNews::Changed { previous }).await?;
-    }
-    txn.commit().await?;
-    crate::db::content_changed(db).await?;
-    if more_seats {
-        crate::rsvps::service::capacity_changed(db, site, updated.id).await?;
-    }
-    let updated = event::Entity::find_by_id(updated.id)
-        .one(db)
-        .await?
-        .ok_or(EventError::NotFound)?;
-    organisers_view(db, updated, public_url).await
-}
-
 /// The slugs of every organisation named as a co-host, invited or accepted, in order.
 async fn co_host_slugs(db: &DatabaseConnection, event_id: Uuid) -> Result<Vec<String>, DbErr> {
     let hosts = event_host::Entity::find()
@@ -713,328 +1162,11 @@ async fn co_host_slugs(db: &DatabaseConnection, event_id: Uuid) -> Result<Vec<St
         .order_by_asc(event_host::Column::Position)
         .all(db)
         .await?;
-    let slugs =
-        crate::content::organisation_slugs(db, hosts.iter().map(|h| h.organisation_id)).await?;
+    let slugs = content::organisation_slugs(db, hosts.iter().map(|h| h.organisation_id)).await?;
     Ok(hosts
         .iter()
         .filter_map(|h| slugs.get(&h.organisation_id).cloned())
         .collect())
-}
-
-/// Publish a draft. Publishing twice changes nothing.
-pub async fn publish(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    public_url: &str,
-) -> Result<Event, EventError> {
-    let row = find_for(db, access, id, Role::Organiser).await?;
-    let row = match row.status {
-        EventStatus::Published => row,
-        EventStatus::Cancelled => return Err(EventError::AlreadyCancelled),
-        _ => {
-            let mut active: event::ActiveModel = row.into();
-            active.status = Set(EventStatus::Published);
-            active.updated_at = Set(Utc::now());
-            let published = active.update(db).await?;
-            crate::db::content_changed(db).await?;
-            published
-        }
-    };
-    organisers_view(db, row, public_url).await
-}
-
-/// Cancel a published event. Cancelling twice changes nothing.
-pub async fn cancel(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    reason: Option<String>,
-    site: &crate::email::Site,
-) -> Result<Event, EventError> {
-    let public_url = &*site.public_url;
-    let reason = reason
-        .map(|r| optional_text("reason", &r, 2_000))
-        .transpose()?
-        .filter(|r| !r.is_empty());
-    let row = find_for(db, access, id, Role::Organiser).await?;
-    let row = match row.status {
-        EventStatus::Cancelled => row,
-        EventStatus::Published => {
-            let now = Utc::now();
-            let sequence = row.sequence + 1;
-            let mut active: event::ActiveModel = row.into();
-            active.status = Set(EventStatus::Cancelled);
-            active.sequence = Set(sequence);
-            active.cancel_reason = Set(reason.clone());
-            active.cancelled_at = Set(Some(now));
-            active.updated_at = Set(now);
-            let txn = db.begin().await?;
-            let cancelled = active.update(&txn).await?;
-            tell_attendees(&txn, site, &cancelled, EventNews::Cancelled { reason }).await?;
-            txn.commit().await?;
-            crate::db::content_changed(db).await?;
-            cancelled
-        }
-        _ => return Err(EventError::NotPublished),
-    };
-    organisers_view(db, row, public_url).await
-}
-
-/// Delete a draft; anything published stays (cancel it instead).
-pub async fn delete(db: &DatabaseConnection, access: &Access, id: &str) -> Result<(), EventError> {
-    let row = find_for(db, access, id, Role::Organiser).await?;
-    if row.status != EventStatus::Draft {
-        return Err(EventError::NotDraft);
-    }
-    let txn = db.begin().await?;
-    // Children of a deleted forum stay, as events of their own.
-    event::Entity::update_many()
-        .col_expr(event::Column::ParentId, Expr::value(Option::<Uuid>::None))
-        .filter(event::Column::ParentId.eq(row.id))
-        .exec(&txn)
-        .await?;
-    event::Entity::delete_by_id(row.id).exec(&txn).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// One event, for its organisation's members and its co-hosts'.
-pub async fn get(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    public_url: &str,
-) -> Result<Event, EventError> {
-    let row = find(db, id).await?.ok_or(EventError::NotFound)?;
-    if access.role_in(row.organisation_id).is_none() {
-        let co_hosts = event_host::Entity::find()
-            .filter(event_host::Column::EventId.eq(row.id))
-            .filter(event_host::Column::OrganisationId.is_in(access.organisation_ids()))
-            .one(db)
-            .await?;
-        if co_hosts.is_none() {
-            return Err(EventError::Forbidden);
-        }
-    }
-    organisers_view(db, row, public_url).await
-}
-
-/// A co-host's organisers accept to host an event: from now on it is shown as a
-/// host, is in their feeds and lists, and they see its attendees. Accepting twice
-/// changes nothing.
-#[tracing::instrument(skip_all, fields(event_id = id))]
-pub async fn accept_hosting(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    organisation_slug: &str,
-    public_url: &str,
-) -> Result<Event, EventError> {
-    let (row, host) = invitation_of(db, access, id, organisation_slug).await?;
-    if host.accepted_at.is_none() {
-        let mut active: event_host::ActiveModel = host.into();
-        active.accepted_at = Set(Some(Utc::now()));
-        active.update(db).await?;
-        // The event now belongs in the co-host's feed and public list.
-        crate::db::content_changed(db).await?;
-    }
-    organisers_view(db, row, public_url).await
-}
-
-/// A co-host's organisers decline an invitation, or leave an event they accepted:
-/// the event no longer names them, whoever asks.
-#[tracing::instrument(skip_all, fields(event_id = id))]
-pub async fn decline_hosting(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    organisation_slug: &str,
-) -> Result<(), EventError> {
-    let (_, host) = invitation_of(db, access, id, organisation_slug).await?;
-    let was_shown = host.accepted_at.is_some();
-    event_host::Entity::delete_by_id((host.event_id, host.organisation_id))
-        .exec(db)
-        .await?;
-    if was_shown {
-        crate::db::content_changed(db).await?;
-    }
-    Ok(())
-}
-
-/// The event and the host row of `organisation_slug`, which the caller organises.
-async fn invitation_of(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    organisation_slug: &str,
-) -> Result<(event::Model, event_host::Model), EventError> {
-    let organisation_id = access.writable(Some(organisation_slug))?.organisation_id;
-    let row = find(db, id).await?.ok_or(EventError::NotFound)?;
-    let host = event_host::Entity::find_by_id((row.id, organisation_id))
-        .one(db)
-        .await?
-        .ok_or(EventError::NotInvited)?;
-    Ok((row, host))
-}
-
-/// Filters of the organiser's list.
-#[derive(Debug, Default)]
-pub struct OwnFilter {
-    pub status: Option<EventStatus>,
-    pub kind: Option<EventKind>,
-    pub campaign: Option<String>,
-}
-
-/// The events of the organiser's organisations, newest first.
-pub async fn list(
-    db: &DatabaseConnection,
-    access: &Access,
-    filter: OwnFilter,
-    limit: Limit,
-    cursor: Option<&str>,
-    public_url: &str,
-) -> Result<(Vec<Event>, Option<String>), EventError> {
-    let mut query = event::Entity::find()
-        .filter(event::Column::OrganisationId.is_in(access.organisation_ids()))
-        .order_by_desc(event::Column::Id)
-        .limit(limit.get() + 1);
-    if let Some(status) = filter.status {
-        query = query.filter(event::Column::Status.eq(status));
-    }
-    if let Some(kind) = filter.kind {
-        query = query.filter(event::Column::Kind.eq(kind));
-    }
-    if let Some(slug) = filter.campaign {
-        let id = campaign_id(db, &slug).await?;
-        query = query.filter(event::Column::CampaignId.eq(id));
-    }
-    if let Some(cursor) = cursor {
-        let before = Uuid::parse_str(cursor).map_err(|_| bad_cursor())?;
-        query = query.filter(event::Column::Id.lt(before));
-    }
-    let rows = query.all(db).await?;
-    let (rows, next) = split_page(rows, limit, |e| e.id.to_string());
-    Ok((organisers_views(db, rows, public_url).await?, next))
-}
-
-/// Filters of the public list.
-#[derive(Debug, Clone, Default)]
-pub struct PublicFilter {
-    /// Events that end after this instant (default: now).
-    pub from: Option<DateTime<Utc>>,
-    /// Events that start before this instant.
-    pub to: Option<DateTime<Utc>>,
-    pub kind: Option<EventKind>,
-    pub organisation: Option<String>,
-    pub campaign: Option<String>,
-    pub country: Option<String>,
-    pub locality: Option<String>,
-}
-
-/// Published public events that have not ended, soonest first.
-pub async fn public_list(
-    db: &DatabaseConnection,
-    filter: PublicFilter,
-    limit: Limit,
-    cursor: Option<&str>,
-    public_url: &str,
-) -> Result<(Vec<Event>, Option<String>), EventError> {
-    let mut query = event::Entity::find()
-        .filter(event::Column::Status.eq(EventStatus::Published))
-        .filter(event::Column::Visibility.eq(Visibility::Public))
-        .filter(event::Column::EndsAtUtc.gt(filter.from.unwrap_or_else(Utc::now)))
-        .order_by_asc(event::Column::StartsAtUtc)
-        .order_by_asc(event::Column::Id)
-        .limit(limit.get() + 1);
-    if let Some(to) = filter.to {
-        query = query.filter(event::Column::StartsAtUtc.lt(to));
-    }
-    query = filtered(db, query, &filter).await?;
-    if let Some(cursor) = cursor {
-        let (ts, id) = cursor.split_once('.').ok_or_else(bad_cursor)?;
-        let after_id = Uuid::parse_str(id).map_err(|_| bad_cursor())?;
-        let after = ts
-            .parse::<i64>()
-            .ok()
-            .and_then(|ts| Utc.timestamp_opt(ts, 0).single())
-            .ok_or_else(bad_cursor)?;
-        query = query.filter(
-            Condition::any()
-                .add(event::Column::StartsAtUtc.gt(after))
-                .add(
-                    Condition::all()
-                        .add(event::Column::StartsAtUtc.eq(after))
-                        .add(event::Column::Id.gt(after_id)),
-                ),
-        );
-    }
-    let rows = query.all(db).await?;
-    let (rows, next) = split_page(rows, limit, |e| {
-        format!("{}.{}", e.starts_at_utc.timestamp(), e.id)
-    });
-    Ok((views(db, rows, public_url).await?, next))
-}
-
-/// A published or cancelled event, public or unlisted, by id or slug. Drafts are
-/// nobody's business but their organisation's.
-pub async fn public_get(
-    db: &DatabaseConnection,
-    id_or_slug: &str,
-    public_url: &str,
-) -> Result<Event, EventError> {
-    let row = find(db, id_or_slug)
-        .await?
-        .filter(|e| e.status != EventStatus::Draft)
-        .ok_or(EventError::NotFound)?;
-    one_view(db, row, public_url).await
-}
-
-/// The published public events of a campaign that have not ended.
-pub async fn public_of_campaign(
-    db: &DatabaseConnection,
-    campaign_id: Uuid,
-    public_url: &str,
-) -> Result<Vec<Event>, EventError> {
-    let rows = event::Entity::find()
-        .filter(event::Column::CampaignId.eq(campaign_id))
-        .filter(event::Column::Status.eq(EventStatus::Published))
-        .filter(event::Column::Visibility.eq(Visibility::Public))
-        .filter(event::Column::EndsAtUtc.gt(Utc::now()))
-        .order_by_asc(event::Column::StartsAtUtc)
-        .limit(200)
-        .all(db)
-        .await?;
-    Ok(views(db, rows, public_url).await?)
-}
-
-/// The published parts of a forum or delegation (its workshops, its itinerary), in
-/// order, that may be listed on its page: on a public page only public parts, as an
-/// unlisted part is for those given its own link; on an unlisted page (itself known
-/// only to those given its link) its unlisted parts too.
-pub async fn public_children(
-    db: &DatabaseConnection,
-    parent_id: Uuid,
-    parent_visibility: Visibility,
-    public_url: &str,
-) -> Result<Vec<Event>, EventError> {
-    let listed: &[Visibility] = match parent_visibility {
-        Visibility::Public => &[Visibility::Public],
-        Visibility::Unlisted => &[Visibility::Public, Visibility::Unlisted],
-    };
-    let rows = event::Entity::find()
-        .filter(event::Column::ParentId.eq(parent_id))
-        .filter(event::Column::Status.eq(EventStatus::Published))
-        .filter(event::Column::Visibility.is_in(listed.iter().copied()))
-        .order_by_asc(event::Column::StartsAtUtc)
-        .limit(200)
-        .all(db)
-        .await?;
-    Ok(views(db, rows, public_url).await?)
-}
-
-fn bad_cursor() -> EventError {
-    InvalidField::new("cursor", "is not a cursor from this list").into()
 }
 
 async fn campaign_id(db: &DatabaseConnection, slug: &str) -> Result<Uuid, DbErr> {
@@ -1046,51 +1178,7 @@ async fn campaign_id(db: &DatabaseConnection, slug: &str) -> Result<Uuid, DbErr>
         .unwrap_or_else(Uuid::nil))
 }
 
-/// An event by its id or its slug, whatever its status.
-pub async fn find(
-    db: &DatabaseConnection,
-    id_or_slug: &str,
-) -> Result<Option<event::Model>, DbErr> {
-    crate::db::find_by_id_or_slug::<event::Entity>(db, event::Column::Slug, id_or_slug).await
-}
-
-async fn find_for(
-    db: &DatabaseConnection,
-    access: &Access,
-    id: &str,
-    role: Role,
-) -> Result<event::Model, EventError> {
-    let row = find(db, id).await?.ok_or(EventError::NotFound)?;
-    match access.role_in(row.organisation_id) {
-        Some(r) if r >= role => Ok(row),
-        Some(_) => Err(AccessError::ReadOnly.into()),
-        None => Err(EventError::Forbidden),
-    }
-}
-
-async fn one_view(
-    db: &DatabaseConnection,
-    row: event::Model,
-    public_url: &str,
-) -> Result<Event, EventError> {
-    views(db, vec![row], public_url)
-        .await?
-        .pop()
-        .ok_or(EventError::NotFound)
-}
-
-async fn organisers_view(
-    db: &DatabaseConnection,
-    row: event::Model,
-    public_url: &str,
-) -> Result<Event, EventError> {
-    organisers_views(db, vec![row], public_url)
-        .await?
-        .pop()
-        .ok_or(EventError::NotFound)
-}
-
-/// Who reads the events being turned into views.
+/// Who reads the events being described.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Readers {
     /// Anyone: `hosts` names only co-hosts that accepted.
@@ -1099,29 +1187,11 @@ enum Readers {
     Organisers,
 }
 
-/// Turn rows into the API's events as the public sees them, loading the slugs they
-/// refer to in three queries whatever the number of rows.
-pub async fn views(
+/// Rows with the slugs they refer to, loaded in three queries whatever the number
+/// of rows.
+async fn views(
     db: &DatabaseConnection,
     rows: Vec<event::Model>,
-    public_url: &str,
-) -> Result<Vec<Event>, DbErr> {
-    views_for(db, rows, public_url, Readers::Public).await
-}
-
-/// As `views`, with the co-hosts invited and yet to accept.
-async fn organisers_views(
-    db: &DatabaseConnection,
-    rows: Vec<event::Model>,
-    public_url: &str,
-) -> Result<Vec<Event>, DbErr> {
-    views_for(db, rows, public_url, Readers::Organisers).await
-}
-
-async fn views_for(
-    db: &DatabaseConnection,
-    rows: Vec<event::Model>,
-    public_url: &str,
     readers: Readers,
 ) -> Result<Vec<Event>, DbErr> {
     let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
@@ -1140,7 +1210,7 @@ async fn views_for(
         .iter()
         .map(|e| e.organisation_id)
         .chain(hosts.values().flatten().map(|h| h.organisation_id));
-    let orgs = crate::content::organisation_slugs(db, org_ids).await?;
+    let orgs = content::organisation_slugs(db, org_ids).await?;
     let campaign_ids: Vec<Uuid> = rows.iter().filter_map(|e| e.campaign_id).collect();
     let campaigns: HashMap<Uuid, String> = campaign::Entity::find()
         .filter(campaign::Column::Id.is_in(campaign_ids))
@@ -1151,15 +1221,15 @@ async fn views_for(
         .collect();
     Ok(rows
         .into_iter()
-        .map(|e| {
+        .map(|row| {
             let slug_of = |id: &Uuid| orgs.get(id).cloned().unwrap_or_default();
-            let organisation = slug_of(&e.organisation_id);
+            let organisation = slug_of(&row.organisation_id);
             let (accepted, invited): (Vec<_>, Vec<_>) = hosts
-                .get(&e.id)
+                .get(&row.id)
                 .into_iter()
                 .flatten()
                 .partition(|h| h.accepted_at.is_some());
-            let host_slugs = std::iter::once(organisation.clone())
+            let hosts = std::iter::once(organisation.clone())
                 .chain(accepted.iter().map(|h| slug_of(&h.organisation_id)))
                 .collect();
             let invited_hosts = (readers == Readers::Organisers).then(|| {
@@ -1168,61 +1238,15 @@ async fn views_for(
                     .map(|h| slug_of(&h.organisation_id))
                     .collect()
             });
-            let campaign = e.campaign_id.and_then(|id| campaigns.get(&id).cloned());
-            let mut event = view(e, organisation, campaign, host_slugs, public_url);
-            event.invited_hosts = invited_hosts;
-            event
+            Event {
+                campaign: row.campaign_id.and_then(|id| campaigns.get(&id).cloned()),
+                row,
+                organisation,
+                hosts,
+                invited_hosts,
+            }
         })
         .collect())
-}
-
-fn view(
-    e: event::Model,
-    organisation: String,
-    campaign: Option<String>,
-    hosts: Vec<String>,
-    public_url: &str,
-) -> Event {
-    let location = stored_location(&e);
-    let links = crate::calendar::links::for_event(&e, &organisation, public_url);
-    Event {
-        url: format!("{public_url}/events/{}", e.slug),
-        ics_url: links.ics,
-        webcal_url: links.webcal,
-        google_calendar_url: links.google,
-        id: e.id.to_string(),
-        slug: e.slug,
-        organisation,
-        campaign,
-        hosts,
-        invited_hosts: None,
-        kind: e.kind,
-        title: e.title,
-        summary: e.summary,
-        description: e.description,
-        language: e.language.to_string(),
-        timezone: e.timezone.to_string(),
-        starts_at: e.starts_at,
-        ends_at: e.ends_at,
-        all_day: e.all_day,
-        starts_at_utc: instant(e.starts_at_utc),
-        ends_at_utc: instant(e.ends_at_utc),
-        location,
-        online_url: e.online_url,
-        parent_id: e.parent_id.map(|p| p.to_string()),
-        capacity: e.capacity,
-        waitlist: e.waitlist,
-        rsvp_mode: e.rsvp_mode,
-        rsvp_closes_at: e.rsvp_closes_at.map(instant),
-        status: e.status,
-        visibility: e.visibility,
-        sequence: e.sequence,
-        going_count: e.going_count,
-        waitlist_count: e.waitlist_count,
-        cancel_reason: e.cancel_reason,
-        created_at: instant(e.created_at),
-        updated_at: instant(e.updated_at),
-    }
 }
 
 /// Which events a calendar feed holds.
@@ -1283,9 +1307,9 @@ pub async fn feed_rows(
 /// A published or cancelled event for its own `.ics`, public or unlisted.
 pub async fn calendar_row(
     db: &DatabaseConnection,
-    id_or_slug: &str,
+    event: &PublicRef,
 ) -> Result<Option<event::Model>, DbErr> {
-    Ok(find(db, id_or_slug)
+    Ok(content::find::<event::Entity>(db, event)
         .await?
         .filter(|e| e.status != EventStatus::Draft))
 }

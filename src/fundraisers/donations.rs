@@ -5,7 +5,6 @@
 //! (…)`), so two deliveries of news about one payment, in any order and in any number
 //! of processes, make one change and send one receipt.
 
-
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,

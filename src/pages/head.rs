@@ -4,7 +4,8 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::events::model::{Event, EventStatus};
+use crate::events::service::EventStatus;
+use entity::event;
 
 /// The preview of a page: `og:*` and `twitter:*` tags and the canonical link.
 #[derive(Debug, Clone, Serialize)]
@@ -79,8 +80,13 @@ pub fn script_json(value: &Value) -> String {
 }
 
 /// An event as schema.org describes one, with its times in its own zone's offset.
-pub fn event_json_ld(event: &Event, organisation_name: &str, site_url: &str) -> Value {
-    let times = event.times();
+pub fn event_json_ld(
+    event: &event::Model,
+    url: &str,
+    organisation_name: &str,
+    site_url: &str,
+) -> Value {
+    let times = event.times().ok();
     let instant = |utc: chrono::DateTime<chrono::Utc>| {
         times.map_or_else(String::new, |t| {
             utc.with_timezone(&t.zone().tz())
@@ -90,9 +96,13 @@ pub fn event_json_ld(event: &Event, organisation_name: &str, site_url: &str) -> 
     let (start, end) = match times {
         Some(t) if t.all_day() => (event.starts_at.clone(), event.ends_at.clone()),
         Some(t) => (instant(t.starts_utc()), instant(t.ends_utc())),
-        None => (event.starts_at_utc.clone(), event.ends_at_utc.clone()),
+        None => (
+            crate::http::instant(event.starts_at_utc),
+            crate::http::instant(event.ends_at_utc),
+        ),
     };
-    let place = event.location.as_ref().map(|l| {
+    let l = event.place();
+    let place = (!l.is_empty()).then(|| {
         json!({
             "@type": "Place",
             "name": l.venue.clone().or_else(|| l.locality.clone()).unwrap_or_default(),
@@ -102,7 +112,7 @@ pub fn event_json_ld(event: &Event, organisation_name: &str, site_url: &str) -> 
                 "addressLocality": l.locality,
                 "addressRegion": l.region,
                 "postalCode": l.postal_code,
-                "addressCountry": l.country,
+                "addressCountry": l.country.as_ref().map(ToString::to_string),
             },
         })
     });
@@ -130,8 +140,8 @@ pub fn event_json_ld(event: &Event, organisation_name: &str, site_url: &str) -> 
         "endDate": end,
         "eventStatus": format!("https://schema.org/{status}"),
         "eventAttendanceMode": format!("https://schema.org/{mode}"),
-        "url": event.url,
-        "inLanguage": event.language,
+        "url": url,
+        "inLanguage": event.language.to_string(),
         "organizer": { "@type": "Organization", "name": organisation_name, "url": site_url },
     });
     if !location.is_null()

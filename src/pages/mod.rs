@@ -318,25 +318,22 @@ async fn rsvp_form(
     guests: Option<&str>,
     error: &str,
 ) -> Response {
-    use crate::events::model::EventStatus;
-    let managed = match crate::rsvps::service::managed(&state.db, &state.site, token).await {
+    use crate::events::service::EventStatus;
+    let managed = match state.rsvps.managed(token).await {
         Ok(managed) => managed,
         Err(crate::rsvps::RsvpError::Db(e)) => return failure(state, Locale::En, &e),
         Err(_) => return not_found(state, Locale::En),
     };
     let event = &managed.event;
-    let chosen = managed
-        .locale
-        .as_deref()
-        .and_then(|l| Locale::parse(l).ok());
-    let locale = Locale::choose(chosen, &event.language);
+    let rsvp = &managed.rsvp.row;
+    let locale = Locale::choose(rsvp.locale, &event.language);
     let when = public::when_of(event, locale);
     let place = public::place_of(event);
     // A cancelled event takes no changes: show the RSVP without its forms.
     let rsvp_status = if event.status == EventStatus::Cancelled {
         "cancelled"
     } else {
-        managed.rsvp.status.as_str()
+        rsvp.status.as_str()
     };
     page(
         state,
@@ -344,12 +341,15 @@ async fn rsvp_form(
         "rsvp",
         &serde_json::json!({
             "locale": locale.as_str(),
-            "event": { "title": event.title, "url": event.url },
+            "event": {
+                "title": event.title,
+                "url": format!("{}/events/{}", state.site.public_url, event.slug),
+            },
             "when": when,
             "where": place,
             "status": rsvp_status,
-            "guests": guests.map_or_else(|| managed.rsvp.guests.to_string(), str::to_owned),
-            "max_guests": crate::rsvps::model::MAX_GUESTS,
+            "guests": guests.map_or_else(|| rsvp.guests.to_string(), str::to_owned),
+            "max_guests": crate::rsvps::service::MAX_GUESTS,
             "done": done,
             "error": error,
         }),
@@ -371,20 +371,20 @@ pub async fn change_rsvp(
     token: Path<String>,
     form: Form<ManageForm>,
 ) -> Response {
-    use crate::rsvps::{RsvpError, service};
+    use crate::rsvps::RsvpError;
     let outcome = match form.action.as_str() {
-        "cancel" => service::cancel(&state.db, &state.site, &token)
-            .await
-            .map(|()| "cancelled"),
+        "cancel" => state.rsvps.cancel(&token).await.map(|()| "cancelled"),
         "change" => match form.guests.trim().parse::<i64>() {
-            Ok(guests) => service::change_guests(&state.db, &state.site, &token, guests)
+            Ok(guests) => state
+                .rsvps
+                .change_guests(&token, guests)
                 .await
                 .map(|_| "changed"),
             Err(_) => Err(RsvpError::Invalid(vec![crate::domain::InvalidField::new(
                 "guests",
                 format!(
                     "must be a number from 0 to {}",
-                    crate::rsvps::model::MAX_GUESTS
+                    crate::rsvps::service::MAX_GUESTS
                 ),
             )])),
         },

@@ -11,7 +11,7 @@ use poem::{
     http::StatusCode,
     web::{Data, Form, Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -22,6 +22,7 @@ use crate::content::{ContentError, Invalid};
 use crate::domain::{InvalidField, Locale, Money, PublicRef};
 use crate::email::render::{amount_text, when};
 use crate::events::model::{Event, EventKind, EventStatus};
+use crate::events::service::PublicFilter;
 use crate::fundraisers::{
     donations::{DonateForm, Gift},
     service::{Amount, Frequency, Fundraiser, FundraiserError, FundraiserStatus},
@@ -34,11 +35,11 @@ use crate::petitions::{
 };
 use crate::rsvps::{
     RsvpError,
-    model::{MAX_GUESTS, RsvpForm},
-    service::Taken,
+    service::{Closure, MAX_GUESTS, RsvpForm, Taken, closure},
 };
 use crate::state::AppState;
 use crate::words::say;
+use entity::event;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// What a path segment keeps as it is (RFC 3986 unreserved).
@@ -158,7 +159,7 @@ fn too_many(seconds: u64, locale: Locale) -> String {
 }
 
 /// When an event happens, in its zone, with the zone's abbreviation.
-pub(super) fn when_of(event: &Event, locale: Locale) -> String {
+pub(super) fn when_of(event: &event::Model, locale: Locale) -> String {
     event
         .times()
         .map(|times| when(&times, locale))
@@ -166,11 +167,10 @@ pub(super) fn when_of(event: &Event, locale: Locale) -> String {
 }
 
 /// Where an event happens: its place, else its online link.
-pub(super) fn place_of(event: &Event) -> String {
+pub(super) fn place_of(event: &event::Model) -> String {
     event
-        .location
-        .as_ref()
-        .and_then(|l| l.place().line())
+        .place()
+        .line()
         .or_else(|| event.online_url.clone())
         .unwrap_or_default()
 }
@@ -203,15 +203,12 @@ pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>
     let url = &state.site.public_url;
     let limit = Limit::up_to(HOME_LIST);
     let listed = async {
-        let (events, _) = crate::events::service::public_list(
-            &state.db,
-            crate::events::service::PublicFilter::default(),
-            limit,
-            None,
-            url,
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let events = state
+            .events
+            .public_list(PublicFilter::default(), limit, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .items;
         let petitions = state.petitions.open(limit).await?;
         let fundraisers = state.fundraisers.open(limit).await?;
         anyhow::Ok((events, petitions, fundraisers))
@@ -222,6 +219,7 @@ pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>
     };
     let events: Vec<Value> = events
         .iter()
+        .map(|e| &e.row)
         .map(|e| {
             json!({
                 "title": e.title,
@@ -308,49 +306,41 @@ async fn event_page(
     emailed: bool,
 ) -> Response {
     let url = &state.site.public_url;
-    let event = match crate::events::service::public_get(&state.db, id_or_slug, url).await {
+    let Some(reference) = PublicRef::parse(id_or_slug) else {
+        return not_found(state, Locale::En);
+    };
+    let shown = match state.events.public_get(&reference).await {
         Ok(event) => event,
-        Err(crate::events::service::EventError::NotFound) => {
-            return not_found(state, Locale::En);
-        }
+        Err(e) if e.code() == "not_found" => return not_found(state, Locale::En),
         Err(e) => return failure(state, Locale::En, &e),
     };
+    let row = shown.row.clone();
+    let event = Event::of(shown, url);
     let locale = Locale::choose(None, &event.language);
     let related = async {
-        let organisation = entity::organisation::Entity::find()
-            .filter(entity::organisation::Column::Slug.eq(event.organisation.as_str()))
+        let organisation = entity::organisation::Entity::find_by_id(row.organisation_id)
             .one(&state.db)
             .await?
             .map(|o| o.name)
             .unwrap_or_default();
-        let parent = match &event.parent_id {
-            Some(parent) => crate::events::service::public_get(&state.db, parent, url)
-                .await
-                .ok(),
+        let parent = match row.parent_id {
+            Some(parent) => state.events.public_get(&PublicRef::Id(parent)).await.ok(),
             None => None,
         };
-        let id = uuid::Uuid::parse_str(&event.id).unwrap_or_default();
-        let children =
-            crate::events::service::public_children(&state.db, id, event.visibility, url)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let children = state
+            .events
+            .public_children(&row)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         anyhow::Ok((organisation, parent, children))
     };
     let (organisation, parent, children) = match related.await {
         Ok(related) => related,
         Err(e) => return failure(state, locale, &e),
     };
-    let now = Utc::now();
-    let utc = |at: &str| {
-        chrono::DateTime::parse_from_rfc3339(at)
-            .ok()
-            .map(|t| t.to_utc())
-    };
-    let closure = utc(&event.ends_at_utc).and_then(|ends_at| {
-        crate::rsvps::service::closure(ends_at, event.rsvp_closes_at.as_deref().and_then(utc), now)
-    });
-    let ended = closure == Some(crate::rsvps::service::Closure::Ended);
-    let deadline_passed = closure == Some(crate::rsvps::service::Closure::DeadlinePassed);
+    let closure = closure(row.ends_at_utc, row.rsvp_closes_at, Utc::now());
+    let ended = closure == Some(Closure::Ended);
+    let deadline_passed = closure == Some(Closure::DeadlinePassed);
     let seats_left = event.capacity.map(|c| (c - event.going_count).max(0));
     let full = seats_left == Some(0) && !event.waitlist;
     let closed_reason = if event.status == EventStatus::Cancelled {
@@ -366,14 +356,14 @@ async fn event_page(
     };
     let children_kind = if event.kind == EventKind::Delegation {
         "itinerary"
-    } else if children.iter().any(|c| c.kind == EventKind::Workshop) {
+    } else if children.iter().any(|c| c.row.kind == EventKind::Workshop) {
         "workshops"
     } else {
         "sessions"
     };
     let form = form.unwrap_or_else(|| FormState::fresh(json!({ "guests": "0" })));
-    let when = when_of(&event, locale);
-    let json_ld = script_json(&event_json_ld(&event, &organisation, url));
+    let when = when_of(&row, locale);
+    let json_ld = script_json(&event_json_ld(&row, &event.url, &organisation, url));
     let description = if event.summary.is_empty() {
         event.description.clone()
     } else {
@@ -391,7 +381,7 @@ async fn event_page(
                 "summary": event.summary,
                 "description_html": &*to_safe_html(&event.description),
                 "when": when,
-                "place": place_of(&event),
+                "place": place_of(&row),
                 "online_url": event.online_url,
                 "cancelled": event.status == EventStatus::Cancelled,
                 "cancel_reason": event.cancel_reason,
@@ -404,12 +394,12 @@ async fn event_page(
                 "going_count": event.going_count,
                 "seats_left": seats_left,
                 "waitlist": event.waitlist,
-                "approval": event.rsvp_mode == crate::events::model::RsvpMode::Approval,
+                "approval": event.rsvp_mode == entity::values::RsvpMode::Approval,
                 "rsvp_open": closed_reason.is_none(),
                 "rsvp_closed_reason": closed_reason,
             },
-            "parent": parent.map(|p| json!({ "title": p.title, "url": format!("/events/{}", p.slug) })),
-            "children": children.iter().map(|c| json!({
+            "parent": parent.map(|p| json!({ "title": p.row.title, "url": format!("/events/{}", p.row.slug) })),
+            "children": children.iter().map(|c| &c.row).map(|c| json!({
                 "title": c.title,
                 "when": when_of(c, locale),
                 "place": place_of(c),
@@ -437,11 +427,14 @@ pub async fn rsvp(
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let values =
         json!({ "name": field("name"), "email": field("email"), "guests": field("guests") });
+    let Some(reference) = PublicRef::parse(&name) else {
+        return not_found(&state, Locale::En);
+    };
     let event_locale = || async {
-        crate::events::service::find(&state.db, &name)
+        state
+            .events
+            .public_row(&reference)
             .await
-            .ok()
-            .flatten()
             .map_or(Locale::En, |e| Locale::choose(None, &e.language))
     };
     let guests = match field("guests").trim() {
@@ -494,12 +487,9 @@ pub async fn rsvp(
         .await;
         return retry_after(refused, seconds);
     }
-    match crate::rsvps::service::take(&state.db, &state.rsvps, &state.rsvp_events, &name, parsed)
-        .await
-    {
+    match state.rsvps.take(&reference, parsed).await {
         Ok(Taken::Created(rsvp) | Taken::Changed(rsvp)) => {
-            let token = rsvp.manage_url.rsplit('/').next().unwrap_or_default();
-            see_other(&format!("/rsvps/{token}?done=rsvp"))
+            see_other(&format!("/rsvps/{}?done=rsvp", rsvp.token))
         }
         // Never the first RSVP's page: its link went to the address.
         Ok(Taken::AlreadyAnswered(_)) => see_other(&format!(
@@ -520,11 +510,8 @@ pub async fn rsvp(
         }
         Err(RsvpError::Db(e)) => failure(&state, event_locale().await, &e),
         Err(e) => {
-            let kind = match e {
-                RsvpError::Full => "full",
-                RsvpError::NotEnoughSeats(_) => "seats",
-                RsvpError::EventCancelled => "cancelled",
-                RsvpError::Declined => "declined",
+            let kind = match e.code() {
+                kind @ ("full" | "seats" | "cancelled" | "declined") => kind,
                 _ => "closed",
             };
             let form = FormState::failed(values, refusal(kind, event_locale().await));

@@ -11,11 +11,33 @@ use super::{model::*, service};
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
+    content::{self, reference},
     csv::{JsonOrCsv, Sheet, file_stem, wants_csv},
+    instant,
     page::Limit,
     problem::{ActOnOne, ActOnOneWith, Forbidden, NotFound, Unauthorized, Unprocessable},
 };
 use crate::state::AppState;
+use entity::event;
+
+impl From<service::RsvpError> for ApiError {
+    fn from(e: service::RsvpError) -> Self {
+        use service::RsvpError;
+        match e {
+            RsvpError::Invalid(fields) => ApiError::invalid(fields),
+            RsvpError::NoSuchEvent | RsvpError::NotFound => ApiError::not_found(e.to_string()),
+            RsvpError::Forbidden => ApiError::forbidden(e.to_string()),
+            RsvpError::Full
+            | RsvpError::NotEnoughSeats(_)
+            | RsvpError::Closed
+            | RsvpError::EventCancelled
+            | RsvpError::NotPublished
+            | RsvpError::Declined
+            | RsvpError::WrongState(_) => ApiError::conflict(e.to_string()),
+            RsvpError::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
 
 pub struct RsvpsApi {
     pub state: AppState,
@@ -45,18 +67,25 @@ impl RsvpsApi {
     ) -> Result<JsonOrCsv<AttendeePage>, Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>>
     {
         let access = authenticate(&self.state.db, &auth).await?;
+        let event = reference::<event::Entity>(&id)?;
         if wants_csv(accept.as_deref()) {
-            let (items, _) = service::attendees(&self.state.db, &access, &id, None, None).await?;
+            let items = self.state.rsvps.all_attendees(&access, &event).await?;
             return Ok(JsonOrCsv::Csv {
                 body: csv(&items),
                 filename: format!("attendees-{}.csv", file_stem(&id)),
             });
         }
         let limit = limit.0.unwrap_or_default();
-        let (items, next_cursor) =
-            service::attendees(&self.state.db, &access, &id, Some(limit), cursor.as_deref())
-                .await?;
-        Ok(JsonOrCsv::Json(AttendeePage { items, next_cursor }))
+        let cursor = content::cursor(cursor.as_deref())?;
+        let page = self
+            .state
+            .rsvps
+            .attendees(&access, &event, limit, cursor)
+            .await?;
+        Ok(JsonOrCsv::Json(AttendeePage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }))
     }
 
     /// Add someone to the event (at the door, or by phone): no deadline or approval
@@ -69,21 +98,18 @@ impl RsvpsApi {
         req: Json<DoorRsvpRequest>,
     ) -> Result<DoorRsvp, ActOnOneWith> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let r = req.0;
-        let form = RsvpForm::parse(&r.email, &r.name, r.guests, r.locale.as_deref(), false)
-            .map_err(ApiError::invalid)?;
-        let taken = service::add(
-            &self.state.db,
-            &self.state.site,
-            &access,
-            &id,
-            form,
-            r.checked_in.unwrap_or(false),
-        )
-        .await?;
+        let form = RsvpForm::try_from(&req.0).map_err(ApiError::invalid)?;
+        let event = reference::<event::Entity>(&id)?;
+        let checked_in = req.0.checked_in.unwrap_or(false);
+        let taken = self
+            .state
+            .rsvps
+            .add(&access, &event, form, checked_in)
+            .await?;
+        let url = &self.state.site.public_url;
         Ok(match taken {
-            service::Taken::Created(rsvp) => DoorRsvp::Created(Json(rsvp)),
-            service::Taken::Changed(rsvp) => DoorRsvp::Updated(Json(rsvp)),
+            service::Taken::Created(rsvp) => DoorRsvp::Created(Json(Rsvp::of(rsvp, url))),
+            service::Taken::Changed(rsvp) => DoorRsvp::Updated(Json(Rsvp::of(rsvp, url))),
             service::Taken::AlreadyAnswered(_) => {
                 return Err(ApiError::internal(&service::RsvpError::WrongState(
                     "an organiser's RSVP is never a repeat",
@@ -98,32 +124,26 @@ impl RsvpsApi {
     #[oai(path = "/rsvps/:id/approve", method = "post")]
     async fn approve(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ActOnOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::approve(&self.state.db, &self.state.site, &access, id.0).await?,
-        ))
+        Ok(Json(self.state.rsvps.approve(&access, id.0).await?.into()))
     }
 
     /// Decline an RSVP; seats it held go to the waitlist.
     #[oai(path = "/rsvps/:id/decline", method = "post")]
     async fn decline(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ActOnOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::decline(&self.state.db, &self.state.site, &access, id.0).await?,
-        ))
+        Ok(Json(self.state.rsvps.decline(&access, id.0).await?.into()))
     }
 
     /// Check someone in at the door.
     #[oai(path = "/rsvps/:id/check-in", method = "post")]
     async fn check_in(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ActOnOne> {
         let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(
-            service::check_in(&self.state.db, &self.state.site, &access, id.0).await?,
-        ))
+        Ok(Json(self.state.rsvps.check_in(&access, id.0).await?.into()))
     }
 }
 
 /// Attendees as CSV (RFC 4180).
-fn csv(items: &[Attendee]) -> String {
+fn csv(items: &[service::Attendee]) -> String {
     let mut sheet = Sheet::new(&[
         "name",
         "email",
@@ -134,14 +154,15 @@ fn csv(items: &[Attendee]) -> String {
         "created_at",
     ]);
     for a in items {
+        let row = &a.row;
         sheet.row([
             a.name.as_str(),
             a.email.as_str(),
-            a.status.as_str(),
-            &a.guests.to_string(),
-            a.locale.as_deref().unwrap_or(""),
-            a.checked_in_at.as_deref().unwrap_or(""),
-            &a.created_at,
+            row.status.as_str(),
+            &row.guests.to_string(),
+            row.locale.map(|l| l.to_string()).as_deref().unwrap_or(""),
+            row.checked_in_at.map(instant).as_deref().unwrap_or(""),
+            &instant(row.created_at),
         ]);
     }
     sheet.finish()

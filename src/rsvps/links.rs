@@ -92,24 +92,28 @@ pub async fn end_feed_links(db: &impl ConnectionTrait, supporter_id: Uuid) -> Re
 
 /// The RSVP a manage link opens, if any.
 pub async fn rsvp_of(db: &impl ConnectionTrait, token: &str) -> Result<Option<Uuid>, DbErr> {
-    if !plausible(token) {
-        return Ok(None);
-    }
-    Ok(rsvp_link::Entity::find_by_id(hash_token(token))
-        .one(db)
+    Ok(opened::<rsvp_link::Entity>(db, token)
         .await?
         .map(|link| link.rsvp_id))
 }
 
 /// The supporter whose feed a feed link opens, if any.
 pub async fn feed_of(db: &impl ConnectionTrait, token: &str) -> Result<Option<Uuid>, DbErr> {
+    Ok(opened::<feed_link::Entity>(db, token)
+        .await?
+        .map(|link| link.supporter_id))
+}
+
+/// The link a token opens, found by the hash it is kept as.
+async fn opened<E>(db: &impl ConnectionTrait, token: &str) -> Result<Option<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    String: Into<<E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
+{
     if !plausible(token) {
         return Ok(None);
     }
-    Ok(feed_link::Entity::find_by_id(hash_token(token))
-        .one(db)
-        .await?
-        .map(|link| link.supporter_id))
+    E::find_by_id(hash_token(token)).one(db).await
 }
 
 /// Tokens are 64 hexadecimal digits; anything else is answered without a query.

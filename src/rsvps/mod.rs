@@ -7,4 +7,4 @@ pub mod model;
 pub mod public_api;
 pub mod service;
 
-pub use service::RsvpError;
+pub use service::{RsvpError, Rsvps};

@@ -1,13 +1,12 @@
-//! Request and response bodies of the RSVP endpoints, and the checked form of an RSVP.
+//! Request and response bodies of the RSVP endpoints, and their conversions.
 
 pub use entity::values::RsvpStatus;
 use poem_openapi::Object;
 
-use crate::domain::{Email, InvalidField, Locale, required_text};
-use crate::http::Text;
-
-/// The most guests one supporter may bring.
-pub const MAX_GUESTS: i64 = 20;
+pub use super::service::{MAX_GUESTS, RsvpForm};
+use super::{links::manage_url, service};
+use crate::domain::InvalidField;
+use crate::http::{Text, instant};
 
 /// An RSVP from a supporter.
 #[derive(Object, Debug, Clone)]
@@ -48,52 +47,6 @@ pub struct RsvpChange {
     pub guests: i64,
 }
 
-/// An RSVP, checked.
-#[derive(Debug, Clone)]
-pub struct RsvpForm {
-    pub email: Email,
-    pub name: String,
-    pub guests: i32,
-    pub locale: Option<Locale>,
-    pub subscribe: bool,
-}
-
-impl RsvpForm {
-    pub fn parse(
-        email: &str,
-        name: &str,
-        guests: Option<i64>,
-        locale: Option<&str>,
-        subscribe: bool,
-    ) -> Result<Self, Vec<InvalidField>> {
-        let email = Email::parse(email).map_err(|e| e.at("email"));
-        // A name goes into email headers: keep it on one line.
-        let name = required_text("name", name, 200).map(|n| crate::email::message::one_line(&n));
-        let guests = check_guests(guests.unwrap_or(0));
-        let locale = locale.map(Locale::parse).transpose();
-        match (email, name, guests, locale) {
-            (Ok(email), Ok(name), Ok(guests), Ok(locale)) => Ok(Self {
-                email,
-                name,
-                guests,
-                locale,
-                subscribe,
-            }),
-            (email, name, guests, locale) => {
-                Err([email.err(), name.err(), guests.err(), locale.err()]
-                    .into_iter()
-                    .flatten()
-                    .collect())
-            }
-        }
-    }
-
-    /// Seats this RSVP asks for: the supporter and their guests.
-    pub fn seats(&self) -> i32 {
-        1 + self.guests
-    }
-}
-
 impl TryFrom<RsvpRequest> for RsvpForm {
     type Error = Vec<InvalidField>;
 
@@ -108,15 +61,11 @@ impl TryFrom<RsvpRequest> for RsvpForm {
     }
 }
 
-/// A number of guests from 0 to 20.
-pub fn check_guests(guests: i64) -> Result<i32, InvalidField> {
-    if (0..=MAX_GUESTS).contains(&guests) {
-        Ok(i32::try_from(guests).unwrap_or_default())
-    } else {
-        Err(InvalidField::new(
-            "guests",
-            format!("must be from 0 to {MAX_GUESTS}"),
-        ))
+impl TryFrom<&DoorRsvpRequest> for RsvpForm {
+    type Error = Vec<InvalidField>;
+
+    fn try_from(r: &DoorRsvpRequest) -> Result<Self, Self::Error> {
+        Self::parse(&r.email, &r.name, r.guests, r.locale.as_deref(), false)
     }
 }
 
@@ -181,4 +130,41 @@ pub struct AttendeePage {
     pub items: Vec<Attendee>,
     #[oai(nullable)]
     pub next_cursor: Option<String>,
+}
+
+impl Rsvp {
+    /// An RSVP as its API answers show it, with its manage link on the site at
+    /// `public_url`.
+    pub fn of(r: service::Rsvp, public_url: &str) -> Self {
+        let row = r.row;
+        Self {
+            id: row.id.to_string(),
+            event_id: row.event_id.to_string(),
+            status: row.status,
+            guests: row.guests,
+            manage_url: manage_url(public_url, &r.token),
+            created_at: instant(row.created_at),
+            updated_at: instant(row.updated_at),
+        }
+    }
+}
+
+impl From<service::Attendee> for Attendee {
+    fn from(a: service::Attendee) -> Self {
+        let row = a.row;
+        Self {
+            id: row.id.to_string(),
+            event_id: row.event_id.to_string(),
+            supporter_id: row.supporter_id.to_string(),
+            name: a.name,
+            email: a.email,
+            status: row.status,
+            guests: row.guests,
+            locale: row.locale.map(|l| l.to_string()),
+            waitlisted_at: row.waitlisted_at.map(instant),
+            checked_in_at: row.checked_in_at.map(instant),
+            created_at: instant(row.created_at),
+            updated_at: instant(row.updated_at),
+        }
+    }
 }

@@ -3,9 +3,11 @@
 use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
 
 use super::{model::*, service};
+use crate::events::model::Event;
 use crate::http::{
     ApiError, ApiTags, Problems,
     client::ClientAddr,
+    content::reference,
     problem::{Conflict, JsonBody, NotFound, SupporterAction},
 };
 use crate::state::AppState;
@@ -51,17 +53,11 @@ impl PublicRsvpApi {
             .rsvp
             .check_address(ClientAddr::of(request), &form.email)
             .map_err(ApiError::too_many)?;
-        let taken = service::take(
-            &self.state.db,
-            &self.state.rsvps,
-            &self.state.rsvp_events,
-            &id,
-            form,
-        )
-        .await?;
+        let event = reference::<entity::event::Entity>(&id)?;
+        let taken = self.state.rsvps.take(&event, form).await?;
         Ok(match taken {
             service::Taken::Created(rsvp) | service::Taken::Changed(rsvp) => {
-                RsvpTaken::Created(Json(rsvp))
+                RsvpTaken::Created(Json(Rsvp::of(rsvp, &self.state.site.public_url)))
             }
             service::Taken::AlreadyAnswered(status) => {
                 RsvpTaken::AlreadyAnswered(Json(RsvpRepeat { status }))
@@ -72,9 +68,15 @@ impl PublicRsvpApi {
     /// An RSVP, by the token in its manage link.
     #[oai(path = "/public/rsvps/:token", method = "get")]
     async fn get(&self, token: Path<String>) -> Result<Json<ManagedRsvp>, Problems<NotFound>> {
-        Ok(Json(
-            service::managed(&self.state.db, &self.state.site, &token).await?,
-        ))
+        let managed = self.state.rsvps.managed(&token).await?;
+        let locale = managed.rsvp.row.locale.map(|l| l.to_string());
+        let event = self.state.events.shown(managed.event).await?;
+        let url = &self.state.site.public_url;
+        Ok(Json(ManagedRsvp {
+            rsvp: Rsvp::of(managed.rsvp, url),
+            locale,
+            event: Event::of(event, url),
+        }))
     }
 
     /// Change the number of guests. More than the free seats allow is 409, and the
@@ -85,9 +87,8 @@ impl PublicRsvpApi {
         token: Path<String>,
         req: Json<RsvpChange>,
     ) -> Result<Json<Rsvp>, Problems<(JsonBody, NotFound, Conflict)>> {
-        Ok(Json(
-            service::change_guests(&self.state.db, &self.state.site, &token, req.0.guests).await?,
-        ))
+        let rsvp = self.state.rsvps.change_guests(&token, req.0.guests).await?;
+        Ok(Json(Rsvp::of(rsvp, &self.state.site.public_url)))
     }
 
     /// Cancel the RSVP; its seats go to the first on the waitlist whose party fits.
@@ -96,7 +97,7 @@ impl PublicRsvpApi {
         &self,
         token: Path<String>,
     ) -> Result<RsvpCancelled, Problems<(NotFound, Conflict)>> {
-        service::cancel(&self.state.db, &self.state.site, &token).await?;
+        self.state.rsvps.cancel(&token).await?;
         Ok(RsvpCancelled::Cancelled)
     }
 }

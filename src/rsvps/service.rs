@@ -8,7 +8,10 @@
 
 use std::collections::HashMap;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
+use futures_util::future::BoxFuture;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
@@ -17,11 +20,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::links::{self, LinkBook};
-use super::model::*;
 use crate::access::{Access, Role};
 use crate::calendar::render::Method;
+use crate::content::{self, Cursor, Limit, Order, Page};
 use crate::db::group::{Batch, GroupWriter};
-use crate::domain::InvalidField;
+use crate::domain::{Email, InvalidField, Locale, PublicRef, required_text};
 use crate::email::{
     Site,
     event::EventMail,
@@ -29,12 +32,10 @@ use crate::email::{
     outbox::{self, OutgoingEmail},
     render::Template,
 };
-use crate::events::model::{EventStatus, RsvpMode};
-use crate::http::{
-    ApiError, instant,
-    page::{Limit, cursor_id, split_page},
-};
+use crate::events::service::{Attendees, CANCELLED_KEPT_DAYS, EventNews};
 use crate::supporters::service::{self as supporters, Person};
+pub use entity::values::RsvpStatus;
+use entity::values::{EventStatus, RsvpMode};
 use entity::{event, event_host, organisation, rsvp, supporter};
 
 #[derive(Debug, thiserror::Error)]
@@ -77,22 +78,105 @@ impl From<InvalidField> for RsvpError {
     }
 }
 
-impl From<RsvpError> for ApiError {
-    fn from(e: RsvpError) -> Self {
-        match e {
-            RsvpError::Invalid(fields) => ApiError::invalid(fields),
-            RsvpError::NoSuchEvent | RsvpError::NotFound => ApiError::not_found(e.to_string()),
-            RsvpError::Forbidden => ApiError::forbidden(e.to_string()),
-            RsvpError::Full
-            | RsvpError::NotEnoughSeats(_)
-            | RsvpError::Closed
-            | RsvpError::EventCancelled
-            | RsvpError::NotPublished
-            | RsvpError::Declined
-            | RsvpError::WrongState(_) => ApiError::conflict(e.to_string()),
-            RsvpError::Db(e) => ApiError::internal(&e),
+impl RsvpError {
+    /// A stable name for the kind of refusal, for pages to choose their words by.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid",
+            Self::NoSuchEvent | Self::NotFound => "not_found",
+            Self::Forbidden => "forbidden",
+            Self::Full => "full",
+            Self::NotEnoughSeats(_) => "seats",
+            Self::Closed => "closed",
+            Self::EventCancelled => "cancelled",
+            Self::NotPublished => "not_published",
+            Self::Declined => "declined",
+            Self::WrongState(_) => "wrong_state",
+            Self::Db(_) => "internal",
         }
     }
+}
+
+/// The most guests one supporter may bring.
+pub const MAX_GUESTS: i64 = 20;
+
+/// An RSVP, checked.
+#[derive(Debug, Clone)]
+pub struct RsvpForm {
+    pub email: Email,
+    pub name: String,
+    pub guests: i32,
+    pub locale: Option<Locale>,
+    pub subscribe: bool,
+}
+
+impl RsvpForm {
+    /// Check an RSVP as typed: every bad field is named.
+    pub fn parse(
+        email: &str,
+        name: &str,
+        guests: Option<i64>,
+        locale: Option<&str>,
+        subscribe: bool,
+    ) -> Result<Self, Vec<InvalidField>> {
+        let mut checks = content::Checks::default();
+        let email = checks.check(Email::parse(email).map_err(|e| e.at("email")));
+        // A name goes into email headers: keep it on one line.
+        let name = checks
+            .check(required_text("name", name, 200).map(|n| crate::email::message::one_line(&n)));
+        let guests = checks.check(check_guests(guests.unwrap_or(0)));
+        let locale = checks.check(locale.map(Locale::parse).transpose());
+        let (((email, name), guests), locale) = checks
+            .done(email.zip(name).zip(guests).zip(locale))
+            .map_err(|invalid| invalid.0)?;
+        Ok(Self {
+            email,
+            name,
+            guests,
+            locale,
+            subscribe,
+        })
+    }
+
+    /// Seats this RSVP asks for: the supporter and their guests.
+    pub fn seats(&self) -> i32 {
+        1 + self.guests
+    }
+}
+
+/// A number of guests from 0 to 20.
+pub fn check_guests(guests: i64) -> Result<i32, InvalidField> {
+    if (0..=MAX_GUESTS).contains(&guests) {
+        Ok(i32::try_from(guests).unwrap_or_default())
+    } else {
+        Err(InvalidField::new(
+            "guests",
+            format!("must be from 0 to {MAX_GUESTS}"),
+        ))
+    }
+}
+
+/// An RSVP, with the token of the manage link just made for it.
+#[derive(Debug, Clone)]
+pub struct Rsvp {
+    pub row: rsvp::Model,
+    pub token: String,
+}
+
+/// An RSVP seen through its manage link, with its event.
+#[derive(Debug, Clone)]
+pub struct ManagedRsvp {
+    pub rsvp: Rsvp,
+    pub event: event::Model,
+}
+
+/// An attendee, as the organisers see them.
+#[derive(Debug, Clone)]
+pub struct Attendee {
+    pub row: rsvp::Model,
+    /// The name given with the RSVP (for older RSVPs, the supporter's).
+    pub name: String,
+    pub email: String,
 }
 
 /// An event's seats, as far as placing one RSVP goes.
@@ -208,11 +292,7 @@ impl<'a> Change<'a> {
             .one(&txn.txn)
             .await?
             .ok_or(RsvpError::NoSuchEvent)?;
-        let organisation_name = organisation::Entity::find_by_id(event.organisation_id)
-            .one(&txn.txn)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default();
+        let organisation_name = organisation_name(&txn.txn, &event).await?;
         Ok(Self {
             txn,
             site,
@@ -549,7 +629,7 @@ impl<'a> Change<'a> {
                 Some(token) => token,
                 None => self.links.manage_token(a.row.id),
             };
-            let rsvp = view(self.site, &a.row, &token);
+            let rsvp = Rsvp { row: a.row, token };
             let taken = if a.created || a.reopened {
                 Taken::Created(rsvp)
             } else {
@@ -596,66 +676,314 @@ enum Taker {
     Organiser { checked_in: bool },
 }
 
-/// RSVP to a published event. The same address again changes nothing and emails
-/// the address its manage link. 409 when it is full and has no waitlist.
-#[tracing::instrument(skip_all, fields(event = event_ref))]
-pub async fn take(
-    db: &DatabaseConnection,
-    intake: &Intake,
-    events: &EventIds,
-    event_ref: &str,
-    form: RsvpForm,
-) -> Result<Taken, RsvpError> {
-    // Keyed by what the path names, not how it spells it (see `PublicRef`).
-    let key = match crate::domain::PublicRef::parse(event_ref).ok_or(RsvpError::NoSuchEvent)? {
-        crate::domain::PublicRef::Id(id) => id.to_string(),
-        crate::domain::PublicRef::Slug(slug) => slug.to_string(),
-    };
-    let event_id = match events.get(&key) {
-        Some(id) => id,
-        None => {
-            let changes = events.changes();
-            let id = crate::events::service::find(db, event_ref)
-                .await?
-                .filter(|e| e.status != EventStatus::Draft)
-                .ok_or(RsvpError::NoSuchEvent)?
-                .id;
-            events.put(key, id, changes);
-            id
-        }
-    };
-    let placing = Placing {
-        event_id,
-        form,
-        taker: Taker::Supporter,
-    };
-    let taken = intake
-        .write(placing)
-        .await
-        .map_err(|stopped| DbErr::Custom(stopped.to_string()))??;
-    crate::metrics::METRICS.rsvps.inc();
-    Ok(taken)
+/// RSVPs: supporters' answers placed in groups, the organisers' door list, the
+/// manage link, approval and check-in.
+#[derive(Clone)]
+pub struct Rsvps {
+    db: DatabaseConnection,
+    site: Site,
+    /// Supporters' RSVPs are placed in groups, one lock of the event for all those
+    /// waiting.
+    intake: Intake,
+    /// The events RSVPs go to, as last read.
+    event_ids: Arc<EventIds>,
 }
 
-/// An organiser adds someone (at the door, or by phone).
-pub async fn add(
-    db: &DatabaseConnection,
-    site: &Site,
-    access: &Access,
-    event_ref: &str,
-    form: RsvpForm,
-    checked_in: bool,
-) -> Result<Taken, RsvpError> {
-    let event = organisers_event(db, access, event_ref).await?;
-    let placing = Placing {
-        event_id: event.id,
-        form,
-        taker: Taker::Organiser { checked_in },
-    };
-    let txn = crate::db::begin_write(db).await?;
-    let (txn, mut placed) = place_all(txn, site, std::slice::from_ref(&placing)).await?;
-    txn.commit().await?;
-    placed.pop().unwrap_or(Err(RsvpError::NoSuchEvent))
+impl Rsvps {
+    /// Start taking RSVPs for this database.
+    pub fn new(db: DatabaseConnection, site: Site) -> Self {
+        Self {
+            intake: GroupWriter::start(db.clone(), Placer { site: site.clone() }),
+            event_ids: Arc::new(event_ids()),
+            db,
+            site,
+        }
+    }
+
+    /// RSVP to a published event. The same address again changes nothing and emails
+    /// the address its manage link. 409 when it is full and has no waitlist.
+    #[tracing::instrument(skip_all)]
+    pub async fn take(&self, event: &PublicRef, form: RsvpForm) -> Result<Taken, RsvpError> {
+        let events = &self.event_ids;
+        // Keyed by what the path names, not how it spells it (see `PublicRef`).
+        let key = match event {
+            PublicRef::Id(id) => id.to_string(),
+            PublicRef::Slug(slug) => slug.to_string(),
+        };
+        let event_id = match events.get(&key) {
+            Some(id) => id,
+            None => {
+                let changes = events.changes();
+                let id = content::find::<event::Entity>(&self.db, event)
+                    .await?
+                    .filter(|e| e.status != EventStatus::Draft)
+                    .ok_or(RsvpError::NoSuchEvent)?
+                    .id;
+                events.put(key, id, changes);
+                id
+            }
+        };
+        let placing = Placing {
+            event_id,
+            form,
+            taker: Taker::Supporter,
+        };
+        let taken = self
+            .intake
+            .write(placing)
+            .await
+            .map_err(|stopped| DbErr::Custom(stopped.to_string()))??;
+        crate::metrics::METRICS.rsvps.inc();
+        Ok(taken)
+    }
+
+    /// An organiser adds someone (at the door, or by phone).
+    pub async fn add(
+        &self,
+        access: &Access,
+        event: &PublicRef,
+        form: RsvpForm,
+        checked_in: bool,
+    ) -> Result<Taken, RsvpError> {
+        let event = organisers_event(&self.db, access, event).await?;
+        let placing = Placing {
+            event_id: event.id,
+            form,
+            taker: Taker::Organiser { checked_in },
+        };
+        let txn = crate::db::begin_write(&self.db).await?;
+        let (txn, mut placed) = place_all(txn, &self.site, std::slice::from_ref(&placing)).await?;
+        txn.commit().await?;
+        placed.pop().unwrap_or(Err(RsvpError::NoSuchEvent))
+    }
+
+    /// An RSVP seen through its manage link, with its event.
+    pub async fn managed(&self, token: &str) -> Result<ManagedRsvp, RsvpError> {
+        let (row, _) = by_token(&self.db, token).await?;
+        let event = event::Entity::find_by_id(row.event_id)
+            .one(&self.db)
+            .await?
+            .ok_or(RsvpError::NotFound)?;
+        Ok(ManagedRsvp {
+            rsvp: Rsvp {
+                row,
+                token: token.to_owned(),
+            },
+            event,
+        })
+    }
+
+    /// A supporter changes how many guests they bring. More guests than the free seats
+    /// allow is a 409 that leaves the RSVP as it was.
+    #[tracing::instrument(skip_all)]
+    pub async fn change_guests(&self, token: &str, guests: i64) -> Result<Rsvp, RsvpError> {
+        let (db, site) = (&self.db, &self.site);
+        let guests = check_guests(guests)?;
+        let (row, _) = by_token(db, token).await?;
+        let now = Utc::now();
+        let mut change = Change::begin(db, site, row.event_id).await?;
+        // Read again under the lock: it may have changed since.
+        let (row, supporter) = by_token(&change.txn.txn, token).await?;
+        let status = row.status;
+        match status {
+            RsvpStatus::Cancelled => {
+                return Err(RsvpError::WrongState(
+                    "this RSVP was cancelled; RSVP again from the event's page",
+                ));
+            }
+            RsvpStatus::Declined => return Err(RsvpError::Declined),
+            _ => {}
+        }
+        if guests > row.guests {
+            check_open(&change.event, now, Taker::Supporter)?;
+        }
+        let new_status =
+            Seats::of(&change.event).place(Some((status, 1 + row.guests)), 1 + guests)?;
+        change.recount(held(status, row.guests), held(new_status, guests));
+        let mut active: rsvp::ActiveModel = row.into();
+        active.status = Set(new_status);
+        active.guests = Set(guests);
+        if new_status != RsvpStatus::Waitlisted {
+            active.waitlisted_at = Set(None);
+        }
+        active.updated_at = Set(now);
+        let row = active.update(&change.txn.txn).await?;
+        change.tell(confirmation(new_status), &supporter, &row);
+        change.promote_from_waitlist().await?;
+        change.commit().await?;
+        Ok(Rsvp {
+            row,
+            token: token.to_owned(),
+        })
+    }
+
+    /// A supporter cancels; their seats go to the waitlist. Cancelling twice changes
+    /// nothing.
+    #[tracing::instrument(skip_all)]
+    pub async fn cancel(&self, token: &str) -> Result<(), RsvpError> {
+        let (db, site) = (&self.db, &self.site);
+        let (row, _) = by_token(db, token).await?;
+        let mut change = Change::begin(db, site, row.event_id).await?;
+        let (row, _) = by_token(&change.txn.txn, token).await?;
+        let status = row.status;
+        if matches!(status, RsvpStatus::Cancelled | RsvpStatus::Declined) {
+            return Ok(());
+        }
+        change.recount(held(status, row.guests), (0, 0));
+        let mut active: rsvp::ActiveModel = row.into();
+        active.status = Set(RsvpStatus::Cancelled);
+        active.waitlisted_at = Set(None);
+        active.updated_at = Set(Utc::now());
+        active.update(&change.txn.txn).await?;
+        change.promote_from_waitlist().await?;
+        change.commit().await?;
+        Ok(())
+    }
+
+    /// An organiser approves an RSVP awaiting approval: it goes if there are seats,
+    /// else joins the waitlist (or is refused when there is none).
+    pub async fn approve(&self, access: &Access, id: Uuid) -> Result<Attendee, RsvpError> {
+        self.decide(access, id, Decision::Approve).await
+    }
+
+    /// An organiser declines an RSVP; seats it held go to the waitlist.
+    pub async fn decline(&self, access: &Access, id: Uuid) -> Result<Attendee, RsvpError> {
+        self.decide(access, id, Decision::Decline).await
+    }
+
+    /// An organiser checks someone in at the door. Checking in twice changes nothing.
+    pub async fn check_in(&self, access: &Access, id: Uuid) -> Result<Attendee, RsvpError> {
+        self.decide(access, id, Decision::CheckIn).await
+    }
+
+    async fn decide(
+        &self,
+        access: &Access,
+        id: Uuid,
+        decision: Decision,
+    ) -> Result<Attendee, RsvpError> {
+        let (db, site) = (&self.db, &self.site);
+        let row = rsvp::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(RsvpError::NotFound)?;
+        organisers_event(db, access, &PublicRef::Id(row.event_id)).await?;
+        let now = Utc::now();
+        let mut change = Change::begin(db, site, row.event_id).await?;
+        let row = rsvp::Entity::find_by_id(id)
+            .one(&change.txn.txn)
+            .await?
+            .ok_or(RsvpError::NotFound)?;
+        let supporter = supporter::Entity::find_by_id(row.supporter_id)
+            .one(&change.txn.txn)
+            .await?
+            .ok_or(RsvpError::NotFound)?;
+        let status = row.status;
+        let (new_status, template) = match (decision, status) {
+            (Decision::Approve, RsvpStatus::PendingApproval) => {
+                let mut seats = Seats::of(&change.event);
+                seats.approval = false;
+                let placed = seats.place(None, 1 + row.guests)?;
+                let template = if placed == RsvpStatus::Going {
+                    Template::RsvpApproved
+                } else {
+                    Template::RsvpWaitlisted
+                };
+                (placed, Some(template))
+            }
+            (Decision::Approve, RsvpStatus::Going | RsvpStatus::Waitlisted) => (status, None),
+            (Decision::Approve, _) => {
+                return Err(RsvpError::WrongState(
+                    "only an RSVP awaiting approval can be approved",
+                ));
+            }
+            (Decision::Decline, RsvpStatus::Declined) => (status, None),
+            (Decision::Decline, RsvpStatus::Cancelled) => {
+                return Err(RsvpError::WrongState("the supporter cancelled this RSVP"));
+            }
+            (Decision::Decline, _) => (RsvpStatus::Declined, Some(Template::RsvpDeclined)),
+            (Decision::CheckIn, RsvpStatus::Going) => (status, None),
+            (Decision::CheckIn, _) => {
+                return Err(RsvpError::WrongState(
+                    "only someone going can be checked in",
+                ));
+            }
+        };
+        change.recount(held(status, row.guests), held(new_status, row.guests));
+        let mut active: rsvp::ActiveModel = row.into();
+        if new_status != status {
+            active.status = Set(new_status);
+            active.waitlisted_at = Set((new_status == RsvpStatus::Waitlisted).then_some(now));
+            active.updated_at = Set(now);
+        }
+        if decision == Decision::CheckIn && active.checked_in_at.as_ref().is_none() {
+            active.checked_in_at = Set(Some(now));
+            active.updated_at = Set(now);
+        }
+        let row = active.update(&change.txn.txn).await?;
+        if let Some(template) = template {
+            change.tell(template, &supporter, &row);
+        }
+        change.promote_from_waitlist().await?;
+        change.commit().await?;
+        Ok(attendee(row, &supporter))
+    }
+
+    /// A page of an event's attendees, in order of arrival.
+    pub async fn attendees(
+        &self,
+        access: &Access,
+        event: &PublicRef,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<Attendee>, RsvpError> {
+        let event = organisers_event(&self.db, access, event).await?;
+        let query = rsvp::Entity::find().filter(rsvp::Column::EventId.eq(event.id));
+        let page = content::page(
+            &self.db,
+            query,
+            rsvp::Column::Id,
+            Order::OldestFirst,
+            limit,
+            cursor,
+            |r| r.id,
+        )
+        .await?;
+        Ok(Page {
+            items: with_supporters(&self.db, page.items).await?,
+            next: page.next,
+        })
+    }
+
+    /// Every attendee of an event, in order of arrival.
+    pub async fn all_attendees(
+        &self,
+        access: &Access,
+        event: &PublicRef,
+    ) -> Result<Vec<Attendee>, RsvpError> {
+        let event = organisers_event(&self.db, access, event).await?;
+        let rows = rsvp::Entity::find()
+            .filter(rsvp::Column::EventId.eq(event.id))
+            .order_by_asc(rsvp::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(with_supporters(&self.db, rows).await?)
+    }
+}
+
+impl Attendees for Rsvps {
+    fn tell<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        event: &'a event::Model,
+        news: EventNews,
+    ) -> BoxFuture<'a, Result<usize, DbErr>> {
+        Box::pin(tell_attendees(txn, &self.site, event, news))
+    }
+
+    fn seats_added(&self, event_id: Uuid) -> BoxFuture<'_, Result<(), DbErr>> {
+        Box::pin(capacity_changed(&self.db, &self.site, event_id))
+    }
 }
 
 /// The ids of published events by the id or slug RSVPs name them with, trusted for
@@ -703,21 +1031,16 @@ struct Accepted {
     reopened: bool,
 }
 
-/// Supporters' RSVPs, placed in groups (see [`crate::db::group`]): the RSVPs
+/// Places supporters' RSVPs in groups (see [`crate::db::group`]): the RSVPs
 /// waiting for an event are placed under one lock of its row, in one transaction.
-pub struct Rsvps {
+pub struct Placer {
     site: Site,
 }
 
 /// Where supporters' RSVPs are handed in.
-pub type Intake = GroupWriter<Rsvps>;
+pub type Intake = GroupWriter<Placer>;
 
-/// Start taking RSVPs for this database.
-pub fn start(db: DatabaseConnection, site: Site) -> Intake {
-    GroupWriter::start(db, Rsvps { site })
-}
-
-impl Batch for Rsvps {
+impl Batch for Placer {
     type Job = Placing;
     type Answer = Placed;
 
@@ -822,6 +1145,18 @@ pub fn closure(
     }
 }
 
+/// The name of the organisation that owns an event, for its emails.
+async fn organisation_name(
+    db: &impl ConnectionTrait,
+    event: &event::Model,
+) -> Result<String, DbErr> {
+    Ok(organisation::Entity::find_by_id(event.organisation_id)
+        .one(db)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default())
+}
+
 /// An RSVP by its manage token, with its supporter.
 async fn by_token(
     db: &impl ConnectionTrait,
@@ -841,125 +1176,6 @@ async fn by_token(
     Ok((row, supporter))
 }
 
-/// An RSVP seen through its manage link.
-pub async fn managed(
-    db: &DatabaseConnection,
-    site: &Site,
-    token: &str,
-) -> Result<ManagedRsvp, RsvpError> {
-    let (row, _) = by_token(db, token).await?;
-    let event = event::Entity::find_by_id(row.event_id)
-        .one(db)
-        .await?
-        .ok_or(RsvpError::NotFound)?;
-    let event = crate::events::service::views(db, vec![event], &site.public_url)
-        .await?
-        .pop()
-        .ok_or(RsvpError::NotFound)?;
-    Ok(ManagedRsvp {
-        rsvp: view(site, &row, token),
-        locale: row.locale.map(|l| l.to_string()),
-        event,
-    })
-}
-
-/// A supporter changes how many guests they bring. More guests than the free seats
-/// allow is a 409 that leaves the RSVP as it was.
-#[tracing::instrument(skip_all)]
-pub async fn change_guests(
-    db: &DatabaseConnection,
-    site: &Site,
-    token: &str,
-    guests: i64,
-) -> Result<Rsvp, RsvpError> {
-    let guests = check_guests(guests)?;
-    let (row, _) = by_token(db, token).await?;
-    let now = Utc::now();
-    let mut change = Change::begin(db, site, row.event_id).await?;
-    // Read again under the lock: it may have changed since.
-    let (row, supporter) = by_token(&change.txn.txn, token).await?;
-    let status = row.status;
-    match status {
-        RsvpStatus::Cancelled => {
-            return Err(RsvpError::WrongState(
-                "this RSVP was cancelled; RSVP again from the event's page",
-            ));
-        }
-        RsvpStatus::Declined => return Err(RsvpError::Declined),
-        _ => {}
-    }
-    if guests > row.guests {
-        check_open(&change.event, now, Taker::Supporter)?;
-    }
-    let new_status = Seats::of(&change.event).place(Some((status, 1 + row.guests)), 1 + guests)?;
-    change.recount(held(status, row.guests), held(new_status, guests));
-    let mut active: rsvp::ActiveModel = row.into();
-    active.status = Set(new_status);
-    active.guests = Set(guests);
-    if new_status != RsvpStatus::Waitlisted {
-        active.waitlisted_at = Set(None);
-    }
-    active.updated_at = Set(now);
-    let row = active.update(&change.txn.txn).await?;
-    change.tell(confirmation(new_status), &supporter, &row);
-    change.promote_from_waitlist().await?;
-    change.commit().await?;
-    Ok(view(site, &row, token))
-}
-
-/// A supporter cancels; their seats go to the waitlist. Cancelling twice changes
-/// nothing.
-#[tracing::instrument(skip_all)]
-pub async fn cancel(db: &DatabaseConnection, site: &Site, token: &str) -> Result<(), RsvpError> {
-    let (row, _) = by_token(db, token).await?;
-    let mut change = Change::begin(db, site, row.event_id).await?;
-    let (row, _) = by_token(&change.txn.txn, token).await?;
-    let status = row.status;
-    if matches!(status, RsvpStatus::Cancelled | RsvpStatus::Declined) {
-        return Ok(());
-    }
-    change.recount(held(status, row.guests), (0, 0));
-    let mut active: rsvp::ActiveModel = row.into();
-    active.status = Set(RsvpStatus::Cancelled);
-    active.waitlisted_at = Set(None);
-    active.updated_at = Set(Utc::now());
-    active.update(&change.txn.txn).await?;
-    change.promote_from_waitlist().await?;
-    change.commit().await?;
-    Ok(())
-}
-
-/// An organiser approves an RSVP awaiting approval: it goes if there are seats,
-/// else joins the waitlist (or is refused when there is none).
-pub async fn approve(
-    db: &DatabaseConnection,
-    site: &Site,
-    access: &Access,
-    id: Uuid,
-) -> Result<Attendee, RsvpError> {
-    decide(db, site, access, id, Decision::Approve).await
-}
-
-/// An organiser declines an RSVP; seats it held go to the waitlist.
-pub async fn decline(
-    db: &DatabaseConnection,
-    site: &Site,
-    access: &Access,
-    id: Uuid,
-) -> Result<Attendee, RsvpError> {
-    decide(db, site, access, id, Decision::Decline).await
-}
-
-/// An organiser checks someone in at the door. Checking in twice changes nothing.
-pub async fn check_in(
-    db: &DatabaseConnection,
-    site: &Site,
-    access: &Access,
-    id: Uuid,
-) -> Result<Attendee, RsvpError> {
-    decide(db, site, access, id, Decision::CheckIn).await
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Decision {
     Approve,
@@ -967,127 +1183,14 @@ enum Decision {
     CheckIn,
 }
 
-async fn decide(
-    db: &DatabaseConnection,
-    site: &Site,
-    access: &Access,
-    id: Uuid,
-    decision: Decision,
-) -> Result<Attendee, RsvpError> {
-    let row = rsvp::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(RsvpError::NotFound)?;
-    organisers_event(db, access, &row.event_id.to_string()).await?;
-    let now = Utc::now();
-    let mut change = Change::begin(db, site, row.event_id).await?;
-    let row = rsvp::Entity::find_by_id(id)
-        .one(&change.txn.txn)
-        .await?
-        .ok_or(RsvpError::NotFound)?;
-    let supporter = supporter::Entity::find_by_id(row.supporter_id)
-        .one(&change.txn.txn)
-        .await?
-        .ok_or(RsvpError::NotFound)?;
-    let status = row.status;
-    let (new_status, template) = match (decision, status) {
-        (Decision::Approve, RsvpStatus::PendingApproval) => {
-            let mut seats = Seats::of(&change.event);
-            seats.approval = false;
-            let placed = seats.place(None, 1 + row.guests)?;
-            let template = if placed == RsvpStatus::Going {
-                Template::RsvpApproved
-            } else {
-                Template::RsvpWaitlisted
-            };
-            (placed, Some(template))
-        }
-        (Decision::Approve, RsvpStatus::Going | RsvpStatus::Waitlisted) => (status, None),
-        (Decision::Approve, _) => {
-            return Err(RsvpError::WrongState(
-                "only an RSVP awaiting approval can be approved",
-            ));
-        }
-        (Decision::Decline, RsvpStatus::Declined) => (status, None),
-        (Decision::Decline, RsvpStatus::Cancelled) => {
-            return Err(RsvpError::WrongState("the supporter cancelled this RSVP"));
-        }
-        (Decision::Decline, _) => (RsvpStatus::Declined, Some(Template::RsvpDeclined)),
-        (Decision::CheckIn, RsvpStatus::Going) => (status, None),
-        (Decision::CheckIn, _) => {
-            return Err(RsvpError::WrongState(
-                "only someone going can be checked in",
-            ));
-        }
-    };
-    change.recount(held(status, row.guests), held(new_status, row.guests));
-    let mut active: rsvp::ActiveModel = row.into();
-    if new_status != status {
-        active.status = Set(new_status);
-        active.waitlisted_at = Set((new_status == RsvpStatus::Waitlisted).then_some(now));
-        active.updated_at = Set(now);
-    }
-    if decision == Decision::CheckIn && active.checked_in_at.as_ref().is_none() {
-        active.checked_in_at = Set(Some(now));
-        active.updated_at = Set(now);
-    }
-    let row = active.update(&change.txn.txn).await?;
-    if let Some(template) = template {
-        change.tell(template, &supporter, &row);
-    }
-    change.promote_from_waitlist().await?;
-    change.commit().await?;
-    Ok(attendee(row, &supporter))
-}
-
-/// A page of an event's attendees, in order of arrival.
-pub async fn attendees(
-    db: &DatabaseConnection,
-    access: &Access,
-    event_ref: &str,
-    limit: Option<Limit>,
-    cursor: Option<&str>,
-) -> Result<(Vec<Attendee>, Option<String>), RsvpError> {
-    let event = organisers_event(db, access, event_ref).await?;
-    let mut query = rsvp::Entity::find()
-        .filter(rsvp::Column::EventId.eq(event.id))
-        .order_by_asc(rsvp::Column::Id);
-    if let Some(limit) = limit {
-        query = query.limit(limit.get() + 1);
-    }
-    if let Some(after) = cursor_id(cursor)? {
-        query = query.filter(rsvp::Column::Id.gt(after));
-    }
-    let rows = query.all(db).await?;
-    let supporters: HashMap<Uuid, supporter::Model> = supporter::Entity::find()
-        .filter(supporter::Column::Id.is_in(rows.iter().map(|r| r.supporter_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let (rows, next) = match limit {
-        Some(limit) => split_page(rows, limit, |r| r.id.to_string()),
-        None => (rows, None),
-    };
-    let items = rows
-        .into_iter()
-        .filter_map(|r| {
-            let s = supporters.get(&r.supporter_id)?;
-            Some(attendee(r, s))
-        })
-        .collect();
-    Ok((items, next))
-}
-
 /// An event whose attendees this organiser may see: its own organisation's or that
 /// of a co-host that accepted, with a role that sees personal data.
 async fn organisers_event(
     db: &DatabaseConnection,
     access: &Access,
-    event_ref: &str,
+    event: &PublicRef,
 ) -> Result<event::Model, RsvpError> {
-    let event = crate::events::service::find(db, event_ref)
+    let event = content::find::<event::Entity>(db, event)
         .await?
         .ok_or(RsvpError::NoSuchEvent)?;
     if access.can(event.organisation_id, Role::Organiser) {
@@ -1107,19 +1210,10 @@ async fn organisers_event(
     Err(RsvpError::Forbidden)
 }
 
-/// What changed about an event, for the email that tells its attendees.
-#[derive(Debug, Clone)]
-pub enum EventNews {
-    /// Its time or place changed: `previous` is the event before the change.
-    Changed { previous: Box<event::Model> },
-    /// It was called off.
-    Cancelled { reason: Option<String> },
-}
-
 /// Tell everyone with a live RSVP that an event changed or was cancelled, in the
 /// transaction of that change. Those going get the new calendar entry (a higher
 /// SEQUENCE, or METHOD:CANCEL).
-pub async fn tell_attendees(
+async fn tell_attendees(
     txn: &DatabaseTransaction,
     site: &Site,
     event: &event::Model,
@@ -1145,11 +1239,7 @@ pub async fn tell_attendees(
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let organisation_name = organisation::Entity::find_by_id(event.organisation_id)
-        .one(txn)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default();
+    let organisation_name = organisation_name(txn, event).await?;
     let mail = EventMail {
         event,
         organisation_name: &organisation_name,
@@ -1207,7 +1297,7 @@ pub async fn tell_attendees(
 
 /// After an organiser raised an event's capacity (or lifted it), give the new seats
 /// to the waitlist, in a transaction of its own that takes the event's lock.
-pub async fn capacity_changed(
+async fn capacity_changed(
     db: &DatabaseConnection,
     site: &Site,
     event_id: Uuid,
@@ -1255,11 +1345,7 @@ pub async fn queue_reminders(
         if due.is_empty() {
             continue;
         }
-        let organisation_name = organisation::Entity::find_by_id(event.organisation_id)
-            .one(db)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default();
+        let organisation_name = organisation_name(db, &event).await?;
         let mail = EventMail {
             event: &event,
             organisation_name: &organisation_name,
@@ -1325,7 +1411,7 @@ pub async fn feed_rows(
         .into_tuple()
         .all(db)
         .await?;
-    let kept = Duration::days(crate::events::service::CANCELLED_KEPT_DAYS);
+    let kept = Duration::days(CANCELLED_KEPT_DAYS);
     Ok(event::Entity::find()
         .filter(event::Column::Id.is_in(going))
         .filter(event::Column::EndsAtUtc.gt(now - kept))
@@ -1341,19 +1427,6 @@ pub async fn feed_rows(
         .collect())
 }
 
-/// An RSVP as its API answers show it, with the manage link `token` opens.
-fn view(site: &Site, row: &rsvp::Model, token: &str) -> Rsvp {
-    Rsvp {
-        id: row.id.to_string(),
-        event_id: row.event_id.to_string(),
-        status: row.status,
-        guests: row.guests,
-        manage_url: links::manage_url(&site.public_url, token),
-        created_at: instant(row.created_at),
-        updated_at: instant(row.updated_at),
-    }
-}
-
 /// The name an RSVP's organisers see: the one given with it; for RSVPs older than
 /// that, the supporter's.
 pub fn attendee_name(row: &rsvp::Model, supporter: &supporter::Model) -> String {
@@ -1362,19 +1435,31 @@ pub fn attendee_name(row: &rsvp::Model, supporter: &supporter::Model) -> String 
 
 fn attendee(row: rsvp::Model, supporter: &supporter::Model) -> Attendee {
     Attendee {
-        id: row.id.to_string(),
-        event_id: row.event_id.to_string(),
-        supporter_id: row.supporter_id.to_string(),
         name: attendee_name(&row, supporter),
         email: supporter.email.to_string(),
-        status: row.status,
-        guests: row.guests,
-        locale: row.locale.map(|l| l.to_string()),
-        waitlisted_at: row.waitlisted_at.map(instant),
-        checked_in_at: row.checked_in_at.map(instant),
-        created_at: instant(row.created_at),
-        updated_at: instant(row.updated_at),
+        row,
     }
+}
+
+/// Attendees with their supporters, in one query for all of them.
+async fn with_supporters(
+    db: &DatabaseConnection,
+    rows: Vec<rsvp::Model>,
+) -> Result<Vec<Attendee>, DbErr> {
+    let supporters: HashMap<Uuid, supporter::Model> = supporter::Entity::find()
+        .filter(supporter::Column::Id.is_in(rows.iter().map(|r| r.supporter_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let s = supporters.get(&r.supporter_id)?;
+            Some(attendee(r, s))
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -1020,3 +1020,47 @@ async fn an_events_place_reads_the_same_everywhere_it_is_shown() {
         .map(|(_, value)| value.into_owned());
     assert_eq!(given.as_deref(), Some(line));
 }
+
+#[tokio::test]
+async fn a_patch_is_told_of_every_field_it_cannot_clear_and_every_bad_value() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    let draft = app.create_event(&token, meeting("Draft meeting")).await;
+
+    // Each null on a field that cannot be cleared is named, beside the other bad
+    // values (it named the first null alone).
+    let refused = app
+        .patch_event(
+            &token,
+            id_of(&draft),
+            json!({ "title": null, "starts_at": null, "capacity": 0 }),
+        )
+        .await;
+    refused.expect_problem(422);
+    let mut fields = refused.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["capacity", "starts_at", "title"]);
+    assert_eq!(app.event(&token, id_of(&draft)).await, draft);
+}
+
+#[tokio::test]
+async fn a_taken_slug_is_named_as_it_was_asked_for() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    app.create_event(
+        &token,
+        with(meeting("Meeting"), json!({ "slug": "the-meeting" })),
+    )
+    .await;
+
+    // The refusal quotes the slug (the shared refusal once showed the type around it).
+    let refused = app
+        .post_json(
+            "/api/v1/events",
+            &token,
+            &with(meeting("Another"), json!({ "slug": "the-meeting" })),
+        )
+        .await;
+    let problem = refused.expect_problem(409);
+    assert_eq!(problem["detail"], "the slug \"the-meeting\" is taken");
+}
