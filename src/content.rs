@@ -198,6 +198,11 @@ impl Checks {
         result.map_err(|e| self.0.push(e)).ok()
     }
 
+    /// Note a refusal.
+    pub fn note(&mut self, refusal: InvalidField) {
+        self.0.push(refusal);
+    }
+
     /// Note a refusal found by hand.
     pub fn refuse(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(InvalidField::new(field, message));

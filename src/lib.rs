@@ -37,6 +37,7 @@ pub mod fundraisers;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod moment;
 pub mod organisations;
 pub mod pages;
 pub mod payments;

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 use sha2::{Digest, Sha256};
 
-use crate::http::moment::MomentCache;
+use crate::moment::MomentCache;
 
 /// The one key of the version cache.
 const CONTENT: &str = "content";

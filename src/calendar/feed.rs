@@ -275,7 +275,7 @@ async fn build_from_rows(
         };
         valid_until = valid_until.min(leaves);
         let organiser = names.get(&row.organisation_id).cloned().unwrap_or_default();
-        if let Some(e) = calendar_event(
+        if let Some(e) = CalendarEvent::of(
             row,
             organiser,
             &state.site.public_url,
@@ -303,36 +303,6 @@ async fn organisation_names(
         .into_iter()
         .map(|o| (o.id, o.name))
         .collect())
-}
-
-/// An event row as a calendar entry; `None` if its stored times no longer parse.
-pub fn calendar_event(
-    row: event::Model,
-    organiser_name: String,
-    public_url: &str,
-    organiser_email: &str,
-) -> Option<CalendarEvent> {
-    let times = row.times().ok()?;
-    let place = row.place();
-    Some(CalendarEvent {
-        id: row.id,
-        parent_id: row.parent_id,
-        url: format!("{public_url}/events/{}", row.slug),
-        title: row.title,
-        summary: row.summary,
-        description: row.description,
-        kind: row.kind,
-        times,
-        place,
-        online_url: row.online_url,
-        organiser_name,
-        organiser_email: organiser_email.to_owned(),
-        status: row.status,
-        cancel_reason: row.cancel_reason,
-        sequence: row.sequence,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-    })
 }
 
 /// 304 when the client's copy is current, else the feed. `X-Cache` says whether

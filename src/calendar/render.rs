@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{text, vtimezone::vtimezone};
 use crate::domain::{EventTimes, Place, Schedule};
-use crate::events::model::{EventKind, EventStatus};
+use entity::values::{EventKind, EventStatus};
 
 /// How often subscribed clients should fetch a feed again.
 const REFRESH: &str = "PT1H";
@@ -57,6 +57,38 @@ pub struct CalendarEvent {
     pub sequence: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl CalendarEvent {
+    /// An event row as a calendar entry; `None` if its stored times no longer parse.
+    pub fn of(
+        row: entity::event::Model,
+        organiser_name: String,
+        public_url: &str,
+        organiser_email: &str,
+    ) -> Option<Self> {
+        let times = row.times().ok()?;
+        let place = row.place();
+        Some(Self {
+            id: row.id,
+            parent_id: row.parent_id,
+            url: format!("{public_url}/events/{}", row.slug),
+            title: row.title,
+            summary: row.summary,
+            description: row.description,
+            kind: row.kind,
+            times,
+            place,
+            online_url: row.online_url,
+            organiser_name,
+            organiser_email: organiser_email.to_owned(),
+            status: row.status,
+            cancel_reason: row.cancel_reason,
+            sequence: row.sequence,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
 }
 
 /// The UID an event keeps for ever: its id never changes, whatever else does.

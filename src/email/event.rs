@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::{Site, render::when};
-use crate::calendar::{feed::calendar_event, render::Method};
+use crate::calendar::render::{CalendarEvent, Method};
 use crate::domain::Locale;
 use entity::event;
 
@@ -48,7 +48,7 @@ impl EventMail<'_> {
 
     /// The event as an iCalendar object, with the UID and SEQUENCE of the feeds.
     pub fn calendar(&self, method: Method) -> Option<String> {
-        let entry = calendar_event(
+        let entry = CalendarEvent::of(
             self.event.clone(),
             self.organisation_name.to_owned(),
             &self.site.public_url,

@@ -276,7 +276,7 @@ impl Fundraisers {
         let goal = match &new.goal {
             Some(goal) => checks.check(goal.parse("goal")),
             None => {
-                checks.refuse("goal", "is required");
+                checks.note(InvalidField::required("goal", "is required"));
                 None
             }
         };

@@ -11,7 +11,6 @@ pub mod edge;
 pub mod guard;
 pub mod headers;
 pub mod limit;
-pub mod moment;
 pub mod money;
 pub mod page;
 pub mod problem;

@@ -108,14 +108,37 @@ pub(crate) fn password_message(locale: Locale, refusal: PasswordRefusal) -> Stri
     }
 }
 
-/// What a console form says beside another field it refused, in the reader's
-/// language. (Until service errors carry codes of their own, a field with no words
-/// of its own shows the service's English.)
-pub(crate) fn console_field_message(locale: Locale, field: &InvalidField) -> String {
-    match field.field.as_str() {
-        "email" => say(locale, "error.email", &[]),
-        _ => format!("The {} {}.", field.field, field.message),
+/// A field's message in the page's language (`error.*` of the catalogue), chosen by
+/// the kind of refusal and the field, never by the service's English words.
+pub(crate) fn field_message(field: &InvalidField, locale: Locale) -> String {
+    let mut max = 0;
+    let key = match (field.refusal, field.field.as_str()) {
+        // An address is told what one looks like, whatever was wrong with it.
+        (_, "email") => "email",
+        (crate::domain::Refusal::Required, _) => "required",
+        (crate::domain::Refusal::TooLong { max: limit }, _) => {
+            max = limit;
+            "too_long"
+        }
+        (crate::domain::Refusal::Control, _) => "control",
+        (_, "guests") => "guests",
+        (_, "amount" | "other_amount") => "amount",
+        (_, "country") => "country",
+        _ => "invalid",
+    };
+    let text = say(
+        locale,
+        &format!("error.{key}"),
+        &[
+            ("max_guests", crate::rsvps::service::MAX_GUESTS.into()),
+            ("max", max.into()),
+        ],
+    );
+    // Limits name their amounts ("must be at least 1.00 GBP"): keep that detail.
+    if key == "amount" && field.message.starts_with("must be at") {
+        return format!("{text} ({})", field.message);
     }
+    text
 }
 
 /// A 429 page says when to come back, as every 429 does (`Retry-After`, in seconds).
@@ -271,7 +294,7 @@ pub async fn accept_invitation(
                 Err(OrganisationError::Invalid(invalid)) => Err(invalid
                     .0
                     .first()
-                    .map(|field| console_field_message(locale, field))
+                    .map(|field| field_message(field, locale))
                     .unwrap_or_default()),
                 Err(e @ (OrganisationError::Db(_) | OrganisationError::Hashing(_))) => {
                     return failure(&state, locale, &e);

@@ -10,9 +10,7 @@ use poem::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
-    console_field_message, failure, not_found, page, password_message, see_other, visitor_locale,
-};
+use super::{failure, field_message, not_found, page, password_message, see_other, visitor_locale};
 use crate::domain::{Email, Locale};
 use crate::http::{client::ClientAddr, limit::address_key};
 use crate::organisations::{
@@ -82,7 +80,7 @@ pub async fn send(req: &Request, state: Data<&AppState>, form: Form<EmailForm>) 
     let email = match Email::parse(&form.email) {
         Ok(email) => email,
         Err(field) => {
-            let error = console_field_message(locale, &field);
+            let error = field_message(&field, locale);
             return ask_again(StatusCode::UNPROCESSABLE_ENTITY, error);
         }
     };

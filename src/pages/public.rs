@@ -17,7 +17,10 @@ use serde_json::{Value, json};
 
 use super::head::{Meta, event_json_ld, script_json};
 use super::markdown::to_safe_html;
-use super::{failure, not_found, page, page_with_forms, retry_after, see_other, visitor_locale};
+use super::{
+    failure, field_message, not_found, page, page_with_forms, retry_after, see_other,
+    visitor_locale,
+};
 use crate::content::{ContentError, Invalid};
 use crate::domain::{InvalidField, Locale, Money, PublicRef};
 use crate::email::render::{amount_text, when};
@@ -73,30 +76,7 @@ impl FormState {
     fn refused(values: Value, fields: &[InvalidField], locale: Locale) -> Self {
         let errors = fields
             .iter()
-            .map(|f| (f.field.clone(), field_message(&f.field, &f.message, locale)))
-            .collect();
-        Self {
-            values,
-            errors,
-            error: None,
-        }
-    }
-
-    /// Refused fields told apart by what was typed, not by the service's words: a
-    /// field left blank was wanted (only the email, when blank, is said to be bad).
-    fn refused_as_typed(values: Value, fields: &[InvalidField], locale: Locale) -> Self {
-        let blank = |field: &str| {
-            values
-                .get(field)
-                .and_then(Value::as_str)
-                .is_none_or(|v| v.trim().is_empty())
-        };
-        let errors = fields
-            .iter()
-            .map(|f| {
-                let text = field_text(&f.field, blank(&f.field), &f.message, locale);
-                (f.field.clone(), text)
-            })
+            .map(|f| (f.field.clone(), field_message(f, locale)))
             .collect();
         Self {
             values,
@@ -112,37 +92,6 @@ impl FormState {
             error: Some(error),
         }
     }
-}
-
-/// A field's message in the page's language (`error.*` of the catalogue). The
-/// services speak English; these are the messages a supporter can meet on a form.
-fn field_message(field: &str, message: &str, locale: Locale) -> String {
-    let required = message.contains("must not be empty")
-        || message.contains("asks for it")
-        || message.contains("is required");
-    field_text(field, required, message, locale)
-}
-
-/// A field's message in the page's language, `required` when it was left blank.
-fn field_text(field: &str, required: bool, message: &str, locale: Locale) -> String {
-    let key = match field {
-        _ if required && field != "email" => "required",
-        "email" => "email",
-        "guests" => "guests",
-        "amount" | "other_amount" => "amount",
-        "country" => "country",
-        _ => return message.to_owned(),
-    };
-    let text = say(
-        locale,
-        &format!("error.{key}"),
-        &[("max_guests", MAX_GUESTS.into())],
-    );
-    // Limits name their amounts ("must be at least 1.00 GBP"): keep that detail.
-    if key == "amount" && message.starts_with("must be at") {
-        return format!("{text} ({message})");
-    }
-    text
 }
 
 /// A refusal that is about the whole form, in the page's language (`refusal.*`).
@@ -685,7 +634,7 @@ pub async fn sign(
             see_other(&format!("/petitions/{slug}?signed={signed}"))
         }
         Err(PetitionError::Content(ContentError::Invalid(Invalid(fields)))) => {
-            let form = FormState::refused_as_typed(values, &fields, locale);
+            let form = FormState::refused(values, &fields, locale);
             petition_page(
                 &state,
                 &name,
@@ -917,8 +866,16 @@ mod tests {
         for locale in Locale::ALL {
             let mut shown = vec![too_many(30, locale)];
             for field in ["name", "email", "guests", "amount", "country"] {
-                shown.push(field_message(field, "must not be empty", locale));
-                shown.push(field_message(field, "is not valid", locale));
+                shown.push(field_message(
+                    &InvalidField::required(field, "SERVICE WORDS"),
+                    locale,
+                ));
+                shown.push(field_message(
+                    &InvalidField::new(field, "SERVICE WORDS"),
+                    locale,
+                ));
+                shown.push(field_message(&InvalidField::too_long(field, 200), locale));
+                shown.push(field_message(&InvalidField::control(field), locale));
             }
             for kind in [
                 "full",
@@ -939,8 +896,13 @@ mod tests {
                 );
             }
             assert!(shown[0].contains("30"), "{}", shown[0]);
-            let guests = field_message("guests", "is not valid", locale);
+            let guests = field_message(&InvalidField::new("guests", "SERVICE WORDS"), locale);
             assert!(guests.contains(&MAX_GUESTS.to_string()), "{guests}");
+            let long = field_message(&InvalidField::too_long("name", 200), locale);
+            assert!(long.contains("200"), "{long}");
+            for text in &shown {
+                assert!(!text.contains("SERVICE WORDS"), "{locale}: {text}");
+            }
         }
     }
 }

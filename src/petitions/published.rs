@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::service::{self, PetitionError, Petitions, Published};
 use crate::domain::PublicRef;
-use crate::http::moment::MomentCache;
+use crate::moment::MomentCache;
 
 /// Public petitions as last read, each trusted for a second while this process
 /// changes no petition: a viral petition's page is read far more often than it

@@ -976,7 +976,7 @@ impl SignForm {
         Self::parse(new).map_err(|Invalid(mut fields)| {
             for field in missing {
                 if !fields.iter().any(|f| f.field == field) {
-                    fields.push(InvalidField::new(field, "this petition asks for it"));
+                    fields.push(InvalidField::required(field, "this petition asks for it"));
                 }
             }
             Invalid(fields)
@@ -988,7 +988,7 @@ impl SignForm {
         let mut checks = Checks::default();
         let mut keep = |field: &str, rule: FieldRule, present: bool| match rule {
             FieldRule::Required if !present => {
-                checks.refuse(field, "this petition asks for it");
+                checks.note(InvalidField::required(field, "this petition asks for it"));
                 false
             }
             FieldRule::Off => false,

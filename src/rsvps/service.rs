@@ -988,14 +988,11 @@ impl Attendees for Rsvps {
 
 /// The ids of published events by the id or slug RSVPs name them with, trusted for
 /// a second: the group's writer checks each event itself, under its lock.
-pub type EventIds = crate::http::moment::MomentCache<Uuid>;
+pub type EventIds = crate::moment::MomentCache<Uuid>;
 
 /// An empty [`EventIds`].
 pub fn event_ids() -> EventIds {
-    crate::http::moment::MomentCache::new(
-        std::time::Duration::from_secs(1),
-        &crate::db::LOCAL_CHANGES,
-    )
+    crate::moment::MomentCache::new(std::time::Duration::from_secs(1), &crate::db::LOCAL_CHANGES)
 }
 
 /// One RSVP to place.

@@ -2402,3 +2402,38 @@ async fn a_refused_signature_is_told_in_the_petitions_language_field_by_field() 
     );
     assert!(signatures(&app, &token, &petition).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_field_too_long_or_holding_a_control_character_is_told_in_the_pages_language() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let petition = open_petition(
+        &app,
+        &token,
+        with(some_fields(), json!({ "language": "es" })),
+    )
+    .await;
+    let long_name = "A".repeat(201);
+
+    let page = submit(
+        &app,
+        &format!("/petitions/{}", slug_of(&petition)),
+        &[
+            ("name", long_name.as_str()),
+            ("email", "ana@example.org"),
+            ("postal_code", "28001"),
+            ("country", "ES"),
+            ("comment", "Solidaridad\u{7}"),
+        ],
+    )
+    .await;
+
+    page.expect_html(422);
+    let said = |field: &str| text_of(page.one(&format!("#{field}-error")));
+    assert_eq!(said("name").trim(), "Escribe como máximo 200 caracteres.");
+    assert_eq!(
+        said("comment").trim(),
+        "Quita los caracteres de control invisibles de este campo."
+    );
+    assert!(signatures(&app, &token, &petition).await.is_empty());
+}
