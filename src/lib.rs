@@ -1,17 +1,28 @@
 //! Turnout: a campaign and events backend for solidarity groups. Organisers publish
 //! events, petitions and fundraising appeals; supporters RSVP, sign and donate.
 //!
-//! Start at [`app::App::build`], which builds the [`state::AppState`] every endpoint
-//! shares and wires the HTTP surface of each capability (`events`, `rsvps`,
-//! `petitions`, `fundraisers`, `campaigns`, `organisations`, `supporters`) to its
-//! service. Services hold the rules and take domain values from [`domain`] (the
-//! `entity` crate's value types, which its columns hold); [`http`] holds what every
-//! endpoint shares; [`jobs`] runs the background rounds and [`email::delivery`]
-//! sends the outbox; [`words`] holds every word a person reads, one catalogue per
-//! language (`templates/words/`). Statuses, kinds and roles are the enums of `entity::values`,
-//! which are also the API's (one spelling each). Imports go one way: endpoints and
-//! pages above services, services above `domain` and `entity`; the only cycles are
-//! `events`/`rsvps` and `supporters`/`fundraisers::donations` (erasure), next to go.
+//! Start at [`app::App::build`], which builds each capability once as a value
+//! (`Events`, `Rsvps`, `Petitions`, `Fundraisers`, `Campaigns`, `Organisations`,
+//! `Supporters`) and keeps them in the [`state::AppState`] every endpoint shares.
+//!
+//! Each capability is a folder: `service.rs` holds its value, whose methods take and
+//! return domain types (rows of `entity`, values of [`domain`]) and answer a domain
+//! error with a stable `code()`; `model.rs` holds the JSON bodies and the conversions
+//! to and from them; `api.rs` the thin handlers, which choose statuses and build
+//! URLs. The JSON API, the pages ([`pages`]), the CLI and the demo call the same
+//! methods. What organisation-owned content shares (access by role, free slugs,
+//! pages of a list, `Checks` that name every bad field, `Change` for PATCH) is
+//! [`content`]; who may do what is [`access`]; [`http`] holds what every endpoint
+//! shares; [`jobs`] runs the background rounds and [`email::delivery`] sends the
+//! outbox; [`words`] holds every word a person reads, one catalogue per language
+//! (`templates/words/`), and pages choose words by the codes errors carry.
+//! Statuses, kinds and roles are the enums of `entity::values`, which are also the
+//! API's (one spelling each).
+//!
+//! Imports go one way: endpoints and pages above services, services above
+//! `content`, `access`, `domain` and `entity`; no service imports poem. The only
+//! cycle is inside `petitions` (its service, its signature intake and its cache of
+//! published petitions).
 
 /// mimalloc rather than the system's allocator: under load the service makes and
 /// frees many small buffers from several threads, where glibc's malloc spent a tenth
