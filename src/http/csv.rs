@@ -58,7 +58,7 @@ pub fn wants_csv(accept: Option<&str>) -> bool {
 }
 
 /// A file name from an id or slug taken from a path: no quotes or backslashes.
-pub fn file_stem(id: &str) -> String {
+fn file_stem(id: &str) -> String {
     id.replace(['"', '\\'], "")
 }
 

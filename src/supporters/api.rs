@@ -52,8 +52,9 @@ impl SupportersApi {
     ) -> Result<Json<SupporterPage>, Problems<(Unauthorized, Forbidden, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
         let cursor = self::cursor(cursor.as_deref())?;
-        let supporters = &self.state.supporters;
-        let page = supporters
+        let page = self
+            .state
+            .supporters
             .list(&access, email.as_deref(), *limit, cursor)
             .await?;
         let (items, next_cursor) = listed(page);
