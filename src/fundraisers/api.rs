@@ -24,7 +24,7 @@ use crate::http::{
     page::Limit,
     problem::{
         ActOnOne, ActOnOneWith, BadGateway, Conflict, CreateOne, Forbidden, IdempotencyKey,
-        NotFound, PatchOne, ReadOne, Unauthorized, Unavailable, Unprocessable,
+        ListOfOne, NotFound, PatchOne, ReadOne, Unauthorized, Unavailable, Unprocessable,
     },
 };
 use crate::state::AppState;
@@ -191,8 +191,7 @@ impl FundraisersApi {
         #[oai(name = "Accept")] accept: Header<Option<String>>,
         #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
-    ) -> Result<JsonOrCsv<DonationPage>, Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>>
-    {
+    ) -> Result<JsonOrCsv<DonationPage>, ListOfOne> {
         let (access, fundraiser) = self.named(&auth, &id).await?;
         let fundraisers = &self.state.fundraisers;
         if wants_csv(accept.as_deref()) {

@@ -16,7 +16,7 @@ use crate::http::{
     csv::{JsonOrCsv, Sheet, wants_csv},
     page::Limit,
     problem::{
-        ActOnOne, ActOnOneWith, CreateOne, Forbidden, NotFound, PatchOne, ReadOne, Unauthorized,
+        ActOnOne, ActOnOneWith, CreateOne, ListOfOne, PatchOne, ReadOne, Unauthorized,
         Unprocessable,
     },
 };
@@ -134,10 +134,7 @@ impl PetitionsApi {
         #[oai(name = "Accept")] accept: Header<Option<String>>,
         #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
-    ) -> Result<
-        JsonOrCsv<SignaturePage>,
-        Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>,
-    > {
+    ) -> Result<JsonOrCsv<SignaturePage>, ListOfOne> {
         let (access, petition) = self.named(&auth, &id).await?;
         let petitions = &self.state.petitions;
         if wants_csv(accept.as_deref()) {

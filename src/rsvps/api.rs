@@ -9,13 +9,13 @@ use uuid::Uuid;
 
 use super::{model::*, service};
 use crate::http::{
-    ApiError, ApiTags, BearerAuth, Problems,
+    ApiError, ApiTags, BearerAuth,
     auth::authenticate,
     content::{cursor, listed, named, reference},
     csv::{JsonOrCsv, Sheet, wants_csv},
     instant,
     page::Limit,
-    problem::{ActOnOne, ActOnOneWith, Forbidden, NotFound, Unauthorized, Unprocessable},
+    problem::{ActOnOne, ActOnOneWith, ListOfOne},
 };
 use crate::state::AppState;
 use entity::event;
@@ -64,8 +64,7 @@ impl RsvpsApi {
         #[oai(name = "Accept")] accept: Header<Option<String>>,
         #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
-    ) -> Result<JsonOrCsv<AttendeePage>, Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>>
-    {
+    ) -> Result<JsonOrCsv<AttendeePage>, ListOfOne> {
         let (access, event) = named::<event::Entity>(&self.state.db, &auth, &id).await?;
         let rsvps = &self.state.rsvps;
         if wants_csv(accept.as_deref()) {
