@@ -10,7 +10,7 @@ use super::model::*;
 use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{self, reference},
+    content::{cursor, listed, named},
     page::Limit,
     problem::{CreateOne, PatchOne, ReadOne, Unauthorized, Unprocessable},
 };
@@ -47,24 +47,20 @@ impl CampaignsApi {
     async fn list(
         &self,
         auth: BearerAuth,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<CampaignPage>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let limit = limit.0.unwrap_or_default();
-        let cursor = content::cursor(cursor.as_deref())?;
-        let page = self.state.campaigns.list(&access, limit, cursor).await?;
-        Ok(Json(CampaignPage {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next.map(|c| c.to_string()),
-        }))
+        let cursor = self::cursor(cursor.as_deref())?;
+        let page = self.state.campaigns.list(&access, *limit, cursor).await?;
+        let (items, next_cursor) = listed(page);
+        Ok(Json(CampaignPage { items, next_cursor }))
     }
 
     /// One campaign.
     #[oai(path = "/campaigns/:id", method = "get")]
     async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Campaign>, ReadOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<campaign::Entity>(&id)?;
+        let (access, id) = named::<campaign::Entity>(&self.state.db, &auth, &id).await?;
         Ok(Json(self.state.campaigns.get(&access, &id).await?.into()))
     }
 
@@ -76,8 +72,7 @@ impl CampaignsApi {
         id: Path<String>,
         req: Json<CampaignPatch>,
     ) -> Result<Json<Campaign>, PatchOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<campaign::Entity>(&id)?;
+        let (access, id) = named::<campaign::Entity>(&self.state.db, &auth, &id).await?;
         let campaign = self
             .state
             .campaigns

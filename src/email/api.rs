@@ -13,7 +13,7 @@ use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
     instant,
-    page::Limit,
+    page::{Limit, cursor_id, split_page},
     problem::{Forbidden, IdempotencyKey, NotFound, Unauthorized, Unprocessable},
 };
 use crate::state::AppState;
@@ -58,31 +58,19 @@ impl EmailsApi {
         &self,
         auth: BearerAuth,
         status: Query<Option<Status>>,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<EmailPage>, Problems<(Unauthorized, Forbidden, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let limit = limit.0.unwrap_or_default();
-        let before = crate::http::page::cursor_id(cursor.as_deref())?;
+        let before = cursor_id(cursor.as_deref())?;
         // Recipients are personal data: viewers see none.
         let organisations = access.personal_data_organisations()?;
-        let mut rows = outbox::list(
-            &self.state.db,
-            organisations,
-            status.0.unwrap_or(Status::Failed),
-            limit.get() + 1,
-            before,
-        )
-        .await?;
-        let more = rows.len() as u64 > limit.get();
-        rows.truncate(limit.get() as usize);
-        let next_cursor = more
-            .then(|| rows.last().map(|r| r.id.to_string()))
-            .flatten();
-        Ok(Json(EmailPage {
-            items: rows.into_iter().map(view).collect(),
-            next_cursor,
-        }))
+        let status = status.0.unwrap_or(Status::Failed);
+        let db = &self.state.db;
+        let rows = outbox::list(db, organisations, status, limit.get() + 1, before).await?;
+        let (rows, next_cursor) = split_page(rows, *limit, |r| r.id.to_string());
+        let items = rows.into_iter().map(view).collect();
+        Ok(Json(EmailPage { items, next_cursor }))
     }
 
     /// Send a failed email again: it goes back to the queue with fresh attempts.

@@ -7,10 +7,12 @@ use poem_openapi::{
 };
 
 use super::{model::*, service};
+use crate::access::Access;
+use crate::domain::PublicRef;
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{self, reference},
+    content::{cursor, listed, named},
     page::Limit,
     problem::{
         ActOnOne, ActOnOneWith, Conflict, CreateOne, Forbidden, IdempotencyKey, NotFound, PatchOne,
@@ -59,6 +61,11 @@ pub enum EventDeleted {
 }
 
 impl EventsApi {
+    /// The organiser, and the event the path names.
+    async fn named(&self, auth: &BearerAuth, id: &str) -> Result<(Access, PublicRef), ApiError> {
+        named::<event::Entity>(&self.state.db, auth, id).await
+    }
+
     fn view(&self, event: service::Event) -> Event {
         Event::of(event, &self.state.site.public_url)
     }
@@ -87,7 +94,7 @@ impl EventsApi {
         kind: Query<Option<EventKind>>,
         /// A campaign's slug.
         campaign: Query<Option<String>>,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<EventPage>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
@@ -96,24 +103,20 @@ impl EventsApi {
             kind: kind.0,
             campaign: campaign.0,
         };
-        let limit = limit.0.unwrap_or_default();
-        let cursor = content::cursor(cursor.as_deref())?;
+        let cursor = self::cursor(cursor.as_deref())?;
         let page = self
             .state
             .events
-            .list(&access, filter, limit, cursor)
+            .list(&access, filter, *limit, cursor)
             .await?;
-        Ok(Json(EventPage {
-            items: Event::all(page.items, &self.state.site.public_url),
-            next_cursor: page.next.map(|c| c.to_string()),
-        }))
+        let (items, next_cursor) = listed(page.map(|e| self.view(e)));
+        Ok(Json(EventPage { items, next_cursor }))
     }
 
     /// One event of your organisation (or one it co-hosts).
     #[oai(path = "/events/:id", method = "get")]
     async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ReadOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<event::Entity>(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         Ok(Json(self.view(self.state.events.get(&access, &id).await?)))
     }
 
@@ -125,8 +128,7 @@ impl EventsApi {
         id: Path<String>,
         req: Json<EventPatch>,
     ) -> Result<Json<Event>, PatchOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<event::Entity>(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         let event = self.state.events.change(&access, &id, req.0.into()).await?;
         Ok(Json(self.view(event)))
     }
@@ -138,8 +140,7 @@ impl EventsApi {
         auth: BearerAuth,
         id: Path<String>,
     ) -> Result<EventDeleted, Problems<(Unauthorized, Forbidden, NotFound, Conflict)>> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<event::Entity>(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         self.state.events.delete(&access, &id).await?;
         Ok(EventDeleted::Deleted)
     }
@@ -147,8 +148,7 @@ impl EventsApi {
     /// Publish a draft: public events appear in the public list and feeds.
     #[oai(path = "/events/:id/publish", method = "post")]
     async fn publish(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<event::Entity>(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         Ok(Json(
             self.view(self.state.events.publish(&access, &id).await?),
         ))
@@ -162,8 +162,7 @@ impl EventsApi {
         id: Path<String>,
         req: Json<CancelRequest>,
     ) -> Result<Json<Event>, ActOnOneWith> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<event::Entity>(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         let reason = req.0.reason.map(String::from);
         Ok(Json(self.view(
             self.state.events.cancel(&access, &id, reason).await?,
@@ -182,8 +181,7 @@ impl EventsApi {
         /// Your organisation's slug.
         organisation: Path<String>,
     ) -> Result<Json<Event>, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound)>> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<event::Entity>(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         let event = self
             .state
             .events
@@ -203,8 +201,7 @@ impl EventsApi {
         organisation: Path<String>,
     ) -> Result<HostingDeclined, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound)>>
     {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = reference::<event::Entity>(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         self.state
             .events
             .decline_hosting(&access, &id, &organisation)

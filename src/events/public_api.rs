@@ -40,7 +40,7 @@ impl PublicApi {
         country: Query<Option<String>>,
         /// A town or city, in any case.
         locality: Query<Option<String>>,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<EventPage>, Problems<Unprocessable>> {
         let filter = service::PublicFilter {
@@ -52,12 +52,15 @@ impl PublicApi {
             country: country.0,
             locality: locality.0,
         };
-        let limit = limit.0.unwrap_or_default();
         let cursor = cursor
             .as_deref()
             .map(service::PublicCursor::parse)
             .transpose()?;
-        let page = self.state.events.public_list(filter, limit, cursor).await?;
+        let page = self
+            .state
+            .events
+            .public_list(filter, *limit, cursor)
+            .await?;
         Ok(Json(EventPage {
             items: Event::all(page.items, &self.state.site.public_url),
             next_cursor: page.next.map(|c| c.to_string()),

@@ -12,18 +12,19 @@ use super::{
     model::*,
     service::{FundraiserError, FundraiserStatus},
 };
+use crate::access::Access;
 use crate::content::ContentError;
 use crate::domain::{PublicRef, decimal_text};
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{cursor, reference},
-    csv::{JsonOrCsv, Sheet, file_stem, wants_csv},
+    content::{cursor, named, reference},
+    csv::{JsonOrCsv, Sheet, wants_csv},
     instant,
     page::Limit,
     problem::{
         ActOnOne, ActOnOneWith, BadGateway, Conflict, CreateOne, Forbidden, IdempotencyKey,
-        NotFound, PatchOne, ReadOne, Unauthorized, Unavailable, Unprocessable,
+        ListOfOne, NotFound, PatchOne, ReadOne, Unauthorized, Unavailable, Unprocessable,
     },
 };
 use crate::state::AppState;
@@ -69,6 +70,11 @@ pub enum DonationRecorded {
 }
 
 impl FundraisersApi {
+    /// The organiser, and the fundraiser the path names.
+    async fn named(&self, auth: &BearerAuth, id: &str) -> Result<(Access, PublicRef), ApiError> {
+        named::<fundraiser::Entity>(&self.state.db, auth, id).await
+    }
+
     fn view(&self, f: super::service::Fundraiser) -> Json<Fundraiser> {
         Json(Fundraiser::view(f, &self.state.site.public_url))
     }
@@ -80,8 +86,7 @@ impl FundraisersApi {
         id: &str,
         status: FundraiserStatus,
     ) -> Result<Json<Fundraiser>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = fundraiser_ref(id)?;
+        let (access, id) = self.named(&auth, id).await?;
         let fundraiser = self.state.fundraisers.move_to(&access, &id, status).await?;
         Ok(self.view(fundraiser))
     }
@@ -106,20 +111,18 @@ impl FundraisersApi {
     async fn list(
         &self,
         auth: BearerAuth,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<FundraiserPage>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let limit = limit.0.unwrap_or_default();
         let cursor = self::cursor(cursor.as_deref())?;
-        let page = self.state.fundraisers.list(&access, limit, cursor).await?;
+        let page = self.state.fundraisers.list(&access, *limit, cursor).await?;
         Ok(Json(FundraiserPage::of(page, &self.state.site.public_url)))
     }
 
     #[oai(path = "/fundraisers/:id", method = "get")]
     async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Fundraiser>, ReadOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = fundraiser_ref(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         Ok(self.view(self.state.fundraisers.get(&access, &id).await?))
     }
 
@@ -131,8 +134,7 @@ impl FundraisersApi {
         id: Path<String>,
         req: Json<FundraiserPatch>,
     ) -> Result<Json<Fundraiser>, PatchOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = fundraiser_ref(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         let fundraiser = self
             .state
             .fundraisers
@@ -170,8 +172,7 @@ impl FundraisersApi {
         id: Path<String>,
         req: Json<OfflineDonation>,
     ) -> Result<DonationRecorded, ActOnOneWith> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = fundraiser_ref(&id)?;
+        let (access, id) = self.named(&auth, &id).await?;
         let donation = self
             .state
             .fundraisers
@@ -188,29 +189,18 @@ impl FundraisersApi {
         auth: BearerAuth,
         id: Path<String>,
         #[oai(name = "Accept")] accept: Header<Option<String>>,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
-    ) -> Result<JsonOrCsv<DonationPage>, Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>>
-    {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let fundraiser = fundraiser_ref(&id)?;
+    ) -> Result<JsonOrCsv<DonationPage>, ListOfOne> {
+        let (access, fundraiser) = self.named(&auth, &id).await?;
+        let fundraisers = &self.state.fundraisers;
         if wants_csv(accept.as_deref()) {
-            let items = self
-                .state
-                .fundraisers
-                .all_donations(&access, &fundraiser)
-                .await?;
-            return Ok(JsonOrCsv::Csv {
-                body: donations_csv(&items),
-                filename: format!("donations-{}.csv", file_stem(&id)),
-            });
+            let items = fundraisers.all_donations(&access, &fundraiser).await?;
+            return Ok(JsonOrCsv::csv("donations", &id, donations_csv(&items)));
         }
-        let limit = limit.0.unwrap_or_default();
         let cursor = self::cursor(cursor.as_deref())?;
-        let page = self
-            .state
-            .fundraisers
-            .donations(&access, &fundraiser, limit, cursor)
+        let page = fundraisers
+            .donations(&access, &fundraiser, *limit, cursor)
             .await?;
         Ok(JsonOrCsv::Json(page.into()))
     }

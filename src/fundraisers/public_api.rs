@@ -53,16 +53,15 @@ impl PublicFundraiserApi {
     async fn donors(
         &self,
         id_or_slug: Path<String>,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<DonorPage>, Problems<(NotFound, Unprocessable)>> {
-        let limit = limit.0.unwrap_or_default();
         let fundraiser = fundraiser_ref(&id_or_slug)?;
         let cursor = self::cursor(cursor.as_deref())?;
         let page = self
             .state
             .fundraisers
-            .donors(&fundraiser, limit, cursor)
+            .donors(&fundraiser, *limit, cursor)
             .await?;
         Ok(Json(page.into()))
     }

@@ -148,6 +148,13 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// The client that a request from `peer` with one forwarding header is taken
+    /// for, behind a proxy trusted as nginx in 10.0.0.0/8 would be.
+    fn behind_nginx(peer: &str, header: (&'static str, &str)) -> IpAddr {
+        let nginx = proxies(&["10.0.0.0/8"]);
+        nginx.client(ip(peer), &headers(&[header]))
+    }
+
     #[test]
     fn without_trusted_proxies_a_forged_header_is_ignored() {
         let none = TrustedProxies::default();
@@ -157,37 +164,33 @@ mod tests {
 
     #[test]
     fn behind_a_trusted_proxy_the_client_is_the_address_it_names() {
-        let nginx = proxies(&["10.0.0.0/8"]);
-        let h = headers(&[("x-forwarded-for", "203.0.113.9")]);
-        assert_eq!(nginx.client(ip("10.1.2.3"), &h), ip("203.0.113.9"));
+        let client = behind_nginx("10.1.2.3", ("x-forwarded-for", "203.0.113.9"));
+        assert_eq!(client, ip("203.0.113.9"));
     }
 
     #[test]
     fn a_client_cannot_put_a_forged_address_in_front_of_the_chain() {
         // The client sent "X-Forwarded-For: 192.0.2.1"; our proxy appended the peer
         // it saw. The rightmost untrusted entry is the real client.
-        let nginx = proxies(&["10.0.0.0/8"]);
-        let h = headers(&[("x-forwarded-for", "192.0.2.1, 203.0.113.9")]);
-        assert_eq!(nginx.client(ip("10.1.2.3"), &h), ip("203.0.113.9"));
-        let two_hops = headers(&[("x-forwarded-for", "192.0.2.1, 203.0.113.9, 10.9.9.9")]);
-        assert_eq!(nginx.client(ip("10.1.2.3"), &two_hops), ip("203.0.113.9"));
+        let one_hop = ("x-forwarded-for", "192.0.2.1, 203.0.113.9");
+        assert_eq!(behind_nginx("10.1.2.3", one_hop), ip("203.0.113.9"));
+        let two_hops = ("x-forwarded-for", "192.0.2.1, 203.0.113.9, 10.9.9.9");
+        assert_eq!(behind_nginx("10.1.2.3", two_hops), ip("203.0.113.9"));
     }
 
     #[test]
     fn the_forwarded_header_is_read_with_ports_and_brackets() {
-        let nginx = proxies(&["10.0.0.0/8"]);
-        let h = headers(&[(
+        let forwarded = (
             "forwarded",
             "for=192.0.2.43;proto=https, for=\"[2001:db8:cafe::17]:4711\"",
-        )]);
-        assert_eq!(nginx.client(ip("10.1.2.3"), &h), ip("2001:db8:cafe::17"));
+        );
+        assert_eq!(behind_nginx("10.1.2.3", forwarded), ip("2001:db8:cafe::17"));
     }
 
     #[test]
     fn junk_in_the_chain_ends_it_at_the_last_trusted_hop() {
-        let nginx = proxies(&["10.0.0.0/8"]);
-        let h = headers(&[("x-forwarded-for", "203.0.113.9, unknown")]);
-        assert_eq!(nginx.client(ip("10.1.2.3"), &h), ip("10.1.2.3"));
+        let junk = ("x-forwarded-for", "203.0.113.9, unknown");
+        assert_eq!(behind_nginx("10.1.2.3", junk), ip("10.1.2.3"));
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! reference, a list's cursor and a PATCH field's change.
 
 use poem_openapi::types::MaybeUndefined;
+use sea_orm::DatabaseConnection;
 
-use super::ApiError;
-use crate::content::{Change, ContentError, Cursor, Invalid, Owned};
+use super::{ApiError, BearerAuth, auth::authenticate};
+use crate::access::Access;
+use crate::content::{Change, ContentError, Cursor, Invalid, Owned, Page};
 use crate::domain::{InvalidField, PublicRef};
 
 impl From<ContentError> for ApiError {
@@ -31,9 +33,27 @@ pub fn reference<E: Owned>(raw: &str) -> Result<PublicRef, ContentError> {
     PublicRef::parse(raw).ok_or(ContentError::NotFound(E::NOUN))
 }
 
+/// The organiser behind the token, and the content a path names: a bad token is
+/// 401 whatever the path says.
+pub async fn named<E: Owned>(
+    db: &DatabaseConnection,
+    auth: &BearerAuth,
+    raw: &str,
+) -> Result<(Access, PublicRef), ApiError> {
+    let access = authenticate(db, auth).await?;
+    Ok((access, reference::<E>(raw)?))
+}
+
 /// `?cursor=`, as the list that gave it out made it.
 pub fn cursor(raw: Option<&str>) -> Result<Option<Cursor>, InvalidField> {
     raw.map(Cursor::parse).transpose()
+}
+
+/// A page as a list body holds it: the items as the wire shows them, and the
+/// cursor of the next page (`next_cursor`).
+pub fn listed<T, U: From<T>>(page: Page<T>) -> (Vec<U>, Option<String>) {
+    let items = page.items.into_iter().map(U::from).collect();
+    (items, page.next.map(|c| c.to_string()))
 }
 
 /// A PATCH field: absent keeps, `null` clears, a value sets.

@@ -43,13 +43,22 @@ pub enum JsonOrCsv<T> {
     Csv { body: String, filename: String },
 }
 
+impl<T> JsonOrCsv<T> {
+    /// Every row as a CSV file named after what it lists and the id or slug the
+    /// path gave: `attendees-spring-rally.csv`.
+    pub fn csv(what: &str, id: &str, body: String) -> Self {
+        let filename = format!("{what}-{}.csv", file_stem(id));
+        Self::Csv { body, filename }
+    }
+}
+
 /// Whether an `Accept` header asks for CSV.
 pub fn wants_csv(accept: Option<&str>) -> bool {
     accept.is_some_and(|a| a.to_ascii_lowercase().contains("text/csv"))
 }
 
 /// A file name from an id or slug taken from a path: no quotes or backslashes.
-pub fn file_stem(id: &str) -> String {
+fn file_stem(id: &str) -> String {
     id.replace(['"', '\\'], "")
 }
 

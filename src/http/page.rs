@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use poem_openapi::{
     registry::{MetaSchema, MetaSchemaRef},
-    types::{ParseError, ParseFromParameter, ParseResult, Type},
+    types::{ParseError, ParseFromParameter, ParseResult, ToJSON, Type},
 };
 use uuid::Uuid;
 
@@ -38,6 +38,13 @@ impl Type for Limit {
 
     fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
         Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+/// The default a list handler's `#[oai(default)] limit: Query<Limit>` shows.
+impl ToJSON for Limit {
+    fn to_json(&self) -> Option<serde_json::Value> {
+        Some(self.get().into())
     }
 }
 

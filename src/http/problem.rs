@@ -230,6 +230,9 @@ pub type ReadOne = Problems<(Unauthorized, Forbidden, NotFound)>;
 pub type CreateOne = Problems<(JsonBody, IdempotencyKey, Unauthorized, Forbidden, Conflict)>;
 /// Changing one thing with a JSON body.
 pub type PatchOne = Problems<(JsonBody, Unauthorized, Forbidden, NotFound, Conflict)>;
+/// Listing what one thing holds (its attendees, signatures, donations), a page at a
+/// time.
+pub type ListOfOne = Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>;
 /// Acting on one thing without a body (publish, approve, refund…).
 pub type ActOnOne = Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound, Conflict)>;
 /// Acting on one thing with a JSON body (cancel with a reason, record a gift…).

@@ -13,7 +13,7 @@ use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
     client::ClientAddr,
-    content,
+    content::{cursor, listed},
     limit::address_key,
     page::Limit,
     problem::{
@@ -150,20 +150,18 @@ impl OrganisationsApi {
     async fn tokens(
         &self,
         auth: BearerAuth,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<TokenList>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let cursor = content::cursor(cursor.as_deref())?;
+        let cursor = self::cursor(cursor.as_deref())?;
         let page = self
             .state
             .organisations
-            .tokens(&access, limit.0.unwrap_or_default(), cursor)
+            .tokens(&access, *limit, cursor)
             .await?;
-        Ok(Json(TokenList {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next.map(|c| c.to_string()),
-        }))
+        let (items, next_cursor) = listed(page);
+        Ok(Json(TokenList { items, next_cursor }))
     }
 
     /// Revoke one of the caller's own tokens; another organiser's is 404.

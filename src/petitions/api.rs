@@ -12,11 +12,11 @@ use crate::domain::PublicRef;
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{self, reference},
-    csv::{JsonOrCsv, Sheet, file_stem, wants_csv},
+    content::{cursor, listed, named},
+    csv::{JsonOrCsv, Sheet, wants_csv},
     page::Limit,
     problem::{
-        ActOnOne, ActOnOneWith, CreateOne, Forbidden, NotFound, PatchOne, ReadOne, Unauthorized,
+        ActOnOne, ActOnOneWith, CreateOne, ListOfOne, PatchOne, ReadOne, Unauthorized,
         Unprocessable,
     },
 };
@@ -63,17 +63,15 @@ impl PetitionsApi {
     async fn list(
         &self,
         auth: BearerAuth,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<PetitionPage>, Problems<(Unauthorized, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let limit = limit.0.unwrap_or_default();
-        let cursor = content::cursor(cursor.as_deref())?;
-        let page = self.state.petitions.list(&access, limit, cursor).await?;
-        Ok(Json(PetitionPage {
-            items: Petition::all(&page.items, &self.state.site.public_url),
-            next_cursor: page.next.map(|c| c.to_string()),
-        }))
+        let cursor = self::cursor(cursor.as_deref())?;
+        let page = self.state.petitions.list(&access, *limit, cursor).await?;
+        let (items, next_cursor) =
+            listed(page.map(|p| Petition::of(&p, &self.state.site.public_url)));
+        Ok(Json(PetitionPage { items, next_cursor }))
     }
 
     #[oai(path = "/petitions/:id", method = "get")]
@@ -134,36 +132,22 @@ impl PetitionsApi {
         auth: BearerAuth,
         id: Path<String>,
         #[oai(name = "Accept")] accept: Header<Option<String>>,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
-    ) -> Result<
-        JsonOrCsv<SignaturePage>,
-        Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>,
-    > {
+    ) -> Result<JsonOrCsv<SignaturePage>, ListOfOne> {
         let (access, petition) = self.named(&auth, &id).await?;
+        let petitions = &self.state.petitions;
         if wants_csv(accept.as_deref()) {
-            let all = self
-                .state
-                .petitions
-                .all_signatures(&access, &petition)
-                .await?;
+            let all = petitions.all_signatures(&access, &petition).await?;
             let items: Vec<SignatureRecord> = all.into_iter().map(Into::into).collect();
-            return Ok(JsonOrCsv::Csv {
-                body: signatures_csv(&items),
-                filename: format!("signatures-{}.csv", file_stem(&id)),
-            });
+            return Ok(JsonOrCsv::csv("signatures", &id, signatures_csv(&items)));
         }
-        let limit = limit.0.unwrap_or_default();
-        let cursor = content::cursor(cursor.as_deref())?;
-        let page = self
-            .state
-            .petitions
-            .signatures(&access, &petition, limit, cursor)
+        let cursor = self::cursor(cursor.as_deref())?;
+        let page = petitions
+            .signatures(&access, &petition, *limit, cursor)
             .await?;
-        Ok(JsonOrCsv::Json(SignaturePage {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next.map(|c| c.to_string()),
-        }))
+        let (items, next_cursor) = listed(page);
+        Ok(JsonOrCsv::Json(SignaturePage { items, next_cursor }))
     }
 
     /// What is handed to the target: each confirmed signer's name, affiliation,
@@ -203,8 +187,7 @@ impl PetitionsApi {
 impl PetitionsApi {
     /// The organiser, and the petition the path names.
     async fn named(&self, auth: &BearerAuth, id: &str) -> Result<(Access, PublicRef), ApiError> {
-        let access = authenticate(&self.state.db, auth).await?;
-        Ok((access, reference::<petition::Entity>(id)?))
+        named::<petition::Entity>(&self.state.db, auth, id).await
     }
 
     fn one(&self, petition: &service::Petition) -> Json<Petition> {

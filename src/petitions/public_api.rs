@@ -10,7 +10,7 @@ use super::{model::*, service};
 use crate::http::{
     ApiError, ApiTags, Problems,
     client::ClientAddr,
-    content::{self, reference},
+    content::{cursor, listed, reference},
     page::Limit,
     problem::{Conflict, IdempotencyKey, JsonBody, NotFound, SupporterAction, Unprocessable},
 };
@@ -55,21 +55,15 @@ impl PublicPetitionApi {
     async fn signers(
         &self,
         id_or_slug: Path<String>,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<SignerPage>, Problems<(NotFound, Unprocessable)>> {
-        let id_or_slug = reference::<petition::Entity>(&id_or_slug)?;
-        let limit = limit.0.unwrap_or_default();
-        let cursor = content::cursor(cursor.as_deref())?;
-        let page = self
-            .state
-            .petitions
-            .public_signers(&id_or_slug, limit, cursor)
-            .await?;
-        Ok(Json(SignerPage {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next.map(|c| c.to_string()),
-        }))
+        let petition = reference::<petition::Entity>(&id_or_slug)?;
+        let cursor = self::cursor(cursor.as_deref())?;
+        let petitions = &self.state.petitions;
+        let page = petitions.public_signers(&petition, *limit, cursor).await?;
+        let (items, next_cursor) = listed(page);
+        Ok(Json(SignerPage { items, next_cursor }))
     }
 
     /// Sign a petition. The answer is the same whether or not this address signed

@@ -9,13 +9,13 @@ use uuid::Uuid;
 
 use super::{model::*, service};
 use crate::http::{
-    ApiError, ApiTags, BearerAuth, Problems,
+    ApiError, ApiTags, BearerAuth,
     auth::authenticate,
-    content::{self, reference},
-    csv::{JsonOrCsv, Sheet, file_stem, wants_csv},
+    content::{cursor, listed, named, reference},
+    csv::{JsonOrCsv, Sheet, wants_csv},
     instant,
     page::Limit,
-    problem::{ActOnOne, ActOnOneWith, Forbidden, NotFound, Unauthorized, Unprocessable},
+    problem::{ActOnOne, ActOnOneWith, ListOfOne},
 };
 use crate::state::AppState;
 use entity::event;
@@ -62,30 +62,19 @@ impl RsvpsApi {
         auth: BearerAuth,
         id: Path<String>,
         #[oai(name = "Accept")] accept: Header<Option<String>>,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
-    ) -> Result<JsonOrCsv<AttendeePage>, Problems<(Unauthorized, Forbidden, NotFound, Unprocessable)>>
-    {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let event = reference::<event::Entity>(&id)?;
+    ) -> Result<JsonOrCsv<AttendeePage>, ListOfOne> {
+        let (access, event) = named::<event::Entity>(&self.state.db, &auth, &id).await?;
+        let rsvps = &self.state.rsvps;
         if wants_csv(accept.as_deref()) {
-            let items = self.state.rsvps.all_attendees(&access, &event).await?;
-            return Ok(JsonOrCsv::Csv {
-                body: csv(&items),
-                filename: format!("attendees-{}.csv", file_stem(&id)),
-            });
+            let items = rsvps.all_attendees(&access, &event).await?;
+            return Ok(JsonOrCsv::csv("attendees", &id, csv(&items)));
         }
-        let limit = limit.0.unwrap_or_default();
-        let cursor = content::cursor(cursor.as_deref())?;
-        let page = self
-            .state
-            .rsvps
-            .attendees(&access, &event, limit, cursor)
-            .await?;
-        Ok(JsonOrCsv::Json(AttendeePage {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next.map(|c| c.to_string()),
-        }))
+        let cursor = self::cursor(cursor.as_deref())?;
+        let page = rsvps.attendees(&access, &event, *limit, cursor).await?;
+        let (items, next_cursor) = listed(page);
+        Ok(JsonOrCsv::Json(AttendeePage { items, next_cursor }))
     }
 
     /// Add someone to the event (at the door, or by phone): no deadline or approval

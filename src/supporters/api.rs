@@ -11,7 +11,7 @@ use super::model::*;
 use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content,
+    content::{cursor, listed},
     page::Limit,
     problem::{Forbidden, ReadOne, Unauthorized, Unprocessable},
 };
@@ -47,21 +47,18 @@ impl SupportersApi {
         auth: BearerAuth,
         /// An address, compared without regard to case.
         email: Query<Option<String>>,
-        limit: Query<Option<Limit>>,
+        #[oai(default)] limit: Query<Limit>,
         cursor: Query<Option<String>>,
     ) -> Result<Json<SupporterPage>, Problems<(Unauthorized, Forbidden, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let limit = limit.0.unwrap_or_default();
-        let cursor = content::cursor(cursor.as_deref())?;
+        let cursor = self::cursor(cursor.as_deref())?;
         let page = self
             .state
             .supporters
-            .list(&access, email.as_deref(), limit, cursor)
+            .list(&access, email.as_deref(), *limit, cursor)
             .await?;
-        Ok(Json(SupporterPage {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next.map(|c| c.to_string()),
-        }))
+        let (items, next_cursor) = listed(page);
+        Ok(Json(SupporterPage { items, next_cursor }))
     }
 
     /// A supporter with their RSVPs to your organisations' events.
