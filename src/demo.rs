@@ -136,191 +136,166 @@ async fn load(
             longitude: Some(lon),
         })
     };
+    // The forum and its workshops are all at UQAM, room by room.
+    let uqam = |room: &str| {
+        place(
+            room,
+            "405 rue Sainte-Catherine Est",
+            "Montréal",
+            "QC",
+            "CA",
+            45.5149,
+            -73.5606,
+        )
+    };
+    // Each event is made as a draft, then published, as an organiser would.
+    let publish = async |new: NewEvent| -> Result<Event, EventError> {
+        let draft = events.create(&access, new).await?;
+        events.publish(&access, &PublicRef::Id(draft.row.id)).await
+    };
 
-    publish(
-        &events,
-        &access,
-        NewEvent {
-            hosts: vec!["hands-off-venezuela".into()],
-            summary: "The Toronto premiere of a documentary on Venezuela's occupied factories \
+    publish(NewEvent {
+        hosts: vec!["hands-off-venezuela".into()],
+        summary: "The Toronto premiere of a documentary on Venezuela's occupied factories \
                   and the workers who run them."
-                .into(),
-            description: "Workers at occupied factories across Venezuela tell how they took over \
+            .into(),
+        description: "Workers at occupied factories across Venezuela tell how they took over \
                       production and run it under **workers' control**.\n\n\
                       Followed by a discussion with the filmmakers. Free entry; donations \
                       welcome for the workers' fighting fund."
-                .into(),
-            starts_at: at(10, "19:00"),
-            ends_at: at(10, "21:30"),
-            location: place(
-                "OISE Auditorium",
-                "252 Bloor St W",
-                "Toronto",
-                "ON",
-                "CA",
-                43.6677,
-                -79.3985,
-            ),
-            capacity: Some(150),
-            waitlist: true,
-            ..base(
-                "louis-riel-bolivarian-circle",
-                EventKind::Screening,
-                "Toronto premiere: occupied factories and workers' control",
-                "America/Toronto",
-            )
-        },
-    )
+            .into(),
+        starts_at: at(10, "19:00"),
+        ends_at: at(10, "21:30"),
+        location: place(
+            "OISE Auditorium",
+            "252 Bloor St W",
+            "Toronto",
+            "ON",
+            "CA",
+            43.6677,
+            -79.3985,
+        ),
+        capacity: Some(150),
+        waitlist: true,
+        ..base(
+            "louis-riel-bolivarian-circle",
+            EventKind::Screening,
+            "Toronto premiere: occupied factories and workers' control",
+            "America/Toronto",
+        )
+    })
     .await?;
 
-    let forum = publish(
-        &events,
-        &access,
-        NewEvent {
-            hosts: vec!["hands-off-venezuela".into()],
-            summary:
-                "Five days of workshops, debates and culture on the struggles of the Americas."
-                    .into(),
-            starts_at: day(20),
-            ends_at: day(24),
-            all_day: true,
-            language: Some("fr".into()),
-            location: place(
-                "UQAM, pavillon Judith-Jasmin",
-                "405 rue Sainte-Catherine Est",
-                "Montréal",
-                "QC",
-                "CA",
-                45.5149,
-                -73.5606,
-            ),
-            ..base(
-                "societe-bolivarienne-du-quebec",
-                EventKind::PublicMeeting,
-                "Forum social de Montréal",
-                "America/Montreal",
-            )
-        },
-    )
+    let forum = publish(NewEvent {
+        hosts: vec!["hands-off-venezuela".into()],
+        summary: "Five days of workshops, debates and culture on the struggles of the Americas."
+            .into(),
+        starts_at: day(20),
+        ends_at: day(24),
+        all_day: true,
+        language: Some("fr".into()),
+        location: uqam("UQAM, pavillon Judith-Jasmin"),
+        ..base(
+            "societe-bolivarienne-du-quebec",
+            EventKind::PublicMeeting,
+            "Forum social de Montréal",
+            "America/Montreal",
+        )
+    })
     .await?;
 
-    publish(
-        &events,
-        &access,
-        NewEvent {
-            parent_id: Some(forum.row.id.to_string()),
-            summary: "What the Bolivarian Revolution achieved, what it did not, and what the \
+    publish(NewEvent {
+        parent_id: Some(forum.row.id.to_string()),
+        summary: "What the Bolivarian Revolution achieved, what it did not, and what the \
                   press gets wrong."
-                .into(),
-            starts_at: at(21, "14:00"),
-            ends_at: at(21, "16:00"),
-            capacity: Some(60),
-            location: place(
-                "UQAM, salle J-1120",
-                "405 rue Sainte-Catherine Est",
-                "Montréal",
-                "QC",
-                "CA",
-                45.5149,
-                -73.5606,
-            ),
-            ..base(
-                "societe-bolivarienne-du-quebec",
-                EventKind::Workshop,
-                "The Bolivarian Revolution: the truth and the myth",
-                "America/Montreal",
-            )
-        },
-    )
+            .into(),
+        starts_at: at(21, "14:00"),
+        ends_at: at(21, "16:00"),
+        capacity: Some(60),
+        location: uqam("UQAM, salle J-1120"),
+        ..base(
+            "societe-bolivarienne-du-quebec",
+            EventKind::Workshop,
+            "The Bolivarian Revolution: the truth and the myth",
+            "America/Montreal",
+        )
+    })
     .await?;
 
-    publish(
-        &events,
-        &access,
-        NewEvent {
-            summary: "Report-back from Venezuela and the campaign against sanctions.".into(),
-            starts_at: at(7, "19:00"),
-            ends_at: at(7, "21:00"),
-            location: place(
-                "Conway Hall",
-                "25 Red Lion Square",
-                "London",
-                "England",
-                "GB",
-                51.5200,
-                -0.1186,
-            ),
-            online_url: Some("https://meet.example.org/hands-off-venezuela".into()),
-            ..base(
-                "hands-off-venezuela",
-                EventKind::PublicMeeting,
-                "Hands Off Venezuela: report-back meeting",
-                "Europe/London",
-            )
-        },
-    )
+    publish(NewEvent {
+        summary: "Report-back from Venezuela and the campaign against sanctions.".into(),
+        starts_at: at(7, "19:00"),
+        ends_at: at(7, "21:00"),
+        location: place(
+            "Conway Hall",
+            "25 Red Lion Square",
+            "London",
+            "England",
+            "GB",
+            51.5200,
+            -0.1186,
+        ),
+        online_url: Some("https://meet.example.org/hands-off-venezuela".into()),
+        ..base(
+            "hands-off-venezuela",
+            EventKind::PublicMeeting,
+            "Hands Off Venezuela: report-back meeting",
+            "Europe/London",
+        )
+    })
     .await?;
 
-    publish(
-        &events,
-        &access,
-        NewEvent {
-            language: Some("es".into()),
-            summary:
-                "Trabajadores, comuneros y delegados internacionales debaten el control obrero."
-                    .into(),
-            starts_at: at(14, "18:00"),
-            ends_at: at(14, "20:30"),
-            location: place(
-                "Teatro Teresa Carreño",
-                "Av. Paseo Colón",
-                "Caracas",
-                "Distrito Capital",
-                "VE",
-                10.5006,
-                -66.8996,
-            ),
-            ..base(
-                "hands-off-venezuela",
-                EventKind::PublicMeeting,
-                "Asamblea pública: control obrero y revolución bolivariana",
-                "America/Caracas",
-            )
-        },
-    )
+    publish(NewEvent {
+        language: Some("es".into()),
+        summary: "Trabajadores, comuneros y delegados internacionales debaten el control obrero."
+            .into(),
+        starts_at: at(14, "18:00"),
+        ends_at: at(14, "20:30"),
+        location: place(
+            "Teatro Teresa Carreño",
+            "Av. Paseo Colón",
+            "Caracas",
+            "Distrito Capital",
+            "VE",
+            10.5006,
+            -66.8996,
+        ),
+        ..base(
+            "hands-off-venezuela",
+            EventKind::PublicMeeting,
+            "Asamblea pública: control obrero y revolución bolivariana",
+            "America/Caracas",
+        )
+    })
     .await?;
 
     let (first, last) = (30, 37);
-    let delegation = publish(
-        &events,
-        &access,
-        NewEvent {
-            summary: "Eight days in Venezuela: occupied factories, communes, elections.".into(),
-            description: "A delegation to see the Bolivarian process for yourself. Places are \
+    let delegation = publish(NewEvent {
+        summary: "Eight days in Venezuela: occupied factories, communes, elections.".into(),
+        description: "A delegation to see the Bolivarian process for yourself. Places are \
                       limited: apply, and the organisers will confirm."
-                .into(),
-            starts_at: day(first),
-            ends_at: day(last),
-            all_day: true,
-            capacity: Some(20),
-            rsvp_mode: Some(RsvpMode::Approval),
-            location: place(
-                "Caracas",
-                "",
-                "Caracas",
-                "Distrito Capital",
-                "VE",
-                10.4806,
-                -66.9036,
-            ),
-            ..base(
-                "hands-off-venezuela",
-                EventKind::Delegation,
-                "Delegation to Caracas",
-                "America/Caracas",
-            )
-        },
-    )
+            .into(),
+        starts_at: day(first),
+        ends_at: day(last),
+        all_day: true,
+        capacity: Some(20),
+        rsvp_mode: Some(RsvpMode::Approval),
+        location: place(
+            "Caracas",
+            "",
+            "Caracas",
+            "Distrito Capital",
+            "VE",
+            10.4806,
+            -66.9036,
+        ),
+        ..base(
+            "hands-off-venezuela",
+            EventKind::Delegation,
+            "Delegation to Caracas",
+            "America/Caracas",
+        )
+    })
     .await?;
     let itinerary = [
         (
@@ -355,22 +330,18 @@ async fn load(
         ),
     ];
     for (offset, start, end, title, locality, region, lat, lon) in itinerary {
-        publish(
-            &events,
-            &access,
-            NewEvent {
-                parent_id: Some(delegation.row.id.to_string()),
-                starts_at: at(offset, start),
-                ends_at: at(offset, end),
-                location: place(locality, "", locality, region, "VE", lat, lon),
-                ..base(
-                    "hands-off-venezuela",
-                    EventKind::Delegation,
-                    title,
-                    "America/Caracas",
-                )
-            },
-        )
+        publish(NewEvent {
+            parent_id: Some(delegation.row.id.to_string()),
+            starts_at: at(offset, start),
+            ends_at: at(offset, end),
+            location: place(locality, "", locality, region, "VE", lat, lon),
+            ..base(
+                "hands-off-venezuela",
+                EventKind::Delegation,
+                title,
+                "America/Caracas",
+            )
+        })
         .await?;
     }
 
@@ -425,7 +396,11 @@ async fn fighting_fund(
     use crate::fundraisers::{
         Fundraisers,
         donations::OfflineGift,
-        service::{Amount, DonationMethod, FundraiserStatus, NewFundraiser},
+        service::{
+            Amount,
+            DonationMethod::{BankTransfer, Cash},
+            FundraiserStatus, NewFundraiser,
+        },
     };
 
     let fundraisers = Fundraisers::new(db.clone(), site.clone(), Default::default());
@@ -455,39 +430,32 @@ async fn fighting_fund(
     fundraisers
         .move_to(access, &fund, FundraiserStatus::Open)
         .await?;
+    // Who gave, how much in minor units of which currency, how, and how many days ago.
     let gifts = [
         (
-            Amount::new(25_000, "GBP"),
-            DonationMethod::BankTransfer,
             "Unite the Union, London branch",
+            25_000,
+            "GBP",
+            BankTransfer,
             6,
         ),
+        ("Collection at the Toronto screening", 8_550, "CAD", Cash, 4),
+        ("CGT Metal, Barcelona", 15_000, "EUR", BankTransfer, 3),
         (
-            Amount::new(8_550, "CAD"),
-            DonationMethod::Cash,
-            "Collection at the Toronto screening",
-            4,
-        ),
-        (
-            Amount::new(15_000, "EUR"),
-            DonationMethod::BankTransfer,
-            "CGT Metal, Barcelona",
-            3,
-        ),
-        (
-            Amount::new(4_000, "GBP"),
-            DonationMethod::Cash,
             "Collection at the London public meeting",
+            4_000,
+            "GBP",
+            Cash,
             2,
         ),
     ];
-    for (amount, method, donor, days_ago) in gifts {
+    for (donor, minor, currency, method, days_ago) in gifts {
         fundraisers
             .record_offline(
                 access,
                 &fund,
                 OfflineGift {
-                    amount,
+                    amount: Amount::new(minor, currency),
                     method,
                     donor_name: Some(donor.into()),
                     donor_email: None,
@@ -501,9 +469,4 @@ async fn fighting_fund(
             .await?;
     }
     Ok(())
-}
-
-async fn publish(events: &Events, access: &Access, new: NewEvent) -> Result<Event, EventError> {
-    let draft = events.create(access, new).await?;
-    events.publish(access, &PublicRef::Id(draft.row.id)).await
 }

@@ -10,7 +10,7 @@ use super::model::*;
 use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{cursor, listed, named},
+    content::{cursor, named},
     page::Limit,
     problem::{CreateOne, PatchOne, ReadOne, Unauthorized, Unprocessable},
 };
@@ -53,8 +53,7 @@ impl CampaignsApi {
         let access = authenticate(&self.state.db, &auth).await?;
         let cursor = self::cursor(cursor.as_deref())?;
         let page = self.state.campaigns.list(&access, *limit, cursor).await?;
-        let (items, next_cursor) = listed(page);
-        Ok(Json(CampaignPage { items, next_cursor }))
+        Ok(Json(CampaignPage::from(page)))
     }
 
     /// One campaign.

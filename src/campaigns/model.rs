@@ -5,7 +5,11 @@ use poem_openapi::{Object, types::MaybeUndefined};
 
 use super::service;
 use crate::events::model::Event;
-use crate::http::{Text, content::change, instant};
+use crate::http::{
+    Text,
+    content::{change, page_body},
+    instant,
+};
 
 /// A campaign.
 #[derive(Object, Debug, Clone)]
@@ -89,13 +93,10 @@ impl From<CampaignPatch> for service::CampaignChanges {
     }
 }
 
-/// A page of campaigns.
-#[derive(Object, Debug)]
-pub struct CampaignPage {
-    pub items: Vec<Campaign>,
-    #[oai(nullable)]
-    pub next_cursor: Option<String>,
-}
+page_body!(
+    /// A page of campaigns.
+    CampaignPage of Campaign
+);
 
 /// A campaign as the public sees it, with its published events.
 #[derive(Object, Debug)]

@@ -12,7 +12,7 @@ use crate::domain::PublicRef;
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{cursor, listed, named},
+    content::{cursor, named},
     page::Limit,
     problem::{
         ActOnOne, ActOnOneWith, Conflict, CreateOne, Forbidden, IdempotencyKey, NotFound, PatchOne,
@@ -109,8 +109,7 @@ impl EventsApi {
             .events
             .list(&access, filter, *limit, cursor)
             .await?;
-        let (items, next_cursor) = listed(page.map(|e| self.view(e)));
-        Ok(Json(EventPage { items, next_cursor }))
+        Ok(Json(EventPage::from(page.map(|e| self.view(e)))))
     }
 
     /// One event of your organisation (or one it co-hosts).

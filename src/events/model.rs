@@ -5,7 +5,11 @@ pub use entity::values::{EventKind, EventStatus, RsvpMode, Visibility};
 use poem_openapi::{Object, types::MaybeUndefined};
 
 use super::service;
-use crate::http::{Text, content::change, instant};
+use crate::http::{
+    Text,
+    content::{change, page_body},
+    instant,
+};
 
 /// Where an event takes place.
 #[derive(Object, Debug, Clone, Default, PartialEq)]
@@ -209,13 +213,10 @@ pub struct CancelRequest {
     pub reason: Option<Text>,
 }
 
-/// A page of events.
-#[derive(Object, Debug)]
-pub struct EventPage {
-    pub items: Vec<Event>,
-    #[oai(nullable)]
-    pub next_cursor: Option<String>,
-}
+page_body!(
+    /// A page of events.
+    EventPage of Event
+);
 
 /// A location from one side to the other: the same fields.
 macro_rules! same_location {

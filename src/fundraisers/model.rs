@@ -8,7 +8,7 @@ use super::{donations, service};
 use crate::content::Page;
 use crate::http::{
     Text,
-    content::change,
+    content::{change, page_body},
     instant,
     money::{MoneyBody, MoneyInput},
 };
@@ -60,10 +60,7 @@ pub fn views(items: Vec<service::Fundraiser>, public_url: &str) -> Vec<Fundraise
 
 impl FundraiserPage {
     pub fn of(page: Page<service::Fundraiser>, public_url: &str) -> Self {
-        Self {
-            items: views(page.items, public_url),
-            next_cursor: page.next.map(|c| c.to_string()),
-        }
+        page.map(|f| Fundraiser::view(f, public_url)).into()
     }
 }
 
@@ -126,15 +123,6 @@ impl From<donations::Donation> for Donation {
     }
 }
 
-impl From<Page<donations::Donation>> for DonationPage {
-    fn from(page: Page<donations::Donation>) -> Self {
-        Self {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next.map(|c| c.to_string()),
-        }
-    }
-}
-
 impl From<OfflineDonation> for donations::OfflineGift {
     fn from(gift: OfflineDonation) -> Self {
         Self {
@@ -182,15 +170,6 @@ impl From<donations::PublicGift> for PublicDonor {
             amount: MoneyBody::of(g.amount, g.currency),
             message: g.message,
             donated_at: instant(g.donated_at),
-        }
-    }
-}
-
-impl From<Page<donations::PublicGift>> for DonorPage {
-    fn from(page: Page<donations::PublicGift>) -> Self {
-        Self {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next.map(|c| c.to_string()),
         }
     }
 }
@@ -283,12 +262,7 @@ pub struct FundraiserPatch {
     pub max_amount: MaybeUndefined<i64>,
 }
 
-#[derive(Object, Debug, Clone)]
-pub struct FundraiserPage {
-    pub items: Vec<Fundraiser>,
-    #[oai(nullable)]
-    pub next_cursor: Option<String>,
-}
+page_body!(FundraiserPage of Fundraiser);
 
 /// A donation, as its organisers see it.
 #[derive(Object, Debug, Clone)]
@@ -325,12 +299,7 @@ pub struct Donation {
     pub created_at: String,
 }
 
-#[derive(Object, Debug, Clone)]
-pub struct DonationPage {
-    pub items: Vec<Donation>,
-    #[oai(nullable)]
-    pub next_cursor: Option<String>,
-}
+page_body!(DonationPage of Donation);
 
 /// How an offline gift came in.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -424,9 +393,4 @@ pub struct PublicDonor {
     pub donated_at: String,
 }
 
-#[derive(Object, Debug, Clone)]
-pub struct DonorPage {
-    pub items: Vec<PublicDonor>,
-    #[oai(nullable)]
-    pub next_cursor: Option<String>,
-}
+page_body!(DonorPage of PublicDonor);

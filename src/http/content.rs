@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use super::{ApiError, BearerAuth, auth::authenticate};
 use crate::access::Access;
-use crate::content::{Change, ContentError, Cursor, Invalid, Owned, Page};
+use crate::content::{Change, ContentError, Cursor, Invalid, Owned};
 use crate::domain::{InvalidField, PublicRef};
 
 impl From<ContentError> for ApiError {
@@ -49,12 +49,32 @@ pub fn cursor(raw: Option<&str>) -> Result<Option<Cursor>, InvalidField> {
     raw.map(Cursor::parse).transpose()
 }
 
-/// A page as a list body holds it: the items as the wire shows them, and the
-/// cursor of the next page (`next_cursor`).
-pub fn listed<T, U: From<T>>(page: Page<T>) -> (Vec<U>, Option<String>) {
-    let items = page.items.into_iter().map(U::from).collect();
-    (items, page.next.map(|c| c.to_string()))
+/// The body of one page of a list: its items and the cursor the next page starts at,
+/// null on the last. Each list names its own schema (`EventPage`, `DonorPage`…), so
+/// this makes one struct per item rather than a generic one (poem-openapi would name
+/// that `Page_Event`). A service's `Page` becomes one with `.into()`, each item by
+/// its own `From`.
+macro_rules! page_body {
+    ($(#[$doc:meta])* $name:ident of $item:ty) => {
+        $(#[$doc])*
+        #[derive(poem_openapi::Object, Debug, Clone)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            #[oai(nullable)]
+            pub next_cursor: Option<String>,
+        }
+
+        impl<T: Into<$item>> From<$crate::content::Page<T>> for $name {
+            fn from(page: $crate::content::Page<T>) -> Self {
+                Self {
+                    items: page.items.into_iter().map(Into::into).collect(),
+                    next_cursor: page.next.map(|c| c.to_string()),
+                }
+            }
+        }
+    };
 }
+pub(crate) use page_body;
 
 /// A PATCH field: absent keeps, `null` clears, a value sets.
 pub fn change<T, U>(field: MaybeUndefined<T>) -> Change<U>

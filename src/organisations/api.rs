@@ -13,7 +13,7 @@ use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
     client::ClientAddr,
-    content::{cursor, listed},
+    content::cursor,
     limit::address_key,
     page::Limit,
     problem::{
@@ -160,8 +160,10 @@ impl OrganisationsApi {
             .organisations
             .tokens(&access, *limit, cursor)
             .await?;
-        let (items, next_cursor) = listed(page);
-        Ok(Json(TokenList { items, next_cursor }))
+        Ok(Json(TokenList {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }))
     }
 
     /// Revoke one of the caller's own tokens; another organiser's is 404.

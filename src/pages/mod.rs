@@ -5,7 +5,7 @@
 //! no JavaScript.
 
 use poem::{
-    Request, Response, handler,
+    FromRequest, Request, RequestBody, Response, handler,
     http::StatusCode,
     web::{Data, Form, Path},
 };
@@ -61,6 +61,16 @@ fn page_with_forms(
                 .content_type("text/plain; charset=utf-8")
                 .body("internal error")
         }
+    }
+}
+
+/// The language of an organiser's page (an invitation, a password reset): the
+/// first of ours in `Accept-Language`, else English. Those pages take no `?lang=`.
+pub(crate) struct OrganiserLocale(pub Locale);
+
+impl<'a> FromRequest<'a> for OrganiserLocale {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(Self(visitor_locale(req, None)))
     }
 }
 
@@ -233,11 +243,10 @@ pub struct InvitationForm {
 /// `GET /invitations/{token}`: the form where an invited organiser sets a password.
 #[handler]
 pub async fn invitation_page(
-    req: &Request,
+    OrganiserLocale(locale): OrganiserLocale,
     state: Data<&AppState>,
     token: Path<String>,
 ) -> Response {
-    let locale = visitor_locale(req, None);
     invitation_form(&state, locale, &token, StatusCode::OK, "", "").await
 }
 
@@ -271,12 +280,11 @@ async fn invitation_form(
 /// `POST /invitations/{token}`: set the password.
 #[handler]
 pub async fn accept_invitation(
-    req: &Request,
+    OrganiserLocale(locale): OrganiserLocale,
     state: Data<&AppState>,
     token: Path<String>,
     form: Form<InvitationForm>,
 ) -> Response {
-    let locale = visitor_locale(req, None);
     let name = Some(form.name.trim()).filter(|n| !n.is_empty());
     let accepted = match NewPassword::parse(&form.password) {
         Err(refusal) => Err(password_message(locale, refusal)),

@@ -10,7 +10,9 @@ use poem::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{failure, field_message, not_found, page, password_message, see_other, visitor_locale};
+use super::{
+    OrganiserLocale, failure, field_message, not_found, page, password_message, see_other,
+};
 use crate::domain::{Email, Locale};
 use crate::http::{client::ClientAddr, limit::address_key};
 use crate::organisations::{
@@ -32,7 +34,11 @@ pub struct Outcome {
 
 /// `GET /admin/password-reset`: the form that asks for a link, or what followed.
 #[handler]
-pub async fn ask(req: &Request, state: Data<&AppState>, outcome: Query<Outcome>) -> Response {
+pub async fn ask(
+    OrganiserLocale(locale): OrganiserLocale,
+    state: Data<&AppState>,
+    outcome: Query<Outcome>,
+) -> Response {
     let step = match (&outcome.sent, &outcome.done) {
         (_, Some(_)) => "done",
         (Some(_), None) => "sent",
@@ -42,7 +48,7 @@ pub async fn ask(req: &Request, state: Data<&AppState>, outcome: Query<Outcome>)
         &state,
         StatusCode::OK,
         TEMPLATE,
-        &json!({ "locale": visitor_locale(req, None).as_str(), "step": step }),
+        &json!({ "locale": locale.as_str(), "step": step }),
     )
 }
 
@@ -54,8 +60,12 @@ pub struct EmailForm {
 /// `POST /admin/password-reset`: a link goes to the address if it has an account;
 /// the answer is the same either way.
 #[handler]
-pub async fn send(req: &Request, state: Data<&AppState>, form: Form<EmailForm>) -> Response {
-    let locale = visitor_locale(req, None);
+pub async fn send(
+    req: &Request,
+    OrganiserLocale(locale): OrganiserLocale,
+    state: Data<&AppState>,
+    form: Form<EmailForm>,
+) -> Response {
     let ask_again = |status, error: String| {
         let context = json!({
             "locale": locale.as_str(),
@@ -96,8 +106,11 @@ pub async fn send(req: &Request, state: Data<&AppState>, form: Form<EmailForm>) 
 
 /// `GET /admin/password-reset/{token}`: the form behind a password-reset email.
 #[handler]
-pub async fn choose(req: &Request, state: Data<&AppState>, token: Path<String>) -> Response {
-    let locale = visitor_locale(req, None);
+pub async fn choose(
+    OrganiserLocale(locale): OrganiserLocale,
+    state: Data<&AppState>,
+    token: Path<String>,
+) -> Response {
     choose_form(&state, locale, &token, StatusCode::OK, "").await
 }
 
@@ -136,12 +149,11 @@ pub struct PasswordForm {
 /// and every other way into the account ends.
 #[handler]
 pub async fn set(
-    req: &Request,
+    OrganiserLocale(locale): OrganiserLocale,
     state: Data<&AppState>,
     token: Path<String>,
     form: Form<PasswordForm>,
 ) -> Response {
-    let locale = visitor_locale(req, None);
     let password = match NewPassword::parse(&form.password) {
         Ok(password) => password,
         Err(refusal) => {

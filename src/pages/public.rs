@@ -476,6 +476,17 @@ pub struct PetitionQuery {
     signed: Option<String>,
 }
 
+impl PetitionQuery {
+    /// The thanks the page shows after signing, if `?signed=` names one.
+    fn signed(&self) -> &'static str {
+        match self.signed.as_deref() {
+            Some("pending") => "pending",
+            Some("confirmed") => "confirmed",
+            _ => "",
+        }
+    }
+}
+
 /// `GET /petitions/{id_or_slug}`: the petition, its count, and the form to sign.
 #[handler]
 pub async fn show_petition(
@@ -483,12 +494,7 @@ pub async fn show_petition(
     name: Path<String>,
     query: Query<PetitionQuery>,
 ) -> Response {
-    let signed = match query.signed.as_deref() {
-        Some("pending") => "pending",
-        Some("confirmed") => "confirmed",
-        _ => "",
-    };
-    petition_page(&state, &name, StatusCode::OK, signed, None, None).await
+    petition_page(&state, &name, StatusCode::OK, query.signed(), None, None).await
 }
 
 async fn petition_page(

@@ -12,7 +12,7 @@ use crate::domain::PublicRef;
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{cursor, listed, named},
+    content::{cursor, named},
     csv::{JsonOrCsv, Sheet, wants_csv},
     page::Limit,
     problem::{
@@ -69,9 +69,9 @@ impl PetitionsApi {
         let access = authenticate(&self.state.db, &auth).await?;
         let cursor = self::cursor(cursor.as_deref())?;
         let page = self.state.petitions.list(&access, *limit, cursor).await?;
-        let (items, next_cursor) =
-            listed(page.map(|p| Petition::of(&p, &self.state.site.public_url)));
-        Ok(Json(PetitionPage { items, next_cursor }))
+        Ok(Json(PetitionPage::from(
+            page.map(|p| Petition::of(&p, &self.state.site.public_url)),
+        )))
     }
 
     #[oai(path = "/petitions/:id", method = "get")]
@@ -146,8 +146,7 @@ impl PetitionsApi {
         let page = petitions
             .signatures(&access, &petition, *limit, cursor)
             .await?;
-        let (items, next_cursor) = listed(page);
-        Ok(JsonOrCsv::Json(SignaturePage { items, next_cursor }))
+        Ok(JsonOrCsv::Json(SignaturePage::from(page)))
     }
 
     /// What is handed to the target: each confirmed signer's name, affiliation,

@@ -5,7 +5,11 @@ pub use entity::values::{FieldRule, PetitionStatus};
 use poem_openapi::{Enum, Object, types::MaybeUndefined};
 
 use super::service::{self, PetitionError};
-use crate::http::{ApiError, Text, content::change, instant};
+use crate::http::{
+    ApiError, Text,
+    content::{change, page_body},
+    instant,
+};
 use entity::{signature, values::SignatureState};
 
 impl From<PetitionError> for ApiError {
@@ -233,12 +237,7 @@ impl From<DeliverRequest> for service::Delivery {
     }
 }
 
-#[derive(Object, Debug, Clone)]
-pub struct PetitionPage {
-    pub items: Vec<Petition>,
-    #[oai(nullable)]
-    pub next_cursor: Option<String>,
-}
+page_body!(PetitionPage of Petition);
 
 /// A signature from a supporter.
 #[derive(Object, Debug, Clone)]
@@ -354,12 +353,7 @@ impl From<signature::Model> for PublicSigner {
     }
 }
 
-#[derive(Object, Debug, Clone)]
-pub struct SignerPage {
-    pub items: Vec<PublicSigner>,
-    #[oai(nullable)]
-    pub next_cursor: Option<String>,
-}
+page_body!(SignerPage of PublicSigner);
 
 /// A signature, as the organisers see it.
 #[derive(Object, Debug, Clone)]
@@ -406,9 +400,4 @@ impl From<service::Signer> for SignatureRecord {
     }
 }
 
-#[derive(Object, Debug, Clone)]
-pub struct SignaturePage {
-    pub items: Vec<SignatureRecord>,
-    #[oai(nullable)]
-    pub next_cursor: Option<String>,
-}
+page_body!(SignaturePage of SignatureRecord);

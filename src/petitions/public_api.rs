@@ -10,7 +10,7 @@ use super::{model::*, service};
 use crate::http::{
     ApiError, ApiTags, Problems,
     client::ClientAddr,
-    content::{cursor, listed, reference},
+    content::{cursor, reference},
     page::Limit,
     problem::{Conflict, IdempotencyKey, JsonBody, NotFound, SupporterAction, Unprocessable},
 };
@@ -62,8 +62,7 @@ impl PublicPetitionApi {
         let cursor = self::cursor(cursor.as_deref())?;
         let petitions = &self.state.petitions;
         let page = petitions.public_signers(&petition, *limit, cursor).await?;
-        let (items, next_cursor) = listed(page);
-        Ok(Json(SignerPage { items, next_cursor }))
+        Ok(Json(SignerPage::from(page)))
     }
 
     /// Sign a petition. The answer is the same whether or not this address signed

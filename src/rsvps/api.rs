@@ -11,7 +11,7 @@ use super::{model::*, service};
 use crate::http::{
     ApiError, ApiTags, BearerAuth,
     auth::authenticate,
-    content::{cursor, listed, named, reference},
+    content::{cursor, named, reference},
     csv::{JsonOrCsv, Sheet, wants_csv},
     instant,
     page::Limit,
@@ -73,8 +73,7 @@ impl RsvpsApi {
         }
         let cursor = self::cursor(cursor.as_deref())?;
         let page = rsvps.attendees(&access, &event, *limit, cursor).await?;
-        let (items, next_cursor) = listed(page);
-        Ok(JsonOrCsv::Json(AttendeePage { items, next_cursor }))
+        Ok(JsonOrCsv::Json(AttendeePage::from(page)))
     }
 
     /// Add someone to the event (at the door, or by phone): no deadline or approval

@@ -6,7 +6,7 @@ use poem_openapi::Object;
 pub use super::service::{MAX_GUESTS, RsvpForm};
 use super::{links::manage_url, service};
 use crate::domain::InvalidField;
-use crate::http::{Text, instant};
+use crate::http::{Text, content::page_body, instant};
 
 /// An RSVP from a supporter.
 #[derive(Object, Debug, Clone)]
@@ -124,13 +124,10 @@ pub struct Attendee {
     pub updated_at: String,
 }
 
-/// A page of attendees.
-#[derive(Object, Debug, Clone)]
-pub struct AttendeePage {
-    pub items: Vec<Attendee>,
-    #[oai(nullable)]
-    pub next_cursor: Option<String>,
-}
+page_body!(
+    /// A page of attendees.
+    AttendeePage of Attendee
+);
 
 impl Rsvp {
     /// An RSVP as its API answers show it, with its manage link on the site at

@@ -11,7 +11,7 @@ use super::model::*;
 use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{cursor, listed},
+    content::cursor,
     page::Limit,
     problem::{Forbidden, ReadOne, Unauthorized, Unprocessable},
 };
@@ -57,8 +57,7 @@ impl SupportersApi {
             .supporters
             .list(&access, email.as_deref(), *limit, cursor)
             .await?;
-        let (items, next_cursor) = listed(page);
-        Ok(Json(SupporterPage { items, next_cursor }))
+        Ok(Json(SupporterPage::from(page)))
     }
 
     /// A supporter with their RSVPs to your organisations' events.

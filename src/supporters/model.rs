@@ -5,7 +5,7 @@ use poem_openapi::Object;
 use super::service::{
     HeldDonation, HeldRsvp, HeldSignature, KnownSupporter, SupporterData, SupporterRecord,
 };
-use crate::http::{instant, money::MoneyBody};
+use crate::http::{content::page_body, instant, money::MoneyBody};
 use entity::values::{DonationMethod, DonationStatus, Frequency, RsvpStatus};
 
 /// A supporter, as organisers see them.
@@ -109,21 +109,15 @@ pub struct SentEmail {
 #[derive(Object, Debug, Clone)]
 pub struct SupporterExport {
     #[oai(flatten)]
-    pub supporter: Supporter,
-    pub rsvps: Vec<SupporterRsvp>,
-    pub signatures: Vec<SupporterSignature>,
-    pub donations: Vec<SupporterDonation>,
+    pub detail: SupporterDetail,
     pub emails: Vec<SentEmail>,
     pub exported_at: String,
 }
 
-/// A page of supporters.
-#[derive(Object, Debug, Clone)]
-pub struct SupporterPage {
-    pub items: Vec<Supporter>,
-    #[oai(nullable)]
-    pub next_cursor: Option<String>,
-}
+page_body!(
+    /// A page of supporters.
+    SupporterPage of Supporter
+);
 
 impl From<KnownSupporter> for Supporter {
     fn from(known: KnownSupporter) -> Self {
@@ -223,17 +217,8 @@ impl From<SupporterRecord> for SupporterDetail {
 
 impl From<SupporterData> for SupporterExport {
     fn from(data: SupporterData) -> Self {
-        let SupporterDetail {
-            supporter,
-            rsvps,
-            signatures,
-            donations,
-        } = data.record.into();
         Self {
-            supporter,
-            rsvps,
-            signatures,
-            donations,
+            detail: data.record.into(),
             emails: data
                 .emails
                 .into_iter()
