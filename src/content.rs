@@ -17,16 +17,44 @@ use uuid::Uuid;
 use crate::access::{Access, AccessError, Role};
 use crate::db::{free_slug, is_unique_violation};
 use crate::domain::{InvalidField, PublicRef, Slug};
-use entity::{campaign, event, fundraiser, organisation, petition};
+use entity::{
+    api_token, campaign, donation, event, fundraiser, organisation, petition, rsvp, signature,
+    supporter,
+};
+
+/// A table listed a page at a time: its rows have UUIDv7 ids, so by id is by creation.
+pub trait Paged: EntityTrait {
+    fn id_column() -> Self::Column;
+
+    fn row_id(row: &Self::Model) -> Uuid;
+}
+
+macro_rules! paged {
+    ($($module:ident),+) => {$(
+        impl Paged for $module::Entity {
+            fn id_column() -> Self::Column {
+                $module::Column::Id
+            }
+
+            fn row_id(row: &Self::Model) -> Uuid {
+                row.id
+            }
+        }
+    )+};
+}
+
+paged!(
+    campaign, event, petition, fundraiser, rsvp, signature, donation, supporter, api_token
+);
 
 /// A table of content an organisation owns, found by id or slug.
-pub trait Owned: EntityTrait {
+pub trait Owned: Paged {
     /// What a person calls one ("event"), for refusals.
     const NOUN: &'static str;
 
     fn slug_column() -> Self::Column;
 
-    fn id_column() -> Self::Column;
+    fn owner_column() -> Self::Column;
 
     fn owner(row: &Self::Model) -> Uuid;
 }
@@ -40,8 +68,8 @@ macro_rules! owned {
                 $module::Column::Slug
             }
 
-            fn id_column() -> Self::Column {
-                $module::Column::Id
+            fn owner_column() -> Self::Column {
+                $module::Column::OrganisationId
             }
 
             fn owner(row: &Self::Model) -> Uuid {
@@ -349,20 +377,32 @@ pub enum Order {
     NewestFirst,
 }
 
-/// One page of `query`, by id in `order`: one row more than a page is read to learn
-/// whether another follows.
-pub async fn page<E>(
+/// The content of the organiser's organisations.
+pub fn of_organisations<E: Owned>(access: &Access) -> Select<E> {
+    E::find().filter(E::owner_column().is_in(access.organisation_ids()))
+}
+
+/// One page of the content of the organiser's organisations, by id in `order`.
+pub async fn list_owned<E: Owned>(
     db: &impl ConnectionTrait,
-    query: Select<E>,
-    id: E::Column,
+    access: &Access,
     order: Order,
     limit: Limit,
     cursor: Option<Cursor>,
-    row_id: impl Fn(&E::Model) -> Uuid,
-) -> Result<Page<E::Model>, DbErr>
-where
-    E: EntityTrait,
-{
+) -> Result<Page<E::Model>, DbErr> {
+    page(db, of_organisations::<E>(access), order, limit, cursor).await
+}
+
+/// One page of `query`, by id in `order`: one row more than a page is read to learn
+/// whether another follows.
+pub async fn page<E: Paged>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    order: Order,
+    limit: Limit,
+    cursor: Option<Cursor>,
+) -> Result<Page<E::Model>, DbErr> {
+    let id = E::id_column();
     let mut query = match order {
         Order::OldestFirst => query.order_by_asc(id),
         Order::NewestFirst => query.order_by_desc(id),
@@ -378,7 +418,7 @@ where
     let more = rows.len() as u64 > limit.get();
     rows.truncate(limit.get() as usize);
     let next = if more {
-        rows.last().map(|row| Cursor(row_id(row)))
+        rows.last().map(|row| Cursor(E::row_id(row)))
     } else {
         None
     };

@@ -96,16 +96,12 @@ impl Campaigns {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Campaign>, CampaignError> {
-        let query = campaign::Entity::find()
-            .filter(campaign::Column::OrganisationId.is_in(access.organisation_ids()));
-        let page = content::page(
+        let page = content::list_owned::<campaign::Entity>(
             &self.db,
-            query,
-            campaign::Column::Id,
+            access,
             Order::OldestFirst,
             limit,
             cursor,
-            |c| c.id,
         )
         .await?;
         let items = content::with_owners::<campaign::Entity>(&self.db, page.items).await?;

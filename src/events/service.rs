@@ -698,8 +698,7 @@ impl Events {
         cursor: Option<Cursor>,
     ) -> Result<Page<Event>, EventError> {
         let db = &self.db;
-        let mut query = event::Entity::find()
-            .filter(event::Column::OrganisationId.is_in(access.organisation_ids()));
+        let mut query = content::of_organisations::<event::Entity>(access);
         if let Some(status) = filter.status {
             query = query.filter(event::Column::Status.eq(status));
         }
@@ -710,16 +709,7 @@ impl Events {
             let id = campaign_id(db, &slug).await?;
             query = query.filter(event::Column::CampaignId.eq(id));
         }
-        let page = content::page(
-            db,
-            query,
-            event::Column::Id,
-            Order::NewestFirst,
-            limit,
-            cursor,
-            |e| e.id,
-        )
-        .await?;
+        let page = content::page(db, query, Order::NewestFirst, limit, cursor).await?;
         Ok(Page {
             items: views(db, page.items, Readers::Organisers).await?,
             next: page.next,

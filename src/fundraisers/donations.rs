@@ -750,9 +750,7 @@ impl Fundraisers {
         cursor: Option<Cursor>,
     ) -> Result<Page<Donation>, FundraiserError> {
         let query = self.donations_to(access, fundraiser).await?;
-        let page = self
-            .donation_page(query, Order::OldestFirst, limit, cursor)
-            .await?;
+        let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor).await?;
         Ok(Page {
             items: with_emails(&self.db, page.items).await?,
             next: page.next,
@@ -783,25 +781,6 @@ impl Fundraisers {
         Ok(donation::Entity::find().filter(donation::Column::FundraiserId.eq(fundraiser.id)))
     }
 
-    async fn donation_page(
-        &self,
-        query: Select<donation::Entity>,
-        order: Order,
-        limit: Limit,
-        cursor: Option<Cursor>,
-    ) -> Result<Page<donation::Model>, DbErr> {
-        content::page(
-            &self.db,
-            query,
-            donation::Column::Id,
-            order,
-            limit,
-            cursor,
-            |d| d.id,
-        )
-        .await
-    }
-
     /// Succeeded gifts as the public sees them, newest first: a name only where the
     /// donor gave it online and did not ask to stay anonymous; never an address.
     pub async fn donors(
@@ -814,9 +793,7 @@ impl Fundraisers {
         let query = donation::Entity::find()
             .filter(donation::Column::FundraiserId.eq(fundraiser.id))
             .filter(donation::Column::Status.eq(DonationStatus::Succeeded));
-        let page = self
-            .donation_page(query, Order::NewestFirst, limit, cursor)
-            .await?;
+        let page = content::page(&self.db, query, Order::NewestFirst, limit, cursor).await?;
         Ok(page.map(|d| {
             let named = d.method == DonationMethod::Online && !d.anonymous;
             PublicGift {

@@ -337,16 +337,12 @@ impl Fundraisers {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Fundraiser>, FundraiserError> {
-        let query = fundraiser::Entity::find()
-            .filter(fundraiser::Column::OrganisationId.is_in(access.organisation_ids()));
-        let page = content::page(
+        let page = content::list_owned::<fundraiser::Entity>(
             &self.db,
-            query,
-            fundraiser::Column::Id,
+            access,
             Order::NewestFirst,
             limit,
             cursor,
-            |f| f.id,
         )
         .await?;
         Ok(Page {

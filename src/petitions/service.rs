@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Select, sea_query::Expr,
+    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -358,16 +358,12 @@ impl Petitions {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Petition>, PetitionError> {
-        let query = petition::Entity::find()
-            .filter(petition::Column::OrganisationId.is_in(access.organisation_ids()));
-        let page = content::page(
+        let page = content::list_owned::<petition::Entity>(
             &self.db,
-            query,
-            petition::Column::Id,
+            access,
             Order::NewestFirst,
             limit,
             cursor,
-            |p| p.id,
         )
         .await?;
         Ok(Page {
@@ -576,7 +572,7 @@ impl Petitions {
     ) -> Result<Page<Signer>, PetitionError> {
         let petition = self.find_for(access, petition, Role::Organiser).await?;
         let query = signature::Entity::find().filter(signature::Column::PetitionId.eq(petition.id));
-        let page = self.signature_page(query, Order::OldestFirst, limit, cursor);
+        let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor);
         let Page { items, next } = page.await?;
         let items = self.signers(items).await?;
         Ok(Page { items, next })
@@ -696,21 +692,7 @@ impl Petitions {
             .filter(signature::Column::PetitionId.eq(petition.id))
             .filter(signature::Column::Status.eq(SignatureState::Confirmed))
             .filter(signature::Column::Public.eq(true));
-        Ok(self
-            .signature_page(query, Order::NewestFirst, limit, cursor)
-            .await?)
-    }
-
-    /// One page of the signatures `query` finds, by id.
-    async fn signature_page(
-        &self,
-        query: Select<signature::Entity>,
-        order: Order,
-        limit: Limit,
-        cursor: Option<Cursor>,
-    ) -> Result<Page<signature::Model>, DbErr> {
-        let id = signature::Column::Id;
-        content::page(&self.db, query, id, order, limit, cursor, |s| s.id).await
+        Ok(content::page(&self.db, query, Order::NewestFirst, limit, cursor).await?)
     }
 
     /// Sign a petition. Whether or not this person had signed before, the answer

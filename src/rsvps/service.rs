@@ -939,16 +939,7 @@ impl Rsvps {
     ) -> Result<Page<Attendee>, RsvpError> {
         let event = organisers_event(&self.db, access, event).await?;
         let query = rsvp::Entity::find().filter(rsvp::Column::EventId.eq(event.id));
-        let page = content::page(
-            &self.db,
-            query,
-            rsvp::Column::Id,
-            Order::OldestFirst,
-            limit,
-            cursor,
-            |r| r.id,
-        )
-        .await?;
+        let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor).await?;
         Ok(Page {
             items: with_supporters(&self.db, page.items).await?,
             next: page.next,

@@ -236,16 +236,7 @@ impl Supporters {
             let email = Email::parse(email)?;
             query = query.filter(supporter::Column::EmailKey.eq(email.key()));
         }
-        let page = content::page(
-            &self.db,
-            query,
-            supporter::Column::Id,
-            Order::NewestFirst,
-            limit,
-            cursor,
-            |s| s.id,
-        )
-        .await?;
+        let page = content::page(&self.db, query, Order::NewestFirst, limit, cursor).await?;
         let names = names_held(&self.db, &organisations, &page.items).await?;
         Ok(page.map(|row| known(row, &names)))
     }
