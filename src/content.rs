@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::access::{Access, AccessError, Role};
 use crate::db::{free_slug, is_unique_violation};
-use crate::domain::{InvalidField, PublicRef, Slug};
+use crate::domain::{InvalidField, Language, PublicRef, Slug, optional_text};
 use entity::{
     api_token, campaign, donation, event, fundraiser, organisation, petition, rsvp, signature,
     supporter,
@@ -24,7 +24,7 @@ use entity::{
 
 /// A table listed a page at a time: its rows have UUIDv7 ids, so by id is by creation.
 pub trait Paged: EntityTrait {
-    fn id_column() -> Self::Column;
+    const ID: Self::Column;
 
     fn row_id(row: &Self::Model) -> Uuid;
 }
@@ -32,9 +32,7 @@ pub trait Paged: EntityTrait {
 macro_rules! paged {
     ($($module:ident),+) => {$(
         impl Paged for $module::Entity {
-            fn id_column() -> Self::Column {
-                $module::Column::Id
-            }
+            const ID: Self::Column = $module::Column::Id;
 
             fn row_id(row: &Self::Model) -> Uuid {
                 row.id
@@ -51,10 +49,9 @@ paged!(
 pub trait Owned: Paged {
     /// What a person calls one ("event"), for refusals.
     const NOUN: &'static str;
-
-    fn slug_column() -> Self::Column;
-
-    fn owner_column() -> Self::Column;
+    const SLUG: Self::Column;
+    /// The organisation that owns a row.
+    const OWNER: Self::Column;
 
     fn owner(row: &Self::Model) -> Uuid;
 }
@@ -63,14 +60,8 @@ macro_rules! owned {
     ($($module:ident => $noun:literal),+) => {$(
         impl Owned for $module::Entity {
             const NOUN: &'static str = $noun;
-
-            fn slug_column() -> Self::Column {
-                $module::Column::Slug
-            }
-
-            fn owner_column() -> Self::Column {
-                $module::Column::OrganisationId
-            }
+            const SLUG: Self::Column = $module::Column::Slug;
+            const OWNER: Self::Column = $module::Column::OrganisationId;
 
             fn owner(row: &Self::Model) -> Uuid {
                 row.organisation_id
@@ -135,12 +126,7 @@ where
 {
     match reference {
         PublicRef::Id(id) => E::find_by_id(*id).one(db).await,
-        PublicRef::Slug(slug) => {
-            E::find()
-                .filter(E::slug_column().eq(slug.as_ref()))
-                .one(db)
-                .await
-        }
+        PublicRef::Slug(slug) => E::find().filter(E::SLUG.eq(slug.as_ref())).one(db).await,
     }
 }
 
@@ -191,7 +177,7 @@ where
     for _attempt in 0..5 {
         let slug = match &asked {
             Some(slug) => slug.clone(),
-            None => free_slug::<A::Entity>(db, <A::Entity as Owned>::slug_column(), &base).await?,
+            None => free_slug::<A::Entity>(db, <A::Entity as Owned>::SLUG, &base).await?,
         };
         match row(slug.clone()).insert(db).await {
             Ok(model) => return Ok(model),
@@ -234,6 +220,48 @@ impl Checks {
     /// Note a refusal found by hand.
     pub fn refuse(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(InvalidField::new(field, message));
+    }
+
+    /// The new value of a field that cannot be cleared, as `parse` reads it: `None`
+    /// to keep it, or when refused.
+    pub fn required<T, U>(
+        &mut self,
+        field: &str,
+        change: Change<T>,
+        parse: impl FnOnce(T) -> Result<U, InvalidField>,
+    ) -> Option<U> {
+        let value = self.check(change.required(field))??;
+        self.check(parse(value))
+    }
+
+    /// The new text of a field that may be blank (cleared, it is): `None` to keep
+    /// it, or when refused.
+    pub fn text(&mut self, field: &str, change: Change<String>, max: usize) -> Option<String> {
+        let text = change.optional()?;
+        self.check(optional_text(
+            field,
+            text.as_deref().unwrap_or_default(),
+            max,
+        ))
+    }
+
+    /// The slug asked for, if any.
+    pub fn slug(&mut self, asked: Option<&str>) -> Option<Option<Slug>> {
+        self.check(asked.map(Slug::parse).transpose())
+    }
+
+    /// The language asked for content: English when left out.
+    pub fn language(&mut self, asked: Option<&str>) -> Option<Language> {
+        self.check(Language::parse(asked.unwrap_or("en")))
+    }
+
+    /// The new language of content: `None` to keep it, or when refused; cleared,
+    /// English.
+    pub fn language_change(&mut self, change: Change<String>) -> Option<Language> {
+        match change.optional()? {
+            Some(language) => self.check(Language::parse(&language)),
+            None => Some(Language::english()),
+        }
     }
 
     pub fn is_clean(&self) -> bool {
@@ -379,7 +407,7 @@ pub enum Order {
 
 /// The content of the organiser's organisations.
 pub fn of_organisations<E: Owned>(access: &Access) -> Select<E> {
-    E::find().filter(E::owner_column().is_in(access.organisation_ids()))
+    E::find().filter(E::OWNER.is_in(access.organisation_ids()))
 }
 
 /// One page of the content of the organiser's organisations, by id in `order`.
@@ -402,7 +430,7 @@ pub async fn page<E: Paged>(
     limit: Limit,
     cursor: Option<Cursor>,
 ) -> Result<Page<E::Model>, DbErr> {
-    let id = E::id_column();
+    let id = E::ID;
     let mut query = match order {
         Order::OldestFirst => query.order_by_asc(id),
         Order::NewestFirst => query.order_by_desc(id),

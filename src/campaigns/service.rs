@@ -69,7 +69,7 @@ impl Campaigns {
             &new.description,
             DESCRIPTION_MAX,
         ));
-        let slug = checks.check(new.slug.as_deref().map(Slug::parse).transpose());
+        let slug = checks.slug(new.slug.as_deref());
         let ((title, description), slug) = checks.done(title.zip(description).zip(slug))?;
         let now = Utc::now();
         let row = content::insert_with_slug(&self.db, slug, &title, |slug| campaign::ActiveModel {
@@ -130,22 +130,11 @@ impl Campaigns {
         changes: CampaignChanges,
     ) -> Result<Campaign, CampaignError> {
         let mut checks = Checks::default();
-        let slug = checks
-            .check(changes.slug.required("slug"))
-            .flatten()
-            .and_then(|s| checks.check(Slug::parse(&s)));
-        let title = checks
-            .check(changes.title.required("title"))
-            .flatten()
-            .and_then(|t| checks.check(required_text("title", &t, TITLE_MAX)));
-        let description = match changes.description.optional() {
-            None => None,
-            Some(d) => checks.check(optional_text(
-                "description",
-                d.as_deref().unwrap_or_default(),
-                DESCRIPTION_MAX,
-            )),
-        };
+        let slug = checks.required("slug", changes.slug, |s| Slug::parse(&s));
+        let title = checks.required("title", changes.title, |t| {
+            required_text("title", &t, TITLE_MAX)
+        });
+        let description = checks.text("description", changes.description, DESCRIPTION_MAX);
         let status = checks.check(changes.status.required("status")).flatten();
         checks.finish()?;
 

@@ -13,9 +13,7 @@ use uuid::Uuid;
 
 use crate::access::{Access, AccessError, Role};
 use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
-use crate::domain::{
-    Currency, InvalidField, Language, Money, PublicRef, Slug, optional_text, required_text,
-};
+use crate::domain::{Currency, InvalidField, Money, PublicRef, Slug, optional_text, required_text};
 use crate::email::Site;
 use crate::payments::{Payments, StripeError};
 pub use entity::values::{DonationMethod, DonationStatus, Frequency, FundraiserStatus};
@@ -270,9 +268,7 @@ impl Fundraisers {
             &new.description,
             DESCRIPTION_MAX,
         ));
-        let language = checks.check(
-            Language::parse(new.language.as_deref().unwrap_or("en")).map_err(|e| e.at("language")),
-        );
+        let language = checks.language(new.language.as_deref());
         let goal = match &new.goal {
             Some(goal) => checks.check(goal.parse("goal")),
             None => {
@@ -280,12 +276,7 @@ impl Fundraisers {
                 None
             }
         };
-        let slug = checks.check(
-            new.slug
-                .as_deref()
-                .map(|s| Slug::parse(s).map_err(|e| e.at("slug")))
-                .transpose(),
-        );
+        let slug = checks.slug(new.slug.as_deref());
         let limits = goal.and_then(|goal| {
             let defaults = Limits::default_for(goal.currency());
             Limits::check(
@@ -372,44 +363,24 @@ impl Fundraisers {
         let row = self.find_for(access, fundraiser, Role::Organiser).await?;
         let mut active: fundraiser::ActiveModel = row.clone().into();
         let mut checks = Checks::default();
-        let slug = checks
-            .check(changes.slug.required("slug"))
-            .flatten()
-            .and_then(|s| checks.check(Slug::parse(&s).map_err(|e| e.at("slug"))));
+        let slug = checks.required("slug", changes.slug, |s| Slug::parse(&s));
         if let Some(slug) = &slug {
             active.slug = Set(slug.to_string());
         }
-        if let Some(title) = checks
-            .check(changes.title.required("title"))
-            .flatten()
-            .and_then(|t| checks.check(required_text("title", &t, TITLE_MAX)))
-        {
+        if let Some(title) = checks.required("title", changes.title, |t| {
+            required_text("title", &t, TITLE_MAX)
+        }) {
             active.title = Set(title);
         }
-        if let Some(description) = changes.description.optional().and_then(|d| {
-            checks.check(optional_text(
-                "description",
-                d.as_deref().unwrap_or_default(),
-                DESCRIPTION_MAX,
-            ))
-        }) {
+        if let Some(description) = checks.text("description", changes.description, DESCRIPTION_MAX)
+        {
             active.description = Set(description);
         }
-        match changes.language.optional() {
-            Some(Some(l)) => {
-                if let Some(l) = checks.check(Language::parse(&l).map_err(|e| e.at("language"))) {
-                    active.language = Set(l);
-                }
-            }
-            Some(None) => active.language = Set(Language::english()),
-            None => {}
+        if let Some(language) = checks.language_change(changes.language) {
+            active.language = Set(language);
         }
         let mut limits = Limits::of(&row);
-        if let Some(goal) = checks
-            .check(changes.goal.required("goal"))
-            .flatten()
-            .and_then(|g| checks.check(g.parse("goal")))
-        {
+        if let Some(goal) = checks.required("goal", changes.goal, |g| g.parse("goal")) {
             if goal.currency() != row.currency {
                 limits = Limits::default_for(goal.currency());
             }

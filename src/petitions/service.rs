@@ -18,7 +18,7 @@ use super::published::PublicPetitions;
 use crate::access::{Access, AccessError, Role};
 use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
 use crate::domain::{
-    Country, Email, InvalidField, Language, Locale, PublicRef, Slug, optional_text, required_text,
+    Country, Email, InvalidField, Locale, PublicRef, Slug, optional_text, required_text,
 };
 use crate::email::{
     Site, links,
@@ -244,14 +244,6 @@ fn check_goal(goal: i64) -> Result<i32, InvalidField> {
         .ok_or_else(|| InvalidField::new("goal", "must be a positive number"))
 }
 
-fn check_slug(slug: &str) -> Result<Slug, InvalidField> {
-    Slug::parse(slug).map_err(|e| e.at("slug"))
-}
-
-fn check_language(language: &str) -> Result<Language, InvalidField> {
-    Language::parse(language).map_err(|e| e.at("language"))
-}
-
 /// The campaign of this slug in the organisation.
 async fn campaign_in(
     db: &impl ConnectionTrait,
@@ -311,9 +303,9 @@ impl Petitions {
         let title = checks.check(required_text("title", &new.title, TITLE_MAX));
         let target = checks.check(required_text("target", &new.target, TARGET_MAX));
         let body = checks.check(optional_text("body", &new.body, BODY_MAX));
-        let language = checks.check(check_language(new.language.as_deref().unwrap_or("en")));
+        let language = checks.language(new.language.as_deref());
         let goal = checks.check(new.goal.map(check_goal).transpose());
-        let slug = checks.check(new.slug.as_deref().map(check_slug).transpose());
+        let slug = checks.slug(new.slug.as_deref());
         let campaign = match &new.campaign {
             Some(slug) => checks
                 .check(campaign_in(&self.db, member.organisation_id, slug).await?)
@@ -392,31 +384,15 @@ impl Petitions {
     ) -> Result<Petition, PetitionError> {
         let row = self.find_for(access, petition, Role::Organiser).await?;
         let mut checks = Checks::default();
-        let slug = checks
-            .check(changes.slug.required("slug"))
-            .flatten()
-            .and_then(|s| checks.check(check_slug(&s)));
-        let title = checks
-            .check(changes.title.required("title"))
-            .flatten()
-            .and_then(|t| checks.check(required_text("title", &t, TITLE_MAX)));
-        let target = checks
-            .check(changes.target.required("target"))
-            .flatten()
-            .and_then(|t| checks.check(required_text("target", &t, TARGET_MAX)));
-        let body = match changes.body.optional() {
-            None => None,
-            Some(b) => checks.check(optional_text(
-                "body",
-                b.as_deref().unwrap_or_default(),
-                BODY_MAX,
-            )),
-        };
-        let language = match changes.language.optional() {
-            None => None,
-            Some(None) => Some(Language::english()),
-            Some(Some(l)) => checks.check(check_language(&l)),
-        };
+        let slug = checks.required("slug", changes.slug, |s| Slug::parse(&s));
+        let title = checks.required("title", changes.title, |t| {
+            required_text("title", &t, TITLE_MAX)
+        });
+        let target = checks.required("target", changes.target, |t| {
+            required_text("target", &t, TARGET_MAX)
+        });
+        let body = checks.text("body", changes.body, BODY_MAX);
+        let language = checks.language_change(changes.language);
         let goal = match changes.goal.optional() {
             None => None,
             Some(g) => checks.check(g.map(check_goal).transpose()),

@@ -541,7 +541,7 @@ where
     ids.sort_unstable();
     ids.dedup();
     Ok(E::find()
-        .filter(E::id_column().is_in(ids))
+        .filter(E::ID.is_in(ids))
         .all(db)
         .await?
         .into_iter()
