@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::access::{Access, AccessError, Role};
 use crate::db::{free_slug, is_unique_violation};
-use crate::domain::{InvalidField, Language, PublicRef, Slug, optional_text};
+use crate::domain::{InvalidField, Language, PublicRef, Slug, optional_text, required_text};
 use entity::{
     api_token, campaign, donation, event, fundraiser, organisation, petition, rsvp, signature,
     supporter,
@@ -202,6 +202,9 @@ pub fn slug_refusal(e: DbErr, asked: Option<Slug>) -> ContentError {
 #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
 pub struct Invalid(pub Vec<InvalidField>);
 
+/// The most characters a title of content may have.
+pub const TITLE_MAX: usize = 200;
+
 /// Gathers every invalid field of a request, so one answer names them all.
 #[derive(Debug, Default)]
 pub struct Checks(Vec<InvalidField>);
@@ -243,6 +246,18 @@ impl Checks {
             text.as_deref().unwrap_or_default(),
             max,
         ))
+    }
+
+    /// The title of content: required, at most [`TITLE_MAX`] characters.
+    pub fn title(&mut self, raw: &str) -> Option<String> {
+        self.check(required_text("title", raw, TITLE_MAX))
+    }
+
+    /// The new title of content: `None` to keep it, or when refused.
+    pub fn title_change(&mut self, change: Change<String>) -> Option<String> {
+        self.required("title", change, |title| {
+            required_text("title", &title, TITLE_MAX)
+        })
     }
 
     /// The slug asked for, if any.

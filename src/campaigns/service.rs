@@ -11,7 +11,7 @@ use crate::access::{Access, Role};
 use crate::content::{
     self, Change, Checks, ContentError, Cursor, InOrganisation, Limit, Order, Page,
 };
-use crate::domain::{PublicRef, Slug, optional_text, required_text};
+use crate::domain::{PublicRef, Slug, optional_text};
 use entity::campaign;
 pub use entity::values::CampaignStatus;
 
@@ -21,7 +21,6 @@ pub type Campaign = InOrganisation<campaign::Model>;
 /// Why a campaign could not be read or changed.
 pub type CampaignError = ContentError;
 
-const TITLE_MAX: usize = 200;
 const DESCRIPTION_MAX: usize = 20_000;
 
 /// A campaign to start, as asked.
@@ -63,7 +62,7 @@ impl Campaigns {
     ) -> Result<Campaign, CampaignError> {
         let member = access.writable(new.organisation.as_deref())?;
         let mut checks = Checks::default();
-        let title = checks.check(required_text("title", &new.title, TITLE_MAX));
+        let title = checks.title(&new.title);
         let description = checks.check(optional_text(
             "description",
             &new.description,
@@ -131,9 +130,7 @@ impl Campaigns {
     ) -> Result<Campaign, CampaignError> {
         let mut checks = Checks::default();
         let slug = checks.required("slug", changes.slug, |s| Slug::parse(&s));
-        let title = checks.required("title", changes.title, |t| {
-            required_text("title", &t, TITLE_MAX)
-        });
+        let title = checks.title_change(changes.title);
         let description = checks.text("description", changes.description, DESCRIPTION_MAX);
         let status = checks.check(changes.status.required("status")).flatten();
         checks.finish()?;

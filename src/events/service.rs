@@ -19,7 +19,6 @@ use crate::access::{Access, AccessError, Role};
 use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
 use crate::domain::{
     Country, EventTimes, InvalidField, Language, Place, PublicRef, Slug, TimeZone, optional_text,
-    required_text,
 };
 pub use entity::values::{EventKind, EventStatus, RsvpMode, Visibility};
 use entity::{campaign, event, event_host, organisation};
@@ -342,7 +341,7 @@ impl EventInput {
     /// Check every field, adding to what `c` already refused.
     fn validate(&self, mut c: Checks) -> Result<ValidEvent, Invalid> {
         let slug = self.slug.as_deref().and_then(|s| c.check(Slug::parse(s)));
-        let title = c.check(required_text("title", &self.title, 200));
+        let title = c.title(&self.title);
         let summary = c.check(optional_text("summary", &self.summary, 500));
         let description = c.check(optional_text("description", &self.description, 50_000));
         let language = c.check(Language::parse(&self.language));

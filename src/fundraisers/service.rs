@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::access::{Access, AccessError, Role};
 use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
-use crate::domain::{Currency, InvalidField, Money, PublicRef, Slug, optional_text, required_text};
+use crate::domain::{Currency, InvalidField, Money, PublicRef, Slug, optional_text};
 use crate::email::Site;
 use crate::payments::{Payments, StripeError};
 pub use entity::values::{DonationMethod, DonationStatus, Frequency, FundraiserStatus};
@@ -23,7 +23,6 @@ use entity::{donation, fundraiser};
 pub const STRIPE_MAX_AMOUNT: i64 = 99_999_999;
 /// Suggested amounts a form can show.
 const MAX_SUGGESTIONS: usize = 8;
-const TITLE_MAX: usize = 200;
 const DESCRIPTION_MAX: usize = 50_000;
 
 /// Why a fundraiser or a donation could not be read, changed or paid.
@@ -262,7 +261,7 @@ impl Fundraisers {
     ) -> Result<Fundraiser, FundraiserError> {
         let member = access.writable(new.organisation.as_deref())?;
         let mut checks = Checks::default();
-        let title = checks.check(required_text("title", &new.title, TITLE_MAX));
+        let title = checks.title(&new.title);
         let description = checks.check(optional_text(
             "description",
             &new.description,
@@ -367,9 +366,7 @@ impl Fundraisers {
         if let Some(slug) = &slug {
             active.slug = Set(slug.to_string());
         }
-        if let Some(title) = checks.required("title", changes.title, |t| {
-            required_text("title", &t, TITLE_MAX)
-        }) {
+        if let Some(title) = checks.title_change(changes.title) {
             active.title = Set(title);
         }
         if let Some(description) = checks.text("description", changes.description, DESCRIPTION_MAX)

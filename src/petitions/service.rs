@@ -36,7 +36,6 @@ pub const RESEND_AFTER: Duration = Duration::hours(1);
 /// What confirmation links are signed for.
 const CONFIRM: &str = "confirm-signature";
 
-const TITLE_MAX: usize = 200;
 const TARGET_MAX: usize = 300;
 const BODY_MAX: usize = 50_000;
 const NOTE_MAX: usize = 5_000;
@@ -300,7 +299,7 @@ impl Petitions {
     ) -> Result<Petition, PetitionError> {
         let member = access.writable(new.organisation.as_deref())?;
         let mut checks = Checks::default();
-        let title = checks.check(required_text("title", &new.title, TITLE_MAX));
+        let title = checks.title(&new.title);
         let target = checks.check(required_text("target", &new.target, TARGET_MAX));
         let body = checks.check(optional_text("body", &new.body, BODY_MAX));
         let language = checks.language(new.language.as_deref());
@@ -385,9 +384,7 @@ impl Petitions {
         let row = self.find_for(access, petition, Role::Organiser).await?;
         let mut checks = Checks::default();
         let slug = checks.required("slug", changes.slug, |s| Slug::parse(&s));
-        let title = checks.required("title", changes.title, |t| {
-            required_text("title", &t, TITLE_MAX)
-        });
+        let title = checks.title_change(changes.title);
         let target = checks.required("target", changes.target, |t| {
             required_text("target", &t, TARGET_MAX)
         });

@@ -475,7 +475,7 @@ impl Supporters {
             .order_by_asc(rsvp::Column::CreatedAt)
             .all(db)
             .await?;
-        let events = by_id::<event::Entity>(db, rsvps.iter().map(|r| r.event_id), |e| e.id).await?;
+        let events = by_id::<event::Entity>(db, rsvps.iter().map(|r| r.event_id)).await?;
         let signatures = signature::Entity::find()
             .filter(signature::Column::SupporterId.eq(row.id))
             .filter(signature::Column::PetitionId.in_subquery(theirs.petitions()))
@@ -483,8 +483,7 @@ impl Supporters {
             .all(db)
             .await?;
         let petitions =
-            by_id::<petition::Entity>(db, signatures.iter().map(|s| s.petition_id), |p| p.id)
-                .await?;
+            by_id::<petition::Entity>(db, signatures.iter().map(|s| s.petition_id)).await?;
         let donations = donation::Entity::find()
             .filter(donation::Column::SupporterId.eq(row.id))
             .filter(donation::Column::FundraiserId.in_subquery(theirs.fundraisers()))
@@ -492,8 +491,7 @@ impl Supporters {
             .all(db)
             .await?;
         let fundraisers =
-            by_id::<fundraiser::Entity>(db, donations.iter().map(|d| d.fundraiser_id), |f| f.id)
-                .await?;
+            by_id::<fundraiser::Entity>(db, donations.iter().map(|d| d.fundraiser_id)).await?;
         let names = names_held(db, organisations, std::slice::from_ref(&row)).await?;
         Ok(SupporterRecord {
             supporter: known(row, &names),
@@ -532,10 +530,9 @@ impl Supporters {
 async fn by_id<E>(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
-    id: impl Fn(&E::Model) -> Uuid,
 ) -> Result<HashMap<Uuid, E::Model>, DbErr>
 where
-    E: content::Owned,
+    E: content::Paged,
 {
     let mut ids: Vec<Uuid> = ids.into_iter().collect();
     ids.sort_unstable();
@@ -545,7 +542,7 @@ where
         .all(db)
         .await?
         .into_iter()
-        .map(|row| (id(&row), row))
+        .map(|row| (E::row_id(&row), row))
         .collect())
 }
 
