@@ -101,6 +101,29 @@ impl From<InvalidField> for ContentError {
     }
 }
 
+/// Makes a capability's error, which wraps a [`ContentError`] as `Content`, from each
+/// refusal a `ContentError` is made from, so `?` takes them all.
+macro_rules! through_content {
+    ($error:ty) => {
+        $crate::content::through_content!(
+            $error:
+            sea_orm::DbErr,
+            $crate::content::Invalid,
+            $crate::domain::InvalidField,
+            $crate::access::AccessError
+        );
+    };
+    ($error:ty: $($from:ty),+) => {$(
+        impl From<$from> for $error {
+            fn from(e: $from) -> Self {
+                Self::Content(e.into())
+            }
+        }
+    )+};
+}
+
+pub(crate) use through_content;
+
 impl ContentError {
     /// A stable name for the kind of refusal, for pages to choose their words by.
     pub fn code(&self) -> &'static str {

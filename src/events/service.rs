@@ -15,7 +15,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::access::{Access, AccessError, Role};
+use crate::access::{Access, Role};
 use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
 use crate::domain::{
     Country, EventTimes, InvalidField, Language, Place, PublicRef, Slug, TimeZone, optional_text,
@@ -58,18 +58,7 @@ impl EventError {
     }
 }
 
-/// The common refusals, from wherever they arise.
-macro_rules! content_errors {
-    ($($from:ty),+) => {$(
-        impl From<$from> for EventError {
-            fn from(e: $from) -> Self {
-                Self::Content(e.into())
-            }
-        }
-    )+};
-}
-
-content_errors!(DbErr, Invalid, InvalidField, AccessError);
+content::through_content!(EventError);
 
 /// Where an event takes place, as asked: each part is checked.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::access::{Access, AccessError, Role};
+use crate::access::{Access, Role};
 use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
 use crate::domain::{Currency, InvalidField, Money, PublicRef, Slug, optional_text};
 use crate::email::Site;
@@ -61,18 +61,7 @@ impl FundraiserError {
     }
 }
 
-/// What becomes a [`ContentError`] becomes a fundraiser's.
-macro_rules! through_content {
-    ($($from:ty),+) => {$(
-        impl From<$from> for FundraiserError {
-            fn from(e: $from) -> Self {
-                Self::Content(e.into())
-            }
-        }
-    )+};
-}
-
-through_content!(DbErr, InvalidField, Invalid, AccessError);
+content::through_content!(FundraiserError);
 
 /// An amount as asked: minor units and a currency code, not yet checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

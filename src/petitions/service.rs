@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::intake::{self, Intake};
 use super::published::PublicPetitions;
-use crate::access::{Access, AccessError, Role};
+use crate::access::{Access, Role};
 use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
 use crate::domain::{
     Country, Email, InvalidField, Locale, PublicRef, Slug, optional_text, required_text,
@@ -82,29 +82,7 @@ impl PetitionError {
     }
 }
 
-impl From<DbErr> for PetitionError {
-    fn from(e: DbErr) -> Self {
-        Self::Content(e.into())
-    }
-}
-
-impl From<InvalidField> for PetitionError {
-    fn from(e: InvalidField) -> Self {
-        Self::Content(e.into())
-    }
-}
-
-impl From<Invalid> for PetitionError {
-    fn from(e: Invalid) -> Self {
-        Self::Content(e.into())
-    }
-}
-
-impl From<AccessError> for PetitionError {
-    fn from(e: AccessError) -> Self {
-        Self::Content(e.into())
-    }
-}
+content::through_content!(PetitionError);
 
 /// Which of the optional fields a petition asks signers for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
