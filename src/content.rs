@@ -434,6 +434,18 @@ impl<T> Page<T> {
             next: self.next,
         }
     }
+
+    /// The same page, its rows read further by `read` all at once (one query for the
+    /// page, not one a row).
+    pub async fn read<U, E, F>(self, read: impl FnOnce(Vec<T>) -> F) -> Result<Page<U>, E>
+    where
+        F: Future<Output = Result<Vec<U>, E>>,
+    {
+        Ok(Page {
+            items: read(self.items).await?,
+            next: self.next,
+        })
+    }
 }
 
 /// Which way a list runs through its ids (UUIDv7, so by creation).

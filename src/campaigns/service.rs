@@ -103,11 +103,9 @@ impl Campaigns {
             cursor,
         )
         .await?;
-        let items = content::with_owners::<campaign::Entity>(&self.db, page.items).await?;
-        Ok(Page {
-            items,
-            next: page.next,
-        })
+        Ok(page
+            .read(|rows| content::with_owners::<campaign::Entity>(&self.db, rows))
+            .await?)
     }
 
     /// One campaign, for a member of its organisation.

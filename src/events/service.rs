@@ -698,10 +698,9 @@ impl Events {
             query = query.filter(event::Column::CampaignId.eq(id));
         }
         let page = content::page(db, query, Order::NewestFirst, limit, cursor).await?;
-        Ok(Page {
-            items: views(db, page.items, Readers::Organisers).await?,
-            next: page.next,
-        })
+        Ok(page
+            .read(|rows| views(db, rows, Readers::Organisers))
+            .await?)
     }
 
     /// One event, for its organisation's members and its co-hosts'.

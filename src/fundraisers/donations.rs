@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, Select, sea_query::Expr, sea_query::OnConflict,
+    EntityTrait, QueryFilter, QueryOrder, Select, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -401,11 +401,7 @@ impl Fundraisers {
             kind: Set(event.kind.clone()),
             received_at: Set(Utc::now()),
         })
-        .on_conflict(
-            OnConflict::column(stripe_event::Column::Id)
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(crate::db::keep_existing([stripe_event::Column::Id]))
         .exec_without_returning(&txn.txn)
         .await?;
         if first_time == 0 {
@@ -533,11 +529,7 @@ async fn news(
                 ..donation::ActiveModel::from(gift)
             };
             let inserted = donation::Entity::insert(renewal)
-                .on_conflict(
-                    OnConflict::column(donation::Column::StripeInvoice)
-                        .do_nothing()
-                        .to_owned(),
-                )
+                .on_conflict(crate::db::keep_existing([donation::Column::StripeInvoice]))
                 .exec_without_returning(conn)
                 .await?;
             if inserted == 1 {
@@ -751,10 +743,7 @@ impl Fundraisers {
     ) -> Result<Page<Donation>, FundraiserError> {
         let query = self.donations_to(access, fundraiser).await?;
         let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor).await?;
-        Ok(Page {
-            items: with_emails(&self.db, page.items).await?,
-            next: page.next,
-        })
+        Ok(page.read(|rows| with_emails(&self.db, rows)).await?)
     }
 
     /// Every donation to a fundraiser, oldest first (for a spreadsheet).

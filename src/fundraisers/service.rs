@@ -324,10 +324,7 @@ impl Fundraisers {
             cursor,
         )
         .await?;
-        Ok(Page {
-            items: self.with_totals(page.items).await?,
-            next: page.next,
-        })
+        Ok(page.read(|rows| self.with_totals(rows)).await?)
     }
 
     /// One fundraiser, for a member of its organisation.

@@ -335,10 +335,7 @@ impl Petitions {
             cursor,
         )
         .await?;
-        Ok(Page {
-            items: self.named(page.items).await?,
-            next: page.next,
-        })
+        Ok(page.read(|rows| self.named(rows)).await?)
     }
 
     /// One petition, for a member of its organisation.
@@ -523,10 +520,8 @@ impl Petitions {
     ) -> Result<Page<Signer>, PetitionError> {
         let petition = self.find_for(access, petition, Role::Organiser).await?;
         let query = signature::Entity::find().filter(signature::Column::PetitionId.eq(petition.id));
-        let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor);
-        let Page { items, next } = page.await?;
-        let items = self.signers(items).await?;
-        Ok(Page { items, next })
+        let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor).await?;
+        Ok(page.read(|rows| self.signers(rows)).await?)
     }
 
     /// Every signature of a petition, for its organisers, oldest first.

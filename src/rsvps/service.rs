@@ -940,10 +940,7 @@ impl Rsvps {
         let event = organisers_event(&self.db, access, event).await?;
         let query = rsvp::Entity::find().filter(rsvp::Column::EventId.eq(event.id));
         let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor).await?;
-        Ok(Page {
-            items: with_supporters(&self.db, page.items).await?,
-            next: page.next,
-        })
+        Ok(page.read(|rows| with_supporters(&self.db, rows)).await?)
     }
 
     /// Every attendee of an event, in order of arrival.

@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
-    sea_query::{Expr, OnConflict, Query},
+    sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
@@ -131,11 +131,7 @@ pub async fn upsert_many(
     // New addresses come back from the insert itself; only those already known are
     // read again (none, mostly, when a petition goes viral).
     let inserted = supporter::Entity::insert_many(fresh)
-        .on_conflict(
-            OnConflict::column(supporter::Column::EmailKey)
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(crate::db::keep_existing([supporter::Column::EmailKey]))
         .exec_with_returning(conn)
         .await?;
     let mut stored: std::collections::HashMap<String, supporter::Model> = inserted
