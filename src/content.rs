@@ -1,7 +1,8 @@
 //! What every kind of organisation-owned content shares (campaigns, events,
 //! petitions, fundraisers): finding a row for a member with the role an action needs,
-//! a free slug, pages of a list, validation that names every bad field, a change to
-//! one field, and the one error these share.
+//! a free slug, pages of a list, validation that names every bad field (with the
+//! checks of the fields all content has: title, slug, language), a change to one
+//! field, and the one error these share.
 //!
 //! Each capability keeps its own rules; this is only what they would otherwise each
 //! write again, and so write differently.
@@ -260,8 +261,8 @@ impl Checks {
         self.check(parse(value))
     }
 
-    /// The new text of a field that may be blank (cleared, it is): `None` to keep
-    /// it, or when refused.
+    /// The new text of a field that may be blank (clearing it blanks it): `None` to
+    /// keep it, or when refused.
     pub fn text(&mut self, field: &str, change: Change<String>, max: usize) -> Option<String> {
         let text = change.optional()?;
         self.check(optional_text(

@@ -195,7 +195,9 @@ fn acted_for(organisations: &[Uuid]) -> Condition {
 trait Act: content::Paged {
     /// What it is done to.
     type To: content::Paged;
+    /// Who did it.
     const SUPPORTER: Self::Column;
+    /// The id of what it was done to.
     const TO: Self::Column;
 
     fn to(row: &Self::Model) -> Uuid;
