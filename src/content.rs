@@ -1,7 +1,8 @@
 //! What every kind of organisation-owned content shares (campaigns, events,
 //! petitions, fundraisers): finding a row for a member with the role an action needs,
-//! a free slug, pages of a list, validation that names every bad field, a change to
-//! one field, and the one error these share.
+//! a free slug, pages of a list, validation that names every bad field (with the
+//! checks of the fields all content has: title, slug, language), a change to one
+//! field, and the one error these share.
 //!
 //! Each capability keeps its own rules; this is only what they would otherwise each
 //! write again, and so write differently.
@@ -16,17 +17,42 @@ use uuid::Uuid;
 
 use crate::access::{Access, AccessError, Role};
 use crate::db::{free_slug, is_unique_violation};
-use crate::domain::{InvalidField, PublicRef, Slug};
-use entity::{campaign, event, fundraiser, organisation, petition};
+use crate::domain::{InvalidField, Language, PublicRef, Slug, optional_text, required_text};
+use entity::{
+    api_token, campaign, donation, event, fundraiser, organisation, petition, rsvp, signature,
+    supporter,
+};
+
+/// A table listed a page at a time: its rows have UUIDv7 ids, so by id is by creation.
+pub trait Paged: EntityTrait {
+    const ID: Self::Column;
+
+    fn row_id(row: &Self::Model) -> Uuid;
+}
+
+macro_rules! paged {
+    ($($module:ident),+) => {$(
+        impl Paged for $module::Entity {
+            const ID: Self::Column = $module::Column::Id;
+
+            fn row_id(row: &Self::Model) -> Uuid {
+                row.id
+            }
+        }
+    )+};
+}
+
+paged!(
+    campaign, event, petition, fundraiser, rsvp, signature, donation, supporter, api_token
+);
 
 /// A table of content an organisation owns, found by id or slug.
-pub trait Owned: EntityTrait {
+pub trait Owned: Paged {
     /// What a person calls one ("event"), for refusals.
     const NOUN: &'static str;
-
-    fn slug_column() -> Self::Column;
-
-    fn id_column() -> Self::Column;
+    const SLUG: Self::Column;
+    /// The organisation that owns a row.
+    const OWNER: Self::Column;
 
     fn owner(row: &Self::Model) -> Uuid;
 }
@@ -35,14 +61,8 @@ macro_rules! owned {
     ($($module:ident => $noun:literal),+) => {$(
         impl Owned for $module::Entity {
             const NOUN: &'static str = $noun;
-
-            fn slug_column() -> Self::Column {
-                $module::Column::Slug
-            }
-
-            fn id_column() -> Self::Column {
-                $module::Column::Id
-            }
+            const SLUG: Self::Column = $module::Column::Slug;
+            const OWNER: Self::Column = $module::Column::OrganisationId;
 
             fn owner(row: &Self::Model) -> Uuid {
                 row.organisation_id
@@ -82,6 +102,29 @@ impl From<InvalidField> for ContentError {
     }
 }
 
+/// Makes a capability's error, which wraps a [`ContentError`] as `Content`, from each
+/// refusal a `ContentError` is made from, so `?` takes them all.
+macro_rules! through_content {
+    ($error:ty) => {
+        $crate::content::through_content!(
+            $error:
+            sea_orm::DbErr,
+            $crate::content::Invalid,
+            $crate::domain::InvalidField,
+            $crate::access::AccessError
+        );
+    };
+    ($error:ty: $($from:ty),+) => {$(
+        impl From<$from> for $error {
+            fn from(e: $from) -> Self {
+                Self::Content(e.into())
+            }
+        }
+    )+};
+}
+
+pub(crate) use through_content;
+
 impl ContentError {
     /// A stable name for the kind of refusal, for pages to choose their words by.
     pub fn code(&self) -> &'static str {
@@ -107,12 +150,7 @@ where
 {
     match reference {
         PublicRef::Id(id) => E::find_by_id(*id).one(db).await,
-        PublicRef::Slug(slug) => {
-            E::find()
-                .filter(E::slug_column().eq(slug.as_ref()))
-                .one(db)
-                .await
-        }
+        PublicRef::Slug(slug) => E::find().filter(E::SLUG.eq(slug.as_ref())).one(db).await,
     }
 }
 
@@ -163,7 +201,7 @@ where
     for _attempt in 0..5 {
         let slug = match &asked {
             Some(slug) => slug.clone(),
-            None => free_slug::<A::Entity>(db, <A::Entity as Owned>::slug_column(), &base).await?,
+            None => free_slug::<A::Entity>(db, <A::Entity as Owned>::SLUG, &base).await?,
         };
         match row(slug.clone()).insert(db).await {
             Ok(model) => return Ok(model),
@@ -188,6 +226,9 @@ pub fn slug_refusal(e: DbErr, asked: Option<Slug>) -> ContentError {
 #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
 pub struct Invalid(pub Vec<InvalidField>);
 
+/// The most characters a title of content may have.
+pub const TITLE_MAX: usize = 200;
+
 /// Gathers every invalid field of a request, so one answer names them all.
 #[derive(Debug, Default)]
 pub struct Checks(Vec<InvalidField>);
@@ -206,6 +247,60 @@ impl Checks {
     /// Note a refusal found by hand.
     pub fn refuse(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(InvalidField::new(field, message));
+    }
+
+    /// The new value of a field that cannot be cleared, as `parse` reads it: `None`
+    /// to keep it, or when refused.
+    pub fn required<T, U>(
+        &mut self,
+        field: &str,
+        change: Change<T>,
+        parse: impl FnOnce(T) -> Result<U, InvalidField>,
+    ) -> Option<U> {
+        let value = self.check(change.required(field))??;
+        self.check(parse(value))
+    }
+
+    /// The new text of a field that may be blank (clearing it blanks it): `None` to
+    /// keep it, or when refused.
+    pub fn text(&mut self, field: &str, change: Change<String>, max: usize) -> Option<String> {
+        let text = change.optional()?;
+        self.check(optional_text(
+            field,
+            text.as_deref().unwrap_or_default(),
+            max,
+        ))
+    }
+
+    /// The title of content: required, at most [`TITLE_MAX`] characters.
+    pub fn title(&mut self, raw: &str) -> Option<String> {
+        self.check(required_text("title", raw, TITLE_MAX))
+    }
+
+    /// The new title of content: `None` to keep it, or when refused.
+    pub fn title_change(&mut self, change: Change<String>) -> Option<String> {
+        self.required("title", change, |title| {
+            required_text("title", &title, TITLE_MAX)
+        })
+    }
+
+    /// The slug asked for, if any.
+    pub fn slug(&mut self, asked: Option<&str>) -> Option<Option<Slug>> {
+        self.check(asked.map(Slug::parse).transpose())
+    }
+
+    /// The language asked for content: English when left out.
+    pub fn language(&mut self, asked: Option<&str>) -> Option<Language> {
+        self.check(Language::parse(asked.unwrap_or("en")))
+    }
+
+    /// The new language of content: `None` to keep it, or when refused; cleared,
+    /// English.
+    pub fn language_change(&mut self, change: Change<String>) -> Option<Language> {
+        match change.optional()? {
+            Some(language) => self.check(Language::parse(&language)),
+            None => Some(Language::english()),
+        }
     }
 
     pub fn is_clean(&self) -> bool {
@@ -340,6 +435,18 @@ impl<T> Page<T> {
             next: self.next,
         }
     }
+
+    /// The same page, its rows read further by `read` all at once (one query for the
+    /// page, not one a row).
+    pub async fn read<U, E, F>(self, read: impl FnOnce(Vec<T>) -> F) -> Result<Page<U>, E>
+    where
+        F: Future<Output = Result<Vec<U>, E>>,
+    {
+        Ok(Page {
+            items: read(self.items).await?,
+            next: self.next,
+        })
+    }
 }
 
 /// Which way a list runs through its ids (UUIDv7, so by creation).
@@ -349,20 +456,32 @@ pub enum Order {
     NewestFirst,
 }
 
-/// One page of `query`, by id in `order`: one row more than a page is read to learn
-/// whether another follows.
-pub async fn page<E>(
+/// The content of the organiser's organisations.
+pub fn of_organisations<E: Owned>(access: &Access) -> Select<E> {
+    E::find().filter(E::OWNER.is_in(access.organisation_ids()))
+}
+
+/// One page of the content of the organiser's organisations, by id in `order`.
+pub async fn list_owned<E: Owned>(
     db: &impl ConnectionTrait,
-    query: Select<E>,
-    id: E::Column,
+    access: &Access,
     order: Order,
     limit: Limit,
     cursor: Option<Cursor>,
-    row_id: impl Fn(&E::Model) -> Uuid,
-) -> Result<Page<E::Model>, DbErr>
-where
-    E: EntityTrait,
-{
+) -> Result<Page<E::Model>, DbErr> {
+    page(db, of_organisations::<E>(access), order, limit, cursor).await
+}
+
+/// One page of `query`, by id in `order`: one row more than a page is read to learn
+/// whether another follows.
+pub async fn page<E: Paged>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    order: Order,
+    limit: Limit,
+    cursor: Option<Cursor>,
+) -> Result<Page<E::Model>, DbErr> {
+    let id = E::ID;
     let mut query = match order {
         Order::OldestFirst => query.order_by_asc(id),
         Order::NewestFirst => query.order_by_desc(id),
@@ -378,7 +497,7 @@ where
     let more = rows.len() as u64 > limit.get();
     rows.truncate(limit.get() as usize);
     let next = if more {
-        rows.last().map(|row| Cursor(row_id(row)))
+        rows.last().map(|row| Cursor(E::row_id(row)))
     } else {
         None
     };

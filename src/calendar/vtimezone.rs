@@ -102,34 +102,26 @@ fn offset_text(seconds: i32) -> String {
 mod tests {
     use super::*;
 
+    /// The VTIMEZONE for events from one day to another, each from midnight UTC.
     fn render(tz: Tz, from: &str, to: &str) -> String {
-        let from = DateTime::parse_from_rfc3339(from)
-            .unwrap()
-            .with_timezone(&Utc);
-        let to = DateTime::parse_from_rfc3339(to)
-            .unwrap()
-            .with_timezone(&Utc);
-        vtimezone(tz, from, to).to_string()
+        let day = |day: &str| {
+            DateTime::parse_from_rfc3339(&format!("{day}T00:00:00Z"))
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        vtimezone(tz, day(from), day(to)).to_string()
     }
 
     #[test]
     fn toronto_lists_the_november_change_at_two_in_the_morning() {
-        let text = render(
-            chrono_tz::America::Toronto,
-            "2026-10-20T00:00:00Z",
-            "2026-11-20T00:00:00Z",
-        );
+        let text = render(chrono_tz::America::Toronto, "2026-10-20", "2026-11-20");
         assert!(text.contains("BEGIN:STANDARD\r\nDTSTART:20261101T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST"), "{text}");
         assert!(text.contains("BEGIN:DAYLIGHT\r\nDTSTART:"), "{text}");
     }
 
     #[test]
     fn caracas_shows_its_2016_move_to_minus_four() {
-        let text = render(
-            chrono_tz::America::Caracas,
-            "2016-04-01T00:00:00Z",
-            "2016-06-01T00:00:00Z",
-        );
+        let text = render(chrono_tz::America::Caracas, "2016-04-01", "2016-06-01");
         assert!(
             text.contains("TZOFFSETFROM:-0430\r\nTZOFFSETTO:-0400"),
             "{text}"

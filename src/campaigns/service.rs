@@ -11,7 +11,7 @@ use crate::access::{Access, Role};
 use crate::content::{
     self, Change, Checks, ContentError, Cursor, InOrganisation, Limit, Order, Page,
 };
-use crate::domain::{PublicRef, Slug, optional_text, required_text};
+use crate::domain::{PublicRef, Slug, optional_text};
 use entity::campaign;
 pub use entity::values::CampaignStatus;
 
@@ -21,7 +21,6 @@ pub type Campaign = InOrganisation<campaign::Model>;
 /// Why a campaign could not be read or changed.
 pub type CampaignError = ContentError;
 
-const TITLE_MAX: usize = 200;
 const DESCRIPTION_MAX: usize = 20_000;
 
 /// A campaign to start, as asked.
@@ -63,13 +62,13 @@ impl Campaigns {
     ) -> Result<Campaign, CampaignError> {
         let member = access.writable(new.organisation.as_deref())?;
         let mut checks = Checks::default();
-        let title = checks.check(required_text("title", &new.title, TITLE_MAX));
+        let title = checks.title(&new.title);
         let description = checks.check(optional_text(
             "description",
             &new.description,
             DESCRIPTION_MAX,
         ));
-        let slug = checks.check(new.slug.as_deref().map(Slug::parse).transpose());
+        let slug = checks.slug(new.slug.as_deref());
         let ((title, description), slug) = checks.done(title.zip(description).zip(slug))?;
         let now = Utc::now();
         let row = content::insert_with_slug(&self.db, slug, &title, |slug| campaign::ActiveModel {
@@ -96,23 +95,17 @@ impl Campaigns {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Campaign>, CampaignError> {
-        let query = campaign::Entity::find()
-            .filter(campaign::Column::OrganisationId.is_in(access.organisation_ids()));
-        let page = content::page(
+        let page = content::list_owned::<campaign::Entity>(
             &self.db,
-            query,
-            campaign::Column::Id,
+            access,
             Order::OldestFirst,
             limit,
             cursor,
-            |c| c.id,
         )
         .await?;
-        let items = content::with_owners::<campaign::Entity>(&self.db, page.items).await?;
-        Ok(Page {
-            items,
-            next: page.next,
-        })
+        Ok(page
+            .read(|rows| content::with_owners::<campaign::Entity>(&self.db, rows))
+            .await?)
     }
 
     /// One campaign, for a member of its organisation.
@@ -134,22 +127,9 @@ impl Campaigns {
         changes: CampaignChanges,
     ) -> Result<Campaign, CampaignError> {
         let mut checks = Checks::default();
-        let slug = checks
-            .check(changes.slug.required("slug"))
-            .flatten()
-            .and_then(|s| checks.check(Slug::parse(&s)));
-        let title = checks
-            .check(changes.title.required("title"))
-            .flatten()
-            .and_then(|t| checks.check(required_text("title", &t, TITLE_MAX)));
-        let description = match changes.description.optional() {
-            None => None,
-            Some(d) => checks.check(optional_text(
-                "description",
-                d.as_deref().unwrap_or_default(),
-                DESCRIPTION_MAX,
-            )),
-        };
+        let slug = checks.required("slug", changes.slug, |s| Slug::parse(&s));
+        let title = checks.title_change(changes.title);
+        let description = checks.text("description", changes.description, DESCRIPTION_MAX);
         let status = checks.check(changes.status.required("status")).flatten();
         checks.finish()?;
 

@@ -163,16 +163,7 @@ mod tests {
             "the WAL file reached {largest} bytes, over {limit}"
         );
         // Another connection reads the last commit.
-        let last = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT n FROM pages",
-            ))
-            .await
-            .unwrap()
-            .unwrap()
-            .try_get_by_index::<i64>(0)
-            .unwrap();
+        let last = crate::db::read_number(&db, "SELECT n FROM pages").await;
         assert_eq!(u64::try_from(last).unwrap(), commits - 1);
     }
 }

@@ -184,6 +184,16 @@ pub fn is_unique_violation(e: &DbErr) -> bool {
 /// The settings key whose value changes whenever published content changes.
 pub const CONTENT_VERSION: &str = "content_version";
 
+/// For an insert: a row already held under the same key stays as it is, and the new
+/// one is dropped (the insert then reports fewer rows).
+pub fn keep_existing<C: sea_orm::sea_query::IntoIden>(
+    key: impl IntoIterator<Item = C>,
+) -> sea_orm::sea_query::OnConflict {
+    sea_orm::sea_query::OnConflict::columns(key)
+        .do_nothing()
+        .to_owned()
+}
+
 /// Record that published content changed, so every server's cached feeds are
 /// rebuilt. Call it after the change is committed: a reader that sees the new
 /// version then also sees the new content.
@@ -221,21 +231,24 @@ pub async fn content_version(db: &impl sea_orm::ConnectionTrait) -> Result<Strin
     )
 }
 
+/// The number a query of one row and one column reads, for tests.
+#[cfg(test)]
+async fn read_number(db: &DatabaseConnection, sql: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap()
+}
+
 #[cfg(test)]
 mod sync_tests {
     use super::*;
-    use sea_orm::{ConnectionTrait, Statement};
 
     async fn synchronous(db: &DatabaseConnection) -> i64 {
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "PRAGMA synchronous",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get_by_index::<i64>(0).unwrap()
+        read_number(db, "PRAGMA synchronous").await
     }
 
     #[tokio::test]

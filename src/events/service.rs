@@ -15,11 +15,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::access::{Access, AccessError, Role};
+use crate::access::{Access, Role};
 use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
 use crate::domain::{
     Country, EventTimes, InvalidField, Language, Place, PublicRef, Slug, TimeZone, optional_text,
-    required_text,
 };
 pub use entity::values::{EventKind, EventStatus, RsvpMode, Visibility};
 use entity::{campaign, event, event_host, organisation};
@@ -59,18 +58,7 @@ impl EventError {
     }
 }
 
-/// The common refusals, from wherever they arise.
-macro_rules! content_errors {
-    ($($from:ty),+) => {$(
-        impl From<$from> for EventError {
-            fn from(e: $from) -> Self {
-                Self::Content(e.into())
-            }
-        }
-    )+};
-}
-
-content_errors!(DbErr, Invalid, InvalidField, AccessError);
+content::through_content!(EventError);
 
 /// Where an event takes place, as asked: each part is checked.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -342,7 +330,7 @@ impl EventInput {
     /// Check every field, adding to what `c` already refused.
     fn validate(&self, mut c: Checks) -> Result<ValidEvent, Invalid> {
         let slug = self.slug.as_deref().and_then(|s| c.check(Slug::parse(s)));
-        let title = c.check(required_text("title", &self.title, 200));
+        let title = c.title(&self.title);
         let summary = c.check(optional_text("summary", &self.summary, 500));
         let description = c.check(optional_text("description", &self.description, 50_000));
         let language = c.check(Language::parse(&self.language));
@@ -698,8 +686,7 @@ impl Events {
         cursor: Option<Cursor>,
     ) -> Result<Page<Event>, EventError> {
         let db = &self.db;
-        let mut query = event::Entity::find()
-            .filter(event::Column::OrganisationId.is_in(access.organisation_ids()));
+        let mut query = content::of_organisations::<event::Entity>(access);
         if let Some(status) = filter.status {
             query = query.filter(event::Column::Status.eq(status));
         }
@@ -710,20 +697,10 @@ impl Events {
             let id = campaign_id(db, &slug).await?;
             query = query.filter(event::Column::CampaignId.eq(id));
         }
-        let page = content::page(
-            db,
-            query,
-            event::Column::Id,
-            Order::NewestFirst,
-            limit,
-            cursor,
-            |e| e.id,
-        )
-        .await?;
-        Ok(Page {
-            items: views(db, page.items, Readers::Organisers).await?,
-            next: page.next,
-        })
+        let page = content::page(db, query, Order::NewestFirst, limit, cursor).await?;
+        Ok(page
+            .read(|rows| views(db, rows, Readers::Organisers))
+            .await?)
     }
 
     /// One event, for its organisation's members and its co-hosts'.

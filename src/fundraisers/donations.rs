@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, Select, sea_query::Expr, sea_query::OnConflict,
+    EntityTrait, QueryFilter, QueryOrder, Select, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -401,11 +401,7 @@ impl Fundraisers {
             kind: Set(event.kind.clone()),
             received_at: Set(Utc::now()),
         })
-        .on_conflict(
-            OnConflict::column(stripe_event::Column::Id)
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(crate::db::keep_existing([stripe_event::Column::Id]))
         .exec_without_returning(&txn.txn)
         .await?;
         if first_time == 0 {
@@ -533,11 +529,7 @@ async fn news(
                 ..donation::ActiveModel::from(gift)
             };
             let inserted = donation::Entity::insert(renewal)
-                .on_conflict(
-                    OnConflict::column(donation::Column::StripeInvoice)
-                        .do_nothing()
-                        .to_owned(),
-                )
+                .on_conflict(crate::db::keep_existing([donation::Column::StripeInvoice]))
                 .exec_without_returning(conn)
                 .await?;
             if inserted == 1 {
@@ -750,13 +742,8 @@ impl Fundraisers {
         cursor: Option<Cursor>,
     ) -> Result<Page<Donation>, FundraiserError> {
         let query = self.donations_to(access, fundraiser).await?;
-        let page = self
-            .donation_page(query, Order::OldestFirst, limit, cursor)
-            .await?;
-        Ok(Page {
-            items: with_emails(&self.db, page.items).await?,
-            next: page.next,
-        })
+        let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor).await?;
+        Ok(page.read(|rows| with_emails(&self.db, rows)).await?)
     }
 
     /// Every donation to a fundraiser, oldest first (for a spreadsheet).
@@ -783,25 +770,6 @@ impl Fundraisers {
         Ok(donation::Entity::find().filter(donation::Column::FundraiserId.eq(fundraiser.id)))
     }
 
-    async fn donation_page(
-        &self,
-        query: Select<donation::Entity>,
-        order: Order,
-        limit: Limit,
-        cursor: Option<Cursor>,
-    ) -> Result<Page<donation::Model>, DbErr> {
-        content::page(
-            &self.db,
-            query,
-            donation::Column::Id,
-            order,
-            limit,
-            cursor,
-            |d| d.id,
-        )
-        .await
-    }
-
     /// Succeeded gifts as the public sees them, newest first: a name only where the
     /// donor gave it online and did not ask to stay anonymous; never an address.
     pub async fn donors(
@@ -814,9 +782,7 @@ impl Fundraisers {
         let query = donation::Entity::find()
             .filter(donation::Column::FundraiserId.eq(fundraiser.id))
             .filter(donation::Column::Status.eq(DonationStatus::Succeeded));
-        let page = self
-            .donation_page(query, Order::NewestFirst, limit, cursor)
-            .await?;
+        let page = content::page(&self.db, query, Order::NewestFirst, limit, cursor).await?;
         Ok(page.map(|d| {
             let named = d.method == DonationMethod::Online && !d.anonymous;
             PublicGift {

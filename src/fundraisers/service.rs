@@ -11,11 +11,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::access::{Access, AccessError, Role};
+use crate::access::{Access, Role};
 use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
-use crate::domain::{
-    Currency, InvalidField, Language, Money, PublicRef, Slug, optional_text, required_text,
-};
+use crate::domain::{Currency, InvalidField, Money, PublicRef, Slug, optional_text};
 use crate::email::Site;
 use crate::payments::{Payments, StripeError};
 pub use entity::values::{DonationMethod, DonationStatus, Frequency, FundraiserStatus};
@@ -25,7 +23,6 @@ use entity::{donation, fundraiser};
 pub const STRIPE_MAX_AMOUNT: i64 = 99_999_999;
 /// Suggested amounts a form can show.
 const MAX_SUGGESTIONS: usize = 8;
-const TITLE_MAX: usize = 200;
 const DESCRIPTION_MAX: usize = 50_000;
 
 /// Why a fundraiser or a donation could not be read, changed or paid.
@@ -64,18 +61,7 @@ impl FundraiserError {
     }
 }
 
-/// What becomes a [`ContentError`] becomes a fundraiser's.
-macro_rules! through_content {
-    ($($from:ty),+) => {$(
-        impl From<$from> for FundraiserError {
-            fn from(e: $from) -> Self {
-                Self::Content(e.into())
-            }
-        }
-    )+};
-}
-
-through_content!(DbErr, InvalidField, Invalid, AccessError);
+content::through_content!(FundraiserError);
 
 /// An amount as asked: minor units and a currency code, not yet checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,15 +250,13 @@ impl Fundraisers {
     ) -> Result<Fundraiser, FundraiserError> {
         let member = access.writable(new.organisation.as_deref())?;
         let mut checks = Checks::default();
-        let title = checks.check(required_text("title", &new.title, TITLE_MAX));
+        let title = checks.title(&new.title);
         let description = checks.check(optional_text(
             "description",
             &new.description,
             DESCRIPTION_MAX,
         ));
-        let language = checks.check(
-            Language::parse(new.language.as_deref().unwrap_or("en")).map_err(|e| e.at("language")),
-        );
+        let language = checks.language(new.language.as_deref());
         let goal = match &new.goal {
             Some(goal) => checks.check(goal.parse("goal")),
             None => {
@@ -280,12 +264,7 @@ impl Fundraisers {
                 None
             }
         };
-        let slug = checks.check(
-            new.slug
-                .as_deref()
-                .map(|s| Slug::parse(s).map_err(|e| e.at("slug")))
-                .transpose(),
-        );
+        let slug = checks.slug(new.slug.as_deref());
         let limits = goal.and_then(|goal| {
             let defaults = Limits::default_for(goal.currency());
             Limits::check(
@@ -337,22 +316,15 @@ impl Fundraisers {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Fundraiser>, FundraiserError> {
-        let query = fundraiser::Entity::find()
-            .filter(fundraiser::Column::OrganisationId.is_in(access.organisation_ids()));
-        let page = content::page(
+        let page = content::list_owned::<fundraiser::Entity>(
             &self.db,
-            query,
-            fundraiser::Column::Id,
+            access,
             Order::NewestFirst,
             limit,
             cursor,
-            |f| f.id,
         )
         .await?;
-        Ok(Page {
-            items: self.with_totals(page.items).await?,
-            next: page.next,
-        })
+        Ok(page.read(|rows| self.with_totals(rows)).await?)
     }
 
     /// One fundraiser, for a member of its organisation.
@@ -376,44 +348,22 @@ impl Fundraisers {
         let row = self.find_for(access, fundraiser, Role::Organiser).await?;
         let mut active: fundraiser::ActiveModel = row.clone().into();
         let mut checks = Checks::default();
-        let slug = checks
-            .check(changes.slug.required("slug"))
-            .flatten()
-            .and_then(|s| checks.check(Slug::parse(&s).map_err(|e| e.at("slug"))));
+        let slug = checks.required("slug", changes.slug, |s| Slug::parse(&s));
         if let Some(slug) = &slug {
             active.slug = Set(slug.to_string());
         }
-        if let Some(title) = checks
-            .check(changes.title.required("title"))
-            .flatten()
-            .and_then(|t| checks.check(required_text("title", &t, TITLE_MAX)))
-        {
+        if let Some(title) = checks.title_change(changes.title) {
             active.title = Set(title);
         }
-        if let Some(description) = changes.description.optional().and_then(|d| {
-            checks.check(optional_text(
-                "description",
-                d.as_deref().unwrap_or_default(),
-                DESCRIPTION_MAX,
-            ))
-        }) {
+        if let Some(description) = checks.text("description", changes.description, DESCRIPTION_MAX)
+        {
             active.description = Set(description);
         }
-        match changes.language.optional() {
-            Some(Some(l)) => {
-                if let Some(l) = checks.check(Language::parse(&l).map_err(|e| e.at("language"))) {
-                    active.language = Set(l);
-                }
-            }
-            Some(None) => active.language = Set(Language::english()),
-            None => {}
+        if let Some(language) = checks.language_change(changes.language) {
+            active.language = Set(language);
         }
         let mut limits = Limits::of(&row);
-        if let Some(goal) = checks
-            .check(changes.goal.required("goal"))
-            .flatten()
-            .and_then(|g| checks.check(g.parse("goal")))
-        {
+        if let Some(goal) = checks.required("goal", changes.goal, |g| g.parse("goal")) {
             if goal.currency() != row.currency {
                 limits = Limits::default_for(goal.currency());
             }

@@ -486,16 +486,7 @@ impl Organisations {
     ) -> Result<Page<api_token::Model>, OrganisationError> {
         let query = api_token::Entity::find()
             .filter(api_token::Column::OrganiserId.eq(access.organiser_id));
-        Ok(content::page(
-            &self.db,
-            query,
-            api_token::Column::Id,
-            Order::NewestFirst,
-            limit,
-            cursor,
-            |t| t.id,
-        )
-        .await?)
+        Ok(content::page(&self.db, query, Order::NewestFirst, limit, cursor).await?)
     }
 
     /// Revoke one of the caller's own tokens.

@@ -10,10 +10,8 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    sea_query::{Expr, OnConflict},
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, ExprTrait, QueryFilter, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -144,11 +142,10 @@ async fn take(
     order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
     // First signatures come back from the insert; only repeats are read again.
     let inserted = signature::Entity::insert_many(order.iter().map(|&i| fresh[i].clone()))
-        .on_conflict(
-            OnConflict::columns([signature::Column::PetitionId, signature::Column::EmailKey])
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(crate::db::keep_existing([
+            signature::Column::PetitionId,
+            signature::Column::EmailKey,
+        ]))
         .exec_with_returning(conn)
         .await?;
     let mut stored: HashMap<(Uuid, String), signature::Model> = inserted

@@ -8,17 +8,17 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Select, sea_query::Expr,
+    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::intake::{self, Intake};
 use super::published::PublicPetitions;
-use crate::access::{Access, AccessError, Role};
+use crate::access::{Access, Role};
 use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
 use crate::domain::{
-    Country, Email, InvalidField, Language, Locale, PublicRef, Slug, optional_text, required_text,
+    Country, Email, InvalidField, Locale, PublicRef, Slug, optional_text, required_text,
 };
 use crate::email::{
     Site, links,
@@ -36,7 +36,6 @@ pub const RESEND_AFTER: Duration = Duration::hours(1);
 /// What confirmation links are signed for.
 const CONFIRM: &str = "confirm-signature";
 
-const TITLE_MAX: usize = 200;
 const TARGET_MAX: usize = 300;
 const BODY_MAX: usize = 50_000;
 const NOTE_MAX: usize = 5_000;
@@ -83,29 +82,7 @@ impl PetitionError {
     }
 }
 
-impl From<DbErr> for PetitionError {
-    fn from(e: DbErr) -> Self {
-        Self::Content(e.into())
-    }
-}
-
-impl From<InvalidField> for PetitionError {
-    fn from(e: InvalidField) -> Self {
-        Self::Content(e.into())
-    }
-}
-
-impl From<Invalid> for PetitionError {
-    fn from(e: Invalid) -> Self {
-        Self::Content(e.into())
-    }
-}
-
-impl From<AccessError> for PetitionError {
-    fn from(e: AccessError) -> Self {
-        Self::Content(e.into())
-    }
-}
+content::through_content!(PetitionError);
 
 /// Which of the optional fields a petition asks signers for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -244,14 +221,6 @@ fn check_goal(goal: i64) -> Result<i32, InvalidField> {
         .ok_or_else(|| InvalidField::new("goal", "must be a positive number"))
 }
 
-fn check_slug(slug: &str) -> Result<Slug, InvalidField> {
-    Slug::parse(slug).map_err(|e| e.at("slug"))
-}
-
-fn check_language(language: &str) -> Result<Language, InvalidField> {
-    Language::parse(language).map_err(|e| e.at("language"))
-}
-
 /// The campaign of this slug in the organisation.
 async fn campaign_in(
     db: &impl ConnectionTrait,
@@ -308,12 +277,12 @@ impl Petitions {
     ) -> Result<Petition, PetitionError> {
         let member = access.writable(new.organisation.as_deref())?;
         let mut checks = Checks::default();
-        let title = checks.check(required_text("title", &new.title, TITLE_MAX));
+        let title = checks.title(&new.title);
         let target = checks.check(required_text("target", &new.target, TARGET_MAX));
         let body = checks.check(optional_text("body", &new.body, BODY_MAX));
-        let language = checks.check(check_language(new.language.as_deref().unwrap_or("en")));
+        let language = checks.language(new.language.as_deref());
         let goal = checks.check(new.goal.map(check_goal).transpose());
-        let slug = checks.check(new.slug.as_deref().map(check_slug).transpose());
+        let slug = checks.slug(new.slug.as_deref());
         let campaign = match &new.campaign {
             Some(slug) => checks
                 .check(campaign_in(&self.db, member.organisation_id, slug).await?)
@@ -358,22 +327,15 @@ impl Petitions {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Petition>, PetitionError> {
-        let query = petition::Entity::find()
-            .filter(petition::Column::OrganisationId.is_in(access.organisation_ids()));
-        let page = content::page(
+        let page = content::list_owned::<petition::Entity>(
             &self.db,
-            query,
-            petition::Column::Id,
+            access,
             Order::NewestFirst,
             limit,
             cursor,
-            |p| p.id,
         )
         .await?;
-        Ok(Page {
-            items: self.named(page.items).await?,
-            next: page.next,
-        })
+        Ok(page.read(|rows| self.named(rows)).await?)
     }
 
     /// One petition, for a member of its organisation.
@@ -396,31 +358,13 @@ impl Petitions {
     ) -> Result<Petition, PetitionError> {
         let row = self.find_for(access, petition, Role::Organiser).await?;
         let mut checks = Checks::default();
-        let slug = checks
-            .check(changes.slug.required("slug"))
-            .flatten()
-            .and_then(|s| checks.check(check_slug(&s)));
-        let title = checks
-            .check(changes.title.required("title"))
-            .flatten()
-            .and_then(|t| checks.check(required_text("title", &t, TITLE_MAX)));
-        let target = checks
-            .check(changes.target.required("target"))
-            .flatten()
-            .and_then(|t| checks.check(required_text("target", &t, TARGET_MAX)));
-        let body = match changes.body.optional() {
-            None => None,
-            Some(b) => checks.check(optional_text(
-                "body",
-                b.as_deref().unwrap_or_default(),
-                BODY_MAX,
-            )),
-        };
-        let language = match changes.language.optional() {
-            None => None,
-            Some(None) => Some(Language::english()),
-            Some(Some(l)) => checks.check(check_language(&l)),
-        };
+        let slug = checks.required("slug", changes.slug, |s| Slug::parse(&s));
+        let title = checks.title_change(changes.title);
+        let target = checks.required("target", changes.target, |t| {
+            required_text("target", &t, TARGET_MAX)
+        });
+        let body = checks.text("body", changes.body, BODY_MAX);
+        let language = checks.language_change(changes.language);
         let goal = match changes.goal.optional() {
             None => None,
             Some(g) => checks.check(g.map(check_goal).transpose()),
@@ -576,10 +520,8 @@ impl Petitions {
     ) -> Result<Page<Signer>, PetitionError> {
         let petition = self.find_for(access, petition, Role::Organiser).await?;
         let query = signature::Entity::find().filter(signature::Column::PetitionId.eq(petition.id));
-        let page = self.signature_page(query, Order::OldestFirst, limit, cursor);
-        let Page { items, next } = page.await?;
-        let items = self.signers(items).await?;
-        Ok(Page { items, next })
+        let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor).await?;
+        Ok(page.read(|rows| self.signers(rows)).await?)
     }
 
     /// Every signature of a petition, for its organisers, oldest first.
@@ -696,21 +638,7 @@ impl Petitions {
             .filter(signature::Column::PetitionId.eq(petition.id))
             .filter(signature::Column::Status.eq(SignatureState::Confirmed))
             .filter(signature::Column::Public.eq(true));
-        Ok(self
-            .signature_page(query, Order::NewestFirst, limit, cursor)
-            .await?)
-    }
-
-    /// One page of the signatures `query` finds, by id.
-    async fn signature_page(
-        &self,
-        query: Select<signature::Entity>,
-        order: Order,
-        limit: Limit,
-        cursor: Option<Cursor>,
-    ) -> Result<Page<signature::Model>, DbErr> {
-        let id = signature::Column::Id;
-        content::page(&self.db, query, id, order, limit, cursor, |s| s.id).await
+        Ok(content::page(&self.db, query, Order::NewestFirst, limit, cursor).await?)
     }
 
     /// Sign a petition. Whether or not this person had signed before, the answer

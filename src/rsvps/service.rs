@@ -939,20 +939,8 @@ impl Rsvps {
     ) -> Result<Page<Attendee>, RsvpError> {
         let event = organisers_event(&self.db, access, event).await?;
         let query = rsvp::Entity::find().filter(rsvp::Column::EventId.eq(event.id));
-        let page = content::page(
-            &self.db,
-            query,
-            rsvp::Column::Id,
-            Order::OldestFirst,
-            limit,
-            cursor,
-            |r| r.id,
-        )
-        .await?;
-        Ok(Page {
-            items: with_supporters(&self.db, page.items).await?,
-            next: page.next,
-        })
+        let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor).await?;
+        Ok(page.read(|rows| with_supporters(&self.db, rows)).await?)
     }
 
     /// Every attendee of an event, in order of arrival.

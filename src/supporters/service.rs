@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
-    sea_query::{Expr, OnConflict, Query},
+    sea_query::{Expr, Query, SelectStatement, SimpleExpr},
 };
 use uuid::Uuid;
 
@@ -131,11 +131,7 @@ pub async fn upsert_many(
     // New addresses come back from the insert itself; only those already known are
     // read again (none, mostly, when a petition goes viral).
     let inserted = supporter::Entity::insert_many(fresh)
-        .on_conflict(
-            OnConflict::column(supporter::Column::EmailKey)
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(crate::db::keep_existing([supporter::Column::EmailKey]))
         .exec_with_returning(conn)
         .await?;
     let mut stored: std::collections::HashMap<String, supporter::Model> = inserted
@@ -184,30 +180,92 @@ fn events_of(organisations: &[Uuid]) -> Condition {
 /// Supporters who acted for these organisations.
 fn acted_for(organisations: &[Uuid]) -> Condition {
     let theirs = Holdings::of(organisations);
-    let rsvps = Query::select()
-        .column(rsvp::Column::SupporterId)
-        .from(rsvp::Entity)
-        .and_where(rsvp::Column::EventId.in_subquery(theirs.events()))
-        .to_owned();
-    let signatures = Query::select()
-        .column(signature::Column::SupporterId)
-        .from(signature::Entity)
-        .and_where(signature::Column::PetitionId.in_subquery(theirs.petitions()))
-        .to_owned();
-    let donors = Query::select()
-        .column(donation::Column::SupporterId)
-        .from(donation::Entity)
-        .and_where(donation::Column::FundraiserId.in_subquery(theirs.fundraisers()))
-        .and_where(donation::Column::SupporterId.is_not_null())
-        .to_owned();
     Condition::all()
         .add(
             Condition::any()
-                .add(supporter::Column::Id.in_subquery(rsvps))
-                .add(supporter::Column::Id.in_subquery(signatures))
-                .add(supporter::Column::Id.in_subquery(donors)),
+                .add(did::<rsvp::Entity>(theirs.events()))
+                .add(did::<signature::Entity>(theirs.petitions()))
+                .add(did::<donation::Entity>(theirs.fundraisers())),
         )
         .add(supporter::Column::ErasedAt.is_null())
+}
+
+/// What a supporter does to what an organisation holds: an RSVP to an event, a
+/// signature on a petition, a gift to a fundraiser.
+trait Act: content::Paged {
+    /// What it is done to.
+    type To: content::Paged;
+    /// Who did it.
+    const SUPPORTER: Self::Column;
+    /// The id of what it was done to.
+    const TO: Self::Column;
+
+    fn to(row: &Self::Model) -> Uuid;
+}
+
+macro_rules! acts {
+    ($($act:ident to $to:ident: $column:ident, $field:ident);+) => {$(
+        impl Act for $act::Entity {
+            type To = $to::Entity;
+            const SUPPORTER: Self::Column = $act::Column::SupporterId;
+            const TO: Self::Column = $act::Column::$column;
+
+            fn to(row: &Self::Model) -> Uuid {
+                row.$field
+            }
+        }
+    )+};
+}
+
+acts!(
+    rsvp to event: EventId, event_id;
+    signature to petition: PetitionId, petition_id;
+    donation to fundraiser: FundraiserId, fundraiser_id
+);
+
+/// A supporter who did `A` to something `held` selects (a gift recorded by hand
+/// may have no supporter).
+fn did<A: Act>(held: SelectStatement) -> SimpleExpr {
+    let who = Query::select()
+        .column(A::SUPPORTER)
+        .from(A::default())
+        .and_where(A::TO.in_subquery(held))
+        .and_where(A::SUPPORTER.is_not_null())
+        .to_owned();
+    supporter::Column::Id.in_subquery(who)
+}
+
+/// What a supporter did of `A` to something `held` selects, oldest first, and what
+/// each was done to, by id.
+async fn acts_of<A: Act>(
+    db: &impl ConnectionTrait,
+    supporter: Uuid,
+    held: SelectStatement,
+) -> Result<(Vec<A::Model>, HashMap<Uuid, <A::To as EntityTrait>::Model>), DbErr> {
+    let acts = A::find()
+        .filter(A::SUPPORTER.eq(supporter))
+        .filter(A::TO.in_subquery(held))
+        .order_by_asc(A::ID)
+        .all(db)
+        .await?;
+    let to = by_id::<A::To>(db, acts.iter().map(A::to)).await?;
+    Ok((acts, to))
+}
+
+/// How many of a supporter's `A` were done to something `held` does not select.
+async fn outside<A: Act>(
+    db: &impl ConnectionTrait,
+    supporter: Uuid,
+    held: SelectStatement,
+) -> Result<u64, DbErr>
+where
+    A::Model: Sync,
+{
+    A::find()
+        .filter(A::SUPPORTER.eq(supporter))
+        .filter(A::TO.not_in_subquery(held))
+        .count(db)
+        .await
 }
 
 /// Supporters, as the organisations they acted for see them.
@@ -236,16 +294,7 @@ impl Supporters {
             let email = Email::parse(email)?;
             query = query.filter(supporter::Column::EmailKey.eq(email.key()));
         }
-        let page = content::page(
-            &self.db,
-            query,
-            supporter::Column::Id,
-            Order::NewestFirst,
-            limit,
-            cursor,
-            |s| s.id,
-        )
-        .await?;
+        let page = content::page(&self.db, query, Order::NewestFirst, limit, cursor).await?;
         let names = names_held(&self.db, &organisations, &page.items).await?;
         Ok(page.map(|row| known(row, &names)))
     }
@@ -478,31 +527,11 @@ impl Supporters {
     ) -> Result<SupporterRecord, DbErr> {
         let db = &self.db;
         let theirs = Holdings::of(organisations);
-        let rsvps = rsvp::Entity::find()
-            .filter(rsvp::Column::SupporterId.eq(row.id))
-            .filter(rsvp::Column::EventId.in_subquery(theirs.events()))
-            .order_by_asc(rsvp::Column::CreatedAt)
-            .all(db)
-            .await?;
-        let events = by_id::<event::Entity>(db, rsvps.iter().map(|r| r.event_id), |e| e.id).await?;
-        let signatures = signature::Entity::find()
-            .filter(signature::Column::SupporterId.eq(row.id))
-            .filter(signature::Column::PetitionId.in_subquery(theirs.petitions()))
-            .order_by_asc(signature::Column::Id)
-            .all(db)
-            .await?;
-        let petitions =
-            by_id::<petition::Entity>(db, signatures.iter().map(|s| s.petition_id), |p| p.id)
-                .await?;
-        let donations = donation::Entity::find()
-            .filter(donation::Column::SupporterId.eq(row.id))
-            .filter(donation::Column::FundraiserId.in_subquery(theirs.fundraisers()))
-            .order_by_asc(donation::Column::Id)
-            .all(db)
-            .await?;
-        let fundraisers =
-            by_id::<fundraiser::Entity>(db, donations.iter().map(|d| d.fundraiser_id), |f| f.id)
-                .await?;
+        let (rsvps, events) = acts_of::<rsvp::Entity>(db, row.id, theirs.events()).await?;
+        let (signatures, petitions) =
+            acts_of::<signature::Entity>(db, row.id, theirs.petitions()).await?;
+        let (donations, fundraisers) =
+            acts_of::<donation::Entity>(db, row.id, theirs.fundraisers()).await?;
         let names = names_held(db, organisations, std::slice::from_ref(&row)).await?;
         Ok(SupporterRecord {
             supporter: known(row, &names),
@@ -541,20 +570,19 @@ impl Supporters {
 async fn by_id<E>(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
-    id: impl Fn(&E::Model) -> Uuid,
 ) -> Result<HashMap<Uuid, E::Model>, DbErr>
 where
-    E: content::Owned,
+    E: content::Paged,
 {
     let mut ids: Vec<Uuid> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
     Ok(E::find()
-        .filter(E::id_column().is_in(ids))
+        .filter(E::ID.is_in(ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|row| (id(&row), row))
+        .map(|row| (E::row_id(&row), row))
         .collect())
 }
 
@@ -576,7 +604,7 @@ impl<'a> Holdings<'a> {
         Self { organisations }
     }
 
-    fn events(&self) -> sea_orm::sea_query::SelectStatement {
+    fn events(&self) -> SelectStatement {
         Query::select()
             .column(event::Column::Id)
             .from(event::Entity)
@@ -584,53 +612,28 @@ impl<'a> Holdings<'a> {
             .to_owned()
     }
 
-    fn petitions(&self) -> sea_orm::sea_query::SelectStatement {
-        self.owned(
-            petition::Entity,
-            petition::Column::Id,
-            petition::Column::OrganisationId,
-        )
+    fn petitions(&self) -> SelectStatement {
+        self.owned::<petition::Entity>()
     }
 
-    fn fundraisers(&self) -> sea_orm::sea_query::SelectStatement {
-        self.owned(
-            fundraiser::Entity,
-            fundraiser::Column::Id,
-            fundraiser::Column::OrganisationId,
-        )
+    fn fundraisers(&self) -> SelectStatement {
+        self.owned::<fundraiser::Entity>()
     }
 
-    /// The ids of the rows of `table` these organisations own.
-    fn owned<E: EntityTrait>(
-        &self,
-        table: E,
-        id: E::Column,
-        owner: E::Column,
-    ) -> sea_orm::sea_query::SelectStatement {
+    /// The ids of the content of `E` these organisations own.
+    fn owned<E: content::Owned>(&self) -> SelectStatement {
         Query::select()
-            .column(id)
-            .from(table)
-            .and_where(owner.is_in(self.organisations.to_vec()))
+            .column(E::ID)
+            .from(E::default())
+            .and_where(E::OWNER.is_in(self.organisations.to_vec()))
             .to_owned()
     }
 
     /// Does anything outside these holdings belong to the supporter?
     async fn others_hold(&self, db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
-        let rsvps = rsvp::Entity::find()
-            .filter(rsvp::Column::SupporterId.eq(id))
-            .filter(rsvp::Column::EventId.not_in_subquery(self.events()))
-            .count(db)
-            .await?;
-        let signatures = signature::Entity::find()
-            .filter(signature::Column::SupporterId.eq(id))
-            .filter(signature::Column::PetitionId.not_in_subquery(self.petitions()))
-            .count(db)
-            .await?;
-        let donations = donation::Entity::find()
-            .filter(donation::Column::SupporterId.eq(id))
-            .filter(donation::Column::FundraiserId.not_in_subquery(self.fundraisers()))
-            .count(db)
-            .await?;
+        let rsvps = outside::<rsvp::Entity>(db, id, self.events()).await?;
+        let signatures = outside::<signature::Entity>(db, id, self.petitions()).await?;
+        let donations = outside::<donation::Entity>(db, id, self.fundraisers()).await?;
         Ok(rsvps + signatures + donations > 0)
     }
 }
