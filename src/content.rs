@@ -543,3 +543,78 @@ pub async fn with_owners<E: Owned>(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Refusal;
+
+    #[test]
+    fn checks_name_every_refused_field_once_each() {
+        let mut checks = Checks::default();
+        let title = checks.title("  ");
+        let slug = checks.slug(Some("Not A Slug"));
+        let language = checks.language(Some("not a language"));
+        let kept = checks.text("description", Change::Keep, 10);
+
+        assert_eq!((title, slug, language, kept), (None, None, None, None));
+        let Err(Invalid(refused)) = checks.finish() else {
+            panic!("three fields were refused");
+        };
+        let fields: Vec<&str> = refused.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["title", "slug", "language"]);
+        assert_eq!(refused[0].refusal, Refusal::Required);
+    }
+
+    #[test]
+    fn a_change_keeps_sets_or_clears_and_a_required_field_cannot_be_cleared() {
+        assert_eq!(Change::<String>::Keep.required("title"), Ok(None));
+        assert_eq!(
+            Change::Set("Film night".to_owned()).required("title"),
+            Ok(Some("Film night".to_owned()))
+        );
+        let refused = Change::<String>::Clear.required("title").unwrap_err();
+        assert_eq!(
+            (refused.field.as_str(), refused.message.as_str()),
+            ("title", "cannot be removed")
+        );
+        assert_eq!(Change::<String>::Clear.optional(), Some(None));
+        assert_eq!(Change::<String>::Keep.optional(), None);
+
+        let mut checks = Checks::default();
+        assert_eq!(
+            checks.text("description", Change::Clear, 10),
+            Some(String::new())
+        );
+        assert_eq!(
+            checks.language_change(Change::Clear),
+            Some(Language::english())
+        );
+        assert!(
+            checks
+                .text("description", Change::Set("x".repeat(11)), 10)
+                .is_none()
+        );
+        let Err(Invalid(refused)) = checks.finish() else {
+            panic!("the long description was refused");
+        };
+        assert_eq!(refused[0].refusal, Refusal::TooLong { max: 10 });
+    }
+
+    #[test]
+    fn a_cursor_is_an_id_and_a_limit_is_one_to_two_hundred() {
+        let id = Uuid::now_v7();
+        assert_eq!(
+            Cursor::parse(&id.to_string()).unwrap().to_string(),
+            id.to_string()
+        );
+        assert_eq!(Cursor::parse("page-2").unwrap_err().field, "cursor");
+
+        assert_eq!(Limit::parse(None).unwrap().get(), DEFAULT_LIMIT);
+        assert_eq!(Limit::parse(Some(200)).unwrap().get(), 200);
+        assert!(Limit::parse(Some(0)).is_err());
+        assert!(Limit::parse(Some(201)).is_err());
+        assert_eq!(Limit::up_to(0).get(), 1);
+        assert_eq!(Limit::up_to(10_000).get(), MAX_LIMIT);
+    }
+}
