@@ -12,8 +12,8 @@ use super::outbox::{self, Status};
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    instant,
-    page::{Limit, cursor_id, split_page},
+    content, instant,
+    page::Limit,
     problem::{Forbidden, IdempotencyKey, NotFound, Unauthorized, Unprocessable},
 };
 use crate::state::AppState;
@@ -62,15 +62,16 @@ impl EmailsApi {
         cursor: Query<Option<String>>,
     ) -> Result<Json<EmailPage>, Problems<(Unauthorized, Forbidden, Unprocessable)>> {
         let access = authenticate(&self.state.db, &auth).await?;
-        let before = cursor_id(cursor.as_deref())?;
+        let cursor = content::cursor(cursor.as_deref())?;
         // Recipients are personal data: viewers see none.
         let organisations = access.personal_data_organisations()?;
         let status = status.0.unwrap_or(Status::Failed);
         let db = &self.state.db;
-        let rows = outbox::list(db, organisations, status, limit.get() + 1, before).await?;
-        let (rows, next_cursor) = split_page(rows, *limit, |r| r.id.to_string());
-        let items = rows.into_iter().map(view).collect();
-        Ok(Json(EmailPage { items, next_cursor }))
+        let page = outbox::list(db, organisations, status, *limit, cursor).await?;
+        Ok(Json(EmailPage {
+            items: page.items.into_iter().map(view).collect(),
+            next_cursor: page.next.map(|c| c.to_string()),
+        }))
     }
 
     /// Send a failed email again: it goes back to the queue with fresh attempts.

@@ -5,11 +5,11 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
 };
 use uuid::Uuid;
 
 use super::{Site, render::Template};
+use crate::content::{self, Cursor, Limit, Order, Page};
 use crate::domain::Locale;
 use entity::outbox_email;
 
@@ -78,18 +78,13 @@ pub async fn list(
     conn: &impl ConnectionTrait,
     organisation_ids: Vec<Uuid>,
     status: Status,
-    limit: u64,
-    before: Option<Uuid>,
-) -> Result<Vec<outbox_email::Model>, DbErr> {
-    let mut query = outbox_email::Entity::find()
+    limit: Limit,
+    cursor: Option<Cursor>,
+) -> Result<Page<outbox_email::Model>, DbErr> {
+    let query = outbox_email::Entity::find()
         .filter(outbox_email::Column::OrganisationId.is_in(organisation_ids))
-        .filter(outbox_email::Column::Status.eq(status))
-        .order_by_desc(outbox_email::Column::Id)
-        .limit(limit);
-    if let Some(before) = before {
-        query = query.filter(outbox_email::Column::Id.lt(before));
-    }
-    query.all(conn).await
+        .filter(outbox_email::Column::Status.eq(status));
+    content::page(conn, query, Order::NewestFirst, limit, cursor).await
 }
 
 /// Put a failed email of these organisations back in the queue with fresh attempts.

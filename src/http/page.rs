@@ -6,7 +6,6 @@ use poem_openapi::{
     registry::{MetaSchema, MetaSchemaRef},
     types::{ParseError, ParseFromParameter, ParseResult, ToJSON, Type},
 };
-use uuid::Uuid;
 
 use crate::domain::InvalidField;
 
@@ -56,27 +55,4 @@ impl ParseFromParameter for Limit {
             .map_err(|_| refused(InvalidField::new("limit", "must be from 1 to 200")))?;
         Self::parse(Some(n)).map_err(refused)
     }
-}
-
-/// The row a `?cursor=` names: a cursor is the id of the last row of a page.
-pub fn cursor_id(cursor: Option<&str>) -> Result<Option<Uuid>, InvalidField> {
-    cursor
-        .map(|c| {
-            Uuid::parse_str(c)
-                .map_err(|_| InvalidField::new("cursor", "is not a cursor from this list"))
-        })
-        .transpose()
-}
-
-/// Keep `limit` of the rows fetched (one more than a page is fetched to learn whether
-/// another page follows) and make the cursor of the next page from the last row kept.
-pub fn split_page<T>(
-    mut rows: Vec<T>,
-    limit: Limit,
-    cursor: impl Fn(&T) -> String,
-) -> (Vec<T>, Option<String>) {
-    let more = rows.len() as u64 > limit.get();
-    rows.truncate(limit.get() as usize);
-    let next = if more { rows.last().map(cursor) } else { None };
-    (rows, next)
 }
