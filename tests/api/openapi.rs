@@ -194,7 +194,7 @@ async fn the_page_size_documents_its_bounds_and_default() {
         .clone();
     assert_eq!(limit["minimum"].as_f64(), Some(1.0));
     assert_eq!(limit["maximum"].as_f64(), Some(200.0));
-    assert_eq!(limit["default"].as_f64(), Some(50.0));
+    assert_eq!(limit["default"], json!(50));
 }
 
 #[tokio::test]

@@ -57,5 +57,6 @@ mod tests {
         assert_eq!(Locale::choose(Some(Locale::Fr), "es"), Locale::Fr);
         assert_eq!(Locale::choose(None, "es-VE"), Locale::Es);
         assert_eq!(Locale::choose(None, "pt"), Locale::En);
+        assert_eq!(Locale::choose(None, ""), Locale::En);
     }
 }
