@@ -58,6 +58,7 @@ impl App {
         let state = AppState {
             campaigns: crate::campaigns::Campaigns::new(db.clone()),
             organisations: crate::organisations::Organisations::new(db.clone(), site.clone()),
+            sessions: crate::organisations::Sessions::new(db.clone()),
             supporters: crate::supporters::Supporters::new(db.clone()),
             petitions: crate::petitions::Petitions::new(db.clone(), site.clone()),
             fundraisers: crate::fundraisers::Fundraisers::new(
@@ -253,16 +254,7 @@ fn routes(
             "/invitations/:token",
             get(pages::invitation_page).post(same_origin(pages::accept_invitation, &public_url)),
         )
-        .at(
-            "/admin/password-reset",
-            get(pages::password_reset::ask)
-                .post(same_origin(pages::password_reset::send, &public_url)),
-        )
-        .at(
-            "/admin/password-reset/:token",
-            get(pages::password_reset::choose)
-                .post(same_origin(pages::password_reset::set, &public_url)),
-        )
+        .nest("/admin", same_origin(crate::console::routes(), &public_url))
         .at("/readyz", system::readyz)
         .at("/metrics", get(crate::system::metrics))
         .at("/api/openapi.json", spec)

@@ -9,8 +9,8 @@
 //! return domain types (rows of `entity`, values of [`domain`]) and answer a domain
 //! error with a stable `code()`; `model.rs` holds the JSON bodies and the conversions
 //! to and from them; `api.rs` the thin handlers, which choose statuses and build
-//! URLs. The JSON API, the pages ([`pages`]), the CLI and the demo call the same
-//! methods. What organisation-owned content shares (access by role, free slugs,
+//! URLs. The JSON API, the supporters' pages ([`pages`]), the organiser console
+//! ([`console`], `/admin`), the CLI and the demo call the same methods. What organisation-owned content shares (access by role, free slugs,
 //! pages of a list, `Checks` that name every bad field, `Change` for PATCH) is
 //! [`content`]; who may do what is [`access`]; [`http`] holds what every endpoint
 //! shares; [`jobs`] runs the background rounds and [`email::delivery`] sends the
@@ -37,6 +37,7 @@ pub mod calendar;
 pub mod campaigns;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod content;
 pub mod db;
 /// The value types, kept in the `entity` crate so columns can hold them.

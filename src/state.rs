@@ -13,6 +13,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub campaigns: crate::campaigns::Campaigns,
     pub organisations: crate::organisations::Organisations,
+    /// Console sessions of organisers signed in in a browser.
+    pub sessions: crate::organisations::Sessions,
     pub supporters: crate::supporters::Supporters,
     pub events: crate::events::Events,
     /// RSVPs, placed in groups: one lock of the event for all those waiting.

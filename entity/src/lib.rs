@@ -5,6 +5,7 @@
 
 pub mod api_token;
 pub mod campaign;
+pub mod console_session;
 pub mod domain;
 pub mod donation;
 pub mod event;

@@ -1,7 +1,8 @@
 //! An organisation: a group that publishes events, petitions and appeals.
 use sea_orm::entity::prelude::*;
 
-use crate::domain::TimeZone;
+use crate::domain::{Email, Locale, TimeZone};
+use crate::values::ApplicationNotices;
 
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,6 +14,12 @@ pub struct Model {
     pub slug: String,
     pub name: String,
     pub timezone: TimeZone,
+    /// The language of its content and emails unless said otherwise.
+    pub language: Locale,
+    /// Where replies to its emails go (`Reply-To`); none: nowhere but the sender.
+    pub contact_email: Option<Email>,
+    /// How its organisers hear of applications to approval events.
+    pub application_notices: ApplicationNotices,
     pub created_at: DateTimeUtc,
 }
 

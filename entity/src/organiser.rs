@@ -1,7 +1,7 @@
 //! An organiser: a person who signs in to run an organisation's content.
 use sea_orm::entity::prelude::*;
 
-use crate::domain::Email;
+use crate::domain::{Email, Locale};
 
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -17,6 +17,8 @@ pub struct Model {
     pub name: Option<String>,
     /// Argon2id PHC string; none until the organiser accepts an invitation.
     pub password_hash: Option<String>,
+    /// The language of their console; none: their browser's.
+    pub locale: Option<Locale>,
     pub created_at: DateTimeUtc,
 }
 

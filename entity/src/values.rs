@@ -246,3 +246,13 @@ stored_enum! {
         Failed = "failed",
     }
 }
+
+stored_enum! {
+    /// How an organisation's organisers hear of a new application to an approval event.
+    ApplicationNotices {
+        /// An email for each application as it comes.
+        Each = "each",
+        /// One email a day listing the day's applications.
+        Daily = "daily",
+    }
+}

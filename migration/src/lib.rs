@@ -18,6 +18,7 @@ mod m20261206_000012_rsvp_names;
 mod m20261206_000013_co_host_consent;
 mod m20261206_000014_signature_consent;
 mod m20261206_000015_hashed_links;
+mod m20261206_000016_console;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_co_host_consent::Migration),
             Box::new(m20261206_000014_signature_consent::Migration),
             Box::new(m20261206_000015_hashed_links::Migration),
+            Box::new(m20261206_000016_console::Migration),
         ]
     }
 }

@@ -188,3 +188,20 @@ pub async fn by_slug(
         .one(db)
         .await
 }
+
+impl Campaigns {
+    /// An organisation's campaigns, active first, then by title (for a choice in
+    /// the console, where its members are known already).
+    pub async fn of_organisation(
+        &self,
+        organisation_id: uuid::Uuid,
+    ) -> Result<Vec<campaign::Model>, DbErr> {
+        use sea_orm::QueryOrder;
+        campaign::Entity::find()
+            .filter(campaign::Column::OrganisationId.eq(organisation_id))
+            .order_by_asc(campaign::Column::Status)
+            .order_by_asc(campaign::Column::Title)
+            .all(&self.db)
+            .await
+    }
+}

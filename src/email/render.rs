@@ -588,10 +588,44 @@ mod tests {
         }
         for step in ["ask", "sent", "done", "choose"] {
             pages.push((
-                "password_reset",
+                "admin/password_reset",
                 json!({"step": step, "email": "a@b", "error": ""}),
             ));
         }
+        // The console's pages, with what every one of them is given.
+        let console = |mut context: serde_json::Value| {
+            context["me"] = json!({"email": "ana@example.org", "name": "Ana"});
+            context["organisations"] = json!([
+                {"slug": "circle", "name": "Circle", "role": "owner"},
+                {"slug": "other", "name": "Other", "role": "viewer"},
+            ]);
+            context["org"] = json!({"slug": "circle", "name": "Circle", "role": "owner",
+                                    "can_write": true, "is_owner": true});
+            context
+        };
+        let zones = json!(["America/Caracas", "UTC"]);
+        let languages = json!([["en", "English"], ["es", "Español"]]);
+        pages.extend([
+            ("admin/login", json!({"next": "/admin/x", "email": "a@b", "error": "wrong"})),
+            ("admin/sign_in_link", json!({"email": "a@b"})),
+            ("admin/setup", json!({"values": {"timezone": "UTC"}, "errors": {"org_slug": "bad"}, "timezones": zones})),
+            ("admin/home", console(json!({"overview": [
+                {"slug": "circle", "name": "Circle", "role": "owner", "applications": 2, "failed_emails": 1, "drafts": 0},
+                {"slug": "other", "name": "Other", "role": "viewer", "applications": 0, "failed_emails": 0, "drafts": 0},
+            ]}))),
+            ("admin/forbidden", console(json!({}))),
+            ("admin/settings", console(json!({"values": {"name": "Circle", "timezone": "UTC", "language": "en",
+                "contact_email": "", "application_notices": "each"}, "errors": {"name": "bad"},
+                "saved": true, "timezones": zones, "languages": languages}))),
+            ("admin/members", console(json!({"members": [
+                {"id": "1", "email": "a@b", "name": null, "role": "owner", "active": false, "me": true}],
+                "roles": ["owner", "organiser", "viewer"], "roles_choice": [["owner", "owner"]],
+                "values": {}, "errors": {}, "refusal": "last owner", "invited": true}))),
+            ("admin/account", console(json!({"tokens": [
+                {"id": "1", "name": null, "created_at": "2026-12-06T10:00:00Z", "last_used_at": null}],
+                "new_token": "tok_x", "password_changed": true, "errors": {}, "chosen_language": null,
+                "language_choice": languages}))),
+        ]);
         for locale in Locale::ALL {
             for (name, context) in &pages {
                 let mut context = context.clone();

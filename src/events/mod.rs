@@ -2,6 +2,7 @@
 //! itineraries. Times are kept as the organiser meant them, in the event's zone.
 
 pub mod api;
+pub mod listing;
 pub mod model;
 pub mod public_api;
 pub mod service;

@@ -628,6 +628,12 @@ pub struct Events {
 }
 
 impl Events {
+    pub(super) fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+impl Events {
     pub fn new(db: DatabaseConnection, attendees: Arc<dyn Attendees>) -> Self {
         Self { db, attendees }
     }
@@ -1157,7 +1163,7 @@ async fn campaign_id(db: &DatabaseConnection, slug: &str) -> Result<Uuid, DbErr>
 
 /// Who reads the events being described.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Readers {
+pub(super) enum Readers {
     /// Anyone: `hosts` names only co-hosts that accepted.
     Public,
     /// The event's organisers: they also see whom they invited (`invited_hosts`).
@@ -1166,7 +1172,7 @@ enum Readers {
 
 /// Rows with the slugs they refer to, loaded in three queries whatever the number
 /// of rows.
-async fn views(
+pub(super) async fn views(
     db: &DatabaseConnection,
     rows: Vec<event::Model>,
     readers: Readers,

@@ -17,7 +17,8 @@ use crate::http::{
     limit::address_key,
     page::Limit,
     problem::{
-        Forbidden, IdempotencyKey, JsonBody, NotFound, TooManyRequests, Unauthorized, Unprocessable,
+        Conflict, Forbidden, IdempotencyKey, JsonBody, NotFound, TooManyRequests, Unauthorized,
+        Unprocessable,
     },
 };
 use crate::state::AppState;
@@ -35,7 +36,9 @@ impl From<OrganisationError> for ApiError {
             | OrganisationError::NoSuchOrganiser
             | OrganisationError::NoSuchInvitation
             | OrganisationError::NoSuchLink
-            | OrganisationError::NoSuchToken => ApiError::not_found(e.to_string()),
+            | OrganisationError::NoSuchToken
+            | OrganisationError::NoSuchMember => ApiError::not_found(e.to_string()),
+            OrganisationError::LastOwner => ApiError::conflict(e.to_string()),
             OrganisationError::BadCredentials => ApiError::unauthorized(e.to_string()),
             OrganisationError::NotOwner(_) => ApiError::forbidden(e.to_string()),
             OrganisationError::Db(e) => ApiError::internal(&e),
@@ -217,4 +220,60 @@ impl OrganisationsApi {
             .await?;
         Ok(TokenCreated::Created(Json(TokenResponse { token })))
     }
+
+    /// The members of an organisation the caller belongs to, owners first.
+    #[oai(path = "/organisations/:slug/members", method = "get")]
+    async fn members(
+        &self,
+        auth: BearerAuth,
+        slug: Path<String>,
+    ) -> Result<Json<Vec<MemberView>>, Problems<(Unauthorized, NotFound)>> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let members = self.state.organisations.members(&access, &slug).await?;
+        Ok(Json(members.into_iter().map(Into::into).collect()))
+    }
+
+    /// Give a member another role (owners only). The last owner cannot stop being
+    /// one (409).
+    #[oai(path = "/organisations/:slug/members/:organiser_id", method = "patch")]
+    async fn change_member(
+        &self,
+        auth: BearerAuth,
+        slug: Path<String>,
+        organiser_id: Path<String>,
+        req: Json<RoleChange>,
+    ) -> Result<Json<MemberView>, Problems<(JsonBody, Unauthorized, Forbidden, NotFound, Conflict)>>
+    {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let id = member_id(&organiser_id)?;
+        let member = self
+            .state
+            .organisations
+            .change_role(&access, &slug, id, req.role)
+            .await?;
+        Ok(Json(member.into()))
+    }
+
+    /// Take a member out of the organisation (owners only). The last owner stays
+    /// (409).
+    #[oai(path = "/organisations/:slug/members/:organiser_id", method = "delete")]
+    async fn remove_member(
+        &self,
+        auth: BearerAuth,
+        slug: Path<String>,
+        organiser_id: Path<String>,
+    ) -> Result<NoContent, Problems<(Unauthorized, Forbidden, NotFound, Conflict)>> {
+        let access = authenticate(&self.state.db, &auth).await?;
+        let id = member_id(&organiser_id)?;
+        self.state
+            .organisations
+            .remove_member(&access, &slug, id)
+            .await?;
+        Ok(NoContent::Done)
+    }
+}
+
+/// A member's id from a path; one that is not an id is no member.
+fn member_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| OrganisationError::NoSuchMember.into())
 }

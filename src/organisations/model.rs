@@ -153,3 +153,37 @@ impl From<api_token::Model> for TokenView {
         }
     }
 }
+
+/// A member of an organisation.
+#[derive(Object, Debug)]
+pub struct MemberView {
+    pub organiser_id: String,
+    pub email: String,
+    #[oai(nullable)]
+    pub name: Option<String>,
+    pub role: Role,
+    /// False until an invited organiser has set a password.
+    pub active: bool,
+    /// When they joined.
+    pub since: String,
+}
+
+impl From<crate::organisations::members::Member> for MemberView {
+    fn from(m: crate::organisations::members::Member) -> Self {
+        Self {
+            organiser_id: m.organiser_id.to_string(),
+            email: m.email.to_string(),
+            name: m.name,
+            role: m.role,
+            active: m.active,
+            since: crate::http::instant(m.since),
+        }
+    }
+}
+
+/// A member's new role.
+#[derive(Object, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct RoleChange {
+    pub role: Role,
+}

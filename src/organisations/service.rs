@@ -18,8 +18,10 @@ use crate::email::{
     render::Template,
 };
 use crate::tokens::{hash_token, new_token};
-pub use entity::values::LinkPurpose;
-use entity::{api_token, invitation, membership, organisation, organiser, organiser_link};
+pub use entity::values::{ApplicationNotices, LinkPurpose};
+use entity::{
+    api_token, console_session, invitation, membership, organisation, organiser, organiser_link,
+};
 
 const INVITATION_DAYS: i64 = 14;
 /// How long a password-reset link works (once).
@@ -50,6 +52,10 @@ pub enum OrganisationError {
     NoSuchLink,
     #[error("no such token of yours")]
     NoSuchToken,
+    #[error("no such member of this organisation")]
+    NoSuchMember,
+    #[error("an organisation keeps at least one owner: make someone else an owner first")]
+    LastOwner,
     #[error(transparent)]
     Hashing(#[from] password::HashError),
     #[error(transparent)]
@@ -81,6 +87,8 @@ impl OrganisationError {
             Self::NoSuchInvitation => "no_such_invitation",
             Self::NoSuchLink => "no_such_link",
             Self::NoSuchToken => "no_such_token",
+            Self::NoSuchMember => "no_such_member",
+            Self::LastOwner => "last_owner",
             Self::Hashing(_) | Self::Db(_) => "internal",
         }
     }
@@ -145,6 +153,12 @@ pub struct Organisations {
 }
 
 impl Organisations {
+    pub(super) fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+impl Organisations {
     pub fn new(db: DatabaseConnection, site: Site) -> Self {
         Self { db, site }
     }
@@ -162,33 +176,7 @@ impl Organisations {
     #[tracing::instrument(skip_all, fields(slug = %new.slug))]
     pub async fn bootstrap(&self, new: NewOrganisation) -> Result<String, OrganisationError> {
         let txn = self.db.begin().await?;
-        let now = Utc::now();
-        let org = organisation::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            slug: Set(new.slug.to_string()),
-            name: Set(new.name),
-            timezone: Set(new.timezone),
-            created_at: Set(now),
-        };
-        let org = match org.insert(&txn).await {
-            Ok(org) => org,
-            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                return Err(OrganisationError::SlugTaken(new.slug.to_string()));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let owner = match find_organiser(&txn, &new.owner_email).await? {
-            Some(found) => found,
-            None => create_organiser(&txn, &new.owner_email).await?,
-        };
-        membership::ActiveModel {
-            organisation_id: Set(org.id),
-            organiser_id: Set(owner.id),
-            role: Set(Role::Owner),
-            created_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
+        let owner = found(&txn, new).await?;
         let token = issue_token(&txn, owner.id).await?;
         txn.commit().await?;
         Ok(token)
@@ -200,19 +188,21 @@ impl Organisations {
         issue_token(&self.db, organiser.id).await
     }
 
+    /// A new API token for the organiser asking, with the name they give it (the
+    /// console's token page).
+    pub async fn named_token(
+        &self,
+        access: &Access,
+        name: Option<String>,
+    ) -> Result<String, OrganisationError> {
+        issue_named_token(&self.db, access.organiser_id, name).await
+    }
+
     /// Check an organiser's password and hand out a new token. A wrong password and
     /// an unknown address read the same, and take as long.
     pub async fn login(&self, email: &str, password: &str) -> Result<String, OrganisationError> {
-        let found = match Email::parse(email) {
-            Ok(email) => find_organiser(&self.db, &email).await?,
-            Err(_) => None,
-        };
-        let stored = found.as_ref().and_then(|o| o.password_hash.clone());
-        let verified = password::verify(password, stored).await;
-        match found {
-            Some(organiser) if verified => issue_token(&self.db, organiser.id).await,
-            _ => Err(OrganisationError::BadCredentials),
-        }
+        let organiser = check_password(&self.db, email, password).await?;
+        issue_token(&self.db, organiser.id).await
     }
 
     /// The organiser behind a request (`GET /me`; their memberships are in `access`).
@@ -248,14 +238,15 @@ impl Organisations {
             .await?
             .map(|o| o.name.unwrap_or_else(|| o.email.to_string()))
             .unwrap_or_default();
-        let txn = self.db.begin().await?;
+        let write = crate::db::begin_write(&self.db).await?;
+        let txn = &write.txn;
         let now = Utc::now();
-        let (organiser, is_new) = match find_organiser(&txn, email).await? {
+        let (organiser, is_new) = match find_organiser(txn, email).await? {
             Some(found) => (found, false),
-            None => (create_organiser(&txn, email).await?, true),
+            None => (create_organiser(txn, email).await?, true),
         };
         let existing = membership::Entity::find_by_id((org.id, organiser.id))
-            .one(&txn)
+            .one(txn)
             .await?;
         let mut member = membership::ActiveModel {
             organisation_id: Set(org.id),
@@ -263,11 +254,14 @@ impl Organisations {
             role: Set(role),
             created_at: Set(now),
         };
-        if existing.is_some() {
+        if let Some(existing) = existing {
+            if existing.role == Role::Owner && role != Role::Owner {
+                super::members::keep_an_owner(txn, org.id).await?;
+            }
             member.created_at = sea_orm::ActiveValue::NotSet;
-            member.update(&txn).await?;
+            member.update(txn).await?;
         } else {
-            member.insert(&txn).await?;
+            member.insert(txn).await?;
         }
         let mut context = serde_json::json!({
             "organisation_name": org.name,
@@ -285,7 +279,7 @@ impl Organisations {
                 accepted_at: Set(None),
                 created_at: Set(now),
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
             context["invitation_url"] = self.link(&format!("/invitations/{token}")).into();
             Template::OrganiserInvitation
@@ -303,8 +297,8 @@ impl Organisations {
             unsubscribe_url: None,
             organisation_id: Some(org.id),
         };
-        outbox::enqueue(&txn, &self.site, [email]).await?;
-        txn.commit().await?;
+        outbox::enqueue(txn, &self.site, [email]).await?;
+        write.commit().await?;
         Ok(Invitation {
             organiser,
             organisation: org.slug,
@@ -536,11 +530,18 @@ async fn open_invitation(
 }
 
 /// A password was just set: every other way into the account ends (its tokens,
-/// open invitations and one-time links; console sessions, once there are any, too).
-async fn end_other_ways_in(db: &impl ConnectionTrait, organiser_id: Uuid) -> Result<(), DbErr> {
+/// console sessions, open invitations and one-time links).
+pub(super) async fn end_other_ways_in(
+    db: &impl ConnectionTrait,
+    organiser_id: Uuid,
+) -> Result<(), DbErr> {
     let now = Utc::now();
     api_token::Entity::delete_many()
         .filter(api_token::Column::OrganiserId.eq(organiser_id))
+        .exec(db)
+        .await?;
+    console_session::Entity::delete_many()
+        .filter(console_session::Column::OrganiserId.eq(organiser_id))
         .exec(db)
         .await?;
     invitation::Entity::update_many()
@@ -558,7 +559,7 @@ async fn end_other_ways_in(db: &impl ConnectionTrait, organiser_id: Uuid) -> Res
     Ok(())
 }
 
-async fn store_password(
+pub(super) async fn store_password(
     db: &impl ConnectionTrait,
     organiser_id: Uuid,
     hash: String,
@@ -614,7 +615,7 @@ async fn open_link(
 }
 
 /// Use a one-time link: it works once, the first use wins a race. Its organiser.
-async fn use_link(
+pub(super) async fn use_link(
     db: &impl ConnectionTrait,
     token: &str,
     purpose: LinkPurpose,
@@ -637,7 +638,64 @@ async fn use_link(
     Ok(link.organiser_id)
 }
 
-async fn find_organiser(
+/// Create an organisation and make its owner the organiser of that address (new, or
+/// existing): the organiser.
+pub(super) async fn found(
+    txn: &impl ConnectionTrait,
+    new: NewOrganisation,
+) -> Result<organiser::Model, OrganisationError> {
+    let now = Utc::now();
+    let org = organisation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        slug: Set(new.slug.to_string()),
+        name: Set(new.name),
+        timezone: Set(new.timezone),
+        language: Set(Locale::En),
+        contact_email: Set(None),
+        application_notices: Set(ApplicationNotices::Each),
+        created_at: Set(now),
+    };
+    let org = match org.insert(txn).await {
+        Ok(org) => org,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(OrganisationError::SlugTaken(new.slug.to_string()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let owner = match find_organiser(txn, &new.owner_email).await? {
+        Some(found) => found,
+        None => create_organiser(txn, &new.owner_email).await?,
+    };
+    membership::ActiveModel {
+        organisation_id: Set(org.id),
+        organiser_id: Set(owner.id),
+        role: Set(Role::Owner),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    Ok(owner)
+}
+
+/// The organiser of this address and password. A wrong password and an unknown
+/// address read the same, and take as long: the hash is checked either way.
+pub(super) async fn check_password(
+    db: &impl ConnectionTrait,
+    email: &str,
+    password: &str,
+) -> Result<organiser::Model, OrganisationError> {
+    let found = match Email::parse(email) {
+        Ok(email) => find_organiser(db, &email).await?,
+        Err(_) => None,
+    };
+    let stored = found.as_ref().and_then(|o| o.password_hash.clone());
+    let verified = password::verify(password, stored).await;
+    found
+        .filter(|_| verified)
+        .ok_or(OrganisationError::BadCredentials)
+}
+
+pub(super) async fn find_organiser(
     db: &impl ConnectionTrait,
     email: &Email,
 ) -> Result<Option<organiser::Model>, DbErr> {
@@ -647,7 +705,7 @@ async fn find_organiser(
         .await
 }
 
-async fn create_organiser(
+pub(super) async fn create_organiser(
     db: &impl ConnectionTrait,
     email: &Email,
 ) -> Result<organiser::Model, DbErr> {
@@ -657,6 +715,7 @@ async fn create_organiser(
         email: Set(email.clone()),
         name: Set(None),
         password_hash: Set(None),
+        locale: Set(None),
         created_at: Set(Utc::now()),
     }
     .insert(db)
@@ -667,6 +726,14 @@ async fn issue_token(
     db: &impl ConnectionTrait,
     organiser_id: Uuid,
 ) -> Result<String, OrganisationError> {
+    issue_named_token(db, organiser_id, None).await
+}
+
+async fn issue_named_token(
+    db: &impl ConnectionTrait,
+    organiser_id: Uuid,
+    name: Option<String>,
+) -> Result<String, OrganisationError> {
     let (token, hash) = new_token("tok_");
     let now = Utc::now();
     api_token::ActiveModel {
@@ -675,8 +742,7 @@ async fn issue_token(
         token_hash: Set(hash),
         created_at: Set(now),
         last_used_at: Set(Some(now)),
-        // Tokens are not named yet; the column waits for the console's token page.
-        name: Set(None),
+        name: Set(name),
     }
     .insert(db)
     .await?;

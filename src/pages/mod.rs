@@ -24,14 +24,18 @@ use crate::{
 mod head;
 pub mod markdown;
 pub mod origin;
-pub mod password_reset;
 pub mod public;
 
 pub use markdown::to_safe_html;
 
 /// Render a page whose forms post only to this site; a template error is logged
 /// and answered as a plain 500.
-fn page(state: &AppState, status: StatusCode, name: &str, context: &impl Serialize) -> Response {
+pub(crate) fn page(
+    state: &AppState,
+    status: StatusCode,
+    name: &str,
+    context: &impl Serialize,
+) -> Response {
     page_with_forms(state, status, name, context, FormTargets::Site)
 }
 
@@ -131,6 +135,7 @@ pub(crate) fn field_message(field: &InvalidField, locale: Locale) -> String {
             "too_long"
         }
         (crate::domain::Refusal::Control, _) => "control",
+        (crate::domain::Refusal::Skipped, _) => "skipped",
         (_, "guests") => "guests",
         (_, "amount" | "other_amount") => "amount",
         (_, "country") => "country",
@@ -160,7 +165,7 @@ pub(crate) fn retry_after(mut response: Response, seconds: u64) -> Response {
 }
 
 /// 303 to `location`: a form that succeeded (POST/redirect/GET).
-fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     Response::builder()
         .status(StatusCode::SEE_OTHER)
         .header("Location", location)
@@ -169,7 +174,7 @@ fn see_other(location: &str) -> Response {
 
 /// A page that failed on our side: logged with its cause, and answered 500 with a
 /// page that says so in the reader's language and names nothing of the cause.
-fn failure(state: &AppState, locale: Locale, e: &dyn std::fmt::Display) -> Response {
+pub(crate) fn failure(state: &AppState, locale: Locale, e: &dyn std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page failed");
     page(
         state,
@@ -179,7 +184,7 @@ fn failure(state: &AppState, locale: Locale, e: &dyn std::fmt::Display) -> Respo
     )
 }
 
-fn not_found(state: &AppState, locale: Locale) -> Response {
+pub(crate) fn not_found(state: &AppState, locale: Locale) -> Response {
     page(
         state,
         StatusCode::NOT_FOUND,

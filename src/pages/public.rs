@@ -116,7 +116,7 @@ pub(super) fn when_of(event: &event::Model, locale: Locale) -> String {
 }
 
 /// Where an event happens: its place, else its online link.
-pub(super) fn place_of(event: &event::Model) -> String {
+pub(crate) fn place_of(event: &event::Model) -> String {
     event
         .place()
         .line()

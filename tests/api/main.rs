@@ -13,6 +13,7 @@ mod campaigns;
 mod cli;
 mod co_hosts;
 mod concurrency;
+mod console;
 mod control_characters;
 mod demo;
 mod donations;

@@ -164,13 +164,16 @@ fn to_utc(field: &str, wall: NaiveDateTime, zone: TimeZone) -> Result<DateTime<U
     match zone.tz().from_local_datetime(&wall) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         LocalResult::Ambiguous(earlier, _) => Ok(earlier.with_timezone(&Utc)),
-        LocalResult::None => Err(InvalidField::new(
-            field,
-            format!(
-                "{} does not exist in {zone}: the clocks skip it (daylight saving time)",
-                wall.format("%Y-%m-%d %H:%M")
-            ),
-        )),
+        LocalResult::None => Err(InvalidField {
+            refusal: super::Refusal::Skipped,
+            ..InvalidField::new(
+                field,
+                format!(
+                    "{} does not exist in {zone}: the clocks skip it (daylight saving time)",
+                    wall.format("%Y-%m-%d %H:%M")
+                ),
+            )
+        }),
     }
 }
 

@@ -60,6 +60,8 @@ pub enum Refusal {
     /// Not a value of the field's kind (an address, an amount, a date…): what kind
     /// is told by the field's name.
     Invalid,
+    /// A wall time the clocks skip in the zone given (a daylight-saving gap).
+    Skipped,
 }
 
 impl Refusal {
@@ -70,6 +72,7 @@ impl Refusal {
             Self::TooLong { .. } => "too_long",
             Self::Control => "control",
             Self::Invalid => "invalid",
+            Self::Skipped => "skipped",
         }
     }
 }

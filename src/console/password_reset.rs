@@ -10,19 +10,20 @@ use poem::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
-    OrganiserLocale, failure, field_message, not_found, page, password_message, see_other,
-};
 use crate::domain::{Email, Locale};
 use crate::http::{client::ClientAddr, limit::address_key};
 use crate::organisations::{
     password::NewPassword,
     service::{LinkPurpose, OrganisationError},
 };
+use crate::pages::{
+    OrganiserLocale, failure, field_message, not_found, page, password_message, retry_after,
+    see_other,
+};
 use crate::state::AppState;
 use crate::words::say;
 
-const TEMPLATE: &str = "password_reset";
+const TEMPLATE: &str = "admin/password_reset";
 
 #[derive(Debug, Deserialize)]
 pub struct Outcome {
@@ -85,7 +86,7 @@ pub async fn send(
             StatusCode::TOO_MANY_REQUESTS,
             say(locale, "error.too_many", &[("seconds", seconds.into())]),
         );
-        return super::retry_after(refused, seconds);
+        return retry_after(refused, seconds);
     }
     let email = match Email::parse(&form.email) {
         Ok(email) => email,

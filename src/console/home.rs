@@ -1,0 +1,32 @@
+//! `GET /admin`: the organisations the organiser belongs to and what needs them.
+
+use poem::{handler, http::StatusCode, web::Data};
+use serde_json::json;
+
+use super::{Answer, Console};
+use crate::state::AppState;
+
+/// The dashboard. Someone who belongs to one organisation still sees it: it is
+/// where applications waiting and failed emails are counted.
+#[handler]
+pub async fn dashboard(console: Console, state: Data<&AppState>) -> Answer {
+    let needs = match state.organisations.needs(console.access()).await {
+        Ok(needs) => needs,
+        Err(e) => return Ok(console.failure(&state, &e)),
+    };
+    let organisations: Vec<_> = needs
+        .iter()
+        .map(|n| {
+            json!({
+                "slug": n.membership.slug,
+                "name": n.membership.name,
+                "role": n.membership.role.as_str(),
+                "applications": n.applications,
+                "failed_emails": n.failed_emails,
+                "drafts": n.drafts,
+            })
+        })
+        .collect();
+    let context = json!({ "overview": organisations });
+    Ok(console.render(&state, None, StatusCode::OK, "home", context))
+}

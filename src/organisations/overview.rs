@@ -1,0 +1,71 @@
+//! What needs an organiser's attention in each of their organisations, for the
+//! console's first page: applications waiting for approval, emails that failed,
+//! drafts not yet published.
+
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Query};
+
+use super::service::Organisations;
+use crate::access::{Access, Membership};
+use entity::values::{EmailStatus, EventStatus, FundraiserStatus, PetitionStatus, RsvpStatus};
+use entity::{event, fundraiser, outbox_email, petition, rsvp};
+
+/// One organisation's open matters.
+#[derive(Debug, Clone)]
+pub struct Needs {
+    pub membership: Membership,
+    /// RSVPs to its approval events that wait for a yes or a no.
+    pub applications: u64,
+    /// Emails about its content that could not be delivered.
+    pub failed_emails: u64,
+    /// Events, petitions and fundraisers still drafts.
+    pub drafts: u64,
+}
+
+impl Organisations {
+    /// What needs the organiser in each organisation they belong to, by name.
+    pub async fn needs(&self, access: &Access) -> Result<Vec<Needs>, DbErr> {
+        let db = self.db();
+        let mut all = Vec::with_capacity(access.memberships.len());
+        for membership in &access.memberships {
+            let id = membership.organisation_id;
+            let events_of_org = Query::select()
+                .column(event::Column::Id)
+                .from(event::Entity)
+                .and_where(event::Column::OrganisationId.eq(id))
+                .to_owned();
+            let applications = rsvp::Entity::find()
+                .filter(rsvp::Column::Status.eq(RsvpStatus::PendingApproval))
+                .filter(rsvp::Column::EventId.in_subquery(events_of_org))
+                .count(db)
+                .await?;
+            let failed_emails = outbox_email::Entity::find()
+                .filter(outbox_email::Column::OrganisationId.eq(id))
+                .filter(outbox_email::Column::Status.eq(EmailStatus::Failed))
+                .count(db)
+                .await?;
+            let drafts = event::Entity::find()
+                .filter(event::Column::OrganisationId.eq(id))
+                .filter(event::Column::Status.eq(EventStatus::Draft))
+                .count(db)
+                .await?
+                + petition::Entity::find()
+                    .filter(petition::Column::OrganisationId.eq(id))
+                    .filter(petition::Column::Status.eq(PetitionStatus::Draft))
+                    .count(db)
+                    .await?
+                + fundraiser::Entity::find()
+                    .filter(fundraiser::Column::OrganisationId.eq(id))
+                    .filter(fundraiser::Column::Status.eq(FundraiserStatus::Draft))
+                    .count(db)
+                    .await?;
+            all.push(Needs {
+                membership: membership.clone(),
+                applications,
+                failed_emails,
+                drafts,
+            });
+        }
+        all.sort_by(|a, b| a.membership.name.cmp(&b.membership.name));
+        Ok(all)
+    }
+}
