@@ -10,7 +10,7 @@ use crate::helpers::{
 };
 use crate::pages::{Page, open, open_with, submit, submit_with, text_of};
 
-const PASSWORD: &str = "correct horse battery";
+pub const PASSWORD: &str = "correct horse battery";
 
 /// An organiser in a browser: the session cookie the console gave them.
 pub struct Browser<'a> {
@@ -82,7 +82,7 @@ fn session_cookie(answer: &Page) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-fn set_cookies(answer: &Page) -> Vec<String> {
+pub fn set_cookies(answer: &Page) -> Vec<String> {
     answer
         .headers
         .get_all("set-cookie")
@@ -92,7 +92,7 @@ fn set_cookies(answer: &Page) -> Vec<String> {
 }
 
 /// The owner of `circle` with a password: an API token, and signed in.
-async fn owner_signed_in(app: &TestApp) -> (String, Browser<'_>) {
+pub async fn owner_signed_in(app: &TestApp) -> (String, Browser<'_>) {
     app.owner_of("circle").await;
     set_password(app, "owner@circle.example.org").await;
     let token = token_of(&app.login("owner@circle.example.org", PASSWORD).await);
@@ -100,7 +100,7 @@ async fn owner_signed_in(app: &TestApp) -> (String, Browser<'_>) {
     (token, browser)
 }
 
-async fn set_password(app: &TestApp, email: &str) {
+pub async fn set_password(app: &TestApp, email: &str) {
     let output = app
         .turnout_with_input(&["admin", "set-password", "--email", email], PASSWORD)
         .await;
@@ -109,7 +109,7 @@ async fn set_password(app: &TestApp, email: &str) {
 
 /// The error beside a field of a form shown again.
 #[track_caller]
-fn error_beside(page: &Page, field: &str) -> String {
+pub fn error_beside(page: &Page, field: &str) -> String {
     let selector = format!("#{field}-error");
     page.first(&selector)
         .map(text_of)
