@@ -1,10 +1,13 @@
 //! The rules of organisations and organisers. Passwords are Argon2id hashes; tokens
 //! are kept only as SHA-256 hashes (see `http::auth`).
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, SqlErr, TransactionTrait, sea_query::Expr,
+    ActiveModelBehavior, ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, SqlErr, TransactionTrait,
+    sea_query::{Expr, SimpleExpr},
 };
 use uuid::Uuid;
 
@@ -275,17 +278,15 @@ impl Organisations {
             "inviter": inviter,
         });
         let template = if is_new {
-            let (token, hash) = new_token("inv_");
-            invitation::ActiveModel {
+            let token = issue_secret(&txn, "inv_", |token_hash| invitation::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 organiser_id: Set(organiser.id),
                 organisation_id: Set(org.id),
-                token_hash: Set(hash),
+                token_hash: Set(token_hash),
                 expires_at: Set(now + Duration::days(INVITATION_DAYS)),
                 accepted_at: Set(None),
                 created_at: Set(now),
-            }
-            .insert(&txn)
+            })
             .await?;
             context["invitation_url"] = self.link(&format!("/invitations/{token}")).into();
             Template::OrganiserInvitation
@@ -543,16 +544,34 @@ async fn end_other_ways_in(db: &impl ConnectionTrait, organiser_id: Uuid) -> Res
         .filter(api_token::Column::OrganiserId.eq(organiser_id))
         .exec(db)
         .await?;
-    invitation::Entity::update_many()
-        .col_expr(invitation::Column::AcceptedAt, Expr::value(Some(now)))
-        .filter(invitation::Column::OrganiserId.eq(organiser_id))
-        .filter(invitation::Column::AcceptedAt.is_null())
-        .exec(db)
-        .await?;
-    organiser_link::Entity::update_many()
-        .col_expr(organiser_link::Column::UsedAt, Expr::value(Some(now)))
-        .filter(organiser_link::Column::OrganiserId.eq(organiser_id))
-        .filter(organiser_link::Column::UsedAt.is_null())
+    use_up::<invitation::Entity>(
+        db,
+        invitation::Column::OrganiserId.eq(organiser_id),
+        invitation::Column::AcceptedAt,
+        now,
+    )
+    .await?;
+    use_up::<organiser_link::Entity>(
+        db,
+        organiser_link::Column::OrganiserId.eq(organiser_id),
+        organiser_link::Column::UsedAt,
+        now,
+    )
+    .await
+}
+
+/// Spend every one-time secret of `E` that `whose` picks and is still unspent: its
+/// `spent` column (used, accepted) is stamped `now`, so it opens nothing any more.
+async fn use_up<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    whose: SimpleExpr,
+    spent: E::Column,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    E::update_many()
+        .col_expr(spent, Expr::value(Some(now)))
+        .filter(whose)
+        .filter(spent.is_null())
         .exec(db)
         .await?;
     Ok(())
@@ -584,20 +603,17 @@ async fn new_link(
     organiser_id: Uuid,
     purpose: LinkPurpose,
 ) -> Result<String, DbErr> {
-    let (token, hash) = new_token("");
     let now = Utc::now();
-    organiser_link::ActiveModel {
+    issue_secret(db, "", |token_hash| organiser_link::ActiveModel {
         id: Set(Uuid::now_v7()),
         organiser_id: Set(organiser_id),
         purpose: Set(purpose),
-        token_hash: Set(hash),
+        token_hash: Set(token_hash),
         expires_at: Set(now + lifetime(purpose)),
         used_at: Set(None),
         created_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    Ok(token)
+    })
+    .await
 }
 
 async fn open_link(
@@ -667,18 +683,34 @@ async fn issue_token(
     db: &impl ConnectionTrait,
     organiser_id: Uuid,
 ) -> Result<String, OrganisationError> {
-    let (token, hash) = new_token("tok_");
     let now = Utc::now();
-    api_token::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organiser_id: Set(organiser_id),
-        token_hash: Set(hash),
-        created_at: Set(now),
-        last_used_at: Set(Some(now)),
-        // Tokens are not named yet; the column waits for the console's token page.
-        name: Set(None),
-    }
-    .insert(db)
-    .await?;
+    Ok(
+        issue_secret(db, "tok_", |token_hash| api_token::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organiser_id: Set(organiser_id),
+            token_hash: Set(token_hash),
+            created_at: Set(now),
+            last_used_at: Set(Some(now)),
+            // Tokens are not named yet; the column waits for the console's token page.
+            name: Set(None),
+        })
+        .await?,
+    )
+}
+
+/// A new secret (an invitation, a link, an API token): its hash is kept in the row
+/// `row` makes of it, and the secret itself is given back to be handed over once,
+/// never to be read from the database again.
+async fn issue_secret<A>(
+    db: &impl ConnectionTrait,
+    prefix: &str,
+    row: impl FnOnce(String) -> A,
+) -> Result<String, DbErr>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let (token, hash) = new_token(prefix);
+    row(hash).insert(db).await?;
     Ok(token)
 }

@@ -221,26 +221,6 @@ fn check_goal(goal: i64) -> Result<i32, InvalidField> {
         .ok_or_else(|| InvalidField::new("goal", "must be a positive number"))
 }
 
-/// The campaign of this slug in the organisation.
-async fn campaign_in(
-    db: &impl ConnectionTrait,
-    organisation_id: Uuid,
-    slug: &str,
-) -> Result<Result<Uuid, InvalidField>, DbErr> {
-    Ok(campaign::Entity::find()
-        .filter(campaign::Column::Slug.eq(slug))
-        .filter(campaign::Column::OrganisationId.eq(organisation_id))
-        .one(db)
-        .await?
-        .map(|c| c.id)
-        .ok_or_else(|| {
-            InvalidField::new(
-                "campaign",
-                format!("no campaign {slug:?} in this organisation"),
-            )
-        }))
-}
-
 /// Petitions: texts addressed to a target, signed by supporters.
 #[derive(Clone)]
 pub struct Petitions {
@@ -283,12 +263,9 @@ impl Petitions {
         let language = checks.language(new.language.as_deref());
         let goal = checks.check(new.goal.map(check_goal).transpose());
         let slug = checks.slug(new.slug.as_deref());
-        let campaign = match &new.campaign {
-            Some(slug) => checks
-                .check(campaign_in(&self.db, member.organisation_id, slug).await?)
-                .map(Some),
-            None => Some(None),
-        };
+        let campaign = checks
+            .campaign(&self.db, member.organisation_id, new.campaign.as_deref())
+            .await?;
         let parts = (|| Some((title?, target?, body?, language?, goal?, slug?, campaign?)))();
         let (title, target, body, language, goal, slug, campaign_id) = checks.done(parts)?;
         let fields = new.fields.unwrap_or_default();
@@ -327,15 +304,15 @@ impl Petitions {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Petition>, PetitionError> {
-        let page = content::list_owned::<petition::Entity>(
+        Ok(content::list::<petition::Entity, _, _>(
             &self.db,
             access,
             Order::NewestFirst,
             limit,
             cursor,
+            |rows| self.named(rows),
         )
-        .await?;
-        Ok(page.read(|rows| self.named(rows)).await?)
+        .await?)
     }
 
     /// One petition, for a member of its organisation.
@@ -377,13 +354,9 @@ impl Petitions {
             )
             .flatten();
         let fields = checks.check(changes.fields.required("fields")).flatten();
-        let campaign = match changes.campaign.optional() {
-            None => None,
-            Some(None) => Some(None),
-            Some(Some(slug)) => checks
-                .check(campaign_in(&self.db, row.organisation_id, &slug).await?)
-                .map(Some),
-        };
+        let campaign = checks
+            .campaign_change(&self.db, row.organisation_id, changes.campaign)
+            .await?;
         checks.finish()?;
 
         let mut active: petition::ActiveModel = row.into();
