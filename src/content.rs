@@ -87,6 +87,48 @@ owned!(
     fundraiser => "fundraiser"
 );
 
+/// A change to the fields petitions and fundraisers share, checked: each `None` to
+/// keep that field (or when it was refused).
+#[derive(Debug, Clone, Default)]
+pub struct CommonChange {
+    pub slug: Option<Slug>,
+    pub title: Option<String>,
+    pub language: Option<Language>,
+    /// `Some(None)` takes the row out of its campaign.
+    pub campaign_id: Option<Option<Uuid>>,
+}
+
+/// A row in a campaign, with a slug, a title and a language: what a [`CommonChange`]
+/// changes.
+pub trait InCampaign {
+    /// Set what `change` changes; the rest stays.
+    fn set_common(&mut self, change: CommonChange);
+}
+
+macro_rules! in_campaign {
+    ($($module:ident),+) => {$(
+        impl InCampaign for $module::ActiveModel {
+            fn set_common(&mut self, change: CommonChange) {
+                use sea_orm::ActiveValue::Set;
+                if let Some(slug) = change.slug {
+                    self.slug = Set(slug.to_string());
+                }
+                if let Some(title) = change.title {
+                    self.title = Set(title);
+                }
+                if let Some(language) = change.language {
+                    self.language = Set(language);
+                }
+                if let Some(campaign_id) = change.campaign_id {
+                    self.campaign_id = Set(campaign_id);
+                }
+            }
+        }
+    )+};
+}
+
+in_campaign!(petition, fundraiser);
+
 /// Why content could not be read or changed. Capabilities wrap it in their own
 /// errors; the HTTP layer gives each variant its status.
 #[derive(Debug, thiserror::Error)]
@@ -299,6 +341,25 @@ impl Checks {
                 .check(campaign_in(db, organisation_id, slug).await?)
                 .map(Some),
             None => Some(None),
+        })
+    }
+
+    /// The change asked to the fields petitions and fundraisers share; the campaign
+    /// must be one of the organisation's.
+    pub async fn common_change(
+        &mut self,
+        db: &impl ConnectionTrait,
+        organisation_id: Uuid,
+        slug: Change<String>,
+        title: Change<String>,
+        language: Change<String>,
+        campaign: Change<String>,
+    ) -> Result<CommonChange, DbErr> {
+        Ok(CommonChange {
+            slug: self.required("slug", slug, |s| Slug::parse(&s)),
+            title: self.title_change(title),
+            language: self.language_change(language),
+            campaign_id: self.campaign_change(db, organisation_id, campaign).await?,
         })
     }
 

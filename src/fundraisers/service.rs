@@ -12,8 +12,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::access::{Access, Role};
-use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
-use crate::domain::{Currency, InvalidField, Money, PublicRef, Slug};
+use crate::content::{
+    self, Change, Checks, ContentError, Cursor, InCampaign, Invalid, Limit, Order, Page,
+};
+use crate::domain::{Currency, InvalidField, Money, PublicRef};
 use crate::email::Site;
 use crate::payments::{Payments, StripeError};
 pub use entity::values::{DonationMethod, DonationStatus, Frequency, FundraiserStatus};
@@ -348,19 +350,21 @@ impl Fundraisers {
         let row = self.find_for(access, fundraiser, Role::Organiser).await?;
         let mut active: fundraiser::ActiveModel = row.clone().into();
         let mut checks = Checks::default();
-        let slug = checks.required("slug", changes.slug, |s| Slug::parse(&s));
-        if let Some(slug) = &slug {
-            active.slug = Set(slug.to_string());
-        }
-        if let Some(title) = checks.title_change(changes.title) {
-            active.title = Set(title);
-        }
+        let common = checks
+            .common_change(
+                &self.db,
+                row.organisation_id,
+                changes.slug,
+                changes.title,
+                changes.language,
+                changes.campaign,
+            )
+            .await?;
+        let slug = common.slug.clone();
+        active.set_common(common);
         if let Some(description) = checks.text("description", changes.description, DESCRIPTION_MAX)
         {
             active.description = Set(description);
-        }
-        if let Some(language) = checks.language_change(changes.language) {
-            active.language = Set(language);
         }
         let mut limits = Limits::of(&row);
         if let Some(goal) = checks.required("goal", changes.goal, |g| g.parse("goal")) {
@@ -383,12 +387,6 @@ impl Fundraisers {
             &mut checks,
         ) {
             limits.set(&mut active);
-        }
-        let campaign = checks
-            .campaign_change(&self.db, row.organisation_id, changes.campaign)
-            .await?;
-        if let Some(campaign_id) = campaign {
-            active.campaign_id = Set(campaign_id);
         }
         checks.finish()?;
         active.updated_at = Set(Utc::now());

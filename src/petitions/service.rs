@@ -16,9 +16,11 @@ use uuid::Uuid;
 use super::intake::{self, Intake};
 use super::published::PublicPetitions;
 use crate::access::{Access, Role};
-use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
+use crate::content::{
+    self, Change, Checks, ContentError, Cursor, InCampaign, Invalid, Limit, Order, Page,
+};
 use crate::domain::{
-    Country, Email, InvalidField, Locale, PublicRef, Slug, optional_text, required_text,
+    Country, Email, InvalidField, Locale, PublicRef, optional_text, required_text,
 };
 use crate::email::{
     Site, links,
@@ -335,13 +337,20 @@ impl Petitions {
     ) -> Result<Petition, PetitionError> {
         let row = self.find_for(access, petition, Role::Organiser).await?;
         let mut checks = Checks::default();
-        let slug = checks.required("slug", changes.slug, |s| Slug::parse(&s));
-        let title = checks.title_change(changes.title);
+        let common = checks
+            .common_change(
+                &self.db,
+                row.organisation_id,
+                changes.slug,
+                changes.title,
+                changes.language,
+                changes.campaign,
+            )
+            .await?;
         let target = checks.required("target", changes.target, |t| {
             required_text("target", &t, TARGET_MAX)
         });
         let body = checks.text("body", changes.body, BODY_MAX);
-        let language = checks.language_change(changes.language);
         let goal = match changes.goal.optional() {
             None => None,
             Some(g) => checks.check(g.map(check_goal).transpose()),
@@ -354,26 +363,16 @@ impl Petitions {
             )
             .flatten();
         let fields = checks.check(changes.fields.required("fields")).flatten();
-        let campaign = checks
-            .campaign_change(&self.db, row.organisation_id, changes.campaign)
-            .await?;
         checks.finish()?;
 
+        let slug = common.slug.clone();
         let mut active: petition::ActiveModel = row.into();
-        if let Some(slug) = &slug {
-            active.slug = Set(slug.to_string());
-        }
-        if let Some(title) = title {
-            active.title = Set(title);
-        }
+        active.set_common(common);
         if let Some(target) = target {
             active.target = Set(target);
         }
         if let Some(body) = body {
             active.body = Set(body);
-        }
-        if let Some(language) = language {
-            active.language = Set(language);
         }
         if let Some(goal) = goal {
             active.goal = Set(goal);
@@ -389,9 +388,6 @@ impl Petitions {
             active.field_postal_code = Set(fields.postal_code);
             active.field_country = Set(fields.country);
             active.field_comment = Set(fields.comment);
-        }
-        if let Some(campaign_id) = campaign {
-            active.campaign_id = Set(campaign_id);
         }
         active.updated_at = Set(Utc::now());
         let row = active
