@@ -3,11 +3,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, SqlErr, TransactionTrait,
-    sea_query::{Expr, SimpleExpr},
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter, SqlErr, TransactionTrait,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -544,34 +542,38 @@ async fn end_other_ways_in(db: &impl ConnectionTrait, organiser_id: Uuid) -> Res
         .filter(api_token::Column::OrganiserId.eq(organiser_id))
         .exec(db)
         .await?;
-    use_up::<invitation::Entity>(
-        db,
-        invitation::Column::OrganiserId.eq(organiser_id),
-        invitation::Column::AcceptedAt,
-        now,
-    )
-    .await?;
-    use_up::<organiser_link::Entity>(
-        db,
-        organiser_link::Column::OrganiserId.eq(organiser_id),
-        organiser_link::Column::UsedAt,
-        now,
-    )
-    .await
+    use_up::<invitation::Entity>(db, organiser_id, now).await?;
+    use_up::<organiser_link::Entity>(db, organiser_id, now).await
 }
 
-/// Spend every one-time secret of `E` that `whose` picks and is still unspent: its
-/// `spent` column (used, accepted) is stamped `now`, so it opens nothing any more.
-async fn use_up<E: EntityTrait>(
+/// A table of one-time secrets an organiser is sent: invitations, links.
+trait OneTime: EntityTrait {
+    const ORGANISER: Self::Column;
+    /// When it was spent (used, accepted); null while it still opens something.
+    const SPENT: Self::Column;
+}
+
+impl OneTime for invitation::Entity {
+    const ORGANISER: Self::Column = invitation::Column::OrganiserId;
+    const SPENT: Self::Column = invitation::Column::AcceptedAt;
+}
+
+impl OneTime for organiser_link::Entity {
+    const ORGANISER: Self::Column = organiser_link::Column::OrganiserId;
+    const SPENT: Self::Column = organiser_link::Column::UsedAt;
+}
+
+/// Spend every one-time secret of `E` an organiser still holds, as of `now`, so it
+/// opens nothing any more.
+async fn use_up<E: OneTime>(
     db: &impl ConnectionTrait,
-    whose: SimpleExpr,
-    spent: E::Column,
+    organiser_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     E::update_many()
-        .col_expr(spent, Expr::value(Some(now)))
-        .filter(whose)
-        .filter(spent.is_null())
+        .col_expr(E::SPENT, Expr::value(Some(now)))
+        .filter(E::ORGANISER.eq(organiser_id))
+        .filter(E::SPENT.is_null())
         .exec(db)
         .await?;
     Ok(())
