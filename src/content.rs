@@ -87,6 +87,48 @@ owned!(
     fundraiser => "fundraiser"
 );
 
+/// A change to the fields petitions and fundraisers share, checked: each `None` to
+/// keep that field (or when it was refused).
+#[derive(Debug, Clone, Default)]
+pub struct CommonChange {
+    pub slug: Option<Slug>,
+    pub title: Option<String>,
+    pub language: Option<Language>,
+    /// `Some(None)` takes the row out of its campaign.
+    pub campaign_id: Option<Option<Uuid>>,
+}
+
+/// A row in a campaign, with a slug, a title and a language: what a [`CommonChange`]
+/// changes.
+pub trait InCampaign {
+    /// Set what `change` changes; the rest stays.
+    fn set_common(&mut self, change: CommonChange);
+}
+
+macro_rules! in_campaign {
+    ($($module:ident),+) => {$(
+        impl InCampaign for $module::ActiveModel {
+            fn set_common(&mut self, change: CommonChange) {
+                use sea_orm::ActiveValue::Set;
+                if let Some(slug) = change.slug {
+                    self.slug = Set(slug.to_string());
+                }
+                if let Some(title) = change.title {
+                    self.title = Set(title);
+                }
+                if let Some(language) = change.language {
+                    self.language = Set(language);
+                }
+                if let Some(campaign_id) = change.campaign_id {
+                    self.campaign_id = Set(campaign_id);
+                }
+            }
+        }
+    )+};
+}
+
+in_campaign!(petition, fundraiser);
+
 /// Why content could not be read or changed. Capabilities wrap it in their own
 /// errors; the HTTP layer gives each variant its status.
 #[derive(Debug, thiserror::Error)]
@@ -279,6 +321,60 @@ impl Checks {
             text.as_deref().unwrap_or_default(),
             max,
         ))
+    }
+
+    /// The text of a field that may be blank, as asked when content is made.
+    pub fn optional_text(&mut self, field: &str, raw: &str, max: usize) -> Option<String> {
+        self.check(optional_text(field, raw, max))
+    }
+
+    /// The campaign new content is asked to be part of, by slug: `Some(None)` for
+    /// none, `None` when the organisation has no campaign of that slug.
+    pub async fn campaign(
+        &mut self,
+        db: &impl ConnectionTrait,
+        organisation_id: Uuid,
+        asked: Option<&str>,
+    ) -> Result<Option<Option<Uuid>>, DbErr> {
+        Ok(match asked {
+            Some(slug) => self
+                .check(campaign_in(db, organisation_id, slug).await?)
+                .map(Some),
+            None => Some(None),
+        })
+    }
+
+    /// The change asked to the fields petitions and fundraisers share; the campaign
+    /// must be one of the organisation's.
+    pub async fn common_change(
+        &mut self,
+        db: &impl ConnectionTrait,
+        organisation_id: Uuid,
+        slug: Change<String>,
+        title: Change<String>,
+        language: Change<String>,
+        campaign: Change<String>,
+    ) -> Result<CommonChange, DbErr> {
+        Ok(CommonChange {
+            slug: self.required("slug", slug, |s| Slug::parse(&s)),
+            title: self.title_change(title),
+            language: self.language_change(language),
+            campaign_id: self.campaign_change(db, organisation_id, campaign).await?,
+        })
+    }
+
+    /// The new campaign of content: `None` to keep it, or when refused; `Some(None)`
+    /// to take it out of its campaign.
+    pub async fn campaign_change(
+        &mut self,
+        db: &impl ConnectionTrait,
+        organisation_id: Uuid,
+        change: Change<String>,
+    ) -> Result<Option<Option<Uuid>>, DbErr> {
+        match change.optional() {
+            Some(asked) => self.campaign(db, organisation_id, asked.as_deref()).await,
+            None => Ok(None),
+        }
     }
 
     /// The title of content: required, at most [`TITLE_MAX`] characters.
@@ -481,6 +577,66 @@ pub async fn list_owned<E: Owned>(
     page(db, of_organisations::<E>(access), order, limit, cursor).await
 }
 
+/// The id of an organisation's campaign, named by its slug; a refusal of the field
+/// `campaign` when it has none of that slug. Petitions, fundraisers and events are
+/// each part of at most one campaign of their own organisation.
+pub async fn campaign_in(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    slug: &str,
+) -> Result<Result<Uuid, InvalidField>, DbErr> {
+    Ok(campaign::Entity::find()
+        .filter(campaign::Column::Slug.eq(slug))
+        .filter(campaign::Column::OrganisationId.eq(organisation_id))
+        .one(db)
+        .await?
+        .map(|c| c.id)
+        .ok_or_else(|| {
+            InvalidField::new(
+                "campaign",
+                format!("no campaign {slug:?} in this organisation"),
+            )
+        }))
+}
+
+/// One page of the content of the organiser's organisations, by id in `order`, its
+/// rows read further by `read` all at once (with the slugs they refer to, totals …).
+pub async fn list<E, T, F>(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    order: Order,
+    limit: Limit,
+    cursor: Option<Cursor>,
+    read: impl FnOnce(Vec<E::Model>) -> F,
+) -> Result<Page<T>, DbErr>
+where
+    E: Owned,
+    F: Future<Output = Result<Vec<T>, DbErr>>,
+{
+    list_owned::<E>(db, access, order, limit, cursor)
+        .await?
+        .read(read)
+        .await
+}
+
+/// `query` in `order` by id, as [`page`] runs through it.
+fn ordered<E: Paged>(query: Select<E>, order: Order) -> Select<E> {
+    match order {
+        Order::OldestFirst => query.order_by_asc(E::ID),
+        Order::NewestFirst => query.order_by_desc(E::ID),
+    }
+}
+
+/// Every row of `query`, by id in `order`: what [`page`] gives a page at a time, all
+/// at once (for a spreadsheet).
+pub async fn all<E: Paged>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    order: Order,
+) -> Result<Vec<E::Model>, DbErr> {
+    ordered(query, order).all(db).await
+}
+
 /// One page of `query`, by id in `order`: one row more than a page is read to learn
 /// whether another follows.
 pub async fn page<E: Paged>(
@@ -491,11 +647,7 @@ pub async fn page<E: Paged>(
     cursor: Option<Cursor>,
 ) -> Result<Page<E::Model>, DbErr> {
     let id = E::ID;
-    let mut query = match order {
-        Order::OldestFirst => query.order_by_asc(id),
-        Order::NewestFirst => query.order_by_desc(id),
-    }
-    .limit(limit.get() + 1);
+    let mut query = ordered(query, order).limit(limit.get() + 1);
     if let Some(Cursor(after)) = cursor {
         query = query.filter(match order {
             Order::OldestFirst => id.gt(after),

@@ -11,7 +11,7 @@ use crate::access::{Access, Role};
 use crate::content::{
     self, Change, Checks, ContentError, Cursor, InOrganisation, Limit, Order, Page,
 };
-use crate::domain::{PublicRef, Slug, optional_text};
+use crate::domain::{PublicRef, Slug};
 use entity::campaign;
 pub use entity::values::CampaignStatus;
 
@@ -63,11 +63,7 @@ impl Campaigns {
         let member = access.writable(new.organisation.as_deref())?;
         let mut checks = Checks::default();
         let title = checks.title(&new.title);
-        let description = checks.check(optional_text(
-            "description",
-            &new.description,
-            DESCRIPTION_MAX,
-        ));
+        let description = checks.optional_text("description", &new.description, DESCRIPTION_MAX);
         let slug = checks.slug(new.slug.as_deref());
         let ((title, description), slug) = checks.done(title.zip(description).zip(slug))?;
         let now = Utc::now();
@@ -95,17 +91,15 @@ impl Campaigns {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Campaign>, CampaignError> {
-        let page = content::list_owned::<campaign::Entity>(
+        Ok(content::list::<campaign::Entity, _, _>(
             &self.db,
             access,
             Order::OldestFirst,
             limit,
             cursor,
+            |rows| content::with_owners::<campaign::Entity>(&self.db, rows),
         )
-        .await?;
-        Ok(page
-            .read(|rows| content::with_owners::<campaign::Entity>(&self.db, rows))
-            .await?)
+        .await?)
     }
 
     /// One campaign, for a member of its organisation.

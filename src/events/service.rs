@@ -487,22 +487,11 @@ async fn resolve_links(
     this_event: Option<Uuid>,
 ) -> Result<Links, EventError> {
     let mut c = Checks::default();
-    let campaign_id = match input.campaign.as_deref() {
-        None => None,
-        Some(slug) => {
-            let found = campaign::Entity::find()
-                .filter(campaign::Column::Slug.eq(slug))
-                .filter(campaign::Column::OrganisationId.eq(organisation_id))
-                .one(db)
-                .await?;
-            c.check(found.map(|f| f.id).ok_or_else(|| {
-                InvalidField::new(
-                    "campaign",
-                    format!("no campaign {slug:?} in this organisation"),
-                )
-            }))
-        }
-    };
+    // Refused, it is `None` here and `finish` below answers with the refusal.
+    let campaign_id = c
+        .campaign(db, organisation_id, input.campaign.as_deref())
+        .await?
+        .flatten();
     let mut host_ids = Vec::new();
     for slug in &input.hosts {
         let found = organisation::Entity::find()

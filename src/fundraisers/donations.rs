@@ -753,10 +753,7 @@ impl Fundraisers {
         fundraiser: &PublicRef,
     ) -> Result<Vec<Donation>, FundraiserError> {
         let query = self.donations_to(access, fundraiser).await?;
-        let rows = query
-            .order_by_asc(donation::Column::Id)
-            .all(&self.db)
-            .await?;
+        let rows = content::all(&self.db, query, Order::OldestFirst).await?;
         Ok(with_emails(&self.db, rows).await?)
     }
 

@@ -12,8 +12,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::access::{Access, Role};
-use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
-use crate::domain::{Currency, InvalidField, Money, PublicRef, Slug, optional_text};
+use crate::content::{
+    self, Change, Checks, ContentError, Cursor, InCampaign, Invalid, Limit, Order, Page,
+};
+use crate::domain::{Currency, InvalidField, Money, PublicRef};
 use crate::email::Site;
 use crate::payments::{Payments, StripeError};
 pub use entity::values::{DonationMethod, DonationStatus, Frequency, FundraiserStatus};
@@ -251,11 +253,7 @@ impl Fundraisers {
         let member = access.writable(new.organisation.as_deref())?;
         let mut checks = Checks::default();
         let title = checks.title(&new.title);
-        let description = checks.check(optional_text(
-            "description",
-            &new.description,
-            DESCRIPTION_MAX,
-        ));
+        let description = checks.optional_text("description", &new.description, DESCRIPTION_MAX);
         let language = checks.language(new.language.as_deref());
         let goal = match &new.goal {
             Some(goal) => checks.check(goal.parse("goal")),
@@ -265,6 +263,9 @@ impl Fundraisers {
             }
         };
         let slug = checks.slug(new.slug.as_deref());
+        let campaign = checks
+            .campaign(&self.db, member.organisation_id, new.campaign.as_deref())
+            .await?;
         let limits = goal.and_then(|goal| {
             let defaults = Limits::default_for(goal.currency());
             Limits::check(
@@ -274,17 +275,18 @@ impl Fundraisers {
                 &mut checks,
             )
         });
-        let ((((title, description), language), (goal, limits)), slug) = checks.done(
-            title
-                .zip(description)
-                .zip(language)
-                .zip(goal.zip(limits))
-                .zip(slug),
-        )?;
-        let campaign_id = match new.campaign.as_deref() {
-            Some(slug) => Some(self.campaign_in(member.organisation_id, slug).await??),
-            None => None,
-        };
+        let parts = (|| {
+            Some((
+                title?,
+                description?,
+                language?,
+                goal?,
+                limits?,
+                slug?,
+                campaign?,
+            ))
+        })();
+        let (title, description, language, goal, limits, slug, campaign_id) = checks.done(parts)?;
         let now = Utc::now();
         let row = content::insert_with_slug(&self.db, slug, &title, |slug| {
             let mut row = fundraiser::ActiveModel {
@@ -316,15 +318,15 @@ impl Fundraisers {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Fundraiser>, FundraiserError> {
-        let page = content::list_owned::<fundraiser::Entity>(
+        Ok(content::list::<fundraiser::Entity, _, _>(
             &self.db,
             access,
             Order::NewestFirst,
             limit,
             cursor,
+            |rows| self.with_totals(rows),
         )
-        .await?;
-        Ok(page.read(|rows| self.with_totals(rows)).await?)
+        .await?)
     }
 
     /// One fundraiser, for a member of its organisation.
@@ -348,19 +350,21 @@ impl Fundraisers {
         let row = self.find_for(access, fundraiser, Role::Organiser).await?;
         let mut active: fundraiser::ActiveModel = row.clone().into();
         let mut checks = Checks::default();
-        let slug = checks.required("slug", changes.slug, |s| Slug::parse(&s));
-        if let Some(slug) = &slug {
-            active.slug = Set(slug.to_string());
-        }
-        if let Some(title) = checks.title_change(changes.title) {
-            active.title = Set(title);
-        }
+        let common = checks
+            .common_change(
+                &self.db,
+                row.organisation_id,
+                changes.slug,
+                changes.title,
+                changes.language,
+                changes.campaign,
+            )
+            .await?;
+        let slug = common.slug.clone();
+        active.set_common(common);
         if let Some(description) = checks.text("description", changes.description, DESCRIPTION_MAX)
         {
             active.description = Set(description);
-        }
-        if let Some(language) = checks.language_change(changes.language) {
-            active.language = Set(language);
         }
         let mut limits = Limits::of(&row);
         if let Some(goal) = checks.required("goal", changes.goal, |g| g.parse("goal")) {
@@ -383,16 +387,6 @@ impl Fundraisers {
             &mut checks,
         ) {
             limits.set(&mut active);
-        }
-        match changes.campaign.optional() {
-            Some(Some(slug)) => {
-                let id = self.campaign_in(row.organisation_id, &slug).await?;
-                if let Some(id) = checks.check(id) {
-                    active.campaign_id = Set(Some(id));
-                }
-            }
-            Some(None) => active.campaign_id = Set(None),
-            None => {}
         }
         checks.finish()?;
         active.updated_at = Set(Utc::now());
@@ -466,24 +460,6 @@ impl Fundraisers {
         }
         let rows = query.all(&self.db).await?;
         self.with_totals(rows).await
-    }
-
-    /// The id of an organisation's campaign, named by its slug.
-    async fn campaign_in(
-        &self,
-        organisation_id: Uuid,
-        slug: &str,
-    ) -> Result<Result<Uuid, InvalidField>, DbErr> {
-        Ok(crate::campaigns::service::by_slug(&self.db, slug)
-            .await?
-            .filter(|c| c.organisation_id == organisation_id)
-            .map(|c| c.id)
-            .ok_or_else(|| {
-                InvalidField::new(
-                    "campaign",
-                    format!("no campaign {slug:?} in this organisation"),
-                )
-            }))
     }
 
     pub(super) async fn find_for(

@@ -1,10 +1,11 @@
 //! The rules of organisations and organisers. Passwords are Argon2id hashes; tokens
 //! are kept only as SHA-256 hashes (see `http::auth`).
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, SqlErr, TransactionTrait, sea_query::Expr,
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter, SqlErr, TransactionTrait,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -269,17 +270,15 @@ impl Organisations {
             "inviter": inviter,
         });
         let template = if is_new {
-            let (token, hash) = new_token("inv_");
-            invitation::ActiveModel {
+            let token = issue_secret(txn, "inv_", |token_hash| invitation::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 organiser_id: Set(organiser.id),
                 organisation_id: Set(org.id),
-                token_hash: Set(hash),
+                token_hash: Set(token_hash),
                 expires_at: Set(now + Duration::days(INVITATION_DAYS)),
                 accepted_at: Set(None),
                 created_at: Set(now),
-            }
-            .insert(txn)
+            })
             .await?;
             context["invitation_url"] = self.link(&format!("/invitations/{token}")).into();
             Template::OrganiserInvitation
@@ -544,16 +543,38 @@ pub(super) async fn end_other_ways_in(
         .filter(console_session::Column::OrganiserId.eq(organiser_id))
         .exec(db)
         .await?;
-    invitation::Entity::update_many()
-        .col_expr(invitation::Column::AcceptedAt, Expr::value(Some(now)))
-        .filter(invitation::Column::OrganiserId.eq(organiser_id))
-        .filter(invitation::Column::AcceptedAt.is_null())
-        .exec(db)
-        .await?;
-    organiser_link::Entity::update_many()
-        .col_expr(organiser_link::Column::UsedAt, Expr::value(Some(now)))
-        .filter(organiser_link::Column::OrganiserId.eq(organiser_id))
-        .filter(organiser_link::Column::UsedAt.is_null())
+    use_up::<invitation::Entity>(db, organiser_id, now).await?;
+    use_up::<organiser_link::Entity>(db, organiser_id, now).await
+}
+
+/// A table of one-time secrets an organiser is sent: invitations, links.
+trait OneTime: EntityTrait {
+    const ORGANISER: Self::Column;
+    /// When it was spent (used, accepted); null while it still opens something.
+    const SPENT: Self::Column;
+}
+
+impl OneTime for invitation::Entity {
+    const ORGANISER: Self::Column = invitation::Column::OrganiserId;
+    const SPENT: Self::Column = invitation::Column::AcceptedAt;
+}
+
+impl OneTime for organiser_link::Entity {
+    const ORGANISER: Self::Column = organiser_link::Column::OrganiserId;
+    const SPENT: Self::Column = organiser_link::Column::UsedAt;
+}
+
+/// Spend every one-time secret of `E` an organiser still holds, as of `now`, so it
+/// opens nothing any more.
+async fn use_up<E: OneTime>(
+    db: &impl ConnectionTrait,
+    organiser_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    E::update_many()
+        .col_expr(E::SPENT, Expr::value(Some(now)))
+        .filter(E::ORGANISER.eq(organiser_id))
+        .filter(E::SPENT.is_null())
         .exec(db)
         .await?;
     Ok(())
@@ -585,20 +606,17 @@ async fn new_link(
     organiser_id: Uuid,
     purpose: LinkPurpose,
 ) -> Result<String, DbErr> {
-    let (token, hash) = new_token("");
     let now = Utc::now();
-    organiser_link::ActiveModel {
+    issue_secret(db, "", |token_hash| organiser_link::ActiveModel {
         id: Set(Uuid::now_v7()),
         organiser_id: Set(organiser_id),
         purpose: Set(purpose),
-        token_hash: Set(hash),
+        token_hash: Set(token_hash),
         expires_at: Set(now + lifetime(purpose)),
         used_at: Set(None),
         created_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    Ok(token)
+    })
+    .await
 }
 
 async fn open_link(
@@ -734,17 +752,33 @@ async fn issue_named_token(
     organiser_id: Uuid,
     name: Option<String>,
 ) -> Result<String, OrganisationError> {
-    let (token, hash) = new_token("tok_");
     let now = Utc::now();
-    api_token::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organiser_id: Set(organiser_id),
-        token_hash: Set(hash),
-        created_at: Set(now),
-        last_used_at: Set(Some(now)),
-        name: Set(name),
-    }
-    .insert(db)
-    .await?;
+    Ok(
+        issue_secret(db, "tok_", |token_hash| api_token::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organiser_id: Set(organiser_id),
+            token_hash: Set(token_hash),
+            created_at: Set(now),
+            last_used_at: Set(Some(now)),
+            name: Set(name),
+        })
+        .await?,
+    )
+}
+
+/// A new secret (an invitation, a link, an API token): its hash is kept in the row
+/// `row` makes of it, and the secret itself is given back to be handed over once,
+/// never to be read from the database again.
+async fn issue_secret<A>(
+    db: &impl ConnectionTrait,
+    prefix: &str,
+    row: impl FnOnce(String) -> A,
+) -> Result<String, DbErr>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let (token, hash) = new_token(prefix);
+    row(hash).insert(db).await?;
     Ok(token)
 }

@@ -16,9 +16,11 @@ use uuid::Uuid;
 use super::intake::{self, Intake};
 use super::published::PublicPetitions;
 use crate::access::{Access, Role};
-use crate::content::{self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
+use crate::content::{
+    self, Change, Checks, ContentError, Cursor, InCampaign, Invalid, Limit, Order, Page,
+};
 use crate::domain::{
-    Country, Email, InvalidField, Locale, PublicRef, Slug, optional_text, required_text,
+    Country, Email, InvalidField, Locale, PublicRef, optional_text, required_text,
 };
 use crate::email::{
     Site, links,
@@ -221,26 +223,6 @@ fn check_goal(goal: i64) -> Result<i32, InvalidField> {
         .ok_or_else(|| InvalidField::new("goal", "must be a positive number"))
 }
 
-/// The campaign of this slug in the organisation.
-async fn campaign_in(
-    db: &impl ConnectionTrait,
-    organisation_id: Uuid,
-    slug: &str,
-) -> Result<Result<Uuid, InvalidField>, DbErr> {
-    Ok(campaign::Entity::find()
-        .filter(campaign::Column::Slug.eq(slug))
-        .filter(campaign::Column::OrganisationId.eq(organisation_id))
-        .one(db)
-        .await?
-        .map(|c| c.id)
-        .ok_or_else(|| {
-            InvalidField::new(
-                "campaign",
-                format!("no campaign {slug:?} in this organisation"),
-            )
-        }))
-}
-
 /// Petitions: texts addressed to a target, signed by supporters.
 #[derive(Clone)]
 pub struct Petitions {
@@ -283,12 +265,9 @@ impl Petitions {
         let language = checks.language(new.language.as_deref());
         let goal = checks.check(new.goal.map(check_goal).transpose());
         let slug = checks.slug(new.slug.as_deref());
-        let campaign = match &new.campaign {
-            Some(slug) => checks
-                .check(campaign_in(&self.db, member.organisation_id, slug).await?)
-                .map(Some),
-            None => Some(None),
-        };
+        let campaign = checks
+            .campaign(&self.db, member.organisation_id, new.campaign.as_deref())
+            .await?;
         let parts = (|| Some((title?, target?, body?, language?, goal?, slug?, campaign?)))();
         let (title, target, body, language, goal, slug, campaign_id) = checks.done(parts)?;
         let fields = new.fields.unwrap_or_default();
@@ -327,15 +306,15 @@ impl Petitions {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Petition>, PetitionError> {
-        let page = content::list_owned::<petition::Entity>(
+        Ok(content::list::<petition::Entity, _, _>(
             &self.db,
             access,
             Order::NewestFirst,
             limit,
             cursor,
+            |rows| self.named(rows),
         )
-        .await?;
-        Ok(page.read(|rows| self.named(rows)).await?)
+        .await?)
     }
 
     /// One petition, for a member of its organisation.
@@ -358,13 +337,20 @@ impl Petitions {
     ) -> Result<Petition, PetitionError> {
         let row = self.find_for(access, petition, Role::Organiser).await?;
         let mut checks = Checks::default();
-        let slug = checks.required("slug", changes.slug, |s| Slug::parse(&s));
-        let title = checks.title_change(changes.title);
+        let common = checks
+            .common_change(
+                &self.db,
+                row.organisation_id,
+                changes.slug,
+                changes.title,
+                changes.language,
+                changes.campaign,
+            )
+            .await?;
         let target = checks.required("target", changes.target, |t| {
             required_text("target", &t, TARGET_MAX)
         });
         let body = checks.text("body", changes.body, BODY_MAX);
-        let language = checks.language_change(changes.language);
         let goal = match changes.goal.optional() {
             None => None,
             Some(g) => checks.check(g.map(check_goal).transpose()),
@@ -377,30 +363,16 @@ impl Petitions {
             )
             .flatten();
         let fields = checks.check(changes.fields.required("fields")).flatten();
-        let campaign = match changes.campaign.optional() {
-            None => None,
-            Some(None) => Some(None),
-            Some(Some(slug)) => checks
-                .check(campaign_in(&self.db, row.organisation_id, &slug).await?)
-                .map(Some),
-        };
         checks.finish()?;
 
+        let slug = common.slug.clone();
         let mut active: petition::ActiveModel = row.into();
-        if let Some(slug) = &slug {
-            active.slug = Set(slug.to_string());
-        }
-        if let Some(title) = title {
-            active.title = Set(title);
-        }
+        active.set_common(common);
         if let Some(target) = target {
             active.target = Set(target);
         }
         if let Some(body) = body {
             active.body = Set(body);
-        }
-        if let Some(language) = language {
-            active.language = Set(language);
         }
         if let Some(goal) = goal {
             active.goal = Set(goal);
@@ -416,9 +388,6 @@ impl Petitions {
             active.field_postal_code = Set(fields.postal_code);
             active.field_country = Set(fields.country);
             active.field_comment = Set(fields.comment);
-        }
-        if let Some(campaign_id) = campaign {
-            active.campaign_id = Set(campaign_id);
         }
         active.updated_at = Set(Utc::now());
         let row = active

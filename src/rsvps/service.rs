@@ -14,7 +14,8 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::future::BoxFuture;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -937,8 +938,7 @@ impl Rsvps {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Attendee>, RsvpError> {
-        let event = organisers_event(&self.db, access, event).await?;
-        let query = rsvp::Entity::find().filter(rsvp::Column::EventId.eq(event.id));
+        let query = attendees_of(&self.db, access, event).await?;
         let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor).await?;
         Ok(page.read(|rows| with_supporters(&self.db, rows)).await?)
     }
@@ -949,12 +949,8 @@ impl Rsvps {
         access: &Access,
         event: &PublicRef,
     ) -> Result<Vec<Attendee>, RsvpError> {
-        let event = organisers_event(&self.db, access, event).await?;
-        let rows = rsvp::Entity::find()
-            .filter(rsvp::Column::EventId.eq(event.id))
-            .order_by_asc(rsvp::Column::Id)
-            .all(&self.db)
-            .await?;
+        let query = attendees_of(&self.db, access, event).await?;
+        let rows = content::all(&self.db, query, Order::OldestFirst).await?;
         Ok(with_supporters(&self.db, rows).await?)
     }
 }
@@ -1170,6 +1166,16 @@ enum Decision {
 
 /// An event whose attendees this organiser may see: its own organisation's or that
 /// of a co-host that accepted, with a role that sees personal data.
+/// The RSVPs to an event, for its organisers.
+async fn attendees_of(
+    db: &DatabaseConnection,
+    access: &Access,
+    event: &PublicRef,
+) -> Result<Select<rsvp::Entity>, RsvpError> {
+    let event = organisers_event(db, access, event).await?;
+    Ok(rsvp::Entity::find().filter(rsvp::Column::EventId.eq(event.id)))
+}
+
 async fn organisers_event(
     db: &DatabaseConnection,
     access: &Access,
