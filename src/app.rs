@@ -167,21 +167,24 @@ pub fn api_service(
     ),
     (),
 > {
-    let state = || state.clone();
+    // Each capability's API is its endpoints over the one shared state.
+    macro_rules! over_state {
+        ($($api:ident),* $(,)?) => { ($($api { state: state.clone() },)*) };
+    }
     OpenApiService::new(
-        (
-            OrganisationsApi { state: state() },
-            CampaignsApi { state: state() },
-            EventsApi { state: state() },
-            RsvpsApi { state: state() },
-            SupportersApi { state: state() },
-            EmailsApi { state: state() },
-            PetitionsApi { state: state() },
-            FundraisersApi { state: state() },
-            PublicApi { state: state() },
-            PublicRsvpApi { state: state() },
-            PublicPetitionApi { state: state() },
-            PublicFundraiserApi { state: state() },
+        over_state!(
+            OrganisationsApi,
+            CampaignsApi,
+            EventsApi,
+            RsvpsApi,
+            SupportersApi,
+            EmailsApi,
+            PetitionsApi,
+            FundraisersApi,
+            PublicApi,
+            PublicRsvpApi,
+            PublicPetitionApi,
+            PublicFundraiserApi,
         ),
         "Turnout",
         env!("CARGO_PKG_VERSION"),
