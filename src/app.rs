@@ -6,7 +6,7 @@ use poem::{
     EndpointExt, Route, Server, get,
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
 };
-use poem_openapi::OpenApiService;
+use poem_openapi::{OpenApi, OpenApiService};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 
 use crate::{
@@ -147,26 +147,7 @@ impl App {
 }
 
 /// The OpenAPI description of every JSON endpoint.
-#[allow(clippy::type_complexity)] // one entry per capability's API
-pub fn api_service(
-    state: &AppState,
-) -> OpenApiService<
-    (
-        OrganisationsApi,
-        CampaignsApi,
-        EventsApi,
-        RsvpsApi,
-        SupportersApi,
-        EmailsApi,
-        PetitionsApi,
-        FundraisersApi,
-        PublicApi,
-        PublicRsvpApi,
-        PublicPetitionApi,
-        PublicFundraiserApi,
-    ),
-    (),
-> {
+pub fn api_service(state: &AppState) -> OpenApiService<impl OpenApi + use<>, ()> {
     // Each capability's API is its endpoints over the one shared state.
     macro_rules! over_state {
         ($($api:ident),* $(,)?) => { ($($api { state: state.clone() },)*) };

@@ -25,7 +25,7 @@ use crate::content::{ContentError, Invalid};
 use crate::domain::{Email, InvalidField, Locale, Money, PublicRef};
 use crate::email::render::{amount_text, when};
 use crate::events::model::{Event, EventKind, EventStatus};
-use crate::events::service::PublicFilter;
+use crate::events::service::{EventError, PublicFilter};
 use crate::fundraisers::{
     donations::{DonateForm, Gift},
     service::{Amount, Frequency, Fundraiser, FundraiserError, FundraiserStatus},
@@ -138,21 +138,32 @@ fn wait_before(limits: &Limits, req: &Request, email: &Email) -> Option<u64> {
     Some(wait.as_secs().max(1))
 }
 
-/// What a petition's or fundraiser's form was posted to, as `public` finds it by the
-/// page's reference; else the page that says it is not there, or that looking failed.
-async fn posted_to<T, E: std::fmt::Display>(
+/// The content a page's `{id_or_slug}` names, as `public` finds it, with its reference;
+/// else the page that says it is not there, or that looking failed.
+async fn public_content<T, E: std::fmt::Display>(
     state: &AppState,
-    posted: &Posted,
-    public: impl AsyncFnOnce(PublicRef) -> Result<T, E>,
+    id_or_slug: &str,
+    public: impl AsyncFnOnce(&PublicRef) -> Result<T, E>,
     code: fn(&E) -> &'static str,
-) -> Result<T, Response> {
-    let Some(reference) = posted.reference() else {
+) -> Result<(PublicRef, T), Response> {
+    let Some(reference) = PublicRef::parse(id_or_slug) else {
         return Err(not_found(state, Locale::En));
     };
-    public(reference).await.map_err(|e| match code(&e) {
-        "not_found" => not_found(state, Locale::En),
-        _ => failure(state, Locale::En, &e),
-    })
+    match public(&reference).await {
+        Ok(found) => Ok((reference, found)),
+        Err(e) if code(&e) == "not_found" => Err(not_found(state, Locale::En)),
+        Err(e) => Err(failure(state, Locale::En, &e)),
+    }
+}
+
+/// As `?` for a page: the value, or the page answered instead.
+macro_rules! or_page {
+    ($found:expr) => {
+        match $found {
+            Ok(found) => found,
+            Err(page) => return page,
+        }
+    };
 }
 
 fn too_many(seconds: u64, locale: Locale) -> String {
@@ -316,14 +327,8 @@ async fn event_page(
     emailed: bool,
 ) -> Response {
     let url = &state.site.public_url;
-    let Some(reference) = PublicRef::parse(id_or_slug) else {
-        return not_found(state, Locale::En);
-    };
-    let shown = match state.events.public_get(&reference).await {
-        Ok(event) => event,
-        Err(e) if e.code() == "not_found" => return not_found(state, Locale::En),
-        Err(e) => return failure(state, Locale::En, &e),
-    };
+    let public = async |event: &PublicRef| state.events.public_get(event).await;
+    let (_, shown) = or_page!(public_content(state, id_or_slug, public, EventError::code).await);
     let row = shown.row.clone();
     let event = Event::of(shown, url);
     let locale = Locale::choose(None, &event.language);
@@ -534,14 +539,9 @@ async fn petition_page(
     form: Option<FormState>,
     retry_after: Option<u64>,
 ) -> Response {
-    let Some(reference) = PublicRef::parse(id_or_slug) else {
-        return not_found(state, Locale::En);
-    };
-    let published = match state.petitions.public(&reference).await {
-        Ok(p) => p,
-        Err(e) if e.code() == "not_found" => return not_found(state, Locale::En),
-        Err(e) => return failure(state, Locale::En, &e),
-    };
+    let public = async |petition: &PublicRef| state.petitions.public(petition).await;
+    let (reference, published) =
+        or_page!(public_content(state, id_or_slug, public, PetitionError::code).await);
     let shown = &published.petition;
     let petition = &shown.item;
     let limit = Limit::up_to(RECENT);
@@ -616,11 +616,8 @@ pub async fn sign(req: &Request, state: Data<&AppState>, posted: Posted) -> Resp
         "country": field("country"), "comment": field("comment"),
         "public": posted.ticked("public"), "subscribe": posted.ticked("subscribe"),
     });
-    let public = async |petition| state.petitions.public(&petition).await;
-    let published = match posted_to(&state, &posted, public, PetitionError::code).await {
-        Ok(published) => published,
-        Err(page) => return page,
-    };
+    let public = async |petition: &PublicRef| state.petitions.public(petition).await;
+    let (_, published) = or_page!(public_content(&state, name, public, PetitionError::code).await);
     let petition = &published.petition;
     let locale = Locale::choose(None, &petition.item.language);
     let new = petitions::NewSignature {
@@ -686,14 +683,9 @@ async fn fundraiser_page(
     status: StatusCode,
     form: Option<FormState>,
 ) -> Response {
-    let Some(reference) = PublicRef::parse(id_or_slug) else {
-        return not_found(state, Locale::En);
-    };
-    let f = match state.fundraisers.public(&reference).await {
-        Ok(f) => f,
-        Err(e) if e.code() == "not_found" => return not_found(state, Locale::En),
-        Err(e) => return failure(state, Locale::En, &e),
-    };
+    let public = async |fundraiser: &PublicRef| state.fundraisers.public(fundraiser).await;
+    let (reference, f) =
+        or_page!(public_content(state, id_or_slug, public, FundraiserError::code).await);
     let donors = state
         .fundraisers
         .donors(&reference, Limit::up_to(RECENT), None)
@@ -759,11 +751,9 @@ pub async fn donate(req: &Request, state: Data<&AppState>, posted: Posted) -> Re
         "name": field("name"), "email": field("email"), "message": field("message"),
         "anonymous": posted.ticked("anonymous"),
     });
-    let public = async |fundraiser| state.fundraisers.public(&fundraiser).await;
-    let f = match posted_to(&state, &posted, public, FundraiserError::code).await {
-        Ok(fundraiser) => fundraiser.row,
-        Err(page) => return page,
-    };
+    let public = async |fundraiser: &PublicRef| state.fundraisers.public(fundraiser).await;
+    let (_, f) = or_page!(public_content(&state, name, public, FundraiserError::code).await);
+    let f = f.row;
     // The fundraiser's page again, with what was typed and what was wrong.
     let again = async |status, form| fundraiser_page(&state, name, status, Some(form)).await;
     let locale = Locale::choose(None, &f.language);
