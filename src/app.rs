@@ -6,7 +6,7 @@ use poem::{
     EndpointExt, Route, Server, get,
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
 };
-use poem_openapi::OpenApiService;
+use poem_openapi::{OpenApi, OpenApiService};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 
 use crate::{
@@ -148,41 +148,25 @@ impl App {
 }
 
 /// The OpenAPI description of every JSON endpoint.
-#[allow(clippy::type_complexity)] // one entry per capability's API
-pub fn api_service(
-    state: &AppState,
-) -> OpenApiService<
-    (
-        OrganisationsApi,
-        CampaignsApi,
-        EventsApi,
-        RsvpsApi,
-        SupportersApi,
-        EmailsApi,
-        PetitionsApi,
-        FundraisersApi,
-        PublicApi,
-        PublicRsvpApi,
-        PublicPetitionApi,
-        PublicFundraiserApi,
-    ),
-    (),
-> {
-    let state = || state.clone();
+pub fn api_service(state: &AppState) -> OpenApiService<impl OpenApi + use<>, ()> {
+    // Each capability's API is its endpoints over the one shared state.
+    macro_rules! over_state {
+        ($($api:ident),* $(,)?) => { ($($api { state: state.clone() },)*) };
+    }
     OpenApiService::new(
-        (
-            OrganisationsApi { state: state() },
-            CampaignsApi { state: state() },
-            EventsApi { state: state() },
-            RsvpsApi { state: state() },
-            SupportersApi { state: state() },
-            EmailsApi { state: state() },
-            PetitionsApi { state: state() },
-            FundraisersApi { state: state() },
-            PublicApi { state: state() },
-            PublicRsvpApi { state: state() },
-            PublicPetitionApi { state: state() },
-            PublicFundraiserApi { state: state() },
+        over_state!(
+            OrganisationsApi,
+            CampaignsApi,
+            EventsApi,
+            RsvpsApi,
+            SupportersApi,
+            EmailsApi,
+            PetitionsApi,
+            FundraisersApi,
+            PublicApi,
+            PublicRsvpApi,
+            PublicPetitionApi,
+            PublicFundraiserApi,
         ),
         "Turnout",
         env!("CARGO_PKG_VERSION"),

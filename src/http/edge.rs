@@ -54,12 +54,11 @@ pub async fn limit_body<E: Endpoint>(
     mut req: Request,
     timeout: Duration,
 ) -> poem::Result<Response> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+    if req
+        .header(header::CONTENT_LENGTH)
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_BODY as u64)
+    {
         return Ok(too_large());
     }
     let body = req.take_body();
@@ -82,7 +81,8 @@ pub async fn limit_body<E: Endpoint>(
     endpoint.call(req).await.map(IntoResponse::into_response)
 }
 
-fn too_large() -> Response {
+/// 413: the body is over [`MAX_BODY`].
+pub(super) fn too_large() -> Response {
     Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         format!("the body is over {} KiB", MAX_BODY / 1024),

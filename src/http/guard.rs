@@ -13,11 +13,10 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
+use super::edge::{MAX_BODY, too_large};
 use super::problem::{Problem, catch_all};
 use entity::idempotency_key;
 
-/// Bodies larger than this are refused before they are parsed.
-const MAX_BODY: usize = 1024 * 1024;
 const KEY_HEADER: &str = "idempotency-key";
 /// How long a retry waits for the answer of the request that holds its key: longer
 /// than the slowest call we make (Stripe's, 30 s at most).
@@ -50,12 +49,8 @@ pub async fn guard<E: Endpoint>(
         .is_some_and(|ct| ct.starts_with("application/json") || ct.contains("+json"));
     let body = match req.take_body().into_bytes_limit(MAX_BODY).await {
         Ok(body) => body,
-        Err(_) => {
-            return Ok(
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "the body is over 1 MiB")
-                    .into_response(),
-            );
-        }
+        // `edge::limit_body` has refused such a body already, where it runs first.
+        Err(_) => return Ok(too_large()),
     };
     if is_json
         && !body.is_empty()

@@ -1,44 +1,27 @@
 //! List paging: `?limit=` (default 50, at most 200) and an opaque `?cursor=`.
 
-use std::borrow::Cow;
-
 use poem_openapi::{
     registry::{MetaSchema, MetaSchemaRef},
-    types::{ParseError, ParseFromParameter, ParseResult, ToJSON, Type},
+    types::{ParseError, ParseFromParameter, ParseResult, ToJSON},
 };
 
+use super::text::one_value_type;
 use crate::domain::InvalidField;
 
 pub use crate::content::{DEFAULT_LIMIT, Limit, MAX_LIMIT};
 
-/// `?limit=` as a query parameter: the document shows its bounds and default, and a
-/// value outside them is refused (422 naming `limit`) before the handler runs.
-impl Type for Limit {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
-
-    fn name() -> Cow<'static, str> {
-        "integer(limit)".into()
-    }
-
-    fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Inline(Box::new(MetaSchema {
-            minimum: Some(1.0),
-            maximum: Some(MAX_LIMIT as f64),
-            default: Some(DEFAULT_LIMIT.into()),
-            ..MetaSchema::new_with_format("integer", "uint64")
-        }))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
-    }
-}
+// `?limit=` as a query parameter: the document shows its bounds and default, and a
+// value outside them is refused (422 naming `limit`) before the handler runs.
+one_value_type!(
+    Limit,
+    "integer(limit)",
+    MetaSchemaRef::Inline(Box::new(MetaSchema {
+        minimum: Some(1.0),
+        maximum: Some(MAX_LIMIT as f64),
+        default: Some(DEFAULT_LIMIT.into()),
+        ..MetaSchema::new_with_format("integer", "uint64")
+    }))
+);
 
 /// The default a list handler's `#[oai(default)] limit: Query<Limit>` shows.
 impl ToJSON for Limit {

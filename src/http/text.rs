@@ -2,11 +2,11 @@
 //! booleans (`"title": 42` would become "42"), which hides a client's mistake. Nor
 //! does it hold control characters (`"\u0000"`), which PostgreSQL cannot store.
 
-use std::{borrow::Cow, ops::Deref};
+use std::ops::Deref;
 
 use poem_openapi::{
     registry::{MetaSchema, MetaSchemaRef},
-    types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type},
+    types::{ParseError, ParseFromJSON, ParseResult, ToJSON},
 };
 use serde_json::Value;
 
@@ -40,33 +40,46 @@ impl From<Text> for String {
     }
 }
 
-impl Type for Text {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
+/// `poem_openapi`'s `Type` for a wire type of our own that is one value (neither a list
+/// nor optional): only its name in the document, its schema and any further items
+/// differ from one such type to the next.
+macro_rules! one_value_type {
+    ($ty:ty, $name:expr, $schema:expr $(, $($more:tt)*)?) => {
+        impl poem_openapi::types::Type for $ty {
+            const IS_REQUIRED: bool = true;
+            type RawValueType = Self;
+            type RawElementValueType = Self;
 
-    fn name() -> Cow<'static, str> {
-        "string".into()
-    }
+            fn name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
 
-    fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Inline(Box::new(MetaSchema::new("string")))
-    }
+            fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+                $schema
+            }
 
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        Some(self)
-    }
+            fn as_raw_value(&self) -> Option<&Self> {
+                Some(self)
+            }
 
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
-    }
+            fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
+                Box::new(std::iter::once(self))
+            }
 
+            $($($more)*)?
+        }
+    };
+}
+pub(crate) use one_value_type;
+
+one_value_type!(
+    Text,
+    "string",
+    MetaSchemaRef::Inline(Box::new(MetaSchema::new("string"))),
     fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-}
+);
 
 impl ParseFromJSON for Text {
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {

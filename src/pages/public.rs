@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use poem::{
-    Request, Response, handler,
+    FromRequest, Request, RequestBody, Response, handler,
     http::StatusCode,
     web::{Data, Form, Path, Query},
 };
@@ -22,16 +22,16 @@ use super::{
     visitor_locale,
 };
 use crate::content::{ContentError, Invalid};
-use crate::domain::{InvalidField, Locale, Money, PublicRef};
+use crate::domain::{Email, InvalidField, Locale, Money, PublicRef};
 use crate::email::render::{amount_text, when};
 use crate::events::model::{Event, EventKind, EventStatus};
-use crate::events::service::PublicFilter;
+use crate::events::service::{EventError, PublicFilter};
 use crate::fundraisers::{
     donations::{DonateForm, Gift},
     service::{Amount, Frequency, Fundraiser, FundraiserError, FundraiserStatus},
 };
 use crate::http::headers::FormTargets;
-use crate::http::{client::ClientAddr, page::Limit};
+use crate::http::{client::ClientAddr, limit::Limits, page::Limit};
 use crate::petitions::{
     PetitionError,
     service::{self as petitions, PetitionStatus},
@@ -85,6 +85,11 @@ impl FormState {
         }
     }
 
+    /// Refused for acting too often: come back in `seconds`.
+    fn too_many(values: Value, seconds: u64, locale: Locale) -> Self {
+        Self::failed(values, too_many(seconds, locale))
+    }
+
     fn failed(values: Value, error: String) -> Self {
         Self {
             values,
@@ -94,6 +99,77 @@ impl FormState {
     }
 }
 
+/// What a supporter form (RSVP, sign, give) posts to its page's own URL: the page's
+/// `{id_or_slug}` and the fields as typed.
+struct Posted {
+    name: String,
+    form: HashMap<String, String>,
+}
+
+impl<'a> FromRequest<'a> for Posted {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let Path(name) = Path::<String>::from_request(req, body).await?;
+        let Form(form) = Form::<HashMap<String, String>>::from_request(req, body).await?;
+        Ok(Self { name, form })
+    }
+}
+
+impl Posted {
+    /// A field as typed; "" when it was not sent.
+    fn field(&self, name: &str) -> &str {
+        self.form.get(name).map(String::as_str).unwrap_or_default()
+    }
+
+    /// Whether a checkbox was ticked.
+    fn ticked(&self, name: &str) -> bool {
+        self.form.contains_key(name)
+    }
+
+    /// The content the page names, `None` when the path can name nothing.
+    fn reference(&self) -> Option<PublicRef> {
+        PublicRef::parse(&self.name)
+    }
+}
+
+/// How long the client or the address behind a supporter form must wait before it
+/// acts again (at least a second), or `None` when it may act now.
+fn wait_before(limits: &Limits, req: &Request, email: &Email) -> Option<u64> {
+    let wait = limits.check_address(ClientAddr::of(req), email).err()?;
+    Some(wait.as_secs().max(1))
+}
+
+/// The content a page's `{id_or_slug}` names, as `public` finds it, with its reference;
+/// else the page that says it is not there, or that looking failed.
+async fn public_content<T, E: std::fmt::Display>(
+    state: &AppState,
+    id_or_slug: &str,
+    public: impl AsyncFnOnce(&PublicRef) -> Result<T, E>,
+    code: fn(&E) -> &'static str,
+) -> Result<(PublicRef, T), Response> {
+    let Some(reference) = PublicRef::parse(id_or_slug) else {
+        return Err(not_found(state, Locale::En));
+    };
+    match public(&reference).await {
+        Ok(found) => Ok((reference, found)),
+        Err(e) if code(&e) == "not_found" => Err(not_found(state, Locale::En)),
+        Err(e) => Err(failure(state, Locale::En, &e)),
+    }
+}
+
+/// As `?` for a page: the value, or the page answered instead.
+macro_rules! or_page {
+    ($found:expr) => {
+        match $found {
+            Ok(found) => found,
+            Err(page) => return page,
+        }
+    };
+}
+
+fn too_many(seconds: u64, locale: Locale) -> String {
+    say(locale, "error.too_many", &[("seconds", seconds.into())])
+}
+
 /// A refusal that is about the whole form, in the page's language (`refusal.*`).
 fn refusal(kind: &str, locale: Locale) -> String {
     let key = match kind {
@@ -101,10 +177,6 @@ fn refusal(kind: &str, locale: Locale) -> String {
         _ => "other",
     };
     say(locale, &format!("refusal.{key}"), &[])
-}
-
-fn too_many(seconds: u64, locale: Locale) -> String {
-    say(locale, "error.too_many", &[("seconds", seconds.into())])
 }
 
 /// When an event happens, in its zone, with the zone's abbreviation.
@@ -255,14 +327,8 @@ async fn event_page(
     emailed: bool,
 ) -> Response {
     let url = &state.site.public_url;
-    let Some(reference) = PublicRef::parse(id_or_slug) else {
-        return not_found(state, Locale::En);
-    };
-    let shown = match state.events.public_get(&reference).await {
-        Ok(event) => event,
-        Err(e) if e.code() == "not_found" => return not_found(state, Locale::En),
-        Err(e) => return failure(state, Locale::En, &e),
-    };
+    let public = async |event: &PublicRef| state.events.public_get(event).await;
+    let (_, shown) = or_page!(public_content(state, id_or_slug, public, EventError::code).await);
     let row = shown.row.clone();
     let event = Event::of(shown, url);
     let locale = Locale::choose(None, &event.language);
@@ -367,16 +433,11 @@ async fn event_page(
 /// `POST /events/{id_or_slug}`: RSVP from the event's page; then to the manage
 /// page of the RSVP.
 #[handler]
-pub async fn rsvp(
-    req: &Request,
-    state: Data<&AppState>,
-    name: Path<String>,
-    form: Form<HashMap<String, String>>,
-) -> Response {
-    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+pub async fn rsvp(req: &Request, state: Data<&AppState>, posted: Posted) -> Response {
+    let (field, name) = (|name| posted.field(name), &posted.name);
     let values =
         json!({ "name": field("name"), "email": field("email"), "guests": field("guests") });
-    let Some(reference) = PublicRef::parse(&name) else {
+    let Some(reference) = posted.reference() else {
         return not_found(&state, Locale::En);
     };
     let event_locale = || async {
@@ -397,44 +458,24 @@ pub async fn rsvp(
             field("email"),
             field("name"),
             Some(guests),
-            form.get("locale")
-                .map(String::as_str)
-                .filter(|l| !l.is_empty()),
-            form.contains_key("subscribe"),
+            Some(field("locale")).filter(|l| !l.is_empty()),
+            posted.ticked("subscribe"),
         ),
         Err(e) => Err(vec![e]),
     };
+    // The event's page again, with what was typed and what was wrong.
+    let again = async |status, form| event_page(&state, name, status, Some(form), false).await;
     let parsed = match parsed {
         Ok(parsed) => parsed,
         Err(fields) => {
-            let locale = event_locale().await;
-            let form = FormState::refused(values, &fields, locale);
-            return event_page(
-                &state,
-                &name,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(form),
-                false,
-            )
-            .await;
+            let form = FormState::refused(values, &fields, event_locale().await);
+            return again(StatusCode::UNPROCESSABLE_ENTITY, form).await;
         }
     };
-    if let Err(wait) = state
-        .limits
-        .rsvp
-        .check_address(ClientAddr::of(req), &parsed.email)
-    {
-        let seconds = wait.as_secs().max(1);
-        let form = FormState::failed(values, too_many(seconds, event_locale().await));
-        let refused = event_page(
-            &state,
-            &name,
-            StatusCode::TOO_MANY_REQUESTS,
-            Some(form),
-            false,
-        )
-        .await;
-        return retry_after(refused, seconds);
+    if let Some(seconds) = wait_before(&state.limits.rsvp, req, &parsed.email) {
+        let form = FormState::too_many(values, seconds, event_locale().await);
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return retry_after(again(status, form).await, seconds);
     }
     match state.rsvps.take(&reference, parsed).await {
         Ok(Taken::Created(rsvp) | Taken::Changed(rsvp)) => {
@@ -443,19 +484,12 @@ pub async fn rsvp(
         // Never the first RSVP's page: its link went to the address.
         Ok(Taken::AlreadyAnswered(_)) => see_other(&format!(
             "/events/{}?rsvp=emailed",
-            utf8_percent_encode(&name, PATH_SEGMENT)
+            utf8_percent_encode(name, PATH_SEGMENT)
         )),
         Err(RsvpError::NoSuchEvent) => not_found(&state, Locale::En),
         Err(RsvpError::Invalid(fields)) => {
             let form = FormState::refused(values, &fields, event_locale().await);
-            event_page(
-                &state,
-                &name,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(form),
-                false,
-            )
-            .await
+            again(StatusCode::UNPROCESSABLE_ENTITY, form).await
         }
         Err(RsvpError::Db(e)) => failure(&state, event_locale().await, &e),
         Err(e) => {
@@ -464,7 +498,7 @@ pub async fn rsvp(
                 _ => "closed",
             };
             let form = FormState::failed(values, refusal(kind, event_locale().await));
-            event_page(&state, &name, StatusCode::CONFLICT, Some(form), false).await
+            again(StatusCode::CONFLICT, form).await
         }
     }
 }
@@ -505,14 +539,9 @@ async fn petition_page(
     form: Option<FormState>,
     retry_after: Option<u64>,
 ) -> Response {
-    let Some(reference) = PublicRef::parse(id_or_slug) else {
-        return not_found(state, Locale::En);
-    };
-    let published = match state.petitions.public(&reference).await {
-        Ok(p) => p,
-        Err(e) if e.code() == "not_found" => return not_found(state, Locale::En),
-        Err(e) => return failure(state, Locale::En, &e),
-    };
+    let public = async |petition: &PublicRef| state.petitions.public(petition).await;
+    let (reference, published) =
+        or_page!(public_content(state, id_or_slug, public, PetitionError::code).await);
     let shown = &published.petition;
     let petition = &shown.item;
     let limit = Limit::up_to(RECENT);
@@ -574,33 +603,21 @@ async fn petition_page(
 /// `POST /petitions/{id_or_slug}`: sign, then back to the petition with a banner.
 /// The API's honeypot and rate limits apply.
 #[handler]
-pub async fn sign(
-    req: &Request,
-    state: Data<&AppState>,
-    name: Path<String>,
-    form: Form<HashMap<String, String>>,
-) -> Response {
-    let text = |name: &str| -> Option<String> {
-        form.get(name)
-            .map(|v| v.trim())
+pub async fn sign(req: &Request, state: Data<&AppState>, posted: Posted) -> Response {
+    let (field, name) = (|name| posted.field(name), &posted.name);
+    let text = |name| {
+        Some(field(name).trim())
             .filter(|v| !v.is_empty())
             .map(Into::into)
     };
-    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let values = json!({
         "name": field("name"), "email": field("email"), "affiliation": field("affiliation"),
         "postal_code": field("postal_code"), "locality": field("locality"),
         "country": field("country"), "comment": field("comment"),
-        "public": form.contains_key("public"), "subscribe": form.contains_key("subscribe"),
+        "public": posted.ticked("public"), "subscribe": posted.ticked("subscribe"),
     });
-    let Some(reference) = PublicRef::parse(&name) else {
-        return not_found(&state, Locale::En);
-    };
-    let published = match state.petitions.public(&reference).await {
-        Ok(p) => p,
-        Err(e) if e.code() == "not_found" => return not_found(&state, Locale::En),
-        Err(e) => return failure(&state, Locale::En, &e),
-    };
+    let public = async |petition: &PublicRef| state.petitions.public(petition).await;
+    let (_, published) = or_page!(public_content(&state, name, public, PetitionError::code).await);
     let petition = &published.petition;
     let locale = Locale::choose(None, &petition.item.language);
     let new = petitions::NewSignature {
@@ -611,20 +628,20 @@ pub async fn sign(
         locality: text("locality"),
         country: text("country"),
         comment: text("comment"),
-        public: form.contains_key("public"),
-        subscribe: form.contains_key("subscribe"),
+        public: posted.ticked("public"),
+        subscribe: posted.ticked("subscribe"),
         locale: Some(locale.as_str().into()),
         website: text("website"),
     };
+    // The petition's page again, with what was typed and what was wrong.
+    let again =
+        async |status, form, wait| petition_page(&state, name, status, "", Some(form), wait).await;
     // Name every missing field at once, not the petition's own ones after.
     let signed = match petitions::SignForm::parse_for(new, petition.fields()) {
         Ok(parsed) => {
-            let client = ClientAddr::of(req);
-            if let Err(wait) = state.limits.sign.check_address(client, &parsed.email) {
-                let seconds = wait.as_secs().max(1);
-                let form = FormState::failed(values, too_many(seconds, locale));
-                let status = StatusCode::TOO_MANY_REQUESTS;
-                return petition_page(&state, &name, status, "", Some(form), Some(seconds)).await;
+            if let Some(seconds) = wait_before(&state.limits.sign, req, &parsed.email) {
+                let form = FormState::too_many(values, seconds, locale);
+                return again(StatusCode::TOO_MANY_REQUESTS, form, Some(seconds)).await;
             }
             state.petitions.sign(published.clone(), parsed).await
         }
@@ -641,19 +658,11 @@ pub async fn sign(
         }
         Err(PetitionError::Content(ContentError::Invalid(Invalid(fields)))) => {
             let form = FormState::refused(values, &fields, locale);
-            petition_page(
-                &state,
-                &name,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "",
-                Some(form),
-                None,
-            )
-            .await
+            again(StatusCode::UNPROCESSABLE_ENTITY, form, None).await
         }
         Err(e) if e.code() == "closed" => {
             let form = FormState::failed(values, refusal("closed", locale));
-            petition_page(&state, &name, StatusCode::CONFLICT, "", Some(form), None).await
+            again(StatusCode::CONFLICT, form, None).await
         }
         Err(e) if e.code() == "not_found" => not_found(&state, Locale::En),
         Err(e) => failure(&state, locale, &e),
@@ -674,14 +683,9 @@ async fn fundraiser_page(
     status: StatusCode,
     form: Option<FormState>,
 ) -> Response {
-    let Some(reference) = PublicRef::parse(id_or_slug) else {
-        return not_found(state, Locale::En);
-    };
-    let f = match state.fundraisers.public(&reference).await {
-        Ok(f) => f,
-        Err(e) if e.code() == "not_found" => return not_found(state, Locale::En),
-        Err(e) => return failure(state, Locale::En, &e),
-    };
+    let public = async |fundraiser: &PublicRef| state.fundraisers.public(fundraiser).await;
+    let (reference, f) =
+        or_page!(public_content(state, id_or_slug, public, FundraiserError::code).await);
     let donors = state
         .fundraisers
         .donors(&reference, Limit::up_to(RECENT), None)
@@ -739,27 +743,19 @@ async fn fundraiser_page(
 
 /// `POST /fundraisers/{id_or_slug}`: start a gift, then off to Stripe Checkout.
 #[handler]
-pub async fn donate(
-    req: &Request,
-    state: Data<&AppState>,
-    name: Path<String>,
-    form: Form<HashMap<String, String>>,
-) -> Response {
-    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+pub async fn donate(req: &Request, state: Data<&AppState>, posted: Posted) -> Response {
+    let (field, name) = (|name| posted.field(name), &posted.name);
     let values = json!({
         "amount": field("amount"), "other_amount": field("other_amount"),
         "frequency": if field("frequency") == "monthly" { "monthly" } else { "one_time" },
         "name": field("name"), "email": field("email"), "message": field("message"),
-        "anonymous": form.contains_key("anonymous"),
+        "anonymous": posted.ticked("anonymous"),
     });
-    let Some(reference) = PublicRef::parse(&name) else {
-        return not_found(&state, Locale::En);
-    };
-    let f = match state.fundraisers.public(&reference).await {
-        Ok(f) => f.row,
-        Err(e) if e.code() == "not_found" => return not_found(&state, Locale::En),
-        Err(e) => return failure(&state, Locale::En, &e),
-    };
+    let public = async |fundraiser: &PublicRef| state.fundraisers.public(fundraiser).await;
+    let (_, f) = or_page!(public_content(&state, name, public, FundraiserError::code).await);
+    let f = f.row;
+    // The fundraiser's page again, with what was typed and what was wrong.
+    let again = async |status, form| fundraiser_page(&state, name, status, Some(form)).await;
     let locale = Locale::choose(None, &f.language);
     let other = field("amount") == "other" || field("amount").is_empty();
     let refused = |fields: &[InvalidField]| {
@@ -785,16 +781,14 @@ pub async fn donate(
     let amount = match amount {
         Ok(amount) => amount,
         Err(e) => {
-            let form = refused(&[e]);
-            return fundraiser_page(&state, &name, StatusCode::UNPROCESSABLE_ENTITY, Some(form))
-                .await;
+            return again(StatusCode::UNPROCESSABLE_ENTITY, refused(&[e])).await;
         }
     };
     let gift = Gift {
         amount: Amount::new(amount, f.currency.code()),
         email: field("email").into(),
         name: field("name").into(),
-        anonymous: form.contains_key("anonymous"),
+        anonymous: posted.ticked("anonymous"),
         message: Some(field("message").into()),
         frequency: if field("frequency") == "monthly" {
             Frequency::Monthly
@@ -806,21 +800,12 @@ pub async fn donate(
     let parsed = match DonateForm::parse(gift) {
         Ok(parsed) => parsed,
         Err(invalid) => {
-            let form = refused(&invalid.0);
-            return fundraiser_page(&state, &name, StatusCode::UNPROCESSABLE_ENTITY, Some(form))
-                .await;
+            return again(StatusCode::UNPROCESSABLE_ENTITY, refused(&invalid.0)).await;
         }
     };
-    if let Err(wait) = state
-        .limits
-        .sign
-        .check_address(ClientAddr::of(req), &parsed.email)
-    {
-        let seconds = wait.as_secs().max(1);
-        let form = FormState::failed(values, too_many(seconds, locale));
-        let refused =
-            fundraiser_page(&state, &name, StatusCode::TOO_MANY_REQUESTS, Some(form)).await;
-        return retry_after(refused, seconds);
+    if let Some(seconds) = wait_before(&state.limits.sign, req, &parsed.email) {
+        let form = FormState::too_many(values, seconds, locale);
+        return retry_after(again(StatusCode::TOO_MANY_REQUESTS, form).await, seconds);
     }
     let e = match state.fundraisers.start(&PublicRef::Id(f.id), parsed).await {
         Ok(started) => return see_other(&started.checkout_url),
@@ -841,7 +826,7 @@ pub async fn donate(
         Some(fields) => refused(fields),
         None => FormState::failed(values, refusal(e.code(), locale)),
     };
-    fundraiser_page(&state, &name, status, Some(form)).await
+    again(status, form).await
 }
 
 /// `GET /assets/turnout.css`: the one stylesheet, compiled in.
