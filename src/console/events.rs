@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{Answer, Console, Current, Fields, OrgAnd, stop};
+use crate::access::Role;
 use crate::content::{Change, ContentError, Invalid};
 use crate::domain::{InvalidField, PublicRef, TimeZone};
 use crate::events::listing::{Listing, When};
@@ -115,8 +116,9 @@ pub async fn new_page(
     org: Path<String>,
     query: Query<NewQuery>,
 ) -> Answer {
-    let current = console.organisation(&state, &org).await?;
-    writers_only(&console, &state, &current)?;
+    let current = console
+        .organisation_as(&state, &org, Role::Organiser)
+        .await?;
     let mut values = json!({
         "kind": "screening",
         "timezone": current.model.timezone.to_string(),
@@ -160,8 +162,9 @@ pub async fn create(
     org: Path<String>,
     form: Fields,
 ) -> Answer {
-    let current = console.organisation(&state, &org).await?;
-    writers_only(&console, &state, &current)?;
+    let current = console
+        .organisation_as(&state, &org, Role::Organiser)
+        .await?;
     let created = match new_event(&form, &current) {
         Ok(new) => state.events.create(console.access(), new).await,
         Err(invalid) => Err(EventError::Content(ContentError::Invalid(invalid))),
@@ -230,11 +233,9 @@ pub async fn save(
     path: OrgAnd<String>,
     form: Fields,
 ) -> Answer {
-    let (org, id) = path.0;
-    let current = console.organisation(&state, &org).await?;
-    let event = event_by_text(&console, &state, &current, &id).await?;
-    writers_only(&console, &state, &current)?;
+    let InHand { current, event } = InHand::writable(&console, &state, path).await?;
     let reference = PublicRef::Id(event.row.id);
+    let org = &current.model.slug;
     let changed = match changes(&form, &event) {
         Ok(changes) => {
             state
@@ -266,18 +267,60 @@ pub async fn save(
     }
 }
 
+/// An event of the organisation in the path, for a form that changes it: the
+/// organisation must hold it and the organiser must be more than a viewer.
+struct InHand {
+    current: Current,
+    event: Event,
+}
+
+impl InHand {
+    async fn writable(
+        console: &Console,
+        state: &AppState,
+        path: OrgAnd<String>,
+    ) -> poem::Result<Self> {
+        let (org, id) = path.0;
+        let current = console
+            .organisation_as(state, &org, Role::Organiser)
+            .await?;
+        let event = event_by_text(console, state, &current, &id).await?;
+        Ok(Self { current, event })
+    }
+
+    fn reference(&self) -> PublicRef {
+        PublicRef::Id(self.event.row.id)
+    }
+
+    /// Where an event's pages are.
+    fn base(&self) -> String {
+        format!("/admin/{}/events", self.current.model.slug)
+    }
+
+    /// After an action: 303 to `location`, or the event's page saying why not.
+    async fn then(
+        self,
+        console: &Console,
+        state: &AppState,
+        done: Result<String, EventError>,
+    ) -> Answer {
+        match done {
+            Ok(location) => Ok(see_other(&location)),
+            Err(e) => conflict_page(console, state, &self.current, &self.event, e).await,
+        }
+    }
+}
+
 /// `POST /admin/{org}/events/{id}/publish`.
 #[handler]
 pub async fn publish(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (org, id) = path.0;
-    let current = console.organisation(&state, &org).await?;
-    let event = event_by_text(&console, &state, &current, &id).await?;
-    writers_only(&console, &state, &current)?;
-    let reference = PublicRef::Id(event.row.id);
-    match state.events.publish(console.access(), &reference).await {
-        Ok(_) => Ok(see_other(&format!("/admin/{org}/events/{id}?published=1"))),
-        Err(e) => Ok(conflict_page(&console, &state, &current, &event, e).await?),
-    }
+    let hand = InHand::writable(&console, &state, path).await?;
+    let done = state
+        .events
+        .publish(console.access(), &hand.reference())
+        .await;
+    let next = done.map(|e| format!("{}/{}?published=1", hand.base(), e.row.id));
+    hand.then(&console, &state, next).await
 }
 
 /// `POST /admin/{org}/events/{id}/cancel` (field `reason`): attendees are told,
@@ -289,66 +332,55 @@ pub async fn cancel(
     path: OrgAnd<String>,
     form: Fields,
 ) -> Answer {
-    let (org, id) = path.0;
-    let current = console.organisation(&state, &org).await?;
-    let event = event_by_text(&console, &state, &current, &id).await?;
-    writers_only(&console, &state, &current)?;
-    let reference = PublicRef::Id(event.row.id);
+    let hand = InHand::writable(&console, &state, path).await?;
     let reason = Some(form.get("reason").to_owned()).filter(|r| !r.trim().is_empty());
     match state
         .events
-        .cancel(console.access(), &reference, reason)
+        .cancel(console.access(), &hand.reference(), reason)
         .await
     {
-        Ok(_) => Ok(see_other(&format!("/admin/{org}/events/{id}?cancelled=1"))),
         Err(EventError::Content(ContentError::Invalid(invalid))) => {
             let errors = console.messages(&invalid.0);
-            let values = values_of(&event);
+            let values = values_of(&hand.event);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             form_page(
                 &console,
                 &state,
-                &current,
+                &hand.current,
                 status,
-                Some(&event),
+                Some(&hand.event),
                 values,
                 errors,
             )
             .await
         }
-        Err(e) => Ok(conflict_page(&console, &state, &current, &event, e).await?),
+        done => {
+            let next = done.map(|e| format!("{}/{}?cancelled=1", hand.base(), e.row.id));
+            hand.then(&console, &state, next).await
+        }
     }
 }
 
 /// `POST /admin/{org}/events/{id}/duplicate`: a draft copy, then its page.
 #[handler]
 pub async fn duplicate(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (org, id) = path.0;
-    let current = console.organisation(&state, &org).await?;
-    let event = event_by_text(&console, &state, &current, &id).await?;
-    writers_only(&console, &state, &current)?;
-    let copy = copy_of(&event, &current);
-    match state.events.create(console.access(), copy).await {
-        Ok(made) => Ok(see_other(&format!(
-            "/admin/{org}/events/{}?duplicated=1",
-            made.row.id
-        ))),
-        Err(e) => Ok(conflict_page(&console, &state, &current, &event, e).await?),
-    }
+    let hand = InHand::writable(&console, &state, path).await?;
+    let copy = copy_of(&hand.event, &hand.current);
+    let done = state.events.create(console.access(), copy).await;
+    let next = done.map(|made| format!("{}/{}?duplicated=1", hand.base(), made.row.id));
+    hand.then(&console, &state, next).await
 }
 
 /// `POST /admin/{org}/events/{id}/delete`: a draft only.
 #[handler]
 pub async fn delete(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (org, id) = path.0;
-    let current = console.organisation(&state, &org).await?;
-    let event = event_by_text(&console, &state, &current, &id).await?;
-    writers_only(&console, &state, &current)?;
-    let reference = PublicRef::Id(event.row.id);
-    match state.events.delete(console.access(), &reference).await {
-        Ok(()) => Ok(see_other(&format!("/admin/{org}/events?shown=drafts"))),
-        Err(e) => Ok(conflict_page(&console, &state, &current, &event, e).await?),
-    }
+    let hand = InHand::writable(&console, &state, path).await?;
+    let done = state
+        .events
+        .delete(console.access(), &hand.reference())
+        .await;
+    let next = done.map(|()| format!("{}?shown=drafts", hand.base()));
+    hand.then(&console, &state, next).await
 }
 
 // --- the form -----------------------------------------------------------------------------
@@ -744,16 +776,6 @@ async fn event_of(
         .of_organisation_one(console.access(), current.model.id, id)
         .await
         .map_err(|e| refused(console, state, e))
-}
-
-/// Viewers read and change nothing.
-fn writers_only(console: &Console, state: &AppState, current: &Current) -> poem::Result<()> {
-    if current.can_write() {
-        return Ok(());
-    }
-    Err(stop(super::organisation_pages::forbidden(
-        console, state, current,
-    )))
 }
 
 /// The messages of a refused form by field; any other refusal ends the handler

@@ -147,6 +147,27 @@ impl Console {
         }
     }
 
+    /// An organisation of the organiser's in which they hold at least `role`; one
+    /// they belong to with a lesser role is a 403 page saying so.
+    pub async fn organisation_as(
+        &self,
+        state: &AppState,
+        slug: &str,
+        role: Role,
+    ) -> poem::Result<Current> {
+        let current = self.organisation(state, slug).await?;
+        if current.role < role {
+            return Err(stop(self.render(
+                state,
+                Some(&current),
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                json!({}),
+            )));
+        }
+        Ok(current)
+    }
+
     /// A console page with what every console page shows: who is signed in, their
     /// organisations to switch between, and the one in hand.
     pub fn render(

@@ -64,8 +64,7 @@ pub async fn settings(
     org: Path<String>,
     form: Fields,
 ) -> Answer {
-    let current = console.organisation(&state, &org).await?;
-    owner_only(&console, &state, &current)?;
+    let current = console.organisation_as(&state, &org, Role::Owner).await?;
     let parsed = Settings::parse(
         form.get("name"),
         form.get("timezone"),
@@ -159,8 +158,7 @@ pub async fn invite(
     org: Path<String>,
     form: Fields,
 ) -> Answer {
-    let current = console.organisation(&state, &org).await?;
-    owner_only(&console, &state, &current)?;
+    let current = console.organisation_as(&state, &org, Role::Owner).await?;
     let email = Email::parse(form.get("email"));
     let role = Role::parse(form.get("role"));
     let (email, role) = match (email, role) {
@@ -203,8 +201,7 @@ pub async fn change_role(
     form: Fields,
 ) -> Answer {
     let (org, id) = path.0;
-    let current = console.organisation(&state, &org).await?;
-    owner_only(&console, &state, &current)?;
+    let current = console.organisation_as(&state, &org, Role::Owner).await?;
     let (Some(role), Ok(id)) = (Role::parse(form.get("role")), uuid::Uuid::parse_str(&id)) else {
         return Ok(pages::not_found(&state, console.locale));
     };
@@ -227,8 +224,7 @@ pub async fn change_role(
 #[handler]
 pub async fn remove(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
     let (org, id) = path.0;
-    let current = console.organisation(&state, &org).await?;
-    owner_only(&console, &state, &current)?;
+    let current = console.organisation_as(&state, &org, Role::Owner).await?;
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
         return Ok(pages::not_found(&state, console.locale));
     };
@@ -245,26 +241,6 @@ pub async fn remove(console: Console, state: Data<&AppState>, path: OrgAnd<Strin
         }
         Err(e) => Err(refused(&console, &state, e)),
     }
-}
-
-/// Only owners may change an organisation; anyone else who belongs to it is told
-/// so (403).
-fn owner_only(console: &Console, state: &AppState, current: &Current) -> poem::Result<()> {
-    if current.is_owner() {
-        return Ok(());
-    }
-    Err(stop(forbidden(console, state, current)))
-}
-
-/// The page that tells a member their role does not allow this.
-pub fn forbidden(console: &Console, state: &AppState, current: &Current) -> poem::Response {
-    console.render(
-        state,
-        Some(current),
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        json!({}),
-    )
 }
 
 /// A refusal of the organisations service as the page that says so.

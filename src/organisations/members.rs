@@ -146,24 +146,7 @@ impl Organisations {
         organiser_id: Uuid,
         role: Role,
     ) -> Result<Member, OrganisationError> {
-        let org = self.owned(access, slug).await?;
-        let txn = crate::db::begin_write(self.db()).await?;
-        let Some(member) = membership::Entity::find_by_id((org.id, organiser_id))
-            .one(&txn.txn)
-            .await?
-        else {
-            return Err(OrganisationError::NoSuchMember);
-        };
-        if member.role == Role::Owner && role != Role::Owner {
-            keep_an_owner(&txn.txn, org.id).await?;
-        }
-        membership::Entity::update_many()
-            .col_expr(membership::Column::Role, Expr::value(role))
-            .filter(membership::Column::OrganisationId.eq(org.id))
-            .filter(membership::Column::OrganiserId.eq(organiser_id))
-            .exec(&txn.txn)
-            .await?;
-        txn.commit().await?;
+        self.reshape(access, slug, organiser_id, Some(role)).await?;
         self.members(access, slug)
             .await?
             .into_iter()
@@ -178,20 +161,38 @@ impl Organisations {
         slug: &str,
         organiser_id: Uuid,
     ) -> Result<(), OrganisationError> {
+        self.reshape(access, slug, organiser_id, None).await
+    }
+
+    /// Give a member a new role, or none (they leave), in one transaction that
+    /// refuses to take away the last owner.
+    async fn reshape(
+        &self,
+        access: &Access,
+        slug: &str,
+        organiser_id: Uuid,
+        role: Option<Role>,
+    ) -> Result<(), OrganisationError> {
         let org = self.owned(access, slug).await?;
         let txn = crate::db::begin_write(self.db()).await?;
-        let Some(member) = membership::Entity::find_by_id((org.id, organiser_id))
+        let key = (org.id, organiser_id);
+        let member = membership::Entity::find_by_id(key)
             .one(&txn.txn)
             .await?
-        else {
-            return Err(OrganisationError::NoSuchMember);
-        };
-        if member.role == Role::Owner {
+            .ok_or(OrganisationError::NoSuchMember)?;
+        if member.role == Role::Owner && role != Some(Role::Owner) {
             keep_an_owner(&txn.txn, org.id).await?;
         }
-        membership::Entity::delete_by_id((org.id, organiser_id))
-            .exec(&txn.txn)
-            .await?;
+        match role {
+            Some(role) => {
+                let mut changed: membership::ActiveModel = member.into();
+                changed.role = Set(role);
+                changed.update(&txn.txn).await?;
+            }
+            None => {
+                membership::Entity::delete_by_id(key).exec(&txn.txn).await?;
+            }
+        }
         txn.commit().await?;
         Ok(())
     }
