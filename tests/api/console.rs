@@ -833,7 +833,9 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner() {
 
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort_unstable();
-    assert_eq!(statuses, [200, 409]);
+    // The loser is refused as the last owner (409), or, when the winner was done
+    // before it was even read, as no owner any more (403).
+    assert!(matches!(statuses, [200, 403 | 409]), "{statuses:?}");
     let owners = owners_of(&app, "circle").await;
     assert_eq!(owners, 1);
 }
