@@ -1040,3 +1040,38 @@ async fn the_console_speaks_the_organisers_language() {
     );
     assert_eq!(french.h1(), "Tableau de bord");
 }
+
+#[tokio::test]
+async fn the_dashboard_counts_what_waits_in_each_organisation() {
+    let app = spawn_app().await;
+    let (token, browser) = owner_signed_in(&app).await;
+    app.create_event(&token, crate::helpers::meeting("A draft"))
+        .await;
+    let approval = crate::helpers::with(
+        crate::helpers::meeting("Delegation briefing"),
+        json!({"rsvp_mode": "approval"}),
+    );
+    let event = app.published_event(&token, approval).await;
+    let slug = event["slug"].as_str().unwrap();
+    app.rsvp(slug, "ana@example.org", json!({}))
+        .await
+        .expect(201);
+    app.rsvp(slug, "ben@example.org", json!({}))
+        .await
+        .expect(201);
+    app.owner_of("other").await;
+
+    let dashboard = browser.open("/admin").await;
+
+    dashboard.expect_html(200);
+    let circle = text_of(dashboard.one("li.card"));
+    assert!(
+        circle.contains("2 applications waiting for approval"),
+        "{circle}"
+    );
+    assert!(circle.contains("1 draft not yet published"), "{circle}");
+    assert!(
+        !dashboard.visible_text().contains("The other group"),
+        "only their own"
+    );
+}

@@ -1901,7 +1901,8 @@ async fn an_organiser_who_sets_a_password_on_the_invitation_page_can_log_in() {
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
     assert!(done.text.contains("Your password is set"), "{}", done.text);
     assert!(
-        done.text.contains("<a href=\"/admin/login\">Sign in to the console</a>"),
+        done.text
+            .contains("<a href=\"/admin/login\">Sign in to the console</a>"),
         "the page leads to the console: {}",
         done.text
     );
