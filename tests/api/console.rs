@@ -345,6 +345,48 @@ async fn a_session_unused_for_fourteen_days_ends() {
         .unwrap();
 
     assert_eq!(browser.open("/admin").await.status, 303);
+    // Signing in again clears the ended session's row away.
+    Browser::sign_in(&app, "owner@circle.example.org", PASSWORD).await;
+    let rows = entity::console_session::Entity::find()
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].last_seen_at > long_ago);
+}
+
+#[tokio::test]
+async fn a_sign_in_link_used_twice_at_once_signs_in_once() {
+    let app = spawn_app().await;
+    app.owner_of("circle").await;
+    let printed = app
+        .turnout(&[
+            "admin",
+            "sign-in-link",
+            "--email",
+            "owner@circle.example.org",
+        ])
+        .await;
+    let link = last_line(&printed);
+    let path = format!(
+        "/admin/sign-in/{}",
+        link.split("/admin/sign-in/").nth(1).unwrap()
+    );
+
+    let (a, b) = tokio::join!(submit(&app, &path, &[]), submit(&app, &path, &[]));
+
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 404]);
+    let db = app.database().await;
+    assert_eq!(
+        entity::console_session::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
