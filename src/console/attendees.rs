@@ -327,20 +327,35 @@ pub async fn decide(
 /// The RSVP an organiser types in (name, email, guests), checked as the API
 /// checks it.
 pub(super) fn form_of(form: &Fields) -> Result<RsvpForm, RsvpError> {
-    let guests = match form.get("guests").trim() {
-        "" => Some(0),
+    let (guests, bad_guests) = match form.get("guests").trim() {
+        "" => (0, None),
         raw => match raw.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                return Err(RsvpError::Invalid(vec![crate::domain::InvalidField::new(
+            Ok(n) => (n, None),
+            Err(_) => (
+                0,
+                Some(crate::domain::InvalidField::new(
                     "guests",
                     "must be a whole number",
-                )]));
-            }
+                )),
+            ),
         },
     };
-    RsvpForm::parse(form.get("email"), form.get("name"), guests, None, false)
-        .map_err(RsvpError::Invalid)
+    match RsvpForm::parse(
+        form.get("email"),
+        form.get("name"),
+        Some(guests),
+        None,
+        false,
+    ) {
+        Ok(rsvp) => match bad_guests {
+            None => Ok(rsvp),
+            Some(bad) => Err(RsvpError::Invalid(vec![bad])),
+        },
+        Err(mut fields) => {
+            fields.extend(bad_guests);
+            Err(RsvpError::Invalid(fields))
+        }
+    }
 }
 
 /// `POST /admin/{org}/events/{id}/attendees/add`: add someone (name, email,
