@@ -986,23 +986,32 @@ impl Rsvps {
         use sea_orm::JoinType;
         use sea_orm::sea_query::{ExprTrait as _, Func, LikeExpr, SimpleExpr};
         let event = organisers_event(&self.db, access, event).await?;
-        let name: SimpleExpr = Func::lower(Func::coalesce([
+        let given: SimpleExpr = Func::coalesce([
             Expr::col((rsvp::Entity, rsvp::Column::Name)),
             Expr::col((supporter::Entity, supporter::Column::Name)),
-        ]))
+        ])
         .into();
+        let name: SimpleExpr = Func::lower(given.clone()).into();
         let mut select = rsvp::Entity::find()
             .join(JoinType::InnerJoin, RsvpSupporter.def())
             .filter(rsvp::Column::EventId.eq(event.id))
             .filter(rsvp::Column::Status.eq(RsvpStatus::Going));
-        let query = query.trim().to_lowercase();
+        let query = query.trim();
         if !query.is_empty() {
-            let escaped = query
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
-            select = select.filter(Expr::expr(name.clone()).like(pattern));
+            let like = |text: &str| {
+                let escaped = text
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                LikeExpr::new(format!("%{escaped}%")).escape('\\')
+            };
+            // Lower case on both sides; and as typed, since SQLite's LOWER folds
+            // ASCII letters only ("Émile" is found by "Émile" and by "mile").
+            select = select.filter(
+                sea_orm::Condition::any()
+                    .add(Expr::expr(name.clone()).like(like(&query.to_lowercase())))
+                    .add(Expr::expr(given).like(like(query))),
+            );
         }
         let rows = select
             .order_by_asc(name)
