@@ -6,7 +6,7 @@
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, SqlErr, TransactionTrait, sea_query::Expr,
+    EntityTrait, PaginatorTrait, QueryFilter, SqlErr, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -96,9 +96,12 @@ impl Sessions {
 
     /// Sign in with a one-time link of the command line; it is used up.
     pub async fn sign_in_with_link(&self, token: &str) -> Result<String, OrganisationError> {
-        let txn = self.db.begin().await?;
-        let organiser_id = use_link(&txn, token, LinkPurpose::SignIn).await?;
-        let session = open(&txn, organiser_id).await?;
+        // A write transaction from the start: two clicks at once take turns, and the
+        // second finds the link used (on SQLite a read upgraded to a write would
+        // fail instead).
+        let txn = crate::db::begin_write(&self.db).await?;
+        let organiser_id = use_link(&txn.txn, token, LinkPurpose::SignIn).await?;
+        let session = open(&txn.txn, organiser_id).await?;
         txn.commit().await?;
         Ok(session)
     }
@@ -150,12 +153,13 @@ impl Sessions {
     /// another browser made the first one a moment ago).
     pub async fn setup(&self, new: NewSetup) -> Result<Option<String>, OrganisationError> {
         let hash = password::hash(&new.password).await?;
-        let txn = self.db.begin().await?;
+        let write = crate::db::begin_write(&self.db).await?;
+        let txn = &write.txn;
         let marked = setting::ActiveModel {
             key: Set(SETUP_DONE.to_owned()),
             value: Set(Utc::now().to_rfc3339()),
         }
-        .insert(&txn)
+        .insert(txn)
         .await;
         match marked {
             Ok(_) => {}
@@ -164,13 +168,13 @@ impl Sessions {
             }
             Err(e) => return Err(e.into()),
         }
-        if organisation::Entity::find().count(&txn).await? > 0 {
+        if organisation::Entity::find().count(txn).await? > 0 {
             return Ok(None);
         }
-        let owner = found(&txn, new.organisation).await?;
-        store_password(&txn, owner.id, hash).await?;
-        let session = open(&txn, owner.id).await?;
-        txn.commit().await?;
+        let owner = found(txn, new.organisation).await?;
+        store_password(txn, owner.id, hash).await?;
+        let session = open(txn, owner.id).await?;
+        write.commit().await?;
         Ok(Some(session))
     }
 
@@ -185,9 +189,9 @@ impl Sessions {
     ) -> Result<String, OrganisationError> {
         let organiser = check_password(&self.db, signed.organiser.email.as_ref(), current).await?;
         let hash = password::hash(new).await?;
-        let txn = self.db.begin().await?;
-        store_password(&txn, organiser.id, hash).await?;
-        let session = open(&txn, organiser.id).await?;
+        let txn = crate::db::begin_write(&self.db).await?;
+        store_password(&txn.txn, organiser.id, hash).await?;
+        let session = open(&txn.txn, organiser.id).await?;
         txn.commit().await?;
         Ok(session)
     }
