@@ -1,6 +1,6 @@
 //! The background jobs, run inside `serve` (unless `TURNOUT_WORKER=false`) or alone by
 //! `turnout worker`: expire week-old unconfirmed signatures, forget old idempotency
-//! keys, queue the reminders that are due, and deliver the outbox. Each round does
+//! keys, queue the reminders and the daily digests of applications that are due, and deliver the outbox. Each round does
 //! all of them; any number of workers may run against one database.
 
 use std::{
@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::email::{
@@ -25,6 +25,10 @@ const IDLE: Duration = Duration::from_millis(500);
 /// round (twice a second) they would cost more than all else the worker does.
 const FORGET_KEYS_EVERY: Duration = Duration::from_secs(10 * 60);
 const EXPIRE_SIGNATURES_EVERY: Duration = Duration::from_secs(60);
+
+/// How often a worker looks for the daily digests of applications due: each is
+/// due once a day, at the start of its organisation's day.
+const DIGESTS_EVERY: Duration = Duration::from_secs(60);
 
 /// A job run at most once a period (and at a worker's first round).
 #[derive(Clone)]
@@ -58,6 +62,8 @@ impl Every {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Round {
     pub reminders: usize,
+    /// Daily digests of applications queued.
+    pub digests: usize,
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
@@ -71,6 +77,7 @@ pub struct Worker {
     delivery: Delivery,
     forget_keys: Every,
     expire_signatures: Every,
+    digests: Every,
 }
 
 impl Worker {
@@ -81,6 +88,7 @@ impl Worker {
             delivery,
             forget_keys: Every::new(FORGET_KEYS_EVERY),
             expire_signatures: Every::new(EXPIRE_SIGNATURES_EVERY),
+            digests: Every::new(DIGESTS_EVERY),
         }
     }
 
@@ -88,6 +96,12 @@ impl Worker {
     /// email sent.
     pub async fn run_once(&self) -> Result<Round, DbErr> {
         self.round(&Stop(None), true).await
+    }
+
+    /// Queue the daily digests of applications due at `now` (each round does it at
+    /// the time it runs): the emails queued.
+    pub async fn queue_digests(&self, now: DateTime<Utc>) -> Result<usize, DbErr> {
+        crate::rsvps::notices::queue_application_digests(&self.db, &self.site, now).await
     }
 
     /// Run rounds until `stop` completes (see [`Delivery::deliver_due`] for what
@@ -144,6 +158,13 @@ impl Worker {
             note("queue reminders", Err(e));
             0
         });
+        let mut digests = 0;
+        if every_job || self.digests.due() {
+            digests = self.queue_digests(now).await.unwrap_or_else(|e| {
+                note("queue digests", Err(e));
+                0
+            });
+        }
         let delivered = self.delivery.deliver_due(stop).await;
         let Delivered {
             sent,
@@ -157,6 +178,7 @@ impl Worker {
             Some(e) => Err(e),
             None => Ok(Round {
                 reminders,
+                digests,
                 sent,
                 retrying,
                 failed,

@@ -4,6 +4,7 @@
 //! the database is made of these or fails to load; nothing reads text back later.
 
 pub mod api_token;
+pub mod application_digest;
 pub mod campaign;
 pub mod console_session;
 pub mod domain;

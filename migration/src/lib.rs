@@ -19,6 +19,7 @@ mod m20261206_000013_co_host_consent;
 mod m20261206_000014_signature_consent;
 mod m20261206_000015_hashed_links;
 mod m20261206_000016_console;
+mod m20261206_000017_application_digests;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_signature_consent::Migration),
             Box::new(m20261206_000015_hashed_links::Migration),
             Box::new(m20261206_000016_console::Migration),
+            Box::new(m20261206_000017_application_digests::Migration),
         ]
     }
 }

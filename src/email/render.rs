@@ -29,10 +29,12 @@ pub enum Template {
     PetitionConfirm,
     PetitionThanks,
     DonationReceipt,
+    ApplicationReceived,
+    ApplicationsDigest,
 }
 
 impl Template {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 18] = [
         Self::RsvpGoing,
         Self::RsvpWaitlisted,
         Self::RsvpPending,
@@ -49,6 +51,8 @@ impl Template {
         Self::PetitionConfirm,
         Self::PetitionThanks,
         Self::DonationReceipt,
+        Self::ApplicationReceived,
+        Self::ApplicationsDigest,
     ];
 
     pub fn from_name(name: &str) -> Option<Self> {
@@ -73,6 +77,8 @@ impl Template {
             Self::PetitionConfirm => "petition_confirm",
             Self::PetitionThanks => "petition_thanks",
             Self::DonationReceipt => "donation_receipt",
+            Self::ApplicationReceived => "application_received",
+            Self::ApplicationsDigest => "applications_digest",
         }
     }
 }
@@ -374,6 +380,18 @@ mod tests {
                 "url": "https://turnout.example/fundraisers/fighting-fund",
                 "organisation": "Hands Off Venezuela",
             },
+            "applicant": { "name": "Rosa <Pérez>\r\nBcc: x@y", "guests": 2 },
+            "attendees_url": "https://turnout.example/admin/circle/events/e/attendees",
+            "count": 2,
+            "events": [{
+                "title": "Film night",
+                "when": "Thursday",
+                "attendees_url": "https://turnout.example/admin/circle/events/e/attendees",
+                "applications": [
+                    { "name": "Rosa <Pérez>", "guests": 0 },
+                    { "name": "Luis", "guests": 1 },
+                ],
+            }],
             "donation": {
                 "amount": "25.00 GBP",
                 "date": "23 November 2026",
@@ -409,6 +427,25 @@ mod tests {
             going.text.contains("https://turnout.example/rsvps/abc"),
             "{}",
             going.text
+        );
+        let digest = renderer
+            .render(Template::ApplicationsDigest, Locale::Es, &context)
+            .unwrap();
+        assert!(
+            digest.text.contains("- Luis, con 1 acompañante")
+                && digest.text.contains("/admin/circle/events/e/attendees"),
+            "{}",
+            digest.text
+        );
+        let received = renderer
+            .render(Template::ApplicationReceived, Locale::En, &context)
+            .unwrap();
+        assert!(
+            received
+                .subject
+                .starts_with("New application: Rosa <Pérez> Bcc: x@y for"),
+            "{}",
+            received.subject
         );
         // Every way a donation is paid has its words.
         let mut context = context;

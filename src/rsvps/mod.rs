@@ -4,6 +4,7 @@
 pub mod api;
 pub mod links;
 pub mod model;
+pub mod notices;
 pub mod public_api;
 pub mod service;
 

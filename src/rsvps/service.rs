@@ -21,6 +21,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::links::{self, LinkBook};
+use super::notices::{self, Application};
 use crate::access::{Access, Role};
 use crate::calendar::render::Method;
 use crate::content::{self, Cursor, Limit, Order, Page};
@@ -624,6 +625,20 @@ impl<'a> Change<'a> {
                 .exec_without_returning(&self.txn.txn)
                 .await?;
         }
+        // Applications to an approval event: their organisers are told.
+        let applications: Vec<Application> = accepted
+            .iter()
+            .zip(&supporters)
+            .filter(|(a, _)| a.status == RsvpStatus::PendingApproval)
+            .map(|(a, supporter)| Application {
+                name: attendee_name(&a.row, supporter),
+                guests: a.row.guests,
+            })
+            .collect();
+        let notices =
+            notices::application_received(&self.txn.txn, self.site, &self.event, &applications)
+                .await?;
+        self.emails.extend(notices);
         let mut answers = Vec::with_capacity(accepted.len());
         for (a, supporter) in accepted.into_iter().zip(&supporters) {
             let token = match self.tell(confirmation(a.status), supporter, &a.row) {

@@ -8,6 +8,7 @@
 )]
 
 mod accounts;
+mod application_notices;
 mod browser;
 mod campaigns;
 mod cli;
