@@ -47,7 +47,14 @@ fn axe_source() -> Option<&'static str> {
         if !script.is_file() {
             std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
             let installed = Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .args([
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--fetch-retries=1",
+                    "--fetch-timeout=30000",
+                    "--prefix",
+                ])
                 .arg(&prefix)
                 .arg("axe-core@4")
                 .stdin(Stdio::null())
