@@ -1,13 +1,13 @@
 //! Request and response bodies of the campaign endpoints.
 
 pub use entity::values::CampaignStatus;
-use poem_openapi::{Object, types::MaybeUndefined};
+use poem_openapi::Object;
 
 use super::service;
 use crate::events::model::Event;
 use crate::http::{
     Text,
-    content::{change, page_body},
+    content::{page_body, patch_body},
     instant,
 };
 
@@ -69,27 +69,12 @@ impl From<NewCampaign> for service::NewCampaign {
     }
 }
 
-#[derive(Object, Debug)]
-#[oai(deny_unknown_fields)]
-pub struct CampaignPatch {
-    #[oai(nullable)]
-    pub slug: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub title: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub description: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub status: MaybeUndefined<CampaignStatus>,
-}
-
-impl From<CampaignPatch> for service::CampaignChanges {
-    fn from(patch: CampaignPatch) -> Self {
-        Self {
-            slug: change(patch.slug),
-            title: change(patch.title),
-            description: change(patch.description),
-            status: change(patch.status),
-        }
+patch_body! {
+    CampaignPatch => service::CampaignChanges {
+        slug: Text,
+        title: Text,
+        description: Text,
+        status: CampaignStatus,
     }
 }
 

@@ -224,6 +224,16 @@ pub async fn show(
     .await
 }
 
+/// `GET /admin/{org}/events/{id}/preview`: the event's page as supporters will see
+/// it, a draft too (its form answers only once it is published).
+#[handler]
+pub async fn preview(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
+    let (org, id) = path.0;
+    let current = console.organisation(&state, &org).await?;
+    let event = event_by_text(&console, &state, &current, &id).await?;
+    Ok(pages::public::render_event(&state, event, StatusCode::OK, None, false).await)
+}
+
 /// `POST /admin/{org}/events/{id}`: save the form. Every field is sent, so an
 /// empty optional field clears it.
 #[handler]

@@ -81,6 +81,7 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             get(events::new_page).post(events::create),
         )
         .at("/:org/events/:id", get(events::show).post(events::save))
+        .at("/:org/events/:id/preview", get(events::preview))
         .at("/:org/events/:id/publish", poem::post(events::publish))
         .at("/:org/events/:id/cancel", poem::post(events::cancel))
         .at("/:org/events/:id/duplicate", poem::post(events::duplicate))

@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, Utc};
 pub use entity::values::{EventKind, EventStatus, RsvpMode, Visibility};
-use poem_openapi::{Object, types::MaybeUndefined};
+use poem_openapi::Object;
 
 use super::service;
 use crate::http::{
     Text,
-    content::{change, page_body},
+    content::{page_body, patch_body},
     instant,
 };
 
@@ -159,50 +159,30 @@ pub struct NewEvent {
     pub visibility: Option<Visibility>,
 }
 
-/// Changes to an event: fields left out stay as they are; `null` clears.
-#[derive(Object, Debug, Clone, Default)]
-#[oai(deny_unknown_fields)]
-pub struct EventPatch {
-    #[oai(nullable)]
-    pub campaign: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub hosts: MaybeUndefined<Vec<Text>>,
-    #[oai(nullable)]
-    pub slug: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub kind: MaybeUndefined<EventKind>,
-    #[oai(nullable)]
-    pub title: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub summary: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub description: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub language: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub timezone: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub starts_at: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub ends_at: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub all_day: MaybeUndefined<bool>,
-    #[oai(nullable)]
-    pub location: MaybeUndefined<Location>,
-    #[oai(nullable)]
-    pub online_url: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub parent_id: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub capacity: MaybeUndefined<i64>,
-    #[oai(nullable)]
-    pub waitlist: MaybeUndefined<bool>,
-    #[oai(nullable)]
-    pub rsvp_mode: MaybeUndefined<RsvpMode>,
-    #[oai(nullable)]
-    pub rsvp_closes_at: MaybeUndefined<DateTime<Utc>>,
-    #[oai(nullable)]
-    pub visibility: MaybeUndefined<Visibility>,
+patch_body! {
+    /// Changes to an event: fields left out stay as they are; `null` clears.
+    EventPatch => service::EventChanges {
+        campaign: Text,
+        hosts: Vec<Text> => |hosts: Vec<Text>| hosts.into_iter().map(Into::into).collect(),
+        slug: Text,
+        kind: EventKind,
+        title: Text,
+        summary: Text,
+        description: Text,
+        language: Text,
+        timezone: Text,
+        starts_at: Text,
+        ends_at: Text,
+        all_day: bool,
+        location: Location,
+        online_url: Text,
+        parent_id: Text,
+        capacity: i64,
+        waitlist: bool,
+        rsvp_mode: RsvpMode,
+        rsvp_closes_at: DateTime<Utc>,
+        visibility: Visibility,
+    }
 }
 
 #[derive(Object, Debug, Default)]
@@ -325,34 +305,6 @@ impl From<NewEvent> for service::NewEvent {
             rsvp_mode: new.rsvp_mode,
             rsvp_closes_at: new.rsvp_closes_at,
             visibility: new.visibility,
-        }
-    }
-}
-
-impl From<EventPatch> for service::EventChanges {
-    fn from(p: EventPatch) -> Self {
-        Self {
-            campaign: change(p.campaign),
-            hosts: change(p.hosts)
-                .map(|hosts: Vec<Text>| hosts.into_iter().map(Into::into).collect()),
-            slug: change(p.slug),
-            kind: change(p.kind),
-            title: change(p.title),
-            summary: change(p.summary),
-            description: change(p.description),
-            language: change(p.language),
-            timezone: change(p.timezone),
-            starts_at: change(p.starts_at),
-            ends_at: change(p.ends_at),
-            all_day: change(p.all_day),
-            location: change(p.location),
-            online_url: change(p.online_url),
-            parent_id: change(p.parent_id),
-            capacity: change(p.capacity),
-            waitlist: change(p.waitlist),
-            rsvp_mode: change(p.rsvp_mode),
-            rsvp_closes_at: change(p.rsvp_closes_at),
-            visibility: change(p.visibility),
         }
     }
 }

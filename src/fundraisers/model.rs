@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, Utc};
 pub use entity::values::{DonationMethod, DonationStatus, Frequency, FundraiserStatus};
-use poem_openapi::{Enum, Object, types::MaybeUndefined};
+use poem_openapi::{Enum, Object};
 
 use super::{donations, service};
 use crate::content::Page;
 use crate::http::{
     Text,
-    content::{change, page_body},
+    content::{page_body, patch_body},
     instant,
     money::{MoneyBody, MoneyInput},
 };
@@ -77,22 +77,6 @@ impl From<NewFundraiser> for service::NewFundraiser {
             suggested_amounts: new.suggested_amounts,
             min_amount: new.min_amount,
             max_amount: new.max_amount,
-        }
-    }
-}
-
-impl From<FundraiserPatch> for service::FundraiserChanges {
-    fn from(patch: FundraiserPatch) -> Self {
-        Self {
-            campaign: change(patch.campaign),
-            slug: change(patch.slug),
-            title: change(patch.title),
-            description: change(patch.description),
-            language: change(patch.language),
-            goal: change(patch.goal),
-            suggested_amounts: change(patch.suggested_amounts),
-            min_amount: change(patch.min_amount),
-            max_amount: change(patch.max_amount),
         }
     }
 }
@@ -238,28 +222,19 @@ pub struct NewFundraiser {
     pub max_amount: Option<i64>,
 }
 
-/// A change to a fundraiser; `null` clears an optional field.
-#[derive(Object, Debug, Clone)]
-#[oai(deny_unknown_fields)]
-pub struct FundraiserPatch {
-    #[oai(nullable)]
-    pub campaign: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub slug: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub title: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub description: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub language: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub goal: MaybeUndefined<MoneyInput>,
-    #[oai(nullable)]
-    pub suggested_amounts: MaybeUndefined<Vec<i64>>,
-    #[oai(nullable)]
-    pub min_amount: MaybeUndefined<i64>,
-    #[oai(nullable)]
-    pub max_amount: MaybeUndefined<i64>,
+patch_body! {
+    /// A change to a fundraiser; `null` clears an optional field.
+    FundraiserPatch => service::FundraiserChanges {
+        campaign: Text,
+        slug: Text,
+        title: Text,
+        description: Text,
+        language: Text,
+        goal: MoneyInput,
+        suggested_amounts: Vec<i64>,
+        min_amount: i64,
+        max_amount: i64,
+    }
 }
 
 page_body!(FundraiserPage of Fundraiser);

@@ -76,6 +76,48 @@ macro_rules! page_body {
 }
 pub(crate) use page_body;
 
+/// The body of a PATCH and its conversion to the service's changes, from one list of
+/// fields: each may be left out (keep), `null` (clear) or a value (set), as [`change`]
+/// reads it, so every field is a nullable `MaybeUndefined` and none is required. A
+/// field whose value needs more than `Into` names its conversion after `=>`.
+///
+/// ```ignore
+/// patch_body! {
+///     /// A change to a campaign.
+///     CampaignPatch => service::CampaignChanges {
+///         slug: Text,
+///         hosts: Vec<Text> => |hosts: Vec<Text>| hosts.into_iter().map(Into::into).collect(),
+///     }
+/// }
+/// ```
+macro_rules! patch_body {
+    (
+        $(#[$doc:meta])* $name:ident => $changes:ty {
+            $($(#[$field_doc:meta])* $field:ident: $ty:ty $(=> $map:expr)?),+ $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(poem_openapi::Object, Debug, Clone, Default)]
+        #[oai(deny_unknown_fields)]
+        pub struct $name {
+            $(
+                $(#[$field_doc])*
+                #[oai(nullable)]
+                pub $field: poem_openapi::types::MaybeUndefined<$ty>,
+            )+
+        }
+
+        impl From<$name> for $changes {
+            fn from(patch: $name) -> Self {
+                Self {
+                    $($field: $crate::http::content::change(patch.$field)$(.map($map))?,)+
+                }
+            }
+        }
+    };
+}
+pub(crate) use patch_body;
+
 /// A PATCH field: absent keeps, `null` clears, a value sets.
 pub fn change<T, U>(field: MaybeUndefined<T>) -> Change<U>
 where

@@ -207,10 +207,16 @@ impl Sessions {
     }
 }
 
-/// Open a session for an organiser: its token, which only the cookie holds.
+/// Open a session for an organiser: its token, which only the cookie holds. Their
+/// sessions that ended by lying unused go now: rows nobody can use are not kept.
 async fn open(db: &impl ConnectionTrait, organiser_id: Uuid) -> Result<String, DbErr> {
     let (token, hash) = new_token("ses_");
     let now = Utc::now();
+    console_session::Entity::delete_many()
+        .filter(console_session::Column::OrganiserId.eq(organiser_id))
+        .filter(console_session::Column::LastSeenAt.lt(now - Duration::days(IDLE_DAYS)))
+        .exec(db)
+        .await?;
     console_session::ActiveModel {
         id: Set(Uuid::now_v7()),
         organiser_id: Set(organiser_id),

@@ -59,7 +59,7 @@ const RECENT: u64 = 10;
 
 /// A form shown again after a refusal: what was typed, and what was wrong.
 #[derive(Debug, Default, Serialize)]
-struct FormState {
+pub(crate) struct FormState {
     values: Value,
     errors: HashMap<String, String>,
     error: Option<String>,
@@ -326,9 +326,21 @@ async fn event_page(
     form: Option<FormState>,
     emailed: bool,
 ) -> Response {
-    let url = &state.site.public_url;
     let public = async |event: &PublicRef| state.events.public_get(event).await;
     let (_, shown) = or_page!(public_content(state, id_or_slug, public, EventError::code).await);
+    render_event(state, shown, status, form, emailed).await
+}
+
+/// An event's page as supporters see it, for an event already read (the console's
+/// preview of a draft shows it the same way).
+pub(crate) async fn render_event(
+    state: &AppState,
+    shown: crate::events::service::Event,
+    status: StatusCode,
+    form: Option<FormState>,
+    emailed: bool,
+) -> Response {
+    let url = &state.site.public_url;
     let row = shown.row.clone();
     let event = Event::of(shown, url);
     let locale = Locale::choose(None, &event.language);

@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, Utc};
 pub use entity::values::{FieldRule, PetitionStatus};
-use poem_openapi::{Enum, Object, types::MaybeUndefined};
+use poem_openapi::{Enum, Object};
 
 use super::service::{self, PetitionError};
 use crate::http::{
     ApiError, Text,
-    content::{change, page_body},
+    content::{page_body, patch_body},
     instant,
 };
 use entity::{signature, values::SignatureState};
@@ -175,46 +175,19 @@ impl From<NewPetition> for service::NewPetition {
     }
 }
 
-/// A change to a petition; `null` clears an optional field.
-#[derive(Object, Debug, Clone)]
-#[oai(deny_unknown_fields)]
-pub struct PetitionPatch {
-    #[oai(nullable)]
-    pub campaign: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub slug: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub title: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub target: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub body: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub language: MaybeUndefined<Text>,
-    #[oai(nullable)]
-    pub goal: MaybeUndefined<i64>,
-    #[oai(nullable)]
-    pub closes_at: MaybeUndefined<DateTime<Utc>>,
-    #[oai(nullable)]
-    pub require_confirmation: MaybeUndefined<bool>,
-    #[oai(nullable)]
-    pub fields: MaybeUndefined<PetitionFields>,
-}
-
-impl From<PetitionPatch> for service::PetitionChanges {
-    fn from(patch: PetitionPatch) -> Self {
-        Self {
-            campaign: change(patch.campaign),
-            slug: change(patch.slug),
-            title: change(patch.title),
-            target: change(patch.target),
-            body: change(patch.body),
-            language: change(patch.language),
-            goal: change(patch.goal),
-            closes_at: change(patch.closes_at),
-            require_confirmation: change(patch.require_confirmation),
-            fields: change(patch.fields),
-        }
+patch_body! {
+    /// A change to a petition; `null` clears an optional field.
+    PetitionPatch => service::PetitionChanges {
+        campaign: Text,
+        slug: Text,
+        title: Text,
+        target: Text,
+        body: Text,
+        language: Text,
+        goal: i64,
+        closes_at: DateTime<Utc>,
+        require_confirmation: bool,
+        fields: PetitionFields,
     }
 }
 

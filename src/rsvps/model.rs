@@ -8,36 +8,44 @@ use super::{links::manage_url, service};
 use crate::domain::InvalidField;
 use crate::http::{Text, content::page_body, instant};
 
-/// An RSVP from a supporter.
-#[derive(Object, Debug, Clone)]
-#[oai(deny_unknown_fields)]
-pub struct RsvpRequest {
-    pub email: Text,
-    pub name: Text,
-    /// People coming with the supporter (0 to 20); they count against capacity.
-    #[oai(nullable)]
-    pub guests: Option<i64>,
-    /// `en`, `es` or `fr`: the language of the emails.
-    #[oai(nullable)]
-    pub locale: Option<Text>,
-    /// Hear about the organisers' future events and campaigns.
-    #[oai(nullable)]
-    pub subscribe: Option<bool>,
+/// An RSVP body: who is coming, as [`RsvpForm::parse`] reads it, then what only this
+/// body asks. A supporter's RSVP and one an organiser takes share these fields, so
+/// they are written once.
+macro_rules! rsvp_body {
+    ($(#[$doc:meta])* $name:ident { $($own:tt)* }) => {
+        $(#[$doc])*
+        #[derive(Object, Debug, Clone)]
+        #[oai(deny_unknown_fields)]
+        pub struct $name {
+            pub email: Text,
+            pub name: Text,
+            /// People coming with the supporter (0 to 20); they count against capacity.
+            #[oai(nullable)]
+            pub guests: Option<i64>,
+            /// `en`, `es` or `fr`: the language of the emails.
+            #[oai(nullable)]
+            pub locale: Option<Text>,
+            $($own)*
+        }
+    };
 }
 
-/// An RSVP an organiser takes (at the door, or by phone).
-#[derive(Object, Debug, Clone)]
-#[oai(deny_unknown_fields)]
-pub struct DoorRsvpRequest {
-    pub email: Text,
-    pub name: Text,
-    #[oai(nullable)]
-    pub guests: Option<i64>,
-    #[oai(nullable)]
-    pub locale: Option<Text>,
-    /// Mark them checked in at once.
-    #[oai(nullable)]
-    pub checked_in: Option<bool>,
+rsvp_body! {
+    /// An RSVP from a supporter.
+    RsvpRequest {
+        /// Hear about the organisers' future events and campaigns.
+        #[oai(nullable)]
+        pub subscribe: Option<bool>,
+    }
+}
+
+rsvp_body! {
+    /// An RSVP an organiser takes (at the door, or by phone).
+    DoorRsvpRequest {
+        /// Mark them checked in at once.
+        #[oai(nullable)]
+        pub checked_in: Option<bool>,
+    }
 }
 
 /// A change a supporter makes to their RSVP.

@@ -345,6 +345,48 @@ async fn a_session_unused_for_fourteen_days_ends() {
         .unwrap();
 
     assert_eq!(browser.open("/admin").await.status, 303);
+    // Signing in again clears the ended session's row away.
+    Browser::sign_in(&app, "owner@circle.example.org", PASSWORD).await;
+    let rows = entity::console_session::Entity::find()
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].last_seen_at > long_ago);
+}
+
+#[tokio::test]
+async fn a_sign_in_link_used_twice_at_once_signs_in_once() {
+    let app = spawn_app().await;
+    app.owner_of("circle").await;
+    let printed = app
+        .turnout(&[
+            "admin",
+            "sign-in-link",
+            "--email",
+            "owner@circle.example.org",
+        ])
+        .await;
+    let link = last_line(&printed);
+    let path = format!(
+        "/admin/sign-in/{}",
+        link.split("/admin/sign-in/").nth(1).unwrap()
+    );
+
+    let (a, b) = tokio::join!(submit(&app, &path, &[]), submit(&app, &path, &[]));
+
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 404]);
+    let db = app.database().await;
+    assert_eq!(
+        entity::console_session::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -1039,4 +1081,39 @@ async fn the_console_speaks_the_organisers_language() {
         "a chosen language wins over the browser's"
     );
     assert_eq!(french.h1(), "Tableau de bord");
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_what_waits_in_each_organisation() {
+    let app = spawn_app().await;
+    let (token, browser) = owner_signed_in(&app).await;
+    app.create_event(&token, crate::helpers::meeting("A draft"))
+        .await;
+    let approval = crate::helpers::with(
+        crate::helpers::meeting("Delegation briefing"),
+        json!({"rsvp_mode": "approval"}),
+    );
+    let event = app.published_event(&token, approval).await;
+    let slug = event["slug"].as_str().unwrap();
+    app.rsvp(slug, "ana@example.org", json!({}))
+        .await
+        .expect(201);
+    app.rsvp(slug, "ben@example.org", json!({}))
+        .await
+        .expect(201);
+    app.owner_of("other").await;
+
+    let dashboard = browser.open("/admin").await;
+
+    dashboard.expect_html(200);
+    let circle = text_of(dashboard.one("li.card"));
+    assert!(
+        circle.contains("2 applications waiting for approval"),
+        "{circle}"
+    );
+    assert!(circle.contains("1 draft not yet published"), "{circle}");
+    assert!(
+        !dashboard.visible_text().contains("The other group"),
+        "only their own"
+    );
 }

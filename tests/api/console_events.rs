@@ -411,3 +411,36 @@ async fn viewers_read_events_and_other_organisations_events_are_not_found() {
         .expect_html(404);
     assert_eq!(app.event(&other, &theirs).await["status"], "draft");
 }
+
+#[tokio::test]
+async fn a_draft_is_previewed_as_supporters_will_see_it() {
+    let app = spawn_app().await;
+    let (token, browser) = owner_signed_in(&app).await;
+    let other = app.owner_of("other").await;
+    let draft = app
+        .create_event(&token, meeting("Assembly in the hall"))
+        .await;
+    let theirs = app.create_event(&other, meeting("Their draft")).await;
+    let id = id_of(&draft);
+
+    let preview = browser
+        .open(&format!("/admin/circle/events/{id}/preview"))
+        .await;
+
+    preview.expect_html(200);
+    assert_eq!(preview.h1(), "Assembly in the hall");
+    assert!(
+        preview.has_field("email"),
+        "the RSVP form as supporters will have it"
+    );
+    crate::pages::open(
+        &app,
+        &format!("/events/{}", draft["slug"].as_str().unwrap()),
+    )
+    .await
+    .expect(404);
+    browser
+        .open(&format!("/admin/circle/events/{}/preview", id_of(&theirs)))
+        .await
+        .expect_html(404);
+}

@@ -1900,8 +1900,19 @@ async fn an_organiser_who_sets_a_password_on_the_invitation_page_can_log_in() {
 
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
     assert!(done.text.contains("Your password is set"), "{}", done.text);
+    assert!(
+        done.text
+            .contains("<a href=\"/admin/login\">Sign in to the console</a>"),
+        "the page leads to the console: {}",
+        done.text
+    );
     let login = app.login("nora@example.org", "correct horse battery").await;
     assert!(login.expect(201)["token"].is_string());
+    crate::console::Browser::sign_in(&app, "nora@example.org", "correct horse battery")
+        .await
+        .open("/admin")
+        .await
+        .expect_html(200);
 }
 
 #[tokio::test]
