@@ -578,6 +578,35 @@ async fn every_console_page_passes_axe_and_is_photographed() {
     browser.goto(&app.url("/admin/login")).await;
     browser.find(Locator::Id("password")).await;
     found.extend(look_at(&browser, axe, "login").await);
+    browser.fill("email", "owner@circle.example.org").await;
+    browser.fill("password", "not the password").await;
+    browser.click(&submit_of_form_with("password")).await;
+    browser.find(Locator::Css("[role=\"alert\"]")).await;
+    found.extend(look_at(&browser, axe, "login_refused").await);
+
+    browser.goto(&app.url("/admin/password-reset")).await;
+    browser.fill("email", "owner@circle.example.org").await;
+    browser.click(&submit_of_form_with("email")).await;
+    browser
+        .wait_for_url("the reset's next step", |u| {
+            u.path() == "/admin/password-reset" && u.query().is_some()
+        })
+        .await;
+    found.extend(look_at(&browser, axe, "password_reset_sent").await);
+    let reset = app
+        .emailed_link(
+            "owner@circle.example.org",
+            "http://127.0.0.1/admin/password-reset/",
+        )
+        .await;
+    browser
+        .goto(&app.url(&format!(
+            "/admin/password-reset/{}",
+            reset.rsplit('/').next().expect("a reset token")
+        )))
+        .await;
+    browser.find(Locator::Id("password")).await;
+    found.extend(look_at(&browser, axe, "password_reset_choose").await);
 
     let printed = app
         .turnout(&[
