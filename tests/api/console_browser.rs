@@ -658,19 +658,20 @@ async fn every_console_page_passes_axe_and_is_photographed() {
             }),
         )
         .await;
-    app.create_event(
-        &token,
-        json!({
-            "kind": "workshop",
-            "title": "Making a banner",
-            "parent_id": id_of(&event),
-            "timezone": "America/Toronto",
-            "starts_at": format!("{day}T17:00:00"),
-            "ends_at": format!("{day}T18:00:00"),
-            "rsvp_mode": "approval",
-        }),
-    )
-    .await;
+    let workshop = app
+        .create_event(
+            &token,
+            json!({
+                "kind": "workshop",
+                "title": "Making a banner",
+                "parent_id": id_of(&event),
+                "timezone": "America/Toronto",
+                "starts_at": format!("{day}T17:00:00"),
+                "ends_at": format!("{day}T18:00:00"),
+                "rsvp_mode": "approval",
+            }),
+        )
+        .await;
     app.rsvp(id_of(&event), "ana@example.org", json!({ "name": "Ana" }))
         .await
         .expect(201);
@@ -683,6 +684,18 @@ async fn every_console_page_passes_axe_and_is_photographed() {
         ("event_new", "/admin/circle/events/new".to_owned()),
         ("event", format!("/admin/circle/events/{id}")),
         ("event_saved", format!("/admin/circle/events/{id}?saved=1")),
+        (
+            "event_draft",
+            format!("/admin/circle/events/{}", id_of(&workshop)),
+        ),
+        (
+            "event_new_workshop",
+            format!("/admin/circle/events/new?parent={id}"),
+        ),
+        (
+            "events_drafts",
+            "/admin/circle/events?shown=drafts".to_owned(),
+        ),
         ("settings", "/admin/circle/settings".to_owned()),
         ("members", "/admin/circle/members".to_owned()),
         ("account", "/admin/account".to_owned()),
@@ -705,6 +718,21 @@ async fn every_console_page_passes_axe_and_is_photographed() {
         browser.find(Locator::Css("main h1, h1")).await;
         found.extend(look_at(&browser, axe, name).await);
     }
+
+    // The new-event form sent blank, past the browser's own checks: the errors.
+    browser.goto(&app.url("/admin/circle/events/new")).await;
+    browser.find(Locator::Id("title")).await;
+    browser
+        .client
+        .execute(
+            "document.querySelectorAll('form').forEach(f => f.noValidate = true); return 0;",
+            vec![],
+        )
+        .await
+        .expect("the form skips the browser's checks");
+    browser.click(&submit_of_form_with("title")).await;
+    browser.find(Locator::Css(".field-error")).await;
+    found.extend(look_at(&browser, axe, "event_new_errors").await);
 
     assert!(
         found.is_empty(),
