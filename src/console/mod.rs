@@ -28,6 +28,8 @@ use crate::state::AppState;
 use entity::organisation;
 
 pub mod account;
+pub mod attendees;
+pub mod door;
 pub mod events;
 pub mod home;
 pub mod organisation_pages;
@@ -86,6 +88,17 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/:org/events/:id/cancel", poem::post(events::cancel))
         .at("/:org/events/:id/duplicate", poem::post(events::duplicate))
         .at("/:org/events/:id/delete", poem::post(events::delete))
+        .at("/:org/events/:id/attendees", get(attendees::page))
+        .at("/:org/events/:id/attendees.csv", get(attendees::csv))
+        .at("/:org/events/:id/attendees/add", poem::post(attendees::add))
+        .at(
+            "/:org/events/:id/attendees/decide",
+            poem::post(attendees::decide),
+        )
+        .at("/:org/events/:id/door", get(door::page))
+        .at("/:org/events/:id/door/check-in", poem::post(door::check_in))
+        .at("/:org/events/:id/door/undo", poem::post(door::undo))
+        .at("/:org/events/:id/door/walk-in", poem::post(door::walk_in))
         .at(
             "/:org/settings",
             get(organisation_pages::settings_page).post(organisation_pages::settings),

@@ -131,7 +131,7 @@ impl RsvpsApi {
 }
 
 /// Attendees as CSV (RFC 4180).
-fn csv(items: &[service::Attendee]) -> String {
+pub fn csv(items: &[service::Attendee]) -> String {
     let mut sheet = Sheet::new(&[
         "name",
         "email",

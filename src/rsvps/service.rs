@@ -857,6 +857,31 @@ impl Rsvps {
         self.decide(access, id, Decision::CheckIn).await
     }
 
+    /// An organiser takes back a check-in (a tap on the wrong name). Undoing one
+    /// not made changes nothing.
+    pub async fn undo_check_in(&self, access: &Access, id: Uuid) -> Result<Attendee, RsvpError> {
+        self.decide(access, id, Decision::UndoCheckIn).await
+    }
+
+    /// A decision on an RSVP of this event only: an RSVP of any other event is
+    /// not found, as if it did not exist.
+    pub async fn decide_at(
+        &self,
+        access: &Access,
+        event_id: Uuid,
+        id: Uuid,
+        decision: Decision,
+    ) -> Result<Attendee, RsvpError> {
+        let row = rsvp::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(RsvpError::NotFound)?;
+        if row.event_id != event_id {
+            return Err(RsvpError::NotFound);
+        }
+        self.decide(access, id, decision).await
+    }
+
     async fn decide(
         &self,
         access: &Access,
@@ -909,6 +934,7 @@ impl Rsvps {
                     "only someone going can be checked in",
                 ));
             }
+            (Decision::UndoCheckIn, _) => (status, None),
         };
         change.recount(held(status, row.guests), held(new_status, row.guests));
         let mut active: rsvp::ActiveModel = row.into();
@@ -919,6 +945,10 @@ impl Rsvps {
         }
         if decision == Decision::CheckIn && active.checked_in_at.as_ref().is_none() {
             active.checked_in_at = Set(Some(now));
+            active.updated_at = Set(now);
+        }
+        if decision == Decision::UndoCheckIn && active.checked_in_at.as_ref().is_some() {
+            active.checked_in_at = Set(None);
             active.updated_at = Set(now);
         }
         let row = active.update(&change.txn.txn).await?;
@@ -941,6 +971,98 @@ impl Rsvps {
         let query = attendees_of(&self.db, access, event).await?;
         let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor).await?;
         Ok(page.read(|rows| with_supporters(&self.db, rows)).await?)
+    }
+
+    /// The people going to an event whose name holds `query` (any case), for the
+    /// door: by name, at most `limit`. An empty query lists them all, by name. The
+    /// search runs in the database.
+    pub async fn door_search(
+        &self,
+        access: &Access,
+        event: &PublicRef,
+        query: &str,
+        limit: u64,
+    ) -> Result<Vec<Attendee>, RsvpError> {
+        use sea_orm::JoinType;
+        use sea_orm::sea_query::{ExprTrait as _, Func, LikeExpr, SimpleExpr};
+        let event = organisers_event(&self.db, access, event).await?;
+        let given: SimpleExpr = Func::coalesce([
+            Expr::col((rsvp::Entity, rsvp::Column::Name)),
+            Expr::col((supporter::Entity, supporter::Column::Name)),
+        ])
+        .into();
+        let name: SimpleExpr = Func::lower(given.clone()).into();
+        let mut select = rsvp::Entity::find()
+            .join(JoinType::InnerJoin, RsvpSupporter.def())
+            .filter(rsvp::Column::EventId.eq(event.id))
+            .filter(rsvp::Column::Status.eq(RsvpStatus::Going));
+        let query = query.trim();
+        if !query.is_empty() {
+            let like = |text: &str| {
+                let escaped = text
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                LikeExpr::new(format!("%{escaped}%")).escape('\\')
+            };
+            // Lower case on both sides; and as typed, since SQLite's LOWER folds
+            // ASCII letters only ("Émile" is found by "Émile" and by "mile").
+            select = select.filter(
+                sea_orm::Condition::any()
+                    .add(Expr::expr(name.clone()).like(like(&query.to_lowercase())))
+                    .add(Expr::expr(given).like(like(query))),
+            );
+        }
+        let rows = select
+            .order_by_asc(name)
+            .order_by_asc(rsvp::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        Ok(with_supporters(&self.db, rows).await?)
+    }
+
+    /// An event's counts, which every member of its organisation may see (viewers
+    /// too: they hold no personal data).
+    pub async fn tally(&self, access: &Access, event: &PublicRef) -> Result<Tally, RsvpError> {
+        use sea_orm::sea_query::ExprTrait as _;
+        let event = content::find::<event::Entity>(&self.db, event)
+            .await?
+            .ok_or(RsvpError::NoSuchEvent)?;
+        if !access.can(event.organisation_id, Role::Viewer) {
+            organisers_event(&self.db, access, &PublicRef::Id(event.id)).await?;
+        }
+        let rows: Vec<(RsvpStatus, bool, i64, i64)> = rsvp::Entity::find()
+            .select_only()
+            .column(rsvp::Column::Status)
+            .column_as(rsvp::Column::CheckedInAt.is_not_null(), "arrived")
+            .column_as(rsvp::Column::Id.count(), "people")
+            .column_as(rsvp::Column::Guests.sum(), "guests")
+            .filter(rsvp::Column::EventId.eq(event.id))
+            .group_by(rsvp::Column::Status)
+            .group_by(Expr::col(rsvp::Column::CheckedInAt).is_not_null())
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut tally = Tally {
+            capacity: event.capacity,
+            ..Tally::default()
+        };
+        for (status, arrived, people, guests) in rows {
+            let count = match status {
+                RsvpStatus::Going => &mut tally.going,
+                RsvpStatus::Waitlisted => &mut tally.waitlisted,
+                RsvpStatus::PendingApproval => &mut tally.pending,
+                RsvpStatus::Declined => &mut tally.declined,
+                RsvpStatus::Cancelled => &mut tally.cancelled,
+            };
+            count.people += people;
+            count.guests += guests;
+            if arrived && status == RsvpStatus::Going {
+                tally.arrived += people + guests;
+            }
+        }
+        Ok(tally)
     }
 
     /// Every attendee of an event, in order of arrival.
@@ -967,6 +1089,46 @@ impl Attendees for Rsvps {
 
     fn seats_added(&self, event_id: Uuid) -> BoxFuture<'_, Result<(), DbErr>> {
         Box::pin(capacity_changed(&self.db, &self.site, event_id))
+    }
+}
+
+/// People and their guests in one status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Count {
+    pub people: i64,
+    pub guests: i64,
+}
+
+impl Count {
+    /// Seats: the people and their guests.
+    pub fn seats(&self) -> i64 {
+        self.people + self.guests
+    }
+}
+
+/// An event's RSVPs counted by status, and the arrivals at its door.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub capacity: Option<i32>,
+    pub going: Count,
+    pub waitlisted: Count,
+    pub pending: Count,
+    pub declined: Count,
+    pub cancelled: Count,
+    /// Seats of those going who were checked in (each with their guests).
+    pub arrived: i64,
+}
+
+/// An RSVP's supporter, for a join (the entity declares no relation).
+struct RsvpSupporter;
+
+impl RsvpSupporter {
+    fn def(&self) -> sea_orm::RelationDef {
+        use sea_orm::EntityTrait as _;
+        rsvp::Entity::belongs_to(supporter::Entity)
+            .from(rsvp::Column::SupporterId)
+            .to(supporter::Column::Id)
+            .into()
     }
 }
 
@@ -1157,11 +1319,14 @@ async fn by_token(
     Ok((row, supporter))
 }
 
+/// What an organiser does with one RSVP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Decision {
+pub enum Decision {
     Approve,
     Decline,
     CheckIn,
+    /// Take back a check-in made by mistake.
+    UndoCheckIn,
 }
 
 /// An event whose attendees this organiser may see: its own organisation's or that

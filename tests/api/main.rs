@@ -14,6 +14,7 @@ mod cli;
 mod co_hosts;
 mod concurrency;
 mod console;
+mod console_attendees;
 mod console_browser;
 mod console_events;
 mod control_characters;

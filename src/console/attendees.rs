@@ -1,0 +1,436 @@
+//! An event's attendees in the console: going, waitlisted, awaiting approval,
+//! declined and cancelled, with guests and counts against capacity; approve and
+//! decline one at a time or several at once; add someone; the list as CSV.
+//!
+//! What may be seen and done is decided by `rsvps::service`, as for the API: a
+//! viewer sees the counts and no one's name or address, and changes nothing.
+
+use poem::{
+    Request, Response, handler,
+    http::{StatusCode, header},
+    web::{Data, Form},
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Answer, Console, Current, Fields, OrgAnd, stop};
+use crate::access::Role;
+use crate::domain::PublicRef;
+use crate::events::service::Event;
+use crate::pages::{self, see_other};
+use crate::rsvps::service::{Attendee, Count, Decision, RsvpError, RsvpForm, RsvpStatus, Tally};
+use crate::state::AppState;
+use crate::words::say;
+
+/// The statuses in the order the page lists them.
+const SHOWN: [RsvpStatus; 5] = [
+    RsvpStatus::Going,
+    RsvpStatus::PendingApproval,
+    RsvpStatus::Waitlisted,
+    RsvpStatus::Declined,
+    RsvpStatus::Cancelled,
+];
+
+/// An event of the organisation in the path, and the organiser's role there.
+pub(super) struct InHand {
+    pub current: Current,
+    pub event: Event,
+}
+
+impl InHand {
+    /// For a page: any member may look (what they see depends on their role).
+    pub async fn readable(
+        console: &Console,
+        state: &AppState,
+        path: OrgAnd<String>,
+    ) -> poem::Result<Self> {
+        let (org, id) = path.0;
+        let current = console.organisation(state, &org).await?;
+        Self::of(console, state, current, &id).await
+    }
+
+    /// For a form: viewers are refused (403).
+    pub async fn writable(
+        console: &Console,
+        state: &AppState,
+        path: OrgAnd<String>,
+    ) -> poem::Result<Self> {
+        let (org, id) = path.0;
+        let current = console
+            .organisation_as(state, &org, Role::Organiser)
+            .await?;
+        Self::of(console, state, current, &id).await
+    }
+
+    async fn of(
+        console: &Console,
+        state: &AppState,
+        current: Current,
+        id: &str,
+    ) -> poem::Result<Self> {
+        let not_found = || stop(pages::not_found(state, console.locale));
+        let id = Uuid::parse_str(id).map_err(|_| not_found())?;
+        let event = state
+            .events
+            .of_organisation_one(console.access(), current.model.id, id)
+            .await
+            .map_err(|e| match e.code() {
+                "not_found" | "forbidden" => not_found(),
+                _ => stop(console.failure(state, &e)),
+            })?;
+        Ok(Self { current, event })
+    }
+
+    pub fn reference(&self) -> PublicRef {
+        PublicRef::Id(self.event.row.id)
+    }
+
+    /// Where this event's console pages are.
+    pub fn base(&self) -> String {
+        format!(
+            "/admin/{}/events/{}",
+            self.current.model.slug, self.event.row.id
+        )
+    }
+
+    /// The event as the page heading shows it.
+    pub fn view(&self, console: &Console) -> Value {
+        let row = &self.event.row;
+        json!({
+            "id": row.id.to_string(),
+            "title": row.title,
+            "status": row.status.as_str(),
+            "when": row.times().map(|t| crate::email::render::when(&t, console.locale)).unwrap_or_default(),
+            "capacity": row.capacity,
+            "base": self.base(),
+        })
+    }
+}
+
+/// A refusal of the RSVPs service that is not about the form: its page.
+pub(super) fn refused(console: &Console, state: &AppState, e: &RsvpError) -> poem::Error {
+    stop(match e.code() {
+        "not_found" => pages::not_found(state, console.locale),
+        "forbidden" => pages::page(
+            state,
+            StatusCode::FORBIDDEN,
+            "admin/forbidden",
+            &json!({ "locale": console.locale.as_str() }),
+        ),
+        _ => console.failure(state, e),
+    })
+}
+
+/// Why an RSVP was refused, in the organiser's words, for a refusal that the
+/// page shows above its form (409); none for any other.
+pub(super) fn why(console: &Console, e: &RsvpError) -> Option<String> {
+    let key = match e {
+        RsvpError::Full => "full",
+        RsvpError::NotEnoughSeats(_) => "seats",
+        RsvpError::EventCancelled => "cancelled",
+        RsvpError::NotPublished => "not_published",
+        RsvpError::Declined => "declined",
+        RsvpError::WrongState(_) => "wrong_state",
+        _ => return None,
+    };
+    Some(say(
+        console.locale,
+        &format!("console.attendees.refused_{key}"),
+        &[],
+    ))
+}
+
+/// Counts as a page shows them.
+pub(super) fn counts(tally: &Tally) -> Value {
+    let count = |c: &Count| json!({ "people": c.people, "guests": c.guests, "seats": c.seats() });
+    json!({
+        "capacity": tally.capacity,
+        "going": count(&tally.going),
+        "waitlisted": count(&tally.waitlisted),
+        "pending_approval": count(&tally.pending),
+        "declined": count(&tally.declined),
+        "cancelled": count(&tally.cancelled),
+        "arrived": tally.arrived,
+        "expected": tally.going.seats(),
+    })
+}
+
+/// One attendee as a row.
+pub(super) fn row_of(a: &Attendee, console: &Console) -> Value {
+    json!({
+        "id": a.row.id.to_string(),
+        "name": a.name,
+        "email": a.email,
+        "guests": a.row.guests,
+        "status": a.row.status.as_str(),
+        "checked_in": a.row.checked_in_at.is_some(),
+        "checked_in_at": a.row.checked_in_at.map(crate::http::instant),
+        "answered": crate::email::render::date_text(a.row.created_at, console.locale),
+    })
+}
+
+/// `GET /admin/{org}/events/{id}/attendees`.
+#[handler]
+pub async fn page(
+    req: &Request,
+    console: Console,
+    state: Data<&AppState>,
+    path: OrgAnd<String>,
+) -> Answer {
+    let hand = InHand::readable(&console, &state, path).await?;
+    let mut notice = json!(null);
+    for done in ["approved", "declined", "added"] {
+        if super::flag(req, done) {
+            notice = say(
+                console.locale,
+                &format!("console.attendees.done_{done}"),
+                &[],
+            )
+            .into();
+        }
+    }
+    show(
+        &console,
+        &state,
+        &hand,
+        StatusCode::OK,
+        notice,
+        json!({}),
+        json!({}),
+    )
+    .await
+}
+
+/// The attendees page with `values` and `errors` in the form to add someone.
+async fn show(
+    console: &Console,
+    state: &AppState,
+    hand: &InHand,
+    status: StatusCode,
+    notice: Value,
+    values: Value,
+    errors: Value,
+) -> Answer {
+    let tally = state
+        .rsvps
+        .tally(console.access(), &hand.reference())
+        .await
+        .map_err(|e| refused(console, state, &e))?;
+    // Names and addresses only for those the service shows them to.
+    let groups: Option<Vec<Value>> = if hand.current.can_write() {
+        let all = state
+            .rsvps
+            .all_attendees(console.access(), &hand.reference())
+            .await
+            .map_err(|e| refused(console, state, &e))?;
+        Some(
+            SHOWN
+                .iter()
+                .map(|status| {
+                    let rows: Vec<Value> = all
+                        .iter()
+                        .filter(|a| a.row.status == *status)
+                        .map(|a| row_of(a, console))
+                        .collect();
+                    json!({ "status": status.as_str(), "rows": rows })
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let context = json!({
+        "event": hand.view(console),
+        "counts": counts(&tally),
+        "groups": groups,
+        "statuses": SHOWN.map(RsvpStatus::as_str),
+        "notice": notice,
+        "values": values,
+        "errors": errors,
+        "max_guests": crate::rsvps::service::MAX_GUESTS,
+    });
+    Ok(console.render(state, Some(&hand.current), status, "attendees", context))
+}
+
+/// `POST /admin/{org}/events/{id}/attendees/decide`: approve or decline. A row's
+/// own button (`one=approve:{id}`) acts on that RSVP; the button under the list
+/// (`action`) on every one ticked (`rsvp`, repeated).
+#[handler]
+pub async fn decide(
+    console: Console,
+    state: Data<&AppState>,
+    path: OrgAnd<String>,
+    form: Form<Vec<(String, String)>>,
+) -> Answer {
+    let hand = InHand::writable(&console, &state, path).await?;
+    let field = |name: &str| {
+        form.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let (action, ids): (&str, Vec<&str>) = match field("one").and_then(|one| one.split_once(':')) {
+        Some((action, id)) => (action, vec![id]),
+        None => (
+            field("action").unwrap_or(""),
+            form.0
+                .iter()
+                .filter(|(k, _)| k == "rsvp")
+                .map(|(_, v)| v.as_str())
+                .collect(),
+        ),
+    };
+    let decision = match action {
+        "approve" => Decision::Approve,
+        "decline" => Decision::Decline,
+        _ => return Err(stop(pages::not_found(&state, console.locale))),
+    };
+    let mut refusals = Vec::new();
+    for id in ids {
+        let Ok(id) = Uuid::parse_str(id) else {
+            return Err(stop(pages::not_found(&state, console.locale)));
+        };
+        match state
+            .rsvps
+            .decide_at(console.access(), hand.event.row.id, id, decision)
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => match why(&console, &e) {
+                Some(why) => refusals.push(why),
+                None => return Err(refused(&console, &state, &e)),
+            },
+        }
+    }
+    if refusals.is_empty() {
+        let done = if decision == Decision::Approve {
+            "approved"
+        } else {
+            "declined"
+        };
+        return Ok(see_other(&format!("{}/attendees?{done}=1", hand.base())));
+    }
+    refusals.dedup();
+    let errors = json!({ "_form": refusals.join(" ") });
+    show(
+        &console,
+        &state,
+        &hand,
+        StatusCode::CONFLICT,
+        json!(null),
+        json!({}),
+        errors,
+    )
+    .await
+}
+
+/// The RSVP an organiser types in (name, email, guests), checked as the API
+/// checks it.
+pub(super) fn form_of(form: &Fields) -> Result<RsvpForm, RsvpError> {
+    let (guests, bad_guests) = match form.get("guests").trim() {
+        "" => (0, None),
+        raw => match raw.parse::<i64>() {
+            Ok(n) => (n, None),
+            Err(_) => (
+                0,
+                Some(crate::domain::InvalidField::new(
+                    "guests",
+                    "must be a whole number",
+                )),
+            ),
+        },
+    };
+    match RsvpForm::parse(
+        form.get("email"),
+        form.get("name"),
+        Some(guests),
+        None,
+        false,
+    ) {
+        Ok(rsvp) => match bad_guests {
+            None => Ok(rsvp),
+            Some(bad) => Err(RsvpError::Invalid(vec![bad])),
+        },
+        Err(mut fields) => {
+            fields.extend(bad_guests);
+            Err(RsvpError::Invalid(fields))
+        }
+    }
+}
+
+/// `POST /admin/{org}/events/{id}/attendees/add`: add someone (name, email,
+/// guests); capacity still holds.
+#[handler]
+pub async fn add(
+    console: Console,
+    state: Data<&AppState>,
+    path: OrgAnd<String>,
+    form: Fields,
+) -> Answer {
+    let hand = InHand::writable(&console, &state, path).await?;
+    let added = match form_of(&form) {
+        Ok(rsvp) => {
+            state
+                .rsvps
+                .add(console.access(), &hand.reference(), rsvp, false)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match added {
+        Ok(_) => Ok(see_other(&format!("{}/attendees?added=1", hand.base()))),
+        Err(RsvpError::Invalid(fields)) => {
+            let errors = console.messages(&fields);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            show(
+                &console,
+                &state,
+                &hand,
+                status,
+                json!(null),
+                form.typed(),
+                errors,
+            )
+            .await
+        }
+        Err(e) => {
+            let Some(why) = why(&console, &e) else {
+                return Err(refused(&console, &state, &e));
+            };
+            let errors = json!({ "_add": why });
+            let status = StatusCode::CONFLICT;
+            show(
+                &console,
+                &state,
+                &hand,
+                status,
+                json!(null),
+                form.typed(),
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+/// `GET /admin/{org}/events/{id}/attendees.csv`: every attendee, with the columns
+/// of the API's export. Viewers are refused (403).
+#[handler]
+pub async fn csv(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
+    let hand = InHand::writable(&console, &state, path).await?;
+    let all = state
+        .rsvps
+        .all_attendees(console.access(), &hand.reference())
+        .await
+        .map_err(|e| refused(&console, &state, &e))?;
+    let body = crate::rsvps::api::csv(&all);
+    // A slug is letters, digits and hyphens: safe in a file name.
+    let name = &hand.event.row.slug;
+    Ok(Response::builder()
+        .content_type("text/csv; charset=utf-8")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"attendees-{name}.csv\""),
+        )
+        .body(body))
+}

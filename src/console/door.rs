@@ -1,0 +1,214 @@
+//! The door: a page for a phone held at the entrance. Search by name (a GET form,
+//! `?q=`), one tap to check someone in and one to undo, the running count of
+//! arrivals against the seats of those going, and walk-ins added on the spot
+//! (capacity still holds).
+//!
+//! Two doors at once take turns in `rsvps::service` (each change locks the
+//! event's row), so counts stay exact; the search runs in the database.
+
+use poem::{
+    handler,
+    http::StatusCode,
+    web::{Data, Query},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::attendees::{InHand, counts, form_of, refused, row_of, why};
+use super::{Answer, Console, Fields, OrgAnd, stop};
+use crate::pages::{self, see_other};
+use crate::rsvps::service::{Decision, RsvpError};
+use crate::state::AppState;
+use crate::words::say;
+
+/// The most names one search shows.
+pub const SHOWN: u64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DoorQuery {
+    #[serde(default)]
+    q: String,
+    /// What the form before this page did (`in`, `undone`, `walk_in`).
+    #[serde(default)]
+    done: String,
+}
+
+/// `GET /admin/{org}/events/{id}/door?q=`.
+#[handler]
+pub async fn page(
+    console: Console,
+    state: Data<&AppState>,
+    path: OrgAnd<String>,
+    query: Query<DoorQuery>,
+) -> Answer {
+    let hand = InHand::readable(&console, &state, path).await?;
+    let notice = match query.done.as_str() {
+        done @ ("in" | "undone" | "walk_in") => {
+            say(console.locale, &format!("console.door.done_{done}"), &[]).into()
+        }
+        _ => Value::Null,
+    };
+    show(
+        &console,
+        &state,
+        &hand,
+        StatusCode::OK,
+        &query.q,
+        notice,
+        json!({}),
+        json!({}),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show(
+    console: &Console,
+    state: &AppState,
+    hand: &InHand,
+    status: StatusCode,
+    q: &str,
+    notice: Value,
+    values: Value,
+    errors: Value,
+) -> Answer {
+    let tally = state
+        .rsvps
+        .tally(console.access(), &hand.reference())
+        .await
+        .map_err(|e| refused(console, state, &e))?;
+    // Names only for those who may see them: a viewer sees the counts.
+    let found: Option<Vec<Value>> = if hand.current.can_write() {
+        let found = state
+            .rsvps
+            .door_search(console.access(), &hand.reference(), q, SHOWN)
+            .await
+            .map_err(|e| refused(console, state, &e))?;
+        Some(found.iter().map(|a| row_of(a, console)).collect())
+    } else {
+        None
+    };
+    let context = json!({
+        "event": hand.view(console),
+        "counts": counts(&tally),
+        "q": q,
+        "found": found,
+        "most": SHOWN,
+        "notice": notice,
+        "values": values,
+        "errors": errors,
+    });
+    Ok(console.render(state, Some(&hand.current), status, "door", context))
+}
+
+/// Back to the door with the search as it was.
+fn back(hand: &InHand, q: &str, done: &str) -> poem::Response {
+    let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    see_other(&format!("{}/door?q={q}&done={done}", hand.base()))
+}
+
+/// `POST /admin/{org}/events/{id}/door/check-in` (`rsvp`, and `q` to come back to).
+#[handler]
+pub async fn check_in(
+    console: Console,
+    state: Data<&AppState>,
+    path: OrgAnd<String>,
+    form: Fields,
+) -> Answer {
+    act(console, state, path, form, Decision::CheckIn, "in").await
+}
+
+/// `POST /admin/{org}/events/{id}/door/undo`: take a check-in back.
+#[handler]
+pub async fn undo(
+    console: Console,
+    state: Data<&AppState>,
+    path: OrgAnd<String>,
+    form: Fields,
+) -> Answer {
+    act(console, state, path, form, Decision::UndoCheckIn, "undone").await
+}
+
+async fn act(
+    console: Console,
+    state: Data<&'_ AppState>,
+    path: OrgAnd<String>,
+    form: Fields,
+    decision: Decision,
+    done: &str,
+) -> Answer {
+    let hand = InHand::writable(&console, &state, path).await?;
+    let Ok(id) = Uuid::parse_str(form.get("rsvp")) else {
+        return Err(stop(pages::not_found(&state, console.locale)));
+    };
+    let q = form.get("q");
+    match state
+        .rsvps
+        .decide_at(console.access(), hand.event.row.id, id, decision)
+        .await
+    {
+        Ok(_) => Ok(back(&hand, q, done)),
+        Err(e) => match why(&console, &e) {
+            Some(why) => {
+                let errors = json!({ "_form": why });
+                let status = StatusCode::CONFLICT;
+                show(
+                    &console,
+                    &state,
+                    &hand,
+                    status,
+                    q,
+                    Value::Null,
+                    json!({}),
+                    errors,
+                )
+                .await
+            }
+            None => Err(refused(&console, &state, &e)),
+        },
+    }
+}
+
+/// `POST /admin/{org}/events/{id}/door/walk-in` (name, email, guests): added and
+/// checked in at once; a full event says so.
+#[handler]
+pub async fn walk_in(
+    console: Console,
+    state: Data<&AppState>,
+    path: OrgAnd<String>,
+    form: Fields,
+) -> Answer {
+    let hand = InHand::writable(&console, &state, path).await?;
+    let added = match form_of(&form) {
+        Ok(rsvp) => {
+            state
+                .rsvps
+                .add(console.access(), &hand.reference(), rsvp, true)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    let q = form.get("q");
+    let (status, errors) = match added {
+        Ok(_) => return Ok(back(&hand, form.get("name"), "walk_in")),
+        Err(RsvpError::Invalid(fields)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, console.messages(&fields))
+        }
+        Err(e) => match why(&console, &e) {
+            Some(why) => (StatusCode::CONFLICT, json!({ "_walk_in": why })),
+            None => return Err(refused(&console, &state, &e)),
+        },
+    };
+    show(
+        &console,
+        &state,
+        &hand,
+        status,
+        q,
+        Value::Null,
+        form.typed(),
+        errors,
+    )
+    .await
+}
