@@ -370,26 +370,46 @@ async fn an_organiser_sets_up_turnout_and_runs_an_event_in_the_browser() {
     .await;
     browser.wait_for("Your request was sent").await;
 
-    // The organiser approves her (the attendees page is not in the console yet).
+    // The organiser approves her on the workshop's attendees page.
+    browser
+        .goto(&app.url(&format!("/admin/tvs/events/{workshop}/attendees")))
+        .await;
+    browser.wait_for("Marta Ruiz").await;
+    browser
+        .click("//button[@name='one' and starts-with(@value, 'approve:')]")
+        .await;
+    browser
+        .wait_for("Approved. They have been told by email.")
+        .await;
     let marta = app
         .attendees(&token, &workshop)
         .await
         .into_iter()
         .find(|a| a["email"] == "marta@example.org")
-        .expect("Marta applied");
-    assert_eq!(marta["status"], "pending_approval", "{marta}");
-    app.post_json(
-        &format!("/api/v1/rsvps/{}/approve", id_of(&marta)),
-        &token,
-        &json!({}),
-    )
-    .await
-    .expect(200);
+        .expect("Marta on the list");
+    assert_eq!(marta["status"], "going", "{marta}");
     browser
         .goto(&app.url(&format!("/admin/tvs/events/{workshop}")))
         .await;
     let text = browser.wait_for("Going").await;
     assert!(text.contains("1 / 12"), "one going of twelve:\n{text}");
+
+    // At the door, on a phone: Luis arrives.
+    browser
+        .goto(&app.url(&format!("/admin/tvs/events/{screening}")))
+        .await;
+    browser
+        .click("//a[substring(@href, string-length(@href) - 4) = '/door']")
+        .await;
+    browser.wait_for("0 arrived of 1 expected").await;
+    check_in_at_door(&browser, "Luis").await;
+    let luis = app
+        .attendees(&token, &screening)
+        .await
+        .into_iter()
+        .find(|a| a["email"] == "luis@example.org")
+        .expect("Luis on the list");
+    assert!(luis["checked_in_at"].is_string(), "{luis}");
 
     // Rain: the screening is cancelled, with the reason its page shows.
     browser
@@ -448,11 +468,26 @@ async fn an_organiser_signs_in_with_the_one_time_link_in_the_browser() {
     browser.finish().await;
 }
 
-/// At the door on a phone: the organiser checks people in as they come.
-///
-/// The console's door page is being built on another branch; until it lands, this
-/// checks the attendee in through the JSON API and the event's page on a phone shows
-/// the way to the door page.
+/// Find someone at the door by name and check them in, as on a phone.
+async fn check_in_at_door(browser: &Browser, name: &str) {
+    browser.fill("q", &name.to_lowercase()).await;
+    browser.click(&submit_of_form_with("q")).await;
+    browser
+        .wait_for_url("the search", |u| {
+            u.query().is_some_and(|q| q.contains("q="))
+        })
+        .await;
+    browser.wait_for(name).await;
+    browser
+        .click(&format!(
+            "//li[contains(., '{name}')]//form[contains(@action, '/door/check-in')]//button"
+        ))
+        .await;
+    browser.wait_for("Checked in.").await;
+}
+
+/// At the door on a phone: the organiser checks people in as they come, undoes a
+/// mistake, and adds a walk-in.
 #[tokio::test]
 async fn at_the_door_on_a_phone() {
     let Some(browser) = Browser::start().await else {
@@ -475,9 +510,14 @@ async fn at_the_door_on_a_phone() {
             }),
         )
         .await;
-    app.rsvp(id_of(&event), "ana@example.org", json!({ "name": "Ana" }))
-        .await
-        .expect(201);
+    for (name, email) in [
+        ("Ana Gómez", "ana@example.org"),
+        ("Bo Chen", "bo@example.org"),
+    ] {
+        app.rsvp(id_of(&event), email, json!({ "name": name }))
+            .await
+            .expect(201);
+    }
 
     browser
         .client
@@ -486,38 +526,39 @@ async fn at_the_door_on_a_phone() {
         .expect("a phone's window");
     sign_in(&browser, &app, "owner@circle.example.org").await;
     browser
-        .goto(&app.url(&format!("/admin/circle/events/{}", id_of(&event))))
+        .goto(&app.url(&format!("/admin/circle/events/{}/door", id_of(&event))))
         .await;
-    browser.wait_for("Tenants' assembly").await;
-    let door = browser
-        .find(Locator::Css("a[href$=\"/door\"]"))
-        .await
-        .attr("href")
-        .await
-        .expect("the door link")
-        .expect("an address");
-    assert_eq!(door, format!("/admin/circle/events/{}/door", id_of(&event)));
+    browser.wait_for("0 arrived of 2 expected").await;
+    check_in_at_door(&browser, "Ana Gómez").await;
+    browser.wait_for("1 arrived of 2 expected").await;
+    screenshot_at(&browser, WIDTH, HEIGHT, "door_checked_in-phone").await;
 
-    let ana = app
-        .attendees(&token, id_of(&event))
-        .await
-        .into_iter()
-        .find(|a| a["email"] == "ana@example.org")
-        .expect("Ana is coming");
-    app.post_json(
-        &format!("/api/v1/rsvps/{}/check-in", id_of(&ana)),
-        &token,
-        &json!({}),
-    )
-    .await
-    .expect(200);
-    let ana = app
-        .attendees(&token, id_of(&event))
-        .await
-        .into_iter()
-        .find(|a| a["email"] == "ana@example.org")
-        .expect("Ana is here");
-    assert!(ana["checked_in_at"].is_string(), "{ana}");
+    // Bo was checked in by mistake: undone.
+    check_in_at_door(&browser, "Bo Chen").await;
+    browser.wait_for("2 arrived of 2 expected").await;
+    browser
+        .click("//li[contains(., 'Bo Chen')]//form[contains(@action, '/door/undo')]//button")
+        .await;
+    browser.wait_for("Check-in undone.").await;
+    browser.wait_for("1 arrived of 2 expected").await;
+
+    // Someone who did not RSVP comes in.
+    browser.fill("name", "Dee Walker").await;
+    browser.fill("email", "dee@example.org").await;
+    browser.click(&submit_of_form_with("guests")).await;
+    browser.wait_for("Added and checked in.").await;
+
+    let attendees = app.attendees(&token, id_of(&event)).await;
+    let arrived = |email: &str| {
+        attendees
+            .iter()
+            .find(|a| a["email"] == email)
+            .unwrap_or_else(|| panic!("{email} on the list: {attendees:?}"))["checked_in_at"]
+            .is_string()
+    };
+    assert!(arrived("ana@example.org"));
+    assert!(!arrived("bo@example.org"));
+    assert!(arrived("dee@example.org"));
     browser.finish().await;
 }
 
