@@ -27,10 +27,10 @@ use crate::pages::{
 use crate::stripe::{acknowledged, spawn_app_with_stripe};
 
 /// How long a page may take to come (Chromium on a busy two-core machine).
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 /// A phone's screen.
-const WIDTH: u32 = 414;
-const HEIGHT: u32 = 896;
+pub(crate) const WIDTH: u32 = 414;
+pub(crate) const HEIGHT: u32 = 896;
 
 // --- the browser --------------------------------------------------------------------------------
 
@@ -61,14 +61,14 @@ fn chromium() -> Option<PathBuf> {
 
 /// A line on the test process' stderr that the harness does not capture, so a plain
 /// `cargo test` shows it.
-fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 static SKIPPING: Once = Once::new();
 
 /// Where screenshots go: `target/screenshots/` (or under `CARGO_TARGET_DIR`).
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -83,8 +83,8 @@ fn screenshot_dir() -> PathBuf {
 
 /// Headless Chromium behind its own chromedriver, for one test. Both go when it ends,
 /// passing or not.
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     driver_port: u16,
     session: Option<String>,
     _driver: KillOnDrop,
@@ -93,7 +93,7 @@ struct Browser {
 impl Browser {
     /// A browser; `None` (after saying so) when Chromium is not installed, unless
     /// `TURNOUT_BROWSER_TESTS=required`.
-    async fn start() -> Option<Self> {
+    pub(crate) async fn start() -> Option<Self> {
         let (driver, chromium) = match (chromedriver(), chromium()) {
             (Some(driver), Some(chromium)) => (driver, chromium),
             (driver, _) => {
@@ -172,25 +172,25 @@ impl Browser {
     }
 
     /// End the session (Chromium quits); chromedriver goes on drop.
-    async fn finish(mut self) {
+    pub(crate) async fn finish(mut self) {
         if self.client.clone().close().await.is_ok() {
             self.session = None;
         }
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.client
             .goto(url)
             .await
             .unwrap_or_else(|e| panic!("opening {url}: {e}"));
     }
 
-    async fn url(&self) -> url::Url {
+    pub(crate) async fn url(&self) -> url::Url {
         self.client.current_url().await.expect("the current URL")
     }
 
     /// What the page shows, as the reader sees it (`’` read as `'`).
-    async fn text(&self) -> String {
+    pub(crate) async fn text(&self) -> String {
         let text = self
             .client
             .execute(
@@ -206,7 +206,7 @@ impl Browser {
     }
 
     /// Wait until the page's text satisfies `test`; the text.
-    async fn wait_for_text(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
+    pub(crate) async fn wait_for_text(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
         let started = Instant::now();
         loop {
             let text = self.text().await;
@@ -224,12 +224,16 @@ impl Browser {
     }
 
     /// Wait until the page shows `needle`.
-    async fn wait_for(&self, needle: &str) -> String {
+    pub(crate) async fn wait_for(&self, needle: &str) -> String {
         self.wait_for_text(needle, |t| t.contains(needle)).await
     }
 
     /// Wait until the address satisfies `test`; the address.
-    async fn wait_for_url(&self, what: &str, test: impl Fn(&url::Url) -> bool) -> url::Url {
+    pub(crate) async fn wait_for_url(
+        &self,
+        what: &str,
+        test: impl Fn(&url::Url) -> bool,
+    ) -> url::Url {
         let started = Instant::now();
         loop {
             let url = self.url().await;
@@ -246,7 +250,7 @@ impl Browser {
         }
     }
 
-    async fn find(&self, locator: Locator<'_>) -> fantoccini::elements::Element {
+    pub(crate) async fn find(&self, locator: Locator<'_>) -> fantoccini::elements::Element {
         self.client
             .wait()
             .at_most(WAIT)
@@ -256,7 +260,7 @@ impl Browser {
     }
 
     /// Type `value` into the field with this id, replacing what was there.
-    async fn fill(&self, id: &str, value: &str) {
+    pub(crate) async fn fill(&self, id: &str, value: &str) {
         let field = self.find(Locator::Id(id)).await;
         field.clear().await.expect("the field clears");
         field
@@ -266,7 +270,7 @@ impl Browser {
     }
 
     /// Click what the XPath finds.
-    async fn click(&self, xpath: &str) {
+    pub(crate) async fn click(&self, xpath: &str) {
         self.find(Locator::XPath(xpath))
             .await
             .click()
@@ -354,7 +358,7 @@ impl Drop for Browser {
 }
 
 /// The XPath of the submit button of the form holding the field `name`.
-fn submit_of_form_with(name: &str) -> String {
+pub(crate) fn submit_of_form_with(name: &str) -> String {
     format!("//form[.//*[@name='{name}']]//button[@type='submit']")
 }
 

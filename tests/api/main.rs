@@ -16,6 +16,7 @@ mod co_hosts;
 mod concurrency;
 mod console;
 mod console_attendees;
+mod console_browser;
 mod console_events;
 mod control_characters;
 mod demo;
