@@ -43,6 +43,9 @@ const LAST: [&str; 10] = [
     "Álvarez",
 ];
 
+/// The query of the `i`th search of a kind.
+type Query = Box<dyn Fn(usize) -> String>;
+
 fn name(i: usize) -> String {
     format!("{} {} {i}", FIRST[i % 10], LAST[(i / 10) % 10])
 }
@@ -104,7 +107,10 @@ async fn run() {
         .json()
         .await
         .unwrap();
-    let id = event["id"].as_str().expect(&event.to_string()).to_owned();
+    let id = event["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{event}"))
+        .to_owned();
     let published = client
         .post(format!("{base}/api/v1/events/{id}/publish"))
         .bearer_auth(&token)
@@ -158,7 +164,7 @@ async fn run() {
     let door = format!("{base}/admin/hov/events/{id}/door");
     // What a door is asked: a first name, part of a surname in other case, a
     // name with its number (one person), nobody, and the whole list.
-    let queries: [(&str, Box<dyn Fn(usize) -> String>, usize); 5] = [
+    let queries: [(&str, Query, usize); 5] = [
         (
             "first name (200 match, 50 shown)",
             Box::new(|i| FIRST[i % 10].to_owned()),
