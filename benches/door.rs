@@ -22,9 +22,6 @@ use turnout::{
 };
 
 /// Attendees of the event.
-/// A search the door is asked, made from the round's number.
-type Query = Box<dyn Fn(usize) -> String>;
-
 const ATTENDEES: usize = 2_000;
 /// Searches timed for each kind of query.
 const SEARCHES: usize = 200;
@@ -45,6 +42,9 @@ const LAST: [&str; 10] = [
     "García", "Nkosi", "Okafor", "Lefebvre", "Ivanova", "Pérez", "Smith", "Rossi", "Tanaka",
     "Álvarez",
 ];
+
+/// The query of the `i`th search of a kind.
+type Query = Box<dyn Fn(usize) -> String>;
 
 fn name(i: usize) -> String {
     format!("{} {} {i}", FIRST[i % 10], LAST[(i / 10) % 10])
@@ -109,7 +109,7 @@ async fn run() {
         .unwrap();
     let id = event["id"]
         .as_str()
-        .unwrap_or_else(|| panic!("no id in {event}"))
+        .unwrap_or_else(|| panic!("{event}"))
         .to_owned();
     let published = client
         .post(format!("{base}/api/v1/events/{id}/publish"))

@@ -478,6 +478,30 @@ async fn the_door_finds_people_by_name_in_any_case_and_checks_them_in_and_back()
 }
 
 #[tokio::test]
+async fn the_door_finds_an_accented_name_as_typed_and_by_any_part() {
+    let app = spawn_app().await;
+    let (token, browser) = owner_signed_in(&app).await;
+    let id = event(&app, &token, json!({})).await;
+    rsvp(&app, &id, "emile@example.org", "Émile Zola", 0).await;
+    rsvp(&app, &id, "jose@example.org", "María José", 0).await;
+    let door = format!("/admin/circle/events/{id}/door");
+    for (q, found) in [
+        ("Émile", "Émile Zola"),
+        ("mile", "Émile Zola"),
+        ("ZOLA", "Émile Zola"),
+        ("maría", "María José"),
+        ("JOSÉ", "María José"),
+    ] {
+        let page = browser.open(&format!("{door}?q={}", urlencode(q))).await;
+        assert_eq!(door_names(&page), [found], "{q}");
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[tokio::test]
 async fn a_walk_in_is_checked_in_on_the_spot_and_a_full_event_refuses_one() {
     let app = spawn_app().await;
     let (token, browser) = owner_signed_in(&app).await;
