@@ -368,37 +368,9 @@ pub async fn add(
     form: Fields,
 ) -> Answer {
     let hand = InHand::writable(&console, &state, path).await?;
-    let added = match form_of(&form) {
-        Ok(rsvp) => {
-            state
-                .rsvps
-                .add(console.access(), &hand.reference(), rsvp, false)
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match added {
-        Ok(_) => Ok(see_other(&format!("{}/attendees?added=1", hand.base()))),
-        Err(RsvpError::Invalid(fields)) => {
-            let errors = console.messages(&fields);
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            show(
-                &console,
-                &state,
-                &hand,
-                status,
-                json!(null),
-                form.typed(),
-                errors,
-            )
-            .await
-        }
-        Err(e) => {
-            let Some(why) = why(&console, &e) else {
-                return Err(refused(&console, &state, &e));
-            };
-            let errors = json!({ "_add": why });
-            let status = StatusCode::CONFLICT;
+    match add_from(&console, &state, &hand, &form, false, "_add").await? {
+        Ok(()) => Ok(see_other(&format!("{}/attendees?added=1", hand.base()))),
+        Err((status, errors)) => {
             show(
                 &console,
                 &state,
@@ -433,4 +405,36 @@ pub async fn csv(console: Console, state: Data<&AppState>, path: OrgAnd<String>)
             format!("attachment; filename=\"attendees-{name}.csv\""),
         )
         .body(body))
+}
+
+/// Add the person a form names (checked in at once for a walk-in). A refusal is
+/// its status and the messages to show: each bad field beside itself (422), a
+/// full or closed event above the form under `refusal_key` (409).
+pub(super) async fn add_from(
+    console: &Console,
+    state: &AppState,
+    hand: &InHand,
+    form: &Fields,
+    checked_in: bool,
+    refusal_key: &str,
+) -> poem::Result<Result<(), (StatusCode, Value)>> {
+    let added = match form_of(form) {
+        Ok(rsvp) => {
+            state
+                .rsvps
+                .add(console.access(), &hand.reference(), rsvp, checked_in)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    Ok(match added {
+        Ok(_) => Ok(()),
+        Err(RsvpError::Invalid(fields)) => {
+            Err((StatusCode::UNPROCESSABLE_ENTITY, console.messages(&fields)))
+        }
+        Err(e) => match why(console, &e) {
+            Some(why) => Err((StatusCode::CONFLICT, json!({ refusal_key: why }))),
+            None => return Err(refused(console, state, &e)),
+        },
+    })
 }

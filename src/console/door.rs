@@ -15,10 +15,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::attendees::{InHand, counts, form_of, refused, row_of, why};
+use super::attendees::{InHand, counts, refused, row_of, why};
 use super::{Answer, Console, Fields, OrgAnd, stop};
 use crate::pages::{self, see_other};
-use crate::rsvps::service::{Decision, RsvpError};
+use crate::rsvps::service::Decision;
 use crate::state::AppState;
 use crate::words::say;
 
@@ -180,26 +180,12 @@ pub async fn walk_in(
     form: Fields,
 ) -> Answer {
     let hand = InHand::writable(&console, &state, path).await?;
-    let added = match form_of(&form) {
-        Ok(rsvp) => {
-            state
-                .rsvps
-                .add(console.access(), &hand.reference(), rsvp, true)
-                .await
-        }
-        Err(e) => Err(e),
-    };
     let q = form.get("q");
-    let (status, errors) = match added {
-        Ok(_) => return Ok(back(&hand, form.get("name"), "walk_in")),
-        Err(RsvpError::Invalid(fields)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, console.messages(&fields))
-        }
-        Err(e) => match why(&console, &e) {
-            Some(why) => (StatusCode::CONFLICT, json!({ "_walk_in": why })),
-            None => return Err(refused(&console, &state, &e)),
-        },
-    };
+    let (status, errors) =
+        match super::attendees::add_from(&console, &state, &hand, &form, true, "_walk_in").await? {
+            Ok(()) => return Ok(back(&hand, form.get("name"), "walk_in")),
+            Err(refusal) => refusal,
+        };
     show(
         &console,
         &state,
