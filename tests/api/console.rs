@@ -5,9 +5,7 @@
 use sea_orm::EntityTrait;
 use serde_json::json;
 
-use crate::helpers::{
-    TestApp, assert_success, last_line, spawn_app, spawn_app_configured, token_of,
-};
+use crate::helpers::{TestApp, assert_success, spawn_app, spawn_app_configured, token_of};
 use crate::pages::{Page, open, open_with, submit, submit_with, text_of};
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -359,19 +357,7 @@ async fn a_session_unused_for_fourteen_days_ends() {
 async fn a_sign_in_link_used_twice_at_once_signs_in_once() {
     let app = spawn_app().await;
     app.owner_of("circle").await;
-    let printed = app
-        .turnout(&[
-            "admin",
-            "sign-in-link",
-            "--email",
-            "owner@circle.example.org",
-        ])
-        .await;
-    let link = last_line(&printed);
-    let path = format!(
-        "/admin/sign-in/{}",
-        link.split("/admin/sign-in/").nth(1).unwrap()
-    );
+    let path = app.sign_in_path("owner@circle.example.org").await;
 
     let (a, b) = tokio::join!(submit(&app, &path, &[]), submit(&app, &path, &[]));
 
@@ -452,17 +438,7 @@ async fn a_console_form_posted_from_another_site_is_refused() {
 async fn the_sign_in_link_signs_in_once_with_its_button_not_by_being_opened() {
     let app = spawn_app().await;
     app.owner_of("circle").await;
-    let printed = app
-        .turnout(&[
-            "admin",
-            "sign-in-link",
-            "--email",
-            "owner@circle.example.org",
-        ])
-        .await;
-    let link = last_line(&printed);
-    let token = link.split("/admin/sign-in/").nth(1).unwrap();
-    let path = format!("/admin/sign-in/{token}");
+    let path = app.sign_in_path("owner@circle.example.org").await;
 
     let shown = open(&app, &path).await;
     shown.expect_html(200);

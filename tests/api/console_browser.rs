@@ -435,21 +435,7 @@ async fn an_organiser_signs_in_with_the_one_time_link_in_the_browser() {
     };
     let app = spawn_app().await;
     app.owner_of("circle").await;
-    let printed = app
-        .turnout(&[
-            "admin",
-            "sign-in-link",
-            "--email",
-            "owner@circle.example.org",
-        ])
-        .await;
-    let link = last_line(&printed);
-    let path = format!(
-        "/admin/sign-in/{}",
-        link.split("/admin/sign-in/")
-            .nth(1)
-            .expect("a sign-in link")
-    );
+    let path = app.sign_in_path("owner@circle.example.org").await;
 
     browser.goto(&app.url(&path)).await;
     browser.wait_for("owner@circle.example.org").await;
@@ -649,21 +635,8 @@ async fn every_console_page_passes_axe_and_is_photographed() {
     browser.find(Locator::Id("password")).await;
     found.extend(look_at(&browser, axe, "password_reset_choose").await);
 
-    let printed = app
-        .turnout(&[
-            "admin",
-            "sign-in-link",
-            "--email",
-            "owner@circle.example.org",
-        ])
-        .await;
-    let link = last_line(&printed);
-    browser
-        .goto(&app.url(&format!(
-        "/admin/sign-in/{}",
-        link.split("/admin/sign-in/").nth(1).expect("a sign-in link")
-    )))
-        .await;
+    let path = app.sign_in_path("owner@circle.example.org").await;
+    browser.goto(&app.url(&path)).await;
     browser.wait_for("owner@circle.example.org").await;
     found.extend(look_at(&browser, axe, "sign_in_link").await);
     // The checker sees a fault when there is one: an image without a text.

@@ -464,6 +464,20 @@ impl TestApp {
         .await
     }
 
+    /// `turnout admin sign-in-link` for `email`: the path of the link it prints.
+    pub async fn sign_in_path(&self, email: &str) -> String {
+        let printed = self
+            .turnout(&["admin", "sign-in-link", "--email", email])
+            .await;
+        assert_success(&printed);
+        let link = last_line(&printed);
+        let token = link
+            .split("/admin/sign-in/")
+            .nth(1)
+            .unwrap_or_else(|| panic!("not a sign-in link: {link}"));
+        format!("/admin/sign-in/{token}")
+    }
+
     /// Run the `turnout` binary against this app's database.
     pub async fn turnout(&self, args: &[&str]) -> Output {
         run_turnout(&self.database_url, &self.dir.path().join("mail"), args).await
