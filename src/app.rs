@@ -199,6 +199,7 @@ fn routes(
         .at("/campaigns/:slug/calendar.ics", get(feed::of_campaign))
         .at("/", get(pages::public::home))
         .at("/assets/turnout.css", get(pages::public::stylesheet))
+        .at("/assets/door.js", get(pages::public::door_script))
         .at(
             "/events/:name",
             get(pages::public::show_event).post(same_origin(pages::public::rsvp, &public_url)),

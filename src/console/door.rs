@@ -4,7 +4,8 @@
 //! (capacity still holds).
 //!
 //! Two doors at once take turns in `rsvps::service` (each change locks the
-//! event's row), so counts stay exact; the search runs in the database.
+//! event's row), so counts stay exact. With script, `/assets/door.js` runs the
+//! search as the name is typed and puts the answer in place.
 
 use poem::{
     handler,
@@ -17,6 +18,7 @@ use uuid::Uuid;
 
 use super::attendees::{InHand, counts, refused, row_of, why};
 use super::{Answer, Console, Fields, OrgAnd, stop};
+use crate::http::headers::PagePolicy;
 use crate::pages::{self, see_other};
 use crate::rsvps::service::Decision;
 use crate::state::AppState;
@@ -99,7 +101,15 @@ async fn show(
         "values": values,
         "errors": errors,
     });
-    Ok(console.render(state, Some(&hand.current), status, "door", context))
+    // Search as you type (`/assets/door.js`); the form works without it.
+    Ok(console.render_with(
+        state,
+        Some(&hand.current),
+        status,
+        "door",
+        context,
+        PagePolicy::SiteWithOwnScript,
+    ))
 }
 
 /// Back to the door with the search as it was.

@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 
 use crate::access::{Access, Role};
 use crate::domain::{InvalidField, Locale};
+use crate::http::headers::PagePolicy;
 use crate::organisations::{OrganisationError, Signed};
 use crate::pages::{self, field_message, visitor_locale};
 use crate::state::AppState;
@@ -190,7 +191,20 @@ impl Console {
         current: Option<&Current>,
         status: StatusCode,
         template: &str,
+        context: Value,
+    ) -> Response {
+        self.render_with(state, current, status, template, context, PagePolicy::Site)
+    }
+
+    /// [`Console::render`], for a page that a script of ours enhances (`policy`).
+    pub fn render_with(
+        &self,
+        state: &AppState,
+        current: Option<&Current>,
+        status: StatusCode,
+        template: &str,
         mut context: Value,
+        policy: PagePolicy,
     ) -> Response {
         let organiser = &self.signed.organiser;
         let shared = json!({
@@ -211,7 +225,13 @@ impl Console {
                 context.entry(key).or_insert(value);
             }
         }
-        pages::page(state, status, &format!("admin/{template}"), &context)
+        pages::page_with_policy(
+            state,
+            status,
+            &format!("admin/{template}"),
+            &context,
+            policy,
+        )
     }
 
     /// A page that failed on our side, in the organiser's language.

@@ -17,30 +17,41 @@ const FRAMING_ONLY: &str = "frame-ancestors 'none'";
 /// alone, images also from any https site (organisers' Markdown may show a
 /// poster), forms post only here, nothing frames the page, and no `<base>` can
 /// move its links.
-pub fn page_policy(form_targets: FormTargets) -> &'static str {
-    match form_targets {
-        FormTargets::Site => {
+pub fn page_policy(policy: PagePolicy) -> &'static str {
+    match policy {
+        PagePolicy::Site => {
             "default-src 'self'; script-src 'none'; object-src 'none'; \
              img-src 'self' https:; form-action 'self'; frame-ancestors 'none'; \
              base-uri 'none'"
         }
         // The donate form is answered with a redirect to Stripe Checkout, and
         // browsers hold a form's redirects to `form-action` too.
-        FormTargets::SiteThenPayments => {
+        PagePolicy::SiteThenPayments => {
             "default-src 'self'; script-src 'none'; object-src 'none'; \
              img-src 'self' https:; form-action 'self' https:; frame-ancestors 'none'; \
+             base-uri 'none'"
+        }
+        // A console page that a script of ours enhances (search as you type at the
+        // door): only scripts served from this site, never inline ones.
+        PagePolicy::SiteWithOwnScript => {
+            "default-src 'self'; script-src 'self'; object-src 'none'; \
+             img-src 'self' https:; form-action 'self'; frame-ancestors 'none'; \
              base-uri 'none'"
         }
     }
 }
 
-/// Where a page's forms may lead.
+/// What a page may do beyond showing itself: where its forms may lead, whether a
+/// script of ours runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormTargets {
-    /// Only to this site.
+pub enum PagePolicy {
+    /// Forms post only to this site; no script.
     Site,
-    /// To this site, which may send the browser on to a payment provider (https).
+    /// Forms post to this site, which may send the browser on to a payment
+    /// provider (https); no script.
     SiteThenPayments,
+    /// Forms post only to this site; scripts served by this site run.
+    SiteWithOwnScript,
 }
 
 /// Add `X-Content-Type-Options: nosniff` to every answer, and to HTML that set no

@@ -11,7 +11,7 @@ use poem::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::http::headers::{FormTargets, page_policy};
+use crate::http::headers::{PagePolicy, page_policy};
 use crate::organisations::password::{MAX_CHARS, MIN_CHARS, NewPassword, PasswordRefusal};
 use crate::organisations::service::{Acceptance, OrganisationError};
 use crate::words::say;
@@ -36,16 +36,17 @@ pub(crate) fn page(
     name: &str,
     context: &impl Serialize,
 ) -> Response {
-    page_with_forms(state, status, name, context, FormTargets::Site)
+    page_with_policy(state, status, name, context, PagePolicy::Site)
 }
 
-/// [`page`], for a page whose forms may lead elsewhere (`forms`).
-fn page_with_forms(
+/// [`page`], for a page that may do more (`policy`): forms that lead elsewhere, a
+/// script of ours.
+pub(crate) fn page_with_policy(
     state: &AppState,
     status: StatusCode,
     name: &str,
     context: &impl Serialize,
-    forms: FormTargets,
+    policy: PagePolicy,
 ) -> Response {
     match state.renderer.page(name, context) {
         Ok(html) => Response::builder()
@@ -55,7 +56,7 @@ fn page_with_forms(
             // Tokens in page URLs never reach other sites, while our own form posts
             // keep their Origin for the CSRF check (`no-referrer` makes it `null`).
             .header("Referrer-Policy", "same-origin")
-            .header("Content-Security-Policy", page_policy(forms))
+            .header("Content-Security-Policy", page_policy(policy))
             .header("X-Frame-Options", "DENY")
             .body(html),
         Err(e) => {
@@ -139,6 +140,8 @@ pub(crate) fn field_message(field: &InvalidField, locale: Locale) -> String {
         (_, "guests") => "guests",
         (_, "amount" | "other_amount") => "amount",
         (_, "country") => "country",
+        (_, "capacity") => "capacity",
+        (_, "location.latitude" | "location.longitude") => "coordinate",
         _ => "invalid",
     };
     let text = say(

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::head::{Meta, event_json_ld, script_json};
 use super::markdown::to_safe_html;
 use super::{
-    failure, field_message, not_found, page, page_with_forms, retry_after, see_other,
+    failure, field_message, not_found, page, page_with_policy, retry_after, see_other,
     visitor_locale,
 };
 use crate::content::{ContentError, Invalid};
@@ -30,7 +30,7 @@ use crate::fundraisers::{
     donations::{DonateForm, Gift},
     service::{Amount, Frequency, Fundraiser, FundraiserError, FundraiserStatus},
 };
-use crate::http::headers::FormTargets;
+use crate::http::headers::PagePolicy;
 use crate::http::{client::ClientAddr, limit::Limits, page::Limit};
 use crate::petitions::{
     PetitionError,
@@ -719,7 +719,7 @@ async fn fundraiser_page(
     let progress = format!("{raised} / {goal}");
     let url = format!("{}/fundraisers/{}", state.site.public_url, f.row.slug);
     // The donate form is answered with a redirect to the payment provider.
-    page_with_forms(
+    page_with_policy(
         state,
         status,
         "fundraiser",
@@ -749,7 +749,7 @@ async fn fundraiser_page(
             "form": form,
             "meta": Meta::new(&f.row.title, &f.row.description, &progress, &url, "article"),
         }),
-        FormTargets::SiteThenPayments,
+        PagePolicy::SiteThenPayments,
     )
 }
 
@@ -848,6 +848,15 @@ pub fn stylesheet() -> Response {
         .content_type("text/css; charset=utf-8")
         .header("Cache-Control", "public, max-age=86400")
         .body(include_str!("../../templates/assets/turnout.css"))
+}
+
+/// `GET /assets/door.js`: the door's search as the name is typed, compiled in.
+#[handler]
+pub fn door_script() -> Response {
+    Response::builder()
+        .content_type("text/javascript; charset=utf-8")
+        .header("Cache-Control", "public, max-age=86400")
+        .body(include_str!("../../templates/assets/door.js"))
 }
 
 #[cfg(test)]
