@@ -284,6 +284,13 @@ pub const TITLE_MAX: usize = 200;
 #[derive(Debug, Default)]
 pub struct Checks(Vec<InvalidField>);
 
+/// Refusals found before the checks, while reading what was typed.
+impl From<Vec<InvalidField>> for Checks {
+    fn from(refused: Vec<InvalidField>) -> Self {
+        Self(refused)
+    }
+}
+
 impl Checks {
     /// The value, or `None` with its refusal noted.
     pub fn check<T>(&mut self, result: Result<T, InvalidField>) -> Option<T> {

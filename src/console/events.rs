@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{Answer, Console, Current, Fields, OrgAnd, stop};
 use crate::access::Role;
-use crate::content::{Change, ContentError, Invalid};
+use crate::content::{Change, ContentError};
 use crate::domain::{InvalidField, PublicRef, TimeZone};
 use crate::events::listing::{Listing, When};
 use crate::events::service::{
@@ -165,10 +165,11 @@ pub async fn create(
     let current = console
         .organisation_as(&state, &org, Role::Organiser)
         .await?;
-    let created = match new_event(&form, &current) {
-        Ok(new) => state.events.create(console.access(), new).await,
-        Err(invalid) => Err(EventError::Content(ContentError::Invalid(invalid))),
-    };
+    let (new, unreadable) = new_event(&form, &current);
+    let created = state
+        .events
+        .create_noting(console.access(), new, unreadable)
+        .await;
     match created {
         Ok(event) => Ok(see_other(&format!(
             "/admin/{}/events/{}?saved=1",
@@ -246,15 +247,11 @@ pub async fn save(
     let InHand { current, event } = InHand::writable(&console, &state, path).await?;
     let reference = PublicRef::Id(event.row.id);
     let org = &current.model.slug;
-    let changed = match changes(&form, &event) {
-        Ok(changes) => {
-            state
-                .events
-                .change(console.access(), &reference, changes)
-                .await
-        }
-        Err(invalid) => Err(EventError::Content(ContentError::Invalid(invalid))),
-    };
+    let (changes, unreadable) = changes(&form, &event);
+    let changed = state
+        .events
+        .change_noting(console.access(), &reference, changes, unreadable)
+        .await;
     match changed {
         Ok(event) => Ok(see_other(&format!(
             "/admin/{org}/events/{}?saved=1",
@@ -526,7 +523,10 @@ struct Typed {
     hosts: Vec<String>,
 }
 
-fn typed(form: &Fields, zone_fallback: TimeZone) -> Result<Typed, Vec<InvalidField>> {
+/// What the form's typed values mean, and those that mean nothing (a capacity of
+/// "lots"): left out here, and named by the service with every other bad field,
+/// so one answer tells them all.
+fn typed(form: &Fields, zone_fallback: TimeZone) -> (Typed, Vec<InvalidField>) {
     let mut refused = Vec::new();
     let mut bad = |field: &str, message: &str| refused.push(InvalidField::new(field, message));
     let kind = EventKind::parse(form.get("kind"));
@@ -596,10 +596,7 @@ fn typed(form: &Fields, zone_fallback: TimeZone) -> Result<Typed, Vec<InvalidFie
         .filter(|h| !h.is_empty())
         .map(str::to_owned)
         .collect();
-    if !refused.is_empty() {
-        return Err(refused);
-    }
-    Ok(Typed {
+    let typed = Typed {
         kind,
         all_day: form.get("all_day") == "yes",
         waitlist: form.get("waitlist") == "yes",
@@ -609,7 +606,8 @@ fn typed(form: &Fields, zone_fallback: TimeZone) -> Result<Typed, Vec<InvalidFie
         rsvp_closes_at,
         location: any_place.then_some(location),
         hosts,
-    })
+    };
+    (typed, refused)
 }
 
 /// A wall time typed in `zone` as an instant; a time the clocks skip is named.
@@ -628,12 +626,13 @@ fn instant_in(raw: &str, zone: TimeZone) -> Result<DateTime<Utc>, InvalidField> 
     }
 }
 
-/// A new event from the form, in the organisation in hand.
-fn new_event(form: &Fields, current: &Current) -> Result<NewEvent, Invalid> {
-    let typed = typed(form, current.model.timezone).map_err(Invalid)?;
+/// A new event from the form, in the organisation in hand, and the fields it
+/// could not read.
+fn new_event(form: &Fields, current: &Current) -> (NewEvent, Vec<InvalidField>) {
+    let (typed, unreadable) = typed(form, current.model.timezone);
     let text = |name: &str| form.get(name).to_owned();
     let optional = |name: &str| Some(form.get(name).trim().to_owned()).filter(|v| !v.is_empty());
-    Ok(NewEvent {
+    let new = NewEvent {
         organisation: Some(current.model.slug.clone()),
         campaign: optional("campaign"),
         hosts: typed.hosts,
@@ -655,18 +654,20 @@ fn new_event(form: &Fields, current: &Current) -> Result<NewEvent, Invalid> {
         rsvp_mode: typed.rsvp_mode,
         rsvp_closes_at: typed.rsvp_closes_at,
         visibility: typed.visibility,
-    })
+    };
+    (new, unreadable)
 }
 
-/// The changes a saved form asks for: every field, an empty optional one cleared.
-fn changes(form: &Fields, event: &Event) -> Result<EventChanges, Invalid> {
-    let typed = typed(form, event.row.timezone).map_err(Invalid)?;
+/// The changes a saved form asks for (every field, an empty optional one
+/// cleared), and the fields it could not read.
+fn changes(form: &Fields, event: &Event) -> (EventChanges, Vec<InvalidField>) {
+    let (typed, unreadable) = typed(form, event.row.timezone);
     let set = |name: &str| Change::Set(form.get(name).to_owned());
     let optional = |name: &str| match form.get(name).trim() {
         "" => Change::Clear,
         value => Change::Set(value.to_owned()),
     };
-    Ok(EventChanges {
+    let changes = EventChanges {
         campaign: optional("campaign"),
         hosts: Change::Set(typed.hosts),
         slug: set("slug"),
@@ -688,7 +689,8 @@ fn changes(form: &Fields, event: &Event) -> Result<EventChanges, Invalid> {
         rsvp_mode: typed.rsvp_mode.map_or(Change::Keep, Change::Set),
         rsvp_closes_at: or_clear(typed.rsvp_closes_at),
         visibility: typed.visibility.map_or(Change::Keep, Change::Set),
-    })
+    };
+    (changes, unreadable)
 }
 
 /// A value given, or a field cleared.

@@ -628,8 +628,20 @@ impl Events {
     }
 
     /// Create a draft event.
-    #[tracing::instrument(skip_all)]
     pub async fn create(&self, access: &Access, new: NewEvent) -> Result<Event, EventError> {
+        self.create_noting(access, new, Vec::new()).await
+    }
+
+    /// [`Events::create`], for a caller that refused some fields while reading
+    /// what was typed (a form's "lots" for a capacity): those are named with every
+    /// other bad field in one answer, and nothing is written.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_noting(
+        &self,
+        access: &Access,
+        new: NewEvent,
+        refused: Vec<InvalidField>,
+    ) -> Result<Event, EventError> {
         let db = &self.db;
         let member = access.writable(new.organisation.as_deref())?;
         let org = organisation::Entity::find_by_id(member.organisation_id)
@@ -637,7 +649,7 @@ impl Events {
             .await?
             .ok_or_else(EventError::not_found)?;
         let input = EventInput::from_new(new, org.timezone);
-        let valid = input.validate(Checks::default())?;
+        let valid = input.validate(Checks::from(refused))?;
         let links = resolve_links(db, org.id, &input, &valid, None).await?;
         let now = Utc::now();
         let inserted = content::insert_with_slug(db, valid.slug.clone(), &valid.title, |slug| {
@@ -718,12 +730,24 @@ impl Events {
 
     /// Change an event. Once it is published, a change of time or place raises its
     /// `sequence`, so calendars replace their copy instead of keeping the old one.
-    #[tracing::instrument(skip_all)]
     pub async fn change(
         &self,
         access: &Access,
         event: &PublicRef,
         changes: EventChanges,
+    ) -> Result<Event, EventError> {
+        self.change_noting(access, event, changes, Vec::new()).await
+    }
+
+    /// [`Events::change`], for a caller that refused some fields while reading
+    /// what was typed: named with every other bad field, and nothing is written.
+    #[tracing::instrument(skip_all)]
+    pub async fn change_noting(
+        &self,
+        access: &Access,
+        event: &PublicRef,
+        changes: EventChanges,
+        refused: Vec<InvalidField>,
     ) -> Result<Event, EventError> {
         let db = &self.db;
         let row = self.organisers_row(access, event).await?;
@@ -738,7 +762,7 @@ impl Events {
         // out must not drop the invitations still waiting for an answer.
         let hosts = co_host_slugs(db, row.id).await?;
         let mut input = EventInput::from_stored(&row, campaign, hosts);
-        let mut checks = Checks::default();
+        let mut checks = Checks::from(refused);
         input.apply(changes, &mut checks);
         let valid = input.validate(checks)?;
         let links = resolve_links(db, row.organisation_id, &input, &valid, Some(row.id)).await?;

@@ -394,6 +394,74 @@ async fn another_organisations_events_and_rsvps_are_not_found() {
 }
 
 #[tokio::test]
+async fn the_door_finds_names_without_their_accents_and_accents_without_the_names() {
+    let app = spawn_app().await;
+    let (token, browser) = owner_signed_in(&app).await;
+    let id = event(&app, &token, json!({ "capacity": 10 })).await;
+    rsvp(&app, &id, "emile@example.org", "Émile Zola", 0).await;
+    rsvp(&app, &id, "ana@example.org", "Ana García", 0).await;
+    rsvp(&app, &id, "jo@example.org", "Jo Straße", 0).await;
+    rsvp(&app, &id, "mo@example.org", "Mo Emilio", 0).await;
+    let door = format!("/admin/circle/events/{id}/door");
+
+    for (q, expected) in [
+        ("emile", vec!["Émile Zola"]),
+        ("ÉMILE", vec!["Émile Zola"]),
+        ("Émile", vec!["Émile Zola"]),
+        ("emil", vec!["Émile Zola", "Mo Emilio"]),
+        ("garcia", vec!["Ana García"]),
+        ("GARCÍA", vec!["Ana García"]),
+        ("strasse", vec!["Jo Straße"]),
+    ] {
+        let q_in_url: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+        let found = browser.open(&format!("{door}?q={q_in_url}")).await;
+        assert_eq!(door_names(&found), expected, "{q}");
+    }
+}
+
+#[tokio::test]
+async fn the_door_alone_may_run_a_script_and_only_one_of_this_site() {
+    let app = spawn_app().await;
+    let (token, browser) = owner_signed_in(&app).await;
+    let id = event(&app, &token, json!({})).await;
+    let policy = |page: &Page| {
+        page.header("content-security-policy")
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    let door = browser
+        .open(&format!("/admin/circle/events/{id}/door"))
+        .await;
+    door.expect_html(200);
+    assert!(
+        policy(&door).contains("script-src 'self'"),
+        "{}",
+        policy(&door)
+    );
+    assert!(!policy(&door).contains("unsafe-inline"));
+    assert_eq!(
+        door.one("script").value().attr("src"),
+        Some("/assets/door.js")
+    );
+    // Without the script the search is still a form that works.
+    assert_eq!(
+        door.one("form.door-search").value().attr("method"),
+        Some("get")
+    );
+
+    let attendees = browser
+        .open(&format!("/admin/circle/events/{id}/attendees"))
+        .await;
+    assert!(policy(&attendees).contains("script-src 'none'"));
+
+    let script = browser.open("/assets/door.js").await;
+    script.expect(200);
+    assert!(script.content_type().starts_with("text/javascript"));
+    assert!(script.text.contains("door-results"));
+}
+
+#[tokio::test]
 async fn the_door_finds_people_by_name_in_any_case_and_checks_them_in_and_back() {
     let app = spawn_app().await;
     let (token, browser) = owner_signed_in(&app).await;

@@ -515,6 +515,27 @@ async fn at_the_door_on_a_phone() {
         .goto(&app.url(&format!("/admin/circle/events/{}/door", id_of(&event))))
         .await;
     browser.wait_for("0 arrived of 2 expected").await;
+
+    // Typing is enough: the list follows each pause (the script), accents folded,
+    // and the page was not left (the search button was never pressed).
+    browser.fill("q", "GOMEZ").await;
+    browser
+        .wait_for_text("the list to follow the typing", |text| {
+            text.contains("Ana Gómez") && !text.contains("Bo Chen")
+        })
+        .await;
+    assert_eq!(
+        browser.url().await.query(),
+        Some("q=GOMEZ"),
+        "the address follows the search, for the back button"
+    );
+    browser.fill("q", "chen").await;
+    browser
+        .wait_for_text("the list to follow the new name", |text| {
+            text.contains("Bo Chen") && !text.contains("Ana Gómez")
+        })
+        .await;
+
     check_in_at_door(&browser, "Ana Gómez").await;
     browser.wait_for("1 arrived of 2 expected").await;
     screenshot_at(&browser, WIDTH, HEIGHT, "door_checked_in-phone").await;

@@ -147,27 +147,33 @@ async fn a_refused_event_names_each_bad_field_and_makes_nothing() {
             _ => {}
         }
     }
+    fields.push(("location.latitude", "north"));
+    fields.push(("location.longitude", "-79.4"));
+    fields.push(("rsvp_closes_at", "soon"));
 
     let refused = browser.submit("/admin/circle/events/new", &fields).await;
 
+    // In one answer: the values that mean nothing and what the service refuses.
     refused.expect_html(422);
-    error_beside(&refused, "capacity");
+    assert_eq!(
+        error_beside(&refused, "capacity"),
+        "Enter the number of places, a whole number from 1 to 1000000, or leave it empty for no limit."
+    );
     assert_eq!(refused.value_of("capacity"), "lots");
-    // With the number mended, the service names the rest.
-    for (name, value) in &mut fields {
-        if *name == "capacity" {
-            *value = "40";
-        }
-    }
-    let refused = browser.submit("/admin/circle/events/new", &fields).await;
-    refused.expect_html(422);
-    for field in ["title", "ends_at", "location.country"] {
+    for field in [
+        "location.latitude",
+        "rsvp_closes_at",
+        "title",
+        "ends_at",
+        "location.country",
+    ] {
         assert!(
             refused.first(&format!("[id=\"{field}-error\"]")).is_some(),
             "no error beside {field}: {}",
             refused.text
         );
     }
+    assert_eq!(refused.value_of("location.latitude"), "north");
     assert!(app.organiser_events(&token, "").await.is_empty());
 }
 
