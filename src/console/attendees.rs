@@ -13,10 +13,8 @@ use poem::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Answer, Console, Current, Fields, OrgAnd, stop};
-use crate::access::Role;
-use crate::domain::PublicRef;
-use crate::events::service::Event;
+use super::events::InHand;
+use super::{Answer, Console, Fields, OrgAnd, stop};
 use crate::pages::{self, see_other};
 use crate::rsvps::service::{Attendee, Count, Decision, RsvpError, RsvpForm, RsvpStatus, Tally};
 use crate::state::AppState;
@@ -30,82 +28,6 @@ const SHOWN: [RsvpStatus; 5] = [
     RsvpStatus::Declined,
     RsvpStatus::Cancelled,
 ];
-
-/// An event of the organisation in the path, and the organiser's role there.
-pub(super) struct InHand {
-    pub current: Current,
-    pub event: Event,
-}
-
-impl InHand {
-    /// For a page: any member may look (what they see depends on their role).
-    pub async fn readable(
-        console: &Console,
-        state: &AppState,
-        path: OrgAnd<String>,
-    ) -> poem::Result<Self> {
-        let (org, id) = path.0;
-        let current = console.organisation(state, &org).await?;
-        Self::of(console, state, current, &id).await
-    }
-
-    /// For a form: viewers are refused (403).
-    pub async fn writable(
-        console: &Console,
-        state: &AppState,
-        path: OrgAnd<String>,
-    ) -> poem::Result<Self> {
-        let (org, id) = path.0;
-        let current = console
-            .organisation_as(state, &org, Role::Organiser)
-            .await?;
-        Self::of(console, state, current, &id).await
-    }
-
-    async fn of(
-        console: &Console,
-        state: &AppState,
-        current: Current,
-        id: &str,
-    ) -> poem::Result<Self> {
-        let not_found = || stop(pages::not_found(state, console.locale));
-        let id = Uuid::parse_str(id).map_err(|_| not_found())?;
-        let event = state
-            .events
-            .of_organisation_one(console.access(), current.model.id, id)
-            .await
-            .map_err(|e| match e.code() {
-                "not_found" | "forbidden" => not_found(),
-                _ => stop(console.failure(state, &e)),
-            })?;
-        Ok(Self { current, event })
-    }
-
-    pub fn reference(&self) -> PublicRef {
-        PublicRef::Id(self.event.row.id)
-    }
-
-    /// Where this event's console pages are.
-    pub fn base(&self) -> String {
-        format!(
-            "/admin/{}/events/{}",
-            self.current.model.slug, self.event.row.id
-        )
-    }
-
-    /// The event as the page heading shows it.
-    pub fn view(&self, console: &Console) -> Value {
-        let row = &self.event.row;
-        json!({
-            "id": row.id.to_string(),
-            "title": row.title,
-            "status": row.status.as_str(),
-            "when": row.times().map(|t| crate::email::render::when(&t, console.locale)).unwrap_or_default(),
-            "capacity": row.capacity,
-            "base": self.base(),
-        })
-    }
-}
 
 /// A refusal of the RSVPs service that is not about the form: its page.
 pub(super) fn refused(console: &Console, state: &AppState, e: &RsvpError) -> poem::Error {

@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::attendees::{InHand, counts, refused, row_of, why};
+use super::attendees::{counts, refused, row_of, why};
+use super::events::InHand;
 use super::{Answer, Console, Fields, OrgAnd, stop};
 use crate::http::headers::PagePolicy;
 use crate::pages::{self, see_other};
@@ -51,30 +52,39 @@ pub async fn page(
         }
         _ => Value::Null,
     };
-    show(
-        &console,
-        &state,
-        &hand,
-        StatusCode::OK,
-        &query.q,
-        notice,
-        json!({}),
-        json!({}),
-    )
-    .await
+    show(&console, &state, &hand, &query.q, Said::notice(notice)).await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn show(
-    console: &Console,
-    state: &AppState,
-    hand: &InHand,
+/// What the door says beside its list: a notice after a form that succeeded, or
+/// the form refused, with what was typed and why.
+struct Said {
     status: StatusCode,
-    q: &str,
     notice: Value,
     values: Value,
     errors: Value,
-) -> Answer {
+}
+
+impl Said {
+    fn notice(notice: Value) -> Self {
+        Self {
+            status: StatusCode::OK,
+            notice,
+            values: json!({}),
+            errors: json!({}),
+        }
+    }
+
+    fn refused(status: StatusCode, values: Value, errors: Value) -> Self {
+        Self {
+            status,
+            notice: Value::Null,
+            values,
+            errors,
+        }
+    }
+}
+
+async fn show(console: &Console, state: &AppState, hand: &InHand, q: &str, said: Said) -> Answer {
     let tally = state
         .rsvps
         .tally(console.access(), &hand.reference())
@@ -97,15 +107,15 @@ async fn show(
         "q": q,
         "found": found,
         "most": SHOWN,
-        "notice": notice,
-        "values": values,
-        "errors": errors,
+        "notice": said.notice,
+        "values": said.values,
+        "errors": said.errors,
     });
     // Search as you type (`/assets/door.js`); the form works without it.
     Ok(console.render_with(
         state,
         Some(&hand.current),
-        status,
+        said.status,
         "door",
         context,
         PagePolicy::SiteWithOwnScript,
@@ -161,19 +171,8 @@ async fn act(
         Ok(_) => Ok(back(&hand, q, done)),
         Err(e) => match why(&console, &e) {
             Some(why) => {
-                let errors = json!({ "_form": why });
-                let status = StatusCode::CONFLICT;
-                show(
-                    &console,
-                    &state,
-                    &hand,
-                    status,
-                    q,
-                    Value::Null,
-                    json!({}),
-                    errors,
-                )
-                .await
+                let said = Said::refused(StatusCode::CONFLICT, json!({}), json!({ "_form": why }));
+                show(&console, &state, &hand, q, said).await
             }
             None => Err(refused(&console, &state, &e)),
         },
@@ -196,15 +195,6 @@ pub async fn walk_in(
             Ok(()) => return Ok(back(&hand, form.get("name"), "walk_in")),
             Err(refusal) => refusal,
         };
-    show(
-        &console,
-        &state,
-        &hand,
-        status,
-        q,
-        Value::Null,
-        form.typed(),
-        errors,
-    )
-    .await
+    let said = Said::refused(status, form.typed(), errors);
+    show(&console, &state, &hand, q, said).await
 }

@@ -170,20 +170,33 @@ pub async fn create(
         .events
         .create_noting(console.access(), new, unreadable)
         .await;
-    match created {
+    saved(&console, &state, &current, None, &form, created).await
+}
+
+/// After the form was sent: 303 to the event saved, or the form again with what
+/// was typed and each message beside its field.
+async fn saved(
+    console: &Console,
+    state: &AppState,
+    current: &Current,
+    before: Option<&Event>,
+    form: &Fields,
+    result: Result<Event, EventError>,
+) -> Answer {
+    match result {
         Ok(event) => Ok(see_other(&format!(
             "/admin/{}/events/{}?saved=1",
-            org.0, event.row.id
+            current.model.slug, event.row.id
         ))),
         Err(e) => {
-            let errors = refused_fields(&console, &state, e)?;
+            let errors = refused_fields(console, state, e)?;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             form_page(
-                &console,
-                &state,
-                &current,
+                console,
+                state,
+                current,
                 status,
-                None,
+                before,
                 form.typed(),
                 errors,
             )
@@ -246,43 +259,34 @@ pub async fn save(
 ) -> Answer {
     let InHand { current, event } = InHand::writable(&console, &state, path).await?;
     let reference = PublicRef::Id(event.row.id);
-    let org = &current.model.slug;
     let (changes, unreadable) = changes(&form, &event);
     let changed = state
         .events
         .change_noting(console.access(), &reference, changes, unreadable)
         .await;
-    match changed {
-        Ok(event) => Ok(see_other(&format!(
-            "/admin/{org}/events/{}?saved=1",
-            event.row.id
-        ))),
-        Err(e) => {
-            let errors = refused_fields(&console, &state, e)?;
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            form_page(
-                &console,
-                &state,
-                &current,
-                status,
-                Some(&event),
-                form.typed(),
-                errors,
-            )
-            .await
-        }
-    }
+    saved(&console, &state, &current, Some(&event), &form, changed).await
 }
 
-/// An event of the organisation in the path, for a form that changes it: the
-/// organisation must hold it and the organiser must be more than a viewer.
-struct InHand {
-    current: Current,
-    event: Event,
+/// An event of the organisation in the path, and the organiser's role there.
+pub(super) struct InHand {
+    pub current: Current,
+    pub event: Event,
 }
 
 impl InHand {
-    async fn writable(
+    /// For a page: any member may look (what they see depends on their role).
+    pub async fn readable(
+        console: &Console,
+        state: &AppState,
+        path: OrgAnd<String>,
+    ) -> poem::Result<Self> {
+        let (org, id) = path.0;
+        let current = console.organisation(state, &org).await?;
+        Self::of(console, state, current, &id).await
+    }
+
+    /// For a form: viewers are refused (403).
+    pub async fn writable(
         console: &Console,
         state: &AppState,
         path: OrgAnd<String>,
@@ -291,16 +295,57 @@ impl InHand {
         let current = console
             .organisation_as(state, &org, Role::Organiser)
             .await?;
-        let event = event_by_text(console, state, &current, &id).await?;
+        Self::of(console, state, current, &id).await
+    }
+
+    async fn of(
+        console: &Console,
+        state: &AppState,
+        current: Current,
+        id: &str,
+    ) -> poem::Result<Self> {
+        let not_found = || stop(pages::not_found(state, console.locale));
+        let id = Uuid::parse_str(id).map_err(|_| not_found())?;
+        let event = state
+            .events
+            .of_organisation_one(console.access(), current.model.id, id)
+            .await
+            .map_err(|e| match e.code() {
+                "not_found" | "forbidden" => not_found(),
+                _ => stop(console.failure(state, &e)),
+            })?;
         Ok(Self { current, event })
     }
 
-    fn reference(&self) -> PublicRef {
+    pub fn reference(&self) -> PublicRef {
         PublicRef::Id(self.event.row.id)
     }
 
-    /// Where an event's pages are.
-    fn base(&self) -> String {
+    /// Where this event's console pages are.
+    pub fn base(&self) -> String {
+        format!(
+            "/admin/{}/events/{}",
+            self.current.model.slug, self.event.row.id
+        )
+    }
+
+    /// The event as the page heading shows it.
+    pub fn view(&self, console: &Console) -> Value {
+        let row = &self.event.row;
+        json!({
+            "id": row.id.to_string(),
+            "title": row.title,
+            "status": row.status.as_str(),
+            "when": row.times().map(|t| crate::email::render::when(&t, console.locale)).unwrap_or_default(),
+            "capacity": row.capacity,
+            "base": self.base(),
+        })
+    }
+}
+
+impl InHand {
+    /// Where the organisation's events are listed.
+    fn events(&self) -> String {
         format!("/admin/{}/events", self.current.model.slug)
     }
 
@@ -326,7 +371,7 @@ pub async fn publish(console: Console, state: Data<&AppState>, path: OrgAnd<Stri
         .events
         .publish(console.access(), &hand.reference())
         .await;
-    let next = done.map(|e| format!("{}/{}?published=1", hand.base(), e.row.id));
+    let next = done.map(|e| format!("{}/{}?published=1", hand.events(), e.row.id));
     hand.then(&console, &state, next).await
 }
 
@@ -362,7 +407,7 @@ pub async fn cancel(
             .await
         }
         done => {
-            let next = done.map(|e| format!("{}/{}?cancelled=1", hand.base(), e.row.id));
+            let next = done.map(|e| format!("{}/{}?cancelled=1", hand.events(), e.row.id));
             hand.then(&console, &state, next).await
         }
     }
@@ -374,7 +419,7 @@ pub async fn duplicate(console: Console, state: Data<&AppState>, path: OrgAnd<St
     let hand = InHand::writable(&console, &state, path).await?;
     let copy = copy_of(&hand.event, &hand.current);
     let done = state.events.create(console.access(), copy).await;
-    let next = done.map(|made| format!("{}/{}?duplicated=1", hand.base(), made.row.id));
+    let next = done.map(|made| format!("{}/{}?duplicated=1", hand.events(), made.row.id));
     hand.then(&console, &state, next).await
 }
 
@@ -386,7 +431,7 @@ pub async fn delete(console: Console, state: Data<&AppState>, path: OrgAnd<Strin
         .events
         .delete(console.access(), &hand.reference())
         .await;
-    let next = done.map(|()| format!("{}?shown=drafts", hand.base()));
+    let next = done.map(|()| format!("{}?shown=drafts", hand.events()));
     hand.then(&console, &state, next).await
 }
 
