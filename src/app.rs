@@ -74,6 +74,7 @@ impl App {
             limits: Arc::new(crate::http::limit::Limiters::new(&config.limits)),
             proxies: TrustedProxies::new(&config.trusted_proxies),
             metrics_token: config.metrics_token.clone().map(Into::into),
+            feedback_token: config.feedback_token.clone().map(Into::into),
             feeds: Arc::default(),
         };
         let acceptor = TcpListener::bind(config.bind.as_str())
@@ -234,6 +235,10 @@ fn routes(
         .at(
             "/webhooks/stripe",
             poem::post(crate::fundraisers::webhook::stripe),
+        )
+        .at(
+            "/webhooks/mail-feedback",
+            poem::post(crate::email::webhook::mail_feedback),
         )
         .at(
             "/invitations/:token",

@@ -39,6 +39,9 @@ pub struct Config {
     /// `TURNOUT_METRICS_TOKEN`: the bearer token `/metrics` asks for; unset, it answers
     /// loopback clients only.
     pub metrics_token: Option<String>,
+    /// `TURNOUT_FEEDBACK_TOKEN`: the bearer token of `POST /webhooks/mail-feedback`
+    /// (bounces and complaints); unset, that endpoint answers 503.
+    pub feedback_token: Option<String>,
     /// How long a client may take over a request's headers and body, and how long a
     /// connection may idle. Not read from the environment; tests shorten them.
     pub timeouts: crate::http::edge::Timeouts,
@@ -66,6 +69,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             limits: RateLimits::default(),
             metrics_token: None,
+            feedback_token: None,
             timeouts: crate::http::edge::Timeouts::default(),
         }
     }
@@ -129,6 +133,7 @@ impl Config {
                 })?,
             },
             metrics_token: get("TURNOUT_METRICS_TOKEN"),
+            feedback_token: get("TURNOUT_FEEDBACK_TOKEN"),
             timeouts: defaults.timeouts,
         };
         config.check()?;
@@ -306,6 +311,7 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("limits", &self.limits)
             .field("metrics_token", &secret(&self.metrics_token))
+            .field("feedback_token", &secret(&self.feedback_token))
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
             .finish()
@@ -406,11 +412,15 @@ mod tests {
             smtp_url: Some("smtps://user:hunter2@mail.example.org".into()),
             secret: Some("s3cret".into()),
             metrics_token: Some("m3trics".into()),
+            feedback_token: Some("f33dback".into()),
             ..Config::default()
         };
         let shown = format!("{config:?}");
         assert!(
-            !shown.contains("hunter2") && !shown.contains("s3cret") && !shown.contains("m3trics"),
+            !shown.contains("hunter2")
+                && !shown.contains("s3cret")
+                && !shown.contains("m3trics")
+                && !shown.contains("f33dback"),
             "{shown}"
         );
     }

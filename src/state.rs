@@ -35,4 +35,6 @@ pub struct AppState {
     pub proxies: TrustedProxies,
     /// What `/metrics` asks for, when set.
     pub metrics_token: Option<Arc<str>>,
+    /// What `/webhooks/mail-feedback` asks for; unset, it answers 503.
+    pub feedback_token: Option<Arc<str>>,
 }

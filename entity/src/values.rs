@@ -256,3 +256,17 @@ stored_enum! {
         Daily = "daily",
     }
 }
+
+stored_enum! {
+    /// Why no email goes to an address any more.
+    SuppressionReason {
+        /// A delivery status notification said the address fails for good.
+        Bounced = "bounced",
+        /// Its holder reported an email as abuse (an ARF report).
+        Complained = "complained",
+        /// Three temporary failures within 30 days.
+        RepeatedFailures = "repeated_failures",
+        /// Our SMTP server refused it with a 5xx reply.
+        Rejected = "rejected",
+    }
+}

@@ -16,6 +16,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
+use super::suppression;
 use super::{
     message,
     outbox::Status,
@@ -24,6 +25,7 @@ use super::{
 };
 use crate::config::RetryPolicy;
 use entity::outbox_email;
+use entity::values::SuppressionReason as Reason;
 
 /// Emails claimed at once.
 const BATCH: i64 = 64;
@@ -60,7 +62,37 @@ impl Stop {
 struct Outcome {
     id: uuid::Uuid,
     attempts: i32,
-    result: Result<(), SendError>,
+    recipient: String,
+    result: Result<(), Failure>,
+}
+
+/// Why a claimed email was not sent.
+enum Failure {
+    /// The transport failed: for good when the server answered 5xx, which also
+    /// suppresses the address.
+    Send(SendError),
+    /// The row cannot be made into a message (a template gone): for good.
+    Unrenderable(String),
+    /// The address is suppressed: not sent, for good.
+    Suppressed(Reason),
+}
+
+impl Failure {
+    fn permanent(&self) -> bool {
+        match self {
+            Self::Send(e) => e.permanent,
+            Self::Unrenderable(_) | Self::Suppressed(_) => true,
+        }
+    }
+
+    /// What is kept on the email, for whoever retries it.
+    fn message(&self) -> String {
+        match self {
+            Self::Send(e) => e.message.clone(),
+            Self::Unrenderable(why) => why.clone(),
+            Self::Suppressed(reason) => format!("not sent: the address is suppressed ({reason})"),
+        }
+    }
 }
 
 /// An SMTP server's error with the recipient's address taken out ("550 5.1.1
@@ -142,6 +174,9 @@ impl Delivery {
                 break;
             }
             let ids: Vec<uuid::Uuid> = claimed.iter().map(|row| row.id).collect();
+            let suppressed =
+                suppression::among(&self.db, claimed.iter().map(|row| row.recipient.clone()))
+                    .await?;
             // One recipient's emails go one after another, in the order they were
             // queued ("you're on the waitlist" before "a place opened up"); different
             // recipients' go side by side.
@@ -164,7 +199,15 @@ impl Delivery {
                         if stop.is_set() {
                             break;
                         }
-                        let outcome = self.deliver(row).await;
+                        let outcome = match suppressed.get(&row.recipient.to_lowercase()) {
+                            Some(reason) => Outcome {
+                                id: row.id,
+                                attempts: row.attempts,
+                                recipient: row.recipient,
+                                result: Err(Failure::Suppressed(*reason)),
+                            },
+                            None => self.deliver(row).await,
+                        };
                         finished
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
@@ -227,19 +270,18 @@ impl Delivery {
     #[tracing::instrument(skip_all, fields(email_id = %row.id, template = %row.template))]
     async fn deliver(&self, row: outbox_email::Model) -> Outcome {
         let result = match self.message(&row) {
-            Ok(message) => self.transport.send(message).await,
-            Err(e) => Err(SendError {
-                permanent: true,
-                message: e,
+            Ok(message) => self.transport.send(message).await.map_err(|e| {
+                Failure::Send(SendError {
+                    message: without_address(&e.message, &row.recipient),
+                    ..e
+                })
             }),
-        }
-        .map_err(|e| SendError {
-            message: without_address(&e.message, &row.recipient),
-            ..e
-        });
+            Err(e) => Err(Failure::Unrenderable(without_address(&e, &row.recipient))),
+        };
         Outcome {
             id: row.id,
             attempts: row.attempts,
+            recipient: row.recipient,
             result,
         }
     }
@@ -283,12 +325,21 @@ impl Delivery {
         for outcome in failed {
             let Err(e) = outcome.result else { continue };
             let update = claimed().filter(outbox_email::Column::Id.eq(outcome.id));
-            let update = if e.permanent || outcome.attempts >= self.policy.max_attempts {
-                tracing::warn!(email_id = %outcome.id, error = %e.message, attempts = outcome.attempts, "email failed");
+            if let Failure::Send(SendError {
+                permanent: true,
+                message,
+            }) = &e
+            {
+                // Our own server refused it for good: as a permanent bounce.
+                suppression::suppress(&txn.txn, &outcome.recipient, Reason::Rejected, message, now)
+                    .await?;
+            }
+            let update = if e.permanent() || outcome.attempts >= self.policy.max_attempts {
+                tracing::warn!(email_id = %outcome.id, error = %e.message(), attempts = outcome.attempts, "email failed");
                 round.failed += 1;
                 update.col_expr(outbox_email::Column::Status, Expr::value(Status::Failed))
             } else {
-                tracing::info!(email_id = %outcome.id, error = %e.message, attempts = outcome.attempts, "email will be retried");
+                tracing::info!(email_id = %outcome.id, error = %e.message(), attempts = outcome.attempts, "email will be retried");
                 round.retrying += 1;
                 let next = now
                     + chrono::Duration::from_std(self.policy.delay(outcome.attempts))
@@ -300,7 +351,7 @@ impl Delivery {
             update
                 .col_expr(
                     outbox_email::Column::LastError,
-                    Expr::value(Some(e.message)),
+                    Expr::value(Some(e.message())),
                 )
                 .exec(&txn.txn)
                 .await?;

@@ -5,11 +5,14 @@
 pub mod api;
 pub mod delivery;
 pub mod event;
+pub mod feedback;
 pub mod links;
 pub mod message;
 pub mod outbox;
 pub mod render;
+pub mod suppression;
 pub mod transport;
+pub mod webhook;
 
 use std::sync::Arc;
 

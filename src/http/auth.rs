@@ -60,3 +60,15 @@ impl From<AccessError> for ApiError {
         }
     }
 }
+
+/// Whether a request carries `Authorization: Bearer <token>` of a deployment's own
+/// secret (`/metrics`, the mail feedback webhook). Compared as digests, so the
+/// time taken says nothing about the token.
+pub fn bears(req: &poem::Request, token: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let given = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    Sha256::digest(given.as_bytes()) == Sha256::digest(token.as_bytes())
+}

@@ -32,6 +32,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod idempotency;
+mod mail_feedback;
 mod openapi;
 mod organisations;
 mod pages;
