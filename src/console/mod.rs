@@ -36,6 +36,7 @@ pub mod home;
 pub mod organisation_pages;
 pub mod password_reset;
 pub mod sign_in;
+pub mod suppressed;
 
 /// The cookie that holds a console session's token.
 pub const COOKIE: &str = "turnout_session";
@@ -116,6 +117,8 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/:org/members/:id/remove",
             poem::post(organisation_pages::remove),
         )
+        .at("/:org/emails/suppressed", get(suppressed::page))
+        .at("/:org/emails/suppressed/lift", poem::post(suppressed::lift))
         .catch_all_error(|e: poem::Error| async move { e.into_response() })
 }
 

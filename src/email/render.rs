@@ -651,6 +651,12 @@ mod tests {
                 {"slug": "other", "name": "Other", "role": "viewer", "applications": 0, "failed_emails": 0, "drafts": 0},
             ]}))),
             ("admin/forbidden", console(json!({}))),
+            ("admin/suppressed", console(json!({"count": 2, "most": 500, "lifted": true, "addresses": [
+                {"address": "a@b", "reason": "bounced", "detail": "5.1.1", "since": "6 Dec"},
+                {"address": "c@d", "reason": "complained", "detail": null, "since": "6 Dec"},
+            ]}))),
+            ("admin/suppressed", console(json!({"count": 0, "most": 500, "addresses": []}))),
+            ("admin/suppressed", console(json!({"count": 3, "most": 500, "addresses": null}))),
             ("admin/attendees", console(json!({
                 "event": {"id": "1", "title": "Film", "status": "published", "when": "Monday", "capacity": 40, "base": "/admin/circle/events/1"},
                 "counts": {"capacity": 40, "going": {"people": 2, "guests": 1, "seats": 3},

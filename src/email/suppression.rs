@@ -158,3 +158,69 @@ pub async fn among(
         .map(|s| (s.address, s.reason))
         .collect())
 }
+
+/// The suppressed addresses an organisation wrote to, newest first, at most
+/// `limit`: its organisers see why their emails to them stop, and no one else's.
+pub async fn of_organisation(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    limit: u64,
+) -> Result<Vec<suppression::Model>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let written = sea_orm::sea_query::Query::select()
+        .expr(Func::lower(Expr::col(outbox_email::Column::Recipient)))
+        .from(outbox_email::Entity)
+        .and_where(Expr::col(outbox_email::Column::OrganisationId).eq(organisation_id))
+        .to_owned();
+    suppression::Entity::find()
+        .filter(suppression::Column::Address.in_subquery(written))
+        .order_by_desc(suppression::Column::CreatedAt)
+        .order_by_asc(suppression::Column::Address)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
+/// Write to an address again: its suppression and the temporary failures counted
+/// towards one go. A complaint stays: only its holder can take it back, by
+/// acting again. `false` when there was nothing to lift, or the organisation never
+/// wrote to the address.
+pub async fn lift(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    address: &str,
+) -> Result<bool, DbErr> {
+    let address = address.trim().to_lowercase();
+    let theirs = of_organisation_one(conn, organisation_id, &address).await?;
+    if !theirs.is_some_and(|s| s.reason != Reason::Complained) {
+        return Ok(false);
+    }
+    delivery_failure::Entity::delete_many()
+        .filter(delivery_failure::Column::Address.eq(address.as_str()))
+        .exec(conn)
+        .await?;
+    let lifted = suppression::Entity::delete_by_id(address)
+        .exec(conn)
+        .await?;
+    Ok(lifted.rows_affected > 0)
+}
+
+/// One suppressed address, if the organisation wrote to it.
+async fn of_organisation_one(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    address: &str,
+) -> Result<Option<suppression::Model>, DbErr> {
+    let Some(found) = suppression::Entity::find_by_id(address.to_owned())
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let written = outbox_email::Entity::find()
+        .filter(outbox_email::Column::OrganisationId.eq(organisation_id))
+        .filter(Expr::expr(Func::lower(Expr::col(outbox_email::Column::Recipient))).eq(address))
+        .count(conn)
+        .await?;
+    Ok((written > 0).then_some(found))
+}

@@ -710,6 +710,12 @@ async fn every_console_page_passes_axe_and_is_photographed() {
     app.rsvp(id_of(&event), "ana@example.org", json!({ "name": "Ana" }))
         .await
         .expect(201);
+    // An address our server refuses: listed among those no longer written to.
+    app.smtp.refuse("gone@example.org");
+    app.rsvp(id_of(&event), "gone@example.org", json!({ "name": "Gone" }))
+        .await
+        .expect(201);
+    app.deliver_emails().await;
     sign_in(&browser, &app, "owner@circle.example.org").await;
     found.extend(look_at(&browser, axe, "dashboard").await);
 
@@ -740,6 +746,7 @@ async fn every_console_page_passes_axe_and_is_photographed() {
         ("settings", "/admin/circle/settings".to_owned()),
         ("members", "/admin/circle/members".to_owned()),
         ("account", "/admin/account".to_owned()),
+        ("suppressed", "/admin/circle/emails/suppressed".to_owned()),
     ];
     for (name, path) in &pages {
         browser.goto(&app.url(path)).await;

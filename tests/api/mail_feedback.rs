@@ -373,3 +373,131 @@ async fn a_report_about_an_address_we_never_wrote_to_suppresses_nobody() {
         &json!({"reports": 1, "suppressed": 0, "ignored": 1})
     );
 }
+
+// --- the console ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn organisers_see_the_addresses_no_longer_written_to_and_may_write_again() {
+    use crate::console::{Browser, owner_signed_in};
+    use crate::pages::text_of;
+    let app = app_with_feedback().await;
+    let (token, browser) = owner_signed_in(&app).await;
+    let id = event(&app, &token).await;
+    for address in ["ana@example.org", "dee@example.org", "bo@example.org"] {
+        app.rsvp(&id, address, json!({})).await.expect(201);
+    }
+    app.deliver_emails().await;
+    post_feedback(
+        &app,
+        &dsn("ana@example.org", "failed", "5.1.1", "<x@y>"),
+        Some(TOKEN),
+    )
+    .await
+    .expect(200);
+    post_feedback(&app, &complaint("dee@example.org"), Some(TOKEN))
+        .await
+        .expect(200);
+    let path = "/admin/circle/emails/suppressed";
+
+    let page = browser.open(path).await;
+    page.expect_html(200);
+    let rows: Vec<String> = page.all("tbody tr").into_iter().map(text_of).collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.iter().any(|r| r.contains("ana@example.org")
+        && r.contains("Bounced: the address does not exist")
+        && r.contains("5.1.1")));
+    assert!(rows.iter().any(|r| r.contains("dee@example.org")
+        && r.contains("Reported as abuse by its reader")));
+    assert!(!page.text.contains("bo@example.org"));
+    // A complaint is the reader's to take back: no button for it.
+    assert_eq!(page.all("form[action$='/lift']").len(), 1);
+
+    let lifted = browser
+        .submit(&format!("{path}/lift"), &[("address", "ana@example.org")])
+        .await;
+    lifted.expect(303);
+    assert_eq!(lifted.location(), format!("{path}?lifted=1"));
+    let after = browser.open(lifted.location()).await;
+    assert_eq!(
+        text_of(after.one(".notice")),
+        "Emails will go to this address again."
+    );
+    assert!(!after.text.contains("ana@example.org"));
+    browser
+        .submit(&format!("{path}/lift"), &[("address", "dee@example.org")])
+        .await
+        .expect_html(404);
+
+    app.cancel(&token, &id, "Postponed").await.expect(200);
+    app.deliver_emails().await;
+    assert_eq!(app.smtp.to("ana@example.org").len(), 2, "written to again");
+    assert_eq!(app.smtp.to("dee@example.org").len(), 1);
+
+    // In Spanish, too.
+    let es = Browser::sign_in(&app, "owner@circle.example.org", crate::console::PASSWORD)
+        .await
+        .in_language("es");
+    let page = es.open(path).await;
+    assert!(
+        page.text
+            .contains("Denunciado como abuso por su destinatario")
+    );
+}
+
+#[tokio::test]
+async fn viewers_and_other_organisations_see_no_suppressed_address() {
+    use crate::console::{Browser, PASSWORD, owner_signed_in, set_password};
+    let app = app_with_feedback().await;
+    let (token, _) = owner_signed_in(&app).await;
+    app.member(&token, "circle", "vic@example.org", "viewer")
+        .await;
+    let viewer = Browser::sign_in(&app, "vic@example.org", PASSWORD).await;
+    let id = event(&app, &token).await;
+    app.rsvp(&id, "ana@example.org", json!({}))
+        .await
+        .expect(201);
+    app.deliver_emails().await;
+    post_feedback(
+        &app,
+        &dsn("ana@example.org", "failed", "5.1.1", "<x@y>"),
+        Some(TOKEN),
+    )
+    .await
+    .expect(200);
+
+    let page = viewer.open("/admin/circle/emails/suppressed").await;
+    page.expect_html(200);
+    assert!(page.text.contains("1 addresses."), "{}", page.text);
+    assert!(!page.text.contains("ana@example.org"));
+    viewer
+        .submit(
+            "/admin/circle/emails/suppressed/lift",
+            &[("address", "ana@example.org")],
+        )
+        .await
+        .expect_html(403);
+
+    // Another organisation never wrote to her: it sees nothing and lifts nothing.
+    app.owner_of("other").await;
+    set_password(&app, "owner@other.example.org").await;
+    let other = Browser::sign_in(&app, "owner@other.example.org", PASSWORD).await;
+    let theirs = other.open("/admin/other/emails/suppressed").await;
+    theirs.expect_html(200);
+    assert!(!theirs.text.contains("ana@example.org"));
+    other
+        .submit(
+            "/admin/other/emails/suppressed/lift",
+            &[("address", "ana@example.org")],
+        )
+        .await
+        .expect_html(404);
+    other
+        .open("/admin/circle/emails/suppressed")
+        .await
+        .expect_html(404);
+    let still = Browser::sign_in(&app, "owner@circle.example.org", PASSWORD)
+        .await
+        .open("/admin/circle/emails/suppressed")
+        .await;
+    assert!(still.text.contains("ana@example.org"));
+}
