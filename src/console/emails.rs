@@ -202,7 +202,10 @@ pub async fn retry(console: Console, state: Data<&AppState>, path: OrgAnd<String
         return Ok(see_other(&format!("{base}?retried=1")));
     }
     // Ours but no longer failed (retried already, in another tab): say so.
-    match outbox::find_of(&state.db, ours, id).await.map_err(failure)? {
+    match outbox::find_of(&state.db, ours, id)
+        .await
+        .map_err(failure)?
+    {
         Some(_) => Ok(see_other(&format!("{base}?gone=1"))),
         None => Err(not_found()),
     }

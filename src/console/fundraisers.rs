@@ -443,7 +443,11 @@ fn optional_amount(
 
 /// Amounts typed in one field: separated by spaces or semicolons, a comma followed
 /// by a space counting as a space (`10, 25, 50`, `12,50 25`); empty is none.
-fn amounts_in(raw: &str, currency: Option<Currency>, field: &str) -> Result<Vec<i64>, InvalidField> {
+fn amounts_in(
+    raw: &str,
+    currency: Option<Currency>,
+    field: &str,
+) -> Result<Vec<i64>, InvalidField> {
     raw.split([';', ' ', '\t', '\n', '\r'])
         .map(|part| part.trim().trim_end_matches(','))
         .filter(|part| !part.is_empty())
@@ -592,7 +596,13 @@ pub async fn donations(
     let notice = ["recorded", "refunded"]
         .into_iter()
         .find(|flag| super::flag(req, flag))
-        .map(|done| say(console.locale, &format!("console.donations.done_{done}"), &[]));
+        .map(|done| {
+            say(
+                console.locale,
+                &format!("console.donations.done_{done}"),
+                &[],
+            )
+        });
     let cursor = Cursor::parse(&query.cursor).ok();
     let values = json!({
         "method": "cash",
@@ -632,9 +642,11 @@ async fn donations_page(
         "currency": f.row.currency.code(),
         "amount": amount_text(f.raised, f.row.currency, locale),
     })];
-    totals.extend(f.raised_other.iter().map(|(c, n)| {
-        json!({ "currency": c.code(), "amount": amount_text(*n, *c, locale) })
-    }));
+    totals.extend(
+        f.raised_other
+            .iter()
+            .map(|(c, n)| json!({ "currency": c.code(), "amount": amount_text(*n, *c, locale) })),
+    );
     // Names, addresses and notes only for those the service shows them to.
     let (rows, next) = if hand.current.can_write() {
         let page = state
@@ -859,7 +871,11 @@ fn refund_form(
     // A refusal known before asking: what the service would refuse or do nothing for.
     let why = why.or_else(|| match donation.row.status {
         DonationStatus::Succeeded => None,
-        DonationStatus::Refunded => Some(say(console.locale, "console.donations.already_refunded", &[])),
+        DonationStatus::Refunded => Some(say(
+            console.locale,
+            "console.donations.already_refunded",
+            &[],
+        )),
         _ => Some(say(console.locale, "console.donations.not_refundable", &[])),
     });
     let context = json!({
@@ -979,9 +995,7 @@ fn own_words(field: &InvalidField) -> Option<&'static str> {
     }
     let money = ["goal.amount", "amount.amount", "min_amount", "max_amount"];
     Some(match field.field.as_str() {
-        f if money.contains(&f) && field.message.starts_with("must not be more") => {
-            "min_over_max"
-        }
+        f if money.contains(&f) && field.message.starts_with("must not be more") => "min_over_max",
         f if money.contains(&f) => "bad_amount",
         "goal.currency" | "amount.currency" => "bad_currency",
         "suggested_amounts" => "bad_suggested",
@@ -1046,7 +1060,10 @@ mod tests {
             amounts_in("10, 25, 50", gbp, "s"),
             Ok(vec![1000, 2500, 5000])
         );
-        assert_eq!(amounts_in("12,50 25;7", gbp, "s"), Ok(vec![1250, 2500, 700]));
+        assert_eq!(
+            amounts_in("12,50 25;7", gbp, "s"),
+            Ok(vec![1250, 2500, 700])
+        );
         assert_eq!(amounts_in("  ", gbp, "s"), Ok(vec![]));
         assert!(amounts_in("10,25,50", gbp, "s").is_err());
         let gbp = gbp.unwrap();

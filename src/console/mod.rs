@@ -131,7 +131,10 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/:org/fundraisers/:id/publish",
             poem::post(fundraisers::publish),
         )
-        .at("/:org/fundraisers/:id/close", poem::post(fundraisers::close))
+        .at(
+            "/:org/fundraisers/:id/close",
+            poem::post(fundraisers::close),
+        )
         .at(
             "/:org/fundraisers/:id/donations",
             get(fundraisers::donations).post(fundraisers::record),

@@ -741,7 +741,9 @@ impl Fundraisers {
         fundraiser_id: Uuid,
         id: Uuid,
     ) -> Result<Donation, FundraiserError> {
-        let query = self.donations_to(access, &PublicRef::Id(fundraiser_id)).await?;
+        let query = self
+            .donations_to(access, &PublicRef::Id(fundraiser_id))
+            .await?;
         let row = query
             .filter(donation::Column::Id.eq(id))
             .one(&self.db)

@@ -134,7 +134,7 @@ impl Money {
             _ => (text, ""),
         };
         let groups: Vec<&str> = whole
-            .split(|c: char| matches!(c, '.' | ',' | ' ' | '\u{a0}' | '\u{202f}'))
+            .split(['.', ',', ' ', '\u{a0}', '\u{202f}'])
             .collect();
         if groups.len() > 1
             && !((1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3))
@@ -209,9 +209,23 @@ mod tests {
             ("12,50", 1250),
             ("12", 1200),
         ] {
-            assert_eq!(Money::parse_typed(typed, gbp).unwrap().minor(), minor, "{typed}");
+            assert_eq!(
+                Money::parse_typed(typed, gbp).unwrap().minor(),
+                minor,
+                "{typed}"
+            );
         }
-        for bad in ["", "lots", "12 50", "1.23,50", "1,2,3", "1.2.3", "12.505", "1,234.5.0", "-3"] {
+        for bad in [
+            "",
+            "lots",
+            "12 50",
+            "1.23,50",
+            "1,2,3",
+            "1.2.3",
+            "12.505",
+            "1,234.5.0",
+            "-3",
+        ] {
             assert!(Money::parse_typed(bad, gbp).is_err(), "{bad}");
         }
     }
