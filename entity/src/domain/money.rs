@@ -133,9 +133,7 @@ impl Money {
             }
             _ => (text, ""),
         };
-        let groups: Vec<&str> = whole
-            .split(['.', ',', ' ', '\u{a0}', '\u{202f}'])
-            .collect();
+        let groups: Vec<&str> = whole.split(['.', ',', ' ', '\u{a0}', '\u{202f}']).collect();
         if groups.len() > 1
             && !((1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3))
         {
