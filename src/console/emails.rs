@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::{Answer, Console, Current, OrgAnd, stop};
 use crate::access::Role;
 use crate::content::{Cursor, Limit};
+use crate::domain::Locale;
 use crate::email::outbox::{self, Status};
 use crate::email::render::{Template, date_text};
 use crate::pages::{self, see_other};
@@ -141,13 +142,23 @@ fn row_of(console: &Console, current: &Current, e: &outbox_email::Model) -> Valu
 /// A moment as the organiser reads it: the day and the time in the organisation's
 /// zone.
 fn moment(console: &Console, current: &Current, at: DateTime<Utc>) -> String {
-    let zone = current.model.timezone.tz();
-    let local = at.with_timezone(&zone);
+    let local = at.with_timezone(&current.model.timezone.tz());
     format!(
         "{} {}",
-        date_text(at, console.locale),
+        day_in(at, current, console.locale),
         local.format("%H:%M %Z")
     )
+}
+
+/// The day of `at` in the organisation's zone, as the organiser writes days.
+pub fn day_in(at: DateTime<Utc>, current: &Current, locale: Locale) -> String {
+    // `date_text` writes the day of a UTC instant: given the wall time read as UTC,
+    // it writes the organisation's day.
+    let wall = at
+        .with_timezone(&current.model.timezone.tz())
+        .naive_local()
+        .and_utc();
+    date_text(wall, locale)
 }
 
 /// What an email is, in words ("RSVP confirmation"); a template this version does

@@ -23,7 +23,7 @@ use super::{Answer, Console, Current, Fields, OrgAnd, stop};
 use crate::access::Role;
 use crate::content::{Change, ContentError, Cursor, Invalid, Limit};
 use crate::domain::{Currency, InvalidField, Money, PublicRef, Refusal, decimal_text};
-use crate::email::render::{amount_text, date_text};
+use crate::email::render::amount_text;
 use crate::fundraisers::donations::{Donation, OfflineGift};
 use crate::fundraisers::service::{
     Amount, DonationMethod, DonationStatus, Fundraiser, FundraiserChanges, FundraiserError,
@@ -662,7 +662,7 @@ async fn donations_page(
         let rows: Vec<Value> = page
             .items
             .iter()
-            .map(|d| donation_row(d, console))
+            .map(|d| donation_row(d, console, &hand.current))
             .collect();
         (Some(rows), page.next.map(|c| c.to_string()))
     } else {
@@ -691,7 +691,7 @@ async fn donations_page(
 }
 
 /// One donation as a row of the list.
-fn donation_row(d: &Donation, console: &Console) -> Value {
+fn donation_row(d: &Donation, console: &Console, current: &Current) -> Value {
     let row = &d.row;
     let locale = console.locale;
     json!({
@@ -706,7 +706,7 @@ fn donation_row(d: &Donation, console: &Console) -> Value {
         "refunded": (row.refunded_amount > 0).then(|| amount_text(row.refunded_amount, row.currency, locale)),
         "note": row.note,
         "message": row.message,
-        "date": date_text(row.received_at.unwrap_or(row.created_at), locale),
+        "date": super::emails::day_in(row.received_at.unwrap_or(row.created_at), current, locale),
         "refundable": row.status == DonationStatus::Succeeded,
     })
 }
@@ -881,7 +881,7 @@ fn refund_form(
     let context = json!({
         "fundraiser": summary(&hand.fundraiser, console),
         "base": hand.here(),
-        "donation": donation_row(donation, console),
+        "donation": donation_row(donation, console, &hand.current),
         "online": donation.row.method == DonationMethod::Online,
         "why": why,
     });
