@@ -120,10 +120,9 @@ pub async fn create(
     let current = console
         .organisation_as(&state, &org, Role::Organiser)
         .await?;
-    let created = match new_fundraiser(&form, &current) {
-        Ok(new) => state.fundraisers.create(console.access(), new).await,
-        Err(invalid) => Err(ContentError::Invalid(invalid).into()),
-    };
+    let (new, refused) = new_fundraiser(&form, &current);
+    let created = state.fundraisers.create(console.access(), new).await;
+    let created = and_refused(created, refused, &MONEY);
     match created {
         Ok(f) => Ok(see_other(&format!(
             "/admin/{}/fundraisers/{}?saved=1",
@@ -533,22 +532,66 @@ fn optional(form: &Fields, name: &str) -> Option<String> {
     Some(form.get(name).trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// A new fundraiser from the form, in the organisation in hand. No suggested
-/// amounts typed: the currency's defaults.
-fn new_fundraiser(form: &Fields, current: &Current) -> Result<NewFundraiser, Invalid> {
-    let typed = typed(form, None).map_err(Invalid)?;
-    Ok(NewFundraiser {
+/// The fields of a new fundraiser's form that hold money.
+const MONEY: [&str; 4] = ["goal", "suggested_amounts", "min_amount", "max_amount"];
+
+/// A new fundraiser from the form, in the organisation in hand (no suggested
+/// amounts typed: the currency's defaults), and the money fields refused here. With
+/// any refused, it has no goal, which the service always refuses: asked, it still
+/// tells what it makes of the other fields, and makes nothing.
+fn new_fundraiser(form: &Fields, current: &Current) -> (NewFundraiser, Vec<InvalidField>) {
+    let (typed, refused) = match typed(form, None) {
+        Ok(typed) => (Some(typed), Vec::new()),
+        Err(refused) => (None, refused),
+    };
+    let new = NewFundraiser {
         organisation: Some(current.model.slug.clone()),
         campaign: optional(form, "campaign"),
         slug: optional(form, "slug"),
         title: form.get("title").to_owned(),
         description: form.get("description").to_owned(),
         language: optional(form, "language"),
-        goal: typed.goal,
-        suggested_amounts: typed.suggested.filter(|s| !s.is_empty()),
-        min_amount: typed.min,
-        max_amount: typed.max,
-    })
+        goal: typed.as_ref().and_then(|t| t.goal.clone()),
+        suggested_amounts: typed
+            .as_ref()
+            .and_then(|t| t.suggested.clone())
+            .filter(|s| !s.is_empty()),
+        min_amount: typed.as_ref().and_then(|t| t.min),
+        max_amount: typed.as_ref().and_then(|t| t.max),
+    };
+    (new, refused)
+}
+
+/// The service's answer to a form some fields of which were refused here first,
+/// the service having been given stand-ins for them that it always refuses: every
+/// refusal, ours for those fields (named in `ours_only`, or nested under them) and
+/// the service's for the rest.
+fn and_refused<T>(
+    answer: Result<T, FundraiserError>,
+    ours: Vec<InvalidField>,
+    ours_only: &[&str],
+) -> Result<T, FundraiserError> {
+    if ours.is_empty() {
+        return answer;
+    }
+    let theirs = match answer {
+        Err(FundraiserError::Content(ContentError::Invalid(Invalid(fields)))) => fields,
+        // Other refusals (not found, not allowed) say more than the fields do.
+        Err(e) => return Err(e),
+        // A stand-in is always refused: nothing was made.
+        Ok(_) => Vec::new(),
+    };
+    let stood_in = |field: &str| {
+        ours_only.iter().any(|name| {
+            field == *name
+                || field
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+    };
+    let mut all = ours;
+    all.extend(theirs.into_iter().filter(|f| !stood_in(&f.field)));
+    Err(ContentError::Invalid(Invalid(all)).into())
 }
 
 /// The changes a saved form asks for: every field; an empty campaign or list of
@@ -719,8 +762,11 @@ fn now_in(current: &Current) -> String {
         .to_string()
 }
 
-/// A gift typed in the form, as the service takes it.
-fn offline_gift(form: &Fields, current: &Current) -> Result<OfflineGift, Invalid> {
+/// A gift typed in the form, as the service takes it, and the fields refused here
+/// (the amount, its currency, the way it came, when). With any refused, the gift's
+/// amount is a stand-in the service always refuses: asked, it still tells what it
+/// makes of the other fields (the donor's address, the note), and records nothing.
+fn offline_gift(form: &Fields, current: &Current) -> (OfflineGift, Vec<InvalidField>) {
     let mut refused = Vec::new();
     let currency = match Currency::parse(form.get("amount.currency")) {
         Ok(c) => Some(c),
@@ -729,9 +775,13 @@ fn offline_gift(form: &Fields, current: &Current) -> Result<OfflineGift, Invalid
             None
         }
     };
-    let minor = amount_in(form.get("amount.amount"), currency, "amount.amount")
-        .map_err(|e| refused.push(e))
-        .unwrap_or(0);
+    let minor = match amount_in(form.get("amount.amount"), currency, "amount.amount") {
+        Ok(minor) => minor,
+        Err(e) => {
+            refused.push(e);
+            0
+        }
+    };
     let method = DonationMethod::parse(form.get("method")).filter(|m| BY_HAND.contains(m));
     if method.is_none() {
         refused.push(InvalidField::required(
@@ -753,22 +803,23 @@ fn offline_gift(form: &Fields, current: &Current) -> Result<OfflineGift, Invalid
             at.map(|t| t.with_timezone(&Utc))
         }
     };
-    match (currency, method, received_at) {
-        (Some(currency), Some(method), Some(received_at)) if refused.is_empty() => {
-            Ok(OfflineGift {
-                amount: Amount::new(minor, currency.code()),
-                method,
-                donor_name: optional(form, "donor_name"),
-                donor_email: optional(form, "donor_email"),
-                received_at,
-                note: optional(form, "note"),
-                anonymous: false,
-                send_receipt: form.get("send_receipt") == "yes",
-                locale: None,
-            })
-        }
-        _ => Err(Invalid(refused)),
-    }
+    // Nothing is worth less than nothing: the service refuses a zero amount.
+    let amount = match currency {
+        Some(currency) if refused.is_empty() => Amount::new(minor, currency.code()),
+        _ => Amount::new(0, "XXX"),
+    };
+    let gift = OfflineGift {
+        amount,
+        method: method.unwrap_or(DonationMethod::Other),
+        donor_name: optional(form, "donor_name"),
+        donor_email: optional(form, "donor_email"),
+        received_at: received_at.unwrap_or_else(Utc::now),
+        note: optional(form, "note"),
+        anonymous: false,
+        send_receipt: form.get("send_receipt") == "yes",
+        locale: None,
+    };
+    (gift, refused)
 }
 
 /// `POST /admin/{org}/fundraisers/{id}/donations`: record a gift that came in by
@@ -781,15 +832,14 @@ pub async fn record(
     form: Fields,
 ) -> Answer {
     let hand = InHand::writable(&console, &state, path).await?;
-    let recorded = match offline_gift(&form, &hand.current) {
-        Ok(gift) => {
-            state
-                .fundraisers
-                .record_offline(console.access(), &hand.reference(), gift)
-                .await
-        }
-        Err(invalid) => Err(ContentError::Invalid(invalid).into()),
-    };
+    let (gift, refused) = offline_gift(&form, &hand.current);
+    let recorded = state
+        .fundraisers
+        .record_offline(console.access(), &hand.reference(), gift)
+        .await;
+    // Only the amount stood in for what was refused here: the service takes any
+    // way a gift came and reads no date but the one it was given.
+    let recorded = and_refused(recorded, refused, &["amount"]);
     match recorded {
         Ok(_) => Ok(see_other(&format!("{}/donations?recorded=1", hand.here()))),
         Err(e) => {

@@ -218,6 +218,7 @@ async fn a_refused_fundraiser_form_keeps_what_was_typed_with_each_message_beside
             "/admin/circle/fundraisers/new",
             &[
                 ("title", "Strike fund"),
+                ("slug", "Not A Slug!"),
                 ("goal.amount", "lots"),
                 ("goal.currency", "XYZ"),
                 ("suggested_amounts", "10,25,50"),
@@ -225,6 +226,9 @@ async fn a_refused_fundraiser_form_keeps_what_was_typed_with_each_message_beside
         )
         .await;
     refused.expect_html(422);
+    // The service's word on the other fields comes with it.
+    error_beside(&refused, "slug");
+    assert_eq!(refused.value_of("slug"), "Not A Slug!");
     assert_eq!(
         error_beside(&refused, "goal.amount"),
         "Enter an amount such as 12.50 or 12,50."
@@ -495,11 +499,14 @@ async fn a_refused_gift_keeps_what_was_typed_with_each_message_beside_its_field(
                 ("amount.currency", "XYZ"),
                 ("method", ""),
                 ("donor_name", "Rosa"),
+                ("donor_email", "rosa at home"),
                 ("note", "kept"),
             ],
         )
         .await;
     refused.expect_html(422);
+    assert!(error_beside(&refused, "donor_email").contains("name@example.org"));
+    assert_eq!(refused.value_of("donor_email"), "rosa at home");
     assert_eq!(
         error_beside(&refused, "amount.amount"),
         "Enter an amount such as 12.50 or 12,50."
