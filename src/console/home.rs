@@ -6,6 +6,9 @@ use serde_json::json;
 use super::{Answer, Console};
 use crate::state::AppState;
 
+/// Minutes an email may wait to be sent before the dashboard says so.
+const WAITING_TOO_LONG: i64 = 15;
+
 /// The dashboard. Someone who belongs to one organisation still sees it: it is
 /// where applications waiting and failed emails are counted.
 #[handler]
@@ -24,6 +27,10 @@ pub async fn dashboard(console: Console, state: Data<&AppState>) -> Answer {
                 "applications": n.applications,
                 "failed_emails": n.failed_emails,
                 "drafts": n.drafts,
+                // Said only once the queue is slow enough to matter.
+                "waiting_for": n.oldest_waiting
+                    .filter(|at| chrono::Utc::now() - *at > chrono::Duration::minutes(WAITING_TOO_LONG))
+                    .map(|at| super::emails::age_words(&console, at)),
             })
         })
         .collect();

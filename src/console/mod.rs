@@ -31,7 +31,9 @@ use entity::organisation;
 pub mod account;
 pub mod attendees;
 pub mod door;
+pub mod emails;
 pub mod events;
+pub mod fundraisers;
 pub mod home;
 pub mod organisation_pages;
 pub mod password_reset;
@@ -119,6 +121,36 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         )
         .at("/:org/emails/suppressed", get(suppressed::page))
         .at("/:org/emails/suppressed/lift", poem::post(suppressed::lift))
+        // Fundraisers, their donations, and the organisation's outbox.
+        .at("/:org/fundraisers", get(fundraisers::list))
+        .at(
+            "/:org/fundraisers/new",
+            get(fundraisers::new_page).post(fundraisers::create),
+        )
+        .at(
+            "/:org/fundraisers/:id",
+            get(fundraisers::show).post(fundraisers::save),
+        )
+        .at(
+            "/:org/fundraisers/:id/publish",
+            poem::post(fundraisers::publish),
+        )
+        .at(
+            "/:org/fundraisers/:id/close",
+            poem::post(fundraisers::close),
+        )
+        .at(
+            "/:org/fundraisers/:id/donations",
+            get(fundraisers::donations).post(fundraisers::record),
+        )
+        .at("/:org/fundraisers/:id/donations.csv", get(fundraisers::csv))
+        .at(
+            "/:org/fundraisers/:id/donations/:donation/refund",
+            get(fundraisers::refund_page).post(fundraisers::refund),
+        )
+        .at("/:org/emails", get(emails::page))
+        .at("/:org/emails/retry", poem::post(emails::retry_all))
+        .at("/:org/emails/:id/retry", poem::post(emails::retry))
         .catch_all_error(|e: poem::Error| async move { e.into_response() })
 }
 

@@ -34,7 +34,7 @@ pub async fn page(
                     "address": s.address,
                     "reason": s.reason.as_str(),
                     "detail": s.detail,
-                    "since": crate::email::render::date_text(s.created_at, console.locale),
+                    "since": super::emails::day_in(s.created_at, &current, console.locale),
                 })
             })
             .collect()

@@ -109,6 +109,112 @@ pub async fn retry(
     outbox_email::Entity::find_by_id(id).one(conn).await
 }
 
+/// An email of these organisations, whatever its state.
+pub async fn find_of(
+    conn: &impl ConnectionTrait,
+    organisation_ids: Vec<Uuid>,
+    id: Uuid,
+) -> Result<Option<outbox_email::Model>, DbErr> {
+    outbox_email::Entity::find_by_id(id)
+        .filter(outbox_email::Column::OrganisationId.is_in(organisation_ids))
+        .one(conn)
+        .await
+}
+
+/// Put every failed email of these organisations back in the queue with fresh
+/// attempts, as [`retry`] does one; how many were.
+pub async fn retry_all(
+    conn: &impl ConnectionTrait,
+    organisation_ids: Vec<Uuid>,
+) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let updated = outbox_email::Entity::update_many()
+        .col_expr(outbox_email::Column::Status, Expr::value(Status::Pending))
+        .col_expr(outbox_email::Column::Attempts, Expr::value(0))
+        .col_expr(outbox_email::Column::NextAttemptAt, Expr::value(Utc::now()))
+        .filter(outbox_email::Column::Status.eq(Status::Failed))
+        .filter(outbox_email::Column::OrganisationId.is_in(organisation_ids))
+        .exec(conn)
+        .await?;
+    Ok(updated.rows_affected)
+}
+
+/// An organisation's emails not sent, counted by template: what anyone of it may
+/// see (no address), and when the oldest still waiting was queued.
+#[derive(Debug, Clone, Default)]
+pub struct Unsent {
+    /// `(template, failed, waiting)`, by template name.
+    pub by_template: Vec<(String, u64, u64)>,
+    pub oldest_waiting: Option<DateTime<Utc>>,
+}
+
+impl Unsent {
+    pub fn failed(&self) -> u64 {
+        self.by_template.iter().map(|t| t.1).sum()
+    }
+
+    pub fn waiting(&self) -> u64 {
+        self.by_template.iter().map(|t| t.2).sum()
+    }
+}
+
+/// The emails of one organisation that failed or wait (pending, or held by a worker).
+pub async fn unsent(conn: &impl ConnectionTrait, organisation_id: Uuid) -> Result<Unsent, DbErr> {
+    use sea_orm::QuerySelect;
+    let counts: Vec<(String, Status, i64)> = outbox_email::Entity::find()
+        .select_only()
+        .column(outbox_email::Column::Template)
+        .column(outbox_email::Column::Status)
+        .column_as(outbox_email::Column::Id.count(), "n")
+        .filter(outbox_email::Column::OrganisationId.eq(organisation_id))
+        .filter(outbox_email::Column::Status.is_in([
+            Status::Failed,
+            Status::Pending,
+            Status::Sending,
+        ]))
+        .group_by(outbox_email::Column::Template)
+        .group_by(outbox_email::Column::Status)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut by_template: Vec<(String, u64, u64)> = Vec::new();
+    for (template, status, n) in counts {
+        let n = u64::try_from(n).unwrap_or(0);
+        let at = match by_template.iter().position(|t| t.0 == template) {
+            Some(at) => at,
+            None => {
+                by_template.push((template, 0, 0));
+                by_template.len() - 1
+            }
+        };
+        if status == Status::Failed {
+            by_template[at].1 += n;
+        } else {
+            by_template[at].2 += n;
+        }
+    }
+    by_template.sort();
+    Ok(Unsent {
+        by_template,
+        oldest_waiting: oldest_waiting(conn, organisation_id).await?,
+    })
+}
+
+/// When the oldest email of an organisation still waiting to be sent was queued.
+pub async fn oldest_waiting(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    // Ids are UUIDv7: the smallest is the oldest.
+    Ok(outbox_email::Entity::find()
+        .filter(outbox_email::Column::OrganisationId.eq(organisation_id))
+        .filter(outbox_email::Column::Status.is_in([Status::Pending, Status::Sending]))
+        .order_by_asc(outbox_email::Column::Id)
+        .one(conn)
+        .await?
+        .map(|e| e.created_at))
+}
+
 /// How many emails wait to be sent (pending, or held by a worker), and how many
 /// seconds the oldest of them has waited.
 pub async fn backlog(conn: &impl ConnectionTrait) -> Result<(u64, Option<i64>), DbErr> {

@@ -728,6 +728,63 @@ mod tests {
                 "new_token": "tok_x", "password_changed": true, "errors": {}, "chosen_language": null,
                 "language_choice": languages}))),
         ]);
+        // Fundraisers, donations and the outbox in the console.
+        let with_status = |f: &serde_json::Value, status: &str| {
+            let mut f = f.clone();
+            f["status"] = status.into();
+            f
+        };
+        let fundraiser = json!({"id": "1", "title": "Strike fund", "slug": "strike", "status": "open",
+            "raised": "10.00 GBP", "goal": "5,000.00 GBP", "percent": 0, "raised_other": ["1.234,50 VES"],
+            "donors": 2, "currency": "GBP", "url": "/fundraisers/strike"});
+        let fundraiser_values = json!({"title": "Strike fund", "goal.amount": "5000", "goal.currency": "GBP",
+            "suggested_amounts": "10, 25", "min_amount": "1", "max_amount": "999999.99", "language": "en"});
+        pages.extend([
+            ("admin/fundraisers", console(json!({"fundraisers": [fundraiser.clone()]}))),
+            ("admin/fundraisers", console(json!({"fundraisers": []}))),
+            ("admin/fundraiser_new", console(json!({"values": {}, "errors": {"goal.amount": "bad"},
+                "campaigns": [["c", "C"]], "languages": languages}))),
+            ("admin/fundraiser", console(json!({"values": fundraiser_values, "errors": {"_done": "Saved.", "_form": "no"},
+                "campaigns": [], "languages": languages, "fundraiser": fundraiser.clone()}))),
+            ("admin/fundraiser", console(json!({"values": {}, "errors": {"title": "bad"},
+                "campaigns": [], "languages": languages, "fundraiser": with_status(&fundraiser, "closed")}))),
+            ("admin/fundraiser", console(json!({"values": {}, "errors": {},
+                "campaigns": [], "languages": languages, "fundraiser": with_status(&fundraiser, "draft")}))),
+            ("admin/donations", console(json!({"fundraiser": fundraiser.clone(), "base": "/admin/circle/fundraisers/1",
+                "totals": [{"currency": "GBP", "amount": "10.00 GBP"}, {"currency": "VES", "amount": "1.234,50 VES"}],
+                "donations": [{"id": "d1", "status": "succeeded", "method": "online", "monthly": true,
+                    "donor_name": "Ana", "donor_email": "ana@b", "anonymous": true, "amount": "25.00 GBP",
+                    "refunded": "1.00 GBP", "note": "n", "message": "m", "date": "1 January 2027", "refundable": true},
+                    {"id": "d2", "status": "refunded", "method": "cash", "monthly": false, "donor_name": null,
+                    "donor_email": null, "anonymous": false, "amount": "5 JPY", "refunded": null, "note": null,
+                    "message": null, "date": "1 January 2027", "refundable": false}],
+                "next": "abc", "first_page": false, "methods": [["cash", "Cash"]], "timezone": "UTC",
+                "notice": "Recorded.", "values": {"method": "cash", "send_receipt": "yes"},
+                "errors": {"amount.amount": "bad", "method": "bad"}}))),
+            ("admin/donations", console(json!({"fundraiser": fundraiser.clone(), "base": "/admin/circle/fundraisers/1",
+                "totals": [{"currency": "GBP", "amount": "0.00 GBP"}], "donations": null, "next": null,
+                "first_page": true, "methods": [], "timezone": "UTC", "notice": null, "values": {}, "errors": {}}))),
+            ("admin/refund", console(json!({"fundraiser": fundraiser.clone(), "base": "/admin/circle/fundraisers/1",
+                "donation": {"id": "d1", "status": "succeeded", "method": "online", "donor_name": "Ana",
+                    "donor_email": "ana@b", "amount": "25.00 GBP", "date": "1 January 2027"},
+                "online": true, "why": null}))),
+            ("admin/refund", console(json!({"fundraiser": fundraiser, "base": "/admin/circle/fundraisers/1",
+                "donation": {"id": "d1", "status": "refunded", "method": "cash", "donor_name": null,
+                    "donor_email": null, "amount": "25.00 GBP", "date": "1 January 2027"},
+                "online": false, "why": "Already refunded."}))),
+            ("admin/emails", console(json!({"kinds": [{"template": "RSVP confirmation", "failed": 1, "waiting": 2}],
+                "failed_count": 1, "waiting_count": 2, "oldest": "2 hours", "notice": "1 email put back.",
+                "failed": [{"id": "e1", "recipient": "ana@b", "recipient_name": "Ana", "template": "RSVP confirmation",
+                    "status": "failed", "attempts": 5, "last_error": "550", "queued": "1 January", "next_attempt": "1 January"}],
+                "waiting": [{"id": "e2", "recipient": "bo@b", "recipient_name": "", "template": "Donation receipt",
+                    "status": "sending", "attempts": 0, "last_error": null, "queued": "1 January", "next_attempt": "1 January"}],
+                "next": "x", "first_page": false}))),
+            ("admin/emails", console(json!({"kinds": [], "failed_count": 0, "waiting_count": 0, "oldest": null,
+                "notice": null, "failed": null, "waiting": null, "next": null, "first_page": true}))),
+            ("admin/home", console(json!({"overview": [
+                {"slug": "circle", "name": "Circle", "role": "owner", "applications": 0, "failed_emails": 0,
+                 "drafts": 0, "waiting_for": "2 hours"}]}))),
+        ]);
         for locale in Locale::ALL {
             for (name, context) in &pages {
                 let mut context = context.clone();

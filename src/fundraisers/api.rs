@@ -232,7 +232,7 @@ impl FundraisersApi {
 }
 
 /// Every donation, one row each; amounts with their decimal point ("25.00", "1000").
-fn donations_csv(items: &[donations::Donation]) -> String {
+pub(crate) fn donations_csv(items: &[donations::Donation]) -> String {
     let mut sheet = Sheet::new(&[
         "id",
         "created_at",

@@ -733,6 +733,25 @@ impl Fundraisers {
         self.one_donation(row).await
     }
 
+    /// One donation to this fundraiser, for its organisers; a donation to another
+    /// fundraiser is not found.
+    pub async fn donation_to(
+        &self,
+        access: &Access,
+        fundraiser_id: Uuid,
+        id: Uuid,
+    ) -> Result<Donation, FundraiserError> {
+        let query = self
+            .donations_to(access, &PublicRef::Id(fundraiser_id))
+            .await?;
+        let row = query
+            .filter(donation::Column::Id.eq(id))
+            .one(&self.db)
+            .await?
+            .ok_or(ContentError::NotFound("donation"))?;
+        self.one_donation(row).await
+    }
+
     /// A page of a fundraiser's donations for its organisers, oldest first.
     pub async fn donations(
         &self,

@@ -462,6 +462,41 @@ impl Fundraisers {
         self.with_totals(rows).await
     }
 
+    /// An organisation's fundraisers, newest first, for its members (the console's
+    /// list: one organisation at a time, however many the organiser belongs to).
+    pub async fn of_organisation(
+        &self,
+        access: &Access,
+        organisation_id: Uuid,
+    ) -> Result<Vec<Fundraiser>, FundraiserError> {
+        if access.role_in(organisation_id).is_none() {
+            return Err(ContentError::NotFound("fundraiser").into());
+        }
+        let rows = fundraiser::Entity::find()
+            .filter(fundraiser::Column::OrganisationId.eq(organisation_id))
+            .order_by_desc(fundraiser::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(self.with_totals(rows).await?)
+    }
+
+    /// A fundraiser of this organisation, for its members; another organisation's is
+    /// not found, as if it did not exist.
+    pub async fn of_organisation_one(
+        &self,
+        access: &Access,
+        organisation_id: Uuid,
+        id: Uuid,
+    ) -> Result<Fundraiser, FundraiserError> {
+        match self.get(access, &PublicRef::Id(id)).await {
+            Ok(f) if f.row.organisation_id == organisation_id => Ok(f),
+            Ok(_) | Err(FundraiserError::Content(ContentError::Forbidden(_))) => {
+                Err(ContentError::NotFound("fundraiser").into())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     pub(super) async fn find_for(
         &self,
         access: &Access,

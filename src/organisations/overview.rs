@@ -19,6 +19,8 @@ pub struct Needs {
     pub failed_emails: u64,
     /// Events, petitions and fundraisers still drafts.
     pub drafts: u64,
+    /// When its oldest email still waiting to be sent was queued.
+    pub oldest_waiting: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Organisations {
@@ -58,11 +60,13 @@ impl Organisations {
                     .filter(fundraiser::Column::Status.eq(FundraiserStatus::Draft))
                     .count(db)
                     .await?;
+            let oldest_waiting = crate::email::outbox::oldest_waiting(db, id).await?;
             all.push(Needs {
                 membership: membership.clone(),
                 applications,
                 failed_emails,
                 drafts,
+                oldest_waiting,
             });
         }
         all.sort_by(|a, b| a.membership.name.cmp(&b.membership.name));

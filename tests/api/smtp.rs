@@ -225,6 +225,11 @@ impl SmtpServer {
         self.refuse.lock().unwrap().push(address.to_owned());
     }
 
+    /// Take mail for this address again (after [`SmtpServer::refuse`]).
+    pub fn accept(&self, address: &str) {
+        self.refuse.lock().unwrap().retain(|a| a != address);
+    }
+
     pub fn all(&self) -> Vec<Received> {
         self.inbox.lock().unwrap().clone()
     }

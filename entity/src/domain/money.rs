@@ -111,6 +111,36 @@ impl Money {
             .ok_or_else(invalid)?;
         Self::new(minor, currency)
     }
+
+    /// As [`Money::parse_decimal`], the thousands also grouped as people write them
+    /// and as the console shows amounts: `1,234.50`, `1.234,50`, `1 234,50`. With a
+    /// dot and a comma both, the last one is the decimal point; groups after the
+    /// first must be of three digits, so `12 50` or `1.23,50` is no amount.
+    pub fn parse_typed(raw: &str, currency: Currency) -> Result<Self, InvalidField> {
+        let invalid = || InvalidField::new("amount", "must be an amount such as 12.50");
+        let text = raw.trim();
+        let marks = text.matches(['.', ',']).count();
+        let both = text.contains('.') && text.contains(',');
+        // One mark, or the last of a dot and a comma, is the decimal point; a mark
+        // repeated alone only groups ("1.234.567").
+        let (whole, fraction) = match text.rfind(['.', ',']) {
+            Some(at) if both || marks == 1 => {
+                let point = &text[at..=at];
+                if text[..at].contains(point) {
+                    return Err(invalid());
+                }
+                (&text[..at], &text[at + 1..])
+            }
+            _ => (text, ""),
+        };
+        let groups: Vec<&str> = whole.split(['.', ',', ' ', '\u{a0}', '\u{202f}']).collect();
+        if groups.len() > 1
+            && !((1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3))
+        {
+            return Err(invalid());
+        }
+        Self::parse_decimal(&format!("{}.{fraction}", groups.concat()), currency)
+    }
 }
 
 /// Any number of minor units (zero too) with the currency's decimal point:
@@ -163,6 +193,39 @@ mod tests {
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(Money::parse_decimal("1000", jpy).unwrap().minor(), 1000);
         assert!(Money::parse_decimal("10.5", jpy).is_err());
+    }
+
+    #[test]
+    fn amounts_typed_with_grouped_thousands_are_read() {
+        let gbp = Currency::parse("GBP").unwrap();
+        for (typed, minor) in [
+            ("1,234.50", 123_450),
+            ("1.234,50", 123_450),
+            ("1 234,50", 123_450),
+            ("1\u{202f}234,50", 123_450),
+            ("1.234.567", 123_456_700),
+            ("12,50", 1250),
+            ("12", 1200),
+        ] {
+            assert_eq!(
+                Money::parse_typed(typed, gbp).unwrap().minor(),
+                minor,
+                "{typed}"
+            );
+        }
+        for bad in [
+            "",
+            "lots",
+            "12 50",
+            "1.23,50",
+            "1,2,3",
+            "1.2.3",
+            "12.505",
+            "1,234.5.0",
+            "-3",
+        ] {
+            assert!(Money::parse_typed(bad, gbp).is_err(), "{bad}");
+        }
     }
 
     #[test]
