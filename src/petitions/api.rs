@@ -155,31 +155,8 @@ impl PetitionsApi {
     async fn delivery(&self, auth: BearerAuth, id: Path<String>) -> Result<DeliveryCsv, ReadOne> {
         let (access, id) = self.named(&auth, &id).await?;
         let (petition, rows) = self.state.petitions.delivery(&access, &id).await?;
-        let mut sheet = Sheet::new(&[
-            "name",
-            "affiliation",
-            "locality",
-            "country",
-            "comment",
-            "signed_on",
-        ]);
-        for s in rows {
-            let signed_on = s
-                .confirmed_at
-                .unwrap_or(s.created_at)
-                .format("%Y-%m-%d")
-                .to_string();
-            sheet.row([
-                s.name.as_str(),
-                s.affiliation.as_deref().unwrap_or(""),
-                s.locality.as_deref().unwrap_or(""),
-                s.country.as_ref().map_or("", AsRef::as_ref),
-                s.comment.as_deref().unwrap_or(""),
-                &signed_on,
-            ]);
-        }
         let disposition = format!("attachment; filename=\"delivery-{}.csv\"", petition.slug);
-        Ok(DeliveryCsv::Csv(PlainText(sheet.finish()), disposition))
+        Ok(DeliveryCsv::Csv(PlainText(delivery_csv(&rows)), disposition))
     }
 }
 
@@ -194,7 +171,36 @@ impl PetitionsApi {
     }
 }
 
-fn signatures_csv(items: &[SignatureRecord]) -> String {
+/// What is handed to the target, as a CSV sheet: no addresses.
+pub fn delivery_csv(rows: &[entity::signature::Model]) -> String {
+    let mut sheet = Sheet::new(&[
+        "name",
+        "affiliation",
+        "locality",
+        "country",
+        "comment",
+        "signed_on",
+    ]);
+    for s in rows {
+        let signed_on = s
+        .confirmed_at
+        .unwrap_or(s.created_at)
+        .format("%Y-%m-%d")
+        .to_string();
+        sheet.row([
+        s.name.as_str(),
+        s.affiliation.as_deref().unwrap_or(""),
+        s.locality.as_deref().unwrap_or(""),
+        s.country.as_ref().map_or("", AsRef::as_ref),
+        s.comment.as_deref().unwrap_or(""),
+        &signed_on,
+        ]);
+    }
+    sheet.finish()
+}
+
+/// The signatures as a CSV sheet, as the API and the console export them.
+pub fn signatures_csv(items: &[SignatureRecord]) -> String {
     let mut sheet = Sheet::new(&[
         "name",
         "email",
@@ -207,6 +213,7 @@ fn signatures_csv(items: &[SignatureRecord]) -> String {
         "status",
         "created_at",
         "confirmed_at",
+        "source",
     ]);
     for s in items {
         let public = if s.public { "yes" } else { "no" };
@@ -222,6 +229,7 @@ fn signatures_csv(items: &[SignatureRecord]) -> String {
             s.status.as_str(),
             &s.created_at,
             s.confirmed_at.as_deref().unwrap_or(""),
+            s.source.as_deref().unwrap_or(""),
         ]);
     }
     sheet.finish()

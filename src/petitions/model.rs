@@ -242,6 +242,10 @@ pub struct SignRequest {
     /// Leave empty: a field people do not see and robots fill in.
     #[oai(nullable)]
     pub website: Option<Text>,
+    /// Where the signer came from: the `?source=` of the page or link that led
+    /// here (at most 100 characters), shown to the organisers.
+    #[oai(nullable)]
+    pub source: Option<Text>,
 }
 
 impl From<SignRequest> for service::NewSignature {
@@ -258,6 +262,7 @@ impl From<SignRequest> for service::NewSignature {
             subscribe: r.subscribe.unwrap_or(false),
             locale: r.locale.map(Into::into),
             website: r.website.map(Into::into),
+            source: r.source.map(Into::into),
         }
     }
 }
@@ -350,6 +355,13 @@ pub struct SignatureRecord {
     pub created_at: String,
     #[oai(nullable)]
     pub confirmed_at: Option<String>,
+    /// Where the signer came from (`?source=`).
+    #[oai(nullable)]
+    pub source: Option<String>,
+    /// An organiser hid the comment from the public signers list.
+    pub comment_hidden: bool,
+    #[oai(nullable)]
+    pub invalidated_at: Option<String>,
 }
 
 impl From<service::Signer> for SignatureRecord {
@@ -369,6 +381,9 @@ impl From<service::Signer> for SignatureRecord {
             status: row.status,
             created_at: instant(row.created_at),
             confirmed_at: row.confirmed_at.map(instant),
+            source: row.source,
+            comment_hidden: row.comment_hidden,
+            invalidated_at: row.invalidated_at.map(instant),
         }
     }
 }
