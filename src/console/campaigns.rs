@@ -33,9 +33,7 @@ pub async fn list(console: Console, state: Data<&AppState>, org: Path<String>) -
         .of_organisation(current.model.id)
         .await
         .map_err(|e| stop(console.failure(&state, &e)))?;
-    let row = |c: &entity::campaign::Model| {
-        json!({ "id": c.id.to_string(), "slug": c.slug, "title": c.title, "status": c.status.as_str() })
-    };
+    let row = |c: &entity::campaign::Model| json!({ "id": c.id.to_string(), "slug": c.slug, "title": c.title, "status": c.status.as_str() });
     let of = |status: CampaignStatus| -> Vec<Value> {
         all.iter().filter(|c| c.status == status).map(row).collect()
     };
@@ -275,7 +273,8 @@ async fn page(
     let fundraisers: Vec<Value> = fundraisers
         .iter()
         .map(|f| {
-            let money = |minor| crate::email::render::amount_text(minor, f.row.currency, console.locale);
+            let money =
+                |minor| crate::email::render::amount_text(minor, f.row.currency, console.locale);
             json!({
                 "id": f.row.id.to_string(),
                 "title": f.row.title,

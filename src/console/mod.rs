@@ -36,8 +36,8 @@ pub mod home;
 pub mod organisation_pages;
 pub mod password_reset;
 pub mod petitions;
-pub mod signatures;
 pub mod sign_in;
+pub mod signatures;
 
 /// The cookie that holds a console session's token.
 pub const COOKIE: &str = "turnout_session";
@@ -112,7 +112,10 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/:org/campaigns/:id",
             get(campaigns::show).post(campaigns::save),
         )
-        .at("/:org/campaigns/:id/archive", poem::post(campaigns::archive))
+        .at(
+            "/:org/campaigns/:id/archive",
+            poem::post(campaigns::archive),
+        )
         .at(
             "/:org/campaigns/:id/activate",
             poem::post(campaigns::activate),
@@ -126,17 +129,29 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/:org/petitions/:id",
             get(petitions::show).post(petitions::save),
         )
-        .at("/:org/petitions/:id/publish", poem::post(petitions::publish))
+        .at(
+            "/:org/petitions/:id/publish",
+            poem::post(petitions::publish),
+        )
         .at("/:org/petitions/:id/close", poem::post(petitions::close))
-        .at("/:org/petitions/:id/deliver", poem::post(petitions::deliver))
+        .at(
+            "/:org/petitions/:id/deliver",
+            poem::post(petitions::deliver),
+        )
         .at("/:org/petitions/:id/signatures", get(signatures::page))
         .at("/:org/petitions/:id/signatures.csv", get(signatures::csv))
-        .at("/:org/petitions/:id/delivery.csv", get(signatures::delivery))
+        .at(
+            "/:org/petitions/:id/delivery.csv",
+            get(signatures::delivery),
+        )
         .at(
             "/:org/petitions/:id/signatures/invalidate",
             get(signatures::preview).post(signatures::invalidate_matching),
         )
-        .at("/:org/petitions/:id/signatures/undo", poem::post(signatures::undo))
+        .at(
+            "/:org/petitions/:id/signatures/undo",
+            poem::post(signatures::undo),
+        )
         .at(
             "/:org/petitions/:id/signatures/:sid/comment",
             poem::post(signatures::comment),

@@ -427,7 +427,10 @@ async fn preview(
 
 /// The petition's page (or the new-petition page): its form with `values` and
 /// `errors`, and for a petition that exists its figures, links and actions.
-#[allow(clippy::too_many_arguments, reason = "one page, told everything it shows")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one page, told everything it shows"
+)]
 async fn form_page(
     console: &Console,
     state: &AppState,
@@ -615,7 +618,11 @@ fn changes(form: &Fields, current: &Current) -> Result<PetitionChanges, Invalid>
             "" => Change::Clear,
             slug => Change::Set(slug.to_owned()),
         },
-        slug: set("slug"),
+        // An emptied address keeps the one it has: links to it are out there.
+        slug: match form.get("slug").trim() {
+            "" => Change::Keep,
+            slug => Change::Set(slug.to_owned()),
+        },
         title: set("title"),
         target: set("target"),
         body: set("body"),
@@ -683,9 +690,7 @@ pub(super) async fn petition_of(
 /// The messages of a refused form by field; any other refusal ends the handler.
 fn refused_fields(console: &Console, state: &AppState, e: PetitionError) -> poem::Result<Value> {
     match e {
-        PetitionError::Content(ContentError::Invalid(invalid)) => {
-            Ok(console.messages(&invalid.0))
-        }
+        PetitionError::Content(ContentError::Invalid(invalid)) => Ok(console.messages(&invalid.0)),
         PetitionError::Content(ContentError::SlugTaken(_)) => {
             Ok(json!({ "slug": say(console.locale, "console.event.slug_taken", &[]) }))
         }

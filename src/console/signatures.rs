@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::petitions::{instant_in, refused, wrong_state, writable};
+use super::petitions::{instant_in, refused, writable, wrong_state};
 use super::{Answer, Console, Current, Fields, stop};
 use crate::content::{Cursor, Invalid, Limit};
 use crate::domain::{InvalidField, PublicRef};
@@ -268,8 +268,7 @@ async fn in_hand(
 ) -> poem::Result<(Current, Petition, Uuid)> {
     let (org, id, sid) = path.0;
     let (current, petition) = writable(console, state, Path((org, id))).await?;
-    let sid =
-        Uuid::parse_str(&sid).map_err(|_| stop(pages::not_found(state, console.locale)))?;
+    let sid = Uuid::parse_str(&sid).map_err(|_| stop(pages::not_found(state, console.locale)))?;
     Ok((current, petition, sid))
 }
 
@@ -295,7 +294,10 @@ pub async fn comment(
         .await
         .map_err(|e| refused(&console, &state, &e))?;
     let done = if hidden { "hidden" } else { "shown" };
-    Ok(see_other(&format!("{}?{done}=1", base(&current, &petition))))
+    Ok(see_other(&format!(
+        "{}?{done}=1",
+        base(&current, &petition)
+    )))
 }
 
 /// `POST /admin/{org}/petitions/{id}/signatures/{sid}/invalidate`.
@@ -352,7 +354,9 @@ fn filter_of(form: &Fields, current: &Current) -> Result<SignatureFilter, Invali
     let zone = current.model.timezone;
     let mut instant = |name: &str| match form.get(name).trim() {
         "" => None,
-        raw => instant_in(raw, zone, name).map_err(|e| refused.push(e)).ok(),
+        raw => instant_in(raw, zone, name)
+            .map_err(|e| refused.push(e))
+            .ok(),
     };
     let from = instant("from");
     let until = instant("until");
@@ -435,7 +439,9 @@ fn filter_messages(console: &Console, fields: &[InvalidField]) -> Value {
         let key = match (field.field.as_str(), field.refusal) {
             ("email_domain", crate::domain::Refusal::Required) => "console.signatures.filter_empty",
             ("email_domain", _) => "console.signatures.bad_domain",
-            ("until", crate::domain::Refusal::Invalid) if field.message.starts_with("must be after") => {
+            ("until", crate::domain::Refusal::Invalid)
+                if field.message.starts_with("must be after") =>
+            {
                 "console.signatures.bad_window"
             }
             _ => continue,

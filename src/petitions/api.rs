@@ -156,7 +156,10 @@ impl PetitionsApi {
         let (access, id) = self.named(&auth, &id).await?;
         let (petition, rows) = self.state.petitions.delivery(&access, &id).await?;
         let disposition = format!("attachment; filename=\"delivery-{}.csv\"", petition.slug);
-        Ok(DeliveryCsv::Csv(PlainText(delivery_csv(&rows)), disposition))
+        Ok(DeliveryCsv::Csv(
+            PlainText(delivery_csv(&rows)),
+            disposition,
+        ))
     }
 }
 
@@ -183,17 +186,17 @@ pub fn delivery_csv(rows: &[entity::signature::Model]) -> String {
     ]);
     for s in rows {
         let signed_on = s
-        .confirmed_at
-        .unwrap_or(s.created_at)
-        .format("%Y-%m-%d")
-        .to_string();
+            .confirmed_at
+            .unwrap_or(s.created_at)
+            .format("%Y-%m-%d")
+            .to_string();
         sheet.row([
-        s.name.as_str(),
-        s.affiliation.as_deref().unwrap_or(""),
-        s.locality.as_deref().unwrap_or(""),
-        s.country.as_ref().map_or("", AsRef::as_ref),
-        s.comment.as_deref().unwrap_or(""),
-        &signed_on,
+            s.name.as_str(),
+            s.affiliation.as_deref().unwrap_or(""),
+            s.locality.as_deref().unwrap_or(""),
+            s.country.as_ref().map_or("", AsRef::as_ref),
+            s.comment.as_deref().unwrap_or(""),
+            &signed_on,
         ]);
     }
     sheet.finish()

@@ -41,7 +41,9 @@ impl Source {
         if text.chars().count() > SOURCE_MAX {
             return Err(InvalidField::too_long("source", SOURCE_MAX));
         }
-        Ok(Some(text).filter(|t| !t.is_empty()).map(|t| Self(t.to_owned())))
+        Ok(Some(text)
+            .filter(|t| !t.is_empty())
+            .map(|t| Self(t.to_owned())))
     }
 
     /// A source from a link: one that does not fit is dropped, not refused (a
@@ -233,7 +235,12 @@ impl Petitions {
         if let Some(status) = query.status {
             select = select.filter(signature::Column::Status.eq(status));
         }
-        if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(search) = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
             let like = || LikeExpr::new(pattern.clone()).escape('\\');
             select = select.filter(
@@ -323,7 +330,14 @@ impl Petitions {
             )),
             Some(_) => {
                 let one = Condition::all().add(signature::Column::Id.eq(signature));
-                self.invalidate(&petition, one).await
+                let done = self.invalidate(&petition, one).await?;
+                // Another organiser took it a moment ago.
+                if done.signatures == 0 {
+                    return Err(PetitionError::WrongState(
+                        "this signature was invalidated already",
+                    ));
+                }
+                Ok(done)
             }
         }
     }
@@ -430,7 +444,10 @@ impl Petitions {
                     Expr::value(SignatureState::Invalidated),
                 )
                 .col_expr(signature::Column::InvalidatedAt, Expr::value(Some(now)))
-                .col_expr(signature::Column::InvalidationBatch, Expr::value(Some(batch)))
+                .col_expr(
+                    signature::Column::InvalidationBatch,
+                    Expr::value(Some(batch)),
+                )
                 .filter(signature::Column::PetitionId.eq(petition.id))
                 .filter(signature::Column::Status.eq(from))
                 .filter(which.clone())

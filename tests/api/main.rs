@@ -18,6 +18,7 @@ mod console;
 mod console_attendees;
 mod console_browser;
 mod console_events;
+mod console_petitions;
 mod control_characters;
 mod demo;
 mod donations;
