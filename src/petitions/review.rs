@@ -419,7 +419,7 @@ impl Petitions {
                 })
             })
             .collect();
-        batches.sort_by(|a, b| b.at.cmp(&a.at));
+        batches.sort_by_key(|b| std::cmp::Reverse(b.at));
         Ok(batches)
     }
 
