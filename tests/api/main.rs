@@ -17,6 +17,7 @@ mod concurrency;
 mod console;
 mod console_attendees;
 mod console_browser;
+mod console_browser_petitions;
 mod console_campaigns;
 mod console_events;
 mod console_petitions;
