@@ -1072,3 +1072,137 @@ async fn organisers_invalidating_at_once_take_each_signature_off_the_count_once(
     racing_undo.1.expect(303);
     assert_eq!(count_agrees(&app, &token, &id).await, 9);
 }
+
+// --- the same through the API -------------------------------------------------------------
+
+#[tokio::test]
+async fn the_api_invalidates_counts_first_undoes_and_hides_a_comment() {
+    let app = spawn_app().await;
+    let token = app.owner_of("circle").await;
+    let petition = open_petition(
+        &app,
+        &token,
+        json!({"require_confirmation": false, "fields": {"comment": "optional"}}),
+    )
+    .await;
+    let id = id_of(&petition).to_owned();
+    let slug = petition["slug"].as_str().unwrap().to_owned();
+    for email in ["a@spam.example", "b@spam.example", "ana@example.org"] {
+        sign(
+            &app,
+            &petition,
+            email,
+            json!({"public": true, "comment": "Hello", "source": "feed"}),
+        )
+        .await;
+    }
+    let path = format!("/api/v1/petitions/{id}/signatures/invalidate");
+
+    let counted = app
+        .post_json(
+            &path,
+            &token,
+            &json!({"email_domain": "spam.example", "dry_run": true}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(
+        counted,
+        json!({"batch": null, "signatures": 2, "counted": 2, "signature_count": 1})
+    );
+    assert_eq!(
+        count_agrees(&app, &token, &id).await,
+        3,
+        "a dry run changes nothing"
+    );
+
+    let done = app
+        .post_json(&path, &token, &json!({"email_domain": "spam.example"}))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(done["signatures"], 2);
+    assert_eq!(done["signature_count"], 1);
+    assert_eq!(count_agrees(&app, &token, &id).await, 1);
+    let listed = signatures(&app, &token, &id).await;
+    assert!(
+        listed
+            .iter()
+            .filter(|s| s["email"].as_str().unwrap().ends_with("@spam.example"))
+            .all(|s| s["status"] == "invalidated" && s["invalidated_at"].is_string())
+    );
+    assert!(listed.iter().all(|s| s["source"] == "feed"));
+
+    let undone = app
+        .post_json(
+            &format!("/api/v1/petitions/{id}/signatures/undo"),
+            &token,
+            &json!({"batch": done["batch"]}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(undone["signatures"], 2);
+    assert_eq!(undone["signature_count"], 3);
+    assert_eq!(count_agrees(&app, &token, &id).await, 3);
+
+    let one = signature_of(&app, &token, &id, "a@spam.example").await;
+    app.post_json(&path, &token, &json!({"signature": one}))
+        .await
+        .expect(200);
+    app.post_json(&path, &token, &json!({"signature": one}))
+        .await
+        .expect_problem(409);
+    assert_eq!(count_agrees(&app, &token, &id).await, 2);
+
+    let hide = format!("/api/v1/petitions/{id}/signatures/{one}/comment");
+    let ana = signature_of(&app, &token, &id, "ana@example.org").await;
+    let hide_ana = format!("/api/v1/petitions/{id}/signatures/{ana}/comment");
+    let reply = app
+        .post_json(&hide_ana, &token, &json!({"hidden": true}))
+        .await;
+    assert_eq!(reply.status.as_u16(), 204, "{}", reply.text);
+    let signers = app
+        .get_public(&format!("/api/v1/public/petitions/{slug}/signers"))
+        .await
+        .expect(200)
+        .clone();
+    let ana_public = items(&signers)
+        .into_iter()
+        .find(|s| s["name"] == "Ana")
+        .unwrap();
+    assert_eq!(ana_public["comment"], Value::Null);
+
+    // Refusals: no filter, a filter with an id, a bad domain, a stranger's batch.
+    for body in [
+        json!({}),
+        json!({"signature": one, "source": "feed"}),
+        json!({"email_domain": "not a domain"}),
+        json!({"source": "a\u{7}b"}),
+    ] {
+        app.post_json(&path, &token, &body)
+            .await
+            .expect_problem(422);
+    }
+    app.post_json(&hide, &token, &json!({"hidden": "yes"}))
+        .await
+        .expect_problem(422);
+    assert_eq!(count_agrees(&app, &token, &id).await, 2);
+
+    // Viewers and other organisations change nothing.
+    let viewer = app
+        .member(&token, "circle", "vic@example.org", "viewer")
+        .await;
+    app.post_json(&path, &viewer, &json!({"email_domain": "example.org"}))
+        .await
+        .expect_problem(403);
+    let other = app.owner_of("other").await;
+    app.post_json(&path, &other, &json!({"email_domain": "example.org"}))
+        .await
+        .expect_problem_among(&[403, 404]);
+    app.post_json(&hide_ana, &other, &json!({"hidden": false}))
+        .await
+        .expect_problem_among(&[403, 404]);
+    assert_eq!(count_agrees(&app, &token, &id).await, 2);
+}
