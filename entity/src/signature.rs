@@ -34,6 +34,14 @@ pub struct Model {
     /// once the address is confirmed.
     pub subscribe: bool,
     pub created_at: DateTimeUtc,
+    /// Where the signer came from: the `?source=` of the page that led to the form.
+    pub source: Option<String>,
+    /// An organiser hid the comment: the public signers list no longer shows it.
+    pub comment_hidden: bool,
+    /// When an organiser invalidated it (spam); it no longer counts.
+    pub invalidated_at: Option<DateTimeUtc>,
+    /// The batch it was invalidated in, which undoing names.
+    pub invalidation_batch: Option<Uuid>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -163,6 +163,9 @@ stored_enum! {
         Confirmed = "confirmed",
         /// Never confirmed in time; the address may sign again.
         Expired = "expired",
+        /// Set aside by an organiser (spam); never counts, and signing again with
+        /// the address changes nothing. Undoing its batch puts it back.
+        Invalidated = "invalidated",
     }
 }
 

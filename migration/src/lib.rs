@@ -20,6 +20,7 @@ mod m20261206_000014_signature_consent;
 mod m20261206_000015_hashed_links;
 mod m20261206_000016_console;
 mod m20261206_000017_application_digests;
+mod m20261206_000018_signature_review;
 mod m20261206_000021_suppressions;
 
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000015_hashed_links::Migration),
             Box::new(m20261206_000016_console::Migration),
             Box::new(m20261206_000017_application_digests::Migration),
+            Box::new(m20261206_000018_signature_review::Migration),
             Box::new(m20261206_000021_suppressions::Migration),
         ]
     }

@@ -30,6 +30,7 @@ use entity::organisation;
 
 pub mod account;
 pub mod attendees;
+pub mod campaigns;
 pub mod door;
 pub mod emails;
 pub mod events;
@@ -37,7 +38,9 @@ pub mod fundraisers;
 pub mod home;
 pub mod organisation_pages;
 pub mod password_reset;
+pub mod petitions;
 pub mod sign_in;
+pub mod signatures;
 pub mod suppressed;
 
 /// The cookie that holds a console session's token.
@@ -103,6 +106,64 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/:org/events/:id/door/check-in", poem::post(door::check_in))
         .at("/:org/events/:id/door/undo", poem::post(door::undo))
         .at("/:org/events/:id/door/walk-in", poem::post(door::walk_in))
+        // Campaigns, petitions and their signatures (issue 18).
+        .at("/:org/campaigns", get(campaigns::list))
+        .at(
+            "/:org/campaigns/new",
+            get(campaigns::new_page).post(campaigns::create),
+        )
+        .at(
+            "/:org/campaigns/:id",
+            get(campaigns::show).post(campaigns::save),
+        )
+        .at(
+            "/:org/campaigns/:id/archive",
+            poem::post(campaigns::archive),
+        )
+        .at(
+            "/:org/campaigns/:id/activate",
+            poem::post(campaigns::activate),
+        )
+        .at("/:org/petitions", get(petitions::list))
+        .at(
+            "/:org/petitions/new",
+            get(petitions::new_page).post(petitions::create),
+        )
+        .at(
+            "/:org/petitions/:id",
+            get(petitions::show).post(petitions::save),
+        )
+        .at(
+            "/:org/petitions/:id/publish",
+            poem::post(petitions::publish),
+        )
+        .at("/:org/petitions/:id/close", poem::post(petitions::close))
+        .at(
+            "/:org/petitions/:id/deliver",
+            poem::post(petitions::deliver),
+        )
+        .at("/:org/petitions/:id/signatures", get(signatures::page))
+        .at("/:org/petitions/:id/signatures.csv", get(signatures::csv))
+        .at(
+            "/:org/petitions/:id/delivery.csv",
+            get(signatures::delivery),
+        )
+        .at(
+            "/:org/petitions/:id/signatures/invalidate",
+            get(signatures::preview).post(signatures::invalidate_matching),
+        )
+        .at(
+            "/:org/petitions/:id/signatures/undo",
+            poem::post(signatures::undo),
+        )
+        .at(
+            "/:org/petitions/:id/signatures/:sid/comment",
+            poem::post(signatures::comment),
+        )
+        .at(
+            "/:org/petitions/:id/signatures/:sid/invalidate",
+            poem::post(signatures::invalidate_one),
+        )
         .at(
             "/:org/settings",
             get(organisation_pages::settings_page).post(organisation_pages::settings),

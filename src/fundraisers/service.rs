@@ -446,6 +446,24 @@ impl Fundraisers {
         self.open_where(Some(campaign_id), None).await
     }
 
+    /// Every fundraiser of a campaign, with its totals, newest first (for the
+    /// campaign's page in the console; its organisation's members only).
+    pub async fn in_campaign(
+        &self,
+        access: &Access,
+        campaign: &entity::campaign::Model,
+    ) -> Result<Vec<Fundraiser>, DbErr> {
+        if access.role_in(campaign.organisation_id).is_none() {
+            return Ok(Vec::new());
+        }
+        let rows = fundraiser::Entity::find()
+            .filter(fundraiser::Column::CampaignId.eq(campaign.id))
+            .order_by_desc(fundraiser::Column::Id)
+            .all(&self.db)
+            .await?;
+        self.with_totals(rows).await
+    }
+
     async fn open_where(
         &self,
         campaign_id: Option<Uuid>,

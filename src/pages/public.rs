@@ -520,6 +520,8 @@ pub async fn rsvp(req: &Request, state: Data<&AppState>, posted: Posted) -> Resp
 #[derive(Debug, Deserialize)]
 pub struct PetitionQuery {
     signed: Option<String>,
+    /// Where the visitor came from, carried into the sign form.
+    source: Option<String>,
 }
 
 impl PetitionQuery {
@@ -540,7 +542,13 @@ pub async fn show_petition(
     name: Path<String>,
     query: Query<PetitionQuery>,
 ) -> Response {
-    petition_page(&state, &name, StatusCode::OK, query.signed(), None, None).await
+    // A source that does not fit is dropped: the link never stops a supporter.
+    let source = query
+        .source
+        .as_deref()
+        .and_then(crate::petitions::review::Source::from_link);
+    let form = source.map(|s| FormState::fresh(json!({ "source": s.as_ref() })));
+    petition_page(&state, &name, StatusCode::OK, query.signed(), form, None).await
 }
 
 async fn petition_page(
@@ -627,6 +635,7 @@ pub async fn sign(req: &Request, state: Data<&AppState>, posted: Posted) -> Resp
         "postal_code": field("postal_code"), "locality": field("locality"),
         "country": field("country"), "comment": field("comment"),
         "public": posted.ticked("public"), "subscribe": posted.ticked("subscribe"),
+        "source": field("source"),
     });
     let public = async |petition: &PublicRef| state.petitions.public(petition).await;
     let (_, published) = or_page!(public_content(&state, name, public, PetitionError::code).await);
@@ -644,6 +653,7 @@ pub async fn sign(req: &Request, state: Data<&AppState>, posted: Posted) -> Resp
         subscribe: posted.ticked("subscribe"),
         locale: Some(locale.as_str().into()),
         website: text("website"),
+        source: crate::petitions::review::Source::from_link(field("source")).map(Into::into),
     };
     // The petition's page again, with what was typed and what was wrong.
     let again =

@@ -6,7 +6,7 @@ use poem_openapi::{
     payload::{Json, PlainText},
 };
 
-use super::{model::*, service};
+use super::{model::*, review, service};
 use crate::access::Access;
 use crate::domain::PublicRef;
 use crate::http::{
@@ -20,6 +20,7 @@ use crate::http::{
         Unprocessable,
     },
 };
+use crate::petitions::PetitionError;
 use crate::state::AppState;
 use entity::petition;
 
@@ -42,6 +43,13 @@ pub enum DeliveryCsv {
         PlainText<String>,
         #[oai(header = "Content-Disposition")] String,
     ),
+}
+
+#[derive(ApiResponse)]
+pub enum CommentChanged {
+    /// Done: the public signers list shows the comment, or no longer does.
+    #[oai(status = 204)]
+    Done,
 }
 
 #[OpenApi(tag = "ApiTags::Petitions")]
@@ -149,37 +157,135 @@ impl PetitionsApi {
         Ok(JsonOrCsv::Json(SignaturePage::from(page)))
     }
 
+    /// Invalidate spam: one signature by id, or every one a filter names (an
+    /// address domain, a time window of signing, a source), confirmed or waiting,
+    /// as one batch that `.../signatures/undo` puts back. The count goes down by
+    /// the confirmed ones, exactly, however many organisers act at once. A
+    /// delivered petition's signatures stay as handed over (409).
+    #[oai(path = "/petitions/:id/signatures/invalidate", method = "post")]
+    async fn invalidate(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+        req: Json<InvalidateRequest>,
+    ) -> Result<Json<Invalidated>, ActOnOneWith> {
+        let (access, petition) = self.named(&auth, &id).await?;
+        let petitions = &self.state.petitions;
+        let asked = req.0;
+        let filter = || {
+            let mut checks = crate::content::Checks::default();
+            let domain = asked
+                .email_domain
+                .as_ref()
+                .and_then(|d| checks.check(review::EmailDomain::parse(d.as_ref())));
+            let source = asked
+                .source
+                .as_ref()
+                .and_then(|s| checks.check(review::Source::parse(s.as_ref())).flatten());
+            checks.finish()?;
+            review::SignatureFilter::new(domain, asked.from, asked.until, source)
+        };
+        if let Some(signature) = &asked.signature {
+            let named_too = asked.email_domain.is_some()
+                || asked.from.is_some()
+                || asked.until.is_some()
+                || asked.source.is_some();
+            if named_too || asked.dry_run {
+                return Err(ApiError::from(crate::domain::InvalidField::new(
+                    "signature",
+                    "names one signature: not with a filter or a dry run",
+                ))
+                .into());
+            }
+            let signature = uuid::Uuid::parse_str(signature.as_ref()).map_err(|_| {
+                ApiError::from(crate::domain::InvalidField::new(
+                    "signature",
+                    "is not a signature's id",
+                ))
+            })?;
+            let done = petitions
+                .invalidate_one(&access, &petition, signature)
+                .await?;
+            return Ok(Json(done.into()));
+        }
+        let filter = filter().map_err(PetitionError::from)?;
+        if asked.dry_run {
+            let matching = petitions
+                .count_matching(&access, &petition, &filter)
+                .await?;
+            let now = petitions
+                .get(&access, &petition)
+                .await?
+                .item
+                .signature_count;
+            return Ok(Json(Invalidated {
+                batch: None,
+                signatures: matching.signatures,
+                counted: matching.counted,
+                signature_count: i64::from(now) - i64::try_from(matching.counted).unwrap_or(0),
+            }));
+        }
+        let done = petitions
+            .invalidate_matching(&access, &petition, &filter)
+            .await?;
+        Ok(Json(done.into()))
+    }
+
+    /// Put back the signatures of an invalidated batch as they were (the
+    /// confirmed ones count again); undoing twice changes nothing.
+    #[oai(path = "/petitions/:id/signatures/undo", method = "post")]
+    async fn undo_invalidation(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+        req: Json<UndoRequest>,
+    ) -> Result<Json<Invalidated>, ActOnOneWith> {
+        let (access, petition) = self.named(&auth, &id).await?;
+        let batch = uuid::Uuid::parse_str(req.0.batch.as_ref()).map_err(|_| {
+            ApiError::from(crate::domain::InvalidField::new(
+                "batch",
+                "is not a batch an invalidation answered",
+            ))
+        })?;
+        let done = self
+            .state
+            .petitions
+            .undo_invalidation(&access, &petition, batch)
+            .await?;
+        Ok(Json(done.into()))
+    }
+
+    /// Hide a signature's comment from the public signers (the signature and its
+    /// name stay), or show it again.
+    #[oai(path = "/petitions/:id/signatures/:signature/comment", method = "post")]
+    async fn comment(
+        &self,
+        auth: BearerAuth,
+        id: Path<String>,
+        signature: Path<String>,
+        req: Json<CommentVisibility>,
+    ) -> Result<CommentChanged, ActOnOneWith> {
+        let (access, petition) = self.named(&auth, &id).await?;
+        let signature = uuid::Uuid::parse_str(&signature)
+            .map_err(|_| ApiError::not_found("no such signature".to_owned()))?;
+        self.state
+            .petitions
+            .hide_comment(&access, &petition, signature, req.0.hidden)
+            .await?;
+        Ok(CommentChanged::Done)
+    }
+
     /// What is handed to the target: each confirmed signer's name, affiliation,
     /// locality, country, comment and date; never an email address.
     #[oai(path = "/petitions/:id/delivery.csv", method = "get")]
     async fn delivery(&self, auth: BearerAuth, id: Path<String>) -> Result<DeliveryCsv, ReadOne> {
         let (access, id) = self.named(&auth, &id).await?;
         let (petition, rows) = self.state.petitions.delivery(&access, &id).await?;
-        let mut sheet = Sheet::new(&[
-            "name",
-            "affiliation",
-            "locality",
-            "country",
-            "comment",
-            "signed_on",
-        ]);
-        for s in rows {
-            let signed_on = s
-                .confirmed_at
-                .unwrap_or(s.created_at)
-                .format("%Y-%m-%d")
-                .to_string();
-            sheet.row([
-                s.name.as_str(),
-                s.affiliation.as_deref().unwrap_or(""),
-                s.locality.as_deref().unwrap_or(""),
-                s.country.as_ref().map_or("", AsRef::as_ref),
-                s.comment.as_deref().unwrap_or(""),
-                &signed_on,
-            ]);
-        }
         let disposition = format!("attachment; filename=\"delivery-{}.csv\"", petition.slug);
-        Ok(DeliveryCsv::Csv(PlainText(sheet.finish()), disposition))
+        Ok(DeliveryCsv::Csv(
+            PlainText(delivery_csv(&rows)),
+            disposition,
+        ))
     }
 }
 
@@ -194,7 +300,36 @@ impl PetitionsApi {
     }
 }
 
-fn signatures_csv(items: &[SignatureRecord]) -> String {
+/// What is handed to the target, as a CSV sheet: no addresses.
+pub fn delivery_csv(rows: &[entity::signature::Model]) -> String {
+    let mut sheet = Sheet::new(&[
+        "name",
+        "affiliation",
+        "locality",
+        "country",
+        "comment",
+        "signed_on",
+    ]);
+    for s in rows {
+        let signed_on = s
+            .confirmed_at
+            .unwrap_or(s.created_at)
+            .format("%Y-%m-%d")
+            .to_string();
+        sheet.row([
+            s.name.as_str(),
+            s.affiliation.as_deref().unwrap_or(""),
+            s.locality.as_deref().unwrap_or(""),
+            s.country.as_ref().map_or("", AsRef::as_ref),
+            s.comment.as_deref().unwrap_or(""),
+            &signed_on,
+        ]);
+    }
+    sheet.finish()
+}
+
+/// The signatures as a CSV sheet, as the API and the console export them.
+pub fn signatures_csv(items: &[SignatureRecord]) -> String {
     let mut sheet = Sheet::new(&[
         "name",
         "email",
@@ -207,6 +342,7 @@ fn signatures_csv(items: &[SignatureRecord]) -> String {
         "status",
         "created_at",
         "confirmed_at",
+        "source",
     ]);
     for s in items {
         let public = if s.public { "yes" } else { "no" };
@@ -222,6 +358,7 @@ fn signatures_csv(items: &[SignatureRecord]) -> String {
             s.status.as_str(),
             &s.created_at,
             s.confirmed_at.as_deref().unwrap_or(""),
+            s.source.as_deref().unwrap_or(""),
         ]);
     }
     sheet.finish()

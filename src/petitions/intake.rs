@@ -282,6 +282,10 @@ fn fresh_row(
         confirmed_at: Set(confirmed.then_some(now)),
         subscribe: Set(form.subscribe),
         created_at: Set(now),
+        source: Set(form.source.clone().map(Into::into)),
+        comment_hidden: Set(false),
+        invalidated_at: Set(None),
+        invalidation_batch: Set(None),
     }
 }
 

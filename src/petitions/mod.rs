@@ -6,6 +6,7 @@ pub mod intake;
 pub mod model;
 pub mod public_api;
 pub mod published;
+pub mod review;
 pub mod service;
 
 pub use service::{PetitionError, Petitions};

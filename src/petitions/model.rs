@@ -242,6 +242,10 @@ pub struct SignRequest {
     /// Leave empty: a field people do not see and robots fill in.
     #[oai(nullable)]
     pub website: Option<Text>,
+    /// Where the signer came from: the `?source=` of the page or link that led
+    /// here (at most 100 characters), shown to the organisers.
+    #[oai(nullable)]
+    pub source: Option<Text>,
 }
 
 impl From<SignRequest> for service::NewSignature {
@@ -258,6 +262,7 @@ impl From<SignRequest> for service::NewSignature {
             subscribe: r.subscribe.unwrap_or(false),
             locale: r.locale.map(Into::into),
             website: r.website.map(Into::into),
+            source: r.source.map(Into::into),
         }
     }
 }
@@ -350,6 +355,13 @@ pub struct SignatureRecord {
     pub created_at: String,
     #[oai(nullable)]
     pub confirmed_at: Option<String>,
+    /// Where the signer came from (`?source=`).
+    #[oai(nullable)]
+    pub source: Option<String>,
+    /// An organiser hid the comment from the public signers list.
+    pub comment_hidden: bool,
+    #[oai(nullable)]
+    pub invalidated_at: Option<String>,
 }
 
 impl From<service::Signer> for SignatureRecord {
@@ -369,8 +381,75 @@ impl From<service::Signer> for SignatureRecord {
             status: row.status,
             created_at: instant(row.created_at),
             confirmed_at: row.confirmed_at.map(instant),
+            source: row.source,
+            comment_hidden: row.comment_hidden,
+            invalidated_at: row.invalidated_at.map(instant),
         }
     }
 }
 
 page_body!(SignaturePage of SignatureRecord);
+
+/// Invalidate signatures (spam): one by its id, or every one matching a filter —
+/// all the parts given, at least one. `dry_run` counts them and changes nothing.
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct InvalidateRequest {
+    /// One signature, by id; not with a filter.
+    #[oai(nullable)]
+    pub signature: Option<Text>,
+    /// Signatures from addresses at this domain (`example.org`).
+    #[oai(nullable)]
+    pub email_domain: Option<Text>,
+    /// Signed at or after.
+    #[oai(nullable)]
+    pub from: Option<DateTime<Utc>>,
+    /// Signed before.
+    #[oai(nullable)]
+    pub until: Option<DateTime<Utc>>,
+    /// Signatures with this `source`.
+    #[oai(nullable)]
+    pub source: Option<Text>,
+    /// Count what would be invalidated; change nothing.
+    #[oai(default)]
+    pub dry_run: bool,
+}
+
+/// What an invalidation (or its undoing) did, or would do.
+#[derive(Object, Debug, Clone)]
+pub struct Invalidated {
+    /// The batch, which `.../signatures/undo` names; null for a dry run.
+    #[oai(nullable)]
+    pub batch: Option<String>,
+    /// Signatures invalidated (or put back).
+    pub signatures: u64,
+    /// Those of them that counted (confirmed): the count moved by this.
+    pub counted: u64,
+    /// The petition's count after (for a dry run, as it would be).
+    pub signature_count: i64,
+}
+
+impl From<super::review::Invalidation> for Invalidated {
+    fn from(done: super::review::Invalidation) -> Self {
+        Self {
+            batch: Some(done.batch.to_string()),
+            signatures: done.signatures,
+            counted: done.counted,
+            signature_count: done.signature_count.into(),
+        }
+    }
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct UndoRequest {
+    /// The `batch` an invalidation answered.
+    pub batch: Text,
+}
+
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct CommentVisibility {
+    /// Hide the comment from the public signers (true), or show it again (false).
+    pub hidden: bool,
+}

@@ -46,7 +46,7 @@ const NOTE_MAX: usize = 5_000;
 /// status, a text): public reads cached for a moment are read again after one.
 pub static PUBLIC_CHANGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-fn public_changed() {
+pub(super) fn public_changed() {
     PUBLIC_CHANGES.fetch_add(1, std::sync::atomic::Ordering::Release);
 }
 
@@ -226,7 +226,7 @@ fn check_goal(goal: i64) -> Result<i32, InvalidField> {
 /// Petitions: texts addressed to a target, signed by supporters.
 #[derive(Clone)]
 pub struct Petitions {
-    db: DatabaseConnection,
+    pub(super) db: DatabaseConnection,
     site: Site,
     /// Signatures are written in groups, one transaction for all those waiting.
     intake: Intake,
@@ -508,7 +508,7 @@ impl Petitions {
         Ok(self.signers(rows).await?)
     }
 
-    async fn signers(&self, rows: Vec<signature::Model>) -> Result<Vec<Signer>, DbErr> {
+    pub(super) async fn signers(&self, rows: Vec<signature::Model>) -> Result<Vec<Signer>, DbErr> {
         let emails = supporters::emails_of(&self.db, rows.iter().map(|s| s.supporter_id)).await?;
         Ok(rows
             .into_iter()
@@ -532,7 +532,10 @@ impl Petitions {
             .filter(signature::Column::Status.eq(SignatureState::Confirmed))
             .order_by_asc(signature::Column::ConfirmedAt)
             .all(&self.db)
-            .await?;
+            .await?
+            .into_iter()
+            .map(without_hidden_comment)
+            .collect();
         Ok((petition, rows))
     }
 
@@ -578,6 +581,34 @@ impl Petitions {
         self.named(rows).await
     }
 
+    /// An organisation's petitions, newest first, for its members: by status (as
+    /// shown now: an open one past its `closes_at` is closed) and campaign.
+    pub async fn of_organisation(
+        &self,
+        access: &Access,
+        organisation_id: Uuid,
+        status: Option<PetitionStatus>,
+        campaign_id: Option<Uuid>,
+    ) -> Result<Vec<Petition>, PetitionError> {
+        if access.role_in(organisation_id).is_none() {
+            return Err(PetitionError::not_found());
+        }
+        let mut query = petition::Entity::find()
+            .filter(petition::Column::OrganisationId.eq(organisation_id))
+            .order_by_desc(petition::Column::Id);
+        if let Some(campaign_id) = campaign_id {
+            query = query.filter(petition::Column::CampaignId.eq(campaign_id));
+        }
+        let now = Utc::now();
+        let rows = query
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|p| status.is_none_or(|s| status_at(p, now) == s))
+            .collect();
+        Ok(self.named(rows).await?)
+    }
+
     /// Petitions open for signatures anywhere, newest first (for the home page).
     pub async fn open(&self, limit: Limit) -> Result<Vec<Petition>, DbErr> {
         let now = Utc::now();
@@ -607,7 +638,8 @@ impl Petitions {
             .filter(signature::Column::PetitionId.eq(petition.id))
             .filter(signature::Column::Status.eq(SignatureState::Confirmed))
             .filter(signature::Column::Public.eq(true));
-        Ok(content::page(&self.db, query, Order::NewestFirst, limit, cursor).await?)
+        let page = content::page(&self.db, query, Order::NewestFirst, limit, cursor).await?;
+        Ok(page.map(without_hidden_comment))
     }
 
     /// Sign a petition. Whether or not this person had signed before, the answer
@@ -721,7 +753,7 @@ impl Petitions {
         }))
     }
 
-    async fn find_for(
+    pub(super) async fn find_for(
         &self,
         access: &Access,
         petition: &PublicRef,
@@ -782,6 +814,8 @@ pub struct NewSignature {
     pub locale: Option<String>,
     /// The field people do not see and robots fill in.
     pub website: Option<String>,
+    /// Where the signer came from (`?source=` of the page that led to the form).
+    pub source: Option<String>,
 }
 
 /// A signature, checked against the petition's fields.
@@ -797,8 +831,18 @@ pub struct SignForm {
     pub public: bool,
     pub subscribe: bool,
     pub locale: Option<Locale>,
+    pub source: Option<super::review::Source>,
     /// The hidden field was filled in: a robot.
     pub robot: bool,
+}
+
+/// A signature as shown outside the organisation: a comment an organiser hid is
+/// not there.
+fn without_hidden_comment(mut row: signature::Model) -> signature::Model {
+    if row.comment_hidden {
+        row.comment = None;
+    }
+    row
 }
 
 /// A field left out or blank.
@@ -834,6 +878,13 @@ impl SignForm {
                 .transpose(),
         );
         let locale = checks.check(new.locale.as_deref().map(Locale::parse).transpose());
+        let source = checks.check(
+            new.source
+                .as_deref()
+                .map(super::review::Source::parse)
+                .transpose()
+                .map(Option::flatten),
+        );
         let robot = !blank(new.website.as_deref());
         let form = (|| {
             Some(Self {
@@ -847,6 +898,7 @@ impl SignForm {
                 public: new.public,
                 subscribe: new.subscribe,
                 locale: locale?,
+                source: source?,
                 robot,
             })
         })();

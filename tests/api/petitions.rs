@@ -1571,7 +1571,8 @@ async fn signatures_download_as_csv_with_every_cell_quoted() {
             "public",
             "status",
             "created_at",
-            "confirmed_at"
+            "confirmed_at",
+            "source"
         ]
     );
     assert_eq!(rows.len(), 2, "{}", csv.text);
@@ -1587,6 +1588,7 @@ async fn signatures_download_as_csv_with_every_cell_quoted() {
     assert_eq!(ana["country"], "CA");
     assert_eq!(ana["status"], "pending");
     assert_eq!(ana["confirmed_at"], "");
+    assert_eq!(ana["source"], "", "signed with no `?source=`");
 }
 
 #[tokio::test]

@@ -1,0 +1,717 @@
+//! An organisation's petitions in the console: the list (by status and campaign),
+//! the form that creates and edits every field of the contract with a preview of
+//! the text as supporters will read it, publish, close and deliver.
+//!
+//! Times are typed as wall times in the organisation's zone. What a petition may
+//! be is decided by `petitions::service`, as for the API. The signatures of a
+//! petition are in `console::signatures`.
+
+use chrono::{DateTime, NaiveDateTime, TimeZone as _, Utc};
+use poem::{
+    Request, Response, handler,
+    http::StatusCode,
+    web::{Data, Path, Query},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Answer, Console, Current, Fields, OrgAnd, stop};
+use crate::access::Role;
+use crate::content::{Change, ContentError, Invalid};
+use crate::domain::{InvalidField, PublicRef, TimeZone};
+use crate::pages::{self, markdown::to_safe_html, see_other};
+use crate::petitions::PetitionError;
+use crate::petitions::service::{
+    Delivery, FieldRule, FieldRules, NewPetition, Petition, PetitionChanges, PetitionStatus,
+    page_url,
+};
+use crate::state::AppState;
+use crate::words::say;
+
+/// The fields a petition may ask signers for, by their form names.
+const ASKED: [&str; 4] = ["affiliation", "postal_code", "country", "comment"];
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    campaign: String,
+}
+
+/// `GET /admin/{org}/petitions`: the organisation's petitions, newest first.
+#[handler]
+pub async fn list(
+    console: Console,
+    state: Data<&AppState>,
+    org: Path<String>,
+    query: Query<ListQuery>,
+) -> Answer {
+    let current = console.organisation(&state, &org).await?;
+    let campaigns = state
+        .campaigns
+        .of_organisation(current.model.id)
+        .await
+        .map_err(|e| stop(console.failure(&state, &e)))?;
+    let status = PetitionStatus::ALL
+        .into_iter()
+        .find(|s| s.as_str() == query.status);
+    let campaign = campaigns.iter().find(|c| c.slug == query.campaign);
+    // A campaign asked for that is not the organisation's has no petitions.
+    let unknown_campaign = !query.campaign.is_empty() && campaign.is_none();
+    let petitions = if unknown_campaign {
+        Vec::new()
+    } else {
+        state
+            .petitions
+            .of_organisation(
+                console.access(),
+                current.model.id,
+                status,
+                campaign.map(|c| c.id),
+            )
+            .await
+            .map_err(|e| refused(&console, &state, &e))?
+    };
+    let rows: Vec<Value> = petitions
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.item.id.to_string(),
+                "title": p.item.title,
+                "status": p.status().as_str(),
+                "signature_count": p.item.signature_count,
+                "goal": p.item.goal,
+                "campaign": p.campaign,
+            })
+        })
+        .collect();
+    let context = json!({
+        "petitions": rows,
+        "status": query.status,
+        "campaign": query.campaign,
+        "statuses": status_choice(&console),
+        "campaigns": campaigns.iter().map(|c| [c.slug.clone(), c.title.clone()]).collect::<Vec<_>>(),
+    });
+    Ok(console.render(&state, Some(&current), StatusCode::OK, "petitions", context))
+}
+
+/// `GET /admin/{org}/petitions/new`: the form for a new petition.
+#[handler]
+pub async fn new_page(console: Console, state: Data<&AppState>, org: Path<String>) -> Answer {
+    let current = console
+        .organisation_as(&state, &org, Role::Organiser)
+        .await?;
+    let mut values = json!({
+        "language": current.model.language.as_str(),
+        "require_confirmation": "yes",
+    });
+    for field in ASKED {
+        values[format!("fields.{field}")] = "off".into();
+    }
+    form_page(
+        &console,
+        &state,
+        &current,
+        StatusCode::OK,
+        None,
+        values,
+        json!({}),
+        None,
+    )
+    .await
+}
+
+/// `POST /admin/{org}/petitions/new`: create a draft, then its page; with
+/// `_preview` the form again with the text as it will read.
+#[handler]
+pub async fn create(
+    console: Console,
+    state: Data<&AppState>,
+    org: Path<String>,
+    form: Fields,
+) -> Answer {
+    let current = console
+        .organisation_as(&state, &org, Role::Organiser)
+        .await?;
+    if previewing(&form) {
+        return preview(&console, &state, &current, None, &form).await;
+    }
+    let created = match new_petition(&form, &current) {
+        Ok(new) => state.petitions.create(console.access(), new).await,
+        Err(invalid) => Err(invalid.into()),
+    };
+    match created {
+        Ok(made) => Ok(see_other(&format!(
+            "/admin/{}/petitions/{}?saved=1",
+            org.0, made.item.id
+        ))),
+        Err(e) => {
+            let errors = refused_fields(&console, &state, e)?;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            form_page(
+                &console,
+                &state,
+                &current,
+                status,
+                None,
+                form.typed(),
+                errors,
+                None,
+            )
+            .await
+        }
+    }
+}
+
+/// `GET /admin/{org}/petitions/{id}`: the petition's figures, links, actions and
+/// form.
+#[handler]
+pub async fn show(
+    req: &Request,
+    console: Console,
+    state: Data<&AppState>,
+    path: OrgAnd<String>,
+) -> Answer {
+    let (org, id) = path.0;
+    let current = console.organisation(&state, &org).await?;
+    let petition = petition_of(&console, &state, &current, &id).await?;
+    let mut errors = json!({});
+    if let Some(done) = ["saved", "published", "closed", "delivered"]
+        .into_iter()
+        .find(|flag| super::flag(req, flag))
+    {
+        errors["_done"] = say(
+            console.locale,
+            &format!("console.petition.done_{done}"),
+            &[],
+        )
+        .into();
+    }
+    let values = values_of(&petition, &current);
+    form_page(
+        &console,
+        &state,
+        &current,
+        StatusCode::OK,
+        Some(&petition),
+        values,
+        errors,
+        None,
+    )
+    .await
+}
+
+/// `POST /admin/{org}/petitions/{id}`: save the form (every field is sent, so an
+/// empty optional one clears it); with `_preview` the form again with the text as
+/// it will read, nothing saved.
+#[handler]
+pub async fn save(
+    console: Console,
+    state: Data<&AppState>,
+    path: OrgAnd<String>,
+    form: Fields,
+) -> Answer {
+    let (current, petition) = writable(&console, &state, path).await?;
+    if previewing(&form) {
+        return preview(&console, &state, &current, Some(&petition), &form).await;
+    }
+    let reference = PublicRef::Id(petition.item.id);
+    let changed = match changes(&form, &current) {
+        Ok(changes) => {
+            state
+                .petitions
+                .change(console.access(), &reference, changes)
+                .await
+        }
+        Err(invalid) => Err(invalid.into()),
+    };
+    match changed {
+        Ok(saved) => Ok(see_other(&format!(
+            "/admin/{}/petitions/{}?saved=1",
+            current.model.slug, saved.item.id
+        ))),
+        Err(e) => {
+            let errors = refused_fields(&console, &state, e)?;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            form_page(
+                &console,
+                &state,
+                &current,
+                status,
+                Some(&petition),
+                form.typed(),
+                errors,
+                None,
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /admin/{org}/petitions/{id}/publish`.
+#[handler]
+pub async fn publish(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
+    let (current, petition) = writable(&console, &state, path).await?;
+    let done = state
+        .petitions
+        .publish(console.access(), &PublicRef::Id(petition.item.id))
+        .await;
+    then(&console, &state, &current, &petition, done, "published").await
+}
+
+/// `POST /admin/{org}/petitions/{id}/close`.
+#[handler]
+pub async fn close(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
+    let (current, petition) = writable(&console, &state, path).await?;
+    let done = state
+        .petitions
+        .close(console.access(), &PublicRef::Id(petition.item.id))
+        .await;
+    then(&console, &state, &current, &petition, done, "closed").await
+}
+
+/// `POST /admin/{org}/petitions/{id}/deliver` (fields `delivered_at`, a wall time
+/// in the organisation's zone, now when empty; `method`, how it was handed over;
+/// `note`). The API takes `delivered_at` and `note` only, so how it was handed
+/// over opens the note.
+#[handler]
+pub async fn deliver(
+    console: Console,
+    state: Data<&AppState>,
+    path: OrgAnd<String>,
+    form: Fields,
+) -> Answer {
+    let (current, petition) = writable(&console, &state, path).await?;
+    let delivered_at = match form.get("delivered_at").trim() {
+        "" => Ok(None),
+        raw => instant_in(raw, current.model.timezone, "delivered_at").map(Some),
+    };
+    let method = form.get("method").trim();
+    let note = form.get("note").trim();
+    let note = match (method.is_empty(), note.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(method.to_owned()),
+        (true, false) => Some(note.to_owned()),
+        (false, false) => Some(format!("{method} — {note}")),
+    };
+    let done = match delivered_at {
+        Ok(delivered_at) => {
+            state
+                .petitions
+                .deliver(
+                    console.access(),
+                    &PublicRef::Id(petition.item.id),
+                    Delivery {
+                        delivered_at,
+                        note: note.clone(),
+                    },
+                )
+                .await
+        }
+        Err(field) => Err(Invalid(vec![field]).into()),
+    };
+    match done {
+        Err(PetitionError::Content(ContentError::Invalid(invalid))) => {
+            let mut errors = console.messages(&invalid.0);
+            // The method is written into the note: a note too long is told there.
+            if errors.get("note").is_some() && note.is_some() && form.get("note").is_empty() {
+                errors["method"] = errors["note"].clone();
+            }
+            errors["_deliver"] = true.into();
+            let values = values_of(&petition, &current);
+            let mut typed = form.typed();
+            if let (Value::Object(typed), Value::Object(values)) = (&mut typed, values) {
+                for (k, v) in values {
+                    typed.entry(k).or_insert(v);
+                }
+            }
+            form_page(
+                &console,
+                &state,
+                &current,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&petition),
+                typed,
+                errors,
+                None,
+            )
+            .await
+        }
+        done => then(&console, &state, &current, &petition, done, "delivered").await,
+    }
+}
+
+/// After an action: 303 to the petition's page saying so, or its page again
+/// (409) saying why not.
+async fn then(
+    console: &Console,
+    state: &AppState,
+    current: &Current,
+    petition: &Petition,
+    done: Result<Petition, PetitionError>,
+    flag: &str,
+) -> Answer {
+    match done {
+        Ok(p) => Ok(see_other(&format!(
+            "/admin/{}/petitions/{}?{flag}=1",
+            current.model.slug, p.item.id
+        ))),
+        Err(PetitionError::WrongState(why)) => {
+            let errors = json!({ "_form": wrong_state(console, why) });
+            let values = values_of(petition, current);
+            form_page(
+                console,
+                state,
+                current,
+                StatusCode::CONFLICT,
+                Some(petition),
+                values,
+                errors,
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(refused(console, state, &e)),
+    }
+}
+
+/// A state refusal in the organiser's words, by the service's reason.
+pub(super) fn wrong_state(console: &Console, why: &str) -> String {
+    let key = match why {
+        w if w.starts_with("a closed petition") => "reopen",
+        w if w.starts_with("a draft cannot be closed") => "close_draft",
+        w if w.starts_with("a draft cannot be delivered") => "deliver_draft",
+        w if w.starts_with("this petition was delivered") => "delivered",
+        w if w.contains("invalidated already") => "invalidated_already",
+        w if w.contains("expired unconfirmed") => "expired",
+        _ => "other",
+    };
+    say(
+        console.locale,
+        &format!("console.petition.refused_{key}"),
+        &[],
+    )
+}
+
+// --- the form -----------------------------------------------------------------------------
+
+/// Whether the form asks to see its text rendered rather than to be saved.
+fn previewing(form: &Fields) -> bool {
+    !form.get("_preview").is_empty()
+}
+
+/// The form again with what was typed and its text rendered as supporters will
+/// read it (by the pages' own renderer); nothing saved.
+async fn preview(
+    console: &Console,
+    state: &AppState,
+    current: &Current,
+    petition: Option<&Petition>,
+    form: &Fields,
+) -> Answer {
+    let html = to_safe_html(form.get("body")).to_string();
+    form_page(
+        console,
+        state,
+        current,
+        StatusCode::OK,
+        petition,
+        form.typed(),
+        json!({}),
+        Some(html),
+    )
+    .await
+}
+
+/// The petition's page (or the new-petition page): its form with `values` and
+/// `errors`, and for a petition that exists its figures, links and actions.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one page, told everything it shows"
+)]
+async fn form_page(
+    console: &Console,
+    state: &AppState,
+    current: &Current,
+    status: StatusCode,
+    petition: Option<&Petition>,
+    values: Value,
+    errors: Value,
+    preview_html: Option<String>,
+) -> Answer {
+    let campaigns = state
+        .campaigns
+        .of_organisation(current.model.id)
+        .await
+        .map_err(|e| stop(console.failure(state, &e)))?;
+    let rules: Vec<[String; 2]> = FieldRule::ALL
+        .iter()
+        .map(|r| {
+            [
+                r.as_str().to_owned(),
+                say(
+                    console.locale,
+                    &format!("console.petition.rule_{}", r.as_str()),
+                    &[],
+                ),
+            ]
+        })
+        .collect();
+    let mut context = json!({
+        "values": values,
+        "errors": errors,
+        "campaigns": campaigns.iter().map(|c| [c.slug.clone(), c.title.clone()]).collect::<Vec<_>>(),
+        "languages": super::language_choice(),
+        "rules": rules,
+        "asked": ASKED,
+        "timezone": current.model.timezone.to_string(),
+        "preview_html": preview_html,
+    });
+    if let Some(p) = petition {
+        let row = &p.item;
+        let zone = current.model.timezone.tz();
+        context["petition"] = json!({
+            "id": row.id.to_string(),
+            "title": row.title,
+            "status": p.status().as_str(),
+            "signature_count": row.signature_count,
+            "goal": row.goal,
+            "url": page_url(&state.site.public_url, &row.slug),
+            "delivered_on": row.delivered_at.map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()),
+            "delivery_note": row.delivery_note,
+            "now": Utc::now().with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string(),
+        });
+    }
+    let template = if petition.is_some() {
+        "petition"
+    } else {
+        "petition_new"
+    };
+    Ok(console.render(state, Some(current), status, template, context))
+}
+
+/// What a petition's form shows: its stored values, `closes_at` in the
+/// organisation's zone.
+fn values_of(petition: &Petition, current: &Current) -> Value {
+    let row = &petition.item;
+    let zone = current.model.timezone.tz();
+    let mut values = json!({
+        "title": row.title,
+        "slug": row.slug,
+        "target": row.target,
+        "body": row.body,
+        "language": row.language.to_string(),
+        "campaign": petition.campaign,
+        "goal": row.goal.map(|g| g.to_string()),
+        "closes_at": row.closes_at.map(|t| t.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string()),
+        "require_confirmation": if row.require_confirmation { "yes" } else { "" },
+    });
+    for (field, rule) in petition.fields().named() {
+        values[format!("fields.{field}")] = rule.as_str().into();
+    }
+    values
+}
+
+/// The fields of a form that are not plain text, read or named as refused.
+struct Typed {
+    goal: Option<i64>,
+    closes_at: Option<DateTime<Utc>>,
+    fields: FieldRules,
+}
+
+fn typed(form: &Fields, zone: TimeZone) -> Result<Typed, Invalid> {
+    let mut refused = Vec::new();
+    let goal = match form.get("goal").trim() {
+        "" => None,
+        raw => match raw.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                refused.push(InvalidField::new("goal", "must be a whole number"));
+                None
+            }
+        },
+    };
+    let closes_at = match form.get("closes_at").trim() {
+        "" => None,
+        raw => match instant_in(raw, zone, "closes_at") {
+            Ok(at) => Some(at),
+            Err(field) => {
+                refused.push(field);
+                None
+            }
+        },
+    };
+    let mut rules = [FieldRule::Off; 4];
+    for (i, field) in ASKED.iter().enumerate() {
+        let name = format!("fields.{field}");
+        match FieldRule::ALL
+            .into_iter()
+            .find(|r| r.as_str() == form.get(&name))
+        {
+            Some(rule) => rules[i] = rule,
+            None => refused.push(InvalidField::new(name, "must be off, optional or required")),
+        }
+    }
+    if !refused.is_empty() {
+        return Err(Invalid(refused));
+    }
+    let [affiliation, postal_code, country, comment] = rules;
+    Ok(Typed {
+        goal,
+        closes_at,
+        fields: FieldRules {
+            affiliation,
+            postal_code,
+            country,
+            comment,
+        },
+    })
+}
+
+/// A wall time typed in `zone` as an instant; a time the clocks skip is named.
+pub(super) fn instant_in(
+    raw: &str,
+    zone: TimeZone,
+    field: &str,
+) -> Result<DateTime<Utc>, InvalidField> {
+    let wall = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| InvalidField::new(field, "must be a date and time"))?;
+    match zone.tz().from_local_datetime(&wall) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            Ok(t.with_timezone(&Utc))
+        }
+        chrono::LocalResult::None => Err(InvalidField {
+            refusal: crate::domain::Refusal::Skipped,
+            ..InvalidField::new(field, "does not exist in the organisation's zone")
+        }),
+    }
+}
+
+/// A new petition from the form, in the organisation in hand.
+fn new_petition(form: &Fields, current: &Current) -> Result<NewPetition, Invalid> {
+    let typed = typed(form, current.model.timezone)?;
+    let optional = |name: &str| Some(form.get(name).trim().to_owned()).filter(|v| !v.is_empty());
+    Ok(NewPetition {
+        organisation: Some(current.model.slug.clone()),
+        campaign: optional("campaign"),
+        slug: optional("slug"),
+        title: form.get("title").to_owned(),
+        target: form.get("target").to_owned(),
+        body: form.get("body").to_owned(),
+        language: optional("language"),
+        goal: typed.goal,
+        closes_at: typed.closes_at,
+        require_confirmation: Some(form.get("require_confirmation") == "yes"),
+        fields: Some(typed.fields),
+    })
+}
+
+/// The changes a saved form asks for: every field, an empty optional one cleared.
+fn changes(form: &Fields, current: &Current) -> Result<PetitionChanges, Invalid> {
+    let typed = typed(form, current.model.timezone)?;
+    let set = |name: &str| Change::Set(form.get(name).to_owned());
+    Ok(PetitionChanges {
+        campaign: match form.get("campaign").trim() {
+            "" => Change::Clear,
+            slug => Change::Set(slug.to_owned()),
+        },
+        // An emptied address keeps the one it has: links to it are out there.
+        slug: match form.get("slug").trim() {
+            "" => Change::Keep,
+            slug => Change::Set(slug.to_owned()),
+        },
+        title: set("title"),
+        target: set("target"),
+        body: set("body"),
+        language: set("language"),
+        goal: typed.goal.map_or(Change::Clear, Change::Set),
+        closes_at: typed.closes_at.map_or(Change::Clear, Change::Set),
+        require_confirmation: Change::Set(form.get("require_confirmation") == "yes"),
+        fields: Change::Set(typed.fields),
+    })
+}
+
+fn status_choice(console: &Console) -> Vec<[String; 2]> {
+    PetitionStatus::ALL
+        .iter()
+        .map(|s| {
+            [
+                s.as_str().to_owned(),
+                say(
+                    console.locale,
+                    &format!("console.petition.status_{}", s.as_str()),
+                    &[],
+                ),
+            ]
+        })
+        .collect()
+}
+
+// --- shared pieces ------------------------------------------------------------------------
+
+/// The petition in the path and the organisation, for a form: viewers are
+/// refused (403).
+pub(super) async fn writable(
+    console: &Console,
+    state: &AppState,
+    path: OrgAnd<String>,
+) -> poem::Result<(Current, Petition)> {
+    let (org, id) = path.0;
+    let current = console
+        .organisation_as(state, &org, Role::Organiser)
+        .await?;
+    let petition = petition_of(console, state, &current, &id).await?;
+    Ok((current, petition))
+}
+
+/// A petition of the organisation by the id in the path; any other is a 404 page.
+pub(super) async fn petition_of(
+    console: &Console,
+    state: &AppState,
+    current: &Current,
+    id: &str,
+) -> poem::Result<Petition> {
+    let not_found = || stop(pages::not_found(state, console.locale));
+    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
+    match state
+        .petitions
+        .get(console.access(), &PublicRef::Id(id))
+        .await
+    {
+        Ok(p) if p.item.organisation_id == current.model.id => Ok(p),
+        Ok(_) => Err(not_found()),
+        Err(e) => Err(refused(console, state, &e)),
+    }
+}
+
+/// The messages of a refused form by field; any other refusal ends the handler.
+fn refused_fields(console: &Console, state: &AppState, e: PetitionError) -> poem::Result<Value> {
+    match e {
+        PetitionError::Content(ContentError::Invalid(invalid)) => Ok(console.messages(&invalid.0)),
+        PetitionError::Content(ContentError::SlugTaken(_)) => {
+            Ok(json!({ "slug": say(console.locale, "console.event.slug_taken", &[]) }))
+        }
+        e => Err(refused(console, state, &e)),
+    }
+}
+
+/// A refusal of the petitions service as the page that says so.
+pub(super) fn refused(console: &Console, state: &AppState, e: &PetitionError) -> poem::Error {
+    stop(refusal_page(console, state, e))
+}
+
+fn refusal_page(console: &Console, state: &AppState, e: &PetitionError) -> Response {
+    match e.code() {
+        "not_found" | "forbidden" => pages::not_found(state, console.locale),
+        "access" | "read_only" => pages::page(
+            state,
+            StatusCode::FORBIDDEN,
+            "admin/forbidden",
+            &json!({ "locale": console.locale.as_str() }),
+        ),
+        _ => console.failure(state, e),
+    }
+}
