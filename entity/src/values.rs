@@ -273,3 +273,29 @@ stored_enum! {
         Rejected = "rejected",
     }
 }
+
+stored_enum! {
+    /// Where a supporter's consent to hear from one organisation stands.
+    ConsentStatus {
+        /// Asked for (the box was ticked) but the address is not yet confirmed:
+        /// counts for nothing.
+        Pending = "pending",
+        /// Given and the address confirmed by a link we emailed.
+        Active = "active",
+        /// Ended by unsubscribing from that organisation.
+        Withdrawn = "withdrawn",
+    }
+}
+
+stored_enum! {
+    /// The form on which a consent was asked.
+    ConsentForm {
+        Rsvp = "rsvp",
+        Signature = "signature",
+        Donation = "donation",
+        /// The organisation's "Join us" form.
+        Join = "join",
+        /// An API body with `subscribe: true`.
+        Api = "api",
+    }
+}

@@ -22,6 +22,7 @@ mod m20261206_000016_console;
 mod m20261206_000017_application_digests;
 mod m20261206_000018_signature_review;
 mod m20261206_000021_suppressions;
+mod m20261206_000022_consents;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_application_digests::Migration),
             Box::new(m20261206_000018_signature_review::Migration),
             Box::new(m20261206_000021_suppressions::Migration),
+            Box::new(m20261206_000022_consents::Migration),
         ]
     }
 }
