@@ -30,6 +30,7 @@ use crate::{
     rsvps::{api::RsvpsApi, public_api::PublicRsvpApi},
     state::AppState,
     supporters::api::SupportersApi,
+    consent::api::ConsentsApi,
     system,
 };
 use entity::setting;
@@ -60,6 +61,7 @@ impl App {
             organisations: crate::organisations::Organisations::new(db.clone(), site.clone()),
             sessions: crate::organisations::Sessions::new(db.clone()),
             supporters: crate::supporters::Supporters::new(db.clone()),
+            consents: crate::consent::Consents::new(db.clone(), site.clone()),
             petitions: crate::petitions::Petitions::new(db.clone(), site.clone()),
             fundraisers: crate::fundraisers::Fundraisers::new(
                 db.clone(),
@@ -161,6 +163,7 @@ pub fn api_service(state: &AppState) -> OpenApiService<impl OpenApi + use<>, ()>
             EventsApi,
             RsvpsApi,
             SupportersApi,
+            ConsentsApi,
             EmailsApi,
             PetitionsApi,
             FundraisersApi,
@@ -226,6 +229,11 @@ fn routes(
         .at(
             "/signatures/confirm/:token",
             get(pages::confirm_page).post(same_origin(pages::confirm_signature, &public_url)),
+        )
+        .at(
+            "/subscriptions/confirm/:token",
+            get(crate::consent::pages::confirm_page)
+                .post(same_origin(crate::consent::pages::confirm, &public_url)),
         )
         .at("/donations/:token/thanks", get(pages::donation_thanks))
         .at(

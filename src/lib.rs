@@ -37,6 +37,7 @@ pub mod calendar;
 pub mod campaigns;
 pub mod cli;
 pub mod config;
+pub mod consent;
 pub mod console;
 pub mod content;
 pub mod db;

@@ -16,6 +16,8 @@ pub struct AppState {
     /// Console sessions of organisers signed in in a browser.
     pub sessions: crate::organisations::Sessions,
     pub supporters: crate::supporters::Supporters,
+    /// Consent to hear from each organisation, with its provenance.
+    pub consents: crate::consent::Consents,
     pub events: crate::events::Events,
     /// RSVPs, placed in groups: one lock of the event for all those waiting.
     pub rsvps: crate::rsvps::Rsvps,

@@ -31,10 +31,11 @@ pub enum Template {
     DonationReceipt,
     ApplicationReceived,
     ApplicationsDigest,
+    SubscriptionConfirm,
 }
 
 impl Template {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::RsvpGoing,
         Self::RsvpWaitlisted,
         Self::RsvpPending,
@@ -53,6 +54,7 @@ impl Template {
         Self::DonationReceipt,
         Self::ApplicationReceived,
         Self::ApplicationsDigest,
+        Self::SubscriptionConfirm,
     ];
 
     pub fn from_name(name: &str) -> Option<Self> {
@@ -79,6 +81,7 @@ impl Template {
             Self::DonationReceipt => "donation_receipt",
             Self::ApplicationReceived => "application_received",
             Self::ApplicationsDigest => "applications_digest",
+            Self::SubscriptionConfirm => "subscription_confirm",
         }
     }
 }
@@ -591,6 +594,9 @@ mod tests {
             ("not_found", json!({})),
             ("unsubscribe", json!({"done": true})),
             ("unsubscribe", json!({"done": false})),
+            ("subscription_confirm", json!({"organisation": "O"})),
+            ("subscription_confirm", json!({"organisation": "O", "done": true})),
+            ("subscription_confirm", json!({"error": "bad"})),
             ("invitation", json!({"done": true})),
             (
                 "invitation",

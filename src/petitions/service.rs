@@ -716,14 +716,28 @@ impl Petitions {
             .one(&txn.txn)
             .await?
             .ok_or(PetitionError::NoSuchLink)?;
-        // The address is proven now: the consent its signer gave takes effect
-        // (unless they have since unsubscribed, which stands).
-        if row.subscribe && !supporter.subscribed && supporter.unsubscribed_at.is_none() {
-            supporter::Entity::update_many()
-                .col_expr(supporter::Column::Subscribed, Expr::value(true))
-                .filter(supporter::Column::Id.eq(supporter.id))
-                .exec(&txn.txn)
+        // The address is proven now: the consent its signer gave to this
+        // organisation takes effect, with the words the form showed (unless they
+        // have unsubscribed since signing, which stands).
+        let unsubscribed_since = supporter
+            .unsubscribed_at
+            .is_some_and(|at| at > row.created_at);
+        if row.subscribe && !unsubscribed_since {
+            let locale = Locale::choose(row.locale, &petition.language);
+            let asked = crate::consent::Ask {
+                words: crate::consent::ConsentWords::of_box(
+                    locale,
+                    "page.petition.subscribe",
+                    "",
+                ),
+                form: crate::consent::ConsentForm::Signature,
+                source: row.source.clone(),
+                locale,
+            };
+            let organisation = petition.organisation_id;
+            crate::consent::ask(&txn.txn, organisation, supporter.id, &asked, row.created_at)
                 .await?;
+            crate::consent::confirm_for(&txn.txn, supporter.id, organisation, now).await?;
         }
         let mail = PetitionMail::load(&txn.txn, &petition, site).await?;
         outbox::enqueue(&txn.txn, site, [mail.thanks(&row, &supporter, count)]).await?;

@@ -17,7 +17,8 @@ pub struct Supporter {
     /// The language they chose for emails, if they chose one.
     #[oai(nullable)]
     pub locale: Option<String>,
-    /// Agreed to hear about future campaigns.
+    /// Agreed to hear from one of your organisations, and confirmed the address
+    /// (an active consent; consent given to other organisations is not shown).
     pub subscribed: bool,
     /// When they turned off reminders and other non-transactional email.
     #[oai(nullable)]
@@ -111,6 +112,8 @@ pub struct SupporterExport {
     #[oai(flatten)]
     pub detail: SupporterDetail,
     pub emails: Vec<SentEmail>,
+    /// Each consent to hear from one of your organisations, with its provenance.
+    pub consents: Vec<crate::consent::api::ConsentView>,
     pub exported_at: String,
 }
 
@@ -217,7 +220,9 @@ impl From<SupporterRecord> for SupporterDetail {
 
 impl From<SupporterData> for SupporterExport {
     fn from(data: SupporterData) -> Self {
+        let consents = all(data.record.consents.clone());
         Self {
+            consents,
             detail: data.record.into(),
             emails: data
                 .emails

@@ -63,6 +63,9 @@ pub struct SupporterRecord {
     pub rsvps: Vec<HeldRsvp>,
     pub signatures: Vec<HeldSignature>,
     pub donations: Vec<HeldDonation>,
+    /// Their consents to hear from these organisations, pending and withdrawn ones
+    /// too.
+    pub consents: Vec<crate::consent::HeldConsent>,
 }
 
 /// Everything some organisations hold about a supporter, their emails to them
@@ -296,7 +299,16 @@ impl Supporters {
         }
         let page = content::page(&self.db, query, Order::NewestFirst, limit, cursor).await?;
         let names = names_held(&self.db, &organisations, &page.items).await?;
-        Ok(page.map(|row| known(row, &names)))
+        let consenting = crate::consent::consenting(
+            &self.db,
+            &organisations,
+            page.items.iter().map(|row| row.id),
+        )
+        .await?;
+        Ok(page.map(|mut row| {
+            row.subscribed = consenting.contains(&row.id);
+            known(row, &names)
+        }))
     }
 
     /// A supporter of your organisations with their RSVPs to its events, signatures
@@ -442,6 +454,12 @@ impl Supporters {
             .filter(emails())
             .exec(&txn)
             .await?;
+        // Their consents to your organisations go: nobody is left to write to.
+        entity::consent::Entity::delete_many()
+            .filter(entity::consent::Column::SupporterId.eq(id))
+            .filter(entity::consent::Column::OrganisationId.is_in(organisations.clone()))
+            .exec(&txn)
+            .await?;
         // A stored answer to a retried request may hold the address (an offline gift's
         // donor): those go too. They are a replay cache, not a record.
         idempotency_key::Entity::delete_many()
@@ -533,7 +551,15 @@ impl Supporters {
         let (donations, fundraisers) =
             acts_of::<donation::Entity>(db, row.id, theirs.fundraisers()).await?;
         let names = names_held(db, organisations, std::slice::from_ref(&row)).await?;
+        let consents = crate::consent::held_by(db, organisations, row.id).await?;
+        let mut row = row;
+        // The retired global flag is not read: what these organisations may see is
+        // whether one of them holds an active consent.
+        row.subscribed = consents
+            .iter()
+            .any(|held| held.consent.status == crate::consent::ConsentStatus::Active);
         Ok(SupporterRecord {
+            consents,
             supporter: known(row, &names),
             rsvps: rsvps
                 .into_iter()

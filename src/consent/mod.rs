@@ -1,0 +1,452 @@
+//! Consent to hear from an organisation, kept per organisation with its provenance
+//! (issue 19, points 1 and 5). Ticking a box asks ([`ask`], `pending`); the consent
+//! takes effect only once the address is proven by a link we emailed
+//! ([`confirm_for`], `active`): a confirmed signature, or the "confirm your
+//! subscription" email. Unsubscribing ends it for that organisation only
+//! ([`Consents::withdraw`]). Nothing here reads `supporters.subscribed`, the retired
+//! global flag (see the migration `m20261206_000022_consents`).
+
+pub mod api;
+pub mod pages;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::access::{Access, AccessError, Role};
+use crate::content::{self, ContentError, through_content};
+use crate::domain::{Email, InvalidField, Locale, required_text};
+use crate::email::{
+    Site, links,
+    outbox::{self, OutgoingEmail},
+    render::Template,
+};
+use crate::supporters::service::{Person, upsert};
+use crate::words::say;
+pub use entity::values::{ConsentForm, ConsentStatus};
+use entity::{consent, organisation, supporter};
+
+/// What a subscription confirmation link is signed for.
+const CONFIRM: &str = "confirm-subscription";
+
+/// The most characters the words beside a box may have (as the column holds).
+pub const WORDS_MAX: usize = 1000;
+
+/// Why consent could not be asked, confirmed or shown.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsentError {
+    /// Invalid fields, no such organisation, no right to see personal data.
+    #[error(transparent)]
+    Content(#[from] ContentError),
+    #[error("this confirmation link is not valid")]
+    NoSuchLink,
+}
+
+through_content!(ConsentError);
+
+impl ConsentError {
+    /// A stable name for the kind of refusal, for pages to choose their words by.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Content(e) => e.code(),
+            Self::NoSuchLink => "no_such_link",
+        }
+    }
+}
+
+/// The exact sentence shown beside an opt-in box: one line, not empty, at most
+/// [`WORDS_MAX`] characters. What the supporter agreed to is these words, so they
+/// are kept as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentWords(String);
+
+impl ConsentWords {
+    pub fn new(text: &str) -> Result<Self, InvalidField> {
+        let text = required_text("words", text, WORDS_MAX)?;
+        if text.contains(['\r', '\n']) {
+            return Err(InvalidField::control("words"));
+        }
+        Ok(Self(text))
+    }
+
+    /// The words of a form's box in a language, from the catalogue: what the page
+    /// showed. A catalogue sentence always fits.
+    pub fn of_box(locale: Locale, key: &str, organisation: &str) -> Self {
+        Self(say(locale, key, &[("organisation", organisation.into())]))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A box ticked: the words beside it, on which form, from where, in what language.
+#[derive(Debug, Clone)]
+pub struct Ask {
+    pub words: ConsentWords,
+    pub form: ConsentForm,
+    /// The `?source=` the supporter came with (already checked by the form).
+    pub source: Option<String>,
+    pub locale: Locale,
+}
+
+/// Someone filling in an organisation's "Join us" form.
+#[derive(Debug, Clone)]
+pub struct JoinForm {
+    pub email: Email,
+    pub name: String,
+    pub locale: Option<Locale>,
+}
+
+impl JoinForm {
+    /// Every bad field at once.
+    pub fn parse(
+        email: &str,
+        name: Option<&str>,
+        locale: Option<&str>,
+    ) -> Result<Self, Vec<InvalidField>> {
+        let mut checks = content::Checks::default();
+        let email = checks.check(Email::parse(email).map_err(|e| e.at("email")));
+        let name = checks.check(
+            crate::domain::optional_text("name", name.unwrap_or(""), 200)
+                .map(|n| crate::email::message::one_line(&n)),
+        );
+        let locale = checks.check(locale.map(Locale::parse).transpose());
+        let ((email, name), locale) = checks
+            .done(email.zip(name).zip(locale))
+            .map_err(|invalid| invalid.0)?;
+        Ok(Self {
+            email,
+            name,
+            locale,
+        })
+    }
+}
+
+/// A consent as an organisation holds it, with the organisation named.
+#[derive(Debug, Clone)]
+pub struct HeldConsent {
+    pub consent: consent::Model,
+    pub organisation: String,
+}
+
+/// A supporter who consented to hear from an organisation.
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    pub consent: consent::Model,
+    pub supporter: supporter::Model,
+}
+
+/// What the confirmation page shows before the click.
+#[derive(Debug, Clone)]
+pub struct Confirmation {
+    pub organisation: String,
+    pub locale: Locale,
+    pub confirmed: bool,
+}
+
+/// Record a box ticked for `organisation`: a `pending` consent with these words. A
+/// consent already `active` stays as it was given (its words and date are what the
+/// supporter agreed to); a `withdrawn` one is asked again. Returns the row in force.
+pub async fn ask(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    supporter_id: Uuid,
+    asked: &Ask,
+    now: DateTime<Utc>,
+) -> Result<consent::Model, DbErr> {
+    let held = consent::Entity::find()
+        .filter(consent::Column::OrganisationId.eq(organisation_id))
+        .filter(consent::Column::SupporterId.eq(supporter_id))
+        .one(conn)
+        .await?;
+    match held {
+        Some(row) if row.status == ConsentStatus::Active => Ok(row),
+        Some(row) => {
+            let mut active: consent::ActiveModel = row.into();
+            active.status = Set(ConsentStatus::Pending);
+            active.words = Set(asked.words.0.clone());
+            active.form = Set(asked.form);
+            active.source = Set(asked.source.clone());
+            active.locale = Set(asked.locale);
+            active.asked_at = Set(now);
+            active.confirmed_at = Set(None);
+            active.withdrawn_at = Set(None);
+            active.update(conn).await
+        }
+        None => {
+            consent::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organisation_id: Set(organisation_id),
+                supporter_id: Set(supporter_id),
+                status: Set(ConsentStatus::Pending),
+                words: Set(asked.words.0.clone()),
+                form: Set(asked.form),
+                source: Set(asked.source.clone()),
+                locale: Set(asked.locale),
+                asked_at: Set(now),
+                confirmed_at: Set(None),
+                withdrawn_at: Set(None),
+            }
+            .insert(conn)
+            .await
+        }
+    }
+}
+
+/// The supporter's address is proven (they clicked a link we emailed): their
+/// pending consent to `organisation` takes effect. True if one did.
+pub async fn confirm_for(
+    conn: &impl ConnectionTrait,
+    supporter_id: Uuid,
+    organisation_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let done = consent::Entity::update_many()
+        .col_expr(
+            consent::Column::Status,
+            sea_orm::sea_query::Expr::value(ConsentStatus::Active.as_str()),
+        )
+        .col_expr(
+            consent::Column::ConfirmedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(consent::Column::OrganisationId.eq(organisation_id))
+        .filter(consent::Column::SupporterId.eq(supporter_id))
+        .filter(consent::Column::Status.eq(ConsentStatus::Pending))
+        .exec(conn)
+        .await?;
+    Ok(done.rows_affected > 0)
+}
+
+/// Every consent a supporter gave to these organisations, named, oldest first.
+pub async fn held_by(
+    conn: &impl ConnectionTrait,
+    organisations: &[Uuid],
+    supporter_id: Uuid,
+) -> Result<Vec<HeldConsent>, DbErr> {
+    let rows = consent::Entity::find()
+        .filter(consent::Column::SupporterId.eq(supporter_id))
+        .filter(consent::Column::OrganisationId.is_in(organisations.to_vec()))
+        .order_by_asc(consent::Column::AskedAt)
+        .all(conn)
+        .await?;
+    let mut held = Vec::with_capacity(rows.len());
+    for row in rows {
+        let name = organisation::Entity::find_by_id(row.organisation_id)
+            .one(conn)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        held.push(HeldConsent {
+            consent: row,
+            organisation: name,
+        });
+    }
+    Ok(held)
+}
+
+/// Which of these supporters hold an active consent to one of these organisations.
+pub async fn consenting(
+    conn: &impl ConnectionTrait,
+    organisations: &[Uuid],
+    supporters: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashSet<Uuid>, DbErr> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::SupporterId.is_in(supporters))
+        .filter(consent::Column::OrganisationId.is_in(organisations.to_vec()))
+        .filter(consent::Column::Status.eq(ConsentStatus::Active))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| row.supporter_id)
+        .collect())
+}
+
+/// The "confirm your subscription" email for a pending consent.
+pub fn confirm_email(
+    site: &Site,
+    row: &consent::Model,
+    supporter: &supporter::Model,
+    organisation: &organisation::Model,
+) -> OutgoingEmail {
+    let token = links::sign(&site.secret, CONFIRM, row.id);
+    OutgoingEmail {
+        to_address: supporter.email.to_string(),
+        to_name: supporter.name.clone(),
+        template: Template::SubscriptionConfirm,
+        locale: row.locale,
+        context: json!({
+            "recipient_name": supporter.name,
+            "organisation_name": organisation.name,
+            "confirm_url": format!("{}/subscriptions/confirm/{token}", site.public_url),
+        }),
+        calendar: None,
+        unsubscribe_url: None,
+        organisation_id: Some(organisation.id),
+    }
+}
+
+/// Consents, as supporters give them and organisations see them.
+#[derive(Clone)]
+pub struct Consents {
+    db: DatabaseConnection,
+    site: Site,
+}
+
+impl Consents {
+    pub fn new(db: DatabaseConnection, site: Site) -> Self {
+        Self { db, site }
+    }
+
+    /// The "Join us" form: ask to hear from the organisation, and email a link to
+    /// confirm. The caller learns nothing of whether the address was known or
+    /// already subscribed: an active consent is left as it is and nothing is sent.
+    #[tracing::instrument(skip_all)]
+    pub async fn join(&self, slug: &str, form: JoinForm) -> Result<(), ConsentError> {
+        let organisation = organisation::Entity::find()
+            .filter(organisation::Column::Slug.eq(slug))
+            .one(&self.db)
+            .await?
+            .ok_or(ContentError::NotFound("organisation"))?;
+        let locale = form.locale.unwrap_or(organisation.language);
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let supporter = upsert(
+            &txn,
+            &Person {
+                email: form.email,
+                name: form.name,
+                locale: form.locale,
+            },
+        )
+        .await?;
+        let asked = Ask {
+            words: ConsentWords::of_box(locale, "consent.join_box", &organisation.name),
+            form: ConsentForm::Join,
+            source: None,
+            locale,
+        };
+        let row = ask(&txn, organisation.id, supporter.id, &asked, now).await?;
+        if row.status == ConsentStatus::Pending {
+            outbox::enqueue(
+                &txn,
+                &self.site,
+                [confirm_email(&self.site, &row, &supporter, &organisation)],
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// What the confirmation page shows before the click, if the link is good.
+    pub async fn confirmation(&self, token: &str) -> Result<Option<Confirmation>, DbErr> {
+        let Some(id) = links::verify(&self.site.secret, CONFIRM, token) else {
+            return Ok(None);
+        };
+        let Some(row) = consent::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let Some(organisation) = organisation::Entity::find_by_id(row.organisation_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Confirmation {
+            organisation: organisation.name,
+            locale: row.locale,
+            confirmed: row.status == ConsentStatus::Active,
+        }))
+    }
+
+    /// The click on the emailed link: the consent takes effect. Again changes
+    /// nothing; a withdrawn consent stays withdrawn (the supporter's last word).
+    #[tracing::instrument(skip_all)]
+    pub async fn confirm(&self, token: &str) -> Result<Confirmation, ConsentError> {
+        let id = links::verify(&self.site.secret, CONFIRM, token).ok_or(ConsentError::NoSuchLink)?;
+        let row = consent::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(ConsentError::NoSuchLink)?;
+        confirm_for(&self.db, row.supporter_id, row.organisation_id, Utc::now()).await?;
+        self.confirmation(token)
+            .await?
+            .ok_or(ConsentError::NoSuchLink)
+    }
+
+    /// Unsubscribing from one organisation: its consent ends; others stand.
+    pub async fn withdraw(&self, organisation_id: Uuid, supporter_id: Uuid) -> Result<bool, DbErr> {
+        let done = consent::Entity::update_many()
+            .col_expr(
+                consent::Column::Status,
+                sea_orm::sea_query::Expr::value(ConsentStatus::Withdrawn.as_str()),
+            )
+            .col_expr(
+                consent::Column::WithdrawnAt,
+                sea_orm::sea_query::Expr::value(Utc::now()),
+            )
+            .filter(consent::Column::OrganisationId.eq(organisation_id))
+            .filter(consent::Column::SupporterId.eq(supporter_id))
+            .filter(consent::Column::Status.ne(ConsentStatus::Withdrawn))
+            .exec(&self.db)
+            .await?;
+        Ok(done.rows_affected > 0)
+    }
+
+    /// Who may be written to for an organisation: active consents only, oldest
+    /// first. Organisers and owners; viewers see no personal data.
+    pub async fn subscribers(
+        &self,
+        access: &Access,
+        slug: &str,
+    ) -> Result<(organisation::Model, Vec<Subscriber>), ConsentError> {
+        let organisation = self.organisation_of(access, slug)?;
+        let organisation = organisation::Entity::find_by_id(organisation)
+            .one(&self.db)
+            .await?
+            .ok_or(ContentError::NotFound("organisation"))?;
+        let consents = consent::Entity::find()
+            .filter(consent::Column::OrganisationId.eq(organisation.id))
+            .filter(consent::Column::Status.eq(ConsentStatus::Active))
+            .order_by_asc(consent::Column::ConfirmedAt)
+            .all(&self.db)
+            .await?;
+        let mut people: std::collections::HashMap<Uuid, supporter::Model> =
+            supporter::Entity::find()
+                .filter(supporter::Column::Id.is_in(consents.iter().map(|c| c.supporter_id)))
+                .filter(supporter::Column::ErasedAt.is_null())
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect();
+        let subscribers = consents
+            .into_iter()
+            .filter_map(|consent| {
+                let supporter = people.remove(&consent.supporter_id)?;
+                Some(Subscriber { consent, supporter })
+            })
+            .collect();
+        Ok((organisation, subscribers))
+    }
+
+    /// The organisation named, if the organiser belongs to it (else 404) and may see
+    /// personal data in it (else 403).
+    fn organisation_of(&self, access: &Access, slug: &str) -> Result<Uuid, ConsentError> {
+        let membership = access
+            .memberships
+            .iter()
+            .find(|m| m.slug == slug)
+            .ok_or(ContentError::NotFound("organisation"))?;
+        if membership.role < Role::Organiser {
+            return Err(AccessError::NoPersonalData.into());
+        }
+        Ok(membership.organisation_id)
+    }
+}
