@@ -24,6 +24,7 @@ mod console_emails;
 mod console_events;
 mod console_fundraisers;
 mod console_petitions;
+mod consent;
 mod control_characters;
 mod demo;
 mod donations;

@@ -1,0 +1,334 @@
+//! Consent kept per organisation, with its provenance (issue 19, points 1 and 5):
+//! given on a form, active only once a link we emailed is followed, seen only by
+//! the organisation it was given to, listed in the supporter's export.
+
+use reqwest::Method;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+use crate::helpers::{Reply, TestApp, id_of, items, spawn_app};
+use crate::pages::{open, open_petition, path_of, submit};
+use crate::petitions::sign;
+
+const CONFIRM_LINK: &str = "http://127.0.0.1/subscriptions/confirm/";
+
+/// `POST /api/v1/public/organisations/{slug}/subscribers` (the "Join us" form).
+async fn join(app: &TestApp, slug: &str, body: Value) -> Reply {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/public/organisations/{slug}/subscribers"),
+        None,
+        Some(&body),
+        None,
+    )
+    .await
+}
+
+/// The organisation's subscribers as `token` sees them.
+async fn subscribers(app: &TestApp, token: &str, slug: &str) -> Vec<Value> {
+    items(
+        app.get(&format!("/api/v1/organisations/{slug}/subscribers"), token)
+            .await
+            .expect(200),
+    )
+}
+
+fn emails_of(list: &[Value]) -> Vec<&str> {
+    list.iter().map(|s| s["email"].as_str().unwrap()).collect()
+}
+
+/// The confirmation link emailed to `address`, opened and its button clicked; the
+/// page after the click.
+async fn confirm_subscription(app: &TestApp, address: &str) -> crate::pages::Page {
+    let link = app.emailed_link(address, CONFIRM_LINK).await;
+    let path = path_of(&link);
+    let shown = open(app, &path).await;
+    assert_eq!(shown.status, 200);
+    assert!(shown.text.contains("Confirm my subscription"), "{}", shown.text);
+    submit(app, &path, &[]).await
+}
+
+/// The supporter `email` as `token`'s organisations know them: their id.
+async fn supporter_id(app: &TestApp, token: &str, email: &str) -> String {
+    let found = app
+        .get_with_query("/api/v1/supporters", Some(token), &[("email", email)])
+        .await;
+    id_of(&items(found.expect(200))[0]).to_owned()
+}
+
+async fn export(app: &TestApp, token: &str, id: &str) -> Value {
+    app.get(&format!("/api/v1/supporters/{id}/export"), token)
+        .await
+        .expect(200)
+        .clone()
+}
+
+/// A petition signed and confirmed by `email` (without asking to hear more unless
+/// `extra` says so), so that its organisation knows them.
+async fn signed_and_confirmed(app: &TestApp, token: &str, email: &str, extra: Value) {
+    let petition = open_petition(app, token, json!({})).await;
+    sign(app, id_of(&petition), email, extra).await.expect(202);
+    let link = app
+        .emailed_link(email, "http://127.0.0.1/signatures/confirm/")
+        .await;
+    let confirmed = submit(app, &path_of(&link), &[]).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+}
+
+#[tokio::test]
+async fn joining_counts_only_once_the_emailed_link_is_followed() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+
+    join(&app, "lrbc", json!({ "email": "ana@example.org", "name": "Ana" }))
+        .await
+        .expect(202);
+    assert!(subscribers(&app, &token, "lrbc").await.is_empty());
+
+    // Opening the link (as a mail scanner does) confirms nothing.
+    let link = app.emailed_link("ana@example.org", CONFIRM_LINK).await;
+    let shown = open(&app, &path_of(&link)).await;
+    assert!(shown.text.contains("The lrbc group"), "{}", shown.text);
+    assert!(subscribers(&app, &token, "lrbc").await.is_empty());
+
+    let done = submit(&app, &path_of(&link), &[]).await;
+    assert_eq!(done.status, 200);
+    assert!(done.text.contains("You are subscribed"), "{}", done.text);
+    let list = subscribers(&app, &token, "lrbc").await;
+    assert_eq!(emails_of(&list), ["ana@example.org"]);
+    assert_eq!(list[0]["form"], "join");
+    assert_eq!(
+        list[0]["words"],
+        "Send me news from The lrbc group by email"
+    );
+    assert!(list[0]["confirmed_at"].is_string());
+}
+
+#[tokio::test]
+async fn the_confirmation_email_and_page_speak_the_language_asked_for() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    join(
+        &app,
+        "lrbc",
+        json!({ "email": "ana@example.org", "locale": "es" }),
+    )
+    .await
+    .expect(202);
+    app.deliver_emails().await;
+    let email = app.smtp.last_to("ana@example.org");
+    assert!(
+        email.text().contains("Pediste recibir noticias de The lrbc group"),
+        "{}",
+        email.text()
+    );
+    let link = app.emailed_link("ana@example.org", CONFIRM_LINK).await;
+    let done = submit(&app, &path_of(&link), &[]).await;
+    assert!(done.text.contains("Estás suscrito"), "{}", done.text);
+    let list = subscribers(&app, &token, "lrbc").await;
+    assert_eq!(
+        list[0]["words"],
+        "Envíenme noticias de The lrbc group por correo electrónico"
+    );
+}
+
+#[tokio::test]
+async fn consent_given_to_one_organisation_is_invisible_to_another() {
+    let app = spawn_app().await;
+    let a = app.owner_of("lrbc").await;
+    let b = app.owner_of("hov").await;
+    // Ana is known to both: she signed a petition of each.
+    signed_and_confirmed(&app, &b, "ana@example.org", json!({})).await;
+    join(&app, "lrbc", json!({ "email": "ana@example.org" }))
+        .await
+        .expect(202);
+    confirm_subscription(&app, "ana@example.org").await;
+
+    assert_eq!(
+        emails_of(&subscribers(&app, &a, "lrbc").await),
+        ["ana@example.org"]
+    );
+    assert!(subscribers(&app, &b, "hov").await.is_empty());
+
+    // B's record of her says nothing of A's consent.
+    let id = supporter_id(&app, &b, "ana@example.org").await;
+    let seen_by_b = app
+        .get(&format!("/api/v1/supporters/{id}"), &b)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(seen_by_b["subscribed"], false);
+    assert_eq!(export(&app, &b, &id).await["consents"], json!([]));
+
+    // A's export lists it, with its provenance.
+    signed_and_confirmed(&app, &a, "ana@example.org", json!({})).await;
+    let exported = export(&app, &a, &id).await;
+    let consents = exported["consents"].as_array().unwrap();
+    assert_eq!(consents.len(), 1, "{exported}");
+    assert_eq!(consents[0]["organisation"], "The lrbc group");
+    assert_eq!(consents[0]["status"], "active");
+    assert_eq!(consents[0]["form"], "join");
+    assert!(consents[0]["asked_at"].is_string());
+}
+
+#[tokio::test]
+async fn a_signatures_consent_counts_once_confirmed_with_its_words_form_and_source() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let petition = open_petition(&app, &token, json!({})).await;
+    sign(
+        &app,
+        id_of(&petition),
+        "ana@example.org",
+        json!({ "subscribe": true, "source": "newsletter" }),
+    )
+    .await
+    .expect(202);
+    // Nobody who did not confirm is counted.
+    assert!(subscribers(&app, &token, "lrbc").await.is_empty());
+
+    let link = app
+        .emailed_link("ana@example.org", "http://127.0.0.1/signatures/confirm/")
+        .await;
+    submit(&app, &path_of(&link), &[]).await;
+    let list = subscribers(&app, &token, "lrbc").await;
+    assert_eq!(emails_of(&list), ["ana@example.org"]);
+    assert_eq!(list[0]["form"], "signature");
+    assert_eq!(list[0]["source"], "newsletter");
+    assert_eq!(
+        list[0]["words"],
+        "Keep me updated about this campaign by email"
+    );
+}
+
+#[tokio::test]
+async fn a_signature_without_the_box_ticked_gives_no_consent() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    signed_and_confirmed(&app, &token, "ana@example.org", json!({})).await;
+    assert!(subscribers(&app, &token, "lrbc").await.is_empty());
+}
+
+#[tokio::test]
+async fn joining_answers_the_same_whoever_the_address_belongs_to() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    join(&app, "lrbc", json!({ "email": "ana@example.org" }))
+        .await
+        .expect(202);
+    confirm_subscription(&app, "ana@example.org").await;
+
+    let subscribed = join(&app, "lrbc", json!({ "email": "ana@example.org" })).await;
+    let stranger = join(&app, "lrbc", json!({ "email": "ben@example.org" })).await;
+    assert_eq!(subscribed.status, stranger.status);
+    assert_eq!(subscribed.status, 202);
+    assert_eq!(subscribed.body, stranger.body);
+    // Asking again does not undo the consent in force.
+    assert_eq!(
+        emails_of(&subscribers(&app, &token, "lrbc").await),
+        ["ana@example.org"]
+    );
+}
+
+#[tokio::test]
+async fn joining_refuses_bad_fields_and_unknown_organisations() {
+    let app = spawn_app().await;
+    app.owner_of("lrbc").await;
+    join(&app, "lrbc", json!({ "email": "not an address" }))
+        .await
+        .expect_invalid("email");
+    join(
+        &app,
+        "lrbc",
+        json!({ "email": "ana@example.org", "locale": "xx" }),
+    )
+    .await
+    .expect_invalid("locale");
+    join(
+        &app,
+        "lrbc",
+        json!({ "email": "ana@example.org", "name": "a".repeat(201) }),
+    )
+    .await
+    .expect_invalid("name");
+    join(&app, "nobody", json!({ "email": "ana@example.org" }))
+        .await
+        .expect_problem(404);
+    // Nothing was sent to anyone.
+    app.deliver_emails().await;
+    assert!(app.smtp.to("ana@example.org").is_empty());
+}
+
+#[tokio::test]
+async fn only_organisers_of_the_organisation_see_its_subscribers() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("lrbc").await;
+    let stranger = app.owner_of("hov").await;
+    let viewer = app
+        .member(&owner, "lrbc", "vera@example.org", "viewer")
+        .await;
+    app.get("/api/v1/organisations/lrbc/subscribers", &viewer)
+        .await
+        .expect_problem(403);
+    app.get("/api/v1/organisations/lrbc/subscribers", &stranger)
+        .await
+        .expect_problem(404);
+    app.get_public("/api/v1/organisations/lrbc/subscribers")
+        .await
+        .expect_problem(401);
+}
+
+#[tokio::test]
+async fn subscribers_come_as_csv_when_asked() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    join(&app, "lrbc", json!({ "email": "ana@example.org", "name": "Ana" }))
+        .await
+        .expect(202);
+    join(&app, "lrbc", json!({ "email": "ben@example.org" }))
+        .await
+        .expect(202);
+    confirm_subscription(&app, "ana@example.org").await;
+    let csv = app
+        .get_accepting("/api/v1/organisations/lrbc/subscribers", &token, "text/csv")
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.content_type().starts_with("text/csv"));
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", csv.text);
+    assert!(lines[1].contains("\"ana@example.org\",\"Ana\""), "{}", csv.text);
+    assert!(!csv.text.contains("ben@example.org"));
+}
+
+/// The old global flag is not read as consent (see the migration): a supporter
+/// marked `subscribed` before consents existed is nobody's subscriber.
+#[tokio::test]
+async fn the_old_global_flag_gives_no_consent() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    signed_and_confirmed(&app, &token, "ana@example.org", json!({})).await;
+    let db = app.database().await;
+    db.execute_unprepared("UPDATE supporters SET subscribed = TRUE")
+        .await
+        .unwrap();
+
+    assert!(subscribers(&app, &token, "lrbc").await.is_empty());
+    let id = supporter_id(&app, &token, "ana@example.org").await;
+    let record = app
+        .get(&format!("/api/v1/supporters/{id}"), &token)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(record["subscribed"], false);
+    assert_eq!(export(&app, &token, &id).await["consents"], json!([]));
+}
+
+#[tokio::test]
+async fn a_forged_confirmation_link_finds_nothing() {
+    let app = spawn_app().await;
+    app.owner_of("lrbc").await;
+    let page = open(&app, "/subscriptions/confirm/not-a-token").await;
+    assert_eq!(page.status, 404);
+    let page = submit(&app, "/subscriptions/confirm/not-a-token", &[]).await;
+    assert_eq!(page.status, 404);
+}
