@@ -13,6 +13,7 @@ use crate::{
     calendar::feed,
     campaigns::api::CampaignsApi,
     config::Config,
+    consent::api::ConsentsApi,
     email::{Site, api::EmailsApi, delivery::Delivery, render::Renderer, transport::Transport},
     events::{api::EventsApi, public_api::PublicApi},
     fundraisers::{api::FundraisersApi, public_api::PublicFundraiserApi},
@@ -30,7 +31,6 @@ use crate::{
     rsvps::{api::RsvpsApi, public_api::PublicRsvpApi},
     state::AppState,
     supporters::api::SupportersApi,
-    consent::api::ConsentsApi,
     system,
 };
 use entity::setting;

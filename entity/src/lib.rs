@@ -6,8 +6,8 @@
 pub mod api_token;
 pub mod application_digest;
 pub mod campaign;
-pub mod console_session;
 pub mod consent;
+pub mod console_session;
 pub mod delivery_failure;
 pub mod domain;
 pub mod donation;

@@ -151,7 +151,8 @@ pub struct Confirmation {
 
 /// Record a box ticked for `organisation`: a `pending` consent with these words. A
 /// consent already `active` stays as it was given (its words and date are what the
-/// supporter agreed to); a `withdrawn` one is asked again. Returns the row in force.
+/// supporter agreed to); a `withdrawn` one is asked again, unless it was withdrawn
+/// after `now` (the time the box was ticked). Returns the row in force.
 pub async fn ask(
     conn: &impl ConnectionTrait,
     organisation_id: Uuid,
@@ -166,6 +167,9 @@ pub async fn ask(
         .await?;
     match held {
         Some(row) if row.status == ConsentStatus::Active => Ok(row),
+        // Unsubscribing after this box was ticked (a signature confirmed late) is
+        // the supporter's last word.
+        Some(row) if row.withdrawn_at.is_some_and(|at| at > now) => Ok(row),
         Some(row) => {
             let mut active: consent::ActiveModel = row.into();
             active.status = Set(ConsentStatus::Pending);
@@ -291,6 +295,37 @@ pub fn confirm_email(
     }
 }
 
+/// The unsubscribe link of an email sent for `organisation`: it ends the
+/// supporter's consent to that organisation only (and, as every unsubscribe link
+/// always did, their reminders). `/unsubscribe/{organisation}_{signed supporter}`,
+/// the signature covering both.
+pub fn organisation_unsubscribe_url(site: &Site, organisation: Uuid, supporter: Uuid) -> String {
+    format!(
+        "{}/unsubscribe/{organisation}_{}",
+        site.public_url,
+        links::sign(&site.secret, &unsubscribe_purpose(organisation), supporter)
+    )
+}
+
+fn unsubscribe_purpose(organisation: Uuid) -> String {
+    format!("unsubscribe-from:{organisation}")
+}
+
+/// Whom an unsubscribe token names: the supporter, and the organisation whose
+/// email carried it (none for a link made before consent was kept per
+/// organisation, which still works).
+pub fn unsubscribe_target(site: &Site, token: &str) -> Option<(Option<Uuid>, Uuid)> {
+    match token.split_once('_') {
+        Some((organisation, signed)) => {
+            let organisation = Uuid::parse_str(organisation).ok()?;
+            let supporter =
+                links::verify(&site.secret, &unsubscribe_purpose(organisation), signed)?;
+            Some((Some(organisation), supporter))
+        }
+        None => links::unsubscribe_token(site, token).map(|supporter| (None, supporter)),
+    }
+}
+
 /// Consents, as supporters give them and organisations see them.
 #[derive(Clone)]
 pub struct Consents {
@@ -369,7 +404,8 @@ impl Consents {
     /// nothing; a withdrawn consent stays withdrawn (the supporter's last word).
     #[tracing::instrument(skip_all)]
     pub async fn confirm(&self, token: &str) -> Result<Confirmation, ConsentError> {
-        let id = links::verify(&self.site.secret, CONFIRM, token).ok_or(ConsentError::NoSuchLink)?;
+        let id =
+            links::verify(&self.site.secret, CONFIRM, token).ok_or(ConsentError::NoSuchLink)?;
         let row = consent::Entity::find_by_id(id)
             .one(&self.db)
             .await?
@@ -378,6 +414,14 @@ impl Consents {
         self.confirmation(token)
             .await?
             .ok_or(ConsentError::NoSuchLink)
+    }
+
+    /// The organisation's name, for the page that says whom one unsubscribes from.
+    pub async fn organisation_name(&self, organisation_id: Uuid) -> Result<Option<String>, DbErr> {
+        Ok(organisation::Entity::find_by_id(organisation_id)
+            .one(&self.db)
+            .await?
+            .map(|o| o.name))
     }
 
     /// Unsubscribing from one organisation: its consent ends; others stand.

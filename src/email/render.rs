@@ -594,8 +594,13 @@ mod tests {
             ("not_found", json!({})),
             ("unsubscribe", json!({"done": true})),
             ("unsubscribe", json!({"done": false})),
+            ("unsubscribe", json!({"done": false, "organisation": "O"})),
+            ("unsubscribe", json!({"done": true, "organisation": "O"})),
             ("subscription_confirm", json!({"organisation": "O"})),
-            ("subscription_confirm", json!({"organisation": "O", "done": true})),
+            (
+                "subscription_confirm",
+                json!({"organisation": "O", "done": true}),
+            ),
             ("subscription_confirm", json!({"error": "bad"})),
             ("invitation", json!({"done": true})),
             (

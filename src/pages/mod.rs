@@ -17,7 +17,6 @@ use crate::organisations::service::{Acceptance, OrganisationError};
 use crate::words::say;
 use crate::{
     domain::{InvalidField, Locale},
-    email::links::unsubscribe_token,
     state::AppState,
 };
 
@@ -206,21 +205,30 @@ async fn supporter_locale(state: &AppState, id: uuid::Uuid) -> Locale {
 /// nothing, since mail scanners open links before people do.
 #[handler]
 pub async fn unsubscribe_page(state: Data<&AppState>, token: Path<String>) -> Response {
-    let Some(id) = unsubscribe_token(&state.site, &token) else {
+    let Some((organisation, id)) = crate::consent::unsubscribe_target(&state.site, &token) else {
         return not_found(&state, Locale::En);
     };
-    unsubscribed(&state, id, false).await
+    unsubscribed(&state, organisation, id, false).await
 }
 
 /// `POST /unsubscribe/{token}`: the one-click unsubscribe of RFC 8058 (a mail
-/// client posts `List-Unsubscribe=One-Click`), and the page's button.
+/// client posts `List-Unsubscribe=One-Click`), and the page's button. A link from
+/// an organisation's email also ends the consent to that organisation, and only it.
 #[handler]
 pub async fn unsubscribe(state: Data<&AppState>, token: Path<String>) -> Response {
-    let Some(id) = unsubscribe_token(&state.site, &token) else {
+    let Some((organisation, id)) = crate::consent::unsubscribe_target(&state.site, &token) else {
         return not_found(&state, Locale::En);
     };
-    match state.supporters.unsubscribe(id).await {
-        Ok(true) => unsubscribed(&state, id, true).await,
+    let withdrawn = match organisation {
+        Some(organisation) => state.consents.withdraw(organisation, id).await.map(|_| ()),
+        None => Ok(()),
+    };
+    let done = match withdrawn {
+        Ok(()) => state.supporters.unsubscribe(id).await,
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(true) => unsubscribed(&state, organisation, id, true).await,
         // An erased supporter: nothing is left to send to.
         Ok(false) => not_found(&state, Locale::En),
         Err(e) => {
@@ -230,14 +238,33 @@ pub async fn unsubscribe(state: Data<&AppState>, token: Path<String>) -> Respons
     }
 }
 
-/// The unsubscribe page in the supporter's language: its button, or that it is done.
-async fn unsubscribed(state: &AppState, id: uuid::Uuid, done: bool) -> Response {
+/// The unsubscribe page in the supporter's language, naming the organisation the
+/// link came from: its button, or that it is done.
+async fn unsubscribed(
+    state: &AppState,
+    organisation: Option<uuid::Uuid>,
+    id: uuid::Uuid,
+    done: bool,
+) -> Response {
     let locale = supporter_locale(state, id).await;
+    let organisation = match organisation {
+        Some(organisation) => state
+            .consents
+            .organisation_name(organisation)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
     page(
         state,
         StatusCode::OK,
         "unsubscribe",
-        &serde_json::json!({ "locale": locale.as_str(), "done": done }),
+        &serde_json::json!({
+            "locale": locale.as_str(),
+            "done": done,
+            "organisation": organisation,
+        }),
     )
 }
 

@@ -718,18 +718,11 @@ impl Petitions {
             .ok_or(PetitionError::NoSuchLink)?;
         // The address is proven now: the consent its signer gave to this
         // organisation takes effect, with the words the form showed (unless they
-        // have unsubscribed since signing, which stands).
-        let unsubscribed_since = supporter
-            .unsubscribed_at
-            .is_some_and(|at| at > row.created_at);
-        if row.subscribe && !unsubscribed_since {
+        // unsubscribed from it since signing, which stands: see `consent::ask`).
+        if row.subscribe {
             let locale = Locale::choose(row.locale, &petition.language);
             let asked = crate::consent::Ask {
-                words: crate::consent::ConsentWords::of_box(
-                    locale,
-                    "page.petition.subscribe",
-                    "",
-                ),
+                words: crate::consent::ConsentWords::of_box(locale, "page.petition.subscribe", ""),
                 form: crate::consent::ConsentForm::Signature,
                 source: row.source.clone(),
                 locale,

@@ -30,7 +30,6 @@ use crate::domain::{Email, InvalidField, Locale, PublicRef, required_text};
 use crate::email::{
     Site,
     event::EventMail,
-    links::unsubscribe_url,
     outbox::{self, OutgoingEmail},
     render::Template,
 };
@@ -1563,7 +1562,11 @@ pub async fn queue_reminders(
                     }),
                     calendar: None,
                     // A reminder is a courtesy, not a receipt: one click turns them off.
-                    unsubscribe_url: Some(unsubscribe_url(site, supporter.id)),
+                    unsubscribe_url: Some(crate::consent::organisation_unsubscribe_url(
+                        site,
+                        event.organisation_id,
+                        supporter.id,
+                    )),
                     organisation_id: Some(event.organisation_id),
                 };
                 links.write(&txn.txn).await?;

@@ -44,7 +44,11 @@ async fn confirm_subscription(app: &TestApp, address: &str) -> crate::pages::Pag
     let path = path_of(&link);
     let shown = open(app, &path).await;
     assert_eq!(shown.status, 200);
-    assert!(shown.text.contains("Confirm my subscription"), "{}", shown.text);
+    assert!(
+        shown.text.contains("Confirm my subscription"),
+        "{}",
+        shown.text
+    );
     submit(app, &path, &[]).await
 }
 
@@ -80,9 +84,13 @@ async fn joining_counts_only_once_the_emailed_link_is_followed() {
     let app = spawn_app().await;
     let token = app.owner_of("lrbc").await;
 
-    join(&app, "lrbc", json!({ "email": "ana@example.org", "name": "Ana" }))
-        .await
-        .expect(202);
+    join(
+        &app,
+        "lrbc",
+        json!({ "email": "ana@example.org", "name": "Ana" }),
+    )
+    .await
+    .expect(202);
     assert!(subscribers(&app, &token, "lrbc").await.is_empty());
 
     // Opening the link (as a mail scanner does) confirms nothing.
@@ -118,7 +126,9 @@ async fn the_confirmation_email_and_page_speak_the_language_asked_for() {
     app.deliver_emails().await;
     let email = app.smtp.last_to("ana@example.org");
     assert!(
-        email.text().contains("Pediste recibir noticias de The lrbc group"),
+        email
+            .text()
+            .contains("Pediste recibir noticias de The lrbc group"),
         "{}",
         email.text()
     );
@@ -282,9 +292,13 @@ async fn only_organisers_of_the_organisation_see_its_subscribers() {
 async fn subscribers_come_as_csv_when_asked() {
     let app = spawn_app().await;
     let token = app.owner_of("lrbc").await;
-    join(&app, "lrbc", json!({ "email": "ana@example.org", "name": "Ana" }))
-        .await
-        .expect(202);
+    join(
+        &app,
+        "lrbc",
+        json!({ "email": "ana@example.org", "name": "Ana" }),
+    )
+    .await
+    .expect(202);
     join(&app, "lrbc", json!({ "email": "ben@example.org" }))
         .await
         .expect(202);
@@ -296,7 +310,11 @@ async fn subscribers_come_as_csv_when_asked() {
     assert!(csv.content_type().starts_with("text/csv"));
     let lines: Vec<&str> = csv.text.lines().collect();
     assert_eq!(lines.len(), 2, "{}", csv.text);
-    assert!(lines[1].contains("\"ana@example.org\",\"Ana\""), "{}", csv.text);
+    assert!(
+        lines[1].contains("\"ana@example.org\",\"Ana\""),
+        "{}",
+        csv.text
+    );
     assert!(!csv.text.contains("ben@example.org"));
 }
 
@@ -331,4 +349,88 @@ async fn a_forged_confirmation_link_finds_nothing() {
     assert_eq!(page.status, 404);
     let page = submit(&app, "/subscriptions/confirm/not-a-token", &[]).await;
     assert_eq!(page.status, 404);
+}
+
+/// `POST` the one-click unsubscribe of RFC 8058 to `link`.
+async fn one_click_unsubscribe(app: &TestApp, link: &str) -> Reply {
+    app.send_raw(
+        Method::POST,
+        &path_of(link),
+        None,
+        "application/x-www-form-urlencoded",
+        "List-Unsubscribe=One-Click",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn unsubscribing_from_one_organisations_email_leaves_the_others_consent() {
+    let app = spawn_app().await;
+    let a = app.owner_of("lrbc").await;
+    let b = app.owner_of("hov").await;
+    for slug in ["lrbc", "hov"] {
+        join(&app, slug, json!({ "email": "ana@example.org" }))
+            .await
+            .expect(202);
+        confirm_subscription(&app, "ana@example.org").await;
+    }
+    assert_eq!(subscribers(&app, &a, "lrbc").await.len(), 1);
+    assert_eq!(subscribers(&app, &b, "hov").await.len(), 1);
+
+    // A reminder of an lrbc event carries lrbc's unsubscribe link.
+    let link = crate::emails::reminded(&app, &a, "ana@example.org").await;
+    let page = open(&app, &path_of(&link)).await;
+    assert!(
+        page.text
+            .contains("You will no longer hear from The lrbc group by email."),
+        "{}",
+        page.text
+    );
+    let done = one_click_unsubscribe(&app, &link).await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert!(
+        done.text
+            .contains("You will no longer hear from The lrbc group."),
+        "{}",
+        done.text
+    );
+
+    assert!(subscribers(&app, &a, "lrbc").await.is_empty());
+    assert_eq!(
+        emails_of(&subscribers(&app, &b, "hov").await),
+        ["ana@example.org"]
+    );
+    let id = supporter_id(&app, &a, "ana@example.org").await;
+    let exported = export(&app, &a, &id).await;
+    assert_eq!(exported["consents"][0]["status"], "withdrawn", "{exported}");
+    assert!(exported["consents"][0]["withdrawn_at"].is_string());
+}
+
+/// A signature confirmed after its signer unsubscribed from the organisation
+/// does not bring the consent back: the later word stands.
+#[tokio::test]
+async fn a_withdrawal_after_the_box_was_ticked_stands() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let petition = open_petition(&app, &token, json!({})).await;
+    sign(
+        &app,
+        id_of(&petition),
+        "ana@example.org",
+        json!({ "subscribe": true }),
+    )
+    .await
+    .expect(202);
+    let confirm = app
+        .emailed_link("ana@example.org", "http://127.0.0.1/signatures/confirm/")
+        .await;
+    // She unsubscribes from a reminder of the same organisation first.
+    join(&app, "lrbc", json!({ "email": "ana@example.org" }))
+        .await
+        .expect(202);
+    let link = crate::emails::reminded(&app, &token, "ana@example.org").await;
+    one_click_unsubscribe(&app, &link).await.expect(200);
+
+    submit(&app, &path_of(&confirm), &[]).await;
+    assert!(subscribers(&app, &token, "lrbc").await.is_empty());
 }
