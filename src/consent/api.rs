@@ -67,10 +67,13 @@ pub struct ConsentView {
     /// The exact sentence shown beside the box, in the page's language.
     pub words: String,
     pub form: ConsentForm,
+    #[oai(nullable)]
     pub source: Option<String>,
     pub locale: String,
     pub asked_at: String,
+    #[oai(nullable)]
     pub confirmed_at: Option<String>,
+    #[oai(nullable)]
     pub withdrawn_at: Option<String>,
 }
 
@@ -97,12 +100,15 @@ pub struct SubscriberView {
     pub supporter_id: uuid::Uuid,
     pub email: String,
     pub name: String,
+    #[oai(nullable)]
     pub locale: Option<String>,
     /// The exact sentence they agreed to.
     pub words: String,
     pub form: ConsentForm,
+    #[oai(nullable)]
     pub source: Option<String>,
     pub asked_at: String,
+    #[oai(nullable)]
     pub confirmed_at: Option<String>,
 }
 

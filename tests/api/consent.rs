@@ -434,3 +434,19 @@ async fn a_withdrawal_after_the_box_was_ticked_stands() {
     submit(&app, &path_of(&confirm), &[]).await;
     assert!(subscribers(&app, &token, "lrbc").await.is_empty());
 }
+
+/// "Join us" is limited as signing is: an address asked for too often is refused
+/// (so the form cannot be used to flood someone's inbox).
+#[tokio::test]
+async fn one_address_joining_too_often_is_told_when_to_come_back() {
+    let app = crate::helpers::spawn_app_with_limits(1000, 2).await;
+    app.owner_of("lrbc").await;
+    for _ in 0..2 {
+        join(&app, "lrbc", json!({ "email": "ana@example.org" }))
+            .await
+            .expect(202);
+    }
+    let refused = join(&app, "lrbc", json!({ "email": "Ana@Example.org" })).await;
+    refused.expect_problem(429);
+    assert!(refused.headers.get("Retry-After").is_some());
+}

@@ -151,6 +151,7 @@ async fn only_rate_limited_operations_document_429_with_retry_after() {
             "post /auth/password-reset",
             "post /public/events/{id}/rsvps",
             "post /public/fundraisers/{id}/donations",
+            "post /public/organisations/{slug}/subscribers",
             "post /public/petitions/{id}/signatures",
         ]
     );
