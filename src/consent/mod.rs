@@ -326,6 +326,63 @@ pub fn unsubscribe_target(site: &Site, token: &str) -> Option<(Option<Uuid>, Uui
     }
 }
 
+/// A box ticked on a form whose address nobody has proven yet (an RSVP, the "Join
+/// us" form): the consent is asked, and unless one is already in force, an email
+/// with a link to confirm goes to the address. Only that click makes it count.
+pub async fn ask_and_email(
+    conn: &impl ConnectionTrait,
+    site: &Site,
+    organisation: &organisation::Model,
+    supporter: &supporter::Model,
+    asked: &Ask,
+    now: DateTime<Utc>,
+) -> Result<consent::Model, DbErr> {
+    let row = ask(conn, organisation.id, supporter.id, asked, now).await?;
+    if row.status == ConsentStatus::Pending {
+        outbox::enqueue(
+            conn,
+            site,
+            [confirm_email(site, &row, supporter, organisation)],
+        )
+        .await?;
+    }
+    Ok(row)
+}
+
+/// An RSVP with its box ticked: ask to hear from the event's organisation, with the
+/// words the event page shows beside the box, and email a link to confirm.
+pub async fn ask_after_rsvp(
+    db: &DatabaseConnection,
+    site: &Site,
+    organisation_id: Uuid,
+    email: &Email,
+    locale: Option<Locale>,
+) -> Result<(), DbErr> {
+    let Some(organisation) = organisation::Entity::find_by_id(organisation_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(supporter) = supporter::Entity::find()
+        .filter(supporter::Column::EmailKey.eq(email.key()))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let locale = locale.unwrap_or(organisation.language);
+    let asked = Ask {
+        words: ConsentWords::of_box(locale, "consent.box", &organisation.name),
+        form: ConsentForm::Rsvp,
+        source: None,
+        locale,
+    };
+    let txn = db.begin().await?;
+    ask_and_email(&txn, site, &organisation, &supporter, &asked, Utc::now()).await?;
+    txn.commit().await
+}
+
 /// Consents, as supporters give them and organisations see them.
 #[derive(Clone)]
 pub struct Consents {
@@ -361,20 +418,12 @@ impl Consents {
         )
         .await?;
         let asked = Ask {
-            words: ConsentWords::of_box(locale, "consent.join_box", &organisation.name),
+            words: ConsentWords::of_box(locale, "consent.box", &organisation.name),
             form: ConsentForm::Join,
             source: None,
             locale,
         };
-        let row = ask(&txn, organisation.id, supporter.id, &asked, now).await?;
-        if row.status == ConsentStatus::Pending {
-            outbox::enqueue(
-                &txn,
-                &self.site,
-                [confirm_email(&self.site, &row, &supporter, &organisation)],
-            )
-            .await?;
-        }
+        ask_and_email(&txn, &self.site, &organisation, &supporter, &asked, now).await?;
         txn.commit().await?;
         Ok(())
     }

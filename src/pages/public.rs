@@ -447,8 +447,8 @@ pub(crate) async fn render_event(
 #[handler]
 pub async fn rsvp(req: &Request, state: Data<&AppState>, posted: Posted) -> Response {
     let (field, name) = (|name| posted.field(name), &posted.name);
-    let values =
-        json!({ "name": field("name"), "email": field("email"), "guests": field("guests") });
+    let values = json!({ "name": field("name"), "email": field("email"), "guests": field("guests"),
+                "subscribe": posted.ticked("subscribe") });
     let Some(reference) = posted.reference() else {
         return not_found(&state, Locale::En);
     };

@@ -450,3 +450,54 @@ async fn one_address_joining_too_often_is_told_when_to_come_back() {
     refused.expect_problem(429);
     assert!(refused.headers.get("Retry-After").is_some());
 }
+
+/// The event page offers the box, off by default, in the page's words; ticked, the
+/// RSVP asks, and only the emailed link makes it count.
+#[tokio::test]
+async fn an_rsvp_with_the_box_ticked_counts_once_the_emailed_link_is_followed() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let event = app
+        .published_event(&token, crate::helpers::meeting("Film night"))
+        .await;
+    let path = format!("/events/{}", event["slug"].as_str().unwrap());
+    let page = open(&app, &path).await;
+    let box_html = "<input id=\"subscribe\" name=\"subscribe\" type=\"checkbox\" value=\"yes\">";
+    assert!(page.text.contains(box_html), "{}", page.text);
+    assert!(
+        page.text
+            .contains("Send me news from The lrbc group by email")
+    );
+
+    let done = submit(
+        &app,
+        &path,
+        &[
+            ("locale", "en"),
+            ("name", "Ana"),
+            ("email", "ana@example.org"),
+            ("guests", "0"),
+            ("subscribe", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.text);
+    // Nobody who did not confirm is counted.
+    assert!(subscribers(&app, &token, "lrbc").await.is_empty());
+    confirm_subscription(&app, "ana@example.org").await;
+    let list = subscribers(&app, &token, "lrbc").await;
+    assert_eq!(emails_of(&list), ["ana@example.org"]);
+    assert_eq!(list[0]["form"], "rsvp");
+
+    // Without the box ticked, an RSVP asks nothing.
+    app.rsvp(id_of(&event), "ben@example.org", json!({}))
+        .await
+        .expect(201);
+    app.deliver_emails().await;
+    assert!(
+        app.smtp
+            .to("ben@example.org")
+            .iter()
+            .all(|e| !e.text().contains(CONFIRM_LINK))
+    );
+}
