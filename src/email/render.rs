@@ -572,7 +572,7 @@ mod tests {
                     "fundraiser": {"title": "F", "raised": "1.00 GBP", "goal": "9.00 GBP", "percent": 11,
                                    "donor_count": 1, "raised_other": ["1.00 EUR"], "status": "open",
                                    "currency": "GBP", "suggested": [{"minor": 1000, "text": "10.00 GBP"}],
-                                   "min": "1.00 GBP", "max": "9.00 GBP"},
+                                   "min": "1.00 GBP", "max": "9.00 GBP", "organisation": "O"},
                     "payments_enabled": true, "form": form,
                     "donors": [{"name": null, "amount": "1.00 GBP", "message": "Go"}],
                 }),

@@ -66,6 +66,8 @@ pub struct Gift {
     pub frequency: Frequency,
     /// `en`, `es` or `fr`: the language of the checkout page and the receipt.
     pub locale: Option<String>,
+    /// The opt-in box, ticked.
+    pub subscribe: bool,
 }
 
 /// A donation, with its donor's address where one is known.
@@ -112,6 +114,8 @@ pub struct DonateForm {
     pub message: Option<String>,
     pub frequency: Frequency,
     pub locale: Option<Locale>,
+    /// Asks to hear from the fundraiser's organisation.
+    pub subscribe: bool,
 }
 
 impl DonateForm {
@@ -134,6 +138,7 @@ impl DonateForm {
             message,
             frequency: gift.frequency,
             locale,
+            subscribe: gift.subscribe,
         })
     }
 
@@ -324,6 +329,34 @@ impl Fundraisers {
         }
         .insert(&txn.txn)
         .await?;
+        // The box ticked asks to hear from the organisation; paying proves no
+        // address, so a link to confirm is emailed (in the same transaction).
+        if form.subscribe
+            && let Some(organisation) =
+                entity::organisation::Entity::find_by_id(fundraiser.organisation_id)
+                    .one(&txn.txn)
+                    .await?
+        {
+            let asked = crate::consent::Ask {
+                words: crate::consent::ConsentWords::of_box(
+                    locale,
+                    "consent.box",
+                    &organisation.name,
+                ),
+                form: crate::consent::ConsentForm::Donation,
+                source: None,
+                locale,
+            };
+            crate::consent::ask_and_email(
+                &txn.txn,
+                &self.site,
+                &organisation,
+                &supporter,
+                &asked,
+                now,
+            )
+            .await?;
+        }
         txn.commit().await?;
         let id = row.id;
 
@@ -976,6 +1009,7 @@ mod tests {
             message: None,
             frequency: Frequency::OneTime,
             locale: Some("xx".into()),
+            subscribe: false,
         };
         let fields: Vec<String> = DonateForm::parse(gift)
             .unwrap_err()

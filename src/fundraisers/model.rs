@@ -133,6 +133,7 @@ impl From<DonateRequest> for donations::Gift {
             message: r.message.map(Into::into),
             frequency: r.frequency,
             locale: r.locale.map(Into::into),
+            subscribe: r.subscribe.unwrap_or(false),
         }
     }
 }
@@ -345,6 +346,10 @@ pub struct DonateRequest {
     /// `en`, `es` or `fr`: the language of the checkout page and the receipt.
     #[oai(nullable)]
     pub locale: Option<Text>,
+    /// Hear from the fundraiser's organisation by email: it counts once the
+    /// address is confirmed by the link emailed.
+    #[oai(nullable)]
+    pub subscribe: Option<bool>,
 }
 
 /// A donation waiting for its payment.

@@ -728,6 +728,13 @@ async fn fundraiser_page(
     let (raised, goal, percent) = progress(&f, locale);
     let progress = format!("{raised} / {goal}");
     let url = format!("{}/fundraisers/{}", state.site.public_url, f.row.slug);
+    // Named beside the opt-in box, in the words its consent keeps.
+    let organisation = state
+        .consents
+        .organisation_name(f.row.organisation_id)
+        .await
+        .ok()
+        .flatten();
     // The donate form is answered with a redirect to the payment provider.
     page_with_policy(
         state,
@@ -749,6 +756,7 @@ async fn fundraiser_page(
                 "min": text(limits.min),
                 "max": text(limits.max),
                 "url": url,
+                "organisation": organisation,
             },
             "payments_enabled": state.fundraisers.takes_payments(),
             "donors": donors.iter().map(|d| json!({
@@ -772,6 +780,7 @@ pub async fn donate(req: &Request, state: Data<&AppState>, posted: Posted) -> Re
         "frequency": if field("frequency") == "monthly" { "monthly" } else { "one_time" },
         "name": field("name"), "email": field("email"), "message": field("message"),
         "anonymous": posted.ticked("anonymous"),
+        "subscribe": posted.ticked("subscribe"),
     });
     let public = async |fundraiser: &PublicRef| state.fundraisers.public(fundraiser).await;
     let (_, f) = or_page!(public_content(&state, name, public, FundraiserError::code).await);
@@ -818,6 +827,7 @@ pub async fn donate(req: &Request, state: Data<&AppState>, posted: Posted) -> Re
             Frequency::OneTime
         },
         locale: Some(locale.as_str().into()),
+        subscribe: posted.ticked("subscribe"),
     };
     let parsed = match DonateForm::parse(gift) {
         Ok(parsed) => parsed,

@@ -501,3 +501,80 @@ async fn an_rsvp_with_the_box_ticked_counts_once_the_emailed_link_is_followed() 
             .all(|e| !e.text().contains(CONFIRM_LINK))
     );
 }
+
+/// A gift with the box ticked asks, but paying proves no address: only the
+/// emailed link makes the consent count.
+#[tokio::test]
+async fn a_donation_with_the_box_ticked_counts_once_the_emailed_link_is_followed() {
+    let (app, _fake) = crate::stripe::spawn_app_with_stripe().await;
+    let token = app.owner_of("hov").await;
+    let draft = app
+        .post_json(
+            "/api/v1/fundraisers",
+            &token,
+            &json!({ "title": "Fighting fund", "goal": { "amount": 500_000, "currency": "GBP" } }),
+        )
+        .await
+        .expect(201)
+        .clone();
+    let fundraiser = app
+        .post_json(
+            &format!("/api/v1/fundraisers/{}/publish", id_of(&draft)),
+            &token,
+            &json!({}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    // The page offers the box, off by default.
+    let page = open(
+        &app,
+        &format!("/fundraisers/{}", fundraiser["slug"].as_str().unwrap()),
+    )
+    .await;
+    assert!(
+        page.text.contains(
+            "<input id=\"subscribe\" name=\"subscribe\" type=\"checkbox\" value=\"yes\">"
+        ),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text
+            .contains("Send me news from The hov group by email")
+    );
+
+    let gift = |email: &str, subscribe: bool| {
+        json!({
+            "amount": { "amount": 2500, "currency": "GBP" },
+            "email": email, "name": "Ana", "subscribe": subscribe,
+        })
+    };
+    let path = format!(
+        "/api/v1/public/fundraisers/{}/donations",
+        id_of(&fundraiser)
+    );
+    for (email, subscribe) in [("ana@example.org", true), ("ben@example.org", false)] {
+        app.send(
+            Method::POST,
+            &path,
+            None,
+            Some(&gift(email, subscribe)),
+            None,
+        )
+        .await
+        .expect(201);
+    }
+    assert!(subscribers(&app, &token, "hov").await.is_empty());
+    confirm_subscription(&app, "ana@example.org").await;
+    let list = subscribers(&app, &token, "hov").await;
+    assert_eq!(emails_of(&list), ["ana@example.org"]);
+    assert_eq!(list[0]["form"], "donation");
+    app.deliver_emails().await;
+    assert!(
+        app.smtp
+            .to("ben@example.org")
+            .iter()
+            .all(|e| !e.text().contains(CONFIRM_LINK))
+    );
+}
