@@ -752,17 +752,17 @@ impl Rsvps {
         crate::metrics::METRICS.rsvps.inc();
         // The box ticked asks to hear from the event's organisation; an RSVP does
         // not prove the address, so a link to confirm is emailed.
-        if let Some((email, locale)) = asking {
-            if let Some(event) = event::Entity::find_by_id(event_id).one(&self.db).await? {
-                crate::consent::ask_after_rsvp(
-                    &self.db,
-                    &self.site,
-                    event.organisation_id,
-                    &email,
-                    locale,
-                )
-                .await?;
-            }
+        if let Some((email, locale)) = asking
+            && let Some(event) = event::Entity::find_by_id(event_id).one(&self.db).await?
+        {
+            crate::consent::ask_after_rsvp(
+                &self.db,
+                &self.site,
+                event.organisation_id,
+                &email,
+                locale,
+            )
+            .await?;
         }
         Ok(taken)
     }
