@@ -188,9 +188,27 @@ fn acted_for(organisations: &[Uuid]) -> Condition {
             Condition::any()
                 .add(did::<rsvp::Entity>(theirs.events()))
                 .add(did::<signature::Entity>(theirs.petitions()))
-                .add(did::<donation::Entity>(theirs.fundraisers())),
+                .add(did::<donation::Entity>(theirs.fundraisers()))
+                // A consent (even one not yet confirmed) is personal data the
+                // organisation holds: the "Join us" form alone makes a supporter.
+                .add(supporter::Column::Id.in_subquery(consented_to(organisations, true))),
         )
         .add(supporter::Column::ErasedAt.is_null())
+}
+
+/// The supporters holding a consent to these organisations (`inside`), or to any
+/// other organisation.
+fn consented_to(organisations: &[Uuid], inside: bool) -> SelectStatement {
+    let column = entity::consent::Column::OrganisationId;
+    Query::select()
+        .column(entity::consent::Column::SupporterId)
+        .from(entity::consent::Entity)
+        .cond_where(if inside {
+            column.is_in(organisations.to_vec())
+        } else {
+            column.is_not_in(organisations.to_vec())
+        })
+        .to_owned()
 }
 
 /// What a supporter does to what an organisation holds: an RSVP to an event, a
@@ -660,7 +678,12 @@ impl<'a> Holdings<'a> {
         let rsvps = outside::<rsvp::Entity>(db, id, self.events()).await?;
         let signatures = outside::<signature::Entity>(db, id, self.petitions()).await?;
         let donations = outside::<donation::Entity>(db, id, self.fundraisers()).await?;
-        Ok(rsvps + signatures + donations > 0)
+        let consents = supporter::Entity::find()
+            .filter(supporter::Column::Id.eq(id))
+            .filter(supporter::Column::Id.in_subquery(consented_to(self.organisations, false)))
+            .count(db)
+            .await?;
+        Ok(rsvps + signatures + donations + consents > 0)
     }
 }
 

@@ -578,3 +578,35 @@ async fn a_donation_with_the_box_ticked_counts_once_the_emailed_link_is_followed
             .all(|e| !e.text().contains(CONFIRM_LINK))
     );
 }
+
+/// Joining alone makes someone a supporter of the organisation: its organisers
+/// find them, export their consent and erase it; another organisation's consent
+/// stays with the address.
+#[tokio::test]
+async fn a_supporter_who_only_joined_is_found_exported_and_erased() {
+    let app = spawn_app().await;
+    let a = app.owner_of("lrbc").await;
+    let b = app.owner_of("hov").await;
+    for slug in ["lrbc", "hov"] {
+        join(&app, slug, json!({ "email": "ana@example.org" }))
+            .await
+            .expect(202);
+        confirm_subscription(&app, "ana@example.org").await;
+    }
+    let id = supporter_id(&app, &a, "ana@example.org").await;
+    let exported = export(&app, &a, &id).await;
+    assert_eq!(
+        exported["consents"].as_array().unwrap().len(),
+        1,
+        "{exported}"
+    );
+
+    app.delete(&format!("/api/v1/supporters/{id}"), &a)
+        .await
+        .expect(204);
+    assert!(subscribers(&app, &a, "lrbc").await.is_empty());
+    assert_eq!(
+        emails_of(&subscribers(&app, &b, "hov").await),
+        ["ana@example.org"]
+    );
+}
