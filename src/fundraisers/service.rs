@@ -250,8 +250,20 @@ impl Fundraisers {
         access: &Access,
         new: NewFundraiser,
     ) -> Result<Fundraiser, FundraiserError> {
+        self.create_noting(access, new, Vec::new()).await
+    }
+
+    /// [`Fundraisers::create`], for a caller that refused some fields while
+    /// reading what was typed (an amount of "lots"): those are named with every
+    /// other bad field in one answer, and nothing is made.
+    pub async fn create_noting(
+        &self,
+        access: &Access,
+        new: NewFundraiser,
+        refused: Vec<InvalidField>,
+    ) -> Result<Fundraiser, FundraiserError> {
         let member = access.writable(new.organisation.as_deref())?;
-        let mut checks = Checks::default();
+        let mut checks = Checks::from(refused);
         let title = checks.title(&new.title);
         let description = checks.optional_text("description", &new.description, DESCRIPTION_MAX);
         let language = checks.language(new.language.as_deref());
@@ -347,9 +359,22 @@ impl Fundraisers {
         fundraiser: &PublicRef,
         changes: FundraiserChanges,
     ) -> Result<Fundraiser, FundraiserError> {
+        self.change_noting(access, fundraiser, changes, Vec::new())
+            .await
+    }
+
+    /// [`Fundraisers::change`], for a caller that refused some fields while
+    /// reading what was typed: named with every other bad field, nothing written.
+    pub async fn change_noting(
+        &self,
+        access: &Access,
+        fundraiser: &PublicRef,
+        changes: FundraiserChanges,
+        refused: Vec<InvalidField>,
+    ) -> Result<Fundraiser, FundraiserError> {
         let row = self.find_for(access, fundraiser, Role::Organiser).await?;
         let mut active: fundraiser::ActiveModel = row.clone().into();
-        let mut checks = Checks::default();
+        let mut checks = Checks::from(refused);
         let common = checks
             .common_change(
                 &self.db,
