@@ -1051,19 +1051,16 @@ fn refused_fields(console: &Console, state: &AppState, e: FundraiserError) -> po
 
 /// The words of these forms for a refusal the shared words say too little of.
 fn own_words(field: &InvalidField) -> Option<&'static str> {
-    if field.refusal != Refusal::Invalid {
-        return None;
-    }
     let money = ["goal.amount", "amount.amount", "min_amount", "max_amount"];
-    Some(match field.field.as_str() {
-        f if money.contains(&f) && field.message.starts_with("must not be more") => "min_over_max",
-        f if money.contains(&f) => "bad_amount",
-        "goal.currency" | "amount.currency" => "bad_currency",
-        "suggested_amounts" => "bad_suggested",
-        "method" => "bad_method",
-        "received_at" if field.message.contains("future") => "received_future",
-        "received_at" => "bad_received",
-        "donor_email" => "bad_email",
+    Some(match (field.refusal, field.field.as_str()) {
+        (Refusal::OutOfOrder, f) if money.contains(&f) => "min_over_max",
+        (Refusal::Future, "received_at") => "received_future",
+        (Refusal::Invalid, f) if money.contains(&f) => "bad_amount",
+        (Refusal::Invalid, "goal.currency" | "amount.currency") => "bad_currency",
+        (Refusal::Invalid, "suggested_amounts") => "bad_suggested",
+        (Refusal::Invalid, "method") => "bad_method",
+        (Refusal::Invalid, "received_at") => "bad_received",
+        (Refusal::Invalid, "donor_email") => "bad_email",
         _ => return None,
     })
 }

@@ -22,6 +22,7 @@ use crate::content::{Change, ContentError, Invalid};
 use crate::domain::{InvalidField, PublicRef, TimeZone};
 use crate::pages::{self, markdown::to_safe_html, see_other};
 use crate::petitions::PetitionError;
+use crate::petitions::service::NotNow;
 use crate::petitions::service::{
     Delivery, FieldRule, FieldRules, NewPetition, Petition, PetitionChanges, PetitionStatus,
     page_url,
@@ -378,15 +379,14 @@ async fn then(
 }
 
 /// A state refusal in the organiser's words, by the service's reason.
-pub(super) fn wrong_state(console: &Console, why: &str) -> String {
+pub(super) fn wrong_state(console: &Console, why: NotNow) -> String {
     let key = match why {
-        w if w.starts_with("a closed petition") => "reopen",
-        w if w.starts_with("a draft cannot be closed") => "close_draft",
-        w if w.starts_with("a draft cannot be delivered") => "deliver_draft",
-        w if w.starts_with("this petition was delivered") => "delivered",
-        w if w.contains("invalidated already") => "invalidated_already",
-        w if w.contains("expired unconfirmed") => "expired",
-        _ => "other",
+        NotNow::ClosedCannotReopen => "reopen",
+        NotNow::DraftCannotClose => "close_draft",
+        NotNow::DraftCannotDeliver => "deliver_draft",
+        NotNow::Delivered | NotNow::DeliveredSignaturesStay => "delivered",
+        NotNow::InvalidatedAlready => "invalidated_already",
+        NotNow::Expired => "expired",
     };
     say(
         console.locale,

@@ -15,7 +15,7 @@ use crate::access::{Access, Role};
 use crate::content::{
     self, Change, Checks, ContentError, Cursor, InCampaign, Invalid, Limit, Order, Page,
 };
-use crate::domain::{Currency, InvalidField, Money, PublicRef};
+use crate::domain::{Currency, InvalidField, Money, PublicRef, Refusal};
 use crate::email::Site;
 use crate::payments::{Payments, StripeError};
 pub use entity::values::{DonationMethod, DonationStatus, Frequency, FundraiserStatus};
@@ -116,32 +116,38 @@ impl Limits {
     /// The limits asked, or `None` with each refusal noted.
     fn check(min: i64, max: i64, mut suggested: Vec<i64>, checks: &mut Checks) -> Option<Self> {
         let mut ok = true;
-        let mut refuse = |field: &str, message: String| {
-            checks.refuse(field, message);
+        let mut refuse = |refusal: InvalidField| {
+            checks.note(refusal);
             ok = false;
         };
         if min < 1 {
-            refuse("min_amount", "must be at least 1".into());
+            refuse(InvalidField::new("min_amount", "must be at least 1"));
         }
         if max > STRIPE_MAX_AMOUNT {
-            refuse(
+            refuse(InvalidField::new(
                 "max_amount",
                 format!("must be at most {STRIPE_MAX_AMOUNT}, the largest payment Stripe takes"),
-            );
+            ));
         }
         if min > max {
-            refuse("min_amount", "must not be more than max_amount".into());
+            refuse(
+                InvalidField::new("min_amount", "must not be more than max_amount")
+                    .because(Refusal::OutOfOrder),
+            );
         }
         suggested.sort_unstable();
         suggested.dedup();
         if suggested.len() > MAX_SUGGESTIONS {
-            refuse("suggested_amounts", format!("at most {MAX_SUGGESTIONS}"));
+            refuse(InvalidField::new(
+                "suggested_amounts",
+                format!("at most {MAX_SUGGESTIONS}"),
+            ));
         }
         if suggested.iter().any(|a| *a < min || *a > max) {
-            refuse(
+            refuse(InvalidField::new(
                 "suggested_amounts",
-                "each must be between min_amount and max_amount".into(),
-            );
+                "each must be between min_amount and max_amount",
+            ));
         }
         ok.then_some(Self {
             min,
