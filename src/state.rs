@@ -35,4 +35,6 @@ pub struct AppState {
     pub proxies: TrustedProxies,
     /// What `/metrics` asks for, when set.
     pub metrics_token: Option<Arc<str>>,
+    /// Figures for the console's charts.
+    pub stats: crate::stats::Stats,
 }

@@ -29,12 +29,14 @@ use entity::organisation;
 
 pub mod account;
 pub mod attendees;
+pub mod charts;
 pub mod door;
 pub mod events;
 pub mod home;
 pub mod organisation_pages;
 pub mod password_reset;
 pub mod sign_in;
+pub mod stats;
 
 /// The cookie that holds a console session's token.
 pub const COOKIE: &str = "turnout_session";
@@ -115,6 +117,8 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/:org/members/:id/remove",
             poem::post(organisation_pages::remove),
         )
+        // Figures and supporters (issue 18, helper sup).
+        .at("/:org/stats", get(stats::page))
         .catch_all_error(|e: poem::Error| async move { e.into_response() })
 }
 
