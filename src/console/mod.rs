@@ -37,6 +37,7 @@ pub mod organisation_pages;
 pub mod password_reset;
 pub mod sign_in;
 pub mod stats;
+pub mod supporters;
 
 /// The cookie that holds a console session's token.
 pub const COOKIE: &str = "turnout_session";
@@ -119,6 +120,13 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         )
         // Figures and supporters (issue 18, helper sup).
         .at("/:org/stats", get(stats::page))
+        .at("/:org/supporters", get(supporters::list))
+        .at("/:org/supporters/:id", get(supporters::show))
+        .at("/:org/supporters/:id/export", get(supporters::export))
+        .at(
+            "/:org/supporters/:id/erase",
+            get(supporters::erase_page).post(supporters::erase),
+        )
         .catch_all_error(|e: poem::Error| async move { e.into_response() })
 }
 
