@@ -376,11 +376,7 @@ impl Supporters {
         let organisations = access.personal_data_organisations()?;
         let text = text.trim();
         if text.chars().count() > SEARCH_MAX {
-            return Err(crate::domain::InvalidField::new(
-                "q",
-                format!("a search is at most {SEARCH_MAX} characters"),
-            )
-            .into());
+            return Err(crate::domain::InvalidField::too_long("q", SEARCH_MAX).into());
         }
         let mut query = supporter::Entity::find().filter(acted_for(&organisations));
         if let Ok(email) = Email::parse(text) {

@@ -39,7 +39,7 @@ fn target_dir() -> PathBuf {
 
 /// axe-core's script, installed with npm the first time; `None` (after saying so) when
 /// npm is missing or cannot reach its registry, unless `TURNOUT_BROWSER_TESTS=required`.
-fn axe_source() -> Option<&'static str> {
+pub(crate) fn axe_source() -> Option<&'static str> {
     static SOURCE: OnceLock<Result<String, String>> = OnceLock::new();
     let source = SOURCE.get_or_init(|| {
         let prefix = target_dir().join("axe");
@@ -177,7 +177,7 @@ async fn screenshot_at(browser: &Browser, width: u32, height: u32, name: &str) {
 
 /// The page in the browser, photographed at both widths and checked with axe-core
 /// (when there is axe); the problems found, named by page.
-async fn look_at(browser: &Browser, axe: Option<&str>, name: &str) -> Vec<String> {
+pub(crate) async fn look_at(browser: &Browser, axe: Option<&str>, name: &str) -> Vec<String> {
     screenshot_at(browser, WIDTH, HEIGHT, &format!("{name}-phone")).await;
     screenshot_at(browser, DESKTOP.0, DESKTOP.1, &format!("{name}-desktop")).await;
     let Some(axe) = axe else {
@@ -549,7 +549,7 @@ async fn at_the_door_on_a_phone() {
 }
 
 /// Sign in through the login form.
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
+pub(crate) async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
     browser.goto(&app.url("/admin/login")).await;
     browser.fill("email", email).await;
     browser.fill("password", PASSWORD).await;

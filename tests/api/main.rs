@@ -18,6 +18,8 @@ mod console;
 mod console_attendees;
 mod console_browser;
 mod console_events;
+mod console_stats;
+mod console_supporters;
 mod control_characters;
 mod demo;
 mod donations;
