@@ -29,7 +29,7 @@ const HEIGHT: f64 = 200.0;
 /// The plot inside the drawing: room below for the dates.
 const LEFT: f64 = 4.0;
 const RIGHT: f64 = 396.0;
-const TOP: f64 = 8.0;
+const TOP: f64 = 24.0;
 const BOTTOM: f64 = 176.0;
 const FONT: f64 = 14.0;
 
@@ -152,8 +152,10 @@ impl Chart {
         let highest = drawn.iter().copied().max().unwrap_or(0);
         let top = nice_ceiling(highest.max(self.limit.as_ref().map_or(0, |l| l.value)));
         let y = |v: i64| BOTTOM - scale(v, top);
-        // Grid lines at zero, half and the top, each labelled just above it.
-        for tick in [0, top / 2, top] {
+        // Grid lines at zero, half (when a whole number) and the top, each labelled
+        // just above it.
+        let half = (top % 2 == 0).then_some(top / 2);
+        for tick in [Some(0), half, Some(top)].into_iter().flatten() {
             let at = y(tick);
             let _ = write!(
                 out,

@@ -120,9 +120,15 @@ pub async fn glance(
             locale,
             "console.stats.glance_desc",
             &[
-                ("signatures", recent.signatures.into()),
-                ("rsvps", recent.rsvps.into()),
-                ("gifts", recent.gifts.into()),
+                (
+                    "signatures",
+                    charts::count_text(recent.signatures, locale).into(),
+                ),
+                ("rsvps", charts::count_text(recent.rsvps, locale).into()),
+                ("gifts", charts::count_text(recent.gifts, locale).into()),
+                ("s", recent.signatures.into()),
+                ("r", recent.rsvps.into()),
+                ("g", recent.gifts.into()),
             ],
         ),
         locale,

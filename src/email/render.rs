@@ -752,14 +752,14 @@ mod tests {
                 "status": "succeeded", "frequency": "monthly", "when": "1 December 2026"}]});
         pages.extend([
             ("admin/stats", console(json!({"days": 90, "periods": [{"days": 30, "label": "30"}, {"days": 90, "label": "90"}],
-                "recent": {"signatures_text": "4", "rsvps_text": "0", "gifts_text": "1"},
+                "recent": {"signatures_text": "4", "rsvps_text": "0", "gifts_text": "1", "signatures": 4, "rsvps": 0, "gifts": 1},
                 "signatures": chart, "rsvps": empty,
                 "money": crate::console::charts::money(Locale::En, "m", &money)}))),
             ("admin/stats", console(json!({"days": 30, "periods": [], "recent": {"signatures_text": "0",
-                "rsvps_text": "0", "gifts_text": "0"}, "signatures": empty, "rsvps": empty, "money": []}))),
+                "rsvps_text": "0", "gifts_text": "0", "signatures": 0, "rsvps": 0, "gifts": 0}, "signatures": empty, "rsvps": empty, "money": []}))),
             ("admin/home", console(json!({"overview": [
                 {"slug": "circle", "name": "Circle", "role": "owner", "applications": 0, "failed_emails": 0, "drafts": 0,
-                 "glance": {"chart": chart, "recent": {"signatures_text": "4", "rsvps_text": "0", "gifts_text": "1"}}},
+                 "glance": {"chart": chart, "recent": {"signatures_text": "4", "rsvps_text": "0", "gifts_text": "1", "signatures": 4, "rsvps": 0, "gifts": 1}}},
             ]}))),
             ("admin/event", console(json!({"values": {"kind": "social", "timezone": "UTC"}, "errors": {},
                 "kinds": [], "campaigns": [], "timezones": zones, "languages": languages, "rsvp_modes": [], "visibilities": [],

@@ -3,7 +3,7 @@
 //!
 //! Each chart is one query, aggregated by the database: rows are counted (or
 //! summed) by the UTC hour they happened in, which SQLite and PostgreSQL both
-//! spell as the text `YYYY-MM-DD HH`, and the hours are folded into local days
+//! give as text (`YYYY-MM-DD HH`, or with a `T`), and the hours are folded into local days
 //! here, with the zone's rules (its daylight saving included). A zone whose
 //! offset is not a whole number of hours (India, Nepal, Newfoundland) sees an
 //! hour that straddles its midnight counted on the day the hour began.
@@ -177,12 +177,17 @@ fn hour_of(backend: DatabaseBackend, column: &str) -> String {
         DatabaseBackend::Postgres => {
             format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')")
         }
-        _ => format!("strftime('%Y-%m-%d %H', {column})"),
+        // SQLite holds an instant as text, always in UTC here (`DateTime<Utc>` is
+        // written `2026-12-06T17:29:05.123+00:00`), so its hour is its first 13
+        // characters: a cut, several times cheaper than `strftime`'s parse of every
+        // row.
+        _ => format!("substr({column}, 1, 13)"),
     }
 }
 
-/// The hour `hour_of` wrote.
+/// The hour `hour_of` wrote (`T` or a space between the day and the hour).
 fn parse_hour(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.replacen('T', " ", 1);
     NaiveDateTime::parse_from_str(&format!("{text}:00"), "%Y-%m-%d %H:%M")
         .ok()
         .map(|at| at.and_utc())
