@@ -84,6 +84,8 @@ pub struct Chart {
     pub days: Vec<NaiveDate>,
     pub series: Vec<Series>,
     pub limit: Option<Limit>,
+    /// Where a running total starts (what came before the first day).
+    pub start: i64,
 }
 
 impl Chart {
@@ -103,16 +105,16 @@ impl Chart {
     fn running(&self) -> Vec<i64> {
         self.totals()
             .into_iter()
-            .scan(0i64, |sum, v| {
+            .scan(self.start, |sum, v| {
                 *sum = sum.saturating_add(v);
                 Some(*sum)
             })
             .collect()
     }
 
-    /// Nothing to draw: no day, or every value zero and no line to show against.
+    /// Nothing to draw: every value zero, and no running total carried in.
     pub fn is_empty(&self) -> bool {
-        self.totals().iter().all(|v| *v == 0)
+        (self.mark == Mark::Bars || self.start == 0) && self.totals().iter().all(|v| *v == 0)
     }
 
     fn value_text(&self, v: i64) -> String {
@@ -202,7 +204,7 @@ impl Chart {
                     // Each day's total at the end of its day.
                     let x = LEFT + step * (i as f64 + 1.0);
                     if i == 0 {
-                        let _ = write!(points, "{LEFT:.2},{:.2} ", y(0));
+                        let _ = write!(points, "{LEFT:.2},{:.2} ", y(self.start));
                     }
                     let _ = write!(points, "{x:.2},{:.2} ", y(*v));
                 }
@@ -316,7 +318,7 @@ impl Chart {
 /// when it has one.
 pub fn signatures(locale: Locale, id: &str, daily: &Daily, goal: Option<i64>) -> Value {
     let label = say(locale, "console.charts.signatures", &[]);
-    let total: i64 = daily.values.iter().sum();
+    let total: i64 = daily.values.iter().sum::<i64>() + daily.before;
     let chart = Chart {
         id: id.to_owned(),
         title: say(locale, "console.charts.signatures_title", &[]),
@@ -345,6 +347,7 @@ pub fn signatures(locale: Locale, id: &str, daily: &Daily, goal: Option<i64>) ->
             label: say(locale, "console.charts.goal", &[]),
             value,
         }),
+        start: if goal.is_some() { daily.before } else { 0 },
     };
     chart.view()
 }
@@ -352,7 +355,7 @@ pub fn signatures(locale: Locale, id: &str, daily: &Daily, goal: Option<i64>) ->
 /// An event's places taken over time (people going and their guests), against its
 /// capacity when it has one.
 pub fn capacity(locale: Locale, id: &str, daily: &Daily, capacity: Option<i64>) -> Value {
-    let total: i64 = daily.values.iter().sum();
+    let total: i64 = daily.values.iter().sum::<i64>() + daily.before;
     let chart = Chart {
         id: id.to_owned(),
         title: say(locale, "console.charts.going_title", &[]),
@@ -373,6 +376,7 @@ pub fn capacity(locale: Locale, id: &str, daily: &Daily, capacity: Option<i64>) 
             label: say(locale, "console.charts.capacity", &[]),
             value,
         }),
+        start: daily.before,
     };
     chart.view()
 }
@@ -421,6 +425,7 @@ pub fn money(locale: Locale, id: &str, money: &MoneyDaily) -> Vec<Value> {
                     })
                     .collect(),
                 limit: None,
+                start: 0,
             };
             chart.view()
         })
@@ -516,6 +521,7 @@ mod tests {
                 label: "Goal".into(),
                 value,
             }),
+            start: 0,
         }
     }
 
@@ -616,6 +622,24 @@ mod tests {
                 vec!["2026-11-01".to_owned(), "3".into(), "3".into()],
                 vec!["2026-11-03".to_owned(), "1".into(), "4".into()],
             ]
+        );
+    }
+
+    #[test]
+    fn a_running_total_starts_from_what_came_before() {
+        let mut carried = chart(vec![0, 2], Mark::RunningTotal, Some(10));
+        carried.start = 5;
+        assert!(!carried.is_empty());
+        let rows: Vec<Vec<String>> =
+            serde_json::from_value(carried.view()["rows"].clone()).unwrap_or_default();
+        assert_eq!(
+            rows,
+            vec![vec!["2026-11-02".to_owned(), "2".into(), "7".into()]]
+        );
+        assert!(
+            carried
+                .svg()
+                .contains(&format!("{LEFT:.2},{:.2} ", BOTTOM - (BOTTOM - TOP) * 0.5))
         );
     }
 

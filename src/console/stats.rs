@@ -96,6 +96,7 @@ fn rsvps_chart(locale: Locale, id: &str, daily: &crate::stats::Daily) -> Value {
             values: daily.values.clone(),
         }],
         limit: None,
+        start: 0,
     }
     .view()
 }
@@ -146,6 +147,7 @@ pub async fn glance(
             },
         ],
         limit: None,
+        start: 0,
     };
     Ok(json!({ "chart": chart.view(), "recent": recent_view(recent, locale) }))
 }

@@ -727,6 +727,7 @@ mod tests {
         let daily = crate::stats::Daily {
             days: vec![day, day.succ_opt().unwrap_or(day)],
             values: vec![3, 1],
+            before: 2,
         };
         let money = crate::stats::MoneyDaily {
             days: daily.days.clone(),

@@ -69,6 +69,8 @@ impl Period {
 pub struct Daily {
     pub days: Vec<NaiveDate>,
     pub values: Vec<i64>,
+    /// What came before the first day: where a running total starts.
+    pub before: i64,
 }
 
 /// Money a day per source (`None`: not known), one value per day.
@@ -244,11 +246,30 @@ impl Stats {
             content::find_for::<petition::Entity>(&self.db, access, petition, Role::Viewer).await?;
         let tz = self.zone_of(petition.organisation_id).await?;
         let span = Span::ending_today(tz, period.days(), Utc::now());
-        self.signatures_in(
-            Condition::all().add(signature::Column::PetitionId.eq(petition.id)),
-            &span,
-        )
-        .await
+        // One more range, before the first day, so that a running total against
+        // the goal starts from the signatures already there.
+        let mut bounds = vec![DateTime::UNIX_EPOCH];
+        bounds.extend(span.bounds());
+        let mut values = self
+            .per_range::<signature::Entity>(
+                signature::Column::ConfirmedAt,
+                "COUNT(*)",
+                Condition::all()
+                    .add(signature::Column::PetitionId.eq(petition.id))
+                    .add(signature::Column::Status.eq(SignatureState::Confirmed)),
+                &bounds,
+            )
+            .await?;
+        let before = if values.is_empty() {
+            0
+        } else {
+            values.remove(0)
+        };
+        Ok(Daily {
+            days: span.days.clone(),
+            values,
+            before,
+        })
     }
 
     /// Confirmed signatures a day over `span` among those `scope` selects.
@@ -266,6 +287,7 @@ impl Stats {
         Ok(Daily {
             days: span.days.clone(),
             values,
+            before: 0,
         })
     }
 
@@ -285,9 +307,10 @@ impl Stats {
         let created = event.created_at.with_timezone(&tz).date_naive();
         let year_ago = last.checked_sub_days(Days::new(364)).unwrap_or(last);
         let span = Span::between(tz, created.max(year_ago), last);
-        // RSVPs from before the span (an event older than a year) count on its
-        // first day, those after it (once the event began) on its last, so that the
-        // running total ends at the places taken: two more ranges, either side.
+        // RSVPs from before the span (an event older than a year) are where its
+        // running total starts, those after it (once the event began) count on its
+        // last day, so that it ends at the places taken: two more ranges, either
+        // side.
         let mut bounds = vec![DateTime::UNIX_EPOCH];
         bounds.extend(span.bounds());
         bounds.push(far_future());
@@ -304,9 +327,6 @@ impl Stats {
         let (earlier, rest) = ranges.split_first().unwrap_or((&0, &[]));
         let (later, within) = rest.split_last().unwrap_or((&0, &[]));
         let mut values = within.to_vec();
-        if let Some(first) = values.first_mut() {
-            *first = first.saturating_add(*earlier);
-        }
         if let Some(last) = values.last_mut() {
             *last = last.saturating_add(*later);
         }
@@ -314,6 +334,7 @@ impl Stats {
             daily: Daily {
                 days: span.days.clone(),
                 values,
+                before: *earlier,
             },
             capacity: event.capacity.map(i64::from),
         })
@@ -380,6 +401,7 @@ impl Stats {
         Ok(Daily {
             days: span.days.clone(),
             values,
+            before: 0,
         })
     }
 
