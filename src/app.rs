@@ -60,6 +60,7 @@ impl App {
             organisations: crate::organisations::Organisations::new(db.clone(), site.clone()),
             sessions: crate::organisations::Sessions::new(db.clone()),
             supporters: crate::supporters::Supporters::new(db.clone()),
+            stats: crate::stats::Stats::new(db.clone()),
             petitions: crate::petitions::Petitions::new(db.clone(), site.clone()),
             fundraisers: crate::fundraisers::Fundraisers::new(
                 db.clone(),

@@ -31,6 +31,7 @@ use crate::fundraisers::service::{
 };
 use crate::pages::{self, see_other};
 use crate::state::AppState;
+use crate::stats::Period;
 use crate::words::say;
 
 /// Donations shown on one page of the list.
@@ -368,6 +369,19 @@ async fn form_page(
             let mut view = summary(f, console);
             view["url"] = format!("{}/fundraisers/{}", state.site.public_url, f.row.slug).into();
             context["fundraiser"] = view;
+            // Money a day of the last 90 days, per currency (see `stats`): the page
+            // stands without it should it fail.
+            match state
+                .stats
+                .money_by_day(console.access(), &PublicRef::Id(f.row.id), Period::Days90)
+                .await
+            {
+                Ok(money) => {
+                    context["money_charts"] =
+                        super::charts::money(console.locale, "money", &money).into();
+                }
+                Err(e) => tracing::warn!(error = %e, "the fundraiser's chart failed"),
+            }
             "fundraiser"
         }
         None => "fundraiser_new",

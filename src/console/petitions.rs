@@ -28,6 +28,7 @@ use crate::petitions::service::{
     page_url,
 };
 use crate::state::AppState;
+use crate::stats::Period;
 use crate::words::say;
 
 /// The fields a petition may ask signers for, by their form names.
@@ -483,6 +484,23 @@ async fn form_page(
             "delivery_note": row.delivery_note,
             "now": Utc::now().with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string(),
         });
+        // Signatures per day of the last 90 days against the goal (see `stats`):
+        // the page stands without it should it fail.
+        match state
+            .stats
+            .signatures_by_day(console.access(), &PublicRef::Id(row.id), Period::Days90)
+            .await
+        {
+            Ok(daily) => {
+                context["signatures_chart"] = super::charts::signatures(
+                    console.locale,
+                    "signatures",
+                    &daily,
+                    row.goal.map(i64::from),
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "the petition's chart failed"),
+        }
     }
     let template = if petition.is_some() {
         "petition"
