@@ -143,6 +143,10 @@ async fn run() {
                 expires_at: Set(at),
                 confirmed_at: Set(Some(at)),
                 subscribe: Set(false),
+                source: Set(None),
+                comment_hidden: Set(false),
+                invalidated_at: Set(None),
+                invalidation_batch: Set(None),
                 created_at: Set(at),
             }
         });
