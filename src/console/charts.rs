@@ -352,6 +352,29 @@ pub fn signatures(locale: Locale, id: &str, daily: &Daily, goal: Option<i64>) ->
     chart.view()
 }
 
+/// Where something came from, by source, as rows a page shows with a bar each:
+/// `{label, count, percent}` (a bar's width is its share of the largest).
+pub fn sources(locale: Locale, counts: &[(Option<String>, i64)]) -> Vec<Value> {
+    let largest = counts.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let total: i64 = counts.iter().map(|(_, n)| *n).sum::<i64>().max(1);
+    counts
+        .iter()
+        .map(|(source, n)| {
+            let label = match source.as_deref() {
+                None => say(locale, "console.charts.source_none", &[]),
+                Some("") => say(locale, "console.charts.source_others", &[]),
+                Some(source) => source.to_owned(),
+            };
+            json!({
+                "label": label,
+                "count": count_text(*n, locale),
+                "share": n * 100 / total,
+                "width": n * 100 / largest,
+            })
+        })
+        .collect()
+}
+
 /// An event's places taken over time (people going and their guests), against its
 /// capacity when it has one.
 pub fn capacity(locale: Locale, id: &str, daily: &Daily, capacity: Option<i64>) -> Value {

@@ -501,6 +501,18 @@ async fn form_page(
             }
             Err(e) => tracing::warn!(error = %e, "the petition's chart failed"),
         }
+        match state
+            .stats
+            .signature_sources(console.access(), &PublicRef::Id(row.id), Period::Days90)
+            .await
+        {
+            Ok(counts) if counts.iter().any(|(source, _)| source.is_some()) => {
+                context["sources"] = super::charts::sources(console.locale, &counts).into();
+            }
+            // No source known: nothing to break down.
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "the petition's sources failed"),
+        }
     }
     let template = if petition.is_some() {
         "petition"

@@ -223,6 +223,9 @@ fn joined(billions: i64, rest: i64) -> i64 {
     i64::try_from(total.max(0)).unwrap_or(i64::MAX)
 }
 
+/// The most sources a breakdown names; the rest are summed as "others".
+pub const SOURCES_SHOWN: usize = 8;
+
 /// Figures for charts, as the members of an organisation see them.
 #[derive(Clone)]
 pub struct Stats {
@@ -270,6 +273,46 @@ impl Stats {
             values,
             before,
         })
+    }
+
+    /// Where a petition's signatures confirmed over `period` came from (the
+    /// `?source=` of the link that led to the form), most first; `None` for those
+    /// that came with none. At most [`SOURCES_SHOWN`] sources, the rest summed as
+    /// one `Some("")` ("others").
+    pub async fn signature_sources(
+        &self,
+        access: &Access,
+        petition: &PublicRef,
+        period: Period,
+    ) -> Result<Vec<(Option<String>, i64)>, StatsError> {
+        use sea_orm::sea_query::ExprTrait as _;
+        let petition =
+            content::find_for::<petition::Entity>(&self.db, access, petition, Role::Viewer).await?;
+        let tz = self.zone_of(petition.organisation_id).await?;
+        let span = Span::ending_today(tz, period.days(), Utc::now());
+        let mut counts: Vec<(Option<String>, i64)> = signature::Entity::find()
+            .select_only()
+            .column(signature::Column::Source)
+            .column_as(Expr::col(signature::Column::Id).count(), "n")
+            .filter(signature::Column::PetitionId.eq(petition.id))
+            .filter(signature::Column::Status.eq(SignatureState::Confirmed))
+            .filter(signature::Column::ConfirmedAt.gte(span.since))
+            .filter(signature::Column::ConfirmedAt.lt(span.until))
+            .group_by(signature::Column::Source)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        // Most first; on a tie, a source named before none given.
+        counts.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| a.0.is_none().cmp(&b.0.is_none()))
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        if counts.len() > SOURCES_SHOWN {
+            let others: i64 = counts.drain(SOURCES_SHOWN - 1..).map(|(_, n)| n).sum();
+            counts.push((Some(String::new()), others));
+        }
+        Ok(counts)
     }
 
     /// Confirmed signatures a day over `span` among those `scope` selects.

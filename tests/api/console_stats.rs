@@ -491,15 +491,56 @@ async fn a_petitions_page_and_a_fundraisers_page_chart_their_own_days() {
     let other = petition(&app, &token, "Another").await;
     signed_at(&app, &other, "cy@example.org", "Cy", caracas(first, 9, 0)).await;
 
+    // No source known yet: no breakdown.
+    let page = browser
+        .open(&format!("/admin/circle/petitions/{}", id_of(&made)))
+        .await;
+    assert!(page.first("table.sources").is_none());
+    for (email, source) in [
+        ("dee@example.org", "newsletter"),
+        ("eli@example.org", "newsletter"),
+        ("fay@example.org", "mastodon"),
+    ] {
+        crate::petitions::sign(
+            &app,
+            id_of(&made),
+            email,
+            json!({ "name": "Someone", "source": source }),
+        )
+        .await
+        .expect(201);
+    }
+
     let page = browser
         .open(&format!("/admin/circle/petitions/{}", id_of(&made)))
         .await;
     page.expect_html(200);
     assert_eq!(page.h2s()[0], "Confirmed signatures a day");
+    let sources: Vec<Vec<String>> = page
+        .all("table.sources tbody tr")
+        .into_iter()
+        .map(|row| {
+            row.children()
+                .filter_map(scraper::ElementRef::wrap)
+                .map(text_of)
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ["newsletter", "2", "40%"],
+            ["No source given", "2", "40%"],
+            ["mastodon", "1", "20%"],
+        ],
+        "most first"
+    );
     let rows = table_of(&page, "signatures");
-    assert_eq!(rows.len(), 1, "one day with signatures: {rows:?}");
+    assert_eq!(rows.len(), 2, "two days with signatures: {rows:?}");
     assert_eq!(rows[0][0], day(first));
     assert_eq!(rows[0][1], "2", "this petition's alone: {rows:?}");
+    assert_eq!(rows[1][0], day(today));
+    assert_eq!(rows[1][1], "3");
 
     let fund = fundraiser(&app, &token, "Strike fund").await;
     gift(
