@@ -88,6 +88,20 @@ impl Access {
         Ok(ids)
     }
 
+    /// The same organiser acting within one of their organisations only (a console
+    /// page about that organisation): what the others hold is out of its reach.
+    pub fn within(&self, organisation_id: Uuid) -> Self {
+        Self {
+            organiser_id: self.organiser_id,
+            memberships: self
+                .memberships
+                .iter()
+                .filter(|m| m.organisation_id == organisation_id)
+                .cloned()
+                .collect(),
+        }
+    }
+
     pub fn organisation_ids(&self) -> Vec<Uuid> {
         self.memberships.iter().map(|m| m.organisation_id).collect()
     }

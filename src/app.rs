@@ -62,6 +62,7 @@ impl App {
             sessions: crate::organisations::Sessions::new(db.clone()),
             supporters: crate::supporters::Supporters::new(db.clone()),
             consents: crate::consent::Consents::new(db.clone(), site.clone()),
+            stats: crate::stats::Stats::new(db.clone()),
             petitions: crate::petitions::Petitions::new(db.clone(), site.clone()),
             fundraisers: crate::fundraisers::Fundraisers::new(
                 db.clone(),

@@ -57,6 +57,7 @@ pub mod payments;
 pub mod petitions;
 pub mod rsvps;
 pub mod state;
+pub mod stats;
 pub mod supporters;
 pub mod system;
 pub mod telemetry;

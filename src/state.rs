@@ -39,4 +39,6 @@ pub struct AppState {
     pub metrics_token: Option<Arc<str>>,
     /// What `/webhooks/mail-feedback` asks for; unset, it answers 503.
     pub feedback_token: Option<Arc<str>>,
+    /// Figures for the console's charts.
+    pub stats: crate::stats::Stats,
 }

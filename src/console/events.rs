@@ -490,6 +490,19 @@ async fn form_page(
             "children": children.iter().map(|c| summary(c, console)).collect::<Vec<_>>(),
             "parent": row.parent_id.map(|p| p.to_string()),
         });
+        // Places taken over time against the capacity (see `stats`): the page
+        // stands without it should it fail.
+        match state
+            .stats
+            .going_over_time(console.access(), &PublicRef::Id(row.id))
+            .await
+        {
+            Ok(going) => {
+                context["going_chart"] =
+                    super::charts::capacity(console.locale, "going", &going.daily, going.capacity);
+            }
+            Err(e) => tracing::warn!(error = %e, "the event's chart failed"),
+        }
     }
     let template = if event.is_some() {
         "event"

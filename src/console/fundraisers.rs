@@ -31,6 +31,7 @@ use crate::fundraisers::service::{
 };
 use crate::pages::{self, see_other};
 use crate::state::AppState;
+use crate::stats::Period;
 use crate::words::say;
 
 /// Donations shown on one page of the list.
@@ -121,7 +122,10 @@ pub async fn create(
         .organisation_as(&state, &org, Role::Organiser)
         .await?;
     let (new, refused) = new_fundraiser(&form, &current);
-    let created = state.fundraisers.create(console.access(), new).await;
+    let created = state
+        .fundraisers
+        .create_noting(console.access(), new, refused.clone())
+        .await;
     let created = and_refused(created, refused, &MONEY);
     match created {
         Ok(f) => Ok(see_other(&format!(
@@ -191,15 +195,17 @@ pub async fn save(
     form: Fields,
 ) -> Answer {
     let hand = InHand::writable(&console, &state, path).await?;
-    let changed = match changes(&form, &hand.fundraiser) {
-        Ok(changes) => {
-            state
-                .fundraisers
-                .change(console.access(), &hand.reference(), changes)
-                .await
-        }
-        Err(invalid) => Err(ContentError::Invalid(invalid).into()),
-    };
+    let (changes, refused) = changes(&form, &hand.fundraiser);
+    let changed = state
+        .fundraisers
+        .change_noting(
+            console.access(),
+            &hand.reference(),
+            changes,
+            refused.clone(),
+        )
+        .await;
+    let changed = and_refused(changed, refused, &MONEY);
     match changed {
         Ok(f) => Ok(see_other(&format!("{}/{}?saved=1", hand.base(), f.row.id))),
         Err(e) => {
@@ -363,6 +369,19 @@ async fn form_page(
             let mut view = summary(f, console);
             view["url"] = format!("{}/fundraisers/{}", state.site.public_url, f.row.slug).into();
             context["fundraiser"] = view;
+            // Money a day of the last 90 days, per currency (see `stats`): the page
+            // stands without it should it fail.
+            match state
+                .stats
+                .money_by_day(console.access(), &PublicRef::Id(f.row.id), Period::Days90)
+                .await
+            {
+                Ok(money) => {
+                    context["money_charts"] =
+                        super::charts::money(console.locale, "money", &money).into();
+                }
+                Err(e) => tracing::warn!(error = %e, "the fundraiser's chart failed"),
+            }
             "fundraiser"
         }
         None => "fundraiser_new",
@@ -455,6 +474,7 @@ fn amounts_in(
 }
 
 /// The money fields of a fundraiser's form, read or named as refused.
+#[derive(Default)]
 struct Typed {
     goal: Option<Amount>,
     suggested: Option<Vec<i64>>,
@@ -537,8 +557,8 @@ const MONEY: [&str; 4] = ["goal", "suggested_amounts", "min_amount", "max_amount
 
 /// A new fundraiser from the form, in the organisation in hand (no suggested
 /// amounts typed: the currency's defaults), and the money fields refused here. With
-/// any refused, it has no goal, which the service always refuses: asked, it still
-/// tells what it makes of the other fields, and makes nothing.
+/// any refused, the service is told so (`create_noting`): it names them with what
+/// it makes of the other fields, and makes nothing.
 fn new_fundraiser(form: &Fields, current: &Current) -> (NewFundraiser, Vec<InvalidField>) {
     let (typed, refused) = match typed(form, None) {
         Ok(typed) => (Some(typed), Vec::new()),
@@ -562,10 +582,10 @@ fn new_fundraiser(form: &Fields, current: &Current) -> (NewFundraiser, Vec<Inval
     (new, refused)
 }
 
-/// The service's answer to a form some fields of which were refused here first,
-/// the service having been given stand-ins for them that it always refuses: every
-/// refusal, ours for those fields (named in `ours_only`, or nested under them) and
-/// the service's for the rest.
+/// The service's answer to a form some fields of which were refused here first
+/// (and given to it, so that it wrote nothing): every refusal, ours for those
+/// fields (named in `ours_only`, or nested under them) and the service's for the
+/// rest, whose words on a field it did not get as typed are not wanted.
 fn and_refused<T>(
     answer: Result<T, FundraiserError>,
     ours: Vec<InvalidField>,
@@ -578,7 +598,7 @@ fn and_refused<T>(
         Err(FundraiserError::Content(ContentError::Invalid(Invalid(fields)))) => fields,
         // Other refusals (not found, not allowed) say more than the fields do.
         Err(e) => return Err(e),
-        // A stand-in is always refused: nothing was made.
+        // Told of our refusals, the service makes nothing.
         Ok(_) => Vec::new(),
     };
     let stood_in = |field: &str| {
@@ -596,11 +616,15 @@ fn and_refused<T>(
 
 /// The changes a saved form asks for: every field; an empty campaign or list of
 /// suggested amounts clears it, an empty limit keeps it.
-fn changes(form: &Fields, f: &Fundraiser) -> Result<FundraiserChanges, Invalid> {
-    let typed = typed(form, Some(f)).map_err(Invalid)?;
+fn changes(form: &Fields, f: &Fundraiser) -> (FundraiserChanges, Vec<InvalidField>) {
+    // Money that means nothing is kept as it was, and named with the rest.
+    let (typed, refused) = match typed(form, Some(f)) {
+        Ok(typed) => (typed, Vec::new()),
+        Err(refused) => (Typed::default(), refused),
+    };
     let set = |name: &str| Change::Set(form.get(name).to_owned());
     let keep_or = |value: Option<i64>| value.map_or(Change::Keep, Change::Set);
-    Ok(FundraiserChanges {
+    let changes = FundraiserChanges {
         campaign: optional(form, "campaign").map_or(Change::Clear, Change::Set),
         slug: set("slug"),
         title: set("title"),
@@ -614,7 +638,8 @@ fn changes(form: &Fields, f: &Fundraiser) -> Result<FundraiserChanges, Invalid> 
         },
         min_amount: keep_or(typed.min),
         max_amount: keep_or(typed.max),
-    })
+    };
+    (changes, refused)
 }
 
 // --- donations ----------------------------------------------------------------------------
@@ -1040,19 +1065,16 @@ fn refused_fields(console: &Console, state: &AppState, e: FundraiserError) -> po
 
 /// The words of these forms for a refusal the shared words say too little of.
 fn own_words(field: &InvalidField) -> Option<&'static str> {
-    if field.refusal != Refusal::Invalid {
-        return None;
-    }
     let money = ["goal.amount", "amount.amount", "min_amount", "max_amount"];
-    Some(match field.field.as_str() {
-        f if money.contains(&f) && field.message.starts_with("must not be more") => "min_over_max",
-        f if money.contains(&f) => "bad_amount",
-        "goal.currency" | "amount.currency" => "bad_currency",
-        "suggested_amounts" => "bad_suggested",
-        "method" => "bad_method",
-        "received_at" if field.message.contains("future") => "received_future",
-        "received_at" => "bad_received",
-        "donor_email" => "bad_email",
+    Some(match (field.refusal, field.field.as_str()) {
+        (Refusal::OutOfOrder, f) if money.contains(&f) => "min_over_max",
+        (Refusal::Future, "received_at") => "received_future",
+        (Refusal::Invalid, f) if money.contains(&f) => "bad_amount",
+        (Refusal::Invalid, "goal.currency" | "amount.currency") => "bad_currency",
+        (Refusal::Invalid, "suggested_amounts") => "bad_suggested",
+        (Refusal::Invalid, "method") => "bad_method",
+        (Refusal::Invalid, "received_at") => "bad_received",
+        (Refusal::Invalid, "donor_email") => "bad_email",
         _ => return None,
     })
 }

@@ -34,6 +34,18 @@ pub async fn dashboard(console: Console, state: Data<&AppState>) -> Answer {
             })
         })
         .collect();
+    // The last 30 days at a glance, a small chart per organisation (see `stats`);
+    // one that cannot be drawn leaves its card without, not the page failing.
+    let mut organisations = organisations;
+    for (view, n) in organisations.iter_mut().zip(&needs) {
+        let Ok(current) = console.organisation(&state, &n.membership.slug).await else {
+            continue;
+        };
+        match super::stats::glance(&state.stats, &console, &current.model).await {
+            Ok(glance) => view["glance"] = glance,
+            Err(e) => tracing::warn!(error = %e, "the dashboard's chart failed"),
+        }
+    }
     let context = json!({ "overview": organisations });
     Ok(console.render(&state, None, StatusCode::OK, "home", context))
 }

@@ -31,6 +31,7 @@ use entity::organisation;
 pub mod account;
 pub mod attendees;
 pub mod campaigns;
+pub mod charts;
 pub mod door;
 pub mod emails;
 pub mod events;
@@ -41,6 +42,8 @@ pub mod password_reset;
 pub mod petitions;
 pub mod sign_in;
 pub mod signatures;
+pub mod stats;
+pub mod supporters;
 pub mod suppressed;
 
 /// The cookie that holds a console session's token.
@@ -212,6 +215,15 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/:org/emails", get(emails::page))
         .at("/:org/emails/retry", poem::post(emails::retry_all))
         .at("/:org/emails/:id/retry", poem::post(emails::retry))
+        // Figures and supporters (issue 18, helper sup).
+        .at("/:org/stats", get(stats::page))
+        .at("/:org/supporters", get(supporters::list))
+        .at("/:org/supporters/:id", get(supporters::show))
+        .at("/:org/supporters/:id/export", get(supporters::export))
+        .at(
+            "/:org/supporters/:id/erase",
+            get(supporters::erase_page).post(supporters::erase),
+        )
         .catch_all_error(|e: poem::Error| async move { e.into_response() })
 }
 

@@ -22,11 +22,13 @@ use crate::content::{Change, ContentError, Invalid};
 use crate::domain::{InvalidField, PublicRef, TimeZone};
 use crate::pages::{self, markdown::to_safe_html, see_other};
 use crate::petitions::PetitionError;
+use crate::petitions::service::NotNow;
 use crate::petitions::service::{
     Delivery, FieldRule, FieldRules, NewPetition, Petition, PetitionChanges, PetitionStatus,
     page_url,
 };
 use crate::state::AppState;
+use crate::stats::Period;
 use crate::words::say;
 
 /// The fields a petition may ask signers for, by their form names.
@@ -378,15 +380,14 @@ async fn then(
 }
 
 /// A state refusal in the organiser's words, by the service's reason.
-pub(super) fn wrong_state(console: &Console, why: &str) -> String {
+pub(super) fn wrong_state(console: &Console, why: NotNow) -> String {
     let key = match why {
-        w if w.starts_with("a closed petition") => "reopen",
-        w if w.starts_with("a draft cannot be closed") => "close_draft",
-        w if w.starts_with("a draft cannot be delivered") => "deliver_draft",
-        w if w.starts_with("this petition was delivered") => "delivered",
-        w if w.contains("invalidated already") => "invalidated_already",
-        w if w.contains("expired unconfirmed") => "expired",
-        _ => "other",
+        NotNow::ClosedCannotReopen => "reopen",
+        NotNow::DraftCannotClose => "close_draft",
+        NotNow::DraftCannotDeliver => "deliver_draft",
+        NotNow::Delivered | NotNow::DeliveredSignaturesStay => "delivered",
+        NotNow::InvalidatedAlready => "invalidated_already",
+        NotNow::Expired => "expired",
     };
     say(
         console.locale,
@@ -483,6 +484,35 @@ async fn form_page(
             "delivery_note": row.delivery_note,
             "now": Utc::now().with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string(),
         });
+        // Signatures per day of the last 90 days against the goal (see `stats`):
+        // the page stands without it should it fail.
+        match state
+            .stats
+            .signatures_by_day(console.access(), &PublicRef::Id(row.id), Period::Days90)
+            .await
+        {
+            Ok(daily) => {
+                context["signatures_chart"] = super::charts::signatures(
+                    console.locale,
+                    "signatures",
+                    &daily,
+                    row.goal.map(i64::from),
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "the petition's chart failed"),
+        }
+        match state
+            .stats
+            .signature_sources(console.access(), &PublicRef::Id(row.id), Period::Days90)
+            .await
+        {
+            Ok(counts) if counts.iter().any(|(source, _)| source.is_some()) => {
+                context["sources"] = super::charts::sources(console.locale, &counts).into();
+            }
+            // No source known: nothing to break down.
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "the petition's sources failed"),
+        }
     }
     let template = if petition.is_some() {
         "petition"

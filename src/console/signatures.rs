@@ -439,11 +439,7 @@ fn filter_messages(console: &Console, fields: &[InvalidField]) -> Value {
         let key = match (field.field.as_str(), field.refusal) {
             ("email_domain", crate::domain::Refusal::Required) => "console.signatures.filter_empty",
             ("email_domain", _) => "console.signatures.bad_domain",
-            ("until", crate::domain::Refusal::Invalid)
-                if field.message.starts_with("must be after") =>
-            {
-                "console.signatures.bad_window"
-            }
+            ("until", crate::domain::Refusal::OutOfOrder) => "console.signatures.bad_window",
             _ => continue,
         };
         errors[&field.field] = say(console.locale, key, &[]).into();

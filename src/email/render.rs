@@ -840,6 +840,61 @@ mod tests {
                 {"slug": "circle", "name": "Circle", "role": "owner", "applications": 0, "failed_emails": 0,
                  "drafts": 0, "waiting_for": "2 hours"}]}))),
         ]);
+        // Figures and supporters (charts drawn as the pages draw them).
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
+        let daily = crate::stats::Daily {
+            days: vec![day, day.succ_opt().unwrap_or(day)],
+            values: vec![3, 1],
+            before: 2,
+        };
+        let money = crate::stats::MoneyDaily {
+            days: daily.days.clone(),
+            currencies: vec![(
+                crate::domain::Currency::parse("GBP").unwrap_or_else(|_| unreachable!()),
+                vec![(None, vec![1250, 0])],
+            )],
+        };
+        let chart = crate::console::charts::signatures(Locale::En, "s", &daily, Some(10));
+        let empty = crate::console::charts::signatures(
+            Locale::En,
+            "e",
+            &crate::stats::Daily::default(),
+            None,
+        );
+        let supporter = json!({"id": "1", "name": "Ana", "email": "ana@example.org", "locale": null,
+            "subscribed": true, "unsubscribed_at": "1 December 2026", "since": "1 December 2026",
+            "rsvps": [{"event_id": "2", "event_title": "Film", "starts": "2 December 2026", "status": "going",
+                "guests": 1, "checked_in": true, "when": "1 December 2026"}],
+            "signatures": [{"petition_title": "P", "status": "confirmed", "subscribe": true, "public": false,
+                "comment": "Yes", "when": "1 December 2026"}],
+            "donations": [{"fundraiser_title": "F", "amount": "12.50 GBP", "refunded": "1.00 GBP",
+                "status": "succeeded", "frequency": "monthly", "when": "1 December 2026"}]});
+        pages.extend([
+            ("admin/stats", console(json!({"days": 90, "periods": [{"days": 30, "label": "30"}, {"days": 90, "label": "90"}],
+                "recent": {"signatures_text": "4", "rsvps_text": "0", "gifts_text": "1", "signatures": 4, "rsvps": 0, "gifts": 1},
+                "signatures": chart, "rsvps": empty,
+                "money": crate::console::charts::money(Locale::En, "m", &money)}))),
+            ("admin/stats", console(json!({"days": 30, "periods": [], "recent": {"signatures_text": "0",
+                "rsvps_text": "0", "gifts_text": "0", "signatures": 0, "rsvps": 0, "gifts": 0}, "signatures": empty, "rsvps": empty, "money": []}))),
+            ("admin/home", console(json!({"overview": [
+                {"slug": "circle", "name": "Circle", "role": "owner", "applications": 0, "failed_emails": 0, "drafts": 0,
+                 "glance": {"chart": chart, "recent": {"signatures_text": "4", "rsvps_text": "0", "gifts_text": "1", "signatures": 4, "rsvps": 0, "gifts": 1}}},
+            ]}))),
+            ("admin/event", console(json!({"values": {"kind": "social", "timezone": "UTC"}, "errors": {},
+                "kinds": [], "campaigns": [], "timezones": zones, "languages": languages, "rsvp_modes": [], "visibilities": [],
+                "going_chart": crate::console::charts::capacity(Locale::En, "going", &daily, Some(40)),
+                "event": {"id": "1", "title": "Film", "status": "draft", "kind": "social", "going": 4,
+                    "waitlisted": 0, "capacity": 40, "url": "/events/f", "ics_url": "/f.ics", "google_url": "https://g",
+                    "feed_url": "/f", "when": "Monday", "takes_children": false, "children": []}}))),
+            ("admin/supporters", console(json!({"q": "an", "supporters": [{"id": "1", "name": "Ana", "email": "ana@example.org"},
+                {"id": "2", "name": "", "email": "b@example.org"}], "next": "/admin/circle/supporters?cursor=2",
+                "errors": {"_done": "Erased."}}))),
+            ("admin/supporters", console(json!({"q": "zz", "supporters": [], "next": null, "errors": {}}))),
+            ("admin/supporters", console(json!({"q": "", "supporters": [], "next": null, "errors": {"q": "too long"}}))),
+            ("admin/supporter", console(json!({"supporter": supporter}))),
+            ("admin/supporter_erase", console(json!({"supporter": supporter, "values": {"email": "ana@"},
+                "errors": {"email": "This is not their address."}}))),
+        ]);
         for locale in Locale::ALL {
             for (name, context) in &pages {
                 let mut context = context.clone();

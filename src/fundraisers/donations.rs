@@ -20,7 +20,7 @@ use super::service::{
 use crate::access::{Access, Role};
 use crate::content::{self, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
 use crate::domain::{
-    Currency, Email, InvalidField, Locale, Money, PublicRef, optional_text, required_text,
+    Currency, Email, InvalidField, Locale, Money, PublicRef, Refusal, optional_text, required_text,
 };
 use crate::email::{
     Site, links,
@@ -234,7 +234,9 @@ impl Fundraisers {
         let note = checks.check(optional("note", gift.note.as_deref(), 5_000));
         let locale = checks.check(gift.locale.as_deref().map(Locale::parse).transpose());
         if gift.received_at > Utc::now() + Duration::days(1) {
-            checks.refuse("received_at", "is in the future");
+            checks.note(
+                InvalidField::new("received_at", "is in the future").because(Refusal::Future),
+            );
         }
         let ((((amount, name), email), note), locale) =
             checks.done(amount.zip(name).zip(email).zip(note).zip(locale))?;

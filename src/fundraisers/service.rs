@@ -15,7 +15,7 @@ use crate::access::{Access, Role};
 use crate::content::{
     self, Change, Checks, ContentError, Cursor, InCampaign, Invalid, Limit, Order, Page,
 };
-use crate::domain::{Currency, InvalidField, Money, PublicRef};
+use crate::domain::{Currency, InvalidField, Money, PublicRef, Refusal};
 use crate::email::Site;
 use crate::payments::{Payments, StripeError};
 pub use entity::values::{DonationMethod, DonationStatus, Frequency, FundraiserStatus};
@@ -116,32 +116,38 @@ impl Limits {
     /// The limits asked, or `None` with each refusal noted.
     fn check(min: i64, max: i64, mut suggested: Vec<i64>, checks: &mut Checks) -> Option<Self> {
         let mut ok = true;
-        let mut refuse = |field: &str, message: String| {
-            checks.refuse(field, message);
+        let mut refuse = |refusal: InvalidField| {
+            checks.note(refusal);
             ok = false;
         };
         if min < 1 {
-            refuse("min_amount", "must be at least 1".into());
+            refuse(InvalidField::new("min_amount", "must be at least 1"));
         }
         if max > STRIPE_MAX_AMOUNT {
-            refuse(
+            refuse(InvalidField::new(
                 "max_amount",
                 format!("must be at most {STRIPE_MAX_AMOUNT}, the largest payment Stripe takes"),
-            );
+            ));
         }
         if min > max {
-            refuse("min_amount", "must not be more than max_amount".into());
+            refuse(
+                InvalidField::new("min_amount", "must not be more than max_amount")
+                    .because(Refusal::OutOfOrder),
+            );
         }
         suggested.sort_unstable();
         suggested.dedup();
         if suggested.len() > MAX_SUGGESTIONS {
-            refuse("suggested_amounts", format!("at most {MAX_SUGGESTIONS}"));
+            refuse(InvalidField::new(
+                "suggested_amounts",
+                format!("at most {MAX_SUGGESTIONS}"),
+            ));
         }
         if suggested.iter().any(|a| *a < min || *a > max) {
-            refuse(
+            refuse(InvalidField::new(
                 "suggested_amounts",
-                "each must be between min_amount and max_amount".into(),
-            );
+                "each must be between min_amount and max_amount",
+            ));
         }
         ok.then_some(Self {
             min,
@@ -250,8 +256,20 @@ impl Fundraisers {
         access: &Access,
         new: NewFundraiser,
     ) -> Result<Fundraiser, FundraiserError> {
+        self.create_noting(access, new, Vec::new()).await
+    }
+
+    /// [`Fundraisers::create`], for a caller that refused some fields while
+    /// reading what was typed (an amount of "lots"): those are named with every
+    /// other bad field in one answer, and nothing is made.
+    pub async fn create_noting(
+        &self,
+        access: &Access,
+        new: NewFundraiser,
+        refused: Vec<InvalidField>,
+    ) -> Result<Fundraiser, FundraiserError> {
         let member = access.writable(new.organisation.as_deref())?;
-        let mut checks = Checks::default();
+        let mut checks = Checks::from(refused);
         let title = checks.title(&new.title);
         let description = checks.optional_text("description", &new.description, DESCRIPTION_MAX);
         let language = checks.language(new.language.as_deref());
@@ -347,9 +365,22 @@ impl Fundraisers {
         fundraiser: &PublicRef,
         changes: FundraiserChanges,
     ) -> Result<Fundraiser, FundraiserError> {
+        self.change_noting(access, fundraiser, changes, Vec::new())
+            .await
+    }
+
+    /// [`Fundraisers::change`], for a caller that refused some fields while
+    /// reading what was typed: named with every other bad field, nothing written.
+    pub async fn change_noting(
+        &self,
+        access: &Access,
+        fundraiser: &PublicRef,
+        changes: FundraiserChanges,
+        refused: Vec<InvalidField>,
+    ) -> Result<Fundraiser, FundraiserError> {
         let row = self.find_for(access, fundraiser, Role::Organiser).await?;
         let mut active: fundraiser::ActiveModel = row.clone().into();
-        let mut checks = Checks::default();
+        let mut checks = Checks::from(refused);
         let common = checks
             .common_change(
                 &self.db,

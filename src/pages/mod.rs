@@ -136,6 +136,8 @@ pub(crate) fn field_message(field: &InvalidField, locale: Locale) -> String {
         }
         (crate::domain::Refusal::Control, _) => "control",
         (crate::domain::Refusal::Skipped, _) => "skipped",
+        (crate::domain::Refusal::OutOfOrder, _) => "out_of_order",
+        (crate::domain::Refusal::Future, _) => "future",
         (_, "guests") => "guests",
         (_, "amount" | "other_amount") => "amount",
         (_, "country") => "country",

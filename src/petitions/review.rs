@@ -16,10 +16,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::service::{PetitionError, Petitions, Signer, public_changed};
+use super::service::{NotNow, PetitionError, Petitions, Signer, public_changed};
 use crate::access::{Access, Role};
 use crate::content::{self, Cursor, Invalid, Limit, Order, Page};
-use crate::domain::{InvalidField, PublicRef};
+use crate::domain::{InvalidField, PublicRef, Refusal};
 pub use entity::values::{PetitionStatus, SignatureState};
 use entity::{petition, signature};
 
@@ -131,10 +131,10 @@ impl SignatureFilter {
         if let (Some(from), Some(until)) = (from, until)
             && until <= from
         {
-            return Err(Invalid(vec![InvalidField::new(
-                "until",
-                "must be after the start of the window",
-            )]));
+            return Err(Invalid(vec![
+                InvalidField::new("until", "must be after the start of the window")
+                    .because(Refusal::OutOfOrder),
+            ]));
         }
         if email_domain.is_none() && from.is_none() && until.is_none() && source.is_none() {
             return Err(Invalid(vec![InvalidField::required(
@@ -322,20 +322,16 @@ impl Petitions {
             .await?;
         match exists.map(|s| s.status) {
             None => Err(no_such_signature()),
-            Some(SignatureState::Invalidated) => Err(PetitionError::WrongState(
-                "this signature was invalidated already",
-            )),
-            Some(SignatureState::Expired) => Err(PetitionError::WrongState(
-                "this signature expired unconfirmed; it never counted",
-            )),
+            Some(SignatureState::Invalidated) => {
+                Err(PetitionError::WrongState(NotNow::InvalidatedAlready))
+            }
+            Some(SignatureState::Expired) => Err(PetitionError::WrongState(NotNow::Expired)),
             Some(_) => {
                 let one = Condition::all().add(signature::Column::Id.eq(signature));
                 let done = self.invalidate(&petition, one).await?;
                 // Another organiser took it a moment ago.
                 if done.signatures == 0 {
-                    return Err(PetitionError::WrongState(
-                        "this signature was invalidated already",
-                    ));
+                    return Err(PetitionError::WrongState(NotNow::InvalidatedAlready));
                 }
                 Ok(done)
             }
@@ -472,9 +468,7 @@ impl Petitions {
 /// A delivered petition's count is what was handed over: it no longer moves.
 fn unless_delivered(petition: &petition::Model) -> Result<(), PetitionError> {
     if petition.status == PetitionStatus::Delivered {
-        return Err(PetitionError::WrongState(
-            "this petition was delivered; its signatures stay as handed over",
-        ));
+        return Err(PetitionError::WrongState(NotNow::DeliveredSignaturesStay));
     }
     Ok(())
 }

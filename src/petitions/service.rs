@@ -58,12 +58,43 @@ pub enum PetitionError {
     Content(#[from] ContentError),
     #[error("this petition is not taking signatures")]
     Closed,
-    #[error("{0}")]
-    WrongState(&'static str),
+    #[error("{}", .0.message())]
+    WrongState(NotNow),
     #[error("this confirmation link is not valid")]
     NoSuchLink,
     #[error("this confirmation link has expired; sign again to get a new one")]
     LinkExpired,
+}
+
+/// Why a petition or signature cannot go where it was asked to, now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotNow {
+    ClosedCannotReopen,
+    DraftCannotClose,
+    DraftCannotDeliver,
+    Delivered,
+    /// After delivery the signatures stay as they were handed over.
+    DeliveredSignaturesStay,
+    InvalidatedAlready,
+    /// An unconfirmed signature that expired never counted.
+    Expired,
+}
+
+impl NotNow {
+    /// The API's words.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::ClosedCannotReopen => "a closed petition cannot open again",
+            Self::DraftCannotClose => "a draft cannot be closed; publish it first",
+            Self::DraftCannotDeliver => "a draft cannot be delivered",
+            Self::Delivered => "this petition was delivered",
+            Self::DeliveredSignaturesStay => {
+                "this petition was delivered; its signatures stay as handed over"
+            }
+            Self::InvalidatedAlready => "this signature was invalidated already",
+            Self::Expired => "this signature expired unconfirmed; it never counted",
+        }
+    }
 }
 
 impl PetitionError {
@@ -409,9 +440,7 @@ impl Petitions {
             PetitionStatus::Draft => self.set_status(row, PetitionStatus::Open).await?,
             PetitionStatus::Open => row,
             _ => {
-                return Err(PetitionError::WrongState(
-                    "a closed petition cannot open again",
-                ));
+                return Err(PetitionError::WrongState(NotNow::ClosedCannotReopen));
             }
         };
         self.one(row).await
@@ -428,11 +457,9 @@ impl Petitions {
             PetitionStatus::Open => self.set_status(row, PetitionStatus::Closed).await?,
             PetitionStatus::Closed => row,
             PetitionStatus::Draft => {
-                return Err(PetitionError::WrongState(
-                    "a draft cannot be closed; publish it first",
-                ));
+                return Err(PetitionError::WrongState(NotNow::DraftCannotClose));
             }
-            _ => return Err(PetitionError::WrongState("this petition was delivered")),
+            _ => return Err(PetitionError::WrongState(NotNow::Delivered)),
         };
         self.one(row).await
     }
@@ -453,7 +480,7 @@ impl Petitions {
             .filter(|n| !n.is_empty());
         let row = self.find_for(access, petition, Role::Organiser).await?;
         if row.status == PetitionStatus::Draft {
-            return Err(PetitionError::WrongState("a draft cannot be delivered"));
+            return Err(PetitionError::WrongState(NotNow::DraftCannotDeliver));
         }
         let mut active: petition::ActiveModel = row.into();
         active.status = Set(PetitionStatus::Delivered);

@@ -180,6 +180,69 @@ fn events_of(organisations: &[Uuid]) -> Condition {
         .add(event::Column::Id.in_subquery(co_hosted))
 }
 
+/// The longest text a supporter search takes.
+pub const SEARCH_MAX: usize = 200;
+
+/// Supporters whose address, or a name they gave these organisations, holds
+/// `text`: lower case on both sides, and as typed, since SQLite's LOWER folds
+/// ASCII letters only ("Émile" is found by "Émile" and by "mile").
+fn named(organisations: &[Uuid], text: &str) -> Condition {
+    use sea_orm::sea_query::{ExprTrait as _, Func, LikeExpr};
+    let like = |text: &str| {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        LikeExpr::new(format!("%{escaped}%")).escape('\\')
+    };
+    let lower = text.to_lowercase();
+    let holds = |column: Expr| {
+        Condition::any()
+            .add(Expr::expr(Func::lower(column.clone())).like(like(&lower)))
+            .add(column.like(like(text)))
+    };
+    let theirs = Holdings::of(organisations);
+    let rsvps = Query::select()
+        .column(rsvp::Column::SupporterId)
+        .from(rsvp::Entity)
+        .and_where(rsvp::Column::EventId.in_subquery(theirs.events()))
+        .cond_where(holds(Expr::col(rsvp::Column::Name)))
+        .to_owned();
+    // An RSVP from before RSVPs kept a name goes by the supporter's own.
+    let unnamed_rsvps = Query::select()
+        .column(rsvp::Column::SupporterId)
+        .from(rsvp::Entity)
+        .and_where(rsvp::Column::EventId.in_subquery(theirs.events()))
+        .and_where(rsvp::Column::Name.is_null())
+        .to_owned();
+    let signatures = Query::select()
+        .column(signature::Column::SupporterId)
+        .from(signature::Entity)
+        .and_where(signature::Column::PetitionId.in_subquery(theirs.petitions()))
+        .cond_where(holds(Expr::col(signature::Column::Name)))
+        .to_owned();
+    let donations = Query::select()
+        .column(donation::Column::SupporterId)
+        .from(donation::Entity)
+        .and_where(donation::Column::FundraiserId.in_subquery(theirs.fundraisers()))
+        .and_where(donation::Column::SupporterId.is_not_null())
+        .cond_where(holds(Expr::col(donation::Column::DonorName)))
+        .to_owned();
+    Condition::any()
+        .add(Expr::col((supporter::Entity, supporter::Column::EmailKey)).like(like(&lower)))
+        .add(supporter::Column::Id.in_subquery(rsvps))
+        .add(
+            Condition::all()
+                .add(supporter::Column::Id.in_subquery(unnamed_rsvps))
+                .add(holds(Expr::col((
+                    supporter::Entity,
+                    supporter::Column::Name,
+                )))),
+        )
+        .add(supporter::Column::Id.in_subquery(signatures))
+        .add(supporter::Column::Id.in_subquery(donations))
+}
+
 /// Supporters who acted for these organisations.
 fn acted_for(organisations: &[Uuid]) -> Condition {
     let theirs = Holdings::of(organisations);
@@ -327,6 +390,33 @@ impl Supporters {
             row.subscribed = consenting.contains(&row.id);
             known(row, &names)
         }))
+    }
+
+    /// The supporters of your organisations whose address or name holds `text`
+    /// (any case), newest first: an address typed whole finds its owner; any other
+    /// text is looked for in addresses and in the names given to your
+    /// organisations (not those given to others). The search runs in the database.
+    pub async fn search(
+        &self,
+        access: &Access,
+        text: &str,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<KnownSupporter>, SupporterError> {
+        let organisations = access.personal_data_organisations()?;
+        let text = text.trim();
+        if text.chars().count() > SEARCH_MAX {
+            return Err(crate::domain::InvalidField::too_long("q", SEARCH_MAX).into());
+        }
+        let mut query = supporter::Entity::find().filter(acted_for(&organisations));
+        if let Ok(email) = Email::parse(text) {
+            query = query.filter(supporter::Column::EmailKey.eq(email.key()));
+        } else if !text.is_empty() {
+            query = query.filter(named(&organisations, text));
+        }
+        let page = content::page(&self.db, query, Order::NewestFirst, limit, cursor).await?;
+        let names = names_held(&self.db, &organisations, &page.items).await?;
+        Ok(page.map(|row| known(row, &names)))
     }
 
     /// A supporter of your organisations with their RSVPs to its events, signatures

@@ -610,3 +610,49 @@ async fn a_supporter_who_only_joined_is_found_exported_and_erased() {
         ["ana@example.org"]
     );
 }
+
+#[tokio::test]
+async fn the_console_record_shows_each_consent_with_its_provenance() {
+    use crate::console::owner_signed_in;
+    use crate::pages::text_of;
+    let app = spawn_app().await;
+    let (token, browser) = owner_signed_in(&app).await;
+    let petition = open_petition(&app, &token, json!({})).await;
+    sign(
+        &app,
+        id_of(&petition),
+        "ana@example.org",
+        json!({ "subscribe": true, "source": "newsletter" }),
+    )
+    .await
+    .expect(202);
+    let link = app
+        .emailed_link("ana@example.org", "http://127.0.0.1/signatures/confirm/")
+        .await;
+    submit(&app, &path_of(&link), &[]).await;
+    let found = items(
+        app.get("/api/v1/supporters?email=ana@example.org", &token)
+            .await
+            .expect(200),
+    );
+    let id = id_of(&found[0]).to_owned();
+
+    let page = browser
+        .open(&format!("/admin/circle/supporters/{id}"))
+        .await;
+    page.expect_html(200);
+    let consent = text_of(page.one("#consent-1"));
+    for part in [
+        "Consented",
+        "“Keep me updated about this campaign by email”",
+        "on a signature",
+        "newsletter",
+        "confirmed",
+    ] {
+        assert!(consent.contains(part), "{part} in {consent}");
+    }
+    assert!(
+        text_of(page.one("#consent")).starts_with("Yes"),
+        "this organisation holds her active consent"
+    );
+}

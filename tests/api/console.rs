@@ -108,7 +108,8 @@ pub async fn set_password(app: &TestApp, email: &str) {
 /// The error beside a field of a form shown again.
 #[track_caller]
 pub fn error_beside(page: &Page, field: &str) -> String {
-    let selector = format!("#{field}-error");
+    // By attribute: a field named `goal.amount` would read as a class in `#…`.
+    let selector = format!("[id=\"{field}-error\"]");
     page.first(&selector)
         .map(text_of)
         .unwrap_or_else(|| panic!("no error beside {field}: {}", page.text))

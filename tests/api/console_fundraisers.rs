@@ -7,7 +7,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::console::{Browser, PASSWORD, owner_signed_in};
+use crate::console::{Browser, PASSWORD, error_beside, owner_signed_in};
 use crate::helpers::{TestApp, id_of, items, spawn_app};
 use crate::pages::{Page, text_of};
 use crate::stripe::{FakeStripe, Session, acknowledged, spawn_app_with_stripe};
@@ -71,15 +71,6 @@ async fn cash_gift(app: &TestApp, token: &str, fundraiser: &str, amount: i64) ->
         )
         .await;
     id_of(gift.expect(201)).to_owned()
-}
-
-/// The error beside a field of a form shown again; by attribute, as the names of
-/// nested fields hold a dot (`goal.amount`), which a CSS `#id` would read as a class.
-#[track_caller]
-fn error_beside(page: &Page, field: &str) -> String {
-    page.first(&format!("[id=\"{field}-error\"]"))
-        .map(text_of)
-        .unwrap_or_else(|| panic!("no error beside {field}: {}", page.text))
 }
 
 /// The totals a donations page shows, by currency, in order.
@@ -345,6 +336,25 @@ async fn editing_saves_every_field_and_a_new_currency_brings_its_own_limits() {
     refused.expect_html(422);
     assert!(error_beside(&refused, "slug").contains("already"));
     assert_eq!(refused.value_of("slug"), slug);
+
+    // Money that means nothing and a blank title: both told in one answer, and
+    // nothing saved.
+    let mut bad = fields.clone();
+    for (k, v) in &mut bad {
+        match *k {
+            "title" => *v = "",
+            "goal.amount" => *v = "lots",
+            _ => {}
+        }
+    }
+    let refused = browser.submit(&base, &bad).await;
+    refused.expect_html(422);
+    assert!(!error_beside(&refused, "goal.amount").is_empty());
+    assert!(!error_beside(&refused, "title").is_empty());
+    assert_eq!(refused.value_of("goal.amount"), "lots");
+    let stored = fundraiser(&app, &token, &id).await;
+    assert_eq!(stored["title"], "Fondo de huelga");
+    assert_eq!(stored["goal"]["amount"], 1_000_000);
 }
 
 // --- donations ----------------------------------------------------------------------------

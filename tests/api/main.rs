@@ -25,6 +25,8 @@ mod console_emails;
 mod console_events;
 mod console_fundraisers;
 mod console_petitions;
+mod console_stats;
+mod console_supporters;
 mod control_characters;
 mod demo;
 mod donations;

@@ -62,6 +62,11 @@ pub enum Refusal {
     Invalid,
     /// A wall time the clocks skip in the zone given (a daylight-saving gap).
     Skipped,
+    /// Out of order with another field it goes with (a minimum above its maximum,
+    /// the end of a window before its start).
+    OutOfOrder,
+    /// A time still to come where only a past one can be (a gift received).
+    Future,
 }
 
 impl Refusal {
@@ -73,6 +78,8 @@ impl Refusal {
             Self::Control => "control",
             Self::Invalid => "invalid",
             Self::Skipped => "skipped",
+            Self::OutOfOrder => "out_of_order",
+            Self::Future => "future",
         }
     }
 }
@@ -108,6 +115,11 @@ impl InvalidField {
             refusal: Refusal::Control,
             ..Self::new(field, CONTROL_MESSAGE)
         }
+    }
+
+    /// A refusal of this kind (a field out of order with another, a time to come).
+    pub fn because(self, refusal: Refusal) -> Self {
+        Self { refusal, ..self }
     }
 
     /// The same problem, reported under another field name (a value type does not
