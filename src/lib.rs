@@ -17,7 +17,10 @@
 //! outbox; [`words`] holds every word a person reads, one catalogue per language
 //! (`templates/words/`), and pages choose words by the codes errors carry.
 //! Statuses, kinds and roles are the enums of `entity::values`, which are also the
-//! API's (one spelling each).
+//! API's (one spelling each). [`stats`] counts what the console's charts draw;
+//! [`consent`] keeps each supporter's consent per organisation, with where and
+//! how it was given; [`email::feedback`] reads bounces and complaints, and
+//! [`email::suppression`] keeps the addresses no email goes to any more.
 //!
 //! Imports go one way: endpoints and pages above services, services above
 //! `content`, `access`, `domain` and `entity`; no service imports poem. The only
