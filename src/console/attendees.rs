@@ -11,7 +11,6 @@ use poem::{
     web::{Data, Form},
 };
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::events::InHand;
 use super::{Answer, Console, Fields, OrgAnd, stop};
@@ -209,9 +208,7 @@ pub async fn decide(
     };
     let mut refusals = Vec::new();
     for id in ids {
-        let Ok(id) = Uuid::parse_str(id) else {
-            return Err(stop(pages::not_found(&state, console.locale)));
-        };
+        let id = console.id(&state, id)?;
         match state
             .rsvps
             .decide_at(console.access(), hand.event.row.id, id, decision)

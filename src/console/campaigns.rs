@@ -11,7 +11,6 @@ use poem::{
     web::{Data, Path},
 };
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::{Answer, Console, Current, Fields, OrgAnd, stop};
 use crate::access::Role;
@@ -328,15 +327,14 @@ async fn campaign_of(
     current: &Current,
     id: &str,
 ) -> poem::Result<Campaign> {
-    let not_found = || stop(pages::not_found(state, console.locale));
-    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
+    let id = console.id(state, id)?;
     match state
         .campaigns
         .get(console.access(), &PublicRef::Id(id))
         .await
     {
         Ok(c) if c.item.organisation_id == current.model.id => Ok(c),
-        Ok(_) => Err(not_found()),
+        Ok(_) => Err(console.not_found(state)),
         Err(e) => Err(refused(console, state, &e)),
     }
 }

@@ -14,13 +14,12 @@ use poem::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::attendees::{counts, refused, row_of, why};
 use super::events::InHand;
-use super::{Answer, Console, Fields, OrgAnd, stop};
+use super::{Answer, Console, Fields, OrgAnd};
 use crate::http::headers::PagePolicy;
-use crate::pages::{self, see_other};
+use crate::pages::see_other;
 use crate::rsvps::service::Decision;
 use crate::state::AppState;
 use crate::words::say;
@@ -159,9 +158,7 @@ async fn act(
     done: &str,
 ) -> Answer {
     let hand = InHand::writable(&console, &state, path).await?;
-    let Ok(id) = Uuid::parse_str(form.get("rsvp")) else {
-        return Err(stop(pages::not_found(&state, console.locale)));
-    };
+    let id = console.id(&state, form.get("rsvp"))?;
     let q = form.get("q");
     match state
         .rsvps

@@ -14,7 +14,6 @@ use poem::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::{Answer, Console, Current, OrgAnd, stop};
 use crate::access::Role;
@@ -22,7 +21,7 @@ use crate::content::{Cursor, Limit};
 use crate::domain::Locale;
 use crate::email::outbox::{self, Status};
 use crate::email::render::{Template, date_text};
-use crate::pages::{self, see_other};
+use crate::pages::see_other;
 use crate::state::AppState;
 use crate::words::say;
 use entity::outbox_email;
@@ -200,8 +199,7 @@ pub async fn retry(console: Console, state: Data<&AppState>, path: OrgAnd<String
     let current = console
         .organisation_as(&state, &org, Role::Organiser)
         .await?;
-    let not_found = || stop(pages::not_found(&state, console.locale));
-    let id = Uuid::parse_str(&id).map_err(|_| not_found())?;
+    let id = console.id(&state, &id)?;
     let failure = |e: sea_orm::DbErr| stop(console.failure(&state, &e));
     let ours = vec![current.model.id];
     let base = format!("/admin/{}/emails", current.model.slug);
@@ -218,7 +216,7 @@ pub async fn retry(console: Console, state: Data<&AppState>, path: OrgAnd<String
         .map_err(failure)?
     {
         Some(_) => Ok(see_other(&format!("{base}?gone=1"))),
-        None => Err(not_found()),
+        None => Err(console.not_found(&state)),
     }
 }
 

@@ -304,14 +304,13 @@ impl InHand {
         current: Current,
         id: &str,
     ) -> poem::Result<Self> {
-        let not_found = || stop(pages::not_found(state, console.locale));
-        let id = Uuid::parse_str(id).map_err(|_| not_found())?;
+        let id = console.id(state, id)?;
         let event = state
             .events
             .of_organisation_one(console.access(), current.model.id, id)
             .await
             .map_err(|e| match e.code() {
-                "not_found" | "forbidden" => not_found(),
+                "not_found" | "forbidden" => console.not_found(state),
                 _ => stop(console.failure(state, &e)),
             })?;
         Ok(Self { current, event })
@@ -829,9 +828,7 @@ async fn event_by_text(
     current: &Current,
     id: &str,
 ) -> poem::Result<Event> {
-    let Ok(id) = Uuid::parse_str(id) else {
-        return Err(stop(pages::not_found(state, console.locale)));
-    };
+    let id = console.id(state, id)?;
     event_of(console, state, current, id).await
 }
 

@@ -17,7 +17,6 @@ use poem::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::{Answer, Console, Current, Fields, OrgAnd, stop};
 use crate::access::Role;
@@ -286,9 +285,7 @@ impl InHand {
         current: Current,
         id: &str,
     ) -> poem::Result<Self> {
-        let Ok(id) = Uuid::parse_str(id) else {
-            return Err(stop(pages::not_found(state, console.locale)));
-        };
+        let id = console.id(state, id)?;
         let fundraiser = state
             .fundraisers
             .of_organisation_one(console.access(), current.model.id, id)
@@ -912,9 +909,7 @@ async fn donation_in(
 ) -> poem::Result<(InHand, Donation)> {
     let (org, id, donation) = path.0;
     let hand = InHand::writable(console, state, Path((org, id))).await?;
-    let Ok(donation) = Uuid::parse_str(&donation) else {
-        return Err(stop(pages::not_found(state, console.locale)));
-    };
+    let donation = console.id(state, &donation)?;
     let donation = state
         .fundraisers
         .donation_to(console.access(), hand.fundraiser.row.id, donation)

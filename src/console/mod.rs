@@ -342,6 +342,18 @@ impl Console {
         )
     }
 
+    /// The 404 page, as for anything the organiser may not see: what is not
+    /// theirs reads as what does not exist.
+    pub fn not_found(&self, state: &AppState) -> poem::Error {
+        stop(pages::not_found(state, self.locale))
+    }
+
+    /// The id in a console path (`/admin/{org}/petitions/{id}`); anything else is
+    /// the 404 page.
+    pub fn id(&self, state: &AppState, text: &str) -> poem::Result<uuid::Uuid> {
+        uuid::Uuid::parse_str(text.trim()).map_err(|_| self.not_found(state))
+    }
+
     /// A page that failed on our side, in the organiser's language.
     pub fn failure(&self, state: &AppState, e: &dyn std::fmt::Display) -> Response {
         pages::failure(state, self.locale, e)

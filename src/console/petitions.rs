@@ -14,7 +14,6 @@ use poem::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::{Answer, Console, Current, Fields, OrgAnd, stop};
 use crate::access::Role;
@@ -704,15 +703,14 @@ pub(super) async fn petition_of(
     current: &Current,
     id: &str,
 ) -> poem::Result<Petition> {
-    let not_found = || stop(pages::not_found(state, console.locale));
-    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
+    let id = console.id(state, id)?;
     match state
         .petitions
         .get(console.access(), &PublicRef::Id(id))
         .await
     {
         Ok(p) if p.item.organisation_id == current.model.id => Ok(p),
-        Ok(_) => Err(not_found()),
+        Ok(_) => Err(console.not_found(state)),
         Err(e) => Err(refused(console, state, &e)),
     }
 }

@@ -268,7 +268,7 @@ async fn in_hand(
 ) -> poem::Result<(Current, Petition, Uuid)> {
     let (org, id, sid) = path.0;
     let (current, petition) = writable(console, state, Path((org, id))).await?;
-    let sid = Uuid::parse_str(&sid).map_err(|_| stop(pages::not_found(state, console.locale)))?;
+    let sid = console.id(state, &sid)?;
     Ok((current, petition, sid))
 }
 

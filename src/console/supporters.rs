@@ -15,7 +15,6 @@ use poem::{
 };
 use poem_openapi::types::ToJSON as _;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::{Answer, Console, Current, Fields, OrgAnd, stop};
 use crate::access::{Access, Role};
@@ -123,9 +122,7 @@ async fn record(
     access: &Access,
     id: &str,
 ) -> poem::Result<SupporterRecord> {
-    let Ok(id) = Uuid::parse_str(id) else {
-        return Err(stop(pages::not_found(state, console.locale)));
-    };
+    let id = console.id(state, id)?;
     state
         .supporters
         .get(access, id)
@@ -149,9 +146,7 @@ pub async fn show(console: Console, state: Data<&AppState>, path: OrgAnd<String>
 pub async fn export(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
     let (org, id) = path.0;
     let (_, access) = within(&console, &state, &org).await?;
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return Err(stop(pages::not_found(&state, console.locale)));
-    };
+    let id = console.id(&state, &id)?;
     let data = state
         .supporters
         .export(&access, id)
