@@ -42,6 +42,7 @@ mod health;
 mod helpers;
 mod idempotency;
 mod mail_feedback;
+mod mailing_delivery;
 mod openapi;
 mod organisations;
 mod pages;
