@@ -100,6 +100,8 @@ pub struct JoinForm {
     pub email: Email,
     pub name: String,
     pub locale: Option<Locale>,
+    /// The `?source=` the page was opened with (the form carries it along).
+    pub source: Option<String>,
 }
 
 impl JoinForm {
@@ -123,6 +125,7 @@ impl JoinForm {
             email,
             name,
             locale,
+            source: None,
         })
     }
 }
@@ -420,7 +423,7 @@ impl Consents {
         let asked = Ask {
             words: ConsentWords::of_box(locale, "consent.box", &organisation.name),
             form: ConsentForm::Join,
-            source: None,
+            source: form.source,
             locale,
         };
         ask_and_email(&txn, &self.site, &organisation, &supporter, &asked, now).await?;
