@@ -568,7 +568,10 @@ mod tests {
                     "joined": false, "form": form,
                 }),
             ),
-            ("organisation", json!({"organisation": {"name": "H", "slug": "h"}, "joined": true})),
+            (
+                "organisation",
+                json!({"organisation": {"name": "H", "slug": "h"}, "joined": true}),
+            ),
             (
                 "petition",
                 json!({

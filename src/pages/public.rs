@@ -1064,7 +1064,8 @@ pub async fn join(req: &Request, state: Data<&AppState>, posted: Posted) -> Resp
     let again = async |status, form| {
         organisation_page(&state, &posted.name, locale, status, form, false).await
     };
-    let mut parsed = crate::consent::JoinForm::parse(field("email"), Some(field("name")), Some(locale.as_str()));
+    let mut parsed =
+        crate::consent::JoinForm::parse(field("email"), Some(field("name")), Some(locale.as_str()));
     if !posted.ticked("subscribe") {
         let refusal = InvalidField::required("subscribe", "tick the box to join");
         match &mut parsed {

@@ -212,6 +212,30 @@ async fn a_signatures_consent_counts_once_confirmed_with_its_words_form_and_sour
 }
 
 #[tokio::test]
+async fn a_box_ticked_on_a_petition_without_confirmation_asks_and_counts_once_the_link_is_followed()
+{
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let petition = open_petition(&app, &token, json!({ "require_confirmation": false })).await;
+    sign(
+        &app,
+        id_of(&petition),
+        "ana@example.org",
+        json!({ "subscribe": true, "source": "radio" }),
+    )
+    .await
+    .expect(201);
+    // The signature counts at once; the consent waits for the address.
+    assert!(subscribers(&app, &token, "lrbc").await.is_empty());
+
+    confirm_subscription(&app, "ana@example.org").await;
+    let list = subscribers(&app, &token, "lrbc").await;
+    assert_eq!(emails_of(&list), ["ana@example.org"]);
+    assert_eq!(list[0]["form"], "signature");
+    assert_eq!(list[0]["source"], "radio");
+}
+
+#[tokio::test]
 async fn a_signature_without_the_box_ticked_gives_no_consent() {
     let app = spawn_app().await;
     let token = app.owner_of("lrbc").await;
@@ -694,7 +718,11 @@ async fn joining_on_the_page_without_the_box_ticked_is_refused_beside_it() {
     let refused = submit(
         &app,
         "/o/lrbc",
-        &[("email", "ana@example.org"), ("name", "Ana"), ("locale", "es")],
+        &[
+            ("email", "ana@example.org"),
+            ("name", "Ana"),
+            ("locale", "es"),
+        ],
     )
     .await;
 
@@ -730,7 +758,9 @@ async fn joining_on_the_page_keeps_the_words_the_form_and_the_source_once_confir
     assert_eq!(sent.status, 303);
     let after = crate::pages::follow(&app, &sent).await;
     assert!(
-        after.visible_text().contains("Consultez votre boîte de réception"),
+        after
+            .visible_text()
+            .contains("Consultez votre boîte de réception"),
         "{}",
         after.text
     );
