@@ -360,6 +360,7 @@ pub async fn ask_after_rsvp(
     organisation_id: Uuid,
     email: &Email,
     locale: Option<Locale>,
+    source: Option<String>,
 ) -> Result<(), DbErr> {
     let Some(organisation) = organisation::Entity::find_by_id(organisation_id)
         .one(db)
@@ -378,7 +379,7 @@ pub async fn ask_after_rsvp(
     let asked = Ask {
         words: ConsentWords::of_box(locale, "consent.box", &organisation.name),
         form: ConsentForm::Rsvp,
-        source: None,
+        source,
         locale,
     };
     let txn = db.begin().await?;

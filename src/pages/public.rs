@@ -325,13 +325,20 @@ pub async fn show_event(
         return crate::calendar::feed::event_file(req, &state, id_or_slug).await;
     }
     let emailed = query.rsvp.as_deref() == Some("emailed");
-    event_page(&state, &name, StatusCode::OK, None, emailed).await
+    let form = query
+        .source
+        .as_deref()
+        .and_then(crate::petitions::review::Source::from_link)
+        .map(|s| FormState::fresh(json!({ "source": s.as_ref() })));
+    event_page(&state, &name, StatusCode::OK, form, emailed).await
 }
 
 #[derive(Debug, Deserialize)]
 pub struct EventQuery {
     /// `emailed`: after an RSVP from an address that had already answered.
     rsvp: Option<String>,
+    /// Where the visitor came from, kept with the consent they give here.
+    source: Option<String>,
 }
 
 async fn event_page(
@@ -463,7 +470,7 @@ pub(crate) async fn render_event(
 pub async fn rsvp(req: &Request, state: Data<&AppState>, posted: Posted) -> Response {
     let (field, name) = (|name| posted.field(name), &posted.name);
     let values = json!({ "name": field("name"), "email": field("email"), "guests": field("guests"),
-                "subscribe": posted.ticked("subscribe") });
+                "subscribe": posted.ticked("subscribe"), "source": field("source") });
     let Some(reference) = posted.reference() else {
         return not_found(&state, Locale::En);
     };
@@ -493,7 +500,12 @@ pub async fn rsvp(req: &Request, state: Data<&AppState>, posted: Posted) -> Resp
     // The event's page again, with what was typed and what was wrong.
     let again = async |status, form| event_page(&state, name, status, Some(form), false).await;
     let parsed = match parsed {
-        Ok(parsed) => parsed,
+        // A source that does not fit is dropped: the link never stops a supporter.
+        Ok(parsed) => RsvpForm {
+            source: crate::petitions::review::Source::from_link(field("source"))
+                .map(|s| s.as_ref().to_owned()),
+            ..parsed
+        },
         Err(fields) => {
             let form = FormState::refused(values, &fields, event_locale().await);
             return again(StatusCode::UNPROCESSABLE_ENTITY, form).await;
@@ -710,8 +722,23 @@ pub async fn sign(req: &Request, state: Data<&AppState>, posted: Posted) -> Resp
 
 /// `GET /fundraisers/{id_or_slug}`: progress, recent gifts and the form to give.
 #[handler]
-pub async fn show_fundraiser(state: Data<&AppState>, name: Path<String>) -> Response {
-    fundraiser_page(&state, &name, StatusCode::OK, None).await
+pub async fn show_fundraiser(
+    state: Data<&AppState>,
+    name: Path<String>,
+    query: Query<SourceQuery>,
+) -> Response {
+    let form = query
+        .source
+        .as_deref()
+        .and_then(crate::petitions::review::Source::from_link)
+        .map(|s| FormState::fresh(json!({ "source": s.as_ref() })));
+    fundraiser_page(&state, &name, StatusCode::OK, form).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SourceQuery {
+    /// Where the visitor came from, kept with the consent they give here.
+    source: Option<String>,
 }
 
 async fn fundraiser_page(
@@ -796,6 +823,7 @@ pub async fn donate(req: &Request, state: Data<&AppState>, posted: Posted) -> Re
         "name": field("name"), "email": field("email"), "message": field("message"),
         "anonymous": posted.ticked("anonymous"),
         "subscribe": posted.ticked("subscribe"),
+        "source": field("source"),
     });
     let public = async |fundraiser: &PublicRef| state.fundraisers.public(fundraiser).await;
     let (_, f) = or_page!(public_content(&state, name, public, FundraiserError::code).await);
@@ -843,6 +871,9 @@ pub async fn donate(req: &Request, state: Data<&AppState>, posted: Posted) -> Re
         },
         locale: Some(locale.as_str().into()),
         subscribe: posted.ticked("subscribe"),
+        // A source that does not fit is dropped: the link never stops a supporter.
+        source: crate::petitions::review::Source::from_link(field("source"))
+            .map(|s| s.as_ref().to_owned()),
     };
     let parsed = match DonateForm::parse(gift) {
         Ok(parsed) => parsed,

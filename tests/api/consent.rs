@@ -485,7 +485,12 @@ async fn an_rsvp_with_the_box_ticked_counts_once_the_emailed_link_is_followed() 
         .published_event(&token, crate::helpers::meeting("Film night"))
         .await;
     let path = format!("/events/{}", event["slug"].as_str().unwrap());
-    let page = open(&app, &path).await;
+    let page = open(&app, &format!("{path}?source=flyer")).await;
+    assert_eq!(
+        page.value_of("source"),
+        "flyer",
+        "the page carries its source"
+    );
     let box_html = "<input id=\"subscribe\" name=\"subscribe\" type=\"checkbox\" value=\"yes\">";
     assert!(page.text.contains(box_html), "{}", page.text);
     assert!(
@@ -502,6 +507,7 @@ async fn an_rsvp_with_the_box_ticked_counts_once_the_emailed_link_is_followed() 
             ("email", "ana@example.org"),
             ("guests", "0"),
             ("subscribe", "yes"),
+            ("source", "flyer"),
         ],
     )
     .await;
@@ -512,6 +518,7 @@ async fn an_rsvp_with_the_box_ticked_counts_once_the_emailed_link_is_followed() 
     let list = subscribers(&app, &token, "lrbc").await;
     assert_eq!(emails_of(&list), ["ana@example.org"]);
     assert_eq!(list[0]["form"], "rsvp");
+    assert_eq!(list[0]["source"], "flyer");
 
     // Without the box ticked, an RSVP asks nothing.
     app.rsvp(id_of(&event), "ben@example.org", json!({}))
@@ -571,7 +578,7 @@ async fn a_donation_with_the_box_ticked_counts_once_the_emailed_link_is_followed
     let gift = |email: &str, subscribe: bool| {
         json!({
             "amount": { "amount": 2500, "currency": "GBP" },
-            "email": email, "name": "Ana", "subscribe": subscribe,
+            "email": email, "name": "Ana", "subscribe": subscribe, "source": "newsletter",
         })
     };
     let path = format!(
@@ -594,6 +601,7 @@ async fn a_donation_with_the_box_ticked_counts_once_the_emailed_link_is_followed
     let list = subscribers(&app, &token, "hov").await;
     assert_eq!(emails_of(&list), ["ana@example.org"]);
     assert_eq!(list[0]["form"], "donation");
+    assert_eq!(list[0]["source"], "newsletter");
     app.deliver_emails().await;
     assert!(
         app.smtp
