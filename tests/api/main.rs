@@ -24,6 +24,7 @@ mod console_campaigns;
 mod console_emails;
 mod console_events;
 mod console_fundraisers;
+mod console_mailings;
 mod console_petitions;
 mod console_stats;
 mod console_supporters;
