@@ -25,8 +25,8 @@ use crate::content::{ContentError, Cursor, Invalid, Limit};
 use crate::domain::{InvalidField, Locale, Refusal};
 use crate::events::listing::{Listing, When};
 use crate::mailings::{
-    Audience, AudienceAsked, Mailing, MailingChanges, MailingError, NewMailing,
-    PerLanguage, audience::ATTENDEE_STATUSES, per_language,
+    Audience, AudienceAsked, Mailing, MailingChanges, MailingError, NewMailing, PerLanguage,
+    audience::ATTENDEE_STATUSES, per_language,
 };
 use crate::pages::{self, markdown::to_safe_html, see_other};
 use crate::state::AppState;
@@ -36,7 +36,12 @@ use crate::words::say;
 const PAGE: u64 = 50;
 
 /// The kinds of audience, in the order the form offers them.
-const KINDS: [&str; 4] = ["subscribers", "event_attendees", "petition_signers", "donors"];
+const KINDS: [&str; 4] = [
+    "subscribers",
+    "event_attendees",
+    "petition_signers",
+    "donors",
+];
 
 /// The notices a page shows after a form that succeeded, by the flag in its query.
 const DONE: [&str; 6] = [
@@ -258,9 +263,9 @@ pub async fn save(
             "/admin/{}/mailings/{}?saved=1",
             current.model.slug, saved.row.id
         ))),
-        Err(MailingError::NotNow(why)) => Ok(not_now(
-            &console, &state, &current, &choices, &mailing, why,
-        )),
+        Err(MailingError::NotNow(why)) => {
+            Ok(not_now(&console, &state, &current, &choices, &mailing, why))
+        }
         Err(e) => {
             let errors = refused_fields(&console, &state, &form, e)?;
             Ok(form_page(
@@ -363,7 +368,11 @@ pub async fn cancel(console: Console, state: Data<&AppState>, path: OrgAnd<Strin
 #[handler]
 pub async fn delete(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
     let (current, mailing) = writable(&console, &state, path).await?;
-    match state.mailings.delete(console.access(), mailing.row.id).await {
+    match state
+        .mailings
+        .delete(console.access(), mailing.row.id)
+        .await
+    {
         Ok(()) => Ok(see_other(&format!(
             "/admin/{}/mailings?deleted=1",
             current.model.slug
@@ -480,9 +489,11 @@ impl MailingForm {
             (kind == of_kind).then(|| self.get(&format!("audience.{name}")).to_owned())
         };
         let per_language = |part: &str| {
-            let text = |locale: Locale| Some(self.get(&format!("{part}.{}", locale.as_str())))
-                .filter(|t| !t.trim().is_empty())
-                .map(str::to_owned);
+            let text = |locale: Locale| {
+                Some(self.get(&format!("{part}.{}", locale.as_str())))
+                    .filter(|t| !t.trim().is_empty())
+                    .map(str::to_owned)
+            };
             PerLanguage {
                 en: text(Locale::En),
                 es: text(Locale::Es),
@@ -594,7 +605,9 @@ fn refused_fields(
 fn field_messages(console: &Console, form: &MailingForm, fields: &[InvalidField]) -> Value {
     let mut errors = console.messages(fields);
     let nothing_written = Locale::ALL.into_iter().all(|l| {
-        form.get(&format!("subject.{}", l.as_str())).trim().is_empty()
+        form.get(&format!("subject.{}", l.as_str()))
+            .trim()
+            .is_empty()
             && form.get(&format!("body.{}", l.as_str())).trim().is_empty()
     });
     for field in fields {
@@ -725,7 +738,7 @@ fn moment(console: &Console, current: &Current, at: DateTime<Utc>) -> String {
 }
 
 /// What an audience may name, each as `[id, title]`: the organisation's events
-/// (upcoming, then past: drafts have no attendees), petitions and fundraisers.
+/// (upcoming, drafts, past), petitions and fundraisers.
 struct Choices {
     events: Vec<[String; 2]>,
     petitions: Vec<[String; 2]>,
@@ -737,7 +750,7 @@ impl Choices {
         let failed = |e: &dyn std::fmt::Display| stop(console.failure(state, e));
         let id = current.model.id;
         let mut events = Vec::new();
-        for when in [When::Upcoming, When::Past] {
+        for when in [When::Upcoming, When::Drafts, When::Past] {
             let listing = Listing {
                 when,
                 ..Listing::default()

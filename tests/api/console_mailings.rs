@@ -15,7 +15,7 @@ use crate::pages::{Page, text_of};
 const OWNER: &str = "owner@circle.example.org";
 
 /// A published event of `circle` with these people going; the event.
-async fn film_night(app: &TestApp, token: &str, going: &[&str]) -> Value {
+pub(crate) async fn film_night(app: &TestApp, token: &str, going: &[&str]) -> Value {
     let event = app.published_event(token, meeting("Film night")).await;
     for email in going {
         let answered = app.rsvp(id_of(&event), email, json!({})).await;
@@ -129,7 +129,10 @@ async fn a_mailing_is_refused_beside_its_field_previewed_created_and_edited() {
         "the organisation's events are offered"
     );
     let nav = browser.open("/admin/circle/events").await;
-    assert!(nav.links_to(|h| h == "/admin/circle/mailings"), "in the nav");
+    assert!(
+        nav.links_to(|h| h == "/admin/circle/mailings"),
+        "in the nav"
+    );
 
     // A subject without its text is told beside the text, in the page's language,
     // with what was typed kept.
@@ -145,7 +148,9 @@ async fn a_mailing_is_refused_beside_its_field_previewed_created_and_edited() {
     );
     assert_eq!(refused.value_of("subject.es"), "Abrimos a las 7");
     assert_eq!(refused.value_of("body.en"), "Bring a **friend**.");
-    let spanish = Browser::sign_in(&app, OWNER, PASSWORD).await.in_language("es");
+    let spanish = Browser::sign_in(&app, OWNER, PASSWORD)
+        .await
+        .in_language("es");
     let refused = spanish
         .submit("/admin/circle/mailings/new", &borrowed(&half))
         .await;
@@ -179,14 +184,20 @@ async fn a_mailing_is_refused_beside_its_field_previewed_created_and_edited() {
     preview.expect_html(200);
     assert_eq!(text_of(preview.one("#preview-en .prose strong")), "friend");
     assert_eq!(text_of(preview.one("#preview-es .prose strong")), "amigo");
-    assert!(preview.first("#preview-fr").is_none(), "nothing written in French");
+    assert!(
+        preview.first("#preview-fr").is_none(),
+        "nothing written in French"
+    );
     assert_eq!(preview.value_of("body.es"), "Trae a un **amigo**.");
     assert!(items(app.get("/api/v1/mailings", &token).await.expect(200)).is_empty());
 
     let id = create(&browser, &letter(&event_id)).await;
     let made = mailing(&app, &token, &id).await;
     assert_eq!(made["status"], "draft");
-    assert_eq!(made["subject"], json!({"en": "Doors open at 7", "es": "Abrimos a las 7"}));
+    assert_eq!(
+        made["subject"],
+        json!({"en": "Doors open at 7", "es": "Abrimos a las 7"})
+    );
     assert_eq!(made["audience"]["kind"], "event_attendees");
     assert_eq!(made["audience"]["statuses"], json!(["going"]));
 
@@ -219,7 +230,10 @@ async fn a_mailing_is_refused_beside_its_field_previewed_created_and_edited() {
         .await
         .expect(303);
     let stored = mailing(&app, &token, &id).await;
-    assert_eq!(stored["audience"]["statuses"], json!(["going", "waitlisted"]));
+    assert_eq!(
+        stored["audience"]["statuses"],
+        json!(["going", "waitlisted"])
+    );
     assert_eq!(stored["subject"], json!({"en": "Doors open at 6"}));
     assert_eq!(stored["reply_to"], "team@circle.example.org");
 
@@ -243,9 +257,7 @@ async fn a_test_goes_to_the_organiser_alone_and_sending_delivers_with_figures() 
     let event = film_night(&app, &token, &["ana@example.org", "ben@example.org"]).await;
     let id = create(&browser, &letter(id_of(&event))).await;
 
-    let tested = browser
-        .submit(&format!("{}/test", page_of(&id)), &[])
-        .await;
+    let tested = browser.submit(&format!("{}/test", page_of(&id)), &[]).await;
     tested.expect(303);
     assert!(tested.location().ends_with("?tested=1"));
     let page = browser.open(tested.location()).await;
@@ -261,7 +273,10 @@ async fn a_test_goes_to_the_organiser_alone_and_sending_delivers_with_figures() 
     assert_eq!(received(&app, OWNER, "[Prueba] Abrimos a las 7"), 1);
     for attendee in ["ana@example.org", "ben@example.org"] {
         assert!(
-            app.smtp.to(attendee).iter().all(|m| !m.subject().contains("Doors open")),
+            app.smtp
+                .to(attendee)
+                .iter()
+                .all(|m| !m.subject().contains("Doors open")),
             "{attendee} got the test"
         );
     }
@@ -294,7 +309,10 @@ async fn a_test_goes_to_the_organiser_alone_and_sending_delivers_with_figures() 
     assert_eq!(figure(&done, "waiting"), "0");
     assert_eq!(figure(&done, "bounced"), "0");
     assert_eq!(figure(&done, "unsubscribed"), "0");
-    assert!(!done.links_to(|h| h == page_of(&id)), "nothing left to refresh");
+    assert!(
+        !done.links_to(|h| h == page_of(&id)),
+        "nothing left to refresh"
+    );
     assert_eq!(text_of(done.one("#version-en .prose strong")), "friend");
     let list = browser.open("/admin/circle/mailings").await;
     assert_eq!(
@@ -348,7 +366,10 @@ async fn a_mailing_is_scheduled_in_the_organisations_zone_cancelled_or_deleted()
     cancelled.expect(303);
     assert_eq!(mailing(&app, &token, &id).await["status"], "cancelled");
     let page = browser.open(cancelled.location()).await;
-    assert!(page.visible_text().contains("Cancelled: nothing more of it will be sent."));
+    assert!(
+        page.visible_text()
+            .contains("Cancelled: nothing more of it will be sent.")
+    );
     let again = browser
         .submit(&format!("{}/cancel", page_of(&id)), &[])
         .await;
@@ -410,11 +431,19 @@ async fn viewers_read_mailings_and_change_nothing() {
             .expect_html(403);
     }
     viewer
-        .submit("/admin/circle/mailings/new", &borrowed(&letter(id_of(&event))))
+        .submit(
+            "/admin/circle/mailings/new",
+            &borrowed(&letter(id_of(&event))),
+        )
         .await
         .expect_html(403);
     app.deliver_emails().await;
-    assert!(app.smtp.to("vic@example.org").iter().all(|m| !m.subject().contains("Doors")));
+    assert!(
+        app.smtp
+            .to("vic@example.org")
+            .iter()
+            .all(|m| !m.subject().contains("Doors"))
+    );
     assert_eq!(mailing(&app, &token, &id).await["status"], "draft");
     assert_eq!(
         items(app.get("/api/v1/mailings", &token).await.expect(200)).len(),
@@ -463,4 +492,51 @@ async fn another_organisations_mailing_is_not_found() {
         "draft",
         "nothing done to it"
     );
+}
+
+#[tokio::test]
+async fn a_mailing_to_nobody_says_so_in_the_organisers_language() {
+    let app = spawn_app().await;
+    let (token, _) = owner_signed_in(&app).await;
+    let spanish = Browser::sign_in(&app, OWNER, PASSWORD)
+        .await
+        .in_language("es");
+    let fields = [
+        ("audience.kind", "subscribers"),
+        ("subject.es", "Noticias"),
+        ("body.es", "Hola."),
+    ];
+    let made = spanish.submit("/admin/circle/mailings/new", &fields).await;
+    made.expect(303);
+    let page = spanish.open(made.location()).await;
+    page.expect_html(200);
+    assert_eq!(
+        text_of(page.one("#reaches")),
+        "Este envío llega a 0 personas."
+    );
+    assert!(
+        page.visible_text()
+            .contains("Todavía no hay nadie en este público")
+    );
+    assert!(!page.visible_text().contains("Enviar a"), "no send button");
+
+    let id = made
+        .location()
+        .trim_start_matches("/admin/circle/mailings/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let refused = spanish
+        .submit(&format!("{}/send", page_of(&id)), &[("at", "")])
+        .await;
+    refused.expect_html(409);
+    assert!(
+        refused
+            .visible_text()
+            .contains("No hay nadie en el público de este envío"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(mailing(&app, &token, &id).await["status"], "draft");
 }

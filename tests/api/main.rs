@@ -19,6 +19,7 @@ mod console;
 mod console_attendees;
 mod console_browser;
 mod console_browser_fundraisers;
+mod console_browser_mailings;
 mod console_browser_petitions;
 mod console_campaigns;
 mod console_emails;
