@@ -43,15 +43,9 @@ const KINDS: [&str; 4] = [
     "donors",
 ];
 
-/// The notices a page shows after a form that succeeded, by the flag in its query.
-const DONE: [&str; 6] = [
-    "saved",
-    "tested",
-    "sent",
-    "scheduled",
-    "cancelled",
-    "deleted",
-];
+/// The notices a mailing's page shows after a form that succeeded, by the flag in
+/// its query.
+const DONE: [&str; 5] = ["saved", "tested", "sent", "scheduled", "cancelled"];
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
