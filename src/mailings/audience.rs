@@ -240,26 +240,34 @@ pub struct Recipient {
 struct Row {
     supporter_id: Uuid,
     email: String,
-    email_key: String,
     name: String,
     chosen: Option<String>,
     asked_in: Option<String>,
 }
 
-/// Everyone in the audience now, each address once, in no particular order.
+/// The audience now, a page at a time: up to `limit` supporters after the one
+/// with id `after`, by id, each once. Read a page at a time, a list of 100,000
+/// never sits in memory whole.
 pub async fn recipients(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     audience: &Audience,
+    after: Option<Uuid>,
+    limit: u64,
 ) -> Result<Vec<Recipient>, DbErr> {
     let mut query = reached(organisation_id, audience);
+    if let Some(after) = after {
+        query.and_where(Expr::col((supporter::Entity, supporter::Column::Id)).gt(after));
+    }
+    query
+        .order_by((supporter::Entity, supporter::Column::Id), sea_orm::Order::Asc)
+        .limit(limit);
     query
         .expr_as(
             Expr::col((supporter::Entity, supporter::Column::Id)),
             Alias::new("supporter_id"),
         )
         .column((supporter::Entity, supporter::Column::Email))
-        .column((supporter::Entity, supporter::Column::EmailKey))
         .column((supporter::Entity, supporter::Column::Name))
         .expr_as(
             Expr::col((supporter::Entity, supporter::Column::Locale)),
@@ -277,10 +285,12 @@ pub async fn recipients(
     };
     let statement = db.get_database_backend().build(&query);
     let rows = Row::find_by_statement(statement).all(db).await?;
-    let mut seen = std::collections::HashSet::with_capacity(rows.len());
+    // A supporter is one address (their `email_key` is unique), and rows come by
+    // supporter: a repeat (two RSVPs of one person) follows its first.
+    let mut last: Option<Uuid> = None;
     Ok(rows
         .into_iter()
-        .filter(|row| seen.insert(row.email_key.clone()))
+        .filter(|row| last.replace(row.supporter_id) != Some(row.supporter_id))
         .map(|row| Recipient {
             supporter_id: row.supporter_id,
             email: row.email,

@@ -43,6 +43,8 @@ use entity::{mailing, membership, organisation, organiser, outbox_email};
 pub const SUBJECT_MAX: usize = 200;
 /// The longest body, in characters of Markdown.
 pub const BODY_MAX: usize = 100_000;
+/// Recipients read and queued at a time.
+const QUEUE_PAGE: u64 = 2_000;
 
 /// Why a mailing could not be read, written or sent.
 #[derive(Debug, thiserror::Error)]
@@ -621,31 +623,44 @@ impl Mailings {
         let fallback = organisation.map_or(Locale::En, |o| o.language);
         let letters = Letters::of_row(&row);
         let audience = Audience::of_row(&row);
-        let recipients = audience::recipients(&txn.txn, row.organisation_id, &audience).await?;
-        let count = recipients.len() as u64;
-        let rows = recipients.into_iter().map(|person| {
-            let locale = letters.for_reader(person.locale, fallback).locale;
-            outbox::mailing_row(
-                &self.site,
-                outbox::MailingEmail {
-                    mailing_id: id,
-                    organisation_id: row.organisation_id,
-                    unsubscribe_url: format!(
-                        "{}?mailing={id}",
-                        crate::consent::organisation_unsubscribe_url(
-                            &self.site,
-                            row.organisation_id,
-                            person.supporter_id,
-                        )
-                    ),
-                    to_address: person.email,
-                    to_name: person.name,
-                    locale,
-                },
-                now,
+        let mut count = 0u64;
+        let mut after = None;
+        loop {
+            let page = audience::recipients(
+                &txn.txn,
+                row.organisation_id,
+                &audience,
+                after,
+                QUEUE_PAGE,
             )
-        });
-        crate::db::insert_in_chunks(&txn.txn, rows).await?;
+            .await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.supporter_id);
+            count += page.len() as u64;
+            let rows = page.into_iter().map(|person| {
+                let locale = letters.for_reader(person.locale, fallback).locale;
+                outbox::mailing_row(
+                    &self.site,
+                    outbox::MailingEmail {
+                        mailing_id: id,
+                        organisation_id: row.organisation_id,
+                        unsubscribe_url: format!(
+                            "{}?mailing={id}",
+                            crate::consent::organisation_unsubscribe_url(
+                                &self.site,
+                                row.organisation_id,
+                                person.supporter_id,
+                            )
+                        ),
+                        to_address: person.email,
+                        to_name: person.name,
+                        locale,
+                    },
+                    now,
+                )
+            });
+            crate::db::insert_in_chunks(&txn.txn, rows).await?;
+        }
         mailing::Entity::update_many()
             .col_expr(
                 mailing::Column::Recipients,
