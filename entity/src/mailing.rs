@@ -34,6 +34,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,
+    /// The last supporter (by id) whose email is queued: queueing resumes after it.
+    pub queued_through: Option<Uuid>,
+    /// When the last of its emails was queued.
+    pub queued_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
 }
 

@@ -34,6 +34,11 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Mailings::CreatedAt))
                     .col(timestamp_with_time_zone(Mailings::UpdatedAt))
                     .col(timestamp_with_time_zone_null(Mailings::StartedAt))
+                    // Queueing goes a page of recipients per transaction (a long
+                    // one would hold SQLite's one writer for seconds): the last
+                    // supporter queued, and when the last page was.
+                    .col(uuid_null(Mailings::QueuedThrough))
+                    .col(timestamp_with_time_zone_null(Mailings::QueuedAt))
                     .col(timestamp_with_time_zone_null(Mailings::FinishedAt))
                     .foreign_key(
                         ForeignKey::create()
@@ -186,6 +191,8 @@ enum Mailings {
     CreatedAt,
     UpdatedAt,
     StartedAt,
+    QueuedThrough,
+    QueuedAt,
     FinishedAt,
 }
 

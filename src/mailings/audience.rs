@@ -260,7 +260,10 @@ pub async fn recipients(
         query.and_where(Expr::col((supporter::Entity, supporter::Column::Id)).gt(after));
     }
     query
-        .order_by((supporter::Entity, supporter::Column::Id), sea_orm::Order::Asc)
+        .order_by(
+            (supporter::Entity, supporter::Column::Id),
+            sea_orm::Order::Asc,
+        )
         .limit(limit);
     query
         .expr_as(

@@ -342,6 +342,8 @@ impl Mailings {
             created_at: Set(now),
             updated_at: Set(now),
             started_at: Set(None),
+            queued_through: Set(None),
+            queued_at: Set(None),
             finished_at: Set(None),
         }
         .insert(&self.db)
@@ -582,9 +584,9 @@ impl Mailings {
         self.get(access, id).await
     }
 
-    /// Queue a mailing that is a draft, or scheduled and due (or scheduled at all,
-    /// `at_once`): in one transaction, move it on and write its emails. None when it
-    /// was none of these (another worker, another click, took it first).
+    /// Send a mailing that is a draft, or scheduled and due (or scheduled at all,
+    /// `at_once`): take it (one statement: of two workers or two clicks, one
+    /// wins), then queue its emails. None when another took it first.
     async fn queue(
         &self,
         id: Uuid,
@@ -598,45 +600,90 @@ impl Mailings {
                 .eq(MailingStatus::Scheduled)
                 .and(mailing::Column::SendAt.lte(now))
         };
-        let txn = crate::db::begin_write(&self.db).await?;
-        let taken = mailing::Entity::update_many()
-            .col_expr(mailing::Column::Status, Expr::value(MailingStatus::Sending))
-            .col_expr(mailing::Column::StartedAt, Expr::value(Some(now)))
-            .col_expr(mailing::Column::UpdatedAt, Expr::value(now))
-            .filter(mailing::Column::Id.eq(id))
-            .filter(
-                sea_orm::Condition::any()
-                    .add(mailing::Column::Status.eq(MailingStatus::Draft))
-                    .add(due),
-            )
-            .exec(&txn.txn)
-            .await?;
+        let taken = {
+            let _turn = crate::db::write_turn(&self.db).await;
+            mailing::Entity::update_many()
+                .col_expr(mailing::Column::Status, Expr::value(MailingStatus::Sending))
+                .col_expr(mailing::Column::StartedAt, Expr::value(Some(now)))
+                .col_expr(mailing::Column::UpdatedAt, Expr::value(now))
+                .filter(mailing::Column::Id.eq(id))
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(mailing::Column::Status.eq(MailingStatus::Draft))
+                        .add(due),
+                )
+                .exec(&self.db)
+                .await?
+        };
         if taken.rows_affected == 0 {
             return Ok(None);
         }
-        let Some(row) = mailing::Entity::find_by_id(id).one(&txn.txn).await? else {
-            return Ok(None);
-        };
-        let organisation = organisation::Entity::find_by_id(row.organisation_id)
-            .one(&txn.txn)
-            .await?;
-        let fallback = organisation.map_or(Locale::En, |o| o.language);
-        let letters = Letters::of_row(&row);
-        let audience = Audience::of_row(&row);
-        let mut count = 0u64;
-        let mut after = None;
+        Ok(Some(self.fill(id, now).await?))
+    }
+
+    /// Write the emails of a sending mailing that are not queued yet, a page of
+    /// recipients per transaction, from where the last page stopped; how many it
+    /// was queued for in all. Each page moves the mailing's mark on only if no one
+    /// else moved it first (and it still sends), so two fillers never queue one
+    /// page twice, a cancel stops the next page, and a process that dies between
+    /// pages leaves the rest to the next round's [`Self::queue_due`].
+    async fn fill(&self, id: Uuid, now: DateTime<Utc>) -> Result<u64, DbErr> {
         loop {
+            let txn = crate::db::begin_write(&self.db).await?;
+            let Some(row) = mailing::Entity::find_by_id(id).one(&txn.txn).await? else {
+                return Ok(0);
+            };
+            let queued = u64::try_from(row.recipients).unwrap_or(0);
+            if row.status != MailingStatus::Sending || row.queued_at.is_some() {
+                return Ok(queued);
+            }
+            let mark = |update: sea_orm::UpdateMany<mailing::Entity>| {
+                update
+                    .filter(mailing::Column::Id.eq(id))
+                    .filter(mailing::Column::Status.eq(MailingStatus::Sending))
+                    .filter(match row.queued_through {
+                        Some(through) => mailing::Column::QueuedThrough.eq(through),
+                        None => mailing::Column::QueuedThrough.is_null(),
+                    })
+            };
+            let audience = Audience::of_row(&row);
             let page = audience::recipients(
                 &txn.txn,
                 row.organisation_id,
                 &audience,
-                after,
+                row.queued_through,
                 QUEUE_PAGE,
             )
             .await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.supporter_id);
-            count += page.len() as u64;
+            let Some(last) = page.last().map(|r| r.supporter_id) else {
+                mark(mailing::Entity::update_many())
+                    .col_expr(mailing::Column::QueuedAt, Expr::value(Some(now)))
+                    .exec(&txn.txn)
+                    .await?;
+                txn.commit().await?;
+                tracing::info!(mailing_id = %id, recipients = queued, "mailing queued");
+                return Ok(queued);
+            };
+            let added = page.len();
+            let moved = mark(mailing::Entity::update_many())
+                .col_expr(mailing::Column::QueuedThrough, Expr::value(Some(last)))
+                .col_expr(
+                    mailing::Column::Recipients,
+                    Expr::col(mailing::Column::Recipients)
+                        .add(i32::try_from(added).unwrap_or(i32::MAX)),
+                )
+                .exec(&txn.txn)
+                .await?;
+            if moved.rows_affected == 0 {
+                // Another filler took this page, or the mailing was cancelled:
+                // look again.
+                continue;
+            }
+            let organisation = organisation::Entity::find_by_id(row.organisation_id)
+                .one(&txn.txn)
+                .await?;
+            let fallback = organisation.map_or(Locale::En, |o| o.language);
+            let letters = Letters::of_row(&row);
             let rows = page.into_iter().map(|person| {
                 let locale = letters.for_reader(person.locale, fallback).locale;
                 outbox::mailing_row(
@@ -660,21 +707,12 @@ impl Mailings {
                 )
             });
             crate::db::insert_in_chunks(&txn.txn, rows).await?;
+            txn.commit().await?;
         }
-        mailing::Entity::update_many()
-            .col_expr(
-                mailing::Column::Recipients,
-                Expr::value(i32::try_from(count).unwrap_or(i32::MAX)),
-            )
-            .filter(mailing::Column::Id.eq(id))
-            .exec(&txn.txn)
-            .await?;
-        txn.commit().await?;
-        tracing::info!(mailing_id = %id, recipients = count, "mailing queued");
-        Ok(Some(count))
     }
 
-    /// Queue every scheduled mailing that is due (the background jobs' part).
+    /// Queue every scheduled mailing that is due, and finish queueing any whose
+    /// queueing stopped half way (the background jobs' part).
     pub async fn queue_due(&self, now: DateTime<Utc>) -> Result<usize, DbErr> {
         let due: Vec<Uuid> = mailing::Entity::find()
             .select_only()
@@ -689,6 +727,17 @@ impl Mailings {
             if self.queue(id, now, false).await?.is_some() {
                 queued += 1;
             }
+        }
+        let unfinished: Vec<Uuid> = mailing::Entity::find()
+            .select_only()
+            .column(mailing::Column::Id)
+            .filter(mailing::Column::Status.eq(MailingStatus::Sending))
+            .filter(mailing::Column::QueuedAt.is_null())
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for id in unfinished {
+            self.fill(id, now).await?;
         }
         Ok(queued)
     }
@@ -737,6 +786,7 @@ impl Mailings {
         let done = kept(mailing::Entity::update_many())
             .col_expr(mailing::Column::Status, Expr::value(MailingStatus::Sent))
             .filter(mailing::Column::Status.eq(MailingStatus::Sending))
+            .filter(mailing::Column::QueuedAt.is_not_null())
             .exec(&self.db)
             .await?;
         kept(mailing::Entity::update_many())

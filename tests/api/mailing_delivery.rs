@@ -220,3 +220,54 @@ async fn a_mail_server_that_is_away_costs_a_few_emails_one_attempt_and_the_rest_
     to.dedup();
     assert_eq!(to.len(), 200);
 }
+
+#[tokio::test]
+async fn a_mailing_whose_queueing_stopped_half_way_is_queued_by_the_next_round_once_each() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    // More than one page of recipients (2,000 a page).
+    let addresses = subscribers(&app, "lrbc", 2_300).await;
+    let mailing = mailing_to_subscribers(&app, &token, "lrbc").await;
+    // As a server that died just after taking the mailing to send leaves it.
+    let db = app.database().await;
+    let id = Uuid::parse_str(id_of(&mailing)).unwrap();
+    entity::mailing::Entity::update_many()
+        .col_expr(
+            entity::mailing::Column::Status,
+            sea_orm::sea_query::Expr::value(entity::values::MailingStatus::Sending),
+        )
+        .filter(entity::mailing::Column::Id.eq(id))
+        .exec(&db)
+        .await
+        .unwrap();
+    let _ = db.close().await;
+
+    // Two workers at once: each page is queued by one of them.
+    let other = app.worker.clone();
+    let (first, second) = tokio::join!(app.worker.run_once(), other.run_once());
+    first.unwrap();
+    second.unwrap();
+    app.deliver_emails().await;
+
+    let received = app.smtp.all();
+    assert_eq!(received.len(), 2_300);
+    let mut to: Vec<String> = received
+        .iter()
+        .flat_map(|m| m.envelope_to.clone())
+        .collect();
+    to.sort();
+    to.dedup();
+    let mut expected = addresses.clone();
+    expected.sort();
+    assert_eq!(to, expected);
+    let shown = app
+        .get(&format!("/api/v1/mailings/{id}"), &token)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(shown["status"], "sent", "{shown}");
+    assert_eq!(
+        (shown["recipients"].as_u64(), shown["sent"].as_u64()),
+        (Some(2_300), Some(2_300))
+    );
+}
