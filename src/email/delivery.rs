@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use lettre::message::Mailbox;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Statement,
+    QueryFilter, QuerySelect, Statement,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -25,7 +25,7 @@ use super::{
 };
 use crate::config::RetryPolicy;
 use crate::domain::Locale;
-use crate::mailings::Letter;
+use crate::mailings::{Letter, MailingStatus};
 use entity::outbox_email;
 use entity::values::SuppressionReason as Reason;
 use uuid::Uuid;
@@ -78,13 +78,15 @@ enum Failure {
     Unrenderable(String),
     /// The address is suppressed: not sent, for good.
     Suppressed(Reason),
+    /// Its mailing was cancelled: not sent, and taken out of the outbox.
+    Cancelled,
 }
 
 impl Failure {
     fn permanent(&self) -> bool {
         match self {
             Self::Send(e) => e.permanent,
-            Self::Unrenderable(_) | Self::Suppressed(_) => true,
+            Self::Unrenderable(_) | Self::Suppressed(_) | Self::Cancelled => true,
         }
     }
 
@@ -94,6 +96,7 @@ impl Failure {
             Self::Send(e) => e.message.clone(),
             Self::Unrenderable(why) => why.clone(),
             Self::Suppressed(reason) => format!("not sent: the address is suppressed ({reason})"),
+            Self::Cancelled => "not sent: its mailing was cancelled".to_owned(),
         }
     }
 }
@@ -148,7 +151,13 @@ pub struct Delivery {
     throttle: Option<Throttle>,
     /// The letters of the mailings being sent, read once each.
     letters: Arc<std::sync::Mutex<HashMap<Uuid, Arc<Letter>>>>,
+    /// Whether each mailing being sent was cancelled, and when that was read.
+    cancels: Arc<std::sync::Mutex<HashMap<Uuid, (std::time::Instant, bool)>>>,
 }
+
+/// How stale a mailing's "not cancelled" may be when one of its emails goes: a
+/// cancel stops its emails within this, however many a worker holds.
+const CANCEL_LOOK: Duration = Duration::from_millis(250);
 
 /// Sends spaced evenly at a rate: each send waits for the next tick. A mail
 /// provider's limit is a rate (SES starts at 14 a second), and a steady stream
@@ -190,6 +199,7 @@ impl Delivery {
             policy,
             throttle: rate.map(Throttle::per_second),
             letters: Arc::default(),
+            cancels: Arc::default(),
         }
     }
 
@@ -241,17 +251,28 @@ impl Delivery {
                         if stop.is_set() || is_down() {
                             break;
                         }
-                        let outcome = match suppressed.get(&row.recipient.to_lowercase()) {
-                            Some(reason) => Outcome {
+                        let outcome = if let Some(reason) =
+                            suppressed.get(&row.recipient.to_lowercase())
+                        {
+                            Outcome {
                                 id: row.id,
                                 attempts: row.attempts,
                                 recipient: row.recipient,
                                 result: Err(Failure::Suppressed(*reason)),
-                            },
-                            None => {
-                                if let Some(throttle) = &self.throttle {
-                                    throttle.wait().await;
+                            }
+                        } else {
+                            if let Some(throttle) = &self.throttle {
+                                throttle.wait().await;
+                            }
+                            // Asked after the wait: a cancel during it counts.
+                            if self.cancelled(row.mailing_id).await {
+                                Outcome {
+                                    id: row.id,
+                                    attempts: row.attempts,
+                                    recipient: row.recipient,
+                                    result: Err(Failure::Cancelled),
                                 }
+                            } else {
                                 self.deliver(row).await
                             }
                         };
@@ -334,6 +355,38 @@ impl Delivery {
             .await
     }
 
+    /// Whether the mailing an email belongs to was cancelled (or is gone), as read
+    /// at most [`CANCEL_LOOK`] ago. An email of no mailing never is.
+    async fn cancelled(&self, mailing: Option<Uuid>) -> bool {
+        let Some(id) = mailing else { return false };
+        {
+            let seen = self.cancels.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((at, cancelled)) = seen.get(&id)
+                && at.elapsed() < CANCEL_LOOK
+            {
+                return *cancelled;
+            }
+        }
+        let status: Result<Option<MailingStatus>, DbErr> = entity::mailing::Entity::find_by_id(id)
+            .select_only()
+            .column(entity::mailing::Column::Status)
+            .into_tuple()
+            .one(&self.db)
+            .await;
+        // A failed read sends: the batch's record would fail the same way.
+        let cancelled = match status {
+            Ok(Some(status)) => status == MailingStatus::Cancelled,
+            Ok(None) => true,
+            Err(_) => false,
+        };
+        let mut seen = self.cancels.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() >= LETTERS_KEPT {
+            seen.clear();
+        }
+        seen.insert(id, (std::time::Instant::now(), cancelled));
+        cancelled
+    }
+
     /// Read the letters of these mailings that are not kept yet.
     async fn read_letters(&self, mailings: impl Iterator<Item = Uuid>) -> Result<(), DbErr> {
         let mut missing: Vec<Uuid> = {
@@ -411,6 +464,12 @@ impl Delivery {
         }
         for outcome in failed {
             let Err(e) = outcome.result else { continue };
+            if matches!(e, Failure::Cancelled) {
+                outbox_email::Entity::delete_by_id(outcome.id)
+                    .exec(&txn.txn)
+                    .await?;
+                continue;
+            }
             let update = claimed().filter(outbox_email::Column::Id.eq(outcome.id));
             if let Failure::Send(SendError {
                 permanent: true,

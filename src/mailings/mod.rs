@@ -546,7 +546,9 @@ impl Mailings {
     }
 
     /// Stop a scheduled mailing, or one sending: what is still waiting in the
-    /// outbox is taken out (what a worker holds at this moment still goes).
+    /// outbox is taken out, and what a worker holds it drops unsent (it looks
+    /// again before each email: see `Delivery`). Only sends already under way
+    /// at the click still go.
     pub async fn cancel(&self, access: &Access, id: Uuid) -> Result<Mailing, MailingError> {
         let row = self.find_for(access, id, Role::Organiser).await?;
         if !matches!(
@@ -745,10 +747,21 @@ impl Mailings {
     /// Mark sent the mailings whose every email has been sent or given up on, and
     /// keep their figures (the outbox's rows do not stay forever).
     pub async fn finish_done(&self) -> Result<usize, DbErr> {
+        // Those sending, and those cancelled while a worker still held some of
+        // their emails (it drops them unsent).
         let sending: Vec<Uuid> = mailing::Entity::find()
             .select_only()
             .column(mailing::Column::Id)
-            .filter(mailing::Column::Status.eq(MailingStatus::Sending))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(mailing::Column::Status.eq(MailingStatus::Sending))
+                    .add(
+                        mailing::Column::Status
+                            .eq(MailingStatus::Cancelled)
+                            .and(mailing::Column::FinishedAt.is_null())
+                            .and(mailing::Column::StartedAt.is_not_null()),
+                    ),
+            )
             .into_tuple()
             .all(&self.db)
             .await?;
