@@ -42,6 +42,8 @@ mod health;
 mod helpers;
 mod idempotency;
 mod mail_feedback;
+mod mailings;
+mod mailings_at_scale;
 mod openapi;
 mod organisations;
 mod pages;
