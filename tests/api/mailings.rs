@@ -6,8 +6,8 @@
 
 use reqwest::Method;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    sea_query::Expr,
 };
 use serde_json::{Value, json};
 
@@ -70,7 +70,10 @@ async fn act(app: &TestApp, token: &str, id: &str, action: &str, body: Value) ->
 
 /// Send the mailing now; it must be accepted.
 async fn send_now(app: &TestApp, token: &str, id: &str) -> Value {
-    act(app, token, id, "send", json!({})).await.expect(200).clone()
+    act(app, token, id, "send", json!({}))
+        .await
+        .expect(200)
+        .clone()
 }
 
 /// How many the draft `body` would reach now.
@@ -140,7 +143,10 @@ fn unsubscribe_url(email: &Received) -> String {
 async fn set_organisation(app: &TestApp, slug: &str, language: Locale, contact: Option<&str>) {
     let db = app.database().await;
     entity::organisation::Entity::update_many()
-        .col_expr(entity::organisation::Column::Language, Expr::value(language))
+        .col_expr(
+            entity::organisation::Column::Language,
+            Expr::value(language),
+        )
         .col_expr(
             entity::organisation::Column::ContactEmail,
             Expr::value(contact.map(|c| Email::parse(c).expect("a contact address"))),
@@ -164,7 +170,11 @@ pub(crate) struct Consenting {
 /// Supporters with an active, confirmed consent to `organisation` (by slug), written
 /// straight into the database a few hundred at a time, as if each had joined and
 /// followed the link: for tests about thousands of recipients, not about joining.
-pub(crate) async fn seed_consenting(db: &DatabaseConnection, organisation: &str, people: &[Consenting]) {
+pub(crate) async fn seed_consenting(
+    db: &DatabaseConnection,
+    organisation: &str,
+    people: &[Consenting],
+) {
     let org = entity::organisation::Entity::find()
         .filter(entity::organisation::Column::Slug.eq(organisation))
         .one(db)
@@ -238,14 +248,21 @@ async fn a_draft_says_how_many_it_would_reach_and_sends_nothing() {
     assert_eq!(made["subject"]["en"], SUBJECT_EN);
     assert_eq!(made["subject"]["es"], SUBJECT_ES);
     assert!(made["subject"]["fr"].is_null(), "{made}");
-    assert_eq!(made["body"]["es"], "Queridos amigos:\n\nLa huelga sigue: **día 12**.");
+    assert_eq!(
+        made["body"]["es"],
+        "Queridos amigos:\n\nLa huelga sigue: **día 12**."
+    );
     assert_eq!(made["reply_to"], Value::Null);
     assert_eq!(made["send_at"], Value::Null);
     assert_eq!(
         figures(&made),
         (json!(2), json!(0), json!(0), json!(0), json!(0))
     );
-    assert!(made["created_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(
+        made["created_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
     assert!(made["updated_at"].is_string());
 
     // Read back as made; and the count follows the audience as it grows.
@@ -276,7 +293,9 @@ async fn a_draft_is_refused_naming_each_bad_field() {
     // A language with a subject needs a body, and the reverse.
     let mut no_body = base.clone();
     no_body["body"] = json!({ "en": "Dear friends" });
-    create(&app, &token, &no_body).await.expect_invalid("body.es");
+    create(&app, &token, &no_body)
+        .await
+        .expect_invalid("body.es");
     let mut no_subject = base.clone();
     no_subject["body"]["fr"] = json!("Chers amis");
     create(&app, &token, &no_subject)
@@ -292,7 +311,9 @@ async fn a_draft_is_refused_naming_each_bad_field() {
     // A blank subject is no subject.
     let mut blank = base.clone();
     blank["subject"]["en"] = json!("   ");
-    create(&app, &token, &blank).await.expect_invalid("subject.en");
+    create(&app, &token, &blank)
+        .await
+        .expect_invalid("subject.en");
 
     let mut bad_reply_to = base.clone();
     bad_reply_to["reply_to"] = json!("not an address");
@@ -373,9 +394,13 @@ async fn only_a_draft_is_changed_or_deleted() {
 
     // Once sent, it stays as it went.
     send_now(&app, &token, &id).await;
-    app.patch_json(&path, &token, &json!({ "subject": { "en": "Too late" }, "body": { "en": "x" } }))
-        .await
-        .expect_problem(409);
+    app.patch_json(
+        &path,
+        &token,
+        &json!({ "subject": { "en": "Too late" }, "body": { "en": "x" } }),
+    )
+    .await
+    .expect_problem(409);
     app.delete(&path, &token).await.expect_problem(409);
     act(&app, &token, &id, "send", json!({}))
         .await
@@ -399,9 +424,15 @@ async fn a_test_goes_only_to_a_member_once_for_each_language_written() {
     let made = draft(&app, &token, letter("lrbc", subscribers())).await;
     let id = id_of(&made).to_owned();
 
-    act(&app, &token, &id, "test", json!({ "email": "owner@lrbc.example.org" }))
-        .await
-        .expect(202);
+    act(
+        &app,
+        &token,
+        &id,
+        "test",
+        json!({ "email": "owner@lrbc.example.org" }),
+    )
+    .await
+    .expect(202);
     app.deliver_emails().await;
     let mut subjects: Vec<String> = app
         .smtp
@@ -632,7 +663,11 @@ async fn only_the_organisations_organisers_see_and_send_its_mailings() {
         .await
         .expect_problem(404);
     app.delete(&path, &stranger).await.expect_problem(404);
-    for (action, body) in [("send", json!({})), ("test", test.clone()), ("cancel", json!({}))] {
+    for (action, body) in [
+        ("send", json!({})),
+        ("test", test.clone()),
+        ("cancel", json!({})),
+    ] {
         act(&app, &stranger, &id, action, body)
             .await
             .expect_problem(404);
@@ -672,12 +707,24 @@ async fn only_the_organisations_organisers_see_and_send_its_mailings() {
     app.get_public("/api/v1/mailings?organisation=lrbc")
         .await
         .expect_problem(401);
-    app.send(Method::POST, &format!("{path}/send"), None, Some(&json!({})), None)
-        .await
-        .expect_problem(401);
-    app.send(Method::POST, "/api/v1/mailings", None, Some(&letter("lrbc", subscribers())), None)
-        .await
-        .expect_problem(401);
+    app.send(
+        Method::POST,
+        &format!("{path}/send"),
+        None,
+        Some(&json!({})),
+        None,
+    )
+    .await
+    .expect_problem(401);
+    app.send(
+        Method::POST,
+        "/api/v1/mailings",
+        None,
+        Some(&letter("lrbc", subscribers())),
+        None,
+    )
+    .await
+    .expect_problem(401);
 
     app.deliver_emails().await;
     assert_eq!(letter_recipients(&app), Vec::<String>::new());
@@ -715,9 +762,14 @@ async fn the_same_idempotency_key_makes_one_draft() {
 /// `email` signs `petition`, ticking the box if `subscribe`, and follows the
 /// emailed link to confirm the signature.
 async fn signed(app: &TestApp, petition: &Value, email: &str, subscribe: bool) {
-    sign(app, id_of(petition), email, json!({ "subscribe": subscribe }))
-        .await
-        .expect(202);
+    sign(
+        app,
+        id_of(petition),
+        email,
+        json!({ "subscribe": subscribe }),
+    )
+    .await
+    .expect(202);
     let link = app
         .emailed_link(email, "http://127.0.0.1/signatures/confirm/")
         .await;
@@ -758,10 +810,7 @@ async fn consent_given_to_one_organisation_reaches_nobody_through_another() {
     assert_eq!(reach(&app, &b, "hov", subscribers()).await, 1);
     let signers = json!({ "kind": "petition_signers", "petition": id_of(&petition) });
     assert_eq!(reach(&app, &b, "hov", signers.clone()).await, 1);
-    assert_eq!(
-        sent_to(&app, &b, "hov", signers).await,
-        ["ben@example.org"]
-    );
+    assert_eq!(sent_to(&app, &b, "hov", signers).await, ["ben@example.org"]);
 }
 
 #[tokio::test]
@@ -873,14 +922,25 @@ async fn an_events_attendees_are_reached_by_their_status_without_consent() {
     let rsvps = format!("/api/v1/events/{}/rsvps", id_of(&event));
     // Ana is added by the organisers (going), Ben waits for approval, Cy is approved
     // onto the waitlist, Dee is declined.
-    app.post_json(&rsvps, &token, &json!({ "email": "ana@example.org", "name": "Ana" }))
-        .await
-        .expect(201);
+    app.post_json(
+        &rsvps,
+        &token,
+        &json!({ "email": "ana@example.org", "name": "Ana" }),
+    )
+    .await
+    .expect(201);
     app.rsvp(id_of(&event), "ben@example.org", json!({}))
         .await
         .expect(201);
-    for (email, decision) in [("cy@example.org", "approve"), ("dee@example.org", "decline")] {
-        let rsvp = app.rsvp(id_of(&event), email, json!({})).await.expect(201).clone();
+    for (email, decision) in [
+        ("cy@example.org", "approve"),
+        ("dee@example.org", "decline"),
+    ] {
+        let rsvp = app
+            .rsvp(id_of(&event), email, json!({}))
+            .await
+            .expect(201)
+            .clone();
         app.post_json(
             &format!("/api/v1/rsvps/{}/{decision}", id_of(&rsvp)),
             &token,
@@ -904,7 +964,13 @@ async fn an_events_attendees_are_reached_by_their_status_without_consent() {
         1
     );
     assert_eq!(
-        reach(&app, &token, "lrbc", attendees(Some(json!(["pending_approval"])))).await,
+        reach(
+            &app,
+            &token,
+            "lrbc",
+            attendees(Some(json!(["pending_approval"])))
+        )
+        .await,
         1
     );
     let everyone = attendees(Some(json!(["going", "waitlisted", "pending_approval"])));
@@ -983,7 +1049,9 @@ async fn each_email_carries_one_click_unsubscribe_list_id_and_reply_to() {
     send_now(&app, &a, id_of(&made)).await;
     app.deliver_emails().await;
 
-    let email = letters_to(&app, "ana@example.org").pop().expect("the mailing");
+    let email = letters_to(&app, "ana@example.org")
+        .pop()
+        .expect("the mailing");
     assert_eq!(email.subject(), SUBJECT_EN);
     assert_eq!(
         email.header("Reply-To").as_deref(),
@@ -1007,7 +1075,10 @@ async fn each_email_carries_one_click_unsubscribe_list_id_and_reply_to() {
     assert!(text.contains("The strike holds"), "{text}");
     let html = email.html();
     assert!(html.contains("<strong>day 12</strong>"), "{html}");
-    assert!(html.contains("href=\"https://lrbc.example.org/give\""), "{html}");
+    assert!(
+        html.contains("href=\"https://lrbc.example.org/give\""),
+        "{html}"
+    );
     assert!(!html.contains("<script"), "{html}");
 
     // A mailing's own reply_to goes before the organisation's address.

@@ -181,8 +181,7 @@ where
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_mailing_to_5000_arrives_once_each_in_their_language_through_two_workers_and_an_outage()
-{
+async fn a_mailing_to_5000_arrives_once_each_in_their_language_through_two_workers_and_an_outage() {
     let started = Instant::now();
     let relay = Relay::start().await;
     let relay_url = relay.url();
@@ -325,12 +324,20 @@ async fn a_mailing_to_5000_arrives_once_each_in_their_language_through_two_worke
         .filter(|(_, n)| n.len() > 1)
         .map(|(to, _)| to)
         .collect();
-    assert!(twice.is_empty(), "{} received it twice: {twice:?}", twice.len());
+    assert!(
+        twice.is_empty(),
+        "{} received it twice: {twice:?}",
+        twice.len()
+    );
     let missing: Vec<String> = (0..PEOPLE)
         .map(address)
         .filter(|a| !by_recipient.contains_key(a))
         .collect();
-    assert!(missing.is_empty(), "{} never received it: {missing:?}", missing.len());
+    assert!(
+        missing.is_empty(),
+        "{} never received it: {missing:?}",
+        missing.len()
+    );
     assert_eq!(received.len(), PEOPLE, "nobody else was written to");
     let mut wrong_language = Vec::new();
     for i in 0..PEOPLE {
