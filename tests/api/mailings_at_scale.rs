@@ -354,12 +354,14 @@ async fn a_mailing_to_5000_arrives_once_each_in_their_language_through_two_worke
         wrong_language.first()
     );
 
-    let done = app
-        .get(&format!("/api/v1/mailings/{id}"), &token)
-        .await
-        .expect(200)
-        .clone();
-    assert_eq!(done["status"], "sent", "{done}");
+    let path = format!("/api/v1/mailings/{id}");
+    eventually(
+        "the mailing reported sent",
+        Duration::from_secs(10),
+        || async { app.get(&path, &token).await.expect(200)["status"] == "sent" },
+    )
+    .await;
+    let done = app.get(&path, &token).await.expect(200).clone();
     assert_eq!(
         (&done["recipients"], &done["sent"], &done["failed"]),
         (&json!(PEOPLE), &json!(PEOPLE), &json!(0)),
