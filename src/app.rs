@@ -25,6 +25,7 @@ use crate::{
         problem::catch_all,
     },
     jobs::Worker,
+    mailings::api::MailingsApi,
     organisations::api::OrganisationsApi,
     pages,
     petitions::{api::PetitionsApi, public_api::PublicPetitionApi},
@@ -63,6 +64,7 @@ impl App {
             supporters: crate::supporters::Supporters::new(db.clone()),
             consents: crate::consent::Consents::new(db.clone(), site.clone()),
             stats: crate::stats::Stats::new(db.clone()),
+            mailings: crate::mailings::Mailings::new(db.clone(), site.clone()),
             petitions: crate::petitions::Petitions::new(db.clone(), site.clone()),
             fundraisers: crate::fundraisers::Fundraisers::new(
                 db.clone(),
@@ -166,6 +168,7 @@ pub fn api_service(state: &AppState) -> OpenApiService<impl OpenApi + use<>, ()>
             SupportersApi,
             ConsentsApi,
             EmailsApi,
+            MailingsApi,
             PetitionsApi,
             FundraisersApi,
             PublicApi,
@@ -327,6 +330,7 @@ pub fn worker(
         renderer,
         config.sender()?,
         config.retry.clone(),
+        config.mail_rate,
     );
     Ok(Worker::new(db, site, delivery))
 }

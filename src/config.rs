@@ -48,7 +48,14 @@ pub struct Config {
     /// How email delivery is retried. Not read from the environment: the defaults
     /// suit every deployment, and tests shorten them.
     pub retry: RetryPolicy,
+    /// `TURNOUT_MAIL_RATE`: at most this many emails a second leave each worker (`0`:
+    /// no limit). Mail providers cap senders' rates; a mailing to thousands must
+    /// not trip the cap and get the organisation's mail refused.
+    pub mail_rate: Option<std::num::NonZeroU32>,
 }
+
+/// The default of `TURNOUT_MAIL_RATE`: within what small providers allow.
+pub const MAIL_RATE: u32 = 50;
 
 impl Default for Config {
     /// The defaults of the contract.
@@ -71,6 +78,7 @@ impl Default for Config {
             metrics_token: None,
             feedback_token: None,
             timeouts: crate::http::edge::Timeouts::default(),
+            mail_rate: std::num::NonZeroU32::new(MAIL_RATE),
         }
     }
 }
@@ -135,6 +143,15 @@ impl Config {
             metrics_token: get("TURNOUT_METRICS_TOKEN"),
             feedback_token: get("TURNOUT_FEEDBACK_TOKEN"),
             timeouts: defaults.timeouts,
+            mail_rate: match get("TURNOUT_MAIL_RATE") {
+                None => defaults.mail_rate,
+                Some(rate) => {
+                    std::num::NonZeroU32::new(rate.trim().parse().map_err(|_| ConfigError {
+                        variable: "TURNOUT_MAIL_RATE",
+                        message: format!("expected emails a second (0: no limit), got {rate:?}"),
+                    })?)
+                }
+            },
         };
         config.check()?;
         Ok(config)
@@ -314,6 +331,7 @@ impl fmt::Debug for Config {
             .field("feedback_token", &secret(&self.feedback_token))
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
+            .field("mail_rate", &self.mail_rate)
             .finish()
     }
 }

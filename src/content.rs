@@ -19,8 +19,8 @@ use crate::access::{Access, AccessError, Role};
 use crate::db::{free_slug, is_unique_violation};
 use crate::domain::{InvalidField, Language, PublicRef, Slug, optional_text, required_text};
 use entity::{
-    api_token, campaign, donation, event, fundraiser, organisation, outbox_email, petition, rsvp,
-    signature, supporter,
+    api_token, campaign, donation, event, fundraiser, mailing, organisation, outbox_email,
+    petition, rsvp, signature, supporter,
 };
 
 /// A table listed a page at a time: its rows have UUIDv7 ids, so by id is by creation.
@@ -52,7 +52,8 @@ paged!(
     donation,
     supporter,
     api_token,
-    outbox_email
+    outbox_email,
+    mailing
 );
 
 /// A table of content an organisation owns, found by id or slug.

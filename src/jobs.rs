@@ -165,7 +165,12 @@ impl Worker {
                 0
             });
         }
+        let mailings = crate::mailings::Mailings::new(self.db.clone(), self.site.clone());
+        let queued = mailings.queue_due(now).await;
+        note("queue mailings", queued.map(drop));
         let delivered = self.delivery.deliver_due(stop).await;
+        let finished = mailings.finish_done().await;
+        note("finish mailings", finished.map(drop));
         let Delivered {
             sent,
             retrying,

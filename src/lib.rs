@@ -52,6 +52,7 @@ pub mod events;
 pub mod fundraisers;
 pub mod http;
 pub mod jobs;
+pub mod mailings;
 pub mod metrics;
 pub mod moment;
 pub mod organisations;

@@ -41,4 +41,6 @@ pub struct AppState {
     pub feedback_token: Option<Arc<str>>,
     /// Figures for the console's charts.
     pub stats: crate::stats::Stats,
+    /// Mailings: writing, counting, sending.
+    pub mailings: crate::mailings::Mailings,
 }

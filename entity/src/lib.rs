@@ -17,6 +17,7 @@ pub mod feed_link;
 pub mod fundraiser;
 pub mod idempotency_key;
 pub mod invitation;
+pub mod mailing;
 pub mod membership;
 pub mod organisation;
 pub mod organiser;

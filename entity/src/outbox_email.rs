@@ -34,6 +34,11 @@ pub struct Model {
     pub organisation_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// The mailing it is one email of; none for the emails an action causes.
+    pub mailing_id: Option<Uuid>,
+    /// 0 for the emails an action causes, 1 for a mailing's: the worker takes the
+    /// lower first, so a confirmation never waits behind a mailing.
+    pub priority: i16,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

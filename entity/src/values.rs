@@ -299,3 +299,20 @@ stored_enum! {
         Api = "api",
     }
 }
+
+stored_enum! {
+    /// Where a mailing stands.
+    MailingStatus {
+        /// Being written: changes and deletion allowed.
+        Draft = "draft",
+        /// To be queued at its `send_at`.
+        Scheduled = "scheduled",
+        /// Queued in the outbox; emails going out.
+        Sending = "sending",
+        /// Every email sent or given up on.
+        Sent = "sent",
+        /// Stopped before it was queued, or while it sent: what was not yet sent
+        /// will not be.
+        Cancelled = "cancelled",
+    }
+}

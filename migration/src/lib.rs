@@ -23,6 +23,7 @@ mod m20261206_000017_application_digests;
 mod m20261206_000018_signature_review;
 mod m20261206_000021_suppressions;
 mod m20261206_000022_consents;
+mod m20261206_000023_mailings;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_signature_review::Migration),
             Box::new(m20261206_000021_suppressions::Migration),
             Box::new(m20261206_000022_consents::Migration),
+            Box::new(m20261206_000023_mailings::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@
 //! processes never hold the same email. A failure is retried with exponential
 //! backoff and jitter until the last attempt, then the email is marked failed.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, num::NonZeroU32, sync::Arc, time::Duration};
 
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -18,14 +18,17 @@ use sea_orm::{
 
 use super::suppression;
 use super::{
-    message,
+    message::{self, ListHeaders},
     outbox::Status,
     render::{Renderer, Template},
     transport::{SendError, Transport},
 };
 use crate::config::RetryPolicy;
+use crate::domain::Locale;
+use crate::mailings::Letter;
 use entity::outbox_email;
 use entity::values::SuppressionReason as Reason;
+use uuid::Uuid;
 
 /// Emails claimed at once.
 const BATCH: i64 = 64;
@@ -141,7 +144,34 @@ pub struct Delivery {
     renderer: Arc<Renderer>,
     from: Mailbox,
     policy: RetryPolicy,
+    /// At most this many emails a second leave this worker, when set.
+    throttle: Option<Throttle>,
+    /// The letters of the mailings being sent, read once each.
+    letters: Arc<std::sync::Mutex<HashMap<Uuid, Arc<Letter>>>>,
 }
+
+/// Sends spaced evenly at a rate: each send waits for the next tick. A mail
+/// provider's limit is a rate (SES starts at 14 a second), and a steady stream
+/// stays under it where bursts would not. Ten lines of tokio's `Interval` rather
+/// than a rate-limiting crate: there is one limit, shared by the worker's sends.
+#[derive(Clone)]
+struct Throttle(Arc<tokio::sync::Mutex<tokio::time::Interval>>);
+
+impl Throttle {
+    fn per_second(rate: NonZeroU32) -> Self {
+        let mut interval = tokio::time::interval(Duration::from_secs(1) / rate.get());
+        // After a pause, carry on at the rate rather than catching up at once.
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self(Arc::new(tokio::sync::Mutex::new(interval)))
+    }
+
+    async fn wait(&self) {
+        self.0.lock().await.tick().await;
+    }
+}
+
+/// Letters kept at most: a worker sends a few mailings at a time, not hundreds.
+const LETTERS_KEPT: usize = 32;
 
 impl Delivery {
     pub fn new(
@@ -150,6 +180,7 @@ impl Delivery {
         renderer: Arc<Renderer>,
         from: Mailbox,
         policy: RetryPolicy,
+        rate: Option<NonZeroU32>,
     ) -> Self {
         Self {
             db,
@@ -157,6 +188,8 @@ impl Delivery {
             renderer,
             from,
             policy,
+            throttle: rate.map(Throttle::per_second),
+            letters: Arc::default(),
         }
     }
 
@@ -174,6 +207,8 @@ impl Delivery {
                 break;
             }
             let ids: Vec<uuid::Uuid> = claimed.iter().map(|row| row.id).collect();
+            self.read_letters(claimed.iter().filter_map(|row| row.mailing_id))
+                .await?;
             let suppressed =
                 suppression::among(&self.db, claimed.iter().map(|row| row.recipient.clone()))
                     .await?;
@@ -206,7 +241,12 @@ impl Delivery {
                                 recipient: row.recipient,
                                 result: Err(Failure::Suppressed(*reason)),
                             },
-                            None => self.deliver(row).await,
+                            None => {
+                                if let Some(throttle) = &self.throttle {
+                                    throttle.wait().await;
+                                }
+                                self.deliver(row).await
+                            }
                         };
                         finished
                             .lock()
@@ -233,37 +273,68 @@ impl Delivery {
         Ok(round)
     }
 
-    /// Take up to a batch of due emails (and any whose claim lapsed) for this worker.
+    /// Take up to a batch of due emails for this worker, those an action caused
+    /// before a mailing's, each kind oldest first. Emails whose claim lapsed (a
+    /// worker that died) go back to the queue first. The order is the claim index's
+    /// own, so a claim reads a batch, not the 100,000 rows of a mailing waiting.
     async fn claim(&self) -> Result<Vec<outbox_email::Model>, DbErr> {
         let now = Utc::now();
         let lease_until = now
             + chrono::Duration::from_std(self.policy.lease).unwrap_or(chrono::Duration::minutes(2));
         let backend = self.db.get_database_backend();
         let (placeholders, lock) = match backend {
-            DatabaseBackend::Postgres => (["$1", "$2", "$3", "$4"], "FOR UPDATE SKIP LOCKED"),
-            _ => (["?", "?", "?", "?"], ""),
+            DatabaseBackend::Postgres => (["$1", "$2", "$3"], "FOR UPDATE SKIP LOCKED"),
+            _ => (["?", "?", "?"], ""),
         };
-        let [lease, due, lapsed, limit] = placeholders;
+        let [lease, due, limit] = placeholders;
+        let _turn = crate::db::write_turn(&self.db).await;
+        outbox_email::Entity::update_many()
+            .col_expr(outbox_email::Column::Status, Expr::value(Status::Pending))
+            .col_expr(
+                outbox_email::Column::LockedUntil,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
+            .filter(outbox_email::Column::Status.eq(Status::Sending))
+            .filter(outbox_email::Column::LockedUntil.lt(now))
+            .exec(&self.db)
+            .await?;
         let sql = format!(
             "UPDATE outbox_emails \
              SET status = 'sending', locked_until = {lease}, attempts = attempts + 1 \
              WHERE id IN (\
                SELECT id FROM outbox_emails \
-               WHERE (status = 'pending' AND next_attempt_at <= {due}) \
-                  OR (status = 'sending' AND locked_until < {lapsed}) \
-               ORDER BY next_attempt_at, id LIMIT {limit} {lock}) \
+               WHERE status = 'pending' AND next_attempt_at <= {due} \
+               ORDER BY priority, next_attempt_at, id LIMIT {limit} {lock}) \
              RETURNING *"
         );
         let statement = Statement::from_sql_and_values(
             backend,
             sql,
-            [lease_until.into(), now.into(), now.into(), BATCH.into()],
+            [lease_until.into(), now.into(), BATCH.into()],
         );
-        let _turn = crate::db::write_turn(&self.db).await;
         outbox_email::Entity::find()
             .from_raw_sql(statement)
             .all(&self.db)
             .await
+    }
+
+    /// Read the letters of these mailings that are not kept yet.
+    async fn read_letters(&self, mailings: impl Iterator<Item = Uuid>) -> Result<(), DbErr> {
+        let mut missing: Vec<Uuid> = {
+            let kept = self.letters.lock().unwrap_or_else(|e| e.into_inner());
+            mailings.filter(|id| !kept.contains_key(id)).collect()
+        };
+        missing.sort_unstable();
+        missing.dedup();
+        for id in missing {
+            let letter = Letter::load(&self.db, id).await?.unwrap_or_default();
+            let mut kept = self.letters.lock().unwrap_or_else(|e| e.into_inner());
+            if kept.len() >= LETTERS_KEPT {
+                kept.clear();
+            }
+            kept.insert(id, Arc::new(letter));
+        }
+        Ok(())
     }
 
     /// Send one claimed email.
@@ -382,6 +453,10 @@ impl Delivery {
         let locale = row.locale;
         let mut context: serde_json::Value =
             serde_json::from_str(&row.context).map_err(|e| e.to_string())?;
+        if let Some(mailing) = row.mailing_id {
+            context = self.letter_of(mailing, locale)?;
+        }
+        let list = self.list_headers(template, &context);
         if let Some(fields) = context.as_object_mut() {
             fields.insert("recipient_name".into(), row.recipient_name.clone().into());
             if let Some(url) = &row.unsubscribe_url {
@@ -392,7 +467,40 @@ impl Delivery {
             .renderer
             .render(template, locale, &context)
             .map_err(|e| e.to_string())?;
-        message::build(row, rendered, &self.from).map_err(|e| e.to_string())
+        message::build(row, rendered, &self.from, &list).map_err(|e| e.to_string())
+    }
+
+    /// The letter of a mailing in one language, as read by [`Self::read_letters`].
+    fn letter_of(&self, mailing: Uuid, locale: Locale) -> Result<serde_json::Value, String> {
+        let kept = self.letters.lock().unwrap_or_else(|e| e.into_inner());
+        let letter = kept
+            .get(&mailing)
+            .ok_or_else(|| format!("mailing {mailing} was not read"))?;
+        letter
+            .versions
+            .get(&locale)
+            .cloned()
+            .ok_or_else(|| format!("mailing {mailing} is gone or has no {locale} version"))
+    }
+
+    /// A mailing's list headers, from what its letter names; none for other emails.
+    fn list_headers(&self, template: Template, context: &serde_json::Value) -> ListHeaders {
+        if template != Template::Mailing {
+            return ListHeaders::default();
+        }
+        let text = |key: &str| context.get(key).and_then(serde_json::Value::as_str);
+        let name = text("organisation_name").unwrap_or_default();
+        ListHeaders {
+            list: text("organisation_slug").map(|slug| {
+                (
+                    name.to_owned(),
+                    format!("{slug}.{}", self.from.email.domain()),
+                )
+            }),
+            reply_to: text("reply_to")
+                .and_then(|address| address.parse().ok())
+                .map(|address| Mailbox::new(Some(name.to_owned()), address)),
+        }
     }
 }
 

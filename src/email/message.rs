@@ -49,6 +49,51 @@ impl Header for ListUnsubscribePost {
     }
 }
 
+/// `List-Id: "Name" <label.domain>` (RFC 2919): what mail clients and filters know
+/// an organisation's mailings by.
+#[derive(Debug, Clone)]
+struct ListId(String);
+
+impl Header for ListId {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Id")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// What a mailing's email carries besides: the list it belongs to and where
+/// replies go.
+#[derive(Debug, Clone, Default)]
+pub struct ListHeaders {
+    /// The organisation's name and the list's identifier (`slug.domain`).
+    pub list: Option<(String, String)>,
+    pub reply_to: Option<Mailbox>,
+}
+
+impl ListHeaders {
+    /// `"Name" <id>`: the name in ASCII (folded, as a header phrase in RFC 2919
+    /// cannot carry encoded words inside quotes), quotes and backslashes escaped.
+    fn list_id(name: &str, id: &str) -> String {
+        let folded = deunicode::deunicode(&one_line(name));
+        let quoted: String = folded
+            .chars()
+            .filter(|c| c.is_ascii() && !c.is_ascii_control())
+            .flat_map(|c| match c {
+                '"' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        format!("\"{quoted}\" <{id}>")
+    }
+}
+
 /// Why a row cannot become a message; retrying will not help.
 #[derive(Debug, thiserror::Error)]
 pub enum MessageError {
@@ -63,6 +108,7 @@ pub fn build(
     row: &outbox_email::Model,
     rendered: Rendered,
     from: &Mailbox,
+    list: &ListHeaders,
 ) -> Result<Message, MessageError> {
     let address = row
         .recipient
@@ -82,6 +128,12 @@ pub fn build(
         builder = builder
             .header(ListUnsubscribe(url.clone()))
             .header(ListUnsubscribePost);
+    }
+    if let Some((name, id)) = &list.list {
+        builder = builder.header(ListId(ListHeaders::list_id(name, id)));
+    }
+    if let Some(reply_to) = &list.reply_to {
+        builder = builder.reply_to(reply_to.clone());
     }
     let body = MultiPart::alternative_plain_html(rendered.text, rendered.html);
     let message = match &row.attachment_ics {
@@ -120,6 +172,14 @@ pub fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_id_names_the_organisation_in_quoted_ascii() {
+        assert_eq!(
+            ListHeaders::list_id("Círculo \"Louis\" Riel\r\nBcc: x", "circulo.example.org"),
+            "\"Circulo \\\"Louis\\\" Riel Bcc: x\" <circulo.example.org>"
+        );
+    }
 
     #[test]
     fn line_breaks_in_a_name_become_spaces() {

@@ -70,7 +70,56 @@ fn row(site: &Site, email: OutgoingEmail, now: DateTime<Utc>) -> outbox_email::A
         organisation_id: Set(email.organisation_id),
         created_at: Set(now),
         sent_at: Set(None),
+        mailing_id: Set(None),
+        priority: Set(Priority::Action as i16),
     }
+}
+
+/// Which emails the worker takes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i16)]
+pub enum Priority {
+    /// What an action causes (a confirmation, a receipt): someone is waiting for it.
+    Action = 0,
+    /// A mailing's: it may wait behind those.
+    Bulk = 1,
+}
+
+/// One email of a mailing. Its row holds no copy of the letter (100,000 copies of
+/// one text would be most of the table): the worker reads the mailing.
+#[derive(Debug, Clone)]
+pub struct MailingEmail {
+    pub mailing_id: Uuid,
+    pub organisation_id: Uuid,
+    pub to_address: String,
+    pub to_name: String,
+    pub locale: Locale,
+    pub unsubscribe_url: String,
+}
+
+/// The outbox row of one email of a mailing.
+pub fn mailing_row(
+    site: &Site,
+    email: MailingEmail,
+    now: DateTime<Utc>,
+) -> outbox_email::ActiveModel {
+    let mut row = row(
+        site,
+        OutgoingEmail {
+            to_address: email.to_address,
+            to_name: email.to_name,
+            template: Template::Mailing,
+            locale: email.locale,
+            context: serde_json::Value::Object(serde_json::Map::new()),
+            calendar: None,
+            unsubscribe_url: Some(email.unsubscribe_url),
+            organisation_id: Some(email.organisation_id),
+        },
+        now,
+    );
+    row.mailing_id = Set(Some(email.mailing_id));
+    row.priority = Set(Priority::Bulk as i16);
+    row
 }
 
 /// Emails of some organisations in one state, newest first.

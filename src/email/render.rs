@@ -32,10 +32,12 @@ pub enum Template {
     ApplicationReceived,
     ApplicationsDigest,
     SubscriptionConfirm,
+    /// One email of an organisation's mailing.
+    Mailing,
 }
 
 impl Template {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::RsvpGoing,
         Self::RsvpWaitlisted,
         Self::RsvpPending,
@@ -55,6 +57,7 @@ impl Template {
         Self::ApplicationReceived,
         Self::ApplicationsDigest,
         Self::SubscriptionConfirm,
+        Self::Mailing,
     ];
 
     pub fn from_name(name: &str) -> Option<Self> {
@@ -82,6 +85,7 @@ impl Template {
             Self::ApplicationReceived => "application_received",
             Self::ApplicationsDigest => "applications_digest",
             Self::SubscriptionConfirm => "subscription_confirm",
+            Self::Mailing => "mailing",
         }
     }
 }
@@ -364,6 +368,10 @@ mod tests {
             "previous_where": "",
             "unsubscribe_url": "https://turnout.example/unsubscribe/t",
             "organisation_name": "Hands Off Venezuela",
+            "subject": "We handed in 3,214 signatures\r\nBcc: x@y",
+            "body_text": "We **did** it.",
+            "body_html": "<p>We <strong>did</strong> it.</p>",
+            "test": true,
             "role_label": "organiser",
             "invitation_url": "https://turnout.example/invitations/i",
             "inviter": "Ben <Boss>",

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::feedback::{Report, Verdict};
 use entity::values::SuppressionReason as Reason;
-use entity::{delivery_failure, outbox_email, suppression};
+use entity::{delivery_failure, mailing, outbox_email, suppression};
 
 /// Temporary failures within [`WINDOW_DAYS`] that suppress an address.
 pub const TEMPORARY_LIMIT: u64 = 3;
@@ -48,7 +48,7 @@ pub async fn apply(
         ..Applied::default()
     };
     for report in reports {
-        let Some(address) = recipient(conn, report).await? else {
+        let Some((address, mailing)) = recipient(conn, report).await? else {
             applied.ignored += 1;
             continue;
         };
@@ -57,6 +57,20 @@ pub async fn apply(
             Verdict::Complaint => Some(Reason::Complained),
             Verdict::Temporary => temporary(conn, &address, &report.detail, now).await?,
         };
+        // A mailing's email that came back for good, or was reported as abuse,
+        // counts in that mailing's figures.
+        if let Some(mailing) = mailing
+            && report.verdict != Verdict::Temporary
+        {
+            mailing::Entity::update_many()
+                .col_expr(
+                    mailing::Column::Bounced,
+                    Expr::col(mailing::Column::Bounced).add(1),
+                )
+                .filter(mailing::Column::Id.eq(mailing))
+                .exec(conn)
+                .await?;
+        }
         if let Some(reason) = reason
             && suppress(conn, &address, reason, &report.detail, now).await?
         {
@@ -66,15 +80,19 @@ pub async fn apply(
     Ok(applied)
 }
 
-/// Whom a report is about, among those we wrote to.
-async fn recipient(conn: &impl ConnectionTrait, report: &Report) -> Result<Option<String>, DbErr> {
+/// Whom a report is about, among those we wrote to, and the mailing the email
+/// reported was one of.
+async fn recipient(
+    conn: &impl ConnectionTrait,
+    report: &Report,
+) -> Result<Option<(String, Option<Uuid>)>, DbErr> {
     if let Some(id) = &report.message_id {
         let sent = outbox_email::Entity::find()
             .filter(outbox_email::Column::MessageId.eq(format!("<{id}>")))
             .one(conn)
             .await?;
         if let Some(email) = sent {
-            return Ok(Some(email.recipient.to_lowercase()));
+            return Ok(Some((email.recipient.to_lowercase(), email.mailing_id)));
         }
     }
     let Some(address) = &report.address else {
@@ -88,7 +106,7 @@ async fn recipient(conn: &impl ConnectionTrait, report: &Report) -> Result<Optio
         )
         .count(conn)
         .await?;
-    Ok((written > 0).then(|| address.clone()))
+    Ok((written > 0).then(|| (address.clone(), None)))
 }
 
 /// Count a temporary failure; the reason to suppress once there are enough.

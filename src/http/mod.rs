@@ -40,6 +40,9 @@ pub enum ApiTags {
     Supporters,
     /// The email outbox: failed deliveries.
     Emails,
+    /// Mailings: an organisation writing to its subscribers, attendees, signers
+    /// or donors.
+    Mailings,
     /// Petitions and their signatures (organiser side).
     Petitions,
     /// Fundraisers and their donations (organiser side).

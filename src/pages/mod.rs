@@ -7,7 +7,7 @@
 use poem::{
     FromRequest, Request, RequestBody, Response, handler,
     http::StatusCode,
-    web::{Data, Form, Path},
+    web::{Data, Form, Path, Query},
 };
 use serde::{Deserialize, Serialize};
 
@@ -203,6 +203,12 @@ async fn supporter_locale(state: &AppState, id: uuid::Uuid) -> Locale {
     stored.unwrap_or(Locale::En)
 }
 
+/// The mailing an unsubscribe link came in, if any.
+#[derive(Debug, Default, Deserialize)]
+pub struct FromMailing {
+    mailing: Option<String>,
+}
+
 /// `GET /unsubscribe/{token}`: a page with one button. Opening the link changes
 /// nothing, since mail scanners open links before people do.
 #[handler]
@@ -216,13 +222,33 @@ pub async fn unsubscribe_page(state: Data<&AppState>, token: Path<String>) -> Re
 /// `POST /unsubscribe/{token}`: the one-click unsubscribe of RFC 8058 (a mail
 /// client posts `List-Unsubscribe=One-Click`), and the page's button. A link from
 /// an organisation's email also ends the consent to that organisation, and only it.
+///
+/// A link from a mailing names it (`?mailing=`), so that the mailing counts who
+/// left through it; the name is not signed, and counts only when a consent to the
+/// mailing's own organisation has just ended.
 #[handler]
-pub async fn unsubscribe(state: Data<&AppState>, token: Path<String>) -> Response {
+pub async fn unsubscribe(
+    state: Data<&AppState>,
+    token: Path<String>,
+    Query(from): Query<FromMailing>,
+) -> Response {
     let Some((organisation, id)) = crate::consent::unsubscribe_target(&state.site, &token) else {
         return not_found(&state, Locale::En);
     };
     let withdrawn = match organisation {
-        Some(organisation) => state.consents.withdraw(organisation, id).await.map(|_| ()),
+        Some(organisation) => match state.consents.withdraw(organisation, id).await {
+            Ok(true) => match from.mailing.as_deref().map(uuid::Uuid::parse_str) {
+                Some(Ok(mailing)) => {
+                    state
+                        .mailings
+                        .count_unsubscribe(organisation, mailing)
+                        .await
+                }
+                _ => Ok(()),
+            },
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        },
         None => Ok(()),
     };
     let done = match withdrawn {

@@ -208,6 +208,8 @@ async fn spawn(
         smtp_url: Some(smtp_url),
         run_worker: false,
         retry: quick_retries(),
+        // Tests send as fast as the server takes; the throttle has its own test.
+        mail_rate: None,
         limits: RateLimits {
             sign: Quota::new(per_client, per_email),
             ..RateLimits::OFF
@@ -914,6 +916,7 @@ impl TestApp {
             .env("TURNOUT_DATABASE_URL", &self.database_url)
             .env("TURNOUT_PUBLIC_URL", "http://127.0.0.1")
             .env("TURNOUT_SMTP_URL", smtp_url)
+            .env("TURNOUT_MAIL_RATE", "0")
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
