@@ -27,6 +27,9 @@ use entity::domain::Locale;
 
 const PEOPLE: usize = 5_000;
 
+/// The sender of the emails the `turnout worker` process delivers.
+const SECOND_WORKER_FROM: &str = "Turnout <noreply@worker.localhost>";
+
 const SUBJECTS: [(Locale, &str); 3] = [
     (Locale::En, "The strike fund needs you"),
     (Locale::Es, "El fondo de huelga te necesita"),
@@ -234,8 +237,23 @@ async fn a_mailing_to_5000_arrives_once_each_in_their_language_through_two_worke
     assert_eq!(made["recipients"], PEOPLE, "{made}");
     let id = id_of(&made).to_owned();
 
-    // A `turnout worker` process and the app's own worker deliver side by side.
-    let mut second_worker = app.worker_process_sending_to(&relay.url());
+    // A `turnout worker` process and the app's own worker deliver side by side. The
+    // process signs its emails with another sender, so the test can tell that both
+    // took part.
+    let mut second_worker = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_turnout"))
+            .arg("worker")
+            .env("TURNOUT_DATABASE_URL", &app.database_url)
+            .env("TURNOUT_PUBLIC_URL", "http://127.0.0.1")
+            .env("TURNOUT_SMTP_URL", relay.url())
+            .env("TURNOUT_MAIL_RATE", "0")
+            .env("TURNOUT_MAIL_FROM", SECOND_WORKER_FROM)
+            .env_remove("RUST_LOG")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("turnout worker starts"),
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let rounds = {
         let (worker, stop) = (app.worker.clone(), stop.clone());
@@ -368,6 +386,16 @@ async fn a_mailing_to_5000_arrives_once_each_in_their_language_through_two_worke
         "{done}"
     );
 
+    // Both workers delivered their share.
+    let by_second = received
+        .iter()
+        .filter(|e| e.header("From").as_deref() == Some(SECOND_WORKER_FROM))
+        .count();
+    assert!(
+        by_second > 0 && by_second < PEOPLE,
+        "the worker process delivered {by_second} of {PEOPLE}"
+    );
+
     // One click unsubscribes, whichever language it came in.
     for i in [0, 1, 2, 4_999] {
         let email = &received[by_recipient[&address(i)][0]];
@@ -403,7 +431,7 @@ async fn a_mailing_to_5000_arrives_once_each_in_their_language_through_two_worke
     println!(
         "{PEOPLE} recipients: seeded in {:.1} s, delivered in {:.1} s through a {} s \
          outage ({during_outage} arrived during it, {} sessions cut, {retried} emails \
-         retried), whole test {:.1} s",
+         retried), {by_second} by the worker process, whole test {:.1} s",
         seeded.as_secs_f64(),
         delivered_in.as_secs_f64(),
         2,
