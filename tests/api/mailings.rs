@@ -1191,3 +1191,266 @@ async fn each_recipient_reads_it_in_their_language_or_the_best_written() {
     let cy = letters_to(&app, "cy@example.org").pop().unwrap();
     assert!(cy.text().contains("La grève continue"), "{}", cy.text());
 }
+
+// --- racing, cancelling mid-way, changing one's mind -------------------------------------------
+
+/// `count` supporters `{prefix}{i}@example.org`, each with an active consent to
+/// `organisation`, written straight into the database.
+async fn seeded(app: &TestApp, organisation: &str, prefix: &str, count: usize) -> Vec<String> {
+    let people: Vec<Consenting> = (0..count)
+        .map(|i| Consenting {
+            email: format!("{prefix}{i}@example.org"),
+            locale: None,
+            consent_locale: Locale::En,
+        })
+        .collect();
+    let db = app.database().await;
+    seed_consenting(&db, organisation, &people).await;
+    let _ = db.close().await;
+    people.into_iter().map(|p| p.email).collect()
+}
+
+/// A `turnout worker` process sending at most `rate` emails a second (0: no limit).
+fn worker_at(app: &TestApp, rate: u32) -> KillOnDrop {
+    KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_turnout"))
+            .arg("worker")
+            .env("TURNOUT_DATABASE_URL", &app.database_url)
+            .env("TURNOUT_PUBLIC_URL", "http://127.0.0.1")
+            .env("TURNOUT_SMTP_URL", app.smtp.url())
+            .env("TURNOUT_MAIL_RATE", rate.to_string())
+            .env_remove("RUST_LOG")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("turnout worker starts"),
+    )
+}
+
+/// Poll `check` until it holds; panics naming `what` after `limit`.
+async fn eventually<F, Fut>(what: &str, limit: std::time::Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// How many emails with `subject` each address received.
+fn received_by_address(app: &TestApp, subject: &str) -> std::collections::HashMap<String, usize> {
+    let mut counts = std::collections::HashMap::new();
+    for email in app.smtp.all() {
+        if email.subject() == subject {
+            for to in email.envelope_to {
+                *counts.entry(to).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// Cancelled while its emails are going out (a worker throttled to 20 a second):
+/// what went stays sent, the rest never goes, not even what a worker had already
+/// taken from the queue, and the mailing counts what went.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_while_sending_what_was_not_yet_sent_never_goes() {
+    let app = spawn().await;
+    let token = app.owner_of("lrbc").await;
+    seeded(&app, "lrbc", "p", 200).await;
+    let made = draft(&app, &token, letter("lrbc", subscribers())).await;
+    let id = id_of(&made).to_owned();
+    send_now(&app, &token, &id).await;
+
+    let _worker = worker_at(&app, 20);
+    eventually(
+        "the first emails out",
+        std::time::Duration::from_secs(15),
+        || async { app.smtp.count() >= 10 },
+    )
+    .await;
+    let cancelled = act(&app, &token, &id, "cancel", json!({}))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
+    let at_cancel = app.smtp.count();
+    // Longer than a worker's batch (64) takes at 20 a second.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let arrived = app.smtp.count();
+    assert!(
+        arrived <= at_cancel + 8,
+        "{} more arrived after the cancel ({at_cancel} before it)",
+        arrived - at_cancel
+    );
+    assert!(arrived < 200);
+
+    let read = mailing(&app, &token, &id).await;
+    assert_eq!(read["status"], "cancelled", "{read}");
+    assert_eq!(read["sent"], arrived, "{read}");
+    assert_eq!(read["failed"], 0, "{read}");
+    assert_eq!(app.outbox(&token, "failed").await, Vec::<Value>::new());
+}
+
+/// Two clicks on "send", on two servers at once: one sends, the other is told it
+/// was sent already, and each recipient gets one email.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clicks_on_send_through_two_servers_send_it_once() {
+    let app = spawn().await;
+    let token = app.owner_of("lrbc").await;
+    let people = seeded(&app, "lrbc", "p", 300).await;
+    let other = app.another_server().await;
+    let made = draft(&app, &token, letter("lrbc", subscribers())).await;
+    let id = id_of(&made).to_owned();
+
+    let click = |base: String| {
+        let request = app
+            .client
+            .post(format!("{base}/api/v1/mailings/{id}/send"))
+            .bearer_auth(&token)
+            .json(&json!({}));
+        async move { reply(request).await }
+    };
+    let (first, second) = tokio::join!(click(app.address.clone()), click(other.address.clone()));
+    let mut statuses = [first.status.as_u16(), second.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{}\n{}", first.text, second.text);
+
+    app.deliver_emails().await;
+    app.deliver_emails().await;
+    let counts = received_by_address(&app, SUBJECT_EN);
+    assert_eq!(counts.len(), people.len());
+    assert!(counts.values().all(|&n| n == 1), "someone got it twice");
+    let read = mailing(&app, &token, &id).await;
+    assert_eq!(
+        (&read["recipients"], &read["sent"]),
+        (&json!(300), &json!(300))
+    );
+}
+
+/// A scheduled mailing goes to whoever consents when it is due, once each, while two
+/// workers (the app's and a `turnout worker` process) race to queue it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_mailing_goes_once_each_to_who_consents_when_it_is_due() {
+    let app = spawn().await;
+    let token = app.owner_of("lrbc").await;
+    let people = seeded(&app, "lrbc", "p", 100).await;
+    // A first mailing, so that p0 has a link to leave by.
+    let first = draft(&app, &token, letter("lrbc", subscribers())).await;
+    send_now(&app, &token, id_of(&first)).await;
+    app.deliver_emails().await;
+    let to_p0 = letters_to(&app, "p0@example.org");
+
+    let later = "Tomorrow's picket";
+    let made = draft(
+        &app,
+        &token,
+        json!({
+            "organisation": "lrbc",
+            "audience": subscribers(),
+            "subject": { "en": later },
+            "body": { "en": "Bring a flask." },
+        }),
+    )
+    .await;
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    act(&app, &token, id_of(&made), "send", json!({ "at": at }))
+        .await
+        .expect(200);
+    // p0 leaves before it is due.
+    one_click_unsubscribe(&app, &unsubscribe_url(&to_p0[0]))
+        .await
+        .expect(200);
+
+    let _worker = worker_at(&app, 0);
+    let racing = {
+        let worker = app.worker.clone();
+        tokio::spawn(async move {
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            while std::time::Instant::now() < until {
+                worker.run_once().await.expect("a worker round");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        })
+    };
+    eventually(
+        "the scheduled mailing delivered",
+        std::time::Duration::from_secs(15),
+        || async { received_by_address(&app, later).len() >= 99 },
+    )
+    .await;
+    racing.await.expect("the app's worker ran without error");
+    // Give a second copy the time to show itself.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let counts = received_by_address(&app, later);
+    assert_eq!(counts.get("p0@example.org"), None, "p0 had left");
+    for email in &people[1..] {
+        assert_eq!(counts.get(email), Some(&1), "{email}");
+    }
+    let read = mailing(&app, &token, id_of(&made)).await;
+    assert_eq!(read["status"], "sent", "{read}");
+    assert_eq!(
+        (&read["recipients"], &read["sent"]),
+        (&json!(99), &json!(99))
+    );
+}
+
+#[tokio::test]
+async fn a_forged_unsubscribe_link_ends_nothing() {
+    let app = spawn().await;
+    let token = app.owner_of("lrbc").await;
+    subscribed(&app, "lrbc", "ana@example.org").await;
+    let made = draft(&app, &token, letter("lrbc", subscribers())).await;
+    send_now(&app, &token, id_of(&made)).await;
+    app.deliver_emails().await;
+    let link = unsubscribe_url(&letters_to(&app, "ana@example.org")[0]);
+
+    // The link with one character of its signature changed.
+    let (path, query) = link.split_once('?').unwrap_or((&link, ""));
+    let mut forged: Vec<char> = path.chars().collect();
+    let last = forged.last_mut().expect("a link");
+    *last = if *last == '0' { '1' } else { '0' };
+    let forged: String = forged.into_iter().collect();
+    let forged = if query.is_empty() {
+        forged
+    } else {
+        format!("{forged}?{query}")
+    };
+    let refused = one_click_unsubscribe(&app, &forged).await;
+    assert!(
+        refused.status.is_client_error(),
+        "{}: {}",
+        refused.status,
+        refused.text
+    );
+    assert_eq!(reach(&app, &token, "lrbc", subscribers()).await, 1);
+    assert_eq!(mailing(&app, &token, id_of(&made)).await["unsubscribed"], 0);
+}
+
+/// Someone erased after the mailing was queued is not written to.
+#[tokio::test]
+async fn a_supporter_erased_after_sending_began_gets_nothing() {
+    let app = spawn().await;
+    let token = app.owner_of("lrbc").await;
+    for email in ["ana@example.org", "bo@example.org"] {
+        subscribed(&app, "lrbc", email).await;
+    }
+    let made = draft(&app, &token, letter("lrbc", subscribers())).await;
+    send_now(&app, &token, id_of(&made)).await;
+    let bo = supporter_id(&app, &token, "bo@example.org").await;
+    app.delete(&format!("/api/v1/supporters/{bo}"), &token)
+        .await
+        .expect(204);
+    app.deliver_emails().await;
+    app.deliver_emails().await;
+
+    assert_eq!(letter_recipients(&app), ["ana@example.org"]);
+    let read = mailing(&app, &token, id_of(&made)).await;
+    assert_eq!(read["status"], "sent", "{read}");
+    assert_eq!(read["sent"], 1, "{read}");
+}
