@@ -339,6 +339,7 @@ async fn run(recipients: usize) {
     )
     .await;
     server.assert_running("turnout serve");
+    let server_idle = server.peak_kib();
 
     let subject: serde_json::Map<String, Value> = SUBJECTS
         .iter()
@@ -374,6 +375,7 @@ async fn run(recipients: usize) {
     )
     .await;
     let drafted_in = t.elapsed();
+    let server_after_draft = server.peak_kib();
     assert_eq!(draft["recipients"], recipients, "{draft}");
     let id = draft["id"].as_str().unwrap().to_owned();
 
@@ -401,6 +403,7 @@ async fn run(recipients: usize) {
     )
     .await;
     let queued_in = t.elapsed();
+    let server_after_send = server.peak_kib();
     println!(
         "mailing {backend}: draft counted {recipients} in {:.2} s; send answered in {:.2} s, \
          all {recipients} emails in the outbox {:.2} s after the click (target < 10 s)",
@@ -474,9 +477,13 @@ async fn run(recipients: usize) {
     let server_peak = server.peak_kib();
     let worker_peak = worker.peak_kib();
     println!(
-        "mailing {backend}: peak resident memory: server {}, worker {} (target < 150 MB each)",
+        "mailing {backend}: peak resident memory: server {}, worker {} (target < 150 MB each); \
+         the server's peak once ready {}, after the draft's count {}, after the send {}",
         mb(server_peak),
         mb(worker_peak),
+        mb(server_idle),
+        mb(server_after_draft),
+        mb(server_after_send),
     );
 
     let done = answer(
