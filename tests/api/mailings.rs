@@ -324,6 +324,18 @@ async fn a_draft_is_refused_naming_each_bad_field() {
         .await
         .expect_invalid("subject.en");
 
+    // A subject is one line: no header smuggled in after it.
+    let mut two_lines = base.clone();
+    two_lines["subject"]["en"] = json!("Hello\r\nBcc: everyone@example.org");
+    create(&app, &token, &two_lines)
+        .await
+        .expect_invalid("subject.en");
+    let mut too_long = base.clone();
+    too_long["body"]["es"] = json!("a".repeat(100_001));
+    create(&app, &token, &too_long)
+        .await
+        .expect_invalid("body.es");
+
     let mut bad_reply_to = base.clone();
     bad_reply_to["reply_to"] = json!("not an address");
     create(&app, &token, &bad_reply_to)
@@ -1453,4 +1465,42 @@ async fn a_supporter_erased_after_sending_began_gets_nothing() {
     let read = mailing(&app, &token, id_of(&made)).await;
     assert_eq!(read["status"], "sent", "{read}");
     assert_eq!(read["sent"], 1, "{read}");
+}
+
+#[tokio::test]
+async fn the_list_is_newest_first_a_page_at_a_time() {
+    let app = spawn().await;
+    let token = app.owner_of("lrbc").await;
+    let other = app.owner_of("hov").await;
+    let mut made = Vec::new();
+    for n in 0..3 {
+        let mut body = letter("lrbc", subscribers());
+        body["subject"]["en"] = json!(format!("Bulletin {n}"));
+        made.push(id_of(&draft(&app, &token, body).await).to_owned());
+    }
+    draft(&app, &other, letter("hov", subscribers())).await;
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..5 {
+        let mut query = vec![
+            ("organisation", "lrbc".to_owned()),
+            ("limit", "2".to_owned()),
+        ];
+        query.extend(cursor.take().map(|c| ("cursor", c)));
+        let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = app
+            .get_with_query("/api/v1/mailings", Some(&token), &query)
+            .await;
+        let page = page.expect(200);
+        let listed = items(page);
+        assert!(listed.len() <= 2, "{page}");
+        seen.extend(listed.iter().map(|m| id_of(m).to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    made.reverse();
+    assert_eq!(seen, made, "lrbc's three, newest first, each once");
 }
