@@ -221,6 +221,11 @@ fn routes(
             get(pages::public::show_fundraiser)
                 .post(same_origin(pages::public::donate, &public_url)),
         )
+        .at(
+            "/o/:name",
+            get(pages::public::show_organisation)
+                .post(same_origin(pages::public::join, &public_url)),
+        )
         .at("/feeds/:token/calendar.ics", get(feed::personal))
         .at(
             "/unsubscribe/:token",

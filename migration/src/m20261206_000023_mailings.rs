@@ -104,6 +104,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The unique constraint on Message-IDs is an index already: a second one
+        // (migration 21's) only doubles the cost of queueing 100,000 emails.
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_outbox_emails_message_id")
+                    .table(OutboxEmails::Table)
+                    .to_owned(),
+            )
+            .await?;
         // A mailing's progress: its emails counted by status.
         manager
             .create_index(
@@ -118,6 +128,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_outbox_emails_message_id")
+                    .table(OutboxEmails::Table)
+                    .col(OutboxEmails::MessageId)
+                    .to_owned(),
+            )
+            .await?;
         for index in [
             "idx_outbox_mailing_status",
             "idx_outbox_mailing_recipient",
@@ -185,4 +204,5 @@ enum OutboxEmails {
     NextAttemptAt,
     Id,
     Recipient,
+    MessageId,
 }

@@ -100,6 +100,8 @@ pub struct JoinForm {
     pub email: Email,
     pub name: String,
     pub locale: Option<Locale>,
+    /// The `?source=` the page was opened with (the form carries it along).
+    pub source: Option<String>,
 }
 
 impl JoinForm {
@@ -123,6 +125,7 @@ impl JoinForm {
             email,
             name,
             locale,
+            source: None,
         })
     }
 }
@@ -357,6 +360,7 @@ pub async fn ask_after_rsvp(
     organisation_id: Uuid,
     email: &Email,
     locale: Option<Locale>,
+    source: Option<String>,
 ) -> Result<(), DbErr> {
     let Some(organisation) = organisation::Entity::find_by_id(organisation_id)
         .one(db)
@@ -375,7 +379,7 @@ pub async fn ask_after_rsvp(
     let asked = Ask {
         words: ConsentWords::of_box(locale, "consent.box", &organisation.name),
         form: ConsentForm::Rsvp,
-        source: None,
+        source,
         locale,
     };
     let txn = db.begin().await?;
@@ -420,7 +424,7 @@ impl Consents {
         let asked = Ask {
             words: ConsentWords::of_box(locale, "consent.box", &organisation.name),
             form: ConsentForm::Join,
-            source: None,
+            source: form.source,
             locale,
         };
         ask_and_email(&txn, &self.site, &organisation, &supporter, &asked, now).await?;

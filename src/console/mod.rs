@@ -37,6 +37,7 @@ pub mod emails;
 pub mod events;
 pub mod fundraisers;
 pub mod home;
+pub mod mailings;
 pub mod organisation_pages;
 pub mod password_reset;
 pub mod petitions;
@@ -224,6 +225,20 @@ pub fn routes() -> impl Endpoint<Output = Response> {
             "/:org/supporters/:id/erase",
             get(supporters::erase_page).post(supporters::erase),
         )
+        // Mailings (issue 19, point 2).
+        .at("/:org/mailings", get(mailings::list))
+        .at(
+            "/:org/mailings/new",
+            get(mailings::new_page).post(mailings::create),
+        )
+        .at(
+            "/:org/mailings/:id",
+            get(mailings::show).post(mailings::save),
+        )
+        .at("/:org/mailings/:id/test", poem::post(mailings::test))
+        .at("/:org/mailings/:id/send", poem::post(mailings::send))
+        .at("/:org/mailings/:id/cancel", poem::post(mailings::cancel))
+        .at("/:org/mailings/:id/delete", poem::post(mailings::delete))
         .catch_all_error(|e: poem::Error| async move { e.into_response() })
 }
 

@@ -228,10 +228,17 @@ impl Delivery {
             // Outcomes are kept as they come, so that sends abandoned at a stop leave
             // the finished ones recorded.
             let finished = std::sync::Mutex::new(Vec::with_capacity(ids.len()));
+            // Set when the SMTP server cannot be reached: the sends under way count as
+            // failed attempts, but the rest of the batch is not tried and goes back to
+            // the queue with no attempt counted, and the round ends: an outage costs
+            // a few emails one attempt each rather than every email in the queue its
+            // attempts, one batch after another.
+            let down = std::sync::atomic::AtomicBool::new(false);
+            let is_down = || down.load(std::sync::atomic::Ordering::Relaxed);
             let delivering = futures_util::stream::iter(by_recipient)
                 .map(|group| async {
                     for row in group {
-                        if stop.is_set() {
+                        if stop.is_set() || is_down() {
                             break;
                         }
                         let outcome = match suppressed.get(&row.recipient.to_lowercase()) {
@@ -248,6 +255,12 @@ impl Delivery {
                                 self.deliver(row).await
                             }
                         };
+                        if let Err(Failure::Send(e)) = &outcome.result
+                            && e.unreachable
+                            && !down.swap(true, std::sync::atomic::Ordering::Relaxed)
+                        {
+                            tracing::warn!(error = %e.message, "SMTP server unreachable: sending paused until the next round");
+                        }
                         finished
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
@@ -269,6 +282,9 @@ impl Delivery {
                 .filter(|id| !outcomes.iter().any(|o| o.id == *id))
                 .collect();
             round.add(self.record(outcomes, unfinished).await?);
+            if is_down() {
+                break;
+            }
         }
         Ok(round)
     }
@@ -399,6 +415,7 @@ impl Delivery {
             if let Failure::Send(SendError {
                 permanent: true,
                 message,
+                ..
             }) = &e
             {
                 // Our own server refused it for good: as a permanent bounce.

@@ -560,6 +560,19 @@ mod tests {
                 }),
             ),
             (
+                "organisation",
+                json!({
+                    "organisation": {"name": "Hands <Off>", "slug": "hov"},
+                    "events": [], "petitions": [], "fundraisers": [],
+                    "feed_url": "/organisations/hov/calendar.ics", "webcal_url": "webcal://x",
+                    "joined": false, "form": form,
+                }),
+            ),
+            (
+                "organisation",
+                json!({"organisation": {"name": "H", "slug": "h"}, "joined": true}),
+            ),
+            (
                 "petition",
                 json!({
                     "petition": {"title": "P", "target": "them", "signature_count": 1234, "goal": 5000,

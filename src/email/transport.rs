@@ -56,13 +56,29 @@ pub enum TransportError {
 pub struct SendError {
     /// The server refused the message for good (a 5xx reply): retrying is useless.
     pub permanent: bool,
+    /// No session could be opened with the server (it is down, unreachable, or
+    /// refuses our login): nothing about this message failed, and no other message
+    /// will get through until the server is back.
+    pub unreachable: bool,
     pub message: String,
+}
+
+impl SendError {
+    /// A failure that may pass: worth another attempt later.
+    pub fn temporary(message: impl Into<String>) -> Self {
+        Self {
+            permanent: false,
+            unreachable: false,
+            message: message.into(),
+        }
+    }
 }
 
 impl From<lettre::transport::smtp::Error> for SendError {
     fn from(e: lettre::transport::smtp::Error) -> Self {
         Self {
             permanent: e.is_permanent(),
+            unreachable: false,
             message: e.to_string(),
         }
     }
@@ -93,10 +109,11 @@ impl Transport {
         match self {
             Self::Smtp(pool) => pool.send(&message).await,
             Self::Smtps(smtp) => smtp.send(message).await.map(drop).map_err(Into::into),
-            Self::Files(files) => files.send(message).await.map(drop).map_err(|e| SendError {
-                permanent: false,
-                message: e.to_string(),
-            }),
+            Self::Files(files) => files
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| SendError::temporary(e.to_string())),
         }
     }
 }
@@ -155,10 +172,7 @@ impl SmtpServer {
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
-        let failed = |message: String| SendError {
-            permanent: false,
-            message,
-        };
+        let failed = SendError::temporary;
         let socket = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
             .await
             .map_err(|e| failed(format!("connecting to {}:{}: {e}", self.host, self.port)))?;
@@ -199,15 +213,22 @@ impl SmtpPool {
     }
 
     async fn send(&self, message: &Message) -> Result<(), SendError> {
-        let _slot = self.slots.acquire().await.map_err(|e| SendError {
-            permanent: false,
-            message: e.to_string(),
-        })?;
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|e| SendError::temporary(e.to_string()))?;
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let exchange = async {
             let mut connection = match idle {
                 Some(connection) if !connection.has_broken() => connection,
-                _ => self.server.connect().await?,
+                // Whatever stops a session opening (no answer, a refused login) is
+                // the server's state, not this message's.
+                _ => self.server.connect().await.map_err(|e| SendError {
+                    permanent: false,
+                    unreachable: true,
+                    ..e
+                })?,
             };
             // lettre closes a connection on any error, refusals included.
             connection
@@ -221,10 +242,9 @@ impl SmtpPool {
                 Ok(())
             }
             Ok(Err(e)) => Err(e),
-            Err(_) => Err(SendError {
-                permanent: false,
-                message: format!("no answer from the SMTP server within {SMTP_TIMEOUT:?}"),
-            }),
+            Err(_) => Err(SendError::temporary(format!(
+                "no answer from the SMTP server within {SMTP_TIMEOUT:?}"
+            ))),
         }
     }
 

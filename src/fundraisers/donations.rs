@@ -68,6 +68,8 @@ pub struct Gift {
     pub locale: Option<String>,
     /// The opt-in box, ticked.
     pub subscribe: bool,
+    /// Where the donor came from (`newsletter`), kept with the consent they give.
+    pub source: Option<String>,
 }
 
 /// A donation, with its donor's address where one is known.
@@ -116,6 +118,7 @@ pub struct DonateForm {
     pub locale: Option<Locale>,
     /// Asks to hear from the fundraiser's organisation.
     pub subscribe: bool,
+    pub source: Option<String>,
 }
 
 impl DonateForm {
@@ -128,8 +131,21 @@ impl DonateForm {
         );
         let message = checks.check(optional("message", gift.message.as_deref(), 1_000));
         let locale = checks.check(gift.locale.as_deref().map(Locale::parse).transpose());
-        let ((((amount, email), name), message), locale) =
-            checks.done(amount.zip(email).zip(name).zip(message).zip(locale))?;
+        let source = checks.check(
+            gift.source
+                .as_deref()
+                .map(crate::petitions::review::Source::parse)
+                .transpose()
+                .map(Option::flatten),
+        );
+        let (((((amount, email), name), message), locale), source) = checks.done(
+            amount
+                .zip(email)
+                .zip(name)
+                .zip(message)
+                .zip(locale)
+                .zip(source),
+        )?;
         Ok(Self {
             amount,
             email,
@@ -139,6 +155,7 @@ impl DonateForm {
             frequency: gift.frequency,
             locale,
             subscribe: gift.subscribe,
+            source: source.map(|s| s.as_ref().to_owned()),
         })
     }
 
@@ -346,7 +363,7 @@ impl Fundraisers {
                     &organisation.name,
                 ),
                 form: crate::consent::ConsentForm::Donation,
-                source: None,
+                source: form.source.clone(),
                 locale,
             };
             crate::consent::ask_and_email(
@@ -1012,6 +1029,7 @@ mod tests {
             frequency: Frequency::OneTime,
             locale: Some("xx".into()),
             subscribe: false,
+            source: Some("news\u{7}letter".into()),
         };
         let fields: Vec<String> = DonateForm::parse(gift)
             .unwrap_err()
@@ -1019,8 +1037,8 @@ mod tests {
             .into_iter()
             .map(|f| f.field)
             .collect();
-        assert_eq!(fields.len(), 4, "{fields:?}");
-        for field in ["amount.amount", "email", "name"] {
+        assert_eq!(fields.len(), 5, "{fields:?}");
+        for field in ["amount.amount", "email", "name", "source"] {
             assert!(fields.iter().any(|f| f == field), "{fields:?}");
         }
     }

@@ -134,6 +134,7 @@ impl From<DonateRequest> for donations::Gift {
             frequency: r.frequency,
             locale: r.locale.map(Into::into),
             subscribe: r.subscribe.unwrap_or(false),
+            source: r.source.map(Into::into),
         }
     }
 }
@@ -350,6 +351,10 @@ pub struct DonateRequest {
     /// address is confirmed by the link emailed.
     #[oai(nullable)]
     pub subscribe: Option<bool>,
+    /// Where the donor came from (`newsletter`, `partner-x`): kept with the consent
+    /// they give. At most 100 characters.
+    #[oai(nullable)]
+    pub source: Option<Text>,
 }
 
 /// A donation waiting for its payment.

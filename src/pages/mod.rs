@@ -129,6 +129,8 @@ pub(crate) fn field_message(field: &InvalidField, locale: Locale) -> String {
     let key = match (field.refusal, field.field.as_str()) {
         // An address is told what one looks like, whatever was wrong with it.
         (_, "email") => "email",
+        // The "Join us" box is the whole point of the form.
+        (_, "subscribe") => "subscribe",
         (crate::domain::Refusal::Required, _) => "required",
         (crate::domain::Refusal::TooLong { max: limit }, _) => {
             max = limit;

@@ -217,6 +217,58 @@ pub struct LangQuery {
     lang: Option<String>,
 }
 
+/// Upcoming events as the home page and an organisation's page list them.
+fn event_cards<'a>(events: impl Iterator<Item = &'a event::Model>, locale: Locale) -> Vec<Value> {
+    events
+        .map(|e| {
+            json!({
+                "title": e.title,
+                "kind": e.kind.as_str(),
+                "when": when_of(e, locale),
+                "place": place_of(e),
+                "url": format!("/events/{}", e.slug),
+                "cancelled": e.status == EventStatus::Cancelled,
+            })
+        })
+        .collect()
+}
+
+/// Open petitions, with their count against their goal.
+fn petition_cards(petitions: &[petitions::Petition]) -> Vec<Value> {
+    petitions
+        .iter()
+        .map(|p| &p.item)
+        .map(|p| {
+            json!({
+                "title": p.title,
+                "target": p.target,
+                "url": format!("/petitions/{}", p.slug),
+                "signature_count": p.signature_count,
+                "goal": p.goal,
+                "percent": percent(p.signature_count.into(), p.goal.map(Into::into)),
+            })
+        })
+        .collect()
+}
+
+/// Open fundraisers, with what was raised against the goal.
+fn fundraiser_cards(fundraisers: &[Fundraiser], locale: Locale) -> Vec<Value> {
+    fundraisers
+        .iter()
+        .map(|f| {
+            let (raised, goal, percent) = progress(f, locale);
+            json!({
+                "title": f.row.title,
+                "url": format!("/fundraisers/{}", f.row.slug),
+                "raised": raised,
+                "goal": goal,
+                "percent": percent,
+                "donor_count": f.donors,
+            })
+        })
+        .collect()
+}
+
 /// `GET /`: what is coming up, and what is open to sign or give to.
 #[handler]
 pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>) -> Response {
@@ -238,48 +290,11 @@ pub async fn home(req: &Request, state: Data<&AppState>, query: Query<LangQuery>
         Ok(lists) => lists,
         Err(e) => return failure(&state, locale, &e),
     };
-    let events: Vec<Value> = events
-        .iter()
-        .map(|e| &e.row)
-        .map(|e| {
-            json!({
-                "title": e.title,
-                "kind": e.kind.as_str(),
-                "when": when_of(e, locale),
-                "place": place_of(e),
-                "url": format!("/events/{}", e.slug),
-                "cancelled": e.status == EventStatus::Cancelled,
-            })
-        })
-        .collect();
-    let petitions: Vec<Value> = petitions
-        .iter()
-        .map(|p| &p.item)
-        .map(|p| {
-            json!({
-                "title": p.title,
-                "target": p.target,
-                "url": format!("/petitions/{}", p.slug),
-                "signature_count": p.signature_count,
-                "goal": p.goal,
-                "percent": percent(p.signature_count.into(), p.goal.map(Into::into)),
-            })
-        })
-        .collect();
-    let fundraisers: Vec<Value> = fundraisers
-        .iter()
-        .map(|f| {
-            let (raised, goal, percent) = progress(f, locale);
-            json!({
-                "title": f.row.title,
-                "url": format!("/fundraisers/{}", f.row.slug),
-                "raised": raised,
-                "goal": goal,
-                "percent": percent,
-                "donor_count": f.donors,
-            })
-        })
-        .collect();
+    let (events, petitions, fundraisers) = (
+        event_cards(events.iter().map(|e| &e.row), locale),
+        petition_cards(&petitions),
+        fundraiser_cards(&fundraisers, locale),
+    );
     let description = say(locale, "page.home.description", &[]);
     page(
         &state,
@@ -310,13 +325,20 @@ pub async fn show_event(
         return crate::calendar::feed::event_file(req, &state, id_or_slug).await;
     }
     let emailed = query.rsvp.as_deref() == Some("emailed");
-    event_page(&state, &name, StatusCode::OK, None, emailed).await
+    let form = query
+        .source
+        .as_deref()
+        .and_then(crate::petitions::review::Source::from_link)
+        .map(|s| FormState::fresh(json!({ "source": s.as_ref() })));
+    event_page(&state, &name, StatusCode::OK, form, emailed).await
 }
 
 #[derive(Debug, Deserialize)]
 pub struct EventQuery {
     /// `emailed`: after an RSVP from an address that had already answered.
     rsvp: Option<String>,
+    /// Where the visitor came from, kept with the consent they give here.
+    source: Option<String>,
 }
 
 async fn event_page(
@@ -448,7 +470,7 @@ pub(crate) async fn render_event(
 pub async fn rsvp(req: &Request, state: Data<&AppState>, posted: Posted) -> Response {
     let (field, name) = (|name| posted.field(name), &posted.name);
     let values = json!({ "name": field("name"), "email": field("email"), "guests": field("guests"),
-                "subscribe": posted.ticked("subscribe") });
+                "subscribe": posted.ticked("subscribe"), "source": field("source") });
     let Some(reference) = posted.reference() else {
         return not_found(&state, Locale::En);
     };
@@ -478,7 +500,12 @@ pub async fn rsvp(req: &Request, state: Data<&AppState>, posted: Posted) -> Resp
     // The event's page again, with what was typed and what was wrong.
     let again = async |status, form| event_page(&state, name, status, Some(form), false).await;
     let parsed = match parsed {
-        Ok(parsed) => parsed,
+        // A source that does not fit is dropped: the link never stops a supporter.
+        Ok(parsed) => RsvpForm {
+            source: crate::petitions::review::Source::from_link(field("source"))
+                .map(|s| s.as_ref().to_owned()),
+            ..parsed
+        },
         Err(fields) => {
             let form = FormState::refused(values, &fields, event_locale().await);
             return again(StatusCode::UNPROCESSABLE_ENTITY, form).await;
@@ -695,8 +722,23 @@ pub async fn sign(req: &Request, state: Data<&AppState>, posted: Posted) -> Resp
 
 /// `GET /fundraisers/{id_or_slug}`: progress, recent gifts and the form to give.
 #[handler]
-pub async fn show_fundraiser(state: Data<&AppState>, name: Path<String>) -> Response {
-    fundraiser_page(&state, &name, StatusCode::OK, None).await
+pub async fn show_fundraiser(
+    state: Data<&AppState>,
+    name: Path<String>,
+    query: Query<SourceQuery>,
+) -> Response {
+    let form = query
+        .source
+        .as_deref()
+        .and_then(crate::petitions::review::Source::from_link)
+        .map(|s| FormState::fresh(json!({ "source": s.as_ref() })));
+    fundraiser_page(&state, &name, StatusCode::OK, form).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SourceQuery {
+    /// Where the visitor came from, kept with the consent they give here.
+    source: Option<String>,
 }
 
 async fn fundraiser_page(
@@ -781,6 +823,7 @@ pub async fn donate(req: &Request, state: Data<&AppState>, posted: Posted) -> Re
         "name": field("name"), "email": field("email"), "message": field("message"),
         "anonymous": posted.ticked("anonymous"),
         "subscribe": posted.ticked("subscribe"),
+        "source": field("source"),
     });
     let public = async |fundraiser: &PublicRef| state.fundraisers.public(fundraiser).await;
     let (_, f) = or_page!(public_content(&state, name, public, FundraiserError::code).await);
@@ -828,6 +871,9 @@ pub async fn donate(req: &Request, state: Data<&AppState>, posted: Posted) -> Re
         },
         locale: Some(locale.as_str().into()),
         subscribe: posted.ticked("subscribe"),
+        // A source that does not fit is dropped: the link never stops a supporter.
+        source: crate::petitions::review::Source::from_link(field("source"))
+            .map(|s| s.as_ref().to_owned()),
     };
     let parsed = match DonateForm::parse(gift) {
         Ok(parsed) => parsed,
@@ -936,5 +982,150 @@ mod tests {
                 assert!(!text.contains("SERVICE WORDS"), "{locale}: {text}");
             }
         }
+    }
+}
+
+// --- an organisation's page and its "Join us" form ---------------------------------
+
+/// What an organisation's page lists of each kind at most.
+const ORGANISATION_LIST: u64 = 20;
+
+#[derive(Debug, Deserialize)]
+pub struct OrganisationQuery {
+    lang: Option<String>,
+    /// Where the visitor came from, kept with the consent they give here.
+    source: Option<String>,
+    /// `yes` after the "Join us" form was sent.
+    joined: Option<String>,
+}
+
+/// `GET /o/{slug}`: an organisation's upcoming events, open petitions and
+/// fundraisers, its calendar feed, and its "Join us" form.
+#[handler]
+pub async fn show_organisation(
+    req: &Request,
+    state: Data<&AppState>,
+    slug: Path<String>,
+    query: Query<OrganisationQuery>,
+) -> Response {
+    let locale = visitor_locale(req, query.lang.as_deref());
+    let source = query
+        .source
+        .as_deref()
+        .and_then(crate::petitions::review::Source::from_link);
+    let form = FormState::fresh(json!({ "source": source.as_ref().map(AsRef::as_ref) }));
+    let joined = query.joined.as_deref() == Some("yes");
+    organisation_page(&state, &slug, locale, StatusCode::OK, form, joined).await
+}
+
+async fn organisation_page(
+    state: &AppState,
+    slug: &str,
+    locale: Locale,
+    status: StatusCode,
+    form: FormState,
+    joined: bool,
+) -> Response {
+    let found = async {
+        let Some(organisation) = state.organisations.by_slug(slug).await? else {
+            return anyhow::Ok(None);
+        };
+        let filter = PublicFilter {
+            organisation: Some(organisation.slug.clone()),
+            ..PublicFilter::default()
+        };
+        let limit = Limit::up_to(ORGANISATION_LIST);
+        let events = state
+            .events
+            .public_list(filter, limit, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .items;
+        let theirs = |owner: &str| owner == organisation.slug;
+        let mut petitions = state.petitions.open(Limit::up_to(200)).await?;
+        petitions.retain(|p| theirs(&p.organisation));
+        petitions.truncate(ORGANISATION_LIST as usize);
+        let mut fundraisers = state.fundraisers.open(Limit::up_to(200)).await?;
+        fundraisers.retain(|f| theirs(&f.organisation));
+        fundraisers.truncate(ORGANISATION_LIST as usize);
+        anyhow::Ok(Some((organisation, events, petitions, fundraisers)))
+    };
+    let (organisation, events, petitions, fundraisers) = match found.await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found(state, locale),
+        Err(e) => return failure(state, locale, &e),
+    };
+    let url = format!("{}/o/{}", state.site.public_url, organisation.slug);
+    let feed = format!(
+        "{}/organisations/{}/calendar.ics",
+        state.site.public_url, organisation.slug
+    );
+    let description = say(
+        locale,
+        "page.organisation.description",
+        &[("organisation", organisation.name.as_str().into())],
+    );
+    page(
+        state,
+        status,
+        "organisation",
+        &json!({
+            "locale": locale.as_str(),
+            "organisation": { "name": organisation.name, "slug": organisation.slug },
+            "events": event_cards(events.iter().map(|e| &e.row), locale),
+            "petitions": petition_cards(&petitions),
+            "fundraisers": fundraiser_cards(&fundraisers, locale),
+            "feed_url": feed,
+            "webcal_url": feed.replacen("http", "webcal", 1),
+            "joined": joined,
+            "form": form,
+            "meta": Meta::new(&organisation.name, &description, &description, &url, "website"),
+        }),
+    )
+}
+
+/// `POST /o/{slug}`: the "Join us" form. It asks, and emails a link to confirm;
+/// what it answers never tells whether the address was known.
+#[handler]
+pub async fn join(req: &Request, state: Data<&AppState>, posted: Posted) -> Response {
+    let field = |name| posted.field(name);
+    let locale = Locale::parse(field("locale")).unwrap_or(Locale::En);
+    let values = json!({ "name": field("name"), "email": field("email"),
+                         "subscribe": posted.ticked("subscribe"), "source": field("source") });
+    let again = async |status, form| {
+        organisation_page(&state, &posted.name, locale, status, form, false).await
+    };
+    let mut parsed =
+        crate::consent::JoinForm::parse(field("email"), Some(field("name")), Some(locale.as_str()));
+    if !posted.ticked("subscribe") {
+        let refusal = InvalidField::required("subscribe", "tick the box to join");
+        match &mut parsed {
+            Ok(_) => parsed = Err(vec![refusal]),
+            Err(fields) => fields.push(refusal),
+        }
+    }
+    let mut parsed = match parsed {
+        Ok(parsed) => parsed,
+        Err(fields) => {
+            let form = FormState::refused(values, &fields, locale);
+            return again(StatusCode::UNPROCESSABLE_ENTITY, form).await;
+        }
+    };
+    parsed.source =
+        crate::petitions::review::Source::from_link(field("source")).map(|s| s.as_ref().to_owned());
+    if let Some(seconds) = wait_before(&state.limits.sign, req, &parsed.email) {
+        let form = FormState::too_many(values, seconds, locale);
+        return retry_after(again(StatusCode::TOO_MANY_REQUESTS, form).await, seconds);
+    }
+    match state.consents.join(&posted.name, parsed).await {
+        Ok(()) => see_other(&format!(
+            "/o/{}?joined=yes&lang={}",
+            utf8_percent_encode(&posted.name, PATH_SEGMENT),
+            locale.as_str()
+        )),
+        Err(crate::consent::ConsentError::Content(ContentError::NotFound(_))) => {
+            not_found(&state, locale)
+        }
+        Err(e) => failure(&state, locale, &e),
     }
 }

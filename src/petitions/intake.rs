@@ -225,6 +225,17 @@ async fn take(
         notes.extend(note.map(|note| (i, note)));
     }
 
+    // A petition that asks for no confirmation proves no address: a box ticked
+    // there asks to hear from the organisation, and the subscription's own emailed
+    // link is what makes it count.
+    for (i, note) in &notes {
+        if let Note::Thanks(row, _) = note
+            && row.subscribe
+        {
+            subscribe_unproven(conn, site, jobs[*i].petition(), row).await?;
+        }
+    }
+
     if !notes.is_empty() {
         let mut mails: HashMap<Uuid, PetitionMail<'_>> = HashMap::new();
         let mut emails = Vec::with_capacity(notes.len());
@@ -246,6 +257,42 @@ async fn take(
         outbox::enqueue(conn, site, emails).await?;
     }
     Ok(answers)
+}
+
+/// Ask, for a signer whose address no link has proven, to hear from the
+/// petition's organisation, and email them the link that confirms it.
+async fn subscribe_unproven(
+    conn: &impl ConnectionTrait,
+    site: &Site,
+    petition: &petition::Model,
+    row: &signature::Model,
+) -> Result<(), DbErr> {
+    let organisation = entity::organisation::Entity::find_by_id(petition.organisation_id)
+        .one(conn)
+        .await?;
+    let supporter = entity::supporter::Entity::find_by_id(row.supporter_id)
+        .one(conn)
+        .await?;
+    let (Some(organisation), Some(supporter)) = (organisation, supporter) else {
+        return Ok(());
+    };
+    let locale = crate::domain::Locale::choose(row.locale, &petition.language);
+    let asked = crate::consent::Ask {
+        words: crate::consent::ConsentWords::of_box(locale, "page.petition.subscribe", ""),
+        form: crate::consent::ConsentForm::Signature,
+        source: row.source.clone(),
+        locale,
+    };
+    crate::consent::ask_and_email(
+        conn,
+        site,
+        &organisation,
+        &supporter,
+        &asked,
+        row.created_at,
+    )
+    .await?;
+    Ok(())
 }
 
 /// The signature as first written: pending its confirmation, or counted at once

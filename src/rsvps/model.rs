@@ -36,6 +36,10 @@ rsvp_body! {
         /// Hear about the organisers' future events and campaigns.
         #[oai(nullable)]
         pub subscribe: Option<bool>,
+        /// Where the supporter came from (`newsletter`, `partner-x`): kept with the
+        /// consent they give. At most 100 characters.
+        #[oai(nullable)]
+        pub source: Option<Text>,
     }
 }
 
@@ -59,13 +63,30 @@ impl TryFrom<RsvpRequest> for RsvpForm {
     type Error = Vec<InvalidField>;
 
     fn try_from(r: RsvpRequest) -> Result<Self, Self::Error> {
-        Self::parse(
+        let source = r
+            .source
+            .as_deref()
+            .map(crate::petitions::review::Source::parse)
+            .transpose();
+        let form = Self::parse(
             &r.email,
             &r.name,
             r.guests,
             r.locale.as_deref(),
             r.subscribe.unwrap_or(false),
-        )
+        );
+        match (form, source) {
+            (Ok(form), Ok(source)) => Ok(Self {
+                source: source.flatten().map(|s| s.as_ref().to_owned()),
+                ..form
+            }),
+            (Ok(_), Err(refused)) => Err(vec![refused]),
+            (Err(mut fields), Err(refused)) => {
+                fields.push(refused);
+                Err(fields)
+            }
+            (Err(fields), Ok(_)) => Err(fields),
+        }
     }
 }
 

@@ -109,6 +109,8 @@ pub struct RsvpForm {
     pub guests: i32,
     pub locale: Option<Locale>,
     pub subscribe: bool,
+    /// The `?source=` the supporter came with, kept with the consent they give.
+    pub source: Option<String>,
 }
 
 impl RsvpForm {
@@ -136,6 +138,7 @@ impl RsvpForm {
             guests,
             locale,
             subscribe,
+            source: None,
         })
     }
 
@@ -738,7 +741,9 @@ impl Rsvps {
                 id
             }
         };
-        let asking = form.subscribe.then(|| (form.email.clone(), form.locale));
+        let asking = form
+            .subscribe
+            .then(|| (form.email.clone(), form.locale, form.source.clone()));
         let placing = Placing {
             event_id,
             form,
@@ -752,7 +757,7 @@ impl Rsvps {
         crate::metrics::METRICS.rsvps.inc();
         // The box ticked asks to hear from the event's organisation; an RSVP does
         // not prove the address, so a link to confirm is emailed.
-        if let Some((email, locale)) = asking
+        if let Some((email, locale, source)) = asking
             && let Some(event) = event::Entity::find_by_id(event_id).one(&self.db).await?
         {
             crate::consent::ask_after_rsvp(
@@ -761,6 +766,7 @@ impl Rsvps {
                 event.organisation_id,
                 &email,
                 locale,
+                source,
             )
             .await?;
         }

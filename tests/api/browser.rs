@@ -547,6 +547,11 @@ async fn the_home_and_unsubscribe_pages_in_the_browser() {
     }
     browser.screenshot("home").await;
 
+    browser.goto(&app.url("/o/lrbc")).await;
+    let text = browser.wait_for("Join us").await;
+    assert!(text.contains("Film night"), "{text}");
+    browser.screenshot("organisation").await;
+
     let link = crate::emails::reminded(&app, &token, "ana@example.org").await;
     browser.goto(&app.url(&path_of(&link))).await;
     browser.find(Locator::Css("button[type=\"submit\"]")).await;

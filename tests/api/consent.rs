@@ -212,6 +212,30 @@ async fn a_signatures_consent_counts_once_confirmed_with_its_words_form_and_sour
 }
 
 #[tokio::test]
+async fn a_box_ticked_on_a_petition_without_confirmation_asks_and_counts_once_the_link_is_followed()
+{
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let petition = open_petition(&app, &token, json!({ "require_confirmation": false })).await;
+    sign(
+        &app,
+        id_of(&petition),
+        "ana@example.org",
+        json!({ "subscribe": true, "source": "radio" }),
+    )
+    .await
+    .expect(201);
+    // The signature counts at once; the consent waits for the address.
+    assert!(subscribers(&app, &token, "lrbc").await.is_empty());
+
+    confirm_subscription(&app, "ana@example.org").await;
+    let list = subscribers(&app, &token, "lrbc").await;
+    assert_eq!(emails_of(&list), ["ana@example.org"]);
+    assert_eq!(list[0]["form"], "signature");
+    assert_eq!(list[0]["source"], "radio");
+}
+
+#[tokio::test]
 async fn a_signature_without_the_box_ticked_gives_no_consent() {
     let app = spawn_app().await;
     let token = app.owner_of("lrbc").await;
@@ -461,7 +485,12 @@ async fn an_rsvp_with_the_box_ticked_counts_once_the_emailed_link_is_followed() 
         .published_event(&token, crate::helpers::meeting("Film night"))
         .await;
     let path = format!("/events/{}", event["slug"].as_str().unwrap());
-    let page = open(&app, &path).await;
+    let page = open(&app, &format!("{path}?source=flyer")).await;
+    assert_eq!(
+        page.value_of("source"),
+        "flyer",
+        "the page carries its source"
+    );
     let box_html = "<input id=\"subscribe\" name=\"subscribe\" type=\"checkbox\" value=\"yes\">";
     assert!(page.text.contains(box_html), "{}", page.text);
     assert!(
@@ -478,6 +507,7 @@ async fn an_rsvp_with_the_box_ticked_counts_once_the_emailed_link_is_followed() 
             ("email", "ana@example.org"),
             ("guests", "0"),
             ("subscribe", "yes"),
+            ("source", "flyer"),
         ],
     )
     .await;
@@ -488,6 +518,7 @@ async fn an_rsvp_with_the_box_ticked_counts_once_the_emailed_link_is_followed() 
     let list = subscribers(&app, &token, "lrbc").await;
     assert_eq!(emails_of(&list), ["ana@example.org"]);
     assert_eq!(list[0]["form"], "rsvp");
+    assert_eq!(list[0]["source"], "flyer");
 
     // Without the box ticked, an RSVP asks nothing.
     app.rsvp(id_of(&event), "ben@example.org", json!({}))
@@ -547,7 +578,7 @@ async fn a_donation_with_the_box_ticked_counts_once_the_emailed_link_is_followed
     let gift = |email: &str, subscribe: bool| {
         json!({
             "amount": { "amount": 2500, "currency": "GBP" },
-            "email": email, "name": "Ana", "subscribe": subscribe,
+            "email": email, "name": "Ana", "subscribe": subscribe, "source": "newsletter",
         })
     };
     let path = format!(
@@ -570,6 +601,7 @@ async fn a_donation_with_the_box_ticked_counts_once_the_emailed_link_is_followed
     let list = subscribers(&app, &token, "hov").await;
     assert_eq!(emails_of(&list), ["ana@example.org"]);
     assert_eq!(list[0]["form"], "donation");
+    assert_eq!(list[0]["source"], "newsletter");
     app.deliver_emails().await;
     assert!(
         app.smtp
@@ -655,4 +687,108 @@ async fn the_console_record_shows_each_consent_with_its_provenance() {
         text_of(page.one("#consent")).starts_with("Yes"),
         "this organisation holds her active consent"
     );
+}
+
+// --- the organisation's page and its "Join us" form ----------------------------------
+
+#[tokio::test]
+async fn an_organisations_page_lists_its_own_events_and_offers_join_us_unticked() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let other = app.owner_of("hov").await;
+    app.published_event(&token, crate::helpers::meeting("Our film night"))
+        .await;
+    app.published_event(&other, crate::helpers::meeting("Their rally"))
+        .await;
+
+    let shown = open(&app, "/o/lrbc").await;
+
+    assert_eq!(shown.status, 200);
+    assert_eq!(shown.h1(), "The lrbc group");
+    let text = shown.visible_text();
+    assert!(text.contains("Our film night"), "{text}");
+    assert!(!text.contains("Their rally"), "{text}");
+    let box_ = shown.field("subscribe");
+    assert_eq!(box_.value().attr("type"), Some("checkbox"));
+    assert_eq!(box_.value().attr("checked"), None, "off by default");
+    assert!(
+        shown.links_to(|href| href.ends_with("/organisations/lrbc/calendar.ics")),
+        "the feed is linked"
+    );
+    assert_eq!(open(&app, "/o/nobody").await.status, 404);
+}
+
+#[tokio::test]
+async fn joining_on_the_page_without_the_box_ticked_is_refused_beside_it() {
+    let app = spawn_app().await;
+    app.owner_of("lrbc").await;
+
+    let refused = submit(
+        &app,
+        "/o/lrbc",
+        &[
+            ("email", "ana@example.org"),
+            ("name", "Ana"),
+            ("locale", "es"),
+        ],
+    )
+    .await;
+
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(
+        crate::console::error_beside(&refused, "subscribe"),
+        "Marca la casilla para unirte."
+    );
+    assert_eq!(refused.value_of("email"), "ana@example.org");
+    app.deliver_emails().await;
+    assert!(app.smtp.to("ana@example.org").is_empty());
+}
+
+#[tokio::test]
+async fn joining_on_the_page_keeps_the_words_the_form_and_the_source_once_confirmed() {
+    let app = spawn_app().await;
+    let token = app.owner_of("lrbc").await;
+    let shown = open(&app, "/o/lrbc?source=flyer&lang=fr").await;
+    assert_eq!(shown.value_of("source"), "flyer");
+
+    let sent = submit(
+        &app,
+        "/o/lrbc",
+        &[
+            ("email", "Emile@Example.org"),
+            ("name", "Émile"),
+            ("locale", "fr"),
+            ("source", "flyer"),
+            ("subscribe", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(sent.status, 303);
+    let after = crate::pages::follow(&app, &sent).await;
+    assert!(
+        after
+            .visible_text()
+            .contains("Consultez votre boîte de réception"),
+        "{}",
+        after.text
+    );
+    assert!(subscribers(&app, &token, "lrbc").await.is_empty());
+
+    confirm_subscription_fr(&app, "Emile@Example.org").await;
+    let list = subscribers(&app, &token, "lrbc").await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["form"], "join");
+    assert_eq!(list[0]["source"], "flyer");
+    assert_eq!(list[0]["locale"], "fr");
+    assert_eq!(
+        list[0]["words"],
+        "Envoyez-moi des nouvelles de The lrbc group par courriel"
+    );
+}
+
+/// As [`confirm_subscription`], for a French speaker.
+async fn confirm_subscription_fr(app: &TestApp, address: &str) {
+    let link = app.emailed_link(address, CONFIRM_LINK).await;
+    let done = submit(app, &path_of(&link), &[]).await;
+    assert_eq!(done.status, 200, "{}", done.text);
 }
