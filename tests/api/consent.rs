@@ -10,10 +10,10 @@ use crate::helpers::{Reply, TestApp, id_of, items, spawn_app};
 use crate::pages::{open, open_petition, path_of, submit};
 use crate::petitions::sign;
 
-const CONFIRM_LINK: &str = "http://127.0.0.1/subscriptions/confirm/";
+pub(crate) const CONFIRM_LINK: &str = "http://127.0.0.1/subscriptions/confirm/";
 
 /// `POST /api/v1/public/organisations/{slug}/subscribers` (the "Join us" form).
-async fn join(app: &TestApp, slug: &str, body: Value) -> Reply {
+pub(crate) async fn join(app: &TestApp, slug: &str, body: Value) -> Reply {
     app.send(
         Method::POST,
         &format!("/api/v1/public/organisations/{slug}/subscribers"),
@@ -39,7 +39,7 @@ fn emails_of(list: &[Value]) -> Vec<&str> {
 
 /// The confirmation link emailed to `address`, opened and its button clicked; the
 /// page after the click.
-async fn confirm_subscription(app: &TestApp, address: &str) -> crate::pages::Page {
+pub(crate) async fn confirm_subscription(app: &TestApp, address: &str) -> crate::pages::Page {
     let link = app.emailed_link(address, CONFIRM_LINK).await;
     let path = path_of(&link);
     let shown = open(app, &path).await;
@@ -376,7 +376,7 @@ async fn a_forged_confirmation_link_finds_nothing() {
 }
 
 /// `POST` the one-click unsubscribe of RFC 8058 to `link`.
-async fn one_click_unsubscribe(app: &TestApp, link: &str) -> Reply {
+pub(crate) async fn one_click_unsubscribe(app: &TestApp, link: &str) -> Reply {
     app.send_raw(
         Method::POST,
         &path_of(link),

@@ -8,14 +8,14 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const TOKEN: &str = "feedback-t0ken";
+pub(crate) const TOKEN: &str = "feedback-t0ken";
 
 async fn app_with_feedback() -> TestApp {
     spawn_app_configured(|config| config.feedback_token = Some(TOKEN.into())).await
 }
 
 /// `POST /webhooks/mail-feedback` with this body and bearer token.
-async fn post_feedback(app: &TestApp, body: &str, token: Option<&str>) -> Reply {
+pub(crate) async fn post_feedback(app: &TestApp, body: &str, token: Option<&str>) -> Reply {
     let mut request = app
         .client
         .post(app.url("/webhooks/mail-feedback"))
@@ -38,7 +38,7 @@ async fn post_feedback(app: &TestApp, body: &str, token: Option<&str>) -> Reply 
 }
 
 /// A DSN as a receiving server writes it, about the email with `message_id`.
-fn dsn(address: &str, action: &str, status: &str, message_id: &str) -> String {
+pub(crate) fn dsn(address: &str, action: &str, status: &str, message_id: &str) -> String {
     format!(
         "From: MAILER-DAEMON@mx.example.net\r\n\
          To: noreply@localhost\r\n\

@@ -45,6 +45,8 @@ mod helpers;
 mod idempotency;
 mod mail_feedback;
 mod mailing_delivery;
+mod mailings;
+mod mailings_at_scale;
 mod openapi;
 mod organisations;
 mod pages;

@@ -234,6 +234,11 @@ impl SmtpServer {
         self.inbox.lock().unwrap().clone()
     }
 
+    /// How many messages arrived, without copying them (for tests of thousands).
+    pub fn count(&self) -> usize {
+        self.inbox.lock().unwrap().len()
+    }
+
     /// Messages whose envelope goes to `address`.
     pub fn to(&self, address: &str) -> Vec<Received> {
         self.all()
