@@ -256,15 +256,17 @@ pub async fn recipients(
     limit: u64,
 ) -> Result<Vec<Recipient>, DbErr> {
     let mut query = reached(organisation_id, audience);
+    // Paged by the column the query is driven by: the consents' index holds them
+    // by organisation then supporter, so a page reads a page, where ordering by
+    // the supporters' own id would sort the whole audience for each one.
+    let by = match audience {
+        Audience::EventAttendees { .. } => Expr::col((supporter::Entity, supporter::Column::Id)),
+        _ => Expr::col((consent::Entity, consent::Column::SupporterId)),
+    };
     if let Some(after) = after {
-        query.and_where(Expr::col((supporter::Entity, supporter::Column::Id)).gt(after));
+        query.and_where(by.clone().gt(after));
     }
-    query
-        .order_by(
-            (supporter::Entity, supporter::Column::Id),
-            sea_orm::Order::Asc,
-        )
-        .limit(limit);
+    query.order_by_expr(by, sea_orm::Order::Asc).limit(limit);
     query
         .expr_as(
             Expr::col((supporter::Entity, supporter::Column::Id)),
