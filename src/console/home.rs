@@ -27,6 +27,7 @@ pub async fn dashboard(console: Console, state: Data<&AppState>) -> Answer {
                 "applications": n.applications,
                 "failed_emails": n.failed_emails,
                 "drafts": n.drafts,
+                "mailing_drafts": n.mailing_drafts,
                 // Said only once the queue is slow enough to matter.
                 "waiting_for": n.oldest_waiting
                     .filter(|at| chrono::Utc::now() - *at > chrono::Duration::minutes(WAITING_TOO_LONG))

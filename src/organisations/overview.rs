@@ -1,13 +1,15 @@
 //! What needs an organiser's attention in each of their organisations, for the
 //! console's first page: applications waiting for approval, emails that failed,
-//! drafts not yet published.
+//! drafts not yet published, mailings not yet sent.
 
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Query};
 
 use super::service::Organisations;
 use crate::access::{Access, Membership};
-use entity::values::{EmailStatus, EventStatus, FundraiserStatus, PetitionStatus, RsvpStatus};
-use entity::{event, fundraiser, outbox_email, petition, rsvp};
+use entity::values::{
+    EmailStatus, EventStatus, FundraiserStatus, MailingStatus, PetitionStatus, RsvpStatus,
+};
+use entity::{event, fundraiser, mailing, outbox_email, petition, rsvp};
 
 /// One organisation's open matters.
 #[derive(Debug, Clone)]
@@ -19,6 +21,8 @@ pub struct Needs {
     pub failed_emails: u64,
     /// Events, petitions and fundraisers still drafts.
     pub drafts: u64,
+    /// Mailings written and not yet sent.
+    pub mailing_drafts: u64,
     /// When its oldest email still waiting to be sent was queued.
     pub oldest_waiting: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -60,12 +64,18 @@ impl Organisations {
                     .filter(fundraiser::Column::Status.eq(FundraiserStatus::Draft))
                     .count(db)
                     .await?;
+            let mailing_drafts = mailing::Entity::find()
+                .filter(mailing::Column::OrganisationId.eq(id))
+                .filter(mailing::Column::Status.eq(MailingStatus::Draft))
+                .count(db)
+                .await?;
             let oldest_waiting = crate::email::outbox::oldest_waiting(db, id).await?;
             all.push(Needs {
                 membership: membership.clone(),
                 applications,
                 failed_emails,
                 drafts,
+                mailing_drafts,
                 oldest_waiting,
             });
         }

@@ -540,3 +540,38 @@ async fn a_mailing_to_nobody_says_so_in_the_organisers_language() {
     );
     assert_eq!(mailing(&app, &token, &id).await["status"], "draft");
 }
+
+#[tokio::test]
+async fn the_dashboard_tells_of_mailings_written_and_not_yet_sent() {
+    let app = spawn_app().await;
+    let (token, browser) = owner_signed_in(&app).await;
+    let before = browser.open("/admin").await;
+    assert!(
+        !before.visible_text().contains("not yet sent"),
+        "{}",
+        before.text
+    );
+
+    app.post_json(
+        "/api/v1/mailings",
+        &token,
+        &json!({
+            "organisation": "circle",
+            "audience": { "kind": "subscribers" },
+            "subject": { "en": "News" },
+            "body": { "en": "Soon." },
+        }),
+    )
+    .await
+    .expect(201);
+
+    let after = browser.open("/admin").await;
+    assert!(
+        after
+            .visible_text()
+            .contains("1 mailing written and not yet sent"),
+        "{}",
+        after.text
+    );
+    assert!(after.links_to(|href| href == "/admin/circle/mailings"));
+}
