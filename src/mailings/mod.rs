@@ -862,7 +862,8 @@ impl Mailings {
                 recipients: audience::count(&self.db, row.organisation_id, &audience).await?,
                 ..Figures::default()
             },
-            MailingStatus::Sending => {
+            // Counted from the outbox until its figures are kept.
+            _ if row.finished_at.is_none() => {
                 let counts = outbox_counts(&self.db, row.id).await?;
                 Figures {
                     recipients: u64::try_from(row.recipients).unwrap_or(0),
@@ -871,16 +872,7 @@ impl Mailings {
                     ..counts
                 }
             }
-            MailingStatus::Sent | MailingStatus::Cancelled if row.finished_at.is_none() => {
-                let counts = outbox_counts(&self.db, row.id).await?;
-                Figures {
-                    recipients: u64::try_from(row.recipients).unwrap_or(0),
-                    bounced: u64::try_from(row.bounced).unwrap_or(0),
-                    unsubscribed: u64::try_from(row.unsubscribed).unwrap_or(0),
-                    ..counts
-                }
-            }
-            MailingStatus::Sent | MailingStatus::Cancelled => Figures {
+            _ => Figures {
                 recipients: u64::try_from(row.recipients).unwrap_or(0),
                 sent: u64::try_from(row.sent).unwrap_or(0),
                 failed: u64::try_from(row.failed).unwrap_or(0),

@@ -5,73 +5,30 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::*;
+use crate::mailings::{Consenting, seed_consenting};
 use crate::smtp::SmtpServer;
 
 /// `n` supporters of `slug` with a confirmed consent, written straight to the
 /// database: the mailing is under test here, not the "Join us" form.
 async fn subscribers(app: &TestApp, slug: &str, n: usize) -> Vec<String> {
+    let addresses: Vec<String> = (0..n)
+        .map(|i| format!("sub{i}@{slug}.example.org"))
+        .collect();
+    let people: Vec<Consenting> = addresses
+        .iter()
+        .map(|email| Consenting {
+            email: email.clone(),
+            locale: None,
+            consent_locale: entity::domain::Locale::En,
+        })
+        .collect();
     let db = app.database().await;
-    let organisation = entity::organisation::Entity::find()
-        .filter(entity::organisation::Column::Slug.eq(slug))
-        .one(&db)
-        .await
-        .unwrap()
-        .expect("the organisation");
-    let now = Utc::now();
-    let mut addresses = Vec::with_capacity(n);
-    let mut people = Vec::with_capacity(n);
-    let mut consents = Vec::with_capacity(n);
-    for i in 0..n {
-        let id = Uuid::now_v7();
-        let address = format!("sub{i}@{slug}.example.org");
-        people.push(entity::supporter::ActiveModel {
-            id: Set(id),
-            email_key: Set(address.clone()),
-            email: Set(entity::domain::SupporterEmail::Known(
-                entity::domain::Email::parse(&address).unwrap(),
-            )),
-            name: Set(format!("Subscriber {i}")),
-            locale: Set(None),
-            subscribed: Set(false),
-            unsubscribed_at: Set(None),
-            feed_token: Set(id.to_string()),
-            erased_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        });
-        consents.push(entity::consent::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organisation_id: Set(organisation.id),
-            supporter_id: Set(id),
-            status: Set(entity::values::ConsentStatus::Active),
-            words: Set("Keep me updated".into()),
-            form: Set(entity::values::ConsentForm::Join),
-            source: Set(None),
-            locale: Set(entity::domain::Locale::En),
-            asked_at: Set(now),
-            confirmed_at: Set(Some(now)),
-            withdrawn_at: Set(None),
-        });
-        addresses.push(address);
-    }
-    for chunk in people.chunks(500) {
-        entity::supporter::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&db)
-            .await
-            .unwrap();
-    }
-    for chunk in consents.chunks(500) {
-        entity::consent::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&db)
-            .await
-            .unwrap();
-    }
+    seed_consenting(&db, slug, &people).await;
     let _ = db.close().await;
     addresses
 }
