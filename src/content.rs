@@ -569,6 +569,16 @@ pub enum Order {
     NewestFirst,
 }
 
+/// The ids of the content of `E` these organisations own, as a subquery (`… IN
+/// (SELECT id FROM petitions WHERE organisation_id IN (…))`).
+pub fn ids_owned_by<E: Owned>(organisations: &[Uuid]) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(E::ID)
+        .from(E::default())
+        .and_where(E::OWNER.is_in(organisations.to_vec()))
+        .to_owned()
+}
+
 /// The content of the organiser's organisations.
 pub fn of_organisations<E: Owned>(access: &Access) -> Select<E> {
     E::find().filter(E::OWNER.is_in(access.organisation_ids()))

@@ -410,11 +410,7 @@ impl Stats {
         period: Period,
     ) -> Result<Daily, StatsError> {
         let span = member_span(access, organisation, period)?;
-        let petitions = Query::select()
-            .column(petition::Column::Id)
-            .from(petition::Entity)
-            .and_where(petition::Column::OrganisationId.eq(organisation.id))
-            .to_owned();
+        let petitions = content::ids_owned_by::<petition::Entity>(&[organisation.id]);
         self.signatures_in(
             Condition::all().add(signature::Column::PetitionId.in_subquery(petitions)),
             &span,
@@ -436,7 +432,11 @@ impl Stats {
                 rsvp::Column::CreatedAt,
                 "SUM(1 + guests)",
                 Condition::all()
-                    .add(rsvp::Column::EventId.in_subquery(events_of(organisation)))
+                    .add(
+                        rsvp::Column::EventId.in_subquery(content::ids_owned_by::<event::Entity>(
+                            &[organisation.id],
+                        )),
+                    )
                     .add(rsvp::Column::Status.eq(RsvpStatus::Going)),
                 &span.bounds(),
             )
@@ -456,11 +456,7 @@ impl Stats {
         period: Period,
     ) -> Result<MoneyDaily, StatsError> {
         let span = member_span(access, organisation, period)?;
-        let fundraisers = Query::select()
-            .column(fundraiser::Column::Id)
-            .from(fundraiser::Entity)
-            .and_where(fundraiser::Column::OrganisationId.eq(organisation.id))
-            .to_owned();
+        let fundraisers = content::ids_owned_by::<fundraiser::Entity>(&[organisation.id]);
         self.money_in(
             Condition::all().add(donation::Column::FundraiserId.in_subquery(fundraisers)),
             &span,
@@ -479,16 +475,8 @@ impl Stats {
             return Err(ContentError::NotFound("organisation"));
         }
         let since = Utc::now() - chrono::Duration::days(30);
-        let petitions = Query::select()
-            .column(petition::Column::Id)
-            .from(petition::Entity)
-            .and_where(petition::Column::OrganisationId.eq(organisation.id))
-            .to_owned();
-        let fundraisers = Query::select()
-            .column(fundraiser::Column::Id)
-            .from(fundraiser::Entity)
-            .and_where(fundraiser::Column::OrganisationId.eq(organisation.id))
-            .to_owned();
+        let petitions = content::ids_owned_by::<petition::Entity>(&[organisation.id]);
+        let fundraisers = content::ids_owned_by::<fundraiser::Entity>(&[organisation.id]);
         let signatures = count::<signature::Entity>(
             &self.db,
             Condition::all()
@@ -500,7 +488,10 @@ impl Stats {
         let rsvps = count::<rsvp::Entity>(
             &self.db,
             Condition::all()
-                .add(rsvp::Column::EventId.in_subquery(events_of(organisation)))
+                .add(
+                    rsvp::Column::EventId
+                        .in_subquery(content::ids_owned_by::<event::Entity>(&[organisation.id])),
+                )
                 .add(rsvp::Column::Status.eq(RsvpStatus::Going))
                 .add(rsvp::Column::CreatedAt.gte(since)),
         )
@@ -659,15 +650,6 @@ fn member_span(
         period.days(),
         Utc::now(),
     ))
-}
-
-/// The events an organisation owns.
-fn events_of(organisation: &organisation::Model) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(event::Column::Id)
-        .from(event::Entity)
-        .and_where(event::Column::OrganisationId.eq(organisation.id))
-        .to_owned()
 }
 
 async fn count<E: EntityTrait>(db: &impl ConnectionTrait, filter: Condition) -> Result<i64, DbErr> {

@@ -756,11 +756,7 @@ impl<'a> Holdings<'a> {
 
     /// The ids of the content of `E` these organisations own.
     fn owned<E: content::Owned>(&self) -> SelectStatement {
-        Query::select()
-            .column(E::ID)
-            .from(E::default())
-            .and_where(E::OWNER.is_in(self.organisations.to_vec()))
-            .to_owned()
+        content::ids_owned_by::<E>(self.organisations)
     }
 
     /// Does anything outside these holdings belong to the supporter?
