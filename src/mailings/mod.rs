@@ -534,7 +534,10 @@ impl Mailings {
             }
             None => {
                 let audience = Audience::of_row(&row);
-                if audience::count(&self.db, row.organisation_id, &audience).await? == 0 {
+                // One row tells whether anyone is there; queueing reads them all.
+                let anyone =
+                    audience::recipients(&self.db, row.organisation_id, &audience, None, 1).await?;
+                if anyone.is_empty() {
                     return Err(MailingError::NotNow(NotNow::NobodyToSend));
                 }
                 if self.queue(id, now, true).await?.is_none() {
