@@ -12,6 +12,19 @@ use crate::petitions::sign;
 
 pub(crate) const CONFIRM_LINK: &str = "http://127.0.0.1/subscriptions/confirm/";
 
+/// Every email `address` received, once the outbox is delivered, holds no link to
+/// confirm a subscription: nothing was asked for them.
+async fn assert_no_confirmation_link_to(app: &TestApp, address: &str) {
+    app.deliver_emails().await;
+    assert!(
+        app.smtp
+            .to(address)
+            .iter()
+            .all(|e| !e.text().contains(CONFIRM_LINK)),
+        "a confirmation link went to {address}"
+    );
+}
+
 /// `POST /api/v1/public/organisations/{slug}/subscribers` (the "Join us" form).
 pub(crate) async fn join(app: &TestApp, slug: &str, body: Value) -> Reply {
     app.send(
@@ -524,13 +537,7 @@ async fn an_rsvp_with_the_box_ticked_counts_once_the_emailed_link_is_followed() 
     app.rsvp(id_of(&event), "ben@example.org", json!({}))
         .await
         .expect(201);
-    app.deliver_emails().await;
-    assert!(
-        app.smtp
-            .to("ben@example.org")
-            .iter()
-            .all(|e| !e.text().contains(CONFIRM_LINK))
-    );
+    assert_no_confirmation_link_to(&app, "ben@example.org").await;
 }
 
 /// A gift with the box ticked asks, but paying proves no address: only the
@@ -539,24 +546,7 @@ async fn an_rsvp_with_the_box_ticked_counts_once_the_emailed_link_is_followed() 
 async fn a_donation_with_the_box_ticked_counts_once_the_emailed_link_is_followed() {
     let (app, _fake) = crate::stripe::spawn_app_with_stripe().await;
     let token = app.owner_of("hov").await;
-    let draft = app
-        .post_json(
-            "/api/v1/fundraisers",
-            &token,
-            &json!({ "title": "Fighting fund", "goal": { "amount": 500_000, "currency": "GBP" } }),
-        )
-        .await
-        .expect(201)
-        .clone();
-    let fundraiser = app
-        .post_json(
-            &format!("/api/v1/fundraisers/{}/publish", id_of(&draft)),
-            &token,
-            &json!({}),
-        )
-        .await
-        .expect(200)
-        .clone();
+    let fundraiser = crate::pages::open_fundraiser(&app, &token, json!({})).await;
     // The page offers the box, off by default.
     let page = open(
         &app,
@@ -602,13 +592,7 @@ async fn a_donation_with_the_box_ticked_counts_once_the_emailed_link_is_followed
     assert_eq!(emails_of(&list), ["ana@example.org"]);
     assert_eq!(list[0]["form"], "donation");
     assert_eq!(list[0]["source"], "newsletter");
-    app.deliver_emails().await;
-    assert!(
-        app.smtp
-            .to("ben@example.org")
-            .iter()
-            .all(|e| !e.text().contains(CONFIRM_LINK))
-    );
+    assert_no_confirmation_link_to(&app, "ben@example.org").await;
 }
 
 /// Joining alone makes someone a supporter of the organisation: its organisers
