@@ -6,14 +6,15 @@
 //! viewer sees the counts and no one's name or address, and changes nothing.
 
 use poem::{
-    Request, Response, handler,
-    http::{StatusCode, header},
-    web::{Data, Form},
+    Request, handler,
+    http::StatusCode,
+    web::{Data, Form as Posted},
 };
 use serde_json::{Value, json};
 
-use super::events::InHand;
-use super::{Answer, Console, Fields, OrgAnd, stop};
+use super::held::{Form, InHand, Look, Needs, Write};
+use super::{Answer, Console, Fields, attachment, stop};
+use crate::events::service::Event;
 use crate::pages::{self, see_other};
 use crate::rsvps::service::{Attendee, Count, Decision, RsvpError, RsvpForm, RsvpStatus, Tally};
 use crate::state::AppState;
@@ -32,12 +33,7 @@ const SHOWN: [RsvpStatus; 5] = [
 pub(super) fn refused(console: &Console, state: &AppState, e: &RsvpError) -> poem::Error {
     stop(match e.code() {
         "not_found" => pages::not_found(state, console.locale),
-        "forbidden" => pages::page(
-            state,
-            StatusCode::FORBIDDEN,
-            "admin/forbidden",
-            &json!({ "locale": console.locale.as_str() }),
-        ),
+        "forbidden" => console.forbidden(state),
         _ => console.failure(state, e),
     })
 }
@@ -92,46 +88,21 @@ pub(super) fn row_of(a: &Attendee, console: &Console) -> Value {
 
 /// `GET /admin/{org}/events/{id}/attendees`.
 #[handler]
-pub async fn page(
-    req: &Request,
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-) -> Answer {
-    let hand = InHand::readable(&console, &state, path).await?;
-    let mut notice = json!(null);
-    for done in ["approved", "declined", "added"] {
-        if super::flag(req, done) {
-            notice = say(
-                console.locale,
-                &format!("console.attendees.done_{done}"),
-                &[],
-            )
-            .into();
-        }
-    }
-    show(
-        &console,
-        &state,
-        &hand,
-        StatusCode::OK,
-        notice,
-        json!({}),
-        json!({}),
-    )
-    .await
+pub async fn page(req: &Request, hand: InHand<Event, Look>, state: Data<&AppState>) -> Answer {
+    let flags = ["approved", "declined", "added"];
+    let said = super::held::notice(req, &hand.console, "console.attendees", &flags, &[]);
+    let notice = said.get("_done").cloned().unwrap_or_default();
+    show(&state, &hand, notice, Form::shown(json!({}), json!({}))).await
 }
 
-/// The attendees page with `values` and `errors` in the form to add someone.
-async fn show(
-    console: &Console,
+/// The attendees page, with the form to add someone as `form` holds it.
+async fn show<R: Needs>(
     state: &AppState,
-    hand: &InHand,
-    status: StatusCode,
+    hand: &InHand<Event, R>,
     notice: Value,
-    values: Value,
-    errors: Value,
+    form: Form,
 ) -> Answer {
+    let console = &hand.console;
     let tally = state
         .rsvps
         .tally(console.access(), &hand.reference())
@@ -161,16 +132,22 @@ async fn show(
         None
     };
     let context = json!({
-        "event": hand.view(console),
+        "event": hand.view(),
         "counts": counts(&tally),
         "groups": groups,
         "statuses": SHOWN.map(RsvpStatus::as_str),
         "notice": notice,
-        "values": values,
-        "errors": errors,
+        "values": form.values,
+        "errors": form.errors,
         "max_guests": crate::rsvps::service::MAX_GUESTS,
     });
-    Ok(console.render(state, Some(&hand.current), status, "attendees", context))
+    Ok(console.render(
+        state,
+        Some(&hand.current),
+        form.status,
+        "attendees",
+        context,
+    ))
 }
 
 /// `POST /admin/{org}/events/{id}/attendees/decide`: approve or decline. A row's
@@ -178,12 +155,11 @@ async fn show(
 /// (`action`) on every one ticked (`rsvp`, repeated).
 #[handler]
 pub async fn decide(
-    console: Console,
+    hand: InHand<Event, Write>,
     state: Data<&AppState>,
-    path: OrgAnd<String>,
-    form: Form<Vec<(String, String)>>,
+    form: Posted<Vec<(String, String)>>,
 ) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
+    let console = &hand.console;
     let field = |name: &str| {
         form.0
             .iter()
@@ -211,7 +187,7 @@ pub async fn decide(
         let id = console.id(&state, id)?;
         match state
             .rsvps
-            .decide_at(console.access(), hand.event.row.id, id, decision)
+            .decide_at(console.access(), hand.item.row.id, id, decision)
             .await
         {
             Ok(_) => {}
@@ -227,20 +203,11 @@ pub async fn decide(
         } else {
             "declined"
         };
-        return Ok(see_other(&format!("{}/attendees?{done}=1", hand.base())));
+        return Ok(see_other(&format!("{}/attendees?{done}=1", hand.here())));
     }
     refusals.dedup();
-    let errors = json!({ "_form": refusals.join(" ") });
-    show(
-        &console,
-        &state,
-        &hand,
-        StatusCode::CONFLICT,
-        json!(null),
-        json!({}),
-        errors,
-    )
-    .await
+    let form = Form::conflict(json!({}), refusals.join(" "));
+    show(&state, &hand, json!(null), form).await
 }
 
 /// The RSVP an organiser types in (name, email, guests), checked as the API
@@ -280,24 +247,20 @@ pub(super) fn form_of(form: &Fields) -> Result<RsvpForm, RsvpError> {
 /// `POST /admin/{org}/events/{id}/attendees/add`: add someone (name, email,
 /// guests); capacity still holds.
 #[handler]
-pub async fn add(
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-    form: Fields,
-) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
-    match add_from(&console, &state, &hand, &form, false, "_add").await? {
-        Ok(()) => Ok(see_other(&format!("{}/attendees?added=1", hand.base()))),
+pub async fn add(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    match add_from(&state, &hand, &form, false, "_add").await? {
+        Ok(()) => Ok(see_other(&format!("{}/attendees?added=1", hand.here()))),
         Err((status, errors)) => {
+            let values = form.typed();
             show(
-                &console,
                 &state,
                 &hand,
-                status,
                 json!(null),
-                form.typed(),
-                errors,
+                Form {
+                    status,
+                    values,
+                    errors,
+                },
             )
             .await
         }
@@ -307,36 +270,27 @@ pub async fn add(
 /// `GET /admin/{org}/events/{id}/attendees.csv`: every attendee, with the columns
 /// of the API's export. Viewers are refused (403).
 #[handler]
-pub async fn csv(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
+pub async fn csv(hand: InHand<Event, Write>, state: Data<&AppState>) -> Answer {
     let all = state
         .rsvps
-        .all_attendees(console.access(), &hand.reference())
+        .all_attendees(hand.console.access(), &hand.reference())
         .await
-        .map_err(|e| refused(&console, &state, &e))?;
-    let body = crate::rsvps::api::csv(&all);
-    // A slug is letters, digits and hyphens: safe in a file name.
-    let name = &hand.event.row.slug;
-    Ok(Response::builder()
-        .content_type("text/csv; charset=utf-8")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"attendees-{name}.csv\""),
-        )
-        .body(body))
+        .map_err(|e| refused(&hand.console, &state, &e))?;
+    let name = format!("attendees-{}.csv", hand.item.row.slug);
+    Ok(attachment(&name, crate::rsvps::api::csv(&all)))
 }
 
 /// Add the person a form names (checked in at once for a walk-in). A refusal is
 /// its status and the messages to show: each bad field beside itself (422), a
 /// full or closed event above the form under `refusal_key` (409).
 pub(super) async fn add_from(
-    console: &Console,
     state: &AppState,
-    hand: &InHand,
+    hand: &InHand<Event, Write>,
     form: &Fields,
     checked_in: bool,
     refusal_key: &str,
 ) -> poem::Result<Result<(), (StatusCode, Value)>> {
+    let console = &hand.console;
     let added = match form_of(form) {
         Ok(rsvp) => {
             state

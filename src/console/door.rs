@@ -9,15 +9,15 @@
 
 use poem::{
     handler,
-    http::StatusCode,
     web::{Data, Query},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::attendees::{counts, refused, row_of, why};
-use super::events::InHand;
-use super::{Answer, Console, Fields, OrgAnd};
+use super::held::{Form, InHand, Needs, Write};
+use super::{Answer, Fields};
+use crate::events::service::Event;
 use crate::http::headers::PagePolicy;
 use crate::pages::see_other;
 use crate::rsvps::service::Decision;
@@ -38,52 +38,30 @@ pub struct DoorQuery {
 
 /// `GET /admin/{org}/events/{id}/door?q=`.
 #[handler]
-pub async fn page(
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-    query: Query<DoorQuery>,
-) -> Answer {
-    let hand = InHand::readable(&console, &state, path).await?;
+pub async fn page(hand: InHand<Event>, state: Data<&AppState>, query: Query<DoorQuery>) -> Answer {
     let notice = match query.done.as_str() {
-        done @ ("in" | "undone" | "walk_in") => {
-            say(console.locale, &format!("console.door.done_{done}"), &[]).into()
-        }
+        done @ ("in" | "undone" | "walk_in") => say(
+            hand.console.locale,
+            &format!("console.door.done_{done}"),
+            &[],
+        )
+        .into(),
         _ => Value::Null,
     };
-    show(&console, &state, &hand, &query.q, Said::notice(notice)).await
+    let form = Form::shown(json!({}), json!({}));
+    show(&state, &hand, &query.q, notice, form).await
 }
 
-/// What the door says beside its list: a notice after a form that succeeded, or
-/// the form refused, with what was typed and why.
-struct Said {
-    status: StatusCode,
+/// The door with the search `q`; beside its list a notice after a form that
+/// succeeded, or the walk-in form refused, with what was typed and why.
+async fn show<R: Needs>(
+    state: &AppState,
+    hand: &InHand<Event, R>,
+    q: &str,
     notice: Value,
-    values: Value,
-    errors: Value,
-}
-
-impl Said {
-    fn notice(notice: Value) -> Self {
-        Self {
-            status: StatusCode::OK,
-            notice,
-            values: json!({}),
-            errors: json!({}),
-        }
-    }
-
-    fn refused(status: StatusCode, values: Value, errors: Value) -> Self {
-        Self {
-            status,
-            notice: Value::Null,
-            values,
-            errors,
-        }
-    }
-}
-
-async fn show(console: &Console, state: &AppState, hand: &InHand, q: &str, said: Said) -> Answer {
+    form: Form,
+) -> Answer {
+    let console = &hand.console;
     let tally = state
         .rsvps
         .tally(console.access(), &hand.reference())
@@ -101,20 +79,20 @@ async fn show(console: &Console, state: &AppState, hand: &InHand, q: &str, said:
         None
     };
     let context = json!({
-        "event": hand.view(console),
+        "event": hand.view(),
         "counts": counts(&tally),
         "q": q,
         "found": found,
         "most": SHOWN,
-        "notice": said.notice,
-        "values": said.values,
-        "errors": said.errors,
+        "notice": notice,
+        "values": form.values,
+        "errors": form.errors,
     });
     // Search as you type (`/assets/door.js`); the form works without it.
     Ok(console.render_with(
         state,
         Some(&hand.current),
-        said.status,
+        form.status,
         "door",
         context,
         PagePolicy::SiteWithOwnScript,
@@ -122,56 +100,45 @@ async fn show(console: &Console, state: &AppState, hand: &InHand, q: &str, said:
 }
 
 /// Back to the door with the search as it was.
-fn back(hand: &InHand, q: &str, done: &str) -> poem::Response {
+fn back(hand: &InHand<Event, Write>, q: &str, done: &str) -> poem::Response {
     let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
-    see_other(&format!("{}/door?q={q}&done={done}", hand.base()))
+    see_other(&format!("{}/door?q={q}&done={done}", hand.here()))
 }
 
 /// `POST /admin/{org}/events/{id}/door/check-in` (`rsvp`, and `q` to come back to).
 #[handler]
-pub async fn check_in(
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-    form: Fields,
-) -> Answer {
-    act(console, state, path, form, Decision::CheckIn, "in").await
+pub async fn check_in(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    act(&hand, &state, &form, Decision::CheckIn, "in").await
 }
 
 /// `POST /admin/{org}/events/{id}/door/undo`: take a check-in back.
 #[handler]
-pub async fn undo(
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-    form: Fields,
-) -> Answer {
-    act(console, state, path, form, Decision::UndoCheckIn, "undone").await
+pub async fn undo(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    act(&hand, &state, &form, Decision::UndoCheckIn, "undone").await
 }
 
 async fn act(
-    console: Console,
-    state: Data<&'_ AppState>,
-    path: OrgAnd<String>,
-    form: Fields,
+    hand: &InHand<Event, Write>,
+    state: &AppState,
+    form: &Fields,
     decision: Decision,
     done: &str,
 ) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
-    let id = console.id(&state, form.get("rsvp"))?;
+    let console = &hand.console;
+    let id = console.id(state, form.get("rsvp"))?;
     let q = form.get("q");
     match state
         .rsvps
-        .decide_at(console.access(), hand.event.row.id, id, decision)
+        .decide_at(console.access(), hand.item.row.id, id, decision)
         .await
     {
-        Ok(_) => Ok(back(&hand, q, done)),
-        Err(e) => match why(&console, &e) {
+        Ok(_) => Ok(back(hand, q, done)),
+        Err(e) => match why(console, &e) {
             Some(why) => {
-                let said = Said::refused(StatusCode::CONFLICT, json!({}), json!({ "_form": why }));
-                show(&console, &state, &hand, q, said).await
+                let form = Form::conflict(json!({}), why);
+                show(state, hand, q, Value::Null, form).await
             }
-            None => Err(refused(&console, &state, &e)),
+            None => Err(refused(console, state, &e)),
         },
     }
 }
@@ -179,19 +146,17 @@ async fn act(
 /// `POST /admin/{org}/events/{id}/door/walk-in` (name, email, guests): added and
 /// checked in at once; a full event says so.
 #[handler]
-pub async fn walk_in(
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-    form: Fields,
-) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
+pub async fn walk_in(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fields) -> Answer {
     let q = form.get("q");
     let (status, errors) =
-        match super::attendees::add_from(&console, &state, &hand, &form, true, "_walk_in").await? {
+        match super::attendees::add_from(&state, &hand, &form, true, "_walk_in").await? {
             Ok(()) => return Ok(back(&hand, form.get("name"), "walk_in")),
             Err(refusal) => refusal,
         };
-    let said = Said::refused(status, form.typed(), errors);
-    show(&console, &state, &hand, q, said).await
+    let refused = Form {
+        status,
+        values: form.typed(),
+        errors,
+    };
+    show(&state, &hand, q, Value::Null, refused).await
 }

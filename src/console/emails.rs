@@ -10,13 +10,13 @@ use chrono::{DateTime, Utc};
 use poem::{
     handler,
     http::StatusCode,
-    web::{Data, Path, Query},
+    web::{Data, Query},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::held::{Org, Write};
 use super::{Answer, Console, Current, OrgAnd, stop};
-use crate::access::Role;
 use crate::content::{Cursor, Limit};
 use crate::domain::Locale;
 use crate::email::outbox::{self, Status};
@@ -43,13 +43,8 @@ pub struct EmailsQuery {
 /// `GET /admin/{org}/emails`: counts by kind for everyone; for organisers, each
 /// failed email (a page at a time) and each one waiting, with a button to retry.
 #[handler]
-pub async fn page(
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-    query: Query<EmailsQuery>,
-) -> Answer {
-    let current = console.organisation(&state, &org).await?;
+pub async fn page(org: Org, state: Data<&AppState>, query: Query<EmailsQuery>) -> Answer {
+    let (console, current) = org.into_parts();
     let notice = match query.retried {
         Some(n) => Some(say(
             console.locale,
@@ -194,11 +189,9 @@ pub fn age_words(console: &Console, since: DateTime<Utc>) -> String {
 /// `POST /admin/{org}/emails/{id}/retry`: put a failed email back in the queue
 /// with fresh attempts; the worker sends it again.
 #[handler]
-pub async fn retry(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (org, id) = path.0;
-    let current = console
-        .organisation_as(&state, &org, Role::Organiser)
-        .await?;
+pub async fn retry(org: Org<Write>, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
+    let (console, current) = org.into_parts();
+    let (_, id) = path.0;
     let id = console.id(&state, &id)?;
     let failure = |e: sea_orm::DbErr| stop(console.failure(&state, &e));
     let ours = vec![current.model.id];
@@ -223,10 +216,8 @@ pub async fn retry(console: Console, state: Data<&AppState>, path: OrgAnd<String
 /// `POST /admin/{org}/emails/retry`: every failed email of the organisation back
 /// in the queue.
 #[handler]
-pub async fn retry_all(console: Console, state: Data<&AppState>, org: Path<String>) -> Answer {
-    let current = console
-        .organisation_as(&state, &org, Role::Organiser)
-        .await?;
+pub async fn retry_all(org: Org<Write>, state: Data<&AppState>) -> Answer {
+    let (console, current) = org.into_parts();
     let n = outbox::retry_all(&state.db, vec![current.model.id])
         .await
         .map_err(|e| stop(console.failure(&state, &e)))?;

@@ -8,16 +8,18 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeZone as _, Utc};
 use poem::{
-    Request, Response, handler,
+    Request, handler,
     http::StatusCode,
-    web::{Data, Path, Query},
+    web::{Data, Query},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Answer, Console, Current, Fields, OrgAnd, stop};
-use crate::access::Role;
+use super::held::{
+    Form, Held, InHand, Look, Needs, Org, Write, done, field_refusals, notice, refused,
+};
+use super::{Answer, Console, Current, Fields};
 use crate::content::{Change, ContentError};
 use crate::domain::{InvalidField, PublicRef, TimeZone};
 use crate::events::listing::{Listing, When};
@@ -26,6 +28,25 @@ use crate::events::service::{
     Visibility,
 };
 use crate::pages::{self, see_other};
+
+impl<R: Needs> InHand<Event, R> {
+    pub fn reference(&self) -> PublicRef {
+        PublicRef::Id(self.item.row.id)
+    }
+
+    /// The event as the page heading shows it.
+    pub fn view(&self) -> Value {
+        let row = &self.item.row;
+        json!({
+            "id": row.id.to_string(),
+            "title": row.title,
+            "status": row.status.as_str(),
+            "when": row.times().map(|t| crate::email::render::when(&t, self.console.locale)).unwrap_or_default(),
+            "capacity": row.capacity,
+            "base": self.here(),
+        })
+    }
+}
 use crate::state::AppState;
 use crate::words::say;
 
@@ -53,13 +74,8 @@ pub struct ListQuery {
 
 /// `GET /admin/{org}/events`: the organisation's events, upcoming by default.
 #[handler]
-pub async fn list(
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-    query: Query<ListQuery>,
-) -> Answer {
-    let current = console.organisation(&state, &org).await?;
+pub async fn list(org: Org, state: Data<&AppState>, query: Query<ListQuery>) -> Answer {
+    let (console, current) = org.into_parts();
     let listing = Listing {
         when: When::parse(&query.shown).unwrap_or_default(),
         kind: EventKind::parse(&query.kind),
@@ -69,8 +85,8 @@ pub async fn list(
         .events
         .of_organisation(console.access(), current.model.id, &listing)
         .await
-        .map_err(|e| refused(&console, &state, e))?;
-    let campaigns = campaign_choice(&state, &console, &current).await?;
+        .map_err(|e| refused(&console, &state, &e))?;
+    let campaigns = console.campaign_choice(&state, &current).await?;
     let rows: Vec<Value> = events.iter().map(|e| summary(e, &console)).collect();
     let context = json!({
         "events": rows,
@@ -84,7 +100,7 @@ pub async fn list(
 }
 
 /// One event as a row of the list.
-fn summary(event: &Event, console: &Console) -> Value {
+pub(super) fn summary(event: &Event, console: &Console) -> Value {
     let row = &event.row;
     json!({
         "id": row.id.to_string(),
@@ -110,15 +126,8 @@ pub struct NewQuery {
 /// zone and language; `?parent=` makes a workshop of a forum or a stop of a
 /// delegation, in the parent's zone and language.
 #[handler]
-pub async fn new_page(
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-    query: Query<NewQuery>,
-) -> Answer {
-    let current = console
-        .organisation_as(&state, &org, Role::Organiser)
-        .await?;
+pub async fn new_page(org: Org<Write>, state: Data<&AppState>, query: Query<NewQuery>) -> Answer {
+    let (console, current) = org.into_parts();
     let mut values = json!({
         "kind": "screening",
         "timezone": current.model.timezone.to_string(),
@@ -127,7 +136,9 @@ pub async fn new_page(
         "visibility": "public",
     });
     if let Ok(parent_id) = Uuid::parse_str(&query.parent) {
-        let parent = event_of(&console, &state, &current, parent_id).await?;
+        let parent = Event::read(&state, console.access(), current.model.id, parent_id)
+            .await
+            .map_err(|e| refused(&console, &state, &e))?;
         values["parent_id"] = parent.row.id.to_string().into();
         values["parent_title"] = parent.row.title.clone().into();
         values["timezone"] = parent.row.timezone.to_string().into();
@@ -146,25 +157,16 @@ pub async fn new_page(
         &console,
         &state,
         &current,
-        StatusCode::OK,
         None,
-        values,
-        json!({}),
+        Form::shown(values, json!({})),
     )
     .await
 }
 
 /// `POST /admin/{org}/events/new`: create a draft, then its page.
 #[handler]
-pub async fn create(
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-    form: Fields,
-) -> Answer {
-    let current = console
-        .organisation_as(&state, &org, Role::Organiser)
-        .await?;
+pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    let (console, current) = org.into_parts();
     let (new, unreadable) = new_event(&form, &current);
     let created = state
         .events
@@ -184,23 +186,10 @@ async fn saved(
     result: Result<Event, EventError>,
 ) -> Answer {
     match result {
-        Ok(event) => Ok(see_other(&format!(
-            "/admin/{}/events/{}?saved=1",
-            current.model.slug, event.row.id
-        ))),
+        Ok(event) => Ok(done(current, &event, "saved")),
         Err(e) => {
-            let errors = refused_fields(console, state, e)?;
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            form_page(
-                console,
-                state,
-                current,
-                status,
-                before,
-                form.typed(),
-                errors,
-            )
-            .await
+            let again = Form::refused(form.typed(), field_refusals(console, state, &e)?);
+            form_page(console, state, current, before, again).await
         }
     }
 }
@@ -208,56 +197,25 @@ async fn saved(
 /// `GET /admin/{org}/events/{id}`: the event's form, its links, its children and
 /// what may be done with it.
 #[handler]
-pub async fn show(
-    req: &Request,
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-) -> Answer {
-    let (org, id) = path.0;
-    let current = console.organisation(&state, &org).await?;
-    let event = event_by_text(&console, &state, &current, &id).await?;
-    let values = values_of(&event);
-    let mut errors = json!({});
-    // What the form before this page did, said above it.
-    if let Some(done) = ["saved", "published", "cancelled", "duplicated"]
-        .into_iter()
-        .find(|flag| super::flag(req, flag))
-    {
-        errors["_done"] = say(console.locale, &format!("console.event.done_{done}"), &[]).into();
-    }
-    form_page(
-        &console,
-        &state,
-        &current,
-        StatusCode::OK,
-        Some(&event),
-        values,
-        errors,
-    )
-    .await
+pub async fn show(req: &Request, hand: InHand<Event>, state: Data<&AppState>) -> Answer {
+    let flags = ["saved", "published", "cancelled", "duplicated"];
+    let said = notice(req, &hand.console, "console.event", &flags, &[]);
+    let form = Form::shown(values_of(&hand.item), said);
+    form_page(&hand.console, &state, &hand.current, Some(&hand.item), form).await
 }
 
 /// `GET /admin/{org}/events/{id}/preview`: the event's page as supporters will see
 /// it, a draft too (its form answers only once it is published).
 #[handler]
-pub async fn preview(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (org, id) = path.0;
-    let current = console.organisation(&state, &org).await?;
-    let event = event_by_text(&console, &state, &current, &id).await?;
-    Ok(pages::public::render_event(&state, event, StatusCode::OK, None, false).await)
+pub async fn preview(hand: InHand<Event, Look>, state: Data<&AppState>) -> Answer {
+    Ok(pages::public::render_event(&state, hand.item, StatusCode::OK, None, false).await)
 }
 
 /// `POST /admin/{org}/events/{id}`: save the form. Every field is sent, so an
 /// empty optional field clears it.
 #[handler]
-pub async fn save(
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-    form: Fields,
-) -> Answer {
-    let InHand { current, event } = InHand::writable(&console, &state, path).await?;
+pub async fn save(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    let (console, current, event) = hand.into_parts();
     let reference = PublicRef::Id(event.row.id);
     let (changes, unreadable) = changes(&form, &event);
     let changed = state
@@ -267,123 +225,34 @@ pub async fn save(
     saved(&console, &state, &current, Some(&event), &form, changed).await
 }
 
-/// An event of the organisation in the path, and the organiser's role there.
-pub(super) struct InHand {
-    pub current: Current,
-    pub event: Event,
-}
-
-impl InHand {
-    /// For a page: any member may look (what they see depends on their role).
-    pub async fn readable(
-        console: &Console,
-        state: &AppState,
-        path: OrgAnd<String>,
-    ) -> poem::Result<Self> {
-        let (org, id) = path.0;
-        let current = console.organisation(state, &org).await?;
-        Self::of(console, state, current, &id).await
-    }
-
-    /// For a form: viewers are refused (403).
-    pub async fn writable(
-        console: &Console,
-        state: &AppState,
-        path: OrgAnd<String>,
-    ) -> poem::Result<Self> {
-        let (org, id) = path.0;
-        let current = console
-            .organisation_as(state, &org, Role::Organiser)
-            .await?;
-        Self::of(console, state, current, &id).await
-    }
-
-    async fn of(
-        console: &Console,
-        state: &AppState,
-        current: Current,
-        id: &str,
-    ) -> poem::Result<Self> {
-        let id = console.id(state, id)?;
-        let event = state
-            .events
-            .of_organisation_one(console.access(), current.model.id, id)
-            .await
-            .map_err(|e| match e.code() {
-                "not_found" | "forbidden" => console.not_found(state),
-                _ => stop(console.failure(state, &e)),
-            })?;
-        Ok(Self { current, event })
-    }
-
-    pub fn reference(&self) -> PublicRef {
-        PublicRef::Id(self.event.row.id)
-    }
-
-    /// Where this event's console pages are.
-    pub fn base(&self) -> String {
-        format!(
-            "/admin/{}/events/{}",
-            self.current.model.slug, self.event.row.id
-        )
-    }
-
-    /// The event as the page heading shows it.
-    pub fn view(&self, console: &Console) -> Value {
-        let row = &self.event.row;
-        json!({
-            "id": row.id.to_string(),
-            "title": row.title,
-            "status": row.status.as_str(),
-            "when": row.times().map(|t| crate::email::render::when(&t, console.locale)).unwrap_or_default(),
-            "capacity": row.capacity,
-            "base": self.base(),
-        })
-    }
-}
-
-impl InHand {
-    /// Where the organisation's events are listed.
-    fn events(&self) -> String {
-        format!("/admin/{}/events", self.current.model.slug)
-    }
-
-    /// After an action: 303 to `location`, or the event's page saying why not.
-    async fn then(
-        self,
-        console: &Console,
-        state: &AppState,
-        done: Result<String, EventError>,
-    ) -> Answer {
-        match done {
-            Ok(location) => Ok(see_other(&location)),
-            Err(e) => conflict_page(console, state, &self.current, &self.event, e).await,
-        }
+/// After an action: 303 to `location`, or the event's page saying why not.
+async fn then(
+    hand: &InHand<Event, Write>,
+    state: &AppState,
+    moved: Result<String, EventError>,
+) -> Answer {
+    match moved {
+        Ok(location) => Ok(see_other(&location)),
+        Err(e) => conflict_page(hand, state, e).await,
     }
 }
 
 /// `POST /admin/{org}/events/{id}/publish`.
 #[handler]
-pub async fn publish(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
-    let done = state
+pub async fn publish(hand: InHand<Event, Write>, state: Data<&AppState>) -> Answer {
+    let published = state
         .events
-        .publish(console.access(), &hand.reference())
+        .publish(hand.console.access(), &hand.reference())
         .await;
-    let next = done.map(|e| format!("{}/{}?published=1", hand.events(), e.row.id));
-    hand.then(&console, &state, next).await
+    let next = published.map(|e| format!("{}/{}?published=1", hand.section(), e.row.id));
+    then(&hand, &state, next).await
 }
 
 /// `POST /admin/{org}/events/{id}/cancel` (field `reason`): attendees are told,
 /// with the reason.
 #[handler]
-pub async fn cancel(
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-    form: Fields,
-) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
+pub async fn cancel(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    let console = &hand.console;
     let reason = Some(form.get("reason").to_owned()).filter(|r| !r.trim().is_empty());
     match state
         .events
@@ -391,72 +260,57 @@ pub async fn cancel(
         .await
     {
         Err(EventError::Content(ContentError::Invalid(invalid))) => {
-            let errors = console.messages(&invalid.0);
-            let values = values_of(&hand.event);
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            form_page(
-                &console,
-                &state,
-                &hand.current,
-                status,
-                Some(&hand.event),
-                values,
-                errors,
-            )
-            .await
+            let form = Form::refused(values_of(&hand.item), console.messages(&invalid.0));
+            form_page(console, &state, &hand.current, Some(&hand.item), form).await
         }
-        done => {
-            let next = done.map(|e| format!("{}/{}?cancelled=1", hand.events(), e.row.id));
-            hand.then(&console, &state, next).await
+        cancelled => {
+            let next = cancelled.map(|e| format!("{}/{}?cancelled=1", hand.section(), e.row.id));
+            then(&hand, &state, next).await
         }
     }
 }
 
 /// `POST /admin/{org}/events/{id}/duplicate`: a draft copy, then its page.
 #[handler]
-pub async fn duplicate(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
-    let copy = copy_of(&hand.event, &hand.current);
-    let done = state.events.create(console.access(), copy).await;
-    let next = done.map(|made| format!("{}/{}?duplicated=1", hand.events(), made.row.id));
-    hand.then(&console, &state, next).await
+pub async fn duplicate(hand: InHand<Event, Write>, state: Data<&AppState>) -> Answer {
+    let copy = copy_of(&hand.item, &hand.current);
+    let made = state.events.create(hand.console.access(), copy).await;
+    let next = made.map(|made| format!("{}/{}?duplicated=1", hand.section(), made.row.id));
+    then(&hand, &state, next).await
 }
 
 /// `POST /admin/{org}/events/{id}/delete`: a draft only.
 #[handler]
-pub async fn delete(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
-    let done = state
+pub async fn delete(hand: InHand<Event, Write>, state: Data<&AppState>) -> Answer {
+    let deleted = state
         .events
-        .delete(console.access(), &hand.reference())
+        .delete(hand.console.access(), &hand.reference())
         .await;
-    let next = done.map(|()| format!("{}?shown=drafts", hand.events()));
-    hand.then(&console, &state, next).await
+    let next = deleted.map(|()| format!("{}?shown=drafts", hand.section()));
+    then(&hand, &state, next).await
 }
 
 // --- the form -----------------------------------------------------------------------------
 
-/// The event's page: its form with `values` and `errors`, and for an event that
-/// exists its links, children and actions.
+/// The event's page: its form, and for an event that exists its links, children
+/// and actions.
 async fn form_page(
     console: &Console,
     state: &AppState,
     current: &Current,
-    status: StatusCode,
     event: Option<&Event>,
-    values: Value,
-    errors: Value,
+    form: Form,
 ) -> Answer {
-    let campaigns = campaign_choice(state, console, current).await?;
+    let campaigns = console.campaign_choice(state, current).await?;
     let mut context = json!({
-        "values": values,
-        "errors": errors,
+        "values": form.values,
+        "errors": form.errors,
         "kinds": kind_choice(console),
         "campaigns": campaigns,
         "timezones": super::timezones(),
         "languages": super::language_choice(),
-        "rsvp_modes": choice(console, "console.event.rsvp_mode_", &RsvpMode::ALL.map(RsvpMode::as_str)),
-        "visibilities": choice(console, "console.event.visibility_", &Visibility::ALL.map(Visibility::as_str)),
+        "rsvp_modes": console.choices("console.event.rsvp_mode_", RsvpMode::ALL.map(RsvpMode::as_str)),
+        "visibilities": console.choices("console.event.visibility_", Visibility::ALL.map(Visibility::as_str)),
     });
     if let Some(event) = event {
         let row = &event.row;
@@ -466,7 +320,7 @@ async fn form_page(
             .events
             .children_of(console.access(), row)
             .await
-            .map_err(|e| refused(console, state, e))?;
+            .map_err(|e| refused(console, state, &e))?;
         context["event"] = json!({
             "id": row.id.to_string(),
             "title": row.title,
@@ -508,7 +362,7 @@ async fn form_page(
     } else {
         "event_new"
     };
-    Ok(console.render(state, Some(current), status, template, context))
+    Ok(console.render(state, Some(current), form.status, template, context))
 }
 
 /// What an event's form shows: its stored values, wall times in its zone.
@@ -786,118 +640,22 @@ fn copy_of(event: &Event, current: &Current) -> NewEvent {
 
 // --- shared pieces ------------------------------------------------------------------------
 
-/// `[value, words]` pairs of a select, the words from `prefix` + value.
-fn choice(console: &Console, prefix: &str, values: &[&str]) -> Vec<[String; 2]> {
-    values
-        .iter()
-        .map(|v| {
-            [
-                (*v).to_owned(),
-                say(console.locale, &format!("{prefix}{v}"), &[]),
-            ]
-        })
-        .collect()
-}
-
 fn kind_choice(console: &Console) -> Vec<[String; 2]> {
-    choice(
-        console,
-        "event_kind.",
-        &EventKind::ALL.map(EventKind::as_str),
-    )
-}
-
-/// The organisation's campaigns as `[slug, title]`, for a select.
-async fn campaign_choice(
-    state: &AppState,
-    console: &Console,
-    current: &Current,
-) -> poem::Result<Vec<[String; 2]>> {
-    let campaigns = state
-        .campaigns
-        .of_organisation(current.model.id)
-        .await
-        .map_err(|e| stop(console.failure(state, &e)))?;
-    Ok(campaigns.into_iter().map(|c| [c.slug, c.title]).collect())
-}
-
-/// An event of the organisation by the id in the path; any other is a 404 page.
-async fn event_by_text(
-    console: &Console,
-    state: &AppState,
-    current: &Current,
-    id: &str,
-) -> poem::Result<Event> {
-    let id = console.id(state, id)?;
-    event_of(console, state, current, id).await
-}
-
-async fn event_of(
-    console: &Console,
-    state: &AppState,
-    current: &Current,
-    id: Uuid,
-) -> poem::Result<Event> {
-    state
-        .events
-        .of_organisation_one(console.access(), current.model.id, id)
-        .await
-        .map_err(|e| refused(console, state, e))
-}
-
-/// The messages of a refused form by field; any other refusal ends the handler
-/// with its page.
-fn refused_fields(console: &Console, state: &AppState, e: EventError) -> poem::Result<Value> {
-    match e {
-        EventError::Content(ContentError::Invalid(invalid)) => Ok(console.messages(&invalid.0)),
-        EventError::Content(ContentError::SlugTaken(_)) => {
-            Ok(json!({ "slug": say(console.locale, "console.event.slug_taken", &[]) }))
-        }
-        e => Err(refused(console, state, e)),
-    }
-}
-
-/// A refusal of the events service as the page that says so.
-fn refused(console: &Console, state: &AppState, e: EventError) -> poem::Error {
-    stop(match e.code() {
-        "not_found" | "forbidden" => pages::not_found(state, console.locale),
-        "access" | "read_only" => pages::page(
-            state,
-            StatusCode::FORBIDDEN,
-            "admin/forbidden",
-            &json!({ "locale": console.locale.as_str() }),
-        ),
-        _ => console.failure(state, &e),
-    })
+    console.choices("event_kind.", EventKind::ALL.map(EventKind::as_str))
 }
 
 /// An action refused by the event's state (publishing a cancelled event, deleting
 /// a published one): the event's page again, 409, saying why.
-async fn conflict_page(
-    console: &Console,
-    state: &AppState,
-    current: &Current,
-    event: &Event,
-    e: EventError,
-) -> poem::Result<Response> {
+async fn conflict_page(hand: &InHand<Event, Write>, state: &AppState, e: EventError) -> Answer {
+    let console = &hand.console;
     let why = match e.code() {
         code @ ("not_draft" | "already_cancelled" | "not_published") => {
             say(console.locale, &format!("console.event.{code}"), &[])
         }
-        _ => return Err(refused(console, state, e)),
+        _ => return Err(refused(console, state, &e)),
     };
-    let values = values_of(event);
-    let errors = json!({ "_form": why });
-    form_page(
-        console,
-        state,
-        current,
-        StatusCode::CONFLICT,
-        Some(event),
-        values,
-        errors,
-    )
-    .await
+    let form = Form::conflict(values_of(&hand.item), why);
+    form_page(console, state, &hand.current, Some(&hand.item), form).await
 }
 
 /// The status words an event shows with in the list.

@@ -11,15 +11,15 @@
 
 use chrono::{NaiveDateTime, TimeZone as _, Utc};
 use poem::{
-    Request, Response, handler,
-    http::{StatusCode, header},
-    web::{Data, Path, Query},
+    Request, handler,
+    http::StatusCode,
+    web::{Data, Query},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Answer, Console, Current, Fields, OrgAnd, stop};
-use crate::access::Role;
+use super::held::{Form, InHand, Needs, Org, Write, done, field_refusals, notice, refused};
+use super::{Answer, Console, Current, Fields, attachment};
 use crate::content::{Change, ContentError, Cursor, Invalid, Limit};
 use crate::domain::{Currency, InvalidField, Money, PublicRef, Refusal, decimal_text};
 use crate::email::render::amount_text;
@@ -28,7 +28,7 @@ use crate::fundraisers::service::{
     Amount, DonationMethod, DonationStatus, Fundraiser, FundraiserChanges, FundraiserError,
     FundraiserStatus, NewFundraiser,
 };
-use crate::pages::{self, see_other};
+use crate::pages::see_other;
 use crate::state::AppState;
 use crate::stats::Period;
 use crate::words::say;
@@ -44,12 +44,18 @@ const BY_HAND: [DonationMethod; 4] = [
     DonationMethod::Other,
 ];
 
+impl<R: Needs> InHand<Fundraiser, R> {
+    fn reference(&self) -> PublicRef {
+        PublicRef::Id(self.item.row.id)
+    }
+}
+
 // --- the list and the form ----------------------------------------------------------------
 
 /// `GET /admin/{org}/fundraisers`: the organisation's fundraisers, newest first.
 #[handler]
-pub async fn list(console: Console, state: Data<&AppState>, org: Path<String>) -> Answer {
-    let current = console.organisation(&state, &org).await?;
+pub async fn list(org: Org, state: Data<&AppState>) -> Answer {
+    let (console, current) = org.into_parts();
     let all = state
         .fundraisers
         .of_organisation(console.access(), current.model.id)
@@ -67,7 +73,7 @@ pub async fn list(console: Console, state: Data<&AppState>, org: Path<String>) -
 }
 
 /// A fundraiser as the list and its pages' headings show it.
-fn summary(f: &Fundraiser, console: &Console) -> Value {
+pub(super) fn summary(f: &Fundraiser, console: &Console) -> Value {
     let row = &f.row;
     let locale = console.locale;
     let percent = if row.goal_amount > 0 {
@@ -92,34 +98,17 @@ fn summary(f: &Fundraiser, console: &Console) -> Value {
 /// `GET /admin/{org}/fundraisers/new`: the form for a new fundraiser, in the
 /// organisation's language.
 #[handler]
-pub async fn new_page(console: Console, state: Data<&AppState>, org: Path<String>) -> Answer {
-    let current = console
-        .organisation_as(&state, &org, Role::Organiser)
-        .await?;
+pub async fn new_page(org: Org<Write>, state: Data<&AppState>) -> Answer {
+    let (console, current) = org.into_parts();
     let values = json!({ "language": current.model.language.as_str() });
-    form_page(
-        &console,
-        &state,
-        &current,
-        StatusCode::OK,
-        None,
-        values,
-        json!({}),
-    )
-    .await
+    let form = Form::shown(values, json!({}));
+    form_page(&console, &state, &current, None, form).await
 }
 
 /// `POST /admin/{org}/fundraisers/new`: create a draft, then its page.
 #[handler]
-pub async fn create(
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-    form: Fields,
-) -> Answer {
-    let current = console
-        .organisation_as(&state, &org, Role::Organiser)
-        .await?;
+pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    let (console, current) = org.into_parts();
     let (new, refused) = new_fundraiser(&form, &current);
     let created = state
         .fundraisers
@@ -127,23 +116,10 @@ pub async fn create(
         .await;
     let created = and_refused(created, refused, &MONEY);
     match created {
-        Ok(f) => Ok(see_other(&format!(
-            "/admin/{}/fundraisers/{}?saved=1",
-            current.model.slug, f.row.id
-        ))),
+        Ok(f) => Ok(done(&current, &f, "saved")),
         Err(e) => {
-            let errors = refused_fields(&console, &state, e)?;
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            form_page(
-                &console,
-                &state,
-                &current,
-                status,
-                None,
-                form.typed(),
-                errors,
-            )
-            .await
+            let again = Form::refused(form.typed(), refused_fields(&console, &state, &e)?);
+            form_page(&console, &state, &current, None, again).await
         }
     }
 }
@@ -151,50 +127,19 @@ pub async fn create(
 /// `GET /admin/{org}/fundraisers/{id}`: the fundraiser's form, its public page
 /// and what may be done with it.
 #[handler]
-pub async fn show(
-    req: &Request,
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-) -> Answer {
-    let hand = InHand::readable(&console, &state, path).await?;
-    let mut errors = json!({});
-    // What the form before this page did, said above it.
-    if let Some(done) = ["saved", "published", "closed", "reopened"]
-        .into_iter()
-        .find(|flag| super::flag(req, flag))
-    {
-        errors["_done"] = say(
-            console.locale,
-            &format!("console.fundraiser.done_{done}"),
-            &[],
-        )
-        .into();
-    }
-    let values = values_of(&hand.fundraiser);
-    form_page(
-        &console,
-        &state,
-        &hand.current,
-        StatusCode::OK,
-        Some(&hand.fundraiser),
-        values,
-        errors,
-    )
-    .await
+pub async fn show(req: &Request, hand: InHand<Fundraiser>, state: Data<&AppState>) -> Answer {
+    let flags = ["saved", "published", "closed", "reopened"];
+    let said = notice(req, &hand.console, "console.fundraiser", &flags, &[]);
+    let form = Form::shown(values_of(&hand.item), said);
+    form_page(&hand.console, &state, &hand.current, Some(&hand.item), form).await
 }
 
 /// `POST /admin/{org}/fundraisers/{id}`: save the form. Every field is sent, so an
 /// empty optional field clears it.
 #[handler]
-pub async fn save(
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-    form: Fields,
-) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
-    let (changes, refused) = changes(&form, &hand.fundraiser);
+pub async fn save(hand: InHand<Fundraiser, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    let console = &hand.console;
+    let (changes, refused) = changes(&form, &hand.item);
     let changed = state
         .fundraisers
         .change_noting(
@@ -206,20 +151,10 @@ pub async fn save(
         .await;
     let changed = and_refused(changed, refused, &MONEY);
     match changed {
-        Ok(f) => Ok(see_other(&format!("{}/{}?saved=1", hand.base(), f.row.id))),
+        Ok(f) => Ok(done(&hand.current, &f, "saved")),
         Err(e) => {
-            let errors = refused_fields(&console, &state, e)?;
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            form_page(
-                &console,
-                &state,
-                &hand.current,
-                status,
-                Some(&hand.fundraiser),
-                form.typed(),
-                errors,
-            )
-            .await
+            let again = Form::refused(form.typed(), refused_fields(console, &state, &e)?);
+            form_page(console, &state, &hand.current, Some(&hand.item), again).await
         }
     }
 }
@@ -228,136 +163,59 @@ pub async fn save(
 /// closed fundraiser again (the service's `move_to` opens either, with the same
 /// rules, as the API's `publish` does).
 #[handler]
-pub async fn publish(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
-    let done = if hand.fundraiser.row.status == FundraiserStatus::Closed {
+pub async fn publish(hand: InHand<Fundraiser, Write>, state: Data<&AppState>) -> Answer {
+    let flag = if hand.item.row.status == FundraiserStatus::Closed {
         "reopened"
     } else {
         "published"
     };
-    hand.move_to(&console, &state, FundraiserStatus::Open, done)
-        .await
+    move_to(&hand, &state, FundraiserStatus::Open, flag).await
 }
 
 /// `POST /admin/{org}/fundraisers/{id}/close`: no more online donations; gifts by
 /// hand may still be recorded.
 #[handler]
-pub async fn close(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
-    hand.move_to(&console, &state, FundraiserStatus::Closed, "closed")
+pub async fn close(hand: InHand<Fundraiser, Write>, state: Data<&AppState>) -> Answer {
+    move_to(&hand, &state, FundraiserStatus::Closed, "closed").await
+}
+
+/// Open or close the fundraiser: 303 to its page saying so, or its page again
+/// (409) saying why not.
+async fn move_to(
+    hand: &InHand<Fundraiser, Write>,
+    state: &AppState,
+    status: FundraiserStatus,
+    flag: &str,
+) -> Answer {
+    let console = &hand.console;
+    match state
+        .fundraisers
+        .move_to(console.access(), &hand.reference(), status)
         .await
-}
-
-/// A fundraiser of the organisation in the path, and the organiser's role there.
-struct InHand {
-    current: Current,
-    fundraiser: Fundraiser,
-}
-
-impl InHand {
-    /// For a page: any member may look (what they see depends on their role).
-    async fn readable(
-        console: &Console,
-        state: &AppState,
-        path: OrgAnd<String>,
-    ) -> poem::Result<Self> {
-        let (org, id) = path.0;
-        let current = console.organisation(state, &org).await?;
-        Self::of(console, state, current, &id).await
-    }
-
-    /// For a form: viewers are refused (403).
-    async fn writable(
-        console: &Console,
-        state: &AppState,
-        path: OrgAnd<String>,
-    ) -> poem::Result<Self> {
-        let (org, id) = path.0;
-        let current = console
-            .organisation_as(state, &org, Role::Organiser)
-            .await?;
-        Self::of(console, state, current, &id).await
-    }
-
-    async fn of(
-        console: &Console,
-        state: &AppState,
-        current: Current,
-        id: &str,
-    ) -> poem::Result<Self> {
-        let id = console.id(state, id)?;
-        let fundraiser = state
-            .fundraisers
-            .of_organisation_one(console.access(), current.model.id, id)
-            .await
-            .map_err(|e| refused(console, state, &e))?;
-        Ok(Self {
-            current,
-            fundraiser,
-        })
-    }
-
-    fn reference(&self) -> PublicRef {
-        PublicRef::Id(self.fundraiser.row.id)
-    }
-
-    /// Where the organisation's fundraisers are.
-    fn base(&self) -> String {
-        format!("/admin/{}/fundraisers", self.current.model.slug)
-    }
-
-    /// Where this fundraiser's console pages are.
-    fn here(&self) -> String {
-        format!("{}/{}", self.base(), self.fundraiser.row.id)
-    }
-
-    async fn move_to(
-        self,
-        console: &Console,
-        state: &AppState,
-        status: FundraiserStatus,
-        done: &str,
-    ) -> Answer {
-        match state
-            .fundraisers
-            .move_to(console.access(), &self.reference(), status)
-            .await
-        {
-            Ok(f) => Ok(see_other(&format!("{}/{}?{done}=1", self.base(), f.row.id))),
-            Err(FundraiserError::WrongState(_)) => {
-                let why = say(console.locale, "console.fundraiser.not_open_yet", &[]);
-                let values = values_of(&self.fundraiser);
-                form_page(
-                    console,
-                    state,
-                    &self.current,
-                    StatusCode::CONFLICT,
-                    Some(&self.fundraiser),
-                    values,
-                    json!({ "_form": why }),
-                )
-                .await
-            }
-            Err(e) => Err(refused(console, state, &e)),
+    {
+        Ok(f) => Ok(done(&hand.current, &f, flag)),
+        Err(FundraiserError::WrongState(_)) => {
+            let why = say(console.locale, "console.fundraiser.not_open_yet", &[]);
+            let form = Form::conflict(values_of(&hand.item), why);
+            form_page(console, state, &hand.current, Some(&hand.item), form).await
         }
+        Err(e) => Err(refused(console, state, &e)),
     }
 }
 
-/// The fundraiser's page: its form with `values` and `errors`, and for one that
-/// exists its totals, links and actions.
+/// The fundraiser's page: its form, and for one that exists its totals, links and
+/// actions.
 async fn form_page(
     console: &Console,
     state: &AppState,
     current: &Current,
-    status: StatusCode,
     fundraiser: Option<&Fundraiser>,
-    values: Value,
-    errors: Value,
+    form: Form,
 ) -> Answer {
-    let campaigns = campaign_choice(state, console, current).await?;
+    let campaigns = console.campaign_choice(state, current).await?;
     let mut context = json!({
-        "values": values,
-        "errors": errors,
+        "values": form.values,
+        "errors": form.errors,
         "campaigns": campaigns,
         "languages": super::language_choice(),
     });
@@ -383,7 +241,7 @@ async fn form_page(
         }
         None => "fundraiser_new",
     };
-    Ok(console.render(state, Some(current), status, template, context))
+    Ok(console.render(state, Some(current), form.status, template, context))
 }
 
 /// An amount as it is typed back into a form: `10`, `12.50`, `1000` (no grouping,
@@ -652,37 +510,27 @@ pub struct DonationsQuery {
 #[handler]
 pub async fn donations(
     req: &Request,
-    console: Console,
+    hand: InHand<Fundraiser>,
     state: Data<&AppState>,
-    path: OrgAnd<String>,
     query: Query<DonationsQuery>,
 ) -> Answer {
-    let hand = InHand::readable(&console, &state, path).await?;
-    let notice = ["recorded", "refunded"]
-        .into_iter()
-        .find(|flag| super::flag(req, flag))
-        .map(|done| {
-            say(
-                console.locale,
-                &format!("console.donations.done_{done}"),
-                &[],
-            )
-        });
+    let flags = ["recorded", "refunded"];
+    let said = notice(req, &hand.console, "console.donations", &flags, &[]);
     let cursor = Cursor::parse(&query.cursor).ok();
     let values = json!({
         "method": "cash",
         "send_receipt": "yes",
-        "amount.currency": hand.fundraiser.row.currency.code(),
+        "amount.currency": hand.item.row.currency.code(),
         "received_at": now_in(&hand.current),
     });
     let shown = Shown {
         status: StatusCode::OK,
-        notice: notice.map(Value::from).unwrap_or_default(),
+        notice: said["_done"].clone(),
         values,
         errors: json!({}),
         cursor,
     };
-    donations_page(&console, &state, &hand, shown).await
+    donations_page(&state, &hand, shown).await
 }
 
 /// What the donations page shows beside the list.
@@ -694,13 +542,13 @@ struct Shown {
     cursor: Option<Cursor>,
 }
 
-async fn donations_page(
-    console: &Console,
+async fn donations_page<R: Needs>(
     state: &AppState,
-    hand: &InHand,
+    hand: &InHand<Fundraiser, R>,
     shown: Shown,
 ) -> Answer {
-    let f = &hand.fundraiser;
+    let console = &hand.console;
+    let f = &hand.item;
     let locale = console.locale;
     // The goal's currency first, even with nothing given in it yet.
     let mut totals = vec![json!({
@@ -848,12 +696,11 @@ fn offline_gift(form: &Fields, current: &Current) -> (OfflineGift, Vec<InvalidFi
 /// hand, in any currency, with a receipt to the donor if asked.
 #[handler]
 pub async fn record(
-    console: Console,
+    hand: InHand<Fundraiser, Write>,
     state: Data<&AppState>,
-    path: OrgAnd<String>,
     form: Fields,
 ) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
+    let console = &hand.console;
     let (gift, refused) = offline_gift(&form, &hand.current);
     let recorded = state
         .fundraisers
@@ -865,7 +712,7 @@ pub async fn record(
     match recorded {
         Ok(_) => Ok(see_other(&format!("{}/donations?recorded=1", hand.here()))),
         Err(e) => {
-            let errors = refused_fields(&console, &state, e)?;
+            let errors = refused_fields(console, &state, &e)?;
             // The totals shown are the fundraiser's as they are.
             let shown = Shown {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -874,7 +721,7 @@ pub async fn record(
                 errors,
                 cursor: None,
             };
-            donations_page(&console, &state, &hand, shown).await
+            donations_page(&state, &hand, shown).await
         }
     }
 }
@@ -882,58 +729,57 @@ pub async fn record(
 /// `GET /admin/{org}/fundraisers/{id}/donations.csv`: every donation, with the
 /// columns of the API's export. Viewers are refused (403).
 #[handler]
-pub async fn csv(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let hand = InHand::writable(&console, &state, path).await?;
+pub async fn csv(hand: InHand<Fundraiser, Write>, state: Data<&AppState>) -> Answer {
     let all = state
         .fundraisers
-        .all_donations(console.access(), &hand.reference())
+        .all_donations(hand.console.access(), &hand.reference())
         .await
-        .map_err(|e| refused(&console, &state, &e))?;
-    let body = crate::fundraisers::api::donations_csv(&all);
-    // A slug is letters, digits and hyphens: safe in a file name.
-    let name = &hand.fundraiser.row.slug;
-    Ok(Response::builder()
-        .content_type("text/csv; charset=utf-8")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"donations-{name}.csv\""),
-        )
-        .body(body))
+        .map_err(|e| refused(&hand.console, &state, &e))?;
+    let name = format!("donations-{}.csv", hand.item.row.slug);
+    Ok(attachment(
+        &name,
+        crate::fundraisers::api::donations_csv(&all),
+    ))
 }
 
 /// A donation to the fundraiser in hand, for a form; another is not found.
 async fn donation_in(
-    console: &Console,
+    req: &Request,
+    hand: &InHand<Fundraiser, Write>,
     state: &AppState,
-    path: Path<(String, String, String)>,
-) -> poem::Result<(InHand, Donation)> {
-    let (org, id, donation) = path.0;
-    let hand = InHand::writable(console, state, Path((org, id))).await?;
-    let donation = console.id(state, &donation)?;
-    let donation = state
+) -> poem::Result<Donation> {
+    let console = &hand.console;
+    let donation = console.id(state, req.raw_path_param("donation").unwrap_or_default())?;
+    state
         .fundraisers
-        .donation_to(console.access(), hand.fundraiser.row.id, donation)
+        .donation_to(console.access(), hand.item.row.id, donation)
         .await
-        .map_err(|e| refused(console, state, &e))?;
-    Ok((hand, donation))
+        .map_err(|e| refused(console, state, &e))
 }
 
 /// `GET /admin/{org}/fundraisers/{id}/donations/{donation}/refund`: what a refund
 /// gives back, and the button that does it.
 #[handler]
 pub async fn refund_page(
-    console: Console,
+    req: &Request,
+    hand: InHand<Fundraiser, Write>,
     state: Data<&AppState>,
-    path: Path<(String, String, String)>,
 ) -> Answer {
-    let (hand, donation) = donation_in(&console, &state, path).await?;
-    refund_form(&console, &state, &hand, &donation, StatusCode::OK, None)
+    let donation = donation_in(req, &hand, &state).await?;
+    refund_form(
+        &hand.console,
+        &state,
+        &hand,
+        &donation,
+        StatusCode::OK,
+        None,
+    )
 }
 
 fn refund_form(
     console: &Console,
     state: &AppState,
-    hand: &InHand,
+    hand: &InHand<Fundraiser, Write>,
     donation: &Donation,
     status: StatusCode,
     why: Option<String>,
@@ -949,7 +795,7 @@ fn refund_form(
         _ => Some(say(console.locale, "console.donations.not_refundable", &[])),
     });
     let context = json!({
-        "fundraiser": summary(&hand.fundraiser, console),
+        "fundraiser": summary(&hand.item, console),
         "base": hand.here(),
         "donation": donation_row(donation, console, &hand.current),
         "online": donation.row.method == DonationMethod::Online,
@@ -963,14 +809,15 @@ fn refund_form(
 /// refunded or not yet paid is refused with the reason (409), Stripe not asked.
 #[handler]
 pub async fn refund(
-    console: Console,
+    req: &Request,
+    hand: InHand<Fundraiser, Write>,
     state: Data<&AppState>,
-    path: Path<(String, String, String)>,
 ) -> Answer {
-    let (hand, donation) = donation_in(&console, &state, path).await?;
+    let console = &hand.console;
+    let donation = donation_in(req, &hand, &state).await?;
     if donation.row.status != DonationStatus::Succeeded {
         return refund_form(
-            &console,
+            console,
             &state,
             &hand,
             &donation,
@@ -989,14 +836,14 @@ pub async fn refund(
                 FundraiserError::WrongState(_) => "not_refundable",
                 FundraiserError::Provider(_) => "provider",
                 FundraiserError::PaymentsOff => "payments_off",
-                e => return Err(refused(&console, &state, &e)),
+                e => return Err(refused(console, &state, &e)),
             };
             if let FundraiserError::Provider(cause) = &e {
                 tracing::warn!(error = %cause, "Stripe refused or failed a refund");
             }
             let why = say(console.locale, &format!("console.donations.{key}"), &[]);
             refund_form(
-                &console,
+                console,
                 &state,
                 &hand,
                 &donation,
@@ -1009,35 +856,17 @@ pub async fn refund(
 
 // --- shared pieces ------------------------------------------------------------------------
 
-/// The organisation's campaigns as `[slug, title]`, for a select.
-async fn campaign_choice(
-    state: &AppState,
-    console: &Console,
-    current: &Current,
-) -> poem::Result<Vec<[String; 2]>> {
-    let campaigns = state
-        .campaigns
-        .of_organisation(current.model.id)
-        .await
-        .map_err(|e| stop(console.failure(state, &e)))?;
-    Ok(campaigns.into_iter().map(|c| [c.slug, c.title]).collect())
-}
-
 /// The messages of a refused form by field, in the words of these forms; any other
 /// refusal ends the handler with its page.
-fn refused_fields(console: &Console, state: &AppState, e: FundraiserError) -> poem::Result<Value> {
+fn refused_fields(console: &Console, state: &AppState, e: &FundraiserError) -> poem::Result<Value> {
     let locale = console.locale;
-    let fields = match e {
-        FundraiserError::Content(ContentError::Invalid(Invalid(fields))) => fields,
-        FundraiserError::Content(ContentError::SlugTaken(_)) => {
-            return Ok(json!({ "slug": say(locale, "console.event.slug_taken", &[]) }));
-        }
-        e => return Err(refused(console, state, &e)),
+    let Some(fields) = e.invalid_fields() else {
+        return field_refusals(console, state, e);
     };
     // The first refusal of each field, in these forms' own words where the shared
     // ones would only say "not valid".
     let mut messages = serde_json::Map::new();
-    for field in &fields {
+    for field in fields {
         if messages.contains_key(&field.field) {
             continue;
         }
@@ -1071,20 +900,6 @@ fn own_words(field: &InvalidField) -> Option<&'static str> {
         (Refusal::Invalid, "received_at") => "bad_received",
         (Refusal::Invalid, "donor_email") => "bad_email",
         _ => return None,
-    })
-}
-
-/// A refusal of the fundraisers service as the page that says so.
-fn refused(console: &Console, state: &AppState, e: &FundraiserError) -> poem::Error {
-    stop(match e.code() {
-        "not_found" | "forbidden" => pages::not_found(state, console.locale),
-        "access" | "read_only" => pages::page(
-            state,
-            StatusCode::FORBIDDEN,
-            "admin/forbidden",
-            &json!({ "locale": console.locale.as_str() }),
-        ),
-        _ => console.failure(state, e),
     })
 }
 

@@ -11,16 +11,16 @@ use chrono::{DateTime, Utc};
 use poem::{
     FromRequest, Request, RequestBody, Response, handler,
     http::StatusCode,
-    web::{Data, Path, Query},
+    web::{Data, Query},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::emails::day_in;
+use super::held::{Form, InHand, Org, Write, done, notice, refused};
 use super::petitions::instant_in;
-use super::{Answer, Console, Current, Fields, OrgAnd, stop};
-use crate::access::Role;
+use super::{Answer, Console, Current, Fields, stop};
 use crate::content::{ContentError, Cursor, Invalid, Limit};
 use crate::domain::{InvalidField, Locale, Refusal};
 use crate::events::listing::{Listing, When};
@@ -28,7 +28,7 @@ use crate::mailings::{
     Audience, AudienceAsked, Mailing, MailingChanges, MailingError, NewMailing, PerLanguage,
     audience::ATTENDEE_STATUSES, per_language,
 };
-use crate::pages::{self, markdown::to_safe_html, see_other};
+use crate::pages::{markdown::to_safe_html, see_other};
 use crate::state::AppState;
 use crate::words::say;
 
@@ -57,12 +57,11 @@ pub struct ListQuery {
 #[handler]
 pub async fn list(
     req: &Request,
-    console: Console,
+    org: Org,
     state: Data<&AppState>,
-    org: Path<String>,
     query: Query<ListQuery>,
 ) -> Answer {
-    let current = console.organisation(&state, &org).await?;
+    let (console, current) = org.into_parts();
     let cursor = Cursor::parse(&query.cursor).ok();
     let page = state
         .mailings
@@ -102,53 +101,28 @@ pub async fn list(
 
 /// `GET /admin/{org}/mailings/new`: the form for a new mailing.
 #[handler]
-pub async fn new_page(console: Console, state: Data<&AppState>, org: Path<String>) -> Answer {
-    let current = console
-        .organisation_as(&state, &org, Role::Organiser)
-        .await?;
+pub async fn new_page(org: Org<Write>, state: Data<&AppState>) -> Answer {
+    let (console, current) = org.into_parts();
     let values = json!({
         "audience.kind": "subscribers",
         "audience.statuses": ["going"],
     });
     let choices = Choices::of(&console, &state, &current).await?;
-    Ok(form_page(
-        &console,
-        &state,
-        &current,
-        &choices,
-        StatusCode::OK,
-        None,
-        values,
-        json!({}),
-        None,
-    ))
+    let form = Form::shown(values, json!({}));
+    let page = Page::new(&console, &state, &current, &choices);
+    Ok(page.form(None, form, None))
 }
 
 /// `POST /admin/{org}/mailings/new`: write a draft, then its page; with `_preview`
 /// the form again with each language as the emails will show it.
 #[handler]
-pub async fn create(
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-    form: MailingForm,
-) -> Answer {
-    let current = console
-        .organisation_as(&state, &org, Role::Organiser)
-        .await?;
+pub async fn create(org: Org<Write>, state: Data<&AppState>, form: MailingForm) -> Answer {
+    let (console, current) = org.into_parts();
     let choices = Choices::of(&console, &state, &current).await?;
+    let page = Page::new(&console, &state, &current, &choices);
     if form.previewing() {
-        return Ok(form_page(
-            &console,
-            &state,
-            &current,
-            &choices,
-            StatusCode::OK,
-            None,
-            form.typed(),
-            json!({}),
-            Some(form.preview()),
-        ));
+        let shown = Form::shown(form.typed(), json!({}));
+        return Ok(page.form(None, shown, Some(form.preview())));
     }
     let asked = form.asked();
     let new = NewMailing {
@@ -159,23 +133,10 @@ pub async fn create(
         reply_to: asked.reply_to,
     };
     match state.mailings.create(console.access(), new).await {
-        Ok(made) => Ok(see_other(&format!(
-            "/admin/{}/mailings/{}?saved=1",
-            current.model.slug, made.row.id
-        ))),
+        Ok(made) => Ok(done(&current, &made, "saved")),
         Err(e) => {
-            let errors = refused_fields(&console, &state, &form, e)?;
-            Ok(form_page(
-                &console,
-                &state,
-                &current,
-                &choices,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                form.typed(),
-                errors,
-                None,
-            ))
+            let again = Form::refused(form.typed(), refused_fields(&console, &state, &form, e)?);
+            Ok(page.form(None, again, None))
         }
     }
 }
@@ -183,63 +144,35 @@ pub async fn create(
 /// `GET /admin/{org}/mailings/{id}`: the mailing, whom it reaches, how it went,
 /// and for a draft its form and the ways to send it.
 #[handler]
-pub async fn show(
-    req: &Request,
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-) -> Answer {
-    let (org, id) = path.0;
-    let current = console.organisation(&state, &org).await?;
-    let mailing = mailing_of(&console, &state, &current, &id).await?;
+pub async fn show(req: &Request, hand: InHand<Mailing>, state: Data<&AppState>) -> Answer {
+    let (console, current, mailing) = hand.into_parts();
     let choices = Choices::of(&console, &state, &current).await?;
-    let mut errors = json!({});
-    if let Some(done) = DONE.into_iter().find(|flag| super::flag(req, flag)) {
-        let email = console.signed.organiser.email.to_string();
-        errors["_done"] = say(
-            console.locale,
-            &format!("console.mailing.done_{done}"),
-            &[("email", email.into())],
-        )
-        .into();
-    }
-    let values = values_of(&mailing);
-    Ok(form_page(
+    let email = console.signed.organiser.email.to_string();
+    let said = notice(
+        req,
         &console,
-        &state,
-        &current,
-        &choices,
-        StatusCode::OK,
-        Some(&mailing),
-        values,
-        errors,
-        None,
-    ))
+        "console.mailing",
+        &DONE,
+        &[("email", email.into())],
+    );
+    let page = Page::new(&console, &state, &current, &choices);
+    Ok(page.form(Some(&mailing), Form::shown(values_of(&mailing), said), None))
 }
 
 /// `POST /admin/{org}/mailings/{id}`: save a draft (every field is sent); with
 /// `_preview` the form again with each language rendered, nothing saved.
 #[handler]
 pub async fn save(
-    console: Console,
+    hand: InHand<Mailing, Write>,
     state: Data<&AppState>,
-    path: OrgAnd<String>,
     form: MailingForm,
 ) -> Answer {
-    let (current, mailing) = writable(&console, &state, path).await?;
+    let (console, current, mailing) = hand.into_parts();
     let choices = Choices::of(&console, &state, &current).await?;
+    let page = Page::new(&console, &state, &current, &choices);
     if form.previewing() {
-        return Ok(form_page(
-            &console,
-            &state,
-            &current,
-            &choices,
-            StatusCode::OK,
-            Some(&mailing),
-            form.typed(),
-            json!({}),
-            Some(form.preview()),
-        ));
+        let shown = Form::shown(form.typed(), json!({}));
+        return Ok(page.form(Some(&mailing), shown, Some(form.preview())));
     }
     let asked = form.asked();
     let changes = MailingChanges {
@@ -253,26 +186,11 @@ pub async fn save(
         .change(console.access(), mailing.row.id, changes)
         .await
     {
-        Ok(saved) => Ok(see_other(&format!(
-            "/admin/{}/mailings/{}?saved=1",
-            current.model.slug, saved.row.id
-        ))),
-        Err(MailingError::NotNow(why)) => {
-            Ok(not_now(&console, &state, &current, &choices, &mailing, why))
-        }
+        Ok(saved) => Ok(done(&current, &saved, "saved")),
+        Err(MailingError::NotNow(why)) => Ok(page.not_now(&mailing, why)),
         Err(e) => {
-            let errors = refused_fields(&console, &state, &form, e)?;
-            Ok(form_page(
-                &console,
-                &state,
-                &current,
-                &choices,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&mailing),
-                form.typed(),
-                errors,
-                None,
-            ))
+            let again = Form::refused(form.typed(), refused_fields(&console, &state, &form, e)?);
+            Ok(page.form(Some(&mailing), again, None))
         }
     }
 }
@@ -281,28 +199,22 @@ pub async fn save(
 /// language written, to the signed-in organiser's own address (a test is never a
 /// way to write to anyone else).
 #[handler]
-pub async fn test(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (current, mailing) = writable(&console, &state, path).await?;
-    let email = console.signed.organiser.email.to_string();
-    let done = state
+pub async fn test(hand: InHand<Mailing, Write>, state: Data<&AppState>) -> Answer {
+    let email = hand.console.signed.organiser.email.to_string();
+    let tested = state
         .mailings
-        .send_test(console.access(), mailing.row.id, &email)
+        .send_test(hand.console.access(), hand.item.row.id, &email)
         .await
         .map(|_| ());
-    then(&console, &state, &current, &mailing, done, "tested").await
+    then(&hand, &state, tested, "tested").await
 }
 
 /// `POST /admin/{org}/mailings/{id}/send` (field `at`, a wall time in the
 /// organisation's zone; now when empty). A time typed must be to come: one past
 /// would send at once, which is not what scheduling asked for.
 #[handler]
-pub async fn send(
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-    form: Fields,
-) -> Answer {
-    let (current, mailing) = writable(&console, &state, path).await?;
+pub async fn send(hand: InHand<Mailing, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    let (console, current, mailing) = hand.parts();
     let at = match form.get("at").trim() {
         "" => Ok(None),
         raw => match instant_in(raw, current.model.timezone, "at") {
@@ -315,81 +227,64 @@ pub async fn send(
     let at = match at {
         Ok(at) => at,
         Err(why) => {
-            let choices = Choices::of(&console, &state, &current).await?;
+            let choices = Choices::of(console, &state, current).await?;
             let message = say(
                 console.locale,
                 &format!("console.mailing.error_{why}"),
                 &[("zone", current.model.timezone.to_string().into())],
             );
-            let errors = json!({ "at": message, "_schedule": true });
-            let mut values = values_of(&mailing);
-            values["at"] = form.get("at").into();
-            return Ok(form_page(
-                &console,
-                &state,
-                &current,
-                &choices,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&mailing),
-                values,
-                errors,
-                None,
-            ));
+            let mut refused =
+                Form::refused(form.typed(), json!({ "at": message, "_schedule": true }));
+            refused.values = values_of(mailing);
+            refused.values["at"] = form.get("at").into();
+            let page = Page::new(console, &state, current, &choices);
+            return Ok(page.form(Some(mailing), refused, None));
         }
     };
     let flag = if at.is_some() { "scheduled" } else { "sent" };
-    let done = state
+    let sent = state
         .mailings
         .send(console.access(), mailing.row.id, at)
         .await
         .map(|_| ());
-    then(&console, &state, &current, &mailing, done, flag).await
+    then(&hand, &state, sent, flag).await
 }
 
 /// `POST /admin/{org}/mailings/{id}/cancel`: a scheduled mailing, or one sending.
 #[handler]
-pub async fn cancel(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (current, mailing) = writable(&console, &state, path).await?;
-    let done = state
+pub async fn cancel(hand: InHand<Mailing, Write>, state: Data<&AppState>) -> Answer {
+    let cancelled = state
         .mailings
-        .cancel(console.access(), mailing.row.id)
+        .cancel(hand.console.access(), hand.item.row.id)
         .await
         .map(|_| ());
-    then(&console, &state, &current, &mailing, done, "cancelled").await
+    then(&hand, &state, cancelled, "cancelled").await
 }
 
 /// `POST /admin/{org}/mailings/{id}/delete`: a draft only.
 #[handler]
-pub async fn delete(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (current, mailing) = writable(&console, &state, path).await?;
+pub async fn delete(hand: InHand<Mailing, Write>, state: Data<&AppState>) -> Answer {
     match state
         .mailings
-        .delete(console.access(), mailing.row.id)
+        .delete(hand.console.access(), hand.item.row.id)
         .await
     {
-        Ok(()) => Ok(see_other(&format!(
-            "/admin/{}/mailings?deleted=1",
-            current.model.slug
-        ))),
-        Err(e) => then(&console, &state, &current, &mailing, Err(e), "deleted").await,
+        Ok(()) => Ok(see_other(&format!("{}?deleted=1", hand.section()))),
+        Err(e) => then(&hand, &state, Err(e), "deleted").await,
     }
 }
 
 /// After an action: 303 to the mailing's page saying so, or its page again (409)
 /// saying why not, in the organiser's words.
 async fn then(
-    console: &Console,
+    hand: &InHand<Mailing, Write>,
     state: &AppState,
-    current: &Current,
-    mailing: &Mailing,
-    done: Result<(), MailingError>,
+    result: Result<(), MailingError>,
     flag: &str,
 ) -> Answer {
-    match done {
-        Ok(()) => Ok(see_other(&format!(
-            "/admin/{}/mailings/{}?{flag}=1",
-            current.model.slug, mailing.row.id
-        ))),
+    let (console, current, mailing) = hand.parts();
+    match result {
+        Ok(()) => Ok(done(current, mailing, flag)),
         Err(MailingError::NotNow(why)) => {
             let choices = Choices::of(console, state, current).await?;
             // The page as it stands now: another click may have moved it on.
@@ -398,35 +293,10 @@ async fn then(
                 .get(console.access(), mailing.row.id)
                 .await
                 .map_err(|e| refused(console, state, &e))?;
-            Ok(not_now(console, state, current, &choices, &fresh, why))
+            Ok(Page::new(console, state, current, &choices).not_now(&fresh, why))
         }
         Err(e) => Err(refused(console, state, &e)),
     }
-}
-
-/// The mailing's page (409) saying why it cannot do that now.
-fn not_now(
-    console: &Console,
-    state: &AppState,
-    current: &Current,
-    choices: &Choices,
-    mailing: &Mailing,
-    why: crate::mailings::NotNow,
-) -> Response {
-    let errors = json!({
-        "_form": say(console.locale, &format!("console.mailing.refused_{}", why.code()), &[]),
-    });
-    form_page(
-        console,
-        state,
-        current,
-        choices,
-        StatusCode::CONFLICT,
-        Some(mailing),
-        values_of(mailing),
-        errors,
-        None,
-    )
 }
 
 // --- the form -----------------------------------------------------------------------------
@@ -631,76 +501,83 @@ fn field_messages(console: &Console, form: &MailingForm, fields: &[InvalidField]
 
 // --- the page -----------------------------------------------------------------------------
 
-/// The mailing's page (or the new-mailing page): its form with `values` and
-/// `errors`, and for a mailing that exists its audience, figures and actions.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one page, told everything it shows"
-)]
-fn form_page(
-    console: &Console,
-    state: &AppState,
-    current: &Current,
-    choices: &Choices,
-    status: StatusCode,
-    mailing: Option<&Mailing>,
-    values: Value,
-    errors: Value,
-    preview: Option<Vec<Value>>,
-) -> Response {
-    let kinds: Vec<[String; 2]> = KINDS
-        .iter()
-        .map(|k| {
-            [
-                (*k).to_owned(),
-                say(console.locale, &format!("console.mailing.kind_{k}"), &[]),
-            ]
-        })
-        .collect();
-    let statuses: Vec<[String; 2]> = ATTENDEE_STATUSES
-        .iter()
-        .map(|s| {
-            [
-                s.as_str().to_owned(),
-                say(
-                    console.locale,
-                    &format!("console.mailing.rsvp_{}", s.as_str()),
-                    &[],
-                ),
-            ]
-        })
-        .collect();
-    let mut context = json!({
-        "values": values,
-        "errors": errors,
-        "kinds": kinds,
-        "statuses": statuses,
-        "events": choices.events,
-        "petitions": choices.petitions,
-        "fundraisers": choices.fundraisers,
-        "languages": Locale::ALL.iter().map(|l| [l.as_str().to_owned(), say(*l, "language.name", &[])]).collect::<Vec<_>>(),
-        "timezone": current.model.timezone.to_string(),
-        "preview": preview,
-    });
-    if let Some(m) = mailing {
-        context["mailing"] = json!({
-            "id": m.row.id.to_string(),
-            "status": m.row.status.as_str(),
-            "subject": m.letters.versions()[0].subject,
-            "audience": choices.words(console, &m.audience),
-            "reply_to": m.row.reply_to,
-            "send_at": m.row.send_at.map(|at| moment(console, current, at)),
-            "started": started(m),
-            "figures": figures(m),
-            "versions": m.letters.versions().iter().map(|v| version(v.locale, &v.subject, &v.body)).collect::<Vec<_>>(),
-        });
+/// What every showing of a mailing's page needs: who asks, the organisation, and
+/// what an audience may name.
+struct Page<'a> {
+    console: &'a Console,
+    state: &'a AppState,
+    current: &'a Current,
+    choices: &'a Choices,
+}
+
+impl<'a> Page<'a> {
+    fn new(
+        console: &'a Console,
+        state: &'a AppState,
+        current: &'a Current,
+        choices: &'a Choices,
+    ) -> Self {
+        Self {
+            console,
+            state,
+            current,
+            choices,
+        }
     }
-    let template = if mailing.is_some() {
-        "mailing"
-    } else {
-        "mailing_new"
-    };
-    console.render(state, Some(current), status, template, context)
+
+    /// The mailing's page (409) saying why it cannot do that now.
+    fn not_now(&self, mailing: &Mailing, why: crate::mailings::NotNow) -> Response {
+        let key = format!("console.mailing.refused_{}", why.code());
+        let form = Form::conflict(values_of(mailing), say(self.console.locale, &key, &[]));
+        self.form(Some(mailing), form, None)
+    }
+
+    /// The mailing's page (or the new-mailing page): its form, and for a mailing
+    /// that exists its audience, figures and actions.
+    fn form(&self, mailing: Option<&Mailing>, form: Form, preview: Option<Vec<Value>>) -> Response {
+        let Self {
+            console,
+            state,
+            current,
+            choices,
+        } = *self;
+        let kinds = console.choices("console.mailing.kind_", KINDS);
+        let statuses = console.choices(
+            "console.mailing.rsvp_",
+            ATTENDEE_STATUSES.map(|s| s.as_str()),
+        );
+        let mut context = json!({
+            "values": form.values,
+            "errors": form.errors,
+            "kinds": kinds,
+            "statuses": statuses,
+            "events": choices.events,
+            "petitions": choices.petitions,
+            "fundraisers": choices.fundraisers,
+            "languages": super::language_choice(),
+            "timezone": current.model.timezone.to_string(),
+            "preview": preview,
+        });
+        if let Some(m) = mailing {
+            context["mailing"] = json!({
+                "id": m.row.id.to_string(),
+                "status": m.row.status.as_str(),
+                "subject": m.letters.versions()[0].subject,
+                "audience": choices.words(console, &m.audience),
+                "reply_to": m.row.reply_to,
+                "send_at": m.row.send_at.map(|at| moment(console, current, at)),
+                "started": started(m),
+                "figures": figures(m),
+                "versions": m.letters.versions().iter().map(|v| version(v.locale, &v.subject, &v.body)).collect::<Vec<_>>(),
+            });
+        }
+        let template = if mailing.is_some() {
+            "mailing"
+        } else {
+            "mailing_new"
+        };
+        console.render(state, Some(current), form.status, template, context)
+    }
 }
 
 /// Whether a mailing has begun to go out, so that how it went is worth showing.
@@ -828,50 +705,4 @@ impl Choices {
             ),
         }
     }
-}
-
-// --- shared pieces ------------------------------------------------------------------------
-
-/// The mailing in the path and the organisation, for a form: viewers are refused
-/// (403).
-async fn writable(
-    console: &Console,
-    state: &AppState,
-    path: OrgAnd<String>,
-) -> poem::Result<(Current, Mailing)> {
-    let (org, id) = path.0;
-    let current = console
-        .organisation_as(state, &org, Role::Organiser)
-        .await?;
-    let mailing = mailing_of(console, state, &current, &id).await?;
-    Ok((current, mailing))
-}
-
-/// A mailing of the organisation by the id in the path; any other is a 404 page.
-async fn mailing_of(
-    console: &Console,
-    state: &AppState,
-    current: &Current,
-    id: &str,
-) -> poem::Result<Mailing> {
-    let id = console.id(state, id)?;
-    match state.mailings.get(console.access(), id).await {
-        Ok(m) if m.row.organisation_id == current.model.id => Ok(m),
-        Ok(_) => Err(console.not_found(state)),
-        Err(e) => Err(refused(console, state, &e)),
-    }
-}
-
-/// A refusal of the mailings service as the page that says so.
-fn refused(console: &Console, state: &AppState, e: &MailingError) -> poem::Error {
-    stop(match e.code() {
-        "not_found" | "forbidden" => pages::not_found(state, console.locale),
-        "access" | "read_only" => pages::page(
-            state,
-            StatusCode::FORBIDDEN,
-            "admin/forbidden",
-            &json!({ "locale": console.locale.as_str() }),
-        ),
-        _ => console.failure(state, e),
-    })
 }

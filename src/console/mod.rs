@@ -36,6 +36,7 @@ pub mod door;
 pub mod emails;
 pub mod events;
 pub mod fundraisers;
+pub mod held;
 pub mod home;
 pub mod mailings;
 pub mod organisation_pages;
@@ -363,6 +364,17 @@ impl Console {
         stop(pages::not_found(state, self.locale))
     }
 
+    /// The 403 page, for a capability's refusal of a role too low for what was
+    /// asked (the organisation is theirs, so it may be named).
+    pub fn forbidden(&self, state: &AppState) -> Response {
+        pages::page(
+            state,
+            StatusCode::FORBIDDEN,
+            "admin/forbidden",
+            &json!({ "locale": self.locale.as_str() }),
+        )
+    }
+
     /// The id in a console path (`/admin/{org}/petitions/{id}`); anything else is
     /// the 404 page.
     pub fn id(&self, state: &AppState, text: &str) -> poem::Result<uuid::Uuid> {
@@ -372,6 +384,45 @@ impl Console {
     /// A page that failed on our side, in the organiser's language.
     pub fn failure(&self, state: &AppState, e: &dyn std::fmt::Display) -> Response {
         pages::failure(state, self.locale, e)
+    }
+
+    /// A select's options: each of `values` with its words `{prefix}{value}` in
+    /// the organiser's language, as `[value, words]`.
+    pub fn choices<'v>(
+        &self,
+        prefix: &str,
+        values: impl IntoIterator<Item = &'v str>,
+    ) -> Vec<[String; 2]> {
+        values
+            .into_iter()
+            .map(|v| {
+                let words = crate::words::say(self.locale, &format!("{prefix}{v}"), &[]);
+                [v.to_owned(), words]
+            })
+            .collect()
+    }
+
+    /// The organisation's campaigns, active and archived.
+    pub async fn campaigns(
+        &self,
+        state: &AppState,
+        current: &Current,
+    ) -> poem::Result<Vec<entity::campaign::Model>> {
+        state
+            .campaigns
+            .of_organisation(current.model.id)
+            .await
+            .map_err(|e| stop(self.failure(state, &e)))
+    }
+
+    /// The organisation's campaigns as a select's `[slug, title]` options.
+    pub async fn campaign_choice(
+        &self,
+        state: &AppState,
+        current: &Current,
+    ) -> poem::Result<Vec<[String; 2]>> {
+        let campaigns = self.campaigns(state, current).await?;
+        Ok(campaigns.into_iter().map(|c| [c.slug, c.title]).collect())
     }
 
     /// Each refused field's message in the organiser's language, by field name.
@@ -535,6 +586,18 @@ impl<'a> FromRequest<'a> for Fields {
             form.map(|f| f.0.into_iter().collect()).unwrap_or_default(),
         ))
     }
+}
+
+/// A CSV to download; `name` is made of a slug (letters, digits and hyphens),
+/// safe in a file name.
+pub fn attachment(name: &str, body: String) -> Response {
+    Response::builder()
+        .content_type("text/csv; charset=utf-8")
+        .header(
+            poem::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        )
+        .body(body)
 }
 
 /// The ids in a path, such as `/admin/{org}/members/{id}`.

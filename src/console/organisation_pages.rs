@@ -1,13 +1,10 @@
 //! An organisation's settings and members in the console. Everyone who belongs to
 //! it sees them; only owners change them (the service decides, as for the API).
 
-use poem::{
-    handler,
-    http::StatusCode,
-    web::{Data, Path},
-};
+use poem::{handler, http::StatusCode, web::Data};
 use serde_json::{Value, json};
 
+use super::held::{Org, Own};
 use super::{Answer, Console, Current, Fields, OrgAnd, stop};
 use crate::access::Role;
 use crate::domain::Email;
@@ -18,13 +15,8 @@ use crate::words::say;
 
 /// `GET /admin/{org}/settings`.
 #[handler]
-pub async fn settings_page(
-    req: &poem::Request,
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-) -> Answer {
-    let current = console.organisation(&state, &org).await?;
+pub async fn settings_page(req: &poem::Request, org: Org, state: Data<&AppState>) -> Answer {
+    let (console, current) = org.into_parts();
     let model = &current.model;
     let values = json!({
         "name": model.name,
@@ -58,13 +50,8 @@ fn settings_form(
 
 /// `POST /admin/{org}/settings` (owners).
 #[handler]
-pub async fn settings(
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-    form: Fields,
-) -> Answer {
-    let current = console.organisation_as(&state, &org, Role::Owner).await?;
+pub async fn settings(org: Org<Own>, state: Data<&AppState>, form: Fields) -> Answer {
+    let (console, current) = org.into_parts();
     let parsed = Settings::parse(
         form.get("name"),
         form.get("timezone"),
@@ -82,10 +69,13 @@ pub async fn settings(
     };
     match state
         .organisations
-        .change_settings(console.access(), &org, settings)
+        .change_settings(console.access(), &current.model.slug, settings)
         .await
     {
-        Ok(_) => Ok(see_other(&format!("/admin/{}/settings?saved=1", org.0))),
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/{}/settings?saved=1",
+            current.model.slug
+        ))),
         Err(e) => Err(refused(&console, &state, e)),
     }
 }
@@ -93,13 +83,8 @@ pub async fn settings(
 /// `GET /admin/{org}/members`: who holds which role; owners invite, change and
 /// remove.
 #[handler]
-pub async fn members_page(
-    req: &poem::Request,
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-) -> Answer {
-    let current = console.organisation(&state, &org).await?;
+pub async fn members_page(req: &poem::Request, org: Org, state: Data<&AppState>) -> Answer {
+    let (console, current) = org.into_parts();
     let context = json!({ "invited": super::flag(req, "invited") });
     members_list(&console, &state, &current, StatusCode::OK, context).await
 }
@@ -152,13 +137,8 @@ async fn members_list(
 
 /// `POST /admin/{org}/members`: invite someone by email (owners).
 #[handler]
-pub async fn invite(
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-    form: Fields,
-) -> Answer {
-    let current = console.organisation_as(&state, &org, Role::Owner).await?;
+pub async fn invite(org: Org<Own>, state: Data<&AppState>, form: Fields) -> Answer {
+    let (console, current) = org.into_parts();
     let email = Email::parse(form.get("email"));
     let role = Role::parse(form.get("role"));
     let (email, role) = match (email, role) {
@@ -184,10 +164,13 @@ pub async fn invite(
     };
     match state
         .organisations
-        .invite(console.access(), &org, &email, role)
+        .invite(console.access(), &current.model.slug, &email, role)
         .await
     {
-        Ok(_) => Ok(see_other(&format!("/admin/{}/members?invited=1", org.0))),
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/{}/members?invited=1",
+            current.model.slug
+        ))),
         Err(e) => Err(refused(&console, &state, e)),
     }
 }
@@ -195,22 +178,22 @@ pub async fn invite(
 /// `POST /admin/{org}/members/{id}/role` (owners). The last owner stays one.
 #[handler]
 pub async fn change_role(
-    console: Console,
+    org: Org<Own>,
     state: Data<&AppState>,
     path: OrgAnd<String>,
     form: Fields,
 ) -> Answer {
-    let (org, id) = path.0;
-    let current = console.organisation_as(&state, &org, Role::Owner).await?;
+    let (console, current) = org.into_parts();
+    let (_, id) = path.0;
     let (Some(role), Ok(id)) = (Role::parse(form.get("role")), uuid::Uuid::parse_str(&id)) else {
         return Ok(pages::not_found(&state, console.locale));
     };
     match state
         .organisations
-        .change_role(console.access(), &org, id, role)
+        .change_role(console.access(), &current.model.slug, id, role)
         .await
     {
-        Ok(_) => Ok(see_other(&format!("/admin/{org}/members"))),
+        Ok(_) => Ok(see_other(&format!("/admin/{}/members", current.model.slug))),
         Err(OrganisationError::LastOwner) => {
             let context =
                 json!({ "refusal": say(console.locale, "console.members.last_owner", &[]) });
@@ -222,18 +205,18 @@ pub async fn change_role(
 
 /// `POST /admin/{org}/members/{id}/remove` (owners). The last owner stays.
 #[handler]
-pub async fn remove(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (org, id) = path.0;
-    let current = console.organisation_as(&state, &org, Role::Owner).await?;
+pub async fn remove(org: Org<Own>, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
+    let (console, current) = org.into_parts();
+    let (_, id) = path.0;
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
         return Ok(pages::not_found(&state, console.locale));
     };
     match state
         .organisations
-        .remove_member(console.access(), &org, id)
+        .remove_member(console.access(), &current.model.slug, id)
         .await
     {
-        Ok(()) => Ok(see_other(&format!("/admin/{org}/members"))),
+        Ok(()) => Ok(see_other(&format!("/admin/{}/members", current.model.slug))),
         Err(OrganisationError::LastOwner) => {
             let context =
                 json!({ "refusal": say(console.locale, "console.members.last_owner", &[]) });
@@ -249,12 +232,7 @@ fn refused(console: &Console, state: &AppState, e: OrganisationError) -> poem::E
         OrganisationError::NoSuchOrganisation(_) | OrganisationError::NoSuchMember => {
             pages::not_found(state, console.locale)
         }
-        OrganisationError::NotOwner(_) => pages::page(
-            state,
-            StatusCode::FORBIDDEN,
-            "admin/forbidden",
-            &json!({ "locale": console.locale.as_str() }),
-        ),
+        OrganisationError::NotOwner(_) => console.forbidden(state),
         e => console.failure(state, &e),
     })
 }

@@ -8,18 +8,18 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeZone as _, Utc};
 use poem::{
-    Request, Response, handler,
+    Request, handler,
     http::StatusCode,
-    web::{Data, Path, Query},
+    web::{Data, Query},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Answer, Console, Current, Fields, OrgAnd, stop};
-use crate::access::Role;
+use super::held::{Form, InHand, Org, Write, done, field_refusals, notice, refused};
+use super::{Answer, Console, Current, Fields};
 use crate::content::{Change, ContentError, Invalid};
 use crate::domain::{InvalidField, PublicRef, TimeZone};
-use crate::pages::{self, markdown::to_safe_html, see_other};
+use crate::pages::markdown::to_safe_html;
 use crate::petitions::PetitionError;
 use crate::petitions::service::NotNow;
 use crate::petitions::service::{
@@ -43,18 +43,9 @@ pub struct ListQuery {
 
 /// `GET /admin/{org}/petitions`: the organisation's petitions, newest first.
 #[handler]
-pub async fn list(
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-    query: Query<ListQuery>,
-) -> Answer {
-    let current = console.organisation(&state, &org).await?;
-    let campaigns = state
-        .campaigns
-        .of_organisation(current.model.id)
-        .await
-        .map_err(|e| stop(console.failure(&state, &e)))?;
+pub async fn list(org: Org, state: Data<&AppState>, query: Query<ListQuery>) -> Answer {
+    let (console, current) = org.into_parts();
+    let campaigns = console.campaigns(&state, &current).await?;
     let status = PetitionStatus::ALL
         .into_iter()
         .find(|s| s.as_str() == query.status);
@@ -75,19 +66,7 @@ pub async fn list(
             .await
             .map_err(|e| refused(&console, &state, &e))?
     };
-    let rows: Vec<Value> = petitions
-        .iter()
-        .map(|p| {
-            json!({
-                "id": p.item.id.to_string(),
-                "title": p.item.title,
-                "status": p.status().as_str(),
-                "signature_count": p.item.signature_count,
-                "goal": p.item.goal,
-                "campaign": p.campaign,
-            })
-        })
-        .collect();
+    let rows: Vec<Value> = petitions.iter().map(row_of).collect();
     let context = json!({
         "petitions": rows,
         "status": query.status,
@@ -98,12 +77,22 @@ pub async fn list(
     Ok(console.render(&state, Some(&current), StatusCode::OK, "petitions", context))
 }
 
+/// A petition as a row of a list.
+pub(super) fn row_of(p: &Petition) -> Value {
+    json!({
+        "id": p.item.id.to_string(),
+        "title": p.item.title,
+        "status": p.status().as_str(),
+        "signature_count": p.item.signature_count,
+        "goal": p.item.goal,
+        "campaign": p.campaign,
+    })
+}
+
 /// `GET /admin/{org}/petitions/new`: the form for a new petition.
 #[handler]
-pub async fn new_page(console: Console, state: Data<&AppState>, org: Path<String>) -> Answer {
-    let current = console
-        .organisation_as(&state, &org, Role::Organiser)
-        .await?;
+pub async fn new_page(org: Org<Write>, state: Data<&AppState>) -> Answer {
+    let (console, current) = org.into_parts();
     let mut values = json!({
         "language": current.model.language.as_str(),
         "require_confirmation": "yes",
@@ -111,31 +100,15 @@ pub async fn new_page(console: Console, state: Data<&AppState>, org: Path<String
     for field in ASKED {
         values[format!("fields.{field}")] = "off".into();
     }
-    form_page(
-        &console,
-        &state,
-        &current,
-        StatusCode::OK,
-        None,
-        values,
-        json!({}),
-        None,
-    )
-    .await
+    let form = Form::shown(values, json!({}));
+    form_page(&console, &state, &current, None, form, None).await
 }
 
 /// `POST /admin/{org}/petitions/new`: create a draft, then its page; with
 /// `_preview` the form again with the text as it will read.
 #[handler]
-pub async fn create(
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-    form: Fields,
-) -> Answer {
-    let current = console
-        .organisation_as(&state, &org, Role::Organiser)
-        .await?;
+pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    let (console, current) = org.into_parts();
     if previewing(&form) {
         return preview(&console, &state, &current, None, &form).await;
     }
@@ -144,24 +117,10 @@ pub async fn create(
         Err(invalid) => Err(invalid.into()),
     };
     match created {
-        Ok(made) => Ok(see_other(&format!(
-            "/admin/{}/petitions/{}?saved=1",
-            org.0, made.item.id
-        ))),
+        Ok(made) => Ok(done(&current, &made, "saved")),
         Err(e) => {
-            let errors = refused_fields(&console, &state, e)?;
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            form_page(
-                &console,
-                &state,
-                &current,
-                status,
-                None,
-                form.typed(),
-                errors,
-                None,
-            )
-            .await
+            let again = Form::refused(form.typed(), field_refusals(&console, &state, &e)?);
+            form_page(&console, &state, &current, None, again, None).await
         }
     }
 }
@@ -169,52 +128,20 @@ pub async fn create(
 /// `GET /admin/{org}/petitions/{id}`: the petition's figures, links, actions and
 /// form.
 #[handler]
-pub async fn show(
-    req: &Request,
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-) -> Answer {
-    let (org, id) = path.0;
-    let current = console.organisation(&state, &org).await?;
-    let petition = petition_of(&console, &state, &current, &id).await?;
-    let mut errors = json!({});
-    if let Some(done) = ["saved", "published", "closed", "delivered"]
-        .into_iter()
-        .find(|flag| super::flag(req, flag))
-    {
-        errors["_done"] = say(
-            console.locale,
-            &format!("console.petition.done_{done}"),
-            &[],
-        )
-        .into();
-    }
-    let values = values_of(&petition, &current);
-    form_page(
-        &console,
-        &state,
-        &current,
-        StatusCode::OK,
-        Some(&petition),
-        values,
-        errors,
-        None,
-    )
-    .await
+pub async fn show(req: &Request, hand: InHand<Petition>, state: Data<&AppState>) -> Answer {
+    let (console, current, petition) = hand.into_parts();
+    let flags = ["saved", "published", "closed", "delivered"];
+    let said = notice(req, &console, "console.petition", &flags, &[]);
+    let form = Form::shown(values_of(&petition, &current), said);
+    form_page(&console, &state, &current, Some(&petition), form, None).await
 }
 
 /// `POST /admin/{org}/petitions/{id}`: save the form (every field is sent, so an
 /// empty optional one clears it); with `_preview` the form again with the text as
 /// it will read, nothing saved.
 #[handler]
-pub async fn save(
-    console: Console,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-    form: Fields,
-) -> Answer {
-    let (current, petition) = writable(&console, &state, path).await?;
+pub async fn save(hand: InHand<Petition, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    let (console, current, petition) = hand.into_parts();
     if previewing(&form) {
         return preview(&console, &state, &current, Some(&petition), &form).await;
     }
@@ -229,48 +156,34 @@ pub async fn save(
         Err(invalid) => Err(invalid.into()),
     };
     match changed {
-        Ok(saved) => Ok(see_other(&format!(
-            "/admin/{}/petitions/{}?saved=1",
-            current.model.slug, saved.item.id
-        ))),
+        Ok(saved) => Ok(done(&current, &saved, "saved")),
         Err(e) => {
-            let errors = refused_fields(&console, &state, e)?;
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            form_page(
-                &console,
-                &state,
-                &current,
-                status,
-                Some(&petition),
-                form.typed(),
-                errors,
-                None,
-            )
-            .await
+            let again = Form::refused(form.typed(), field_refusals(&console, &state, &e)?);
+            form_page(&console, &state, &current, Some(&petition), again, None).await
         }
     }
 }
 
 /// `POST /admin/{org}/petitions/{id}/publish`.
 #[handler]
-pub async fn publish(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (current, petition) = writable(&console, &state, path).await?;
-    let done = state
+pub async fn publish(hand: InHand<Petition, Write>, state: Data<&AppState>) -> Answer {
+    let reference = PublicRef::Id(hand.item.item.id);
+    let moved = state
         .petitions
-        .publish(console.access(), &PublicRef::Id(petition.item.id))
+        .publish(hand.console.access(), &reference)
         .await;
-    then(&console, &state, &current, &petition, done, "published").await
+    then(&hand, &state, moved, "published").await
 }
 
 /// `POST /admin/{org}/petitions/{id}/close`.
 #[handler]
-pub async fn close(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (current, petition) = writable(&console, &state, path).await?;
-    let done = state
+pub async fn close(hand: InHand<Petition, Write>, state: Data<&AppState>) -> Answer {
+    let reference = PublicRef::Id(hand.item.item.id);
+    let moved = state
         .petitions
-        .close(console.access(), &PublicRef::Id(petition.item.id))
+        .close(hand.console.access(), &reference)
         .await;
-    then(&console, &state, &current, &petition, done, "closed").await
+    then(&hand, &state, moved, "closed").await
 }
 
 /// `POST /admin/{org}/petitions/{id}/deliver` (fields `delivered_at`, a wall time
@@ -279,12 +192,11 @@ pub async fn close(console: Console, state: Data<&AppState>, path: OrgAnd<String
 /// over opens the note.
 #[handler]
 pub async fn deliver(
-    console: Console,
+    hand: InHand<Petition, Write>,
     state: Data<&AppState>,
-    path: OrgAnd<String>,
     form: Fields,
 ) -> Answer {
-    let (current, petition) = writable(&console, &state, path).await?;
+    let (console, current, petition) = hand.parts();
     let delivered_at = match form.get("delivered_at").trim() {
         "" => Ok(None),
         raw => instant_in(raw, current.model.timezone, "delivered_at").map(Some),
@@ -297,7 +209,7 @@ pub async fn deliver(
         (true, false) => Some(note.to_owned()),
         (false, false) => Some(format!("{method} — {note}")),
     };
-    let done = match delivered_at {
+    let delivered = match delivered_at {
         Ok(delivered_at) => {
             state
                 .petitions
@@ -313,7 +225,7 @@ pub async fn deliver(
         }
         Err(field) => Err(Invalid(vec![field]).into()),
     };
-    match done {
+    match delivered {
         Err(PetitionError::Content(ContentError::Invalid(invalid))) => {
             let mut errors = console.messages(&invalid.0);
             // The method is written into the note: a note too long is told there.
@@ -321,58 +233,34 @@ pub async fn deliver(
                 errors["method"] = errors["note"].clone();
             }
             errors["_deliver"] = true.into();
-            let values = values_of(&petition, &current);
-            let mut typed = form.typed();
-            if let (Value::Object(typed), Value::Object(values)) = (&mut typed, values) {
+            let mut again = Form::refused(form.typed(), errors);
+            if let (Value::Object(typed), Value::Object(values)) =
+                (&mut again.values, values_of(petition, current))
+            {
                 for (k, v) in values {
                     typed.entry(k).or_insert(v);
                 }
             }
-            form_page(
-                &console,
-                &state,
-                &current,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&petition),
-                typed,
-                errors,
-                None,
-            )
-            .await
+            form_page(console, &state, current, Some(petition), again, None).await
         }
-        done => then(&console, &state, &current, &petition, done, "delivered").await,
+        delivered => then(&hand, &state, delivered, "delivered").await,
     }
 }
 
 /// After an action: 303 to the petition's page saying so, or its page again
 /// (409) saying why not.
 async fn then(
-    console: &Console,
+    hand: &InHand<Petition, Write>,
     state: &AppState,
-    current: &Current,
-    petition: &Petition,
-    done: Result<Petition, PetitionError>,
+    moved: Result<Petition, PetitionError>,
     flag: &str,
 ) -> Answer {
-    match done {
-        Ok(p) => Ok(see_other(&format!(
-            "/admin/{}/petitions/{}?{flag}=1",
-            current.model.slug, p.item.id
-        ))),
+    let (console, current, petition) = hand.parts();
+    match moved {
+        Ok(p) => Ok(done(current, &p, flag)),
         Err(PetitionError::WrongState(why)) => {
-            let errors = json!({ "_form": wrong_state(console, why) });
-            let values = values_of(petition, current);
-            form_page(
-                console,
-                state,
-                current,
-                StatusCode::CONFLICT,
-                Some(petition),
-                values,
-                errors,
-                None,
-            )
-            .await
+            let form = Form::conflict(values_of(petition, current), wrong_state(console, why));
+            form_page(console, state, current, Some(petition), form, None).await
         }
         Err(e) => Err(refused(console, state, &e)),
     }
@@ -412,57 +300,26 @@ async fn preview(
     form: &Fields,
 ) -> Answer {
     let html = to_safe_html(form.get("body")).to_string();
-    form_page(
-        console,
-        state,
-        current,
-        StatusCode::OK,
-        petition,
-        form.typed(),
-        json!({}),
-        Some(html),
-    )
-    .await
+    let shown = Form::shown(form.typed(), json!({}));
+    form_page(console, state, current, petition, shown, Some(html)).await
 }
 
-/// The petition's page (or the new-petition page): its form with `values` and
-/// `errors`, and for a petition that exists its figures, links and actions.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one page, told everything it shows"
-)]
+/// The petition's page (or the new-petition page): its form, and for a petition
+/// that exists its figures, links and actions.
 async fn form_page(
     console: &Console,
     state: &AppState,
     current: &Current,
-    status: StatusCode,
     petition: Option<&Petition>,
-    values: Value,
-    errors: Value,
+    form: Form,
     preview_html: Option<String>,
 ) -> Answer {
-    let campaigns = state
-        .campaigns
-        .of_organisation(current.model.id)
-        .await
-        .map_err(|e| stop(console.failure(state, &e)))?;
-    let rules: Vec<[String; 2]> = FieldRule::ALL
-        .iter()
-        .map(|r| {
-            [
-                r.as_str().to_owned(),
-                say(
-                    console.locale,
-                    &format!("console.petition.rule_{}", r.as_str()),
-                    &[],
-                ),
-            ]
-        })
-        .collect();
+    let campaigns = console.campaign_choice(state, current).await?;
+    let rules = console.choices("console.petition.rule_", FieldRule::ALL.map(|r| r.as_str()));
     let mut context = json!({
-        "values": values,
-        "errors": errors,
-        "campaigns": campaigns.iter().map(|c| [c.slug.clone(), c.title.clone()]).collect::<Vec<_>>(),
+        "values": form.values,
+        "errors": form.errors,
+        "campaigns": campaigns,
         "languages": super::language_choice(),
         "rules": rules,
         "asked": ASKED,
@@ -518,7 +375,7 @@ async fn form_page(
     } else {
         "petition_new"
     };
-    Ok(console.render(state, Some(current), status, template, context))
+    Ok(console.render(state, Some(current), form.status, template, context))
 }
 
 /// What a petition's form shows: its stored values, `closes_at` in the
@@ -664,82 +521,8 @@ fn changes(form: &Fields, current: &Current) -> Result<PetitionChanges, Invalid>
 }
 
 fn status_choice(console: &Console) -> Vec<[String; 2]> {
-    PetitionStatus::ALL
-        .iter()
-        .map(|s| {
-            [
-                s.as_str().to_owned(),
-                say(
-                    console.locale,
-                    &format!("console.petition.status_{}", s.as_str()),
-                    &[],
-                ),
-            ]
-        })
-        .collect()
-}
-
-// --- shared pieces ------------------------------------------------------------------------
-
-/// The petition in the path and the organisation, for a form: viewers are
-/// refused (403).
-pub(super) async fn writable(
-    console: &Console,
-    state: &AppState,
-    path: OrgAnd<String>,
-) -> poem::Result<(Current, Petition)> {
-    let (org, id) = path.0;
-    let current = console
-        .organisation_as(state, &org, Role::Organiser)
-        .await?;
-    let petition = petition_of(console, state, &current, &id).await?;
-    Ok((current, petition))
-}
-
-/// A petition of the organisation by the id in the path; any other is a 404 page.
-pub(super) async fn petition_of(
-    console: &Console,
-    state: &AppState,
-    current: &Current,
-    id: &str,
-) -> poem::Result<Petition> {
-    let id = console.id(state, id)?;
-    match state
-        .petitions
-        .get(console.access(), &PublicRef::Id(id))
-        .await
-    {
-        Ok(p) if p.item.organisation_id == current.model.id => Ok(p),
-        Ok(_) => Err(console.not_found(state)),
-        Err(e) => Err(refused(console, state, &e)),
-    }
-}
-
-/// The messages of a refused form by field; any other refusal ends the handler.
-fn refused_fields(console: &Console, state: &AppState, e: PetitionError) -> poem::Result<Value> {
-    match e {
-        PetitionError::Content(ContentError::Invalid(invalid)) => Ok(console.messages(&invalid.0)),
-        PetitionError::Content(ContentError::SlugTaken(_)) => {
-            Ok(json!({ "slug": say(console.locale, "console.event.slug_taken", &[]) }))
-        }
-        e => Err(refused(console, state, &e)),
-    }
-}
-
-/// A refusal of the petitions service as the page that says so.
-pub(super) fn refused(console: &Console, state: &AppState, e: &PetitionError) -> poem::Error {
-    stop(refusal_page(console, state, e))
-}
-
-fn refusal_page(console: &Console, state: &AppState, e: &PetitionError) -> Response {
-    match e.code() {
-        "not_found" | "forbidden" => pages::not_found(state, console.locale),
-        "access" | "read_only" => pages::page(
-            state,
-            StatusCode::FORBIDDEN,
-            "admin/forbidden",
-            &json!({ "locale": console.locale.as_str() }),
-        ),
-        _ => console.failure(state, e),
-    }
+    console.choices(
+        "console.petition.status_",
+        PetitionStatus::ALL.map(|s| s.as_str()),
+    )
 }

@@ -8,16 +8,17 @@
 //! `petitions::review`'s.
 
 use poem::{
-    Request, Response, handler,
-    http::{StatusCode, header},
-    web::{Data, Path, Query},
+    Request, handler,
+    http::StatusCode,
+    web::{Data, Query},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::petitions::{instant_in, refused, writable, wrong_state};
-use super::{Answer, Console, Current, Fields, stop};
+use super::held::{InHand, Write, refused};
+use super::petitions::{instant_in, wrong_state};
+use super::{Answer, Console, Current, Fields, attachment, stop};
 use crate::content::{Cursor, Invalid, Limit};
 use crate::domain::{InvalidField, PublicRef};
 use crate::pages::{self, see_other};
@@ -56,12 +57,11 @@ fn base(current: &Current, petition: &Petition) -> String {
 #[handler]
 pub async fn page(
     req: &Request,
-    console: Console,
+    hand: InHand<Petition, Write>,
     state: Data<&AppState>,
-    path: super::OrgAnd<String>,
     query: Query<ListQuery>,
 ) -> Answer {
-    let (current, petition) = writable(&console, &state, path).await?;
+    let (console, current, petition) = hand.into_parts();
     let mut notice = Value::Null;
     let mut undo_batch = Value::Null;
     let number = |name: &str| param(req, name).and_then(|n| n.parse::<u64>().ok());
@@ -139,19 +139,10 @@ async fn show(
             .finish();
         format!("{base}?{query}")
     });
-    let statuses: Vec<[String; 2]> = SignatureState::ALL
-        .iter()
-        .map(|s| {
-            [
-                s.as_str().to_owned(),
-                say(
-                    console.locale,
-                    &format!("console.signatures.status_{}", s.as_str()),
-                    &[],
-                ),
-            ]
-        })
-        .collect();
+    let statuses = console.choices(
+        "console.signatures.status_",
+        SignatureState::ALL.map(|s| s.as_str()),
+    );
     let mut context = json!({
         "petition": summary(state, current, petition),
         "base": base,
@@ -215,8 +206,8 @@ fn param(req: &Request, name: &str) -> Option<String> {
 /// `GET /admin/{org}/petitions/{id}/signatures.csv`: every signature, with the
 /// columns of the API's export.
 #[handler]
-pub async fn csv(console: Console, state: Data<&AppState>, path: super::OrgAnd<String>) -> Answer {
-    let (_, petition) = writable(&console, &state, path).await?;
+pub async fn csv(hand: InHand<Petition, Write>, state: Data<&AppState>) -> Answer {
+    let (console, _, petition) = hand.into_parts();
     let all = state
         .petitions
         .all_signatures(console.access(), &PublicRef::Id(petition.item.id))
@@ -230,12 +221,8 @@ pub async fn csv(console: Console, state: Data<&AppState>, path: super::OrgAnd<S
 /// `GET /admin/{org}/petitions/{id}/delivery.csv`: what is handed to the target,
 /// as the API gives it.
 #[handler]
-pub async fn delivery(
-    console: Console,
-    state: Data<&AppState>,
-    path: super::OrgAnd<String>,
-) -> Answer {
-    let (_, petition) = writable(&console, &state, path).await?;
+pub async fn delivery(hand: InHand<Petition, Write>, state: Data<&AppState>) -> Answer {
+    let (console, _, petition) = hand.into_parts();
     let (row, rows) = state
         .petitions
         .delivery(console.access(), &PublicRef::Id(petition.item.id))
@@ -245,43 +232,28 @@ pub async fn delivery(
     Ok(attachment(&name, delivery_csv(&rows)))
 }
 
-/// A CSV to download; `name` is made of a slug (letters, digits and hyphens).
-fn attachment(name: &str, body: String) -> Response {
-    Response::builder()
-        .content_type("text/csv; charset=utf-8")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        )
-        .body(body)
-}
-
-/// The signature id in a path `/admin/{org}/petitions/{id}/signatures/{sid}/…`.
-type Three = Path<(String, String, String)>;
-
-/// The petition and the signature a path names; a signature id that is not one
-/// is a 404 page.
-async fn in_hand(
-    console: &Console,
+/// The signature id in a path `/admin/{org}/petitions/{id}/signatures/{sid}/…`;
+/// one that is not an id is a 404 page.
+fn signature_id(
+    req: &Request,
+    hand: &InHand<Petition, Write>,
     state: &AppState,
-    path: Three,
-) -> poem::Result<(Current, Petition, Uuid)> {
-    let (org, id, sid) = path.0;
-    let (current, petition) = writable(console, state, Path((org, id))).await?;
-    let sid = console.id(state, &sid)?;
-    Ok((current, petition, sid))
+) -> poem::Result<Uuid> {
+    let sid = req.raw_path_param("sid").unwrap_or_default();
+    hand.console.id(state, sid)
 }
 
 /// `POST /admin/{org}/petitions/{id}/signatures/{sid}/comment` (field `hidden`,
 /// `yes` or `no`): hide a comment from the public signers, or show it again.
 #[handler]
 pub async fn comment(
-    console: Console,
+    req: &Request,
+    hand: InHand<Petition, Write>,
     state: Data<&AppState>,
-    path: Three,
     form: Fields,
 ) -> Answer {
-    let (current, petition, sid) = in_hand(&console, &state, path).await?;
+    let sid = signature_id(req, &hand, &state)?;
+    let (console, current, petition) = hand.into_parts();
     let hidden = form.get("hidden") != "no";
     state
         .petitions
@@ -302,8 +274,13 @@ pub async fn comment(
 
 /// `POST /admin/{org}/petitions/{id}/signatures/{sid}/invalidate`.
 #[handler]
-pub async fn invalidate_one(console: Console, state: Data<&AppState>, path: Three) -> Answer {
-    let (current, petition, sid) = in_hand(&console, &state, path).await?;
+pub async fn invalidate_one(
+    req: &Request,
+    hand: InHand<Petition, Write>,
+    state: Data<&AppState>,
+) -> Answer {
+    let sid = signature_id(req, &hand, &state)?;
+    let (console, current, petition) = hand.into_parts();
     let done = state
         .petitions
         .invalidate_one(console.access(), &PublicRef::Id(petition.item.id), sid)
@@ -386,12 +363,11 @@ fn filter_values(form: &Fields) -> Value {
 /// beside its field.
 #[handler]
 pub async fn preview(
-    console: Console,
+    hand: InHand<Petition, Write>,
     state: Data<&AppState>,
-    path: super::OrgAnd<String>,
     query: Query<Fields>,
 ) -> Answer {
-    let (current, petition) = writable(&console, &state, path).await?;
+    let (console, current, petition) = hand.into_parts();
     let form = query.0;
     let (status, matching, errors) = match filter_of(&form, &current) {
         Ok(filter) => {
@@ -451,12 +427,11 @@ fn filter_messages(console: &Console, fields: &[InvalidField]) -> Value {
 /// signature the filter names, as one batch.
 #[handler]
 pub async fn invalidate_matching(
-    console: Console,
+    hand: InHand<Petition, Write>,
     state: Data<&AppState>,
-    path: super::OrgAnd<String>,
     form: Fields,
 ) -> Answer {
-    let (current, petition) = writable(&console, &state, path).await?;
+    let (console, current, petition) = hand.into_parts();
     let done = match filter_of(&form, &current) {
         Ok(filter) => {
             state
@@ -488,13 +463,8 @@ pub async fn invalidate_matching(
 /// `POST /admin/{org}/petitions/{id}/signatures/undo` (field `batch`): put back
 /// the signatures of a batch as they were.
 #[handler]
-pub async fn undo(
-    console: Console,
-    state: Data<&AppState>,
-    path: super::OrgAnd<String>,
-    form: Fields,
-) -> Answer {
-    let (current, petition) = writable(&console, &state, path).await?;
+pub async fn undo(hand: InHand<Petition, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    let (console, current, petition) = hand.into_parts();
     let batch = Uuid::parse_str(form.get("batch").trim())
         .map_err(|_| stop(pages::not_found(&state, console.locale)))?;
     match state

@@ -3,9 +3,10 @@
 //! form; and the small chart of the dashboard. Counts, not personal data: every
 //! member sees them, viewers too.
 
-use poem::{Request, handler, http::StatusCode, web::Data, web::Path};
+use poem::{Request, handler, http::StatusCode, web::Data};
 use serde_json::{Value, json};
 
+use super::held::Org;
 use super::{Answer, Console, charts};
 use crate::domain::Locale;
 use crate::state::AppState;
@@ -15,13 +16,8 @@ use entity::organisation;
 
 /// The charts over `?days=` (30, 90 or 365; anything else is the default, 90).
 #[handler]
-pub async fn page(
-    req: &Request,
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-) -> Answer {
-    let current = console.organisation(&state, &org).await?;
+pub async fn page(req: &Request, org: Org, state: Data<&AppState>) -> Answer {
+    let (console, current) = org.into_parts();
     let period = req
         .uri()
         .query()

@@ -11,50 +11,27 @@
 use poem::{
     Request, Response, handler,
     http::{StatusCode, header},
-    web::{Data, Path},
+    web::Data,
 };
 use poem_openapi::types::ToJSON as _;
 use serde_json::{Value, json};
 
-use super::{Answer, Console, Current, Fields, OrgAnd, stop};
-use crate::access::{Access, Role};
+use super::held::{Org, Write, refused};
+use super::{Answer, Console, Current, Fields, OrgAnd};
+use crate::access::Access;
 use crate::content::{ContentError, Cursor, Limit};
 use crate::domain::{Email, Locale};
 use crate::email::render::{amount_text, date_text};
-use crate::pages::{self, see_other};
+use crate::pages::see_other;
 use crate::state::AppState;
 use crate::supporters::{
     model::{Supporter, SupporterExport},
-    service::{SupporterError, SupporterRecord},
+    service::SupporterRecord,
 };
 use crate::words::say;
 
 /// How many supporters a page of the search lists.
 const PER_PAGE: u64 = 50;
-
-/// The organisation in the path, for an organiser who may see personal data
-/// there, and their access narrowed to it.
-async fn within(console: &Console, state: &AppState, org: &str) -> poem::Result<(Current, Access)> {
-    let current = console.organisation_as(state, org, Role::Organiser).await?;
-    let access = console.access().within(current.model.id);
-    Ok((current, access))
-}
-
-/// A refusal of the supporters service as the page that says so.
-fn refused(console: &Console, state: &AppState, e: &SupporterError) -> poem::Error {
-    stop(match e {
-        ContentError::NotFound(_) | ContentError::Forbidden(_) => {
-            pages::not_found(state, console.locale)
-        }
-        ContentError::Access(_) => pages::page(
-            state,
-            StatusCode::FORBIDDEN,
-            "admin/forbidden",
-            &json!({ "locale": console.locale.as_str() }),
-        ),
-        e => console.failure(state, e),
-    })
-}
 
 /// A query parameter as given, if any.
 fn query_value(req: &Request, name: &str) -> Option<String> {
@@ -68,13 +45,9 @@ fn query_value(req: &Request, name: &str) -> Option<String> {
 /// `GET /admin/{org}/supporters?q=`: those who acted for the organisation, newest
 /// first; `q` finds them by name or address.
 #[handler]
-pub async fn list(
-    req: &Request,
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-) -> Answer {
-    let (current, access) = within(&console, &state, &org).await?;
+pub async fn list(req: &Request, org: Org<Write>, state: Data<&AppState>) -> Answer {
+    let (console, current) = org.into_parts();
+    let access = console.access().within(current.model.id);
     let q = query_value(req, "q").unwrap_or_default();
     let mut errors = json!({});
     if super::flag(req, "erased") {
@@ -132,9 +105,10 @@ async fn record(
 
 /// `GET /admin/{org}/supporters/{id}`: their record with this organisation.
 #[handler]
-pub async fn show(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (org, id) = path.0;
-    let (current, access) = within(&console, &state, &org).await?;
+pub async fn show(org: Org<Write>, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
+    let (console, current) = org.into_parts();
+    let access = console.access().within(current.model.id);
+    let (_, id) = path.0;
     let record = record(&console, &state, &access, &id).await?;
     let context = json!({ "supporter": view(&record, console.locale) });
     Ok(console.render(&state, Some(&current), StatusCode::OK, "supporter", context))
@@ -143,9 +117,10 @@ pub async fn show(console: Console, state: Data<&AppState>, path: OrgAnd<String>
 /// `GET /admin/{org}/supporters/{id}/export`: everything this organisation holds
 /// about them, as the API's JSON, to save as a file.
 #[handler]
-pub async fn export(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (org, id) = path.0;
-    let (_, access) = within(&console, &state, &org).await?;
+pub async fn export(org: Org<Write>, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
+    let (console, current) = org.into_parts();
+    let access = console.access().within(current.model.id);
+    let (_, id) = path.0;
     let id = console.id(&state, &id)?;
     let data = state
         .supporters
@@ -166,9 +141,10 @@ pub async fn export(console: Console, state: Data<&AppState>, path: OrgAnd<Strin
 /// `GET /admin/{org}/supporters/{id}/erase`: what erasing them takes away, and
 /// the box to type their address in to confirm.
 #[handler]
-pub async fn erase_page(console: Console, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (org, id) = path.0;
-    let (current, access) = within(&console, &state, &org).await?;
+pub async fn erase_page(org: Org<Write>, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
+    let (console, current) = org.into_parts();
+    let access = console.access().within(current.model.id);
+    let (_, id) = path.0;
     let record = record(&console, &state, &access, &id).await?;
     Ok(erase_form(
         &console,
@@ -185,13 +161,14 @@ pub async fn erase_page(console: Console, state: Data<&AppState>, path: OrgAnd<S
 /// again): erase what this organisation holds of them, as the API's `DELETE`.
 #[handler]
 pub async fn erase(
-    console: Console,
+    org: Org<Write>,
     state: Data<&AppState>,
     path: OrgAnd<String>,
     form: Fields,
 ) -> Answer {
-    let (org, id) = path.0;
-    let (current, access) = within(&console, &state, &org).await?;
+    let (console, current) = org.into_parts();
+    let access = console.access().within(current.model.id);
+    let (_, id) = path.0;
     let record = record(&console, &state, &access, &id).await?;
     let typed = form.get("email");
     let theirs = record.supporter.row.email.known().map(Email::key);

@@ -3,11 +3,11 @@
 //! by our server), and why. Organisers may write to one again, unless its holder
 //! complained: that only they can take back.
 
-use poem::{handler, http::StatusCode, web::Data, web::Path};
+use poem::{handler, http::StatusCode, web::Data};
 use serde_json::json;
 
-use super::{Answer, Console, Fields};
-use crate::access::Role;
+use super::held::{Org, Write};
+use super::{Answer, Fields};
 use crate::email::suppression;
 use crate::pages::see_other;
 use crate::state::AppState;
@@ -17,13 +17,8 @@ const SHOWN: u64 = 500;
 
 /// `GET /admin/{org}/emails/suppressed`. Viewers see how many, not who.
 #[handler]
-pub async fn page(
-    req: &poem::Request,
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-) -> Answer {
-    let current = console.organisation(&state, &org).await?;
+pub async fn page(req: &poem::Request, org: Org, state: Data<&AppState>) -> Answer {
+    let (console, current) = org.into_parts();
     let rows = suppression::of_organisation(&state.db, current.model.id, SHOWN)
         .await
         .map_err(|e| super::stop(console.failure(&state, &e)))?;
@@ -56,15 +51,8 @@ pub async fn page(
 
 /// `POST /admin/{org}/emails/suppressed/lift` (field `address`).
 #[handler]
-pub async fn lift(
-    console: Console,
-    state: Data<&AppState>,
-    org: Path<String>,
-    form: Fields,
-) -> Answer {
-    let current = console
-        .organisation_as(&state, &org, Role::Organiser)
-        .await?;
+pub async fn lift(org: Org<Write>, state: Data<&AppState>, form: Fields) -> Answer {
+    let (console, current) = org.into_parts();
     let lifted = suppression::lift(&state.db, current.model.id, form.get("address"))
         .await
         .map_err(|e| super::stop(console.failure(&state, &e)))?;
