@@ -5,11 +5,7 @@
 //! What may be seen and done is decided by `rsvps::service`, as for the API: a
 //! viewer sees the counts and no one's name or address, and changes nothing.
 
-use poem::{
-    Request, handler,
-    http::StatusCode,
-    web::{Data, Form as Posted},
-};
+use poem::{Request, handler, http::StatusCode, web::Form as Posted};
 use serde_json::{Value, json};
 
 use super::held::{Form, InHand, Look, Needs, Write};
@@ -88,17 +84,18 @@ pub(super) fn row_of(a: &Attendee, console: &Console) -> Value {
 
 /// `GET /admin/{org}/events/{id}/attendees`.
 #[handler]
-pub async fn page(req: &Request, hand: InHand<Event, Look>, state: Data<&AppState>) -> Answer {
+pub async fn page(req: &Request, hand: InHand<'_, Event, Look>) -> Answer {
+    let state = hand.state;
     let flags = ["approved", "declined", "added"];
     let said = super::held::notice(req, &hand.console, "console.attendees", &flags, &[]);
     let notice = said.get("_done").cloned().unwrap_or_default();
-    show(&state, &hand, notice, Form::shown(json!({}), json!({}))).await
+    show(state, &hand, notice, Form::shown(json!({}), json!({}))).await
 }
 
 /// The attendees page, with the form to add someone as `form` holds it.
 async fn show<R: Needs>(
     state: &AppState,
-    hand: &InHand<Event, R>,
+    hand: &InHand<'_, Event, R>,
     notice: Value,
     form: Form,
 ) -> Answer {
@@ -154,11 +151,8 @@ async fn show<R: Needs>(
 /// own button (`one=approve:{id}`) acts on that RSVP; the button under the list
 /// (`action`) on every one ticked (`rsvp`, repeated).
 #[handler]
-pub async fn decide(
-    hand: InHand<Event, Write>,
-    state: Data<&AppState>,
-    form: Posted<Vec<(String, String)>>,
-) -> Answer {
+pub async fn decide(hand: InHand<'_, Event, Write>, form: Posted<Vec<(String, String)>>) -> Answer {
+    let state = hand.state;
     let console = &hand.console;
     let field = |name: &str| {
         form.0
@@ -180,20 +174,20 @@ pub async fn decide(
     let decision = match action {
         "approve" => Decision::Approve,
         "decline" => Decision::Decline,
-        _ => return Err(stop(pages::not_found(&state, console.locale))),
+        _ => return Err(stop(pages::not_found(state, console.locale))),
     };
     let mut refusals = Vec::new();
     for id in ids {
-        let id = console.id(&state, id)?;
+        let id = console.id(state, id)?;
         match state
             .rsvps
             .decide_at(console.access(), hand.item.row.id, id, decision)
             .await
         {
             Ok(_) => {}
-            Err(e) => match why(&console, &e) {
+            Err(e) => match why(console, &e) {
                 Some(why) => refusals.push(why),
-                None => return Err(refused(&console, &state, &e)),
+                None => return Err(refused(console, state, &e)),
             },
         }
     }
@@ -207,7 +201,7 @@ pub async fn decide(
     }
     refusals.dedup();
     let form = Form::conflict(json!({}), refusals.join(" "));
-    show(&state, &hand, json!(null), form).await
+    show(state, &hand, json!(null), form).await
 }
 
 /// The RSVP an organiser types in (name, email, guests), checked as the API
@@ -247,13 +241,14 @@ pub(super) fn form_of(form: &Fields) -> Result<RsvpForm, RsvpError> {
 /// `POST /admin/{org}/events/{id}/attendees/add`: add someone (name, email,
 /// guests); capacity still holds.
 #[handler]
-pub async fn add(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fields) -> Answer {
-    match add_from(&state, &hand, &form, false, "_add").await? {
+pub async fn add(hand: InHand<'_, Event, Write>, form: Fields) -> Answer {
+    let state = hand.state;
+    match add_from(state, &hand, &form, false, "_add").await? {
         Ok(()) => Ok(see_other(&format!("{}/attendees?added=1", hand.here()))),
         Err((status, errors)) => {
             let values = form.typed();
             show(
-                &state,
+                state,
                 &hand,
                 json!(null),
                 Form {
@@ -270,12 +265,13 @@ pub async fn add(hand: InHand<Event, Write>, state: Data<&AppState>, form: Field
 /// `GET /admin/{org}/events/{id}/attendees.csv`: every attendee, with the columns
 /// of the API's export. Viewers are refused (403).
 #[handler]
-pub async fn csv(hand: InHand<Event, Write>, state: Data<&AppState>) -> Answer {
+pub async fn csv(hand: InHand<'_, Event, Write>) -> Answer {
+    let state = hand.state;
     let all = state
         .rsvps
         .all_attendees(hand.console.access(), &hand.reference())
         .await
-        .map_err(|e| refused(&hand.console, &state, &e))?;
+        .map_err(|e| refused(&hand.console, state, &e))?;
     let name = format!("attendees-{}.csv", hand.item.row.slug);
     Ok(attachment(&name, crate::rsvps::api::csv(&all)))
 }
@@ -285,7 +281,7 @@ pub async fn csv(hand: InHand<Event, Write>, state: Data<&AppState>) -> Answer {
 /// full or closed event above the form under `refusal_key` (409).
 pub(super) async fn add_from(
     state: &AppState,
-    hand: &InHand<Event, Write>,
+    hand: &InHand<'_, Event, Write>,
     form: &Fields,
     checked_in: bool,
     refusal_key: &str,

@@ -5,7 +5,7 @@
 //!
 //! What a campaign may be is decided by `campaigns::service`, as for the API.
 
-use poem::{Request, handler, http::StatusCode, web::Data};
+use poem::{Request, handler, http::StatusCode};
 use serde_json::{Value, json};
 
 use super::held::{Form, InHand, Org, Write, done, field_refusals, notice, refused};
@@ -19,9 +19,9 @@ use entity::values::CampaignStatus;
 
 /// `GET /admin/{org}/campaigns`: active campaigns, then archived ones.
 #[handler]
-pub async fn list(org: Org, state: Data<&AppState>) -> Answer {
-    let (console, current) = org.into_parts();
-    let all = console.campaigns(&state, &current).await?;
+pub async fn list(org: Org<'_>) -> Answer {
+    let (state, console, current) = org.into_parts();
+    let all = console.campaigns(state, &current).await?;
     let row = |c: &entity::campaign::Model| json!({ "id": c.id.to_string(), "slug": c.slug, "title": c.title, "status": c.status.as_str() });
     let of = |status: CampaignStatus| -> Vec<Value> {
         all.iter().filter(|c| c.status == status).map(row).collect()
@@ -30,16 +30,16 @@ pub async fn list(org: Org, state: Data<&AppState>) -> Answer {
         "active": of(CampaignStatus::Active),
         "archived": of(CampaignStatus::Archived),
     });
-    Ok(console.render(&state, Some(&current), StatusCode::OK, "campaigns", context))
+    Ok(console.render(state, Some(&current), StatusCode::OK, "campaigns", context))
 }
 
 /// `GET /admin/{org}/campaigns/new`.
 #[handler]
-pub async fn new_page(org: Org<Write>, state: Data<&AppState>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn new_page(org: Org<'_, Write>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let context = json!({ "values": {}, "errors": {} });
     Ok(console.render(
-        &state,
+        state,
         Some(&current),
         StatusCode::OK,
         "campaign_new",
@@ -49,8 +49,8 @@ pub async fn new_page(org: Org<Write>, state: Data<&AppState>) -> Answer {
 
 /// `POST /admin/{org}/campaigns/new`: start a campaign, then its page.
 #[handler]
-pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn create(org: Org<'_, Write>, form: Fields) -> Answer {
+    let (state, console, current) = org.into_parts();
     let optional = |name: &str| Some(form.get(name).trim().to_owned()).filter(|v| !v.is_empty());
     let new = NewCampaign {
         organisation: Some(current.model.slug.clone()),
@@ -62,10 +62,10 @@ pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> An
     match state.campaigns.create(console.access(), new).await {
         Ok(made) => Ok(done(&current, &made, "saved")),
         Err(e) => {
-            let errors = field_refusals(&console, &state, &e)?;
+            let errors = field_refusals(&console, state, &e)?;
             let context = json!({ "values": form.typed(), "errors": errors });
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(console.render(&state, Some(&current), status, "campaign_new", context))
+            Ok(console.render(state, Some(&current), status, "campaign_new", context))
         }
     }
 }
@@ -73,16 +73,18 @@ pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> An
 /// `GET /admin/{org}/campaigns/{id}`: the campaign, what gathers under it, and
 /// its form.
 #[handler]
-pub async fn show(req: &Request, hand: InHand<Campaign>, state: Data<&AppState>) -> Answer {
+pub async fn show(req: &Request, hand: InHand<'_, Campaign>) -> Answer {
+    let state = hand.state;
     let flags = ["saved", "archived", "activated"];
     let said = notice(req, &hand.console, "console.campaign", &flags, &[]);
     let values = values_of(&hand.item);
-    page(&hand, &state, Form::shown(values, said)).await
+    page(&hand, state, Form::shown(values, said)).await
 }
 
 /// `POST /admin/{org}/campaigns/{id}`: save the form.
 #[handler]
-pub async fn save(hand: InHand<Campaign, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+pub async fn save(hand: InHand<'_, Campaign, Write>, form: Fields) -> Answer {
+    let state = hand.state;
     let changes = CampaignChanges {
         slug: Change::Set(form.get("slug").to_owned()),
         title: Change::Set(form.get("title").to_owned()),
@@ -97,26 +99,28 @@ pub async fn save(hand: InHand<Campaign, Write>, state: Data<&AppState>, form: F
     {
         Ok(saved) => Ok(done(&hand.current, &saved, "saved")),
         Err(e) => {
-            let errors = field_refusals(&hand.console, &state, &e)?;
-            page(&hand, &state, Form::refused(form.typed(), errors)).await
+            let errors = field_refusals(&hand.console, state, &e)?;
+            page(&hand, state, Form::refused(form.typed(), errors)).await
         }
     }
 }
 
 /// `POST /admin/{org}/campaigns/{id}/archive`.
 #[handler]
-pub async fn archive(hand: InHand<Campaign, Write>, state: Data<&AppState>) -> Answer {
-    set_status(hand, &state, CampaignStatus::Archived, "archived").await
+pub async fn archive(hand: InHand<'_, Campaign, Write>) -> Answer {
+    let state = hand.state;
+    set_status(hand, state, CampaignStatus::Archived, "archived").await
 }
 
 /// `POST /admin/{org}/campaigns/{id}/activate`: an archived campaign active again.
 #[handler]
-pub async fn activate(hand: InHand<Campaign, Write>, state: Data<&AppState>) -> Answer {
-    set_status(hand, &state, CampaignStatus::Active, "activated").await
+pub async fn activate(hand: InHand<'_, Campaign, Write>) -> Answer {
+    let state = hand.state;
+    set_status(hand, state, CampaignStatus::Active, "activated").await
 }
 
 async fn set_status(
-    hand: InHand<Campaign, Write>,
+    hand: InHand<'_, Campaign, Write>,
     state: &AppState,
     status: CampaignStatus,
     flag: &str,
@@ -136,11 +140,11 @@ async fn set_status(
 
 /// The campaign's page: its figures, what gathers under it and its form.
 async fn page<R: super::held::Needs>(
-    hand: &InHand<Campaign, R>,
+    hand: &InHand<'_, Campaign, R>,
     state: &AppState,
     form: Form,
 ) -> Answer {
-    let (console, current, _) = hand.parts();
+    let (_, console, current, _) = hand.parts();
     let row = &hand.item.item;
     let failed = |e: &dyn std::fmt::Display| stop(console.failure(state, e));
     let mut events = Vec::new();

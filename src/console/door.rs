@@ -7,10 +7,7 @@
 //! event's row), so counts stay exact. With script, `/assets/door.js` runs the
 //! search as the name is typed and puts the answer in place.
 
-use poem::{
-    handler,
-    web::{Data, Query},
-};
+use poem::{handler, web::Query};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -38,7 +35,8 @@ pub struct DoorQuery {
 
 /// `GET /admin/{org}/events/{id}/door?q=`.
 #[handler]
-pub async fn page(hand: InHand<Event>, state: Data<&AppState>, query: Query<DoorQuery>) -> Answer {
+pub async fn page(hand: InHand<'_, Event>, query: Query<DoorQuery>) -> Answer {
+    let state = hand.state;
     let notice = match query.done.as_str() {
         done @ ("in" | "undone" | "walk_in") => say(
             hand.console.locale,
@@ -49,14 +47,14 @@ pub async fn page(hand: InHand<Event>, state: Data<&AppState>, query: Query<Door
         _ => Value::Null,
     };
     let form = Form::shown(json!({}), json!({}));
-    show(&state, &hand, &query.q, notice, form).await
+    show(state, &hand, &query.q, notice, form).await
 }
 
 /// The door with the search `q`; beside its list a notice after a form that
 /// succeeded, or the walk-in form refused, with what was typed and why.
 async fn show<R: Needs>(
     state: &AppState,
-    hand: &InHand<Event, R>,
+    hand: &InHand<'_, Event, R>,
     q: &str,
     notice: Value,
     form: Form,
@@ -100,25 +98,27 @@ async fn show<R: Needs>(
 }
 
 /// Back to the door with the search as it was.
-fn back(hand: &InHand<Event, Write>, q: &str, done: &str) -> poem::Response {
+fn back(hand: &InHand<'_, Event, Write>, q: &str, done: &str) -> poem::Response {
     let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
     see_other(&format!("{}/door?q={q}&done={done}", hand.here()))
 }
 
 /// `POST /admin/{org}/events/{id}/door/check-in` (`rsvp`, and `q` to come back to).
 #[handler]
-pub async fn check_in(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fields) -> Answer {
-    act(&hand, &state, &form, Decision::CheckIn, "in").await
+pub async fn check_in(hand: InHand<'_, Event, Write>, form: Fields) -> Answer {
+    let state = hand.state;
+    act(&hand, state, &form, Decision::CheckIn, "in").await
 }
 
 /// `POST /admin/{org}/events/{id}/door/undo`: take a check-in back.
 #[handler]
-pub async fn undo(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fields) -> Answer {
-    act(&hand, &state, &form, Decision::UndoCheckIn, "undone").await
+pub async fn undo(hand: InHand<'_, Event, Write>, form: Fields) -> Answer {
+    let state = hand.state;
+    act(&hand, state, &form, Decision::UndoCheckIn, "undone").await
 }
 
 async fn act(
-    hand: &InHand<Event, Write>,
+    hand: &InHand<'_, Event, Write>,
     state: &AppState,
     form: &Fields,
     decision: Decision,
@@ -146,10 +146,11 @@ async fn act(
 /// `POST /admin/{org}/events/{id}/door/walk-in` (name, email, guests): added and
 /// checked in at once; a full event says so.
 #[handler]
-pub async fn walk_in(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+pub async fn walk_in(hand: InHand<'_, Event, Write>, form: Fields) -> Answer {
+    let state = hand.state;
     let q = form.get("q");
     let (status, errors) =
-        match super::attendees::add_from(&state, &hand, &form, true, "_walk_in").await? {
+        match super::attendees::add_from(state, &hand, &form, true, "_walk_in").await? {
             Ok(()) => return Ok(back(&hand, form.get("name"), "walk_in")),
             Err(refusal) => refusal,
         };
@@ -158,5 +159,5 @@ pub async fn walk_in(hand: InHand<Event, Write>, state: Data<&AppState>, form: F
         values: form.typed(),
         errors,
     };
-    show(&state, &hand, q, Value::Null, refused).await
+    show(state, &hand, q, Value::Null, refused).await
 }

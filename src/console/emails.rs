@@ -7,11 +7,7 @@
 //! is `email::outbox`'s, the same the API reads and the worker sends from.
 
 use chrono::{DateTime, Utc};
-use poem::{
-    handler,
-    http::StatusCode,
-    web::{Data, Query},
-};
+use poem::{handler, http::StatusCode, web::Query};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -43,8 +39,8 @@ pub struct EmailsQuery {
 /// `GET /admin/{org}/emails`: counts by kind for everyone; for organisers, each
 /// failed email (a page at a time) and each one waiting, with a button to retry.
 #[handler]
-pub async fn page(org: Org, state: Data<&AppState>, query: Query<EmailsQuery>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn page(org: Org<'_>, query: Query<EmailsQuery>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let notice = match query.retried {
         Some(n) => Some(say(
             console.locale,
@@ -55,7 +51,7 @@ pub async fn page(org: Org, state: Data<&AppState>, query: Query<EmailsQuery>) -
         None => None,
     };
     let cursor = Cursor::parse(&query.cursor).ok();
-    show(&console, &state, &current, notice, cursor).await
+    show(&console, state, &current, notice, cursor).await
 }
 
 async fn show(
@@ -134,8 +130,8 @@ fn row_of(console: &Console, current: &Current, e: &outbox_email::Model) -> Valu
 }
 
 /// A moment as the organiser reads it: the day and the time in the organisation's
-/// zone.
-fn moment(console: &Console, current: &Current, at: DateTime<Utc>) -> String {
+/// zone, with the zone's abbreviation.
+pub fn moment(console: &Console, current: &Current, at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&current.model.timezone.tz());
     format!(
         "{} {}",
@@ -189,11 +185,11 @@ pub fn age_words(console: &Console, since: DateTime<Utc>) -> String {
 /// `POST /admin/{org}/emails/{id}/retry`: put a failed email back in the queue
 /// with fresh attempts; the worker sends it again.
 #[handler]
-pub async fn retry(org: Org<Write>, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn retry(org: Org<'_, Write>, path: OrgAnd<String>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let (_, id) = path.0;
-    let id = console.id(&state, &id)?;
-    let failure = |e: sea_orm::DbErr| stop(console.failure(&state, &e));
+    let id = console.id(state, &id)?;
+    let failure = |e: sea_orm::DbErr| stop(console.failure(state, &e));
     let ours = vec![current.model.id];
     let base = format!("/admin/{}/emails", current.model.slug);
     if outbox::retry(&state.db, ours.clone(), id)
@@ -209,18 +205,18 @@ pub async fn retry(org: Org<Write>, state: Data<&AppState>, path: OrgAnd<String>
         .map_err(failure)?
     {
         Some(_) => Ok(see_other(&format!("{base}?gone=1"))),
-        None => Err(console.not_found(&state)),
+        None => Err(console.not_found(state)),
     }
 }
 
 /// `POST /admin/{org}/emails/retry`: every failed email of the organisation back
 /// in the queue.
 #[handler]
-pub async fn retry_all(org: Org<Write>, state: Data<&AppState>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn retry_all(org: Org<'_, Write>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let n = outbox::retry_all(&state.db, vec![current.model.id])
         .await
-        .map_err(|e| stop(console.failure(&state, &e)))?;
+        .map_err(|e| stop(console.failure(state, &e)))?;
     Ok(see_other(&format!(
         "/admin/{}/emails?retried={n}",
         current.model.slug

@@ -7,11 +7,7 @@
 //! decided by `events::service`, as for the API.
 
 use chrono::{DateTime, NaiveDateTime, TimeZone as _, Utc};
-use poem::{
-    Request, handler,
-    http::StatusCode,
-    web::{Data, Query},
-};
+use poem::{Request, handler, http::StatusCode, web::Query};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -29,7 +25,7 @@ use crate::events::service::{
 };
 use crate::pages::{self, see_other};
 
-impl<R: Needs> InHand<Event, R> {
+impl<R: Needs> InHand<'_, Event, R> {
     pub fn reference(&self) -> PublicRef {
         PublicRef::Id(self.item.row.id)
     }
@@ -74,8 +70,8 @@ pub struct ListQuery {
 
 /// `GET /admin/{org}/events`: the organisation's events, upcoming by default.
 #[handler]
-pub async fn list(org: Org, state: Data<&AppState>, query: Query<ListQuery>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn list(org: Org<'_>, query: Query<ListQuery>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let listing = Listing {
         when: When::parse(&query.shown).unwrap_or_default(),
         kind: EventKind::parse(&query.kind),
@@ -85,8 +81,8 @@ pub async fn list(org: Org, state: Data<&AppState>, query: Query<ListQuery>) -> 
         .events
         .of_organisation(console.access(), current.model.id, &listing)
         .await
-        .map_err(|e| refused(&console, &state, &e))?;
-    let campaigns = console.campaign_choice(&state, &current).await?;
+        .map_err(|e| refused(&console, state, &e))?;
+    let campaigns = console.campaign_choice(state, &current).await?;
     let rows: Vec<Value> = events.iter().map(|e| summary(e, &console)).collect();
     let context = json!({
         "events": rows,
@@ -96,7 +92,7 @@ pub async fn list(org: Org, state: Data<&AppState>, query: Query<ListQuery>) -> 
         "kinds": kind_choice(&console),
         "campaigns": campaigns,
     });
-    Ok(console.render(&state, Some(&current), StatusCode::OK, "events", context))
+    Ok(console.render(state, Some(&current), StatusCode::OK, "events", context))
 }
 
 /// One event as a row of the list.
@@ -126,8 +122,8 @@ pub struct NewQuery {
 /// zone and language; `?parent=` makes a workshop of a forum or a stop of a
 /// delegation, in the parent's zone and language.
 #[handler]
-pub async fn new_page(org: Org<Write>, state: Data<&AppState>, query: Query<NewQuery>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn new_page(org: Org<'_, Write>, query: Query<NewQuery>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let mut values = json!({
         "kind": "screening",
         "timezone": current.model.timezone.to_string(),
@@ -136,9 +132,9 @@ pub async fn new_page(org: Org<Write>, state: Data<&AppState>, query: Query<NewQ
         "visibility": "public",
     });
     if let Ok(parent_id) = Uuid::parse_str(&query.parent) {
-        let parent = Event::read(&state, console.access(), current.model.id, parent_id)
+        let parent = Event::read(state, console.access(), current.model.id, parent_id)
             .await
-            .map_err(|e| refused(&console, &state, &e))?;
+            .map_err(|e| refused(&console, state, &e))?;
         values["parent_id"] = parent.row.id.to_string().into();
         values["parent_title"] = parent.row.title.clone().into();
         values["timezone"] = parent.row.timezone.to_string().into();
@@ -155,7 +151,7 @@ pub async fn new_page(org: Org<Write>, state: Data<&AppState>, query: Query<NewQ
     }
     form_page(
         &console,
-        &state,
+        state,
         &current,
         None,
         Form::shown(values, json!({})),
@@ -165,14 +161,14 @@ pub async fn new_page(org: Org<Write>, state: Data<&AppState>, query: Query<NewQ
 
 /// `POST /admin/{org}/events/new`: create a draft, then its page.
 #[handler]
-pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn create(org: Org<'_, Write>, form: Fields) -> Answer {
+    let (state, console, current) = org.into_parts();
     let (new, unreadable) = new_event(&form, &current);
     let created = state
         .events
         .create_noting(console.access(), new, unreadable)
         .await;
-    saved(&console, &state, &current, None, &form, created).await
+    saved(&console, state, &current, None, &form, created).await
 }
 
 /// After the form was sent: 303 to the event saved, or the form again with what
@@ -197,37 +193,39 @@ async fn saved(
 /// `GET /admin/{org}/events/{id}`: the event's form, its links, its children and
 /// what may be done with it.
 #[handler]
-pub async fn show(req: &Request, hand: InHand<Event>, state: Data<&AppState>) -> Answer {
+pub async fn show(req: &Request, hand: InHand<'_, Event>) -> Answer {
+    let state = hand.state;
     let flags = ["saved", "published", "cancelled", "duplicated"];
     let said = notice(req, &hand.console, "console.event", &flags, &[]);
     let form = Form::shown(values_of(&hand.item), said);
-    form_page(&hand.console, &state, &hand.current, Some(&hand.item), form).await
+    form_page(&hand.console, state, &hand.current, Some(&hand.item), form).await
 }
 
 /// `GET /admin/{org}/events/{id}/preview`: the event's page as supporters will see
 /// it, a draft too (its form answers only once it is published).
 #[handler]
-pub async fn preview(hand: InHand<Event, Look>, state: Data<&AppState>) -> Answer {
-    Ok(pages::public::render_event(&state, hand.item, StatusCode::OK, None, false).await)
+pub async fn preview(hand: InHand<'_, Event, Look>) -> Answer {
+    let state = hand.state;
+    Ok(pages::public::render_event(state, hand.item, StatusCode::OK, None, false).await)
 }
 
 /// `POST /admin/{org}/events/{id}`: save the form. Every field is sent, so an
 /// empty optional field clears it.
 #[handler]
-pub async fn save(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fields) -> Answer {
-    let (console, current, event) = hand.into_parts();
+pub async fn save(hand: InHand<'_, Event, Write>, form: Fields) -> Answer {
+    let (state, console, current, event) = hand.into_parts();
     let reference = PublicRef::Id(event.row.id);
     let (changes, unreadable) = changes(&form, &event);
     let changed = state
         .events
         .change_noting(console.access(), &reference, changes, unreadable)
         .await;
-    saved(&console, &state, &current, Some(&event), &form, changed).await
+    saved(&console, state, &current, Some(&event), &form, changed).await
 }
 
 /// After an action: 303 to `location`, or the event's page saying why not.
 async fn then(
-    hand: &InHand<Event, Write>,
+    hand: &InHand<'_, Event, Write>,
     state: &AppState,
     moved: Result<String, EventError>,
 ) -> Answer {
@@ -239,19 +237,21 @@ async fn then(
 
 /// `POST /admin/{org}/events/{id}/publish`.
 #[handler]
-pub async fn publish(hand: InHand<Event, Write>, state: Data<&AppState>) -> Answer {
+pub async fn publish(hand: InHand<'_, Event, Write>) -> Answer {
+    let state = hand.state;
     let published = state
         .events
         .publish(hand.console.access(), &hand.reference())
         .await;
     let next = published.map(|e| format!("{}/{}?published=1", hand.section(), e.row.id));
-    then(&hand, &state, next).await
+    then(&hand, state, next).await
 }
 
 /// `POST /admin/{org}/events/{id}/cancel` (field `reason`): attendees are told,
 /// with the reason.
 #[handler]
-pub async fn cancel(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+pub async fn cancel(hand: InHand<'_, Event, Write>, form: Fields) -> Answer {
+    let state = hand.state;
     let console = &hand.console;
     let reason = Some(form.get("reason").to_owned()).filter(|r| !r.trim().is_empty());
     match state
@@ -261,33 +261,35 @@ pub async fn cancel(hand: InHand<Event, Write>, state: Data<&AppState>, form: Fi
     {
         Err(EventError::Content(ContentError::Invalid(invalid))) => {
             let form = Form::refused(values_of(&hand.item), console.messages(&invalid.0));
-            form_page(console, &state, &hand.current, Some(&hand.item), form).await
+            form_page(console, state, &hand.current, Some(&hand.item), form).await
         }
         cancelled => {
             let next = cancelled.map(|e| format!("{}/{}?cancelled=1", hand.section(), e.row.id));
-            then(&hand, &state, next).await
+            then(&hand, state, next).await
         }
     }
 }
 
 /// `POST /admin/{org}/events/{id}/duplicate`: a draft copy, then its page.
 #[handler]
-pub async fn duplicate(hand: InHand<Event, Write>, state: Data<&AppState>) -> Answer {
+pub async fn duplicate(hand: InHand<'_, Event, Write>) -> Answer {
+    let state = hand.state;
     let copy = copy_of(&hand.item, &hand.current);
     let made = state.events.create(hand.console.access(), copy).await;
     let next = made.map(|made| format!("{}/{}?duplicated=1", hand.section(), made.row.id));
-    then(&hand, &state, next).await
+    then(&hand, state, next).await
 }
 
 /// `POST /admin/{org}/events/{id}/delete`: a draft only.
 #[handler]
-pub async fn delete(hand: InHand<Event, Write>, state: Data<&AppState>) -> Answer {
+pub async fn delete(hand: InHand<'_, Event, Write>) -> Answer {
+    let state = hand.state;
     let deleted = state
         .events
         .delete(hand.console.access(), &hand.reference())
         .await;
     let next = deleted.map(|()| format!("{}?shown=drafts", hand.section()));
-    then(&hand, &state, next).await
+    then(&hand, state, next).await
 }
 
 // --- the form -----------------------------------------------------------------------------
@@ -646,7 +648,7 @@ fn kind_choice(console: &Console) -> Vec<[String; 2]> {
 
 /// An action refused by the event's state (publishing a cancelled event, deleting
 /// a published one): the event's page again, 409, saying why.
-async fn conflict_page(hand: &InHand<Event, Write>, state: &AppState, e: EventError) -> Answer {
+async fn conflict_page(hand: &InHand<'_, Event, Write>, state: &AppState, e: EventError) -> Answer {
     let console = &hand.console;
     let why = match e.code() {
         code @ ("not_draft" | "already_cancelled" | "not_published") => {

@@ -10,11 +10,7 @@
 //! currency typed beside them.
 
 use chrono::{NaiveDateTime, TimeZone as _, Utc};
-use poem::{
-    Request, handler,
-    http::StatusCode,
-    web::{Data, Query},
-};
+use poem::{Request, handler, http::StatusCode, web::Query};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -44,7 +40,7 @@ const BY_HAND: [DonationMethod; 4] = [
     DonationMethod::Other,
 ];
 
-impl<R: Needs> InHand<Fundraiser, R> {
+impl<R: Needs> InHand<'_, Fundraiser, R> {
     fn reference(&self) -> PublicRef {
         PublicRef::Id(self.item.row.id)
     }
@@ -54,17 +50,17 @@ impl<R: Needs> InHand<Fundraiser, R> {
 
 /// `GET /admin/{org}/fundraisers`: the organisation's fundraisers, newest first.
 #[handler]
-pub async fn list(org: Org, state: Data<&AppState>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn list(org: Org<'_>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let all = state
         .fundraisers
         .of_organisation(console.access(), current.model.id)
         .await
-        .map_err(|e| refused(&console, &state, &e))?;
+        .map_err(|e| refused(&console, state, &e))?;
     let rows: Vec<Value> = all.iter().map(|f| summary(f, &console)).collect();
     let context = json!({ "fundraisers": rows });
     Ok(console.render(
-        &state,
+        state,
         Some(&current),
         StatusCode::OK,
         "fundraisers",
@@ -98,17 +94,17 @@ pub(super) fn summary(f: &Fundraiser, console: &Console) -> Value {
 /// `GET /admin/{org}/fundraisers/new`: the form for a new fundraiser, in the
 /// organisation's language.
 #[handler]
-pub async fn new_page(org: Org<Write>, state: Data<&AppState>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn new_page(org: Org<'_, Write>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let values = json!({ "language": current.model.language.as_str() });
     let form = Form::shown(values, json!({}));
-    form_page(&console, &state, &current, None, form).await
+    form_page(&console, state, &current, None, form).await
 }
 
 /// `POST /admin/{org}/fundraisers/new`: create a draft, then its page.
 #[handler]
-pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn create(org: Org<'_, Write>, form: Fields) -> Answer {
+    let (state, console, current) = org.into_parts();
     let (new, refused) = new_fundraiser(&form, &current);
     let created = state
         .fundraisers
@@ -118,8 +114,8 @@ pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> An
     match created {
         Ok(f) => Ok(done(&current, &f, "saved")),
         Err(e) => {
-            let again = Form::refused(form.typed(), refused_fields(&console, &state, &e)?);
-            form_page(&console, &state, &current, None, again).await
+            let again = Form::refused(form.typed(), refused_fields(&console, state, &e)?);
+            form_page(&console, state, &current, None, again).await
         }
     }
 }
@@ -127,17 +123,19 @@ pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> An
 /// `GET /admin/{org}/fundraisers/{id}`: the fundraiser's form, its public page
 /// and what may be done with it.
 #[handler]
-pub async fn show(req: &Request, hand: InHand<Fundraiser>, state: Data<&AppState>) -> Answer {
+pub async fn show(req: &Request, hand: InHand<'_, Fundraiser>) -> Answer {
+    let state = hand.state;
     let flags = ["saved", "published", "closed", "reopened"];
     let said = notice(req, &hand.console, "console.fundraiser", &flags, &[]);
     let form = Form::shown(values_of(&hand.item), said);
-    form_page(&hand.console, &state, &hand.current, Some(&hand.item), form).await
+    form_page(&hand.console, state, &hand.current, Some(&hand.item), form).await
 }
 
 /// `POST /admin/{org}/fundraisers/{id}`: save the form. Every field is sent, so an
 /// empty optional field clears it.
 #[handler]
-pub async fn save(hand: InHand<Fundraiser, Write>, state: Data<&AppState>, form: Fields) -> Answer {
+pub async fn save(hand: InHand<'_, Fundraiser, Write>, form: Fields) -> Answer {
+    let state = hand.state;
     let console = &hand.console;
     let (changes, refused) = changes(&form, &hand.item);
     let changed = state
@@ -153,8 +151,8 @@ pub async fn save(hand: InHand<Fundraiser, Write>, state: Data<&AppState>, form:
     match changed {
         Ok(f) => Ok(done(&hand.current, &f, "saved")),
         Err(e) => {
-            let again = Form::refused(form.typed(), refused_fields(console, &state, &e)?);
-            form_page(console, &state, &hand.current, Some(&hand.item), again).await
+            let again = Form::refused(form.typed(), refused_fields(console, state, &e)?);
+            form_page(console, state, &hand.current, Some(&hand.item), again).await
         }
     }
 }
@@ -163,26 +161,28 @@ pub async fn save(hand: InHand<Fundraiser, Write>, state: Data<&AppState>, form:
 /// closed fundraiser again (the service's `move_to` opens either, with the same
 /// rules, as the API's `publish` does).
 #[handler]
-pub async fn publish(hand: InHand<Fundraiser, Write>, state: Data<&AppState>) -> Answer {
+pub async fn publish(hand: InHand<'_, Fundraiser, Write>) -> Answer {
+    let state = hand.state;
     let flag = if hand.item.row.status == FundraiserStatus::Closed {
         "reopened"
     } else {
         "published"
     };
-    move_to(&hand, &state, FundraiserStatus::Open, flag).await
+    move_to(&hand, state, FundraiserStatus::Open, flag).await
 }
 
 /// `POST /admin/{org}/fundraisers/{id}/close`: no more online donations; gifts by
 /// hand may still be recorded.
 #[handler]
-pub async fn close(hand: InHand<Fundraiser, Write>, state: Data<&AppState>) -> Answer {
-    move_to(&hand, &state, FundraiserStatus::Closed, "closed").await
+pub async fn close(hand: InHand<'_, Fundraiser, Write>) -> Answer {
+    let state = hand.state;
+    move_to(&hand, state, FundraiserStatus::Closed, "closed").await
 }
 
 /// Open or close the fundraiser: 303 to its page saying so, or its page again
 /// (409) saying why not.
 async fn move_to(
-    hand: &InHand<Fundraiser, Write>,
+    hand: &InHand<'_, Fundraiser, Write>,
     state: &AppState,
     status: FundraiserStatus,
     flag: &str,
@@ -510,10 +510,10 @@ pub struct DonationsQuery {
 #[handler]
 pub async fn donations(
     req: &Request,
-    hand: InHand<Fundraiser>,
-    state: Data<&AppState>,
+    hand: InHand<'_, Fundraiser>,
     query: Query<DonationsQuery>,
 ) -> Answer {
+    let state = hand.state;
     let flags = ["recorded", "refunded"];
     let said = notice(req, &hand.console, "console.donations", &flags, &[]);
     let cursor = Cursor::parse(&query.cursor).ok();
@@ -530,7 +530,7 @@ pub async fn donations(
         errors: json!({}),
         cursor,
     };
-    donations_page(&state, &hand, shown).await
+    donations_page(state, &hand, shown).await
 }
 
 /// What the donations page shows beside the list.
@@ -544,7 +544,7 @@ struct Shown {
 
 async fn donations_page<R: Needs>(
     state: &AppState,
-    hand: &InHand<Fundraiser, R>,
+    hand: &InHand<'_, Fundraiser, R>,
     shown: Shown,
 ) -> Answer {
     let console = &hand.console;
@@ -695,11 +695,8 @@ fn offline_gift(form: &Fields, current: &Current) -> (OfflineGift, Vec<InvalidFi
 /// `POST /admin/{org}/fundraisers/{id}/donations`: record a gift that came in by
 /// hand, in any currency, with a receipt to the donor if asked.
 #[handler]
-pub async fn record(
-    hand: InHand<Fundraiser, Write>,
-    state: Data<&AppState>,
-    form: Fields,
-) -> Answer {
+pub async fn record(hand: InHand<'_, Fundraiser, Write>, form: Fields) -> Answer {
+    let state = hand.state;
     let console = &hand.console;
     let (gift, refused) = offline_gift(&form, &hand.current);
     let recorded = state
@@ -712,7 +709,7 @@ pub async fn record(
     match recorded {
         Ok(_) => Ok(see_other(&format!("{}/donations?recorded=1", hand.here()))),
         Err(e) => {
-            let errors = refused_fields(console, &state, &e)?;
+            let errors = refused_fields(console, state, &e)?;
             // The totals shown are the fundraiser's as they are.
             let shown = Shown {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -721,7 +718,7 @@ pub async fn record(
                 errors,
                 cursor: None,
             };
-            donations_page(&state, &hand, shown).await
+            donations_page(state, &hand, shown).await
         }
     }
 }
@@ -729,12 +726,13 @@ pub async fn record(
 /// `GET /admin/{org}/fundraisers/{id}/donations.csv`: every donation, with the
 /// columns of the API's export. Viewers are refused (403).
 #[handler]
-pub async fn csv(hand: InHand<Fundraiser, Write>, state: Data<&AppState>) -> Answer {
+pub async fn csv(hand: InHand<'_, Fundraiser, Write>) -> Answer {
+    let state = hand.state;
     let all = state
         .fundraisers
         .all_donations(hand.console.access(), &hand.reference())
         .await
-        .map_err(|e| refused(&hand.console, &state, &e))?;
+        .map_err(|e| refused(&hand.console, state, &e))?;
     let name = format!("donations-{}.csv", hand.item.row.slug);
     Ok(attachment(
         &name,
@@ -745,7 +743,7 @@ pub async fn csv(hand: InHand<Fundraiser, Write>, state: Data<&AppState>) -> Ans
 /// A donation to the fundraiser in hand, for a form; another is not found.
 async fn donation_in(
     req: &Request,
-    hand: &InHand<Fundraiser, Write>,
+    hand: &InHand<'_, Fundraiser, Write>,
     state: &AppState,
 ) -> poem::Result<Donation> {
     let console = &hand.console;
@@ -760,15 +758,12 @@ async fn donation_in(
 /// `GET /admin/{org}/fundraisers/{id}/donations/{donation}/refund`: what a refund
 /// gives back, and the button that does it.
 #[handler]
-pub async fn refund_page(
-    req: &Request,
-    hand: InHand<Fundraiser, Write>,
-    state: Data<&AppState>,
-) -> Answer {
-    let donation = donation_in(req, &hand, &state).await?;
+pub async fn refund_page(req: &Request, hand: InHand<'_, Fundraiser, Write>) -> Answer {
+    let state = hand.state;
+    let donation = donation_in(req, &hand, state).await?;
     refund_form(
         &hand.console,
-        &state,
+        state,
         &hand,
         &donation,
         StatusCode::OK,
@@ -779,7 +774,7 @@ pub async fn refund_page(
 fn refund_form(
     console: &Console,
     state: &AppState,
-    hand: &InHand<Fundraiser, Write>,
+    hand: &InHand<'_, Fundraiser, Write>,
     donation: &Donation,
     status: StatusCode,
     why: Option<String>,
@@ -808,17 +803,14 @@ fn refund_form(
 /// succeeded gift back in full, through Stripe for an online one. A gift already
 /// refunded or not yet paid is refused with the reason (409), Stripe not asked.
 #[handler]
-pub async fn refund(
-    req: &Request,
-    hand: InHand<Fundraiser, Write>,
-    state: Data<&AppState>,
-) -> Answer {
+pub async fn refund(req: &Request, hand: InHand<'_, Fundraiser, Write>) -> Answer {
+    let state = hand.state;
     let console = &hand.console;
-    let donation = donation_in(req, &hand, &state).await?;
+    let donation = donation_in(req, &hand, state).await?;
     if donation.row.status != DonationStatus::Succeeded {
         return refund_form(
             console,
-            &state,
+            state,
             &hand,
             &donation,
             StatusCode::CONFLICT,
@@ -836,7 +828,7 @@ pub async fn refund(
                 FundraiserError::WrongState(_) => "not_refundable",
                 FundraiserError::Provider(_) => "provider",
                 FundraiserError::PaymentsOff => "payments_off",
-                e => return Err(refused(console, &state, &e)),
+                e => return Err(refused(console, state, &e)),
             };
             if let FundraiserError::Provider(cause) = &e {
                 tracing::warn!(error = %cause, "Stripe refused or failed a refund");
@@ -844,7 +836,7 @@ pub async fn refund(
             let why = say(console.locale, &format!("console.donations.{key}"), &[]);
             refund_form(
                 console,
-                &state,
+                state,
                 &hand,
                 &donation,
                 StatusCode::CONFLICT,

@@ -24,6 +24,7 @@ use crate::mailings::{Mailing, MailingError};
 use crate::pages::{self, see_other};
 use crate::petitions::{PetitionError, service::Petition};
 use crate::state::AppState;
+use crate::supporters::service::{SupporterError, SupporterRecord};
 use crate::words::say;
 
 /// The least role a handler needs in the organisation of its path.
@@ -53,27 +54,29 @@ impl Needs for Own {
 }
 
 /// The organisation of a console path (`/admin/{org}/…`) and who is asking, with
-/// at least the role `R` there.
-pub struct Org<R: Needs = Look> {
+/// at least the role `R` there; with the service's state, which every page uses.
+pub struct Org<'a, R: Needs = Look> {
+    pub state: &'a AppState,
     pub console: Console,
     pub current: Current,
     need: PhantomData<R>,
 }
 
-impl<R: Needs> Org<R> {
-    /// Who is asking, and the organisation.
-    pub fn into_parts(self) -> (Console, Current) {
-        (self.console, self.current)
+impl<'a, R: Needs> Org<'a, R> {
+    /// The service's state, who is asking, and the organisation.
+    pub fn into_parts(self) -> (&'a AppState, Console, Current) {
+        (self.state, self.console, self.current)
     }
 }
 
-impl<'a, R: Needs> FromRequest<'a> for Org<R> {
+impl<'a, R: Needs> FromRequest<'a> for Org<'a, R> {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
         let console = Console::from_request(req, body).await?;
         let state = state_of(req)?;
         let slug = req.raw_path_param("org").unwrap_or_default();
         let current = console.organisation_as(state, slug, R::ROLE).await?;
         Ok(Self {
+            state,
             console,
             current,
             need: PhantomData,
@@ -103,24 +106,23 @@ pub trait Held: Sized + Send {
 
 /// An item of the organisation by the id in its path (`/admin/{org}/{section}/{id}`),
 /// the organisation, and who is asking with at least the role `R` there.
-pub struct InHand<T, R: Needs = Look> {
+pub struct InHand<'a, T, R: Needs = Look> {
+    pub state: &'a AppState,
     pub console: Console,
     pub current: Current,
     pub item: T,
     need: PhantomData<R>,
 }
 
-impl<'a, T: Held, R: Needs> FromRequest<'a> for InHand<T, R> {
+impl<'a, T: Held, R: Needs> FromRequest<'a> for InHand<'a, T, R> {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let Org {
-            console, current, ..
-        } = Org::<R>::from_request(req, body).await?;
-        let state = state_of(req)?;
+        let (state, console, current) = Org::<R>::from_request(req, body).await?.into_parts();
         let id = console.id(state, req.raw_path_param("id").unwrap_or_default())?;
         let item = T::read(state, console.access(), current.model.id, id)
             .await
             .map_err(|e| refused(&console, state, &e))?;
         Ok(Self {
+            state,
             console,
             current,
             item,
@@ -129,15 +131,15 @@ impl<'a, T: Held, R: Needs> FromRequest<'a> for InHand<T, R> {
     }
 }
 
-impl<T: Held, R: Needs> InHand<T, R> {
-    /// Who is asking, the organisation and the item.
-    pub fn into_parts(self) -> (Console, Current, T) {
-        (self.console, self.current, self.item)
+impl<'a, T: Held, R: Needs> InHand<'a, T, R> {
+    /// The service's state, who is asking, the organisation and the item.
+    pub fn into_parts(self) -> (&'a AppState, Console, Current, T) {
+        (self.state, self.console, self.current, self.item)
     }
 
     /// [`InHand::into_parts`], borrowed.
-    pub fn parts(&self) -> (&Console, &Current, &T) {
-        (&self.console, &self.current, &self.item)
+    pub fn parts(&self) -> (&'a AppState, &Console, &Current, &T) {
+        (self.state, &self.console, &self.current, &self.item)
     }
 
     /// Where the organisation's items of this kind are.
@@ -402,5 +404,25 @@ impl Held for Event {
 
     fn id(&self) -> Uuid {
         self.row.id
+    }
+}
+
+/// A supporter, with what the organisation holds of them: read within the
+/// organisation only, so another's supporter is not found.
+impl Held for SupporterRecord {
+    type Error = SupporterError;
+    const SECTION: &'static str = "supporters";
+
+    async fn read(
+        state: &AppState,
+        access: &Access,
+        organisation: Uuid,
+        id: Uuid,
+    ) -> Result<Self, SupporterError> {
+        state.supporters.get(&access.within(organisation), id).await
+    }
+
+    fn id(&self) -> Uuid {
+        self.supporter.row.id
     }
 }

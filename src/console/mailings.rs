@@ -7,17 +7,13 @@
 //! for the API: this module reads forms and shows pages. Viewers see the list and
 //! each mailing (a mailing holds no supporter's data) and change nothing.
 
-use chrono::{DateTime, Utc};
-use poem::{
-    FromRequest, Request, RequestBody, Response, handler,
-    http::StatusCode,
-    web::{Data, Query},
-};
+use chrono::Utc;
+use poem::{FromRequest, Request, RequestBody, Response, handler, http::StatusCode, web::Query};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::emails::day_in;
+use super::emails::{day_in, moment};
 use super::held::{Form, InHand, Org, Write, done, notice, refused};
 use super::petitions::instant_in;
 use super::{Answer, Console, Current, Fields, stop};
@@ -55,13 +51,8 @@ pub struct ListQuery {
 
 /// `GET /admin/{org}/mailings`: the organisation's mailings, newest first.
 #[handler]
-pub async fn list(
-    req: &Request,
-    org: Org,
-    state: Data<&AppState>,
-    query: Query<ListQuery>,
-) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn list(req: &Request, org: Org<'_>, query: Query<ListQuery>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let cursor = Cursor::parse(&query.cursor).ok();
     let page = state
         .mailings
@@ -72,8 +63,8 @@ pub async fn list(
             cursor,
         )
         .await
-        .map_err(|e| refused(&console, &state, &e))?;
-    let choices = Choices::of(&console, &state, &current).await?;
+        .map_err(|e| refused(&console, state, &e))?;
+    let choices = Choices::of(&console, state, &current).await?;
     let rows: Vec<Value> = page
         .items
         .iter()
@@ -96,30 +87,30 @@ pub async fn list(
         "notice": super::flag(req, "deleted")
             .then(|| say(console.locale, "console.mailing.done_deleted", &[])),
     });
-    Ok(console.render(&state, Some(&current), StatusCode::OK, "mailings", context))
+    Ok(console.render(state, Some(&current), StatusCode::OK, "mailings", context))
 }
 
 /// `GET /admin/{org}/mailings/new`: the form for a new mailing.
 #[handler]
-pub async fn new_page(org: Org<Write>, state: Data<&AppState>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn new_page(org: Org<'_, Write>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let values = json!({
         "audience.kind": "subscribers",
         "audience.statuses": ["going"],
     });
-    let choices = Choices::of(&console, &state, &current).await?;
+    let choices = Choices::of(&console, state, &current).await?;
     let form = Form::shown(values, json!({}));
-    let page = Page::new(&console, &state, &current, &choices);
+    let page = Page::new(&console, state, &current, &choices);
     Ok(page.form(None, form, None))
 }
 
 /// `POST /admin/{org}/mailings/new`: write a draft, then its page; with `_preview`
 /// the form again with each language as the emails will show it.
 #[handler]
-pub async fn create(org: Org<Write>, state: Data<&AppState>, form: MailingForm) -> Answer {
-    let (console, current) = org.into_parts();
-    let choices = Choices::of(&console, &state, &current).await?;
-    let page = Page::new(&console, &state, &current, &choices);
+pub async fn create(org: Org<'_, Write>, form: MailingForm) -> Answer {
+    let (state, console, current) = org.into_parts();
+    let choices = Choices::of(&console, state, &current).await?;
+    let page = Page::new(&console, state, &current, &choices);
     if form.previewing() {
         let shown = Form::shown(form.typed(), json!({}));
         return Ok(page.form(None, shown, Some(form.preview())));
@@ -135,7 +126,7 @@ pub async fn create(org: Org<Write>, state: Data<&AppState>, form: MailingForm) 
     match state.mailings.create(console.access(), new).await {
         Ok(made) => Ok(done(&current, &made, "saved")),
         Err(e) => {
-            let again = Form::refused(form.typed(), refused_fields(&console, &state, &form, e)?);
+            let again = Form::refused(form.typed(), refused_fields(&console, state, &form, e)?);
             Ok(page.form(None, again, None))
         }
     }
@@ -144,9 +135,9 @@ pub async fn create(org: Org<Write>, state: Data<&AppState>, form: MailingForm) 
 /// `GET /admin/{org}/mailings/{id}`: the mailing, whom it reaches, how it went,
 /// and for a draft its form and the ways to send it.
 #[handler]
-pub async fn show(req: &Request, hand: InHand<Mailing>, state: Data<&AppState>) -> Answer {
-    let (console, current, mailing) = hand.into_parts();
-    let choices = Choices::of(&console, &state, &current).await?;
+pub async fn show(req: &Request, hand: InHand<'_, Mailing>) -> Answer {
+    let (state, console, current, mailing) = hand.into_parts();
+    let choices = Choices::of(&console, state, &current).await?;
     let email = console.signed.organiser.email.to_string();
     let said = notice(
         req,
@@ -155,21 +146,17 @@ pub async fn show(req: &Request, hand: InHand<Mailing>, state: Data<&AppState>) 
         &DONE,
         &[("email", email.into())],
     );
-    let page = Page::new(&console, &state, &current, &choices);
+    let page = Page::new(&console, state, &current, &choices);
     Ok(page.form(Some(&mailing), Form::shown(values_of(&mailing), said), None))
 }
 
 /// `POST /admin/{org}/mailings/{id}`: save a draft (every field is sent); with
 /// `_preview` the form again with each language rendered, nothing saved.
 #[handler]
-pub async fn save(
-    hand: InHand<Mailing, Write>,
-    state: Data<&AppState>,
-    form: MailingForm,
-) -> Answer {
-    let (console, current, mailing) = hand.into_parts();
-    let choices = Choices::of(&console, &state, &current).await?;
-    let page = Page::new(&console, &state, &current, &choices);
+pub async fn save(hand: InHand<'_, Mailing, Write>, form: MailingForm) -> Answer {
+    let (state, console, current, mailing) = hand.into_parts();
+    let choices = Choices::of(&console, state, &current).await?;
+    let page = Page::new(&console, state, &current, &choices);
     if form.previewing() {
         let shown = Form::shown(form.typed(), json!({}));
         return Ok(page.form(Some(&mailing), shown, Some(form.preview())));
@@ -189,7 +176,7 @@ pub async fn save(
         Ok(saved) => Ok(done(&current, &saved, "saved")),
         Err(MailingError::NotNow(why)) => Ok(page.not_now(&mailing, why)),
         Err(e) => {
-            let again = Form::refused(form.typed(), refused_fields(&console, &state, &form, e)?);
+            let again = Form::refused(form.typed(), refused_fields(&console, state, &form, e)?);
             Ok(page.form(Some(&mailing), again, None))
         }
     }
@@ -199,22 +186,24 @@ pub async fn save(
 /// language written, to the signed-in organiser's own address (a test is never a
 /// way to write to anyone else).
 #[handler]
-pub async fn test(hand: InHand<Mailing, Write>, state: Data<&AppState>) -> Answer {
+pub async fn test(hand: InHand<'_, Mailing, Write>) -> Answer {
+    let state = hand.state;
     let email = hand.console.signed.organiser.email.to_string();
     let tested = state
         .mailings
         .send_test(hand.console.access(), hand.item.row.id, &email)
         .await
         .map(|_| ());
-    then(&hand, &state, tested, "tested").await
+    then(&hand, state, tested, "tested").await
 }
 
 /// `POST /admin/{org}/mailings/{id}/send` (field `at`, a wall time in the
 /// organisation's zone; now when empty). A time typed must be to come: one past
 /// would send at once, which is not what scheduling asked for.
 #[handler]
-pub async fn send(hand: InHand<Mailing, Write>, state: Data<&AppState>, form: Fields) -> Answer {
-    let (console, current, mailing) = hand.parts();
+pub async fn send(hand: InHand<'_, Mailing, Write>, form: Fields) -> Answer {
+    let state = hand.state;
+    let (_, console, current, mailing) = hand.parts();
     let at = match form.get("at").trim() {
         "" => Ok(None),
         raw => match instant_in(raw, current.model.timezone, "at") {
@@ -227,7 +216,7 @@ pub async fn send(hand: InHand<Mailing, Write>, state: Data<&AppState>, form: Fi
     let at = match at {
         Ok(at) => at,
         Err(why) => {
-            let choices = Choices::of(console, &state, current).await?;
+            let choices = Choices::of(console, state, current).await?;
             let message = say(
                 console.locale,
                 &format!("console.mailing.error_{why}"),
@@ -237,7 +226,7 @@ pub async fn send(hand: InHand<Mailing, Write>, state: Data<&AppState>, form: Fi
                 Form::refused(form.typed(), json!({ "at": message, "_schedule": true }));
             refused.values = values_of(mailing);
             refused.values["at"] = form.get("at").into();
-            let page = Page::new(console, &state, current, &choices);
+            let page = Page::new(console, state, current, &choices);
             return Ok(page.form(Some(mailing), refused, None));
         }
     };
@@ -247,42 +236,44 @@ pub async fn send(hand: InHand<Mailing, Write>, state: Data<&AppState>, form: Fi
         .send(console.access(), mailing.row.id, at)
         .await
         .map(|_| ());
-    then(&hand, &state, sent, flag).await
+    then(&hand, state, sent, flag).await
 }
 
 /// `POST /admin/{org}/mailings/{id}/cancel`: a scheduled mailing, or one sending.
 #[handler]
-pub async fn cancel(hand: InHand<Mailing, Write>, state: Data<&AppState>) -> Answer {
+pub async fn cancel(hand: InHand<'_, Mailing, Write>) -> Answer {
+    let state = hand.state;
     let cancelled = state
         .mailings
         .cancel(hand.console.access(), hand.item.row.id)
         .await
         .map(|_| ());
-    then(&hand, &state, cancelled, "cancelled").await
+    then(&hand, state, cancelled, "cancelled").await
 }
 
 /// `POST /admin/{org}/mailings/{id}/delete`: a draft only.
 #[handler]
-pub async fn delete(hand: InHand<Mailing, Write>, state: Data<&AppState>) -> Answer {
+pub async fn delete(hand: InHand<'_, Mailing, Write>) -> Answer {
+    let state = hand.state;
     match state
         .mailings
         .delete(hand.console.access(), hand.item.row.id)
         .await
     {
         Ok(()) => Ok(see_other(&format!("{}?deleted=1", hand.section()))),
-        Err(e) => then(&hand, &state, Err(e), "deleted").await,
+        Err(e) => then(&hand, state, Err(e), "deleted").await,
     }
 }
 
 /// After an action: 303 to the mailing's page saying so, or its page again (409)
 /// saying why not, in the organiser's words.
 async fn then(
-    hand: &InHand<Mailing, Write>,
+    hand: &InHand<'_, Mailing, Write>,
     state: &AppState,
     result: Result<(), MailingError>,
     flag: &str,
 ) -> Answer {
-    let (console, current, mailing) = hand.parts();
+    let (_, console, current, mailing) = hand.parts();
     match result {
         Ok(()) => Ok(done(current, mailing, flag)),
         Err(MailingError::NotNow(why)) => {
@@ -595,17 +586,6 @@ fn figures(mailing: &Mailing) -> Value {
         "bounced": f.bounced,
         "unsubscribed": f.unsubscribed,
     })
-}
-
-/// An instant as the organiser reads it: the day and time in the organisation's
-/// zone, with the zone's abbreviation.
-fn moment(console: &Console, current: &Current, at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&current.model.timezone.tz());
-    format!(
-        "{} {}",
-        day_in(at, current, console.locale),
-        local.format("%H:%M %Z")
-    )
 }
 
 /// What an audience may name, each as `[id, title]`: the organisation's events

@@ -1,10 +1,10 @@
 //! An organisation's settings and members in the console. Everyone who belongs to
 //! it sees them; only owners change them (the service decides, as for the API).
 
-use poem::{handler, http::StatusCode, web::Data};
+use poem::{handler, http::StatusCode};
 use serde_json::{Value, json};
 
-use super::held::{Org, Own};
+use super::held::{Org, Own, section};
 use super::{Answer, Console, Current, Fields, OrgAnd, stop};
 use crate::access::Role;
 use crate::domain::Email;
@@ -15,8 +15,8 @@ use crate::words::say;
 
 /// `GET /admin/{org}/settings`.
 #[handler]
-pub async fn settings_page(req: &poem::Request, org: Org, state: Data<&AppState>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn settings_page(req: &poem::Request, org: Org<'_>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let model = &current.model;
     let values = json!({
         "name": model.name,
@@ -29,7 +29,7 @@ pub async fn settings_page(req: &poem::Request, org: Org, state: Data<&AppState>
     let context = json!({ "values": values, "errors": {}, "saved": saved });
     Ok(settings_form(
         &console,
-        &state,
+        state,
         &current,
         StatusCode::OK,
         context,
@@ -50,8 +50,8 @@ fn settings_form(
 
 /// `POST /admin/{org}/settings` (owners).
 #[handler]
-pub async fn settings(org: Org<Own>, state: Data<&AppState>, form: Fields) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn settings(org: Org<'_, Own>, form: Fields) -> Answer {
+    let (state, console, current) = org.into_parts();
     let parsed = Settings::parse(
         form.get("name"),
         form.get("timezone"),
@@ -64,7 +64,7 @@ pub async fn settings(org: Org<Own>, state: Data<&AppState>, form: Fields) -> An
         Err(invalid) => {
             let context = json!({ "values": form.typed(), "errors": console.messages(&invalid.0) });
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(settings_form(&console, &state, &current, status, context));
+            return Ok(settings_form(&console, state, &current, status, context));
         }
     };
     match state
@@ -73,20 +73,20 @@ pub async fn settings(org: Org<Own>, state: Data<&AppState>, form: Fields) -> An
         .await
     {
         Ok(_) => Ok(see_other(&format!(
-            "/admin/{}/settings?saved=1",
-            current.model.slug
+            "{}?saved=1",
+            section(&current, "settings")
         ))),
-        Err(e) => Err(refused(&console, &state, e)),
+        Err(e) => Err(refused(&console, state, e)),
     }
 }
 
 /// `GET /admin/{org}/members`: who holds which role; owners invite, change and
 /// remove.
 #[handler]
-pub async fn members_page(req: &poem::Request, org: Org, state: Data<&AppState>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn members_page(req: &poem::Request, org: Org<'_>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let context = json!({ "invited": super::flag(req, "invited") });
-    members_list(&console, &state, &current, StatusCode::OK, context).await
+    members_list(&console, state, &current, StatusCode::OK, context).await
 }
 
 /// The members page; `context` adds what a form typed, its errors or a refusal.
@@ -137,8 +137,8 @@ async fn members_list(
 
 /// `POST /admin/{org}/members`: invite someone by email (owners).
 #[handler]
-pub async fn invite(org: Org<Own>, state: Data<&AppState>, form: Fields) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn invite(org: Org<'_, Own>, form: Fields) -> Answer {
+    let (state, console, current) = org.into_parts();
     let email = Email::parse(form.get("email"));
     let role = Role::parse(form.get("role"));
     let (email, role) = match (email, role) {
@@ -159,7 +159,7 @@ pub async fn invite(org: Org<Own>, state: Data<&AppState>, form: Fields) -> Answ
             }
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             let context = json!({ "values": form.typed(), "errors": errors });
-            return members_list(&console, &state, &current, status, context).await;
+            return members_list(&console, state, &current, status, context).await;
         }
     };
     match state
@@ -168,61 +168,56 @@ pub async fn invite(org: Org<Own>, state: Data<&AppState>, form: Fields) -> Answ
         .await
     {
         Ok(_) => Ok(see_other(&format!(
-            "/admin/{}/members?invited=1",
-            current.model.slug
+            "{}?invited=1",
+            section(&current, "members")
         ))),
-        Err(e) => Err(refused(&console, &state, e)),
+        Err(e) => Err(refused(&console, state, e)),
     }
 }
 
 /// `POST /admin/{org}/members/{id}/role` (owners). The last owner stays one.
 #[handler]
-pub async fn change_role(
-    org: Org<Own>,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-    form: Fields,
-) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn change_role(org: Org<'_, Own>, path: OrgAnd<String>, form: Fields) -> Answer {
+    let (state, console, current) = org.into_parts();
     let (_, id) = path.0;
     let (Some(role), Ok(id)) = (Role::parse(form.get("role")), uuid::Uuid::parse_str(&id)) else {
-        return Ok(pages::not_found(&state, console.locale));
+        return Ok(pages::not_found(state, console.locale));
     };
     match state
         .organisations
         .change_role(console.access(), &current.model.slug, id, role)
         .await
     {
-        Ok(_) => Ok(see_other(&format!("/admin/{}/members", current.model.slug))),
+        Ok(_) => Ok(see_other(&section(&current, "members"))),
         Err(OrganisationError::LastOwner) => {
             let context =
                 json!({ "refusal": say(console.locale, "console.members.last_owner", &[]) });
-            members_list(&console, &state, &current, StatusCode::CONFLICT, context).await
+            members_list(&console, state, &current, StatusCode::CONFLICT, context).await
         }
-        Err(e) => Err(refused(&console, &state, e)),
+        Err(e) => Err(refused(&console, state, e)),
     }
 }
 
 /// `POST /admin/{org}/members/{id}/remove` (owners). The last owner stays.
 #[handler]
-pub async fn remove(org: Org<Own>, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn remove(org: Org<'_, Own>, path: OrgAnd<String>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let (_, id) = path.0;
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
-        return Ok(pages::not_found(&state, console.locale));
+        return Ok(pages::not_found(state, console.locale));
     };
     match state
         .organisations
         .remove_member(console.access(), &current.model.slug, id)
         .await
     {
-        Ok(()) => Ok(see_other(&format!("/admin/{}/members", current.model.slug))),
+        Ok(()) => Ok(see_other(&section(&current, "members"))),
         Err(OrganisationError::LastOwner) => {
             let context =
                 json!({ "refusal": say(console.locale, "console.members.last_owner", &[]) });
-            members_list(&console, &state, &current, StatusCode::CONFLICT, context).await
+            members_list(&console, state, &current, StatusCode::CONFLICT, context).await
         }
-        Err(e) => Err(refused(&console, &state, e)),
+        Err(e) => Err(refused(&console, state, e)),
     }
 }
 

@@ -7,11 +7,7 @@
 //! petition are in `console::signatures`.
 
 use chrono::{DateTime, NaiveDateTime, TimeZone as _, Utc};
-use poem::{
-    Request, handler,
-    http::StatusCode,
-    web::{Data, Query},
-};
+use poem::{Request, handler, http::StatusCode, web::Query};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -43,9 +39,9 @@ pub struct ListQuery {
 
 /// `GET /admin/{org}/petitions`: the organisation's petitions, newest first.
 #[handler]
-pub async fn list(org: Org, state: Data<&AppState>, query: Query<ListQuery>) -> Answer {
-    let (console, current) = org.into_parts();
-    let campaigns = console.campaigns(&state, &current).await?;
+pub async fn list(org: Org<'_>, query: Query<ListQuery>) -> Answer {
+    let (state, console, current) = org.into_parts();
+    let campaigns = console.campaigns(state, &current).await?;
     let status = PetitionStatus::ALL
         .into_iter()
         .find(|s| s.as_str() == query.status);
@@ -64,7 +60,7 @@ pub async fn list(org: Org, state: Data<&AppState>, query: Query<ListQuery>) -> 
                 campaign.map(|c| c.id),
             )
             .await
-            .map_err(|e| refused(&console, &state, &e))?
+            .map_err(|e| refused(&console, state, &e))?
     };
     let rows: Vec<Value> = petitions.iter().map(row_of).collect();
     let context = json!({
@@ -74,7 +70,7 @@ pub async fn list(org: Org, state: Data<&AppState>, query: Query<ListQuery>) -> 
         "statuses": status_choice(&console),
         "campaigns": campaigns.iter().map(|c| [c.slug.clone(), c.title.clone()]).collect::<Vec<_>>(),
     });
-    Ok(console.render(&state, Some(&current), StatusCode::OK, "petitions", context))
+    Ok(console.render(state, Some(&current), StatusCode::OK, "petitions", context))
 }
 
 /// A petition as a row of a list.
@@ -91,8 +87,8 @@ pub(super) fn row_of(p: &Petition) -> Value {
 
 /// `GET /admin/{org}/petitions/new`: the form for a new petition.
 #[handler]
-pub async fn new_page(org: Org<Write>, state: Data<&AppState>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn new_page(org: Org<'_, Write>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let mut values = json!({
         "language": current.model.language.as_str(),
         "require_confirmation": "yes",
@@ -101,16 +97,16 @@ pub async fn new_page(org: Org<Write>, state: Data<&AppState>) -> Answer {
         values[format!("fields.{field}")] = "off".into();
     }
     let form = Form::shown(values, json!({}));
-    form_page(&console, &state, &current, None, form, None).await
+    form_page(&console, state, &current, None, form, None).await
 }
 
 /// `POST /admin/{org}/petitions/new`: create a draft, then its page; with
 /// `_preview` the form again with the text as it will read.
 #[handler]
-pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn create(org: Org<'_, Write>, form: Fields) -> Answer {
+    let (state, console, current) = org.into_parts();
     if previewing(&form) {
-        return preview(&console, &state, &current, None, &form).await;
+        return preview(&console, state, &current, None, &form).await;
     }
     let created = match new_petition(&form, &current) {
         Ok(new) => state.petitions.create(console.access(), new).await,
@@ -119,8 +115,8 @@ pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> An
     match created {
         Ok(made) => Ok(done(&current, &made, "saved")),
         Err(e) => {
-            let again = Form::refused(form.typed(), field_refusals(&console, &state, &e)?);
-            form_page(&console, &state, &current, None, again, None).await
+            let again = Form::refused(form.typed(), field_refusals(&console, state, &e)?);
+            form_page(&console, state, &current, None, again, None).await
         }
     }
 }
@@ -128,22 +124,22 @@ pub async fn create(org: Org<Write>, state: Data<&AppState>, form: Fields) -> An
 /// `GET /admin/{org}/petitions/{id}`: the petition's figures, links, actions and
 /// form.
 #[handler]
-pub async fn show(req: &Request, hand: InHand<Petition>, state: Data<&AppState>) -> Answer {
-    let (console, current, petition) = hand.into_parts();
+pub async fn show(req: &Request, hand: InHand<'_, Petition>) -> Answer {
+    let (state, console, current, petition) = hand.into_parts();
     let flags = ["saved", "published", "closed", "delivered"];
     let said = notice(req, &console, "console.petition", &flags, &[]);
     let form = Form::shown(values_of(&petition, &current), said);
-    form_page(&console, &state, &current, Some(&petition), form, None).await
+    form_page(&console, state, &current, Some(&petition), form, None).await
 }
 
 /// `POST /admin/{org}/petitions/{id}`: save the form (every field is sent, so an
 /// empty optional one clears it); with `_preview` the form again with the text as
 /// it will read, nothing saved.
 #[handler]
-pub async fn save(hand: InHand<Petition, Write>, state: Data<&AppState>, form: Fields) -> Answer {
-    let (console, current, petition) = hand.into_parts();
+pub async fn save(hand: InHand<'_, Petition, Write>, form: Fields) -> Answer {
+    let (state, console, current, petition) = hand.into_parts();
     if previewing(&form) {
-        return preview(&console, &state, &current, Some(&petition), &form).await;
+        return preview(&console, state, &current, Some(&petition), &form).await;
     }
     let reference = PublicRef::Id(petition.item.id);
     let changed = match changes(&form, &current) {
@@ -158,32 +154,34 @@ pub async fn save(hand: InHand<Petition, Write>, state: Data<&AppState>, form: F
     match changed {
         Ok(saved) => Ok(done(&current, &saved, "saved")),
         Err(e) => {
-            let again = Form::refused(form.typed(), field_refusals(&console, &state, &e)?);
-            form_page(&console, &state, &current, Some(&petition), again, None).await
+            let again = Form::refused(form.typed(), field_refusals(&console, state, &e)?);
+            form_page(&console, state, &current, Some(&petition), again, None).await
         }
     }
 }
 
 /// `POST /admin/{org}/petitions/{id}/publish`.
 #[handler]
-pub async fn publish(hand: InHand<Petition, Write>, state: Data<&AppState>) -> Answer {
+pub async fn publish(hand: InHand<'_, Petition, Write>) -> Answer {
+    let state = hand.state;
     let reference = PublicRef::Id(hand.item.item.id);
     let moved = state
         .petitions
         .publish(hand.console.access(), &reference)
         .await;
-    then(&hand, &state, moved, "published").await
+    then(&hand, state, moved, "published").await
 }
 
 /// `POST /admin/{org}/petitions/{id}/close`.
 #[handler]
-pub async fn close(hand: InHand<Petition, Write>, state: Data<&AppState>) -> Answer {
+pub async fn close(hand: InHand<'_, Petition, Write>) -> Answer {
+    let state = hand.state;
     let reference = PublicRef::Id(hand.item.item.id);
     let moved = state
         .petitions
         .close(hand.console.access(), &reference)
         .await;
-    then(&hand, &state, moved, "closed").await
+    then(&hand, state, moved, "closed").await
 }
 
 /// `POST /admin/{org}/petitions/{id}/deliver` (fields `delivered_at`, a wall time
@@ -191,12 +189,9 @@ pub async fn close(hand: InHand<Petition, Write>, state: Data<&AppState>) -> Ans
 /// `note`). The API takes `delivered_at` and `note` only, so how it was handed
 /// over opens the note.
 #[handler]
-pub async fn deliver(
-    hand: InHand<Petition, Write>,
-    state: Data<&AppState>,
-    form: Fields,
-) -> Answer {
-    let (console, current, petition) = hand.parts();
+pub async fn deliver(hand: InHand<'_, Petition, Write>, form: Fields) -> Answer {
+    let state = hand.state;
+    let (_, console, current, petition) = hand.parts();
     let delivered_at = match form.get("delivered_at").trim() {
         "" => Ok(None),
         raw => instant_in(raw, current.model.timezone, "delivered_at").map(Some),
@@ -241,21 +236,21 @@ pub async fn deliver(
                     typed.entry(k).or_insert(v);
                 }
             }
-            form_page(console, &state, current, Some(petition), again, None).await
+            form_page(console, state, current, Some(petition), again, None).await
         }
-        delivered => then(&hand, &state, delivered, "delivered").await,
+        delivered => then(&hand, state, delivered, "delivered").await,
     }
 }
 
 /// After an action: 303 to the petition's page saying so, or its page again
 /// (409) saying why not.
 async fn then(
-    hand: &InHand<Petition, Write>,
+    hand: &InHand<'_, Petition, Write>,
     state: &AppState,
     moved: Result<Petition, PetitionError>,
     flag: &str,
 ) -> Answer {
-    let (console, current, petition) = hand.parts();
+    let (_, console, current, petition) = hand.parts();
     match moved {
         Ok(p) => Ok(done(current, &p, flag)),
         Err(PetitionError::WrongState(why)) => {

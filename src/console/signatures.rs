@@ -7,11 +7,7 @@
 //! somebody's name and address. The rules, and the count kept exact, are
 //! `petitions::review`'s.
 
-use poem::{
-    Request, handler,
-    http::StatusCode,
-    web::{Data, Query},
-};
+use poem::{Request, handler, http::StatusCode, web::Query};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -57,11 +53,10 @@ fn base(current: &Current, petition: &Petition) -> String {
 #[handler]
 pub async fn page(
     req: &Request,
-    hand: InHand<Petition, Write>,
-    state: Data<&AppState>,
+    hand: InHand<'_, Petition, Write>,
     query: Query<ListQuery>,
 ) -> Answer {
-    let (console, current, petition) = hand.into_parts();
+    let (state, console, current, petition) = hand.into_parts();
     let mut notice = Value::Null;
     let mut undo_batch = Value::Null;
     let number = |name: &str| param(req, name).and_then(|n| n.parse::<u64>().ok());
@@ -87,7 +82,7 @@ pub async fn page(
     }
     show(
         &console,
-        &state,
+        state,
         &current,
         &petition,
         &query,
@@ -206,13 +201,13 @@ fn param(req: &Request, name: &str) -> Option<String> {
 /// `GET /admin/{org}/petitions/{id}/signatures.csv`: every signature, with the
 /// columns of the API's export.
 #[handler]
-pub async fn csv(hand: InHand<Petition, Write>, state: Data<&AppState>) -> Answer {
-    let (console, _, petition) = hand.into_parts();
+pub async fn csv(hand: InHand<'_, Petition, Write>) -> Answer {
+    let (state, console, _, petition) = hand.into_parts();
     let all = state
         .petitions
         .all_signatures(console.access(), &PublicRef::Id(petition.item.id))
         .await
-        .map_err(|e| refused(&console, &state, &e))?;
+        .map_err(|e| refused(&console, state, &e))?;
     let records: Vec<SignatureRecord> = all.into_iter().map(Into::into).collect();
     let name = format!("signatures-{}.csv", petition.item.slug);
     Ok(attachment(&name, signatures_csv(&records)))
@@ -221,39 +216,30 @@ pub async fn csv(hand: InHand<Petition, Write>, state: Data<&AppState>) -> Answe
 /// `GET /admin/{org}/petitions/{id}/delivery.csv`: what is handed to the target,
 /// as the API gives it.
 #[handler]
-pub async fn delivery(hand: InHand<Petition, Write>, state: Data<&AppState>) -> Answer {
-    let (console, _, petition) = hand.into_parts();
+pub async fn delivery(hand: InHand<'_, Petition, Write>) -> Answer {
+    let (state, console, _, petition) = hand.into_parts();
     let (row, rows) = state
         .petitions
         .delivery(console.access(), &PublicRef::Id(petition.item.id))
         .await
-        .map_err(|e| refused(&console, &state, &e))?;
+        .map_err(|e| refused(&console, state, &e))?;
     let name = format!("delivery-{}.csv", row.slug);
     Ok(attachment(&name, delivery_csv(&rows)))
 }
 
 /// The signature id in a path `/admin/{org}/petitions/{id}/signatures/{sid}/…`;
 /// one that is not an id is a 404 page.
-fn signature_id(
-    req: &Request,
-    hand: &InHand<Petition, Write>,
-    state: &AppState,
-) -> poem::Result<Uuid> {
+fn signature_id(req: &Request, hand: &InHand<'_, Petition, Write>) -> poem::Result<Uuid> {
     let sid = req.raw_path_param("sid").unwrap_or_default();
-    hand.console.id(state, sid)
+    hand.console.id(hand.state, sid)
 }
 
 /// `POST /admin/{org}/petitions/{id}/signatures/{sid}/comment` (field `hidden`,
 /// `yes` or `no`): hide a comment from the public signers, or show it again.
 #[handler]
-pub async fn comment(
-    req: &Request,
-    hand: InHand<Petition, Write>,
-    state: Data<&AppState>,
-    form: Fields,
-) -> Answer {
-    let sid = signature_id(req, &hand, &state)?;
-    let (console, current, petition) = hand.into_parts();
+pub async fn comment(req: &Request, hand: InHand<'_, Petition, Write>, form: Fields) -> Answer {
+    let sid = signature_id(req, &hand)?;
+    let (state, console, current, petition) = hand.into_parts();
     let hidden = form.get("hidden") != "no";
     state
         .petitions
@@ -264,7 +250,7 @@ pub async fn comment(
             hidden,
         )
         .await
-        .map_err(|e| refused(&console, &state, &e))?;
+        .map_err(|e| refused(&console, state, &e))?;
     let done = if hidden { "hidden" } else { "shown" };
     Ok(see_other(&format!(
         "{}?{done}=1",
@@ -274,18 +260,14 @@ pub async fn comment(
 
 /// `POST /admin/{org}/petitions/{id}/signatures/{sid}/invalidate`.
 #[handler]
-pub async fn invalidate_one(
-    req: &Request,
-    hand: InHand<Petition, Write>,
-    state: Data<&AppState>,
-) -> Answer {
-    let sid = signature_id(req, &hand, &state)?;
-    let (console, current, petition) = hand.into_parts();
+pub async fn invalidate_one(req: &Request, hand: InHand<'_, Petition, Write>) -> Answer {
+    let sid = signature_id(req, &hand)?;
+    let (state, console, current, petition) = hand.into_parts();
     let done = state
         .petitions
         .invalidate_one(console.access(), &PublicRef::Id(petition.item.id), sid)
         .await;
-    after_invalidation(&console, &state, &current, &petition, done).await
+    after_invalidation(&console, state, &current, &petition, done).await
 }
 
 /// 303 to the signatures page telling what an invalidation did, with a way back;
@@ -362,12 +344,8 @@ fn filter_values(form: &Fields) -> Value {
 /// the button that invalidates them; a filter refused is shown with each message
 /// beside its field.
 #[handler]
-pub async fn preview(
-    hand: InHand<Petition, Write>,
-    state: Data<&AppState>,
-    query: Query<Fields>,
-) -> Answer {
-    let (console, current, petition) = hand.into_parts();
+pub async fn preview(hand: InHand<'_, Petition, Write>, query: Query<Fields>) -> Answer {
+    let (state, console, current, petition) = hand.into_parts();
     let form = query.0;
     let (status, matching, errors) = match filter_of(&form, &current) {
         Ok(filter) => {
@@ -375,7 +353,7 @@ pub async fn preview(
                 .petitions
                 .count_matching(console.access(), &PublicRef::Id(petition.item.id), &filter)
                 .await
-                .map_err(|e| refused(&console, &state, &e))?;
+                .map_err(|e| refused(&console, state, &e))?;
             let after = i64::from(petition.item.signature_count)
                 - i64::try_from(matching.counted).unwrap_or(0);
             let shown = json!({
@@ -392,7 +370,7 @@ pub async fn preview(
         ),
     };
     let context = json!({
-        "petition": summary(&state, &current, &petition),
+        "petition": summary(state, &current, &petition),
         "base": base(&current, &petition),
         "values": filter_values(&form),
         "errors": errors,
@@ -400,7 +378,7 @@ pub async fn preview(
         "timezone": current.model.timezone.to_string(),
     });
     Ok(console.render(
-        &state,
+        state,
         Some(&current),
         status,
         "signatures_invalidate",
@@ -426,12 +404,8 @@ fn filter_messages(console: &Console, fields: &[InvalidField]) -> Value {
 /// `POST /admin/{org}/petitions/{id}/signatures/invalidate`: invalidate every
 /// signature the filter names, as one batch.
 #[handler]
-pub async fn invalidate_matching(
-    hand: InHand<Petition, Write>,
-    state: Data<&AppState>,
-    form: Fields,
-) -> Answer {
-    let (console, current, petition) = hand.into_parts();
+pub async fn invalidate_matching(hand: InHand<'_, Petition, Write>, form: Fields) -> Answer {
+    let (state, console, current, petition) = hand.into_parts();
     let done = match filter_of(&form, &current) {
         Ok(filter) => {
             state
@@ -441,7 +415,7 @@ pub async fn invalidate_matching(
         }
         Err(Invalid(fields)) => {
             let context = json!({
-                "petition": summary(&state, &current, &petition),
+                "petition": summary(state, &current, &petition),
                 "base": base(&current, &petition),
                 "values": filter_values(&form),
                 "errors": filter_messages(&console, &fields),
@@ -449,7 +423,7 @@ pub async fn invalidate_matching(
                 "timezone": current.model.timezone.to_string(),
             });
             return Ok(console.render(
-                &state,
+                state,
                 Some(&current),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "signatures_invalidate",
@@ -457,16 +431,16 @@ pub async fn invalidate_matching(
             ));
         }
     };
-    after_invalidation(&console, &state, &current, &petition, done).await
+    after_invalidation(&console, state, &current, &petition, done).await
 }
 
 /// `POST /admin/{org}/petitions/{id}/signatures/undo` (field `batch`): put back
 /// the signatures of a batch as they were.
 #[handler]
-pub async fn undo(hand: InHand<Petition, Write>, state: Data<&AppState>, form: Fields) -> Answer {
-    let (console, current, petition) = hand.into_parts();
+pub async fn undo(hand: InHand<'_, Petition, Write>, form: Fields) -> Answer {
+    let (state, console, current, petition) = hand.into_parts();
     let batch = Uuid::parse_str(form.get("batch").trim())
-        .map_err(|_| stop(pages::not_found(&state, console.locale)))?;
+        .map_err(|_| stop(pages::not_found(state, console.locale)))?;
     match state
         .petitions
         .undo_invalidation(console.access(), &PublicRef::Id(petition.item.id), batch)
@@ -481,7 +455,7 @@ pub async fn undo(hand: InHand<Petition, Write>, state: Data<&AppState>, form: F
             let refusal = wrong_state(&console, why);
             show(
                 &console,
-                &state,
+                state,
                 &current,
                 &petition,
                 &ListQuery::default(),
@@ -490,6 +464,6 @@ pub async fn undo(hand: InHand<Petition, Write>, state: Data<&AppState>, form: F
             )
             .await
         }
-        Err(e) => Err(refused(&console, &state, &e)),
+        Err(e) => Err(refused(&console, state, &e)),
     }
 }

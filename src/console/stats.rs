@@ -3,21 +3,20 @@
 //! form; and the small chart of the dashboard. Counts, not personal data: every
 //! member sees them, viewers too.
 
-use poem::{Request, handler, http::StatusCode, web::Data};
+use poem::{Request, handler, http::StatusCode};
 use serde_json::{Value, json};
 
 use super::held::Org;
 use super::{Answer, Console, charts};
 use crate::domain::Locale;
-use crate::state::AppState;
 use crate::stats::{Period, Stats, StatsError};
 use crate::words::say;
 use entity::organisation;
 
 /// The charts over `?days=` (30, 90 or 365; anything else is the default, 90).
 #[handler]
-pub async fn page(req: &Request, org: Org, state: Data<&AppState>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn page(req: &Request, org: Org<'_>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let period = req
         .uri()
         .query()
@@ -30,9 +29,9 @@ pub async fn page(req: &Request, org: Org, state: Data<&AppState>) -> Answer {
     let figures = figures(&state.stats, &console, &current.model, period).await;
     let context = match figures {
         Ok(context) => context,
-        Err(e) => return Ok(console.failure(&state, &e)),
+        Err(e) => return Ok(console.failure(state, &e)),
     };
-    Ok(console.render(&state, Some(&current), StatusCode::OK, "stats", context))
+    Ok(console.render(state, Some(&current), StatusCode::OK, "stats", context))
 }
 
 async fn figures(

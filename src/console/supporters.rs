@@ -11,14 +11,12 @@
 use poem::{
     Request, Response, handler,
     http::{StatusCode, header},
-    web::Data,
 };
 use poem_openapi::types::ToJSON as _;
 use serde_json::{Value, json};
 
-use super::held::{Org, Write, refused};
+use super::held::{InHand, Org, Write, refused, section};
 use super::{Answer, Console, Current, Fields, OrgAnd};
-use crate::access::Access;
 use crate::content::{ContentError, Cursor, Limit};
 use crate::domain::{Email, Locale};
 use crate::email::render::{amount_text, date_text};
@@ -45,8 +43,8 @@ fn query_value(req: &Request, name: &str) -> Option<String> {
 /// `GET /admin/{org}/supporters?q=`: those who acted for the organisation, newest
 /// first; `q` finds them by name or address.
 #[handler]
-pub async fn list(req: &Request, org: Org<Write>, state: Data<&AppState>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn list(req: &Request, org: Org<'_, Write>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let access = console.access().within(current.model.id);
     let q = query_value(req, "q").unwrap_or_default();
     let mut errors = json!({});
@@ -70,7 +68,7 @@ pub async fn list(req: &Request, org: Org<Write>, state: Data<&AppState>) -> Ans
             errors = console.messages(&invalid.0);
             (StatusCode::UNPROCESSABLE_ENTITY, Vec::new(), None)
         }
-        Err(e) => return Err(refused(&console, &state, &e)),
+        Err(e) => return Err(refused(&console, state, &e)),
     };
     let next_url = next.map(|cursor| {
         let query: String = url::form_urlencoded::Serializer::new(String::new())
@@ -85,48 +83,30 @@ pub async fn list(req: &Request, org: Org<Write>, state: Data<&AppState>) -> Ans
         "next": next_url,
         "errors": errors,
     });
-    Ok(console.render(&state, Some(&current), status, "supporters", context))
-}
-
-/// The supporter in the path, with what this organisation holds of them.
-async fn record(
-    console: &Console,
-    state: &AppState,
-    access: &Access,
-    id: &str,
-) -> poem::Result<SupporterRecord> {
-    let id = console.id(state, id)?;
-    state
-        .supporters
-        .get(access, id)
-        .await
-        .map_err(|e| refused(console, state, &e))
+    Ok(console.render(state, Some(&current), status, "supporters", context))
 }
 
 /// `GET /admin/{org}/supporters/{id}`: their record with this organisation.
 #[handler]
-pub async fn show(org: Org<Write>, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (console, current) = org.into_parts();
-    let access = console.access().within(current.model.id);
-    let (_, id) = path.0;
-    let record = record(&console, &state, &access, &id).await?;
+pub async fn show(hand: InHand<'_, SupporterRecord, Write>) -> Answer {
+    let (state, console, current, record) = hand.into_parts();
     let context = json!({ "supporter": view(&record, console.locale) });
-    Ok(console.render(&state, Some(&current), StatusCode::OK, "supporter", context))
+    Ok(console.render(state, Some(&current), StatusCode::OK, "supporter", context))
 }
 
 /// `GET /admin/{org}/supporters/{id}/export`: everything this organisation holds
 /// about them, as the API's JSON, to save as a file.
 #[handler]
-pub async fn export(org: Org<Write>, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn export(org: Org<'_, Write>, path: OrgAnd<String>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let access = console.access().within(current.model.id);
     let (_, id) = path.0;
-    let id = console.id(&state, &id)?;
+    let id = console.id(state, &id)?;
     let data = state
         .supporters
         .export(&access, id)
         .await
-        .map_err(|e| refused(&console, &state, &e))?;
+        .map_err(|e| refused(&console, state, &e))?;
     let body = SupporterExport::from(data).to_json().unwrap_or_default();
     let body = serde_json::to_vec_pretty(&body).unwrap_or_default();
     Ok(Response::builder()
@@ -141,14 +121,11 @@ pub async fn export(org: Org<Write>, state: Data<&AppState>, path: OrgAnd<String
 /// `GET /admin/{org}/supporters/{id}/erase`: what erasing them takes away, and
 /// the box to type their address in to confirm.
 #[handler]
-pub async fn erase_page(org: Org<Write>, state: Data<&AppState>, path: OrgAnd<String>) -> Answer {
-    let (console, current) = org.into_parts();
-    let access = console.access().within(current.model.id);
-    let (_, id) = path.0;
-    let record = record(&console, &state, &access, &id).await?;
+pub async fn erase_page(hand: InHand<'_, SupporterRecord, Write>) -> Answer {
+    let (state, console, current, record) = hand.into_parts();
     Ok(erase_form(
         &console,
-        &state,
+        state,
         &current,
         record,
         StatusCode::OK,
@@ -160,16 +137,9 @@ pub async fn erase_page(org: Org<Write>, state: Data<&AppState>, path: OrgAnd<St
 /// `POST /admin/{org}/supporters/{id}/erase` (field `email`, their address typed
 /// again): erase what this organisation holds of them, as the API's `DELETE`.
 #[handler]
-pub async fn erase(
-    org: Org<Write>,
-    state: Data<&AppState>,
-    path: OrgAnd<String>,
-    form: Fields,
-) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn erase(hand: InHand<'_, SupporterRecord, Write>, form: Fields) -> Answer {
+    let (state, console, current, record) = hand.into_parts();
     let access = console.access().within(current.model.id);
-    let (_, id) = path.0;
-    let record = record(&console, &state, &access, &id).await?;
     let typed = form.get("email");
     let theirs = record.supporter.row.email.known().map(Email::key);
     let matches = Email::parse(typed).is_ok_and(|e| Some(e.key()) == theirs);
@@ -178,7 +148,7 @@ pub async fn erase(
             json!({ "email": say(console.locale, "console.supporters.erase_mismatch", &[]) });
         return Ok(erase_form(
             &console,
-            &state,
+            state,
             &current,
             record,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -190,10 +160,10 @@ pub async fn erase(
         .supporters
         .erase(&access, record.supporter.row.id)
         .await
-        .map_err(|e| refused(&console, &state, &e))?;
+        .map_err(|e| refused(&console, state, &e))?;
     Ok(see_other(&format!(
-        "/admin/{}/supporters?erased=1",
-        current.model.slug
+        "{}?erased=1",
+        section(&current, "supporters")
     )))
 }
 

@@ -3,25 +3,24 @@
 //! by our server), and why. Organisers may write to one again, unless its holder
 //! complained: that only they can take back.
 
-use poem::{handler, http::StatusCode, web::Data};
+use poem::{handler, http::StatusCode};
 use serde_json::json;
 
 use super::held::{Org, Write};
 use super::{Answer, Fields};
 use crate::email::suppression;
 use crate::pages::see_other;
-use crate::state::AppState;
 
 /// The most addresses the page lists.
 const SHOWN: u64 = 500;
 
 /// `GET /admin/{org}/emails/suppressed`. Viewers see how many, not who.
 #[handler]
-pub async fn page(req: &poem::Request, org: Org, state: Data<&AppState>) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn page(req: &poem::Request, org: Org<'_>) -> Answer {
+    let (state, console, current) = org.into_parts();
     let rows = suppression::of_organisation(&state.db, current.model.id, SHOWN)
         .await
-        .map_err(|e| super::stop(console.failure(&state, &e)))?;
+        .map_err(|e| super::stop(console.failure(state, &e)))?;
     let addresses: Option<Vec<_>> = current.can_write().then(|| {
         rows.iter()
             .map(|s| {
@@ -41,7 +40,7 @@ pub async fn page(req: &poem::Request, org: Org, state: Data<&AppState>) -> Answ
         "lifted": super::flag(req, "lifted"),
     });
     Ok(console.render(
-        &state,
+        state,
         Some(&current),
         StatusCode::OK,
         "suppressed",
@@ -51,13 +50,13 @@ pub async fn page(req: &poem::Request, org: Org, state: Data<&AppState>) -> Answ
 
 /// `POST /admin/{org}/emails/suppressed/lift` (field `address`).
 #[handler]
-pub async fn lift(org: Org<Write>, state: Data<&AppState>, form: Fields) -> Answer {
-    let (console, current) = org.into_parts();
+pub async fn lift(org: Org<'_, Write>, form: Fields) -> Answer {
+    let (state, console, current) = org.into_parts();
     let lifted = suppression::lift(&state.db, current.model.id, form.get("address"))
         .await
-        .map_err(|e| super::stop(console.failure(&state, &e)))?;
+        .map_err(|e| super::stop(console.failure(state, &e)))?;
     if !lifted {
-        return Err(super::stop(crate::pages::not_found(&state, console.locale)));
+        return Err(super::stop(crate::pages::not_found(state, console.locale)));
     }
     Ok(see_other(&format!(
         "/admin/{}/emails/suppressed?lifted=1",
