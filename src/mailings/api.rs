@@ -41,13 +41,10 @@ pub struct MailingsApi {
 
 /// Text in each language a mailing is written in.
 #[derive(Object, Debug, Clone, Default)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, skip_serializing_if_is_none)]
 pub struct Texts {
-    #[oai(skip_serializing_if_is_none)]
     pub en: Option<String>,
-    #[oai(skip_serializing_if_is_none)]
     pub es: Option<String>,
-    #[oai(skip_serializing_if_is_none)]
     pub fr: Option<String>,
 }
 
@@ -63,22 +60,18 @@ impl From<Texts> for PerLanguage {
 
 /// Whom a mailing goes to.
 #[derive(Object, Debug, Clone)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, skip_serializing_if_is_none)]
 pub struct AudienceBody {
     /// `subscribers`, `event_attendees`, `petition_signers` or `donors`.
     pub kind: String,
     /// For `event_attendees`: the event's id or slug.
-    #[oai(skip_serializing_if_is_none)]
     pub event: Option<String>,
     /// For `event_attendees`: which of `going`, `waitlisted`, `pending_approval`
     /// (`going` when left out).
-    #[oai(skip_serializing_if_is_none)]
     pub statuses: Option<Vec<String>>,
     /// For `petition_signers`: the petition's id or slug.
-    #[oai(skip_serializing_if_is_none)]
     pub petition: Option<String>,
     /// For `donors`: the fundraiser's id or slug.
-    #[oai(skip_serializing_if_is_none)]
     pub fundraiser: Option<String>,
 }
 
