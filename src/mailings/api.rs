@@ -16,7 +16,7 @@ use crate::access::Access;
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{cursor, page_body},
+    content::{cursor, page_body, same_fields},
     instant,
     page::Limit,
     problem::{
@@ -48,15 +48,7 @@ pub struct Texts {
     pub fr: Option<String>,
 }
 
-impl From<Texts> for PerLanguage {
-    fn from(t: Texts) -> Self {
-        Self {
-            en: t.en,
-            es: t.es,
-            fr: t.fr,
-        }
-    }
-}
+same_fields!(Texts => PerLanguage { en, es, fr });
 
 /// Whom a mailing goes to.
 #[derive(Object, Debug, Clone)]
@@ -75,17 +67,13 @@ pub struct AudienceBody {
     pub fundraiser: Option<String>,
 }
 
-impl From<AudienceBody> for AudienceAsked {
-    fn from(a: AudienceBody) -> Self {
-        Self {
-            kind: a.kind,
-            event: a.event,
-            statuses: a.statuses,
-            petition: a.petition,
-            fundraiser: a.fundraiser,
-        }
-    }
-}
+same_fields!(AudienceBody => AudienceAsked {
+    kind,
+    event,
+    statuses,
+    petition,
+    fundraiser,
+});
 
 impl From<&Audience> for AudienceBody {
     fn from(a: &Audience) -> Self {
