@@ -42,12 +42,7 @@ pub struct Email {
     pub sent_at: Option<String>,
 }
 
-#[derive(Object, Debug, Clone)]
-pub struct EmailPage {
-    pub items: Vec<Email>,
-    #[oai(nullable)]
-    pub next_cursor: Option<String>,
-}
+content::page_body!(EmailPage of Email);
 
 #[OpenApi(tag = "ApiTags::Emails")]
 impl EmailsApi {
@@ -68,10 +63,7 @@ impl EmailsApi {
         let status = status.0.unwrap_or(Status::Failed);
         let db = &self.state.db;
         let page = outbox::list(db, organisations, status, *limit, cursor).await?;
-        Ok(Json(EmailPage {
-            items: page.items.into_iter().map(view).collect(),
-            next_cursor: page.next.map(|c| c.to_string()),
-        }))
+        Ok(Json(EmailPage::from(page)))
     }
 
     /// Send a failed email again: it goes back to the queue with fresh attempts.
@@ -87,22 +79,24 @@ impl EmailsApi {
         let row = outbox::retry(&self.state.db, organisations, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("no such failed email"))?;
-        Ok(Json(view(row)))
+        Ok(Json(row.into()))
     }
 }
 
-fn view(e: outbox_email::Model) -> Email {
-    Email {
-        id: e.id.to_string(),
-        recipient: e.recipient,
-        template: e.template,
-        locale: e.locale.to_string(),
-        status: e.status,
-        attempts: e.attempts,
-        last_error: e.last_error,
-        message_id: e.message_id,
-        created_at: instant(e.created_at),
-        next_attempt_at: instant(e.next_attempt_at),
-        sent_at: e.sent_at.map(instant),
+impl From<outbox_email::Model> for Email {
+    fn from(e: outbox_email::Model) -> Self {
+        Self {
+            id: e.id.to_string(),
+            recipient: e.recipient,
+            template: e.template,
+            locale: e.locale.to_string(),
+            status: e.status,
+            attempts: e.attempts,
+            last_error: e.last_error,
+            message_id: e.message_id,
+            created_at: instant(e.created_at),
+            next_attempt_at: instant(e.next_attempt_at),
+            sent_at: e.sent_at.map(instant),
+        }
     }
 }

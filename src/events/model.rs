@@ -7,7 +7,7 @@ use poem_openapi::Object;
 use super::service;
 use crate::http::{
     Text,
-    content::{page_body, patch_body},
+    content::{page_body, patch_body, same_fields},
     instant,
 };
 
@@ -198,27 +198,16 @@ page_body!(
     EventPage of Event
 );
 
-/// A location from one side to the other: the same fields.
-macro_rules! same_location {
-    ($($from:ty => $to:ty),+) => {$(
-        impl From<$from> for $to {
-            fn from(l: $from) -> Self {
-                Self {
-                    venue: l.venue,
-                    address: l.address,
-                    locality: l.locality,
-                    region: l.region,
-                    postal_code: l.postal_code,
-                    country: l.country,
-                    latitude: l.latitude,
-                    longitude: l.longitude,
-                }
-            }
-        }
-    )+};
-}
-
-same_location!(Location => service::Location, service::Location => Location);
+same_fields!(Location, service::Location, both ways {
+    venue,
+    address,
+    locality,
+    region,
+    postal_code,
+    country,
+    latitude,
+    longitude,
+});
 
 impl Event {
     /// An event as the API shows it, with its links on the site at `public_url`.

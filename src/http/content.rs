@@ -118,6 +118,28 @@ macro_rules! patch_body {
 }
 pub(crate) use patch_body;
 
+/// `From` between a body and the service's value it stands for when both have the
+/// same fields, each moved as it is: one way (`A => B`), or both ways.
+///
+/// ```ignore
+/// same_fields!(Texts => PerLanguage { en, es, fr });
+/// same_fields!(Location, service::Location, both ways { venue, address, locality });
+/// ```
+macro_rules! same_fields {
+    ($from:ty => $to:ty { $($field:ident),+ $(,)? }) => {
+        impl From<$from> for $to {
+            fn from(value: $from) -> Self {
+                Self { $($field: value.$field,)+ }
+            }
+        }
+    };
+    ($a:ty, $b:ty, both ways { $($field:ident),+ $(,)? }) => {
+        $crate::http::content::same_fields!($a => $b { $($field),+ });
+        $crate::http::content::same_fields!($b => $a { $($field),+ });
+    };
+}
+pub(crate) use same_fields;
+
 /// A PATCH field: absent keeps, `null` clears, a value sets.
 pub fn change<T, U>(field: MaybeUndefined<T>) -> Change<U>
 where

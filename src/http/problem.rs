@@ -77,60 +77,58 @@ impl Problem {
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// Every error status the API answers with, each carrying a problem document.
-/// Services choose among these (`impl From<RsvpError> for ApiError`); an operation
-/// answers through [`Problems`], which documents only the statuses it names.
-#[derive(ApiResponse, Debug)]
-pub enum ApiError {
+/// Writes [`ApiError`] from one list of its statuses, so that each is written once:
+/// every variant carries a problem document (and, in parentheses, what else its
+/// status answers with), and `status()` reads the same list.
+macro_rules! api_error {
+    ($($(#[$doc:meta])* $status:literal => $name:ident $(($($more:tt)+))?,)+) => {
+        /// Every error status the API answers with, each carrying a problem document.
+        /// Services choose among these (`impl From<RsvpError> for ApiError`); an operation
+        /// answers through [`Problems`], which documents only the statuses it names.
+        #[derive(ApiResponse, Debug)]
+        pub enum ApiError {
+            $(
+                $(#[$doc])*
+                #[oai(status = $status, content_type = "application/problem+json")]
+                $name(Json<Problem> $(, $($more)+)?),
+            )+
+        }
+
+        impl ApiError {
+            pub fn status(&self) -> u16 {
+                match self {
+                    $(Self::$name(..) => $status,)+
+                }
+            }
+        }
+    };
+}
+
+api_error! {
     /// The body is not well-formed JSON.
-    #[oai(status = 400, content_type = "application/problem+json")]
-    BadRequest(Json<Problem>),
+    400 => BadRequest,
     /// No token, or a token that is not valid.
-    #[oai(status = 401, content_type = "application/problem+json")]
-    Unauthorized(Json<Problem>),
+    401 => Unauthorized,
     /// The object belongs to an organisation where you lack the role for this.
-    #[oai(status = 403, content_type = "application/problem+json")]
-    Forbidden(Json<Problem>),
+    403 => Forbidden,
     /// Unknown, or not visible to you.
-    #[oai(status = 404, content_type = "application/problem+json")]
-    NotFound(Json<Problem>),
+    404 => NotFound,
     /// The object's state does not allow this (slug taken, not a draft, closed).
-    #[oai(status = 409, content_type = "application/problem+json")]
-    Conflict(Json<Problem>),
+    409 => Conflict,
     /// A field is invalid; `errors` names each one.
-    #[oai(status = 422, content_type = "application/problem+json")]
-    Unprocessable(Json<Problem>),
+    422 => Unprocessable,
     /// Too many requests from this client or for this address; `Retry-After` says
     /// how many seconds to wait.
-    #[oai(status = 429, content_type = "application/problem+json")]
-    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] u64),
+    429 => TooManyRequests(#[oai(header = "Retry-After")] u64),
     /// Something failed on our side; the detail says no more than that.
-    #[oai(status = 500, content_type = "application/problem+json")]
-    Internal(Json<Problem>),
+    500 => Internal,
     /// The payment provider failed or refused; nothing was charged.
-    #[oai(status = 502, content_type = "application/problem+json")]
-    BadGateway(Json<Problem>),
+    502 => BadGateway,
     /// This deployment does not offer it (online payments not configured).
-    #[oai(status = 503, content_type = "application/problem+json")]
-    Unavailable(Json<Problem>),
+    503 => Unavailable,
 }
 
 impl ApiError {
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::BadRequest(_) => 400,
-            Self::Unauthorized(_) => 401,
-            Self::Forbidden(_) => 403,
-            Self::NotFound(_) => 404,
-            Self::Conflict(_) => 409,
-            Self::Unprocessable(_) => 422,
-            Self::TooManyRequests(..) => 429,
-            Self::Internal(_) => 500,
-            Self::BadGateway(_) => 502,
-            Self::Unavailable(_) => 503,
-        }
-    }
-
     pub fn unauthorized(detail: impl Into<String>) -> Self {
         Self::Unauthorized(Json(Problem::new(StatusCode::UNAUTHORIZED, detail)))
     }

@@ -16,7 +16,7 @@ use crate::access::Access;
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{cursor, page_body},
+    content::{cursor, page_body, same_fields},
     instant,
     page::Limit,
     problem::{
@@ -41,58 +41,39 @@ pub struct MailingsApi {
 
 /// Text in each language a mailing is written in.
 #[derive(Object, Debug, Clone, Default)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, skip_serializing_if_is_none)]
 pub struct Texts {
-    #[oai(skip_serializing_if_is_none)]
     pub en: Option<String>,
-    #[oai(skip_serializing_if_is_none)]
     pub es: Option<String>,
-    #[oai(skip_serializing_if_is_none)]
     pub fr: Option<String>,
 }
 
-impl From<Texts> for PerLanguage {
-    fn from(t: Texts) -> Self {
-        Self {
-            en: t.en,
-            es: t.es,
-            fr: t.fr,
-        }
-    }
-}
+same_fields!(Texts => PerLanguage { en, es, fr });
 
 /// Whom a mailing goes to.
 #[derive(Object, Debug, Clone)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, skip_serializing_if_is_none)]
 pub struct AudienceBody {
     /// `subscribers`, `event_attendees`, `petition_signers` or `donors`.
     pub kind: String,
     /// For `event_attendees`: the event's id or slug.
-    #[oai(skip_serializing_if_is_none)]
     pub event: Option<String>,
     /// For `event_attendees`: which of `going`, `waitlisted`, `pending_approval`
     /// (`going` when left out).
-    #[oai(skip_serializing_if_is_none)]
     pub statuses: Option<Vec<String>>,
     /// For `petition_signers`: the petition's id or slug.
-    #[oai(skip_serializing_if_is_none)]
     pub petition: Option<String>,
     /// For `donors`: the fundraiser's id or slug.
-    #[oai(skip_serializing_if_is_none)]
     pub fundraiser: Option<String>,
 }
 
-impl From<AudienceBody> for AudienceAsked {
-    fn from(a: AudienceBody) -> Self {
-        Self {
-            kind: a.kind,
-            event: a.event,
-            statuses: a.statuses,
-            petition: a.petition,
-            fundraiser: a.fundraiser,
-        }
-    }
-}
+same_fields!(AudienceBody => AudienceAsked {
+    kind,
+    event,
+    statuses,
+    petition,
+    fundraiser,
+});
 
 impl From<&Audience> for AudienceBody {
     fn from(a: &Audience) -> Self {

@@ -7,7 +7,7 @@ use poem_openapi::{Enum, Object};
 use super::service::{self, PetitionError};
 use crate::http::{
     ApiError, Text,
-    content::{page_body, patch_body},
+    content::{page_body, patch_body, same_fields},
     instant,
 };
 use entity::{signature, values::SignatureState};
@@ -39,27 +39,12 @@ pub struct PetitionFields {
     pub comment: FieldRule,
 }
 
-impl From<PetitionFields> for service::FieldRules {
-    fn from(f: PetitionFields) -> Self {
-        Self {
-            affiliation: f.affiliation,
-            postal_code: f.postal_code,
-            country: f.country,
-            comment: f.comment,
-        }
-    }
-}
-
-impl From<service::FieldRules> for PetitionFields {
-    fn from(f: service::FieldRules) -> Self {
-        Self {
-            affiliation: f.affiliation,
-            postal_code: f.postal_code,
-            country: f.country,
-            comment: f.comment,
-        }
-    }
-}
+same_fields!(PetitionFields, service::FieldRules, both ways {
+    affiliation,
+    postal_code,
+    country,
+    comment,
+});
 
 /// A petition.
 #[derive(Object, Debug, Clone)]
