@@ -53,8 +53,22 @@ pub(super) fn why(console: &Console, e: &RsvpError) -> Option<String> {
     ))
 }
 
+/// The event's counts against its capacity, as the attendees page and the door
+/// show them.
+pub(super) async fn counts_of<R: Needs>(
+    state: &AppState,
+    hand: &InHand<'_, Event, R>,
+) -> poem::Result<Value> {
+    let tally = state
+        .rsvps
+        .tally(hand.console.access(), &hand.reference())
+        .await
+        .map_err(|e| refused(&hand.console, state, &e))?;
+    Ok(counts(&tally))
+}
+
 /// Counts as a page shows them.
-pub(super) fn counts(tally: &Tally) -> Value {
+fn counts(tally: &Tally) -> Value {
     let count = |c: &Count| json!({ "people": c.people, "guests": c.guests, "seats": c.seats() });
     json!({
         "capacity": tally.capacity,
@@ -100,11 +114,7 @@ async fn show<R: Needs>(
     form: Form,
 ) -> Answer {
     let console = &hand.console;
-    let tally = state
-        .rsvps
-        .tally(console.access(), &hand.reference())
-        .await
-        .map_err(|e| refused(console, state, &e))?;
+    let counts = counts_of(state, hand).await?;
     // Names and addresses only for those the service shows them to.
     let groups: Option<Vec<Value>> = if hand.current.can_write() {
         let all = state
@@ -130,7 +140,7 @@ async fn show<R: Needs>(
     };
     let context = json!({
         "event": hand.view(),
-        "counts": counts(&tally),
+        "counts": counts,
         "groups": groups,
         "statuses": SHOWN.map(RsvpStatus::as_str),
         "notice": notice,

@@ -11,7 +11,7 @@ use poem::{handler, web::Query};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::attendees::{counts, refused, row_of, why};
+use super::attendees::{counts_of, refused, row_of, why};
 use super::held::{Form, InHand, Needs, Write};
 use super::{Answer, Fields};
 use crate::events::service::Event;
@@ -60,11 +60,7 @@ async fn show<R: Needs>(
     form: Form,
 ) -> Answer {
     let console = &hand.console;
-    let tally = state
-        .rsvps
-        .tally(console.access(), &hand.reference())
-        .await
-        .map_err(|e| refused(console, state, &e))?;
+    let counts = counts_of(state, hand).await?;
     // Names only for those who may see them: a viewer sees the counts.
     let found: Option<Vec<Value>> = if hand.current.can_write() {
         let found = state
@@ -78,7 +74,7 @@ async fn show<R: Needs>(
     };
     let context = json!({
         "event": hand.view(),
-        "counts": counts(&tally),
+        "counts": counts,
         "q": q,
         "found": found,
         "most": SHOWN,

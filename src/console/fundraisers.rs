@@ -761,14 +761,7 @@ async fn donation_in(
 pub async fn refund_page(req: &Request, hand: InHand<'_, Fundraiser, Write>) -> Answer {
     let state = hand.state;
     let donation = donation_in(req, &hand, state).await?;
-    refund_form(
-        &hand.console,
-        state,
-        &hand,
-        &donation,
-        StatusCode::OK,
-        None,
-    )
+    refund_form(&hand.console, state, &hand, &donation, StatusCode::OK, None)
 }
 
 fn refund_form(
@@ -808,14 +801,7 @@ pub async fn refund(req: &Request, hand: InHand<'_, Fundraiser, Write>) -> Answe
     let console = &hand.console;
     let donation = donation_in(req, &hand, state).await?;
     if donation.row.status != DonationStatus::Succeeded {
-        return refund_form(
-            console,
-            state,
-            &hand,
-            &donation,
-            StatusCode::CONFLICT,
-            None,
-        );
+        return refund_form(console, state, &hand, &donation, StatusCode::CONFLICT, None);
     }
     match state
         .fundraisers

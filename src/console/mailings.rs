@@ -202,8 +202,7 @@ pub async fn test(hand: InHand<'_, Mailing, Write>) -> Answer {
 /// would send at once, which is not what scheduling asked for.
 #[handler]
 pub async fn send(hand: InHand<'_, Mailing, Write>, form: Fields) -> Answer {
-    let state = hand.state;
-    let (_, console, current, mailing) = hand.parts();
+    let (state, console, current, mailing) = hand.parts();
     let at = match form.get("at").trim() {
         "" => Ok(None),
         raw => match instant_in(raw, current.model.timezone, "at") {

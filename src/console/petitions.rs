@@ -190,8 +190,7 @@ pub async fn close(hand: InHand<'_, Petition, Write>) -> Answer {
 /// over opens the note.
 #[handler]
 pub async fn deliver(hand: InHand<'_, Petition, Write>, form: Fields) -> Answer {
-    let state = hand.state;
-    let (_, console, current, petition) = hand.parts();
+    let (state, console, current, petition) = hand.parts();
     let delivered_at = match form.get("delivered_at").trim() {
         "" => Ok(None),
         raw => instant_in(raw, current.model.timezone, "delivered_at").map(Some),

@@ -39,13 +39,7 @@ pub async fn page(req: &poem::Request, org: Org<'_>) -> Answer {
         "addresses": addresses,
         "lifted": super::flag(req, "lifted"),
     });
-    Ok(console.render(
-        state,
-        Some(&current),
-        StatusCode::OK,
-        "suppressed",
-        context,
-    ))
+    Ok(console.render(state, Some(&current), StatusCode::OK, "suppressed", context))
 }
 
 /// `POST /admin/{org}/emails/suppressed/lift` (field `address`).
