@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -620,32 +620,19 @@ struct Totals {
 
 async fn totals(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Totals>, DbErr> {
     let succeeded = DonationStatus::Succeeded.as_str();
-    // A plain SUM of BIGINT overflows: SQLite fails the query ("integer overflow")
-    // and PostgreSQL's NUMERIC sum does not fit back in a BIGINT, so one absurd
-    // amount would fail every page that shows the fundraiser. Each gift is summed
-    // in two parts instead, billions and the rest: neither sum can overflow before
-    // some billions of rows, the same SQL runs on both databases, and Rust joins
-    // them exactly, saturating a total too large for an `i64`.
-    let net = "(amount - refunded_amount)";
-    let sums: Vec<(Uuid, Currency, i64, i64)> = donation::Entity::find()
-        .select_only()
-        .column(donation::Column::FundraiserId)
-        .column(donation::Column::Currency)
-        .column_as(
-            Expr::cust(format!("CAST(SUM({net} / {SPLIT}) AS BIGINT)")),
-            "billions",
-        )
-        .column_as(
-            Expr::cust(format!("CAST(SUM({net} % {SPLIT}) AS BIGINT)")),
-            "rest",
-        )
-        .filter(donation::Column::FundraiserId.is_in(ids.iter().copied()))
-        .filter(donation::Column::Status.eq(succeeded))
-        .group_by(donation::Column::FundraiserId)
-        .group_by(donation::Column::Currency)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let sums: Vec<(Uuid, Currency, i64, i64)> = net_sums(
+        donation::Entity::find()
+            .select_only()
+            .column(donation::Column::FundraiserId)
+            .column(donation::Column::Currency),
+    )
+    .filter(donation::Column::FundraiserId.is_in(ids.iter().copied()))
+    .filter(donation::Column::Status.eq(succeeded))
+    .group_by(donation::Column::FundraiserId)
+    .group_by(donation::Column::Currency)
+    .into_tuple()
+    .all(db)
+    .await?;
     // A supporter counts once however many gifts; a gift without one counts alone.
     let donors: Vec<(Uuid, i64)> = donation::Entity::find()
         .select_only()
@@ -674,13 +661,36 @@ async fn totals(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid,
     Ok(totals)
 }
 
-/// Where `totals` splits each amount: the sum of the quotients and the sum of the
-/// remainders stay far from overflowing an `i64`.
+/// Where [`net_sums`] splits each amount: the sum of the quotients and the sum of
+/// the remainders stay far from overflowing an `i64`.
 const SPLIT: i64 = 1_000_000_000;
+
+/// `query` with the net amounts of its gifts (less refunds) summed as two columns,
+/// `billions` and `rest`, for [`joined`] to put together: how totals and charts
+/// sum money.
+///
+/// A plain SUM of BIGINT overflows: SQLite fails the query ("integer overflow")
+/// and PostgreSQL's NUMERIC sum does not fit back in a BIGINT, so one absurd
+/// amount would fail every page that shows the fundraiser. Each gift is summed in
+/// two parts instead, billions and the rest: neither sum can overflow before some
+/// billions of rows, the same SQL runs on both databases, and Rust joins them
+/// exactly, saturating a total too large for an `i64`.
+pub(crate) fn net_sums(query: Select<donation::Entity>) -> Select<donation::Entity> {
+    let net = "(amount - refunded_amount)";
+    query
+        .column_as(
+            Expr::cust(format!("CAST(SUM({net} / {SPLIT}) AS BIGINT)")),
+            "billions",
+        )
+        .column_as(
+            Expr::cust(format!("CAST(SUM({net} % {SPLIT}) AS BIGINT)")),
+            "rest",
+        )
+}
 
 /// `billions × SPLIT + rest`, exactly, held to `0..=i64::MAX`: a total is never
 /// negative (refunds never exceed their gift) and saturates rather than overflow.
-fn joined(billions: i64, rest: i64) -> i64 {
+pub(crate) fn joined(billions: i64, rest: i64) -> i64 {
     let total = i128::from(billions) * i128::from(SPLIT) + i128::from(rest);
     i64::try_from(total.max(0)).unwrap_or(i64::MAX)
 }

@@ -28,10 +28,12 @@ use sea_orm::{
 use crate::access::{Access, Role};
 use crate::content::{self, ContentError};
 use crate::domain::{Currency, PublicRef};
+use crate::fundraisers::service::{joined, net_sums};
 use entity::{
     donation, event, fundraiser, organisation, petition, rsvp, signature,
     values::{DonationStatus, RsvpStatus, SignatureState},
 };
+use uuid::Uuid;
 
 /// Why figures could not be had: no such content, not the organiser's, or the
 /// database.
@@ -212,15 +214,6 @@ fn parse_hour(text: &str) -> Option<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(&format!("{text}:00"), "%Y-%m-%d %H:%M")
         .ok()
         .map(|at| at.and_utc())
-}
-
-/// Where a sum of amounts splits, so that no SQL sum overflows (see
-/// `fundraisers::service::totals`).
-const SPLIT: i64 = 1_000_000_000;
-
-fn joined(billions: i64, rest: i64) -> i64 {
-    let total = i128::from(billions) * i128::from(SPLIT) + i128::from(rest);
-    i64::try_from(total.max(0)).unwrap_or(i64::MAX)
 }
 
 /// The most sources a breakdown names; the rest are summed as "others".
@@ -517,28 +510,21 @@ impl Stats {
         let backend = self.db.get_database_backend();
         let when = "COALESCE(received_at, created_at)";
         let hour = hour_of(backend, when);
-        let net = "(amount - refunded_amount)";
-        let rows: Vec<(Currency, String, i64, i64)> = donation::Entity::find()
-            .select_only()
-            .column(donation::Column::Currency)
-            .column_as(Expr::cust(hour.clone()), "hour")
-            .column_as(
-                Expr::cust(format!("CAST(SUM({net} / {SPLIT}) AS BIGINT)")),
-                "billions",
-            )
-            .column_as(
-                Expr::cust(format!("CAST(SUM({net} % {SPLIT}) AS BIGINT)")),
-                "rest",
-            )
-            .filter(scope)
-            .filter(donation::Column::Status.eq(DonationStatus::Succeeded))
-            .filter(Expr::cust(when).gte(span.since))
-            .filter(Expr::cust(when).lt(span.until))
-            .group_by(donation::Column::Currency)
-            .group_by(Expr::cust(hour))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
+        let rows: Vec<(Currency, String, i64, i64)> = net_sums(
+            donation::Entity::find()
+                .select_only()
+                .column(donation::Column::Currency)
+                .column_as(Expr::cust(hour.clone()), "hour"),
+        )
+        .filter(scope)
+        .filter(donation::Column::Status.eq(DonationStatus::Succeeded))
+        .filter(Expr::cust(when).gte(span.since))
+        .filter(Expr::cust(when).lt(span.until))
+        .group_by(donation::Column::Currency)
+        .group_by(Expr::cust(hour))
+        .into_tuple()
+        .all(&self.db)
+        .await?;
         let mut by_currency: BTreeMap<&'static str, (Currency, Vec<Hour>)> = BTreeMap::new();
         for (currency, hour, billions, rest) in rows {
             let Some(hour) = parse_hour(&hour) else {
@@ -620,7 +606,7 @@ impl Stats {
         Ok(values)
     }
 
-    async fn zone_of(&self, organisation: uuid::Uuid) -> Result<Tz, StatsError> {
+    async fn zone_of(&self, organisation: Uuid) -> Result<Tz, StatsError> {
         let org = organisation::Entity::find_by_id(organisation)
             .one(&self.db)
             .await?
