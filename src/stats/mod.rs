@@ -179,8 +179,9 @@ impl Span {
 }
 
 /// The first instant of a local day (midnight, or the first hour after it that
-/// exists when daylight saving skips midnight).
-fn start_of(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+/// exists when daylight saving skips midnight): where a chart's day, or a digest's,
+/// begins.
+pub(crate) fn start_of(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
     (0..24)
         .filter_map(|h| day.and_hms_opt(h, 0, 0))
         .find_map(|local| tz.from_local_datetime(&local).earliest())
