@@ -53,8 +53,27 @@ paged!(
     supporter,
     api_token,
     outbox_email,
-    mailing
+    mailing,
+    organisation
 );
+
+/// A table whose rows other rows name by slug (content its organisation and its
+/// campaign).
+pub trait Slugged: Paged {
+    fn slug(row: &Self::Model) -> &str;
+}
+
+macro_rules! slugged {
+    ($($module:ident),+) => {$(
+        impl Slugged for $module::Entity {
+            fn slug(row: &Self::Model) -> &str {
+                &row.slug
+            }
+        }
+    )+};
+}
+
+slugged!(organisation, campaign);
 
 /// A table of content an organisation owns, found by id or slug.
 pub trait Owned: Paged {
@@ -683,20 +702,33 @@ pub async fn page<E: Paged>(
     Ok(Page { items: rows, next })
 }
 
-/// The slugs of organisations, by id: content names its owner by slug.
-pub async fn organisation_slugs(
+/// Rows by their ids, in one query: what rows that name others by id (an RSVP its
+/// supporter, a signature its petition) are shown with.
+pub async fn by_id<E: Paged>(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, String>, DbErr> {
+) -> Result<HashMap<Uuid, E::Model>, DbErr> {
     let mut ids: Vec<Uuid> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    Ok(organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(ids))
+    Ok(E::find()
+        .filter(E::ID.is_in(ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|o| (o.id, o.slug))
+        .map(|row| (E::row_id(&row), row))
+        .collect())
+}
+
+/// The slugs of rows of `E`, by id, in one query.
+pub async fn slugs<E: Slugged>(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    Ok(by_id::<E>(db, ids)
+        .await?
+        .into_iter()
+        .map(|(id, row)| (id, E::slug(&row).to_owned()))
         .collect())
 }
 
@@ -712,7 +744,7 @@ pub async fn with_owners<E: Owned>(
     db: &impl ConnectionTrait,
     rows: Vec<E::Model>,
 ) -> Result<Vec<InOrganisation<E::Model>>, DbErr> {
-    let slugs = organisation_slugs(db, rows.iter().map(E::owner)).await?;
+    let slugs = self::slugs::<organisation::Entity>(db, rows.iter().map(E::owner)).await?;
     Ok(rows
         .into_iter()
         .map(|row| InOrganisation {

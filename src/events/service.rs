@@ -1158,7 +1158,9 @@ async fn co_host_slugs(db: &DatabaseConnection, event_id: Uuid) -> Result<Vec<St
         .order_by_asc(event_host::Column::Position)
         .all(db)
         .await?;
-    let slugs = content::organisation_slugs(db, hosts.iter().map(|h| h.organisation_id)).await?;
+    let slugs =
+        content::slugs::<entity::organisation::Entity>(db, hosts.iter().map(|h| h.organisation_id))
+            .await?;
     Ok(hosts
         .iter()
         .filter_map(|h| slugs.get(&h.organisation_id).cloned())
@@ -1206,15 +1208,10 @@ pub(super) async fn views(
         .iter()
         .map(|e| e.organisation_id)
         .chain(hosts.values().flatten().map(|h| h.organisation_id));
-    let orgs = content::organisation_slugs(db, org_ids).await?;
-    let campaign_ids: Vec<Uuid> = rows.iter().filter_map(|e| e.campaign_id).collect();
-    let campaigns: HashMap<Uuid, String> = campaign::Entity::find()
-        .filter(campaign::Column::Id.is_in(campaign_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.slug))
-        .collect();
+    let orgs = content::slugs::<entity::organisation::Entity>(db, org_ids).await?;
+    let campaigns =
+        content::slugs::<entity::campaign::Entity>(db, rows.iter().filter_map(|e| e.campaign_id))
+            .await?;
     Ok(rows
         .into_iter()
         .map(|row| {

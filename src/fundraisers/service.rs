@@ -565,14 +565,16 @@ impl Fundraisers {
     /// Each fundraiser with its owner's and campaign's slugs and its totals.
     async fn with_totals(&self, rows: Vec<fundraiser::Model>) -> Result<Vec<Fundraiser>, DbErr> {
         let db = &self.db;
-        let orgs = content::organisation_slugs(db, rows.iter().map(|f| f.organisation_id)).await?;
-        let campaigns: HashMap<Uuid, String> = entity::campaign::Entity::find()
-            .filter(entity::campaign::Column::Id.is_in(rows.iter().filter_map(|f| f.campaign_id)))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.slug))
-            .collect();
+        let orgs = content::slugs::<entity::organisation::Entity>(
+            db,
+            rows.iter().map(|f| f.organisation_id),
+        )
+        .await?;
+        let campaigns = content::slugs::<entity::campaign::Entity>(
+            db,
+            rows.iter().filter_map(|f| f.campaign_id),
+        )
+        .await?;
         let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
         let mut totals = totals(db, &ids).await?;
         Ok(rows

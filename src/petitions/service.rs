@@ -2,7 +2,6 @@
 //! signature per person, double opt-in, and the count kept exact with each
 //! confirmation.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -29,7 +28,7 @@ use crate::email::{
 };
 use crate::supporters::service as supporters;
 pub use entity::values::{FieldRule, PetitionStatus, SignatureState};
-use entity::{campaign, petition, signature, supporter};
+use entity::{petition, signature, supporter};
 
 /// How long a confirmation link works.
 pub const CONFIRM_WITHIN: Duration = Duration::days(7);
@@ -806,13 +805,11 @@ impl Petitions {
     /// Each petition with the slugs of its organisation and campaign, in one query
     /// for each.
     async fn named(&self, rows: Vec<petition::Model>) -> Result<Vec<Petition>, DbErr> {
-        let campaigns: HashMap<Uuid, String> = campaign::Entity::find()
-            .filter(campaign::Column::Id.is_in(rows.iter().filter_map(|p| p.campaign_id)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.slug))
-            .collect();
+        let campaigns = content::slugs::<entity::campaign::Entity>(
+            &self.db,
+            rows.iter().filter_map(|p| p.campaign_id),
+        )
+        .await?;
         Ok(content::with_owners::<petition::Entity>(&self.db, rows)
             .await?
             .into_iter()

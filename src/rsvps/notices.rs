@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::service::{RsvpStatus, attendee_name};
+use crate::content;
 use crate::domain::Locale;
 use crate::email::{
     Site,
@@ -210,13 +211,8 @@ async fn digest(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let supporters: HashMap<Uuid, supporter::Model> = supporter::Entity::find()
-        .filter(supporter::Column::Id.is_in(rows.iter().map(|r| r.supporter_id)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
+    let supporters =
+        content::by_id::<supporter::Entity>(conn, rows.iter().map(|r| r.supporter_id)).await?;
     let events = event::Entity::find()
         .filter(event::Column::Id.is_in(rows.iter().map(|r| r.event_id)))
         .order_by_asc(event::Column::StartsAtUtc)
