@@ -1,6 +1,7 @@
 //! What every kind of organisation-owned content shares (campaigns, events,
 //! petitions, fundraisers): finding a row for a member with the role an action needs,
-//! a free slug, pages of a list, validation that names every bad field (with the
+//! a free slug, the life from draft on (what the public may see, a move to another
+//! status), pages of a list, validation that names every bad field (with the
 //! checks of the fields all content has: title, slug, language), a change to one
 //! field, and the one error these share.
 //!
@@ -11,7 +12,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -105,6 +106,40 @@ owned!(
     event => "event",
     petition => "petition",
     fundraiser => "fundraiser"
+);
+
+/// Content with a life: it starts as a draft, which nobody outside its
+/// organisation sees, and its status moves on from there (published, closed,
+/// cancelled: each kind has its own words and rules).
+pub trait Lifecycle: Owned {
+    type Status: Copy + PartialEq + Into<sea_orm::Value> + Send;
+    /// The status it starts as.
+    const DRAFT: Self::Status;
+    const STATUS: Self::Column;
+    const UPDATED_AT: Self::Column;
+
+    fn status(row: &Self::Model) -> Self::Status;
+}
+
+macro_rules! lifecycle {
+    ($($module:ident: $status:ident),+) => {$(
+        impl Lifecycle for $module::Entity {
+            type Status = entity::values::$status;
+            const DRAFT: Self::Status = entity::values::$status::Draft;
+            const STATUS: Self::Column = $module::Column::Status;
+            const UPDATED_AT: Self::Column = $module::Column::UpdatedAt;
+
+            fn status(row: &Self::Model) -> Self::Status {
+                row.status
+            }
+        }
+    )+};
+}
+
+lifecycle!(
+    event: EventStatus,
+    petition: PetitionStatus,
+    fundraiser: FundraiserStatus
 );
 
 /// A change to the fields petitions and fundraisers share, checked: each `None` to
@@ -251,6 +286,64 @@ pub fn may<E: Owned>(access: &Access, owner: Uuid, role: Role) -> Result<(), Con
         Some(_) => Err(AccessError::ReadOnly.into()),
         None => Err(ContentError::Forbidden(E::NOUN)),
     }
+}
+
+/// A row anyone may see, by its id or slug: any but a draft.
+pub async fn find_published<E>(
+    db: &impl ConnectionTrait,
+    reference: &PublicRef,
+) -> Result<E::Model, ContentError>
+where
+    E: Lifecycle,
+    Uuid: Into<<E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
+{
+    find::<E>(db, reference)
+        .await?
+        .filter(|row| E::status(row) != E::DRAFT)
+        .ok_or(ContentError::NotFound(E::NOUN))
+}
+
+/// Move a row to the status `to`: as it was when it is there already (asking
+/// twice changes nothing), refused with what `refusal` says of the status it is
+/// in, else written. The row, and whether it moved (what the public sees changed).
+pub async fn move_to<E, Refused>(
+    db: &impl ConnectionTrait,
+    row: E::Model,
+    to: E::Status,
+    refusal: impl FnOnce(E::Status) -> Option<Refused>,
+) -> Result<(E::Model, bool), Refused>
+where
+    E: Lifecycle,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: Send,
+    Refused: From<DbErr>,
+{
+    let from = E::status(&row);
+    if from == to {
+        return Ok((row, false));
+    }
+    if let Some(refused) = refusal(from) {
+        return Err(refused);
+    }
+    let mut active = row.into_active_model();
+    active.set(E::STATUS, to.into());
+    active.set(E::UPDATED_AT, chrono::Utc::now().into());
+    Ok((active.update(db).await?, true))
+}
+
+/// How many of an organisation's rows of `E` are still drafts.
+pub async fn drafts<E: Lifecycle>(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> Result<u64, DbErr>
+where
+    E::Model: Sync,
+{
+    E::find()
+        .filter(E::OWNER.eq(organisation_id))
+        .filter(E::STATUS.eq(E::DRAFT))
+        .count(db)
+        .await
 }
 
 /// Insert a new row under a slug: the one asked for (taken → [`ContentError::SlugTaken`]),
@@ -612,6 +705,21 @@ pub async fn list_owned<E: Owned>(
     cursor: Option<Cursor>,
 ) -> Result<Page<E::Model>, DbErr> {
     page(db, of_organisations::<E>(access), order, limit, cursor).await
+}
+
+/// An organisation's content of `E`, newest first, for its members: another's is
+/// not found, as if it did not exist (the console's lists, one organisation at a
+/// time however many the organiser belongs to).
+pub fn of_organisation<E: Owned>(
+    access: &Access,
+    organisation_id: Uuid,
+) -> Result<Select<E>, ContentError> {
+    if access.role_in(organisation_id).is_none() {
+        return Err(ContentError::NotFound(E::NOUN));
+    }
+    Ok(E::find()
+        .filter(E::OWNER.eq(organisation_id))
+        .order_by_desc(E::ID))
 }
 
 /// The id of an organisation's campaign, named by its slug; a refusal of the field

@@ -820,18 +820,16 @@ impl Events {
     /// Publish a draft. Publishing twice changes nothing.
     pub async fn publish(&self, access: &Access, event: &PublicRef) -> Result<Event, EventError> {
         let row = self.organisers_row(access, event).await?;
-        let row = match row.status {
-            EventStatus::Published => row,
-            EventStatus::Cancelled => return Err(EventError::AlreadyCancelled),
-            _ => {
-                let mut active: event::ActiveModel = row.into();
-                active.status = Set(EventStatus::Published);
-                active.updated_at = Set(Utc::now());
-                let published = active.update(&self.db).await?;
-                crate::db::content_changed(&self.db).await?;
-                published
-            }
-        };
+        let (row, moved) = content::move_to::<event::Entity, EventError>(
+            &self.db,
+            row,
+            EventStatus::Published,
+            |from| (from == EventStatus::Cancelled).then_some(EventError::AlreadyCancelled),
+        )
+        .await?;
+        if moved {
+            crate::db::content_changed(&self.db).await?;
+        }
         self.organisers_view(row).await
     }
 
@@ -980,10 +978,7 @@ impl Events {
 
     /// The row of a published or cancelled event, by id or slug.
     pub async fn public_row(&self, event: &PublicRef) -> Result<event::Model, EventError> {
-        content::find::<event::Entity>(&self.db, event)
-            .await?
-            .filter(|e| e.status != EventStatus::Draft)
-            .ok_or_else(EventError::not_found)
+        Ok(content::find_published::<event::Entity>(&self.db, event).await?)
     }
 
     /// An event row as the public sees it.

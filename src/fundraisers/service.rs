@@ -438,27 +438,18 @@ impl Fundraisers {
         status: FundraiserStatus,
     ) -> Result<Fundraiser, FundraiserError> {
         let row = self.find_for(access, fundraiser, Role::Organiser).await?;
-        let row = match (row.status, status) {
-            (now, asked) if now == asked => row,
-            (FundraiserStatus::Draft, FundraiserStatus::Closed) => {
-                return Err(FundraiserError::WrongState(
-                    "a draft cannot be closed; publish it first",
-                ));
-            }
-            _ => self.set_status(row, status).await?,
-        };
+        let (row, _) = content::move_to::<fundraiser::Entity, FundraiserError>(
+            &self.db,
+            row,
+            status,
+            |from| {
+                (from == FundraiserStatus::Draft && status == FundraiserStatus::Closed).then_some(
+                    FundraiserError::WrongState("a draft cannot be closed; publish it first"),
+                )
+            },
+        )
+        .await?;
         self.one(row).await
-    }
-
-    async fn set_status(
-        &self,
-        row: fundraiser::Model,
-        status: FundraiserStatus,
-    ) -> Result<fundraiser::Model, DbErr> {
-        let mut active: fundraiser::ActiveModel = row.into();
-        active.status = Set(status);
-        active.updated_at = Set(Utc::now());
-        active.update(&self.db).await
     }
 
     /// A fundraiser anyone may see: any but a draft.
@@ -518,12 +509,7 @@ impl Fundraisers {
         access: &Access,
         organisation_id: Uuid,
     ) -> Result<Vec<Fundraiser>, FundraiserError> {
-        if access.role_in(organisation_id).is_none() {
-            return Err(ContentError::NotFound("fundraiser").into());
-        }
-        let rows = fundraiser::Entity::find()
-            .filter(fundraiser::Column::OrganisationId.eq(organisation_id))
-            .order_by_desc(fundraiser::Column::Id)
+        let rows = content::of_organisation::<fundraiser::Entity>(access, organisation_id)?
             .all(&self.db)
             .await?;
         Ok(self.with_totals(rows).await?)
@@ -606,10 +592,7 @@ pub(super) async fn find_public(
     db: &impl ConnectionTrait,
     fundraiser: &PublicRef,
 ) -> Result<fundraiser::Model, ContentError> {
-    content::find::<fundraiser::Entity>(db, fundraiser)
-        .await?
-        .filter(|f| f.status != FundraiserStatus::Draft)
-        .ok_or(ContentError::NotFound("fundraiser"))
+    content::find_published::<fundraiser::Entity>(db, fundraiser).await
 }
 
 /// What the succeeded donations of some fundraisers add up to.
