@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -331,19 +331,11 @@ where
     Ok((active.update(db).await?, true))
 }
 
-/// How many of an organisation's rows of `E` are still drafts.
-pub async fn drafts<E: Lifecycle>(
-    db: &impl ConnectionTrait,
-    organisation_id: Uuid,
-) -> Result<u64, DbErr>
-where
-    E::Model: Sync,
-{
+/// An organisation's rows of `E` that are still drafts.
+pub fn drafts<E: Lifecycle>(organisation_id: Uuid) -> Select<E> {
     E::find()
         .filter(E::OWNER.eq(organisation_id))
         .filter(E::STATUS.eq(E::DRAFT))
-        .count(db)
-        .await
 }
 
 /// Insert a new row under a slug: the one asked for (taken → [`ContentError::SlugTaken`]),
@@ -838,6 +830,11 @@ pub async fn slugs<E: Slugged>(
         .into_iter()
         .map(|(id, row)| (id, E::slug(&row).to_owned()))
         .collect())
+}
+
+/// The slug of one row of `E` (blank when there is none).
+pub async fn slug_of<E: Slugged>(db: &impl ConnectionTrait, id: Uuid) -> Result<String, DbErr> {
+    Ok(slugs::<E>(db, [id]).await?.remove(&id).unwrap_or_default())
 }
 
 /// Content with the slug of the organisation that owns it.

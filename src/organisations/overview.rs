@@ -48,9 +48,9 @@ impl Organisations {
                 .filter(outbox_email::Column::Status.eq(EmailStatus::Failed))
                 .count(db)
                 .await?;
-            let drafts = content::drafts::<event::Entity>(db, id).await?
-                + content::drafts::<petition::Entity>(db, id).await?
-                + content::drafts::<fundraiser::Entity>(db, id).await?;
+            let drafts = content::drafts::<event::Entity>(id).count(db).await?
+                + content::drafts::<petition::Entity>(id).count(db).await?
+                + content::drafts::<fundraiser::Entity>(id).count(db).await?;
             let mailing_drafts = mailing::Entity::find()
                 .filter(mailing::Column::OrganisationId.eq(id))
                 .filter(mailing::Column::Status.eq(MailingStatus::Draft))
