@@ -162,10 +162,7 @@ impl Campaigns {
 
     async fn with_owner(&self, row: campaign::Model) -> Result<Campaign, CampaignError> {
         let organisation =
-            content::slugs::<entity::organisation::Entity>(&self.db, [row.organisation_id])
-                .await?
-                .remove(&row.organisation_id)
-                .unwrap_or_default();
+            content::slug_of::<entity::organisation::Entity>(&self.db, row.organisation_id).await?;
         Ok(InOrganisation {
             item: row,
             organisation,

@@ -848,10 +848,7 @@ impl Mailings {
     /// A row as shown: its organisation, parts and figures.
     async fn shown(&self, row: mailing::Model) -> Result<Mailing, DbErr> {
         let organisation =
-            content::slugs::<entity::organisation::Entity>(&self.db, [row.organisation_id])
-                .await?
-                .remove(&row.organisation_id)
-                .unwrap_or_default();
+            content::slug_of::<entity::organisation::Entity>(&self.db, row.organisation_id).await?;
         let audience = Audience::of_row(&row);
         let figures = match row.status {
             MailingStatus::Draft | MailingStatus::Scheduled => Figures {
