@@ -1,6 +1,7 @@
 //! What every kind of organisation-owned content shares (campaigns, events,
 //! petitions, fundraisers): finding a row for a member with the role an action needs,
-//! a free slug, pages of a list, validation that names every bad field (with the
+//! a free slug, the life from draft on (what the public may see, a move to another
+//! status), pages of a list, validation that names every bad field (with the
 //! checks of the fields all content has: title, slug, language), a change to one
 //! field, and the one error these share.
 //!
@@ -53,8 +54,27 @@ paged!(
     supporter,
     api_token,
     outbox_email,
-    mailing
+    mailing,
+    organisation
 );
+
+/// A table whose rows other rows name by slug (content its organisation and its
+/// campaign).
+pub trait Slugged: Paged {
+    fn slug(row: &Self::Model) -> &str;
+}
+
+macro_rules! slugged {
+    ($($module:ident),+) => {$(
+        impl Slugged for $module::Entity {
+            fn slug(row: &Self::Model) -> &str {
+                &row.slug
+            }
+        }
+    )+};
+}
+
+slugged!(organisation, campaign);
 
 /// A table of content an organisation owns, found by id or slug.
 pub trait Owned: Paged {
@@ -86,6 +106,40 @@ owned!(
     event => "event",
     petition => "petition",
     fundraiser => "fundraiser"
+);
+
+/// Content with a life: it starts as a draft, which nobody outside its
+/// organisation sees, and its status moves on from there (published, closed,
+/// cancelled: each kind has its own words and rules).
+pub trait Lifecycle: Owned {
+    type Status: Copy + PartialEq + Into<sea_orm::Value> + Send;
+    /// The status it starts as.
+    const DRAFT: Self::Status;
+    const STATUS: Self::Column;
+    const UPDATED_AT: Self::Column;
+
+    fn status(row: &Self::Model) -> Self::Status;
+}
+
+macro_rules! lifecycle {
+    ($($module:ident: $status:ident),+) => {$(
+        impl Lifecycle for $module::Entity {
+            type Status = entity::values::$status;
+            const DRAFT: Self::Status = entity::values::$status::Draft;
+            const STATUS: Self::Column = $module::Column::Status;
+            const UPDATED_AT: Self::Column = $module::Column::UpdatedAt;
+
+            fn status(row: &Self::Model) -> Self::Status {
+                row.status
+            }
+        }
+    )+};
+}
+
+lifecycle!(
+    event: EventStatus,
+    petition: PetitionStatus,
+    fundraiser: FundraiserStatus
 );
 
 /// A change to the fields petitions and fundraisers share, checked: each `None` to
@@ -232,6 +286,56 @@ pub fn may<E: Owned>(access: &Access, owner: Uuid, role: Role) -> Result<(), Con
         Some(_) => Err(AccessError::ReadOnly.into()),
         None => Err(ContentError::Forbidden(E::NOUN)),
     }
+}
+
+/// A row anyone may see, by its id or slug: any but a draft.
+pub async fn find_published<E>(
+    db: &impl ConnectionTrait,
+    reference: &PublicRef,
+) -> Result<E::Model, ContentError>
+where
+    E: Lifecycle,
+    Uuid: Into<<E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
+{
+    find::<E>(db, reference)
+        .await?
+        .filter(|row| E::status(row) != E::DRAFT)
+        .ok_or(ContentError::NotFound(E::NOUN))
+}
+
+/// Move a row to the status `to`: as it was when it is there already (asking
+/// twice changes nothing), refused with what `refusal` says of the status it is
+/// in, else written. The row, and whether it moved (what the public sees changed).
+pub async fn move_to<E, Refused>(
+    db: &impl ConnectionTrait,
+    row: E::Model,
+    to: E::Status,
+    refusal: impl FnOnce(E::Status) -> Option<Refused>,
+) -> Result<(E::Model, bool), Refused>
+where
+    E: Lifecycle,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: Send,
+    Refused: From<DbErr>,
+{
+    let from = E::status(&row);
+    if from == to {
+        return Ok((row, false));
+    }
+    if let Some(refused) = refusal(from) {
+        return Err(refused);
+    }
+    let mut active = row.into_active_model();
+    active.set(E::STATUS, to.into());
+    active.set(E::UPDATED_AT, chrono::Utc::now().into());
+    Ok((active.update(db).await?, true))
+}
+
+/// An organisation's rows of `E` that are still drafts.
+pub fn drafts<E: Lifecycle>(organisation_id: Uuid) -> Select<E> {
+    E::find()
+        .filter(E::OWNER.eq(organisation_id))
+        .filter(E::STATUS.eq(E::DRAFT))
 }
 
 /// Insert a new row under a slug: the one asked for (taken → [`ContentError::SlugTaken`]),
@@ -595,6 +699,21 @@ pub async fn list_owned<E: Owned>(
     page(db, of_organisations::<E>(access), order, limit, cursor).await
 }
 
+/// An organisation's content of `E`, newest first, for its members: another's is
+/// not found, as if it did not exist (the console's lists, one organisation at a
+/// time however many the organiser belongs to).
+pub fn of_organisation<E: Owned>(
+    access: &Access,
+    organisation_id: Uuid,
+) -> Result<Select<E>, ContentError> {
+    if access.role_in(organisation_id).is_none() {
+        return Err(ContentError::NotFound(E::NOUN));
+    }
+    Ok(E::find()
+        .filter(E::OWNER.eq(organisation_id))
+        .order_by_desc(E::ID))
+}
+
 /// The id of an organisation's campaign, named by its slug; a refusal of the field
 /// `campaign` when it has none of that slug. Petitions, fundraisers and events are
 /// each part of at most one campaign of their own organisation.
@@ -683,21 +802,39 @@ pub async fn page<E: Paged>(
     Ok(Page { items: rows, next })
 }
 
-/// The slugs of organisations, by id: content names its owner by slug.
-pub async fn organisation_slugs(
+/// Rows by their ids, in one query: what rows that name others by id (an RSVP its
+/// supporter, a signature its petition) are shown with.
+pub async fn by_id<E: Paged>(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, String>, DbErr> {
+) -> Result<HashMap<Uuid, E::Model>, DbErr> {
     let mut ids: Vec<Uuid> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    Ok(organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(ids))
+    Ok(E::find()
+        .filter(E::ID.is_in(ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|o| (o.id, o.slug))
+        .map(|row| (E::row_id(&row), row))
         .collect())
+}
+
+/// The slugs of rows of `E`, by id, in one query.
+pub async fn slugs<E: Slugged>(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    Ok(by_id::<E>(db, ids)
+        .await?
+        .into_iter()
+        .map(|(id, row)| (id, E::slug(&row).to_owned()))
+        .collect())
+}
+
+/// The slug of one row of `E` (blank when there is none).
+pub async fn slug_of<E: Slugged>(db: &impl ConnectionTrait, id: Uuid) -> Result<String, DbErr> {
+    Ok(slugs::<E>(db, [id]).await?.remove(&id).unwrap_or_default())
 }
 
 /// Content with the slug of the organisation that owns it.
@@ -712,7 +849,7 @@ pub async fn with_owners<E: Owned>(
     db: &impl ConnectionTrait,
     rows: Vec<E::Model>,
 ) -> Result<Vec<InOrganisation<E::Model>>, DbErr> {
-    let slugs = organisation_slugs(db, rows.iter().map(E::owner)).await?;
+    let slugs = self::slugs::<organisation::Entity>(db, rows.iter().map(E::owner)).await?;
     Ok(rows
         .into_iter()
         .map(|row| InOrganisation {

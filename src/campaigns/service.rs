@@ -161,10 +161,8 @@ impl Campaigns {
     }
 
     async fn with_owner(&self, row: campaign::Model) -> Result<Campaign, CampaignError> {
-        let organisation = content::organisation_slugs(&self.db, [row.organisation_id])
-            .await?
-            .remove(&row.organisation_id)
-            .unwrap_or_default();
+        let organisation =
+            content::slug_of::<entity::organisation::Entity>(&self.db, row.organisation_id).await?;
         Ok(InOrganisation {
             item: row,
             organisation,

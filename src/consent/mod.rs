@@ -213,18 +213,30 @@ pub async fn confirm_for(
     organisation_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    let pending = consent::Column::Status.eq(ConsentStatus::Pending);
+    let to = (ConsentStatus::Active, consent::Column::ConfirmedAt, now);
+    move_consent(conn, organisation_id, supporter_id, pending, to).await
+}
+
+/// Move a supporter's consent to an organisation, when it stands as `from` says,
+/// to a status, noting the instant in the column that keeps it: true if it
+/// moved.
+async fn move_consent(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    supporter_id: Uuid,
+    from: sea_orm::sea_query::SimpleExpr,
+    (status, noted_in, at): (ConsentStatus, consent::Column, DateTime<Utc>),
+) -> Result<bool, DbErr> {
     let done = consent::Entity::update_many()
         .col_expr(
             consent::Column::Status,
-            sea_orm::sea_query::Expr::value(ConsentStatus::Active.as_str()),
+            sea_orm::sea_query::Expr::value(status.as_str()),
         )
-        .col_expr(
-            consent::Column::ConfirmedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
+        .col_expr(noted_in, sea_orm::sea_query::Expr::value(at))
         .filter(consent::Column::OrganisationId.eq(organisation_id))
         .filter(consent::Column::SupporterId.eq(supporter_id))
-        .filter(consent::Column::Status.eq(ConsentStatus::Pending))
+        .filter(from)
         .exec(conn)
         .await?;
     Ok(done.rows_affected > 0)
@@ -479,21 +491,13 @@ impl Consents {
 
     /// Unsubscribing from one organisation: its consent ends; others stand.
     pub async fn withdraw(&self, organisation_id: Uuid, supporter_id: Uuid) -> Result<bool, DbErr> {
-        let done = consent::Entity::update_many()
-            .col_expr(
-                consent::Column::Status,
-                sea_orm::sea_query::Expr::value(ConsentStatus::Withdrawn.as_str()),
-            )
-            .col_expr(
-                consent::Column::WithdrawnAt,
-                sea_orm::sea_query::Expr::value(Utc::now()),
-            )
-            .filter(consent::Column::OrganisationId.eq(organisation_id))
-            .filter(consent::Column::SupporterId.eq(supporter_id))
-            .filter(consent::Column::Status.ne(ConsentStatus::Withdrawn))
-            .exec(&self.db)
-            .await?;
-        Ok(done.rows_affected > 0)
+        let standing = consent::Column::Status.ne(ConsentStatus::Withdrawn);
+        let to = (
+            ConsentStatus::Withdrawn,
+            consent::Column::WithdrawnAt,
+            Utc::now(),
+        );
+        move_consent(&self.db, organisation_id, supporter_id, standing, to).await
     }
 
     /// Who may be written to for an organisation: active consents only, oldest

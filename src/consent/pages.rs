@@ -6,6 +6,7 @@ use poem::{
     web::{Data, Path},
 };
 
+use crate::consent::Confirmation;
 use crate::domain::Locale;
 use crate::pages::{failure, not_found, page};
 use crate::state::AppState;
@@ -15,16 +16,7 @@ use crate::state::AppState;
 #[handler]
 pub async fn confirm_page(state: Data<&AppState>, token: Path<String>) -> Response {
     match state.consents.confirmation(&token).await {
-        Ok(Some(shown)) => page(
-            &state,
-            StatusCode::OK,
-            "subscription_confirm",
-            &serde_json::json!({
-                "locale": shown.locale.as_str(),
-                "organisation": shown.organisation,
-                "done": shown.confirmed,
-            }),
-        ),
+        Ok(Some(shown)) => confirmation_page(&state, &shown),
         Ok(None) => not_found(&state, Locale::En),
         Err(e) => failure(&state, Locale::En, &e),
     }
@@ -34,18 +26,23 @@ pub async fn confirm_page(state: Data<&AppState>, token: Path<String>) -> Respon
 #[handler]
 pub async fn confirm(state: Data<&AppState>, token: Path<String>) -> Response {
     match state.consents.confirm(&token).await {
-        Ok(shown) => page(
-            &state,
-            StatusCode::OK,
-            "subscription_confirm",
-            &serde_json::json!({
-                "locale": shown.locale.as_str(),
-                "organisation": shown.organisation,
-                // A consent withdrawn since stays so: say nothing is done.
-                "done": shown.confirmed,
-            }),
-        ),
+        // A consent withdrawn since stays so: the page says nothing is done.
+        Ok(shown) => confirmation_page(&state, &shown),
         Err(e) if e.code() == "no_such_link" => not_found(&state, Locale::En),
         Err(e) => failure(&state, Locale::En, &e).into_response(),
     }
+}
+
+/// The subscription's page, before the click and after it: done once confirmed.
+fn confirmation_page(state: &AppState, shown: &Confirmation) -> Response {
+    page(
+        state,
+        StatusCode::OK,
+        "subscription_confirm",
+        &serde_json::json!({
+            "locale": shown.locale.as_str(),
+            "organisation": shown.organisation,
+            "done": shown.confirmed,
+        }),
+    )
 }

@@ -13,23 +13,46 @@ use super::render::Rendered;
 use crate::calendar::render::Method;
 use entity::outbox_email;
 
-/// `List-Unsubscribe: <https://…>` (RFC 2369).
-#[derive(Debug, Clone)]
-struct ListUnsubscribe(String);
+/// A header lettre does not know that holds one text: its name, how the text is
+/// written in it, and how it is read back.
+macro_rules! text_header {
+    ($(#[$doc:meta])* $header:ident, $name:literal, write: $write:expr, read: $read:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        struct $header(String);
 
-impl Header for ListUnsubscribe {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("List-Unsubscribe")
-    }
+        impl Header for $header {
+            fn name() -> HeaderName {
+                HeaderName::new_from_ascii_str($name)
+            }
 
-    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self(s.trim_matches(['<', '>']).to_owned()))
-    }
+            fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+                Ok(Self($read(s)))
+            }
 
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), format!("<{}>", self.0))
-    }
+            fn display(&self) -> HeaderValue {
+                HeaderValue::new(Self::name(), $write(self.0.as_str()))
+            }
+        }
+    };
 }
+
+text_header!(
+    /// `List-Unsubscribe: <https://…>` (RFC 2369).
+    ListUnsubscribe,
+    "List-Unsubscribe",
+    write: |url: &str| format!("<{url}>"),
+    read: |s: &str| s.trim_matches(['<', '>']).to_owned()
+);
+
+text_header!(
+    /// `List-Id: "Name" <label.domain>` (RFC 2919): what mail clients and filters
+    /// know an organisation's mailings by.
+    ListId,
+    "List-Id",
+    write: str::to_owned,
+    read: str::to_owned
+);
 
 /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
 #[derive(Debug, Clone)]
@@ -46,25 +69,6 @@ impl Header for ListUnsubscribePost {
 
     fn display(&self) -> HeaderValue {
         HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
-    }
-}
-
-/// `List-Id: "Name" <label.domain>` (RFC 2919): what mail clients and filters know
-/// an organisation's mailings by.
-#[derive(Debug, Clone)]
-struct ListId(String);
-
-impl Header for ListId {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("List-Id")
-    }
-
-    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self(s.to_owned()))
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), self.0.clone())
     }
 }
 

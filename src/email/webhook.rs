@@ -4,6 +4,7 @@
 //! of `TURNOUT_FEEDBACK_TOKEN`; without one configured it answers 503, since
 //! anyone could otherwise stop our emails to any address.
 
+use bytes::Bytes;
 use poem::{Body, IntoResponse, Request, Response, handler, http::StatusCode, web::Data};
 
 use super::{feedback, suppression};
@@ -13,14 +14,29 @@ use crate::state::AppState;
 /// A report with the original message attached; larger is not a report.
 const MAX_REPORT: usize = 1024 * 1024;
 
+/// The 503 of a webhook this server is not configured for.
+pub(crate) fn unavailable(why: &str) -> Response {
+    Problem::new(StatusCode::SERVICE_UNAVAILABLE, why.to_owned()).into_response()
+}
+
+/// A webhook's body, read whole up to `max` bytes; larger, the 413 that says the
+/// `what` is too large.
+pub(crate) async fn within(body: Body, max: usize, what: &str) -> Result<Bytes, Response> {
+    body.into_bytes_limit(max).await.map_err(|_| {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the {what} is too large"),
+        )
+        .into_response()
+    })
+}
+
 #[handler]
 pub async fn mail_feedback(req: &Request, body: Body, Data(state): Data<&AppState>) -> Response {
     let Some(token) = state.feedback_token.as_deref() else {
-        return Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+        return unavailable(
             "mail feedback is not configured on this server (TURNOUT_FEEDBACK_TOKEN)",
-        )
-        .into_response();
+        );
     };
     if !crate::http::auth::bears(req, token) {
         return Problem::new(
@@ -29,9 +45,9 @@ pub async fn mail_feedback(req: &Request, body: Body, Data(state): Data<&AppStat
         )
         .into_response();
     }
-    let Ok(raw) = body.into_bytes_limit(MAX_REPORT).await else {
-        return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "the report is too large")
-            .into_response();
+    let raw = match within(body, MAX_REPORT, "report").await {
+        Ok(raw) => raw,
+        Err(too_large) => return too_large,
     };
     let reports = match feedback::read(&raw) {
         Ok(reports) => reports,

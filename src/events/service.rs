@@ -820,18 +820,16 @@ impl Events {
     /// Publish a draft. Publishing twice changes nothing.
     pub async fn publish(&self, access: &Access, event: &PublicRef) -> Result<Event, EventError> {
         let row = self.organisers_row(access, event).await?;
-        let row = match row.status {
-            EventStatus::Published => row,
-            EventStatus::Cancelled => return Err(EventError::AlreadyCancelled),
-            _ => {
-                let mut active: event::ActiveModel = row.into();
-                active.status = Set(EventStatus::Published);
-                active.updated_at = Set(Utc::now());
-                let published = active.update(&self.db).await?;
-                crate::db::content_changed(&self.db).await?;
-                published
-            }
-        };
+        let (row, moved) = content::move_to::<event::Entity, EventError>(
+            &self.db,
+            row,
+            EventStatus::Published,
+            |from| (from == EventStatus::Cancelled).then_some(EventError::AlreadyCancelled),
+        )
+        .await?;
+        if moved {
+            crate::db::content_changed(&self.db).await?;
+        }
         self.organisers_view(row).await
     }
 
@@ -980,10 +978,7 @@ impl Events {
 
     /// The row of a published or cancelled event, by id or slug.
     pub async fn public_row(&self, event: &PublicRef) -> Result<event::Model, EventError> {
-        content::find::<event::Entity>(&self.db, event)
-            .await?
-            .filter(|e| e.status != EventStatus::Draft)
-            .ok_or_else(EventError::not_found)
+        Ok(content::find_published::<event::Entity>(&self.db, event).await?)
     }
 
     /// An event row as the public sees it.
@@ -1158,7 +1153,9 @@ async fn co_host_slugs(db: &DatabaseConnection, event_id: Uuid) -> Result<Vec<St
         .order_by_asc(event_host::Column::Position)
         .all(db)
         .await?;
-    let slugs = content::organisation_slugs(db, hosts.iter().map(|h| h.organisation_id)).await?;
+    let slugs =
+        content::slugs::<entity::organisation::Entity>(db, hosts.iter().map(|h| h.organisation_id))
+            .await?;
     Ok(hosts
         .iter()
         .filter_map(|h| slugs.get(&h.organisation_id).cloned())
@@ -1206,15 +1203,10 @@ pub(super) async fn views(
         .iter()
         .map(|e| e.organisation_id)
         .chain(hosts.values().flatten().map(|h| h.organisation_id));
-    let orgs = content::organisation_slugs(db, org_ids).await?;
-    let campaign_ids: Vec<Uuid> = rows.iter().filter_map(|e| e.campaign_id).collect();
-    let campaigns: HashMap<Uuid, String> = campaign::Entity::find()
-        .filter(campaign::Column::Id.is_in(campaign_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.slug))
-        .collect();
+    let orgs = content::slugs::<entity::organisation::Entity>(db, org_ids).await?;
+    let campaigns =
+        content::slugs::<entity::campaign::Entity>(db, rows.iter().filter_map(|e| e.campaign_id))
+            .await?;
     Ok(rows
         .into_iter()
         .map(|row| {

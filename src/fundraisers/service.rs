@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -438,27 +438,18 @@ impl Fundraisers {
         status: FundraiserStatus,
     ) -> Result<Fundraiser, FundraiserError> {
         let row = self.find_for(access, fundraiser, Role::Organiser).await?;
-        let row = match (row.status, status) {
-            (now, asked) if now == asked => row,
-            (FundraiserStatus::Draft, FundraiserStatus::Closed) => {
-                return Err(FundraiserError::WrongState(
-                    "a draft cannot be closed; publish it first",
-                ));
-            }
-            _ => self.set_status(row, status).await?,
-        };
+        let (row, _) = content::move_to::<fundraiser::Entity, FundraiserError>(
+            &self.db,
+            row,
+            status,
+            |from| {
+                (from == FundraiserStatus::Draft && status == FundraiserStatus::Closed).then_some(
+                    FundraiserError::WrongState("a draft cannot be closed; publish it first"),
+                )
+            },
+        )
+        .await?;
         self.one(row).await
-    }
-
-    async fn set_status(
-        &self,
-        row: fundraiser::Model,
-        status: FundraiserStatus,
-    ) -> Result<fundraiser::Model, DbErr> {
-        let mut active: fundraiser::ActiveModel = row.into();
-        active.status = Set(status);
-        active.updated_at = Set(Utc::now());
-        active.update(&self.db).await
     }
 
     /// A fundraiser anyone may see: any but a draft.
@@ -518,12 +509,7 @@ impl Fundraisers {
         access: &Access,
         organisation_id: Uuid,
     ) -> Result<Vec<Fundraiser>, FundraiserError> {
-        if access.role_in(organisation_id).is_none() {
-            return Err(ContentError::NotFound("fundraiser").into());
-        }
-        let rows = fundraiser::Entity::find()
-            .filter(fundraiser::Column::OrganisationId.eq(organisation_id))
-            .order_by_desc(fundraiser::Column::Id)
+        let rows = content::of_organisation::<fundraiser::Entity>(access, organisation_id)?
             .all(&self.db)
             .await?;
         Ok(self.with_totals(rows).await?)
@@ -565,14 +551,16 @@ impl Fundraisers {
     /// Each fundraiser with its owner's and campaign's slugs and its totals.
     async fn with_totals(&self, rows: Vec<fundraiser::Model>) -> Result<Vec<Fundraiser>, DbErr> {
         let db = &self.db;
-        let orgs = content::organisation_slugs(db, rows.iter().map(|f| f.organisation_id)).await?;
-        let campaigns: HashMap<Uuid, String> = entity::campaign::Entity::find()
-            .filter(entity::campaign::Column::Id.is_in(rows.iter().filter_map(|f| f.campaign_id)))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.slug))
-            .collect();
+        let orgs = content::slugs::<entity::organisation::Entity>(
+            db,
+            rows.iter().map(|f| f.organisation_id),
+        )
+        .await?;
+        let campaigns = content::slugs::<entity::campaign::Entity>(
+            db,
+            rows.iter().filter_map(|f| f.campaign_id),
+        )
+        .await?;
         let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
         let mut totals = totals(db, &ids).await?;
         Ok(rows
@@ -604,10 +592,7 @@ pub(super) async fn find_public(
     db: &impl ConnectionTrait,
     fundraiser: &PublicRef,
 ) -> Result<fundraiser::Model, ContentError> {
-    content::find::<fundraiser::Entity>(db, fundraiser)
-        .await?
-        .filter(|f| f.status != FundraiserStatus::Draft)
-        .ok_or(ContentError::NotFound("fundraiser"))
+    content::find_published::<fundraiser::Entity>(db, fundraiser).await
 }
 
 /// What the succeeded donations of some fundraisers add up to.
@@ -620,32 +605,19 @@ struct Totals {
 
 async fn totals(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Totals>, DbErr> {
     let succeeded = DonationStatus::Succeeded.as_str();
-    // A plain SUM of BIGINT overflows: SQLite fails the query ("integer overflow")
-    // and PostgreSQL's NUMERIC sum does not fit back in a BIGINT, so one absurd
-    // amount would fail every page that shows the fundraiser. Each gift is summed
-    // in two parts instead, billions and the rest: neither sum can overflow before
-    // some billions of rows, the same SQL runs on both databases, and Rust joins
-    // them exactly, saturating a total too large for an `i64`.
-    let net = "(amount - refunded_amount)";
-    let sums: Vec<(Uuid, Currency, i64, i64)> = donation::Entity::find()
-        .select_only()
-        .column(donation::Column::FundraiserId)
-        .column(donation::Column::Currency)
-        .column_as(
-            Expr::cust(format!("CAST(SUM({net} / {SPLIT}) AS BIGINT)")),
-            "billions",
-        )
-        .column_as(
-            Expr::cust(format!("CAST(SUM({net} % {SPLIT}) AS BIGINT)")),
-            "rest",
-        )
-        .filter(donation::Column::FundraiserId.is_in(ids.iter().copied()))
-        .filter(donation::Column::Status.eq(succeeded))
-        .group_by(donation::Column::FundraiserId)
-        .group_by(donation::Column::Currency)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let sums: Vec<(Uuid, Currency, i64, i64)> = net_sums(
+        donation::Entity::find()
+            .select_only()
+            .column(donation::Column::FundraiserId)
+            .column(donation::Column::Currency),
+    )
+    .filter(donation::Column::FundraiserId.is_in(ids.iter().copied()))
+    .filter(donation::Column::Status.eq(succeeded))
+    .group_by(donation::Column::FundraiserId)
+    .group_by(donation::Column::Currency)
+    .into_tuple()
+    .all(db)
+    .await?;
     // A supporter counts once however many gifts; a gift without one counts alone.
     let donors: Vec<(Uuid, i64)> = donation::Entity::find()
         .select_only()
@@ -674,13 +646,36 @@ async fn totals(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid,
     Ok(totals)
 }
 
-/// Where `totals` splits each amount: the sum of the quotients and the sum of the
-/// remainders stay far from overflowing an `i64`.
+/// Where [`net_sums`] splits each amount: the sum of the quotients and the sum of
+/// the remainders stay far from overflowing an `i64`.
 const SPLIT: i64 = 1_000_000_000;
+
+/// `query` with the net amounts of its gifts (less refunds) summed as two columns,
+/// `billions` and `rest`, for [`joined`] to put together: how totals and charts
+/// sum money.
+///
+/// A plain SUM of BIGINT overflows: SQLite fails the query ("integer overflow")
+/// and PostgreSQL's NUMERIC sum does not fit back in a BIGINT, so one absurd
+/// amount would fail every page that shows the fundraiser. Each gift is summed in
+/// two parts instead, billions and the rest: neither sum can overflow before some
+/// billions of rows, the same SQL runs on both databases, and Rust joins them
+/// exactly, saturating a total too large for an `i64`.
+pub(crate) fn net_sums(query: Select<donation::Entity>) -> Select<donation::Entity> {
+    let net = "(amount - refunded_amount)";
+    query
+        .column_as(
+            Expr::cust(format!("CAST(SUM({net} / {SPLIT}) AS BIGINT)")),
+            "billions",
+        )
+        .column_as(
+            Expr::cust(format!("CAST(SUM({net} % {SPLIT}) AS BIGINT)")),
+            "rest",
+        )
+}
 
 /// `billions × SPLIT + rest`, exactly, held to `0..=i64::MAX`: a total is never
 /// negative (refunds never exceed their gift) and saturates rather than overflow.
-fn joined(billions: i64, rest: i64) -> i64 {
+pub(crate) fn joined(billions: i64, rest: i64) -> i64 {
     let total = i128::from(billions) * i128::from(SPLIT) + i128::from(rest);
     i64::try_from(total.max(0)).unwrap_or(i64::MAX)
 }

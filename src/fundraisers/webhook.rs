@@ -4,6 +4,7 @@
 use poem::{Body, Request, Response, handler, http::StatusCode, web::Data};
 
 use super::donations::Handled;
+use crate::email::webhook::{unavailable, within};
 use crate::http::{ApiError, Problem};
 use crate::payments::webhook::{Event, verify};
 use crate::state::AppState;
@@ -14,15 +15,11 @@ const MAX_EVENT: usize = 256 * 1024;
 #[handler]
 pub async fn stripe(req: &Request, body: Body, Data(state): Data<&AppState>) -> Response {
     let Some(secret) = state.fundraisers.payments().webhook_secret.as_deref() else {
-        return Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Stripe webhooks are not configured on this server",
-        )
-        .into_response();
+        return unavailable("Stripe webhooks are not configured on this server");
     };
-    let Ok(payload) = body.into_bytes_limit(MAX_EVENT).await else {
-        return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "the event is too large")
-            .into_response();
+    let payload = match within(body, MAX_EVENT, "event").await {
+        Ok(payload) => payload,
+        Err(too_large) => return too_large,
     };
     let header = req.header("stripe-signature").unwrap_or_default();
     if let Err(e) = verify(secret, header, &payload, chrono::Utc::now().timestamp()) {

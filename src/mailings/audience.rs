@@ -11,7 +11,7 @@
 //! and counted without being read.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, ExprTrait, FromQueryResult,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult,
     sea_query::{Alias, Expr, Func, Query, SelectStatement},
 };
 use serde_json::{Value, json};
@@ -130,14 +130,7 @@ pub async fn resolve(
     match asked.kind.as_str() {
         "subscribers" => Ok(Some(Audience::Subscribers)),
         "event_attendees" => {
-            let event = named::<event::Entity>(
-                db,
-                organisation_id,
-                asked.event.as_deref(),
-                "audience.event",
-                checks,
-            )
-            .await?;
+            let event = named::<event::Entity>(db, organisation_id, &asked.event, checks).await?;
             let statuses = match &asked.statuses {
                 None => Some(vec![RsvpStatus::Going]),
                 Some(asked) => {
@@ -165,24 +158,18 @@ pub async fn resolve(
                 .zip(statuses)
                 .map(|(event, statuses)| Audience::EventAttendees { event, statuses }))
         }
-        "petition_signers" => Ok(named::<petition::Entity>(
-            db,
-            organisation_id,
-            asked.petition.as_deref(),
-            "audience.petition",
-            checks,
-        )
-        .await?
-        .map(|petition| Audience::PetitionSigners { petition })),
-        "donors" => Ok(named::<fundraiser::Entity>(
-            db,
-            organisation_id,
-            asked.fundraiser.as_deref(),
-            "audience.fundraiser",
-            checks,
-        )
-        .await?
-        .map(|fundraiser| Audience::Donors { fundraiser })),
+        "petition_signers" => {
+            Ok(
+                named::<petition::Entity>(db, organisation_id, &asked.petition, checks)
+                    .await?
+                    .map(|petition| Audience::PetitionSigners { petition }),
+            )
+        }
+        "donors" => Ok(
+            named::<fundraiser::Entity>(db, organisation_id, &asked.fundraiser, checks)
+                .await?
+                .map(|fundraiser| Audience::Donors { fundraiser }),
+        ),
         _ => {
             checks.note(InvalidField::new(
                 "audience.kind",
@@ -193,19 +180,20 @@ pub async fn resolve(
     }
 }
 
-/// The id of the organisation's event, petition or fundraiser named by id or slug.
+/// The id of the organisation's event, petition or fundraiser named by id or slug
+/// in the field `audience.{noun}`.
 async fn named<E>(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
-    raw: Option<&str>,
-    field: &str,
+    raw: &Option<String>,
     checks: &mut Checks,
 ) -> Result<Option<Uuid>, DbErr>
 where
     E: crate::content::Owned,
     Uuid: Into<<E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
 {
-    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+    let field = &format!("audience.{}", E::NOUN);
+    let Some(raw) = raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) else {
         checks.note(InvalidField::required(field, "must not be empty"));
         return Ok(None);
     };
@@ -374,32 +362,35 @@ fn reached(organisation_id: Uuid, audience: &Audience) -> SelectStatement {
                 );
         }
         Audience::PetitionSigners { petition } => {
+            let signers = Condition::all()
+                .add(signature::Column::PetitionId.eq(*petition))
+                .add(signature::Column::Status.eq(SignatureState::Confirmed));
             consenting(&mut query);
-            query.and_where(
-                Expr::col((supporter::Entity, supporter::Column::Id)).in_subquery(
-                    Query::select()
-                        .column(signature::Column::SupporterId)
-                        .from(signature::Entity)
-                        .and_where(signature::Column::PetitionId.eq(*petition))
-                        .and_where(signature::Column::Status.eq(SignatureState::Confirmed))
-                        .to_owned(),
-                ),
-            );
+            among::<signature::Entity>(&mut query, signature::Column::SupporterId, signers);
         }
         Audience::Donors { fundraiser } => {
+            // A gift recorded by hand may have no supporter.
+            let donors = Condition::all()
+                .add(donation::Column::FundraiserId.eq(*fundraiser))
+                .add(donation::Column::Status.eq(DonationStatus::Succeeded))
+                .add(donation::Column::SupporterId.is_not_null());
             consenting(&mut query);
-            query.and_where(
-                Expr::col((supporter::Entity, supporter::Column::Id)).in_subquery(
-                    Query::select()
-                        .column(donation::Column::SupporterId)
-                        .from(donation::Entity)
-                        .and_where(donation::Column::FundraiserId.eq(*fundraiser))
-                        .and_where(donation::Column::Status.eq(DonationStatus::Succeeded))
-                        .and_where(donation::Column::SupporterId.is_not_null())
-                        .to_owned(),
-                ),
-            );
+            among::<donation::Entity>(&mut query, donation::Column::SupporterId, donors);
         }
     }
     query
+}
+
+/// Narrow `query` to the supporters of the rows of `E` that `rows` selects (the
+/// signers of a petition, the donors to a fundraiser); `column` names each one's.
+fn among<E: EntityTrait>(query: &mut SelectStatement, column: E::Column, rows: Condition) {
+    query.and_where(
+        Expr::col((supporter::Entity, supporter::Column::Id)).in_subquery(
+            Query::select()
+                .column(column)
+                .from(E::default())
+                .cond_where(rows)
+                .to_owned(),
+        ),
+    );
 }

@@ -429,16 +429,12 @@ impl Mailings {
             active.reply_to = Set(reply);
         }
         active.updated_at = Set(Utc::now());
-        // Only while still a draft: a send that won the race keeps what it queued.
         let changed = mailing::Entity::update_many()
             .set(active)
-            .filter(mailing::Column::Id.eq(id))
-            .filter(mailing::Column::Status.eq(MailingStatus::Draft))
+            .filter(still_draft(id))
             .exec(&self.db)
             .await?;
-        if changed.rows_affected == 0 {
-            return Err(MailingError::NotNow(NotNow::NotDraft));
-        }
+        was_draft(changed.rows_affected)?;
         self.get(access, id).await
     }
 
@@ -446,14 +442,10 @@ impl Mailings {
     pub async fn delete(&self, access: &Access, id: Uuid) -> Result<(), MailingError> {
         self.find_for(access, id, Role::Organiser).await?;
         let gone = mailing::Entity::delete_many()
-            .filter(mailing::Column::Id.eq(id))
-            .filter(mailing::Column::Status.eq(MailingStatus::Draft))
+            .filter(still_draft(id))
             .exec(&self.db)
             .await?;
-        if gone.rows_affected == 0 {
-            return Err(MailingError::NotNow(NotNow::NotDraft));
-        }
-        Ok(())
+        was_draft(gone.rows_affected)
     }
 
     /// Send the mailing as it stands to a member of its organisation, once per
@@ -855,10 +847,8 @@ impl Mailings {
 
     /// A row as shown: its organisation, parts and figures.
     async fn shown(&self, row: mailing::Model) -> Result<Mailing, DbErr> {
-        let organisation = content::organisation_slugs(&self.db, [row.organisation_id])
-            .await?
-            .remove(&row.organisation_id)
-            .unwrap_or_default();
+        let organisation =
+            content::slug_of::<entity::organisation::Entity>(&self.db, row.organisation_id).await?;
         let audience = Audience::of_row(&row);
         let figures = match row.status {
             MailingStatus::Draft | MailingStatus::Scheduled => Figures {
@@ -892,6 +882,22 @@ impl Mailings {
             row,
         })
     }
+}
+
+/// The mailing `id` while it is still a draft: all a change or a deletion may
+/// touch, so that a send that won the race keeps what it queued.
+fn still_draft(id: Uuid) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(mailing::Column::Id.eq(id))
+        .add(mailing::Column::Status.eq(MailingStatus::Draft))
+}
+
+/// A change or a deletion of a draft that touched no row: it was sent meanwhile.
+fn was_draft(rows_affected: u64) -> Result<(), MailingError> {
+    if rows_affected == 0 {
+        return Err(MailingError::NotNow(NotNow::NotDraft));
+    }
+    Ok(())
 }
 
 /// A mailing's emails in the outbox, by how they stand.

@@ -6,9 +6,8 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, sea_
 
 use super::service::Organisations;
 use crate::access::{Access, Membership};
-use entity::values::{
-    EmailStatus, EventStatus, FundraiserStatus, MailingStatus, PetitionStatus, RsvpStatus,
-};
+use crate::content;
+use entity::values::{EmailStatus, MailingStatus, RsvpStatus};
 use entity::{event, fundraiser, mailing, outbox_email, petition, rsvp};
 
 /// One organisation's open matters.
@@ -49,21 +48,9 @@ impl Organisations {
                 .filter(outbox_email::Column::Status.eq(EmailStatus::Failed))
                 .count(db)
                 .await?;
-            let drafts = event::Entity::find()
-                .filter(event::Column::OrganisationId.eq(id))
-                .filter(event::Column::Status.eq(EventStatus::Draft))
-                .count(db)
-                .await?
-                + petition::Entity::find()
-                    .filter(petition::Column::OrganisationId.eq(id))
-                    .filter(petition::Column::Status.eq(PetitionStatus::Draft))
-                    .count(db)
-                    .await?
-                + fundraiser::Entity::find()
-                    .filter(fundraiser::Column::OrganisationId.eq(id))
-                    .filter(fundraiser::Column::Status.eq(FundraiserStatus::Draft))
-                    .count(db)
-                    .await?;
+            let drafts = content::drafts::<event::Entity>(id).count(db).await?
+                + content::drafts::<petition::Entity>(id).count(db).await?
+                + content::drafts::<fundraiser::Entity>(id).count(db).await?;
             let mailing_drafts = mailing::Entity::find()
                 .filter(mailing::Column::OrganisationId.eq(id))
                 .filter(mailing::Column::Status.eq(MailingStatus::Draft))

@@ -497,11 +497,7 @@ impl Organisations {
 
     /// Revoke the token a request was made with (logout).
     pub async fn revoke_bearer(&self, token: &str) -> Result<(), DbErr> {
-        api_token::Entity::delete_many()
-            .filter(api_token::Column::TokenHash.eq(hash_token(token)))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        forget::<api_token::Entity>(&self.db, api_token::Column::TokenHash, token).await
     }
 
     /// The organiser with this address, who must have an account.
@@ -781,4 +777,18 @@ where
     let (token, hash) = new_token(prefix);
     row(hash).insert(db).await?;
     Ok(token)
+}
+
+/// Forget a secret kept as its hash in `column` of `E` (an API token, a console
+/// session): whoever holds it is signed out. An unknown one is forgotten already.
+pub(super) async fn forget<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    column: E::Column,
+    token: &str,
+) -> Result<(), DbErr> {
+    E::delete_many()
+        .filter(column.eq(hash_token(token)))
+        .exec(db)
+        .await?;
+    Ok(())
 }

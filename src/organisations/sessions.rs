@@ -136,11 +136,12 @@ impl Sessions {
 
     /// End the session of this token (logout); an unknown one is already ended.
     pub async fn end(&self, token: &str) -> Result<(), DbErr> {
-        console_session::Entity::delete_many()
-            .filter(console_session::Column::TokenHash.eq(hash_token(token)))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        super::service::forget::<console_session::Entity>(
+            &self.db,
+            console_session::Column::TokenHash,
+            token,
+        )
+        .await
     }
 
     /// Whether the first-run setup is still open: no organisation exists yet.

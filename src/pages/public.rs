@@ -325,11 +325,7 @@ pub async fn show_event(
         return crate::calendar::feed::event_file(req, &state, id_or_slug).await;
     }
     let emailed = query.rsvp.as_deref() == Some("emailed");
-    let form = query
-        .source
-        .as_deref()
-        .and_then(crate::petitions::review::Source::from_link)
-        .map(|s| FormState::fresh(json!({ "source": s.as_ref() })));
+    let form = form_from_link(query.source.as_deref());
     event_page(&state, &name, StatusCode::OK, form, emailed).await
 }
 
@@ -562,6 +558,15 @@ impl PetitionQuery {
     }
 }
 
+/// The form a page opens with when its link carries a `?source=`, kept with what
+/// is sent. A source that does not fit is dropped: the link never stops a
+/// supporter.
+fn form_from_link(source: Option<&str>) -> Option<FormState> {
+    source
+        .and_then(crate::petitions::review::Source::from_link)
+        .map(|s| FormState::fresh(json!({ "source": s.as_ref() })))
+}
+
 /// `GET /petitions/{id_or_slug}`: the petition, its count, and the form to sign.
 #[handler]
 pub async fn show_petition(
@@ -569,12 +574,7 @@ pub async fn show_petition(
     name: Path<String>,
     query: Query<PetitionQuery>,
 ) -> Response {
-    // A source that does not fit is dropped: the link never stops a supporter.
-    let source = query
-        .source
-        .as_deref()
-        .and_then(crate::petitions::review::Source::from_link);
-    let form = source.map(|s| FormState::fresh(json!({ "source": s.as_ref() })));
+    let form = form_from_link(query.source.as_deref());
     petition_page(&state, &name, StatusCode::OK, query.signed(), form, None).await
 }
 
@@ -727,11 +727,7 @@ pub async fn show_fundraiser(
     name: Path<String>,
     query: Query<SourceQuery>,
 ) -> Response {
-    let form = query
-        .source
-        .as_deref()
-        .and_then(crate::petitions::review::Source::from_link)
-        .map(|s| FormState::fresh(json!({ "source": s.as_ref() })));
+    let form = form_from_link(query.source.as_deref());
     fundraiser_page(&state, &name, StatusCode::OK, form).await
 }
 

@@ -376,15 +376,7 @@ impl Petitions {
         };
         let counted = restore(SignatureState::Confirmed, true).await?;
         let pending = restore(SignatureState::Pending, false).await?;
-        let signature_count = move_count(&txn.txn, petition.id, counted, true).await?;
-        txn.commit().await?;
-        public_changed();
-        Ok(Invalidation {
-            batch,
-            signatures: counted + pending,
-            counted,
-            signature_count,
-        })
+        settle(txn, petition.id, batch, (counted, pending), true).await
     }
 
     /// The batches of invalidated signatures still standing, newest first.
@@ -453,15 +445,7 @@ impl Petitions {
         };
         let counted = set_aside(SignatureState::Confirmed).await?;
         let pending = set_aside(SignatureState::Pending).await?;
-        let signature_count = move_count(&txn.txn, petition.id, counted, false).await?;
-        txn.commit().await?;
-        public_changed();
-        Ok(Invalidation {
-            batch,
-            signatures: counted + pending,
-            counted,
-            signature_count,
-        })
+        settle(txn, petition.id, batch, (counted, pending), false).await
     }
 }
 
@@ -471,6 +455,26 @@ fn unless_delivered(petition: &petition::Model) -> Result<(), PetitionError> {
         return Err(PetitionError::WrongState(NotNow::DeliveredSignaturesStay));
     }
     Ok(())
+}
+
+/// Move the petition's count by the confirmed signatures of a batch just set aside
+/// (`up`: put back), then commit: the batch as done.
+async fn settle(
+    txn: crate::db::WriteTransaction,
+    petition_id: Uuid,
+    batch: Uuid,
+    (counted, pending): (u64, u64),
+    up: bool,
+) -> Result<Invalidation, PetitionError> {
+    let signature_count = move_count(&txn.txn, petition_id, counted, up).await?;
+    txn.commit().await?;
+    public_changed();
+    Ok(Invalidation {
+        batch,
+        signatures: counted + pending,
+        counted,
+        signature_count,
+    })
 }
 
 /// Move the petition's count by `by` (up or down) in the caller's transaction,

@@ -2,7 +2,6 @@
 //! signature per person, double opt-in, and the count kept exact with each
 //! confirmation.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -29,7 +28,7 @@ use crate::email::{
 };
 use crate::supporters::service as supporters;
 pub use entity::values::{FieldRule, PetitionStatus, SignatureState};
-use entity::{campaign, petition, signature, supporter};
+use entity::{petition, signature, supporter};
 
 /// How long a confirmation link works.
 pub const CONFIRM_WITHIN: Duration = Duration::days(7);
@@ -436,14 +435,11 @@ impl Petitions {
         petition: &PublicRef,
     ) -> Result<Petition, PetitionError> {
         let row = self.find_for(access, petition, Role::Organiser).await?;
-        let row = match row.status {
-            PetitionStatus::Draft => self.set_status(row, PetitionStatus::Open).await?,
-            PetitionStatus::Open => row,
-            _ => {
-                return Err(PetitionError::WrongState(NotNow::ClosedCannotReopen));
-            }
-        };
-        self.one(row).await
+        self.move_to(row, PetitionStatus::Open, |from| match from {
+            PetitionStatus::Draft => None,
+            _ => Some(NotNow::ClosedCannotReopen),
+        })
+        .await
     }
 
     /// Stop taking signatures. Closing twice changes nothing.
@@ -453,15 +449,12 @@ impl Petitions {
         petition: &PublicRef,
     ) -> Result<Petition, PetitionError> {
         let row = self.find_for(access, petition, Role::Organiser).await?;
-        let row = match row.status {
-            PetitionStatus::Open => self.set_status(row, PetitionStatus::Closed).await?,
-            PetitionStatus::Closed => row,
-            PetitionStatus::Draft => {
-                return Err(PetitionError::WrongState(NotNow::DraftCannotClose));
-            }
-            _ => return Err(PetitionError::WrongState(NotNow::Delivered)),
-        };
-        self.one(row).await
+        self.move_to(row, PetitionStatus::Closed, |from| match from {
+            PetitionStatus::Open => None,
+            PetitionStatus::Draft => Some(NotNow::DraftCannotClose),
+            _ => Some(NotNow::Delivered),
+        })
+        .await
     }
 
     /// Record that the petition was handed to its target; it takes no more
@@ -492,17 +485,23 @@ impl Petitions {
         self.one(row).await
     }
 
-    async fn set_status(
+    /// Move a petition to `to`, unless `refusal` says why it cannot go there from
+    /// where it is.
+    async fn move_to(
         &self,
         row: petition::Model,
-        status: PetitionStatus,
-    ) -> Result<petition::Model, DbErr> {
-        let mut active: petition::ActiveModel = row.into();
-        active.status = Set(status);
-        active.updated_at = Set(Utc::now());
-        let row = active.update(&self.db).await?;
-        public_changed();
-        Ok(row)
+        to: PetitionStatus,
+        refusal: impl FnOnce(PetitionStatus) -> Option<NotNow>,
+    ) -> Result<Petition, PetitionError> {
+        let (row, moved) =
+            content::move_to::<petition::Entity, PetitionError>(&self.db, row, to, |from| {
+                refusal(from).map(PetitionError::WrongState)
+            })
+            .await?;
+        if moved {
+            public_changed();
+        }
+        self.one(row).await
     }
 
     /// A page of a petition's signatures, for its organisers: every status, oldest
@@ -586,11 +585,8 @@ impl Petitions {
         })
     }
 
-    async fn find_public(&self, petition: &PublicRef) -> Result<petition::Model, PetitionError> {
-        content::find::<petition::Entity>(&self.db, petition)
-            .await?
-            .filter(|p| p.status != PetitionStatus::Draft)
-            .ok_or_else(PetitionError::not_found)
+    async fn find_public(&self, petition: &PublicRef) -> Result<petition::Model, ContentError> {
+        content::find_published::<petition::Entity>(&self.db, petition).await
     }
 
     /// A campaign's petitions open for signatures, newest first.
@@ -617,12 +613,7 @@ impl Petitions {
         status: Option<PetitionStatus>,
         campaign_id: Option<Uuid>,
     ) -> Result<Vec<Petition>, PetitionError> {
-        if access.role_in(organisation_id).is_none() {
-            return Err(PetitionError::not_found());
-        }
-        let mut query = petition::Entity::find()
-            .filter(petition::Column::OrganisationId.eq(organisation_id))
-            .order_by_desc(petition::Column::Id);
+        let mut query = content::of_organisation::<petition::Entity>(access, organisation_id)?;
         if let Some(campaign_id) = campaign_id {
             query = query.filter(petition::Column::CampaignId.eq(campaign_id));
         }
@@ -806,13 +797,11 @@ impl Petitions {
     /// Each petition with the slugs of its organisation and campaign, in one query
     /// for each.
     async fn named(&self, rows: Vec<petition::Model>) -> Result<Vec<Petition>, DbErr> {
-        let campaigns: HashMap<Uuid, String> = campaign::Entity::find()
-            .filter(campaign::Column::Id.is_in(rows.iter().filter_map(|p| p.campaign_id)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.slug))
-            .collect();
+        let campaigns = content::slugs::<entity::campaign::Entity>(
+            &self.db,
+            rows.iter().filter_map(|p| p.campaign_id),
+        )
+        .await?;
         Ok(content::with_owners::<petition::Entity>(&self.db, rows)
             .await?
             .into_iter()

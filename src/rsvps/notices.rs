@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone as _, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, sea_query::OnConflict, sea_query::Query,
@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::service::{RsvpStatus, attendee_name};
+use crate::content;
 use crate::domain::Locale;
 use crate::email::{
     Site,
@@ -22,6 +23,7 @@ use crate::email::{
     outbox::{self, OutgoingEmail},
     render::Template,
 };
+use crate::stats::start_of;
 use entity::values::{ApplicationNotices, EventStatus, Role};
 use entity::{application_digest, event, membership, organisation, organiser, rsvp, supporter};
 
@@ -119,18 +121,6 @@ fn locale_of(person: &organiser::Model, organisation: &organisation::Model) -> L
     person.locale.unwrap_or(organisation.language)
 }
 
-/// The first instant of `day` in `zone` (the first one that exists, where a
-/// daylight-saving change skips midnight).
-fn start_of(day: NaiveDate, zone: chrono_tz::Tz) -> DateTime<Utc> {
-    (0..24)
-        .filter_map(|hour| day.and_hms_opt(hour, 0, 0))
-        .find_map(|local| zone.from_local_datetime(&local).earliest())
-        .map_or_else(
-            || day.and_time(chrono::NaiveTime::MIN).and_utc(),
-            |t| t.with_timezone(&Utc),
-        )
-}
-
 /// Queue the daily digests due at `now`: for each organisation that chose them, on
 /// its first round of each of its days, one email to each of its owners and
 /// organisers listing the applications still awaiting approval that arrived since
@@ -158,7 +148,7 @@ pub async fn queue_application_digests(
         if done.is_some() {
             continue;
         }
-        let until = start_of(today, zone);
+        let until = start_of(zone, today);
         let txn = crate::db::begin_write(db).await?;
         let taken = application_digest::Entity::insert(application_digest::ActiveModel {
             organisation_id: Set(organisation.id),
@@ -221,13 +211,8 @@ async fn digest(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let supporters: HashMap<Uuid, supporter::Model> = supporter::Entity::find()
-        .filter(supporter::Column::Id.is_in(rows.iter().map(|r| r.supporter_id)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
+    let supporters =
+        content::by_id::<supporter::Entity>(conn, rows.iter().map(|r| r.supporter_id)).await?;
     let events = event::Entity::find()
         .filter(event::Column::Id.is_in(rows.iter().map(|r| r.event_id)))
         .order_by_asc(event::Column::StartsAtUtc)
@@ -290,18 +275,19 @@ async fn digest(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     #[test]
     fn a_day_starts_at_its_first_instant_even_when_midnight_is_skipped() {
         let day = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
         assert_eq!(
-            start_of(day, chrono_tz::America::Toronto).to_rfc3339(),
+            start_of(chrono_tz::America::Toronto, day).to_rfc3339(),
             "2026-12-06T05:00:00+00:00"
         );
         // Santiago skipped from 00:00 to 01:00 on 6 September 2026.
         let skipped = NaiveDate::from_ymd_opt(2026, 9, 6).unwrap();
         assert_eq!(
-            start_of(skipped, chrono_tz::America::Santiago).to_rfc3339(),
+            start_of(chrono_tz::America::Santiago, skipped).to_rfc3339(),
             "2026-09-06T04:00:00+00:00"
         );
     }

@@ -1654,13 +1654,8 @@ async fn with_supporters(
     db: &DatabaseConnection,
     rows: Vec<rsvp::Model>,
 ) -> Result<Vec<Attendee>, DbErr> {
-    let supporters: HashMap<Uuid, supporter::Model> = supporter::Entity::find()
-        .filter(supporter::Column::Id.is_in(rows.iter().map(|r| r.supporter_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
+    let supporters =
+        content::by_id::<supporter::Entity>(db, rows.iter().map(|r| r.supporter_id)).await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {

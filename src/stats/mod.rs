@@ -28,10 +28,12 @@ use sea_orm::{
 use crate::access::{Access, Role};
 use crate::content::{self, ContentError};
 use crate::domain::{Currency, PublicRef};
+use crate::fundraisers::service::{joined, net_sums};
 use entity::{
     donation, event, fundraiser, organisation, petition, rsvp, signature,
     values::{DonationStatus, RsvpStatus, SignatureState},
 };
+use uuid::Uuid;
 
 /// Why figures could not be had: no such content, not the organiser's, or the
 /// database.
@@ -71,6 +73,17 @@ pub struct Daily {
     pub values: Vec<i64>,
     /// What came before the first day: where a running total starts.
     pub before: i64,
+}
+
+impl Daily {
+    /// The values of the days of `span`, after `before`.
+    fn over(span: &Span, values: Vec<i64>, before: i64) -> Self {
+        Self {
+            days: span.days.clone(),
+            values,
+            before,
+        }
+    }
 }
 
 /// Money a day per source (`None`: not known), one value per day.
@@ -177,8 +190,9 @@ impl Span {
 }
 
 /// The first instant of a local day (midnight, or the first hour after it that
-/// exists when daylight saving skips midnight).
-fn start_of(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+/// exists when daylight saving skips midnight): where a chart's day, or a digest's,
+/// begins.
+pub(crate) fn start_of(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
     (0..24)
         .filter_map(|h| day.and_hms_opt(h, 0, 0))
         .find_map(|local| tz.from_local_datetime(&local).earliest())
@@ -214,15 +228,6 @@ fn parse_hour(text: &str) -> Option<DateTime<Utc>> {
         .map(|at| at.and_utc())
 }
 
-/// Where a sum of amounts splits, so that no SQL sum overflows (see
-/// `fundraisers::service::totals`).
-const SPLIT: i64 = 1_000_000_000;
-
-fn joined(billions: i64, rest: i64) -> i64 {
-    let total = i128::from(billions) * i128::from(SPLIT) + i128::from(rest);
-    i64::try_from(total.max(0)).unwrap_or(i64::MAX)
-}
-
 /// The most sources a breakdown names; the rest are summed as "others".
 pub const SOURCES_SHOWN: usize = 8;
 
@@ -253,26 +258,14 @@ impl Stats {
         // the goal starts from the signatures already there.
         let mut bounds = vec![DateTime::UNIX_EPOCH];
         bounds.extend(span.bounds());
-        let mut values = self
-            .per_range::<signature::Entity>(
-                signature::Column::ConfirmedAt,
-                "COUNT(*)",
-                Condition::all()
-                    .add(signature::Column::PetitionId.eq(petition.id))
-                    .add(signature::Column::Status.eq(SignatureState::Confirmed)),
-                &bounds,
-            )
-            .await?;
+        let scope = Condition::all().add(signature::Column::PetitionId.eq(petition.id));
+        let mut values = self.per_range::<signature::Entity>(scope, &bounds).await?;
         let before = if values.is_empty() {
             0
         } else {
             values.remove(0)
         };
-        Ok(Daily {
-            days: span.days.clone(),
-            values,
-            before,
-        })
+        Ok(Daily::over(&span, values, before))
     }
 
     /// Where a petition's signatures confirmed over `period` came from (the
@@ -318,20 +311,9 @@ impl Stats {
     /// Confirmed signatures a day over `span` among those `scope` selects.
     pub async fn signatures_in(&self, scope: Condition, span: &Span) -> Result<Daily, StatsError> {
         let values = self
-            .per_range::<signature::Entity>(
-                signature::Column::ConfirmedAt,
-                "COUNT(*)",
-                Condition::all()
-                    .add(scope)
-                    .add(signature::Column::Status.eq(SignatureState::Confirmed)),
-                &span.bounds(),
-            )
+            .per_range::<signature::Entity>(scope, &span.bounds())
             .await?;
-        Ok(Daily {
-            days: span.days.clone(),
-            values,
-            before: 0,
-        })
+        Ok(Daily::over(span, values, 0))
     }
 
     /// An event's places taken a day (by when each RSVP going was made), from the
@@ -357,16 +339,8 @@ impl Stats {
         let mut bounds = vec![DateTime::UNIX_EPOCH];
         bounds.extend(span.bounds());
         bounds.push(far_future());
-        let ranges = self
-            .per_range::<rsvp::Entity>(
-                rsvp::Column::CreatedAt,
-                "SUM(1 + guests)",
-                Condition::all()
-                    .add(rsvp::Column::EventId.eq(event.id))
-                    .add(rsvp::Column::Status.eq(RsvpStatus::Going)),
-                &bounds,
-            )
-            .await?;
+        let scope = Condition::all().add(rsvp::Column::EventId.eq(event.id));
+        let ranges = self.per_range::<rsvp::Entity>(scope, &bounds).await?;
         let (earlier, rest) = ranges.split_first().unwrap_or((&0, &[]));
         let (later, within) = rest.split_last().unwrap_or((&0, &[]));
         let mut values = within.to_vec();
@@ -374,11 +348,7 @@ impl Stats {
             *last = last.saturating_add(*later);
         }
         Ok(Going {
-            daily: Daily {
-                days: span.days.clone(),
-                values,
-                before: *earlier,
-            },
+            daily: Daily::over(&span, values, *earlier),
             capacity: event.capacity.map(i64::from),
         })
     }
@@ -409,13 +379,8 @@ impl Stats {
         organisation: &organisation::Model,
         period: Period,
     ) -> Result<Daily, StatsError> {
-        let span = member_span(access, organisation, period)?;
-        let petitions = content::ids_owned_by::<petition::Entity>(&[organisation.id]);
-        self.signatures_in(
-            Condition::all().add(signature::Column::PetitionId.in_subquery(petitions)),
-            &span,
-        )
-        .await
+        self.organisation_daily::<signature::Entity>(access, organisation, period)
+            .await
     }
 
     /// Places taken at an organisation's events a day over `period`, by when each
@@ -426,26 +391,21 @@ impl Stats {
         organisation: &organisation::Model,
         period: Period,
     ) -> Result<Daily, StatsError> {
+        self.organisation_daily::<rsvp::Entity>(access, organisation, period)
+            .await
+    }
+
+    /// What counts in `E` of an organisation's content, a day over `period`.
+    async fn organisation_daily<E: Counted>(
+        &self,
+        access: &Access,
+        organisation: &organisation::Model,
+        period: Period,
+    ) -> Result<Daily, StatsError> {
         let span = member_span(access, organisation, period)?;
-        let values = self
-            .per_range::<rsvp::Entity>(
-                rsvp::Column::CreatedAt,
-                "SUM(1 + guests)",
-                Condition::all()
-                    .add(
-                        rsvp::Column::EventId.in_subquery(content::ids_owned_by::<event::Entity>(
-                            &[organisation.id],
-                        )),
-                    )
-                    .add(rsvp::Column::Status.eq(RsvpStatus::Going)),
-                &span.bounds(),
-            )
-            .await?;
-        Ok(Daily {
-            days: span.days.clone(),
-            values,
-            before: 0,
-        })
+        let scope = E::of_organisation(organisation.id);
+        let values = self.per_range::<E>(scope, &span.bounds()).await?;
+        Ok(Daily::over(&span, values, 0))
     }
 
     /// Money given to an organisation's fundraisers a day over `period`.
@@ -475,27 +435,9 @@ impl Stats {
             return Err(ContentError::NotFound("organisation"));
         }
         let since = Utc::now() - chrono::Duration::days(30);
-        let petitions = content::ids_owned_by::<petition::Entity>(&[organisation.id]);
         let fundraisers = content::ids_owned_by::<fundraiser::Entity>(&[organisation.id]);
-        let signatures = count::<signature::Entity>(
-            &self.db,
-            Condition::all()
-                .add(signature::Column::PetitionId.in_subquery(petitions))
-                .add(signature::Column::Status.eq(SignatureState::Confirmed))
-                .add(signature::Column::ConfirmedAt.gte(since)),
-        )
-        .await?;
-        let rsvps = count::<rsvp::Entity>(
-            &self.db,
-            Condition::all()
-                .add(
-                    rsvp::Column::EventId
-                        .in_subquery(content::ids_owned_by::<event::Entity>(&[organisation.id])),
-                )
-                .add(rsvp::Column::Status.eq(RsvpStatus::Going))
-                .add(rsvp::Column::CreatedAt.gte(since)),
-        )
-        .await?;
+        let signatures = count_since::<signature::Entity>(&self.db, organisation.id, since).await?;
+        let rsvps = count_since::<rsvp::Entity>(&self.db, organisation.id, since).await?;
         let gifts = count::<donation::Entity>(
             &self.db,
             Condition::all()
@@ -517,28 +459,21 @@ impl Stats {
         let backend = self.db.get_database_backend();
         let when = "COALESCE(received_at, created_at)";
         let hour = hour_of(backend, when);
-        let net = "(amount - refunded_amount)";
-        let rows: Vec<(Currency, String, i64, i64)> = donation::Entity::find()
-            .select_only()
-            .column(donation::Column::Currency)
-            .column_as(Expr::cust(hour.clone()), "hour")
-            .column_as(
-                Expr::cust(format!("CAST(SUM({net} / {SPLIT}) AS BIGINT)")),
-                "billions",
-            )
-            .column_as(
-                Expr::cust(format!("CAST(SUM({net} % {SPLIT}) AS BIGINT)")),
-                "rest",
-            )
-            .filter(scope)
-            .filter(donation::Column::Status.eq(DonationStatus::Succeeded))
-            .filter(Expr::cust(when).gte(span.since))
-            .filter(Expr::cust(when).lt(span.until))
-            .group_by(donation::Column::Currency)
-            .group_by(Expr::cust(hour))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
+        let rows: Vec<(Currency, String, i64, i64)> = net_sums(
+            donation::Entity::find()
+                .select_only()
+                .column(donation::Column::Currency)
+                .column_as(Expr::cust(hour.clone()), "hour"),
+        )
+        .filter(scope)
+        .filter(donation::Column::Status.eq(DonationStatus::Succeeded))
+        .filter(Expr::cust(when).gte(span.since))
+        .filter(Expr::cust(when).lt(span.until))
+        .group_by(donation::Column::Currency)
+        .group_by(Expr::cust(hour))
+        .into_tuple()
+        .all(&self.db)
+        .await?;
         let mut by_currency: BTreeMap<&'static str, (Currency, Vec<Hour>)> = BTreeMap::new();
         for (currency, hour, billions, rest) in rows {
             let Some(hour) = parse_hour(&hour) else {
@@ -559,17 +494,16 @@ impl Stats {
         })
     }
 
-    /// `total` of the rows `filter` selects whose `column` falls in each range
-    /// `bounds[i]..bounds[i + 1]`, in one query: the ranges are a `VALUES` list,
-    /// and each is counted by a subquery that walks the index to that column; 0 for
-    /// a range with none.
-    async fn per_range<E: EntityTrait>(
+    /// What the rows of `E` that count among those `scope` selects count for, in
+    /// each range `bounds[i]..bounds[i + 1]` of the instant they count at, in one
+    /// query: the ranges are a `VALUES` list, and each is counted by a subquery that
+    /// walks the index to that column; 0 for a range with none.
+    async fn per_range<E: Counted>(
         &self,
-        column: E::Column,
-        total: &str,
-        filter: Condition,
+        scope: Condition,
         bounds: &[DateTime<Utc>],
     ) -> Result<Vec<i64>, DbErr> {
+        let (column, total) = (E::WHEN, E::TOTAL);
         use sea_orm::QueryTrait as _;
         use sea_orm::sea_query::{Alias, ExprTrait as _, SubQueryStatement, ValueTuple};
         let ranges = bounds.len().saturating_sub(1);
@@ -589,7 +523,8 @@ impl Stats {
                 Expr::cust(format!("CAST(COALESCE({total}, 0) AS BIGINT)")),
                 "n",
             )
-            .filter(filter)
+            .filter(E::counts())
+            .filter(scope)
             .filter(Expr::col((E::default(), column)).gte(from))
             .filter(Expr::col((E::default(), column)).lt(to))
             .into_query();
@@ -620,7 +555,7 @@ impl Stats {
         Ok(values)
     }
 
-    async fn zone_of(&self, organisation: uuid::Uuid) -> Result<Tz, StatsError> {
+    async fn zone_of(&self, organisation: Uuid) -> Result<Tz, StatsError> {
         let org = organisation::Entity::find_by_id(organisation)
             .one(&self.db)
             .await?
@@ -650,6 +585,62 @@ fn member_span(
         period.days(),
         Utc::now(),
     ))
+}
+
+/// What a chart counts in a table: the rows that count, the instant each counts
+/// at, what the rows of a range add up to, and which are an organisation's.
+trait Counted: EntityTrait {
+    const WHEN: Self::Column;
+    /// SQL for what the rows of a range add up to.
+    const TOTAL: &'static str;
+
+    /// The rows that count (confirmed signatures, RSVPs going).
+    fn counts() -> Condition;
+
+    /// The rows about an organisation's content.
+    fn of_organisation(organisation: Uuid) -> Condition;
+}
+
+impl Counted for signature::Entity {
+    const WHEN: Self::Column = signature::Column::ConfirmedAt;
+    const TOTAL: &'static str = "COUNT(*)";
+
+    fn counts() -> Condition {
+        Condition::all().add(signature::Column::Status.eq(SignatureState::Confirmed))
+    }
+
+    fn of_organisation(organisation: Uuid) -> Condition {
+        let petitions = content::ids_owned_by::<petition::Entity>(&[organisation]);
+        Condition::all().add(signature::Column::PetitionId.in_subquery(petitions))
+    }
+}
+
+/// Places taken: each RSVP going with its guests, by when it was made.
+impl Counted for rsvp::Entity {
+    const WHEN: Self::Column = rsvp::Column::CreatedAt;
+    const TOTAL: &'static str = "SUM(1 + guests)";
+
+    fn counts() -> Condition {
+        Condition::all().add(rsvp::Column::Status.eq(RsvpStatus::Going))
+    }
+
+    fn of_organisation(organisation: Uuid) -> Condition {
+        let events = content::ids_owned_by::<event::Entity>(&[organisation]);
+        Condition::all().add(rsvp::Column::EventId.in_subquery(events))
+    }
+}
+
+/// How many rows of `E` about an organisation's content counted since `since`.
+async fn count_since<E: Counted>(
+    db: &impl ConnectionTrait,
+    organisation: Uuid,
+    since: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let scope = Condition::all()
+        .add(E::counts())
+        .add(E::of_organisation(organisation))
+        .add(E::WHEN.gte(since));
+    count::<E>(db, scope).await
 }
 
 async fn count<E: EntityTrait>(db: &impl ConnectionTrait, filter: Condition) -> Result<i64, DbErr> {

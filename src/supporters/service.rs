@@ -202,29 +202,17 @@ fn named(organisations: &[Uuid], text: &str) -> Condition {
             .add(column.like(like(text)))
     };
     let theirs = Holdings::of(organisations);
-    let rsvps = Query::select()
-        .column(rsvp::Column::SupporterId)
-        .from(rsvp::Entity)
-        .and_where(rsvp::Column::EventId.in_subquery(theirs.events()))
+    let rsvps = doers::<rsvp::Entity>(theirs.events())
         .cond_where(holds(Expr::col(rsvp::Column::Name)))
         .to_owned();
     // An RSVP from before RSVPs kept a name goes by the supporter's own.
-    let unnamed_rsvps = Query::select()
-        .column(rsvp::Column::SupporterId)
-        .from(rsvp::Entity)
-        .and_where(rsvp::Column::EventId.in_subquery(theirs.events()))
+    let unnamed_rsvps = doers::<rsvp::Entity>(theirs.events())
         .and_where(rsvp::Column::Name.is_null())
         .to_owned();
-    let signatures = Query::select()
-        .column(signature::Column::SupporterId)
-        .from(signature::Entity)
-        .and_where(signature::Column::PetitionId.in_subquery(theirs.petitions()))
+    let signatures = doers::<signature::Entity>(theirs.petitions())
         .cond_where(holds(Expr::col(signature::Column::Name)))
         .to_owned();
-    let donations = Query::select()
-        .column(donation::Column::SupporterId)
-        .from(donation::Entity)
-        .and_where(donation::Column::FundraiserId.in_subquery(theirs.fundraisers()))
+    let donations = doers::<donation::Entity>(theirs.fundraisers())
         .and_where(donation::Column::SupporterId.is_not_null())
         .cond_where(holds(Expr::col(donation::Column::DonorName)))
         .to_owned();
@@ -307,13 +295,20 @@ acts!(
     donation to fundraiser: FundraiserId, fundraiser_id
 );
 
-/// A supporter who did `A` to something `held` selects (a gift recorded by hand
-/// may have no supporter).
-fn did<A: Act>(held: SelectStatement) -> SimpleExpr {
-    let who = Query::select()
+/// The supporters who did `A` to something `held` selects, as a subquery to
+/// narrow further.
+fn doers<A: Act>(held: SelectStatement) -> SelectStatement {
+    Query::select()
         .column(A::SUPPORTER)
         .from(A::default())
         .and_where(A::TO.in_subquery(held))
+        .to_owned()
+}
+
+/// A supporter who did `A` to something `held` selects (a gift recorded by hand
+/// may have no supporter).
+fn did<A: Act>(held: SelectStatement) -> SimpleExpr {
+    let who = doers::<A>(held)
         .and_where(A::SUPPORTER.is_not_null())
         .to_owned();
     supporter::Column::Id.in_subquery(who)
@@ -332,7 +327,7 @@ async fn acts_of<A: Act>(
         .order_by_asc(A::ID)
         .all(db)
         .await?;
-    let to = by_id::<A::To>(db, acts.iter().map(A::to)).await?;
+    let to = content::by_id::<A::To>(db, acts.iter().map(A::to)).await?;
     Ok((acts, to))
 }
 
@@ -700,26 +695,6 @@ impl Supporters {
     }
 }
 
-/// Rows by their ids, in one query.
-async fn by_id<E>(
-    db: &impl ConnectionTrait,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, E::Model>, DbErr>
-where
-    E: content::Paged,
-{
-    let mut ids: Vec<Uuid> = ids.into_iter().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(E::find()
-        .filter(E::ID.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (E::row_id(&row), row))
-        .collect())
-}
-
 fn known(row: supporter::Model, names: &HashMap<Uuid, String>) -> KnownSupporter {
     KnownSupporter {
         name: names.get(&row.id).cloned().unwrap_or_default(),
@@ -778,12 +753,10 @@ pub async fn emails_of(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
-    Ok(supporter::Entity::find()
-        .filter(supporter::Column::Id.is_in(ids))
-        .all(db)
+    Ok(content::by_id::<supporter::Entity>(db, ids)
         .await?
         .into_iter()
-        .map(|s| (s.id, s.email.to_string()))
+        .map(|(id, s)| (id, s.email.to_string()))
         .collect())
 }
 
