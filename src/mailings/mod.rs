@@ -772,6 +772,17 @@ impl Mailings {
     /// Keep a mailing's figures once nothing of it waits in the outbox; a sending
     /// one is then sent. Whether it did.
     async fn finish(&self, id: Uuid) -> Result<bool, DbErr> {
+        // Whether it is all queued is read before what waits: read after, a queue
+        // filled between the two reads would pass for one with nothing left to
+        // send, and the mailing would be marked sent with none of it sent. Every
+        // page is committed before the mark that says so, so once the mark is
+        // seen the count below sees all of them.
+        let Some(row) = mailing::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(false);
+        };
+        if row.status == MailingStatus::Sending && row.queued_at.is_none() {
+            return Ok(false);
+        }
         let counts = outbox_counts(&self.db, id).await?;
         if counts.waiting > 0 {
             return Ok(false);
