@@ -101,8 +101,7 @@ pub(super) fn row_of(a: &Attendee, console: &Console) -> Value {
 pub async fn page(req: &Request, hand: InHand<'_, Event, Look>) -> Answer {
     let state = hand.state;
     let flags = ["approved", "declined", "added"];
-    let said = super::held::notice(req, &hand.console, "console.attendees", &flags, &[]);
-    let notice = said.get("_done").cloned().unwrap_or_default();
+    let notice = super::held::notice(req, &hand.console, "console.attendees", &flags, &[]).into();
     show(state, &hand, notice, Form::shown(json!({}), json!({}))).await
 }
 

@@ -78,7 +78,7 @@ pub async fn show(req: &Request, hand: InHand<'_, Campaign>) -> Answer {
     let flags = ["saved", "archived", "activated"];
     let said = notice(req, &hand.console, "console.campaign", &flags, &[]);
     let values = values_of(&hand.item);
-    page(&hand, state, Form::shown(values, said)).await
+    page(&hand, state, Form::after(values, said)).await
 }
 
 /// `POST /admin/{org}/campaigns/{id}`: save the form.

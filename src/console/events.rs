@@ -197,7 +197,7 @@ pub async fn show(req: &Request, hand: InHand<'_, Event>) -> Answer {
     let state = hand.state;
     let flags = ["saved", "published", "cancelled", "duplicated"];
     let said = notice(req, &hand.console, "console.event", &flags, &[]);
-    let form = Form::shown(values_of(&hand.item), said);
+    let form = Form::after(values_of(&hand.item), said);
     form_page(&hand.console, state, &hand.current, Some(&hand.item), form).await
 }
 

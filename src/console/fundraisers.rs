@@ -127,7 +127,7 @@ pub async fn show(req: &Request, hand: InHand<'_, Fundraiser>) -> Answer {
     let state = hand.state;
     let flags = ["saved", "published", "closed", "reopened"];
     let said = notice(req, &hand.console, "console.fundraiser", &flags, &[]);
-    let form = Form::shown(values_of(&hand.item), said);
+    let form = Form::after(values_of(&hand.item), said);
     form_page(&hand.console, state, &hand.current, Some(&hand.item), form).await
 }
 
@@ -525,7 +525,7 @@ pub async fn donations(
     });
     let shown = Shown {
         status: StatusCode::OK,
-        notice: said["_done"].clone(),
+        notice: said.into(),
         values,
         errors: json!({}),
         cursor,

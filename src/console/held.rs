@@ -239,21 +239,17 @@ pub fn field_refusals(
     }
 }
 
-/// What the form before this page did, said above it: `{"_done": …}` in the words
-/// `{words}.done_{flag}` of the first of `flags` the query names.
+/// What the form before this page did, in the words `{words}.done_{flag}` of the
+/// first of `flags` the query names.
 pub fn notice(
     req: &Request,
     console: &Console,
     words: &str,
     flags: &[&str],
     args: &[(&str, minijinja::Value)],
-) -> Value {
-    match flags.iter().find(|flag| super::flag(req, flag)) {
-        Some(flag) => {
-            json!({ "_done": say(console.locale, &format!("{words}.done_{flag}"), args) })
-        }
-        None => json!({}),
-    }
+) -> Option<String> {
+    let flag = flags.iter().find(|flag| super::flag(req, flag))?;
+    Some(say(console.locale, &format!("{words}.done_{flag}"), args))
 }
 
 /// A form as its page shows it: what it holds, the message beside each field,
@@ -265,14 +261,23 @@ pub struct Form {
 }
 
 impl Form {
-    /// A form as it stands (first shown, or after a redirect): `errors` may hold
-    /// the notice of what was done.
+    /// A form as it stands, as first shown.
     pub fn shown(values: Value, errors: Value) -> Self {
         Self {
             status: StatusCode::OK,
             values,
             errors,
         }
+    }
+
+    /// A form as it stands after a redirect, with the [`notice`] of what the form
+    /// before did above it.
+    pub fn after(values: Value, done: Option<String>) -> Self {
+        let errors = match done {
+            Some(done) => json!({ "_done": done }),
+            None => json!({}),
+        };
+        Self::shown(values, errors)
     }
 
     /// A form sent and refused (422): what was typed, and why.

@@ -147,7 +147,7 @@ pub async fn show(req: &Request, hand: InHand<'_, Mailing>) -> Answer {
         &[("email", email.into())],
     );
     let page = Page::new(&console, state, &current, &choices);
-    Ok(page.form(Some(&mailing), Form::shown(values_of(&mailing), said), None))
+    Ok(page.form(Some(&mailing), Form::after(values_of(&mailing), said), None))
 }
 
 /// `POST /admin/{org}/mailings/{id}`: save a draft (every field is sent); with
@@ -221,10 +221,11 @@ pub async fn send(hand: InHand<'_, Mailing, Write>, form: Fields) -> Answer {
                 &format!("console.mailing.error_{why}"),
                 &[("zone", current.model.timezone.to_string().into())],
             );
-            let mut refused =
-                Form::refused(form.typed(), json!({ "at": message, "_schedule": true }));
-            refused.values = values_of(mailing);
-            refused.values["at"] = form.get("at").into();
+            // The stored mailing with the time as typed: the rest of its form was
+            // not sent with the schedule.
+            let mut values = values_of(mailing);
+            values["at"] = form.get("at").into();
+            let refused = Form::refused(values, json!({ "at": message, "_schedule": true }));
             let page = Page::new(console, state, current, &choices);
             return Ok(page.form(Some(mailing), refused, None));
         }

@@ -128,7 +128,7 @@ pub async fn show(req: &Request, hand: InHand<'_, Petition>) -> Answer {
     let (state, console, current, petition) = hand.into_parts();
     let flags = ["saved", "published", "closed", "delivered"];
     let said = notice(req, &console, "console.petition", &flags, &[]);
-    let form = Form::shown(values_of(&petition, &current), said);
+    let form = Form::after(values_of(&petition, &current), said);
     form_page(&console, state, &current, Some(&petition), form, None).await
 }
 
