@@ -61,15 +61,13 @@ paged!(
 /// A table whose rows other rows name by slug (content its organisation and its
 /// campaign).
 pub trait Slugged: Paged {
-    fn slug(row: &Self::Model) -> &str;
+    const SLUG: Self::Column;
 }
 
 macro_rules! slugged {
     ($($module:ident),+) => {$(
         impl Slugged for $module::Entity {
-            fn slug(row: &Self::Model) -> &str {
-                &row.slug
-            }
+            const SLUG: Self::Column = $module::Column::Slug;
         }
     )+};
 }
@@ -808,9 +806,7 @@ pub async fn by_id<E: Paged>(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<HashMap<Uuid, E::Model>, DbErr> {
-    let mut ids: Vec<Uuid> = ids.into_iter().collect();
-    ids.sort_unstable();
-    ids.dedup();
+    let ids = distinct(ids);
     Ok(E::find()
         .filter(E::ID.is_in(ids))
         .all(db)
@@ -820,16 +816,31 @@ pub async fn by_id<E: Paged>(
         .collect())
 }
 
-/// The slugs of rows of `E`, by id, in one query.
+/// Each id once, for an `IN` list.
+fn distinct(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The slugs of rows of `E`, by id, in one query of those two columns only: lists
+/// and feeds name each row's organisation and campaign, whose other columns (a
+/// campaign's description) they do not show.
 pub async fn slugs<E: Slugged>(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<HashMap<Uuid, String>, DbErr> {
-    Ok(by_id::<E>(db, ids)
-        .await?
-        .into_iter()
-        .map(|(id, row)| (id, E::slug(&row).to_owned()))
-        .collect())
+    let ids = distinct(ids);
+    let pairs: Vec<(Uuid, String)> = E::find()
+        .select_only()
+        .column(E::ID)
+        .column(E::SLUG)
+        .filter(E::ID.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(pairs.into_iter().collect())
 }
 
 /// The slug of one row of `E` (blank when there is none).
