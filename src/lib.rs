@@ -13,7 +13,7 @@
 //! ([`console`], `/admin`), the CLI and the demo call the same methods; a console
 //! handler takes what its path names, with the role it needs, from the extractors
 //! of [`console::held`], which also hold the form round-trip every console page
-//! shares. What organisation-owned content shares (access by role, free slugs,
+//! shares and the handlers that show, make and save any kind of content. What organisation-owned content shares (access by role, free slugs,
 //! pages of a list, `Checks` that name every bad field, `Change` for PATCH) is
 //! [`content`]; who may do what is [`access`]; [`http`] holds what every endpoint
 //! shares; [`jobs`] runs the background rounds and [`email::delivery`] sends the

@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 
 use super::held::{Form, InHand, Look, Needs, Write};
 use super::{Answer, Console, Fields, attachment, stop};
+use crate::access::Access;
+use crate::domain::PublicRef;
 use crate::events::service::Event;
 use crate::pages::{self, see_other};
 use crate::rsvps::service::{Attendee, Count, Decision, RsvpError, RsvpForm, RsvpStatus, Tally};
@@ -54,17 +56,27 @@ pub(super) fn why(console: &Console, e: &RsvpError) -> Option<String> {
 }
 
 /// The event's counts against its capacity, as the attendees page and the door
-/// show them.
-pub(super) async fn counts_of<R: Needs>(
+/// show them; and the attendees `read` finds, for those who may see names and
+/// addresses (a viewer sees the counts only).
+pub(super) async fn counted<R: Needs>(
     state: &AppState,
     hand: &InHand<'_, Event, R>,
-) -> poem::Result<Value> {
+    read: impl AsyncFnOnce(&AppState, &Access, &PublicRef) -> Result<Vec<Attendee>, RsvpError>,
+) -> poem::Result<(Value, Option<Vec<Attendee>>)> {
+    let (console, event) = (&hand.console, hand.reference());
+    let refused = |e: RsvpError| refused(console, state, &e);
     let tally = state
         .rsvps
-        .tally(hand.console.access(), &hand.reference())
+        .tally(console.access(), &event)
         .await
-        .map_err(|e| refused(&hand.console, state, &e))?;
-    Ok(counts(&tally))
+        .map_err(refused)?;
+    if !hand.current.can_write() {
+        return Ok((counts(&tally), None));
+    }
+    let found = read(state, console.access(), &event)
+        .await
+        .map_err(refused)?;
+    Ok((counts(&tally), Some(found)))
 }
 
 /// Counts as a page shows them.
@@ -113,30 +125,21 @@ async fn show<R: Needs>(
     form: Form,
 ) -> Answer {
     let console = &hand.console;
-    let counts = counts_of(state, hand).await?;
-    // Names and addresses only for those the service shows them to.
-    let groups: Option<Vec<Value>> = if hand.current.can_write() {
-        let all = state
-            .rsvps
-            .all_attendees(console.access(), &hand.reference())
-            .await
-            .map_err(|e| refused(console, state, &e))?;
-        Some(
-            SHOWN
-                .iter()
-                .map(|status| {
-                    let rows: Vec<Value> = all
-                        .iter()
-                        .filter(|a| a.row.status == *status)
-                        .map(|a| row_of(a, console))
-                        .collect();
-                    json!({ "status": status.as_str(), "rows": rows })
-                })
-                .collect(),
-        )
-    } else {
-        None
-    };
+    let all = async |s: &AppState, a: &Access, e: &PublicRef| s.rsvps.all_attendees(a, e).await;
+    let (counts, all) = counted(state, hand, all).await?;
+    let groups = all.map(|all| {
+        SHOWN
+            .iter()
+            .map(|status| {
+                let rows: Vec<Value> = all
+                    .iter()
+                    .filter(|a| a.row.status == *status)
+                    .map(|a| row_of(a, console))
+                    .collect();
+                json!({ "status": status.as_str(), "rows": rows })
+            })
+            .collect::<Vec<_>>()
+    });
     let context = json!({
         "event": hand.view(),
         "counts": counts,
@@ -206,7 +209,7 @@ pub async fn decide(hand: InHand<'_, Event, Write>, form: Posted<Vec<(String, St
         } else {
             "declined"
         };
-        return Ok(see_other(&format!("{}/attendees?{done}=1", hand.here())));
+        return Ok(see_other(&format!("{}/attendees?{done}=1", hand.path())));
     }
     refusals.dedup();
     let form = Form::conflict(json!({}), refusals.join(" "));
@@ -253,7 +256,7 @@ pub(super) fn form_of(form: &Fields) -> Result<RsvpForm, RsvpError> {
 pub async fn add(hand: InHand<'_, Event, Write>, form: Fields) -> Answer {
     let state = hand.state;
     match add_from(state, &hand, &form, false, "_add").await? {
-        Ok(()) => Ok(see_other(&format!("{}/attendees?added=1", hand.here()))),
+        Ok(()) => Ok(see_other(&format!("{}/attendees?added=1", hand.path()))),
         Err((status, errors)) => {
             let values = form.typed();
             show(

@@ -5,12 +5,12 @@
 //!
 //! What a campaign may be is decided by `campaigns::service`, as for the API.
 
-use poem::{Request, handler, http::StatusCode};
+use poem::{handler, http::StatusCode};
 use serde_json::{Value, json};
 
-use super::held::{Form, InHand, Org, Write, done, field_refusals, notice, refused};
-use super::{Answer, Fields, stop};
-use crate::campaigns::{Campaign, CampaignChanges, NewCampaign};
+use super::held::{Edited, Form, Here, InHand, Made, Org, Write};
+use super::{Answer, Console, Current, Fields, stop};
+use crate::campaigns::{Campaign, CampaignChanges, CampaignError, NewCampaign};
 use crate::content::Change;
 use crate::domain::PublicRef;
 use crate::events::listing::{Listing, When};
@@ -37,91 +37,25 @@ pub async fn list(org: Org<'_>) -> Answer {
 #[handler]
 pub async fn new_page(org: Org<'_, Write>) -> Answer {
     let (state, console, current) = org.into_parts();
-    let context = json!({ "values": {}, "errors": {} });
-    Ok(console.render(
-        state,
-        Some(&current),
-        StatusCode::OK,
-        "campaign_new",
-        context,
-    ))
-}
-
-/// `POST /admin/{org}/campaigns/new`: start a campaign, then its page.
-#[handler]
-pub async fn create(org: Org<'_, Write>, form: Fields) -> Answer {
-    let (state, console, current) = org.into_parts();
-    let optional = |name: &str| Some(form.get(name).trim().to_owned()).filter(|v| !v.is_empty());
-    let new = NewCampaign {
-        organisation: Some(current.model.slug.clone()),
-        slug: optional("slug"),
-        title: form.get("title").to_owned(),
-        description: form.get("description").to_owned(),
-        status: None,
-    };
-    match state.campaigns.create(console.access(), new).await {
-        Ok(made) => Ok(done(&current, &made, "saved")),
-        Err(e) => {
-            let errors = field_refusals(&console, state, &e)?;
-            let context = json!({ "values": form.typed(), "errors": errors });
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(console.render(state, Some(&current), status, "campaign_new", context))
-        }
-    }
-}
-
-/// `GET /admin/{org}/campaigns/{id}`: the campaign, what gathers under it, and
-/// its form.
-#[handler]
-pub async fn show(req: &Request, hand: InHand<'_, Campaign>) -> Answer {
-    let state = hand.state;
-    let flags = ["saved", "archived", "activated"];
-    let said = notice(req, &hand.console, "console.campaign", &flags, &[]);
-    let values = values_of(&hand.item);
-    page(&hand, state, Form::after(values, said)).await
-}
-
-/// `POST /admin/{org}/campaigns/{id}`: save the form.
-#[handler]
-pub async fn save(hand: InHand<'_, Campaign, Write>, form: Fields) -> Answer {
-    let state = hand.state;
-    let changes = CampaignChanges {
-        slug: Change::Set(form.get("slug").to_owned()),
-        title: Change::Set(form.get("title").to_owned()),
-        description: Change::Set(form.get("description").to_owned()),
-        status: Change::Keep,
-    };
-    let reference = PublicRef::Id(hand.item.item.id);
-    match state
-        .campaigns
-        .change(hand.console.access(), &reference, changes)
-        .await
-    {
-        Ok(saved) => Ok(done(&hand.current, &saved, "saved")),
-        Err(e) => {
-            let errors = field_refusals(&hand.console, state, &e)?;
-            page(&hand, state, Form::refused(form.typed(), errors)).await
-        }
-    }
+    let form = Form::shown(json!({}), json!({}));
+    Campaign::form_page(Here::of(state, &console, &current), None, form).await
 }
 
 /// `POST /admin/{org}/campaigns/{id}/archive`.
 #[handler]
 pub async fn archive(hand: InHand<'_, Campaign, Write>) -> Answer {
-    let state = hand.state;
-    set_status(hand, state, CampaignStatus::Archived, "archived").await
+    set_status(hand, CampaignStatus::Archived, "archived").await
 }
 
 /// `POST /admin/{org}/campaigns/{id}/activate`: an archived campaign active again.
 #[handler]
 pub async fn activate(hand: InHand<'_, Campaign, Write>) -> Answer {
-    let state = hand.state;
-    set_status(hand, state, CampaignStatus::Active, "activated").await
+    set_status(hand, CampaignStatus::Active, "activated").await
 }
 
+/// The campaign's status changed, and nothing else.
 async fn set_status(
     hand: InHand<'_, Campaign, Write>,
-    state: &AppState,
     status: CampaignStatus,
     flag: &str,
 ) -> Answer {
@@ -129,23 +63,77 @@ async fn set_status(
         status: Change::Set(status),
         ..CampaignChanges::default()
     };
-    let reference = PublicRef::Id(hand.item.item.id);
-    state
-        .campaigns
-        .change(hand.console.access(), &reference, changes)
-        .await
-        .map_err(|e| refused(&hand.console, state, &e))?;
-    Ok(done(&hand.current, &hand.item, flag))
+    hand.act(flag, async |s, a, c| {
+        s.campaigns.change(a, c, changes).await
+    })
+    .await
+}
+
+impl Made for Campaign {
+    async fn create(at: Here<'_>, form: &Fields) -> Result<Campaign, CampaignError> {
+        let optional =
+            |name: &str| Some(form.get(name).trim().to_owned()).filter(|v| !v.is_empty());
+        let new = NewCampaign {
+            organisation: Some(at.current.model.slug.clone()),
+            slug: optional("slug"),
+            title: form.get("title").to_owned(),
+            description: form.get("description").to_owned(),
+            status: None,
+        };
+        at.state.campaigns.create(at.console.access(), new).await
+    }
+
+    async fn change(
+        at: Here<'_>,
+        campaign: &Campaign,
+        form: &Fields,
+    ) -> Result<Campaign, CampaignError> {
+        let changes = CampaignChanges {
+            slug: Change::Set(form.get("slug").to_owned()),
+            title: Change::Set(form.get("title").to_owned()),
+            description: Change::Set(form.get("description").to_owned()),
+            status: Change::Keep,
+        };
+        let reference = PublicRef::Id(campaign.item.id);
+        let campaigns = &at.state.campaigns;
+        campaigns
+            .change(at.console.access(), &reference, changes)
+            .await
+    }
+}
+
+impl Edited for Campaign {
+    const WORDS: &'static str = "console.campaign";
+    const DONE: &'static [&'static str] = &["saved", "archived", "activated"];
+
+    fn values(&self, _: &Current) -> Value {
+        let row = &self.item;
+        json!({ "title": row.title, "slug": row.slug, "description": row.description })
+    }
+
+    /// The campaign's page: its figures, what gathers under it and its form; or
+    /// the form that starts one.
+    async fn form_page(at: Here<'_>, campaign: Option<&Campaign>, form: Form) -> Answer {
+        let (state, console, current) = at.parts();
+        match campaign {
+            Some(campaign) => page(console, state, current, campaign, form).await,
+            None => {
+                let context = json!({ "values": form.values, "errors": form.errors });
+                Ok(console.render(state, Some(current), form.status, "campaign_new", context))
+            }
+        }
+    }
 }
 
 /// The campaign's page: its figures, what gathers under it and its form.
-async fn page<R: super::held::Needs>(
-    hand: &InHand<'_, Campaign, R>,
+async fn page(
+    console: &Console,
     state: &AppState,
+    current: &Current,
+    campaign: &Campaign,
     form: Form,
 ) -> Answer {
-    let (_, console, current, _) = hand.parts();
-    let row = &hand.item.item;
+    let row = &campaign.item;
     let failed = |e: &dyn std::fmt::Display| stop(console.failure(state, e));
     let mut events = Vec::new();
     for when in [When::Upcoming, When::Drafts, When::Past] {
@@ -191,9 +179,4 @@ async fn page<R: super::held::Needs>(
         "errors": form.errors,
     });
     Ok(console.render(state, Some(current), form.status, "campaign", context))
-}
-
-fn values_of(campaign: &Campaign) -> Value {
-    let row = &campaign.item;
-    json!({ "title": row.title, "slug": row.slug, "description": row.description })
 }

@@ -11,7 +11,7 @@ use poem::{handler, web::Query};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::attendees::{counts_of, refused, row_of, why};
+use super::attendees::{counted, refused, row_of, why};
 use super::held::{Form, InHand, Needs, Write};
 use super::{Answer, Fields};
 use crate::events::service::Event;
@@ -60,18 +60,9 @@ async fn show<R: Needs>(
     form: Form,
 ) -> Answer {
     let console = &hand.console;
-    let counts = counts_of(state, hand).await?;
-    // Names only for those who may see them: a viewer sees the counts.
-    let found: Option<Vec<Value>> = if hand.current.can_write() {
-        let found = state
-            .rsvps
-            .door_search(console.access(), &hand.reference(), q, SHOWN)
-            .await
-            .map_err(|e| refused(console, state, &e))?;
-        Some(found.iter().map(|a| row_of(a, console)).collect())
-    } else {
-        None
-    };
+    let search = async |s: &AppState, a: &_, e: &_| s.rsvps.door_search(a, e, q, SHOWN).await;
+    let (counts, found) = counted(state, hand, search).await?;
+    let found = found.map(|found| found.iter().map(|a| row_of(a, console)).collect::<Vec<_>>());
     let context = json!({
         "event": hand.view(),
         "counts": counts,
@@ -96,7 +87,7 @@ async fn show<R: Needs>(
 /// Back to the door with the search as it was.
 fn back(hand: &InHand<'_, Event, Write>, q: &str, done: &str) -> poem::Response {
     let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
-    see_other(&format!("{}/door?q={q}&done={done}", hand.here()))
+    see_other(&format!("{}/door?q={q}&done={done}", hand.path()))
 }
 
 /// `POST /admin/{org}/events/{id}/door/check-in` (`rsvp`, and `q` to come back to).

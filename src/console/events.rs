@@ -7,13 +7,13 @@
 //! decided by `events::service`, as for the API.
 
 use chrono::{DateTime, NaiveDateTime, TimeZone as _, Utc};
-use poem::{Request, handler, http::StatusCode, web::Query};
+use poem::{handler, http::StatusCode, web::Query};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::held::{
-    Form, Held, InHand, Look, Needs, Org, Write, done, field_refusals, notice, refused,
+    Edited, Form, Held, Here, InHand, Look, Made, Needs, Org, Write, done, refused, then,
 };
 use super::{Answer, Console, Current, Fields};
 use crate::content::{Change, ContentError};
@@ -26,10 +26,6 @@ use crate::events::service::{
 use crate::pages::{self, see_other};
 
 impl<R: Needs> InHand<'_, Event, R> {
-    pub fn reference(&self) -> PublicRef {
-        PublicRef::Id(self.item.row.id)
-    }
-
     /// The event as the page heading shows it.
     pub fn view(&self) -> Value {
         let row = &self.item.row;
@@ -39,11 +35,10 @@ impl<R: Needs> InHand<'_, Event, R> {
             "status": row.status.as_str(),
             "when": row.times().map(|t| crate::email::render::when(&t, self.console.locale)).unwrap_or_default(),
             "capacity": row.capacity,
-            "base": self.here(),
+            "base": self.path(),
         })
     }
 }
-use crate::state::AppState;
 use crate::words::say;
 
 /// The parts of a place, by their form names.
@@ -149,56 +144,12 @@ pub async fn new_page(org: Org<'_, Write>, query: Query<NewQuery>) -> Answer {
         values["starts_at"] = wall(&parent.row.starts_at).into();
         values["ends_at"] = wall(&parent.row.ends_at).into();
     }
-    form_page(
-        &console,
-        state,
-        &current,
+    Event::form_page(
+        Here::of(state, &console, &current),
         None,
         Form::shown(values, json!({})),
     )
     .await
-}
-
-/// `POST /admin/{org}/events/new`: create a draft, then its page.
-#[handler]
-pub async fn create(org: Org<'_, Write>, form: Fields) -> Answer {
-    let (state, console, current) = org.into_parts();
-    let (new, unreadable) = new_event(&form, &current);
-    let created = state
-        .events
-        .create_noting(console.access(), new, unreadable)
-        .await;
-    saved(&console, state, &current, None, &form, created).await
-}
-
-/// After the form was sent: 303 to the event saved, or the form again with what
-/// was typed and each message beside its field.
-async fn saved(
-    console: &Console,
-    state: &AppState,
-    current: &Current,
-    before: Option<&Event>,
-    form: &Fields,
-    result: Result<Event, EventError>,
-) -> Answer {
-    match result {
-        Ok(event) => Ok(done(current, &event, "saved")),
-        Err(e) => {
-            let again = Form::refused(form.typed(), field_refusals(console, state, &e)?);
-            form_page(console, state, current, before, again).await
-        }
-    }
-}
-
-/// `GET /admin/{org}/events/{id}`: the event's form, its links, its children and
-/// what may be done with it.
-#[handler]
-pub async fn show(req: &Request, hand: InHand<'_, Event>) -> Answer {
-    let state = hand.state;
-    let flags = ["saved", "published", "cancelled", "duplicated"];
-    let said = notice(req, &hand.console, "console.event", &flags, &[]);
-    let form = Form::after(values_of(&hand.item), said);
-    form_page(&hand.console, state, &hand.current, Some(&hand.item), form).await
 }
 
 /// `GET /admin/{org}/events/{id}/preview`: the event's page as supporters will see
@@ -209,42 +160,11 @@ pub async fn preview(hand: InHand<'_, Event, Look>) -> Answer {
     Ok(pages::public::render_event(state, hand.item, StatusCode::OK, None, false).await)
 }
 
-/// `POST /admin/{org}/events/{id}`: save the form. Every field is sent, so an
-/// empty optional field clears it.
-#[handler]
-pub async fn save(hand: InHand<'_, Event, Write>, form: Fields) -> Answer {
-    let (state, console, current, event) = hand.into_parts();
-    let reference = PublicRef::Id(event.row.id);
-    let (changes, unreadable) = changes(&form, &event);
-    let changed = state
-        .events
-        .change_noting(console.access(), &reference, changes, unreadable)
-        .await;
-    saved(&console, state, &current, Some(&event), &form, changed).await
-}
-
-/// After an action: 303 to `location`, or the event's page saying why not.
-async fn then(
-    hand: &InHand<'_, Event, Write>,
-    state: &AppState,
-    moved: Result<String, EventError>,
-) -> Answer {
-    match moved {
-        Ok(location) => Ok(see_other(&location)),
-        Err(e) => conflict_page(hand, state, e).await,
-    }
-}
-
 /// `POST /admin/{org}/events/{id}/publish`.
 #[handler]
 pub async fn publish(hand: InHand<'_, Event, Write>) -> Answer {
-    let state = hand.state;
-    let published = state
-        .events
-        .publish(hand.console.access(), &hand.reference())
-        .await;
-    let next = published.map(|e| format!("{}/{}?published=1", hand.section(), e.row.id));
-    then(&hand, state, next).await
+    hand.act("published", async |s, a, e| s.events.publish(a, e).await)
+        .await
 }
 
 /// `POST /admin/{org}/events/{id}/cancel` (field `reason`): attendees are told,
@@ -261,111 +181,42 @@ pub async fn cancel(hand: InHand<'_, Event, Write>, form: Fields) -> Answer {
     {
         Err(EventError::Content(ContentError::Invalid(invalid))) => {
             let form = Form::refused(values_of(&hand.item), console.messages(&invalid.0));
-            form_page(console, state, &hand.current, Some(&hand.item), form).await
+            Event::form_page(
+                Here::of(state, console, &hand.current),
+                Some(&hand.item),
+                form,
+            )
+            .await
         }
-        cancelled => {
-            let next = cancelled.map(|e| format!("{}/{}?cancelled=1", hand.section(), e.row.id));
-            then(&hand, state, next).await
-        }
+        cancelled => then(&hand, cancelled.map(|_| hand.done("cancelled"))).await,
     }
 }
 
 /// `POST /admin/{org}/events/{id}/duplicate`: a draft copy, then its page.
 #[handler]
 pub async fn duplicate(hand: InHand<'_, Event, Write>) -> Answer {
-    let state = hand.state;
     let copy = copy_of(&hand.item, &hand.current);
-    let made = state.events.create(hand.console.access(), copy).await;
-    let next = made.map(|made| format!("{}/{}?duplicated=1", hand.section(), made.row.id));
-    then(&hand, state, next).await
+    let made = hand.state.events.create(hand.console.access(), copy).await;
+    then(
+        &hand,
+        made.map(|copy| done(&hand.current, &copy, "duplicated")),
+    )
+    .await
 }
 
 /// `POST /admin/{org}/events/{id}/delete`: a draft only.
 #[handler]
 pub async fn delete(hand: InHand<'_, Event, Write>) -> Answer {
-    let state = hand.state;
-    let deleted = state
+    let deleted = hand
+        .state
         .events
         .delete(hand.console.access(), &hand.reference())
         .await;
-    let next = deleted.map(|()| format!("{}?shown=drafts", hand.section()));
-    then(&hand, state, next).await
+    let drafts = format!("{}?shown=drafts", hand.section());
+    then(&hand, deleted.map(|()| see_other(&drafts))).await
 }
 
 // --- the form -----------------------------------------------------------------------------
-
-/// The event's page: its form, and for an event that exists its links, children
-/// and actions.
-async fn form_page(
-    console: &Console,
-    state: &AppState,
-    current: &Current,
-    event: Option<&Event>,
-    form: Form,
-) -> Answer {
-    let campaigns = console.campaign_choice(state, current).await?;
-    let mut context = json!({
-        "values": form.values,
-        "errors": form.errors,
-        "kinds": kind_choice(console),
-        "campaigns": campaigns,
-        "timezones": super::timezones(),
-        "languages": super::language_choice(),
-        "rsvp_modes": console.choices("console.event.rsvp_mode_", RsvpMode::ALL.map(RsvpMode::as_str)),
-        "visibilities": console.choices("console.event.visibility_", Visibility::ALL.map(Visibility::as_str)),
-    });
-    if let Some(event) = event {
-        let row = &event.row;
-        let public_url = &state.site.public_url;
-        let links = crate::calendar::links::for_event(row, &event.organisation, public_url);
-        let children = state
-            .events
-            .children_of(console.access(), row)
-            .await
-            .map_err(|e| refused(console, state, &e))?;
-        context["event"] = json!({
-            "id": row.id.to_string(),
-            "title": row.title,
-            "status": row.status.as_str(),
-            "kind": row.kind.as_str(),
-            "sequence": row.sequence,
-            "going": row.going_count,
-            "waitlisted": row.waitlist_count,
-            "capacity": row.capacity,
-            "cancel_reason": row.cancel_reason,
-            "url": format!("{public_url}/events/{}", row.slug),
-            "ics_url": links.ics,
-            "webcal_url": links.webcal,
-            "google_url": links.google,
-            "feed_url": format!("{public_url}/organisations/{}/calendar.ics", event.organisation),
-            "campaign_feed_url": event.campaign.as_ref().map(|c| format!("{public_url}/campaigns/{c}/calendar.ics")),
-            "when": row.times().map(|t| crate::email::render::when(&t, console.locale)).unwrap_or_default(),
-            "place": pages::public::place_of(row),
-            "takes_children": matches!(row.kind, EventKind::Delegation) || row.parent_id.is_none(),
-            "children": children.iter().map(|c| summary(c, console)).collect::<Vec<_>>(),
-            "parent": row.parent_id.map(|p| p.to_string()),
-        });
-        // Places taken over time against the capacity (see `stats`): the page
-        // stands without it should it fail.
-        match state
-            .stats
-            .going_over_time(console.access(), &PublicRef::Id(row.id))
-            .await
-        {
-            Ok(going) => {
-                context["going_chart"] =
-                    super::charts::capacity(console.locale, "going", &going.daily, going.capacity);
-            }
-            Err(e) => tracing::warn!(error = %e, "the event's chart failed"),
-        }
-    }
-    let template = if event.is_some() {
-        "event"
-    } else {
-        "event_new"
-    };
-    Ok(console.render(state, Some(current), form.status, template, context))
-}
 
 /// What an event's form shows: its stored values, wall times in its zone.
 fn values_of(event: &Event) -> Value {
@@ -646,18 +497,114 @@ fn kind_choice(console: &Console) -> Vec<[String; 2]> {
     console.choices("event_kind.", EventKind::ALL.map(EventKind::as_str))
 }
 
-/// An action refused by the event's state (publishing a cancelled event, deleting
-/// a published one): the event's page again, 409, saying why.
-async fn conflict_page(hand: &InHand<'_, Event, Write>, state: &AppState, e: EventError) -> Answer {
-    let console = &hand.console;
-    let why = match e.code() {
-        code @ ("not_draft" | "already_cancelled" | "not_published") => {
-            say(console.locale, &format!("console.event.{code}"), &[])
+impl Made for Event {
+    async fn create(at: Here<'_>, form: &Fields) -> Result<Event, EventError> {
+        let (new, unreadable) = new_event(form, at.current);
+        let events = &at.state.events;
+        events
+            .create_noting(at.console.access(), new, unreadable)
+            .await
+    }
+
+    async fn change(at: Here<'_>, event: &Event, form: &Fields) -> Result<Event, EventError> {
+        let (changes, unreadable) = changes(form, event);
+        let reference = PublicRef::Id(event.row.id);
+        let events = &at.state.events;
+        events
+            .change_noting(at.console.access(), &reference, changes, unreadable)
+            .await
+    }
+}
+
+impl Edited for Event {
+    const WORDS: &'static str = "console.event";
+    const DONE: &'static [&'static str] = &["saved", "published", "cancelled", "duplicated"];
+
+    fn values(&self, _: &Current) -> Value {
+        values_of(self)
+    }
+
+    /// The event's page: its form, and for an event that exists its links, children
+    /// and actions.
+    async fn form_page(at: Here<'_>, event: Option<&Event>, form: Form) -> Answer {
+        let (state, console, current) = at.parts();
+        let campaigns = console.campaign_choice(state, current).await?;
+        let mut context = json!({
+            "values": form.values,
+            "errors": form.errors,
+            "kinds": kind_choice(console),
+            "campaigns": campaigns,
+            "timezones": super::timezones(),
+            "languages": super::language_choice(),
+            "rsvp_modes": console.choices("console.event.rsvp_mode_", RsvpMode::ALL.map(RsvpMode::as_str)),
+            "visibilities": console.choices("console.event.visibility_", Visibility::ALL.map(Visibility::as_str)),
+        });
+        if let Some(event) = event {
+            let row = &event.row;
+            let public_url = &state.site.public_url;
+            let links = crate::calendar::links::for_event(row, &event.organisation, public_url);
+            let children = state
+                .events
+                .children_of(console.access(), row)
+                .await
+                .map_err(|e| refused(console, state, &e))?;
+            context["event"] = json!({
+                "id": row.id.to_string(),
+                "title": row.title,
+                "status": row.status.as_str(),
+                "kind": row.kind.as_str(),
+                "sequence": row.sequence,
+                "going": row.going_count,
+                "waitlisted": row.waitlist_count,
+                "capacity": row.capacity,
+                "cancel_reason": row.cancel_reason,
+                "url": format!("{public_url}/events/{}", row.slug),
+                "ics_url": links.ics,
+                "webcal_url": links.webcal,
+                "google_url": links.google,
+                "feed_url": format!("{public_url}/organisations/{}/calendar.ics", event.organisation),
+                "campaign_feed_url": event.campaign.as_ref().map(|c| format!("{public_url}/campaigns/{c}/calendar.ics")),
+                "when": row.times().map(|t| crate::email::render::when(&t, console.locale)).unwrap_or_default(),
+                "place": pages::public::place_of(row),
+                "takes_children": matches!(row.kind, EventKind::Delegation) || row.parent_id.is_none(),
+                "children": children.iter().map(|c| summary(c, console)).collect::<Vec<_>>(),
+                "parent": row.parent_id.map(|p| p.to_string()),
+            });
+            // Places taken over time against the capacity (see `stats`): the page
+            // stands without it should it fail.
+            match state
+                .stats
+                .going_over_time(console.access(), &PublicRef::Id(row.id))
+                .await
+            {
+                Ok(going) => {
+                    context["going_chart"] = super::charts::capacity(
+                        console.locale,
+                        "going",
+                        &going.daily,
+                        going.capacity,
+                    );
+                }
+                Err(e) => tracing::warn!(error = %e, "the event's chart failed"),
+            }
         }
-        _ => return Err(refused(console, state, &e)),
-    };
-    let form = Form::conflict(values_of(&hand.item), why);
-    form_page(console, state, &hand.current, Some(&hand.item), form).await
+        let template = if event.is_some() {
+            "event"
+        } else {
+            "event_new"
+        };
+        Ok(console.render(state, Some(current), form.status, template, context))
+    }
+
+    /// Publishing a cancelled event, deleting a published one.
+    fn not_now(console: &Console, e: &EventError) -> Option<String> {
+        match e.code() {
+            code @ ("not_draft" | "already_cancelled" | "not_published") => {
+                Some(say(console.locale, &format!("console.event.{code}"), &[]))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The status words an event shows with in the list.

@@ -14,7 +14,9 @@ use poem::{Request, handler, http::StatusCode, web::Query};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::held::{Form, InHand, Needs, Org, Write, done, field_refusals, notice, refused};
+use super::held::{
+    Edited, Form, Here, InHand, Made, Needs, Org, Write, field_refusals, notice, refused,
+};
 use super::{Answer, Console, Current, Fields, attachment};
 use crate::content::{Change, ContentError, Cursor, Invalid, Limit};
 use crate::domain::{Currency, InvalidField, Money, PublicRef, Refusal, decimal_text};
@@ -39,12 +41,6 @@ const BY_HAND: [DonationMethod; 4] = [
     DonationMethod::Cheque,
     DonationMethod::Other,
 ];
-
-impl<R: Needs> InHand<'_, Fundraiser, R> {
-    fn reference(&self) -> PublicRef {
-        PublicRef::Id(self.item.row.id)
-    }
-}
 
 // --- the list and the form ----------------------------------------------------------------
 
@@ -98,63 +94,7 @@ pub async fn new_page(org: Org<'_, Write>) -> Answer {
     let (state, console, current) = org.into_parts();
     let values = json!({ "language": current.model.language.as_str() });
     let form = Form::shown(values, json!({}));
-    form_page(&console, state, &current, None, form).await
-}
-
-/// `POST /admin/{org}/fundraisers/new`: create a draft, then its page.
-#[handler]
-pub async fn create(org: Org<'_, Write>, form: Fields) -> Answer {
-    let (state, console, current) = org.into_parts();
-    let (new, refused) = new_fundraiser(&form, &current);
-    let created = state
-        .fundraisers
-        .create_noting(console.access(), new, refused.clone())
-        .await;
-    let created = and_refused(created, refused, &MONEY);
-    match created {
-        Ok(f) => Ok(done(&current, &f, "saved")),
-        Err(e) => {
-            let again = Form::refused(form.typed(), refused_fields(&console, state, &e)?);
-            form_page(&console, state, &current, None, again).await
-        }
-    }
-}
-
-/// `GET /admin/{org}/fundraisers/{id}`: the fundraiser's form, its public page
-/// and what may be done with it.
-#[handler]
-pub async fn show(req: &Request, hand: InHand<'_, Fundraiser>) -> Answer {
-    let state = hand.state;
-    let flags = ["saved", "published", "closed", "reopened"];
-    let said = notice(req, &hand.console, "console.fundraiser", &flags, &[]);
-    let form = Form::after(values_of(&hand.item), said);
-    form_page(&hand.console, state, &hand.current, Some(&hand.item), form).await
-}
-
-/// `POST /admin/{org}/fundraisers/{id}`: save the form. Every field is sent, so an
-/// empty optional field clears it.
-#[handler]
-pub async fn save(hand: InHand<'_, Fundraiser, Write>, form: Fields) -> Answer {
-    let state = hand.state;
-    let console = &hand.console;
-    let (changes, refused) = changes(&form, &hand.item);
-    let changed = state
-        .fundraisers
-        .change_noting(
-            console.access(),
-            &hand.reference(),
-            changes,
-            refused.clone(),
-        )
-        .await;
-    let changed = and_refused(changed, refused, &MONEY);
-    match changed {
-        Ok(f) => Ok(done(&hand.current, &f, "saved")),
-        Err(e) => {
-            let again = Form::refused(form.typed(), refused_fields(console, state, &e)?);
-            form_page(console, state, &hand.current, Some(&hand.item), again).await
-        }
-    }
+    Fundraiser::form_page(Here::of(state, &console, &current), None, form).await
 }
 
 /// `POST /admin/{org}/fundraisers/{id}/publish`: open a draft for donations, or a
@@ -162,86 +102,108 @@ pub async fn save(hand: InHand<'_, Fundraiser, Write>, form: Fields) -> Answer {
 /// rules, as the API's `publish` does).
 #[handler]
 pub async fn publish(hand: InHand<'_, Fundraiser, Write>) -> Answer {
-    let state = hand.state;
     let flag = if hand.item.row.status == FundraiserStatus::Closed {
         "reopened"
     } else {
         "published"
     };
-    move_to(&hand, state, FundraiserStatus::Open, flag).await
+    let open = FundraiserStatus::Open;
+    hand.act(flag, async |s, a, f| {
+        s.fundraisers.move_to(a, f, open).await
+    })
+    .await
 }
 
 /// `POST /admin/{org}/fundraisers/{id}/close`: no more online donations; gifts by
 /// hand may still be recorded.
 #[handler]
 pub async fn close(hand: InHand<'_, Fundraiser, Write>) -> Answer {
-    let state = hand.state;
-    move_to(&hand, state, FundraiserStatus::Closed, "closed").await
+    let closed = FundraiserStatus::Closed;
+    hand.act("closed", async |s, a, f| {
+        s.fundraisers.move_to(a, f, closed).await
+    })
+    .await
 }
 
-/// Open or close the fundraiser: 303 to its page saying so, or its page again
-/// (409) saying why not.
-async fn move_to(
-    hand: &InHand<'_, Fundraiser, Write>,
-    state: &AppState,
-    status: FundraiserStatus,
-    flag: &str,
-) -> Answer {
-    let console = &hand.console;
-    match state
-        .fundraisers
-        .move_to(console.access(), &hand.reference(), status)
-        .await
-    {
-        Ok(f) => Ok(done(&hand.current, &f, flag)),
-        Err(FundraiserError::WrongState(_)) => {
-            let why = say(console.locale, "console.fundraiser.not_open_yet", &[]);
-            let form = Form::conflict(values_of(&hand.item), why);
-            form_page(console, state, &hand.current, Some(&hand.item), form).await
-        }
-        Err(e) => Err(refused(console, state, &e)),
+impl Made for Fundraiser {
+    async fn create(at: Here<'_>, form: &Fields) -> Result<Fundraiser, FundraiserError> {
+        let (new, refused) = new_fundraiser(form, at.current);
+        let fundraisers = &at.state.fundraisers;
+        let created = fundraisers
+            .create_noting(at.console.access(), new, refused.clone())
+            .await;
+        and_refused(created, refused, &MONEY)
+    }
+
+    async fn change(
+        at: Here<'_>,
+        fundraiser: &Fundraiser,
+        form: &Fields,
+    ) -> Result<Fundraiser, FundraiserError> {
+        let (changes, refused) = changes(form, fundraiser);
+        let reference = PublicRef::Id(fundraiser.row.id);
+        let fundraisers = &at.state.fundraisers;
+        let changed = fundraisers
+            .change_noting(at.console.access(), &reference, changes, refused.clone())
+            .await;
+        and_refused(changed, refused, &MONEY)
     }
 }
 
-/// The fundraiser's page: its form, and for one that exists its totals, links and
-/// actions.
-async fn form_page(
-    console: &Console,
-    state: &AppState,
-    current: &Current,
-    fundraiser: Option<&Fundraiser>,
-    form: Form,
-) -> Answer {
-    let campaigns = console.campaign_choice(state, current).await?;
-    let mut context = json!({
-        "values": form.values,
-        "errors": form.errors,
-        "campaigns": campaigns,
-        "languages": super::language_choice(),
-    });
-    let template = match fundraiser {
-        Some(f) => {
-            let mut view = summary(f, console);
-            view["url"] = format!("{}/fundraisers/{}", state.site.public_url, f.row.slug).into();
-            context["fundraiser"] = view;
-            // Money a day of the last 90 days, per currency (see `stats`): the page
-            // stands without it should it fail.
-            match state
-                .stats
-                .money_by_day(console.access(), &PublicRef::Id(f.row.id), Period::Days90)
-                .await
-            {
-                Ok(money) => {
-                    context["money_charts"] =
-                        super::charts::money(console.locale, "money", &money).into();
+impl Edited for Fundraiser {
+    const WORDS: &'static str = "console.fundraiser";
+    const DONE: &'static [&'static str] = &["saved", "published", "closed", "reopened"];
+
+    fn values(&self, _: &Current) -> Value {
+        values_of(self)
+    }
+
+    /// The fundraiser's page: its form, and for one that exists its totals, links and
+    /// actions.
+    async fn form_page(at: Here<'_>, fundraiser: Option<&Fundraiser>, form: Form) -> Answer {
+        let (state, console, current) = at.parts();
+        let campaigns = console.campaign_choice(state, current).await?;
+        let mut context = json!({
+            "values": form.values,
+            "errors": form.errors,
+            "campaigns": campaigns,
+            "languages": super::language_choice(),
+        });
+        let template = match fundraiser {
+            Some(f) => {
+                let mut view = summary(f, console);
+                view["url"] =
+                    format!("{}/fundraisers/{}", state.site.public_url, f.row.slug).into();
+                context["fundraiser"] = view;
+                // Money a day of the last 90 days, per currency (see `stats`): the page
+                // stands without it should it fail.
+                match state
+                    .stats
+                    .money_by_day(console.access(), &PublicRef::Id(f.row.id), Period::Days90)
+                    .await
+                {
+                    Ok(money) => {
+                        context["money_charts"] =
+                            super::charts::money(console.locale, "money", &money).into();
+                    }
+                    Err(e) => tracing::warn!(error = %e, "the fundraiser's chart failed"),
                 }
-                Err(e) => tracing::warn!(error = %e, "the fundraiser's chart failed"),
+                "fundraiser"
             }
-            "fundraiser"
-        }
-        None => "fundraiser_new",
-    };
-    Ok(console.render(state, Some(current), form.status, template, context))
+            None => "fundraiser_new",
+        };
+        Ok(console.render(state, Some(current), form.status, template, context))
+    }
+
+    fn refusals(console: &Console, state: &AppState, e: &FundraiserError) -> poem::Result<Value> {
+        refused_fields(console, state, e)
+    }
+
+    /// Closing a fundraiser never opened.
+    fn not_now(console: &Console, e: &FundraiserError) -> Option<String> {
+        matches!(e, FundraiserError::WrongState(_))
+            .then(|| say(console.locale, "console.fundraiser.not_open_yet", &[]))
+    }
 }
 
 /// An amount as it is typed back into a form: `10`, `12.50`, `1000` (no grouping,
@@ -583,7 +545,7 @@ async fn donations_page<R: Needs>(
     };
     let context = json!({
         "fundraiser": summary(f, console),
-        "base": hand.here(),
+        "base": hand.path(),
         "totals": totals,
         "donations": rows,
         "next": next,
@@ -707,7 +669,7 @@ pub async fn record(hand: InHand<'_, Fundraiser, Write>, form: Fields) -> Answer
     // way a gift came and reads no date but the one it was given.
     let recorded = and_refused(recorded, refused, &["amount"]);
     match recorded {
-        Ok(_) => Ok(see_other(&format!("{}/donations?recorded=1", hand.here()))),
+        Ok(_) => Ok(see_other(&format!("{}/donations?recorded=1", hand.path()))),
         Err(e) => {
             let errors = refused_fields(console, state, &e)?;
             // The totals shown are the fundraiser's as they are.
@@ -784,7 +746,7 @@ fn refund_form(
     });
     let context = json!({
         "fundraiser": summary(&hand.item, console),
-        "base": hand.here(),
+        "base": hand.path(),
         "donation": donation_row(donation, console, &hand.current),
         "online": donation.row.method == DonationMethod::Online,
         "why": why,
@@ -808,7 +770,7 @@ pub async fn refund(req: &Request, hand: InHand<'_, Fundraiser, Write>) -> Answe
         .refund(console.access(), donation.row.id)
         .await
     {
-        Ok(_) => Ok(see_other(&format!("{}/donations?refunded=1", hand.here()))),
+        Ok(_) => Ok(see_other(&format!("{}/donations?refunded=1", hand.path()))),
         Err(e) => {
             let key = match e {
                 FundraiserError::WrongState(_) => "not_refundable",

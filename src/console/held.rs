@@ -3,17 +3,23 @@
 //! handler starts with what it is about and the role it needs; a refusal of a
 //! capability as the page that says so; a form shown again, or the 303 after it.
 //!
+//! A kind the console edits ([`Edited`]: events, petitions, fundraisers, campaigns,
+//! mailings) says how its page is drawn and what its state refuses; one whose form
+//! reads field by field ([`Made`]) is shown, made and saved by the generic
+//! handlers [`show`], [`create`] and [`save`], so its module holds only what is its
+//! own: its form's fields, its page, its actions.
+//!
 //! An item of another organisation reads as one that does not exist (404), as the
 //! organisations themselves do.
 
 use std::future::Future;
 use std::marker::PhantomData;
 
-use poem::{FromRequest, Request, RequestBody, Response, http::StatusCode};
+use poem::{FromRequest, Request, RequestBody, Response, handler, http::StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Console, Current, state_of, stop};
+use super::{Answer, Console, Current, Fields, state_of, stop};
 use crate::access::{Access, Role};
 use crate::campaigns::{Campaign, CampaignError};
 use crate::content::ContentError;
@@ -65,6 +71,35 @@ pub struct Org<'a, R: Needs = Look> {
 impl<'a, R: Needs> Org<'a, R> {
     /// The service's state, who is asking, and the organisation.
     pub fn into_parts(self) -> (&'a AppState, Console, Current) {
+        (self.state, self.console, self.current)
+    }
+
+    /// Where a page of the organisation is drawn.
+    pub fn at(&self) -> Here<'_> {
+        Here::of(self.state, &self.console, &self.current)
+    }
+}
+
+/// What every page of an organisation is drawn with: the service's state, who is
+/// asking (their access and language), and the organisation.
+#[derive(Clone, Copy)]
+pub struct Here<'a> {
+    pub state: &'a AppState,
+    pub console: &'a Console,
+    pub current: &'a Current,
+}
+
+impl<'a> Here<'a> {
+    pub fn of(state: &'a AppState, console: &'a Console, current: &'a Current) -> Self {
+        Self {
+            state,
+            console,
+            current,
+        }
+    }
+
+    /// The service's state, who is asking, and the organisation.
+    pub fn parts(self) -> (&'a AppState, &'a Console, &'a Current) {
         (self.state, self.console, self.current)
     }
 }
@@ -147,9 +182,189 @@ impl<'a, T: Held, R: Needs> InHand<'a, T, R> {
         section(&self.current, T::SECTION)
     }
 
+    /// Where a page of the item is drawn.
+    pub fn at(&self) -> Here<'_> {
+        Here::of(self.state, &self.console, &self.current)
+    }
+
     /// Where this item's console pages are.
-    pub fn here(&self) -> String {
+    pub fn path(&self) -> String {
         format!("{}/{}", self.section(), self.item.id())
+    }
+
+    /// The item as its service names it.
+    pub fn reference(&self) -> PublicRef {
+        PublicRef::Id(self.item.id())
+    }
+
+    /// 303 to the item's page, whose notice says what was done (`?published=1`).
+    pub fn done(&self, flag: &str) -> Response {
+        done(&self.current, &self.item, flag)
+    }
+}
+
+/// A kind the console edits on a page of its own: its form, what the page says
+/// after a form, and what it does when an action is refused for the item's state.
+pub trait Edited: Held + Sync {
+    /// Where its words are (`console.event`), its notices among them.
+    const WORDS: &'static str;
+    /// The notices its page may show, by the flag the 303 after a form came with.
+    const DONE: &'static [&'static str];
+
+    /// Its fields as the form shows them.
+    fn values(&self, current: &Current) -> Value;
+
+    /// Its page with `form`, or the new one's page when there is no item yet.
+    fn form_page(
+        at: Here<'_>,
+        item: Option<&Self>,
+        form: Form,
+    ) -> impl Future<Output = Answer> + Send;
+
+    /// What a refused form says beside each field.
+    fn refusals(console: &Console, state: &AppState, e: &Self::Error) -> poem::Result<Value> {
+        field_refusals(console, state, e)
+    }
+
+    /// The organiser's words for a refusal of the item's state (publishing a
+    /// cancelled event); `None` for any other refusal, which has a page of its own.
+    fn not_now(_console: &Console, _e: &Self::Error) -> Option<String> {
+        None
+    }
+
+    /// The item's page again (409), saying why above it.
+    fn again<R: Needs>(
+        hand: &InHand<'_, Self, R>,
+        why: String,
+    ) -> impl Future<Output = Answer> + Send {
+        async move {
+            let form = Form::conflict(hand.item.values(&hand.current), why);
+            Self::form_page(hand.at(), Some(&hand.item), form).await
+        }
+    }
+}
+
+impl<T: Edited, R: Needs> InHand<'_, T, R> {
+    /// Do `action` to the item, as the one asking (it is given the state, their
+    /// access and the item's reference); then 303 to the item's page saying what was
+    /// done (`?{flag}=1`), or its page again saying why not.
+    pub async fn act<V>(
+        &self,
+        flag: &str,
+        action: impl AsyncFnOnce(&AppState, &Access, &PublicRef) -> Result<V, T::Error>,
+    ) -> Answer {
+        let acted = action(self.state, self.console.access(), &self.reference()).await;
+        then(self, acted.map(|_| self.done(flag))).await
+    }
+
+    /// The item's page: its form as it stands, and what the form before did.
+    pub async fn show(&self, req: &Request) -> Answer {
+        let said = notice(req, &self.console, T::WORDS, T::DONE, &[]);
+        let form = Form::after(self.item.values(&self.current), said);
+        T::form_page(self.at(), Some(&self.item), form).await
+    }
+}
+
+/// After an action on the item in hand: where it leads (most often
+/// [`InHand::done`]), or the item's page again saying why not.
+pub async fn then<T: Edited, R: Needs>(
+    hand: &InHand<'_, T, R>,
+    result: Result<Response, T::Error>,
+) -> Answer {
+    match result {
+        Ok(next) => Ok(next),
+        Err(e) => match T::not_now(&hand.console, &e) {
+            Some(why) => T::again(hand, why).await,
+            None => Err(refused(&hand.console, hand.state, &e)),
+        },
+    }
+}
+
+/// A kind whose form is read here, field by field, as its service's request; its
+/// pages then need no handlers of their own for showing, making and saving one.
+pub trait Made: Edited {
+    /// One made as the form asks, by the one asking.
+    fn create(
+        at: Here<'_>,
+        form: &Fields,
+    ) -> impl Future<Output = Result<Self, Self::Error>> + Send;
+
+    /// `item` changed as the form asks. Every field is sent, so an empty optional
+    /// field clears it.
+    fn change(
+        at: Here<'_>,
+        item: &Self,
+        form: &Fields,
+    ) -> impl Future<Output = Result<Self, Self::Error>> + Send;
+
+    /// The form again with its text as supporters will read it, nothing saved, when
+    /// the form asked for that rather than to be saved; `None` otherwise.
+    fn preview(
+        _at: Here<'_>,
+        _item: Option<&Self>,
+        _form: &Fields,
+    ) -> impl Future<Output = Option<Answer>> + Send {
+        async { None }
+    }
+}
+
+/// `GET /admin/{org}/{section}/{id}`: the item's page, its form as it stands, and
+/// what the form before did.
+#[handler]
+pub async fn show<T: Edited>(req: &Request, hand: InHand<'_, T>) -> Answer {
+    hand.show(req).await
+}
+
+/// The organisation of the path, for an organiser to make a `T` in.
+pub struct ToMake<'a, T> {
+    pub org: Org<'a, Write>,
+    kind: PhantomData<T>,
+}
+
+impl<'a, T: Send> FromRequest<'a> for ToMake<'a, T> {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(Self {
+            org: Org::from_request(req, body).await?,
+            kind: PhantomData,
+        })
+    }
+}
+
+/// `POST /admin/{org}/{section}/new`: make one, then its page.
+#[handler]
+pub async fn create<T: Made>(to: ToMake<'_, T>, form: Fields) -> Answer {
+    let org = to.org;
+    if let Some(shown) = T::preview(org.at(), None, &form).await {
+        return shown;
+    }
+    let made = T::create(org.at(), &form).await;
+    saved(org.at(), None, form.typed(), made).await
+}
+
+/// `POST /admin/{org}/{section}/{id}`: save the form.
+#[handler]
+pub async fn save<T: Made>(hand: InHand<'_, T, Write>, form: Fields) -> Answer {
+    if let Some(shown) = T::preview(hand.at(), Some(&hand.item), &form).await {
+        return shown;
+    }
+    let changed = T::change(hand.at(), &hand.item, &form).await;
+    saved(hand.at(), Some(&hand.item), form.typed(), changed).await
+}
+
+/// After a form that makes an item or changes `before`: 303 to the item saved, or
+/// the form again (422) with what was typed and each refusal beside its field.
+pub async fn saved<T: Edited>(
+    at: Here<'_>,
+    before: Option<&T>,
+    typed: Value,
+    result: Result<T, T::Error>,
+) -> Answer {
+    match result {
+        Ok(item) => Ok(done(at.current, &item, "saved")),
+        Err(e) => {
+            let again = Form::refused(typed, T::refusals(at.console, at.state, &e)?);
+            T::form_page(at, before, again).await
+        }
     }
 }
 
@@ -301,133 +516,46 @@ impl Form {
 
 // --- what the console holds ----------------------------------------------------------------
 
-impl Held for Campaign {
-    type Error = CampaignError;
-    const SECTION: &'static str = "campaigns";
+/// [`Held`] for each kind: its error, its section, how its service reads one by id,
+/// and the id it answers to. Each is read with the access narrowed to the organisation
+/// of the path, so another organisation's item is refused as not its own (404), even
+/// for an organiser of both.
+macro_rules! held {
+    ($($kind:ty: $error:ty, $section:literal,
+       |$state:ident, $access:ident, $id:ident| $read:expr, |$it:ident| $own:expr;)+) => {$(
+        impl Held for $kind {
+            type Error = $error;
+            const SECTION: &'static str = $section;
 
-    async fn read(
-        state: &AppState,
-        access: &Access,
-        organisation: Uuid,
-        id: Uuid,
-    ) -> Result<Self, CampaignError> {
-        match state.campaigns.get(access, &PublicRef::Id(id)).await {
-            Ok(c) if c.item.organisation_id != organisation => {
-                Err(ContentError::NotFound("campaign"))
+            async fn read(
+                state: &AppState,
+                access: &Access,
+                organisation: Uuid,
+                id: Uuid,
+            ) -> Result<Self, $error> {
+                let ($state, $access, $id) = (state, &access.within(organisation), id);
+                $read.await
             }
-            read => read,
-        }
-    }
 
-    fn id(&self) -> Uuid {
-        self.item.id
-    }
-}
-
-impl Held for Petition {
-    type Error = PetitionError;
-    const SECTION: &'static str = "petitions";
-
-    async fn read(
-        state: &AppState,
-        access: &Access,
-        organisation: Uuid,
-        id: Uuid,
-    ) -> Result<Self, PetitionError> {
-        match state.petitions.get(access, &PublicRef::Id(id)).await {
-            Ok(p) if p.item.organisation_id != organisation => {
-                Err(ContentError::NotFound("petition").into())
+            fn id(&self) -> Uuid {
+                let $it = self;
+                $own
             }
-            read => read,
         }
-    }
-
-    fn id(&self) -> Uuid {
-        self.item.id
-    }
+    )+};
 }
 
-impl Held for Fundraiser {
-    type Error = FundraiserError;
-    const SECTION: &'static str = "fundraisers";
-
-    async fn read(
-        state: &AppState,
-        access: &Access,
-        organisation: Uuid,
-        id: Uuid,
-    ) -> Result<Self, FundraiserError> {
-        state
-            .fundraisers
-            .of_organisation_one(access, organisation, id)
-            .await
-    }
-
-    fn id(&self) -> Uuid {
-        self.row.id
-    }
-}
-
-impl Held for Mailing {
-    type Error = MailingError;
-    const SECTION: &'static str = "mailings";
-
-    async fn read(
-        state: &AppState,
-        access: &Access,
-        organisation: Uuid,
-        id: Uuid,
-    ) -> Result<Self, MailingError> {
-        match state.mailings.get(access, id).await {
-            Ok(m) if m.row.organisation_id != organisation => {
-                Err(ContentError::NotFound("mailing").into())
-            }
-            read => read,
-        }
-    }
-
-    fn id(&self) -> Uuid {
-        self.row.id
-    }
-}
-
-impl Held for Event {
-    type Error = EventError;
-    const SECTION: &'static str = "events";
-
-    async fn read(
-        state: &AppState,
-        access: &Access,
-        organisation: Uuid,
-        id: Uuid,
-    ) -> Result<Self, EventError> {
-        state
-            .events
-            .of_organisation_one(access, organisation, id)
-            .await
-    }
-
-    fn id(&self) -> Uuid {
-        self.row.id
-    }
-}
-
-/// A supporter, with what the organisation holds of them: read within the
-/// organisation only, so another's supporter is not found.
-impl Held for SupporterRecord {
-    type Error = SupporterError;
-    const SECTION: &'static str = "supporters";
-
-    async fn read(
-        state: &AppState,
-        access: &Access,
-        organisation: Uuid,
-        id: Uuid,
-    ) -> Result<Self, SupporterError> {
-        state.supporters.get(&access.within(organisation), id).await
-    }
-
-    fn id(&self) -> Uuid {
-        self.supporter.row.id
-    }
+held! {
+    Campaign: CampaignError, "campaigns",
+        |s, a, id| s.campaigns.get(a, &PublicRef::Id(id)), |c| c.item.id;
+    Petition: PetitionError, "petitions",
+        |s, a, id| s.petitions.get(a, &PublicRef::Id(id)), |p| p.item.id;
+    Fundraiser: FundraiserError, "fundraisers",
+        |s, a, id| s.fundraisers.get(a, &PublicRef::Id(id)), |f| f.row.id;
+    Mailing: MailingError, "mailings", |s, a, id| s.mailings.get(a, id), |m| m.row.id;
+    Event: EventError, "events",
+        |s, a, id| s.events.get(a, &PublicRef::Id(id)), |e| e.row.id;
+    // A supporter, with what the organisation holds of them.
+    SupporterRecord: SupporterError, "supporters",
+        |s, a, id| s.supporters.get(a, id), |r| r.supporter.row.id;
 }

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::emails::{day_in, moment};
-use super::held::{Form, InHand, Org, Write, done, notice, refused};
+use super::held::{Edited, Form, Here, InHand, Needs, Org, Write, done, notice, refused, then};
 use super::petitions::instant_in;
 use super::{Answer, Console, Current, Fields, stop};
 use crate::content::{ContentError, Cursor, Invalid, Limit};
@@ -142,8 +142,8 @@ pub async fn show(req: &Request, hand: InHand<'_, Mailing>) -> Answer {
     let said = notice(
         req,
         &console,
-        "console.mailing",
-        &DONE,
+        Mailing::WORDS,
+        Mailing::DONE,
         &[("email", email.into())],
     );
     let page = Page::new(&console, state, &current, &choices);
@@ -174,9 +174,11 @@ pub async fn save(hand: InHand<'_, Mailing, Write>, form: MailingForm) -> Answer
         .await
     {
         Ok(saved) => Ok(done(&current, &saved, "saved")),
-        Err(MailingError::NotNow(why)) => Ok(page.not_now(&mailing, why)),
         Err(e) => {
-            let again = Form::refused(form.typed(), refused_fields(&console, state, &form, e)?);
+            let again = match Mailing::not_now(&console, &e) {
+                Some(why) => Form::conflict(values_of(&mailing), why),
+                None => Form::refused(form.typed(), refused_fields(&console, state, &form, e)?),
+            };
             Ok(page.form(Some(&mailing), again, None))
         }
     }
@@ -187,14 +189,12 @@ pub async fn save(hand: InHand<'_, Mailing, Write>, form: MailingForm) -> Answer
 /// way to write to anyone else).
 #[handler]
 pub async fn test(hand: InHand<'_, Mailing, Write>) -> Answer {
-    let state = hand.state;
     let email = hand.console.signed.organiser.email.to_string();
-    let tested = state
-        .mailings
-        .send_test(hand.console.access(), hand.item.row.id, &email)
-        .await
-        .map(|_| ());
-    then(&hand, state, tested, "tested").await
+    let id = hand.item.row.id;
+    hand.act("tested", async |s, a, _| {
+        s.mailings.send_test(a, id, &email).await
+    })
+    .await
 }
 
 /// `POST /admin/{org}/mailings/{id}/send` (field `at`, a wall time in the
@@ -234,59 +234,64 @@ pub async fn send(hand: InHand<'_, Mailing, Write>, form: Fields) -> Answer {
     let sent = state
         .mailings
         .send(console.access(), mailing.row.id, at)
-        .await
-        .map(|_| ());
-    then(&hand, state, sent, flag).await
+        .await;
+    then(&hand, sent.map(|_| hand.done(flag))).await
 }
 
 /// `POST /admin/{org}/mailings/{id}/cancel`: a scheduled mailing, or one sending.
 #[handler]
 pub async fn cancel(hand: InHand<'_, Mailing, Write>) -> Answer {
-    let state = hand.state;
-    let cancelled = state
-        .mailings
-        .cancel(hand.console.access(), hand.item.row.id)
+    let id = hand.item.row.id;
+    hand.act("cancelled", async |s, a, _| s.mailings.cancel(a, id).await)
         .await
-        .map(|_| ());
-    then(&hand, state, cancelled, "cancelled").await
 }
 
 /// `POST /admin/{org}/mailings/{id}/delete`: a draft only.
 #[handler]
 pub async fn delete(hand: InHand<'_, Mailing, Write>) -> Answer {
-    let state = hand.state;
-    match state
+    let deleted = hand
+        .state
         .mailings
         .delete(hand.console.access(), hand.item.row.id)
-        .await
-    {
-        Ok(()) => Ok(see_other(&format!("{}?deleted=1", hand.section()))),
-        Err(e) => then(&hand, state, Err(e), "deleted").await,
-    }
+        .await;
+    let listed = format!("{}?deleted=1", hand.section());
+    then(&hand, deleted.map(|()| see_other(&listed))).await
 }
 
-/// After an action: 303 to the mailing's page saying so, or its page again (409)
-/// saying why not, in the organiser's words.
-async fn then(
-    hand: &InHand<'_, Mailing, Write>,
-    state: &AppState,
-    result: Result<(), MailingError>,
-    flag: &str,
-) -> Answer {
-    let (_, console, current, mailing) = hand.parts();
-    match result {
-        Ok(()) => Ok(done(current, mailing, flag)),
-        Err(MailingError::NotNow(why)) => {
-            let choices = Choices::of(console, state, current).await?;
-            // The page as it stands now: another click may have moved it on.
-            let fresh = state
-                .mailings
-                .get(console.access(), mailing.row.id)
-                .await
-                .map_err(|e| refused(console, state, &e))?;
-            Ok(Page::new(console, state, current, &choices).not_now(&fresh, why))
-        }
-        Err(e) => Err(refused(console, state, &e)),
+/// Sending a mailing sent, changing one that went is refused for its state: the
+/// mailing's page is shown again, as it stands now, saying why.
+impl Edited for Mailing {
+    const WORDS: &'static str = "console.mailing";
+    const DONE: &'static [&'static str] = &DONE;
+
+    fn values(&self, _: &Current) -> Value {
+        values_of(self)
+    }
+
+    async fn form_page(at: Here<'_>, mailing: Option<&Mailing>, form: Form) -> Answer {
+        let (state, console, current) = at.parts();
+        let choices = Choices::of(console, state, current).await?;
+        Ok(Page::new(console, state, current, &choices).form(mailing, form, None))
+    }
+
+    fn not_now(console: &Console, e: &MailingError) -> Option<String> {
+        let MailingError::NotNow(why) = e else {
+            return None;
+        };
+        let key = format!("console.mailing.refused_{}", why.code());
+        Some(say(console.locale, &key, &[]))
+    }
+
+    async fn again<R: Needs>(hand: &InHand<'_, Mailing, R>, why: String) -> Answer {
+        let (state, console, current, mailing) = hand.parts();
+        // Another click may have moved it on since.
+        let fresh = state
+            .mailings
+            .get(console.access(), mailing.row.id)
+            .await
+            .map_err(|e| refused(console, state, &e))?;
+        let form = Form::conflict(values_of(&fresh), why);
+        Self::form_page(Here::of(state, console, current), Some(&fresh), form).await
     }
 }
 
@@ -514,13 +519,6 @@ impl<'a> Page<'a> {
             current,
             choices,
         }
-    }
-
-    /// The mailing's page (409) saying why it cannot do that now.
-    fn not_now(&self, mailing: &Mailing, why: crate::mailings::NotNow) -> Response {
-        let key = format!("console.mailing.refused_{}", why.code());
-        let form = Form::conflict(values_of(mailing), say(self.console.locale, &key, &[]));
-        self.form(Some(mailing), form, None)
     }
 
     /// The mailing's page (or the new-mailing page): its form, and for a mailing

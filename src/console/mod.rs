@@ -21,10 +21,14 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::access::{Access, Role};
+use crate::campaigns::Campaign;
 use crate::domain::{InvalidField, Locale};
+use crate::events::service::Event;
+use crate::fundraisers::service::Fundraiser;
 use crate::http::headers::PagePolicy;
 use crate::organisations::{OrganisationError, Signed};
 use crate::pages::{self, field_message, visitor_locale};
+use crate::petitions::service::Petition;
 use crate::state::AppState;
 use entity::organisation;
 
@@ -92,9 +96,12 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/:org/events", get(events::list))
         .at(
             "/:org/events/new",
-            get(events::new_page).post(events::create),
+            get(events::new_page).post(held::create::<Event>::default()),
         )
-        .at("/:org/events/:id", get(events::show).post(events::save))
+        .at(
+            "/:org/events/:id",
+            get(held::show::<Event>::default()).post(held::save::<Event>::default()),
+        )
         .at("/:org/events/:id/preview", get(events::preview))
         .at("/:org/events/:id/publish", poem::post(events::publish))
         .at("/:org/events/:id/cancel", poem::post(events::cancel))
@@ -115,11 +122,11 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/:org/campaigns", get(campaigns::list))
         .at(
             "/:org/campaigns/new",
-            get(campaigns::new_page).post(campaigns::create),
+            get(campaigns::new_page).post(held::create::<Campaign>::default()),
         )
         .at(
             "/:org/campaigns/:id",
-            get(campaigns::show).post(campaigns::save),
+            get(held::show::<Campaign>::default()).post(held::save::<Campaign>::default()),
         )
         .at(
             "/:org/campaigns/:id/archive",
@@ -132,11 +139,11 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/:org/petitions", get(petitions::list))
         .at(
             "/:org/petitions/new",
-            get(petitions::new_page).post(petitions::create),
+            get(petitions::new_page).post(held::create::<Petition>::default()),
         )
         .at(
             "/:org/petitions/:id",
-            get(petitions::show).post(petitions::save),
+            get(held::show::<Petition>::default()).post(held::save::<Petition>::default()),
         )
         .at(
             "/:org/petitions/:id/publish",
@@ -191,11 +198,11 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/:org/fundraisers", get(fundraisers::list))
         .at(
             "/:org/fundraisers/new",
-            get(fundraisers::new_page).post(fundraisers::create),
+            get(fundraisers::new_page).post(held::create::<Fundraiser>::default()),
         )
         .at(
             "/:org/fundraisers/:id",
-            get(fundraisers::show).post(fundraisers::save),
+            get(held::show::<Fundraiser>::default()).post(held::save::<Fundraiser>::default()),
         )
         .at(
             "/:org/fundraisers/:id/publish",

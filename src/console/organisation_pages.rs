@@ -67,17 +67,12 @@ pub async fn settings(org: Org<'_, Own>, form: Fields) -> Answer {
             return Ok(settings_form(&console, state, &current, status, context));
         }
     };
-    match state
+    let changed = state
         .organisations
         .change_settings(console.access(), &current.model.slug, settings)
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!(
-            "{}?saved=1",
-            section(&current, "settings")
-        ))),
-        Err(e) => Err(refused(&console, state, e)),
-    }
+        .await;
+    let saved = format!("{}?saved=1", section(&current, "settings"));
+    then(&console, state, &current, changed, saved).await
 }
 
 /// `GET /admin/{org}/members`: who holds which role; owners invite, change and
@@ -162,17 +157,12 @@ pub async fn invite(org: Org<'_, Own>, form: Fields) -> Answer {
             return members_list(&console, state, &current, status, context).await;
         }
     };
-    match state
+    let invited = state
         .organisations
         .invite(console.access(), &current.model.slug, &email, role)
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!(
-            "{}?invited=1",
-            section(&current, "members")
-        ))),
-        Err(e) => Err(refused(&console, state, e)),
-    }
+        .await;
+    let members = format!("{}?invited=1", section(&current, "members"));
+    then(&console, state, &current, invited, members).await
 }
 
 /// `POST /admin/{org}/members/{id}/role` (owners). The last owner stays one.
@@ -183,19 +173,18 @@ pub async fn change_role(org: Org<'_, Own>, path: OrgAnd<String>, form: Fields) 
     let (Some(role), Ok(id)) = (Role::parse(form.get("role")), uuid::Uuid::parse_str(&id)) else {
         return Ok(pages::not_found(state, console.locale));
     };
-    match state
+    let changed = state
         .organisations
         .change_role(console.access(), &current.model.slug, id, role)
-        .await
-    {
-        Ok(_) => Ok(see_other(&section(&current, "members"))),
-        Err(OrganisationError::LastOwner) => {
-            let context =
-                json!({ "refusal": say(console.locale, "console.members.last_owner", &[]) });
-            members_list(&console, state, &current, StatusCode::CONFLICT, context).await
-        }
-        Err(e) => Err(refused(&console, state, e)),
-    }
+        .await;
+    then(
+        &console,
+        state,
+        &current,
+        changed,
+        section(&current, "members"),
+    )
+    .await
 }
 
 /// `POST /admin/{org}/members/{id}/remove` (owners). The last owner stays.
@@ -206,18 +195,37 @@ pub async fn remove(org: Org<'_, Own>, path: OrgAnd<String>) -> Answer {
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
         return Ok(pages::not_found(state, console.locale));
     };
-    match state
+    let removed = state
         .organisations
         .remove_member(console.access(), &current.model.slug, id)
-        .await
-    {
-        Ok(()) => Ok(see_other(&section(&current, "members"))),
+        .await;
+    then(
+        &console,
+        state,
+        &current,
+        removed,
+        section(&current, "members"),
+    )
+    .await
+}
+
+/// After an owner's change: 303 to `next`, or the refusal's page; the last owner's
+/// role kept is the members list again (409) saying so.
+async fn then<T>(
+    console: &Console,
+    state: &AppState,
+    current: &Current,
+    changed: Result<T, OrganisationError>,
+    next: String,
+) -> Answer {
+    match changed {
+        Ok(_) => Ok(see_other(&next)),
         Err(OrganisationError::LastOwner) => {
             let context =
                 json!({ "refusal": say(console.locale, "console.members.last_owner", &[]) });
-            members_list(&console, state, &current, StatusCode::CONFLICT, context).await
+            members_list(console, state, current, StatusCode::CONFLICT, context).await
         }
-        Err(e) => Err(refused(&console, state, e)),
+        Err(e) => Err(refused(console, state, e)),
     }
 }
 

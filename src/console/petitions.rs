@@ -7,11 +7,11 @@
 //! petition are in `console::signatures`.
 
 use chrono::{DateTime, NaiveDateTime, TimeZone as _, Utc};
-use poem::{Request, handler, http::StatusCode, web::Query};
+use poem::{handler, http::StatusCode, web::Query};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::held::{Form, InHand, Org, Write, done, field_refusals, notice, refused};
+use super::held::{Edited, Form, Here, InHand, Made, Org, Write, refused, then};
 use super::{Answer, Console, Current, Fields};
 use crate::content::{Change, ContentError, Invalid};
 use crate::domain::{InvalidField, PublicRef, TimeZone};
@@ -100,88 +100,18 @@ pub async fn new_page(org: Org<'_, Write>) -> Answer {
     form_page(&console, state, &current, None, form, None).await
 }
 
-/// `POST /admin/{org}/petitions/new`: create a draft, then its page; with
-/// `_preview` the form again with the text as it will read.
-#[handler]
-pub async fn create(org: Org<'_, Write>, form: Fields) -> Answer {
-    let (state, console, current) = org.into_parts();
-    if previewing(&form) {
-        return preview(&console, state, &current, None, &form).await;
-    }
-    let created = match new_petition(&form, &current) {
-        Ok(new) => state.petitions.create(console.access(), new).await,
-        Err(invalid) => Err(invalid.into()),
-    };
-    match created {
-        Ok(made) => Ok(done(&current, &made, "saved")),
-        Err(e) => {
-            let again = Form::refused(form.typed(), field_refusals(&console, state, &e)?);
-            form_page(&console, state, &current, None, again, None).await
-        }
-    }
-}
-
-/// `GET /admin/{org}/petitions/{id}`: the petition's figures, links, actions and
-/// form.
-#[handler]
-pub async fn show(req: &Request, hand: InHand<'_, Petition>) -> Answer {
-    let (state, console, current, petition) = hand.into_parts();
-    let flags = ["saved", "published", "closed", "delivered"];
-    let said = notice(req, &console, "console.petition", &flags, &[]);
-    let form = Form::after(values_of(&petition, &current), said);
-    form_page(&console, state, &current, Some(&petition), form, None).await
-}
-
-/// `POST /admin/{org}/petitions/{id}`: save the form (every field is sent, so an
-/// empty optional one clears it); with `_preview` the form again with the text as
-/// it will read, nothing saved.
-#[handler]
-pub async fn save(hand: InHand<'_, Petition, Write>, form: Fields) -> Answer {
-    let (state, console, current, petition) = hand.into_parts();
-    if previewing(&form) {
-        return preview(&console, state, &current, Some(&petition), &form).await;
-    }
-    let reference = PublicRef::Id(petition.item.id);
-    let changed = match changes(&form, &current) {
-        Ok(changes) => {
-            state
-                .petitions
-                .change(console.access(), &reference, changes)
-                .await
-        }
-        Err(invalid) => Err(invalid.into()),
-    };
-    match changed {
-        Ok(saved) => Ok(done(&current, &saved, "saved")),
-        Err(e) => {
-            let again = Form::refused(form.typed(), field_refusals(&console, state, &e)?);
-            form_page(&console, state, &current, Some(&petition), again, None).await
-        }
-    }
-}
-
 /// `POST /admin/{org}/petitions/{id}/publish`.
 #[handler]
 pub async fn publish(hand: InHand<'_, Petition, Write>) -> Answer {
-    let state = hand.state;
-    let reference = PublicRef::Id(hand.item.item.id);
-    let moved = state
-        .petitions
-        .publish(hand.console.access(), &reference)
-        .await;
-    then(&hand, state, moved, "published").await
+    hand.act("published", async |s, a, p| s.petitions.publish(a, p).await)
+        .await
 }
 
 /// `POST /admin/{org}/petitions/{id}/close`.
 #[handler]
 pub async fn close(hand: InHand<'_, Petition, Write>) -> Answer {
-    let state = hand.state;
-    let reference = PublicRef::Id(hand.item.item.id);
-    let moved = state
-        .petitions
-        .close(hand.console.access(), &reference)
-        .await;
-    then(&hand, state, moved, "closed").await
+    hand.act("closed", async |s, a, p| s.petitions.close(a, p).await)
+        .await
 }
 
 /// `POST /admin/{org}/petitions/{id}/deliver` (fields `delivered_at`, a wall time
@@ -237,26 +167,60 @@ pub async fn deliver(hand: InHand<'_, Petition, Write>, form: Fields) -> Answer 
             }
             form_page(console, state, current, Some(petition), again, None).await
         }
-        delivered => then(&hand, state, delivered, "delivered").await,
+        delivered => then(&hand, delivered.map(|_| hand.done("delivered"))).await,
     }
 }
 
-/// After an action: 303 to the petition's page saying so, or its page again
-/// (409) saying why not.
-async fn then(
-    hand: &InHand<'_, Petition, Write>,
-    state: &AppState,
-    moved: Result<Petition, PetitionError>,
-    flag: &str,
-) -> Answer {
-    let (_, console, current, petition) = hand.parts();
-    match moved {
-        Ok(p) => Ok(done(current, &p, flag)),
-        Err(PetitionError::WrongState(why)) => {
-            let form = Form::conflict(values_of(petition, current), wrong_state(console, why));
-            form_page(console, state, current, Some(petition), form, None).await
+impl Made for Petition {
+    async fn create(at: Here<'_>, form: &Fields) -> Result<Petition, PetitionError> {
+        let new = new_petition(form, at.current)?;
+        at.state.petitions.create(at.console.access(), new).await
+    }
+
+    async fn change(
+        at: Here<'_>,
+        petition: &Petition,
+        form: &Fields,
+    ) -> Result<Petition, PetitionError> {
+        let changes = changes(form, at.current)?;
+        let reference = PublicRef::Id(petition.item.id);
+        let petitions = &at.state.petitions;
+        petitions
+            .change(at.console.access(), &reference, changes)
+            .await
+    }
+
+    /// With `_preview`, the text rendered by the pages' own renderer.
+    async fn preview(at: Here<'_>, petition: Option<&Petition>, form: &Fields) -> Option<Answer> {
+        if form.get("_preview").is_empty() {
+            return None;
         }
-        Err(e) => Err(refused(console, state, &e)),
+        let html = to_safe_html(form.get("body")).to_string();
+        let shown = Form::shown(form.typed(), json!({}));
+        let (state, console, current) = at.parts();
+        Some(form_page(console, state, current, petition, shown, Some(html)).await)
+    }
+}
+
+impl Edited for Petition {
+    const WORDS: &'static str = "console.petition";
+    const DONE: &'static [&'static str] = &["saved", "published", "closed", "delivered"];
+
+    fn values(&self, current: &Current) -> Value {
+        values_of(self, current)
+    }
+
+    async fn form_page(at: Here<'_>, petition: Option<&Petition>, form: Form) -> Answer {
+        let (state, console, current) = at.parts();
+        form_page(console, state, current, petition, form, None).await
+    }
+
+    /// Publishing a closed petition, delivering a draft.
+    fn not_now(console: &Console, e: &PetitionError) -> Option<String> {
+        match e {
+            PetitionError::WrongState(why) => Some(wrong_state(console, *why)),
+            _ => None,
+        }
     }
 }
 
@@ -278,25 +242,6 @@ pub(super) fn wrong_state(console: &Console, why: NotNow) -> String {
 }
 
 // --- the form -----------------------------------------------------------------------------
-
-/// Whether the form asks to see its text rendered rather than to be saved.
-fn previewing(form: &Fields) -> bool {
-    !form.get("_preview").is_empty()
-}
-
-/// The form again with what was typed and its text rendered as supporters will
-/// read it (by the pages' own renderer); nothing saved.
-async fn preview(
-    console: &Console,
-    state: &AppState,
-    current: &Current,
-    petition: Option<&Petition>,
-    form: &Fields,
-) -> Answer {
-    let html = to_safe_html(form.get("body")).to_string();
-    let shown = Form::shown(form.typed(), json!({}));
-    form_page(console, state, current, petition, shown, Some(html)).await
-}
 
 /// The petition's page (or the new-petition page): its form, and for a petition
 /// that exists its figures, links and actions.

@@ -100,24 +100,6 @@ impl Events {
         let rows = query.limit(SHOWN_MAX).all(db).await?;
         Ok(views(db, rows, Readers::Organisers).await?)
     }
-
-    /// An event of this organisation, for its members; any other is not found.
-    pub async fn of_organisation_one(
-        &self,
-        access: &Access,
-        organisation_id: Uuid,
-        id: Uuid,
-    ) -> Result<super::service::Event, EventError> {
-        let reference = crate::domain::PublicRef::Id(id);
-        let found = self.get(access, &reference).await;
-        match found {
-            Ok(event) if event.row.organisation_id == organisation_id => Ok(event),
-            Ok(_) | Err(EventError::Content(ContentError::Forbidden(_))) => {
-                Err(ContentError::NotFound("event").into())
-            }
-            Err(e) => Err(e),
-        }
-    }
 }
 
 impl Events {

@@ -515,23 +515,6 @@ impl Fundraisers {
         Ok(self.with_totals(rows).await?)
     }
 
-    /// A fundraiser of this organisation, for its members; another organisation's is
-    /// not found, as if it did not exist.
-    pub async fn of_organisation_one(
-        &self,
-        access: &Access,
-        organisation_id: Uuid,
-        id: Uuid,
-    ) -> Result<Fundraiser, FundraiserError> {
-        match self.get(access, &PublicRef::Id(id)).await {
-            Ok(f) if f.row.organisation_id == organisation_id => Ok(f),
-            Ok(_) | Err(FundraiserError::Content(ContentError::Forbidden(_))) => {
-                Err(ContentError::NotFound("fundraiser").into())
-            }
-            Err(e) => Err(e),
-        }
-    }
-
     pub(super) async fn find_for(
         &self,
         access: &Access,
