@@ -14,9 +14,7 @@ use crate::http::{
     auth::authenticate,
     content::{cursor, named, organiser_api},
     page::Limit,
-    problem::{
-        ActOnOneWith, Conflict, Forbidden, IdempotencyKey, NotFound, Unauthorized, Unprocessable,
-    },
+    problem::{Conflict, Forbidden, IdempotencyKey, NotFound, Unauthorized, Unprocessable},
 };
 use crate::state::AppState;
 use entity::event;
@@ -128,22 +126,10 @@ organiser_api! {
     /// Publish a draft: public events appear in the public list and feeds.
     act publish "/events/:id/publish";
 
-    {
-        /// Cancel a published event; it stays visible as cancelled.
-        #[oai(path = "/events/:id/cancel", method = "post")]
-        async fn cancel(
-            &self,
-            auth: BearerAuth,
-            id: Path<String>,
-            req: Json<CancelRequest>,
-        ) -> Result<Json<Event>, ActOnOneWith> {
-            let (access, id) = self.named(&auth, &id).await?;
-            let reason = req.0.reason.map(String::from);
-            Ok(Json(self.view(
-                self.state.events.cancel(&access, &id, reason).await?,
-            )))
-        }
+    /// Cancel a published event; it stays visible as cancelled.
+    act cancel "/events/:id/cancel" (CancelRequest);
 
+    {
         /// Accept to co-host an event another organisation named you in. Until you do,
         /// the event does not show your organisation as a host, is not in your feed or
         /// in the public list filtered by your organisation, and you see none of its

@@ -167,6 +167,9 @@ where
 ///     /// Create a petition.
 ///     create "/petitions" (NewPetition) -> PetitionCreated;   // 201 with the new draft
 ///     list "/petitions" -> PetitionPage;                      // the organiser's own, paged
+///     list "/supporters" -> SupporterPage, by
+///         /// An address, compared without regard to case.
+///         email;                                              // `?email=` narrows it
 ///     get "/petitions/:id";
 ///     change "/petitions/:id" (PetitionPatch);                // PATCH: service `change`
 ///     act publish "/petitions/:id/publish";                   // POST: service `publish`
@@ -180,17 +183,17 @@ where
 /// ```
 macro_rules! organiser_api {
     (
-        $api:ident, $tag:tt, $service:ident of $entity:ty
+        $api:ident, $tag:tt, $service:ident $(of $entity:ty)?
         $(, shown as $view:ty => $show:expr)?;
         $($ops:tt)*
     ) => {
         $crate::http::content::organiser_api!(
-            @ops [$api, $tag, $service, $entity, ($($view, $show)?)] [] $($ops)*
+            @ops [$api, $tag, $service, ($($entity)?), ($($view, $show)?)] [] $($ops)*
         );
     };
 
     (
-        @ops [$api:ident, $tag:tt, $service:ident, $entity:ty, ($view:ty, $show:expr)]
+        @ops [$api:ident, $tag:tt, $service:ident, $entity:tt, ($view:ty, $show:expr)]
         [$($done:tt)*]
         $(#[$doc:meta])* create $path:tt ($new:ty) -> $created:ident;
         $($rest:tt)*
@@ -214,7 +217,7 @@ macro_rules! organiser_api {
     };
 
     (
-        @ops [$api:ident, $tag:tt, $service:ident, $entity:ty, ($view:ty, $show:expr)]
+        @ops [$api:ident, $tag:tt, $service:ident, $entity:tt, ($view:ty, $show:expr)]
         [$($done:tt)*]
         $(#[$doc:meta])* list $path:tt -> $page:ty;
         $($rest:tt)*
@@ -241,6 +244,42 @@ macro_rules! organiser_api {
                     let url = &self.state.site.public_url;
                     let page = page.map(|item| ($show)(item, url));
                     Ok(::poem_openapi::payload::Json(page.into()))
+                }
+            ] $($rest)*
+        );
+    };
+
+    // A list narrowed by one optional query parameter, of what a member may be refused
+    // (403): personal data, another organisation's.
+    (
+        @ops [$api:ident, $tag:tt, $service:ident, $entity:tt, $shown:tt] [$($done:tt)*]
+        $(#[$doc:meta])* list $path:tt -> $page:ty, by $(#[$by_doc:meta])* $by:ident;
+        $($rest:tt)*
+    ) => {
+        $crate::http::content::organiser_api!(
+            @ops [$api, $tag, $service, $entity, $shown] [$($done)*
+                $(#[$doc])*
+                #[oai(path = $path, method = "get")]
+                async fn list(
+                    &self,
+                    auth: $crate::http::BearerAuth,
+                    $(#[$by_doc])*
+                    $by: ::poem_openapi::param::Query<Option<String>>,
+                    #[oai(default)] limit: ::poem_openapi::param::Query<$crate::http::page::Limit>,
+                    cursor: ::poem_openapi::param::Query<Option<String>>,
+                ) -> Result<
+                    ::poem_openapi::payload::Json<$page>,
+                    $crate::http::Problems<(
+                        $crate::http::problem::Unauthorized,
+                        $crate::http::problem::Forbidden,
+                        $crate::http::problem::Unprocessable,
+                    )>,
+                > {
+                    let access = $crate::http::auth::authenticate(&self.state.db, &auth).await?;
+                    let cursor = $crate::http::content::cursor(cursor.as_deref())?;
+                    let service = &self.state.$service;
+                    let page = service.list(&access, $by.as_deref(), *limit, cursor).await?;
+                    Ok(::poem_openapi::payload::Json(<$page>::from(page)))
                 }
             ] $($rest)*
         );
@@ -282,14 +321,14 @@ macro_rules! organiser_api {
         );
     };
     (
-        @one [$api:ident, $tag:tt, $service:ident, $entity:ty, ($view:ty, $show:expr)]
+        @one [$api:ident, $tag:tt, $service:ident, ($entity:ty), ($view:ty, $show:expr)]
         [$($done:tt)*]
         [$($doc:tt)*] $name:ident $path:tt $(($body:ty))?, $http:tt, $problems:ident,
         $method:ident($($arg:expr),*);
         $($rest:tt)*
     ) => {
         $crate::http::content::organiser_api!(
-            @ops [$api, $tag, $service, $entity, ($view, $show)] [$($done)*
+            @ops [$api, $tag, $service, ($entity), ($view, $show)] [$($done)*
                 $($doc)*
                 #[oai(path = $path, method = $http)]
                 async fn $name(
@@ -315,13 +354,13 @@ macro_rules! organiser_api {
 
     // What the content holds, JSON pages or every row as CSV (`Accept: text/csv`).
     (
-        @ops [$api:ident, $tag:tt, $service:ident, $entity:ty, $shown:tt] [$($done:tt)*]
+        @ops [$api:ident, $tag:tt, $service:ident, ($entity:ty), $shown:tt] [$($done:tt)*]
         $(#[$doc:meta])* sheet $name:ident $path:tt -> $page:ty,
             from $paged:ident, $every:ident as $what:literal by $csv:expr;
         $($rest:tt)*
     ) => {
         $crate::http::content::organiser_api!(
-            @ops [$api, $tag, $service, $entity, $shown] [$($done)*
+            @ops [$api, $tag, $service, ($entity), $shown] [$($done)*
                 $(#[$doc])*
                 #[oai(path = $path, method = "get")]
                 async fn $name(
