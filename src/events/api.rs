@@ -1,7 +1,7 @@
 //! HTTP endpoints of events, organiser side.
 
 use poem_openapi::{
-    ApiResponse, OpenApi,
+    ApiResponse,
     param::{Path, Query},
     payload::Json,
 };
@@ -12,12 +12,9 @@ use crate::domain::PublicRef;
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{cursor, named},
+    content::{cursor, named, organiser_api},
     page::Limit,
-    problem::{
-        ActOnOne, ActOnOneWith, Conflict, CreateOne, Forbidden, IdempotencyKey, NotFound, PatchOne,
-        ReadOne, Unauthorized, Unprocessable,
-    },
+    problem::{Conflict, Forbidden, IdempotencyKey, NotFound, Unauthorized, Unprocessable},
 };
 use crate::state::AppState;
 use entity::event;
@@ -71,140 +68,106 @@ impl EventsApi {
     }
 }
 
-#[OpenApi(tag = "ApiTags::Events")]
-impl EventsApi {
-    /// Create an event. It starts as a draft that only your organisation sees.
-    #[oai(path = "/events", method = "post")]
-    async fn create(
-        &self,
-        auth: BearerAuth,
-        req: Json<NewEvent>,
-    ) -> Result<EventCreated, CreateOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let event = self.state.events.create(&access, req.0.into()).await?;
-        Ok(EventCreated::Created(Json(self.view(event))))
-    }
+organiser_api! {
+    EventsApi, "ApiTags::Events", events of event::Entity, shown as Event => Event::of;
 
-    /// The events of your organisations, newest first.
-    #[oai(path = "/events", method = "get")]
-    async fn list(
-        &self,
-        auth: BearerAuth,
-        status: Query<Option<EventStatus>>,
-        kind: Query<Option<EventKind>>,
-        /// A campaign's slug.
-        campaign: Query<Option<String>>,
-        #[oai(default)] limit: Query<Limit>,
-        cursor: Query<Option<String>>,
-    ) -> Result<Json<EventPage>, Problems<(Unauthorized, Unprocessable)>> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let filter = service::OwnFilter {
-            status: status.0,
-            kind: kind.0,
-            campaign: campaign.0,
-        };
-        let cursor = self::cursor(cursor.as_deref())?;
-        let page = self
-            .state
-            .events
-            .list(&access, filter, *limit, cursor)
-            .await?;
-        Ok(Json(EventPage::from(page.map(|e| self.view(e)))))
+    /// Create an event. It starts as a draft that only your organisation sees.
+    create "/events" (NewEvent) -> EventCreated;
+
+    {
+        /// The events of your organisations, newest first.
+        #[oai(path = "/events", method = "get")]
+        async fn list(
+            &self,
+            auth: BearerAuth,
+            status: Query<Option<EventStatus>>,
+            kind: Query<Option<EventKind>>,
+            /// A campaign's slug.
+            campaign: Query<Option<String>>,
+            #[oai(default)] limit: Query<Limit>,
+            cursor: Query<Option<String>>,
+        ) -> Result<Json<EventPage>, Problems<(Unauthorized, Unprocessable)>> {
+            let access = authenticate(&self.state.db, &auth).await?;
+            let filter = service::OwnFilter {
+                status: status.0,
+                kind: kind.0,
+                campaign: campaign.0,
+            };
+            let cursor = self::cursor(cursor.as_deref())?;
+            let page = self
+                .state
+                .events
+                .list(&access, filter, *limit, cursor)
+                .await?;
+            Ok(Json(EventPage::from(page.map(|e| self.view(e)))))
+        }
     }
 
     /// One event of your organisation (or one it co-hosts).
-    #[oai(path = "/events/:id", method = "get")]
-    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ReadOne> {
-        let (access, id) = self.named(&auth, &id).await?;
-        Ok(Json(self.view(self.state.events.get(&access, &id).await?)))
-    }
+    get "/events/:id";
 
     /// Change an event. Changing a published event's time or place raises its `sequence`.
-    #[oai(path = "/events/:id", method = "patch")]
-    async fn patch(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-        req: Json<EventPatch>,
-    ) -> Result<Json<Event>, PatchOne> {
-        let (access, id) = self.named(&auth, &id).await?;
-        let event = self.state.events.change(&access, &id, req.0.into()).await?;
-        Ok(Json(self.view(event)))
-    }
+    change "/events/:id" (EventPatch);
 
-    /// Delete a draft. Published events are cancelled instead (409).
-    #[oai(path = "/events/:id", method = "delete")]
-    async fn delete(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<EventDeleted, Problems<(Unauthorized, Forbidden, NotFound, Conflict)>> {
-        let (access, id) = self.named(&auth, &id).await?;
-        self.state.events.delete(&access, &id).await?;
-        Ok(EventDeleted::Deleted)
+    {
+        /// Delete a draft. Published events are cancelled instead (409).
+        #[oai(path = "/events/:id", method = "delete")]
+        async fn delete(
+            &self,
+            auth: BearerAuth,
+            id: Path<String>,
+        ) -> Result<EventDeleted, Problems<(Unauthorized, Forbidden, NotFound, Conflict)>> {
+            let (access, id) = self.named(&auth, &id).await?;
+            self.state.events.delete(&access, &id).await?;
+            Ok(EventDeleted::Deleted)
+        }
     }
 
     /// Publish a draft: public events appear in the public list and feeds.
-    #[oai(path = "/events/:id/publish", method = "post")]
-    async fn publish(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Event>, ActOnOne> {
-        let (access, id) = self.named(&auth, &id).await?;
-        Ok(Json(
-            self.view(self.state.events.publish(&access, &id).await?),
-        ))
-    }
+    act publish "/events/:id/publish";
 
     /// Cancel a published event; it stays visible as cancelled.
-    #[oai(path = "/events/:id/cancel", method = "post")]
-    async fn cancel(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-        req: Json<CancelRequest>,
-    ) -> Result<Json<Event>, ActOnOneWith> {
-        let (access, id) = self.named(&auth, &id).await?;
-        let reason = req.0.reason.map(String::from);
-        Ok(Json(self.view(
-            self.state.events.cancel(&access, &id, reason).await?,
-        )))
-    }
+    act cancel "/events/:id/cancel" (CancelRequest);
 
-    /// Accept to co-host an event another organisation named you in. Until you do,
-    /// the event does not show your organisation as a host, is not in your feed or
-    /// in the public list filtered by your organisation, and you see none of its
-    /// attendees. For the owners and organisers of the co-hosting organisation.
-    #[oai(path = "/events/:id/hosts/:organisation/accept", method = "post")]
-    async fn accept_hosting(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-        /// Your organisation's slug.
-        organisation: Path<String>,
-    ) -> Result<Json<Event>, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound)>> {
-        let (access, id) = self.named(&auth, &id).await?;
-        let event = self
-            .state
-            .events
-            .accept_hosting(&access, &id, &organisation)
-            .await?;
-        Ok(Json(self.view(event)))
-    }
-
-    /// Decline to co-host an event, or stop co-hosting one you accepted: it no longer
-    /// names your organisation.
-    #[oai(path = "/events/:id/hosts/:organisation/decline", method = "post")]
-    async fn decline_hosting(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-        /// Your organisation's slug.
-        organisation: Path<String>,
-    ) -> Result<HostingDeclined, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound)>>
     {
-        let (access, id) = self.named(&auth, &id).await?;
-        self.state
-            .events
-            .decline_hosting(&access, &id, &organisation)
-            .await?;
-        Ok(HostingDeclined::Declined)
+        /// Accept to co-host an event another organisation named you in. Until you do,
+        /// the event does not show your organisation as a host, is not in your feed or
+        /// in the public list filtered by your organisation, and you see none of its
+        /// attendees. For the owners and organisers of the co-hosting organisation.
+        #[oai(path = "/events/:id/hosts/:organisation/accept", method = "post")]
+        async fn accept_hosting(
+            &self,
+            auth: BearerAuth,
+            id: Path<String>,
+            /// Your organisation's slug.
+            organisation: Path<String>,
+        ) -> Result<Json<Event>, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound)>> {
+            let (access, id) = self.named(&auth, &id).await?;
+            let event = self
+                .state
+                .events
+                .accept_hosting(&access, &id, &organisation)
+                .await?;
+            Ok(Json(self.view(event)))
+        }
+
+        /// Decline to co-host an event, or stop co-hosting one you accepted: it no longer
+        /// names your organisation.
+        #[oai(path = "/events/:id/hosts/:organisation/decline", method = "post")]
+        async fn decline_hosting(
+            &self,
+            auth: BearerAuth,
+            id: Path<String>,
+            /// Your organisation's slug.
+            organisation: Path<String>,
+        ) -> Result<HostingDeclined, Problems<(IdempotencyKey, Unauthorized, Forbidden, NotFound)>>
+        {
+            let (access, id) = self.named(&auth, &id).await?;
+            self.state
+                .events
+                .decline_hosting(&access, &id, &organisation)
+                .await?;
+            Ok(HostingDeclined::Declined)
+        }
     }
 }

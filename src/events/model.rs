@@ -193,6 +193,13 @@ pub struct CancelRequest {
     pub reason: Option<Text>,
 }
 
+/// The reason, as the service tells it to everyone who RSVP'd.
+impl From<CancelRequest> for Option<String> {
+    fn from(req: CancelRequest) -> Self {
+        req.reason.map(String::from)
+    }
+}
+
 page_body!(
     /// A page of events.
     EventPage of Event

@@ -1,10 +1,6 @@
 //! HTTP endpoints of fundraisers and donations, organiser side.
 
-use poem_openapi::{
-    ApiResponse, OpenApi,
-    param::{Header, Path, Query},
-    payload::Json,
-};
+use poem_openapi::{ApiResponse, param::Path, payload::Json};
 use uuid::Uuid;
 
 use super::{
@@ -18,13 +14,12 @@ use crate::domain::{PublicRef, decimal_text};
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{cursor, named, reference},
-    csv::{JsonOrCsv, Sheet, wants_csv},
+    content::{named, organiser_api, reference},
+    csv::Sheet,
     instant,
-    page::Limit,
     problem::{
-        ActOnOne, ActOnOneWith, BadGateway, Conflict, CreateOne, Forbidden, IdempotencyKey,
-        ListOfOne, NotFound, PatchOne, ReadOne, Unauthorized, Unavailable, Unprocessable,
+        ActOnOneWith, BadGateway, Conflict, Forbidden, IdempotencyKey, NotFound, Unauthorized,
+        Unavailable,
     },
 };
 use crate::state::AppState;
@@ -74,160 +69,79 @@ impl FundraisersApi {
     async fn named(&self, auth: &BearerAuth, id: &str) -> Result<(Access, PublicRef), ApiError> {
         named::<fundraiser::Entity>(&self.state.db, auth, id).await
     }
-
-    fn view(&self, f: super::service::Fundraiser) -> Json<Fundraiser> {
-        Json(Fundraiser::view(f, &self.state.site.public_url))
-    }
-
-    /// Publish or close a fundraiser.
-    async fn move_to(
-        &self,
-        auth: BearerAuth,
-        id: &str,
-        status: FundraiserStatus,
-    ) -> Result<Json<Fundraiser>, ActOnOne> {
-        let (access, id) = self.named(&auth, id).await?;
-        let fundraiser = self.state.fundraisers.move_to(&access, &id, status).await?;
-        Ok(self.view(fundraiser))
-    }
 }
 
-#[OpenApi(tag = "ApiTags::Fundraisers")]
-impl FundraisersApi {
+organiser_api! {
+    FundraisersApi, "ApiTags::Fundraisers", fundraisers of fundraiser::Entity,
+        shown as Fundraiser => Fundraiser::view;
+
     /// Create a fundraiser. It starts as a draft that only your organisation sees.
-    #[oai(path = "/fundraisers", method = "post")]
-    async fn create(
-        &self,
-        auth: BearerAuth,
-        req: Json<NewFundraiser>,
-    ) -> Result<FundraiserCreated, CreateOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let fundraiser = self.state.fundraisers.create(&access, req.0.into()).await?;
-        Ok(FundraiserCreated::Created(self.view(fundraiser)))
-    }
+    create "/fundraisers" (NewFundraiser) -> FundraiserCreated;
 
     /// The fundraisers of your organisations, newest first.
-    #[oai(path = "/fundraisers", method = "get")]
-    async fn list(
-        &self,
-        auth: BearerAuth,
-        #[oai(default)] limit: Query<Limit>,
-        cursor: Query<Option<String>>,
-    ) -> Result<Json<FundraiserPage>, Problems<(Unauthorized, Unprocessable)>> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let cursor = self::cursor(cursor.as_deref())?;
-        let page = self.state.fundraisers.list(&access, *limit, cursor).await?;
-        Ok(Json(FundraiserPage::of(page, &self.state.site.public_url)))
-    }
+    list "/fundraisers" -> FundraiserPage;
 
-    #[oai(path = "/fundraisers/:id", method = "get")]
-    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Fundraiser>, ReadOne> {
-        let (access, id) = self.named(&auth, &id).await?;
-        Ok(self.view(self.state.fundraisers.get(&access, &id).await?))
-    }
+    get "/fundraisers/:id";
 
     /// Change a fundraiser; `null` clears an optional field.
-    #[oai(path = "/fundraisers/:id", method = "patch")]
-    async fn patch(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-        req: Json<FundraiserPatch>,
-    ) -> Result<Json<Fundraiser>, PatchOne> {
-        let (access, id) = self.named(&auth, &id).await?;
-        let fundraiser = self
-            .state
-            .fundraisers
-            .change(&access, &id, req.0.into())
-            .await?;
-        Ok(self.view(fundraiser))
-    }
+    change "/fundraisers/:id" (FundraiserPatch);
 
     /// Open a fundraiser for donations (a closed one opens again).
-    #[oai(path = "/fundraisers/:id/publish", method = "post")]
-    async fn publish(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<Json<Fundraiser>, ActOnOne> {
-        self.move_to(auth, &id, FundraiserStatus::Open).await
-    }
+    act publish "/fundraisers/:id/publish" => move_to(FundraiserStatus::Open);
 
     /// Stop taking online donations; gifts by hand may still be recorded.
-    #[oai(path = "/fundraisers/:id/close", method = "post")]
-    async fn close(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<Json<Fundraiser>, ActOnOne> {
-        self.move_to(auth, &id, FundraiserStatus::Closed).await
-    }
+    act close "/fundraisers/:id/close" => move_to(FundraiserStatus::Closed);
 
-    /// Record a gift that came in by hand (cash at a screening, a bank transfer), in
-    /// any currency. A receipt goes to `donor_email` unless `send_receipt` is false.
-    #[oai(path = "/fundraisers/:id/donations", method = "post")]
-    async fn record(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-        req: Json<OfflineDonation>,
-    ) -> Result<DonationRecorded, ActOnOneWith> {
-        let (access, id) = self.named(&auth, &id).await?;
-        let donation = self
-            .state
-            .fundraisers
-            .record_offline(&access, &id, req.0.into())
-            .await?;
-        Ok(DonationRecorded::Created(Json(donation.into())))
+    {
+        /// Record a gift that came in by hand (cash at a screening, a bank transfer), in
+        /// any currency. A receipt goes to `donor_email` unless `send_receipt` is false.
+        #[oai(path = "/fundraisers/:id/donations", method = "post")]
+        async fn record(
+            &self,
+            auth: BearerAuth,
+            id: Path<String>,
+            req: Json<OfflineDonation>,
+        ) -> Result<DonationRecorded, ActOnOneWith> {
+            let (access, id) = self.named(&auth, &id).await?;
+            let donation = self
+                .state
+                .fundraisers
+                .record_offline(&access, &id, req.0.into())
+                .await?;
+            Ok(DonationRecorded::Created(Json(donation.into())))
+        }
     }
 
     /// Every donation, whatever its status, oldest first: JSON pages, or all of them
     /// as CSV with `Accept: text/csv`.
-    #[oai(path = "/fundraisers/:id/donations", method = "get")]
-    async fn donations(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-        #[oai(name = "Accept")] accept: Header<Option<String>>,
-        #[oai(default)] limit: Query<Limit>,
-        cursor: Query<Option<String>>,
-    ) -> Result<JsonOrCsv<DonationPage>, ListOfOne> {
-        let (access, fundraiser) = self.named(&auth, &id).await?;
-        let fundraisers = &self.state.fundraisers;
-        if wants_csv(accept.as_deref()) {
-            let items = fundraisers.all_donations(&access, &fundraiser).await?;
-            return Ok(JsonOrCsv::csv("donations", &id, donations_csv(&items)));
-        }
-        let cursor = self::cursor(cursor.as_deref())?;
-        let page = fundraisers
-            .donations(&access, &fundraiser, *limit, cursor)
-            .await?;
-        Ok(JsonOrCsv::Json(page.into()))
-    }
+    sheet donations "/fundraisers/:id/donations" -> DonationPage,
+        from donations, all_donations as "donations" by donations_csv;
 
-    /// Refund a succeeded donation in full (through Stripe for an online one).
-    /// Refunding again answers the same.
-    #[oai(path = "/donations/:id/refund", method = "post")]
-    async fn refund(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<
-        Json<Donation>,
-        Problems<(
-            IdempotencyKey,
-            Unauthorized,
-            Forbidden,
-            NotFound,
-            Conflict,
-            BadGateway,
-            Unavailable,
-        )>,
-    > {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let id = Uuid::parse_str(&id).map_err(|_| ContentError::NotFound("donation"))?;
-        let donation = self.state.fundraisers.refund(&access, id).await?;
-        Ok(Json(donation.into()))
+    {
+        /// Refund a succeeded donation in full (through Stripe for an online one).
+        /// Refunding again answers the same.
+        #[oai(path = "/donations/:id/refund", method = "post")]
+        async fn refund(
+            &self,
+            auth: BearerAuth,
+            id: Path<String>,
+        ) -> Result<
+            Json<Donation>,
+            Problems<(
+                IdempotencyKey,
+                Unauthorized,
+                Forbidden,
+                NotFound,
+                Conflict,
+                BadGateway,
+                Unavailable,
+            )>,
+        > {
+            let access = authenticate(&self.state.db, &auth).await?;
+            let id = Uuid::parse_str(&id).map_err(|_| ContentError::NotFound("donation"))?;
+            let donation = self.state.fundraisers.refund(&access, id).await?;
+            Ok(Json(donation.into()))
+        }
     }
 }
 

@@ -5,7 +5,6 @@ pub use entity::values::{DonationMethod, DonationStatus, Frequency, FundraiserSt
 use poem_openapi::{Enum, Object};
 
 use super::{donations, service};
-use crate::content::Page;
 use crate::http::{
     Text,
     content::{page_body, patch_body},
@@ -56,12 +55,6 @@ pub fn views(items: Vec<service::Fundraiser>, public_url: &str) -> Vec<Fundraise
         .into_iter()
         .map(|f| Fundraiser::view(f, public_url))
         .collect()
-}
-
-impl FundraiserPage {
-    pub fn of(page: Page<service::Fundraiser>, public_url: &str) -> Self {
-        page.map(|f| Fundraiser::view(f, public_url)).into()
-    }
 }
 
 impl From<NewFundraiser> for service::NewFundraiser {

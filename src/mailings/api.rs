@@ -1,11 +1,7 @@
 //! HTTP endpoints of mailings.
 
 use chrono::{DateTime, Utc};
-use poem_openapi::{
-    ApiResponse, Object, OpenApi,
-    param::{Path, Query},
-    payload::Json,
-};
+use poem_openapi::{ApiResponse, Object, param::Path, payload::Json};
 use uuid::Uuid;
 
 use super::{
@@ -16,12 +12,10 @@ use crate::access::Access;
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,
     auth::authenticate,
-    content::{cursor, page_body, same_fields},
+    content::{organiser_api, page_body, same_fields},
     instant,
-    page::Limit,
     problem::{
         ActOnOne, ActOnOneWith, CreateOne, Forbidden, NotFound, PatchOne, ReadOne, Unauthorized,
-        Unprocessable,
     },
 };
 use crate::state::AppState;
@@ -239,144 +233,134 @@ pub enum TestSent {
     Accepted(Json<TestQueued>),
 }
 
-#[OpenApi(tag = "ApiTags::Mailings")]
-impl MailingsApi {
-    /// Write a mailing. It starts as a draft; its `recipients` tell how many the
-    /// audience reaches now.
-    #[oai(path = "/mailings", method = "post")]
-    async fn create(
-        &self,
-        auth: BearerAuth,
-        req: Json<NewMailingBody>,
-    ) -> Result<MailingCreated, CreateOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let req = req.0;
-        let new = NewMailing {
-            organisation: req.organisation,
-            audience: req.audience.into(),
-            subject: req.subject.into(),
-            body: req.body.into(),
-            reply_to: req.reply_to,
-        };
-        let mailing = self.state.mailings.create(&access, new).await?;
-        Ok(MailingCreated::Created(Json(mailing.into())))
+organiser_api! {
+    MailingsApi, "ApiTags::Mailings", mailings;
+
+    {
+        /// Write a mailing. It starts as a draft; its `recipients` tell how many the
+        /// audience reaches now.
+        #[oai(path = "/mailings", method = "post")]
+        async fn create(
+            &self,
+            auth: BearerAuth,
+            req: Json<NewMailingBody>,
+        ) -> Result<MailingCreated, CreateOne> {
+            let access = authenticate(&self.state.db, &auth).await?;
+            let req = req.0;
+            let new = NewMailing {
+                organisation: req.organisation,
+                audience: req.audience.into(),
+                subject: req.subject.into(),
+                body: req.body.into(),
+                reply_to: req.reply_to,
+            };
+            let mailing = self.state.mailings.create(&access, new).await?;
+            Ok(MailingCreated::Created(Json(mailing.into())))
+        }
     }
 
     /// The mailings of your organisations, or of one, newest first.
-    #[oai(path = "/mailings", method = "get")]
-    async fn list(
-        &self,
-        auth: BearerAuth,
+    list "/mailings" -> MailingPage, by
         /// An organisation's slug.
-        organisation: Query<Option<String>>,
-        #[oai(default)] limit: Query<Limit>,
-        cursor: Query<Option<String>>,
-    ) -> Result<Json<MailingPage>, Problems<(Unauthorized, Forbidden, Unprocessable)>> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let cursor = self::cursor(cursor.as_deref())?;
-        let page = self
-            .state
-            .mailings
-            .list(&access, organisation.as_deref(), *limit, cursor)
-            .await?;
-        Ok(Json(MailingPage::from(page)))
-    }
+        organisation;
 
-    /// One mailing, with its figures as they stand.
-    #[oai(path = "/mailings/:id", method = "get")]
-    async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<MailingBody>, ReadOne> {
-        let (access, id) = self.named(&auth, &id).await?;
-        Ok(Json(self.state.mailings.get(&access, id).await?.into()))
-    }
+    {
+        /// One mailing, with its figures as they stand.
+        #[oai(path = "/mailings/:id", method = "get")]
+        async fn get(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<MailingBody>, ReadOne> {
+            let (access, id) = self.named(&auth, &id).await?;
+            Ok(Json(self.state.mailings.get(&access, id).await?.into()))
+        }
 
-    /// Change a draft.
-    #[oai(path = "/mailings/:id", method = "patch")]
-    async fn patch(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-        req: Json<MailingPatch>,
-    ) -> Result<Json<MailingBody>, PatchOne> {
-        let (access, id) = self.named(&auth, &id).await?;
-        let req = req.0;
-        let changes = MailingChanges {
-            audience: req.audience.map(Into::into),
-            subject: req.subject.map(Into::into),
-            body: req.body.map(Into::into),
-            reply_to: match req.reply_to {
-                poem_openapi::types::MaybeUndefined::Undefined => None,
-                poem_openapi::types::MaybeUndefined::Null => Some(None),
-                poem_openapi::types::MaybeUndefined::Value(v) => Some(Some(v)),
-            },
-        };
-        let mailing = self.state.mailings.change(&access, id, changes).await?;
-        Ok(Json(mailing.into()))
-    }
+        /// Change a draft.
+        #[oai(path = "/mailings/:id", method = "patch")]
+        async fn patch(
+            &self,
+            auth: BearerAuth,
+            id: Path<String>,
+            req: Json<MailingPatch>,
+        ) -> Result<Json<MailingBody>, PatchOne> {
+            let (access, id) = self.named(&auth, &id).await?;
+            let req = req.0;
+            let changes = MailingChanges {
+                audience: req.audience.map(Into::into),
+                subject: req.subject.map(Into::into),
+                body: req.body.map(Into::into),
+                reply_to: match req.reply_to {
+                    poem_openapi::types::MaybeUndefined::Undefined => None,
+                    poem_openapi::types::MaybeUndefined::Null => Some(None),
+                    poem_openapi::types::MaybeUndefined::Value(v) => Some(Some(v)),
+                },
+            };
+            let mailing = self.state.mailings.change(&access, id, changes).await?;
+            Ok(Json(mailing.into()))
+        }
 
-    /// Delete a draft.
-    #[oai(path = "/mailings/:id", method = "delete")]
-    async fn delete(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<
-        MailingDeleted,
-        Problems<(
-            Unauthorized,
-            Forbidden,
-            NotFound,
-            crate::http::problem::Conflict,
-        )>,
-    > {
-        let (access, id) = self.named(&auth, &id).await?;
-        self.state.mailings.delete(&access, id).await?;
-        Ok(MailingDeleted::Deleted)
-    }
+        /// Delete a draft.
+        #[oai(path = "/mailings/:id", method = "delete")]
+        async fn delete(
+            &self,
+            auth: BearerAuth,
+            id: Path<String>,
+        ) -> Result<
+            MailingDeleted,
+            Problems<(
+                Unauthorized,
+                Forbidden,
+                NotFound,
+                crate::http::problem::Conflict,
+            )>,
+        > {
+            let (access, id) = self.named(&auth, &id).await?;
+            self.state.mailings.delete(&access, id).await?;
+            Ok(MailingDeleted::Deleted)
+        }
 
-    /// Send the mailing as it stands to a member of its organisation, once in each
-    /// language, marked as a test.
-    #[oai(path = "/mailings/:id/test", method = "post")]
-    async fn test(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-        req: Json<TestRequest>,
-    ) -> Result<TestSent, ActOnOneWith> {
-        let (access, id) = self.named(&auth, &id).await?;
-        let emails = self
-            .state
-            .mailings
-            .send_test(&access, id, &req.0.email)
-            .await?;
-        Ok(TestSent::Accepted(Json(TestQueued {
-            emails: emails as u64,
-        })))
-    }
+        /// Send the mailing as it stands to a member of its organisation, once in each
+        /// language, marked as a test.
+        #[oai(path = "/mailings/:id/test", method = "post")]
+        async fn test(
+            &self,
+            auth: BearerAuth,
+            id: Path<String>,
+            req: Json<TestRequest>,
+        ) -> Result<TestSent, ActOnOneWith> {
+            let (access, id) = self.named(&auth, &id).await?;
+            let emails = self
+                .state
+                .mailings
+                .send_test(&access, id, &req.0.email)
+                .await?;
+            Ok(TestSent::Accepted(Json(TestQueued {
+                emails: emails as u64,
+            })))
+        }
 
-    /// Send now, or schedule at `at`.
-    #[oai(path = "/mailings/:id/send", method = "post")]
-    async fn send(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-        req: Json<Option<SendRequest>>,
-    ) -> Result<Json<MailingBody>, ActOnOneWith> {
-        let (access, id) = self.named(&auth, &id).await?;
-        let at = req.0.and_then(|r| r.at);
-        Ok(Json(
-            self.state.mailings.send(&access, id, at).await?.into(),
-        ))
-    }
+        /// Send now, or schedule at `at`.
+        #[oai(path = "/mailings/:id/send", method = "post")]
+        async fn send(
+            &self,
+            auth: BearerAuth,
+            id: Path<String>,
+            req: Json<Option<SendRequest>>,
+        ) -> Result<Json<MailingBody>, ActOnOneWith> {
+            let (access, id) = self.named(&auth, &id).await?;
+            let at = req.0.and_then(|r| r.at);
+            Ok(Json(
+                self.state.mailings.send(&access, id, at).await?.into(),
+            ))
+        }
 
-    /// Stop a scheduled mailing, or the rest of one sending.
-    #[oai(path = "/mailings/:id/cancel", method = "post")]
-    async fn cancel(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> Result<Json<MailingBody>, ActOnOne> {
-        let (access, id) = self.named(&auth, &id).await?;
-        Ok(Json(self.state.mailings.cancel(&access, id).await?.into()))
+        /// Stop a scheduled mailing, or the rest of one sending.
+        #[oai(path = "/mailings/:id/cancel", method = "post")]
+        async fn cancel(
+            &self,
+            auth: BearerAuth,
+            id: Path<String>,
+        ) -> Result<Json<MailingBody>, ActOnOne> {
+            let (access, id) = self.named(&auth, &id).await?;
+            Ok(Json(self.state.mailings.cancel(&access, id).await?.into()))
+        }
     }
 }
 

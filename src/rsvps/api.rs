@@ -1,21 +1,16 @@
 //! HTTP endpoints of RSVPs for organisers: attendees, the door, approval, check-in.
 
-use poem_openapi::{
-    ApiResponse, OpenApi,
-    param::{Header, Path, Query},
-    payload::Json,
-};
+use poem_openapi::{ApiResponse, param::Path, payload::Json};
 use uuid::Uuid;
 
 use super::{model::*, service};
 use crate::http::{
     ApiError, ApiTags, BearerAuth,
     auth::authenticate,
-    content::{cursor, named, reference},
-    csv::{JsonOrCsv, Sheet, wants_csv},
+    content::{organiser_api, reference},
+    csv::Sheet,
     instant,
-    page::Limit,
-    problem::{ActOnOne, ActOnOneWith, ListOfOne},
+    problem::{ActOnOne, ActOnOneWith},
 };
 use crate::state::AppState;
 use entity::event;
@@ -52,81 +47,67 @@ pub enum DoorRsvp {
     Updated(Json<Rsvp>),
 }
 
-#[OpenApi(tag = "ApiTags::Events")]
-impl RsvpsApi {
+organiser_api! {
+    RsvpsApi, "ApiTags::Events", rsvps of event::Entity;
+
     /// The event's attendees, for its organisers and co-hosts. JSON pages, or every
     /// attendee as CSV with `Accept: text/csv`.
-    #[oai(path = "/events/:id/rsvps", method = "get")]
-    async fn list(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-        #[oai(name = "Accept")] accept: Header<Option<String>>,
-        #[oai(default)] limit: Query<Limit>,
-        cursor: Query<Option<String>>,
-    ) -> Result<JsonOrCsv<AttendeePage>, ListOfOne> {
-        let (access, event) = named::<event::Entity>(&self.state.db, &auth, &id).await?;
-        let rsvps = &self.state.rsvps;
-        if wants_csv(accept.as_deref()) {
-            let items = rsvps.all_attendees(&access, &event).await?;
-            return Ok(JsonOrCsv::csv("attendees", &id, csv(&items)));
+    sheet list "/events/:id/rsvps" -> AttendeePage,
+        from attendees, all_attendees as "attendees" by csv;
+
+    {
+        /// Add someone to the event (at the door, or by phone): no deadline or approval
+        /// step applies, capacity does.
+        #[oai(path = "/events/:id/rsvps", method = "post")]
+        async fn add(
+            &self,
+            auth: BearerAuth,
+            id: Path<String>,
+            req: Json<DoorRsvpRequest>,
+        ) -> Result<DoorRsvp, ActOnOneWith> {
+            let access = authenticate(&self.state.db, &auth).await?;
+            let form = RsvpForm::try_from(&req.0).map_err(ApiError::invalid)?;
+            let event = reference::<event::Entity>(&id)?;
+            let checked_in = req.0.checked_in.unwrap_or(false);
+            let taken = self
+                .state
+                .rsvps
+                .add(&access, &event, form, checked_in)
+                .await?;
+            let url = &self.state.site.public_url;
+            Ok(match taken {
+                service::Taken::Created(rsvp) => DoorRsvp::Created(Json(Rsvp::of(rsvp, url))),
+                service::Taken::Changed(rsvp) => DoorRsvp::Updated(Json(Rsvp::of(rsvp, url))),
+                service::Taken::AlreadyAnswered(_) => {
+                    return Err(ApiError::internal(&service::RsvpError::WrongState(
+                        "an organiser's RSVP is never a repeat",
+                    ))
+                    .into());
+                }
+            })
         }
-        let cursor = self::cursor(cursor.as_deref())?;
-        let page = rsvps.attendees(&access, &event, *limit, cursor).await?;
-        Ok(JsonOrCsv::Json(AttendeePage::from(page)))
-    }
 
-    /// Add someone to the event (at the door, or by phone): no deadline or approval
-    /// step applies, capacity does.
-    #[oai(path = "/events/:id/rsvps", method = "post")]
-    async fn add(
-        &self,
-        auth: BearerAuth,
-        id: Path<String>,
-        req: Json<DoorRsvpRequest>,
-    ) -> Result<DoorRsvp, ActOnOneWith> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let form = RsvpForm::try_from(&req.0).map_err(ApiError::invalid)?;
-        let event = reference::<event::Entity>(&id)?;
-        let checked_in = req.0.checked_in.unwrap_or(false);
-        let taken = self
-            .state
-            .rsvps
-            .add(&access, &event, form, checked_in)
-            .await?;
-        let url = &self.state.site.public_url;
-        Ok(match taken {
-            service::Taken::Created(rsvp) => DoorRsvp::Created(Json(Rsvp::of(rsvp, url))),
-            service::Taken::Changed(rsvp) => DoorRsvp::Updated(Json(Rsvp::of(rsvp, url))),
-            service::Taken::AlreadyAnswered(_) => {
-                return Err(ApiError::internal(&service::RsvpError::WrongState(
-                    "an organiser's RSVP is never a repeat",
-                ))
-                .into());
-            }
-        })
-    }
+        /// Approve an RSVP awaiting approval: it goes if seats are free, else joins the
+        /// waitlist (409 when full without one).
+        #[oai(path = "/rsvps/:id/approve", method = "post")]
+        async fn approve(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ActOnOne> {
+            let access = authenticate(&self.state.db, &auth).await?;
+            Ok(Json(self.state.rsvps.approve(&access, id.0).await?.into()))
+        }
 
-    /// Approve an RSVP awaiting approval: it goes if seats are free, else joins the
-    /// waitlist (409 when full without one).
-    #[oai(path = "/rsvps/:id/approve", method = "post")]
-    async fn approve(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(self.state.rsvps.approve(&access, id.0).await?.into()))
-    }
+        /// Decline an RSVP; seats it held go to the waitlist.
+        #[oai(path = "/rsvps/:id/decline", method = "post")]
+        async fn decline(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ActOnOne> {
+            let access = authenticate(&self.state.db, &auth).await?;
+            Ok(Json(self.state.rsvps.decline(&access, id.0).await?.into()))
+        }
 
-    /// Decline an RSVP; seats it held go to the waitlist.
-    #[oai(path = "/rsvps/:id/decline", method = "post")]
-    async fn decline(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(self.state.rsvps.decline(&access, id.0).await?.into()))
-    }
-
-    /// Check someone in at the door.
-    #[oai(path = "/rsvps/:id/check-in", method = "post")]
-    async fn check_in(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ActOnOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(self.state.rsvps.check_in(&access, id.0).await?.into()))
+        /// Check someone in at the door.
+        #[oai(path = "/rsvps/:id/check-in", method = "post")]
+        async fn check_in(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<Attendee>, ActOnOne> {
+            let access = authenticate(&self.state.db, &auth).await?;
+            Ok(Json(self.state.rsvps.check_in(&access, id.0).await?.into()))
+        }
     }
 }
 

@@ -1,19 +1,11 @@
 //! HTTP endpoints of supporters, for organisers who may see personal data.
 
-use poem_openapi::{
-    ApiResponse, OpenApi,
-    param::{Path, Query},
-    payload::Json,
-};
+use poem_openapi::{ApiResponse, param::Path, payload::Json};
 use uuid::Uuid;
 
 use super::model::*;
 use crate::http::{
-    ApiTags, BearerAuth, Problems,
-    auth::authenticate,
-    content::cursor,
-    page::Limit,
-    problem::{Forbidden, ReadOne, Unauthorized, Unprocessable},
+    ApiTags, BearerAuth, auth::authenticate, content::organiser_api, problem::ReadOne,
 };
 use crate::state::AppState;
 
@@ -38,53 +30,41 @@ pub enum Erased {
     Erased,
 }
 
-#[OpenApi(tag = "ApiTags::Supporters")]
-impl SupportersApi {
+organiser_api! {
+    SupportersApi, "ApiTags::Supporters", supporters;
+
     /// Supporters who acted for your organisations, newest first; `email` finds one.
-    #[oai(path = "/supporters", method = "get")]
-    async fn list(
-        &self,
-        auth: BearerAuth,
+    list "/supporters" -> SupporterPage, by
         /// An address, compared without regard to case.
-        email: Query<Option<String>>,
-        #[oai(default)] limit: Query<Limit>,
-        cursor: Query<Option<String>>,
-    ) -> Result<Json<SupporterPage>, Problems<(Unauthorized, Forbidden, Unprocessable)>> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let cursor = self::cursor(cursor.as_deref())?;
-        let page = self
-            .state
-            .supporters
-            .list(&access, email.as_deref(), *limit, cursor)
-            .await?;
-        Ok(Json(SupporterPage::from(page)))
-    }
+        email;
 
-    /// A supporter with their RSVPs to your organisations' events.
-    #[oai(path = "/supporters/:id", method = "get")]
-    async fn get(
-        &self,
-        auth: BearerAuth,
-        id: Path<Uuid>,
-    ) -> Result<Json<SupporterDetail>, ReadOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        Ok(Json(self.state.supporters.get(&access, id.0).await?.into()))
-    }
+    {
+        /// A supporter with their RSVPs to your organisations' events.
+        #[oai(path = "/supporters/:id", method = "get")]
+        async fn get(
+            &self,
+            auth: BearerAuth,
+            id: Path<Uuid>,
+        ) -> Result<Json<SupporterDetail>, ReadOne> {
+            let access = authenticate(&self.state.db, &auth).await?;
+            Ok(Json(self.state.supporters.get(&access, id.0).await?.into()))
+        }
 
-    /// Everything your organisations hold about a supporter (a subject access request).
-    #[oai(path = "/supporters/:id/export", method = "get")]
-    async fn export(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Exported, ReadOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        let export = self.state.supporters.export(&access, id.0).await?.into();
-        let disposition = format!("attachment; filename=\"supporter-{}.json\"", id.0);
-        Ok(Exported::Export(Json(export), disposition))
-    }
+        /// Everything your organisations hold about a supporter (a subject access request).
+        #[oai(path = "/supporters/:id/export", method = "get")]
+        async fn export(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Exported, ReadOne> {
+            let access = authenticate(&self.state.db, &auth).await?;
+            let export = self.state.supporters.export(&access, id.0).await?.into();
+            let disposition = format!("attachment; filename=\"supporter-{}.json\"", id.0);
+            Ok(Exported::Export(Json(export), disposition))
+        }
 
-    /// Erase a supporter's personal data. RSVP counts and totals stay as they were.
-    #[oai(path = "/supporters/:id", method = "delete")]
-    async fn erase(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Erased, ReadOne> {
-        let access = authenticate(&self.state.db, &auth).await?;
-        self.state.supporters.erase(&access, id.0).await?;
-        Ok(Erased::Erased)
+        /// Erase a supporter's personal data. RSVP counts and totals stay as they were.
+        #[oai(path = "/supporters/:id", method = "delete")]
+        async fn erase(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Erased, ReadOne> {
+            let access = authenticate(&self.state.db, &auth).await?;
+            self.state.supporters.erase(&access, id.0).await?;
+            Ok(Erased::Erased)
+        }
     }
 }
