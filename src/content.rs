@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, PrimaryKeyTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -372,6 +372,86 @@ pub fn slug_refusal(e: DbErr, asked: Option<Slug>) -> ContentError {
     match asked {
         Some(slug) if is_unique_violation(&e) => ContentError::SlugTaken(slug),
         _ => ContentError::Db(e),
+    }
+}
+
+/// A row of the content a [`Service`] keeps.
+pub type Row<S> = <<S as Service>::Entity as EntityTrait>::Model;
+
+/// A capability's service of one kind of content (petitions, fundraisers,
+/// campaigns): it says how a row is shown (with the slugs it names, its totals …),
+/// and so gives its organisers the same reads of every kind: a row found for an
+/// action, a page of the list, one row.
+pub trait Service: Sync {
+    type Entity: Owned;
+    /// A row as the capability shows it.
+    type Item: Send;
+    /// The capability's error, which each refusal here becomes.
+    type Error: From<ContentError> + From<DbErr> + Send;
+    /// Which way the organisers' list runs.
+    const ORDER: Order = Order::NewestFirst;
+
+    fn db(&self) -> &DatabaseConnection;
+
+    /// Rows as shown, read further all at once (one query for all, not one a row).
+    fn show(
+        &self,
+        rows: Vec<Row<Self>>,
+    ) -> impl Future<Output = Result<Vec<Self::Item>, DbErr>> + Send;
+
+    /// A row an organiser may act on with at least `role` (see [`find_for`]).
+    fn find_for(
+        &self,
+        access: &Access,
+        reference: &PublicRef,
+        role: Role,
+    ) -> impl Future<Output = Result<Row<Self>, ContentError>> + Send
+    where
+        Uuid: Into<<<Self::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    {
+        find_for::<Self::Entity>(self.db(), access, reference, role)
+    }
+
+    /// One row as shown.
+    fn one(&self, row: Row<Self>) -> impl Future<Output = Result<Self::Item, Self::Error>> + Send {
+        async move {
+            self.show(vec![row])
+                .await?
+                .pop()
+                .ok_or_else(|| ContentError::NotFound(<Self::Entity as Owned>::NOUN).into())
+        }
+    }
+
+    /// One page of the content of the organiser's organisations, in [`Self::ORDER`].
+    fn list(
+        &self,
+        access: &Access,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> impl Future<Output = Result<Page<Self::Item>, Self::Error>> + Send {
+        async move {
+            Ok(
+                list::<Self::Entity, _, _>(self.db(), access, Self::ORDER, limit, cursor, |rows| {
+                    self.show(rows)
+                })
+                .await?,
+            )
+        }
+    }
+
+    /// One row, for a member of its organisation.
+    fn get(
+        &self,
+        access: &Access,
+        reference: &PublicRef,
+    ) -> impl Future<Output = Result<Self::Item, Self::Error>> + Send
+    where
+        Uuid: Into<<<Self::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    {
+        async move {
+            let row = self.find_for(access, reference, Role::Viewer).await?;
+            self.one(row).await
+        }
     }
 }
 

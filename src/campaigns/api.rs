@@ -7,6 +7,7 @@ use poem_openapi::{
 };
 
 use super::model::*;
+use crate::content::Service as _;
 use crate::http::{
     ApiTags, BearerAuth, Problems,
     auth::authenticate,

@@ -18,7 +18,9 @@ use super::service::{
     Fundraisers, find_public,
 };
 use crate::access::{Access, Role};
-use crate::content::{self, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
+use crate::content::{
+    self, Checks, ContentError, Cursor, Invalid, Limit, Order, Page, Service as _,
+};
 use crate::domain::{
     Currency, Email, InvalidField, Locale, Money, PublicRef, Refusal, optional_text, required_text,
 };

@@ -12,9 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::access::{Access, Role};
-use crate::content::{
-    self, Change, Checks, ContentError, Cursor, InCampaign, Invalid, Limit, Order, Page,
-};
+use crate::content::{self, Change, Checks, ContentError, InCampaign, Invalid, Limit, Service};
 use crate::domain::{Currency, InvalidField, Money, PublicRef, Refusal};
 use crate::email::Site;
 use crate::payments::{Payments, StripeError};
@@ -329,34 +327,6 @@ impl Fundraisers {
         self.one(row).await
     }
 
-    /// The fundraisers of the organiser's organisations, newest first.
-    pub async fn list(
-        &self,
-        access: &Access,
-        limit: Limit,
-        cursor: Option<Cursor>,
-    ) -> Result<Page<Fundraiser>, FundraiserError> {
-        Ok(content::list::<fundraiser::Entity, _, _>(
-            &self.db,
-            access,
-            Order::NewestFirst,
-            limit,
-            cursor,
-            |rows| self.with_totals(rows),
-        )
-        .await?)
-    }
-
-    /// One fundraiser, for a member of its organisation.
-    pub async fn get(
-        &self,
-        access: &Access,
-        fundraiser: &PublicRef,
-    ) -> Result<Fundraiser, FundraiserError> {
-        let row = self.find_for(access, fundraiser, Role::Viewer).await?;
-        self.one(row).await
-    }
-
     /// Change a fundraiser. A new goal currency brings that currency's default limits,
     /// unless the change sets them too.
     pub async fn change(
@@ -483,7 +453,7 @@ impl Fundraisers {
             .order_by_desc(fundraiser::Column::Id)
             .all(&self.db)
             .await?;
-        self.with_totals(rows).await
+        self.show(rows).await
     }
 
     async fn open_where(
@@ -499,7 +469,7 @@ impl Fundraisers {
             query = query.filter(fundraiser::Column::CampaignId.eq(campaign_id));
         }
         let rows = query.all(&self.db).await?;
-        self.with_totals(rows).await
+        self.show(rows).await
     }
 
     /// An organisation's fundraisers, newest first, for its members (the console's
@@ -512,7 +482,7 @@ impl Fundraisers {
         let rows = content::of_organisation::<fundraiser::Entity>(access, organisation_id)?
             .all(&self.db)
             .await?;
-        Ok(self.with_totals(rows).await?)
+        Ok(self.show(rows).await?)
     }
 
     /// A fundraiser of this organisation, for its members; another organisation's is
@@ -531,25 +501,19 @@ impl Fundraisers {
             Err(e) => Err(e),
         }
     }
+}
 
-    pub(super) async fn find_for(
-        &self,
-        access: &Access,
-        fundraiser: &PublicRef,
-        role: Role,
-    ) -> Result<fundraiser::Model, ContentError> {
-        content::find_for::<fundraiser::Entity>(&self.db, access, fundraiser, role).await
-    }
+impl content::Service for Fundraisers {
+    type Entity = fundraiser::Entity;
+    type Item = Fundraiser;
+    type Error = FundraiserError;
 
-    async fn one(&self, row: fundraiser::Model) -> Result<Fundraiser, FundraiserError> {
-        self.with_totals(vec![row])
-            .await?
-            .pop()
-            .ok_or(ContentError::NotFound("fundraiser").into())
+    fn db(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     /// Each fundraiser with its owner's and campaign's slugs and its totals.
-    async fn with_totals(&self, rows: Vec<fundraiser::Model>) -> Result<Vec<Fundraiser>, DbErr> {
+    async fn show(&self, rows: Vec<fundraiser::Model>) -> Result<Vec<Fundraiser>, DbErr> {
         let db = &self.db;
         let orgs = content::slugs::<entity::organisation::Entity>(
             db,

@@ -16,7 +16,7 @@ use super::intake::{self, Intake};
 use super::published::PublicPetitions;
 use crate::access::{Access, Role};
 use crate::content::{
-    self, Change, Checks, ContentError, Cursor, InCampaign, Invalid, Limit, Order, Page,
+    self, Change, Checks, ContentError, Cursor, InCampaign, Invalid, Limit, Order, Page, Service,
 };
 use crate::domain::{
     Country, Email, InvalidField, Locale, PublicRef, optional_text, required_text,
@@ -329,34 +329,6 @@ impl Petitions {
         self.one(row).await
     }
 
-    /// The petitions of the organiser's organisations, newest first.
-    pub async fn list(
-        &self,
-        access: &Access,
-        limit: Limit,
-        cursor: Option<Cursor>,
-    ) -> Result<Page<Petition>, PetitionError> {
-        Ok(content::list::<petition::Entity, _, _>(
-            &self.db,
-            access,
-            Order::NewestFirst,
-            limit,
-            cursor,
-            |rows| self.named(rows),
-        )
-        .await?)
-    }
-
-    /// One petition, for a member of its organisation.
-    pub async fn get(
-        &self,
-        access: &Access,
-        petition: &PublicRef,
-    ) -> Result<Petition, PetitionError> {
-        let row = self.find_for(access, petition, Role::Viewer).await?;
-        self.one(row).await
-    }
-
     /// Change a petition; fields left as they are stay so. Its signature settings
     /// may change while it is open; its count never changes here.
     pub async fn change(
@@ -601,7 +573,7 @@ impl Petitions {
             .into_iter()
             .filter(|p| status_at(p, now) == PetitionStatus::Open)
             .collect();
-        self.named(rows).await
+        self.show(rows).await
     }
 
     /// An organisation's petitions, newest first, for its members: by status (as
@@ -624,7 +596,7 @@ impl Petitions {
             .into_iter()
             .filter(|p| status.is_none_or(|s| status_at(p, now) == s))
             .collect();
-        Ok(self.named(rows).await?)
+        Ok(self.show(rows).await?)
     }
 
     /// Petitions open for signatures anywhere, newest first (for the home page).
@@ -641,7 +613,7 @@ impl Petitions {
             .limit(limit.get())
             .all(&self.db)
             .await?;
-        self.named(rows).await
+        self.show(rows).await
     }
 
     /// Confirmed signers who chose to be shown, newest first.
@@ -777,26 +749,20 @@ impl Petitions {
             confirmed: row.status == SignatureState::Confirmed,
         }))
     }
+}
 
-    pub(super) async fn find_for(
-        &self,
-        access: &Access,
-        petition: &PublicRef,
-        role: Role,
-    ) -> Result<petition::Model, ContentError> {
-        content::find_for::<petition::Entity>(&self.db, access, petition, role).await
-    }
+impl content::Service for Petitions {
+    type Entity = petition::Entity;
+    type Item = Petition;
+    type Error = PetitionError;
 
-    async fn one(&self, row: petition::Model) -> Result<Petition, PetitionError> {
-        self.named(vec![row])
-            .await?
-            .pop()
-            .ok_or_else(PetitionError::not_found)
+    fn db(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     /// Each petition with the slugs of its organisation and campaign, in one query
     /// for each.
-    async fn named(&self, rows: Vec<petition::Model>) -> Result<Vec<Petition>, DbErr> {
+    async fn show(&self, rows: Vec<petition::Model>) -> Result<Vec<Petition>, DbErr> {
         let campaigns = content::slugs::<entity::campaign::Entity>(
             &self.db,
             rows.iter().filter_map(|p| p.campaign_id),
