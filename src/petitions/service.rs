@@ -477,7 +477,7 @@ impl Petitions {
     }
 
     /// A page of a petition's signatures, for its organisers: every status, oldest
-    /// first.
+    /// first (a review that looks for nothing in particular).
     pub async fn signatures(
         &self,
         access: &Access,
@@ -485,10 +485,8 @@ impl Petitions {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Signer>, PetitionError> {
-        let petition = self.find_for(access, petition, Role::Organiser).await?;
-        let query = signature::Entity::find().filter(signature::Column::PetitionId.eq(petition.id));
-        let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor).await?;
-        Ok(page.read(|rows| self.signers(rows)).await?)
+        let every = super::review::SignatureQuery::default();
+        self.review(access, petition, &every, limit, cursor).await
     }
 
     /// Every signature of a petition, for its organisers, oldest first.
@@ -731,15 +729,14 @@ impl Petitions {
 
     /// What the confirmation page shows before the click, if the link is good.
     pub async fn confirmation(&self, token: &str) -> Result<Option<Confirmation>, DbErr> {
-        let Some(id) = links::verify(&self.site.secret, CONFIRM, token) else {
-            return Ok(None);
-        };
-        let Some(row) = signature::Entity::find_by_id(id).one(&self.db).await? else {
-            return Ok(None);
-        };
-        let Some(petition) = petition::Entity::find_by_id(row.petition_id)
-            .one(&self.db)
-            .await?
+        let Some((row, petition)) = links::linked::<signature::Entity, petition::Entity>(
+            &self.db,
+            &self.site.secret,
+            CONFIRM,
+            token,
+            |row| row.petition_id,
+        )
+        .await?
         else {
             return Ok(None);
         };
