@@ -439,6 +439,28 @@ pub trait Service: Sync {
         }
     }
 
+    /// Move a row an organiser may change to the status `to` (see [`move_to`]): the
+    /// row as shown, and whether it moved (what the public sees changed).
+    fn move_row(
+        &self,
+        access: &Access,
+        reference: &PublicRef,
+        to: <Self::Entity as Lifecycle>::Status,
+        refusal: impl FnOnce(<Self::Entity as Lifecycle>::Status) -> Option<Self::Error> + Send,
+    ) -> impl Future<Output = Result<(Self::Item, bool), Self::Error>> + Send
+    where
+        Self::Entity: Lifecycle,
+        Row<Self>: IntoActiveModel<<Self::Entity as EntityTrait>::ActiveModel>,
+        <Self::Entity as EntityTrait>::ActiveModel: Send,
+        Uuid: Into<<<Self::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    {
+        async move {
+            let row = self.find_for(access, reference, Role::Organiser).await?;
+            let (row, moved) = move_to::<Self::Entity, _>(self.db(), row, to, refusal).await?;
+            Ok((self.one(row).await?, moved))
+        }
+    }
+
     /// One row, for a member of its organisation.
     fn get(
         &self,

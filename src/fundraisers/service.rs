@@ -407,19 +407,14 @@ impl Fundraisers {
         fundraiser: &PublicRef,
         status: FundraiserStatus,
     ) -> Result<Fundraiser, FundraiserError> {
-        let row = self.find_for(access, fundraiser, Role::Organiser).await?;
-        let (row, _) = content::move_to::<fundraiser::Entity, FundraiserError>(
-            &self.db,
-            row,
-            status,
-            |from| {
+        let (fundraiser, _) = self
+            .move_row(access, fundraiser, status, |from| {
                 (from == FundraiserStatus::Draft && status == FundraiserStatus::Closed).then_some(
                     FundraiserError::WrongState("a draft cannot be closed; publish it first"),
                 )
-            },
-        )
-        .await?;
-        self.one(row).await
+            })
+            .await?;
+        Ok(fundraiser)
     }
 
     /// A fundraiser anyone may see: any but a draft.

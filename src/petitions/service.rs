@@ -406,8 +406,7 @@ impl Petitions {
         access: &Access,
         petition: &PublicRef,
     ) -> Result<Petition, PetitionError> {
-        let row = self.find_for(access, petition, Role::Organiser).await?;
-        self.move_to(row, PetitionStatus::Open, |from| match from {
+        self.move_to(access, petition, PetitionStatus::Open, |from| match from {
             PetitionStatus::Draft => None,
             _ => Some(NotNow::ClosedCannotReopen),
         })
@@ -420,12 +419,16 @@ impl Petitions {
         access: &Access,
         petition: &PublicRef,
     ) -> Result<Petition, PetitionError> {
-        let row = self.find_for(access, petition, Role::Organiser).await?;
-        self.move_to(row, PetitionStatus::Closed, |from| match from {
-            PetitionStatus::Open => None,
-            PetitionStatus::Draft => Some(NotNow::DraftCannotClose),
-            _ => Some(NotNow::Delivered),
-        })
+        self.move_to(
+            access,
+            petition,
+            PetitionStatus::Closed,
+            |from| match from {
+                PetitionStatus::Open => None,
+                PetitionStatus::Draft => Some(NotNow::DraftCannotClose),
+                _ => Some(NotNow::Delivered),
+            },
+        )
         .await
     }
 
@@ -461,19 +464,20 @@ impl Petitions {
     /// where it is.
     async fn move_to(
         &self,
-        row: petition::Model,
+        access: &Access,
+        petition: &PublicRef,
         to: PetitionStatus,
-        refusal: impl FnOnce(PetitionStatus) -> Option<NotNow>,
+        refusal: impl FnOnce(PetitionStatus) -> Option<NotNow> + Send,
     ) -> Result<Petition, PetitionError> {
-        let (row, moved) =
-            content::move_to::<petition::Entity, PetitionError>(&self.db, row, to, |from| {
+        let (petition, moved) = self
+            .move_row(access, petition, to, |from| {
                 refusal(from).map(PetitionError::WrongState)
             })
             .await?;
         if moved {
             public_changed();
         }
-        self.one(row).await
+        Ok(petition)
     }
 
     /// A page of a petition's signatures, for its organisers: every status, oldest
