@@ -182,6 +182,47 @@ macro_rules! in_campaign {
 
 in_campaign!(petition, fundraiser);
 
+/// A change to content of one kind, among whose fields are those petitions and
+/// fundraisers share: `slug`, `title`, `language` and `campaign`.
+pub trait AsksCommon {
+    /// What it asks of the shared fields, checked by [`Checks::common_change`] and
+    /// taken out of it.
+    fn common_change(
+        &mut self,
+        checks: &mut Checks,
+        db: &DatabaseConnection,
+        organisation_id: Uuid,
+    ) -> impl Future<Output = Result<CommonChange, DbErr>> + Send;
+}
+
+/// Implements [`AsksCommon`] for changes with the fields `slug`, `title`,
+/// `language` and `campaign`.
+macro_rules! asks_common {
+    ($changes:ty) => {
+        impl $crate::content::AsksCommon for $changes {
+            fn common_change(
+                &mut self,
+                checks: &mut $crate::content::Checks,
+                db: &sea_orm::DatabaseConnection,
+                organisation_id: uuid::Uuid,
+            ) -> impl Future<Output = Result<$crate::content::CommonChange, sea_orm::DbErr>> + Send
+            {
+                use std::mem::take;
+                checks.common_change(
+                    db,
+                    organisation_id,
+                    take(&mut self.slug),
+                    take(&mut self.title),
+                    take(&mut self.language),
+                    take(&mut self.campaign),
+                )
+            }
+        }
+    };
+}
+
+pub(crate) use asks_common;
+
 /// Why content could not be read or changed. Capabilities wrap it in their own
 /// errors; the HTTP layer gives each variant its status.
 #[derive(Debug, thiserror::Error)]
@@ -378,6 +419,9 @@ pub fn slug_refusal(e: DbErr, asked: Option<Slug>) -> ContentError {
 /// A row of the content a [`Service`] keeps.
 pub type Row<S> = <<S as Service>::Entity as EntityTrait>::Model;
 
+/// A row of the content a [`Service`] keeps, as it is being changed.
+type Active<S> = <<S as Service>::Entity as EntityTrait>::ActiveModel;
+
 /// A capability's service of one kind of content (petitions, fundraisers,
 /// campaigns): it says how a row is shown (with the slugs it names, its totals …),
 /// and so gives its organisers the same reads of every kind: a row found for an
@@ -436,6 +480,46 @@ pub trait Service: Sync {
                 })
                 .await?,
             )
+        }
+    }
+
+    /// Change a row an organiser may change: the fields petitions and fundraisers
+    /// share, and its kind's own, which `own` checks and sets. Every refusal is
+    /// named in one answer with those `refused` before; nothing is written unless
+    /// all are good, and a slug another row has is refused. The row as shown.
+    fn change_row<C: AsksCommon + Send>(
+        &self,
+        access: &Access,
+        reference: &PublicRef,
+        mut changes: C,
+        refused: Vec<InvalidField>,
+        own: impl FnOnce(C, &Row<Self>, &mut Checks, &mut Active<Self>) + Send,
+    ) -> impl Future<Output = Result<Self::Item, Self::Error>> + Send
+    where
+        Self::Entity: Lifecycle,
+        Row<Self>: IntoActiveModel<Active<Self>>,
+        Active<Self>: InCampaign + sea_orm::ActiveModelBehavior + Send,
+        Uuid: Into<<<Self::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    {
+        async move {
+            let row = self.find_for(access, reference, Role::Organiser).await?;
+            let owner = <Self::Entity as Owned>::owner(&row);
+            let mut checks = Checks::from(refused);
+            let common = changes.common_change(&mut checks, self.db(), owner).await?;
+            let slug = common.slug.clone();
+            let mut active = row.clone().into_active_model();
+            active.set_common(common);
+            own(changes, &row, &mut checks, &mut active);
+            checks.finish().map_err(ContentError::from)?;
+            active.set(
+                <Self::Entity as Lifecycle>::UPDATED_AT,
+                chrono::Utc::now().into(),
+            );
+            let row = active
+                .update(self.db())
+                .await
+                .map_err(|e| slug_refusal(e, slug))?;
+            self.one(row).await
         }
     }
 

@@ -6,13 +6,13 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, sea_query::Expr,
 };
 use uuid::Uuid;
 
-use crate::access::{Access, Role};
-use crate::content::{self, Change, Checks, ContentError, InCampaign, Invalid, Limit, Service};
+use crate::access::Access;
+use crate::content::{self, Change, Checks, ContentError, Invalid, Limit, Service};
 use crate::domain::{Currency, InvalidField, Money, PublicRef, Refusal};
 use crate::email::Site;
 use crate::payments::{Payments, StripeError};
@@ -207,6 +207,8 @@ pub struct FundraiserChanges {
     pub max_amount: Change<i64>,
 }
 
+content::asks_common!(FundraiserChanges);
+
 /// A fundraiser with what its gifts add up to.
 #[derive(Debug, Clone)]
 pub struct Fundraiser {
@@ -348,54 +350,42 @@ impl Fundraisers {
         changes: FundraiserChanges,
         refused: Vec<InvalidField>,
     ) -> Result<Fundraiser, FundraiserError> {
-        let row = self.find_for(access, fundraiser, Role::Organiser).await?;
-        let mut active: fundraiser::ActiveModel = row.clone().into();
-        let mut checks = Checks::from(refused);
-        let common = checks
-            .common_change(
-                &self.db,
-                row.organisation_id,
-                changes.slug,
-                changes.title,
-                changes.language,
-                changes.campaign,
-            )
-            .await?;
-        let slug = common.slug.clone();
-        active.set_common(common);
-        if let Some(description) = checks.text("description", changes.description, DESCRIPTION_MAX)
-        {
-            active.description = Set(description);
-        }
-        let mut limits = Limits::of(&row);
-        if let Some(goal) = checks.required("goal", changes.goal, |g| g.parse("goal")) {
-            if goal.currency() != row.currency {
-                limits = Limits::default_for(goal.currency());
-            }
-            active.goal_amount = Set(goal.minor());
-            active.currency = Set(goal.currency());
-        }
-        let min = checks.check(changes.min_amount.required("min_amount"));
-        let max = checks.check(changes.max_amount.required("max_amount"));
-        let suggested = changes
-            .suggested_amounts
-            .optional()
-            .map_or(limits.suggested.clone(), Option::unwrap_or_default);
-        if let Some(limits) = Limits::check(
-            min.flatten().unwrap_or(limits.min),
-            max.flatten().unwrap_or(limits.max),
-            suggested,
-            &mut checks,
-        ) {
-            limits.set(&mut active);
-        }
-        checks.finish()?;
-        active.updated_at = Set(Utc::now());
-        let updated = active
-            .update(&self.db)
-            .await
-            .map_err(|e| content::slug_refusal(e, slug))?;
-        self.one(updated).await
+        self.change_row(
+            access,
+            fundraiser,
+            changes,
+            refused,
+            |changes, row, checks, active| {
+                if let Some(description) =
+                    checks.text("description", changes.description, DESCRIPTION_MAX)
+                {
+                    active.description = Set(description);
+                }
+                let mut limits = Limits::of(row);
+                if let Some(goal) = checks.required("goal", changes.goal, |g| g.parse("goal")) {
+                    if goal.currency() != row.currency {
+                        limits = Limits::default_for(goal.currency());
+                    }
+                    active.goal_amount = Set(goal.minor());
+                    active.currency = Set(goal.currency());
+                }
+                let min = checks.check(changes.min_amount.required("min_amount"));
+                let max = checks.check(changes.max_amount.required("max_amount"));
+                let suggested = changes
+                    .suggested_amounts
+                    .optional()
+                    .map_or(limits.suggested.clone(), Option::unwrap_or_default);
+                if let Some(limits) = Limits::check(
+                    min.flatten().unwrap_or(limits.min),
+                    max.flatten().unwrap_or(limits.max),
+                    suggested,
+                    checks,
+                ) {
+                    limits.set(active);
+                }
+            },
+        )
+        .await
     }
 
     /// Open a fundraiser for donations (a draft, or a closed appeal opening again), or

@@ -16,7 +16,7 @@ use super::intake::{self, Intake};
 use super::published::PublicPetitions;
 use crate::access::{Access, Role};
 use crate::content::{
-    self, Change, Checks, ContentError, Cursor, InCampaign, Invalid, Limit, Order, Page, Service,
+    self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page, Service,
 };
 use crate::domain::{
     Country, Email, InvalidField, Locale, PublicRef, optional_text, required_text,
@@ -214,6 +214,8 @@ pub struct PetitionChanges {
     pub fields: Change<FieldRules>,
 }
 
+content::asks_common!(PetitionChanges);
+
 /// The handing over of a petition to its target.
 #[derive(Debug, Clone, Default)]
 pub struct Delivery {
@@ -337,67 +339,50 @@ impl Petitions {
         petition: &PublicRef,
         changes: PetitionChanges,
     ) -> Result<Petition, PetitionError> {
-        let row = self.find_for(access, petition, Role::Organiser).await?;
-        let mut checks = Checks::default();
-        let common = checks
-            .common_change(
-                &self.db,
-                row.organisation_id,
-                changes.slug,
-                changes.title,
-                changes.language,
-                changes.campaign,
+        let petition = self
+            .change_row(
+                access,
+                petition,
+                changes,
+                Vec::new(),
+                |changes, _, checks, active| {
+                    let target = checks.required("target", changes.target, |t| {
+                        required_text("target", &t, TARGET_MAX)
+                    });
+                    if let Some(target) = target {
+                        active.target = Set(target);
+                    }
+                    if let Some(body) = checks.text("body", changes.body, BODY_MAX) {
+                        active.body = Set(body);
+                    }
+                    let goal = match changes.goal.optional() {
+                        None => None,
+                        Some(g) => checks.check(g.map(check_goal).transpose()),
+                    };
+                    if let Some(goal) = goal {
+                        active.goal = Set(goal);
+                    }
+                    if let Some(closes_at) = changes.closes_at.optional() {
+                        active.closes_at = Set(closes_at);
+                    }
+                    let required = changes
+                        .require_confirmation
+                        .required("require_confirmation");
+                    if let Some(required) = checks.check(required).flatten() {
+                        active.require_confirmation = Set(required);
+                    }
+                    if let Some(fields) = checks.check(changes.fields.required("fields")).flatten()
+                    {
+                        active.field_affiliation = Set(fields.affiliation);
+                        active.field_postal_code = Set(fields.postal_code);
+                        active.field_country = Set(fields.country);
+                        active.field_comment = Set(fields.comment);
+                    }
+                },
             )
             .await?;
-        let target = checks.required("target", changes.target, |t| {
-            required_text("target", &t, TARGET_MAX)
-        });
-        let body = checks.text("body", changes.body, BODY_MAX);
-        let goal = match changes.goal.optional() {
-            None => None,
-            Some(g) => checks.check(g.map(check_goal).transpose()),
-        };
-        let require_confirmation = checks
-            .check(
-                changes
-                    .require_confirmation
-                    .required("require_confirmation"),
-            )
-            .flatten();
-        let fields = checks.check(changes.fields.required("fields")).flatten();
-        checks.finish()?;
-
-        let slug = common.slug.clone();
-        let mut active: petition::ActiveModel = row.into();
-        active.set_common(common);
-        if let Some(target) = target {
-            active.target = Set(target);
-        }
-        if let Some(body) = body {
-            active.body = Set(body);
-        }
-        if let Some(goal) = goal {
-            active.goal = Set(goal);
-        }
-        if let Some(closes_at) = changes.closes_at.optional() {
-            active.closes_at = Set(closes_at);
-        }
-        if let Some(required) = require_confirmation {
-            active.require_confirmation = Set(required);
-        }
-        if let Some(fields) = fields {
-            active.field_affiliation = Set(fields.affiliation);
-            active.field_postal_code = Set(fields.postal_code);
-            active.field_country = Set(fields.country);
-            active.field_comment = Set(fields.comment);
-        }
-        active.updated_at = Set(Utc::now());
-        let row = active
-            .update(&self.db)
-            .await
-            .map_err(|e| content::slug_refusal(e, slug))?;
         public_changed();
-        self.one(row).await
+        Ok(petition)
     }
 
     /// Open a draft for signatures. Publishing twice changes nothing.
