@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, PrimaryKeyTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -181,6 +181,47 @@ macro_rules! in_campaign {
 }
 
 in_campaign!(petition, fundraiser);
+
+/// A change to content of one kind, among whose fields are those petitions and
+/// fundraisers share: `slug`, `title`, `language` and `campaign`.
+pub trait AsksCommon {
+    /// What it asks of the shared fields, checked by [`Checks::common_change`] and
+    /// taken out of it.
+    fn common_change(
+        &mut self,
+        checks: &mut Checks,
+        db: &DatabaseConnection,
+        organisation_id: Uuid,
+    ) -> impl Future<Output = Result<CommonChange, DbErr>> + Send;
+}
+
+/// Implements [`AsksCommon`] for changes with the fields `slug`, `title`,
+/// `language` and `campaign`.
+macro_rules! asks_common {
+    ($changes:ty) => {
+        impl $crate::content::AsksCommon for $changes {
+            fn common_change(
+                &mut self,
+                checks: &mut $crate::content::Checks,
+                db: &sea_orm::DatabaseConnection,
+                organisation_id: uuid::Uuid,
+            ) -> impl Future<Output = Result<$crate::content::CommonChange, sea_orm::DbErr>> + Send
+            {
+                use std::mem::take;
+                checks.common_change(
+                    db,
+                    organisation_id,
+                    take(&mut self.slug),
+                    take(&mut self.title),
+                    take(&mut self.language),
+                    take(&mut self.campaign),
+                )
+            }
+        }
+    };
+}
+
+pub(crate) use asks_common;
 
 /// Why content could not be read or changed. Capabilities wrap it in their own
 /// errors; the HTTP layer gives each variant its status.
@@ -372,6 +413,151 @@ pub fn slug_refusal(e: DbErr, asked: Option<Slug>) -> ContentError {
     match asked {
         Some(slug) if is_unique_violation(&e) => ContentError::SlugTaken(slug),
         _ => ContentError::Db(e),
+    }
+}
+
+/// A row of the content a [`Service`] keeps.
+pub type Row<S> = <<S as Service>::Entity as EntityTrait>::Model;
+
+/// A row of the content a [`Service`] keeps, as it is being changed.
+type Active<S> = <<S as Service>::Entity as EntityTrait>::ActiveModel;
+
+/// A capability's service of one kind of content (petitions, fundraisers,
+/// campaigns): it says how a row is shown (with the slugs it names, its totals …),
+/// and so gives its organisers the same reads of every kind: a row found for an
+/// action, a page of the list, one row.
+pub trait Service: Sync {
+    type Entity: Owned;
+    /// A row as the capability shows it.
+    type Item: Send;
+    /// The capability's error, which each refusal here becomes.
+    type Error: From<ContentError> + From<DbErr> + Send;
+    /// Which way the organisers' list runs.
+    const ORDER: Order = Order::NewestFirst;
+
+    fn db(&self) -> &DatabaseConnection;
+
+    /// Rows as shown, read further all at once (one query for all, not one a row).
+    fn show(
+        &self,
+        rows: Vec<Row<Self>>,
+    ) -> impl Future<Output = Result<Vec<Self::Item>, DbErr>> + Send;
+
+    /// A row an organiser may act on with at least `role` (see [`find_for`]).
+    fn find_for(
+        &self,
+        access: &Access,
+        reference: &PublicRef,
+        role: Role,
+    ) -> impl Future<Output = Result<Row<Self>, ContentError>> + Send
+    where
+        Uuid: Into<<<Self::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    {
+        find_for::<Self::Entity>(self.db(), access, reference, role)
+    }
+
+    /// One row as shown.
+    fn one(&self, row: Row<Self>) -> impl Future<Output = Result<Self::Item, Self::Error>> + Send {
+        async move {
+            self.show(vec![row])
+                .await?
+                .pop()
+                .ok_or_else(|| ContentError::NotFound(<Self::Entity as Owned>::NOUN).into())
+        }
+    }
+
+    /// One page of the content of the organiser's organisations, in [`Self::ORDER`].
+    fn list(
+        &self,
+        access: &Access,
+        limit: Limit,
+        cursor: Option<Cursor>,
+    ) -> impl Future<Output = Result<Page<Self::Item>, Self::Error>> + Send {
+        async move {
+            Ok(
+                list::<Self::Entity, _, _>(self.db(), access, Self::ORDER, limit, cursor, |rows| {
+                    self.show(rows)
+                })
+                .await?,
+            )
+        }
+    }
+
+    /// Change a row an organiser may change: the fields petitions and fundraisers
+    /// share, and its kind's own, which `own` checks and sets. Every refusal is
+    /// named in one answer with those `refused` before; nothing is written unless
+    /// all are good, and a slug another row has is refused. The row as shown.
+    fn change_row<C: AsksCommon + Send>(
+        &self,
+        access: &Access,
+        reference: &PublicRef,
+        mut changes: C,
+        refused: Vec<InvalidField>,
+        own: impl FnOnce(C, &Row<Self>, &mut Checks, &mut Active<Self>) + Send,
+    ) -> impl Future<Output = Result<Self::Item, Self::Error>> + Send
+    where
+        Self::Entity: Lifecycle,
+        Row<Self>: IntoActiveModel<Active<Self>>,
+        Active<Self>: InCampaign + sea_orm::ActiveModelBehavior + Send,
+        Uuid: Into<<<Self::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    {
+        async move {
+            let row = self.find_for(access, reference, Role::Organiser).await?;
+            let owner = <Self::Entity as Owned>::owner(&row);
+            let mut checks = Checks::from(refused);
+            let common = changes.common_change(&mut checks, self.db(), owner).await?;
+            let slug = common.slug.clone();
+            let mut active = row.clone().into_active_model();
+            active.set_common(common);
+            own(changes, &row, &mut checks, &mut active);
+            checks.finish().map_err(ContentError::from)?;
+            active.set(
+                <Self::Entity as Lifecycle>::UPDATED_AT,
+                chrono::Utc::now().into(),
+            );
+            let row = active
+                .update(self.db())
+                .await
+                .map_err(|e| slug_refusal(e, slug))?;
+            self.one(row).await
+        }
+    }
+
+    /// Move a row an organiser may change to the status `to` (see [`move_to`]): the
+    /// row as shown, and whether it moved (what the public sees changed).
+    fn move_row(
+        &self,
+        access: &Access,
+        reference: &PublicRef,
+        to: <Self::Entity as Lifecycle>::Status,
+        refusal: impl FnOnce(<Self::Entity as Lifecycle>::Status) -> Option<Self::Error> + Send,
+    ) -> impl Future<Output = Result<(Self::Item, bool), Self::Error>> + Send
+    where
+        Self::Entity: Lifecycle,
+        Row<Self>: IntoActiveModel<<Self::Entity as EntityTrait>::ActiveModel>,
+        <Self::Entity as EntityTrait>::ActiveModel: Send,
+        Uuid: Into<<<Self::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    {
+        async move {
+            let row = self.find_for(access, reference, Role::Organiser).await?;
+            let (row, moved) = move_to::<Self::Entity, _>(self.db(), row, to, refusal).await?;
+            Ok((self.one(row).await?, moved))
+        }
+    }
+
+    /// One row, for a member of its organisation.
+    fn get(
+        &self,
+        access: &Access,
+        reference: &PublicRef,
+    ) -> impl Future<Output = Result<Self::Item, Self::Error>> + Send
+    where
+        Uuid: Into<<<Self::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    {
+        async move {
+            let row = self.find_for(access, reference, Role::Viewer).await?;
+            self.one(row).await
+        }
     }
 }
 

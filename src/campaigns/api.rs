@@ -3,6 +3,7 @@
 use poem_openapi::{ApiResponse, payload::Json};
 
 use super::model::*;
+use crate::content::Service as _;
 use crate::http::{ApiTags, content::organiser_api};
 use crate::state::AppState;
 use entity::campaign;

@@ -8,9 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::access::{Access, Role};
-use crate::content::{
-    self, Change, Checks, ContentError, Cursor, InOrganisation, Limit, Order, Page,
-};
+use crate::content::{self, Change, Checks, ContentError, InOrganisation, Order, Service};
 use crate::domain::{PublicRef, Slug};
 use entity::campaign;
 pub use entity::values::CampaignStatus;
@@ -84,35 +82,6 @@ impl Campaigns {
         })
     }
 
-    /// The campaigns of every organisation the organiser belongs to, oldest first.
-    pub async fn list(
-        &self,
-        access: &Access,
-        limit: Limit,
-        cursor: Option<Cursor>,
-    ) -> Result<Page<Campaign>, CampaignError> {
-        Ok(content::list::<campaign::Entity, _, _>(
-            &self.db,
-            access,
-            Order::OldestFirst,
-            limit,
-            cursor,
-            |rows| content::with_owners::<campaign::Entity>(&self.db, rows),
-        )
-        .await?)
-    }
-
-    /// One campaign, for a member of its organisation.
-    pub async fn get(
-        &self,
-        access: &Access,
-        campaign: &PublicRef,
-    ) -> Result<Campaign, CampaignError> {
-        let row =
-            content::find_for::<campaign::Entity>(&self.db, access, campaign, Role::Viewer).await?;
-        self.with_owner(row).await
-    }
-
     /// Change a campaign; fields left as they are stay so.
     pub async fn change(
         &self,
@@ -127,9 +96,7 @@ impl Campaigns {
         let status = checks.check(changes.status.required("status")).flatten();
         checks.finish()?;
 
-        let row =
-            content::find_for::<campaign::Entity>(&self.db, access, campaign, Role::Organiser)
-                .await?;
+        let row = self.find_for(access, campaign, Role::Organiser).await?;
         let mut active: campaign::ActiveModel = row.into();
         if let Some(title) = title {
             active.title = Set(title);
@@ -149,7 +116,7 @@ impl Campaigns {
             .await
             .map_err(|e| content::slug_refusal(e, slug))?;
         crate::db::content_changed(&self.db).await?;
-        self.with_owner(row).await
+        self.one(row).await
     }
 
     /// A campaign by id or slug, for anyone.
@@ -157,16 +124,24 @@ impl Campaigns {
         let row = content::find::<campaign::Entity>(&self.db, campaign)
             .await?
             .ok_or(ContentError::NotFound("campaign"))?;
-        self.with_owner(row).await
+        self.one(row).await
+    }
+}
+
+impl content::Service for Campaigns {
+    type Entity = campaign::Entity;
+    type Item = Campaign;
+    type Error = CampaignError;
+    /// Campaigns have always been listed oldest first.
+    const ORDER: Order = Order::OldestFirst;
+
+    fn db(&self) -> &DatabaseConnection {
+        &self.db
     }
 
-    async fn with_owner(&self, row: campaign::Model) -> Result<Campaign, CampaignError> {
-        let organisation =
-            content::slug_of::<entity::organisation::Entity>(&self.db, row.organisation_id).await?;
-        Ok(InOrganisation {
-            item: row,
-            organisation,
-        })
+    /// Each campaign with the slug of its organisation.
+    async fn show(&self, rows: Vec<campaign::Model>) -> Result<Vec<Campaign>, DbErr> {
+        content::with_owners::<campaign::Entity>(&self.db, rows).await
     }
 }
 

@@ -446,15 +446,14 @@ impl Consents {
 
     /// What the confirmation page shows before the click, if the link is good.
     pub async fn confirmation(&self, token: &str) -> Result<Option<Confirmation>, DbErr> {
-        let Some(id) = links::verify(&self.site.secret, CONFIRM, token) else {
-            return Ok(None);
-        };
-        let Some(row) = consent::Entity::find_by_id(id).one(&self.db).await? else {
-            return Ok(None);
-        };
-        let Some(organisation) = organisation::Entity::find_by_id(row.organisation_id)
-            .one(&self.db)
-            .await?
+        let Some((row, organisation)) = links::linked::<consent::Entity, organisation::Entity>(
+            &self.db,
+            &self.site.secret,
+            CONFIRM,
+            token,
+            |row| row.organisation_id,
+        )
+        .await?
         else {
             return Ok(None);
         };

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::{Answer, Console, Current, Fields, state_of, stop};
 use crate::access::{Access, Role};
 use crate::campaigns::{Campaign, CampaignError};
-use crate::content::ContentError;
+use crate::content::{ContentError, Service as _};
 use crate::domain::PublicRef;
 use crate::events::{EventError, service::Event};
 use crate::fundraisers::service::{Fundraiser, FundraiserError};

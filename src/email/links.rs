@@ -2,6 +2,7 @@
 //! nobody can make one for someone else's address.
 
 use hmac::{Hmac, Mac};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait};
 use sha2::Sha256;
 use uuid::Uuid;
 
@@ -54,6 +55,33 @@ pub fn unsubscribe_url(site: &Site, supporter_id: Uuid) -> String {
 /// The supporter an unsubscribe token names.
 pub fn unsubscribe_token(site: &Site, token: &str) -> Option<Uuid> {
     verify(&site.secret, UNSUBSCRIBE, token)
+}
+
+/// The row a token names and the row that one belongs to (a signature and its
+/// petition, a donation and its fundraiser), when the token's signature is right
+/// and both still exist: what a page a link leads to shows before anything is
+/// done, and a link that names nothing shows nothing.
+pub async fn linked<E, Of>(
+    db: &impl ConnectionTrait,
+    secret: &str,
+    purpose: &str,
+    token: &str,
+    of: impl FnOnce(&E::Model) -> Uuid,
+) -> Result<Option<(E::Model, Of::Model)>, DbErr>
+where
+    E: EntityTrait,
+    Of: EntityTrait,
+    Uuid: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>
+        + Into<<Of::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+{
+    let Some(id) = verify(secret, purpose, token) else {
+        return Ok(None);
+    };
+    let Some(row) = E::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let owner = Of::find_by_id(of(&row)).one(db).await?;
+    Ok(owner.map(|owner| (row, owner)))
 }
 
 #[cfg(test)]

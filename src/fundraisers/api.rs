@@ -9,7 +9,7 @@ use super::{
     service::{FundraiserError, FundraiserStatus},
 };
 use crate::access::Access;
-use crate::content::ContentError;
+use crate::content::{ContentError, Service as _};
 use crate::domain::{PublicRef, decimal_text};
 use crate::http::{
     ApiError, ApiTags, BearerAuth, Problems,

@@ -18,7 +18,9 @@ use super::service::{
     Fundraisers, find_public,
 };
 use crate::access::{Access, Role};
-use crate::content::{self, Checks, ContentError, Cursor, Invalid, Limit, Order, Page};
+use crate::content::{
+    self, Checks, ContentError, Cursor, Invalid, Limit, Order, Page, Service as _,
+};
 use crate::domain::{
     Currency, Email, InvalidField, Locale, Money, PublicRef, Refusal, optional_text, required_text,
 };
@@ -873,15 +875,14 @@ impl Fundraisers {
     /// What the pages after Checkout show about a donation, if the link is good.
     pub async fn after_checkout(&self, token: &str) -> Result<Option<AfterCheckout>, DbErr> {
         let site = &self.site;
-        let Some(id) = links::verify(&site.secret, DONATION_PAGE, token) else {
-            return Ok(None);
-        };
-        let Some(row) = donation::Entity::find_by_id(id).one(&self.db).await? else {
-            return Ok(None);
-        };
-        let Some(fundraiser) = fundraiser::Entity::find_by_id(row.fundraiser_id)
-            .one(&self.db)
-            .await?
+        let Some((row, fundraiser)) = links::linked::<donation::Entity, fundraiser::Entity>(
+            &self.db,
+            &site.secret,
+            DONATION_PAGE,
+            token,
+            |row| row.fundraiser_id,
+        )
+        .await?
         else {
             return Ok(None);
         };

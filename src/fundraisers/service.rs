@@ -6,15 +6,13 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, sea_query::Expr,
 };
 use uuid::Uuid;
 
-use crate::access::{Access, Role};
-use crate::content::{
-    self, Change, Checks, ContentError, Cursor, InCampaign, Invalid, Limit, Order, Page,
-};
+use crate::access::Access;
+use crate::content::{self, Change, Checks, ContentError, Invalid, Limit, Service};
 use crate::domain::{Currency, InvalidField, Money, PublicRef, Refusal};
 use crate::email::Site;
 use crate::payments::{Payments, StripeError};
@@ -209,6 +207,8 @@ pub struct FundraiserChanges {
     pub max_amount: Change<i64>,
 }
 
+content::asks_common!(FundraiserChanges);
+
 /// A fundraiser with what its gifts add up to.
 #[derive(Debug, Clone)]
 pub struct Fundraiser {
@@ -329,34 +329,6 @@ impl Fundraisers {
         self.one(row).await
     }
 
-    /// The fundraisers of the organiser's organisations, newest first.
-    pub async fn list(
-        &self,
-        access: &Access,
-        limit: Limit,
-        cursor: Option<Cursor>,
-    ) -> Result<Page<Fundraiser>, FundraiserError> {
-        Ok(content::list::<fundraiser::Entity, _, _>(
-            &self.db,
-            access,
-            Order::NewestFirst,
-            limit,
-            cursor,
-            |rows| self.with_totals(rows),
-        )
-        .await?)
-    }
-
-    /// One fundraiser, for a member of its organisation.
-    pub async fn get(
-        &self,
-        access: &Access,
-        fundraiser: &PublicRef,
-    ) -> Result<Fundraiser, FundraiserError> {
-        let row = self.find_for(access, fundraiser, Role::Viewer).await?;
-        self.one(row).await
-    }
-
     /// Change a fundraiser. A new goal currency brings that currency's default limits,
     /// unless the change sets them too.
     pub async fn change(
@@ -378,54 +350,42 @@ impl Fundraisers {
         changes: FundraiserChanges,
         refused: Vec<InvalidField>,
     ) -> Result<Fundraiser, FundraiserError> {
-        let row = self.find_for(access, fundraiser, Role::Organiser).await?;
-        let mut active: fundraiser::ActiveModel = row.clone().into();
-        let mut checks = Checks::from(refused);
-        let common = checks
-            .common_change(
-                &self.db,
-                row.organisation_id,
-                changes.slug,
-                changes.title,
-                changes.language,
-                changes.campaign,
-            )
-            .await?;
-        let slug = common.slug.clone();
-        active.set_common(common);
-        if let Some(description) = checks.text("description", changes.description, DESCRIPTION_MAX)
-        {
-            active.description = Set(description);
-        }
-        let mut limits = Limits::of(&row);
-        if let Some(goal) = checks.required("goal", changes.goal, |g| g.parse("goal")) {
-            if goal.currency() != row.currency {
-                limits = Limits::default_for(goal.currency());
-            }
-            active.goal_amount = Set(goal.minor());
-            active.currency = Set(goal.currency());
-        }
-        let min = checks.check(changes.min_amount.required("min_amount"));
-        let max = checks.check(changes.max_amount.required("max_amount"));
-        let suggested = changes
-            .suggested_amounts
-            .optional()
-            .map_or(limits.suggested.clone(), Option::unwrap_or_default);
-        if let Some(limits) = Limits::check(
-            min.flatten().unwrap_or(limits.min),
-            max.flatten().unwrap_or(limits.max),
-            suggested,
-            &mut checks,
-        ) {
-            limits.set(&mut active);
-        }
-        checks.finish()?;
-        active.updated_at = Set(Utc::now());
-        let updated = active
-            .update(&self.db)
-            .await
-            .map_err(|e| content::slug_refusal(e, slug))?;
-        self.one(updated).await
+        self.change_row(
+            access,
+            fundraiser,
+            changes,
+            refused,
+            |changes, row, checks, active| {
+                if let Some(description) =
+                    checks.text("description", changes.description, DESCRIPTION_MAX)
+                {
+                    active.description = Set(description);
+                }
+                let mut limits = Limits::of(row);
+                if let Some(goal) = checks.required("goal", changes.goal, |g| g.parse("goal")) {
+                    if goal.currency() != row.currency {
+                        limits = Limits::default_for(goal.currency());
+                    }
+                    active.goal_amount = Set(goal.minor());
+                    active.currency = Set(goal.currency());
+                }
+                let min = checks.check(changes.min_amount.required("min_amount"));
+                let max = checks.check(changes.max_amount.required("max_amount"));
+                let suggested = changes
+                    .suggested_amounts
+                    .optional()
+                    .map_or(limits.suggested.clone(), Option::unwrap_or_default);
+                if let Some(limits) = Limits::check(
+                    min.flatten().unwrap_or(limits.min),
+                    max.flatten().unwrap_or(limits.max),
+                    suggested,
+                    checks,
+                ) {
+                    limits.set(active);
+                }
+            },
+        )
+        .await
     }
 
     /// Open a fundraiser for donations (a draft, or a closed appeal opening again), or
@@ -437,19 +397,14 @@ impl Fundraisers {
         fundraiser: &PublicRef,
         status: FundraiserStatus,
     ) -> Result<Fundraiser, FundraiserError> {
-        let row = self.find_for(access, fundraiser, Role::Organiser).await?;
-        let (row, _) = content::move_to::<fundraiser::Entity, FundraiserError>(
-            &self.db,
-            row,
-            status,
-            |from| {
+        let (fundraiser, _) = self
+            .move_row(access, fundraiser, status, |from| {
                 (from == FundraiserStatus::Draft && status == FundraiserStatus::Closed).then_some(
                     FundraiserError::WrongState("a draft cannot be closed; publish it first"),
                 )
-            },
-        )
-        .await?;
-        self.one(row).await
+            })
+            .await?;
+        Ok(fundraiser)
     }
 
     /// A fundraiser anyone may see: any but a draft.
@@ -483,7 +438,7 @@ impl Fundraisers {
             .order_by_desc(fundraiser::Column::Id)
             .all(&self.db)
             .await?;
-        self.with_totals(rows).await
+        self.show(rows).await
     }
 
     async fn open_where(
@@ -499,7 +454,7 @@ impl Fundraisers {
             query = query.filter(fundraiser::Column::CampaignId.eq(campaign_id));
         }
         let rows = query.all(&self.db).await?;
-        self.with_totals(rows).await
+        self.show(rows).await
     }
 
     /// An organisation's fundraisers, newest first, for its members (the console's
@@ -512,27 +467,21 @@ impl Fundraisers {
         let rows = content::of_organisation::<fundraiser::Entity>(access, organisation_id)?
             .all(&self.db)
             .await?;
-        Ok(self.with_totals(rows).await?)
+        Ok(self.show(rows).await?)
     }
+}
 
-    pub(super) async fn find_for(
-        &self,
-        access: &Access,
-        fundraiser: &PublicRef,
-        role: Role,
-    ) -> Result<fundraiser::Model, ContentError> {
-        content::find_for::<fundraiser::Entity>(&self.db, access, fundraiser, role).await
-    }
+impl content::Service for Fundraisers {
+    type Entity = fundraiser::Entity;
+    type Item = Fundraiser;
+    type Error = FundraiserError;
 
-    async fn one(&self, row: fundraiser::Model) -> Result<Fundraiser, FundraiserError> {
-        self.with_totals(vec![row])
-            .await?
-            .pop()
-            .ok_or(ContentError::NotFound("fundraiser").into())
+    fn db(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     /// Each fundraiser with its owner's and campaign's slugs and its totals.
-    async fn with_totals(&self, rows: Vec<fundraiser::Model>) -> Result<Vec<Fundraiser>, DbErr> {
+    async fn show(&self, rows: Vec<fundraiser::Model>) -> Result<Vec<Fundraiser>, DbErr> {
         let db = &self.db;
         let orgs = content::slugs::<entity::organisation::Entity>(
             db,

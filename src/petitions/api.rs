@@ -8,6 +8,7 @@ use poem_openapi::{
 
 use super::{model::*, review, service};
 use crate::access::Access;
+use crate::content::Service as _;
 use crate::domain::PublicRef;
 use crate::http::{
     ApiError, ApiTags, BearerAuth,

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::service::{NotNow, PetitionError, Petitions, Signer, public_changed};
 use crate::access::{Access, Role};
-use crate::content::{self, Cursor, Invalid, Limit, Order, Page};
+use crate::content::{self, Cursor, Invalid, Limit, Order, Page, Service as _};
 use crate::domain::{InvalidField, PublicRef, Refusal};
 pub use entity::values::{PetitionStatus, SignatureState};
 use entity::{petition, signature};

@@ -16,7 +16,7 @@ use super::intake::{self, Intake};
 use super::published::PublicPetitions;
 use crate::access::{Access, Role};
 use crate::content::{
-    self, Change, Checks, ContentError, Cursor, InCampaign, Invalid, Limit, Order, Page,
+    self, Change, Checks, ContentError, Cursor, Invalid, Limit, Order, Page, Service,
 };
 use crate::domain::{
     Country, Email, InvalidField, Locale, PublicRef, optional_text, required_text,
@@ -214,6 +214,8 @@ pub struct PetitionChanges {
     pub fields: Change<FieldRules>,
 }
 
+content::asks_common!(PetitionChanges);
+
 /// The handing over of a petition to its target.
 #[derive(Debug, Clone, Default)]
 pub struct Delivery {
@@ -329,34 +331,6 @@ impl Petitions {
         self.one(row).await
     }
 
-    /// The petitions of the organiser's organisations, newest first.
-    pub async fn list(
-        &self,
-        access: &Access,
-        limit: Limit,
-        cursor: Option<Cursor>,
-    ) -> Result<Page<Petition>, PetitionError> {
-        Ok(content::list::<petition::Entity, _, _>(
-            &self.db,
-            access,
-            Order::NewestFirst,
-            limit,
-            cursor,
-            |rows| self.named(rows),
-        )
-        .await?)
-    }
-
-    /// One petition, for a member of its organisation.
-    pub async fn get(
-        &self,
-        access: &Access,
-        petition: &PublicRef,
-    ) -> Result<Petition, PetitionError> {
-        let row = self.find_for(access, petition, Role::Viewer).await?;
-        self.one(row).await
-    }
-
     /// Change a petition; fields left as they are stay so. Its signature settings
     /// may change while it is open; its count never changes here.
     pub async fn change(
@@ -365,67 +339,50 @@ impl Petitions {
         petition: &PublicRef,
         changes: PetitionChanges,
     ) -> Result<Petition, PetitionError> {
-        let row = self.find_for(access, petition, Role::Organiser).await?;
-        let mut checks = Checks::default();
-        let common = checks
-            .common_change(
-                &self.db,
-                row.organisation_id,
-                changes.slug,
-                changes.title,
-                changes.language,
-                changes.campaign,
+        let petition = self
+            .change_row(
+                access,
+                petition,
+                changes,
+                Vec::new(),
+                |changes, _, checks, active| {
+                    let target = checks.required("target", changes.target, |t| {
+                        required_text("target", &t, TARGET_MAX)
+                    });
+                    if let Some(target) = target {
+                        active.target = Set(target);
+                    }
+                    if let Some(body) = checks.text("body", changes.body, BODY_MAX) {
+                        active.body = Set(body);
+                    }
+                    let goal = match changes.goal.optional() {
+                        None => None,
+                        Some(g) => checks.check(g.map(check_goal).transpose()),
+                    };
+                    if let Some(goal) = goal {
+                        active.goal = Set(goal);
+                    }
+                    if let Some(closes_at) = changes.closes_at.optional() {
+                        active.closes_at = Set(closes_at);
+                    }
+                    let required = changes
+                        .require_confirmation
+                        .required("require_confirmation");
+                    if let Some(required) = checks.check(required).flatten() {
+                        active.require_confirmation = Set(required);
+                    }
+                    if let Some(fields) = checks.check(changes.fields.required("fields")).flatten()
+                    {
+                        active.field_affiliation = Set(fields.affiliation);
+                        active.field_postal_code = Set(fields.postal_code);
+                        active.field_country = Set(fields.country);
+                        active.field_comment = Set(fields.comment);
+                    }
+                },
             )
             .await?;
-        let target = checks.required("target", changes.target, |t| {
-            required_text("target", &t, TARGET_MAX)
-        });
-        let body = checks.text("body", changes.body, BODY_MAX);
-        let goal = match changes.goal.optional() {
-            None => None,
-            Some(g) => checks.check(g.map(check_goal).transpose()),
-        };
-        let require_confirmation = checks
-            .check(
-                changes
-                    .require_confirmation
-                    .required("require_confirmation"),
-            )
-            .flatten();
-        let fields = checks.check(changes.fields.required("fields")).flatten();
-        checks.finish()?;
-
-        let slug = common.slug.clone();
-        let mut active: petition::ActiveModel = row.into();
-        active.set_common(common);
-        if let Some(target) = target {
-            active.target = Set(target);
-        }
-        if let Some(body) = body {
-            active.body = Set(body);
-        }
-        if let Some(goal) = goal {
-            active.goal = Set(goal);
-        }
-        if let Some(closes_at) = changes.closes_at.optional() {
-            active.closes_at = Set(closes_at);
-        }
-        if let Some(required) = require_confirmation {
-            active.require_confirmation = Set(required);
-        }
-        if let Some(fields) = fields {
-            active.field_affiliation = Set(fields.affiliation);
-            active.field_postal_code = Set(fields.postal_code);
-            active.field_country = Set(fields.country);
-            active.field_comment = Set(fields.comment);
-        }
-        active.updated_at = Set(Utc::now());
-        let row = active
-            .update(&self.db)
-            .await
-            .map_err(|e| content::slug_refusal(e, slug))?;
         public_changed();
-        self.one(row).await
+        Ok(petition)
     }
 
     /// Open a draft for signatures. Publishing twice changes nothing.
@@ -434,8 +391,7 @@ impl Petitions {
         access: &Access,
         petition: &PublicRef,
     ) -> Result<Petition, PetitionError> {
-        let row = self.find_for(access, petition, Role::Organiser).await?;
-        self.move_to(row, PetitionStatus::Open, |from| match from {
+        self.move_to(access, petition, PetitionStatus::Open, |from| match from {
             PetitionStatus::Draft => None,
             _ => Some(NotNow::ClosedCannotReopen),
         })
@@ -448,12 +404,16 @@ impl Petitions {
         access: &Access,
         petition: &PublicRef,
     ) -> Result<Petition, PetitionError> {
-        let row = self.find_for(access, petition, Role::Organiser).await?;
-        self.move_to(row, PetitionStatus::Closed, |from| match from {
-            PetitionStatus::Open => None,
-            PetitionStatus::Draft => Some(NotNow::DraftCannotClose),
-            _ => Some(NotNow::Delivered),
-        })
+        self.move_to(
+            access,
+            petition,
+            PetitionStatus::Closed,
+            |from| match from {
+                PetitionStatus::Open => None,
+                PetitionStatus::Draft => Some(NotNow::DraftCannotClose),
+                _ => Some(NotNow::Delivered),
+            },
+        )
         .await
     }
 
@@ -489,23 +449,24 @@ impl Petitions {
     /// where it is.
     async fn move_to(
         &self,
-        row: petition::Model,
+        access: &Access,
+        petition: &PublicRef,
         to: PetitionStatus,
-        refusal: impl FnOnce(PetitionStatus) -> Option<NotNow>,
+        refusal: impl FnOnce(PetitionStatus) -> Option<NotNow> + Send,
     ) -> Result<Petition, PetitionError> {
-        let (row, moved) =
-            content::move_to::<petition::Entity, PetitionError>(&self.db, row, to, |from| {
+        let (petition, moved) = self
+            .move_row(access, petition, to, |from| {
                 refusal(from).map(PetitionError::WrongState)
             })
             .await?;
         if moved {
             public_changed();
         }
-        self.one(row).await
+        Ok(petition)
     }
 
     /// A page of a petition's signatures, for its organisers: every status, oldest
-    /// first.
+    /// first (a review that looks for nothing in particular).
     pub async fn signatures(
         &self,
         access: &Access,
@@ -513,10 +474,8 @@ impl Petitions {
         limit: Limit,
         cursor: Option<Cursor>,
     ) -> Result<Page<Signer>, PetitionError> {
-        let petition = self.find_for(access, petition, Role::Organiser).await?;
-        let query = signature::Entity::find().filter(signature::Column::PetitionId.eq(petition.id));
-        let page = content::page(&self.db, query, Order::OldestFirst, limit, cursor).await?;
-        Ok(page.read(|rows| self.signers(rows)).await?)
+        let every = super::review::SignatureQuery::default();
+        self.review(access, petition, &every, limit, cursor).await
     }
 
     /// Every signature of a petition, for its organisers, oldest first.
@@ -601,7 +560,7 @@ impl Petitions {
             .into_iter()
             .filter(|p| status_at(p, now) == PetitionStatus::Open)
             .collect();
-        self.named(rows).await
+        self.show(rows).await
     }
 
     /// An organisation's petitions, newest first, for its members: by status (as
@@ -624,7 +583,7 @@ impl Petitions {
             .into_iter()
             .filter(|p| status.is_none_or(|s| status_at(p, now) == s))
             .collect();
-        Ok(self.named(rows).await?)
+        Ok(self.show(rows).await?)
     }
 
     /// Petitions open for signatures anywhere, newest first (for the home page).
@@ -641,7 +600,7 @@ impl Petitions {
             .limit(limit.get())
             .all(&self.db)
             .await?;
-        self.named(rows).await
+        self.show(rows).await
     }
 
     /// Confirmed signers who chose to be shown, newest first.
@@ -759,15 +718,14 @@ impl Petitions {
 
     /// What the confirmation page shows before the click, if the link is good.
     pub async fn confirmation(&self, token: &str) -> Result<Option<Confirmation>, DbErr> {
-        let Some(id) = links::verify(&self.site.secret, CONFIRM, token) else {
-            return Ok(None);
-        };
-        let Some(row) = signature::Entity::find_by_id(id).one(&self.db).await? else {
-            return Ok(None);
-        };
-        let Some(petition) = petition::Entity::find_by_id(row.petition_id)
-            .one(&self.db)
-            .await?
+        let Some((row, petition)) = links::linked::<signature::Entity, petition::Entity>(
+            &self.db,
+            &self.site.secret,
+            CONFIRM,
+            token,
+            |row| row.petition_id,
+        )
+        .await?
         else {
             return Ok(None);
         };
@@ -777,26 +735,20 @@ impl Petitions {
             confirmed: row.status == SignatureState::Confirmed,
         }))
     }
+}
 
-    pub(super) async fn find_for(
-        &self,
-        access: &Access,
-        petition: &PublicRef,
-        role: Role,
-    ) -> Result<petition::Model, ContentError> {
-        content::find_for::<petition::Entity>(&self.db, access, petition, role).await
-    }
+impl content::Service for Petitions {
+    type Entity = petition::Entity;
+    type Item = Petition;
+    type Error = PetitionError;
 
-    async fn one(&self, row: petition::Model) -> Result<Petition, PetitionError> {
-        self.named(vec![row])
-            .await?
-            .pop()
-            .ok_or_else(PetitionError::not_found)
+    fn db(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     /// Each petition with the slugs of its organisation and campaign, in one query
     /// for each.
-    async fn named(&self, rows: Vec<petition::Model>) -> Result<Vec<Petition>, DbErr> {
+    async fn show(&self, rows: Vec<petition::Model>) -> Result<Vec<Petition>, DbErr> {
         let campaigns = content::slugs::<entity::campaign::Entity>(
             &self.db,
             rows.iter().filter_map(|p| p.campaign_id),
