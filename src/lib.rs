@@ -9,12 +9,15 @@
 //! return domain types (rows of `entity`, values of [`domain`]) and answer a domain
 //! error with a stable `code()`; `model.rs` holds the JSON bodies and the conversions
 //! to and from them; `api.rs` the thin handlers, which choose statuses and build
-//! URLs. The JSON API, the supporters' pages ([`pages`]), the organiser console
-//! ([`console`], `/admin`), the CLI and the demo call the same methods; a console
-//! handler takes what its path names, with the role it needs, from the extractors
-//! of [`console::held`], which also hold the form round-trip every console page
-//! shares and the handlers that show, make and save any kind of content. What organisation-owned content shares (access by role, free slugs,
-//! pages of a list, `Checks` that name every bad field, `Change` for PATCH) is
+//! URLs (the operations every kind has alike, from one `organiser_api!` in
+//! [`http::content`]). The JSON API, the supporters' pages ([`pages`]), the
+//! organiser console ([`console`], `/admin`), the CLI and the demo call the same
+//! methods; a console handler takes what its path names, with the role it needs,
+//! from the extractors of [`console::held`], which also hold the form round-trip
+//! every console page shares and the handlers that show, make and save any kind of
+//! content. What organisation-owned content shares (access by role, free slugs,
+//! pages of a list, `Checks` that name every bad field, `Change` for PATCH, and
+//! [`content::Service`], the reads and changes every kind's service provides) is
 //! [`content`]; who may do what is [`access`]; [`http`] holds what every endpoint
 //! shares; [`jobs`] runs the background rounds and [`email::delivery`] sends the
 //! outbox; [`words`] holds every word a person reads, one catalogue per language
