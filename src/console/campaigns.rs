@@ -36,9 +36,8 @@ pub async fn list(org: Org<'_>) -> Answer {
 /// `GET /admin/{org}/campaigns/new`.
 #[handler]
 pub async fn new_page(org: Org<'_, Write>) -> Answer {
-    let (state, console, current) = org.into_parts();
     let form = Form::shown(json!({}), json!({}));
-    Campaign::form_page(Here::of(state, &console, &current), None, form).await
+    Campaign::form_page(org.at(), None, form).await
 }
 
 /// `POST /admin/{org}/campaigns/{id}/archive`.

@@ -118,7 +118,7 @@ pub struct NewQuery {
 /// delegation, in the parent's zone and language.
 #[handler]
 pub async fn new_page(org: Org<'_, Write>, query: Query<NewQuery>) -> Answer {
-    let (state, console, current) = org.into_parts();
+    let (state, console, current) = org.at().parts();
     let mut values = json!({
         "kind": "screening",
         "timezone": current.model.timezone.to_string(),
@@ -129,7 +129,7 @@ pub async fn new_page(org: Org<'_, Write>, query: Query<NewQuery>) -> Answer {
     if let Ok(parent_id) = Uuid::parse_str(&query.parent) {
         let parent = Event::read(state, console.access(), current.model.id, parent_id)
             .await
-            .map_err(|e| refused(&console, state, &e))?;
+            .map_err(|e| refused(console, state, &e))?;
         values["parent_id"] = parent.row.id.to_string().into();
         values["parent_title"] = parent.row.title.clone().into();
         values["timezone"] = parent.row.timezone.to_string().into();
@@ -144,12 +144,7 @@ pub async fn new_page(org: Org<'_, Write>, query: Query<NewQuery>) -> Answer {
         values["starts_at"] = wall(&parent.row.starts_at).into();
         values["ends_at"] = wall(&parent.row.ends_at).into();
     }
-    Event::form_page(
-        Here::of(state, &console, &current),
-        None,
-        Form::shown(values, json!({})),
-    )
-    .await
+    Event::form_page(org.at(), None, Form::shown(values, json!({}))).await
 }
 
 /// `GET /admin/{org}/events/{id}/preview`: the event's page as supporters will see
@@ -181,12 +176,7 @@ pub async fn cancel(hand: InHand<'_, Event, Write>, form: Fields) -> Answer {
     {
         Err(EventError::Content(ContentError::Invalid(invalid))) => {
             let form = Form::refused(values_of(&hand.item), console.messages(&invalid.0));
-            Event::form_page(
-                Here::of(state, console, &hand.current),
-                Some(&hand.item),
-                form,
-            )
-            .await
+            Event::form_page(hand.at(), Some(&hand.item), form).await
         }
         cancelled => then(&hand, cancelled.map(|_| hand.done("cancelled"))).await,
     }

@@ -91,10 +91,9 @@ pub(super) fn summary(f: &Fundraiser, console: &Console) -> Value {
 /// organisation's language.
 #[handler]
 pub async fn new_page(org: Org<'_, Write>) -> Answer {
-    let (state, console, current) = org.into_parts();
-    let values = json!({ "language": current.model.language.as_str() });
+    let values = json!({ "language": org.current.model.language.as_str() });
     let form = Form::shown(values, json!({}));
-    Fundraiser::form_page(Here::of(state, &console, &current), None, form).await
+    Fundraiser::form_page(org.at(), None, form).await
 }
 
 /// `POST /admin/{org}/fundraisers/{id}/publish`: open a draft for donations, or a

@@ -127,8 +127,8 @@ pub trait Held: Sized + Send {
     /// The console section its pages are in.
     const SECTION: &'static str;
 
-    /// The item with this id, when it is the organisation's; any other is the
-    /// capability's "not found".
+    /// The item with this id, when it is the organisation's; another's is refused
+    /// (`forbidden`, which the console answers as not found, 404).
     fn read(
         state: &AppState,
         access: &Access,
@@ -256,13 +256,6 @@ impl<T: Edited, R: Needs> InHand<'_, T, R> {
         let acted = action(self.state, self.console.access(), &self.reference()).await;
         then(self, acted.map(|_| self.done(flag))).await
     }
-
-    /// The item's page: its form as it stands, and what the form before did.
-    pub async fn show(&self, req: &Request) -> Answer {
-        let said = notice(req, &self.console, T::WORDS, T::DONE, &[]);
-        let form = Form::after(self.item.values(&self.current), said);
-        T::form_page(self.at(), Some(&self.item), form).await
-    }
 }
 
 /// After an action on the item in hand: where it leads (most often
@@ -312,10 +305,14 @@ pub trait Made: Edited {
 /// what the form before did.
 #[handler]
 pub async fn show<T: Edited>(req: &Request, hand: InHand<'_, T>) -> Answer {
-    hand.show(req).await
+    let said = notice(req, &hand.console, T::WORDS, T::DONE, &[]);
+    let form = Form::after(hand.item.values(&hand.current), said);
+    T::form_page(hand.at(), Some(&hand.item), form).await
 }
 
-/// The organisation of the path, for an organiser to make a `T` in.
+/// The organisation of the path, for an organiser to make a `T` in. [`create`]
+/// takes it rather than [`Org`] because a generic handler's kind must be named by
+/// one of its extractors: poem calls it with those alone.
 pub struct ToMake<'a, T> {
     pub org: Org<'a, Write>,
     kind: PhantomData<T>,

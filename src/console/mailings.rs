@@ -283,7 +283,7 @@ impl Edited for Mailing {
     }
 
     async fn again<R: Needs>(hand: &InHand<'_, Mailing, R>, why: String) -> Answer {
-        let (state, console, current, mailing) = hand.parts();
+        let (state, console, _, mailing) = hand.parts();
         // Another click may have moved it on since.
         let fresh = state
             .mailings
@@ -291,7 +291,7 @@ impl Edited for Mailing {
             .await
             .map_err(|e| refused(console, state, &e))?;
         let form = Form::conflict(values_of(&fresh), why);
-        Self::form_page(Here::of(state, console, current), Some(&fresh), form).await
+        Self::form_page(hand.at(), Some(&fresh), form).await
     }
 }
 
